@@ -1,0 +1,134 @@
+"""Exchange and Hop: what was sent and received on each hop of one send, with timings and the error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from inspector.core.request import RequestSpec
+
+HeaderLines = tuple[tuple[str, str], ...]  # raw header lines in order, names as sent/received, repeats kept
+
+ERROR_KINDS = (
+    "connection",
+    "dns",
+    "timeout",
+    "tls",
+    "too-large",
+    "too-many-redirects",
+    "invalid-url",
+    "cancelled",
+    "other",
+)
+
+
+def header_value(lines: HeaderLines, name: str) -> str | None:
+    """Repeated headers joined with ', ' (case-insensitive name); None when absent."""
+    values = [v for k, v in lines if k.lower() == name.lower()]
+    return ", ".join(values) if values else None
+
+
+def header_values(lines: HeaderLines, name: str) -> list[str]:
+    """Every raw line's value for this header name, in order."""
+    return [v for k, v in lines if k.lower() == name.lower()]
+
+
+def joined_headers(lines: HeaderLines) -> dict[str, str]:
+    """Header name (first spelling seen) to value, repeats joined with ', '."""
+    out: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for k, v in lines:
+        key = spelled.setdefault(k.lower(), k)
+        out[key] = f"{out[key]}, {v}" if key in out else v
+    return out
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    reason: str
+    headers: HeaderLines
+    body: bytes  # at most the body cap; see body_truncated
+    body_bytes: int  # bytes received (may exceed len(body) when truncated)
+    body_truncated: bool = False
+    http_version: str = "HTTP/1.1"
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("Content-Type")
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and self.header("Location") is not None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One HTTP request that went on the wire and what came back for it.
+
+    role is "request" for the user's request and each redirect it followed, "token" for a request a profile
+    made to fetch a token (OAuth 2), so the explainer can judge those too.
+    """
+
+    method: str
+    url: str
+    sent_headers: HeaderLines
+    sent_body: bytes = b""
+    response: Response | None = None
+    elapsed_s: float = 0.0
+    sent_at: datetime | None = None  # local clock, UTC-aware
+    role: str = "request"
+    credentials_stripped: tuple[str, ...] = ()  # header/param names removed because the origin changed
+    netrc_applied: bool = False  # requests' .netrc handling replaced the Authorization header
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status if self.response else None
+
+    @property
+    def location(self) -> str | None:
+        return self.response.header("Location") if self.response else None
+
+    def sent_header(self, name: str) -> str | None:
+        return header_value(self.sent_headers, name)
+
+
+@dataclass(frozen=True)
+class TransportFailure:
+    kind: str  # one of ERROR_KINDS
+    message: str  # a sentence naming the method and URL
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One send: the spec as composed, every hop in order (token fetches first), the final response or error."""
+
+    spec: RequestSpec
+    hops: tuple[Hop, ...] = ()
+    error: TransportFailure | None = None
+    sent_at: datetime | None = None  # local clock when the user's request went out (UTC-aware)
+    received_at: datetime | None = None  # local clock when the last byte came back
+    profile_name: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)  # e.g. {"token_note": ...}; never secrets
+
+    @property
+    def request_hops(self) -> tuple[Hop, ...]:
+        return tuple(h for h in self.hops if h.role == "request")
+
+    @property
+    def final_hop(self) -> Hop | None:
+        """The last hop of the user's request; the token request's hop when a token fetch stopped the send."""
+        hops = self.request_hops or self.hops
+        return hops[-1] if hops else None
+
+    @property
+    def response(self) -> Response | None:
+        hop = self.final_hop
+        return hop.response if hop and self.error is None else None
+
+    @property
+    def elapsed_s(self) -> float:
+        return sum(h.elapsed_s for h in self.request_hops)
