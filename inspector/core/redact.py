@@ -135,7 +135,8 @@ def mask_url(url: str, extra: Iterable[str] = ()) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(is_secret_param(k, extra) for k, _ in pairs):
             masked = [(k, mask(v) if is_secret_param(k, extra) else v) for k, v in pairs]
-            query = urlencode(masked, quote_via=quote, safe="/:@!$'()*,;" + MASK)
+            # the mask mark stays readable in the URL rather than percent-encoded
+            query = urlencode(masked, quote_via=quote, safe="/:@!$'()*,;").replace(quote(MASK), MASK)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
