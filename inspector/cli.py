@@ -402,25 +402,21 @@ def _size(n: int) -> str:
 
 
 def cmd_token(args: argparse.Namespace, out: IO[str]) -> int:
-    from inspector.core.diagnosis import Expectations, inspect_alone
+    from inspector.core.diagnosis import Expectations, inspect_alone, strip_scheme
     from inspector.core.jsonout import token_json
     from inspector.core.redact import mask
 
     raw = sys.stdin.read() if args.token == "-" else args.token
-    raw = raw.strip()
-    if raw.lower().startswith("bearer "):
-        raw = raw[7:].strip()
+    raw = strip_scheme(raw.strip())
     if not raw:
         raise UsageError("No token given: pass it as an argument or on stdin with '-'.")
-    key = None
-    if args.key:
-        try:
-            key = Path(args.key).expanduser().read_bytes()
-        except OSError as exc:
-            raise UsageError(f"The key file '{args.key}' cannot be read: {exc.strerror}.") from None
+    from inspector.core.tokens import inspect_token, load_key_file, verify_token
+
+    key = load_key_file(args.key) if args.key else None
     expectations = Expectations(audience=args.audience, issuer=args.issuer, leeway_s=args.leeway,
                                 jwks_url=args.jwks)
-    info, timeline, findings = inspect_alone(raw, expectations, datetime.now(UTC), key=key)
+    checked = verify_token(inspect_token(raw), key_pem_or_secret=key, jwks_url=args.jwks)
+    info, timeline, findings = inspect_alone(raw, expectations, datetime.now(UTC), token=checked)
     doc = token_json(info, timeline) or {}
     doc["findings"] = [
         {"id": f.id, "severity": f.severity, "title": f.title, "detail": f.detail, "evidence": dict(f.evidence)}

@@ -1,0 +1,252 @@
+"""The error message inside common error-body shapes (problem+json, OAuth, FastAPI, AWS, Google, GraphQL, ...)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PREFIX_BYTES = 64 * 1024  # only this much of a body is read: error bodies are short, and garbage may be huge
+MAX_TEXT = 500  # a plain-text body longer than this is not "a message"
+MAX_MESSAGE = 1000  # messages are cut to this length
+_MAX_DEPTH = 6
+_MAX_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class BodyMessage:
+    """What the server said in its body: an error code, a human message, more detail and a link."""
+
+    code: str | None = None  # "invalid_token", "InvalidAuthenticationToken", "UNAUTHENTICATED", ...
+    message: str | None = None  # the human sentence, verbatim
+    description: str | None = None  # a second, longer sentence (problem detail when a title exists)
+    uri: str | None = None  # error_uri, problem type, documentation_url
+    shape: str = "text"  # which shape it was read from: problem, oauth, detail, message, error-object, ...
+
+    @property
+    def text(self) -> str | None:
+        """The most useful human sentence: message, else description, else code."""
+        return self.message or self.description or self.code
+
+
+def _cut(value: str) -> str:
+    value = value.strip()
+    return value if len(value) <= MAX_MESSAGE else value[:MAX_MESSAGE] + "…"
+
+
+def _s(value: object) -> str | None:
+    """A non-empty string from a scalar JSON value, else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        text = str(value).strip()
+        return _cut(text) if text else None
+    return None
+
+
+def _get(obj: Mapping[str, object], *names: str) -> object:
+    """A key looked up case-insensitively (AWS sends "Message", others "message")."""
+    lower = {k.lower(): v for k, v in obj.items() if isinstance(k, str)}
+    for name in names:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def _messages(obj: object, depth: int = 0) -> list[str]:
+    """Human messages inside nested lists/objects: FastAPI detail lists, GraphQL/JSON:API errors lists."""
+    if depth > _MAX_DEPTH:
+        return []
+    if isinstance(obj, str):
+        text = _s(obj)
+        return [text] if text else []
+    out: list[str] = []
+    if isinstance(obj, list):
+        for item in obj[:_MAX_ITEMS]:
+            out.extend(_messages(item, depth + 1))
+    elif isinstance(obj, Mapping):
+        for key in ("message", "msg", "detail", "title", "error_description", "description", "reason"):
+            value = _get(obj, key)
+            if isinstance(value, str):
+                text = _s(value)
+                if text:
+                    loc = _get(obj, "loc")
+                    if key == "msg" and isinstance(loc, list) and loc:
+                        text = f"{'.'.join(str(p) for p in loc[:_MAX_ITEMS])}: {text}"
+                    out.append(text)
+                    break
+            elif isinstance(value, (list, Mapping)):
+                found = _messages(value, depth + 1)
+                if found:
+                    out.extend(found)
+                    break
+    # keep order, drop repeats
+    return list(dict.fromkeys(out))[:_MAX_ITEMS]
+
+
+def _join(messages: list[str]) -> str | None:
+    return _cut("; ".join(messages)) if messages else None
+
+
+def _first_code(obj: object, depth: int = 0) -> str | None:
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(obj, list):
+        for item in obj[:_MAX_ITEMS]:
+            code = _first_code(item, depth + 1)
+            if code:
+                return code
+    elif isinstance(obj, Mapping):
+        value = _get(obj, "code", "type", "error", "errorcode", "error_code")
+        if isinstance(value, str):
+            return _s(value)
+        if isinstance(value, Mapping):
+            return _first_code(value, depth + 1)
+        ext = _get(obj, "extensions")
+        if isinstance(ext, Mapping):
+            return _s(_get(ext, "code"))
+    return None
+
+
+def _from_json(obj: object, problem: bool) -> BodyMessage | None:
+    if isinstance(obj, list):
+        msgs = _messages(obj)
+        return BodyMessage(code=_first_code(obj), message=_join(msgs), shape="list") if msgs else None
+    if not isinstance(obj, Mapping):
+        text = _s(obj) if isinstance(obj, str) else None  # a JSON string is a message; a number is not
+        return BodyMessage(message=text, shape="text") if text else None
+
+    title, detail, ptype = _get(obj, "title"), _get(obj, "detail"), _get(obj, "type")
+    error = _get(obj, "error")
+    # RFC 9457 problem details: title + detail (+ type URI)
+    if problem or (isinstance(title, str) and ("status" in obj or isinstance(detail, str) or ptype)):
+        desc = _s(detail) if isinstance(detail, str) else _join(_messages(detail))
+        uri = _s(ptype) if isinstance(ptype, str) and ptype != "about:blank" else None
+        code = _s(_get(obj, "code")) or (_s(error) if isinstance(error, str) else None)
+        if _s(title) or desc:
+            return BodyMessage(code=code, message=_s(title) or desc, description=desc if _s(title) else None,
+                               uri=uri, shape="problem")
+    # OAuth 2 error response (RFC 6749 §5.2, RFC 6750 §3): error, error_description, error_uri
+    if isinstance(error, str) and (_get(obj, "error_description") is not None or _get(obj, "error_uri")
+                                   or re.fullmatch(r"[a-z0-9_]+", error.strip())):
+        message = _s(_get(obj, "error_description"))
+        if message is None:
+            other = _get(obj, "message", "msg", "detail")
+            message = _s(other) if isinstance(other, str) else _join(_messages(other))
+        return BodyMessage(code=_s(error), message=message, uri=_s(_get(obj, "error_uri")), shape="oauth")
+    # Google / Azure: {"error": {"code": ..., "message": ..., "status": ...}}
+    if isinstance(error, Mapping):
+        status = _get(error, "status")
+        raw_code = _get(error, "code")
+        code = _s(status) if isinstance(status, str) else _s(raw_code)
+        message = _s(_get(error, "message")) if isinstance(_get(error, "message"), str) else None
+        if message is None:
+            message = _join(_messages(error))
+        inner = _get(error, "innererror", "details")
+        return BodyMessage(code=code, message=message, description=_join(_messages(inner)) if inner else None,
+                           shape="error-object")
+    # FastAPI / DRF: {"detail": "..."} or {"detail": [{"loc": [...], "msg": "..."}]}
+    if detail is not None:
+        message = _s(detail) if isinstance(detail, str) else _join(_messages(detail))
+        if message:
+            return BodyMessage(code=_s(_get(obj, "code")), message=message, shape="detail")
+    # GraphQL, JSON:API, Twitter, Atlassian: {"errors": [{"message": ...}, ...]}
+    errors = _get(obj, "errors")
+    if isinstance(errors, (list, Mapping)):
+        msgs = _messages(errors)
+        if isinstance(errors, Mapping) and not msgs:  # {"errors": {"field": ["msg", ...]}}
+            msgs = [m for v in list(errors.values())[:_MAX_ITEMS] for m in _messages(v)]
+        if msgs:
+            return BodyMessage(code=_first_code(errors), message=_join(msgs), shape="errors")
+    # Flask-JWT-Extended {"msg": ...}; AWS {"message": ...} / {"Message": ...}; GitHub {"message", documentation_url}
+    for key, shape in (("msg", "msg"), ("message", "message")):
+        value = _get(obj, key)
+        message = _s(value) if isinstance(value, str) else (_join(_messages(value)) if value else None)
+        if message:
+            code = _s(error) if isinstance(error, str) else _s(_get(obj, "code", "__type", "type"))
+            return BodyMessage(code=code, message=message, uri=_s(_get(obj, "documentation_url")), shape=shape)
+    if isinstance(error, str) and _s(error):  # Spring's {"error": "Unauthorized"}, or a bare sentence
+        return BodyMessage(code=None, message=_s(error), shape="error-string")
+    description = _get(obj, "error_description", "description", "reason")
+    if isinstance(description, str) and _s(description):
+        return BodyMessage(message=_s(description), shape="message")
+    return None
+
+
+_XML_CODE_RE = re.compile(r"<Code>([^<]{1,200})</Code>", re.IGNORECASE)
+_XML_MSG_RE = re.compile(r"<Message>([^<]{1,2000})</Message>", re.IGNORECASE)
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def _from_markup(text: str, ctype: str) -> BodyMessage | None:
+    stripped = text.lstrip()
+    if "xml" in ctype or stripped.startswith(("<?xml", "<Error")):
+        code, msg = _XML_CODE_RE.search(text), _XML_MSG_RE.search(text)  # S3, AWS Query APIs
+        if code or msg:
+            return BodyMessage(code=_s(html.unescape(code.group(1))) if code else None,
+                               message=_s(html.unescape(msg.group(1))) if msg else None, shape="xml")
+    if "html" in ctype or stripped[:15].lower().startswith(("<!doctype html", "<html")):
+        for rx in (_H1_RE, _TITLE_RE):
+            m = rx.search(text)
+            if m:
+                inner = " ".join(html.unescape(_TAG_RE.sub(" ", m.group(1))).split())
+                if inner:
+                    return BodyMessage(message=_cut(inner), shape="html")
+        return None
+    return None
+
+
+def server_message(body: bytes, content_type: str | None) -> BodyMessage | None:
+    """The server's message in an error body, or None. Never raises; reads at most PREFIX_BYTES."""
+    try:
+        return _server_message(body, content_type)
+    except Exception:  # noqa: BLE001 - garbage bodies must never break an explanation
+        return None
+
+
+def _server_message(body: bytes, content_type: str | None) -> BodyMessage | None:
+    if not body:
+        return None
+    prefix = bytes(body[:PREFIX_BYTES])
+    complete = len(body) <= PREFIX_BYTES
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    charset_m = re.search(r"charset=\"?([\w.:-]+)", content_type or "", re.IGNORECASE)
+    try:
+        text = prefix.decode(charset_m.group(1) if charset_m else "utf-8", errors="replace")
+    except LookupError:
+        text = prefix.decode("utf-8", errors="replace")
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if complete and ("json" in ctype or stripped[0] in "{["):
+        try:
+            obj = json.loads(stripped)
+        except (ValueError, RecursionError):
+            obj = None
+        if obj is not None:
+            return _from_json(obj, problem="problem+json" in ctype)
+    if stripped[0] == "<":
+        return _from_markup(text, ctype)
+    if "json" in ctype or stripped[0] in "{[":
+        return None  # broken or truncated JSON: no message to quote
+    if ctype and not ctype.startswith("text/") and ctype not in ("application/x-www-form-urlencoded",):
+        return None  # binary or unknown types are not messages
+    if "\x00" in stripped:
+        return None
+    if "x-www-form-urlencoded" in ctype or re.fullmatch(r"[\w.-]+=[^\s]*(&[\w.-]+=[^\s]*)*", stripped):
+        from urllib.parse import parse_qs
+
+        pairs = parse_qs(stripped)  # old OAuth servers answer form-encoded errors
+        if "error" in pairs:
+            return BodyMessage(code=_s(pairs["error"][0]), message=_s(pairs.get("error_description", [""])[0]),
+                               uri=_s(pairs.get("error_uri", [""])[0]), shape="oauth")
+    if len(stripped) > MAX_TEXT:
+        return None
+    printable = sum(1 for c in stripped if c.isprintable() or c in "\n\t")
+    if printable < 0.9 * len(stripped):
+        return None
+    return BodyMessage(message=" ".join(stripped.split()), shape="text")

@@ -1,0 +1,358 @@
+"""The finding catalogue: ids, severities and wording, in one place.
+
+Templates use str.format fields filled from the values the explainer passes; a value that is missing renders
+as '?' rather than raising, so a wording change can never crash an explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str  # a stable id from the catalogue in shared/specs/explainer.md
+    severity: str  # error | warning | info
+    title: str
+    detail: str  # plain language, may name values from evidence
+    evidence: Mapping[str, object] = field(default_factory=dict)  # JSON-serialisable values it was drawn from
+    next_step: str = ""  # what the user can do about it
+    summary: str = ""  # the diagnosis summary when this finding leads it (one sentence)
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    severity: str
+    title: str  # template
+    detail: str  # template
+    next_step: str  # template
+    summary: str  # the one-sentence summary when this finding leads the diagnosis (template)
+
+
+CATALOGUE: dict[str, FindingSpec] = {
+    "no-credentials": FindingSpec(
+        "error",
+        "No credentials were sent",
+        "The final request carried no Authorization header, no API key and no session cookie.",
+        "Choose an auth profile or add the Authorization header (or the API key the service expects).",
+        "The request carried no credentials, so the server does not know who you are.",
+    ),
+    "credentials-stripped-on-redirect": FindingSpec(
+        "error",
+        "Credentials were dropped on a redirect to another origin",
+        "The request to {from_origin} carried {names}, but it was redirected to {to_origin}, a different origin, "
+        "and credentials are not forwarded across origins.",
+        "Send the request to {to_origin} directly (the URL after the redirect), or fix the base URL.",
+        "Your credentials were dropped when {from_origin} redirected the request to {to_origin}.",
+    ),
+    "netrc-override": FindingSpec(
+        "error",
+        "A .netrc entry replaced your Authorization header",
+        "An entry for {host} in your .netrc file was used instead of the Authorization header you set.",
+        "Remove or fix the {host} entry in ~/.netrc, or send with a profile.",
+        "A .netrc entry for {host} replaced the Authorization header you set.",
+    ),
+    "credentials-over-http": FindingSpec(
+        "warning",
+        "Credentials were sent over plain HTTP",
+        "{names} went to {url} without TLS: anyone on the path can read them, and many servers refuse them.",
+        "Use https:// for this host, and consider the credential exposed.",
+        "Your credentials were sent over plain HTTP to {host}.",
+    ),
+    "scheme-mismatch": FindingSpec(
+        "error",
+        "The server does not accept the '{sent}' scheme",
+        "You sent '{sent}' credentials; the server challenged with {challenged}.",
+        "Send the credentials with the {challenged} scheme (check the profile kind).",
+        "You sent {sent} credentials but the server only accepts {challenged}.",
+    ),
+    "malformed-authorization": FindingSpec(
+        "error",
+        "The Authorization header is malformed",
+        "{problem}.",
+        "Send 'Authorization: <Scheme> <credentials>' with exactly one scheme and the bare token.",
+        "The Authorization header is malformed: {problem_lower}.",
+    ),
+    "missing-challenge": FindingSpec(
+        "warning",
+        "A 401 without WWW-Authenticate",
+        "RFC 9110 §15.5.2 requires a 401 to say which scheme it wants in WWW-Authenticate; this server did not, "
+        "so the explanation leans on the body and the token.",
+        "Ask the API owners which scheme it expects, or look at its documentation.",
+        "The server refused with 401 but did not say how it wants you to authenticate.",
+    ),
+    "server-error-code": FindingSpec(
+        "info",
+        "The server says: {code}",
+        "{description_part}{status_part}",
+        "{uri_part}",
+        "The server reports '{code}'.",
+    ),
+    "server-message": FindingSpec(
+        "info",
+        "The server's message",
+        "\u201c{message}\u201d",
+        "",
+        "The server says: \u201c{message}\u201d.",
+    ),
+    "token-expired": FindingSpec(
+        "error",
+        "The token has expired",
+        "Its exp is {expires_at}; it {phrase}.",
+        "Get a new token (sign in again or refresh it) and resend.",
+        "Your token {phrase}.",
+    ),
+    "token-near-expiry": FindingSpec(
+        "warning",
+        "The token was about to expire",
+        "It {phrase}; it may have expired while the request was in flight.",
+        "Refresh tokens shortly before they expire.",
+        "Your token {phrase}, so it may have expired in flight.",
+    ),
+    "token-not-yet-valid": FindingSpec(
+        "error",
+        "The token is not valid yet",
+        "{phrase}.",
+        "Check the clock of the machine that issued the token and of this one; wait, or get a new token.",
+        "Your token is not valid yet: {phrase_lower}.",
+    ),
+    "clock-skew": FindingSpec(
+        "warning",
+        "Your clock differs from the server's",
+        "Your clock is {amount} {side} the server's (by its Date header); time checks here use the server's clock.",
+        "Synchronise this machine's clock (NTP).",
+        "Your clock is {amount} {side} the server's.",
+    ),
+    "audience-mismatch": FindingSpec(
+        "error",
+        "The token is for another audience",
+        "Expected audience {expected}; the token's aud is {actual}.",
+        "Request the token for audience {expected} (the resource/audience parameter of the token request).",
+        "Your token is for {actual}, not {expected}.",
+    ),
+    "issuer-mismatch": FindingSpec(
+        "error",
+        "The token comes from another issuer",
+        "Expected issuer {expected}; the token's iss is {actual}. {difference}",
+        "Get the token from the expected issuer, or fix the issuer expected by the profile.",
+        "Your token was issued by {actual}, not {expected}.",
+    ),
+    "insufficient-scope": FindingSpec(
+        "error",
+        "The token lacks a required scope",
+        "{detail}",
+        "Request a token with {missing_or_required} (and make sure the client may be granted it).",
+        "Your token lacks the scope this request needs{missing_suffix}.",
+    ),
+    "id-token-as-access-token": FindingSpec(
+        "error",
+        "An ID token was sent as an access token",
+        "The token looks like an OpenID Connect ID token ({why}); APIs expect an access token.",
+        "Send the access_token from the token response, not the id_token.",
+        "You sent an ID token; the API expects an access token.",
+    ),
+    "wrong-token-type": FindingSpec(
+        "error",
+        "This is not an access token",
+        "The token's type is {kind} ({why}).",
+        "Send an access token; exchange a refresh token for one first.",
+        "You sent a {kind} token where an access token is expected.",
+    ),
+    "step-up-required": FindingSpec(
+        "error",
+        "A stronger or more recent login is required",
+        "{detail}",
+        "Sign in again with the required method (acr_values/max_age) and send the new token.",
+        "You are signed in, but the server requires {need}.",
+    ),
+    "dpop-required": FindingSpec(
+        "error",
+        "The server requires DPoP",
+        "{why}.",
+        "Send the token with 'Authorization: DPoP <token>' and a DPoP proof header (with the server's nonce).",
+        "The token must be sent with DPoP: {why_lower}.",
+    ),
+    "unsigned-token": FindingSpec(
+        "error",
+        "The token is unsigned",
+        "{why}: no server should accept it.",
+        "Get a token from the real issuer; never accept alg 'none'.",
+        "Your token is unsigned ({why_lower}).",
+    ),
+    "suspicious-token-header": FindingSpec(
+        "warning",
+        "The token header has unusual fields",
+        "{why}.",
+        "Check where the token came from; servers should ignore jku/x5u/jwk and fix algorithms per key.",
+        "The token header looks suspicious: {why_lower}.",
+    ),
+    "signature-invalid": FindingSpec(
+        "error",
+        "The signature does not verify",
+        "{why}",
+        "Check that the token comes from the expected issuer and that the key or JWKS is the issuer's current one.",
+        "Your token's signature does not verify against {source}.",
+    ),
+    "encrypted-token": FindingSpec(
+        "info",
+        "The token is encrypted (JWE)",
+        "Its claims cannot be read without the decryption key; only the header is shown.",
+        "",
+        "The token is encrypted, so its claims cannot be checked here.",
+    ),
+    "opaque-token": FindingSpec(
+        "info",
+        "The token is opaque",
+        "It is not a JWT, so its claims cannot be read here; only the server can introspect it.",
+        "Ask the issuer's introspection endpoint (RFC 7662) about it if you can.",
+        "The token is opaque, so its claims cannot be checked here.",
+    ),
+    "basic-charset": FindingSpec(
+        "warning",
+        "Basic credentials are not UTF-8",
+        "The server asked for charset=\"UTF-8\" but the user name or password holds non-ASCII bytes that are "
+        "not valid UTF-8.",
+        "Encode the user name and password as UTF-8 before base64.",
+        "Your Basic credentials are not encoded as UTF-8 as the server asked.",
+    ),
+    "authenticated-not-permitted": FindingSpec(
+        "info",
+        "Authenticated, but not permitted",
+        "The credentials look healthy and no scope is named: the refusal is about roles, an ACL, the tenant, "
+        "an IP allow-list or a policy.",
+        "Ask the API owners to grant this identity access to the resource.",
+        "The server knows who you are but does not let you do this{reason_suffix}.",
+    ),
+    "rate-limited": FindingSpec(
+        "info",
+        "Rate limited",
+        "{why}. This is not a credential problem.",
+        "Wait{retry_part} and retry with fewer requests.",
+        "You are rate limited, which is not a credential problem{retry_suffix}.",
+    ),
+    "proxy-auth-required": FindingSpec(
+        "error",
+        "A proxy wants credentials",
+        "A proxy between you and the API answered 407 and challenged with {challenged}.",
+        "Configure the proxy credentials (HTTPS_PROXY with user:password, or the proxy settings).",
+        "A proxy, not the API, wants credentials ({challenged}).",
+    ),
+}
+
+FINDING_IDS = tuple(CATALOGUE)
+
+# Summaries when no finding leads, by verdict.
+VERDICT_SUMMARIES = {
+    "ok": "The server accepted the request ({status}).",
+    "ok-but": "The server accepted the request ({status}), but {finding}.",
+    "authentication": "The server did not accept your credentials ({status}).",
+    "authentication-message": "The server did not accept your credentials ({status}): \u201c{message}\u201d.",
+    "authorization": "The server knows who you are but refuses this request ({status}).",
+    "step-up": "You are signed in, but the server requires a stronger or more recent login.",
+    "proxy-authentication": "A proxy, not the API, wants credentials ({status}).",
+    "not-credential-related": "The server refused the request ({status}), for a reason credentials will not fix.",
+    "not-credential-related-message": "The server refused the request ({status}), for a reason credentials will "
+    "not fix: \u201c{message}\u201d.",
+    "transport-error": "No response came back: {message}",
+    "token-endpoint": "The token request to {url} failed ({status}){code_part}: {message}",
+    "token-endpoint-client": "The token endpoint {url} did not accept the client credentials ({code}){desc_part}.",
+    "aws-missing-token": "The server says \u201cMissing Authentication Token\u201d: no AWS signature or API key "
+    "was found (API Gateway also says this for a path or method that does not exist).",
+}
+
+MISSING = {
+    "no-date": "no Date header: expiry judged by your clock",
+    "date-cached": "{note}: expiry judged by your clock",
+    "no-token": "no token was sent, so nothing about a token could be judged",
+    "opaque": "the token is opaque: its claims (expiry, audience, scopes) are unknown",
+    "jwe": "the token is encrypted: its claims (expiry, audience, scopes) are unknown",
+    "decode": "the token could not be decoded: {error}",
+    "unverified": "signature not checked: give a key or JWKS URL to check it",
+    "verify-unavailable": "signature not checked: {error}",
+    "scopes-unknown": "the granted scopes are unknown, so required scopes could not be compared",
+    "challenge-unreadable": "a challenge header could not be parsed: {error}",
+    "no-exp": "the token has no exp claim: it never expires by itself",
+    "proxy-no-challenge": "the 407 carried no Proxy-Authenticate header: the proxy's scheme is unknown",
+}
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def fill(template: str, values: Mapping[str, object]) -> str:
+    """A template filled with values; unknown fields render as '?'."""
+    return template.format_map(_Blank(values)) if template else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
+
+
+def make_finding(
+    finding_id: str,
+    *,
+    evidence: Mapping[str, object] | None = None,
+    severity: str | None = None,
+    **values: object,
+) -> Finding:
+    """Build the catalogue's finding for this id; values fill the templates, evidence is kept as given."""
+    spec = CATALOGUE[finding_id]
+    vals: dict[str, object] = dict(evidence or {})
+    vals.update(values)
+    for key in ("problem", "phrase", "why"):
+        if isinstance(vals.get(key), str):
+            vals.setdefault(f"{key}_lower", _lower_first(str(vals[key])))
+    sev = severity or spec.severity
+    if sev not in SEVERITIES:
+        raise ValueError(f"Unknown severity '{sev}' for finding '{finding_id}'.")
+    return Finding(
+        id=finding_id,
+        severity=sev,
+        title=fill(spec.title, vals),
+        detail=" ".join(fill(spec.detail, vals).split()),
+        evidence=dict(evidence or {}),
+        next_step=fill(spec.next_step, vals),
+        summary=" ".join(fill(spec.summary, vals).split()),
+    )
+
+
+def finding_summary(finding: Finding) -> str:
+    """The one-sentence summary for a diagnosis this finding leads."""
+    return finding.summary or finding.title + "."
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """error > warning > info; within a severity, catalogue order; stable otherwise."""
+    order = {fid: i for i, fid in enumerate(FINDING_IDS)}
+    return sorted(findings, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), order.get(f.id, 99)))
+
+
+def issuer_difference(expected: str, actual: str) -> str:
+    """Say what differs between two issuer URLs: trailing slash, /v2.0, tenant, scheme, case."""
+    e, a = expected.strip(), actual.strip()
+    if e.rstrip("/") == a.rstrip("/"):
+        return "They differ only by a trailing slash, which issuers compare exactly."
+    if e.lower() == a.lower():
+        return "They differ only in letter case, which issuers compare exactly."
+    if e.split("://", 1)[-1] == a.split("://", 1)[-1]:
+        return "They differ only in the URL scheme (http vs https)."
+    e_n, a_n = e.rstrip("/"), a.rstrip("/")
+    if e_n.endswith("/v2.0") != a_n.endswith("/v2.0"):
+        return ("One is a v2.0 issuer and the other a v1 issuer (Microsoft identity platform): request a token "
+                "for the same endpoint version, or set accessTokenAcceptedVersion.")
+    if ("sts.windows.net" in e) != ("sts.windows.net" in a):
+        return "One is the v1 issuer (sts.windows.net) and the other the v2.0 issuer (login.microsoftonline.com)."
+    e_parts, a_parts = e_n.split("/"), a_n.split("/")
+    if len(e_parts) == len(a_parts):
+        diff = [(x, y) for x, y in zip(e_parts, a_parts, strict=True) if x != y]
+        if len(diff) == 1 and e_parts[:3] == a_parts[:3]:
+            return f"Only one path part differs ('{diff[0][0]}' vs '{diff[0][1]}'): another tenant or realm."
+    if e_parts[:3] != a_parts[:3]:
+        return "They are different hosts: the token comes from another identity provider or environment."
+    return "They do not match exactly, and issuers are compared exactly."

@@ -1,0 +1,147 @@
+"""The server's message out of common error-body shapes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspector.core.bodies import PREFIX_BYTES, BodyMessage, server_message
+
+
+def _j(obj: object) -> bytes:
+    return json.dumps(obj).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype", "code", "message", "description", "uri"),
+    [
+        # RFC 9457 problem details
+        (_j({"type": "https://example.com/probs/expired", "title": "Token expired", "status": 401,
+             "detail": "The access token expired at 12:00."}), "application/problem+json",
+         None, "Token expired", "The access token expired at 12:00.", "https://example.com/probs/expired"),
+        (_j({"type": "about:blank", "title": "Unauthorized", "status": 401}), "application/problem+json",
+         None, "Unauthorized", None, None),
+        # OAuth 2 error JSON
+        (_j({"error": "invalid_client", "error_description": "Client authentication failed",
+             "error_uri": "https://idp.example.com/docs"}), "application/json",
+         "invalid_client", "Client authentication failed", None, "https://idp.example.com/docs"),
+        (_j({"error": "invalid_grant"}), "application/json", "invalid_grant", None, None, None),
+        # FastAPI / DRF
+        (_j({"detail": "Not authenticated"}), "application/json", None, "Not authenticated", None, None),
+        (_j({"detail": [{"loc": ["header", "authorization"], "msg": "field required", "type": "missing"}]}),
+         "application/json", None, "header.authorization: field required", None, None),
+        # Flask-JWT-Extended
+        (_j({"msg": "Signature verification failed"}), "application/json", None, "Signature verification failed",
+         None, None),
+        (_j({"msg": "Token has expired"}), None, None, "Token has expired", None, None),
+        # AWS API Gateway, and the capitalised variant
+        (_j({"message": "Missing Authentication Token"}), "application/json", None, "Missing Authentication Token",
+         None, None),
+        (_j({"Message": "User is not authorized to access this resource"}), "application/json", None,
+         "User is not authorized to access this resource", None, None),
+        # GitHub
+        (_j({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}), "application/json",
+         None, "Bad credentials", None, "https://docs.github.com/rest"),
+        # Google and Azure error objects
+        (_j({"error": {"code": 401, "message": "Request had invalid authentication credentials.",
+                       "status": "UNAUTHENTICATED"}}), "application/json",
+         "UNAUTHENTICATED", "Request had invalid authentication credentials.", None, None),
+        (_j({"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired or is not yet valid.",
+                       "innerError": {"date": "2024-01-01T00:00:00"}}}), "application/json",
+         "InvalidAuthenticationToken", "Access token has expired or is not yet valid.", None, None),
+        # GraphQL / JSON:API errors lists, nested
+        (_j({"errors": [{"message": "You must be logged in"}, {"message": "Second"}]}), "application/json",
+         None, "You must be logged in; Second", None, None),
+        (_j({"errors": [{"code": "AUTH_REQUIRED", "detail": "Login required"}]}), "application/vnd.api+json",
+         "AUTH_REQUIRED", "Login required", None, None),
+        (_j({"errors": [[{"message": "deep"}]]}), "application/json", None, "deep", None, None),
+        (_j({"errors": {"token": ["is invalid", "is expired"]}}), "application/json", None,
+         "is invalid; is expired", None, None),
+        (_j({"errors": [{"message": "Bad token", "extensions": {"code": "UNAUTHENTICATED"}}]}), "application/json",
+         "UNAUTHENTICATED", "Bad token", None, None),
+        # Spring Boot's default error body
+        (_j({"timestamp": "2024", "status": 403, "error": "Forbidden", "message": "Access Denied", "path": "/x"}),
+         "application/json", "Forbidden", "Access Denied", None, None),
+        # plain text, HTML, XML
+        (b"Unauthorized\n", "text/plain", None, "Unauthorized", None, None),
+        (b"Jwt is expired", None, None, "Jwt is expired", None, None),
+        (_j("Invalid API key"), "application/json", None, "Invalid API key", None, None),
+        ((b"<html><head><title>401 Authorization Required</title></head><body><h1>Authorization Required</h1>"
+          b"</body></html>"), "text/html", None, "Authorization Required", None, None),
+        (b"<?xml version='1.0'?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+         "application/xml", "AccessDenied", "Access Denied", None, None),
+        (b"error=invalid_client&error_description=bad+secret", "application/x-www-form-urlencoded",
+         "invalid_client", "bad secret", None, None),
+    ],
+)
+def test_shapes(body: bytes, ctype: str | None, code: str | None, message: str | None, description: str | None,
+                uri: str | None) -> None:
+    found = server_message(body, ctype)
+    assert found is not None
+    assert (found.code, found.message, found.description, found.uri) == (code, message, description, uri)
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        (b"", None),
+        (b"   ", "text/plain"),
+        (b"{", "application/json"),
+        (b"[[[[[[", "application/json"),
+        (b"[" * 100_000, "application/json"),
+        (b"{}", "application/json"),
+        (_j({"data": {"id": 1}}), "application/json"),
+        (b"x" * 600, "text/plain"),
+        (bytes(range(256)) * 4, "application/octet-stream"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
+        (b"<html><body></body></html>", "text/html"),
+        (b"\xff\xfe\x00\x00garbage\x00", None),
+        (_j(12), "application/json"),
+        (_j(None), "application/json"),
+    ],
+)
+def test_no_message_in_garbage_or_non_messages(body: bytes, ctype: str | None) -> None:
+    assert server_message(body, ctype) is None
+
+
+def test_huge_json_body_is_not_parsed_past_the_prefix() -> None:
+    body = _j({"message": "x", "pad": "y" * (PREFIX_BYTES * 2)})
+    assert server_message(body, "application/json") is None  # truncated JSON cannot be quoted
+
+
+def test_long_messages_are_cut() -> None:
+    found = server_message(_j({"message": "m" * 5000}), "application/json")
+    assert found is not None and found.message is not None
+    assert len(found.message) <= 1001 and found.message.endswith("…")
+
+
+def test_charset_from_content_type_is_used() -> None:
+    found = server_message("Accès refusé".encode("latin-1"), "text/plain; charset=ISO-8859-1")
+    assert found == BodyMessage(message="Accès refusé", shape="text")
+
+
+def test_text_property_prefers_message_then_description_then_code() -> None:
+    assert BodyMessage(code="c", description="d").text == "d"
+    assert BodyMessage(code="c").text == "c"
+    assert BodyMessage(code="c", message="m").text == "m"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([None, "application/json", "text/plain", "text/html",
+                                                  "application/problem+json", "application/xml", "text/plain; charset=bogus"]))
+def test_never_raises(body: bytes, ctype: str | None) -> None:
+    result = server_message(body, ctype)
+    assert result is None or isinstance(result, BodyMessage)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from(["message", "msg", "detail", "error", "errors", "title", "code", "x"]),
+                        inner, max_size=4), max_leaves=30))
+def test_never_raises_on_arbitrary_json(obj: object) -> None:
+    result = server_message(_j(obj), "application/json")
+    assert result is None or isinstance(result, BodyMessage)
