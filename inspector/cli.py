@@ -321,9 +321,11 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
 
 def body_text(body: bytes, content_type: str | None) -> str | None:
     """The body as text when it is text; None for binary."""
-    from inspector.core.highlight import decode_text
+    from inspector.core.highlight import body_kind, decode_body
 
-    return decode_text(body, content_type)
+    if body_kind(content_type, body[:8192]) != "text":
+        return None
+    return decode_body(body, content_type)
 
 
 def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets: bool, redactor: Any,
@@ -377,17 +379,17 @@ def render_diagnosis(diag: dict[str, Any], color: bool = False) -> str:
 
 
 def _pretty(text: str, content_type: str | None, color: bool) -> str:
-    from inspector.core.highlight import pretty_text
+    from inspector.core.highlight import choose_lexer, pretty_json, pretty_syntax, pretty_xml
 
-    pretty = pretty_text(text, content_type)
+    lexer = choose_lexer(content_type, text[:4096])
+    syntax = pretty_syntax(lexer)
+    pretty = pretty_json(text) if syntax == "json" else pretty_xml(text) if syntax == "xml" else text
     if not color:
         return pretty
     from pygments import highlight
     from pygments.formatters import TerminalFormatter
 
-    from inspector.core.highlight import choose_lexer
-
-    return highlight(pretty, choose_lexer(content_type, pretty[:4096]), TerminalFormatter()).rstrip("\n")
+    return highlight(pretty, lexer, TerminalFormatter()).rstrip("\n")
 
 
 def _size(n: int) -> str:
