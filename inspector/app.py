@@ -5,7 +5,6 @@ Subcommands never import Qt; the window's modules are imported only on the path 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence

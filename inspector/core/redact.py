@@ -64,7 +64,7 @@ SECRET_PARAMS = frozenset(
 )
 # JSON / form keys inside bodies (a token endpoint's answer, a login form)
 SECRET_KEYS = SECRET_PARAMS | frozenset({"pass", "private_key", "session", "sessionid", "jwt", "bearer"})
-_AUTH_SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(\s+)(.*)$", re.S)
+_AUTH_SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(\s+)(.*)$", re.DOTALL)
 
 
 def mask(value: str) -> str:
@@ -210,6 +210,12 @@ class Redactor:
 # Redactor can also scrub them wherever else they turn up (a body echoing the token, a report, a history row).
 
 
+# Values found by name are scrubbed everywhere else by value; a short cookie ("theme=dark", "consent=true") or a
+# JSON "code" (almost always an error code such as "invalid_token") would then blank out ordinary words.
+VALUE_SCRUB_MIN = 8
+_AMBIGUOUS_JSON_KEYS = frozenset({"code", "key"})
+
+
 def header_secret_values(name: str, value: str, extra: Iterable[str] = ()) -> list[str]:
     """The secret values inside one header line (empty when the header name carries no credential)."""
     if not is_secret_header(name, extra) or not value.strip():
@@ -225,10 +231,11 @@ def header_secret_values(name: str, value: str, extra: Iterable[str] = ()) -> li
             found.extend(_basic_secret_values(credential))
         return found
     if low == "cookie":
-        return [v.strip() for _, sep, v in (p.partition("=") for p in value.split(";")) if sep and v.strip()]
+        pairs = (p.partition("=") for p in value.split(";"))
+        return [v.strip() for _, sep, v in pairs if sep and len(v.strip()) >= VALUE_SCRUB_MIN]
     if low == "set-cookie":
         _, sep, v = value.split(";", 1)[0].partition("=")
-        return [v.strip()] if sep and v.strip() else []
+        return [v.strip()] if sep and len(v.strip()) >= VALUE_SCRUB_MIN else []
     return [value.strip()]
 
 
@@ -287,8 +294,9 @@ def _collect_json_secrets(obj: object, extra_low: set[str], out: list[str], dept
         return
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if isinstance(v, str) and (k.lower() in SECRET_KEYS or k.lower() in extra_low):
-                if v:
+            low = k.lower()
+            if isinstance(v, str) and ((low in SECRET_KEYS and low not in _AMBIGUOUS_JSON_KEYS) or low in extra_low):
+                if len(v) >= VALUE_SCRUB_MIN:
                     out.append(v)
             else:
                 _collect_json_secrets(v, extra_low, out, depth + 1)

@@ -1,0 +1,501 @@
+"""ProfileStore: profile folders on disk. Atomic saves, conflict detection, problems reported, never rewritten by
+loading. Folder watching is a pure poll (snapshot / changed) that the window drives with its own timer."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import NamedTuple
+
+import tomli_w
+
+from inspector.core.errors import ProfileError
+from inspector.core.profiles.model import (
+    SUFFIX,
+    Fingerprint,
+    Profile,
+    ProfileFileError,
+    parse_profile,
+    profile_from_document,
+    slug,
+)
+from inspector.core.profiles.secrets import Resolver, SecretStore, parse_reference
+
+APP_NAME = "request-inspector"
+ENV_VAR = "INSPECTOR_PROFILES"
+
+
+class ProfileConflict(ProfileError):
+    """The file changed on disk since the profile was loaded; the caller offers reload or overwrite."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something `profiles check` reports. message is a full sentence naming the file (and line when known)."""
+
+    code: str  # broken-file | unreadable | newer-format | unknown-kind | missing-field | bad-field |
+    #            missing-secret | literal-secret | missing-folder
+    message: str
+    path: Path
+    line: int | None = None
+    field: str | None = None
+    profile: str | None = None  # the profile's name when the file could be read
+
+
+class LoadResult(NamedTuple):
+    profiles: list[Profile]
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Folder:
+    path: Path
+    kind: str  # personal | team
+
+
+def team_dirs_from(environ: Mapping[str, str], cli_dirs: Iterable[str | Path] = ()) -> list[Path]:
+    """Team folders from INSPECTOR_PROFILES (os.pathsep-separated) then --profiles-dir, without repeats."""
+    raw = [p for p in environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    out: list[Path] = []
+    for item in [*raw, *cli_dirs]:
+        path = Path(item).expanduser()
+        if path not in out:
+            out.append(path)
+    return out
+
+
+def literal_secrets(profile: Profile) -> tuple[str, ...]:
+    """Secret fields holding a value instead of a ${...} reference."""
+    out = []
+    for key in profile.secret_fields():
+        value = profile.credentials.get(key)
+        if isinstance(value, str) and value and parse_reference(value) is None:
+            out.append(key)
+    return tuple(out)
+
+
+def secret_references(profile: Profile) -> dict[str, str]:
+    """Credential field -> the reference it holds, for every field that holds one."""
+    out = {}
+    for key, value in profile.credentials.items():
+        if isinstance(value, str):
+            try:
+                if parse_reference(value) is not None:
+                    out[key] = value
+            except ProfileError:
+                pass  # reported when the file is loaded
+    return out
+
+
+def keep_secret(
+    profile: Profile, field: str, value: str, secrets: SecretStore, key: str | None = None
+) -> Profile:
+    """Store a typed-in secret in the secret store and return the profile holding its ${secret:KEY} reference."""
+    key = key or f"{profile.stem}.{field}"
+    secrets.set(key, value)
+    return replace(profile, credentials={**profile.credentials, field: f"${{secret:{key}}}"})
+
+
+def _fingerprint_bytes(data: bytes, st: os.stat_result) -> Fingerprint:
+    return Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+
+
+def _current(path: Path, seen: Fingerprint | None) -> Fingerprint | None:
+    """The file's fingerprint now (None when it is gone); the hash is skipped when mtime and size match."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    if seen is not None and (st.st_mtime_ns, st.st_size) == (seen.mtime_ns, seen.size):
+        return seen
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return _fingerprint_bytes(data, st)
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> os.stat_result:
+    """Write a temp file in the same folder, fsync it, rename it over `path`, fsync the folder."""
+    folder = path.parent
+    tmp = folder / f".{path.name}.{os.urandom(6).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX only)
+        try:
+            dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            pass
+        else:
+            try:
+                os.fsync(dfd)
+            except OSError:
+                pass
+            finally:
+                os.close(dfd)
+    return path.stat()
+
+
+def render(profile: Profile) -> str:
+    """The TOML text a profile is saved as."""
+    return tomli_w.dumps(profile.to_document(), multiline_strings=True)
+
+
+class ProfileStore:
+    """The personal folder plus team folders. The folders are always passed in (tests use tmp_path)."""
+
+    def __init__(self, personal_dir: Path, team_dirs: Sequence[Path] = ()) -> None:
+        personal = Path(personal_dir)
+        folders = [Folder(personal, "personal")]
+        seen = {_key(personal)}
+        for d in team_dirs:
+            d = Path(d)
+            if _key(d) not in seen:
+                seen.add(_key(d))
+                folders.append(Folder(d, "team"))
+        self.folders: tuple[Folder, ...] = tuple(folders)
+        self._lock = threading.Lock()
+
+    @property
+    def personal_dir(self) -> Path:
+        return self.folders[0].path
+
+    @property
+    def team_dirs(self) -> tuple[Path, ...]:
+        return tuple(f.path for f in self.folders[1:])
+
+    def folder_kind(self, folder: Path) -> str | None:
+        """'personal' or 'team' for one of this store's folders; None for any other folder."""
+        k = _key(Path(folder))
+        for f in self.folders:
+            if _key(f.path) == k:
+                return f.kind
+        return None
+
+    # --- reading ----------------------------------------------------------------------------------------------
+
+    def load_all(self) -> LoadResult:
+        """Every profile in every folder, personal first; broken files become problems, nothing is written."""
+        profiles: list[Profile] = []
+        problems: list[Problem] = []
+        for folder in self.folders:
+            if not folder.path.is_dir():
+                if folder.kind == "team":
+                    problems.append(
+                        Problem(
+                            "missing-folder",
+                            f"The team folder {folder.path} does not exist or is not a folder: check the path "
+                            f"in the settings, --profiles-dir or {ENV_VAR}.",
+                            folder.path,
+                        )
+                    )
+                continue
+            for path in sorted(folder.path.glob(f"*{SUFFIX}")):
+                if path.name.startswith(".") or not path.is_file():
+                    continue
+                try:
+                    profiles.append(self._read(path, folder.kind))
+                except ProfileFileError as exc:
+                    problems.append(Problem(exc.code, str(exc), path, exc.line, exc.field))
+        return LoadResult(profiles, problems)
+
+    def load(self, path: Path) -> Profile:
+        """One profile file; ProfileFileError when it is broken."""
+        path = Path(path)
+        kind = self.folder_kind(path.parent) or "personal"
+        return self._read(path, kind)
+
+    def reload(self, profile: Profile) -> Profile:
+        """The profile as it is on disk now (after a conflict, to see the other change)."""
+        return self._read(profile.path, profile.folder_kind)
+
+    @staticmethod
+    def _read(path: Path, folder_kind: str) -> Profile:
+        try:
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                data = f.read()
+        except OSError as exc:
+            raise ProfileFileError(
+                f"{path}: the file cannot be read ({exc.strerror}); check its permissions.",
+                path=path,
+                code="unreadable",
+            ) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ProfileFileError(
+                f"{path}, line {line}: the file is not UTF-8 text; save it as UTF-8 in an editor.",
+                path=path,
+                code="broken-file",
+                line=line,
+            ) from None
+        return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+
+    def find(self, name_or_id: str, profiles: Sequence[Profile] | None = None) -> Profile:
+        """A profile by identity, file path, name or file stem; ProfileError when none or several match."""
+        problems: list[Problem] = []
+        if profiles is None:
+            profiles, problems = self.load_all()
+        wanted = name_or_id.strip()
+        wanted_key = _key(Path(wanted).expanduser()) if wanted else ""
+        by_id = [p for p in profiles if wanted_key in (_key(Path(p.identity)), _key(p.path))]
+        if by_id:
+            return by_id[0]
+        for match in (
+            lambda p: p.name == wanted,
+            lambda p: p.stem == wanted,
+            lambda p: p.name.casefold() == wanted.casefold(),
+        ):
+            found = [p for p in profiles if match(p)]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                listed = "; ".join(f"{p.identity} ({p.folder_kind})" for p in found)
+                raise ProfileError(
+                    f"{len(found)} profiles are called '{wanted}': {listed}. Name one by its identity "
+                    f"(its folder and file name), e.g. '{found[0].identity}'."
+                )
+        for problem in problems:
+            if problem.path.stem == wanted or _key(problem.path) == wanted_key:
+                raise ProfileError(f"The profile '{wanted}' cannot be used: {problem.message}")
+        names = sorted({p.name for p in profiles})
+        hint = difflib.get_close_matches(wanted, names, n=1)
+        hint_text = f" Did you mean '{hint[0]}'?" if hint else ""
+        known = f"The profiles are: {', '.join(names)}." if names else "There are no profiles."
+        folders = ", ".join(str(f.path) for f in self.folders)
+        raise ProfileError(f"No profile is called '{wanted}' in {folders}.{hint_text} {known}")
+
+    # --- writing ----------------------------------------------------------------------------------------------
+
+    def save(self, profile: Profile, *, overwrite: bool = False) -> Profile:
+        """Write the profile atomically and return it as now on disk.
+
+        ProfileConflict when the file changed (or appeared, or vanished) since the profile was loaded, unless
+        overwrite; ProfileError for a literal secret in a team folder or a profile that would not load back.
+        """
+        folder_kind = self.folder_kind(profile.folder)
+        if folder_kind is None:
+            raise ProfileError(
+                f"{profile.folder} is not one of the profile folders "
+                f"({', '.join(str(f.path) for f in self.folders)}): add it as a team folder first."
+            )
+        profile = replace(profile, folder_kind=folder_kind)
+        path = profile.path
+        if folder_kind == "team":
+            literal = literal_secrets(profile)
+            if literal:
+                fields = ", ".join(f"credentials.{k}" for k in literal)
+                raise ProfileError(
+                    f"{path}: {fields} holds a literal secret, and {profile.folder} is a team folder that others "
+                    f"can read: move it to your keyring (store it there and write ${{secret:KEY}}), or use "
+                    "${env:NAME} or ${prompt}."
+                )
+        text = render(profile)
+        profile_from_document(profile.to_document(), path, text=text, folder_kind=folder_kind)  # loads back?
+        data = text.encode("utf-8")
+        with self._lock:
+            if folder_kind == "personal":
+                profile.folder.mkdir(parents=True, exist_ok=True)
+            elif not profile.folder.is_dir():
+                raise ProfileError(
+                    f"The team folder {profile.folder} does not exist: create it or fix the path."
+                )
+            if not overwrite:
+                self._check_unchanged(profile)
+            mode = None
+            try:
+                mode = path.stat().st_mode & 0o777
+            except FileNotFoundError:
+                mode = 0o644  # shared folders: readable like any other file there
+            try:
+                st = atomic_write(path, data, mode)
+            except OSError as exc:
+                raise ProfileError(
+                    f"{path} cannot be written ({exc.strerror}): nothing was changed."
+                ) from None
+        return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+
+    @staticmethod
+    def _check_unchanged(profile: Profile) -> None:
+        path = profile.path
+        now = _current(path, profile.loaded)
+        if profile.loaded is None:
+            if now is not None:
+                raise ProfileConflict(
+                    f"{path} already exists: reload it, choose another name, or overwrite it.", path=path
+                )
+            return
+        if now is None:
+            raise ProfileConflict(
+                f"{path} was deleted on disk since it was loaded: save again with overwrite to write it back.",
+                path=path,
+            )
+        if now.sha256 != profile.loaded.sha256:
+            raise ProfileConflict(
+                f"{path} changed on disk since it was loaded: reload it to see the other change, or overwrite "
+                "it with yours.",
+                path=path,
+            )
+
+    def delete(self, profile: Profile, *, force: bool = False) -> None:
+        """Remove the profile's file; ProfileConflict when it changed since it was loaded, unless force."""
+        path = profile.path
+        with self._lock:
+            if not force and profile.loaded is not None:
+                now = _current(path, profile.loaded)
+                if now is not None and now.sha256 != profile.loaded.sha256:
+                    raise ProfileConflict(
+                        f"{path} changed on disk since it was loaded: reload it before deleting it.",
+                        path=path,
+                    )
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise ProfileError(f"{path} cannot be deleted ({exc.strerror}).") from None
+
+    def duplicate(self, profile: Profile, folder: Path, *, name: str | None = None) -> Profile:
+        """Save a copy (unknown keys included) into one of the store's folders under a free file name."""
+        folder = Path(folder)
+        same_folder = _key(folder) == _key(profile.folder)
+        new_name = name or (f"{profile.name} (copy)" if same_folder else profile.name)
+        base = slug(new_name) if (name or same_folder) else profile.stem
+        stem = base
+        for n in range(2, 1000):
+            if not (folder / f"{stem}{SUFFIX}").exists():
+                break
+            stem = f"{base}-{n}"
+        else:
+            raise ProfileError(f"{folder} has no free file name for '{new_name}': pick another name.")
+        copy = replace(profile, folder=folder, stem=stem, name=new_name, loaded=None)
+        return self.save(copy)
+
+    # --- checking ---------------------------------------------------------------------------------------------
+
+    def check(self, resolver: Resolver | None = None, loaded: LoadResult | None = None) -> list[Problem]:
+        """Every problem: broken files, literal secrets in team folders, and (with a resolver) missing secrets."""
+        profiles, problems = loaded if loaded is not None else self.load_all()
+        out = list(problems)
+        for p in profiles:
+            out.extend(profile_problems(p, resolver))
+        return out
+
+
+def profile_problems(profile: Profile, resolver: Resolver | None) -> list[Problem]:
+    """Problems of one loaded profile: literal secrets in a team folder, references that cannot be resolved."""
+    out: list[Problem] = []
+    path = profile.path
+    if profile.folder_kind == "team":
+        for key in literal_secrets(profile):
+            out.append(
+                Problem(
+                    "literal-secret",
+                    f"{path}: credentials.{key} of '{profile.name}' holds a literal secret in a team folder: "
+                    "move it to your keyring and write ${secret:KEY} instead.",
+                    path,
+                    field=f"credentials.{key}",
+                    profile=profile.name,
+                )
+            )
+    if resolver is not None:
+        for key, ref in secret_references(profile).items():
+            missing = resolver.missing(ref, profile=profile.name, field=f"credentials.{key}")
+            if missing is not None:
+                out.append(
+                    Problem(
+                        "missing-secret",
+                        f"{path}: {missing}",
+                        path,
+                        field=f"credentials.{key}",
+                        profile=profile.name,
+                    )
+                )
+    return out
+
+
+def profile_status(profile: Profile, resolver: Resolver | None) -> str:
+    """'ready' or 'secret missing' ('broken' is for files that did not load)."""
+    if resolver is not None:
+        for key, ref in secret_references(profile).items():
+            if resolver.missing(ref, profile=profile.name, field=f"credentials.{key}") is not None:
+                return "secret missing"
+    return "ready"
+
+
+def _key(path: Path) -> str:
+    """A comparable spelling of a path (absolute, normalised, symlinks resolved when possible)."""
+    try:
+        return os.path.normcase(str(path.expanduser().resolve()))
+    except (OSError, ValueError, RuntimeError):  # a name that is no path (NUL byte), a symlink loop
+        return os.path.normcase(str(path))
+
+
+# --- watching ---------------------------------------------------------------------------------------------------
+
+Snapshot = dict[Path, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Changes:
+    added: tuple[Path, ...] = ()
+    removed: tuple[Path, ...] = ()
+    modified: tuple[Path, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.modified)
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return self.added + self.removed + self.modified
+
+
+def snapshot(folders: Iterable[Path]) -> Snapshot:
+    """(mtime_ns, size) of every profile file in the folders; missing folders are skipped."""
+    out: Snapshot = {}
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.name.endswith(SUFFIX):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue  # removed between listing and stat: the next poll sees it gone
+            out[Path(entry.path)] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+def changed(old: Snapshot, new: Snapshot) -> Changes:
+    """What differs between two snapshots (pure)."""
+    return Changes(
+        added=tuple(sorted(p for p in new if p not in old)),
+        removed=tuple(sorted(p for p in old if p not in new)),
+        modified=tuple(sorted(p for p in new if p in old and new[p] != old[p])),
+    )

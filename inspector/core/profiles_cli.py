@@ -1,0 +1,128 @@
+"""Text for `profiles list|show NAME|check`: functions over a ProfileStore; the CLI prints what they return.
+
+Without a resolver they use the command line's default one (the keyring or secrets file, and the environment)
+to tell whether each secret can be found; nothing is ever prompted for.
+
+Secrets are never shown: a reference is printed as written, a literal secret as a note that it is hidden.
+"""
+
+from __future__ import annotations
+
+from inspector.core.profiles.model import Profile
+from inspector.core.profiles.secrets import Resolver
+from inspector.core.profiles.store import (
+    LoadResult,
+    ProfileStore,
+    literal_secrets,
+    profile_problems,
+    profile_status,
+    secret_references,
+)
+
+HIDDEN = "(a literal secret, hidden)"
+
+
+def _resolver(resolver: Resolver | None) -> Resolver:
+    """The given resolver, or the command line's default (keyring or secrets file, the environment)."""
+    if resolver is not None:
+        return resolver
+    from inspector.core.profiles.defaults import resolver_for_cli
+
+    return resolver_for_cli()
+
+
+def _folder_label(path: object, kind: str) -> str:
+    return f"{path} ({kind})"
+
+
+def list_text(store: ProfileStore, resolver: Resolver | None = None, loaded: LoadResult | None = None) -> str:
+    """One line per profile: name, kind, folder, status (ready, secret missing, broken)."""
+    resolver = _resolver(resolver)
+    profiles, problems = loaded if loaded is not None else store.load_all()
+    rows: list[tuple[str, str, str, str]] = []
+    for p in profiles:
+        rows.append((p.name, p.kind, _folder_label(p.folder, p.folder_kind), profile_status(p, resolver)))
+    for problem in problems:
+        if problem.code == "missing-folder":
+            continue
+        kind = store.folder_kind(problem.path.parent) or "?"
+        rows.append((problem.path.stem, "?", _folder_label(problem.path.parent, kind), "broken"))
+    if not rows:
+        folders = ", ".join(_folder_label(f.path, f.kind) for f in store.folders)
+        return f"No profiles in {folders}.\n"
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [
+        f"{name:<{widths[0]}}  {kind:<{widths[1]}}  {folder:<{widths[2]}}  {status}"
+        for name, kind, folder, status in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def show_text(store: ProfileStore, name_or_id: str, resolver: Resolver | None = None) -> str:
+    """The profile with secrets as their references; ProfileError when no profile or several match."""
+    profile = store.find(name_or_id)
+    return profile_text(profile, _resolver(resolver))
+
+
+def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
+    """A readable dump of one profile; never a secret value."""
+    secret = set(profile.secret_fields())
+    literal = set(literal_secrets(profile))
+    refs = secret_references(profile)
+    lines = [
+        profile.name,
+        f"  file:     {profile.path} ({profile.folder_kind} folder)",
+        f"  identity: {profile.identity}",
+        f"  kind:     {profile.kind}",
+        f"  status:   {profile_status(profile, resolver)}",
+    ]
+    if profile.base_url:
+        lines.append(f"  base_url: {profile.base_url}")
+    if profile.notes:
+        notes = profile.notes.strip().splitlines() or [""]
+        lines.append(f"  notes:    {notes[0]}")
+        lines.extend(f"            {n}" for n in notes[1:])
+    if profile.credentials:
+        lines.append("  credentials:")
+        width = max(len(k) for k in profile.credentials)
+        for key, value in profile.credentials.items():
+            if key in refs:
+                shown = refs[key]
+            elif key in literal or (key in secret and value):
+                shown = HIDDEN
+            else:
+                shown = str(value)
+            lines.append(f"    {key:<{width}} = {shown}")
+    e = profile.expect
+    expect = [
+        ("audience", e.audience),
+        ("issuer", e.issuer),
+        ("scopes", " ".join(e.scopes) if e.scopes else None),
+        ("leeway_s", None if e.leeway_s is None else f"{e.leeway_s:g}"),
+        ("algorithms", ", ".join(e.algorithms) if e.algorithms else None),
+        ("jwks_url", e.jwks_url),
+        ("key_file", e.key_file),
+    ]
+    present = [(k, v) for k, v in expect if v]
+    if present:
+        lines.append("  expect:")
+        width = max(len(k) for k, _ in present)
+        lines.extend(f"    {k:<{width}} = {v}" for k, v in present)
+    problems = profile_problems(profile, resolver)
+    if problems:
+        lines.append("  problems:")
+        lines.extend(f"    - {p.message}" for p in problems)
+    return "\n".join(lines) + "\n"
+
+
+def check_text(store: ProfileStore, resolver: Resolver | None = None) -> tuple[str, int]:
+    """Every problem, one per line, and the exit status: 1 when there is any, else 0."""
+    loaded = store.load_all()
+    problems = store.check(_resolver(resolver), loaded)
+    if not problems:
+        n = len(loaded.profiles)
+        return f"No problems: {n} profile{'s' if n != 1 else ''} checked.\n", 0
+    lines = [f"[{p.code}] {p.message}" for p in problems]
+    n = len(problems)
+    lines.append(f"{n} problem{'s' if n != 1 else ''} found.")
+    return "\n".join(lines) + "\n", 1

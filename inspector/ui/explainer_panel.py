@@ -1,0 +1,1113 @@
+"""The explainer pane: the verdict in words, the findings, what the server said, the token and its timeline.
+
+It also holds a paste box that decodes a token on its own, offline (inspector.core.diagnosis.inspect_alone);
+an optional JWKS signature check runs on a worker thread and can be cancelled. Widgets here decide nothing:
+every judgement comes from core.diagnosis.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QEvent, QObject, QRectF, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.challenges import Challenge
+from inspector.core.diagnosis import Diagnosis, Expectations
+from inspector.core.exchange import Exchange
+from inspector.core.findings import SEVERITY_RANK, Finding
+from inspector.core.redact import Redactor, is_secret_header, mask, mask_url
+from inspector.core.timeline import Timeline, describe_relative
+from inspector.core.tokens import SentCredential, TokenInfo
+from inspector.ui.timeline_widget import TimelineWidget, is_dark, request_moment
+
+# Banner colours: white text on each keeps a contrast above 4.5:1, so they read the same on light and dark.
+VERDICT_COLORS = {
+    "ok": "#2e7d32",
+    "authentication": "#c62828",
+    "authorization": "#c25100",
+    "step-up": "#6a1b9a",
+    "proxy-authentication": "#6d4c41",
+    "not-credential-related": "#546e7a",
+    "transport-error": "#7f0000",
+}
+VERDICT_TITLES = {
+    "ok": "Looks fine",
+    "authentication": "Not accepted: the server does not accept who you are",
+    "authorization": "Refused: you are known but not allowed",
+    "step-up": "A stronger or fresher sign-in is needed",
+    "proxy-authentication": "A proxy wants credentials, not the API",
+    "not-credential-related": "Not a credentials problem",
+    "transport-error": "No response came back",
+}
+SEVERITY_COLORS = {"error": "#c62828", "warning": "#c77700", "info": "#1565c0"}
+SEVERITY_WORDS = {"error": "Problem", "warning": "Warning", "info": "Note"}
+
+# One line on what each registered or common claim means, for a support engineer reading a token.
+CLAIM_HELP = {
+    "iss": "Issuer: who made and signed the token. Must match what the API trusts, character for character.",
+    "sub": "Subject: the user or client the token speaks for.",
+    "aud": "Audience: the API(s) the token is meant for. An API refuses a token made for someone else.",
+    "exp": "Expires at: after this moment (plus a small leeway) the token must be refused.",
+    "nbf": "Not before: the token must be refused before this moment.",
+    "iat": "Issued at: when the token was made.",
+    "jti": "Token id: unique per token, used to detect replays and to revoke.",
+    "auth_time": "When the user last actually signed in; step-up checks compare it with max_age.",
+    "acr": "Authentication context: how strong the sign-in was (for example a multi-factor level).",
+    "amr": "Authentication methods used to sign in (pwd, mfa, otp, hwk, ...).",
+    "azp": "Authorized party: the client the token was issued to.",
+    "scope": "Scopes granted (space-separated): what the client may do with the API.",
+    "scp": "Scopes granted (Microsoft and Okta spelling of scope).",
+    "roles": "Roles granted to the user or application.",
+    "permissions": "Permissions granted (Auth0 role-based access control).",
+    "groups": "Groups the user belongs to.",
+    "nonce": "Echo of the sign-in request's nonce: marks an ID token, which an API should not accept.",
+    "at_hash": "Hash of the access token issued alongside: marks an ID token, not an access token.",
+    "c_hash": "Hash of the authorization code: marks an ID token.",
+    "s_hash": "Hash of the state parameter: marks an ID token.",
+    "cnf": "Confirmation: the key the token is bound to (DPoP jkt, mTLS x5t#S256); send it with that proof.",
+    "token_use": "AWS Cognito token kind: 'access' or 'id'. APIs want 'access'.",
+    "typ": "Token type (Keycloak: Bearer, ID, Refresh). APIs want an access (Bearer) token.",
+    "token_type": "Token type named by the issuer (access, refresh, ...).",
+    "client_id": "The OAuth client that asked for the token.",
+    "cid": "The OAuth client that asked for the token (Okta).",
+    "appid": "The application (client) id that asked for the token (Microsoft v1).",
+    "tid": "Microsoft Entra tenant id: the directory that issued the token.",
+    "oid": "Microsoft Entra object id of the user or application.",
+    "uid": "User id (Okta).",
+    "ver": "Token format version (Microsoft: 1.0 or 2.0; the issuer differs between them).",
+    "sid": "Session id at the identity provider.",
+    "idp": "The identity provider that authenticated the user.",
+    "upn": "User principal name (Microsoft).",
+    "preferred_username": "The name the user signs in with.",
+    "email": "The user's email address.",
+    "email_verified": "Whether the identity provider verified the email address.",
+    "name": "The user's display name.",
+    "given_name": "The user's first name.",
+    "family_name": "The user's last name.",
+    "realm_access": "Keycloak realm roles.",
+    "resource_access": "Keycloak roles per client.",
+    "act": "Actor: who acts on behalf of the subject (token exchange, delegation).",
+    "may_act": "Who is allowed to act on behalf of the subject.",
+    "updated_at": "When the user's profile was last updated.",
+}
+HEADER_HELP = {
+    "alg": "Signature algorithm. 'none' means unsigned; HS* uses a shared secret, RS/ES/PS* a public key.",
+    "typ": "Media type of the token (JWT, at+jwt for access tokens, dpop+jwt for DPoP proofs).",
+    "kid": "Key id: which of the issuer's keys signed it (looked up in the JWKS).",
+    "jku": "URL of a key set named by the token itself: never trust it blindly.",
+    "x5u": "URL of a certificate named by the token itself: never trust it blindly.",
+    "x5c": "Certificate chain embedded in the token.",
+    "x5t": "Thumbprint (SHA-1) of the signing certificate.",
+    "x5t#S256": "Thumbprint (SHA-256) of the signing certificate.",
+    "cty": "Content type of the payload (JWT when nested).",
+    "enc": "Content encryption algorithm (JWE).",
+    "zip": "Compression of the payload (JWE).",
+    "crit": "Header parameters the receiver must understand.",
+    "jwk": "A public key embedded in the header.",
+}
+_SECRET_EVIDENCE_KEYS = frozenset({"token", "raw", "credential", "value", "secret", "password", "api_key"})
+TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
+LIST_CLAIMS = ("aud", "scope", "scp", "roles", "permissions", "groups", "amr")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ordered_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """error, then warning, then info; the explainer's order kept within a severity."""
+    return sorted(findings, key=lambda f: SEVERITY_RANK.get(f.severity, len(SEVERITY_RANK)))
+
+
+def claim_words(value: object) -> list[str] | None:
+    """A list claim or a space-separated scope string as separate words; None for other shapes."""
+    if isinstance(value, str):
+        return [w for w in value.replace(",", " ").split() if w]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def describe_moment(when: datetime, reference: datetime | None, ref_words: str) -> str:
+    """'2024-05-01 09:55:48 UTC · 11:55:48 local (CEST) · 4 min 12 s before the request'."""
+    utc = when.astimezone(UTC)
+    local = when.astimezone()
+    zone = local.tzname() or "local"
+    parts = [f"{utc:%Y-%m-%d %H:%M:%S} UTC", f"{local:%Y-%m-%d %H:%M:%S} local ({zone})"]
+    if reference is not None:
+        delta = (when - reference).total_seconds()
+        if abs(delta) < 1:
+            parts.append(f"at {ref_words}")
+        elif ref_words == "now":
+            parts.append(f"in {describe_relative(delta)}" if delta > 0 else f"{describe_relative(delta)} ago")
+        else:
+            parts.append(f"{describe_relative(delta)} {'after' if delta > 0 else 'before'} {ref_words}")
+    return " · ".join(parts)
+
+
+def format_claim(name: str, value: object, reference: datetime | None, ref_words: str) -> str:
+    """A claim's value as a person reads it: times in words, lists comma-separated, objects as compact JSON."""
+    if name in TIME_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            when = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return str(value)
+        return f"{value}\n{describe_moment(when, reference, ref_words)}".replace(" · ", "\n")
+    if name in LIST_CLAIMS:
+        words = claim_words(value)
+        if words is not None:
+            return ", ".join(words) if words else "(empty)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_LONG_RUN = re.compile(r"\S{24,}")
+
+
+def breakable(text: str) -> str:
+    """Long unbroken runs (tokens, URLs) get zero-width break points so a label can wrap them."""
+    return _LONG_RUN.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + 16] for i in range(0, len(m.group(0)), 16)), text
+    )
+
+
+def _evidence_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _label(text: str = "", *, wrap: bool = True, selectable: bool = True, rich: bool = False) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(wrap)
+    lab.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    if selectable:
+        lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    policy = lab.sizePolicy()  # keep the height-for-width flag a word-wrapped label sets
+    policy.setVerticalPolicy(QSizePolicy.Policy.Minimum)
+    lab.setSizePolicy(policy)
+    return lab
+
+
+def _heading(text: str) -> QLabel:
+    lab = QLabel(text)
+    f = lab.font()
+    f.setBold(True)
+    f.setPointSizeF(f.pointSizeF() * 1.1)
+    lab.setFont(f)
+    return lab
+
+
+def _fitted_minimum(widget: QWidget) -> QSize | None:
+    """The minimum height at the widget's current width (for layouts holding word-wrapped labels)."""
+    lay = widget.layout()
+    if lay is None or not lay.hasHeightForWidth():
+        return None
+    # a word-wrapped label reports its height at its narrowest width, which leaves empty bands when wider
+    lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
+    return QSize(lay.minimumSize().width(), lay.totalHeightForWidth(max(widget.width(), 1)))
+
+
+def _clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        w = item.widget()
+        if w is not None:
+            w.setParent(None)
+            w.deleteLater()
+
+
+class _SecretView(QWidget):
+    """A secret shown masked, with a 'Show' toggle that screen-share-safe mode disables."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._value = ""
+        self._safe = False
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.text = _label(wrap=True)
+        self.text.setObjectName("secretText")
+        f = self.text.font()
+        f.setFamily("monospace")
+        f.setStyleHint(f.StyleHint.Monospace)
+        self.text.setFont(f)
+        self.toggle = QToolButton()
+        self.toggle.setText("Show")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolTip("Show the full value on screen")
+        self.toggle.toggled.connect(self._refresh)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
+
+    def set_value(self, value: str, prefix: str = "") -> None:
+        self._value = value
+        self._prefix = prefix
+        self.toggle.setChecked(False)
+        self._refresh()
+
+    def set_safe(self, on: bool) -> None:
+        self._safe = on
+        if on:
+            self.toggle.setChecked(False)
+        self.toggle.setEnabled(not on)
+        self.toggle.setToolTip("Hidden while screen-share-safe mode is on" if on else "Show the full value")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        shown = self._value if self.toggle.isChecked() and not self._safe else mask(self._value)
+        self.text.setText(breakable(f"{getattr(self, '_prefix', '')}{shown}"))
+        self.toggle.setText("Hide" if self.toggle.isChecked() else "Show")
+
+
+class _FitTable(QTableWidget):
+    """A table as tall as its rows (the pane scrolls, not the table); rows re-wrap on resize."""
+
+    def __init__(self, columns: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(0, len(columns), parent)
+        self.setHorizontalHeaderLabels(list(columns))
+        self.verticalHeader().setVisible(False)
+        self.setWordWrap(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAlternatingRowColors(True)
+        head = self.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for c in range(1, len(columns)):
+            head.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
+        head.sectionResized.connect(lambda *_: self.fit())
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_rows(self, rows: Sequence[Sequence[str]], tooltips: Sequence[str] | None = None) -> None:
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                if tooltips and tooltips[r]:
+                    item.setToolTip(tooltips[r])
+                self.setItem(r, c, item)
+        self.fit()
+
+    def fit(self) -> None:
+        self.resizeRowsToContents()
+        head = self.horizontalHeader()
+        h = max(head.height(), head.sizeHint().height()) + 2 * self.frameWidth()
+        h += self.verticalHeader().length()
+        self.setFixedHeight(h)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+        # stretched columns settle after this event: measure the wrapped rows again once they have
+        QTimer.singleShot(0, self, self.fit)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._fix_alternate_rows()
+
+    def _fix_alternate_rows(self) -> None:
+        """On a dark palette whose alternate row colour is light, derive one from the base colour."""
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        alt = pal.color(QPalette.ColorRole.AlternateBase)
+        if base.lightness() < 128 and alt.lightness() >= 128:
+            pal.setColor(QPalette.ColorRole.AlternateBase, base.lighter(135))
+            self.setPalette(pal)
+
+    def column_texts(self, column: int) -> list[str]:
+        return [self.item(r, column).text() for r in range(self.rowCount())]
+
+
+class FindingCard(QFrame):
+    """One finding: severity icon and colour, title, detail, evidence, next step."""
+
+    def __init__(self, finding: Finding, scrub: Callable[[str, str], str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.finding = finding
+        self.setObjectName("findingCard")
+        self.color = QColor(SEVERITY_COLORS.get(finding.severity, "#607d8b"))
+        color = self.color.name()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(14, 8, 10, 8)
+        grid.setHorizontalSpacing(8)
+        icon = QLabel()
+        pix = {
+            "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
+            "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+        }.get(finding.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
+        icon.setPixmap(self.style().standardIcon(pix).pixmap(20, 20))
+        icon.setToolTip(SEVERITY_WORDS.get(finding.severity, finding.severity))
+        grid.addWidget(icon, 0, 0, Qt.AlignmentFlag.AlignTop)
+        head = _label(
+            f"<b>{html.escape(finding.title)}</b> "
+            f"<span style='color:{color}'>({SEVERITY_WORDS.get(finding.severity, finding.severity).lower()}"
+            f" · {html.escape(finding.id)})</span>",
+            rich=True,
+        )
+        head.setObjectName("findingTitle")
+        grid.addWidget(head, 0, 1)
+        row = 1
+        if finding.detail:
+            detail = _label(breakable(scrub("detail", finding.detail)))
+            detail.setObjectName("findingDetail")
+            grid.addWidget(detail, row, 1)
+            row += 1
+        if finding.evidence:
+            ev = QWidget()
+            eg = QGridLayout(ev)
+            eg.setContentsMargins(0, 2, 0, 2)
+            eg.setHorizontalSpacing(10)
+            eg.setVerticalSpacing(1)
+            for i, (k, v) in enumerate(finding.evidence.items()):
+                key = _label(str(k), wrap=False)
+                key.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+                val = _label(breakable(scrub(str(k), _evidence_text(v))))
+                val.setObjectName("evidenceValue")
+                f = val.font()
+                f.setStyleHint(f.StyleHint.Monospace)
+                f.setFamily("monospace")
+                val.setFont(f)
+                eg.addWidget(key, i, 0, Qt.AlignmentFlag.AlignTop)
+                eg.addWidget(val, i, 1)
+            eg.setColumnStretch(1, 1)
+            cap = _label("Evidence", wrap=False, selectable=False)
+            cap.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            grid.addWidget(cap, row, 1)
+            grid.addWidget(ev, row + 1, 1)
+            row += 2
+        if finding.next_step:
+            nxt = _label(
+                f"<b>Next step:</b> {html.escape(breakable(scrub('next_step', finding.next_step)))}",
+                rich=True,
+            )
+            nxt.setObjectName("findingNextStep")
+            grid.addWidget(nxt, row, 1)
+        grid.setColumnStretch(1, 1)
+
+    def minimumSizeHint(self) -> QSize:
+        return _fitted_minimum(self) or super().minimumSizeHint()
+
+    def paintEvent(self, event) -> None:
+        # painted rather than style-sheeted: a style sheet would reset the labels' palette to the app's
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        frame = QColor(self.palette().color(QPalette.ColorRole.WindowText))
+        frame.setAlpha(70)
+        r = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.setPen(QPen(frame, 1))
+        p.drawRoundedRect(r, 4, 4)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.color)
+        p.drawRoundedRect(QRectF(r.left(), r.top(), 5, r.height()), 2, 2)
+        p.end()
+
+
+class FindingsView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lay = QVBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self._lay.setSpacing(6)
+        self.cards: list[FindingCard] = []
+
+    def set_findings(self, findings: Iterable[Finding], scrub: Callable[[str, str], str]) -> None:
+        _clear_layout(self._lay)
+        self.cards = [FindingCard(f, scrub) for f in ordered_findings(findings)]
+        for card in self.cards:
+            self._lay.addWidget(card)
+            card.show()  # at once, not on the next event loop turn, so a grab right away shows it
+        if not self.cards:
+            self._lay.addWidget(_label("Nothing wrong found in what was sent and received."))
+
+    def ids(self) -> list[str]:
+        return [c.finding.id for c in self.cards]
+
+
+class TokenView(QWidget):
+    """A token: format, signature badge, raw value (masked), header and claims tables, and its timeline."""
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock or _utc_now
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        self.format_label = _label(wrap=True)
+        self.format_label.setObjectName("tokenFormat")
+        lay.addWidget(self.format_label)
+        self.badge = QLabel()
+        self.badge.setObjectName("signatureBadge")
+        self.badge.setWordWrap(True)
+        self.badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
+        lay.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignLeft)
+        self.raw = _SecretView()
+        self.raw.setObjectName("rawToken")
+        lay.addWidget(self.raw)
+        self.glance = _label(rich=True)
+        self.glance.setObjectName("claimsAtAGlance")
+        lay.addWidget(self.glance)
+        self.problem = _label()
+        self.problem.setObjectName("tokenProblem")
+        lay.addWidget(self.problem)
+        self.header_caption = _label("Header", wrap=False, selectable=False)
+        lay.addWidget(self.header_caption)
+        self.header_table = _FitTable(["Parameter", "Value", "What it means"])
+        self.header_table.setObjectName("headerTable")
+        lay.addWidget(self.header_table)
+        self.claims_caption = _label(
+            "Claims (decoded; trust them only when the signature is verified)", wrap=True
+        )
+        lay.addWidget(self.claims_caption)
+        self.claims_table = _FitTable(["Claim", "Value", "What it means"])
+        self.claims_table.setObjectName("claimsTable")
+        lay.addWidget(self.claims_table)
+        self.timeline_caption = _label("Expiry timeline", wrap=False, selectable=False)
+        lay.addWidget(self.timeline_caption)
+        self.timeline = TimelineWidget(clock=self._clock)
+        lay.addWidget(self.timeline)
+        self._token: TokenInfo | None = None
+
+    def set_safe(self, on: bool) -> None:
+        self.raw.set_safe(on)
+
+    def set_token(self, token: TokenInfo, timeline: Timeline | None, *, alone: bool = False) -> None:
+        """Show a token; alone=True judges times against now (a pasted token), else against the request."""
+        self._token = token
+        self.format_label.setText(
+            {
+                "jws": "Signed JWT (JWS): header and claims are readable by anyone.",
+                "jwe": "Encrypted JWT (JWE): only the header can be read without the key.",
+                "opaque": "Not a JWT (opaque): only the server that issued it can look inside (introspection).",
+            }.get(token.format, f"Token format: {token.format}")
+        )
+        self._set_badge(token)
+        self.raw.set_value(token.raw)
+        self.problem.setVisible(bool(token.decode_error))
+        self.problem.setText(f"Cannot decode: {token.decode_error}" if token.decode_error else "")
+
+        if alone:
+            reference: datetime | None = self._clock()
+            ref_words = "now"
+        else:
+            reference, _ = request_moment(timeline) if timeline is not None else (None, "none")
+            ref_words = "the request"
+        header = dict(token.header)
+        self.header_caption.setVisible(bool(header))
+        self.header_table.setVisible(bool(header))
+        self.header_table.set_rows(
+            [(k, format_claim(k, v, None, ""), HEADER_HELP.get(k, "")) for k, v in header.items()]
+        )
+        claims = dict(token.claims)
+        self.claims_caption.setVisible(bool(claims))
+        self.claims_table.setVisible(bool(claims))
+        self.claims_table.set_rows(
+            [(k, format_claim(k, v, reference, ref_words), CLAIM_HELP.get(k, "")) for k, v in claims.items()]
+        )
+        self._set_glance(claims)
+        show_tl = timeline is not None and any(
+            t is not None for t in (timeline.issued_at, timeline.not_before, timeline.expires_at)
+        )
+        self.timeline_caption.setVisible(show_tl)
+        self.timeline.setVisible(show_tl)
+        if show_tl and timeline is not None and alone:
+            # a pasted token has no request: judge it against the ticking local clock only
+            timeline = replace(
+                timeline,
+                sent_at=None,
+                server_date=None,
+                clock_skew_s=None,
+                remaining_s=None,
+                reference_time=None,
+            )
+        self.timeline.set_timeline(timeline if show_tl else None)
+
+    def _set_badge(self, token: TokenInfo) -> None:
+        dark = is_dark(self.palette())
+        if token.verified:
+            text, bg = "✔ Signature verified", "#2e7d32"
+        elif token.verify_error:
+            text, bg = f"✘ Signature check failed: {token.verify_error}", "#c62828"
+        elif token.format == "jws":
+            text, bg = "Signature not checked", "#607d8b" if not dark else "#78909c"
+        else:
+            text, bg = "No signature to check here", "#607d8b"
+        self.badge.setWordWrap(len(text) > 60)
+        self.badge.setText(text)
+        self.badge.setProperty("verified", token.verified)
+        self.badge.setStyleSheet(
+            f"QLabel#signatureBadge {{ background: {bg}; color: white; border-radius: 4px; padding: 2px 8px;"
+            " font-weight: 600; }"
+        )
+
+    def _set_glance(self, claims: Mapping[str, object]) -> None:
+        dark = is_dark(self.palette())
+        chip_bg, chip_fg = ("#37474f", "#eceff1") if dark else ("#e3eaf2", "#102a43")
+        rows = []
+        for name, label in (
+            ("aud", "Audience"),
+            ("scope", "Scopes"),
+            ("scp", "Scopes"),
+            ("roles", "Roles"),
+            ("permissions", "Permissions"),
+        ):
+            words = claim_words(claims.get(name)) if name in claims else None
+            if words is None:
+                continue
+            chips = " ".join(
+                f"<span style='background-color:{chip_bg}; color:{chip_fg}'>&nbsp;{html.escape(w)}&nbsp;</span>"
+                for w in words
+            )
+            rows.append(f"<b>{label}</b> ({name}): {chips or '<i>none</i>'}")
+        self.glance.setVisible(bool(rows))
+        self.glance.setText("<br>".join(rows))
+
+
+class _JwksSignals(QObject):
+    done = Signal(int, object)  # generation, (TokenInfo, Timeline | None, list[Finding])
+    failed = Signal(int, str)
+
+
+class _JwksCheck(QRunnable):
+    """Fetch the JWKS and check the signature off the UI thread; the result is dropped once cancelled."""
+
+    def __init__(self, generation: int, raw: str, url: str, now: datetime, signals: _JwksSignals) -> None:
+        super().__init__()
+        self.generation = generation
+        self.raw = raw
+        self.url = url
+        self.now = now
+        self.signals = signals
+        self.cancel = threading.Event()
+
+    def run(self) -> None:
+        from inspector.core.diagnosis import inspect_alone, strip_scheme
+        from inspector.core.tokens import inspect_token, verify_token
+
+        try:
+            info = verify_token(inspect_token(strip_scheme(self.raw)), jwks_url=self.url, timeout_s=10.0)
+            if self.cancel.is_set():
+                return
+            result = inspect_alone(self.raw, Expectations(jwks_url=self.url), self.now, token=info)
+        except Exception as exc:  # noqa: BLE001 (a worker must report, never die silently)
+            if not self.cancel.is_set():
+                self.signals.failed.emit(self.generation, f"The signature check could not run: {exc}")
+            return
+        if not self.cancel.is_set():
+            self.signals.done.emit(self.generation, result)
+
+
+class _TokenEdit(QLineEdit):
+    """A dropped token replaces what is in the box instead of being inserted into it."""
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if event.mimeData().hasText():
+            self.setText(event.mimeData().text().strip())
+            event.acceptProposedAction()
+            return
+        super().dropEvent(event)
+
+
+class PasteBox(QGroupBox):
+    """Decode a token on its own, offline, like a better jwt.io; optionally check it against a JWKS URL."""
+
+    jwks_check_finished = Signal(str)  # "verified" | "failed" | "cancelled" | "error"
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__("Decode a token on its own (offline)", parent)
+        self._clock = clock or _utc_now
+        self._safe = False
+        self._generation = 0
+        self._job: _JwksCheck | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._signals = _JwksSignals()
+        self._signals.done.connect(self._jwks_done)
+        self._signals.failed.connect(self._jwks_failed)
+        lay = QVBoxLayout(self)
+        self.edit = _TokenEdit()
+        self.edit.setObjectName("pasteToken")
+        self.edit.setPlaceholderText("Paste or drop a token here (JWT, 'Bearer …' or an opaque token)")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.textChanged.connect(self._decode)
+        lay.addWidget(self.edit)
+        row = QHBoxLayout()
+        self.jwks_url = QLineEdit()
+        self.jwks_url.setObjectName("jwksUrl")
+        self.jwks_url.setPlaceholderText("JWKS URL to check the signature (optional; fetched on request)")
+        self.check_button = QPushButton("Check signature")
+        self.check_button.clicked.connect(lambda: self.start_jwks_check(self.jwks_url.text().strip()))
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_jwks_check)
+        row.addWidget(self.jwks_url, 1)
+        row.addWidget(self.check_button)
+        row.addWidget(self.cancel_button)
+        lay.addLayout(row)
+        self.status = _label()
+        self.status.setObjectName("pasteStatus")
+        lay.addWidget(self.status)
+        self.findings = FindingsView()
+        lay.addWidget(self.findings)
+        self.token_view = TokenView(clock=self._clock)
+        lay.addWidget(self.token_view)
+        self._result: tuple[TokenInfo, Timeline | None, list[Finding]] | None = None
+        self._show(None)
+
+    # -- public ----------------------------------------------------------------------------------------------
+    def set_token_text(self, text: str) -> None:
+        self.edit.setText(text.strip())
+
+    def result(self) -> tuple[TokenInfo, Timeline | None, list[Finding]] | None:
+        return self._result
+
+    def set_safe(self, on: bool) -> None:
+        self._safe = on
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
+        self.token_view.set_safe(on)
+        if self._result is not None:
+            self._show(self._result)
+
+    def is_checking(self) -> bool:
+        return self._job is not None
+
+    def start_jwks_check(self, url: str) -> None:
+        """Fetch the JWKS at url and check the pasted token's signature on a worker thread."""
+        raw = self.edit.text().strip()
+        if not raw or not url:
+            self.status.setText("Paste a token and give a JWKS URL to check its signature.")
+            return
+        self.cancel_jwks_check(quiet=True)
+        self._generation += 1
+        self._job = _JwksCheck(self._generation, raw, url, self._clock(), self._signals)
+        self._pool.start(self._job)
+        self.check_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText(f"Checking the signature against {mask_url(url)} …")
+
+    def cancel_jwks_check(self, quiet: bool = False) -> None:
+        if self._job is None:
+            return
+        self._job.cancel.set()
+        self._job = None
+        self._generation += 1  # a late answer from the cancelled check is ignored
+        self.check_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if not quiet:
+            self.status.setText("Signature check cancelled.")
+            self.jwks_check_finished.emit("cancelled")
+
+    def wait_for_workers(self, msecs: int = 15000) -> bool:
+        return self._pool.waitForDone(msecs)
+
+    # -- internals -------------------------------------------------------------------------------------------
+    def _decode(self, text: str) -> None:
+        self.cancel_jwks_check(quiet=True)
+        raw = text.strip()
+        if not raw:
+            self._show(None)
+            return
+        from inspector.core.diagnosis import inspect_alone
+
+        self._show(inspect_alone(raw, Expectations(), self._clock()))
+
+    def _show(self, result: tuple[TokenInfo, Timeline | None, list[Finding]] | None) -> None:
+        self._result = result
+        has = result is not None
+        self.findings.setVisible(has)
+        self.token_view.setVisible(has)
+        if result is None:
+            self.status.setText("Nothing is sent anywhere: the token is decoded on this machine.")
+            self.findings.set_findings([], lambda _k, v: v)
+            return
+        info, timeline, findings = result
+        redactor = Redactor([info.raw])
+        self.findings.set_findings(findings, lambda _k, v: redactor.scrub(v))
+        self.token_view.set_token(info, timeline, alone=True)
+        if not self._job:
+            n = len([f for f in findings if f.severity == "error"])
+            self.status.setText(
+                f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+                f"{f', {n} of them problems' if n else ''}, judged against your clock now."
+            )
+
+    def _jwks_done(self, generation: int, result: object) -> None:
+        if generation != self._generation:
+            return
+        self._job = None
+        self.check_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        assert isinstance(result, tuple)
+        self._show(result)  # type: ignore[arg-type]
+        info = result[0]
+        self.status.setText(
+            "The signature is valid for a key in the JWKS."
+            if info.verified
+            else f"The signature was not verified: {info.verify_error or 'unknown reason'}"
+        )
+        self.jwks_check_finished.emit("verified" if info.verified else "failed")
+
+    def _jwks_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._job = None
+        self.check_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.status.setText(message)
+        self.jwks_check_finished.emit("error")
+
+
+class _Content(QWidget):
+    """The scrolled page: as tall as its layout needs at the current width, not at its narrowest.
+
+    Word-wrapped labels report their minimum height at their narrowest width, which a scroll area then uses,
+    leaving bands of empty space or squeezing sections; so the page sets its own minimum height for its width,
+    again whenever a section inside it lays itself out anew.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.refit)
+
+    def watch_sections(self) -> None:
+        """Refit when any section with a layout asks for a new layout (call once the page is built)."""
+        for w in self.findChildren(QWidget):
+            if w.layout() is not None:
+                w.installEventFilter(self)
+
+    def schedule_refit(self) -> None:
+        self._timer.start()
+
+    def refit(self) -> None:
+        lay = self.layout()
+        if lay is None or not lay.hasHeightForWidth():
+            return
+        lay.invalidate()  # a section's height for this width may have changed without telling this layout
+        need = lay.totalHeightForWidth(max(self.width(), 1))
+        if need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.schedule_refit()
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.schedule_refit()
+
+
+class ExplainerPanel(QWidget):
+    """Why the server answered the way it did, in words; and a paste box to decode any token offline."""
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock or _utc_now
+        self._safe = False
+        self._exchange: Exchange | None = None
+        self._diagnosis: Diagnosis | None = None
+        self.setAcceptDrops(True)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll)
+        content = _Content()
+        content.setObjectName("explainerContent")
+        self.scroll.setWidget(content)
+        lay = QVBoxLayout(content)
+        lay.setContentsMargins(10, 10, 10, 10)
+        lay.setSpacing(10)
+
+        self.placeholder = _label("Send a request: the explanation of the answer appears here.")
+        self.placeholder.setObjectName("explainerPlaceholder")
+        lay.addWidget(self.placeholder)
+
+        self.result_box = QWidget()
+        rl = QVBoxLayout(self.result_box)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setSpacing(10)
+        lay.addWidget(self.result_box)
+
+        self.banner = QFrame()
+        self.banner.setObjectName("verdictBanner")
+        bl = QVBoxLayout(self.banner)
+        bl.setContentsMargins(12, 10, 12, 10)
+        self.verdict_title = _label(wrap=True)
+        self.verdict_title.setObjectName("verdictTitle")
+        self.summary = _label(wrap=True)
+        self.summary.setObjectName("verdictSummary")
+        f = self.summary.font()
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        f.setBold(True)
+        self.summary.setFont(f)
+        bl.addWidget(self.verdict_title)
+        bl.addWidget(self.summary)
+        rl.addWidget(self.banner)
+
+        self.request_line = _label()
+        self.request_line.setObjectName("requestLine")
+        rl.addWidget(self.request_line)
+
+        self.findings_heading = _heading("What we found")
+        rl.addWidget(self.findings_heading)
+        self.findings = FindingsView()
+        rl.addWidget(self.findings)
+
+        self.server_heading = _heading("What the server said")
+        rl.addWidget(self.server_heading)
+        self.server_box = _label(rich=True)
+        self.server_box.setObjectName("serverSaid")
+        rl.addWidget(self.server_box)
+
+        self.missing_heading = _heading("What could not be checked")
+        rl.addWidget(self.missing_heading)
+        self.missing_box = _label(rich=True)
+        self.missing_box.setObjectName("missingEvidence")
+        rl.addWidget(self.missing_box)
+
+        self.credential_heading = _heading("Credential sent")
+        rl.addWidget(self.credential_heading)
+        self.credential_where = _label()
+        self.credential_where.setObjectName("credentialWhere")
+        rl.addWidget(self.credential_where)
+        self.credential_value = _SecretView()
+        self.credential_value.setObjectName("credentialValue")
+        rl.addWidget(self.credential_value)
+
+        self.token_heading = _heading("The token")
+        rl.addWidget(self.token_heading)
+        self.token_view = TokenView(clock=self._clock)
+        rl.addWidget(self.token_view)
+
+        self.paste_box = PasteBox(clock=self._clock)
+        lay.addWidget(self.paste_box)
+        lay.addStretch(1)
+        self._content = content
+        content.watch_sections()
+        self.clear()
+
+    # -- the contract ----------------------------------------------------------------------------------------
+    def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None) -> None:
+        """Show one finished exchange and its explanation (None when it could not be explained)."""
+        self._exchange = exchange
+        self._diagnosis = diagnosis
+        self._render()
+
+    def clear(self) -> None:
+        self._exchange = None
+        self._diagnosis = None
+        self.placeholder.setVisible(True)
+        self.result_box.setVisible(False)
+        self.token_view.timeline.set_timeline(None)
+
+    def set_screen_share_safe(self, on: bool) -> None:
+        """Mask raw tokens and credential values everywhere in the pane; decoded claims stay visible."""
+        self._safe = on
+        self.paste_box.set_safe(on)
+        self.token_view.set_safe(on)
+        self.credential_value.set_safe(on)
+        if self._exchange is not None:
+            self._render()
+
+    def screen_share_safe(self) -> bool:
+        return self._safe
+
+    def paste_token(self, text: str) -> None:
+        """Decode a token in the paste box, as a paste or a drop does."""
+        self.paste_box.set_token_text(text)
+
+    def verdict(self) -> str | None:
+        return self._diagnosis.verdict if self._diagnosis else None
+
+    # -- drops -----------------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if event.mimeData().hasText():
+            self.paste_token(event.mimeData().text())
+            event.acceptProposedAction()
+            self.scroll.ensureWidgetVisible(self.paste_box)
+
+    # -- rendering -------------------------------------------------------------------------------------------
+    def _secrets(self) -> list[str]:
+        d = self._diagnosis
+        out: list[str] = []
+        if d is not None and d.token is not None:
+            out.append(d.token.raw)
+        if d is not None and d.credential is not None:
+            out.append(d.credential.value)
+        return out
+
+    def _scrubber(self) -> Callable[[str, str], str]:
+        """Evidence and messages pass through this: in screen-share-safe mode secrets are masked."""
+        redactor = Redactor(self._secrets())
+
+        def scrub(key: str, text: str) -> str:
+            # the token and credential are never needed in evidence: they have their own masked rows
+            text = redactor.scrub(text)
+            if self._safe and (is_secret_header(key) or key.lower() in _SECRET_EVIDENCE_KEYS):
+                return mask(text)
+            return text
+
+        return scrub
+
+    def _render(self) -> None:
+        ex, d = self._exchange, self._diagnosis
+        if ex is None:
+            self.clear()
+            return
+        self.placeholder.setVisible(False)
+        self.result_box.setVisible(True)
+        self._content.schedule_refit()
+        scrub = self._scrubber()
+        verdict = d.verdict if d else ("transport-error" if ex.error else None)
+        self._set_banner(verdict, d, ex)
+        self.request_line.setText(breakable(self._request_text(ex)))
+
+        has_findings = d is not None
+        self.findings_heading.setVisible(has_findings)
+        self.findings.setVisible(has_findings)
+        self.findings.set_findings(d.findings if d else (), scrub)
+
+        server = self._server_html(d, scrub) if d else ""
+        self.server_heading.setVisible(bool(server))
+        self.server_box.setVisible(bool(server))
+        self.server_box.setText(server)
+
+        missing = list(d.missing_evidence) if d else []
+        self.missing_heading.setVisible(bool(missing))
+        self.missing_box.setVisible(bool(missing))
+        self.missing_box.setText("<br>".join(f"• {html.escape(m)}" for m in missing))
+
+        cred = d.credential if d else None
+        self.credential_heading.setVisible(cred is not None)
+        self.credential_where.setVisible(cred is not None)
+        self.credential_value.setVisible(cred is not None)
+        if cred is not None:
+            self.credential_where.setText(self._credential_text(cred))
+            self.credential_value.set_value(cred.value, f"{cred.scheme} " if cred.scheme else "")
+            self.credential_value.set_safe(self._safe)
+
+        token = d.token if d else None
+        self.token_heading.setVisible(token is not None)
+        self.token_view.setVisible(token is not None)
+        if token is not None and d is not None:
+            self.token_view.set_token(token, d.timeline)
+            self.token_view.set_safe(self._safe)
+        else:
+            self.token_view.timeline.set_timeline(None)
+
+    def _set_banner(self, verdict: str | None, d: Diagnosis | None, ex: Exchange) -> None:
+        color = VERDICT_COLORS.get(verdict or "", "#546e7a")
+        self.banner.setProperty("verdict", verdict or "")
+        self.banner.setStyleSheet(
+            f"QFrame#verdictBanner {{ background-color: {color}; border-radius: 6px; }}"
+            " QFrame#verdictBanner QLabel { color: white; background: transparent; }"
+        )
+        self.verdict_title.setText(VERDICT_TITLES.get(verdict or "", "No explanation"))
+        if d is not None:
+            self.summary.setText(breakable(d.summary))
+        elif ex.error is not None:
+            self.summary.setText(breakable(ex.error.message))
+        else:
+            self.summary.setText("This answer has not been explained.")
+        self.banner.setAccessibleName(f"Verdict: {verdict or 'none'}")
+
+    def verdict_color(self) -> QColor:
+        return QColor(VERDICT_COLORS.get(self.verdict() or "", "#546e7a"))
+
+    def _request_text(self, ex: Exchange) -> str:
+        hop = ex.final_hop
+        method = hop.method if hop else ex.spec.method
+        url = mask_url(hop.url if hop else ex.spec.url)
+        if ex.error is not None:
+            outcome = f"no response ({ex.error.kind})"
+        elif ex.response is not None:
+            outcome = f"{ex.response.status} {ex.response.reason}".strip()
+        else:
+            outcome = "no response"
+        parts = [f"{method} {url} → {outcome}"]
+        req_hops = ex.request_hops
+        if len(req_hops) > 1:
+            chain = " → ".join(str(h.status or "—") for h in req_hops)
+            parts.append(f"{len(req_hops)} hops ({chain})")
+        if ex.elapsed_s:
+            parts.append(f"{ex.elapsed_s * 1000:.0f} ms")
+        return " · ".join(parts)
+
+    @staticmethod
+    def _credential_text(cred: SentCredential) -> str:
+        where = {
+            "authorization": "in the Authorization header",
+            "header": f"in the {cred.name} header",
+            "query": f"in the query parameter '{cred.name}'",
+            "cookie": f"in the cookie '{cred.name}'",
+        }.get(cred.where, f"in {cred.where} '{cred.name}'")
+        scheme = f" with the {cred.scheme} scheme" if cred.scheme else ""
+        return f"Sent {where}{scheme}."
+
+    @staticmethod
+    def _challenge_html(header: str, ch: Challenge, scrub: Callable[[str, str], str]) -> str:
+        bits = [f"<b>{html.escape(ch.scheme)}</b>"]
+        if ch.token68:
+            bits.append(html.escape(breakable(scrub("token68", ch.token68))))
+        params = ", ".join(
+            f"{html.escape(k)}=<code>{html.escape(breakable(scrub(k, str(v))))}</code>"
+            for k, v in ch.params.items()
+        )
+        if params:
+            bits.append(params)
+        return f"{html.escape(header)}: " + " ".join(bits)
+
+    def _server_html(self, d: Diagnosis, scrub: Callable[[str, str], str]) -> str:
+        lines: list[str] = []
+        if d.server_error:
+            lines.append(f"<b>Error code:</b> <code>{html.escape(scrub('error', d.server_error))}</code>")
+        if d.server_message:
+            lines.append(f"<b>Message:</b> “{html.escape(breakable(scrub('message', d.server_message)))}”")
+        for ch in d.challenges:
+            lines.append(self._challenge_html("WWW-Authenticate", ch, scrub))
+        for ch in d.proxy_challenges:
+            lines.append(self._challenge_html("Proxy-Authenticate", ch, scrub))
+        return "<br>".join(lines)
