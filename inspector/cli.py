@@ -172,6 +172,9 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
         auth, expectations, profile_name = _profile_auth(spec.profile, args.profiles_dir, redactor)
     expectations = _override_expectations(expectations, args)
     exchange = send(spec, auth=auth)
+    if auth is not None:  # a token fetched during the send is a secret too
+        for secret in auth.secret_values():
+            redactor.add(secret)
     if profile_name:
         from dataclasses import replace
 

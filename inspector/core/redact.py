@@ -63,7 +63,10 @@ SECRET_PARAMS = frozenset(
     }
 )
 # JSON / form keys inside bodies (a token endpoint's answer, a login form)
-SECRET_KEYS = SECRET_PARAMS | frozenset({"pass", "private_key", "session", "sessionid", "jwt", "bearer"})
+# "code" and "key" are error codes and map keys far more often than secrets inside a JSON body.
+SECRET_KEYS = (SECRET_PARAMS - {"code", "key", "auth"}) | frozenset(
+    {"pass", "private_key", "session", "sessionid", "jwt", "bearer"}
+)
 _AUTH_SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(\s+)(.*)$", re.DOTALL)
 
 

@@ -1,0 +1,244 @@
+"""Masked copies of exchanges and plain-dict diagnoses: what history, HAR and reports are built from.
+
+Every export goes through `mask_exchange` first, so the rules of redact.py are applied in one place and a
+Redactor seeded with every secret value seen in the exchange scrubs whatever the name-based rules missed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from inspector.core import redact
+from inspector.core.exchange import Exchange, Hop
+from inspector.core.jsonout import diagnosis_json, timeline_json, token_json
+from inspector.core.request import FormField, Header, RequestSpec, effective_content_type
+
+if TYPE_CHECKING:
+    from inspector.core.diagnosis import Diagnosis
+
+DEFAULT_BODY_CAP = 256 * 1024
+
+
+class Scrubber:
+    """Several Redactors used as one: the caller's (profile secrets) and one seeded from the exchange."""
+
+    def __init__(self, *redactors: redact.Redactor | None) -> None:
+        self._redactors = [r for r in redactors if r is not None]
+
+    def scrub(self, text: str) -> str:
+        for r in self._redactors:
+            text = r.scrub(text)
+        return text
+
+    def __contains__(self, text: str) -> bool:
+        return any(text in r for r in self._redactors)
+
+
+def charset_of(content_type: str | None) -> str:
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+def body_text(data: bytes, content_type: str | None) -> str | None:
+    """The body as text when it is text (declared charset, else UTF-8); None for binary content."""
+    if not data:
+        return ""
+    if b"\x00" in data[:4096]:
+        return None
+    try:
+        return data.decode(charset_of(content_type))
+    except (UnicodeDecodeError, LookupError):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def exchange_secrets(
+    exchange: Exchange, diagnosis: Diagnosis | None = None, extra_names: Iterable[str] = ()
+) -> list[str]:
+    """Every secret value that was sent or received in this exchange, for a Redactor."""
+    extra = tuple(extra_names)
+    found: list[str] = []
+    spec = exchange.spec
+    found += redact.url_secret_values(spec.url, extra)
+    for name, value in spec.enabled_headers():
+        found += redact.header_secret_values(name, value, extra)
+    if spec.body.kind in ("json", "text"):
+        found += redact.body_secret_values(spec.body.text, effective_content_type(spec), extra)
+    for f in spec.body.fields:
+        if not f.is_file and f.value and redact.is_secret_param(f.name, extra):
+            found.append(f.value)
+    for hop in exchange.hops:
+        found += redact.url_secret_values(hop.url, extra)
+        for name, value in hop.sent_headers:
+            found += redact.header_secret_values(name, value, extra)
+        text = body_text(hop.sent_body, hop.sent_header("Content-Type"))
+        if text:
+            found += redact.body_secret_values(text, hop.sent_header("Content-Type"), extra)
+        if hop.response is not None:
+            for name, value in hop.response.headers:
+                found += redact.header_secret_values(name, value, extra)
+            text = body_text(hop.response.body, hop.response.content_type)
+            if text:
+                found += redact.body_secret_values(text, hop.response.content_type, extra)
+    if diagnosis is not None:
+        if diagnosis.credential is not None:
+            found.append(diagnosis.credential.value)
+        if diagnosis.token is not None:
+            found.append(diagnosis.token.raw)
+    return [s for s in dict.fromkeys(found) if s]
+
+
+def exchange_redactor(
+    exchange: Exchange, diagnosis: Diagnosis | None = None, extra_names: Iterable[str] = ()
+) -> redact.Redactor:
+    return redact.Redactor(exchange_secrets(exchange, diagnosis, extra_names))
+
+
+def exchange_scrubber(
+    exchange: Exchange,
+    diagnosis: Diagnosis | None = None,
+    redactor: redact.Redactor | None = None,
+    extra_names: Iterable[str] = (),
+) -> Scrubber:
+    """The caller's Redactor plus one that knows every secret value seen in this exchange."""
+    return Scrubber(redactor, exchange_redactor(exchange, diagnosis, extra_names))
+
+
+def mask_spec(
+    spec: RequestSpec, scrubber: Scrubber | None = None, extra_names: Iterable[str] = ()
+) -> RequestSpec:
+    """The spec with secret URL parameters, headers and body fields masked; scrubbed when a scrubber is given."""
+    extra = tuple(extra_names)
+    s = scrubber.scrub if scrubber else _same
+    headers = tuple(
+        Header(h.name, s(redact.mask_header_value(h.name, h.value, extra)), h.enabled) for h in spec.headers
+    )
+    body = spec.body
+    if body.kind in ("json", "text"):
+        body = replace(body, text=s(redact.mask_body_text(body.text, effective_content_type(spec), extra)))
+    if body.fields:
+        body = replace(
+            body,
+            fields=tuple(
+                FormField(
+                    f.name,
+                    s(
+                        redact.mask(f.value)
+                        if not f.is_file and redact.is_secret_param(f.name, extra)
+                        else f.value
+                    ),
+                    f.is_file,
+                    f.enabled,
+                )
+                for f in body.fields
+            ),
+        )
+    return replace(spec, url=s(redact.mask_url(spec.url, extra)), headers=headers, body=body)
+
+
+def mask_body(
+    data: bytes, content_type: str | None, scrubber: Scrubber | None, extra: tuple[str, ...], cap: int | None
+) -> tuple[bytes, bool]:
+    """(masked body, truncated): JSON and form bodies lose their secret fields; text is scrubbed; capped."""
+    truncated = cap is not None and len(data) > cap
+    text = body_text(data, content_type)
+    if text is None:
+        cut = data[:cap] if cap is not None else data
+        if scrubber is not None:
+            # latin-1 maps bytes to characters one to one, so ASCII secrets inside binary data are still found
+            cut = scrubber.scrub(cut.decode("latin-1")).encode("latin-1", errors="replace")
+        return cut, truncated
+    # mask before cutting: a cut JSON document no longer parses, and its secrets would stay readable
+    masked = redact.mask_body_text(text, content_type, extra)
+    if scrubber is not None:
+        masked = scrubber.scrub(masked)
+    out = masked.encode("utf-8")
+    if cap is not None and len(out) > cap:
+        out = out[:cap].decode("utf-8", errors="ignore").encode("utf-8")
+        truncated = True
+    return out, truncated
+
+
+def mask_hop(hop: Hop, scrubber: Scrubber | None, extra: tuple[str, ...], cap: int | None) -> Hop:
+    s = scrubber.scrub if scrubber else _same
+    sent_body, _ = mask_body(hop.sent_body, hop.sent_header("Content-Type"), scrubber, extra, cap)
+    response = hop.response
+    if response is not None:
+        body, truncated = mask_body(response.body, response.content_type, scrubber, extra, cap)
+        response = replace(
+            response,
+            headers=tuple((k, s(v)) for k, v in redact.mask_headers(response.headers, extra)),
+            body=body,
+            body_truncated=response.body_truncated or truncated,
+        )
+    return replace(
+        hop,
+        url=s(redact.mask_url(hop.url, extra)),
+        sent_headers=tuple((k, s(v)) for k, v in redact.mask_headers(hop.sent_headers, extra)),
+        sent_body=sent_body,
+        response=response,
+    )
+
+
+def mask_exchange(
+    exchange: Exchange,
+    diagnosis: Diagnosis | None = None,
+    *,
+    redactor: redact.Redactor | None = None,
+    extra_names: Iterable[str] = (),
+    body_cap: int | None = DEFAULT_BODY_CAP,
+) -> Exchange:
+    """A copy safe to store or show: every URL, header and body masked by name, then scrubbed by value."""
+    extra = tuple(extra_names)
+    scrubber = exchange_scrubber(exchange, diagnosis, redactor, extra)
+    error = exchange.error
+    if error is not None:
+        error = replace(error, message=scrubber.scrub(error.message))
+    return replace(
+        exchange,
+        spec=mask_spec(exchange.spec, scrubber, extra),
+        hops=tuple(mask_hop(h, scrubber, extra, body_cap) for h in exchange.hops),
+        error=error,
+        extra=json.loads(scrubber.scrub(json.dumps(exchange.extra, default=str, ensure_ascii=False))),
+    )
+
+
+def _same(text: str) -> str:
+    return text
+
+
+# --- Diagnosis as plain data -------------------------------------------------------------------------------
+
+
+def diagnosis_to_dict(diagnosis: Diagnosis | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The diagnosis as JSON-ready data in the CLI's shapes, plus token, timeline and the credential's place.
+
+    Never the raw credential: the token keeps its header and claims only (its signature could be replayed).
+    """
+    if diagnosis is None:
+        return None
+    if isinstance(diagnosis, Mapping):
+        return dict(diagnosis)
+    out = diagnosis_json(diagnosis)
+    out["token"] = token_json(diagnosis.token, diagnosis.timeline)
+    out["timeline"] = timeline_json(diagnosis.timeline)
+    credential = diagnosis.credential
+    out["credential"] = (
+        None
+        if credential is None
+        else {
+            "where": credential.where,
+            "name": credential.name,
+            "scheme": credential.scheme,
+            "value": redact.mask(credential.value),
+        }
+    )
+    return out

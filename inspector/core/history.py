@@ -1,0 +1,433 @@
+"""The history: a sqlite file of past exchanges, masked before they are written, fast with tens of thousands.
+
+Two tables: `exchanges` holds the small columns the list shows and filters on (indexed), `payloads` holds
+the masked request, hops and diagnosis as JSON, read only when one entry is opened. A trigger-maintained row
+count lets retention run in O(log n) per add.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from inspector.core import redact
+from inspector.core.errors import InspectorError
+from inspector.core.exchange import Exchange
+from inspector.core.export.masking import (
+    DEFAULT_BODY_CAP,
+    Scrubber,
+    diagnosis_to_dict,
+    exchange_redactor,
+    mask_exchange,
+)
+from inspector.core.export.records import exchange_from_dict, exchange_to_dict, time_from_text
+from inspector.core.request import RequestSpec
+
+if TYPE_CHECKING:
+    from inspector.core.diagnosis import Diagnosis
+
+__all__ = ["SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore"]
+
+DEFAULT_KEEP = 10_000
+
+
+class HistoryError(InspectorError):
+    """The history file cannot be opened, read or written."""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the history list."""
+
+    id: int
+    time: datetime
+    method: str
+    url: str  # masked
+    status: int | None  # None when nothing came back
+    verdict: str | None
+    elapsed_ms: float | None
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """One stored exchange, masked: reopen `spec` in the editor, or show `exchange` and `diagnosis` again."""
+
+    row: HistoryRow
+    profile: str | None
+    spec: (
+        RequestSpec  # masked: a secret typed into a header must be typed again; a profile re-applies its own
+    )
+    exchange: Exchange
+    diagnosis: Mapping[str, Any] | None  # the plain-dict form (see export.diagnosis_to_dict)
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+
+# Each migration takes the schema from version i to i + 1. Never edit one that has shipped: add another.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE exchanges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        method TEXT NOT NULL,
+        url TEXT NOT NULL,
+        status INTEGER,
+        status_class INTEGER,
+        verdict TEXT,
+        elapsed_ms REAL,
+        profile TEXT,
+        error_kind TEXT
+    );
+    CREATE TABLE payloads (
+        id INTEGER PRIMARY KEY,
+        exchange_json TEXT NOT NULL,
+        diagnosis_json TEXT
+    );
+    CREATE INDEX idx_exchanges_time ON exchanges(time);
+    CREATE INDEX idx_exchanges_status ON exchanges(status);
+    CREATE INDEX idx_exchanges_status_class ON exchanges(status_class);
+    CREATE INDEX idx_exchanges_verdict ON exchanges(verdict);
+    CREATE INDEX idx_exchanges_method ON exchanges(method);
+    CREATE INDEX idx_exchanges_url ON exchanges(url);
+    CREATE TABLE counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+    INSERT INTO counts VALUES ('exchanges', 0);
+    CREATE TRIGGER exchanges_added AFTER INSERT ON exchanges
+        BEGIN UPDATE counts SET n = n + 1 WHERE name = 'exchanges'; END;
+    CREATE TRIGGER exchanges_removed AFTER DELETE ON exchanges
+        BEGIN
+            UPDATE counts SET n = n - 1 WHERE name = 'exchanges';
+            DELETE FROM payloads WHERE id = old.id;
+        END;
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+_ROW_COLUMNS = "id, time, method, url, status, verdict, elapsed_ms"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _status_filter(status: int | str | None) -> tuple[str, list[Any]]:
+    if status is None or status == "":
+        return "", []
+    if isinstance(status, int):
+        return "status = ?", [status]
+    text = str(status).strip().lower()
+    if len(text) == 3 and text[0].isdigit() and text[1:] == "xx":
+        return "status_class = ?", [int(text[0])]
+    if text.isdigit():
+        return "status = ?", [int(text)]
+    if text in ("none", "error", "no response"):
+        return "status IS NULL", []
+    raise HistoryError(
+        f"The status filter '{status}' is not understood: use a code such as 401 or a class like 4xx."
+    )
+
+
+class HistoryStore:
+    """Past exchanges in a sqlite file; safe to use from several threads (one connection behind a lock)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        keep: int = DEFAULT_KEEP,
+        body_cap: int = DEFAULT_BODY_CAP,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        if keep < 1:
+            raise HistoryError(f"The history must keep at least 1 entry, not {keep}.")
+        self.path = Path(path)
+        self.keep = keep
+        self.body_cap = body_cap
+        self._clock = clock
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # autocommit mode: every write below opens its own transaction explicitly
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(
+                f"The history file {self.path} cannot be opened ({exc}): move it away and a new history will start."
+            ) from None
+        except OSError as exc:
+            raise HistoryError(
+                f"The history folder {self.path.parent} cannot be created ({exc.strerror})."
+            ) from None
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        db = self._db
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM schema_version").fetchone()
+        version = row[0] if row else 0
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"The history file {self.path} was written by a newer version of the app (schema {version}, "
+                f"this one reads up to {SCHEMA_VERSION}): update the app or move the file away."
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(_MIGRATIONS[target - 1]):
+                    db.execute(statement)
+                db.execute("DELETE FROM schema_version")
+                db.execute("INSERT INTO schema_version VALUES (?)", (target,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT version FROM schema_version").fetchone()[0])
+
+    @property
+    def journal_mode(self) -> str:
+        with self._lock:
+            return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+
+    # --- writing -----------------------------------------------------------------------------------------------
+    def add(
+        self,
+        exchange: Exchange,
+        diagnosis: Diagnosis | Mapping[str, Any] | None = None,
+        redactor: redact.Redactor | None = None,
+        *,
+        extra_secret_names: tuple[str, ...] = (),
+    ) -> int:
+        """Store a masked copy of the exchange; returns its id. Drops the oldest entries beyond `keep`."""
+        diag_obj = None if diagnosis is None or isinstance(diagnosis, Mapping) else diagnosis
+        masked = mask_exchange(
+            exchange, diag_obj, redactor=redactor, extra_names=extra_secret_names, body_cap=self.body_cap
+        )
+        scrubber = Scrubber(redactor, exchange_redactor(exchange, diag_obj, extra_secret_names))
+        exchange_json = scrubber.scrub(json.dumps(exchange_to_dict(masked), ensure_ascii=False, default=str))
+        diag_dict = diagnosis_to_dict(diagnosis)
+        diagnosis_json = (
+            None
+            if diag_dict is None
+            else scrubber.scrub(json.dumps(diag_dict, ensure_ascii=False, default=str))
+        )
+        final = masked.final_hop
+        method = final.method if final else masked.spec.method
+        url = final.url if final else masked.spec.url
+        status = masked.response.status if masked.response is not None else None
+        verdict = diag_dict.get("verdict") if diag_dict else None
+        when = exchange.sent_at or (final.sent_at if final else None) or self._clock()
+        elapsed_ms = round(masked.elapsed_s * 1000.0, 3) if masked.hops else None
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO exchanges (time, method, url, status, status_class, verdict, elapsed_ms, profile,"
+                " error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _time_text(when),
+                    method.upper(),
+                    scrubber.scrub(url),
+                    status,
+                    status // 100 if status is not None else None,
+                    verdict,
+                    elapsed_ms,
+                    exchange.profile_name,
+                    masked.error.kind if masked.error else None,
+                ),
+            )
+            new_id = int(cursor.lastrowid or 0)
+            db.execute("INSERT INTO payloads VALUES (?, ?, ?)", (new_id, exchange_json, diagnosis_json))
+            self._enforce_retention(db)
+        return new_id
+
+    def _enforce_retention(self, db: sqlite3.Connection) -> None:
+        total = db.execute("SELECT n FROM counts WHERE name = 'exchanges'").fetchone()[0]
+        if total > self.keep:
+            # the oldest ids, walked from the front of the primary key: O(k log n) for k dropped rows
+            db.execute(
+                "DELETE FROM exchanges WHERE id IN (SELECT id FROM exchanges ORDER BY id LIMIT ?)",
+                (total - self.keep,),
+            )
+
+    def enforce_retention(self) -> None:
+        """Apply `keep` now (after it was lowered)."""
+        with self._write() as db:
+            self._enforce_retention(db)
+
+    def delete(self, entry_id: int) -> bool:
+        """Remove one entry; False when there was none with this id."""
+        with self._write() as db:
+            return db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount > 0
+
+    def clear(self) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM exchanges")
+            db.execute("DELETE FROM payloads")  # the trigger already did; this also removes any orphan
+        with self._lock:
+            self._db.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            )  # cleared entries should not linger in the WAL
+
+    # --- reading -----------------------------------------------------------------------------------------------
+    @staticmethod
+    def _where(
+        text: str | None, status: int | str | None, verdict: str | None, method: str | None
+    ) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        clause, values = _status_filter(status)
+        if clause:
+            clauses.append(clause)
+            args += values
+        if verdict:
+            clauses.append("verdict = ?")
+            args.append(verdict)
+        if method:
+            clauses.append("method = ?")
+            args.append(method.upper())
+        if text and text.strip():
+            escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("url LIKE ? ESCAPE '\\'")
+            args.append(f"%{escaped}%")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def page_query(
+        self,
+        offset: int = 0,
+        limit: int = 100,
+        text: str | None = None,
+        status: int | str | None = None,
+        verdict: str | None = None,
+        method: str | None = None,
+    ) -> tuple[str, list[Any]]:
+        """The SQL and arguments page() runs (for EXPLAIN QUERY PLAN in tests and benchmarks)."""
+        where, args = self._where(text, status, verdict, method)
+        return f"SELECT {_ROW_COLUMNS} FROM exchanges{where} ORDER BY id DESC LIMIT ? OFFSET ?", [
+            *args,
+            max(0, limit),
+            max(0, offset),
+        ]
+
+    def count_query(
+        self,
+        text: str | None = None,
+        status: int | str | None = None,
+        verdict: str | None = None,
+        method: str | None = None,
+    ) -> tuple[str, list[Any]]:
+        where, args = self._where(text, status, verdict, method)
+        if not where:
+            return "SELECT n FROM counts WHERE name = 'exchanges'", []
+        return f"SELECT COUNT(*) FROM exchanges{where}", args
+
+    def page(
+        self,
+        offset: int = 0,
+        limit: int = 100,
+        text: str | None = None,
+        status: int | str | None = None,
+        verdict: str | None = None,
+        method: str | None = None,
+    ) -> list[HistoryRow]:
+        """Rows newest first. status is a code (401), a class ("4xx") or "none" (no response)."""
+        sql, args = self.page_query(offset, limit, text, status, verdict, method)
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_row(r) for r in rows]
+
+    def count(
+        self,
+        text: str | None = None,
+        status: int | str | None = None,
+        verdict: str | None = None,
+        method: str | None = None,
+    ) -> int:
+        sql, args = self.count_query(text, status, verdict, method)
+        with self._lock:
+            return int(self._db.execute(sql, args).fetchone()[0])
+
+    def explain(self, sql: str, args: list[Any]) -> list[str]:
+        """EXPLAIN QUERY PLAN details for a query of this store."""
+        with self._lock:
+            return [str(r[3]) for r in self._db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()]
+
+    def get(self, entry_id: int) -> HistoryRecord | None:
+        """The full stored entry, or None when there is none with this id."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ROW_COLUMNS}, profile, exchange_json, diagnosis_json FROM exchanges"
+                " JOIN payloads USING (id) WHERE id = ?",
+                (entry_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            exchange = exchange_from_dict(json.loads(row[8]))
+            diagnosis = json.loads(row[9]) if row[9] else None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise HistoryError(
+                f"History entry {entry_id} in {self.path} is damaged ({exc}): delete it."
+            ) from None
+        return HistoryRecord(_row(row[:7]), row[7], exchange.spec, exchange, diagnosis)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a script one by one (a trigger body holds semicolons of its own)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def _time_text(moment: datetime) -> str:
+    # one fixed shape in UTC so the text column sorts in time order
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _row(r: tuple[Any, ...]) -> HistoryRow:
+    return HistoryRow(
+        id=int(r[0]),
+        time=time_from_text(r[1]) or datetime.fromtimestamp(0, UTC),
+        method=str(r[2]),
+        url=str(r[3]),
+        status=r[4],
+        verdict=r[5],
+        elapsed_ms=r[6],
+    )

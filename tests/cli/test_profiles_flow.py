@@ -1,0 +1,132 @@
+"""Every demo profile used from the CLI against the demo API, then a scan for the secrets in all output and
+every file the app wrote: zero hits unless --show-secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inspector.demo.server import demo_environment, materialize_demo_profiles, start_demo_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# profile name -> a path that profile's credentials open
+PROFILE_PATHS = {
+    "Demo: Basic auth": "/auth/basic",
+    "Demo: Bearer token": "/api/invoices",
+    "Demo: API key in a header": "/auth/api-key",
+    "Demo: API key in the query": "/auth/api-key-query",
+    "Demo: Digest auth": "/auth/digest",
+    "Demo: OAuth 2 client credentials": "/api/invoices",
+    "Demo: OAuth 2 refresh token": "/api/invoices",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[tuple[str, Path, dict[str, str]]]:
+    server = start_demo_server("127.0.0.1", 0)
+    home = tmp_path_factory.mktemp("home")
+    team = materialize_demo_profiles(server.base_url, home / "team-profiles")
+    env = {k: v for k, v in os.environ.items() if k != "INSPECTOR_TESTING"}
+    env.update(demo_environment(server.base_url))
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        INSPECTOR_PROFILES=str(team),
+    )
+    try:
+        yield server.base_url, home, env
+    finally:
+        server.stop()
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def secret_values(env: dict[str, str]) -> list[str]:
+    names = ("DEMO_PASSWORD", "DEMO_API_KEY", "DEMO_CLIENT_SECRET", "DEMO_REFRESH_TOKEN", "DEMO_ACCESS_TOKEN")
+    return [env[n] for n in names]
+
+
+def test_profiles_list_shows_every_demo_profile_ready(demo) -> None:
+    _, _, env = demo
+    result = run(env, "profiles", "list")
+    assert result.returncode == 0, result.stderr
+    for name in PROFILE_PATHS:
+        line = next(line for line in result.stdout.splitlines() if name in line)
+        assert "ready" in line, line
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILE_PATHS))
+def test_each_profile_opens_its_endpoint_and_leaks_nothing(demo, profile: str) -> None:
+    base, _, env = demo
+    result = run(env, "send", f"{base}{PROFILE_PATHS[profile]}", "--profile", profile, "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["response"]["status"] == 200, doc["diagnosis"]["summary"]
+    assert doc["request"]["profile"] == profile
+    assert doc["diagnosis"]["verdict"] == "ok"
+    plain = run(env, "send", f"{base}{PROFILE_PATHS[profile]}", "--profile", profile)
+    for secret in secret_values(env):
+        assert secret not in result.stdout + result.stderr
+        assert secret not in plain.stdout + plain.stderr
+
+
+def test_oauth_token_fetch_is_a_hop(demo) -> None:
+    base, _, env = demo
+    doc = json.loads(run(env, "send", f"{base}/api/invoices", "--profile", "Demo: OAuth 2 client credentials",
+                         "--json").stdout)
+    assert [h["role"] for h in doc["hops"]] == ["token", "request"]
+    assert doc["hops"][0]["url"] == f"{base}/oauth/token"
+    assert doc["token"]["format"] == "jws"
+
+
+def test_show_secrets_does_show_them(demo) -> None:
+    base, _, env = demo
+    result = run(env, "send", f"{base}/auth/api-key", "--profile", "Demo: API key in a header", "--json",
+                 "--show-secrets")
+    assert env["DEMO_API_KEY"] in result.stdout
+
+
+def test_unknown_profile_and_missing_secret_are_bad_input(demo) -> None:
+    base, _, env = demo
+    unknown = run(env, "send", f"{base}/json", "--profile", "No such profile")
+    assert unknown.returncode == 2 and "No such profile" in unknown.stderr and "Traceback" not in unknown.stderr
+    without = {k: v for k, v in env.items() if k != "DEMO_API_KEY"}
+    missing = run(without, "send", f"{base}/auth/api-key", "--profile", "Demo: API key in a header")
+    assert missing.returncode == 2
+    assert "DEMO_API_KEY" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_profiles_show_and_check_print_references_not_values(demo) -> None:
+    _, _, env = demo
+    shown = run(env, "profiles", "show", "Demo: Basic auth")
+    assert shown.returncode == 0 and "${env:DEMO_PASSWORD}" in shown.stdout
+    checked = run(env, "profiles", "check")
+    for secret in secret_values(env):
+        assert secret not in shown.stdout + checked.stdout + checked.stderr
+
+
+def test_no_file_the_app_wrote_holds_a_secret(demo) -> None:
+    """Runs after the flows above (same module, same HOME): grep every file under the fake home."""
+    base, home, env = demo
+    run(env, "send", f"{base}/api/invoices", "--profile", "Demo: OAuth 2 client credentials")
+    files = [p for p in home.rglob("*") if p.is_file() and "team-profiles" not in p.parts]
+    team_files = [p for p in (home / "team-profiles").rglob("*") if p.is_file()]
+    assert team_files, "the demo profiles should be on disk"
+    for path in files + team_files:
+        data = path.read_bytes()
+        for secret in secret_values(env):
+            assert secret.encode() not in data, f"{secret[:4]}… found in {path}"

@@ -1,0 +1,362 @@
+"""The history store on a real sqlite file: masking, paging, filters, index use, retention, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from export_samples import SECRETS, SENT_AT, secret_diagnosis, secret_exchange, simple_exchange
+
+from inspector.core.history import SCHEMA_VERSION, HistoryError, HistoryStore
+from inspector.core.redact import Redactor
+
+REPO = Path(__file__).resolve().parents[2]
+BIG = 50_000
+STATUSES = (200, 401, 403, 404, 500, None)
+VERDICTS = {200: "ok", 401: "authentication", 403: "authorization", 404: "not-credential-related",
+            500: "not-credential-related", None: "transport-error"}  # fmt: skip
+METHODS = ("GET", "POST", "DELETE")
+
+
+def _fill(path: Path, n: int) -> None:
+    """n plain rows, written straight into the tables with executemany (the store's add() is tested elsewhere)."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    for i in range(n):
+        status = STATUSES[i % len(STATUSES)]
+        when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        rows.append(
+            (when, METHODS[i % 3], f"https://api.test/items/{i}?page={i % 7}", status,
+             None if status is None else status // 100, VERDICTS[status], 1.5, None, None)
+        )  # fmt: skip
+    db = sqlite3.connect(path)
+    with db:
+        db.executemany(
+            "INSERT INTO exchanges (time, method, url, status, status_class, verdict, elapsed_ms, profile,"
+            " error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute("INSERT INTO payloads SELECT id, '{}', NULL FROM exchanges")
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> HistoryStore:
+    path = tmp_path_factory.mktemp("history") / "history.sqlite3"
+    HistoryStore(path).close()
+    _fill(path, BIG)
+    store = HistoryStore(path, keep=BIG + 100)
+    yield store
+    store.close()
+
+
+def _expected(predicate) -> list[int]:
+    """Ids (1-based, as inserted) matching a predicate over the row number, newest first."""
+    return [i + 1 for i in range(BIG - 1, -1, -1) if predicate(i)]
+
+
+# --- storing and reading back -------------------------------------------------------------------------------
+
+
+def test_add_stores_masked_record_that_rebuilds_spec_and_exchange(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    entry_id = store.add(secret_exchange(), secret_diagnosis(), Redactor())
+    record = store.get(entry_id)
+    assert record is not None and record.id == entry_id
+    row = record.row
+    assert (row.method, row.status, row.verdict) == ("POST", 401, "authentication")
+    assert row.url == "http://localhost:8765/api/things?page=1"  # the final hop's URL
+    assert row.elapsed_ms == pytest.approx(9.3)  # request hops only, not the token fetch
+    assert row.time == SENT_AT
+    assert record.profile == "Billing API (staging)"
+    spec = record.spec
+    assert spec.method == "POST" and spec.profile == "team/billing-staging"
+    assert spec.header("Authorization") == "Bearer eyJhbG…"
+    assert spec.header("X-API-Key") == "ak_liv…"
+    assert "api_key=ak_liv%E2%80%A6" in spec.url or "api_key=ak_liv…" in spec.url
+    assert [h.enabled for h in spec.headers] == [True, True, True, False]
+    assert json.loads(spec.body.text)["password"] == "hunter…"
+    spec.validate()  # can be reopened in the editor and re-sent (with the profile supplying credentials)
+    exchange = record.exchange
+    assert [h.role for h in exchange.hops] == ["token", "request", "request"]
+    assert exchange.hops[2].credentials_stripped == ("Authorization", "Cookie", "X-API-Key")
+    assert exchange.response is not None and exchange.response.status == 401
+    assert exchange.hops[1].response.header("Set-Cookie") == "session=newses…; Path=/; HttpOnly"
+    token_body = json.loads(exchange.hops[0].response.body)
+    assert token_body["access_token"] == "at_fre…" and token_body["expires_in"] == 3600
+    assert exchange.extra == {"token_note": "fetched a new token"}
+    diagnosis = record.diagnosis
+    assert diagnosis is not None and diagnosis["verdict"] == "authentication"
+    assert next(f["id"] for f in diagnosis["findings"]) == "token-expired"
+    assert diagnosis["token"]["claims"]["sub"] == "user-42" and "raw" not in diagnosis["token"]
+    store.close()
+
+
+def test_nothing_secret_reaches_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    redactor = Redactor(["profile-only-secret-value"])
+    exchange = secret_exchange()
+    exchange.extra["note"] = "profile-only-secret-value was used"
+    entry_id = store.add(exchange, secret_diagnosis(), redactor)
+    text = repr(store.get(entry_id)) + repr(store.page())
+    store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())  # the database, its WAL and shared memory
+    for name, secret in [*SECRETS.items(), ("profile", "profile-only-secret-value")]:
+        assert secret.encode() not in raw, name
+        assert secret not in text, name
+
+
+def test_response_body_is_capped(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3", body_cap=1000)
+    exchange = simple_exchange()
+    hop = exchange.hops[0]
+    from dataclasses import replace
+
+    big = replace(hop.response, body=b"x" * 50_000, body_bytes=50_000)
+    entry_id = store.add(replace(exchange, hops=(replace(hop, response=big),)))
+    stored = store.get(entry_id).exchange.response
+    assert len(stored.body) == 1000 and stored.body_truncated and stored.body_bytes == 50_000
+    store.close()
+
+
+def test_transport_error_is_stored_without_status(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    entry_id = store.add(simple_exchange(None))
+    record = store.get(entry_id)
+    assert record.row.status is None and record.exchange.error.kind == "connection"
+    assert [r.id for r in store.page(status="none")] == [entry_id]
+    store.close()
+
+
+def test_delete_clear_and_missing_ids(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    ids = [store.add(simple_exchange(s)) for s in (200, 401, 403)]
+    assert store.delete(ids[1]) is True
+    assert store.delete(ids[1]) is False
+    assert store.get(ids[1]) is None
+    assert [r.id for r in store.page()] == [ids[2], ids[0]]
+    assert store.count() == 2
+    store.clear()
+    assert store.count() == 0 and store.page() == []
+    store.close()
+
+
+# --- filters and paging on 50,000 entries -------------------------------------------------------------------
+
+
+def test_counts_and_pages_on_fifty_thousand(big_store: HistoryStore) -> None:
+    assert big_store.count() == BIG
+    first = big_store.page(0, 3)
+    assert [r.id for r in first] == [BIG, BIG - 1, BIG - 2]
+    assert first[0].url == f"https://api.test/items/{BIG - 1}?page={(BIG - 1) % 7}"
+    assert first[0].time == datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=BIG - 1)
+    assert [r.id for r in big_store.page(BIG - 2, 10)] == [2, 1]
+    assert big_store.page(BIG + 5, 10) == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "predicate"),
+    [
+        ({"status": 401}, lambda i: STATUSES[i % 6] == 401),
+        ({"status": "4xx"}, lambda i: STATUSES[i % 6] in (401, 403, 404)),
+        ({"status": "5XX"}, lambda i: STATUSES[i % 6] == 500),
+        ({"status": "none"}, lambda i: STATUSES[i % 6] is None),
+        ({"verdict": "authorization"}, lambda i: STATUSES[i % 6] == 403),
+        ({"method": "delete"}, lambda i: i % 3 == 2),
+        ({"status": "4xx", "method": "POST"}, lambda i: STATUSES[i % 6] in (401, 403, 404) and i % 3 == 1),
+        ({"text": "items/4999"}, lambda i: f"items/{i}?".startswith("items/4999")),
+        ({"text": "PAGE=3"}, lambda i: i % 7 == 3),
+        ({"text": "100%"}, lambda i: False),  # % and _ are matched literally
+    ],
+    ids=lambda v: json.dumps(v) if isinstance(v, dict) else "",
+)
+def test_filters(big_store: HistoryStore, filters: dict, predicate) -> None:
+    expected = _expected(predicate)
+    assert big_store.count(**filters) == len(expected)
+    assert [r.id for r in big_store.page(0, 25, **filters)] == expected[:25]
+    assert [r.id for r in big_store.page(100, 25, **filters)] == expected[100:125]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": 401},
+        {"status": "4xx"},
+        {"status": "none"},
+        {"verdict": "ok"},
+        {"method": "GET"},
+        {"status": "4xx", "verdict": "authentication"},
+        {"text": "items"},
+    ],
+    ids=lambda f: json.dumps(f),
+)
+def test_page_and_count_use_indexes(big_store: HistoryStore, filters: dict) -> None:
+    page_plan = " | ".join(big_store.explain(*big_store.page_query(0, 50, **filters)))
+    count_plan = " | ".join(big_store.explain(*big_store.count_query(**filters)))
+    assert "TEMP B-TREE" not in page_plan, page_plan  # newest-first never sorts the table
+    if not filters:
+        assert "counts" in count_plan, count_plan  # the total comes from the trigger-kept count
+    elif "text" in filters:
+        # a substring cannot use a b-tree; the scan reads the small url index, never the payloads
+        assert "COVERING INDEX idx_exchanges_url" in count_plan, count_plan
+    else:
+        assert "USING INDEX" in page_plan, page_plan
+        assert "USING COVERING INDEX" in count_plan or "USING INDEX" in count_plan, count_plan
+    assert "payloads" not in page_plan + count_plan
+
+
+def test_bad_status_filter_is_explained(big_store: HistoryStore) -> None:
+    with pytest.raises(HistoryError, match="'teapot' is not understood"):
+        big_store.count(status="teapot")
+
+
+# --- retention, modes, migrations, threads, crashes ---------------------------------------------------------
+
+
+def test_retention_keeps_the_newest(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3", keep=5)
+    ids = [store.add(simple_exchange(200, url=f"https://api.test/{i}")) for i in range(8)]
+    assert store.count() == 5
+    assert [r.id for r in store.page()] == ids[:2:-1]
+    assert store.get(ids[0]) is None
+    store.keep = 2
+    store.enforce_retention()
+    assert [r.id for r in store.page()] == [ids[7], ids[6]]
+    store.close()
+    db = sqlite3.connect(tmp_path / "h.sqlite3")
+    assert db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0] == 2  # payloads go with their rows
+    db.close()
+
+
+def test_retention_on_a_full_store_drops_one_per_add(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    HistoryStore(path).close()
+    _fill(path, 3000)
+    store = HistoryStore(path, keep=3000)
+    new_id = store.add(simple_exchange(401))
+    assert store.count() == 3000
+    assert store.page(0, 1)[0].id == new_id and store.get(1) is None and store.page(2999, 1)[0].id == 2
+    store.close()
+
+
+def test_wal_mode_and_synchronous_normal(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    assert store.journal_mode == "wal"
+    store.add(simple_exchange())
+    assert (tmp_path / "h.sqlite3-wal").exists()
+    other = sqlite3.connect(tmp_path / "h.sqlite3")
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # WAL is a property of the file
+    other.close()
+    assert store.explain("SELECT 1", []) is not None
+    store.close()
+
+
+def test_schema_is_versioned_and_reopening_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    with HistoryStore(path) as store:
+        entry_id = store.add(simple_exchange(403))
+        assert store.schema_version == SCHEMA_VERSION
+    with HistoryStore(path) as again:
+        assert again.get(entry_id).row.status == 403
+
+
+def test_newer_schema_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (99);"
+    )
+    db.close()
+    with pytest.raises(HistoryError, match=r"newer version of the app \(schema 99"):
+        HistoryStore(path)
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"this is not sqlite " * 100)
+    with pytest.raises(HistoryError) as info:
+        HistoryStore(path)
+    assert str(path) in str(info.value) and "move it away" in str(info.value)
+
+
+def test_adds_from_several_threads(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(25):
+                store.add(simple_exchange(200))
+                store.page(0, 5)
+        except BaseException as exc:  # noqa: BLE001  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert store.count() == 100 and len({r.id for r in store.page(0, 200)}) == 100
+    store.close()
+
+
+CHILD = """
+import sys
+from dataclasses import replace
+sys.path.insert(0, sys.argv[2])
+from export_samples import simple_exchange
+from inspector.core.history import HistoryStore
+
+store = HistoryStore(__import__("pathlib").Path(sys.argv[1]))
+base = simple_exchange(401)
+hop = base.hops[0]
+big = replace(hop.response, body=b"y" * 200_000, body_bytes=200_000)
+exchange = replace(base, hops=(replace(hop, response=big),))
+for _ in range(100_000):
+    print(store.add(exchange), flush=True)
+"""
+
+
+def test_killed_writer_leaves_a_readable_database(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), str(Path(__file__).parent)],
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=REPO,
+    )
+    committed: list[int] = []
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            committed.append(int(line))
+            if len(committed) >= 40:
+                break
+        child.kill()  # SIGKILL: no cleanup, most likely in the middle of the next add()
+        child.wait(timeout=30)
+        committed += [int(word) for word in child.stdout.read().split()]  # what it printed before dying
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        if child.stdout:
+            child.stdout.close()
+    assert len(committed) >= 40
+    with HistoryStore(path, keep=1_000_000) as store:
+        with store._lock:  # a read-only look at the file's health
+            assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ids = {r.id for r in store.page(0, 1_000_000)}
+        assert set(committed) <= ids
+        assert len(ids) <= len(committed) + 1  # at most the one that committed before its id was printed
+        assert all(store.get(i).exchange.response.body_bytes == 200_000 for i in committed)
+        store.add(simple_exchange())  # and it is still writable
