@@ -1,0 +1,661 @@
+"""Lexer choice by content type and sniffing; cheap pretty-printing; Pygments tokens to styled ranges.
+
+Pure Python (no Qt). Everything here is written so a worker thread can process a body of many megabytes in
+small steps: each step is a short stretch of Python, so the GIL is handed back to the UI thread often.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
+from pygments.token import Token, _TokenType
+from pygments.util import ClassNotFound
+
+# Offsets must stay aligned with the text we display, so the lexer may not strip or add newlines.
+LEXER_OPTIONS = {"stripnl": False, "stripall": False, "ensurenl": False}
+
+# The style keys a theme gives a colour to; indices into this tuple travel in compact arrays.
+STYLE_KEYS = (
+    "keyword",
+    "string",
+    "number",
+    "key",
+    "tag",
+    "attribute",
+    "name",
+    "builtin",
+    "comment",
+    "operator",
+    "error",
+    "heading",
+)
+_KEY_INDEX = {k: i for i, k in enumerate(STYLE_KEYS)}
+
+# Most specific first: the first ancestor of a token type found here decides its key.
+_TOKEN_KEYS: dict[_TokenType, str] = {
+    Token.Name.Tag: "tag",
+    Token.Name.Attribute: "attribute",
+    Token.Name.Builtin: "builtin",
+    Token.Name.Entity: "builtin",
+    Token.Name.Decorator: "builtin",
+    Token.Name.Function: "name",
+    Token.Name.Class: "name",
+    Token.Name.Namespace: "name",
+    Token.Name.Label: "name",
+    Token.Keyword: "keyword",
+    Token.Literal.String: "string",
+    Token.Literal.Number: "number",
+    Token.Literal: "string",
+    Token.Comment: "comment",
+    Token.Operator.Word: "keyword",
+    Token.Operator: "operator",
+    Token.Error: "error",
+    Token.Generic.Heading: "heading",
+    Token.Generic.Subheading: "heading",
+    Token.Generic.Error: "error",
+    Token.Generic.Deleted: "error",
+    Token.Generic.Inserted: "string",
+}
+_JSON_KEY_LEXERS = ("json",)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lexer choice
+
+
+def parse_mime(content_type: str | None) -> str:
+    """'Application/JSON; charset=utf-8' -> 'application/json'; '' when absent or unusable."""
+    if not content_type:
+        return ""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime if "/" in mime else ""
+
+
+def content_type_param(content_type: str | None, name: str) -> str | None:
+    """A parameter of a Content-Type value (e.g. charset), unquoted; None when absent."""
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        key, sep, value = part.partition("=")
+        if sep and key.strip().lower() == name.lower():
+            return value.strip().strip('"') or None
+    return None
+
+
+def _declared_lexer(mime: str) -> Lexer | None:
+    """httpie's rule: the mime type, then its +suffix and base subtype, then lexer names, then 'json'."""
+    if not mime:
+        return None
+    type_, _, subtype = mime.partition("/")
+    mime_types = [mime]
+    names: list[str] = []
+    if "+" in subtype:
+        base, _, suffix = subtype.partition("+")
+        # the structured-syntax suffix (RFC 6839) says more about the syntax than the vendor name
+        mime_types += [f"application/{suffix}", f"{type_}/{suffix}", f"{type_}/{base}"]
+        names += [suffix, base]
+    else:
+        names.append(subtype.removeprefix("x-"))
+    if "json" in subtype:
+        names.append("json")
+    for candidate in mime_types:
+        try:
+            return get_lexer_for_mimetype(candidate, **LEXER_OPTIONS)
+        except ClassNotFound:
+            pass
+    for name in names:
+        try:
+            return get_lexer_by_name(name, **LEXER_OPTIONS)
+        except ClassNotFound:
+            pass
+    return None
+
+
+def sniff_syntax(body_prefix: str | bytes) -> str | None:
+    """'json', 'xml' or 'html' when the start of a body plainly is one; None otherwise."""
+    if isinstance(body_prefix, bytes):
+        body_prefix = body_prefix[:4096].decode("utf-8", errors="replace")
+    head = body_prefix[:4096].lstrip("\ufeff \t\r\n")
+    if not head:
+        return None
+    low = head[:256].lower()
+    if head[0] == "{":
+        rest = head[1:].lstrip()
+        return "json" if not rest or rest[0] in '"}' else None
+    if head[0] == "[":
+        rest = head[1:].lstrip()
+        return "json" if not rest or rest[0] in '{["]-0123456789tfn' else None
+    if low.startswith(("<!doctype html", "<html")):
+        return "html"
+    if low.startswith("<?xml"):
+        return "html" if "<html" in head[:1024].lower() else "xml"
+    if head[0] == "<" and re.match(r"<[A-Za-z_][\w.:-]*[\s>/]", head):
+        return "html" if re.search(r"<(head|body|div|p|br|title)\b", head[:1024], re.IGNORECASE) else "xml"
+    return None
+
+
+def lexer_syntax(lexer: Lexer | None) -> str:
+    """A short family name for a lexer: 'json', 'xml', 'html', 'text' or its first alias."""
+    if lexer is None:
+        return "text"
+    aliases = [a.lower() for a in getattr(lexer, "aliases", ())]
+    for family in ("json", "xml", "html"):
+        if family in aliases:
+            return family
+    if not aliases or "text" in aliases:
+        return "text"
+    return aliases[0]
+
+
+def _lexer_for_syntax(syntax: str) -> Lexer:
+    return get_lexer_by_name(syntax, **LEXER_OPTIONS)
+
+
+def choose_lexer(content_type: str | None, body_prefix: str | bytes = "") -> Lexer:
+    """The Pygments lexer for a body: by content type (with +json/+xml suffixes), corrected by sniffing.
+
+    The content type is trusted unless it is missing, plain text, or names one of json/xml/html while the
+    body plainly is another of them (a proxy's HTML error page sent as application/json, JSON sent as
+    text/html): the bytes we actually received win then.
+    """
+    declared = _declared_lexer(parse_mime(content_type))
+    family = lexer_syntax(declared)
+    sniffed = sniff_syntax(body_prefix) if body_prefix else None
+    if family in ("text", "json", "xml", "html"):
+        if sniffed and sniffed != family:
+            return _lexer_for_syntax(sniffed)
+        if family == "json" and body_prefix and sniffed is None:
+            return _lexer_for_syntax("text")  # "Unauthorized" labelled JSON is not worth red error marks
+    if declared is None:
+        return _lexer_for_syntax(sniffed or "text")
+    return declared
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What kind of body is it
+
+
+_BINARY_TYPES = ("audio/", "video/", "font/", "application/pdf", "application/zip", "application/gzip",
+                 "application/x-gzip", "application/x-tar", "application/wasm", "application/x-protobuf",
+                 "application/protobuf", "application/vnd.ms-", "application/msword", "application/x-7z",
+                 "application/x-bzip", "application/x-rar", "application/java-archive")
+_TEXTY = ("text/", "json", "xml", "javascript", "ecmascript", "x-www-form-urlencoded", "yaml", "toml",
+          "csv", "graphql", "sql", "html", "svg")
+
+
+def body_kind(content_type: str | None, body_prefix: bytes) -> str:
+    """'image', 'binary' or 'text': how a body should be shown (images drawn, binary never decoded)."""
+    mime = parse_mime(content_type)
+    prefix = body_prefix[:8192]
+    if mime.startswith("image/") and "svg" not in mime:
+        return "image"
+    if mime.startswith(_BINARY_TYPES):
+        return "binary"
+    if _looks_like_image(prefix):
+        return "image"
+    if any(t in mime for t in _TEXTY):
+        return "binary" if prefix.count(b"\x00") > len(prefix) // 4 and prefix else "text"
+    return "binary" if _looks_binary(prefix, content_type) else "text"
+
+
+def _looks_like_image(prefix: bytes) -> bool:
+    return prefix.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")) or (
+        prefix[:4] == b"RIFF" and prefix[8:12] == b"WEBP"
+    )
+
+
+def _looks_binary(prefix: bytes, content_type: str | None) -> bool:
+    if not prefix:
+        return False
+    if prefix.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 with a byte order mark
+    if b"\x00" in prefix:
+        return True
+    charset = content_type_param(content_type, "charset")
+    try:
+        # an incomplete UTF-8 sequence at the cut is not evidence of binary data
+        prefix.decode(charset or "utf-8", errors="strict")
+        return False
+    except (UnicodeDecodeError, LookupError):
+        try:
+            prefix[:-3].decode(charset or "utf-8", errors="strict")
+            return False
+        except (UnicodeDecodeError, LookupError):
+            pass
+    controls = sum(1 for b in prefix if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(prefix) // 20
+
+
+def decode_body(body: bytes, content_type: str | None) -> str:
+    """Body bytes to text: the declared charset, a BOM, or UTF-8; undecodable bytes become U+FFFD."""
+    charset = content_type_param(content_type, "charset")
+    if body.startswith(b"\xef\xbb\xbf"):
+        charset = "utf-8-sig"
+    elif body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        charset = "utf-16"
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name from the server
+        return body.decode("utf-8", errors="replace")
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR to LF, as Pygments and Qt's text document would do on their own (offsets agree)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def hex_preview(data: bytes, limit: int = 64 * 1024) -> str:
+    """An offset / hex / ASCII dump of the first `limit` bytes, 16 per line."""
+    lines = []
+    shown = data[:limit]
+    for offset in range(0, len(shown), 16):
+        row = shown[offset : offset + 16]
+        hexes = " ".join(f"{b:02x}" for b in row)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+        lines.append(f"{offset:08x}  {hexes[:23]:<23}  {hexes[24:]:<23}  |{text}|")
+    if len(data) > limit:
+        lines.append(f"… {len(data) - limit:,} more bytes not shown")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Pretty-printing (by re-indenting tokens: no parse tree, numbers and key order kept exactly as sent)
+
+
+class NotPretty(ValueError):
+    """The text is not well-formed enough to re-indent; show it as it is."""
+
+
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+# One match is one member or element ("key": value,) so the Python loop runs once per member, not per token.
+_JSON_PIECE = re.compile(
+    rf"""\s*(?:({_STRING})\s*:\s*)?      # 1 the key of an object member
+    (?:({_STRING}|[-+.0-9A-Za-z]+)\s*(,)?  # 2 a scalar value, 3 a comma after it
+      |([{{\[])                            # 4 an opening bracket
+      |([}}\]])\s*(,)?                     # 5 a closing bracket, 6 a comma after it
+    )""",
+    re.VERBOSE,
+)
+
+
+def iter_pretty_json(
+    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+) -> Iterator[str]:
+    """Yield the re-indented JSON text in pieces of about piece_chars; raise NotPretty on malformed input.
+
+    Pieces may be emitted before an error is found near the end; a caller that streams them must be ready to
+    start again with the original text.
+    """
+    out: list[str] = []
+    size = 0
+    stack: list[str] = []
+    newline = ["\n"]  # newline[d]: a line break and the indentation for depth d
+    pos = 0
+    started = False  # a value was written: a second top-level value (NDJSON) starts on a new line
+    empty_open = False  # the previous token opened a container; "{}" and "[]" stay on one line
+    match = _JSON_PIECE.match
+    goal = first_piece_chars  # a small first piece, so the first screen can show at once
+    while True:
+        m = match(text, pos)
+        if m is None:
+            if text[pos:].strip():
+                raise NotPretty(f"unexpected character at offset {pos}")
+            break
+        pos = m.end()
+        key, scalar, comma, opener, closer, closer_comma = m.groups()
+        depth = len(stack)
+        while len(newline) <= depth + 1:
+            newline.append("\n" + " " * (indent * len(newline)))
+        if closer:
+            if key or not stack or stack.pop() != closer:
+                raise NotPretty(f"unbalanced '{closer}' at offset {pos}")
+            depth -= 1
+            piece = closer if empty_open else newline[depth] + closer
+            if closer_comma:
+                piece += "," + newline[depth]
+            empty_open = False
+        else:
+            piece = newline[depth] if empty_open or (started and not stack) else ""
+            if key:
+                piece += key + ": "
+            if scalar:
+                piece += scalar
+                if comma:
+                    if not stack:
+                        raise NotPretty(f"a comma outside any object or array at offset {pos}")
+                    piece += "," + newline[depth]
+                empty_open = False
+            else:
+                piece += opener
+                stack.append("}" if opener == "{" else "]")
+                empty_open = True
+        started = True
+        out.append(piece)
+        size += len(piece)
+        if size >= goal:
+            yield "".join(out)
+            out = []
+            size = 0
+            goal = piece_chars
+    if stack:
+        raise NotPretty("the text ends inside an object or array")
+    if out:
+        yield "".join(out)
+
+
+def pretty_json(text: str, indent: int = 2) -> str:
+    """The re-indented JSON text, or the text unchanged when it is not JSON."""
+    try:
+        return "".join(iter_pretty_json(text, indent))
+    except NotPretty:
+        return text
+
+
+_XML_PIECE = re.compile(r"(<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[^>]*>)", re.DOTALL)
+
+
+def pretty_xml(text: str, indent: int = 2) -> str:
+    """XML re-indented one element per line (leaf text kept inline); unchanged when it does not nest cleanly."""
+    out: list[str] = []
+    depth = 0
+    prev = ""  # what was last written: open, close, text, other
+    pad = " " * indent
+    for part in _XML_PIECE.split(text):
+        if not part or part.isspace():
+            continue
+        if part.startswith("</"):
+            depth -= 1
+            if depth < 0:
+                return text
+            out.append(part if prev in ("open", "text") else "\n" + pad * depth + part)
+            prev = "close"
+        elif part.startswith("<") and part.endswith(">"):
+            lead = "\n" + pad * depth if out else ""
+            out.append(lead + part)
+            if part.startswith(("<?", "<!")) or part.endswith("/>"):
+                prev = "other"
+            else:
+                depth += 1
+                prev = "open"
+        else:
+            stripped = part.strip()
+            out.append(stripped if prev == "open" else "\n" + pad * depth + stripped)
+            prev = "text"
+    if depth != 0:
+        return text
+    return "".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def pretty_syntax(lexer: Lexer | None) -> str | None:
+    """'json' or 'xml' when a body in this syntax can be pretty-printed here; None otherwise."""
+    syntax = lexer_syntax(lexer)
+    return syntax if syntax in ("json", "xml") else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Long lines: a 10 MB single-line body would make any text widget lay out one enormous line
+
+
+class LineBreaker:
+    """Breaks lines longer than `limit` while text streams through, remembering where (in source offsets).
+
+    Text widgets lay out a whole line at once; a 10 MB single-line body would freeze any of them.
+    """
+
+    def __init__(self, limit: int = 4000) -> None:
+        self.limit = limit
+        self.breaks: list[int] = []  # source offsets before which a newline was inserted
+        self._offset = 0  # source characters fed so far
+        self._column = 0  # characters since the last newline
+
+    def feed(self, piece: str) -> str:
+        """The piece as displayed: unchanged unless a line runs past the limit."""
+        limit = self.limit
+        out: list[str] = []
+        segment = 0  # start of the part of `piece` not yet copied to out
+        i = 0
+        n = len(piece)
+        find = piece.find
+        column = self._column
+        while i < n:
+            budget = limit - column
+            nl = find("\n", i, i + budget + 1)
+            if nl >= 0:  # the line ends within the limit: skip to the next one
+                i = nl + 1
+                column = 0
+                continue
+            if n - i <= budget:
+                column += n - i
+                break
+            cut = i + budget
+            out.append(piece[segment:cut])
+            out.append("\n")
+            self.breaks.append(self._offset + cut)
+            segment = i = cut
+            column = 0
+        self._column = column
+        self._offset += n
+        if not out:
+            return piece
+        out.append(piece[segment:])
+        return "".join(out)
+
+
+def break_long_lines(text: str, limit: int = 4000) -> tuple[str, list[int]]:
+    """The text with a newline inserted every `limit` characters of a longer line, and where (in `text`).
+
+    The offsets let ranges computed on `text` be moved to the displayed text with OffsetMap.
+    """
+    breaker = LineBreaker(limit)
+    shown = breaker.feed(text)
+    return shown, breaker.breaks
+
+
+class OffsetMap:
+    """Moves offsets across inserted characters: each listed position adds one to offsets beyond it."""
+
+    def __init__(self, positions: list[int], *, after: bool) -> None:
+        # after=False: a character was inserted *before* position p (a line break); True: the character at
+        # p counts twice (an astral character in UTF-16).
+        self.positions = positions
+        self.after = after
+
+    def __bool__(self) -> bool:
+        return bool(self.positions)
+
+    def start(self, offset: int) -> int:
+        find = bisect_left if self.after else bisect_right
+        return offset + find(self.positions, offset)
+
+    def end(self, offset: int) -> int:
+        return offset + bisect_left(self.positions, offset)
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def astral_positions(text: str, base: int = 0) -> list[int]:
+    """Offsets (plus base) of the characters beyond U+FFFF, which Qt counts as two UTF-16 units."""
+    if text.isascii():
+        return []
+    return [base + m.start() for m in _ASTRAL.finditer(text)]
+
+
+def utf16_map(text: str) -> OffsetMap:
+    """Qt counts positions in UTF-16 units: characters beyond U+FFFF take two."""
+    return OffsetMap(astral_positions(text), after=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tokens to style ranges
+
+
+_key_cache: dict[_TokenType, int] = {}
+
+
+def style_key_index(ttype: _TokenType) -> int:
+    """Index into STYLE_KEYS for a token type, or -1 when it is drawn in the plain text colour."""
+    found = _key_cache.get(ttype)
+    if found is not None:
+        return found
+    index = -1
+    t: _TokenType | None = ttype
+    while t is not None:
+        key = _TOKEN_KEYS.get(t)
+        if key is not None:
+            index = _KEY_INDEX[key]
+            break
+        t = t.parent
+    _key_cache[ttype] = index
+    return index
+
+
+def style_key(ttype: _TokenType) -> str | None:
+    """The style key for a token type, or None for plain text, punctuation and whitespace."""
+    index = style_key_index(ttype)
+    return STYLE_KEYS[index] if index >= 0 else None
+
+
+@dataclass
+class RangeBatch:
+    """Style ranges in compact arrays; every range ends at or before `lexed_to` (text offset)."""
+
+    starts: array
+    lengths: array
+    keys: array  # indices into STYLE_KEYS
+    lexed_to: int
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def as_tuples(self) -> list[tuple[int, int, str]]:
+        return [(s, n, STYLE_KEYS[k]) for s, n, k in zip(self.starts, self.lengths, self.keys, strict=True)]
+
+
+def _tokens(lexer: Lexer, text: str) -> Iterator[tuple[int, _TokenType, str]]:
+    # get_tokens_unprocessed: no newline rewriting, so token offsets are offsets in `text`
+    return lexer.get_tokens_unprocessed(text)
+
+
+def iter_range_batches(
+    lexer: Lexer,
+    text: str,
+    *,
+    batch_tokens: int = 20_000,
+    base: int = 0,
+    maps: Iterable[OffsetMap] = (),
+) -> Iterator[RangeBatch]:
+    """Lex `text` progressively; yield style ranges batch by batch (merged when adjacent and alike).
+
+    `base` is added to every offset; `maps` (applied in order) move offsets onto the displayed text, e.g.
+    across inserted line breaks and into UTF-16 units.
+    """
+    active_maps = [m for m in maps if m]
+    tokens = _tokens(lexer, text)
+    cached = _key_cache.get
+    end = 0
+    while True:
+        starts = array("l")
+        lengths = array("l")
+        keys = array("b")
+        last_end = -1
+        last_key = -2
+        seen = 0
+        # the hottest loop of the highlighter: keep it to dictionary lookups and array appends
+        for index, ttype, value in islice(tokens, batch_tokens):
+            seen += 1
+            k = cached(ttype)
+            if k is None:
+                k = style_key_index(ttype)
+            if k < 0:
+                continue
+            start = base + index
+            end = start + len(value)
+            if k == last_key and start == last_end:
+                lengths[-1] += end - start
+            else:
+                starts.append(start)
+                lengths.append(end - start)
+                keys.append(k)
+                last_key = k
+            last_end = end
+        if seen < batch_tokens:
+            yield _finish(starts, lengths, keys, base + len(text), active_maps)
+            return
+        yield _finish(starts, lengths, keys, base + index + len(value), active_maps)
+
+
+def _finish(starts: array, lengths: array, keys: array, lexed_to: int, maps: list[OffsetMap]) -> RangeBatch:
+    if maps:
+        new_starts = array("l")
+        new_lengths = array("l")
+        for s, n in zip(starts, lengths, strict=True):
+            e = s + n
+            for m in maps:
+                s, e = m.start(s), m.end(e)
+            new_starts.append(s)
+            new_lengths.append(e - s)
+        starts, lengths = new_starts, new_lengths
+        for m in maps:
+            lexed_to = m.end(lexed_to)
+    return RangeBatch(starts, lengths, keys, lexed_to)
+
+
+def style_ranges(lexer: Lexer, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, length, style-key) for text[start:end], offsets in `text`.
+
+    The range is lexed on its own, so choose boundaries where the lexer starts fresh (line starts in
+    pretty-printed JSON, for example).
+    """
+    piece = text[start:end]
+    out: list[tuple[int, int, str]] = []
+    for batch in iter_range_batches(lexer, piece, base=start):
+        out.extend(batch.as_tuples())
+    return out
+
+
+class StyleRangeIndex:
+    """All ranges received so far, searchable by text position (ranges arrive in order, never overlap)."""
+
+    def __init__(self) -> None:
+        self.starts = array("l")
+        self.ends = array("l")
+        self.keys = array("b")
+        self.lexed_to = 0
+
+    def add(self, batch: RangeBatch) -> None:
+        self.starts.extend(batch.starts)
+        self.ends.extend(s + n for s, n in zip(batch.starts, batch.lengths, strict=True))
+        self.keys.extend(batch.keys)
+        self.lexed_to = max(self.lexed_to, batch.lexed_to)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def covers(self, start: int, end: int) -> bool:
+        return end <= self.lexed_to
+
+    def within(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(start, length, key index) of the ranges overlapping [start, end), clipped to it."""
+        starts, ends, keys = self.starts, self.ends, self.keys
+        i = bisect_right(starts, start) - 1
+        if i < 0 or ends[i] <= start:
+            i += 1
+        out = []
+        n = len(starts)
+        while i < n and starts[i] < end:
+            s = max(starts[i], start)
+            e = min(ends[i], end)
+            if e > s:
+                out.append((s, e - s, keys[i]))
+            i += 1
+        return out

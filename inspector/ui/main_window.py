@@ -1,0 +1,436 @@
+"""The main window: layout, menus, shortcuts, and the wiring of editor, response and explainer panes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar
+
+from inspector.core.errors import RequestError
+from inspector.core.exchange import Exchange
+from inspector.core.redact import (
+    is_secret_header,
+    is_secret_param,
+    mask,
+    mask_body_text,
+    mask_header_value,
+    mask_url,
+)
+from inspector.core.request import Body, FormField, Header, RequestSpec
+from inspector.ui.explainer_panel import ExplainerPanel
+from inspector.ui.request_editor import RequestEditor
+from inspector.ui.response_view import MiB, ResponseView, format_duration, format_size
+from inspector.ui.theme import Theme, current_theme
+from inspector.ui.workers import SendWorker, WorkerPool
+
+SETTINGS_VERSION = 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The last request, as kept between runs: secrets masked and their rows switched off, never stored in clear.
+
+
+def spec_to_settings(spec: RequestSpec) -> str:
+    """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
+    headers = []
+    for h in spec.headers:
+        if is_secret_header(h.name):
+            headers.append(Header(h.name, mask_header_value(h.name, h.value), False))
+        else:
+            headers.append(h)
+    body = spec.body
+    if body.kind in ("json", "text", "form") and body.text:
+        ctype = "application/json" if body.kind == "json" else None
+        body = Body(body.kind, mask_body_text(body.text, ctype), body.fields)
+    if body.fields:
+        body = Body(body.kind, body.text, tuple(
+            FormField(f.name, mask(f.value) if is_secret_param(f.name) and not f.is_file else f.value,
+                      f.is_file, f.enabled)
+            for f in body.fields
+        ))
+    data = asdict(RequestSpec(spec.method, mask_url(spec.url), tuple(headers), body, spec.timeout_s,
+                              spec.follow_redirects, spec.verify_tls, spec.profile))
+    data["version"] = SETTINGS_VERSION
+    return json.dumps(data)
+
+
+def spec_from_settings(text: str | None) -> RequestSpec | None:
+    """The spec saved by spec_to_settings, or None when there is none or it cannot be read."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        body = data.get("body") or {}
+        return RequestSpec(
+            method=str(data.get("method") or "GET"),
+            url=str(data.get("url") or ""),
+            headers=tuple(Header(str(h["name"]), str(h["value"]), bool(h.get("enabled", True)))
+                          for h in data.get("headers") or ()),
+            body=Body(
+                kind=str(body.get("kind") or "none"),
+                text=str(body.get("text") or ""),
+                fields=tuple(FormField(str(f["name"]), str(f["value"]), bool(f.get("is_file")),
+                                       bool(f.get("enabled", True))) for f in body.get("fields") or ()),
+            ),
+            timeout_s=float(data.get("timeout_s") or 30.0),
+            follow_redirects=bool(data.get("follow_redirects", True)),
+            verify_tls=bool(data.get("verify_tls", True)),
+            profile=data.get("profile"),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # an unreadable saved request is forgotten, not an error worth a message
+
+
+class MainWindow(QMainWindow):
+    """Editor on top and response below on the left; the explainer on the right."""
+
+    exchange_received = Signal(object, object)  # Exchange, Diagnosis | None: emitted after the panes show it
+    send_failed = Signal(str)  # the request could not be sent (bad input); the sentence is under the URL bar
+    cancelled = Signal()
+    busy_changed = Signal(bool)
+
+    ELAPSED_TICK_MS = 100
+
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        *,
+        demo_requests: Sequence[tuple[str, RequestSpec]] = (),
+        prefer_demo: bool = False,
+        profiles_dirs: Sequence[str] = (),
+        send: Callable[..., Exchange] | None = None,
+        explain: Callable[[Exchange], Any] | None = None,
+        send_kwargs: dict[str, Any] | None = None,
+        max_body_bytes: int = 100 * MiB,
+        theme: Theme | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Request Inspector")
+        self.settings = settings
+        self.theme = theme or current_theme()
+        self.demo_requests = list(demo_requests)
+        self.profiles_dirs = list(profiles_dirs)
+        self.max_body_bytes = max_body_bytes
+        self._send = send
+        self._explain = explain
+        self._send_kwargs = dict(send_kwargs or {})
+        self._pool = WorkerPool(self)
+        self._generation = 0
+        self._cancel: threading.Event | None = None
+        self._sending_since = 0.0
+        self._progress: tuple[int, int | None] = (0, None)
+        self._sink: IO[bytes] | None = None
+        self._sink_path = ""
+        self._loading_example = False
+        self.last_exchange: Exchange | None = None
+        self.last_diagnosis: object | None = None
+
+        self.editor = RequestEditor(self, theme=self.theme)
+        self.profile_picker: QComboBox = self.editor.profile_picker
+        self.response_view = ResponseView(self, max_body_bytes=max_body_bytes, theme=self.theme)
+        self.explainer = ExplainerPanel(self)
+
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.left_splitter.setObjectName("leftSplitter")
+        self.left_splitter.addWidget(self.editor)
+        self.left_splitter.addWidget(self.response_view)
+        self.left_splitter.setStretchFactor(0, 2)
+        self.left_splitter.setStretchFactor(1, 3)
+        self.left_splitter.setChildrenCollapsible(False)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(self.explainer)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 2)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_splitter)
+
+        self._elapsed_timer = QTimer(self)
+        self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
+        self._elapsed_timer.timeout.connect(self._tick_elapsed)
+
+        self._build_actions()
+        self._build_examples()
+        self.editor.spec_changed.connect(self._forget_example)
+        self.editor.send_requested.connect(self.send)
+        self.editor.cancel_requested.connect(self.cancel)
+        self.response_view.save_requested.connect(self.save_full_body)
+        self.statusBar().showMessage("Ready")
+        self.resize(1400, 900)
+        self.main_splitter.setSizes([850, 550])
+        self.left_splitter.setSizes([330, 520])
+        self._restore(prefer_demo)
+
+    # -- actions and menus -------------------------------------------------------------------------------
+    def _action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence.StandardKey,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        shortcuts = [QKeySequence(k) for k in keys]
+        if shortcuts:
+            action.setShortcuts(shortcuts)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.send_action = self._action("&Send", self.send, "Ctrl+Return", "Ctrl+Enter",
+                                        tip="Send the request")
+        self.cancel_action = self._action("&Cancel", self.escape, "Esc", tip="Stop waiting for the response")
+        self.focus_url_action = self._action("Focus &URL", self.editor.focus_url, "Ctrl+L")
+        self.find_action = self._action("&Find in body…", self.response_view.open_find, "Ctrl+F")
+        self.find_next_action = self._action("Find &next", self.response_view.find_next, "F3")
+        self.find_prev_action = self._action("Find &previous", self.response_view.find_previous, "Shift+F3")
+        self.save_body_action = self._action("Save response &body…", self.response_view.choose_save_path,
+                                             "Ctrl+S")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.wrap_action = QAction("&Word wrap", self)
+        self.wrap_action.setCheckable(True)
+        self.wrap_action.toggled.connect(self.response_view.set_word_wrap)
+        self.response_view.wrap_check.toggled.connect(self.wrap_action.setChecked)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.save_body_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        request_menu = menu.addMenu("&Request")
+        for a in (self.send_action, self.cancel_action, self.focus_url_action):
+            request_menu.addAction(a)
+        self.examples_menu = request_menu.addMenu("&Examples")
+        view_menu = menu.addMenu("&View")
+        for a in (self.find_action, self.find_next_action, self.find_prev_action):
+            view_menu.addAction(a)
+        view_menu.addSeparator()
+        view_menu.addAction(self.wrap_action)
+
+    def _build_examples(self) -> None:
+        toolbar = QToolBar("Examples", self)
+        toolbar.setObjectName("examplesToolbar")
+        toolbar.setMovable(False)
+        self.examples_combo = QComboBox(toolbar)
+        self.examples_combo.setObjectName("examplesCombo")
+        self.examples_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.examples_combo.addItem("Choose an example request…", None)
+        for i, (title, _spec) in enumerate(self.demo_requests):
+            self.examples_combo.addItem(title, i)
+            action = self.examples_menu.addAction(title)
+            action.triggered.connect(lambda _c=False, i=i: self.load_example(i))
+        self.examples_combo.activated.connect(self._on_example_chosen)
+        toolbar.addWidget(QLabel(" Examples: ", toolbar))
+        toolbar.addWidget(self.examples_combo)
+        self.addToolBar(toolbar)
+        toolbar.setVisible(bool(self.demo_requests))
+        self.examples_menu.setEnabled(bool(self.demo_requests))
+
+    def _on_example_chosen(self, index: int) -> None:
+        data = self.examples_combo.itemData(index)
+        if data is not None:
+            self.load_example(int(data))
+
+    def _forget_example(self) -> None:
+        if not self._loading_example:
+            self.examples_combo.setCurrentIndex(0)  # the form no longer holds the example named there
+
+    def load_example(self, index: int) -> None:
+        """Put a demo request in the editor, ready to send."""
+        title, spec = self.demo_requests[index]
+        self._loading_example = True
+        try:
+            self.editor.set_spec(spec)
+        finally:
+            self._loading_example = False
+        self.examples_combo.setCurrentIndex(index + 1)
+        self.statusBar().showMessage(f"Example loaded: {title}. Press Ctrl+Enter to send it.")
+
+    # -- sending -----------------------------------------------------------------------------------------
+    @property
+    def sending(self) -> bool:
+        return self._cancel is not None
+
+    def send(self) -> bool:
+        """Validate the form and send it off the UI thread; False when it cannot be sent (message shown)."""
+        if self.sending:
+            return False
+        spec = self.editor.to_spec()
+        try:
+            spec.validate()
+        except RequestError as exc:
+            self.editor.show_message(str(exc))
+            self.statusBar().showMessage("The request was not sent: see the message under the address.")
+            self.send_failed.emit(str(exc))
+            return False
+        self.editor.show_message("")
+        self._start(spec, dict(self._send_kwargs, max_body_bytes=self.max_body_bytes))
+        self.statusBar().showMessage(f"Sending {spec.method} {mask_url(spec.url)}…")
+        self.response_view.show_sending()
+        self.explainer.clear()
+        return True
+
+    def _start(self, spec: RequestSpec, kwargs: dict[str, Any]) -> None:
+        self._generation += 1
+        self._cancel = threading.Event()
+        worker = SendWorker(self._generation, spec, self._cancel, send=self._send, explain=self._explain,
+                            send_kwargs=kwargs)
+        queued = Qt.ConnectionType.QueuedConnection
+        worker.finished.connect(self._on_finished, queued)
+        worker.failed.connect(self._on_failed, queued)
+        worker.progress.connect(self._on_progress, queued)
+        self._sending_since = time.monotonic()
+        self._progress = (0, None)
+        self._pool.start(worker)
+        self._set_busy(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.editor.set_busy(busy)
+        if busy:
+            self._elapsed_timer.start()
+        else:
+            self._elapsed_timer.stop()
+            self._cancel = None
+        self.busy_changed.emit(busy)
+
+    def _tick_elapsed(self) -> None:
+        received, total = self._progress
+        self.response_view.update_elapsed(time.monotonic() - self._sending_since, received, total)
+
+    def escape(self) -> None:
+        """Esc: cancel a request in flight, else close the find bar."""
+        if self.sending:
+            self.cancel()
+        elif self.response_view.find_bar.isVisible():
+            self.response_view.close_find()
+
+    def cancel(self) -> None:
+        """Stop waiting: the UI is idle at once and a late answer is ignored."""
+        if self._cancel is None:
+            return
+        self._cancel.set()
+        self._generation += 1
+        self._set_busy(False)
+        self._close_sink()
+        self.response_view.show_cancelled()
+        self.statusBar().showMessage("Cancelled")
+        self.cancelled.emit()
+
+    @Slot(int, object, object)
+    def _on_progress(self, gen: int, received: int, total: int | None) -> None:
+        if gen == self._generation:
+            self._progress = (received, total)
+
+    @Slot(int, object, object)
+    def _on_finished(self, gen: int, exchange: Exchange, diagnosis: object) -> None:
+        if gen != self._generation:
+            return  # cancelled or superseded
+        self._set_busy(False)
+        if self._sink is not None:
+            self._finish_save(exchange)
+            return
+        self.last_exchange = exchange
+        self.last_diagnosis = diagnosis
+        self.response_view.show_exchange(exchange)
+        self.explainer.set_result(exchange, diagnosis)  # type: ignore[arg-type]
+        response = exchange.response
+        if exchange.error is not None:
+            self.statusBar().showMessage(f"No response: {exchange.error.kind}")
+        elif response is not None:
+            self.statusBar().showMessage(
+                f"{response.status} {response.reason} in {format_duration(exchange.elapsed_s)}, "
+                f"{format_size(response.body_bytes)}")
+        self.exchange_received.emit(exchange, diagnosis)
+
+    @Slot(int, str)
+    def _on_failed(self, gen: int, message: str) -> None:
+        if gen != self._generation:
+            return
+        self._set_busy(False)
+        self._close_sink()
+        self.editor.show_message(message)
+        self.response_view.show_problem(message)
+        self.statusBar().showMessage("The request was not sent.")
+        self.send_failed.emit(message)
+
+    # -- saving a body bigger than the cap: send again, streaming the body to the file --------------------
+    def save_full_body(self, path: str) -> None:
+        if self.sending or self.last_exchange is None:
+            return
+        try:
+            self._sink = Path(path).open("wb")  # noqa: SIM115 - closed when the send ends
+        except OSError as exc:
+            self.response_view.set_notice(f"Cannot write {path}: {exc.strerror}.", error=True)
+            return
+        self._sink_path = path
+        self._start(self.last_exchange.spec, dict(self._send_kwargs, body_sink=self._sink))
+        self.statusBar().showMessage(f"Sending the request again to save the whole body to {path}…")
+
+    def _close_sink(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+    def _finish_save(self, exchange: Exchange) -> None:
+        self._close_sink()
+        if exchange.error is not None:
+            message = f"The body was not saved: {exchange.error.message}"
+        else:
+            size = Path(self._sink_path).stat().st_size
+            message = f"Saved the whole body ({format_size(size)}) to {self._sink_path}."
+        self.response_view.set_notice(message, error=exchange.error is not None)
+        self.statusBar().showMessage(message)
+
+    # -- persistence -------------------------------------------------------------------------------------
+    def _restore(self, prefer_demo: bool) -> None:
+        s = self.settings
+        spec = None
+        if s is not None:
+            geometry = s.value("window/geometry")
+            if isinstance(geometry, QByteArray):
+                self.restoreGeometry(geometry)
+            for splitter in (self.main_splitter, self.left_splitter):
+                state = s.value(f"window/{splitter.objectName()}")
+                if isinstance(state, QByteArray):
+                    splitter.restoreState(state)
+            wrap = s.value("response/wordWrap", False)
+            self.response_view.set_word_wrap(wrap in (True, "true", "1", 1))
+            spec = spec_from_settings(s.value("request/last"))
+        if self.demo_requests and (prefer_demo or spec is None):
+            self.load_example(0)
+        elif spec is not None:
+            self.editor.set_spec(spec)
+
+    def save_state(self) -> None:
+        """Window geometry, pane sizes and the current request (secrets masked) into the settings."""
+        s = self.settings
+        if s is None:
+            return
+        s.setValue("window/geometry", self.saveGeometry())
+        for splitter in (self.main_splitter, self.left_splitter):
+            s.setValue(f"window/{splitter.objectName()}", splitter.saveState())
+        s.setValue("response/wordWrap", self.response_view.wrap_check.isChecked())
+        s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
+        s.sync()
+
+    def shutdown(self) -> None:
+        """Stop every worker (bounded wait)."""
+        if self._cancel is not None:
+            self._cancel.set()
+        self._close_sink()
+        self.response_view.shutdown()
+        self._pool.stop_all()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.shutdown()
+        super().closeEvent(event)
+

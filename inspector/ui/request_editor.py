@@ -1,0 +1,516 @@
+"""The request form. to_spec() / set_spec() are the only door between the form and the RequestSpec model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.errors import RequestError
+from inspector.core.request import (
+    BODY_KINDS,
+    COMMON_METHODS,
+    CONTENT_TYPE_FOR_KIND,
+    DEFAULT_TIMEOUT_S,
+    Body,
+    FormField,
+    Header,
+    RequestSpec,
+    query_params,
+    url_with_params,
+    validate_url,
+)
+from inspector.ui.response_view import monospace_font
+from inspector.ui.theme import Theme, current_theme
+
+BODY_KIND_LABELS = {
+    "none": "None",
+    "json": "JSON",
+    "text": "Text",
+    "form": "Form URL-encoded",
+    "multipart": "Multipart (files)",
+}
+NO_PROFILE = "No profile"
+
+
+class KeyValueTable(QTableWidget):
+    """Rows of (enabled, name, value) with a blank row kept at the bottom for typing a new one.
+
+    With checkable=False the first column is left out (query parameters live in the URL: no disabled ones).
+    """
+
+    rows_edited = Signal()  # the user changed a cell (not emitted by set_rows)
+
+    def __init__(self, name_title: str, value_title: str, checkable: bool = True,
+                 parent: QWidget | None = None) -> None:
+        self.checkable = checkable
+        titles = (["", name_title, value_title] if checkable else [name_title, value_title])
+        super().__init__(0, len(titles), parent)
+        self.setHorizontalHeaderLabels(titles)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        if checkable:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self._name_col, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.setColumnWidth(self._name_col, 180)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self._loading = False
+        self.itemChanged.connect(self._on_item_changed)
+        self._ensure_blank_row()
+
+    @property
+    def _name_col(self) -> int:
+        return 1 if self.checkable else 0
+
+    def _new_row(self, name: str = "", value: str = "", enabled: bool = True) -> None:
+        row = self.rowCount()
+        self.insertRow(row)
+        if self.checkable:
+            check = QTableWidgetItem()
+            check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            check.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
+            check.setToolTip("Send this row (untick to keep it without sending it)")
+            self.setItem(row, 0, check)
+        self.setItem(row, self._name_col, QTableWidgetItem(name))
+        self.setItem(row, self._name_col + 1, QTableWidgetItem(value))
+
+    def _ensure_blank_row(self) -> None:
+        last = self.rowCount() - 1
+        if last < 0 or self.row_values(last)[0] or self.row_values(last)[1]:
+            was = self._loading
+            self._loading = True
+            self._new_row()
+            self._loading = was
+
+    def _on_item_changed(self, _item: QTableWidgetItem) -> None:
+        if self._loading:
+            return
+        self._ensure_blank_row()
+        self.rows_edited.emit()
+
+    def row_values(self, row: int) -> tuple[str, str, bool]:
+        name_item = self.item(row, self._name_col)
+        value_item = self.item(row, self._name_col + 1)
+        enabled = True
+        if self.checkable:
+            check = self.item(row, 0)
+            enabled = check is None or check.checkState() == Qt.CheckState.Checked
+        return (name_item.text() if name_item else "", value_item.text() if value_item else "", enabled)
+
+    def rows(self) -> list[tuple[str, str, bool]]:
+        """Every non-blank row: (name, value, enabled)."""
+        out = []
+        for row in range(self.rowCount()):
+            name, value, enabled = self.row_values(row)
+            if name or value:
+                out.append((name, value, enabled))
+        return out
+
+    def set_rows(self, rows: list[tuple[str, str, bool]]) -> None:
+        self._loading = True
+        try:
+            self.setRowCount(0)
+            for name, value, enabled in rows:
+                self._new_row(name, value, enabled)
+            self._new_row()
+        finally:
+            self._loading = False
+
+    def set_row_enabled(self, row: int, enabled: bool) -> None:
+        if self.checkable:
+            item = self.item(row, 0)
+            if item is not None:
+                item.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
+
+
+class MultipartTable(KeyValueTable):
+    """Form fields where a value may be a file path (the third column says which)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Name", "Value or file path", True, parent)
+        self.insertColumn(3)
+        self.setHorizontalHeaderItem(3, QTableWidgetItem("File"))
+        self.horizontalHeader().setStretchLastSection(False)
+        self.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        for row in range(self.rowCount()):
+            self._add_file_cell(row, False)
+
+    def _new_row(self, name: str = "", value: str = "", enabled: bool = True) -> None:
+        super()._new_row(name, value, enabled)
+        if self.columnCount() > 3:
+            self._add_file_cell(self.rowCount() - 1, False)
+
+    def _add_file_cell(self, row: int, is_file: bool) -> None:
+        item = QTableWidgetItem()
+        item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+        item.setCheckState(Qt.CheckState.Checked if is_file else Qt.CheckState.Unchecked)
+        item.setToolTip("The value is the path of a file to upload")
+        self.setItem(row, 3, item)
+
+    def fields(self) -> tuple[FormField, ...]:
+        out = []
+        for row in range(self.rowCount()):
+            name, value, enabled = self.row_values(row)
+            if not (name or value):
+                continue
+            file_item = self.item(row, 3)
+            is_file = file_item is not None and file_item.checkState() == Qt.CheckState.Checked
+            out.append(FormField(name, value, is_file, enabled))
+        return tuple(out)
+
+    def set_fields(self, fields: tuple[FormField, ...]) -> None:
+        self.set_rows([(f.name, f.value, f.enabled) for f in fields])
+        self._loading = True
+        try:
+            for row, f in enumerate(fields):
+                self._add_file_cell(row, f.is_file)
+        finally:
+            self._loading = False
+
+    def add_file(self, name: str, path: str) -> None:
+        fields = self.fields() + (FormField(name, path, True, True),)
+        self.set_fields(fields)
+
+
+class RequestEditor(QWidget):
+    """Method, URL (with a profile picker beside it), params, headers, body and per-request options."""
+
+    send_requested = Signal()
+    cancel_requested = Signal()
+    spec_changed = Signal()  # anything in the form changed
+
+    def __init__(self, parent: QWidget | None = None, theme: Theme | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme or current_theme()
+        self._syncing = False  # URL <-> params table: do not echo a change back to where it came from
+        self._url_touched = False
+        self._build()
+        self.set_spec(RequestSpec())
+
+    # -- layout ------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+
+        bar = QHBoxLayout()
+        self.method_combo = QComboBox(self)
+        self.method_combo.setEditable(True)
+        self.method_combo.addItems(list(COMMON_METHODS))
+        self.method_combo.setToolTip("HTTP method: pick one or type your own")
+        self.method_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.method_combo.setMinimumContentsLength(7)
+        self.url_edit = QLineEdit(self)
+        self.url_edit.setObjectName("urlEdit")
+        self.url_edit.setPlaceholderText("https://api.example.com/items?page=1")
+        self.url_edit.setClearButtonEnabled(True)
+        self.url_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # The profiles work adds its entries here; the first entry means "send without a profile".
+        self.profile_picker = QComboBox(self)
+        self.profile_picker.setObjectName("profilePicker")
+        self.profile_picker.addItem(NO_PROFILE, None)
+        self.profile_picker.setToolTip("Credentials profile for this request")
+        self.profile_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.send_button = QPushButton("Send", self)
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setToolTip("Send the request (Ctrl+Enter)")
+        self.send_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setToolTip("Stop waiting for the response (Esc)")
+        self.cancel_button.setEnabled(False)
+        bar.addWidget(self.method_combo)
+        bar.addWidget(self.url_edit, 1)
+        bar.addWidget(self.profile_picker)
+        bar.addWidget(self.send_button)
+        bar.addWidget(self.cancel_button)
+        outer.addLayout(bar)
+
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("urlMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.hide()
+        outer.addWidget(self.message_label)
+
+        self.tabs = QTabWidget(self)
+        outer.addWidget(self.tabs, 1)
+
+        self.params_table = KeyValueTable("Parameter", "Value", checkable=False, parent=self)
+        self.params_table.setObjectName("paramsTable")
+        self.tabs.addTab(self.params_table, "Params")
+
+        headers_page = QWidget(self)
+        headers_layout = QVBoxLayout(headers_page)
+        headers_layout.setContentsMargins(4, 4, 4, 4)
+        self.headers_table = KeyValueTable("Header", "Value", checkable=True, parent=headers_page)
+        self.headers_table.setObjectName("headersTable")
+        self.content_type_hint = QLabel(headers_page)
+        self.content_type_hint.setObjectName("contentTypeHint")
+        headers_layout.addWidget(self.headers_table, 1)
+        headers_layout.addWidget(self.content_type_hint)
+        self.tabs.addTab(headers_page, "Headers")
+
+        body_page = QWidget(self)
+        body_layout = QVBoxLayout(body_page)
+        body_layout.setContentsMargins(4, 4, 4, 4)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(QLabel("Body:", body_page))
+        self.body_kind_combo = QComboBox(body_page)
+        for kind in BODY_KINDS:
+            self.body_kind_combo.addItem(BODY_KIND_LABELS[kind], kind)
+        kind_row.addWidget(self.body_kind_combo)
+        self.format_button = QToolButton(body_page)
+        self.format_button.setText("Format JSON")
+        self.format_button.clicked.connect(self.format_json_body)
+        kind_row.addWidget(self.format_button)
+        self.add_file_button = QToolButton(body_page)
+        self.add_file_button.setText("Add file…")
+        self.add_file_button.clicked.connect(self._choose_file)
+        kind_row.addWidget(self.add_file_button)
+        kind_row.addStretch(1)
+        self.body_status = QLabel(body_page)
+        self.body_status.setObjectName("bodyStatus")
+        kind_row.addWidget(self.body_status)
+        body_layout.addLayout(kind_row)
+        self.body_stack = QStackedWidget(body_page)
+        none_label = QLabel("This request has no body.", body_page)
+        none_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body_text = QPlainTextEdit(body_page)
+        self.body_text.setObjectName("bodyText")
+        self.body_text.setFont(monospace_font())
+        self.body_text.setPlaceholderText('{"name": "value"}')
+        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page)
+        self.multipart_table = MultipartTable(body_page)
+        for w in (none_label, self.body_text, self.form_table, self.multipart_table):
+            self.body_stack.addWidget(w)
+        body_layout.addWidget(self.body_stack, 1)
+        self.tabs.addTab(body_page, "Body")
+
+        options_page = QWidget(self)
+        form = QFormLayout(options_page)
+        self.timeout_spin = QDoubleSpinBox(options_page)
+        self.timeout_spin.setRange(0.1, 3600)
+        self.timeout_spin.setDecimals(1)
+        self.timeout_spin.setSuffix(" s")
+        self.timeout_spin.setToolTip("Give up when the server takes longer than this to connect or to answer")
+        self.follow_check = QCheckBox("Follow redirects (each hop is listed with the response)", options_page)
+        self.verify_check = QCheckBox("Verify TLS certificates", options_page)
+        self.verify_check.setToolTip("Turn off only for a test server with its own certificate")
+        form.addRow("Timeout:", self.timeout_spin)
+        form.addRow("", self.follow_check)
+        form.addRow("", self.verify_check)
+        self.tabs.addTab(options_page, "Options")
+
+        # wiring
+        self.url_edit.textChanged.connect(self._on_url_changed)
+        self.url_edit.returnPressed.connect(self.send_requested)
+        self.params_table.rows_edited.connect(self._on_params_edited)
+        self.headers_table.rows_edited.connect(self._on_form_changed)
+        self.body_kind_combo.currentIndexChanged.connect(self._on_body_kind_changed)
+        self.body_text.textChanged.connect(self._schedule_body_check)
+        self.form_table.rows_edited.connect(self._on_form_changed)
+        self.multipart_table.rows_edited.connect(self._on_form_changed)
+        self.method_combo.currentTextChanged.connect(self._on_form_changed)
+        self.send_button.clicked.connect(self.send_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self._body_timer = QTimer(self)
+        self._body_timer.setSingleShot(True)
+        self._body_timer.setInterval(250)  # validate JSON when typing pauses, not on every key
+        self._body_timer.timeout.connect(self._check_body)
+
+    # -- the door ----------------------------------------------------------------------------------------
+    def to_spec(self) -> RequestSpec:
+        """The form as a RequestSpec (not validated: RequestSpec.validate says what is wrong)."""
+        kind = self.body_kind_combo.currentData() or "none"
+        body = Body(kind=kind)
+        if kind in ("json", "text"):
+            body = Body(kind=kind, text=self.body_text.toPlainText())
+        elif kind == "form":
+            body = Body(kind=kind, fields=tuple(FormField(n, v, False, e) for n, v, e in self.form_table.rows()))
+        elif kind == "multipart":
+            body = Body(kind=kind, fields=self.multipart_table.fields())
+        return RequestSpec(
+            method=self.method_combo.currentText().strip().upper() or "GET",
+            url=self.url_edit.text().strip(),
+            headers=tuple(Header(n, v, e) for n, v, e in self.headers_table.rows()),
+            body=body,
+            timeout_s=float(self.timeout_spin.value()),
+            follow_redirects=self.follow_check.isChecked(),
+            verify_tls=self.verify_check.isChecked(),
+            profile=self.profile_picker.currentData(),
+        )
+
+    def set_spec(self, spec: RequestSpec) -> None:
+        """Fill the form from a RequestSpec."""
+        self._syncing = True
+        try:
+            self.method_combo.setCurrentText(spec.method)
+            self.url_edit.setText(spec.url)
+            self.params_table.set_rows([(k, v, True) for k, v in query_params(spec.url)])
+            self.headers_table.set_rows([(h.name, h.value, h.enabled) for h in spec.headers])
+            with QSignalBlocker(self.body_kind_combo):
+                self.body_kind_combo.setCurrentIndex(max(0, self.body_kind_combo.findData(spec.body.kind)))
+            self.body_text.setPlainText(spec.body.text)
+            form_fields = spec.body.fields if spec.body.kind == "form" else ()
+            self.form_table.set_rows([(f.name, f.value, f.enabled) for f in form_fields])
+            self.multipart_table.set_fields(spec.body.fields if spec.body.kind == "multipart" else ())
+            self.timeout_spin.setValue(spec.timeout_s or DEFAULT_TIMEOUT_S)
+            self.follow_check.setChecked(spec.follow_redirects)
+            self.verify_check.setChecked(spec.verify_tls)
+            index = self.profile_picker.findData(spec.profile) if spec.profile else 0
+            self.profile_picker.setCurrentIndex(max(0, index))
+        finally:
+            self._syncing = False
+        self._url_touched = False
+        self.show_message("")
+        self._on_body_kind_changed()
+        self._check_body()
+
+    # -- messages ----------------------------------------------------------------------------------------
+    def show_message(self, text: str, error: bool = True) -> None:
+        """A line under the URL bar: why the request cannot be sent (never a dialog)."""
+        self.message_label.setText(text)
+        color = self.theme.error_text if error else self.theme.muted_text
+        self.message_label.setStyleSheet(f"color: {color};")
+        self.message_label.setVisible(bool(text))
+        self.url_edit.setProperty("invalid", bool(text) and error)
+        self.url_edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {self.theme.error_text}; }}"
+                                    if bool(text) and error else "")
+
+    def set_busy(self, busy: bool) -> None:
+        self.send_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+
+    def focus_url(self) -> None:
+        self.url_edit.setFocus()
+        self.url_edit.selectAll()
+
+    # -- URL and params kept in step ---------------------------------------------------------------------
+    def _on_url_changed(self, text: str) -> None:
+        if not self._syncing:
+            self._url_touched = True
+            self._syncing = True
+            try:
+                self.params_table.set_rows([(k, v, True) for k, v in query_params(text)])
+            finally:
+                self._syncing = False
+        self._validate_url_live(text)
+        self._on_form_changed()
+
+    def _validate_url_live(self, text: str) -> None:
+        if not text.strip():
+            self.show_message("")
+            return
+        try:
+            validate_url(text)
+        except RequestError as exc:
+            # while typing, say what is wrong without shouting about the first letters of a URL
+            self.show_message(str(exc), error=self._url_touched and len(text) > 7)
+            return
+        self.show_message("")
+
+    def _on_params_edited(self) -> None:
+        if self._syncing:
+            return
+        params = [(n, v) for n, v, _ in self.params_table.rows() if n or v]
+        self._syncing = True
+        try:
+            self.url_edit.setText(url_with_params(self.url_edit.text(), params))
+        finally:
+            self._syncing = False
+        self._validate_url_live(self.url_edit.text())
+        self._on_form_changed()
+
+    # -- body --------------------------------------------------------------------------------------------
+    def _on_body_kind_changed(self) -> None:
+        kind = self.body_kind_combo.currentData() or "none"
+        pages = {"none": 0, "json": 1, "text": 1, "form": 2, "multipart": 3}
+        self.body_stack.setCurrentIndex(pages.get(kind, 0))
+        self.format_button.setVisible(kind == "json")
+        self.add_file_button.setVisible(kind == "multipart")
+        self.body_text.setPlaceholderText('{"name": "value"}' if kind == "json" else "Text to send")
+        self._check_body()
+        self._on_form_changed()
+
+    def _schedule_body_check(self) -> None:
+        self._body_timer.start()
+        self._on_form_changed()
+
+    def _check_body(self) -> None:
+        """JSON validation as you type: where the mistake is, or that it is fine."""
+        kind = self.body_kind_combo.currentData()
+        if kind != "json":
+            self.body_status.clear()
+            return
+        text = self.body_text.toPlainText()
+        if not text.strip():
+            self.body_status.setText("Empty JSON body")
+            self.body_status.setStyleSheet(f"color: {self.theme.muted_text};")
+            return
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.body_status.setText(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            self.body_status.setStyleSheet(f"color: {self.theme.error_text};")
+            return
+        self.body_status.setText("Valid JSON")
+        self.body_status.setStyleSheet(f"color: {self.theme.ok_text};")
+
+    def format_json_body(self) -> None:
+        try:
+            parsed = json.loads(self.body_text.toPlainText())
+        except json.JSONDecodeError:
+            self._check_body()
+            return
+        self.body_text.setPlainText(json.dumps(parsed, indent=2, ensure_ascii=False))
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "File to upload")
+        if path:
+            self.multipart_table.add_file(Path(path).stem or "file", path)
+            self._on_form_changed()
+
+    def _on_form_changed(self) -> None:
+        self._update_content_type_hint()
+        if not self._syncing:
+            self.spec_changed.emit()
+
+    def _update_content_type_hint(self) -> None:
+        kind = self.body_kind_combo.currentData() or "none"
+        user = [v for n, v, e in self.headers_table.rows() if e and n.strip().lower() == "content-type"]
+        if user:
+            text = f"Content-Type: {user[-1]} (your header; the body kind does not change it)"
+        elif kind == "multipart":
+            text = "Content-Type: multipart/form-data with a boundary (set when sending, from the body kind)"
+        elif kind in CONTENT_TYPE_FOR_KIND:
+            text = f"Content-Type: {CONTENT_TYPE_FOR_KIND[kind]} (from the body kind)"
+        else:
+            text = "No Content-Type: the request has no body"
+        self.content_type_hint.setText(text)
+        self.content_type_hint.setStyleSheet(f"color: {self.theme.muted_text};")

@@ -1,0 +1,876 @@
+"""The response: status line, headers, redirect hops, and the body with progressive highlighting.
+
+A body of many megabytes must never freeze the window. The body text arrives from a HighlightWorker in
+pieces and is appended a slice at a time from a zero-delay timer; style ranges arrive as compact arrays and
+are applied lazily, only to the blocks on screen, through QTextLayout formats (what QSyntaxHighlighter uses
+inside, without its habit of re-highlighting the whole document).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+    QTextCursor,
+    QTextDocument,
+    QTextLayout,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.exchange import Exchange, Response
+from inspector.core.highlight import RangeBatch, StyleRangeIndex
+from inspector.core.redact import mask_header_value, mask_url
+from inspector.ui.theme import Theme, current_theme, status_chip_style
+from inspector.ui.workers import (
+    BodyInfo,
+    BodyJob,
+    BodyStats,
+    HighlightWorker,
+    WorkerPool,
+    prepare_body,
+    share_gil_with_ui,
+)
+
+MiB = 1024 * 1024
+WRAP_LIMIT_CHARS = 2 * MiB  # wrapping a longer text stalls the UI thread for more than 100 ms
+SMALL_BODY_CHARS = 64 * 1024  # bodies this small are shown at once, without waiting for a worker's pieces
+
+
+def format_size(n: int) -> str:
+    """1 B, 12.3 KB, 4.5 MB: sizes as people read them (1 KB = 1024 bytes)."""
+    if n < 1024:
+        return f"{n} B"
+    for unit in ("KB", "MB", "GB"):
+        n_f = n / 1024
+        if n_f < 1024 or unit == "GB":
+            return f"{n_f:.1f} {unit}"
+        n = int(n_f)
+    return f"{n} B"
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def monospace_font() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
+
+
+class BodyView(QPlainTextEdit):
+    """A read-only text view that loads huge text in slices and colours only the blocks on screen."""
+
+    first_screen_shown = Signal()  # enough text to fill the view is in the document
+    text_complete = Signal()  # every piece is in the document
+    highlight_applied = Signal()  # formats were applied to the visible blocks (lexing may still go on)
+
+    SLICE_CHARS = 16 * 1024  # inserted per step (~5 ms); one step stays well under a timer tick
+    BUDGET_S = 0.015  # time spent inserting per event-loop turn
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setFont(monospace_font())
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.theme = theme
+        self._pending: deque[str] = deque()
+        self._parts: list[str] = []  # every piece given, for find and for tests (joined when asked)
+        self._joined: tuple[str, str | None] | None = None  # (text, lower-cased text) cache
+        self._input_done = True
+        self._first_screen = False
+        self._index: StyleRangeIndex | None = None
+        self._highlight_done = False
+        self._mark = 0  # block user-state meaning "formatted": bumped on every new text
+        self._pump = QTimer(self)
+        self._pump.setInterval(0)
+        self._pump.timeout.connect(self._insert_some)
+        self._format_timer = QTimer(self)
+        self._format_timer.setSingleShot(True)
+        self._format_timer.setInterval(0)
+        self._format_timer.timeout.connect(self._format_visible)
+        self.updateRequest.connect(self._on_update_request)
+
+    # -- loading text ------------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """Forget the current text and ranges; pieces will follow."""
+        self._pump.stop()
+        self._pending.clear()
+        self._parts = []
+        self._joined = None
+        self._input_done = False
+        self._first_screen = False
+        self._index = None
+        self._highlight_done = False
+        self._mark += 1
+        self.document().clear()
+
+    def set_text_now(self, text: str) -> None:
+        """Show a (small) text at once."""
+        self.begin()
+        self.setPlainText(text)
+        self._parts = [text]
+        self._input_done = True
+        self._first_screen = True
+        self.first_screen_shown.emit()
+        self.text_complete.emit()
+
+    def append_piece(self, piece: str) -> None:
+        if piece:
+            self._pending.append(piece)
+            self._parts.append(piece)
+            self._joined = None
+        if not self._pump.isActive():
+            self._pump.start()
+
+    def finish_input(self) -> None:
+        self._input_done = True
+        if not self._pump.isActive():
+            self._pump.start()
+
+    @property
+    def loading(self) -> bool:
+        return bool(self._pending) or not self._input_done
+
+    def _insert_some(self) -> None:
+        deadline = time.perf_counter() + self.BUDGET_S
+        doc = self.document()
+        cursor = QTextCursor(doc)
+        while self._pending and time.perf_counter() < deadline:
+            piece = self._pending.popleft()
+            if len(piece) > self.SLICE_CHARS:
+                cut = piece.rfind("\n", 0, self.SLICE_CHARS) + 1 or self.SLICE_CHARS
+                self._pending.appendleft(piece[cut:])
+                piece = piece[:cut]
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(piece)
+            if not self._first_screen and self._fills_screen():
+                self._first_screen = True
+                self.first_screen_shown.emit()
+        if not self._pending:
+            self._pump.stop()
+            if self._input_done:
+                if not self._first_screen:
+                    self._first_screen = True
+                    self.first_screen_shown.emit()
+                self.text_complete.emit()
+        self._schedule_format()
+
+    def _fills_screen(self) -> bool:
+        lines = max(1, self.viewport().height() // max(1, self.fontMetrics().lineSpacing()))
+        return self.document().blockCount() > lines
+
+    # -- highlighting ------------------------------------------------------------------------------------
+    def add_ranges(self, batch: RangeBatch) -> None:
+        if self._index is None:
+            self._index = StyleRangeIndex()
+        self._index.add(batch)
+        self._schedule_format()
+
+    def highlight_finished(self) -> None:
+        self._highlight_done = True
+        self._schedule_format()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._mark += 1  # everything on screen is formatted again with the new colours
+        self._schedule_format()
+
+    def _on_update_request(self, _rect: QRect, dy: int) -> None:
+        if self._index is not None:
+            self._schedule_format()
+
+    def _schedule_format(self) -> None:
+        if self._index is not None and not self._format_timer.isActive():
+            self._format_timer.start()
+
+    def _format_visible(self) -> None:
+        """Give the blocks on screen their colours, once each; cost depends on the screen, not the text."""
+        index = self._index
+        if index is None:
+            return
+        doc = self.document()
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        bottom = self.viewport().rect().bottom()
+        still_loading = self.loading
+        theme = self.theme
+        mark = self._mark
+        changed_from = -1
+        changed_to = -1
+        while block.isValid():
+            top = self.blockBoundingGeometry(block).translated(offset).top()
+            if top > bottom:
+                break
+            if block.userState() != mark:
+                start = block.position()
+                end = start + block.length()
+                last = not block.next().isValid()
+                if (last and still_loading) or end - 1 > index.lexed_to:
+                    block = block.next()
+                    continue
+                ranges = []
+                for s, n, k in index.within(start, end):
+                    fr = QTextLayout.FormatRange()
+                    fr.start = s - start
+                    fr.length = n
+                    fr.format = theme.format_for(k)
+                    ranges.append(fr)
+                block.layout().setFormats(ranges)
+                block.setUserState(mark)
+                if changed_from < 0:
+                    changed_from = start
+                changed_to = end
+            block = block.next()
+        if changed_from >= 0:
+            doc.markContentsDirty(changed_from, changed_to - changed_from)
+            self.highlight_applied.emit()
+
+    def formats_at(self, block_number: int) -> list[tuple[int, int, str]]:
+        """(start, length, colour) of the formats on a block: for tests and the benchmark."""
+        block = self.document().findBlockByNumber(block_number)
+        return [(f.start, f.length, f.format.foreground().color().name()) for f in block.layout().formats()]
+
+    # -- find --------------------------------------------------------------------------------------------
+    def full_text(self) -> str:
+        """All the text given so far (some may still be on its way into the document)."""
+        if self._joined is None:
+            self._joined = ("".join(self._parts), None)
+        return self._joined[0]
+
+    def _folded_text(self) -> str:
+        text = self.full_text()
+        assert self._joined is not None
+        if self._joined[1] is None:
+            self._joined = (text, text.lower())
+        return self._joined[1] or ""
+
+    def find_text(self, needle: str, backward: bool = False, case_sensitive: bool = False) -> bool:
+        """Select the next (or previous) match, wrapping around; False when there is none.
+
+        QTextDocument.find takes seconds on a 15 MB document, so ASCII text (where Python and Qt positions
+        agree) is searched as a Python string, which takes milliseconds.
+        """
+        if not needle:
+            return False
+        text = self.full_text()
+        if not text.isascii() or not needle.isascii():
+            return self._qt_find(needle, backward, case_sensitive)
+        hay = text if case_sensitive else self._folded_text()
+        sought = needle if case_sensitive else needle.lower()
+        loaded = max(0, self.document().characterCount() - 1)
+        cursor = self.textCursor()
+        if backward:
+            found = hay.rfind(sought, 0, min(cursor.selectionStart(), loaded))
+            if found < 0:
+                found = hay.rfind(sought, 0, loaded)
+        else:
+            found = hay.find(sought, cursor.selectionEnd(), loaded)
+            if found < 0:
+                found = hay.find(sought, 0, loaded)
+        if found < 0:
+            return False
+        cursor.setPosition(found)
+        cursor.setPosition(found + len(sought), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+        return True
+
+    def _qt_find(self, needle: str, backward: bool, case_sensitive: bool) -> bool:
+        flags = QTextDocument.FindFlag(0)
+        if backward:
+            flags |= QTextDocument.FindFlag.FindBackward
+        if case_sensitive:
+            flags |= QTextDocument.FindFlag.FindCaseSensitively
+        if self.find(needle, flags):
+            return True
+        cursor = self.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End if backward else QTextCursor.MoveOperation.Start)
+        self.setTextCursor(cursor)
+        return self.find(needle, flags)
+
+
+class FindBar(QWidget):
+    """Find in the body: Enter / F3 next, Shift+Enter / Shift+F3 previous, Esc closes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("Find in body")
+        self.field.setClearButtonEnabled(True)
+        self.case = QCheckBox("Match case", self)
+        self.prev_button = QToolButton(self)
+        self.prev_button.setText("Previous")
+        self.next_button = QToolButton(self)
+        self.next_button.setText("Next")
+        self.result = QLabel(self)
+        self.close_button = QToolButton(self)
+        self.close_button.setText("✕")
+        self.close_button.setToolTip("Close (Esc)")
+        for w in (self.field, self.prev_button, self.next_button, self.case, self.result):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        layout.addWidget(self.close_button)
+
+
+class ResponseView(QWidget):
+    """Status line, notice, and tabs for body, raw text, headers and redirect hops."""
+
+    body_ready = Signal()  # the displayed body text (or image/hex) is complete
+    highlight_done = Signal(object)  # BodyStats: lexing finished and ranges delivered
+
+    def __init__(self, parent: QWidget | None = None, *, max_body_bytes: int = 100 * MiB,
+                 theme: Theme | None = None) -> None:
+        super().__init__(parent)
+        self.theme = theme or current_theme()
+        self.max_body_bytes = max_body_bytes
+        self.exchange: Exchange | None = None
+        self.body_info: BodyInfo | None = None
+        self.last_stats: BodyStats | None = None
+        self._generation = 0
+        self._pool = WorkerPool(self)
+        self._worker: HighlightWorker | None = None
+        share_gil_with_ui()
+        self._raw_text: str | None = None
+        self._raw_loaded = False
+        self._build()
+
+    # -- layout ------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+
+        status_row = QHBoxLayout()
+        self.status_label = QLabel("No response yet", self)
+        self.status_label.setObjectName("statusLabel")
+        self.reason_label = QLabel(self)
+        self.time_label = QLabel(self)
+        self.size_label = QLabel(self)
+        self.type_label = QLabel(self)
+        self.elapsed_label = QLabel(self)
+        self.elapsed_label.setObjectName("elapsedLabel")
+        for w in (self.reason_label, self.time_label, self.size_label, self.type_label):
+            w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        status_row.addWidget(self.status_label)
+        status_row.addWidget(self.reason_label)
+        status_row.addSpacing(12)
+        status_row.addWidget(self.time_label)
+        status_row.addSpacing(12)
+        status_row.addWidget(self.size_label)
+        status_row.addSpacing(12)
+        status_row.addWidget(self.type_label)
+        status_row.addStretch(1)
+        status_row.addWidget(self.elapsed_label)
+        outer.addLayout(status_row)
+
+        notice_row = QHBoxLayout()
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.save_button = QPushButton("Save body to file…", self)
+        self.save_button.clicked.connect(self.choose_save_path)
+        notice_row.addWidget(self.notice_label, 1)
+        notice_row.addWidget(self.save_button)
+        outer.addLayout(notice_row)
+        self.notice_label.hide()
+        self.save_button.hide()
+
+        self.tabs = QTabWidget(self)
+        outer.addWidget(self.tabs, 1)
+
+        # Body tab
+        body_tab = QWidget(self)
+        body_layout = QVBoxLayout(body_tab)
+        body_layout.setContentsMargins(4, 4, 4, 4)
+        tools = QHBoxLayout()
+        self.wrap_check = QCheckBox("Word wrap", body_tab)
+        self.wrap_check.toggled.connect(self.set_word_wrap)
+        self.pretty_check = QCheckBox("Pretty", body_tab)
+        self.pretty_check.setChecked(True)
+        self.pretty_check.setToolTip("Re-indent JSON and XML bodies")
+        self.pretty_check.toggled.connect(self._reload_body)
+        self.find_button = QToolButton(body_tab)
+        self.find_button.setText("Find…")
+        self.find_button.setToolTip("Find in body (Ctrl+F)")
+        self.find_button.clicked.connect(self.open_find)
+        self.highlight_label = QLabel(body_tab)
+        self.highlight_label.setObjectName("highlightLabel")
+        self.save_body_button = QToolButton(body_tab)
+        self.save_body_button.setText("Save…")
+        self.save_body_button.setToolTip("Save the body exactly as received")
+        self.save_body_button.clicked.connect(self.choose_save_path)
+        tools.addWidget(self.wrap_check)
+        tools.addWidget(self.pretty_check)
+        tools.addWidget(self.find_button)
+        tools.addStretch(1)
+        tools.addWidget(self.highlight_label)
+        tools.addWidget(self.save_body_button)
+        body_layout.addLayout(tools)
+        self.find_bar = FindBar(body_tab)
+        self.find_bar.hide()
+        self.find_bar.field.returnPressed.connect(self.find_next)
+        self.find_bar.next_button.clicked.connect(self.find_next)
+        self.find_bar.prev_button.clicked.connect(self.find_previous)
+        self.find_bar.close_button.clicked.connect(self.close_find)
+        # (Esc is the window's: it cancels a request in flight, else closes this bar)
+        back = QShortcut(QKeySequence("Shift+Return"), self.find_bar.field)
+        back.setContext(Qt.ShortcutContext.WidgetShortcut)
+        back.activated.connect(self.find_previous)
+        body_layout.addWidget(self.find_bar)
+
+        self.body_stack = QStackedWidget(body_tab)
+        self.body_view = BodyView(self.theme, body_tab)
+        self.body_view.setObjectName("bodyView")
+        self.body_view.text_complete.connect(self._on_text_complete)
+        self.image_label = QLabel(body_tab)
+        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_area = QScrollArea(body_tab)
+        self.image_area.setWidget(self.image_label)
+        self.image_area.setWidgetResizable(True)
+        self.hex_view = QPlainTextEdit(body_tab)
+        self.hex_view.setReadOnly(True)
+        self.hex_view.setFont(monospace_font())
+        self.hex_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.body_stack.addWidget(self.body_view)
+        self.body_stack.addWidget(self.image_area)
+        self.body_stack.addWidget(self.hex_view)
+        body_layout.addWidget(self.body_stack, 1)
+        self.tabs.addTab(body_tab, "Body")
+
+        # Raw tab: the text as received (decoded), loaded when first looked at
+        self.raw_view = BodyView(self.theme, self)
+        self.raw_view.setObjectName("rawView")
+        self.tabs.addTab(self.raw_view, "Raw")
+
+        self.headers_table = QTableWidget(0, 2, self)
+        self.headers_table.setHorizontalHeaderLabels(["Name", "Value"])
+        self._setup_table(self.headers_table)
+        self.tabs.addTab(self.headers_table, "Headers")
+
+        self.hops_tree = QTreeWidget(self)
+        self.hops_tree.setHeaderLabels(["#", "Request", "Status", "Time", "Location", "Note"])
+        self.hops_tree.setRootIsDecorated(False)
+        self.hops_tree.setAlternatingRowColors(True)
+        self.hops_tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tabs.addTab(self.hops_tree, "Redirects")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.show_idle()
+
+    @staticmethod
+    def _setup_table(table: QTableWidget) -> None:
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setWordWrap(False)
+
+    # -- states ------------------------------------------------------------------------------------------
+    def _set_status(self, text: str, status: int | None, pending: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(status_chip_style(self.theme, status, pending))
+
+    def set_notice(self, text: str, error: bool = False, save: bool = False) -> None:
+        self.notice_label.setText(text)
+        color = self.theme.error_text if error else self.theme.muted_text
+        self.notice_label.setStyleSheet(f"color: {color};")
+        self.notice_label.setVisible(bool(text))
+        self.save_button.setVisible(save)
+
+    def _clear_response(self) -> None:
+        self._cancel_highlight()
+        self.exchange = None
+        self.body_info = None
+        self.reason_label.clear()
+        self.time_label.clear()
+        self.size_label.clear()
+        self.type_label.clear()
+        self.highlight_label.clear()
+        self.headers_table.setRowCount(0)
+        self.hops_tree.clear()
+        self.body_view.begin()
+        self.body_view.finish_input()
+        self.raw_view.begin()
+        self.raw_view.finish_input()
+        self._raw_text = None
+        self._raw_loaded = False
+        self.hex_view.clear()
+        self.image_label.clear()
+        self.body_stack.setCurrentWidget(self.body_view)
+        self.save_body_button.setEnabled(False)
+        self.tabs.setTabText(2, "Headers")
+        self.tabs.setTabText(3, "Redirects")
+
+    def show_idle(self) -> None:
+        self._clear_response()
+        self._set_status("No response yet", None, pending=True)
+        self.elapsed_label.clear()
+        self.set_notice("")
+
+    def show_sending(self) -> None:
+        self._clear_response()
+        self._set_status("Sending…", None, pending=True)
+        self.elapsed_label.setText("0.0 s")
+        self.set_notice("")
+
+    def update_elapsed(self, seconds: float, received: int | None = None, total: int | None = None) -> None:
+        text = f"{seconds:.1f} s"
+        if received:
+            text += f" · {format_size(received)}"
+            if total:
+                text += f" of {format_size(total)}"
+        self.elapsed_label.setText(text)
+
+    def show_cancelled(self) -> None:
+        self._clear_response()
+        self._set_status("Cancelled", None, pending=True)
+        self.elapsed_label.clear()
+        self.set_notice("The request was cancelled; any late answer is ignored.")
+
+    def show_problem(self, message: str) -> None:
+        """A failure before anything was sent (bad input is shown under the URL instead)."""
+        self._clear_response()
+        self._set_status("Not sent", None)
+        self.elapsed_label.clear()
+        self.set_notice(message, error=True)
+
+    def show_exchange(self, exchange: Exchange) -> None:
+        """Show what came back: the final response or the transport error, hops and headers."""
+        self._clear_response()
+        self.exchange = exchange
+        self.elapsed_label.clear()
+        self._fill_hops(exchange)
+        response = exchange.response
+        if exchange.error is not None:
+            self._set_status(f"Error: {exchange.error.kind}", None)
+            self.set_notice(exchange.error.message, error=True)
+            self.time_label.setText(format_duration(exchange.elapsed_s))
+            final = exchange.final_hop
+            if final is not None and final.response is not None:
+                self._fill_headers(final.response)
+            return
+        if response is None:
+            self._set_status("No response", None)
+            problem = exchange.extra.get("token_problem")
+            self.set_notice(str(problem) if problem else "Nothing came back.", error=True)
+            return
+        self._set_status(str(response.status), response.status)
+        self.reason_label.setText(response.reason)
+        self.time_label.setText(format_duration(exchange.elapsed_s))
+        size = format_size(response.body_bytes)
+        self.size_label.setText(size if not response.body_truncated else f"{size}+ (over the cap)")
+        self.type_label.setText(response.content_type or "no Content-Type")
+        self._fill_headers(response)
+        self.save_body_button.setEnabled(bool(response.body))
+        notices = []
+        if response.body_truncated or len(response.body) > self.max_body_bytes:
+            notices.append(
+                f"The body is larger than the {format_size(self.max_body_bytes)} limit, so it was not loaded "
+                f"whole: only the first {format_size(len(response.body))} are shown. Use 'Save body to file…' "
+                "to get all of it (the request is sent again)."
+            )
+        problem = exchange.extra.get("explain_problem")
+        if problem:
+            notices.append(str(problem))
+        if notices:
+            self.set_notice(" ".join(notices), error=False,
+                             save=response.body_truncated or len(response.body) > self.max_body_bytes)
+        self._load_body(response)
+
+    # -- headers and hops --------------------------------------------------------------------------------
+    def _fill_headers(self, response: Response) -> None:
+        table = self.headers_table
+        table.setRowCount(len(response.headers))
+        for row, (name, value) in enumerate(response.headers):
+            table.setItem(row, 0, QTableWidgetItem(name))
+            table.setItem(row, 1, QTableWidgetItem(mask_header_value(name, value)))
+        self.tabs.setTabText(2, f"Headers ({len(response.headers)})")
+
+    def _fill_hops(self, exchange: Exchange) -> None:
+        self.hops_tree.clear()
+        for i, hop in enumerate(exchange.hops, start=1):
+            status = str(hop.status) if hop.status is not None else "—"
+            if hop.response is not None:
+                status += f" {hop.response.reason}"
+            notes = []
+            if hop.role == "token":
+                notes.append("token request")
+            if hop.credentials_stripped:
+                notes.append("removed on origin change: " + ", ".join(hop.credentials_stripped))
+            if hop.netrc_applied:
+                notes.append(".netrc replaced Authorization")
+            location = mask_url(hop.location) if hop.location else ""
+            item = QTreeWidgetItem([str(i), f"{hop.method} {mask_url(hop.url)}", status,
+                                    format_duration(hop.elapsed_s), location, "; ".join(notes)])
+            if hop.status is not None:
+                item.setForeground(2, self.theme.status_color(hop.status))
+            self.hops_tree.addTopLevelItem(item)
+        for col in range(self.hops_tree.columnCount()):
+            self.hops_tree.resizeColumnToContents(col)
+        redirects = max(0, len(exchange.request_hops) - 1)
+        self.tabs.setTabText(3, f"Redirects ({redirects})" if redirects else "Redirects")
+
+    # -- body --------------------------------------------------------------------------------------------
+    def _reload_body(self) -> None:
+        if self.exchange is not None and self.exchange.response is not None:
+            self._load_body(self.exchange.response)
+
+    def _cancel_highlight(self) -> None:
+        self._generation += 1
+        if self._worker is not None:
+            self._worker.cancel.set()
+            self._worker = None
+
+    def _load_body(self, response: Response) -> None:
+        self._cancel_highlight()
+        self.body_view.begin()
+        self.raw_view.begin()
+        self._raw_text = None
+        self._raw_loaded = False
+        body = response.body[: self.max_body_bytes]
+        if not body:
+            self.body_view.set_text_now("")
+            self.highlight_label.setText("empty body")
+            self.body_ready.emit()
+            return
+        job = BodyJob(self._generation, body, response.content_type, pretty=self.pretty_check.isChecked())
+        if len(body) <= SMALL_BODY_CHARS:
+            # small: show it now, so the body is on screen when the response signal is handled; lex it later
+            info, prepared = prepare_body(job)
+            self._on_info(job.generation, info)
+            if prepared is None:
+                return
+            self.body_view.set_text_now(prepared.shown)
+            self._raw_text = prepared.raw_shown
+            if prepared.lexer is None:
+                return
+            job = BodyJob(job.generation, b"", job.content_type, prepared=prepared)
+        worker = HighlightWorker(job)
+        queued = Qt.ConnectionType.QueuedConnection  # explicit: these slots must run on the UI thread
+        worker.info.connect(self._on_info, queued)
+        worker.text_chunk.connect(self._on_text_chunk, queued)
+        worker.text_reset.connect(self._on_text_reset, queued)
+        worker.text_done.connect(self._on_text_done, queued)
+        worker.raw_ready.connect(self._on_raw_ready, queued)
+        worker.ranges.connect(self._on_ranges, queued)
+        worker.finished.connect(self._on_highlight_finished, queued)
+        self._worker = worker
+        self.highlight_label.setText("preparing…")
+        self._pool.start(worker)
+
+    @Slot(int, object)
+    def _on_info(self, gen: int, info: BodyInfo) -> None:
+        if gen != self._generation:
+            return
+        self.body_info = info
+        if info.kind == "image" and info.image is not None:
+            self.body_stack.setCurrentWidget(self.image_area)
+            self.image_label.setPixmap(QPixmap.fromImage(info.image))
+            self.highlight_label.setText(
+                f"image {info.image.width()}×{info.image.height()}, {format_size(info.size)}")
+            self.body_ready.emit()
+        elif info.kind == "binary":
+            self.body_stack.setCurrentWidget(self.hex_view)
+            self.hex_view.setPlainText(info.hex_text)
+            self.highlight_label.setText(f"binary, {format_size(info.size)}: hex preview")
+            self.body_ready.emit()
+        else:
+            self.body_stack.setCurrentWidget(self.body_view)
+            if info.size > WRAP_LIMIT_CHARS and self.wrap_check.isChecked():
+                self.set_word_wrap(False)
+            words = [info.lexer_name or info.syntax]
+            if info.pretty:
+                words.append("pretty")
+            if info.masked:
+                words.append("secrets masked")
+            if info.highlighted:
+                words.append("highlighting…")
+            self.highlight_label.setText(" · ".join(words))
+
+    @Slot(int, object)
+    def _on_text_chunk(self, gen: int, piece: str) -> None:
+        if gen == self._generation:
+            self.body_view.append_piece(piece)
+
+    @Slot(int)
+    def _on_text_reset(self, gen: int) -> None:
+        if gen == self._generation:
+            self.body_view.begin()
+
+    @Slot(int)
+    def _on_text_done(self, gen: int) -> None:
+        if gen == self._generation:
+            self.body_view.finish_input()
+
+    def _on_text_complete(self) -> None:
+        if self.body_info is not None and self.body_info.kind == "text":
+            self.body_ready.emit()
+
+    @Slot(int, object)
+    def _on_raw_ready(self, gen: int, text: str) -> None:
+        if gen != self._generation:
+            return
+        self._raw_text = text
+        if self.tabs.currentWidget() is self.raw_view:
+            self._load_raw()
+
+    def _load_raw(self) -> None:
+        if self._raw_loaded or self._raw_text is None:
+            return
+        self._raw_loaded = True
+        text = self._raw_text
+        self.raw_view.begin()
+        if len(text) <= SMALL_BODY_CHARS:
+            self.raw_view.set_text_now(text)
+        else:
+            self.raw_view.append_piece(text)
+            self.raw_view.finish_input()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.raw_view:
+            self._load_raw()
+
+    @Slot(int, object)
+    def _on_ranges(self, gen: int, batch: RangeBatch) -> None:
+        if gen == self._generation:
+            self.body_view.add_ranges(batch)
+
+    @Slot(int, object)
+    def _on_highlight_finished(self, gen: int, stats: BodyStats) -> None:
+        if gen != self._generation:
+            return
+        self._worker = None
+        self.last_stats = stats
+        self.body_view.highlight_finished()
+        info = self.body_info
+        if info is not None and info.kind == "text":
+            words = [info.lexer_name or info.syntax]
+            if info.pretty:
+                words.append("pretty")
+            if info.masked:
+                words.append("secrets masked")
+            if stats.broken_lines:
+                words.append("long lines broken for display")
+            self.highlight_label.setText(" · ".join(words))
+        self.highlight_done.emit(stats)
+
+    # -- view options, find, save ------------------------------------------------------------------------
+    def set_word_wrap(self, on: bool) -> None:
+        """Wrap long lines. Not for huge bodies: re-wrapping relays out every line on the UI thread."""
+        if on and max(len(self.body_view.full_text()), len(self._raw_text or "")) > WRAP_LIMIT_CHARS:
+            on = False
+            self.highlight_label.setText(
+                f"Word wrap is not available for bodies over {format_size(WRAP_LIMIT_CHARS)}: "
+                "it would freeze the window while every line is laid out again.")
+        mode = QPlainTextEdit.LineWrapMode.WidgetWidth if on else QPlainTextEdit.LineWrapMode.NoWrap
+        for view in (self.body_view, self.raw_view):
+            view.setLineWrapMode(mode)
+        with QSignalBlocker(self.wrap_check):
+            self.wrap_check.setChecked(on)
+
+    def current_text_view(self) -> BodyView:
+        return self.raw_view if self.tabs.currentWidget() is self.raw_view else self.body_view
+
+    def open_find(self) -> None:
+        if self.tabs.currentWidget() is not self.raw_view:
+            self.tabs.setCurrentIndex(0)
+        self.find_bar.show()
+        self.find_bar.field.setFocus()
+        self.find_bar.field.selectAll()
+
+    def close_find(self) -> None:
+        self.find_bar.hide()
+        self.current_text_view().setFocus()
+
+    def find_next(self) -> bool:
+        return self._find(backward=False)
+
+    def find_previous(self) -> bool:
+        return self._find(backward=True)
+
+    def _find(self, backward: bool) -> bool:
+        text = self.find_bar.field.text()
+        if not text:
+            self.open_find()
+            return False
+        found = self.current_text_view().find_text(text, backward, self.find_bar.case.isChecked())
+        self.find_bar.result.setText("" if found else "Not found")
+        return found
+
+    def body_text(self) -> str:
+        """The text shown in the body view (pretty-printed when it could be)."""
+        return self.body_view.full_text()
+
+    def save_body_to(self, path: str | Path) -> int:
+        """Write the received body bytes to a file; returns the byte count."""
+        response = self.exchange.response if self.exchange else None
+        data = response.body if response is not None else b""
+        Path(path).write_bytes(data)
+        return len(data)
+
+    save_requested = Signal(str)  # a path: the window sends the request again, streaming the body there
+
+    def choose_save_path(self) -> None:
+        response = self.exchange.response if self.exchange else None
+        if response is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save body", "response-body")
+        if not path:
+            return
+        if response.body_truncated:
+            self.save_requested.emit(path)
+        else:
+            try:
+                n = self.save_body_to(path)
+            except OSError as exc:
+                self.set_notice(f"The body could not be saved to {path}: {exc.strerror}.", error=True)
+                return
+            self.set_notice(f"Saved {format_size(n)} to {path}.")
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.body_view.set_theme(theme)
+
+    def shutdown(self) -> None:
+        self._cancel_highlight()
+        self._pool.stop_all()
+

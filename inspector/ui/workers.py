@@ -1,0 +1,428 @@
+"""Core work off the UI thread: sending a request and preparing a body for display, reported by signals.
+
+Every signal carries the generation number the job was started with, so the window can ignore results of a
+request that was cancelled or superseded.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pygments.lexer import Lexer
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+from inspector.core.errors import RequestError
+from inspector.core.exchange import Exchange
+from inspector.core.highlight import (
+    LineBreaker,
+    NotPretty,
+    OffsetMap,
+    astral_positions,
+    body_kind,
+    break_long_lines,
+    choose_lexer,
+    decode_body,
+    hex_preview,
+    iter_pretty_json,
+    iter_range_batches,
+    lexer_syntax,
+    normalize_newlines,
+    pretty_json,
+    pretty_syntax,
+    pretty_xml,
+    utf16_map,
+)
+from inspector.core.redact import mask_body_text
+from inspector.core.request import RequestSpec
+
+SendFn = Callable[..., Exchange]
+ExplainFn = Callable[[Exchange], Any]
+
+
+def _transport_send() -> SendFn:
+    from inspector.core.transport import send
+
+    return send
+
+
+def _default_explain() -> ExplainFn | None:
+    """inspector.core.diagnosis.explain when it exists (it is written separately), else None."""
+    try:
+        from inspector.core import diagnosis
+    except ImportError:
+        return None
+    return getattr(diagnosis, "explain", None)
+
+
+class SendWorker(QObject):
+    """Sends one request with core.transport.send, then explains it when core.diagnosis.explain exists."""
+
+    progress = Signal(int, object, object)  # generation, bytes received, total bytes or None
+    finished = Signal(int, object, object)  # generation, Exchange, Diagnosis or None
+    failed = Signal(int, str)  # generation, a sentence (bad input, or an unexpected failure)
+    done = Signal()  # always last: the thread may stop
+
+    PROGRESS_INTERVAL_S = 0.1
+
+    def __init__(
+        self,
+        generation: int,
+        spec: RequestSpec,
+        cancel: threading.Event,
+        *,
+        send: SendFn | None = None,
+        explain: ExplainFn | None = None,
+        send_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.spec = spec
+        self.cancel = cancel
+        self._send = send
+        self._explain = explain
+        self._send_kwargs = dict(send_kwargs or {})
+        self._last_progress = 0.0
+
+    def _on_progress(self, received: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= self.PROGRESS_INTERVAL_S or (total is not None and received >= total):
+            self._last_progress = now
+            self.progress.emit(self.generation, received, total)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.done.emit()
+
+    def _run(self) -> None:
+        try:
+            send = self._send or _transport_send()
+            exchange = send(self.spec, cancel=self.cancel, on_progress=self._on_progress, **self._send_kwargs)
+        except RequestError as exc:
+            self.failed.emit(self.generation, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug, not a transport failure (those are in Exchange.error)
+            self.failed.emit(self.generation, f"Sending failed unexpectedly ({type(exc).__name__}: {exc}).")
+            return
+        diagnosis = None
+        explain = self._explain or _default_explain()
+        if explain is not None and not self.cancel.is_set():
+            try:
+                diagnosis = explain(exchange)
+            except Exception as exc:  # noqa: BLE001 - the response is still worth showing without it
+                exchange.extra.setdefault("explain_problem", f"The explanation failed: {type(exc).__name__}: {exc}")
+        self.finished.emit(self.generation, exchange, diagnosis)
+
+
+@dataclass(frozen=True)
+class BodyInfo:
+    """What the body is and how it will be shown; sent before any text."""
+
+    kind: str  # text | image | binary
+    syntax: str = "text"  # json, xml, html, ... (text kind)
+    lexer_name: str = ""
+    highlighted: bool = False
+    pretty: bool = False
+    masked: bool = False  # secret fields were masked
+    image: QImage | None = None
+    hex_text: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A text body ready to show: what is lexed, what is displayed, and how offsets move between them."""
+
+    source: str  # the text the lexer reads (pretty-printed when it could be)
+    shown: str  # the text displayed: source with over-long lines broken
+    breaks: tuple[int, ...]  # source offsets before which a line break was inserted
+    raw_shown: str  # the text as received, long lines broken
+    lexer: Lexer | None  # None when the text is shown plain
+
+
+@dataclass(frozen=True)
+class BodyJob:
+    """A body to prepare for display."""
+
+    generation: int
+    body: bytes
+    content_type: str | None
+    pretty: bool = True
+    highlight_limit: int = 32 * 1024 * 1024  # characters; longer text is shown plain
+    mask_limit: int = 2 * 1024 * 1024  # bytes; secret fields of smaller JSON/form bodies are masked
+    line_limit: int = 4000  # longer lines are broken for display
+    hex_limit: int = 64 * 1024
+    prepared: PreparedText | None = None  # already shown (a small body): only lex it
+
+
+@dataclass
+class BodyStats:
+    pretty_s: float = 0.0
+    lex_s: float = 0.0
+    total_s: float = 0.0
+    ranges: int = 0
+    chars: int = 0
+    broken_lines: bool = False
+
+
+def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
+    """Decode, mask and choose the lexer: the text, the lexer, and which pretty-printer applies."""
+    text = normalize_newlines(decode_body(job.body, job.content_type))
+    masked = False
+    if len(job.body) <= job.mask_limit:
+        shown = mask_body_text(text, job.content_type)
+        masked = shown != text
+        text = shown
+    lexer = choose_lexer(job.content_type, text[:4096])
+    syntax = lexer_syntax(lexer)
+    highlighted = len(text) <= job.highlight_limit and syntax != "text"
+    pretty_kind = pretty_syntax(lexer) if job.pretty and len(text) <= job.highlight_limit else None
+    info = BodyInfo("text", syntax=syntax, lexer_name=lexer.name, highlighted=highlighted,
+                    pretty=pretty_kind is not None, masked=masked, size=len(job.body))
+    return info, text, lexer, pretty_kind
+
+
+def _non_text_info(job: BodyJob) -> BodyInfo | None:
+    kind = body_kind(job.content_type, job.body[:8192])
+    if kind == "image":
+        image = QImage.fromData(job.body)
+        if not image.isNull():
+            return BodyInfo("image", image=image, size=len(job.body))
+        kind = "binary"
+    if kind == "binary":
+        return BodyInfo("binary", hex_text=hex_preview(job.body, job.hex_limit), size=len(job.body))
+    return None
+
+
+def prepare_body(job: BodyJob) -> tuple[BodyInfo, PreparedText | None]:
+    """Everything at once, for a small body shown without waiting: its info and, for text, the text."""
+    info = _non_text_info(job)
+    if info is not None:
+        return info, None
+    info, text, lexer, pretty_kind = _text_info(job)
+    source = text
+    if pretty_kind == "json":
+        source = pretty_json(text)
+    elif pretty_kind == "xml":
+        source = pretty_xml(text)
+    shown, breaks = break_long_lines(source, job.line_limit)
+    raw_shown = shown if source is text else break_long_lines(text, job.line_limit)[0]
+    return info, PreparedText(source, shown, tuple(breaks), raw_shown, lexer if info.highlighted else None)
+
+
+class HighlightWorker(QObject):
+    """Decodes, pretty-prints, breaks long lines and lexes a body in small steps, emitting as it goes.
+
+    Order of signals: info, text_chunk* (text_reset restarts them), text_done, raw_ready, ranges*, finished.
+    With job.prepared (a small body already on screen) only ranges and finished come.
+    """
+
+    info = Signal(int, object)  # generation, BodyInfo
+    # Text travels as `object`, not `str`: a str signal argument is copied into a QString and back, which for
+    # megabytes is a long stretch of work on the UI thread.
+    text_chunk = Signal(int, object)  # generation, the next piece of the text to display (str)
+    text_reset = Signal(int)  # pretty-printing failed part-way: drop the pieces, the plain text follows
+    text_done = Signal(int)
+    raw_ready = Signal(int, object)  # generation, the raw text as str (long lines broken)
+    ranges = Signal(int, object)  # generation, core.highlight.RangeBatch in display (UTF-16) offsets
+    finished = Signal(int, object)  # generation, BodyStats
+    done = Signal()
+
+    SOURCE_PIECE = 256 * 1024
+    FIRST_PIECE = 16 * 1024
+
+    def __init__(self, job: BodyJob) -> None:
+        super().__init__()
+        self.job = job
+        self.cancel = threading.Event()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        except _Stop:
+            pass
+        finally:
+            self.done.emit()
+
+    def _check(self) -> None:
+        if self.cancel.is_set():
+            raise _Stop
+
+    def _run(self) -> None:
+        job = self.job
+        gen = job.generation
+        t0 = time.perf_counter()
+        if job.prepared is not None:
+            stats = BodyStats(chars=len(job.prepared.shown), broken_lines=bool(job.prepared.breaks))
+            if job.prepared.lexer is not None:
+                self._lex(job.prepared.lexer, job.prepared.source, job.prepared.shown, list(job.prepared.breaks),
+                          stats)
+            stats.total_s = time.perf_counter() - t0
+            self.finished.emit(gen, stats)
+            return
+        non_text = _non_text_info(job)
+        if non_text is not None:
+            self.info.emit(gen, non_text)
+            self.finished.emit(gen, BodyStats(total_s=time.perf_counter() - t0))
+            return
+
+        info, text, lexer, pretty_kind = _text_info(job)
+        self.info.emit(gen, info)
+        self._check()
+        stats = BodyStats()
+        t1 = time.perf_counter()
+        source, breaker, shown_pieces, lexed = self._stream_text(
+            text, pretty_kind, lexer if info.highlighted else None, stats)
+        stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
+        self.text_done.emit(gen)
+        self._check()
+
+        shown_text = "".join(shown_pieces)
+        del shown_pieces
+        if source is text:
+            self.raw_ready.emit(gen, shown_text)
+        else:
+            self.raw_ready.emit(gen, LineBreaker(job.line_limit).feed(text))
+        self._check()
+
+        stats.chars = len(shown_text)
+        stats.broken_lines = bool(breaker.breaks)
+        if info.highlighted and not lexed:
+            self._lex(lexer, source, shown_text, breaker.breaks, stats)
+        stats.total_s = time.perf_counter() - t0
+        self.finished.emit(gen, stats)
+
+    def _lex(self, lexer: Lexer, source: str, shown: str, breaks: list[int], stats: BodyStats) -> None:
+        t = time.perf_counter()
+        maps = [OffsetMap(breaks, after=False), utf16_map(shown)]
+        for batch in iter_range_batches(lexer, source, maps=maps):
+            self._check()
+            stats.ranges += len(batch)
+            self.ranges.emit(self.job.generation, batch)
+            time.sleep(0)  # let the UI thread run its queued slots now
+        stats.lex_s = time.perf_counter() - t
+
+    def _stream_text(
+        self, text: str, pretty_kind: str | None, lexer: Lexer | None, stats: BodyStats
+    ) -> tuple[str, LineBreaker, list[str], bool]:
+        """Emit the display text piece by piece.
+
+        Returns the source text shown (pretty or not), the line breaker, the shown pieces, and whether the
+        ranges were already emitted along the way (pretty JSON is lexed piece by piece as it is produced,
+        so the first screen gets its colours at once: pieces end between tokens, never inside one).
+        """
+        job = self.job
+        gen = job.generation
+        if pretty_kind == "json":
+            breaker = LineBreaker(job.line_limit)
+            source_pieces: list[str] = []
+            shown: list[str] = []
+            astral: list[int] = []
+            maps = [OffsetMap(breaker.breaks, after=False), OffsetMap(astral, after=True)]
+            source_offset = shown_offset = 0
+            try:
+                for piece in iter_pretty_json(text, piece_chars=self.SOURCE_PIECE,
+                                              first_piece_chars=self.FIRST_PIECE):
+                    self._check()
+                    source_pieces.append(piece)
+                    out = breaker.feed(piece)
+                    shown.append(out)
+                    self.text_chunk.emit(gen, out)
+                    time.sleep(0)
+                    astral.extend(astral_positions(out, shown_offset))
+                    if lexer is not None:
+                        t = time.perf_counter()
+                        for batch in iter_range_batches(lexer, piece, base=source_offset, maps=maps):
+                            self._check()
+                            stats.ranges += len(batch)
+                            self.ranges.emit(gen, batch)
+                            time.sleep(0)  # let the UI thread run its queued slots now
+                        stats.lex_s += time.perf_counter() - t
+                    source_offset += len(piece)
+                    shown_offset += len(out)
+                return "".join(source_pieces), breaker, shown, True
+            except NotPretty:
+                stats.ranges = 0
+                stats.lex_s = 0.0
+                if shown:
+                    self.text_reset.emit(gen)
+        source = text
+        if pretty_kind == "xml":
+            source = pretty_xml(text)
+        breaker = LineBreaker(job.line_limit)
+        shown = []
+        size = self.FIRST_PIECE
+        pos = 0
+        while pos < len(source):
+            self._check()
+            piece = source[pos : pos + size]
+            pos += len(piece)
+            out = breaker.feed(piece)
+            shown.append(out)
+            self.text_chunk.emit(gen, out)
+            size = self.SOURCE_PIECE
+        return source, breaker, shown, False
+
+
+def share_gil_with_ui() -> None:
+    """Make a busy worker thread hand the GIL back to the UI thread within 1 ms instead of 5 ms.
+
+    The UI thread needs the GIL again after every call into Qt; with the default interval each such call
+    can wait up to 5 ms behind a lexing worker, and a slot making twenty calls stalls the window.
+    """
+    if sys.getswitchinterval() > 0.001:
+        sys.setswitchinterval(0.001)
+
+
+class _Stop(Exception):
+    """The job was cancelled."""
+
+
+class WorkerPool(QObject):
+    """Runs QObject workers (with run() and done) each in its own QThread and keeps them alive until done."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running: dict[QThread, QObject] = {}
+
+    def start(self, worker: QObject) -> QThread:
+        thread = QThread()
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)  # type: ignore[attr-defined]
+        worker.done.connect(thread.quit)  # type: ignore[attr-defined]
+        # a bound slot of this UI-thread object, so the clean-up runs on the UI thread, not in the worker's
+        thread.finished.connect(self._on_finished)
+        self._running[thread] = worker
+        thread.start()
+        return thread
+
+    @Slot()
+    def _on_finished(self) -> None:
+        thread = self.sender()
+        if isinstance(thread, QThread):
+            thread.wait()
+            self._running.pop(thread, None)
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    def stop_all(self, timeout_ms: int = 3000) -> None:
+        """Ask every worker to stop (cancel events) and wait a bounded time for the threads."""
+        for worker in list(self._running.values()):
+            cancel = getattr(worker, "cancel", None)
+            if isinstance(cancel, threading.Event):
+                cancel.set()
+        deadline = time.monotonic() + timeout_ms / 1000
+        for thread in list(self._running):
+            thread.quit()
+            if thread.wait(max(1, int((deadline - time.monotonic()) * 1000))):
+                self._running.pop(thread, None)

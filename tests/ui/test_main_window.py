@@ -1,0 +1,257 @@
+"""The window driven as a user would: type a URL, press Ctrl+Enter, read the status and the body.
+
+Every test talks to a real loopback server started by the `http_server` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from inspector.core.request import Body, Header, RequestSpec
+from inspector.ui.main_window import MainWindow, spec_from_settings, spec_to_settings
+from inspector.ui.request_editor import NO_PROFILE
+
+RELEASE = threading.Event()  # lets a slow handler finish early when its test is over
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *_args: object) -> None:  # keep test output clean
+        pass
+
+    def _send(self, status: int, body: bytes, ctype: str = "application/json", **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/json"):
+            self._send(200, json.dumps({"path": self.path, "items": [1, 2]}).encode())
+        elif self.path == "/missing":
+            self._send(404, b'{"error":"not_found"}')
+        elif self.path == "/old":
+            self._send(302, b"", "text/plain", Location="/json?from=old")
+        elif self.path == "/slow":
+            RELEASE.wait(5)  # bounded: the test cancels long before, then releases it
+            self._send(200, b'{"late":true}')
+        elif self.path == "/big":
+            self._send(200, b"x" * 200_000, "text/plain")
+        else:
+            self._send(500, b"boom", "text/plain")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        echo = {"content_type": self.headers.get("Content-Type"), "body": body.decode()}
+        self._send(201, json.dumps(echo).encode())
+
+
+@pytest.fixture
+def server(http_server) -> str:
+    RELEASE.clear()
+    url = http_server(Handler)
+    yield url
+    RELEASE.set()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings) -> MainWindow:
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.shutdown()
+
+
+def type_url_and_send(qtbot, window: MainWindow, url: str) -> None:
+    window.editor.url_edit.clear()
+    qtbot.keyClicks(window.editor.url_edit, url)
+    qtbot.keyClick(window.editor.url_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_type_url_press_ctrl_enter_read_status_and_body(qtbot, window: MainWindow, server: str) -> None:
+    with qtbot.waitSignal(window.exchange_received, timeout=15_000):
+        type_url_and_send(qtbot, window, f"{server}/json?q=1")
+    view = window.response_view
+    assert view.status_label.text() == "200"
+    assert view.reason_label.text() == "OK"
+    assert json.loads(view.body_text()) == {"path": "/json?q=1", "items": [1, 2]}
+    assert '\n  "items": [' in view.body_text()  # pretty-printed
+    assert window.editor.send_button.isEnabled()
+    assert window.editor.params_table.rows() == [("q", "1", True)]
+
+
+def test_send_button_and_404(qtbot, window: MainWindow, server: str) -> None:
+    window.editor.set_spec(RequestSpec(url=f"{server}/missing"))
+    with qtbot.waitSignal(window.exchange_received, timeout=15_000):
+        qtbot.mouseClick(window.editor.send_button, Qt.MouseButton.LeftButton)
+    assert window.response_view.status_label.text() == "404"
+    assert window.response_view.body_text() == '{\n  "error": "not_found"\n}'
+
+
+def test_a_bad_url_is_reported_under_the_url_bar_not_sent(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.send_failed, timeout=5_000) as blocker:
+        type_url_and_send(qtbot, window, "example.com/items")
+    assert "has no scheme" in blocker.args[0]
+    assert window.editor.message_label.isVisible()
+    assert "has no scheme" in window.editor.message_label.text()
+    assert not window.sending
+
+
+def test_json_body_is_sent_with_its_content_type(qtbot, window: MainWindow, server: str) -> None:
+    window.editor.set_spec(RequestSpec("POST", f"{server}/echo", body=Body("json", '{"n": 1}')))
+    with qtbot.waitSignal(window.exchange_received, timeout=15_000) as blocker:
+        window.send()
+    echo = json.loads(blocker.args[0].response.body)
+    assert echo == {"content_type": "application/json", "body": '{"n": 1}'}
+    assert window.response_view.status_label.text() == "201"
+
+
+def test_redirects_are_followed_and_every_hop_listed(qtbot, window: MainWindow, server: str) -> None:
+    with qtbot.waitSignal(window.exchange_received, timeout=15_000):
+        type_url_and_send(qtbot, window, f"{server}/old")
+    assert window.response_view.status_label.text() == "200"
+    tree = window.response_view.hops_tree
+    assert tree.topLevelItemCount() == 2
+    assert tree.topLevelItem(0).text(2) == "302 Found"
+    assert tree.topLevelItem(1).text(1) == f"GET {server}/json?from=old"
+
+
+def test_escape_cancels_at_once_and_a_late_answer_is_ignored(qtbot, window: MainWindow, server: str) -> None:
+    received = []
+    window.exchange_received.connect(lambda e, d: received.append(e))
+    type_url_and_send(qtbot, window, f"{server}/slow")
+    assert window.sending
+    assert window.response_view.status_label.text() == "Sending…"
+    qtbot.waitUntil(lambda: window.response_view.elapsed_label.text() not in ("", "0.0 s"), timeout=5_000)
+    with qtbot.waitSignal(window.cancelled, timeout=2_000):
+        qtbot.keyClick(window.editor.url_edit, Qt.Key.Key_Escape)
+    assert not window.sending
+    assert window.response_view.status_label.text() == "Cancelled"
+    assert window.editor.send_button.isEnabled()
+    RELEASE.set()  # the server answers now; the window must not show it
+    qtbot.waitUntil(lambda: len(window._pool) == 0, timeout=10_000)
+    assert received == []
+    assert window.response_view.status_label.text() == "Cancelled"
+
+
+def test_connection_refused_shows_kind_and_message(qtbot, window: MainWindow, http_server) -> None:
+    url = http_server(Handler)
+    port = url.rsplit(":", 1)[1]
+    from socket import socket
+
+    with socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    assert str(dead) != port
+    with qtbot.waitSignal(window.exchange_received, timeout=15_000):
+        type_url_and_send(qtbot, window, f"http://127.0.0.1:{dead}/")
+    assert window.response_view.status_label.text() == "Error: connection"
+    assert "refused" in window.response_view.notice_label.text()
+
+
+def test_geometry_panes_and_last_request_survive_a_restart(qtbot, settings: QSettings, server: str) -> None:
+    first = MainWindow(settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.editor.set_spec(RequestSpec("POST", f"{server}/echo?access_token=abcdefghijklmnop",
+                                      (Header("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.secretpart"),
+                                       Header("X-Trace", "7")), Body("text", "hello")))
+    first.resize(760, 560)  # inside the offscreen screen (800x600), so restoring does not clamp it
+    first.main_splitter.setSizes([500, 250])
+    sizes = first.main_splitter.sizes()
+    first.close()
+
+    stored = Path(settings.fileName()).read_text()
+    assert "secretpart" not in stored and "abcdefghijklmnop" not in stored
+
+    second = MainWindow(settings)
+    qtbot.addWidget(second)
+    second.show()
+    spec = second.editor.to_spec()
+    assert spec.method == "POST" and spec.body == Body("text", "hello")
+    assert spec.url.startswith(f"{server}/echo?access_token=")
+    auth = spec.headers[0]
+    assert auth.name == "Authorization" and not auth.enabled and auth.value.startswith("Bearer eyJhbG")
+    assert "secretpart" not in auth.value
+    assert spec.headers[1] == Header("X-Trace", "7")
+    assert second.size() == first.size()
+    assert second.main_splitter.sizes() == sizes
+    second.shutdown()
+
+
+def test_opens_with_demo_requests_ready_to_send(qtbot, settings: QSettings, server: str) -> None:
+    demos = [("JSON", RequestSpec(url=f"{server}/json")), ("Missing", RequestSpec(url=f"{server}/missing"))]
+    win = MainWindow(settings, demo_requests=demos, prefer_demo=True)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.editor.url_edit.text() == f"{server}/json"
+    assert win.examples_combo.count() == 3
+    win.examples_combo.activated.emit(2)
+    assert win.editor.url_edit.text() == f"{server}/missing"
+    assert win.examples_combo.currentIndex() == 2
+    with qtbot.waitSignal(win.exchange_received, timeout=15_000):
+        qtbot.keyClick(win.editor.url_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert win.response_view.status_label.text() == "404"
+    win.shutdown()
+
+
+def test_profile_picker_is_in_the_url_row(window: MainWindow) -> None:
+    assert window.profile_picker is window.editor.profile_picker
+    assert window.profile_picker.currentText() == NO_PROFILE
+    url_row_y = window.editor.url_edit.geometry().center().y()
+    assert abs(window.profile_picker.geometry().center().y() - url_row_y) < 5
+
+
+@pytest.mark.parametrize(
+    ("spec", "hidden"),
+    [
+        (RequestSpec(url="http://h/?api_key=topsecretvalue1"), "topsecretvalue1"),
+        (RequestSpec(url="http://h/", headers=(Header("X-API-Key", "topsecretvalue2"),)), "topsecretvalue2"),
+        (RequestSpec(url="http://h/", body=Body("json", '{"password": "topsecretvalue3"}')), "topsecretvalue3"),
+        (RequestSpec(url="http://user:topsecretvalue4@h/"), "topsecretvalue4"),
+    ],
+)
+def test_saved_request_never_holds_secrets(spec: RequestSpec, hidden: str) -> None:
+    text = spec_to_settings(spec)
+    assert hidden not in text
+    restored = spec_from_settings(text)
+    assert restored is not None and restored.method == spec.method
+
+
+def test_unreadable_saved_request_is_forgotten() -> None:
+    assert spec_from_settings("{not json") is None
+    assert spec_from_settings(None) is None
+
+
+def test_ctrl_l_focuses_the_url(qtbot, window: MainWindow) -> None:
+    window.activateWindow()
+    window.response_view.body_view.setFocus()
+    window.focus_url_action.trigger()
+    qtbot.waitUntil(lambda: window.editor.url_edit.hasFocus() or window.focusWidget() is window.editor.url_edit)
+    assert window.focus_url_action.shortcut().toString() == "Ctrl+L"
+    assert {s.toString() for s in window.send_action.shortcuts()} == {"Ctrl+Return", "Ctrl+Enter"}
+
+
+def test_a_one_line_body_is_loaded_in_the_background_in_short_lines(qtbot, window: MainWindow, server: str) -> None:
+    signals = [window.exchange_received, window.response_view.body_ready]
+    with qtbot.waitSignals(signals, timeout=15_000):
+        type_url_and_send(qtbot, window, f"{server}/big")
+    assert window.response_view.size_label.text() == "195.3 KB"
+    lines = window.response_view.body_view.toPlainText().split("\n")
+    assert len(lines) == 50 and {len(line) for line in lines} == {4000}
+
