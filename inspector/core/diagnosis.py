@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from inspector.core.bodies import BodyMessage, server_message
@@ -19,6 +20,7 @@ from inspector.core.findings import (
     VERDICT_SUMMARIES,
     Finding,
     fill,
+    audience_difference,
     finding_summary,
     issuer_difference,
     make_finding,
@@ -239,6 +241,15 @@ class _Facts:
     server_error: str | None = None
     server_message: str | None = None
     missing: list[str] = field(default_factory=list)
+    waf: str | None = None  # the evidence that a web application firewall, not the API, answered
+
+
+def _body_sentence(body: BodyMessage) -> str | None:
+    """The body's message; a problem+json title with its detail, since the title alone says little."""
+    title, detail = body.message, body.description
+    if body.shape == "problem" and title and detail and title.lower() not in detail.lower():
+        return f"{title.rstrip('.')}: {detail}"
+    return body.text
 
 
 def _scrub(facts: _Facts, text: str | None) -> str | None:
@@ -306,7 +317,7 @@ def _gather(
         if facts.server_error is None:
             facts.server_error = _scrub(facts, facts.body.code)
     if facts.body and facts.body.text and facts.body.text != facts.body.code:
-        facts.server_message = _scrub(facts, facts.body.text)
+        facts.server_message = _scrub(facts, _body_sentence(facts.body))
 
     claims = facts.token.claims if facts.token and facts.token.format == "jws" else {}
     facts.timeline = build_timeline(
@@ -342,10 +353,14 @@ def _token_findings(
         if bearerish:
             out.append(make_finding("opaque-token", evidence={"format": "opaque", "length": len(info.raw)}))
         return out
-    if info.decode_error:
-        return out
     header, claims = info.header, info.claims
     alg = header.get("alg")
+    if info.decode_error:
+        # The header may still be readable and say alg none: that alone condemns the token.
+        if isinstance(alg, str) and alg.lower() == "none":
+            out.append(make_finding("unsigned-token", evidence={"alg": alg, "signature_empty": info.signature_empty},
+                                    why=f"Its alg is '{alg}'"))
+        return out
     if (isinstance(alg, str) and alg.lower() == "none") or info.signature_empty or alg is None:
         why = f"its alg is '{alg}'" if isinstance(alg, str) and alg.lower() == "none" else (
             "it has no alg" if alg is None else "its signature segment is empty")
@@ -382,7 +397,8 @@ def _token_findings(
             actual = ", ".join(auds) if auds else "missing"
             out.append(make_finding("audience-mismatch",
                                     evidence={"expected": expectations.audience, "actual": auds},
-                                    expected=expectations.audience, actual=actual))
+                                    expected=expectations.audience, actual=actual,
+                                    difference=audience_difference(expectations.audience, auds)))
     if expectations.issuer:
         iss = claims.get("iss")
         if iss != expectations.issuer:
@@ -563,7 +579,16 @@ def _redirect_findings(facts: _Facts) -> list[Finding]:
             names=", ".join(all_names) or "credentials"))
     for h in hops:
         if h.netrc_applied:
-            out.append(make_finding("netrc-override", evidence={"host": _host(h.url)}))
+            set_value = facts.exchange.spec.header("Authorization") or ""
+            sent_value = next((v for k, v in h.sent_headers if k.lower() == "authorization"), "")
+            set_scheme = set_value.split()[0] if set_value.split() else None
+            sent_scheme = sent_value.split()[0] if sent_value.split() else None
+            schemes = (f" (you set {set_scheme} credentials; {sent_scheme} credentials from .netrc were sent)"
+                       if set_scheme and sent_scheme else "")
+            out.append(make_finding("netrc-override",
+                                    evidence={"host": _host(h.url), "set_scheme": set_scheme,
+                                              "sent_scheme": sent_scheme},
+                                    schemes=schemes))
             break
     return out
 
@@ -721,7 +746,7 @@ def _server_findings(facts: _Facts) -> list[Finding]:
             status_part=status_part,
             uri_part=f"See {uri}." if uri else ""))
     if facts.body and facts.body.message and status >= 400:
-        message = _scrub(facts, facts.body.message) or ""
+        message = _scrub(facts, _body_sentence(facts.body)) or ""
         out.append(make_finding("server-message", evidence={"message": message, "shape": facts.body.shape,
                                                             "description": _scrub(facts, facts.body.description)},
                                 message=message))
@@ -792,7 +817,9 @@ def _explain_request(facts: _Facts) -> Diagnosis:
     findings += _redirect_findings(facts)
     findings += _http_findings(facts)
     auth_message = bool(facts.server_message and _AUTH_MESSAGE_RE.search(facts.server_message))
-    if not facts.credentials and (status in (401, 403) or facts.challenges or (refused and auth_message)):
+    # A 407 is the proxy's business: the API may not need credentials at all.
+    if status != 407 and not facts.credentials and (status in (401, 403) or facts.challenges
+                                                    or (refused and auth_message)):
         findings.append(make_finding("no-credentials", evidence={"status": status, "url": mask_url(
             facts.hop.url, exp.api_key_names)}))
     if cred is not None and cred.where == "authorization":
@@ -815,8 +842,12 @@ def _explain_request(facts: _Facts) -> Diagnosis:
 
     info, tl = facts.token, facts.timeline
     if info is not None:
-        findings += _token_findings(info, tl if info.format == "jws" else None, exp, alone=False,
-                                    bearerish=bool(cred and cred.is_bearerish))
+        token_findings = _token_findings(info, tl if info.format == "jws" else None, exp, alone=False,
+                                         bearerish=bool(cred and cred.is_bearerish))
+        if _has(findings, "malformed-authorization"):
+            # 'Bearer Bearer x' sends the value 'Bearer x': calling it an opaque token would mislead.
+            token_findings = [f for f in token_findings if f.id != "opaque-token"]
+        findings += token_findings
     if tl is not None and tl.clock_skew_s is not None and abs(tl.clock_skew_s) > 60:
         skew = tl.clock_skew_s
         findings.append(make_finding(
@@ -846,7 +877,9 @@ def _explain_request(facts: _Facts) -> Diagnosis:
 
     auth_errors = [f for f in findings if f.id in AUTHENTICATION_IDS and f.severity == "error"]
     auth_codes = any(code in AUTHENTICATION_CODES for code in facts.codes)
-    if (status == 403 and cred is not None and rate is None and not auth_errors and not auth_message
+    facts.waf = _waf_block(facts)
+    if (status == 403 and cred is not None and rate is None and facts.waf is None and not auth_errors
+            and not auth_message
             and not auth_codes and not _has(findings, "insufficient-scope", "step-up-required", "dpop-required")):
         findings.append(make_finding("authenticated-not-permitted",
                                      evidence={"status": status, "message": facts.server_message},
@@ -889,7 +922,7 @@ def _verdict(facts: _Facts, findings: list[Finding], auth_message: bool) -> str:
         return "ok"
     if _has(findings, "step-up-required"):
         return "step-up"
-    if _has(findings, "rate-limited"):
+    if _has(findings, "rate-limited") or facts.waf is not None:
         return "not-credential-related"
     if "insufficient_scope" in facts.codes:
         return "authorization"  # the server said so, whatever status it chose
@@ -947,23 +980,78 @@ def _summary(facts: _Facts, verdict: str, findings: list[Finding]) -> str:
     allowed = _SUMMARY_FOR_VERDICT.get(verdict, set())
     by_id = {f.id: f for f in findings}
     if verdict == "ok":
-        errors = [f for f in findings if f.severity == "error"]
+        # findings are sorted error > warning > info: the first non-info one is the "but"
+        errors = [f for f in findings if f.severity in ("error", "warning")]
         if errors:
             title = errors[0].title
             return fill(VERDICT_SUMMARIES["ok-but"], {"status": status, "finding": title[:1].lower() + title[1:]})
         return fill(VERDICT_SUMMARIES["ok"], {"status": status})
+    if verdict == "not-credential-related" and facts.waf is not None and "rate-limited" not in by_id:
+        return fill(VERDICT_SUMMARIES["waf"], {"status": status, "evidence": facts.waf})
     for fid in _SUMMARY_ORDER + ("token-near-expiry", "clock-skew"):
         if fid in allowed and fid in by_id:
             return finding_summary(by_id[fid])
     message = facts.server_message
+    if message and _is_generic(message, facts.resp):
+        message = None  # quoting "Unauthorized" after "401 Unauthorized" tells nobody anything
+    if verdict == "not-credential-related" and facts.resp.status >= 500:
+        return fill(VERDICT_SUMMARIES["server-error"], {
+            "status": status, "message_part": f" saying \u201c{message.rstrip('.')}\u201d" if message else ""})
     if verdict == "authentication" and message and "missing authentication token" in message.lower():
         return VERDICT_SUMMARIES["aws-missing-token"]
     if verdict == "authentication" and message:
         return fill(VERDICT_SUMMARIES["authentication-message"], {"status": status, "message": message.rstrip(".")})
+    if verdict == "authentication" and "missing-challenge" in by_id:
+        return finding_summary(by_id["missing-challenge"])
     if verdict == "not-credential-related" and message:
         return fill(VERDICT_SUMMARIES["not-credential-related-message"],
                     {"status": status, "message": message.rstrip(".")})
+    if verdict == "not-credential-related" and facts.resp.status in (404, 410):
+        return fill(VERDICT_SUMMARIES["not-found"], {"status": status})
     return fill(VERDICT_SUMMARIES.get(verdict, "{status}"), {"status": status})
+
+
+def _is_generic(message: str, resp: Response) -> bool:
+    """A message that only repeats the status line ("Unauthorized", "Forbidden.")."""
+    text = message.strip().rstrip(".!").strip().lower()
+    phrases = {resp.reason.strip().lower(), "unauthorized", "forbidden", "unauthorised"}
+    try:
+        phrases.add(HTTPStatus(resp.status).phrase.lower())
+    except ValueError:
+        pass
+    return text in phrases or text == f"{resp.status} {resp.reason}".strip().lower()
+
+
+# Block pages of common web application firewalls and CDNs: (header name, value pattern or None).
+_WAF_HEADERS = (
+    ("cf-mitigated", None),  # Cloudflare: the request met a challenge or block rule
+    ("x-amzn-waf-action", None),  # AWS WAF
+    ("x-sucuri-block", None),
+    ("x-iinfo", None),  # Imperva Incapsula
+)
+_WAF_BODY_RE = re.compile(
+    r"you have been blocked|attention required!|request blocked|request rejected|the requested url was rejected"
+    r"|incapsula incident|web application firewall|access denied.{0,200}reference #|sucuri website firewall"
+    r"|mod_security|modsecurity",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _waf_block(facts: _Facts) -> str | None:
+    """Why the refusal looks like a web application firewall's block page, or None."""
+    resp = facts.resp
+    if resp.status not in (403, 406):
+        return None
+    for name, _pattern in _WAF_HEADERS:
+        value = resp.header(name)
+        if value is not None:
+            return f"{name}: {value.strip()[:60]}"
+    ctype = (resp.content_type or "").lower()
+    if "html" in ctype or resp.body[:15].lstrip().lower().startswith((b"<!doctype", b"<html")):
+        m = _WAF_BODY_RE.search(resp.body[:16384].decode("utf-8", "replace"))
+        if m:
+            return f"a block page saying \u201c{' '.join(m.group(0).split())[:60]}\u201d"
+    return None
 
 
 def _missing_evidence(facts: _Facts, scope_note: str | None) -> list[str]:
@@ -1050,8 +1138,8 @@ def strip_scheme(raw: str) -> str:
     if text.lower().startswith("authorization:"):
         text = text.split(":", 1)[1].strip()
     parts = text.split(None, 1)
-    if len(parts) == 2 and parts[0].lower() in ("bearer", "dpop", "token", "jwt"):
-        text = parts[1].strip()
+    if parts and parts[0].lower() in ("bearer", "dpop", "token", "jwt"):
+        text = parts[1].strip() if len(parts) == 2 else ""  # a scheme alone carries no token
     return text
 
 

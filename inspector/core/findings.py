@@ -52,7 +52,7 @@ CATALOGUE: dict[str, FindingSpec] = {
     "netrc-override": FindingSpec(
         "error",
         "A .netrc entry replaced your Authorization header",
-        "An entry for {host} in your .netrc file was used instead of the Authorization header you set.",
+        "An entry for {host} in your .netrc file was used instead of the Authorization header you set{schemes}.",
         "Remove or fix the {host} entry in ~/.netrc, or send with a profile.",
         "A .netrc entry for {host} replaced the Authorization header you set.",
     ),
@@ -130,7 +130,7 @@ CATALOGUE: dict[str, FindingSpec] = {
     "audience-mismatch": FindingSpec(
         "error",
         "The token is for another audience",
-        "Expected audience {expected}; the token's aud is {actual}.",
+        "Expected audience {expected}; the token's aud is {actual}.{difference}",
         "Request the token for audience {expected} (the resource/audience parameter of the token request).",
         "Your token is for {actual}, not {expected}.",
     ),
@@ -258,6 +258,11 @@ VERDICT_SUMMARIES = {
     "not-credential-related-message": "The server refused the request ({status}), for a reason credentials will "
     "not fix: \u201c{message}\u201d.",
     "transport-error": "No response came back: {message}",
+    "waf": "A web application firewall in front of the API blocked the request ({status}, {evidence}): "
+    "credentials will not fix this; ask the site's owners to allow it.",
+    "server-error": "The server failed ({status}){message_part}: the problem is on its side, not with your credentials.",
+    "not-found": "The server answered {status}: check the URL and method (some APIs also answer 404 to hide a "
+    "resource from callers who may not see it).",
     "token-endpoint": "The token request to {url} failed ({status}){code_part}: {message}",
     "token-endpoint-client": "The token endpoint {url} did not accept the client credentials ({code}){desc_part}.",
     "aws-missing-token": "The server says \u201cMissing Authentication Token\u201d: no AWS signature or API key "
@@ -356,3 +361,14 @@ def issuer_difference(expected: str, actual: str) -> str:
     if e_parts[:3] != a_parts[:3]:
         return "They are different hosts: the token comes from another identity provider or environment."
     return "They do not match exactly, and issuers are compared exactly."
+
+
+def audience_difference(expected: str, actual: list[str]) -> str:
+    """A near miss between the expected audience and one the token names ('' when there is none)."""
+    e = expected.strip()
+    for a in (x.strip() for x in actual):
+        if e.rstrip("/") == a.rstrip("/"):
+            return f" '{a}' differs only by a trailing slash, and audiences are compared exactly."
+        if e.lower() == a.lower():
+            return f" '{a}' differs only in letter case, and audiences are compared exactly."
+    return ""

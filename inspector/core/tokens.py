@@ -293,15 +293,10 @@ def verify_token(
                        f"({', '.join(algorithms)}).")
     try:
         if jwks_url:
-            client = jwt.PyJWKClient(jwks_url, cache_jwk_set=False, timeout=timeout_s)
-            try:
-                key: object = client.get_signing_key_from_jwt(info.raw)
-            except jwt.PyJWKClientConnectionError as exc:
-                return replace(info, verified=False, verify_outcome="unavailable",
-                               verify_error=f"The JWKS at {jwks_url} could not be fetched: {exc}")
-            except jwt.PyJWKClientError as exc:
-                return replace(info, verified=False, verify_outcome="no-key",
-                               verify_error=f"No key in the JWKS at {jwks_url} matches the token: {exc}")
+            found = _jwks_key(info, jwks_url, timeout_s)
+            if isinstance(found, TokenInfo):
+                return found
+            key: object = found
         else:
             assert key_pem_or_secret is not None
             try:
@@ -319,10 +314,53 @@ def verify_token(
                        verify_error="The signature does not match the key: the token was signed with another key "
                        "or altered.")
     except jwt.InvalidAlgorithmError as exc:
-        return replace(info, verified=False, verify_outcome="invalid", verify_error=f"{exc}.")
+        return replace(info, verified=False, verify_outcome="invalid", verify_error=_sentence(exc))
     except (jwt.InvalidKeyError, ValueError, TypeError) as exc:
         return replace(info, verified=False, verify_outcome="unavailable",
-                       verify_error=f"The key cannot be used to check a {alg} signature: {exc}")
+                       verify_error=f"The key cannot be used to check a {alg} signature: {_sentence(exc)}")
     except jwt.PyJWTError as exc:
-        return replace(info, verified=False, verify_outcome="invalid", verify_error=f"{exc}.")
+        return replace(info, verified=False, verify_outcome="invalid", verify_error=_sentence(exc))
     return replace(info, verified=True, verify_outcome="valid", verify_error=None)
+
+
+def _sentence(exc: object) -> str:
+    """An exception's text ending with exactly one full stop."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _jwks_key(info: TokenInfo, jwks_url: str, timeout_s: float) -> object:
+    """The JWKS key for the token's kid, or a TokenInfo saying why there is none.
+
+    A JWKS that cannot be fetched or read is "unavailable" (no evidence against the token); only a readable
+    JWKS without a key for the token's kid is "no-key".
+    """
+    jwt = _jwt()
+
+    def unavailable(why: str) -> TokenInfo:
+        return replace(info, verified=False, verify_outcome="unavailable", verify_error=why)
+
+    try:
+        client = jwt.PyJWKClient(jwks_url, cache_jwk_set=False, timeout=timeout_s)
+    except jwt.PyJWKClientError as exc:
+        return unavailable(f"The JWKS URL '{jwks_url}' cannot be used: {_sentence(exc)}")
+    try:
+        keys = [k for k in client.get_jwk_set().keys if k.public_key_use in ("sig", None)]
+    except jwt.PyJWKClientConnectionError as exc:
+        return unavailable(f"The JWKS at {jwks_url} could not be fetched: {_sentence(exc)}")
+    except (jwt.PyJWTError, ValueError) as exc:
+        return unavailable(f"The document at {jwks_url} is not a usable JWKS: {_sentence(exc)}")
+    if not keys:
+        return unavailable(f"The JWKS at {jwks_url} holds no signing keys.")
+    kid = info.header.get("kid")
+    if kid is None:
+        if len(keys) == 1:
+            return keys[0]
+        return replace(info, verified=False, verify_outcome="no-key",
+                       verify_error=f"The token has no kid, and the JWKS at {jwks_url} holds {len(keys)} keys.")
+    for k in keys:
+        if k.key_id == kid:
+            return k
+    listed = ", ".join(str(k.key_id) for k in keys[:5])
+    return replace(info, verified=False, verify_outcome="no-key",
+                   verify_error=f"No key in the JWKS at {jwks_url} has the token's kid '{kid}' (it lists {listed}).")

@@ -54,6 +54,8 @@ def demo_requests(base_url: str) -> list[tuple[str, RequestSpec]]:
         return _bearer(b, scenario)
 
     basic = base64.b64encode(f"{DEMO_USER}:{DEMO_PASSWORD}".encode()).decode("ascii")
+    # The server asks for charset="UTF-8"; old clients encode non-ASCII passwords as Latin-1.
+    latin1_basic = base64.b64encode(f"{DEMO_USER}:p\u00e4sswort".encode("latin-1")).decode("ascii")
     new_invoice = _json_body({"customer": "Grace Hopper", "amount": "250.00", "currency": "USD"})
     return [
         # A newcomer should meet a 401 and a 403 first.
@@ -96,8 +98,22 @@ def demo_requests(base_url: str) -> list[tuple[str, RequestSpec]]:
         ("407 Proxy authentication required", _get(f"{b}/scenario/proxy-auth")),
         ("403 Blocked by a web application firewall", _get(f"{b}/scenario/waf-blocked", token("valid"))),
         ("200 Server clock 7 minutes ahead", _get(f"{b}/scenario/clock-skew")),
+        ("200 Token about to expire (20 s left)", _get(f"{b}/api/invoices", token("near-expiry"))),
+        ("200 Token header names its own key URL (jku)", _get(f"{b}/api/invoices", token("jku-header"))),
+        (
+            "401 Doubled scheme (Bearer Bearer ...)",
+            _get(f"{b}/api/invoices", Header("Authorization", f"Bearer {token('valid').value}")),
+        ),
+        (
+            "401 Basic credentials sent to a Bearer API",
+            _get(f"{b}/api/invoices", Header("Authorization", f"Basic {basic}")),
+        ),
         ("401 Basic: no credentials", _get(f"{b}/auth/basic")),
         ("200 Basic: right password", _get(f"{b}/auth/basic", Header("Authorization", f"Basic {basic}"))),
+        (
+            "401 Basic: password encoded as Latin-1, not UTF-8",
+            _get(f"{b}/auth/basic", Header("Authorization", f"Basic {latin1_basic}")),
+        ),
         ("401 Digest challenge (SHA-256 and MD5)", _get(f"{b}/auth/digest")),
         ("401 API key missing", _get(f"{b}/auth/api-key")),
         ("200 API key in a header", _get(f"{b}/auth/api-key", Header("X-API-Key", DEMO_API_KEY))),
@@ -137,6 +153,7 @@ def demo_requests(base_url: str) -> list[tuple[str, RequestSpec]]:
             ),
         ),
         # Everyday responses, for the viewer
+        ("404 Unknown endpoint", _get(f"{b}/api/invoices/inv_9999", token("valid"))),
         ("200 JSON", _get(f"{b}/json")),
         ("200 POST JSON (echo)", RequestSpec("POST", f"{b}/echo?source=demo", (), new_invoice)),
         (

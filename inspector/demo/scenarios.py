@@ -73,7 +73,12 @@ TOKEN_SCENARIOS: Mapping[str, str] = {
     "dpop-bound": "Bound to a DPoP key (cnf.jkt) but sent as a plain Bearer token.",
     "clock-skew": "Valid for 3 more minutes by your clock; the skewed server's clock is 7 minutes ahead.",
     "not-permitted": "Healthy token of a user without the admin role.",
+    "near-expiry": "Accepted, but it expires 20 seconds after it is minted: it may expire in flight.",
+    "jku-header": "Accepted (signed by the demo key), but its header names a key URL (jku) an attacker could "
+    "point anywhere.",
 }
+JKU_URL = "https://keys.attacker.example/jwks.json"  # the jku the jku-header token names (never fetched)
+NEAR_EXPIRY_S = 20
 
 
 class UnknownScenarioError(ValueError):
@@ -206,6 +211,13 @@ def mint_with_key(key: DemoKey, issuer: str, scenario: str, now: float) -> str:
     if scenario == "clock-skew":
         claims.update(iat=t - 3420, nbf=t - 3420, exp=t + 180)
         return key.sign(claims)
+    if scenario == "near-expiry":
+        claims.update(iat=t - 3600 + NEAR_EXPIRY_S, nbf=t - 3600 + NEAR_EXPIRY_S, exp=t + NEAR_EXPIRY_S)
+        return key.sign(claims)
+    if scenario == "jku-header":
+        return jwt.encode(
+            claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "at+jwt", "jku": JKU_URL}
+        )
     raise AssertionError(f"scenario {scenario} is listed but not minted")  # pragma: no cover
 
 

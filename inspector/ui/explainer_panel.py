@@ -917,6 +917,10 @@ class ExplainerPanel(QWidget):
         rl.addWidget(self.token_heading)
         self.token_view = TokenView(clock=self._clock)
         rl.addWidget(self.token_view)
+        # The timeline is the quickest read of an expiry or a skewed clock: show it right under the verdict.
+        timeline_at = rl.indexOf(self.request_line) + 1
+        rl.insertWidget(timeline_at, self.token_view.timeline_caption)
+        rl.insertWidget(timeline_at + 1, self.token_view.timeline)
 
         self.paste_box = PasteBox(clock=self._clock)
         lay.addWidget(self.paste_box)
