@@ -208,7 +208,7 @@ def test_select_identity_counts_as_a_choice(picker: ProfilePicker, folders) -> N
 
 
 def test_reload_keeps_the_selection_and_adds_new_files(picker: ProfilePicker, model, folders, qtbot) -> None:
-    personal, team = folders
+    _, team = folders
     picker.select_identity(str(team / "github"))
     write(team, "zeta", bearer("Zeta", "https://zeta.example.com"))
     assert model.poll()

@@ -1,0 +1,1130 @@
+"""The profiles dialog: list, create, edit, duplicate, delete and check profiles; the team folder settings.
+
+Embedding API:
+
+    dialog = ProfilesDialog(model, ask=None, choose_folder=None, parent=None)
+        model:         a ProfilesModel (owns the ProfileStore and the secret store; shared with the picker)
+        ask:           ask(question, buttons) -> the chosen button's text; None: a QMessageBox. Every question
+                       the dialog asks goes through it, so tests answer without a modal loop.
+        choose_folder: () -> Path | None for "Add folder…"; None: a QFileDialog.
+    dialog.folders_changed        Signal(list): the team folders (list[Path]) after an add or remove; the
+                                  model already uses them, persisting them is the caller's job
+    dialog.profile_saved          Signal(object): the Profile as written to disk (save, overwrite, duplicate)
+    dialog.select(identity)       show that profile (or broken file) in the form
+    dialog.set_screen_share_safe(on)   secret fields stay masked, their "Show" toggles are disabled
+
+Secrets: a personal profile's typed secret goes to the secret store (keep_secret) and the file gets its
+${secret:KEY} reference; a team folder takes only ${env:...}, ${secret:...} or ${prompt}, and a literal is
+refused with the store's message while the form keeps what was typed. A file changed on disk is never
+overwritten without asking (Reload / Overwrite / Cancel). Broken files are shown with their path and line and
+are never written by this dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.errors import ProfileError
+from inspector.core.profiles import (
+    KINDS,
+    Expect,
+    Problem,
+    Profile,
+    ProfileConflict,
+    keep_secret,
+    new_profile,
+)
+from inspector.core.profiles.model import KIND_FIELDS, slug
+from inspector.core.profiles.secrets import is_reference
+from inspector.ui.profile_picker import folder_labels
+from inspector.ui.profiles_model import (
+    BROKEN,
+    SECRET_MISSING,
+    ProfilesModel,
+    ProfileStatus,
+    backend_sentence,
+    identity_of,
+    same_path,
+)
+
+Ask = Callable[[str, Sequence[str]], str]  # (question, button texts) -> the text of the button chosen
+
+RELOAD, OVERWRITE, CANCEL, DELETE, DISCARD = "Reload", "Overwrite", "Cancel", "Delete", "Discard changes"
+ERROR_COLOR = "#c62828"
+OK_COLOR = "#2e7d32"
+WARN_COLOR = "#9a5b00"
+_KNOWN_CREDENTIALS = frozenset(f for spec in KIND_FIELDS.values() for f in (*spec.required, *spec.optional))
+_FIELD_LABELS = {
+    "username": "Username",
+    "password": "Password",
+    "token": "Token",
+    "prefix": "Prefix",
+    "name": "Header / parameter name",
+    "value": "Key",
+    "in": "Sent in",
+    "token_url": "Token URL",
+    "client_id": "Client ID",
+    "client_secret": "Client secret",
+    "scope": "Scope",
+    "audience": "Audience",
+    "auth": "Client authentication",
+    "refresh_token": "Refresh token",
+}
+_PLACEHOLDERS = {
+    "prefix": "Bearer",
+    "name": "X-API-Key",
+    "token_url": "https://login.example.com/oauth2/token",
+    "scope": "invoices:read invoices:write",
+}
+_EXPECT_FIELDS = (
+    ("audience", "Audience", "https://api.example.com"),
+    ("issuer", "Issuer", "https://login.example.com/"),
+    ("scopes", "Scopes", "space-separated: invoices:read invoices:write"),
+    ("leeway_s", "Leeway (seconds)", "60"),
+    ("algorithms", "Algorithms", "space-separated: RS256 ES256"),
+    ("jwks_url", "JWKS URL", "https://login.example.com/.well-known/jwks.json"),
+    ("key_file", "Key file", "a PEM or JWKS file (relative to the profile's folder)"),
+)
+
+
+def message_box_ask(parent: QWidget | None) -> Ask:
+    """The real `ask`: a QMessageBox with one button per choice; closing it picks the last choice."""
+
+    def ask(question: str, buttons: Sequence[str]) -> str:
+        box = QMessageBox(QMessageBox.Icon.Question, "Profiles", question, parent=parent)
+        made = []
+        for i, text in enumerate(buttons):
+            role = (
+                QMessageBox.ButtonRole.RejectRole
+                if i == len(buttons) - 1
+                else QMessageBox.ButtonRole.AcceptRole
+            )
+            made.append(box.addButton(text, role))
+        box.exec()
+        clicked = box.clickedButton()
+        for text, button in zip(buttons, made, strict=True):
+            if button is clicked:
+                return text
+        return buttons[-1]
+
+    return ask
+
+
+class FormProblem(ProfileError):
+    """Something the form cannot turn into a profile; field names the widget to point at."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SecretInput(QWidget):
+    """A masked field with a Show toggle. A complete ${...} reference is shown as written: it is no secret."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit(self)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.toggle = QToolButton(self)
+        self.toggle.setText("Show")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolTip("Show the value while the button is down")
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.toggle)
+        self._safe = False
+        self.toggle.toggled.connect(self._update_echo)
+        self.edit.textChanged.connect(self._update_echo)
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def setText(self, text: str) -> None:
+        self.edit.setText(text)
+        self.toggle.setChecked(False)
+
+    def is_masked(self) -> bool:
+        return self.edit.echoMode() != QLineEdit.EchoMode.Normal
+
+    def set_safe(self, on: bool) -> None:
+        self._safe = on
+        if on:
+            self.toggle.setChecked(False)
+        self.toggle.setEnabled(not on)
+        self.toggle.setToolTip(
+            "Hidden while screen sharing" if on else "Show the value while the button is down"
+        )
+        self._update_echo()
+
+    def _update_echo(self, *_: object) -> None:
+        shown = (self.toggle.isChecked() and not self._safe) or is_reference(self.edit.text())
+        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+
+
+class ProfileForm(QWidget):
+    """The editor of one profile. set_profile()/set_new() fill it; to_profile() is the only way out."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._base: Profile | None = None
+        self._folders: list[tuple[Path, str]] = []
+        self._loading = False
+        self._safe = False
+        self.credential_inputs: dict[str, QLineEdit | SecretInput | QComboBox] = {}
+
+        outer = QVBoxLayout(self)
+        top = QFormLayout()
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText("Billing API (staging)")
+        self.folder_combo = QComboBox(self)
+        self.file_label = QLabel(self)
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_label.setWordWrap(True)
+        self.kind_combo = QComboBox(self)
+        for kind in KINDS:
+            self.kind_combo.addItem(kind, kind)
+        self.base_url_edit = QLineEdit(self)
+        self.base_url_edit.setPlaceholderText(
+            "https://billing.staging.example.com (offered for URLs under it)"
+        )
+        self.notes_edit = QPlainTextEdit(self)
+        self.notes_edit.setFixedHeight(54)
+        top.addRow("Name", self.name_edit)
+        top.addRow("Folder", self.folder_combo)
+        top.addRow("File", self.file_label)
+        top.addRow("Kind", self.kind_combo)
+        top.addRow("Base URL", self.base_url_edit)
+        top.addRow("Notes", self.notes_edit)
+        outer.addLayout(top)
+
+        self.credentials_box = QGroupBox("Credentials", self)
+        self.credentials_layout = QFormLayout(self.credentials_box)
+        self.secret_hint = QLabel(self.credentials_box)
+        self.secret_hint.setWordWrap(True)
+        self.secret_hint.setObjectName("secretHint")
+        outer.addWidget(self.credentials_box)
+
+        self.expect_box = QGroupBox("What the token should say (expectations)", self)
+        expect_layout = QFormLayout(self.expect_box)
+        self.expect_edits: dict[str, QLineEdit] = {}
+        for key, label, placeholder in _EXPECT_FIELDS:
+            edit = QLineEdit(self.expect_box)
+            edit.setPlaceholderText(placeholder)
+            edit.textChanged.connect(self._changed)
+            expect_layout.addRow(label, edit)
+            self.expect_edits[key] = edit
+        outer.addWidget(self.expect_box)
+        outer.addStretch(1)
+
+        self.name_edit.textChanged.connect(self._changed)
+        self.name_edit.textChanged.connect(self._update_file_label)
+        self.base_url_edit.textChanged.connect(self._changed)
+        self.notes_edit.textChanged.connect(self._changed)
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        self.folder_combo.currentIndexChanged.connect(self._on_folder_changed)
+        self._build_credentials("none", {})
+
+    # -- filling -------------------------------------------------------------------------------------------
+    def set_folders(self, folders: Sequence[tuple[Path, str]]) -> None:
+        """The folders a new profile can go to, personal first."""
+        self._folders = list(folders)
+        labels = folder_labels(self._folders)
+        keep = self.folder_combo.currentData()
+        self._loading, was = True, self._loading
+        try:
+            self.folder_combo.clear()
+            for path, kind in self._folders:
+                self.folder_combo.addItem(labels[path], str(path))
+                self.folder_combo.setItemData(
+                    self.folder_combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole
+                )
+            if keep is not None:
+                self.folder_combo.setCurrentIndex(max(0, self.folder_combo.findData(keep)))
+        finally:
+            self._loading = was
+        self._update_file_label()
+
+    def set_profile(self, profile: Profile) -> None:
+        """Show a profile from disk; its folder is fixed (duplicate it to put a copy elsewhere)."""
+        self._base = profile
+        self._fill(profile.name, profile.folder, profile.kind, profile)
+
+    def set_new(self, folder: Path, kind: str = "bearer") -> None:
+        """An empty form for a new profile in folder."""
+        self._base = None
+        self._fill("", folder, kind, None)
+
+    def base(self) -> Profile | None:
+        return self._base
+
+    def _fill(self, name: str, folder: Path, kind: str, profile: Profile | None) -> None:
+        self._loading = True
+        try:
+            self.name_edit.setText(name)
+            index = next((i for i, (p, _) in enumerate(self._folders) if same_path(p, folder)), -1)
+            if index < 0:  # a profile from a folder no longer in the list: show it anyway
+                self.folder_combo.addItem(str(folder), str(folder))
+                index = self.folder_combo.count() - 1
+            self.folder_combo.setCurrentIndex(index)
+            self.folder_combo.setEnabled(profile is None)
+            self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
+            self.base_url_edit.setText((profile.base_url or "") if profile else "")
+            self.notes_edit.setPlainText(profile.notes if profile else "")
+            creds = {k: v for k, v in (profile.credentials if profile else {}).items() if isinstance(v, str)}
+            self._build_credentials(kind, creds)
+            e = profile.expect if profile else Expect()
+            values = {
+                "audience": e.audience or "",
+                "issuer": e.issuer or "",
+                "scopes": " ".join(e.scopes),
+                "leeway_s": "" if e.leeway_s is None else f"{e.leeway_s:g}",
+                "algorithms": " ".join(e.algorithms),
+                "jwks_url": e.jwks_url or "",
+                "key_file": e.key_file or "",
+            }
+            for key, edit in self.expect_edits.items():
+                edit.setText(values[key])
+                edit.setStyleSheet("")
+            self.name_edit.setStyleSheet("")
+        finally:
+            self._loading = False
+        self._update_file_label()
+
+    def _build_credentials(self, kind: str, values: dict[str, str]) -> None:
+        while self.credentials_layout.rowCount():
+            row = self.credentials_layout.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                old = item.widget() if item is not None else None
+                if old is not None and old is not self.secret_hint:
+                    old.hide()  # deleteLater waits for the event loop; it must not show until then
+                    old.deleteLater()
+        self.credential_inputs = {}
+        spec = KIND_FIELDS.get(kind, KIND_FIELDS["none"])
+        for key in (*spec.required, *spec.optional):
+            widget: QLineEdit | SecretInput | QComboBox
+            if key in spec.choices:
+                widget = QComboBox(self.credentials_box)
+                choices = spec.choices[key]
+                widget.addItem(f"default ({choices[0]})", "")
+                for choice in choices:
+                    widget.addItem(choice, choice)
+                widget.setCurrentIndex(max(0, widget.findData(values.get(key, ""))))
+                widget.currentIndexChanged.connect(self._changed)
+            elif key in spec.secret:
+                widget = SecretInput(self.credentials_box)
+                widget.setText(values.get(key, ""))
+                widget.set_safe(self._safe)
+                widget.edit.textChanged.connect(self._changed)
+            else:
+                widget = QLineEdit(self.credentials_box)
+                widget.setText(values.get(key, ""))
+                widget.setPlaceholderText(_PLACEHOLDERS.get(key, ""))
+                widget.textChanged.connect(self._changed)
+            label = _FIELD_LABELS.get(key, key) + ("" if key in spec.required else " (optional)")
+            self.credentials_layout.addRow(label, widget)
+            self.credential_inputs[key] = widget
+        if not spec.required and not spec.optional:
+            self.credentials_layout.addRow(QLabel("This kind sends no credentials.", self.credentials_box))
+        self.credentials_layout.addRow(self.secret_hint)
+        self.secret_hint.setVisible(bool(spec.secret))
+        self._update_secret_hints()
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def folder(self) -> tuple[Path, str]:
+        if self._base is not None:
+            return self._base.folder, self._base.folder_kind
+        path = Path(self.folder_combo.currentData() or ".")
+        kind = next((k for p, k in self._folders if same_path(p, path)), "personal")
+        return path, kind
+
+    def kind(self) -> str:
+        return str(self.kind_combo.currentData())
+
+    def credential_text(self, key: str) -> str:
+        widget = self.credential_inputs[key]
+        if isinstance(widget, QComboBox):
+            return str(widget.currentData() or "")
+        return widget.text()
+
+    def to_profile(self) -> Profile:
+        """The profile the form describes (the file's unknown keys kept); FormProblem when incomplete."""
+        name = self.name_edit.text().strip()
+        if not name:
+            raise FormProblem("Give the profile a name.", "name")
+        kind = self.kind()
+        spec = KIND_FIELDS[kind]
+        folder, folder_kind = self.folder()
+        creds: dict[str, object] = dict(self._base.credentials) if self._base else {}
+        for key in list(creds):
+            if key in _KNOWN_CREDENTIALS and key not in (*spec.required, *spec.optional):
+                del creds[key]  # a field of the kind this profile was before
+        for key in self.credential_inputs:
+            value = self.credential_text(key)
+            value = value if key in spec.secret else value.strip()
+            if value:
+                creds[key] = value
+            elif key in spec.required:
+                label = _FIELD_LABELS.get(key, key)
+                how = (
+                    " (or write ${prompt} to be asked for it when the profile is used)"
+                    if key in spec.secret
+                    else ""
+                )
+                raise FormProblem(f"Fill in {label}{how}: a {kind} profile needs it.", key)
+            else:
+                creds.pop(key, None)
+        e = self.expect_edits
+        leeway_text = e["leeway_s"].text().strip()
+        leeway: float | None = None
+        if leeway_text:
+            try:
+                leeway = float(leeway_text)
+            except ValueError:
+                leeway = -1.0
+            if leeway < 0:
+                raise FormProblem(
+                    f"Leeway must be a number of seconds of 0 or more, not '{leeway_text}'.", "leeway_s"
+                )
+        expect = Expect(
+            audience=e["audience"].text().strip() or None,
+            issuer=e["issuer"].text().strip() or None,
+            scopes=tuple(e["scopes"].text().replace(",", " ").split()),
+            leeway_s=leeway,
+            algorithms=tuple(e["algorithms"].text().replace(",", " ").split()),
+            jwks_url=e["jwks_url"].text().strip() or None,
+            key_file=e["key_file"].text().strip() or None,
+        )
+        base_url = self.base_url_edit.text().strip() or None
+        notes = self.notes_edit.toPlainText().strip()
+        if self._base is not None:
+            return replace(
+                self._base,
+                name=name,
+                kind=kind,
+                base_url=base_url,
+                notes=notes,
+                credentials=creds,
+                expect=expect,
+            )
+        return new_profile(
+            name,
+            kind,
+            folder,
+            folder_kind=folder_kind,
+            credentials=creds,
+            base_url=base_url,
+            notes=notes,
+            expect=expect,
+        )
+
+    # -- look ----------------------------------------------------------------------------------------------
+    def mark(self, fields: Sequence[str]) -> None:
+        """Outline the inputs a problem is about (credential keys, 'name', expectation keys)."""
+        style = f"border: 1px solid {ERROR_COLOR};"
+        wanted = set(fields)
+        self.name_edit.setStyleSheet(style if "name" in wanted else "")
+        for key, edit in self.expect_edits.items():
+            edit.setStyleSheet(style if key in wanted else "")
+        for key, widget in self.credential_inputs.items():
+            target = widget.edit if isinstance(widget, SecretInput) else widget
+            target.setStyleSheet(style if key in wanted else "")
+
+    def set_safe(self, on: bool) -> None:
+        self._safe = on
+        for widget in self.credential_inputs.values():
+            if isinstance(widget, SecretInput):
+                widget.set_safe(on)
+
+    def _update_secret_hints(self) -> None:
+        _, folder_kind = self.folder()
+        if folder_kind == "team":
+            hint = (
+                "Team folder: others can read this file, so secret fields take only a reference: "
+                "${secret:KEY} (each person's keyring), ${env:NAME} or ${prompt}."
+            )
+            placeholder = "${secret:KEY}, ${env:NAME} or ${prompt}"
+        else:
+            hint = (
+                "What you type in a secret field is kept in your secret store; the file gets only a "
+                "${secret:…} reference."
+            )
+            placeholder = "type the secret, or ${env:NAME} / ${prompt}"
+        self.secret_hint.setText(hint)
+        for widget in self.credential_inputs.values():
+            if isinstance(widget, SecretInput):
+                widget.edit.setPlaceholderText(placeholder)
+
+    def _update_file_label(self, *_: object) -> None:
+        if self._base is not None:
+            self.file_label.setText(str(self._base.path))
+            return
+        folder, kind = self.folder()
+        name = self.name_edit.text().strip()
+        self.file_label.setText(f"{folder / (slug(name) + '.toml')}" if name else f"{folder} ({kind})")
+
+    def _on_kind_changed(self, *_: object) -> None:
+        if self._loading:
+            return
+        keep = {k: self.credential_text(k) for k in self.credential_inputs}
+        self._build_credentials(self.kind(), {k: v for k, v in keep.items() if v})
+        self._changed()
+
+    def _on_folder_changed(self, *_: object) -> None:
+        self._update_secret_hints()
+        self._update_file_label()
+        self._changed()
+
+    def _changed(self, *_: object) -> None:
+        if not self._loading:
+            self.edited.emit()
+
+
+class ProfilesDialog(QDialog):
+    """Profiles and team folders. Logic lives in core.profiles; questions go through `ask`."""
+
+    folders_changed = Signal(list)  # list[Path]: the team folders
+    profile_saved = Signal(object)  # Profile
+
+    def __init__(
+        self,
+        model: ProfilesModel,
+        *,
+        ask: Ask | None = None,
+        choose_folder: Callable[[], Path | None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Profiles")
+        self.setObjectName("profilesDialog")
+        self.model = model
+        self.ask: Ask = ask or message_box_ask(self)
+        self.choose_folder = choose_folder or self._choose_folder_with_dialog
+        self._identity: str | None = None  # the row shown in the form (None: a new profile or nothing)
+        self._dirty = False
+        self._safe = False
+        self._showing_broken = False  # a file that did not load is shown instead of the form
+        self._build()
+        self.model.profiles_changed.connect(self._refresh)
+        self._refresh()
+        if self.model.profiles:
+            self.select(self.model.profiles[0].identity)
+        else:
+            self.new_profile()
+        self.resize(1120, 720)
+
+    # -- layout --------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.backend_label = QLabel(self)
+        self.backend_label.setObjectName("secretBackend")
+        self.backend_label.setWordWrap(True)
+        self.backend_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.backend_label)
+
+        self.tabs = QTabWidget(self)
+        outer.addWidget(self.tabs, 1)
+
+        # Profiles tab: the list (and check results) on the left, the form on the right.
+        page = QWidget(self.tabs)
+        split = QSplitter(Qt.Orientation.Horizontal, page)
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(split)
+
+        left = QWidget(split)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, 4, left)
+        self.table.setObjectName("profilesTable")
+        self.table.setHorizontalHeaderLabels(["Name", "Kind", "Folder", "Status"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._on_row_selected)
+        left_layout.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("New", left)
+        self.new_button.setToolTip("A new profile (choose its kind and folder in the form)")
+        self.duplicate_button = QPushButton("Duplicate to…", left)
+        self.duplicate_button.setToolTip("Save a copy of the selected profile into a folder")
+        self.duplicate_menu = QMenu(self.duplicate_button)
+        self.duplicate_button.setMenu(self.duplicate_menu)
+        self.delete_button = QPushButton("Delete…", left)
+        self.check_button = QPushButton("Check", left)
+        self.check_button.setToolTip("List every problem: broken files, literal secrets, missing secrets")
+        for b in (self.new_button, self.duplicate_button, self.delete_button, self.check_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        left_layout.addLayout(buttons)
+        self.new_button.clicked.connect(lambda: self.new_profile())
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.check_button.clicked.connect(self.run_check)
+
+        self.problems_label = QLabel("Problems", left)
+        self.problems_list = QListWidget(left)
+        self.problems_list.setObjectName("problemsList")
+        self.problems_list.setWordWrap(True)
+        self.problems_list.itemActivated.connect(self._on_problem_activated)
+        self.problems_label.hide()
+        self.problems_list.hide()
+        left_layout.addWidget(self.problems_label)
+        left_layout.addWidget(self.problems_list)
+
+        right = QWidget(split)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        self.broken_label = QLabel(right)
+        self.broken_label.setObjectName("brokenFile")
+        self.broken_label.setWordWrap(True)
+        self.broken_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.broken_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.broken_label.hide()
+        right_layout.addWidget(self.broken_label, 0, Qt.AlignmentFlag.AlignTop)
+        self.form = ProfileForm(right)
+        self.form.edited.connect(self._on_edited)
+        self.form_scroll = QScrollArea(right)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setWidget(self.form)
+        right_layout.addWidget(self.form_scroll, 1)
+        self.message_label = QLabel(right)
+        self.message_label.setObjectName("profileMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.hide()
+        right_layout.addWidget(self.message_label)
+        save_row = QHBoxLayout()
+        save_row.addStretch(1)
+        self.revert_button = QPushButton("Revert", right)
+        self.revert_button.setToolTip("Forget your edits and show the file as it is on disk")
+        self.save_button = QPushButton("Save", right)
+        self.save_button.setDefault(True)
+        save_row.addWidget(self.revert_button)
+        save_row.addWidget(self.save_button)
+        right_layout.addLayout(save_row)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([560, 520])
+        self.tabs.addTab(page, "Profiles")
+
+        # Folders tab.
+        folders = QWidget(self.tabs)
+        fl = QVBoxLayout(folders)
+        self.personal_label = QLabel(folders)
+        self.personal_label.setWordWrap(True)
+        self.personal_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        fl.addWidget(self.personal_label)
+        fl.addWidget(QLabel("Team folders (shared with others: a git checkout, a network drive):", folders))
+        self.folder_list = QListWidget(folders)
+        self.folder_list.setObjectName("teamFolders")
+        fl.addWidget(self.folder_list, 1)
+        row = QHBoxLayout()
+        self.add_folder_button = QPushButton("Add folder…", folders)
+        self.remove_folder_button = QPushButton("Remove", folders)
+        self.remove_folder_button.setToolTip("Stop using the folder here (its files are not touched)")
+        row.addWidget(self.add_folder_button)
+        row.addWidget(self.remove_folder_button)
+        row.addStretch(1)
+        fl.addLayout(row)
+        fl.addWidget(
+            QLabel("Team folders from --profiles-dir and INSPECTOR_PROFILES are listed too.", folders)
+        )
+        self.add_folder_button.clicked.connect(lambda: self.add_team_folder())
+        self.remove_folder_button.clicked.connect(lambda: self.remove_team_folder())
+        self.tabs.addTab(folders, "Folders")
+
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        outer.addWidget(close)
+
+    # -- listing -------------------------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        """Show the model's profiles; the form follows a reloaded file unless it holds unsaved edits."""
+        m = self.model
+        self.backend_label.setText(backend_sentence(m.secrets))
+        self.form.set_folders(m.folders)
+        labels = folder_labels(m.folders)
+        rows: list[tuple[str, str, str, str, ProfileStatus]] = []
+        for p in m.profiles:
+            rows.append(
+                (p.identity, p.name, p.kind, labels.get(p.folder, str(p.folder)), m.status(p.identity))
+            )
+        for identity, status in m.statuses.items():
+            if status.state == BROKEN and status.path is not None:
+                folder = status.path.parent
+                rows.append((identity, status.path.name, "?", labels.get(folder, str(folder)), status))
+        self.table.blockSignals(True)
+        try:
+            self.table.setRowCount(len(rows))
+            icons = {
+                SECRET_MISSING: self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
+                BROKEN: self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
+            }
+            for r, (identity, name, kind, folder_label, status) in enumerate(rows):
+                cells = [name, kind, folder_label, status.label]
+                for c, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setData(Qt.ItemDataRole.UserRole, identity)
+                    tip = status.detail or (str(status.path) if status.path else "")
+                    item.setToolTip(tip)
+                    if c == 3 and status.state in icons:
+                        item.setIcon(icons[status.state])
+                    self.table.setItem(r, c, item)
+            row = self._row_of(self._identity)
+            self.table.clearSelection()
+            if row is not None:
+                self.table.selectRow(row)
+        finally:
+            self.table.blockSignals(False)
+        self._refresh_duplicate_menu()
+        self._refresh_folders()
+        self._follow_disk()
+        self._update_buttons()
+
+    def _follow_disk(self) -> None:
+        if self._identity is None:
+            return
+        status = self.model.status(self._identity)
+        current = self.model.profile(self._identity)
+        if status.state == BROKEN and current is None:
+            if not self._dirty:
+                self._show_broken(status)
+            else:
+                self._say("The file became unreadable on disk: " + status.detail, error=True)
+            return
+        if self._showing_broken and current is not None:  # fixed on disk: show it
+            self._show_profile(current)
+            return
+        if current is None:
+            if self._dirty:
+                self._say("The file was deleted on disk; Save will ask before writing it back.", error=True)
+            else:
+                self._identity = None
+                self.new_profile()
+            return
+        base = self.form.base()
+        if base is not None and current.loaded != base.loaded:
+            if self._dirty:
+                self._say(
+                    f"{current.path} changed on disk while you were editing; Save will ask whether to "
+                    "overwrite it or reload it.",
+                    error=True,
+                )
+            else:
+                self._show_profile(current)
+
+    def _row_of(self, identity: str | None) -> int | None:
+        if identity is None:
+            return None
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == identity:
+                return r
+        return None
+
+    def _refresh_duplicate_menu(self) -> None:
+        self.duplicate_menu.clear()
+        labels = folder_labels(self.model.folders)
+        for path, _ in self.model.folders:
+            action = QAction(f"Copy into {labels[path]}", self.duplicate_menu)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.duplicate_selected(p))
+            self.duplicate_menu.addAction(action)
+
+    def _refresh_folders(self) -> None:
+        store = self.model.store
+        self.personal_label.setText(f"Personal folder (only you): {store.personal_dir}")
+        self.folder_list.clear()
+        for path in store.team_dirs:
+            item = QListWidgetItem(str(path))
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            if not path.is_dir():
+                item.setText(f"{path}  (missing)")
+                item.setToolTip("This folder does not exist or is not a folder.")
+                item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            self.folder_list.addItem(item)
+
+    def _update_buttons(self) -> None:
+        profile = self.selected_profile()
+        self.duplicate_button.setEnabled(profile is not None)
+        self.delete_button.setEnabled(profile is not None)
+        editable = not self._showing_broken
+        self.form_scroll.setVisible(editable)
+        self.save_button.setVisible(editable)
+        self.revert_button.setVisible(editable)
+        self.revert_button.setEnabled(self.form.base() is not None)
+
+    # -- selection -----------------------------------------------------------------------------------------
+    def selected_profile(self) -> Profile | None:
+        return self.model.profile(self._identity) if self._identity else None
+
+    def select(self, identity: str) -> bool:
+        """Show a profile or broken file; False when it is unknown or the user kept their edits."""
+        if not self._may_leave():
+            return False
+        profile = self.model.profile(identity)
+        status = self.model.status(identity)
+        if profile is None and status.state != BROKEN:
+            return False
+        self._identity = identity
+        if profile is not None:
+            self._show_profile(profile)
+        else:
+            self._show_broken(status)
+        self._select_row(identity)
+        self._update_buttons()
+        return True
+
+    def _select_row(self, identity: str | None) -> None:
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        row = self._row_of(identity)
+        if row is not None:
+            self.table.selectRow(row)
+        self.table.blockSignals(False)
+
+    def _show_profile(self, profile: Profile) -> None:
+        self._showing_broken = False
+        self.broken_label.hide()
+        self.form.set_profile(profile)
+        self.form.set_safe(self._safe)
+        self._dirty = False
+        status = self.model.status(profile.identity)
+        if status.state == SECRET_MISSING or status.detail:  # detail: a literal secret in a team folder
+            self._say(status.detail, warn=True)
+        else:
+            self._say("")
+
+    def _show_broken(self, status: ProfileStatus) -> None:
+        at = f" (line {status.line})" if status.line else ""
+        self.broken_label.setText(
+            f"This file cannot be loaded{at}. Fix it in a text editor: the window never "
+            f"rewrites a broken file, and reloads it when it changes.\n\n{status.detail}"
+        )
+        self.broken_label.show()
+        self._showing_broken = True
+        self._dirty = False
+        self._say("")
+        self._update_buttons()
+
+    def _on_row_selected(self) -> None:
+        items = self.table.selectedItems()
+        if not items:
+            return
+        identity = items[0].data(Qt.ItemDataRole.UserRole)
+        if identity == self._identity:
+            return
+        if not self.select(identity):
+            self._select_row(self._identity)  # the user kept their edits: the selection goes back
+
+    def _may_leave(self) -> bool:
+        """Whether the form may be replaced: no edits, or the user agrees to drop them."""
+        if not self._dirty:
+            return True
+        answer = self.ask(
+            "The profile in the form has changes that are not saved. Discard them?", [DISCARD, CANCEL]
+        )
+        return answer == DISCARD
+
+    def _on_edited(self) -> None:
+        self._dirty = True
+        self.form.mark([])
+
+    # -- actions -------------------------------------------------------------------------------------------
+    def new_profile(self, kind: str = "bearer", folder: Path | None = None) -> bool:
+        """An empty form for a new profile (the personal folder unless folder is given)."""
+        if not self._may_leave():
+            return False
+        self._identity = None
+        self._select_row(None)
+        self._showing_broken = False
+        self.broken_label.hide()
+        self.form.set_new(folder or self.model.store.personal_dir, kind)
+        self.form.set_safe(self._safe)
+        self._dirty = False
+        self._say("")
+        self._update_buttons()
+        self.form.name_edit.setFocus()
+        return True
+
+    def save(self) -> bool:
+        """Save the form; a personal profile's typed secrets go to the secret store first; a conflict asks."""
+        if self._showing_broken:
+            return False  # a broken file is shown: there is nothing to save, and it is never rewritten
+        try:
+            draft = self.form.to_profile()
+        except FormProblem as exc:
+            self.form.mark([exc.field])
+            self._say(str(exc), error=True)
+            return False
+        folder_kind = self.model.store.folder_kind(draft.folder)
+        try:
+            if folder_kind == "personal":
+                draft = self._keep_typed_secrets(draft)
+            saved = self.model.store.save(draft)
+        except ProfileConflict as exc:
+            return self._resolve_conflict(draft, exc)
+        except ProfileError as exc:  # the store's own words, e.g. "move it to your keyring"
+            self.form.mark(self._literal_fields(draft) if folder_kind == "team" else [])
+            self._say(str(exc), error=True)
+            return False
+        self._after_save(saved, f"Saved to {saved.path}.")
+        return True
+
+    def _keep_typed_secrets(self, draft: Profile) -> Profile:
+        literal = self._literal_fields(draft)
+        if literal and self.model.secrets is None:
+            raise ProfileError(
+                "There is no secret store on this system to keep the typed secret in: write ${env:NAME} or "
+                "${prompt} in the secret fields instead."
+            )
+        for key in literal:
+            value = draft.credentials[key]
+            assert isinstance(value, str) and self.model.secrets is not None
+            draft = keep_secret(draft, key, value, self.model.secrets)
+        return draft
+
+    @staticmethod
+    def _literal_fields(profile: Profile) -> list[str]:
+        """Secret fields holding a typed value (not a ${...} reference; a malformed one fails validation)."""
+        return [
+            k
+            for k in profile.secret_fields()
+            if isinstance(profile.credentials.get(k), str)
+            and profile.credentials[k]
+            and not str(profile.credentials[k]).startswith("${")
+        ]
+
+    def _resolve_conflict(self, draft: Profile, exc: ProfileConflict) -> bool:
+        answer = self.ask(
+            f"{exc}\n\n{RELOAD}: show the file as it is on disk now (your changes are dropped).\n"
+            f"{OVERWRITE}: replace the file with your version.\n{CANCEL}: keep editing.",
+            [RELOAD, OVERWRITE, CANCEL],
+        )
+        if answer == OVERWRITE:
+            try:
+                saved = self.model.store.save(draft, overwrite=True)
+            except ProfileError as again:
+                self._say(str(again), error=True)
+                return False
+            self._after_save(saved, f"Overwrote {saved.path}.")
+            return True
+        if answer == RELOAD:
+            self._dirty = False
+            self.model.reload()
+            identity = draft.identity
+            if self.model.profile(identity) is not None or self.model.status(identity).state == BROKEN:
+                self.select(identity)
+                self._say("Reloaded from disk: your changes were dropped.")
+            else:
+                self._say(
+                    f"{draft.path} is no longer on disk; your version is still in the form.", error=True
+                )
+                self._dirty = True
+            return False
+        self._say("Not saved: your changes are still in the form.", error=True)
+        return False
+
+    def _after_save(self, saved: Profile, text: str) -> None:
+        self._dirty = False
+        self._identity = saved.identity
+        self.model.reload()  # also refreshes the table through profiles_changed
+        self._show_profile(self.model.profile(saved.identity) or saved)
+        self._select_row(saved.identity)
+        self._update_buttons()
+        self._say(text, error=False)
+        self.profile_saved.emit(saved)
+
+    def revert(self) -> None:
+        """Show the selected profile as it is on disk, dropping edits."""
+        base = self.form.base()
+        self._dirty = False
+        if base is None:
+            self.new_profile()
+            return
+        self.model.reload()
+        if self.model.profile(base.identity) is not None or self.model.status(base.identity).state == BROKEN:
+            self.select(base.identity)
+
+    def duplicate_selected(self, folder: Path) -> Profile | None:
+        """Save a copy of the selected profile into folder (a free file name is picked)."""
+        profile = self.selected_profile()
+        if profile is None or not self._may_leave():
+            return None
+        try:
+            copy = self.model.store.duplicate(profile, Path(folder))
+        except ProfileError as exc:
+            self._say(str(exc), error=True)
+            return None
+        self._dirty = False
+        self.model.reload()
+        self.select(copy.identity)
+        self._say(f"Copied to {copy.path}.", error=False)
+        self.profile_saved.emit(copy)
+        return copy
+
+    def delete_selected(self) -> bool:
+        """Delete the selected profile's file after asking."""
+        profile = self.selected_profile()
+        if profile is None:
+            return False
+        where = (
+            "a team folder: it goes away for everyone who shares it"
+            if profile.folder_kind == "team"
+            else ("your personal folder")
+        )
+        answer = self.ask(
+            f"Delete the profile '{profile.name}'?\n\n{profile.path} is removed from {where}. "
+            "Secrets kept in "
+            "your secret store stay there.",
+            [DELETE, CANCEL],
+        )
+        if answer != DELETE:
+            return False
+        try:
+            self.model.store.delete(profile)
+        except ProfileError as exc:
+            self._say(str(exc), error=True)
+            self.model.reload()
+            return False
+        self._dirty = False
+        self._identity = None
+        self.model.reload()
+        self.new_profile()
+        self._say(f"Deleted {profile.path}.", error=False)
+        return True
+
+    def run_check(self) -> list[Problem]:
+        """List every problem (the same as `profiles check`) under the table."""
+        self.model.poll()
+        problems = self.model.check()
+        self.problems_list.clear()
+        if not problems:
+            n = len(self.model.profiles)
+            item = QListWidgetItem(f"No problems: {n} profile{'s' if n != 1 else ''} checked.")
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton))
+            self.problems_list.addItem(item)
+        for problem in problems:
+            item = QListWidgetItem(problem.message)
+            item.setToolTip(f"[{problem.code}] {problem.message}")
+            item.setData(Qt.ItemDataRole.UserRole, identity_of(problem.path))
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            self.problems_list.addItem(item)
+        n = len(problems)
+        # A snapshot: files may change afterwards, so the label says when it was taken.
+        self.problems_label.setText(f"Problems found by the last Check ({n})" if n else "Last Check")
+        self.problems_label.show()
+        self.problems_list.show()
+        return problems
+
+    def _on_problem_activated(self, item: QListWidgetItem) -> None:
+        identity = item.data(Qt.ItemDataRole.UserRole)
+        if identity:
+            self.select(identity)
+
+    # -- folders -------------------------------------------------------------------------------------------
+    def team_folders(self) -> list[Path]:
+        return list(self.model.store.team_dirs)
+
+    def add_team_folder(self, path: Path | None = None) -> bool:
+        """Add a team folder (asks with choose_folder when path is None); emits folders_changed."""
+        chosen = path if path is not None else self.choose_folder()
+        if chosen is None:
+            return False
+        chosen = Path(chosen).expanduser()
+        current = self.team_folders()
+        if any(same_path(chosen, p) for p in [self.model.store.personal_dir, *current]):
+            self._say(f"{chosen} is already one of the profile folders.", error=True)
+            return False
+        self._set_team_folders([*current, chosen])
+        return True
+
+    def remove_team_folder(self, path: Path | None = None) -> bool:
+        """Stop using a team folder (the selected one when path is None); its files are left alone."""
+        if path is None:
+            item = self.folder_list.currentItem()
+            if item is None:
+                return False
+            path = Path(item.data(Qt.ItemDataRole.UserRole))
+        current = self.team_folders()
+        kept = [p for p in current if not same_path(p, path)]
+        if len(kept) == len(current):
+            return False
+        self._set_team_folders(kept)
+        return True
+
+    def _set_team_folders(self, dirs: list[Path]) -> None:
+        self.model.set_team_dirs(dirs)
+        self.folders_changed.emit(list(dirs))
+
+    def _choose_folder_with_dialog(self) -> Path | None:
+        chosen = QFileDialog.getExistingDirectory(self, "Add a team profile folder")
+        return Path(chosen) if chosen else None
+
+    # -- misc ----------------------------------------------------------------------------------------------
+    def set_screen_share_safe(self, on: bool) -> None:
+        """Keep every secret field masked and disable the Show toggles."""
+        self._safe = on
+        self.form.set_safe(on)
+
+    def screen_share_safe(self) -> bool:
+        return self._safe
+
+    def message(self) -> str:
+        """The line under the form (why a save was refused, what was saved)."""
+        return self.message_label.text() if self.message_label.isVisibleTo(self) else ""
+
+    def _say(self, text: str, *, error: bool = False, warn: bool = False) -> None:
+        color = ERROR_COLOR if error else WARN_COLOR if warn else OK_COLOR
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(f"color: {color};")
+        self.message_label.setVisible(bool(text))
+
+
+__all__ = ["Ask", "FormProblem", "ProfileForm", "ProfilesDialog", "SecretInput", "message_box_ask"]

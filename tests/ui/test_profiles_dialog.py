@@ -1,0 +1,537 @@
+"""The profiles dialog against real folders in tmp_path and a real FileSecretStore; questions answered by `ask`."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from inspector.core.profiles import FileSecretStore, ProfileStore
+from inspector.ui.profiles_dialog import (
+    CANCEL,
+    DELETE,
+    DISCARD,
+    OVERWRITE,
+    RELOAD,
+    ProfilesDialog,
+    SecretInput,
+    message_box_ask,
+)
+from inspector.ui.profiles_model import ProfilesModel
+
+SHOTS = Path("/tmp/ui-shots")
+TYPED_TOKEN = "s3cr3t-typed-token-0123456789"
+
+
+class Answers:
+    """An `ask` that records each question and answers from a queue (no modal loop, ever)."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, tuple[str, ...]]] = []
+
+    def __call__(self, question: str, buttons: Sequence[str]) -> str:
+        self.asked.append((question, tuple(buttons)))
+        assert self.answers, f"unexpected question: {question}"
+        answer = self.answers.pop(0)
+        assert answer in buttons
+        return answer
+
+
+def write(folder: Path, stem: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.toml"
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def personal(tmp_path: Path) -> Path:
+    return tmp_path / "personal"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    d = tmp_path / "team"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def secrets(tmp_path: Path) -> FileSecretStore:
+    return FileSecretStore(tmp_path / "data")
+
+
+@pytest.fixture
+def model(qtbot, personal: Path, team: Path, secrets: FileSecretStore) -> ProfilesModel:
+    return ProfilesModel(ProfileStore(personal, [team]), secrets, env={"TEAM_TOKEN": "from-env"})
+
+
+def make_dialog(qtbot, model: ProfilesModel, ask: Answers | None = None, **kw) -> ProfilesDialog:
+    model.poll()  # files the test wrote after the model was made, as the window's poll would find them
+    dialog = ProfilesDialog(model, ask=ask or Answers(), **kw)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def secret_input(dialog: ProfilesDialog, key: str) -> SecretInput:
+    widget = dialog.form.credential_inputs[key]
+    assert isinstance(widget, SecretInput)
+    return widget
+
+
+def line(dialog: ProfilesDialog, key: str) -> QLineEdit:
+    widget = dialog.form.credential_inputs[key]
+    assert isinstance(widget, QLineEdit)
+    return widget
+
+
+def row_texts(dialog: ProfilesDialog) -> list[list[str]]:
+    t = dialog.table
+    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+
+def new_bearer(dialog: ProfilesDialog, qtbot, name: str, token: str, folder: Path | None = None) -> None:
+    assert dialog.new_profile("bearer", folder)
+    qtbot.keyClicks(dialog.form.name_edit, name)
+    qtbot.keyClicks(secret_input(dialog, "token").edit, token)
+
+
+# --- creating --------------------------------------------------------------------------------------------------
+
+
+def test_a_typed_token_goes_to_the_secret_store_and_the_file_gets_a_reference(
+    qtbot, model, personal: Path, secrets: FileSecretStore
+) -> None:
+    dialog = make_dialog(qtbot, model)
+    new_bearer(dialog, qtbot, "GitHub", TYPED_TOKEN)
+    qtbot.keyClicks(dialog.form.base_url_edit, "https://api.github.com")
+    token = secret_input(dialog, "token")
+    assert token.is_masked()  # typed secrets are masked by default
+
+    with qtbot.waitSignal(dialog.profile_saved) as saved:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    path = personal / "github.toml"
+    assert saved.args[0].path == path
+    text = path.read_text(encoding="utf-8")
+    assert TYPED_TOKEN not in text
+    doc = tomllib.loads(text)
+    assert doc["credentials"]["token"] == "${secret:github.token}"
+    assert doc["kind"] == "bearer" and doc["base_url"] == "https://api.github.com"
+    assert secrets.get("github.token") == TYPED_TOKEN
+    assert os.stat(secrets.path).st_mode & 0o777 == 0o600
+    assert f"Saved to {path}" in dialog.message()
+    # The form now shows the reference (no secret), and the list has the profile as ready.
+    assert secret_input(dialog, "token").text() == "${secret:github.token}"
+    assert ["GitHub", "bearer", "personal", "ready"] in row_texts(dialog)
+
+
+def test_expectations_and_kind_fields_are_written(qtbot, model, personal: Path) -> None:
+    dialog = make_dialog(qtbot, model)
+    dialog.new_profile("bearer")
+    dialog.form.name_edit.setText("Billing")
+    dialog.form.kind_combo.setCurrentIndex(dialog.form.kind_combo.findData("oauth2-client-credentials"))
+    line(dialog, "token_url").setText("https://login.example.com/token")
+    line(dialog, "client_id").setText("billing-support")
+    secret_input(dialog, "client_secret").setText("${env:BILLING_SECRET}")
+    assert not secret_input(dialog, "client_secret").is_masked()  # a reference is no secret
+    auth = dialog.form.credential_inputs["auth"]
+    auth.setCurrentIndex(auth.findData("basic"))
+    e = dialog.form.expect_edits
+    e["audience"].setText("https://billing.example.com")
+    e["issuer"].setText("https://login.example.com/")
+    e["scopes"].setText("invoices:read invoices:write")
+    e["leeway_s"].setText("30")
+    e["algorithms"].setText("RS256, ES256")
+    e["jwks_url"].setText("https://login.example.com/jwks")
+    e["key_file"].setText("keys/billing.pem")
+    assert dialog.save(), dialog.message()
+    doc = tomllib.loads((personal / "billing.toml").read_text(encoding="utf-8"))
+    assert doc["credentials"] == {
+        "token_url": "https://login.example.com/token",
+        "client_id": "billing-support",
+        "client_secret": "${env:BILLING_SECRET}",
+        "auth": "basic",
+    }
+    assert doc["expect"] == {
+        "audience": "https://billing.example.com",
+        "issuer": "https://login.example.com/",
+        "scopes": ["invoices:read", "invoices:write"],
+        "leeway_s": 30.0,
+        "algorithms": ["RS256", "ES256"],
+        "jwks_url": "https://login.example.com/jwks",
+        "key_file": "keys/billing.pem",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("name", "", "Give the profile a name"),
+        ("leeway_s", "soon", "Leeway must be a number of seconds of 0 or more, not 'soon'"),
+        ("leeway_s", "-5", "Leeway must be a number of seconds of 0 or more"),
+        ("token", "", "Fill in Token (or write ${prompt}"),
+    ],
+)
+def test_an_incomplete_form_is_refused_with_a_sentence(
+    qtbot, model, personal: Path, field: str, value: str, expected: str
+) -> None:
+    dialog = make_dialog(qtbot, model)
+    dialog.new_profile("bearer")
+    dialog.form.name_edit.setText("Thing")
+    secret_input(dialog, "token").setText("${prompt}")
+    if field == "name":
+        dialog.form.name_edit.setText(value)
+    elif field == "token":
+        secret_input(dialog, "token").setText(value)
+    else:
+        dialog.form.expect_edits[field].setText(value)
+    assert not dialog.save()
+    assert expected in dialog.message()
+    assert not personal.exists() or not any(personal.iterdir())
+
+
+def test_a_literal_secret_in_a_team_folder_is_refused_and_the_form_keeps_it(
+    qtbot, model, team: Path, secrets: FileSecretStore
+) -> None:
+    dialog = make_dialog(qtbot, model)
+    new_bearer(dialog, qtbot, "Shared", TYPED_TOKEN, folder=team)
+    assert "Team folder" in dialog.form.secret_hint.text()
+    assert not dialog.save()
+    assert "move it to your keyring" in dialog.message()
+    assert secret_input(dialog, "token").text() == TYPED_TOKEN  # nothing typed is lost
+    assert dialog.form.name_edit.text() == "Shared"
+    assert "border" in secret_input(dialog, "token").edit.styleSheet()  # the field is pointed at
+    assert not (team / "shared.toml").exists()
+    assert secrets.get("shared.token") is None  # a team save never touches the secret store
+
+    # With a reference instead, the same form saves.
+    secret_input(dialog, "token").setText("${env:TEAM_TOKEN}")
+    assert dialog.save(), dialog.message()
+    assert tomllib.loads((team / "shared.toml").read_text())["credentials"]["token"] == "${env:TEAM_TOKEN}"
+
+
+def test_a_new_profile_over_an_existing_file_asks(qtbot, model, personal: Path) -> None:
+    existing = write(
+        personal, "github", 'name = "Old"\nkind = "bearer"\n[credentials]\ntoken = "${prompt}"\n'
+    )
+    before = existing.read_bytes()
+    ask = Answers(CANCEL, RELOAD)
+    dialog = make_dialog(qtbot, model, ask)
+    new_bearer(dialog, qtbot, "GitHub", "${prompt}")
+    assert not dialog.save()
+    assert "already exists" in ask.asked[0][0]
+    assert ask.asked[0][1] == (RELOAD, OVERWRITE, CANCEL)
+    assert existing.read_bytes() == before
+    assert dialog.form.name_edit.text() == "GitHub"
+    assert not dialog.save()  # Reload: the file on disk is shown instead
+    assert dialog.form.name_edit.text() == "Old"
+    assert existing.read_bytes() == before
+
+
+# --- conflicts -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def github(personal: Path) -> Path:
+    return write(
+        personal,
+        "github",
+        """
+        format = 1
+        name = "GitHub"
+        kind = "bearer"
+        owner = "me"   # an unknown key, kept on save
+
+        [credentials]
+        token = "${secret:github.token}"
+        """,
+    )
+
+
+def change_behind_our_back(path: Path) -> bytes:
+    text = path.read_text(encoding="utf-8").replace('name = "GitHub"', 'name = "GitHub (edited elsewhere)"')
+    path.write_text(text, encoding="utf-8")
+    return path.read_bytes()
+
+
+def edit_name(dialog: ProfilesDialog, qtbot, name: str) -> None:
+    dialog.form.name_edit.clear()
+    qtbot.keyClicks(dialog.form.name_edit, name)
+
+
+def test_conflict_reload_shows_the_other_change(qtbot, model, github: Path) -> None:
+    ask = Answers(RELOAD)
+    dialog = make_dialog(qtbot, model, ask)
+    assert dialog.select(str(github.with_suffix("")))
+    edit_name(dialog, qtbot, "GitHub (mine)")
+    theirs = change_behind_our_back(github)
+    assert not dialog.save()
+    question, buttons = ask.asked[0]
+    assert "changed on disk since it was loaded" in question and str(github) in question
+    assert buttons == (RELOAD, OVERWRITE, CANCEL)
+    assert github.read_bytes() == theirs
+    assert dialog.form.name_edit.text() == "GitHub (edited elsewhere)"
+    assert "Reloaded from disk" in dialog.message()
+
+
+def test_conflict_overwrite_writes_ours_and_keeps_unknown_keys(qtbot, model, github: Path) -> None:
+    ask = Answers(OVERWRITE)
+    dialog = make_dialog(qtbot, model, ask)
+    dialog.select(str(github.with_suffix("")))
+    edit_name(dialog, qtbot, "GitHub (mine)")
+    change_behind_our_back(github)
+    assert dialog.save()
+    doc = tomllib.loads(github.read_text(encoding="utf-8"))
+    assert doc["name"] == "GitHub (mine)" and doc["owner"] == "me"
+    assert "Overwrote" in dialog.message()
+
+
+def test_conflict_cancel_keeps_both(qtbot, model, github: Path) -> None:
+    ask = Answers(CANCEL)
+    dialog = make_dialog(qtbot, model, ask)
+    dialog.select(str(github.with_suffix("")))
+    edit_name(dialog, qtbot, "GitHub (mine)")
+    theirs = change_behind_our_back(github)
+    assert not dialog.save()
+    assert github.read_bytes() == theirs
+    assert dialog.form.name_edit.text() == "GitHub (mine)"
+    assert "Not saved" in dialog.message()
+
+
+def test_a_reload_with_unsaved_edits_keeps_them_and_says_so(qtbot, model, github: Path) -> None:
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(github.with_suffix("")))
+    edit_name(dialog, qtbot, "GitHub (mine)")
+    change_behind_our_back(github)
+    assert model.poll()
+    assert dialog.form.name_edit.text() == "GitHub (mine)"
+    assert "changed on disk while you were editing" in dialog.message()
+
+
+def test_a_file_changed_on_disk_refreshes_an_unedited_form(qtbot, model, github: Path) -> None:
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(github.with_suffix("")))
+    change_behind_our_back(github)
+    assert model.poll()
+    assert dialog.form.name_edit.text() == "GitHub (edited elsewhere)"
+
+
+def test_leaving_unsaved_edits_asks(qtbot, model, github: Path, personal: Path) -> None:
+    other = write(personal, "other", 'name = "Other"\nkind = "none"\n')
+    ask = Answers(CANCEL, DISCARD)
+    dialog = make_dialog(qtbot, model, ask)
+    dialog.select(str(github.with_suffix("")))
+    edit_name(dialog, qtbot, "GitHub (mine)")
+    assert not dialog.select(str(other.with_suffix("")))
+    assert dialog.form.name_edit.text() == "GitHub (mine)"
+    assert dialog.select(str(other.with_suffix("")))
+    assert dialog.form.name_edit.text() == "Other"
+    assert [b for _, b in ask.asked] == [(DISCARD, CANCEL)] * 2
+
+
+# --- broken files ----------------------------------------------------------------------------------------------
+
+
+def test_a_broken_file_shows_its_path_and_line_and_is_never_rewritten(qtbot, model, team: Path) -> None:
+    broken = write(team, "broken", 'format = 1\nname = "Broken\nkind = "basic"\n')
+    before = (broken.read_bytes(), broken.stat().st_mtime_ns)
+    write(team, "fine", 'name = "Fine"\nkind = "none"\n')
+    dialog = make_dialog(qtbot, model)
+    rows = row_texts(dialog)
+    assert ["broken.toml", "?", "team (team)", "broken file (line 2)"] in rows
+    assert ["Fine", "none", "team (team)", "ready"] in rows  # every other profile still loads
+
+    assert dialog.select(str(team / "broken"))
+    text = dialog.broken_label.text()
+    assert str(broken) in text and "line 2" in text and "not valid TOML" in text
+    assert not dialog.form_scroll.isVisibleTo(dialog) and not dialog.save_button.isVisibleTo(dialog)
+    assert not dialog.save()
+    dialog.run_check()
+    model.reload()
+    assert (broken.read_bytes(), broken.stat().st_mtime_ns) == before
+
+
+# --- duplicate, delete ---------------------------------------------------------------------------------------
+
+
+def test_duplicate_into_a_team_folder(qtbot, model, github: Path, team: Path) -> None:
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(github.with_suffix("")))
+    actions = dialog.duplicate_menu.actions()
+    assert [a.text() for a in actions] == ["Copy into personal", "Copy into team (team)"]
+    with qtbot.waitSignal(dialog.profile_saved) as saved:
+        actions[1].trigger()
+    copy = team / "github.toml"
+    assert saved.args[0].path == copy
+    doc = tomllib.loads(copy.read_text(encoding="utf-8"))
+    assert doc["name"] == "GitHub" and doc["credentials"]["token"] == "${secret:github.token}"
+    assert doc["owner"] == "me"
+    assert github.exists()
+    assert dialog.form.file_label.text() == str(copy)  # the copy is selected
+    assert ["GitHub", "bearer", "team (team)", "secret missing"] in row_texts(dialog)
+
+
+def test_duplicating_a_literal_secret_into_a_team_folder_is_refused(qtbot, model, personal, team) -> None:
+    literal = write(
+        personal,
+        "handmade",
+        'name = "Handmade"\nkind = "basic"\n[credentials]\nusername = "me"\npassword = "hunter2"\n',
+    )
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(literal.with_suffix("")))
+    assert dialog.duplicate_selected(team) is None
+    assert "move it to your keyring" in dialog.message()
+    assert not (team / "handmade.toml").exists()
+
+
+@pytest.mark.parametrize("answer", [CANCEL, DELETE])
+def test_delete_asks_first(qtbot, model, github: Path, answer: str) -> None:
+    ask = Answers(answer)
+    dialog = make_dialog(qtbot, model, ask)
+    dialog.select(str(github.with_suffix("")))
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    question, buttons = ask.asked[0]
+    assert "Delete the profile 'GitHub'?" in question and str(github) in question
+    assert buttons == (DELETE, CANCEL)
+    assert github.exists() == (answer == CANCEL)
+    names = [r[0] for r in row_texts(dialog)]
+    assert ("GitHub" in names) == (answer == CANCEL)
+
+
+# --- check, folders, backend, masking --------------------------------------------------------------------------
+
+
+def test_check_lists_every_problem(qtbot, model, personal: Path, team: Path) -> None:
+    write(team, "literal", 'name = "Literal"\nkind = "bearer"\n[credentials]\ntoken = "plain-value"\n')
+    write(team, "env", 'name = "Env"\nkind = "bearer"\n[credentials]\ntoken = "${env:NOT_SET_HERE}"\n')
+    write(team, "bad-kind", 'name = "Bad"\nkind = "kerberos"\n')
+    write(personal, "ok", 'name = "Ok"\nkind = "bearer"\n[credentials]\ntoken = "${env:TEAM_TOKEN}"\n')
+    dialog = make_dialog(qtbot, model)
+    problems = dialog.run_check()
+    assert sorted(p.code for p in problems) == ["literal-secret", "missing-secret", "unknown-kind"]
+    shown = [dialog.problems_list.item(i).text() for i in range(dialog.problems_list.count())]
+    assert len(shown) == 3
+    assert any("kerberos" in s for s in shown)
+    assert any("NOT_SET_HERE" in s for s in shown)
+    assert all("plain-value" not in s for s in shown)  # never the secret itself
+    assert dialog.problems_label.text() == "Problems found by the last Check (3)"
+
+
+def test_check_with_no_problems_says_so(qtbot, model, personal: Path) -> None:
+    write(personal, "ok", 'name = "Ok"\nkind = "none"\n')
+    dialog = make_dialog(qtbot, model)
+    dialog.run_check()
+    assert dialog.problems_list.item(0).text() == "No problems: 1 profile checked."
+
+
+def test_adding_and_removing_team_folders_emits_folders_changed(qtbot, model, team: Path, tmp_path) -> None:
+    extra = tmp_path / "more"
+    write(extra, "shared", 'name = "Shared"\nkind = "none"\n')
+    dialog = make_dialog(qtbot, model, choose_folder=lambda: extra)
+    with qtbot.waitSignal(dialog.folders_changed) as added:
+        qtbot.mouseClick(dialog.add_folder_button, Qt.MouseButton.LeftButton)
+    assert added.args == [[team, extra]]
+    assert "Shared" in [r[0] for r in row_texts(dialog)]
+    assert model.store.folder_kind(extra) == "team"
+
+    assert not dialog.add_team_folder(extra)  # already there: no signal, a sentence instead
+    assert "already one of the profile folders" in dialog.message()
+
+    dialog.folder_list.setCurrentRow(0)
+    with qtbot.waitSignal(dialog.folders_changed) as removed:
+        qtbot.mouseClick(dialog.remove_folder_button, Qt.MouseButton.LeftButton)
+    assert removed.args == [[extra]]
+    assert team.is_dir()  # removing a folder from the list leaves its files alone
+    assert [dialog.folder_list.item(i).text() for i in range(dialog.folder_list.count())] == [str(extra)]
+
+
+def test_the_backend_label_names_the_secrets_file(qtbot, model, secrets: FileSecretStore) -> None:
+    dialog = make_dialog(qtbot, model)
+    assert dialog.backend_label.text() == f"No OS keyring: secrets are kept in a 0600 file at {secrets.path}."
+
+
+def test_secrets_are_masked_and_screen_share_safe_disables_show(qtbot, model, personal: Path) -> None:
+    literal = write(
+        personal,
+        "handmade",
+        'name = "Handmade"\nkind = "basic"\n[credentials]\nusername = "me"\npassword = "hunter2"\n',
+    )
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(literal.with_suffix("")))
+    password = secret_input(dialog, "password")
+    assert password.is_masked() and password.edit.displayText() != "hunter2"
+    password.toggle.setChecked(True)
+    assert not password.is_masked()
+    dialog.set_screen_share_safe(True)
+    assert password.is_masked() and not password.toggle.isEnabled()
+    password.toggle.setChecked(True)  # even if forced, nothing shows
+    assert password.is_masked()
+    # A form built later (another kind, another profile) is safe too.
+    dialog.form.kind_combo.setCurrentIndex(dialog.form.kind_combo.findData("digest"))
+    assert not secret_input(dialog, "password").toggle.isEnabled()
+    assert dialog.screen_share_safe()
+
+
+def test_saving_a_hand_written_literal_moves_it_to_the_secret_store(
+    qtbot, model, personal: Path, secrets: FileSecretStore
+) -> None:
+    literal = write(
+        personal,
+        "handmade",
+        'name = "Handmade"\nkind = "basic"\nnote = "kept"\n[credentials]\n'
+        'username = "me"\npassword = "hunter2"\n',
+    )
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(literal.with_suffix("")))
+    assert dialog.save(), dialog.message()
+    text = literal.read_text(encoding="utf-8")
+    assert "hunter2" not in text and "${secret:handmade.password}" in text and 'note = "kept"' in text
+    assert secrets.get("handmade.password") == "hunter2"
+
+
+def test_render_the_dialog(qtbot, model, github: Path, team: Path) -> None:
+    write(team, "broken", 'format = 1\nname = "Broken\nkind = "basic"\n')
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(github.with_suffix("")))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    image = dialog.grab()
+    assert not image.isNull() and image.width() > 600
+    assert image.save(str(SHOTS / "profiles-dialog-test.png"))
+
+
+def test_a_broken_file_fixed_on_disk_is_shown_again(qtbot, model, team: Path) -> None:
+    broken = write(team, "broken", 'format = 1\nname = "Broken\nkind = "basic"\n')
+    dialog = make_dialog(qtbot, model)
+    dialog.select(str(team / "broken"))
+    assert not dialog.form_scroll.isVisibleTo(dialog)
+    broken.write_text('format = 1\nname = "Fixed"\nkind = "none"\n', encoding="utf-8")
+    assert model.poll()
+    assert dialog.form_scroll.isVisibleTo(dialog) and not dialog.broken_label.isVisibleTo(dialog)
+    assert dialog.form.name_edit.text() == "Fixed"
+    assert ["Fixed", "none", "team (team)", "ready"] in row_texts(dialog)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's note when a window is shown
+def test_the_real_ask_is_a_message_box_with_the_given_buttons(qtbot) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: list[list[str]] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append([b.text() for b in box.buttons()])
+        next(b for b in box.buttons() if b.text() == OVERWRITE).click()
+
+    ask = message_box_ask(None)
+    QTimer.singleShot(0, answer)
+    assert ask("Changed on disk. Reload or overwrite?", [RELOAD, OVERWRITE, CANCEL]) == OVERWRITE
+    assert sorted(seen[0]) == sorted([RELOAD, OVERWRITE, CANCEL])
