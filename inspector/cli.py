@@ -159,98 +159,37 @@ def _guess_body_kind(text: str) -> str:
 
 def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
     from inspector.core.diagnosis import Expectations
-    from inspector.core.redact import Redactor
-    from inspector.core.transport import send
+    from inspector.core.pipeline import prepare
 
     spec = spec_from_args(args)
-    spec.validate()
-    redactor = Redactor()
-    auth = None
-    expectations = Expectations()
-    profile_name = None
+    profile = resolver = cache = None
     if spec.profile:
-        auth, expectations, profile_name = _profile_auth(spec.profile, args.profiles_dir, redactor)
-    expectations = _override_expectations(expectations, args)
-    exchange = send(spec, auth=auth)
-    if auth is not None:  # a token fetched during the send is a secret too
-        for secret in auth.secret_values():
-            redactor.add(secret)
-    if profile_name:
-        from dataclasses import replace
+        from inspector.core.profiles import open_default_store, resolver_for_cli
+        from inspector.core.profiles.auth import TokenCache
 
-        exchange = replace(exchange, profile_name=profile_name)
-    diagnosis = _diagnose(exchange, expectations)
+        profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
+        resolver, cache = resolver_for_cli(), TokenCache()
+    prepared = prepare(spec, profile, resolver, cache)
+    exchange = prepared.send()
+    overrides = Expectations(
+        audience=args.expect_audience,
+        issuer=args.expect_issuer,
+        scopes=tuple(args.expect_scope),
+        leeway_s=args.leeway if args.leeway is not None else Expectations().leeway_s,
+    )
+    diagnosis = prepared.explain(exchange, overrides)
     if args.json:
-        doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, redactor=redactor,
-                                secret_names=_secret_names(auth))
+        doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, redactor=prepared.redactor,
+                                secret_names=prepared.secret_names)
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
-        _print_exchange(exchange, diagnosis, out, show_secrets=args.show_secrets, redactor=redactor,
-                        secret_names=_secret_names(auth))
+        _print_exchange(exchange, diagnosis, out, show_secrets=args.show_secrets, redactor=prepared.redactor,
+                        secret_names=prepared.secret_names)
     if exchange.error is not None:
         if not args.json:
             print(f"request-inspector: {exchange.error.message}", file=sys.stderr)
         return EXIT_TRANSPORT
     return EXIT_OK
-
-
-def _secret_names(auth: Any) -> tuple[str, ...]:
-    return tuple(auth.added_names()) if auth is not None and hasattr(auth, "added_names") else ()
-
-
-def _profile_auth(name: str, dirs: list[str], redactor: Any) -> tuple[Any, Any, str]:
-    from inspector.core.profiles import open_default_store, resolver_for_cli
-    from inspector.core.profiles.auth import TokenCache, auth_for
-
-    store = open_default_store(extra_dirs=[Path(d) for d in dirs])
-    profile = store.find(name)
-    resolver = resolver_for_cli()
-    auth = auth_for(profile, resolver, cache=TokenCache())
-    if auth is not None:
-        for secret in auth.secret_values():
-            redactor.add(secret)
-    return auth, profile.expectations(), profile.name
-
-
-def _override_expectations(expectations: Any, args: argparse.Namespace) -> Any:
-    from dataclasses import replace
-
-    changes: dict[str, Any] = {}
-    if args.expect_audience:
-        changes["audience"] = args.expect_audience
-    if args.expect_issuer:
-        changes["issuer"] = args.expect_issuer
-    if args.expect_scope:
-        changes["scopes"] = tuple(args.expect_scope)
-    if args.leeway is not None:
-        changes["leeway_s"] = args.leeway
-    return replace(expectations, **changes) if changes else expectations
-
-
-def _diagnose(exchange: Any, expectations: Any) -> Any:
-    from inspector.core.diagnosis import explain
-
-    token = None
-    if expectations.jwks_url or expectations.key_file:
-        token = _verified_token(exchange, expectations)
-    return explain(exchange, expectations, now=exchange.received_at, token=token)
-
-
-def _verified_token(exchange: Any, expectations: Any) -> Any:
-    from inspector.core.tokens import find_credential, inspect_token, verify_token
-
-    hop = exchange.final_hop
-    if hop is None:
-        return None
-    cred = find_credential(hop, expectations.api_key_names)
-    if cred is None:
-        return None
-    info = inspect_token(cred.value)
-    if info.format != "jws":
-        return info
-    key = Path(expectations.key_file).expanduser().read_bytes() if expectations.key_file else None
-    return verify_token(info, key_pem_or_secret=key, jwks_url=expectations.jwks_url,
-                        algorithms=expectations.algorithms)
 
 
 def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, redactor: Any,
@@ -411,7 +350,7 @@ def cmd_token(args: argparse.Namespace, out: IO[str]) -> int:
     from inspector.core.jsonout import token_json
     from inspector.core.redact import mask
 
-    raw = sys.stdin.read() if args.token == "-" else args.token
+    raw = sys.stdin.buffer.read().decode("utf-8", errors="replace") if args.token == "-" else args.token
     raw = strip_scheme(raw.strip())
     if not raw:
         raise UsageError("No token given: pass it as an argument or on stdin with '-'.")
@@ -433,6 +372,9 @@ def cmd_token(args: argparse.Namespace, out: IO[str]) -> int:
     out.write(f"Token: {raw if args.show_secrets else mask(raw)}\n")
     out.write(f"Format: {doc.get('format')}" + ("  (signature verified)" if doc.get("verified") else
                                                 "  (signature not verified)") + "\n")
+    for problem in (doc.get("decode_error"), doc.get("verify_error")):
+        if problem:
+            out.write(f"Problem: {problem}\n")
     if doc.get("header"):
         out.write("Header: " + json.dumps(doc["header"], ensure_ascii=False) + "\n")
     if doc.get("claims"):
@@ -443,7 +385,7 @@ def cmd_token(args: argparse.Namespace, out: IO[str]) -> int:
             out.write(f"{key_name.replace('_', ' ')}: {tl[key_name]}\n")
     for f in doc["findings"]:
         out.write(f"[{f['severity']}] {f['id']}: {f['title']}\n    {f['detail']}\n")
-    if not doc["findings"]:
+    if not doc["findings"] and not doc.get("decode_error"):
         out.write("Nothing wrong can be seen from the token alone.\n")
     return EXIT_OK
 

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
 from inspector.core.errors import RequestError
 from inspector.core.exchange import Exchange
@@ -25,7 +25,6 @@ from inspector.core.redact import (
     mask_url,
 )
 from inspector.core.request import Body, FormField, Header, RequestSpec
-from inspector.ui.explainer_panel import ExplainerPanel
 from inspector.ui.request_editor import RequestEditor
 from inspector.ui.response_view import MiB, ResponseView, format_duration, format_size
 from inspector.ui.theme import Theme, current_theme
@@ -136,7 +135,10 @@ class MainWindow(QMainWindow):
         self.editor = RequestEditor(self, theme=self.theme)
         self.profile_picker: QComboBox = self.editor.profile_picker
         self.response_view = ResponseView(self, max_body_bytes=max_body_bytes, theme=self.theme)
-        self.explainer = ExplainerPanel(self)
+        # The explainer (and the diagnosis engine behind it) is built just after the window first shows:
+        # start-up is a feature, and nobody reads the panel before the first response.
+        self._explainer: Any = None
+        self._explainer_slot = QWidget(self)
 
         self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.left_splitter.setObjectName("leftSplitter")
@@ -148,7 +150,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
-        self.main_splitter.addWidget(self.explainer)
+        self.main_splitter.addWidget(self._explainer_slot)
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 2)
         self.main_splitter.setChildrenCollapsible(False)
@@ -169,6 +171,24 @@ class MainWindow(QMainWindow):
         self.main_splitter.setSizes([850, 550])
         self.left_splitter.setSizes([330, 520])
         self._restore(prefer_demo)
+
+    @property
+    def explainer(self) -> Any:
+        """The ExplainerPanel, built on first use (see ensure_panels)."""
+        if self._explainer is None:
+            from inspector.ui.explainer_panel import ExplainerPanel
+
+            panel = ExplainerPanel(self)
+            sizes = self.main_splitter.sizes()
+            self.main_splitter.replaceWidget(self.main_splitter.indexOf(self._explainer_slot), panel)
+            self._explainer_slot.deleteLater()
+            self.main_splitter.setSizes(sizes)
+            self._explainer = panel
+        return self._explainer
+
+    def ensure_panels(self) -> None:
+        """Build the deferred panes now (called once the window is on screen)."""
+        _ = self.explainer
 
     # -- actions and menus -------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence.StandardKey,
