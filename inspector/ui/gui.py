@@ -6,11 +6,13 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from inspector.core.errors import InspectorError
 from inspector.core.request import RequestSpec
 from inspector.ui.main_window import MainWindow
 
@@ -30,6 +32,40 @@ def make_settings(environ: Mapping[str, str] | None = None, path: str | Path | N
     if chosen:
         return QSettings(str(chosen), QSettings.Format.IniFormat)
     return QSettings(ORGANIZATION, APPLICATION)
+
+
+def saved_team_dirs(settings: QSettings) -> list[Path]:
+    """Team folders added in the profiles dialog (kept in the settings as a JSON list)."""
+    import json
+
+    try:
+        dirs = json.loads(str(settings.value("profiles/teamDirs", "[]")))
+    except ValueError:
+        return []
+    return [Path(d) for d in dirs if isinstance(d, str)]
+
+
+def open_history(env: Mapping[str, str]) -> Any:
+    """The history database in the user's data folder; None (and the window says so) when it cannot open."""
+    from inspector.core.history import HistoryStore
+    from inspector.core.profiles.defaults import default_data_dir
+
+    path = default_data_dir(env) / "history.sqlite3"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return HistoryStore(path)
+    except (OSError, InspectorError) as exc:
+        print(f"request-inspector: history is off: {exc}", file=sys.stderr)
+        return None
+
+
+def open_profiles(env: Mapping[str, str], team_dirs: Sequence[Path]) -> Any:
+    """The profiles model over the personal folder and the team folders, with the user's secret store."""
+    from inspector.core.profiles.defaults import default_store_for_secrets, open_default_store
+    from inspector.ui.profiles_model import ProfilesModel
+
+    store = open_default_store(team_dirs, environ=env)
+    return ProfilesModel(store, default_store_for_secrets(env))
 
 
 class _FirstPaint(QObject):
@@ -74,24 +110,34 @@ def run_gui(
         app = QApplication(list(argv) if argv else sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    env = os.environ if environ is None else environ
+    settings = make_settings(environ, settings_path)
+    team_dirs = [Path(d) for d in profiles_dirs] + saved_team_dirs(settings)
     server = None
     if demo and demo_url is None:
-        from inspector.demo.server import start_demo_server
+        from inspector.core.profiles.defaults import default_data_dir
+        from inspector.demo.server import demo_environment, materialize_demo_profiles, start_demo_server
 
         server = start_demo_server("127.0.0.1", 0)
         demo_url = server.base_url
+        # The demo profiles' secrets are ${env:...} references: this process provides them.
+        os.environ.update(demo_environment(demo_url))
+        team_dirs.append(materialize_demo_profiles(demo_url, default_data_dir(env) / "demo-profiles"))
     if demo_url and demo_requests is None:
         from inspector.demo.requests import demo_requests as make_demo_requests
 
         demo_requests = make_demo_requests(demo_url)
     window = MainWindow(
-        make_settings(environ, settings_path),
+        settings,
         demo_requests=demo_requests or [],
         prefer_demo=demo_url is not None,
-        profiles_dirs=list(profiles_dirs),
+        profiles_dirs=[str(d) for d in team_dirs],
+        history=open_history(env),
     )
-    exit_after_show = bool((environ if environ is not None else os.environ).get(EXIT_AFTER_SHOW_ENV))
-    after_first_paint(window, window.ensure_panels, app.quit if exit_after_show else None)
+    exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
+    # After the first paint: the deferred panes, then the profiles (reading folders, probing the keyring).
+    after_first_paint(window, window.ensure_panels, lambda: window.set_profiles(open_profiles(env, team_dirs)),
+                      app.quit if exit_after_show else None)
     window.show()
     try:
         return app.exec()

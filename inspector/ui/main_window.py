@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
-from inspector.core.errors import RequestError
+from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
 from inspector.core.redact import (
     is_secret_header,
@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         send_kwargs: dict[str, Any] | None = None,
         max_body_bytes: int = 100 * MiB,
         theme: Theme | None = None,
+        profiles: Any | None = None,
+        history: Any | None = None,
+        ask_secret: Callable[[str, str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Request Inspector")
@@ -131,9 +134,18 @@ class MainWindow(QMainWindow):
         self._loading_example = False
         self.last_exchange: Exchange | None = None
         self.last_diagnosis: object | None = None
+        # Profiles: the model (folders, statuses), one token cache and the ${prompt} answers for this run.
+        self.profiles = profiles
+        self.history = history
+        self._ask_secret = ask_secret or self._ask_secret_dialog
+        self._prompted: dict[tuple[str, str], str] = {}
+        self._token_cache: Any = None
+        self._send_resolver: Any = None
 
         self.editor = RequestEditor(self, theme=self.theme)
-        self.profile_picker: QComboBox = self.editor.profile_picker
+        self.profile_picker = self.editor.profile_picker
+        if profiles is not None:
+            self.profile_picker.bind(profiles)
         self.response_view = ResponseView(self, max_body_bytes=max_body_bytes, theme=self.theme)
         # The explainer (and the diagnosis engine behind it) is built just after the window first shows:
         # start-up is a feature, and nobody reads the panel before the first response.
@@ -166,6 +178,7 @@ class MainWindow(QMainWindow):
         self.editor.send_requested.connect(self.send)
         self.editor.cancel_requested.connect(self.cancel)
         self.response_view.save_requested.connect(self.save_full_body)
+        self.screen_share_safe = False
         self.statusBar().showMessage("Ready")
         self.resize(1400, 900)
         self.main_splitter.setSizes([850, 550])
@@ -215,6 +228,8 @@ class MainWindow(QMainWindow):
         self.save_body_action = self._action("Save response &body…", self.response_view.choose_save_path,
                                              "Ctrl+S")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.profiles_action = self._action("&Profiles…", self.open_profiles_dialog, "Ctrl+Shift+P",
+                                            tip="Create, edit and check credential profiles and team folders")
         self.wrap_action = QAction("&Word wrap", self)
         self.wrap_action.setCheckable(True)
         self.wrap_action.toggled.connect(self.response_view.set_word_wrap)
@@ -222,6 +237,8 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.profiles_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.save_body_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -286,10 +303,12 @@ class MainWindow(QMainWindow):
         spec = self.editor.to_spec()
         try:
             spec.validate()
-        except RequestError as exc:
-            self.editor.show_message(str(exc))
-            self.statusBar().showMessage("The request was not sent: see the message under the address.")
-            self.send_failed.emit(str(exc))
+            self._profile_for(spec)
+        except InspectorError as exc:
+            self._refuse(str(exc))
+            return False
+        if not self._ask_prompts(spec):
+            self._refuse("The request was not sent: a secret the profile asks for was not given.")
             return False
         self.editor.show_message("")
         self._start(spec, dict(self._send_kwargs, max_body_bytes=self.max_body_bytes))
@@ -298,10 +317,92 @@ class MainWindow(QMainWindow):
         self.explainer.clear()
         return True
 
+    def _refuse(self, message: str) -> None:
+        self.editor.show_message(message)
+        self.statusBar().showMessage("The request was not sent: see the message under the address.")
+        self.send_failed.emit(message)
+
+    # -- profiles ----------------------------------------------------------------------------------------
+    def _profile_for(self, spec: RequestSpec) -> Any | None:
+        """The Profile the spec names, or None; ProfileError when it is gone or its file is broken."""
+        if not spec.profile:
+            return None
+        from inspector.core.errors import ProfileError
+
+        for profile in self.profiles.profiles if self.profiles is not None else ():
+            if profile.identity == spec.profile:
+                return profile
+        raise ProfileError(
+            f"The profile '{spec.profile}' is not available (its file was removed or cannot be read): "
+            "choose another profile or fix it in File > Profiles."
+        )
+
+    def _ask_prompts(self, spec: RequestSpec) -> bool:
+        """Ask on the UI thread for every ${prompt} secret not yet given in this run; False when declined."""
+        profile = self._profile_for(spec)
+        if profile is None:
+            return True
+        for name in profile.secret_fields():
+            if (profile.credential(name) or "").strip() != "${prompt}" or (profile.name, name) in self._prompted:
+                continue
+            answer = self._ask_secret(profile.name, name)
+            if not answer:
+                return False
+            self._prompted[(profile.name, name)] = answer
+        return True
+
+    def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        text, ok = QInputDialog.getText(self, "Secret needed", f"{field} for profile '{profile}' "
+                                        "(kept in memory for this run only):", QLineEdit.EchoMode.Password)
+        return text if ok and text else None
+
+    def _resolver(self) -> Any:
+        if self._send_resolver is None:
+            from inspector.core.profiles import Resolver
+            from inspector.core.profiles.auth import TokenCache
+
+            secrets = self.profiles.secrets if self.profiles is not None else None
+            self._send_resolver = Resolver(secrets, prompt=lambda p, f: self._prompted.get((p, f)))
+            self._token_cache = TokenCache()
+        return self._send_resolver
+
+    def set_profiles(self, model: Any) -> None:
+        """Attach the profiles model (built after the first paint: it reads folders and probes the keyring)."""
+        self.profiles = model
+        self._send_resolver = None
+        self.profile_picker.bind(model)
+        model.reload()
+        model.start_watching()
+        wanted = self.editor.pending_profile
+        if wanted and self.editor.to_spec().profile is None:
+            self.profile_picker.select_identity(wanted)
+
+    def open_profiles_dialog(self) -> None:
+        if self.profiles is None:
+            self.statusBar().showMessage("Profiles are not available in this window.")
+            return
+        from inspector.ui.profiles_dialog import ProfilesDialog
+
+        dialog = ProfilesDialog(self.profiles, parent=self)
+        dialog.folders_changed.connect(self._save_team_dirs)
+        if self.profile_picker.current_profile() is not None:
+            dialog.select(self.profile_picker.current_profile().identity)
+        dialog.set_screen_share_safe(self.screen_share_safe)
+        dialog.exec()
+
+    def _save_team_dirs(self, dirs: list) -> None:
+        if self.settings is not None:
+            self.settings.setValue("profiles/teamDirs", json.dumps([str(d) for d in dirs]))
+
     def _start(self, spec: RequestSpec, kwargs: dict[str, Any]) -> None:
         self._generation += 1
         self._cancel = threading.Event()
-        worker = SendWorker(self._generation, spec, self._cancel, send=self._send, explain=self._explain,
+        send, explain = self._send, self._explain
+        if send is None:
+            send, explain = self._pipeline(spec)
+        worker = SendWorker(self._generation, spec, self._cancel, send=send, explain=explain,
                             send_kwargs=kwargs)
         queued = Qt.ConnectionType.QueuedConnection
         worker.finished.connect(self._on_finished, queued)
@@ -311,6 +412,28 @@ class MainWindow(QMainWindow):
         self._progress = (0, None)
         self._pool.start(worker)
         self._set_busy(True)
+
+    def _pipeline(self, spec: RequestSpec) -> tuple[Callable[..., Exchange], Callable[[Exchange], Any]]:
+        """The worker's two steps (both run off the UI thread): resolve + send, then verify + explain + record."""
+        from inspector.core.pipeline import prepare
+
+        profile = self._profile_for(spec)
+        resolver = self._resolver() if profile is not None else None
+        cache = self._token_cache
+        history = self.history if self._sink is None else None  # re-sending to save a body is not new history
+        state: dict[str, Any] = {}
+
+        def send(spec: RequestSpec, **kwargs: Any) -> Exchange:
+            state["prepared"] = prepared = prepare(spec, profile, resolver, cache)
+            return prepared.send(**kwargs)
+
+        def explain(exchange: Exchange) -> Any:
+            prepared = state["prepared"]
+            diagnosis = prepared.explain(exchange)
+            prepared.record(history, exchange, diagnosis)
+            return diagnosis
+
+        return send, explain
 
     def _set_busy(self, busy: bool) -> None:
         self.editor.set_busy(busy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from inspector.core.request import (
     validate_url,
 )
 from inspector.ui.response_view import monospace_font
+from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.theme import Theme, current_theme
 
 BODY_KIND_LABELS = {
@@ -230,12 +232,15 @@ class RequestEditor(QWidget):
         self.url_edit.setPlaceholderText("https://api.example.com/items?page=1")
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        # The profiles work adds its entries here; the first entry means "send without a profile".
-        self.profile_picker = QComboBox(self)
+        self.profile_picker = ProfilePicker(self)
         self.profile_picker.setObjectName("profilePicker")
-        self.profile_picker.addItem(NO_PROFILE, None)
         self.profile_picker.setToolTip("Credentials profile for this request")
-        self.profile_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # a long profile name must not squeeze the URL: the picker stays ~24 characters wide, the list is wider
+        self.profile_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.profile_picker.setMinimumContentsLength(24)
+        self.profile_picker.view().setMinimumWidth(420)
+        self.url_edit.textChanged.connect(self.profile_picker.url_changed)
+        self.profile_picker.profile_changed.connect(self._show_credentials)
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip("Send the request (Ctrl+Enter)")
@@ -250,6 +255,14 @@ class RequestEditor(QWidget):
         bar.addWidget(self.send_button)
         bar.addWidget(self.cancel_button)
         outer.addLayout(bar)
+
+        # What the chosen profile will add, so nobody has to guess: secrets appear as references or masked.
+        self.credentials_label = QLabel(self)
+        self.credentials_label.setObjectName("profileCredentials")
+        self.credentials_label.setWordWrap(True)
+        self.credentials_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.credentials_label.hide()
+        outer.addWidget(self.credentials_label)
 
         self.message_label = QLabel(self)
         self.message_label.setObjectName("urlMessage")
@@ -383,14 +396,24 @@ class RequestEditor(QWidget):
             self.timeout_spin.setValue(spec.timeout_s or DEFAULT_TIMEOUT_S)
             self.follow_check.setChecked(spec.follow_redirects)
             self.verify_check.setChecked(spec.verify_tls)
-            index = self.profile_picker.findData(spec.profile) if spec.profile else 0
-            self.profile_picker.setCurrentIndex(max(0, index))
+            self.profile_picker.select_identity(spec.profile)
+            self.pending_profile = spec.profile  # re-selected when the profiles load after start-up
         finally:
             self._syncing = False
         self._url_touched = False
         self.show_message("")
         self._on_body_kind_changed()
         self._check_body()
+
+    def _show_credentials(self, profile: object) -> None:
+        from inspector.core.profiles.auth import describe_credentials
+
+        lines = describe_credentials(profile) if profile is not None else []  # type: ignore[arg-type]
+        self.credentials_label.setText(
+            "<span style='color:%s'>Profile adds:</span> %s"
+            % (self.theme.muted_text, "<br>".join(html.escape(line) for line in lines))
+        )
+        self.credentials_label.setVisible(bool(lines))
 
     # -- messages ----------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = True) -> None:

@@ -104,13 +104,19 @@ def test_switching_body_kind_between_json_and_text_keeps_the_text(editor: Reques
     assert editor.to_spec().body == Body("text", '{"k": 1}')
 
 
-def test_profile_picker_starts_with_no_profile_and_selects_a_known_one(editor: RequestEditor) -> None:
+def test_profile_picker_starts_with_no_profile_and_selects_a_known_one(editor: RequestEditor, tmp_path) -> None:
+    from inspector.core.profiles import new_profile
+
     assert editor.profile_picker.currentText() == NO_PROFILE
     assert editor.to_spec().profile is None
-    editor.profile_picker.addItem("Staging", "team/staging")
-    editor.set_spec(RequestSpec(url="http://h/", profile="team/staging"))
-    assert editor.profile_picker.currentText() == "Staging"
-    assert editor.to_spec().profile == "team/staging"
+    staging = new_profile("Staging", "bearer", tmp_path, credentials={"token": "${env:STAGING_TOKEN}"})
+    editor.profile_picker.set_profiles([staging], {})
+    editor.set_spec(RequestSpec(url="http://h/", profile=staging.identity))
+    assert editor.profile_picker.currentText().startswith("Staging")
+    assert editor.to_spec().profile == staging.identity
+    # what the profile adds is shown, with the secret as its reference
+    assert editor.credentials_label.isVisibleTo(editor)
+    assert "Authorization: Bearer ‹${env:STAGING_TOKEN}›" in editor.credentials_label.text()
 
 
 def test_busy_state_swaps_send_and_cancel(editor: RequestEditor) -> None:

@@ -544,3 +544,38 @@ def _nonempty(*values: str | None) -> tuple[str, ...]:
         if v and v not in out:
             out.append(v)
     return tuple(out)
+
+
+# --- What a profile will add, in words (for the request editor; never resolves or shows a secret) -----------
+
+
+def describe_credentials(profile: Profile) -> list[str]:
+    """Lines saying what the profile adds to a request, with each secret shown as its reference (or masked)."""
+    from inspector.core.redact import mask
+
+    def secret(name: str) -> str:
+        value = profile.credential(name) or ""
+        return f"‹{value}›" if value.startswith("${") else mask(value) or "‹empty›"
+
+    kind = profile.kind
+    if kind == "basic":
+        return [f"Authorization: Basic base64({profile.credential('username') or ''}:{secret('password')})"]
+    if kind == "bearer":
+        prefix = profile.credential("prefix") or "Bearer"
+        return [f"Authorization: {prefix} {secret('token')}"]
+    if kind == "api-key":
+        name = profile.credential("name") or "X-API-Key"
+        if (profile.credential("in") or "header") == "query":
+            return [f"Query parameter: {name}={secret('value')}"]
+        return [f"{name}: {secret('value')}"]
+    if kind == "digest":
+        return [f"Authorization: Digest username=\"{profile.credential('username') or ''}\" … "
+                f"(answers the server's challenge with {secret('password')})"]
+    if kind in ("oauth2-client-credentials", "oauth2-refresh-token"):
+        grant = "client credentials" if kind == "oauth2-client-credentials" else "a refresh token"
+        return [
+            f"First: POST {profile.credential('token_url') or '?'} ({grant}, client "
+            f"{profile.credential('client_id') or '?'}), token cached until shortly before it expires",
+            "Then: Authorization: Bearer ‹the token it returns›",
+        ]
+    return []

@@ -1,0 +1,221 @@
+"""Copy as curl: a request as a curl command, credentials masked unless the user asks for them after a warning.
+
+Embedding API:
+
+    dialog = CurlDialog(source, parent=None, *, extra_secret_names=(), redactor=None, ask=None)
+        source     a RequestSpec (the editor's to_spec()), a Hop (as sent), or an Exchange: then a combo offers
+                   "as composed" and each hop as it was sent (the final hop is chosen first)
+        extra_secret_names   header / parameter names a profile uses for its API key (masked too)
+        redactor   the profile's Redactor, so its resolved secrets are masked wherever they appear
+        ask(parent, title, text) -> bool   the warning before credentials are shown; default a QMessageBox
+    dialog.command() -> str              the command as shown now
+    dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
+    dialog.copy()                        puts the shown command on the clipboard (the Copy button)
+    dialog.set_screen_share_safe(on)     masks and disables "Include credentials" while on
+    Signal copied(str)                   after a copy, with the text copied
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core import redact
+from inspector.core.exchange import Exchange, Hop
+from inspector.core.export import exchange_redactor, to_curl
+from inspector.core.request import RequestSpec
+
+__all__ = ["CurlDialog"]
+
+Ask = Callable[[QWidget, str, str], bool]
+
+WARNING_TITLE = "Include credentials?"
+WARNING_TEXT = (
+    "The command will hold your credentials in clear: tokens, passwords, API keys and cookies. Anyone who sees "
+    "or receives it can use them to act as you. Paste it only where no one else can read it, and never into a "
+    "ticket, chat or screen share.\n\nShow the command with credentials?"
+)
+
+
+def _ask(parent: QWidget, title: str, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+class CurlDialog(QDialog):
+    """A curl command for a request, masked by default; see the module text."""
+
+    copied = Signal(str)
+
+    def __init__(
+        self,
+        source: RequestSpec | Hop | Exchange,
+        parent: QWidget | None = None,
+        *,
+        extra_secret_names: Iterable[str] = (),
+        redactor: redact.Redactor | None = None,
+        ask: Ask | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("curlDialog")
+        self.setWindowTitle("Copy as curl")
+        self._ask = ask or _ask
+        self._extra = tuple(extra_secret_names)
+        self._safe = False
+        self._sources: list[tuple[str, RequestSpec | Hop]] = []
+        self._redactor: redact.Redactor | None
+        if isinstance(source, Exchange):
+            # what was seen in the exchange is scrubbed by value too (a token echoed in a URL, say)
+            seen = exchange_redactor(source, extra_names=self._extra)
+            self._redactor = _merged(redactor, seen)
+            self._sources.append(("The request as composed", source.spec))
+            for n, hop in enumerate(source.hops, start=1):
+                role = "token request" if hop.role == "token" else "as sent"
+                self._sources.append((f"Hop {n} ({role}): {hop.method} {redact.mask_url(hop.url)}", hop))
+        else:
+            self._redactor = redactor
+            label = "The request as composed" if isinstance(source, RequestSpec) else "The request as sent"
+            self._sources.append((label, source))
+
+        self.source_combo = QComboBox()
+        self.source_combo.setObjectName("curlSource")
+        for label, _ in self._sources:
+            self.source_combo.addItem(label)
+        final = next(
+            (i for i in range(len(self._sources) - 1, 0, -1) if getattr(self._sources[i][1], "role", "") == "request"),
+            0,
+        )
+        self.source_combo.setCurrentIndex(final)
+        self.source_combo.setVisible(len(self._sources) > 1)
+        self.source_combo.currentIndexChanged.connect(lambda _i: self._render())
+
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("curlCommand")
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+
+        self.include_box = QCheckBox("Include credentials")
+        self.include_box.setObjectName("curlIncludeCredentials")
+        self.include_box.toggled.connect(self._include_toggled)
+        self.note = QLabel()
+        self.note.setObjectName("curlNote")
+        self.note.setWordWrap(True)
+
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setObjectName("curlCopy")
+        self.copy_button.setDefault(True)
+        self.copy_button.clicked.connect(self.copy)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        options = QHBoxLayout()
+        options.addWidget(self.include_box)
+        options.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.source_combo)
+        lay.addWidget(self.text, 1)
+        lay.addLayout(options)
+        lay.addWidget(self.note)
+        lay.addWidget(buttons)
+        self.resize(720, 320)
+        self._update_box()
+        self._render()
+
+    # -- the contract --------------------------------------------------------------------------------------
+    def command(self) -> str:
+        return self.text.toPlainText()
+
+    def include_credentials(self) -> bool:
+        return self.include_box.isChecked()
+
+    def set_include_credentials(self, on: bool) -> bool:
+        """Show credentials (after the warning) or mask them again; returns whether they are shown now."""
+        self.include_box.setChecked(on)
+        return self.include_box.isChecked()
+
+    def copy(self) -> None:
+        text = self.command()
+        QGuiApplication.clipboard().setText(text)
+        self.copied.emit(text)
+
+    def set_screen_share_safe(self, on: bool) -> None:
+        """While on, credentials are never shown and the choice to include them is disabled."""
+        self._safe = on
+        if on and self.include_box.isChecked():
+            self._set_box(False)
+        self._update_box()
+        self._render()
+
+    def screen_share_safe(self) -> bool:
+        return self._safe
+
+    # -- inside --------------------------------------------------------------------------------------------
+    def _set_box(self, on: bool) -> None:
+        self.include_box.blockSignals(True)
+        self.include_box.setChecked(on)
+        self.include_box.blockSignals(False)
+
+    def _include_toggled(self, on: bool) -> None:
+        if on and (self._safe or not self._ask(self, WARNING_TITLE, WARNING_TEXT)):
+            self._set_box(False)
+        self._render()
+
+    def _update_box(self) -> None:
+        self.include_box.setEnabled(not self._safe)
+        self.include_box.setToolTip(
+            "Turned off while screen-share-safe mode is on"
+            if self._safe
+            else "Put tokens, passwords, API keys and cookies in the command in clear (asks first)"
+        )
+
+    def _render(self) -> None:
+        _, source = self._sources[max(0, self.source_combo.currentIndex())]
+        include = self.include_box.isChecked() and not self._safe
+        self.text.setPlainText(
+            to_curl(source, include_secrets=include, extra_secret_names=self._extra, redactor=self._redactor)
+        )
+        if include:
+            self.note.setText("⚠ Credentials are shown in clear. Do not share this command.")
+            self.note.setStyleSheet("color: #c62828; font-weight: 600;")
+        else:
+            self.note.setText("Credentials are masked (…): the command shows which were sent, not their values.")
+            self.note.setStyleSheet("")
+
+
+class _Both(redact.Redactor):
+    """Two Redactors as one: the caller's (profile secrets) and one seeded from the exchange."""
+
+    def __init__(self, *parts: redact.Redactor) -> None:
+        super().__init__()
+        self._parts = parts
+
+    def __contains__(self, text: str) -> bool:
+        return any(text in p for p in self._parts)
+
+    def scrub(self, text: str) -> str:
+        for part in self._parts:
+            text = part.scrub(text)
+        return text
+
+
+def _merged(a: redact.Redactor | None, b: redact.Redactor) -> redact.Redactor:
+    return b if a is None else _Both(a, b)

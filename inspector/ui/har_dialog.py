@@ -1,0 +1,375 @@
+"""HAR files: import one (from a browser's developer tools) to explain its entries offline or re-send them;
+and `export_har`, which writes exchanges as a masked HAR 1.2 file.
+
+Embedding API:
+
+    dialog = HarDialog(path=None, parent=None, *, choose_open_path=None, expectations=None, clock=None)
+        path               a HAR file to load at once (else the user picks one with "Open HAR file…")
+        choose_open_path(parent, caption, name_filter) -> str | None   default QFileDialog
+        expectations       core.diagnosis.Expectations for the explainer (audience, issuer, ...); no JWKS URL
+                           is needed: nothing is fetched, the recorded responses are explained as they are
+        clock() -> datetime   for the embedded ExplainerPanel's relative times
+    Signals
+        open_requested(RequestSpec)     "Open in editor": the entry's request as the browser sent it
+        resend_requested(RequestSpec)   "Re-send": send it again
+        loaded(int)                     a file was read: how many entries
+        load_failed(str)                a file could not be read: the sentence shown to the user
+    Methods
+        load(path) -> bool              read a file; on failure the dialog shows what is wrong (no traceback)
+        load_text(text, name) -> bool   the same for text in memory (a paste, a drop)
+        entries() -> list[HarEntry];  select(row);  current_entry() -> HarEntry | None
+        diagnosis(row) -> Diagnosis     explain() of the recorded exchange, computed once per entry
+        error_text() -> str             the message shown for the last failed load ("" after a good one)
+        set_screen_share_safe(on)       forwarded to the embedded ExplainerPanel; URLs are always masked here
+        explainer: ExplainerPanel;  table: QTableWidget
+
+    export_har(items, path, *, include_secrets=False, extra_secret_names=(), redactor=None, comment="") -> int
+        items: (Exchange, Diagnosis | plain dict | None) pairs, oldest first. Writes one HAR 1.2 file with
+        one entry per hop, masked unless include_secrets, atomically; returns the number of entries.
+        Raises ExportError naming the file when it cannot be written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core import redact
+from inspector.core.diagnosis import Diagnosis, Expectations, explain
+from inspector.core.errors import ExportError
+from inspector.core.exchange import Exchange
+from inspector.core.export import (
+    HarEntry,
+    dump_har,
+    exchange_redactor,
+    exchange_to_har_entries,
+    parse_har,
+    to_har,
+)
+from inspector.ui.explainer_panel import ExplainerPanel
+from inspector.ui.theme import current_theme
+
+if TYPE_CHECKING:
+    from inspector.core.request import RequestSpec
+
+__all__ = ["HarDialog", "export_har"]
+
+ChooseOpenPath = Callable[[QWidget, str, str], "str | None"]
+HAR_FILTER = "HAR files (*.har *.json);;All files (*)"
+COLUMNS = ("Method", "URL", "Status", "Notes")
+
+
+def export_har(
+    items: Iterable[tuple[Exchange, Diagnosis | Mapping[str, Any] | None]],
+    path: str | Path,
+    *,
+    include_secrets: bool = False,
+    extra_secret_names: Iterable[str] = (),
+    redactor: redact.Redactor | None = None,
+    comment: str = "",
+) -> int:
+    """Write the exchanges as one HAR 1.2 file (masked unless include_secrets); returns the entry count."""
+    extra = tuple(extra_secret_names)
+    entries: list[dict[str, Any]] = []
+    for exchange, diagnosis in items:
+        entries += exchange_to_har_entries(
+            exchange, diagnosis, include_secrets=include_secrets, extra_secret_names=extra, redactor=redactor
+        )
+    text = dump_har(to_har(entries, comment=comment))
+    target = Path(path)
+    # a half-written file must never replace a good one: write beside it, then rename over it
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ExportError(
+            f"The HAR file {target} could not be written ({exc.strerror or exc}): choose another folder."
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExportError(
+            f"The HAR file {target} could not be written ({exc.strerror or exc}): choose another file."
+        ) from None
+    return len(entries)
+
+
+def _choose_open_path(parent: QWidget, caption: str, name_filter: str) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, caption, "", name_filter)
+    return path or None
+
+
+def _status_text(entry: HarEntry) -> str:
+    ex = entry.exchange
+    codes = [str(h.status) for h in ex.request_hops if h.status is not None]
+    if ex.error is not None or not codes:
+        return "no response"
+    return " → ".join(codes)
+
+
+def _notes_text(entry: HarEntry) -> str:
+    notes = []
+    if entry.from_cache:
+        notes.append(f"from {entry.from_cache} cache")
+    if len(entry.exchange.request_hops) > 1:
+        notes.append(f"{len(entry.exchange.request_hops)} hops")
+    if any(h.role == "token" for h in entry.exchange.hops):
+        notes.append("token request")
+    return ", ".join(notes)
+
+
+class HarDialog(QDialog):
+    """A HAR file's requests; choosing one explains its recorded answer offline. See the module text."""
+
+    open_requested = Signal(object)  # RequestSpec
+    resend_requested = Signal(object)  # RequestSpec
+    loaded = Signal(int)
+    load_failed = Signal(str)
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        parent: QWidget | None = None,
+        *,
+        choose_open_path: ChooseOpenPath | None = None,
+        expectations: Expectations | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("harDialog")
+        self.setWindowTitle("Import HAR file")
+        self._choose_open_path = choose_open_path or _choose_open_path
+        # nothing here may reach the network: the explainer judges what was recorded, without a JWKS fetch
+        self._expectations = replace(expectations or Expectations(), jwks_url=None)
+        self._entries: list[HarEntry] = []
+        self._diagnoses: dict[int, Diagnosis] = {}
+        self._error = ""
+        self._safe = False
+
+        self.open_file_button = QPushButton("Open HAR file…")
+        self.open_file_button.setObjectName("harOpenFile")
+        self.open_file_button.setToolTip("Read a HAR file saved from a browser's developer tools (Network tab)")
+        self.open_file_button.clicked.connect(self.choose_file)
+        self.file_label = QLabel("No file loaded.")
+        self.file_label.setObjectName("harFile")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("harError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setStyleSheet(f"color: {current_theme().error_text}; font-weight: 600;")
+        self.error_label.hide()
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("harEntries")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().setVisible(False)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _i: self._emit(self.open_requested))
+
+        self.notes_label = QLabel()
+        self.notes_label.setObjectName("harNotes")
+        self.notes_label.setWordWrap(True)
+        self.explainer = ExplainerPanel(clock=clock)
+        self.explainer.setObjectName("harExplainer")
+        self.explainer.placeholder.setText(
+            "Choose a request on the left: its recorded answer is explained here, without sending anything."
+        )
+        self.explainer.paste_box.hide()  # decoding a pasted token belongs to the main window's pane
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.notes_label)
+        rl.addWidget(self.explainer, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([520, 580])  # the URL column needs the room more than the explainer's margins
+
+        self.open_button = QPushButton("Open in editor")
+        self.open_button.setObjectName("harOpenInEditor")
+        self.open_button.setToolTip("Put this request in the editor (its credentials as the browser sent them)")
+        self.open_button.clicked.connect(lambda: self._emit(self.open_requested))
+        self.resend_button = QPushButton("Re-send")
+        self.resend_button.setObjectName("harResend")
+        self.resend_button.setToolTip("Send this request again now")
+        self.resend_button.clicked.connect(lambda: self._emit(self.resend_requested))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.resend_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        top = QHBoxLayout()
+        top.addWidget(self.open_file_button)
+        top.addWidget(self.file_label, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.error_label)
+        lay.addWidget(splitter, 1)
+        lay.addWidget(buttons)
+        self.resize(1100, 700)
+        self._update_buttons()
+        if path is not None:
+            self.load(path)
+
+    # -- loading -------------------------------------------------------------------------------------------
+    def choose_file(self) -> bool:
+        path = self._choose_open_path(self, "Open a HAR file", HAR_FILTER)
+        return self.load(path) if path else False
+
+    def load(self, path: str | Path) -> bool:
+        """Read a HAR file; a file that cannot be used is explained in the dialog, never raised."""
+        target = Path(path)
+        try:
+            data = target.read_bytes()
+        except OSError as exc:
+            return self._fail(f"The file {target} cannot be read ({exc.strerror or exc}).")
+        return self.load_text(data, str(target))
+
+    def load_text(self, text: str | bytes, name: str = "pasted text") -> bool:
+        try:
+            entries = parse_har(text)
+        except ExportError as exc:
+            return self._fail(f"{name}: {exc}")
+        self._error = ""
+        self.error_label.hide()
+        self.file_label.setText(name)
+        self.file_label.setToolTip(name)
+        self._set_entries(entries)
+        if not entries:
+            self.notes_label.setText("The file holds no requests.")
+        self.loaded.emit(len(entries))
+        return True
+
+    def _fail(self, message: str) -> bool:
+        self._error = message
+        self.error_label.setText(message)
+        self.error_label.show()
+        self.load_failed.emit(message)
+        return False
+
+    def _set_entries(self, entries: list[HarEntry]) -> None:
+        self._entries = entries
+        self._diagnoses = {}
+        self.explainer.clear()
+        self.notes_label.clear()
+        self.table.setRowCount(len(entries))
+        theme = current_theme()
+        for row, entry in enumerate(entries):
+            final = entry.exchange.final_hop
+            method = final.method if final else entry.spec.method
+            url = redact.mask_url(entry.spec.url)  # a key in a query string must not reach the screen
+            items = [
+                QTableWidgetItem(method),
+                QTableWidgetItem(url),
+                QTableWidgetItem(_status_text(entry)),
+                QTableWidgetItem(_notes_text(entry)),
+            ]
+            items[1].setToolTip(url)
+            response = entry.exchange.response
+            items[2].setForeground(theme.status_color(response.status if response else None))
+            if entry.from_cache:
+                items[3].setToolTip("The browser answered from its cache: this request never reached the server.")
+            for col, item in enumerate(items):
+                self.table.setItem(row, col, item)
+        self._update_buttons()
+
+    # -- the contract --------------------------------------------------------------------------------------
+    def entries(self) -> list[HarEntry]:
+        return list(self._entries)
+
+    def error_text(self) -> str:
+        return self._error
+
+    def select(self, row: int) -> None:
+        self.table.selectRow(row)
+
+    def current_row(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def current_entry(self) -> HarEntry | None:
+        row = self.current_row()
+        return self._entries[row] if row is not None and row < len(self._entries) else None
+
+    def diagnosis(self, row: int) -> Diagnosis:
+        """The explanation of the recorded exchange at this row, offline (computed once)."""
+        if row not in self._diagnoses:
+            self._diagnoses[row] = explain(self._entries[row].exchange, self._expectations)
+        return self._diagnoses[row]
+
+    def set_screen_share_safe(self, on: bool) -> None:
+        self._safe = on
+        self.explainer.set_screen_share_safe(on)
+        self._show_notes()
+
+    def screen_share_safe(self) -> bool:
+        return self._safe
+
+    # -- inside --------------------------------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        row = self.current_row()
+        if row is None or row >= len(self._entries):
+            self.explainer.clear()
+            self.notes_label.clear()
+        else:
+            self.explainer.set_result(self._entries[row].exchange, self.diagnosis(row))
+            self._show_notes()
+        self._update_buttons()
+
+    def _show_notes(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
+            return
+        # notes quote the file; scrub anything the entry sent or received that is secret
+        scrub = exchange_redactor(entry.exchange).scrub
+        lines = [scrub(n) for n in entry.notes]
+        lines.append("Explained from the recorded response: nothing was sent.")
+        self.notes_label.setText("\n".join(lines))
+
+    def _update_buttons(self) -> None:
+        has = self.current_entry() is not None
+        self.open_button.setEnabled(has)
+        self.resend_button.setEnabled(has)
+
+    def _emit(self, signal: Any) -> None:
+        entry = self.current_entry()
+        if entry is not None:
+            spec: RequestSpec = entry.spec
+            signal.emit(spec)

@@ -1,0 +1,300 @@
+"""The support report dialog: choose what goes in, see it, copy it or save it. Secrets are always masked.
+
+Embedding API:
+
+    dialog = ReportDialog(exchange, diagnosis, parent=None, *, redactor=None, extra_secret_names=(),
+                          choose_save_path=None, inform=None, clock=None)
+        exchange    the Exchange (live, or HistoryRecord.exchange which is masked already)
+        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or None
+        redactor    the profile's Redactor, so its resolved secrets are scrubbed wherever they appear
+        choose_save_path(parent, caption, suggested_name, name_filter) -> str | None   default QFileDialog
+        inform(parent, title, text) -> None      a save error in words; default a QMessageBox
+        clock() -> datetime                      the "report written" time (UTC-aware)
+    ReportDialog.for_record(record, parent=None, **kw)   the same for a HistoryRecord
+    dialog.options() -> ReportOptions;  dialog.set_options(ReportOptions)
+    dialog.set_format("markdown" | "html");  dialog.format() -> str
+    dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
+    dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
+    dialog.save(path=None) -> Path|None  asks where unless given; writes UTF-8
+    dialog.set_screen_share_safe(on)     the report is masked in every mode; kept for a uniform interface
+    Signals copied(str), saved(str)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QMimeData, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core import redact
+from inspector.core.exchange import Exchange
+from inspector.core.export import ReportOptions, build_report, report_html
+
+if TYPE_CHECKING:
+    from inspector.core.diagnosis import Diagnosis
+    from inspector.core.history import HistoryRecord
+
+__all__ = ["SECTIONS", "ReportDialog"]
+
+ChooseSavePath = Callable[[QWidget, str, str, str], "str | None"]
+Inform = Callable[[QWidget, str, str], None]
+
+# ReportOptions field -> checkbox label and tool tip
+SECTIONS: tuple[tuple[str, str, str], ...] = (
+    ("headers", "Headers", "The request and response headers (credentials masked)"),
+    ("body", "Bodies", "An excerpt of each request and response body (secret fields masked)"),
+    ("claims", "Token claims", "The decoded header and claims of the token (never the token itself)"),
+    ("timeline", "Timeline", "When the token was issued and expires, against your clock and the server's"),
+    ("hops", "Every hop", "Each redirect and token request; otherwise only the final request"),
+)
+FORMATS = ("markdown", "html")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:
+    path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, name_filter)
+    return path or None
+
+
+def _inform(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+class ReportDialog(QDialog):
+    """A live preview of the support report with its options; see the module text."""
+
+    copied = Signal(str)
+    saved = Signal(str)
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        diagnosis: Diagnosis | Mapping[str, Any] | None,
+        parent: QWidget | None = None,
+        *,
+        redactor: redact.Redactor | None = None,
+        extra_secret_names: Iterable[str] = (),
+        choose_save_path: ChooseSavePath | None = None,
+        inform: Inform | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportDialog")
+        self.setWindowTitle("Support report")
+        self._exchange = exchange
+        self._diagnosis = diagnosis
+        self._redactor = redactor
+        self._choose_save_path = choose_save_path or _choose_save_path
+        self._inform = inform or _inform
+        self._clock = clock or _utc_now
+        self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
+        self._safe = False
+        self._options = ReportOptions(extra_secret_names=tuple(extra_secret_names))
+        self._text = ""
+
+        # -- options
+        sections = QGroupBox("Include")
+        sl = QVBoxLayout(sections)
+        self.section_boxes: dict[str, QCheckBox] = {}
+        for name, label, tip in SECTIONS:
+            box = QCheckBox(label)
+            box.setObjectName(f"reportSection_{name}")
+            box.setToolTip(tip)
+            box.setChecked(bool(getattr(self._options, name)))
+            box.toggled.connect(lambda _on: self._render())
+            sl.addWidget(box)
+            self.section_boxes[name] = box
+        limit_row = QHBoxLayout()
+        limit_label = QLabel("Body excerpt")
+        self.limit_spin = QSpinBox()
+        self.limit_spin.setObjectName("reportBodyLimit")
+        self.limit_spin.setRange(100, 1_000_000)
+        self.limit_spin.setSingleStep(1000)
+        self.limit_spin.setSuffix(" chars")
+        self.limit_spin.setValue(self._options.body_limit)
+        self.limit_spin.setKeyboardTracking(False)
+        self.limit_spin.setToolTip("How many characters of each body the report keeps")
+        self.limit_spin.valueChanged.connect(lambda _v: self._render())
+        limit_label.setBuddy(self.limit_spin)
+        limit_row.addWidget(limit_label)
+        limit_row.addWidget(self.limit_spin)
+        sl.addLayout(limit_row)
+
+        formats = QGroupBox("Format")
+        fl = QVBoxLayout(formats)
+        self.markdown_radio = QRadioButton("Markdown")
+        self.markdown_radio.setObjectName("reportMarkdown")
+        self.markdown_radio.setToolTip("Plain text that reads well in tickets, chats and Git hosts")
+        self.html_radio = QRadioButton("HTML")
+        self.html_radio.setObjectName("reportHtml")
+        self.html_radio.setToolTip("One self-contained page to attach or open in a browser")
+        self._format_group = QButtonGroup(self)
+        self._format_group.addButton(self.markdown_radio)
+        self._format_group.addButton(self.html_radio)
+        self.markdown_radio.setChecked(True)
+        self.markdown_radio.toggled.connect(lambda _on: self._render())
+        fl.addWidget(self.markdown_radio)
+        fl.addWidget(self.html_radio)
+
+        self.masked_note = QLabel("Tokens, passwords, API keys and cookies are masked in the report.")
+        self.masked_note.setObjectName("reportMaskedNote")
+        self.masked_note.setWordWrap(True)
+
+        side = QVBoxLayout()
+        side.addWidget(sections)
+        side.addWidget(formats)
+        side.addWidget(self.masked_note)
+        side.addStretch(1)
+
+        # -- preview
+        self.preview = QTextBrowser()
+        self.preview.setObjectName("reportPreview")
+        self.preview.setOpenLinks(False)  # nothing in a report should navigate the preview away
+        self.preview.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
+
+        self.copy_button = QPushButton("Copy to clipboard")
+        self.copy_button.setObjectName("reportCopy")
+        self.copy_button.clicked.connect(self.copy)
+        self.save_button = QPushButton("Save…")
+        self.save_button.setObjectName("reportSave")
+        self.save_button.clicked.connect(lambda: self.save())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+
+        body = QHBoxLayout()
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_widget.setMaximumWidth(260)
+        body.addWidget(side_widget)
+        body.addWidget(self.preview, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(body, 1)
+        lay.addWidget(buttons)
+        self.resize(980, 680)
+        self._render()
+
+    @classmethod
+    def for_record(cls, record: HistoryRecord, parent: QWidget | None = None, **kw: Any) -> ReportDialog:
+        """The report of a history entry (its exchange is masked, its diagnosis a plain dict)."""
+        return cls(record.exchange, record.diagnosis, parent, **kw)
+
+    # -- the contract --------------------------------------------------------------------------------------
+    def options(self) -> ReportOptions:
+        on = {name: box.isChecked() for name, box in self.section_boxes.items()}
+        return replace(
+            self._options,
+            headers=on["headers"],
+            body=on["body"],
+            claims=on["claims"],
+            timeline=on["timeline"],
+            hops=on["hops"],
+            body_limit=self.limit_spin.value(),
+        )
+
+    def set_options(self, options: ReportOptions) -> None:
+        self._options = options
+        for name, box in self.section_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(bool(getattr(options, name)))
+            box.blockSignals(False)
+        self.limit_spin.blockSignals(True)
+        self.limit_spin.setValue(options.body_limit)
+        self.limit_spin.blockSignals(False)
+        self._render()
+
+    def format(self) -> str:
+        return "html" if self.html_radio.isChecked() else "markdown"
+
+    def set_format(self, fmt: str) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"The report format '{fmt}' is unknown: use one of {', '.join(FORMATS)}.")
+        (self.html_radio if fmt == "html" else self.markdown_radio).setChecked(True)
+
+    def report_text(self) -> str:
+        return self._text
+
+    def copy(self) -> None:
+        mime = QMimeData()
+        if self.format() == "html":
+            mime.setHtml(self._text)  # rich editors paste the page, plain ones its source
+        mime.setText(self._text)
+        QGuiApplication.clipboard().setMimeData(mime)
+        self.copied.emit(self._text)
+
+    def save(self, path: str | Path | None = None) -> Path | None:
+        """Write the report (the chosen format) as UTF-8; asks where unless a path is given."""
+        html = self.format() == "html"
+        if path is None:
+            suggested = "request-report.html" if html else "request-report.md"
+            name_filter = "HTML files (*.html)" if html else "Markdown files (*.md)"
+            chosen = self._choose_save_path(self, "Save the report", suggested, name_filter + ";;All files (*)")
+            if not chosen:
+                return None
+            path = chosen
+        target = Path(path)
+        try:
+            target.write_text(self._text, encoding="utf-8")
+        except OSError as exc:
+            self._inform(
+                self, "Save the report", f"The report could not be written to {target} ({exc.strerror or exc})."
+            )
+            return None
+        self.saved.emit(str(target))
+        return target
+
+    def set_screen_share_safe(self, on: bool) -> None:
+        """The report masks secrets in every mode, so the preview is already safe to show."""
+        self._safe = on
+
+    def screen_share_safe(self) -> bool:
+        return self._safe
+
+    # -- inside --------------------------------------------------------------------------------------------
+    def _render(self) -> None:
+        write = report_html if self.format() == "html" else build_report
+        self._text = write(
+            self._exchange,
+            self._diagnosis,
+            self.options(),
+            redactor=self._redactor,
+            generated_at=self._generated_at,
+        )
+        bar = self.preview.verticalScrollBar()
+        where = bar.value()
+        if self.format() == "html":
+            self.preview.setHtml(self._text)
+        else:
+            self.preview.setPlainText(self._text)
+        self.preview.setFont(
+            QFontDatabase.systemFont(
+                QFontDatabase.SystemFont.GeneralFont if self.format() == "html" else QFontDatabase.SystemFont.FixedFont
+            )
+        )
+        bar.setValue(min(where, bar.maximum()))  # toggling a section should not jump to the top

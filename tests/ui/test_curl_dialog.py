@@ -1,0 +1,143 @@
+"""Copy as curl: masked by default, credentials only after a warning, never in screen-share-safe mode."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from export_samples import JWT, SECRETS, secret_exchange
+
+from inspector.core.export import parse_curl
+from inspector.core.redact import Redactor
+from inspector.core.request import Header, RequestSpec
+from inspector.ui.curl_dialog import WARNING_TITLE, CurlDialog
+from inspector.ui.secret_scan import find_secrets
+
+SHOTS = Path("/tmp/ui-shots")
+SPEC = RequestSpec(
+    "GET",
+    f"https://api.test/orders?api_key={SECRETS['api-key-query']}&page=2",
+    headers=(
+        Header("Authorization", f"Bearer {JWT}"),
+        Header("X-Team-Key", "team-key-4455667788"),
+        Header("Accept", "application/json"),
+    ),
+)
+
+
+class Answers:
+    def __init__(self, reply: bool) -> None:
+        self.reply = reply
+        self.questions: list[tuple[str, str]] = []
+
+    def __call__(self, parent, title: str, text: str) -> bool:
+        self.questions.append((title, text))
+        return self.reply
+
+
+def _dialog(qtbot, source=SPEC, **kw) -> CurlDialog:
+    kw.setdefault("ask", Answers(True))
+    dialog = CurlDialog(source, **kw)
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    return dialog
+
+
+def _click(qtbot, box) -> None:
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(6, box.height() // 2))
+
+
+def test_masked_by_default(qtbot) -> None:
+    dialog = _dialog(qtbot, extra_secret_names=("X-Team-Key",))
+    command = dialog.command()
+    assert command.startswith("curl ") and "Authorization: Bearer " in command
+    for secret in (JWT, SECRETS["api-key-query"], "team-key-4455667788"):
+        assert secret not in command
+    assert not dialog.include_credentials()
+    assert "masked" in dialog.note.text()
+    # the masked command is still a command: it parses back into the same request shape
+    parsed = parse_curl(command).spec
+    assert parsed.method == "GET" and parsed.header("Accept") == "application/json"
+    SHOTS.mkdir(exist_ok=True)
+    dialog.grab().save(str(SHOTS / "curl-masked.png"))
+
+
+def test_including_credentials_warns_first(qtbot) -> None:
+    ask = Answers(False)
+    dialog = _dialog(qtbot, ask=ask)
+    _click(qtbot, dialog.include_box)
+    assert ask.questions and ask.questions[0][0] == WARNING_TITLE
+    assert "Anyone who sees" in ask.questions[0][1]
+    assert not dialog.include_box.isChecked() and JWT not in dialog.command()
+
+    ask.reply = True
+    _click(qtbot, dialog.include_box)
+    assert len(ask.questions) == 2 and dialog.include_box.isChecked()
+    command = dialog.command()
+    assert JWT in command and SECRETS["api-key-query"] in command
+    assert shlex.split(command.replace("\\\n", " "))[1].endswith(f"api_key={SECRETS['api-key-query']}&page=2")
+    assert "Do not share" in dialog.note.text()
+    dialog.grab().save(str(SHOTS / "curl-with-credentials.png"))
+
+    _click(qtbot, dialog.include_box)  # turning it off needs no question
+    assert len(ask.questions) == 2 and JWT not in dialog.command()
+
+
+def test_copy_copies_what_is_shown(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    with qtbot.waitSignal(dialog.copied) as copied:
+        qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert copied.args == [dialog.command()]
+    assert QApplication.clipboard().text() == dialog.command()
+    assert JWT not in QApplication.clipboard().text()
+
+
+def test_screen_share_safe_masks_and_disables_the_choice(qtbot) -> None:
+    ask = Answers(True)
+    dialog = _dialog(qtbot, ask=ask)
+    dialog.set_include_credentials(True)
+    assert JWT in dialog.command()
+    dialog.set_screen_share_safe(True)
+    assert not dialog.include_box.isEnabled() and not dialog.include_box.isChecked()
+    assert JWT not in dialog.command()
+    asked = len(ask.questions)
+    assert dialog.set_include_credentials(True) is False  # a programmatic attempt is refused too
+    assert len(ask.questions) == asked and JWT not in dialog.command()
+    assert find_secrets(dialog, [JWT, SECRETS["api-key-query"]]) == []
+    dialog.set_screen_share_safe(False)
+    assert dialog.include_box.isEnabled() and not dialog.include_box.isChecked()
+
+
+def test_an_exchange_offers_each_hop_and_starts_on_the_final_one(qtbot) -> None:
+    dialog = _dialog(qtbot, source=secret_exchange())
+    combo = dialog.source_combo
+    assert combo.isVisible() and combo.count() == 4  # as composed + token hop + two request hops
+    assert combo.currentText().startswith("Hop 3 (as sent): POST http://localhost:8765/")
+    assert "token request" in combo.itemText(1)
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        for secret in SECRETS.values():
+            assert secret not in dialog.command()
+    assert find_secrets(dialog, SECRETS.values()) == []
+    combo.setCurrentIndex(0)
+    assert "api_key=" in dialog.command()
+
+
+def test_a_profile_redactor_masks_values_by_value(qtbot) -> None:
+    spec = RequestSpec("GET", "https://api.test/v1/custom-secret-path-123456/items")
+    dialog = _dialog(qtbot, source=spec, redactor=Redactor(["custom-secret-path-123456"]))
+    assert "custom-secret-path-123456" not in dialog.command()
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_nothing_secret_on_screen_while_masked(qtbot, safe: bool) -> None:
+    dialog = _dialog(qtbot)
+    dialog.set_screen_share_safe(safe)
+    assert find_secrets(dialog, [JWT, SECRETS["api-key-query"]]) == []

@@ -1,0 +1,179 @@
+"""The HAR dialog: a browser recording explained offline, re-sent or opened; bad files named; masked export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QToolButton
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from export_samples import SECRETS, secret_diagnosis, secret_exchange, simple_exchange
+
+from inspector.core.errors import ExportError
+from inspector.core.export import parse_har
+from inspector.core.request import RequestSpec
+from inspector.ui.har_dialog import HarDialog, export_har
+from inspector.ui.secret_scan import find_secrets
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "chrome_demo.har"
+SHOTS = Path("/tmp/ui-shots")
+
+
+def _token() -> str:
+    """The bearer token the browser sent in the fixture's first request."""
+    entry = json.loads(FIXTURE.read_text(encoding="utf-8"))["log"]["entries"][0]
+    value = next(h["value"] for h in entry["request"]["headers"] if h["name"] == "Authorization")
+    return value.split(" ", 1)[1]
+
+
+def _dialog(qtbot, path: Path | None = FIXTURE, **kw) -> HarDialog:
+    dialog = HarDialog(path, **kw)
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    return dialog
+
+
+def test_lists_the_recorded_requests(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    table = dialog.table
+    assert dialog.error_text() == "" and not dialog.error_label.isVisible()
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+    assert len(rows) == len(dialog.entries()) == 5  # the redirect and its target are one entry with two hops
+    assert rows[0][:1] == ["GET"] and rows[0][2] == "401"
+    assert rows[1][2] == "302 → 401" and "2 hops" in rows[1][3]
+    cached = next(r for r in rows if "app.js" in r[1])
+    assert cached[3] == "from memory cache"
+    assert rows[-1][2] == "no response"
+    assert not dialog.open_button.isEnabled()
+
+
+def test_selecting_the_401_explains_it_offline(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    dialog.select(0)
+    assert dialog.explainer.verdict() == "authentication"
+    diagnosis = dialog.diagnosis(0)
+    assert diagnosis.verdict == "authentication" and diagnosis is dialog.diagnosis(0)  # explained once
+    assert dialog.explainer.summary.text() == diagnosis.summary
+    assert "nothing was sent" in dialog.notes_label.text()
+    assert dialog.open_button.isEnabled() and dialog.resend_button.isEnabled()
+    SHOTS.mkdir(exist_ok=True)
+    QApplication.processEvents()  # the explainer fits its sections on a zero-delay timer: let it, then look
+    dialog.grab().save(str(SHOTS / "har-dialog.png"))
+
+
+def test_the_cached_entry_says_it_never_reached_the_server(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    row = next(i for i, e in enumerate(dialog.entries()) if e.from_cache)
+    dialog.select(row)
+    assert "memory cache" in dialog.notes_label.text()
+
+
+def test_open_and_resend_hand_over_the_request(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    dialog.select(0)
+    with qtbot.waitSignal(dialog.open_requested) as opened:
+        qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    spec = opened.args[0]
+    assert isinstance(spec, RequestSpec) and spec.url == "http://127.0.0.1:8765/api/profile?view=full"
+    assert spec.header("Authorization") == f"Bearer {_token()}"  # re-sending needs what the browser sent
+    with qtbot.waitSignal(dialog.resend_requested) as resent:
+        qtbot.mouseClick(dialog.resend_button, Qt.MouseButton.LeftButton)
+    assert resent.args[0] == spec
+    rect = dialog.table.visualItemRect(dialog.table.item(1, 0))
+    with qtbot.waitSignal(dialog.open_requested) as opened:
+        qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args[0].url == "http://127.0.0.1:8765/old/items"
+
+
+BAD_FILES = [
+    ("{not json", "it is not JSON"),
+    ('{"entries": []}', "no 'log' object"),
+    ('{"log": {"version": "1.2"}}', "no 'entries' list"),
+    ('{"log": {"entries": [{"response": {}}]}}', "Entry 1 of the HAR file has no 'request' object"),
+    ('{"log": {"entries": [{"request": {"method": "GET"}}]}}', "Entry 1 of the HAR file has no request URL"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "The file is not a HAR file"),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), BAD_FILES)
+def test_a_bad_file_is_explained_not_raised(qtbot, tmp_path: Path, content, expected: str) -> None:
+    path = tmp_path / "broken.har"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    dialog = _dialog(qtbot, None)
+    with qtbot.waitSignal(dialog.load_failed) as failed:
+        assert dialog.load(path) is False
+    assert expected in failed.args[0] and str(path) in failed.args[0]
+    assert dialog.error_label.isVisible() and dialog.error_label.text() == dialog.error_text() == failed.args[0]
+    assert dialog.table.rowCount() == 0
+
+
+def test_a_missing_file_is_named(qtbot, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, None)
+    assert dialog.load(tmp_path / "nope.har") is False
+    assert f"The file {tmp_path / 'nope.har'} cannot be read" in dialog.error_text()
+
+
+def test_a_good_file_after_a_bad_one_clears_the_error(qtbot, tmp_path: Path) -> None:
+    chosen = [str(tmp_path / "missing.har"), str(FIXTURE)]
+    dialog = _dialog(qtbot, None, choose_open_path=lambda *a: chosen.pop(0))
+    qtbot.mouseClick(dialog.open_file_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_text()
+    with qtbot.waitSignal(dialog.loaded) as loaded:
+        qtbot.mouseClick(dialog.open_file_button, Qt.MouseButton.LeftButton)
+    assert loaded.args == [5] and dialog.error_text() == "" and not dialog.error_label.isVisible()
+
+
+def test_screen_share_safe_hides_the_recorded_token(qtbot) -> None:
+    token = _token()
+    dialog = _dialog(qtbot)
+    dialog.select(0)
+    show = dialog.explainer.credential_value.findChild(QToolButton)
+    show.click()  # the explainer's own "Show" toggle: the scan must see the token then
+    assert find_secrets(dialog, [token]) != []
+    dialog.set_screen_share_safe(True)
+    assert find_secrets(dialog, [token]) == []
+    for row in range(len(dialog.entries())):
+        dialog.select(row)
+        assert find_secrets(dialog, [token]) == []
+
+
+def test_export_har_writes_masked_entries_that_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "out.har"
+    count = export_har([(secret_exchange(), secret_diagnosis()), (simple_exchange(404), None)], path)
+    text = path.read_text(encoding="utf-8")
+    assert count == 4  # three hops of the first exchange, one of the second
+    for secret in SECRETS.values():
+        assert secret not in text
+    entries = parse_har(text)
+    assert [e.exchange.response.status for e in entries] == [401, 404]
+    assert entries[0].diagnosis["verdict"] == "authentication"
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_export_har_with_secrets_only_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "clear.har"
+    export_har([(secret_exchange(), None)], path, include_secrets=True)
+    assert SECRETS["bearer"] in path.read_text(encoding="utf-8")
+
+
+def test_export_har_to_a_missing_folder_is_named(tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "out.har"
+    with pytest.raises(ExportError, match=r"could not be written .*choose another"):
+        export_har([(simple_exchange(), None)], target)
+    assert str(target) in str(pytest.raises(ExportError, export_har, [(simple_exchange(), None)], target).value)
+
+
+def test_dialog_explains_our_own_export(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "ours.har"
+    export_har([(secret_exchange(), secret_diagnosis())], path)
+    dialog = _dialog(qtbot, path)
+    assert len(dialog.entries()) == 1
+    dialog.select(0)
+    assert dialog.explainer.verdict() is not None
+    assert find_secrets(dialog, SECRETS.values()) == []

@@ -1,0 +1,171 @@
+"""The report dialog: options shape the live preview, both formats, copy and save, never a secret."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from itertools import product
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
+from export_samples import SECRETS, secret_diagnosis, secret_exchange
+
+from inspector.core.export import ReportOptions
+from inspector.core.history import HistoryStore
+from inspector.core.redact import Redactor
+from inspector.ui.report_dialog import SECTIONS, ReportDialog
+from inspector.ui.secret_scan import find_secrets
+
+NOW = datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
+SHOTS = Path("/tmp/ui-shots")
+
+
+def _dialog(qtbot, exchange=None, diagnosis=None, **kw) -> ReportDialog:
+    kw.setdefault("inform", lambda *a: pytest.fail(f"unexpected message: {a[1:]}"))
+    dialog = ReportDialog(
+        exchange or secret_exchange(), diagnosis if diagnosis is not None else secret_diagnosis(),
+        clock=lambda: NOW, **kw,
+    )  # fmt: skip
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    return dialog
+
+
+def _click(qtbot, button) -> None:
+    """Click on the indicator: the middle of a wide check box or radio button is outside its hit area."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(6, button.height() // 2))
+
+
+# what each section adds to the Markdown text: a line only that section writes
+SECTION_MARKS = {
+    "headers": "Content-Type: application/json",
+    "body": '"username": "demo"',
+    "claims": "## Token (",
+    "timeline": "## Timeline",
+    "hops": "(token request)",
+}
+
+
+def test_defaults_show_every_section(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    text = dialog.preview.toPlainText()
+    assert dialog.format() == "markdown" and text == dialog.report_text()
+    assert text.startswith("# Request Inspector report")
+    assert "report written 2024-05-02 09:30:00 UTC" in text
+    for mark in SECTION_MARKS.values():
+        assert mark in text
+    SHOTS.mkdir(exist_ok=True)
+    dialog.grab().save(str(SHOTS / "report-markdown.png"))
+
+
+@pytest.mark.parametrize("section", [name for name, _label, _tip in SECTIONS])
+def test_unticking_a_section_takes_it_out_of_the_preview(qtbot, section: str) -> None:
+    dialog = _dialog(qtbot)
+    mark = SECTION_MARKS[section]
+    box = dialog.section_boxes[section]
+    _click(qtbot, box)
+    assert not box.isChecked() and getattr(dialog.options(), section) is False
+    assert mark not in dialog.preview.toPlainText()
+    _click(qtbot, box)
+    assert mark in dialog.preview.toPlainText()
+
+
+def test_body_limit_cuts_the_excerpts(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    dialog.limit_spin.setValue(100)
+    assert dialog.options().body_limit == 100
+    assert "only the first 100 characters" in dialog.report_text()
+
+
+def test_html_format_renders_the_page(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    _click(qtbot, dialog.html_radio)
+    assert dialog.format() == "html"
+    assert dialog.report_text().startswith("<!DOCTYPE html>")
+    shown = dialog.preview.toPlainText()
+    assert "Verdict: authentication" in shown and "<h2>" not in shown  # rendered, not the source
+    dialog.grab().save(str(SHOTS / "report-html.png"))
+    dialog.set_format("markdown")
+    assert dialog.preview.toPlainText().startswith("# Request Inspector report")
+
+
+def test_copy_puts_the_report_on_the_clipboard(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    clipboard = QApplication.clipboard()
+    with qtbot.waitSignal(dialog.copied):
+        qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert clipboard.text() == dialog.report_text()
+    dialog.set_format("html")
+    dialog.copy()
+    mime = clipboard.mimeData()
+    assert mime.hasHtml() and "Verdict: authentication" in mime.html()
+    assert clipboard.text() == dialog.report_text()
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_save_writes_the_chosen_format(qtbot, tmp_path: Path, fmt: str) -> None:
+    suggested: list[str] = []
+
+    def choose(parent, caption, name, name_filter):
+        suggested.append(name)
+        return str(tmp_path / name)
+
+    dialog = _dialog(qtbot, choose_save_path=choose)
+    dialog.set_format(fmt)
+    with qtbot.waitSignal(dialog.saved) as saved:
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert suggested == ["request-report.html" if fmt == "html" else "request-report.md"]
+    assert Path(saved.args[0]).read_text(encoding="utf-8") == dialog.report_text()
+
+
+def test_save_cancelled_writes_nothing(qtbot, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, choose_save_path=lambda *a: None)
+    assert dialog.save() is None and list(tmp_path.iterdir()) == []
+
+
+def test_a_save_that_fails_is_told_in_words(qtbot, tmp_path: Path) -> None:
+    messages: list[str] = []
+    dialog = _dialog(qtbot, inform=lambda parent, title, text: messages.append(text))
+    assert dialog.save(tmp_path) is None  # a folder, not a file
+    assert len(messages) == 1 and str(tmp_path) in messages[0] and "could not be written" in messages[0]
+
+
+@pytest.mark.parametrize(("fmt", "flags"), list(product(["markdown", "html"], [(True,) * 5, (False,) * 5])))
+def test_no_secret_in_any_report_or_on_screen(qtbot, fmt: str, flags: tuple[bool, ...]) -> None:
+    dialog = _dialog(qtbot, redactor=Redactor(SECRETS.values()))
+    dialog.set_options(ReportOptions(**dict(zip([s[0] for s in SECTIONS], flags, strict=True))))
+    dialog.set_format(fmt)
+    for safe in (False, True):
+        dialog.set_screen_share_safe(safe)
+        for secret in SECRETS.values():
+            assert secret not in dialog.report_text()
+        assert find_secrets(dialog, SECRETS.values()) == []
+
+
+def test_a_history_record_with_its_stored_diagnosis(qtbot, tmp_path: Path) -> None:
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        record = store.get(store.add(secret_exchange(), secret_diagnosis()))
+    assert isinstance(record.diagnosis, dict)
+    dialog = ReportDialog.for_record(record, clock=lambda: NOW)
+    qtbot.addWidget(dialog)
+    text = dialog.report_text()
+    assert "## Verdict: authentication" in text and "token-expired" in text
+    for secret in SECRETS.values():
+        assert secret not in text
+
+
+def test_without_a_diagnosis(qtbot) -> None:
+    dialog = ReportDialog(secret_exchange(), None, clock=lambda: NOW)
+    qtbot.addWidget(dialog)
+    assert "not explained" in dialog.report_text()
+
+
+def test_unknown_format_is_refused(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    with pytest.raises(ValueError, match="'pdf' is unknown"):
+        dialog.set_format("pdf")
