@@ -19,8 +19,8 @@ from inspector.core.findings import (
     MISSING,
     VERDICT_SUMMARIES,
     Finding,
-    fill,
     audience_difference,
+    fill,
     finding_summary,
     issuer_difference,
     make_finding,
@@ -818,8 +818,10 @@ def _explain_request(facts: _Facts) -> Diagnosis:
     findings += _http_findings(facts)
     auth_message = bool(facts.server_message and _AUTH_MESSAGE_RE.search(facts.server_message))
     # A 407 is the proxy's business: the API may not need credentials at all.
-    if status != 407 and not facts.credentials and (status in (401, 403) or facts.challenges
-                                                    or (refused and auth_message)):
+    # A client_secret/password in a form body (an OAuth token request) is a credential too.
+    body_secrets = _token_hop_secrets(facts.hop) if facts.hop.sent_body else []
+    if status != 407 and not facts.credentials and not body_secrets and (
+            status in (401, 403) or facts.challenges or (refused and auth_message)):
         findings.append(make_finding("no-credentials", evidence={"status": status, "url": mask_url(
             facts.hop.url, exp.api_key_names)}))
     if cred is not None and cred.where == "authorization":
@@ -992,6 +994,10 @@ def _summary(facts: _Facts, verdict: str, findings: list[Finding]) -> str:
         if fid in allowed and fid in by_id:
             return finding_summary(by_id[fid])
     message = facts.server_message
+    if verdict == "authentication" and "invalid_client" in facts.codes and _token_hop_secrets(facts.hop):
+        return fill(VERDICT_SUMMARIES["token-endpoint-client"], {
+            "url": mask_url(facts.hop.url), "code": "invalid_client",
+            "desc_part": f": \u201c{message.rstrip('.')}\u201d" if message else ""})
     if message and _is_generic(message, facts.resp):
         message = None  # quoting "Unauthorized" after "401 Unauthorized" tells nobody anything
     if verdict == "not-credential-related" and facts.resp.status >= 500:

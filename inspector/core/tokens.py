@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-
 from inspector.core.errors import TokenError
 from inspector.core.exchange import Hop
 

@@ -1441,12 +1441,13 @@ def run_forever(
         print(line, file=sys.stderr, flush=True)
 
     server = start_demo_server(host, port, log=log if verbose else None)
-    print(f"Demo API running at {server.base_url}/ (Ctrl+C to stop)", file=out, flush=True)
     previous_term = None
     if threading.current_thread() is threading.main_thread():
-        # a service manager's SIGTERM stops as cleanly as Ctrl+C
+        # a service manager's SIGTERM stops as cleanly as Ctrl+C; installed before the URL is printed, since
+        # whoever reads the URL may signal at once
         previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
+        print(f"Demo API running at {server.base_url}/ (Ctrl+C to stop)", file=out, flush=True)
         if not _is_loopback(host):
             print(
                 "Warning: the demo API is reachable from other machines; its demo secrets are public.",
