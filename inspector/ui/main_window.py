@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBa
 from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
 from inspector.core.redact import (
+    MASK,
     is_secret_header,
     is_secret_param,
     mask,
@@ -88,6 +89,11 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
         return None  # an unreadable saved request is forgotten, not an error worth a message
 
 
+def masked_credentials(spec: RequestSpec) -> list[str]:
+    """Names of enabled credential headers whose value was masked when stored (they cannot be re-sent)."""
+    return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and MASK in h.value]
+
+
 class MainWindow(QMainWindow):
     """Editor on top and response below on the left; the explainer on the right."""
 
@@ -141,6 +147,10 @@ class MainWindow(QMainWindow):
         self._prompted: dict[tuple[str, str], str] = {}
         self._token_cache: Any = None
         self._send_resolver: Any = None
+        self._pipeline_state: dict[str, Any] = {}
+        self.last_redactor: Any = None
+        self.last_secret_names: tuple[str, ...] = ()
+        self.history_pane: Any = None
 
         self.editor = RequestEditor(self, theme=self.theme)
         self.profile_picker = self.editor.profile_picker
@@ -228,6 +238,18 @@ class MainWindow(QMainWindow):
         self.save_body_action = self._action("Save response &body…", self.response_view.choose_save_path,
                                              "Ctrl+S")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.report_action = self._action("Support &report…", self.open_report, "Ctrl+Shift+R",
+                                          tip="A Markdown or HTML report of the last exchange, secrets masked")
+        self.curl_action = self._action("Copy as &curl…", self.open_curl, "Ctrl+Shift+C",
+                                        tip="The request as a curl command (credentials masked by default)")
+        self.har_import_action = self._action("&Import HAR…", self.open_har, "Ctrl+Shift+O",
+                                              tip="Inspect and re-send the entries of a browser's HAR file")
+        self.har_export_action = self._action("&Export as HAR…", self.export_last_har, "Ctrl+Shift+E",
+                                              tip="The last exchange as HAR 1.2, secrets masked")
+        self.history_action = QAction("&History", self)
+        self.history_action.setCheckable(True)
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.toggled.connect(self._toggle_history)
         self.profiles_action = self._action("&Profiles…", self.open_profiles_dialog, "Ctrl+Shift+P",
                                             tip="Create, edit and check credential profiles and team folders")
         self.wrap_action = QAction("&Word wrap", self)
@@ -239,11 +261,15 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.profiles_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.har_import_action)
+        file_menu.addAction(self.har_export_action)
+        file_menu.addAction(self.report_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.save_body_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         request_menu = menu.addMenu("&Request")
-        for a in (self.send_action, self.cancel_action, self.focus_url_action):
+        for a in (self.send_action, self.cancel_action, self.focus_url_action, self.curl_action):
             request_menu.addAction(a)
         self.examples_menu = request_menu.addMenu("&Examples")
         view_menu = menu.addMenu("&View")
@@ -251,6 +277,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(a)
         view_menu.addSeparator()
         view_menu.addAction(self.wrap_action)
+        view_menu.addAction(self.history_action)
 
     def _build_examples(self) -> None:
         toolbar = QToolBar("Examples", self)
@@ -364,13 +391,18 @@ class MainWindow(QMainWindow):
             from inspector.core.profiles.auth import TokenCache
 
             secrets = self.profiles.secrets if self.profiles is not None else None
-            self._send_resolver = Resolver(secrets, prompt=lambda p, f: self._prompted.get((p, f)))
+            # answers were asked for on the UI thread before the send (see _ask_prompts); fields come as
+            # "credentials.NAME" from the resolver
+            self._send_resolver = Resolver(
+                secrets, prompt=lambda p, f: self._prompted.get((p, f.removeprefix("credentials.")))
+            )
             self._token_cache = TokenCache()
         return self._send_resolver
 
     def set_profiles(self, model: Any) -> None:
         """Attach the profiles model (built after the first paint: it reads folders and probes the keyring)."""
         self.profiles = model
+        model.setParent(self)  # its polling timer lives and dies with the window
         self._send_resolver = None
         self.profile_picker.bind(model)
         model.reload()
@@ -422,6 +454,7 @@ class MainWindow(QMainWindow):
         cache = self._token_cache
         history = self.history if self._sink is None else None  # re-sending to save a body is not new history
         state: dict[str, Any] = {}
+        self._pipeline_state = state  # read back in _on_finished (same generation) for the redactor
 
         def send(spec: RequestSpec, **kwargs: Any) -> Exchange:
             state["prepared"] = prepared = prepare(spec, profile, resolver, cache)
@@ -482,6 +515,9 @@ class MainWindow(QMainWindow):
             return
         self.last_exchange = exchange
         self.last_diagnosis = diagnosis
+        prepared = self._pipeline_state.get("prepared")
+        self.last_redactor = prepared.redactor if prepared is not None else None
+        self.last_secret_names = prepared.secret_names if prepared is not None else ()
         self.response_view.show_exchange(exchange)
         self.explainer.set_result(exchange, diagnosis)  # type: ignore[arg-type]
         response = exchange.response
@@ -491,6 +527,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"{response.status} {response.reason} in {format_duration(exchange.elapsed_s)}, "
                 f"{format_size(response.body_bytes)}")
+        if self.history_pane is not None and self.history is not None:
+            self.history_pane.refresh()
         self.exchange_received.emit(exchange, diagnosis)
 
     @Slot(int, str)
@@ -503,6 +541,113 @@ class MainWindow(QMainWindow):
         self.response_view.show_problem(message)
         self.statusBar().showMessage("The request was not sent.")
         self.send_failed.emit(message)
+
+
+    # -- history, report, curl, HAR ----------------------------------------------------------------------
+    def _toggle_history(self, on: bool) -> None:
+        if on and self.history_pane is None:
+            if self.history is None:
+                self.statusBar().showMessage("History is off: its database could not be opened.")
+                self.history_action.setChecked(False)
+                return
+            from PySide6.QtWidgets import QDockWidget
+
+            from inspector.ui.history_pane import HistoryPane
+
+            self.history_pane = HistoryPane(self.history, self)
+            self.history_pane.open_requested.connect(self.open_history_record)
+            self.history_pane.resend_requested.connect(self.resend_history_record)
+            self.history_pane.report_requested.connect(self._report_record)
+            self.history_pane.curl_requested.connect(lambda record: self.open_curl(record.exchange))
+            self.history_pane.retention_changed.connect(self._save_retention)
+            self.history_pane.set_screen_share_safe(self.screen_share_safe)
+            self.history_dock = QDockWidget("History", self)
+            self.history_dock.setObjectName("historyDock")
+            self.history_dock.setWidget(self.history_pane)
+            self.history_dock.visibilityChanged.connect(self.history_action.setChecked)
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history_dock)
+        if self.history_pane is not None:
+            self.history_dock.setVisible(on)
+
+    def _save_retention(self, keep: int) -> None:
+        if self.settings is not None:
+            self.settings.setValue("history/keep", keep)
+
+    def open_history_record(self, record: Any) -> None:
+        """Put a past request in the editor and show what came back then (masked, as stored)."""
+        self.editor.set_spec(record.spec)
+        self.response_view.show_exchange(record.exchange)
+        self.explainer.clear()
+        masked = masked_credentials(record.spec)
+        note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before sending."
+                if masked else " Press Ctrl+Enter to send it again.")
+        self.statusBar().showMessage(f"Reopened from history: {record.row.method} {record.row.url}.{note}")
+
+    def resend_history_record(self, record: Any) -> None:
+        self.editor.set_spec(record.spec)
+        masked = masked_credentials(record.spec)
+        if masked:
+            self.editor.show_message(
+                f"Not re-sent: the {', '.join(masked)} of this request was stored masked in history. Paste the "
+                "credential again (or pick a profile), then press Ctrl+Enter."
+            )
+            return
+        self.send()
+
+    def _report_record(self, record: Any) -> None:
+        from inspector.ui.report_dialog import ReportDialog
+
+        ReportDialog.for_record(record, self).exec()
+
+    def open_report(self) -> None:
+        if self.last_exchange is None:
+            self.statusBar().showMessage("Send a request first: the report describes the last exchange.")
+            return
+        from inspector.ui.report_dialog import ReportDialog
+
+        ReportDialog(self.last_exchange, self.last_diagnosis, self, redactor=self.last_redactor,
+                     extra_secret_names=self.last_secret_names).exec()
+
+    def open_curl(self, source: Any = None) -> None:
+        from inspector.ui.curl_dialog import CurlDialog
+
+        source = source if source is not None else (self.last_exchange or self.editor.to_spec())
+        dialog = CurlDialog(source, self, extra_secret_names=self.last_secret_names, redactor=self.last_redactor)
+        dialog.set_screen_share_safe(self.screen_share_safe)
+        dialog.exec()
+
+    def open_har(self, path: str | None = None) -> None:
+        from inspector.ui.har_dialog import HarDialog
+
+        dialog = HarDialog(path, self)
+        dialog.open_requested.connect(lambda spec: (self.editor.set_spec(spec), dialog.accept()))
+        dialog.resend_requested.connect(lambda spec: (self.editor.set_spec(spec), dialog.accept(), self.send()))
+        dialog.set_screen_share_safe(self.screen_share_safe)
+        if path is None:
+            dialog.choose_file()
+            if not dialog.entries() and not dialog.error_text():
+                return  # the file chooser was cancelled
+        dialog.exec()
+
+    def export_last_har(self, path: str | None = None) -> None:
+        if self.last_exchange is None:
+            self.statusBar().showMessage("Send a request first: the HAR holds the last exchange.")
+            return
+        if path is None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getSaveFileName(self, "Export as HAR", "exchange.har", "HAR files (*.har)")
+            if not path:
+                return
+        from inspector.ui.har_dialog import export_har
+
+        try:
+            export_har([(self.last_exchange, self.last_diagnosis)], path, redactor=self.last_redactor,
+                       extra_secret_names=self.last_secret_names)
+        except InspectorError as exc:
+            self.statusBar().showMessage(str(exc))
+            return
+        self.statusBar().showMessage(f"Exported the exchange as HAR (secrets masked) to {path}.")
 
     # -- saving a body bigger than the cap: send again, streaming the body to the file --------------------
     def save_full_body(self, path: str) -> None:
@@ -565,7 +710,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def shutdown(self) -> None:
-        """Stop every worker (bounded wait)."""
+        """Stop every worker (bounded wait) and the profile folder polling."""
+        if self.profiles is not None:
+            self.profiles.stop_watching()
         if self._cancel is not None:
             self._cancel.set()
         self._close_sink()

@@ -1,0 +1,157 @@
+"""The window with its real services: profiles from files, history in sqlite, HAR export, curl paste.
+
+Loopback servers only; profiles and secrets are real files in tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from inspector.core.history import HistoryStore
+from inspector.core.profiles import FileSecretStore, ProfileStore, new_profile
+from inspector.core.request import Header, RequestSpec
+from inspector.ui.main_window import MainWindow
+from inspector.ui.profiles_model import ProfilesModel
+
+API_KEY = "key-9f8e7d6c5b4a3210"
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS0x"
+
+
+class Api(BaseHTTPRequestHandler):
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.headers.get("X-API-Key") == API_KEY:
+            status, body = 200, {"ok": True}
+        else:
+            status, body = 401, {"message": "Unauthorized"}
+        data = json.dumps({**body, "path": self.path}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if status == 401:
+            self.send_header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def api(http_server) -> str:
+    return http_server(Api)
+
+
+@pytest.fixture
+def services(tmp_path: Path):
+    personal, team = tmp_path / "personal", tmp_path / "team"
+    personal.mkdir()
+    team.mkdir()
+    store = ProfileStore(personal, [team])
+    secrets = FileSecretStore(tmp_path / "data")
+    history = HistoryStore(tmp_path / "history.sqlite3")
+    yield store, secrets, history
+    history.close()
+
+
+def make_window(qtbot, tmp_path: Path, services, **kwargs) -> MainWindow:
+    store, secrets, history = services
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, history=history, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    window.set_profiles(ProfilesModel(store, secrets, env={}))
+    return window
+
+
+def send_and_wait(qtbot, window: MainWindow):
+    with qtbot.waitSignal(window.exchange_received, timeout=20_000) as blocker:
+        qtbot.keyClick(window.editor.url_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    return blocker.args
+
+
+def test_a_profile_secret_is_sent_recorded_masked_and_never_shown(qtbot, tmp_path, services, api) -> None:
+    store, secrets, history = services
+    secrets.set("api.value", API_KEY)
+    profile = store.save(new_profile("Team API", "api-key", store.personal_dir, stem="api",
+                                     credentials={"name": "X-API-Key", "value": "${secret:api.value}",
+                                                  "in": "header"}, base_url=api))
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(url=f"{api}/items", profile=profile.identity))
+    assert "X-API-Key: ‹${secret:api.value}›" in window.editor.credentials_label.text()
+    exchange, diagnosis = send_and_wait(qtbot, window)
+    assert exchange.response.status == 200 and diagnosis.verdict == "ok"
+    assert exchange.profile_name == "Team API"
+    assert history.count() == 1
+    from inspector.ui.secret_scan import find_secrets
+
+    assert find_secrets(window, [API_KEY]) == []
+    raw = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.parent.name != "data")
+    assert API_KEY.encode() not in raw
+
+
+def test_missing_secret_stops_the_send_with_a_sentence(qtbot, tmp_path, services, api) -> None:
+    store, _secrets, history = services
+    profile = store.save(new_profile("Env API", "api-key", store.personal_dir, stem="env-api",
+                                     credentials={"name": "X-API-Key", "value": "${env:NO_SUCH_KEY_VAR}"}))
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(url=f"{api}/items", profile=profile.identity))
+    with qtbot.waitSignal(window.send_failed, timeout=20_000) as blocker:
+        window.send()
+    assert "NO_SUCH_KEY_VAR" in blocker.args[0]
+    assert "NO_SUCH_KEY_VAR" in window.editor.message_label.text()
+    assert history.count() == 0
+
+
+def test_prompt_secret_is_asked_once_per_run(qtbot, tmp_path, services, api) -> None:
+    store, _secrets, _history = services
+    profile = store.save(new_profile("Prompted", "api-key", store.personal_dir, stem="prompted",
+                                     credentials={"name": "X-API-Key", "value": "${prompt}"}))
+    asked: list[tuple[str, str]] = []
+
+    def ask(name: str, field: str) -> str:
+        asked.append((name, field))
+        return API_KEY
+
+    window = make_window(qtbot, tmp_path, services, ask_secret=ask)
+    window.editor.set_spec(RequestSpec(url=f"{api}/items", profile=profile.identity))
+    assert send_and_wait(qtbot, window)[0].response.status == 200
+    assert send_and_wait(qtbot, window)[0].response.status == 200
+    assert asked == [("Prompted", "value")]
+
+
+def test_history_pane_reopens_and_refuses_to_resend_a_masked_token(qtbot, tmp_path, services, api) -> None:
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(url=f"{api}/first", headers=(Header("Authorization", f"Bearer {TOKEN}"),)))
+    exchange, diagnosis = send_and_wait(qtbot, window)
+    assert diagnosis.verdict == "authentication"
+    window.history_action.trigger()
+    pane = window.history_pane
+    assert pane is not None and pane.model.total == 1
+    record = services[2].get(services[2].page(0, 1)[0].id)
+    window.editor.set_spec(RequestSpec(url=f"{api}/other"))
+    window.open_history_record(record)
+    assert window.editor.to_spec().url == f"{api}/first"
+    assert "stored masked" in window.statusBar().currentMessage()
+    window.resend_history_record(record)
+    assert not window.sending
+    assert "Authorization of this request was stored masked" in window.editor.message_label.text()
+    from inspector.ui.secret_scan import find_secrets
+
+    assert find_secrets(pane, [TOKEN]) == []
+
+
+def test_export_last_exchange_as_har_is_masked(qtbot, tmp_path, services, api) -> None:
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(url=f"{api}/x", headers=(Header("Authorization", f"Bearer {TOKEN}"),)))
+    send_and_wait(qtbot, window)
+    target = tmp_path / "out.har"
+    window.export_last_har(str(target))
+    har = json.loads(target.read_text())
+    assert har["log"]["version"] == "1.2" and len(har["log"]["entries"]) == 1
+    assert TOKEN not in target.read_text()
+    assert har["log"]["entries"][0]["response"]["status"] == 401
