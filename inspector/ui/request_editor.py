@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.errors import RequestError
+from inspector.core.errors import InspectorError, RequestError
 from inspector.core.request import (
     BODY_KINDS,
     COMMON_METHODS,
@@ -44,8 +45,8 @@ from inspector.core.request import (
     url_with_params,
     validate_url,
 )
-from inspector.ui.response_view import monospace_font
 from inspector.ui.profile_picker import ProfilePicker
+from inspector.ui.response_view import monospace_font
 from inspector.ui.theme import Theme, current_theme
 
 BODY_KIND_LABELS = {
@@ -206,6 +207,7 @@ class RequestEditor(QWidget):
     send_requested = Signal()
     cancel_requested = Signal()
     spec_changed = Signal()  # anything in the form changed
+    curl_imported = Signal(list)  # a pasted curl command filled the form: the warnings (flags not understood)
 
     def __init__(self, parent: QWidget | None = None, theme: Theme | None = None) -> None:
         super().__init__(parent)
@@ -342,6 +344,8 @@ class RequestEditor(QWidget):
 
         # wiring
         self.url_edit.textChanged.connect(self._on_url_changed)
+        self.url_edit.textEdited.connect(self._maybe_curl_pasted)
+        self._url_before_edit = ""
         self.url_edit.returnPressed.connect(self.send_requested)
         self.params_table.rows_edited.connect(self._on_params_edited)
         self.headers_table.rows_edited.connect(self._on_form_changed)
@@ -409,10 +413,8 @@ class RequestEditor(QWidget):
         from inspector.core.profiles.auth import describe_credentials
 
         lines = describe_credentials(profile) if profile is not None else []  # type: ignore[arg-type]
-        self.credentials_label.setText(
-            "<span style='color:%s'>Profile adds:</span> %s"
-            % (self.theme.muted_text, "<br>".join(html.escape(line) for line in lines))
-        )
+        added = "<br>".join(html.escape(line) for line in lines)
+        self.credentials_label.setText(f"<span style='color:{self.theme.muted_text}'>Profile adds:</span> {added}")
         self.credentials_label.setVisible(bool(lines))
 
     # -- messages ----------------------------------------------------------------------------------------
@@ -433,6 +435,33 @@ class RequestEditor(QWidget):
     def focus_url(self) -> None:
         self.url_edit.setFocus()
         self.url_edit.selectAll()
+
+    # -- a curl command pasted into the URL bar becomes the request ------------------------------------
+    def _maybe_curl_pasted(self, text: str) -> None:
+        before, self._url_before_edit = self._url_before_edit, text
+        # A paste, not typing: the text grew by more than a few characters at once and reads as curl.
+        if text.lstrip().lower().startswith("curl") and len(text) - len(before) > 8:
+            self.import_curl(text)
+
+    def import_curl(self, text: str) -> bool:
+        """Fill the form from a curl command; a flag it cannot honour is reported, never dropped silently."""
+        from inspector.core.export import parse_curl
+
+        try:
+            imported = parse_curl(text)
+        except InspectorError as exc:
+            self.show_message(f"This curl command cannot be imported: {exc}")
+            return False
+        profile = self.to_spec().profile
+        self.set_spec(replace(imported.spec, profile=imported.spec.profile or profile))
+        self._url_before_edit = self.url_edit.text()
+        notes = list(imported.warnings)
+        if notes:
+            self.show_message("Imported from curl, but: " + " ".join(notes))
+        else:
+            self.show_message("Imported from curl.", error=False)
+        self.curl_imported.emit(notes)
+        return True
 
     # -- URL and params kept in step ---------------------------------------------------------------------
     def _on_url_changed(self, text: str) -> None:

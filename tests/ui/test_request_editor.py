@@ -123,3 +123,30 @@ def test_busy_state_swaps_send_and_cancel(editor: RequestEditor) -> None:
     assert editor.send_button.isEnabled() and not editor.cancel_button.isEnabled()
     editor.set_busy(True)
     assert not editor.send_button.isEnabled() and editor.cancel_button.isEnabled()
+
+
+def test_a_curl_command_pasted_into_the_url_bar_becomes_the_request(editor: RequestEditor, qtbot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    command = (
+        "curl -X POST 'https://api.example.com/items?page=2' \\\n"
+        "  -H 'Accept: application/json' \\\n"
+        "  --data-raw '{\"name\": \"x\"}' -H 'Content-Type: application/json' --frobnicate"
+    )
+    QApplication.clipboard().setText(command)
+    editor.url_edit.clear()
+    editor.url_edit.setFocus()
+    with qtbot.waitSignal(editor.curl_imported) as blocker:
+        editor.url_edit.paste()
+    spec = editor.to_spec()
+    assert spec.method == "POST" and spec.url == "https://api.example.com/items?page=2"
+    assert spec.header("Accept") == "application/json"
+    assert spec.body.kind == "json" and spec.body.text == '{"name": "x"}'
+    assert any("--frobnicate" in w for w in blocker.args[0])
+    assert "--frobnicate" in editor.message_label.text()
+
+
+def test_typing_curl_by_hand_is_not_imported(editor: RequestEditor, qtbot) -> None:
+    editor.url_edit.clear()
+    qtbot.keyClicks(editor.url_edit, "curl http://h/")
+    assert editor.url_edit.text() == "curl http://h/"
