@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--expect-issuer", default=None, metavar="ISS")
     send.add_argument("--expect-scope", action="append", default=[], metavar="SCOPE")
     send.add_argument("--leeway", type=float, default=None, metavar="SECONDS", help="clock leeway (default 60)")
+    send.add_argument("--jwks", default=None, metavar="URL", help="check the sent token's signature with a JWKS")
+    send.add_argument("--key", default=None, metavar="FILE",
+                      help="check the sent token's signature with a PEM public key or shared-secret file")
     send.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="default 30")
     send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
@@ -169,14 +172,16 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
 
         profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
         resolver, cache = resolver_for_cli(), TokenCache()
-    prepared = prepare(spec, profile, resolver, cache)
-    exchange = prepared.send()
     overrides = Expectations(
         audience=args.expect_audience,
         issuer=args.expect_issuer,
         scopes=tuple(args.expect_scope),
         leeway_s=args.leeway if args.leeway is not None else Expectations().leeway_s,
+        jwks_url=args.jwks,
+        key_file=_readable_key(args.key),
     )
+    prepared = prepare(spec, profile, resolver, cache)
+    exchange = prepared.send()
     diagnosis = prepared.explain(exchange, overrides)
     if args.json:
         doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, redactor=prepared.redactor,
@@ -190,6 +195,16 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
             print(f"request-inspector: {exchange.error.message}", file=sys.stderr)
         return EXIT_TRANSPORT
     return EXIT_OK
+
+
+def _readable_key(path: str | None) -> str | None:
+    """The key file's path after checking it can be read: bad input stops before anything is sent."""
+    if path is None:
+        return None
+    from inspector.core.tokens import load_key_file
+
+    load_key_file(path)
+    return path
 
 
 def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, redactor: Any,

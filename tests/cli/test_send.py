@@ -152,3 +152,22 @@ def test_timeout_exits_1(http_server) -> None:
     result = run("send", f"{url}/", "--timeout", "0.3", "--json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["error"]["kind"] == "timeout"
+
+
+@pytest.mark.parametrize(("scenario", "verified", "finding"), [("valid", True, None),
+                                                               ("bad-signature", False, "signature-invalid")])
+def test_jwks_flag_checks_the_sent_token(demo_url: str, scenario: str, verified: bool, finding: str | None) -> None:
+    from inspector.demo.server import mint_token
+
+    token = mint_token(demo_url, scenario)
+    result = run("send", f"{demo_url}/api/invoices", "-H", f"Authorization: Bearer {token}",
+                 "--jwks", f"{demo_url}/.well-known/jwks.json", "--json")
+    doc = json.loads(result.stdout)
+    assert doc["token"]["verified"] is verified
+    ids = [f["id"] for f in doc["diagnosis"]["findings"]]
+    assert (finding in ids) if finding else "signature-invalid" not in ids
+
+
+def test_unreadable_key_file_is_bad_input_before_sending() -> None:
+    result = run("send", "http://127.0.0.1:9/", "--key", "/no/such/key.pem")
+    assert result.returncode == 2 and "/no/such/key.pem" in result.stderr and "Traceback" not in result.stderr
