@@ -1,9 +1,12 @@
 """The response: status line, headers, redirect hops, and the body with progressive highlighting.
 
-A body of many megabytes must never freeze the window. The body text arrives from a HighlightWorker in
-pieces and is appended a slice at a time from a zero-delay timer; style ranges arrive as compact arrays and
-are applied lazily, only to the blocks on screen, through QTextLayout formats (what QSyntaxHighlighter uses
-inside, without its habit of re-highlighting the whole document).
+A body of many megabytes must never freeze the window. Bodies over LARGE_BODY_BYTES go to a LargeTextView
+(body_view.py), which keeps the text as a Python str with a line index built by the HighlightWorker and
+draws only the lines on screen; the worker writes the whole text first and then lexes what is on screen
+before the rest. Smaller bodies go to a QPlainTextEdit (word wrap, the platform's selection): their text
+arrives in pieces appended a slice at a time from a zero-delay timer, and style ranges are applied lazily,
+only to the blocks on screen, through QTextLayout formats (what QSyntaxHighlighter uses inside, without its
+habit of re-highlighting the whole document).
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
-    QFont,
-    QFontDatabase,
     QKeySequence,
     QPixmap,
     QShortcut,
@@ -49,20 +50,27 @@ from PySide6.QtWidgets import (
 from inspector.core.exchange import Exchange, Response
 from inspector.core.highlight import RangeBatch, StyleRangeIndex
 from inspector.core.redact import mask_header_value, mask_url
+from inspector.ui.body_view import LargeTextView, monospace_font
 from inspector.ui.theme import Theme, current_theme, status_chip_style
 from inspector.ui.workers import (
     BodyInfo,
     BodyJob,
     BodyStats,
     HighlightWorker,
+    RangeChunk,
+    TextPiece,
     WorkerPool,
     prepare_body,
     share_gil_with_ui,
 )
 
+__all__ = ["BodyView", "FindBar", "LargeTextView", "ResponseView", "format_size", "monospace_font"]
+
 MiB = 1024 * 1024
 WRAP_LIMIT_CHARS = 2 * MiB  # wrapping a longer text stalls the UI thread for more than 100 ms
 SMALL_BODY_CHARS = 64 * 1024  # bodies this small are shown at once, without waiting for a worker's pieces
+# Bodies larger than this go to LargeTextView, which draws only the lines on screen (and does not wrap).
+LARGE_BODY_BYTES = 512 * 1024
 
 
 def format_size(n: int) -> str:
@@ -81,12 +89,6 @@ def format_duration(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     return f"{seconds:.2f} s"
-
-
-def monospace_font() -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    font.setStyleHint(QFont.StyleHint.Monospace)
-    return font
 
 
 class BodyView(QPlainTextEdit):
@@ -368,7 +370,9 @@ class ResponseView(QWidget):
         self._worker: HighlightWorker | None = None
         share_gil_with_ui()
         self._raw_text: str | None = None
+        self._raw_piece: TextPiece | None = None
         self._raw_loaded = False
+        self._large = False  # the body shown is in large_view / raw_large
         self._build()
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -469,16 +473,28 @@ class ResponseView(QWidget):
         self.hex_view.setReadOnly(True)
         self.hex_view.setFont(monospace_font())
         self.hex_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.large_view = LargeTextView(self.theme, body_tab)
+        self.large_view.setObjectName("largeBodyView")
+        self.large_view.text_complete.connect(self._on_text_complete)
+        self.large_view.lines_wanted.connect(self._on_lines_wanted)
+        self.large_view.find_finished.connect(self._on_find_finished)
         self.body_stack.addWidget(self.body_view)
         self.body_stack.addWidget(self.image_area)
         self.body_stack.addWidget(self.hex_view)
+        self.body_stack.addWidget(self.large_view)
         body_layout.addWidget(self.body_stack, 1)
         self.tabs.addTab(body_tab, "Body")
 
         # Raw tab: the text as received (decoded), loaded when first looked at
-        self.raw_view = BodyView(self.theme, self)
+        self.raw_page = QStackedWidget(self)
+        self.raw_view = BodyView(self.theme, self.raw_page)
         self.raw_view.setObjectName("rawView")
-        self.tabs.addTab(self.raw_view, "Raw")
+        self.raw_large = LargeTextView(self.theme, self.raw_page)
+        self.raw_large.setObjectName("largeRawView")
+        self.raw_large.find_finished.connect(self._on_find_finished)
+        self.raw_page.addWidget(self.raw_view)
+        self.raw_page.addWidget(self.raw_large)
+        self.tabs.addTab(self.raw_page, "Raw")
 
         self.headers_table = QTableWidget(0, 2, self)
         self.headers_table.setHorizontalHeaderLabels(["Name", "Value"])
@@ -531,7 +547,11 @@ class ResponseView(QWidget):
         self.body_view.finish_input()
         self.raw_view.begin()
         self.raw_view.finish_input()
+        self.large_view.clear()
+        self.raw_large.clear()
+        self._set_large(False)
         self._raw_text = None
+        self._raw_piece = None
         self._raw_loaded = False
         self.hex_view.clear()
         self.image_label.clear()
@@ -660,17 +680,33 @@ class ResponseView(QWidget):
             self._worker.cancel.set()
             self._worker = None
 
+    def _set_large(self, large: bool) -> None:
+        """Show bodies in the view that draws only the lines on screen (no word wrap there)."""
+        self._large = large
+        self.raw_page.setCurrentWidget(self.raw_large if large else self.raw_view)
+        if self.body_stack.currentWidget() in (self.body_view, self.large_view):
+            self.body_stack.setCurrentWidget(self.large_view if large else self.body_view)
+        self.wrap_check.setToolTip(
+            f"Word wrap is off for bodies over {format_size(LARGE_BODY_BYTES)}" if large else "")
+
     def _load_body(self, response: Response) -> None:
         self._cancel_highlight()
         self.body_view.begin()
         self.raw_view.begin()
+        self.large_view.begin()
+        self.raw_large.begin()
         self._raw_text = None
+        self._raw_piece = None
         self._raw_loaded = False
         body = response.body[: self.max_body_bytes]
+        self._set_large(False)
         if not body:
             self.body_view.set_text_now("")
             self.highlight_label.setText("empty body")
             self.body_ready.emit()
+            return
+        if len(body) > LARGE_BODY_BYTES:
+            self._load_large_body(body, response.content_type)
             return
         job = BodyJob(self._generation, body, response.content_type, pretty=self.pretty_check.isChecked())
         if len(body) <= SMALL_BODY_CHARS:
@@ -697,6 +733,57 @@ class ResponseView(QWidget):
         self.highlight_label.setText("preparing…")
         self._pool.start(worker)
 
+    def _load_large_body(self, body: bytes, content_type: str | None) -> None:
+        """A large body: text and its line index stream into large_view; colours follow what is on screen."""
+        if self.wrap_check.isChecked():
+            self.set_word_wrap(False)
+        self._set_large(True)
+        job = BodyJob(self._generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True)
+        worker = HighlightWorker(job)
+        queued = Qt.ConnectionType.QueuedConnection  # explicit: these slots must run on the UI thread
+        worker.info.connect(self._on_info, queued)
+        worker.text_piece.connect(self._on_text_piece, queued)
+        worker.text_reset.connect(self._on_text_reset, queued)
+        worker.text_done.connect(self._on_text_done, queued)
+        worker.text_whole.connect(self._on_text_whole, queued)
+        worker.raw_piece.connect(self._on_raw_piece, queued)
+        worker.range_chunk.connect(self._on_range_chunk, queued)
+        worker.finished.connect(self._on_highlight_finished, queued)
+        self._worker = worker
+        self.highlight_label.setText("preparing…")
+        self._pool.start(worker)
+
+    @Slot(int, object)
+    def _on_text_piece(self, gen: int, piece: TextPiece) -> None:
+        if gen == self._generation:
+            self.large_view.append_piece(piece)
+
+    @Slot(int, object)
+    def _on_text_whole(self, gen: int, text: str) -> None:
+        if gen == self._generation:
+            self.large_view.set_whole_text(text)
+
+    @Slot(int, object)
+    def _on_raw_piece(self, gen: int, piece: TextPiece) -> None:
+        if gen != self._generation:
+            return
+        self._raw_piece = piece
+        if self.tabs.currentWidget() is self.raw_page:
+            self._load_raw()
+
+    @Slot(int, object)
+    def _on_range_chunk(self, gen: int, chunk: RangeChunk) -> None:
+        if gen == self._generation:
+            self.large_view.add_ranges(chunk)
+
+    def _on_lines_wanted(self, start: int, end: int) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.want(start, end)  # a plain attribute write: the worker's thread is busy lexing, not waiting
+
+    def _on_find_finished(self, found: bool) -> None:
+        self.find_bar.result.setText("" if found else "Not found")
+
     @Slot(int, object)
     def _on_info(self, gen: int, info: BodyInfo) -> None:
         if gen != self._generation:
@@ -714,7 +801,7 @@ class ResponseView(QWidget):
             self.highlight_label.setText(f"binary, {format_size(info.size)}: hex preview")
             self.body_ready.emit()
         else:
-            self.body_stack.setCurrentWidget(self.body_view)
+            self.body_stack.setCurrentWidget(self.large_view if self._large else self.body_view)
             if info.size > WRAP_LIMIT_CHARS and self.wrap_check.isChecked():
                 self.set_word_wrap(False)
             words = [info.lexer_name or info.syntax]
@@ -734,12 +821,12 @@ class ResponseView(QWidget):
     @Slot(int)
     def _on_text_reset(self, gen: int) -> None:
         if gen == self._generation:
-            self.body_view.begin()
+            (self.large_view if self._large else self.body_view).begin()
 
     @Slot(int)
     def _on_text_done(self, gen: int) -> None:
         if gen == self._generation:
-            self.body_view.finish_input()
+            (self.large_view if self._large else self.body_view).finish_input()
 
     def _on_text_complete(self) -> None:
         if self.body_info is not None and self.body_info.kind == "text":
@@ -750,11 +837,18 @@ class ResponseView(QWidget):
         if gen != self._generation:
             return
         self._raw_text = text
-        if self.tabs.currentWidget() is self.raw_view:
+        if self.tabs.currentWidget() is self.raw_page:
             self._load_raw()
 
     def _load_raw(self) -> None:
-        if self._raw_loaded or self._raw_text is None:
+        if self._raw_loaded:
+            return
+        if self._large:
+            if self._raw_piece is not None:
+                self._raw_loaded = True
+                self.raw_large.append_piece(self._raw_piece)  # whole: the line index came with it
+            return
+        if self._raw_text is None:
             return
         self._raw_loaded = True
         text = self._raw_text
@@ -766,7 +860,7 @@ class ResponseView(QWidget):
             self.raw_view.finish_input()
 
     def _on_tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.raw_view:
+        if self.tabs.currentWidget() is self.raw_page:
             self._load_raw()
 
     @Slot(int, object)
@@ -780,7 +874,7 @@ class ResponseView(QWidget):
             return
         self._worker = None
         self.last_stats = stats
-        self.body_view.highlight_finished()
+        (self.large_view if self._large else self.body_view).highlight_finished()
         info = self.body_info
         if info is not None and info.kind == "text":
             words = [info.lexer_name or info.syntax]
@@ -796,7 +890,12 @@ class ResponseView(QWidget):
     # -- view options, find, save ------------------------------------------------------------------------
     def set_word_wrap(self, on: bool) -> None:
         """Wrap long lines. Not for huge bodies: re-wrapping relays out every line on the UI thread."""
-        if on and max(len(self.body_view.full_text()), len(self._raw_text or "")) > WRAP_LIMIT_CHARS:
+        if on and self._large:
+            on = False
+            self.highlight_label.setText(
+                f"Word wrap is not available for bodies over {format_size(LARGE_BODY_BYTES)}: they are shown "
+                "in a view that draws only the lines on screen, without wrapping.")
+        elif on and max(len(self.body_view.full_text()), len(self._raw_text or "")) > WRAP_LIMIT_CHARS:
             on = False
             self.highlight_label.setText(
                 f"Word wrap is not available for bodies over {format_size(WRAP_LIMIT_CHARS)}: "
@@ -807,11 +906,14 @@ class ResponseView(QWidget):
         with QSignalBlocker(self.wrap_check):
             self.wrap_check.setChecked(on)
 
-    def current_text_view(self) -> BodyView:
-        return self.raw_view if self.tabs.currentWidget() is self.raw_view else self.body_view
+    def current_text_view(self) -> BodyView | LargeTextView:
+        """The text view on the current tab (Body unless Raw is shown): a BodyView, or a LargeTextView."""
+        if self.tabs.currentWidget() is self.raw_page:
+            return self.raw_large if self._large else self.raw_view
+        return self.large_view if self._large else self.body_view
 
     def open_find(self) -> None:
-        if self.tabs.currentWidget() is not self.raw_view:
+        if self.tabs.currentWidget() is not self.raw_page:
             self.tabs.setCurrentIndex(0)
         self.find_bar.show()
         self.find_bar.field.setFocus()
@@ -833,12 +935,15 @@ class ResponseView(QWidget):
             self.open_find()
             return False
         found = self.current_text_view().find_text(text, backward, self.find_bar.case.isChecked())
+        if found is None:  # a large body searched in steps: find_finished will tell
+            self.find_bar.result.setText("Searching…")
+            return False
         self.find_bar.result.setText("" if found else "Not found")
         return found
 
     def body_text(self) -> str:
         """The text shown in the body view (pretty-printed when it could be)."""
-        return self.body_view.full_text()
+        return self.large_view.full_text() if self._large else self.body_view.full_text()
 
     def save_body_to(self, path: str | Path) -> int:
         """Write the received body bytes to a file; returns the byte count."""
@@ -868,7 +973,8 @@ class ResponseView(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.body_view.set_theme(theme)
+        for view in (self.body_view, self.raw_view, self.large_view, self.raw_large):
+            view.set_theme(theme)
 
     def shutdown(self) -> None:
         self._cancel_highlight()

@@ -6,23 +6,28 @@ request that was cancelled or superseded.
 
 from __future__ import annotations
 
+import operator
 import sys
 import threading
 import time
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate, islice, repeat
 from typing import Any
 
 from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.errors import RequestError
+from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
 from inspector.core.highlight import (
     LineBreaker,
     NotPretty,
     OffsetMap,
+    RangeBatch,
     astral_positions,
     body_kind,
     break_long_lines,
@@ -106,7 +111,7 @@ class SendWorker(QObject):
         try:
             send = self._send or _transport_send()
             exchange = send(self.spec, cancel=self.cancel, on_progress=self._on_progress, **self._send_kwargs)
-        except RequestError as exc:
+        except InspectorError as exc:  # bad input, a missing secret: nothing was sent
             self.failed.emit(self.generation, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - a bug, not a transport failure (those are in Exchange.error)
@@ -161,6 +166,10 @@ class BodyJob:
     line_limit: int = 4000  # longer lines are broken for display
     hex_limit: int = 64 * 1024
     prepared: PreparedText | None = None  # already shown (a small body): only lex it
+    # For a view that draws only the lines on screen (body_view.LargeTextView): text travels as TextPiece with
+    # its line index, ranges as RangeChunk in Python str offsets (not UTF-16), and the whole text is sent as
+    # soon as it is known, before the bulk of the lexing (which then follows what the view shows first).
+    line_index: bool = False
 
 
 @dataclass
@@ -218,11 +227,68 @@ def prepare_body(job: BodyJob) -> tuple[BodyInfo, PreparedText | None]:
     return info, PreparedText(source, shown, tuple(breaks), raw_shown, lexer if info.highlighted else None)
 
 
+@dataclass(frozen=True)
+class TextPiece:
+    """A piece of the display text with its part of the line index, built off the UI thread."""
+
+    text: str
+    start: int  # offset of text[0] in the whole display text
+    line_starts: array  # 'q': offsets (in the whole text) of the lines beginning inside this piece, after a "\n"
+    longest: int  # characters of the longest line seen so far, this piece included
+    whole: bool = False  # text is the complete display text (start is 0)
+
+
+class LineIndexer:
+    """Turns streamed text into TextPieces: where each line starts, and how long the longest one is."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self.column = 0  # characters of the line still open at the end of the text fed so far
+        self.longest = 0
+
+    def feed(self, text: str, whole: bool = False) -> TextPiece:
+        # split + accumulate keeps the per-line work in C: ~0.2 s for a million lines, on the worker's thread
+        lens = list(map(len, text.split("\n")))
+        start = self.offset
+        if len(lens) == 1:
+            self.column += lens[0]
+            starts = array("q")
+        else:
+            self.column += lens[0]
+            self.longest = max(self.longest, self.column, max(lens))
+            self.column = lens[-1]
+            starts = array("q", islice(accumulate(map(operator.add, lens[:-1], repeat(1)), initial=start), 1, None))
+        self.longest = max(self.longest, self.column)
+        self.offset += len(text)
+        return TextPiece(text, start, starts, self.longest, whole)
+
+
+@dataclass(frozen=True)
+class RangeChunk:
+    """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never overlap."""
+
+    lexed_from: int
+    lexed_to: int
+    starts: array  # 'q'
+    ends: array  # 'q'
+    keys: array  # 'b': indices into core.highlight.STYLE_KEYS
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
+    return RangeChunk(lexed_from, batch.lexed_to, array("q", batch.starts),
+                      array("q", map(operator.add, batch.starts, batch.lengths)), batch.keys)
+
+
 class HighlightWorker(QObject):
     """Decodes, pretty-prints, breaks long lines and lexes a body in small steps, emitting as it goes.
 
     Order of signals: info, text_chunk* (text_reset restarts them), text_done, raw_ready, ranges*, finished.
     With job.prepared (a small body already on screen) only ranges and finished come.
+    With job.line_index: info, text_piece* (text_reset restarts them), range_chunk* for the first piece,
+    text_done, text_whole, raw_ready, raw_piece, range_chunk*, finished; the lexing order follows want().
     """
 
     info = Signal(int, object)  # generation, BodyInfo
@@ -235,14 +301,26 @@ class HighlightWorker(QObject):
     ranges = Signal(int, object)  # generation, core.highlight.RangeBatch in display (UTF-16) offsets
     finished = Signal(int, object)  # generation, BodyStats
     done = Signal()
+    # job.line_index only:
+    text_piece = Signal(int, object)  # generation, TextPiece
+    text_whole = Signal(int, object)  # generation, the complete display text (str), right after text_done
+    raw_piece = Signal(int, object)  # generation, TextPiece of the raw text (whole)
+    range_chunk = Signal(int, object)  # generation, RangeChunk
 
     SOURCE_PIECE = 256 * 1024
     FIRST_PIECE = 16 * 1024
+    LEX_SEGMENT = 32 * 1024  # pretty JSON is lexed in segments this long, in the order the view asks for
+    LEX_BATCH_TOKENS = 5000  # so a request from the view is noticed within a few milliseconds of lexing
 
     def __init__(self, job: BodyJob) -> None:
         super().__init__()
         self.job = job
         self.cancel = threading.Event()
+        self._wanted: tuple[int, int] | None = None
+
+    def want(self, start: int, end: int) -> None:
+        """Lex display text [start, end) next (it is on screen); safe to call from any thread."""
+        self._wanted = (start, end)  # one reference assignment: atomic under the GIL
 
     @Slot()
     def run(self) -> None:
@@ -278,6 +356,9 @@ class HighlightWorker(QObject):
         info, text, lexer, pretty_kind = _text_info(job)
         self.info.emit(gen, info)
         self._check()
+        if job.line_index:
+            self._run_indexed(text, pretty_kind, lexer if info.highlighted else None, t0)
+            return
         stats = BodyStats()
         t1 = time.perf_counter()
         source, breaker, shown_pieces, lexed = self._stream_text(
@@ -371,6 +452,165 @@ class HighlightWorker(QObject):
             self.text_chunk.emit(gen, out)
             size = self.SOURCE_PIECE
         return source, breaker, shown, False
+
+
+    # -- job.line_index: for a view that draws only the lines on screen ----------------------------------
+    def _run_indexed(self, text: str, pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
+        """Text first (with its line index), then ranges: the whole body is viewable after pretty-printing."""
+        job = self.job
+        gen = job.generation
+        stats = BodyStats()
+        t1 = time.perf_counter()
+        # (source offset, display offset, source text) of the parts lexed separately
+        segments: list[tuple[int, int, str]] = []
+        done: set[int] = set()
+        breaker = LineBreaker(job.line_limit)
+        indexer = LineIndexer()
+        shown: list[str] = []
+        source = text
+        if pretty_kind == "json":
+            try:
+                source_pieces: list[str] = []
+                src_off = shown_off = 0
+                for piece in iter_pretty_json(text, piece_chars=self.SOURCE_PIECE,
+                                              first_piece_chars=self.FIRST_PIECE):
+                    self._check()
+                    out = breaker.feed(piece)
+                    shown.append(out)
+                    self.text_piece.emit(gen, indexer.feed(out))
+                    time.sleep(0)
+                    source_pieces.append(piece)
+                    # line starts in pretty JSON are token boundaries, so each segment lexes on its own
+                    for seg_start, seg in _split_at_lines(piece, self.LEX_SEGMENT):
+                        segments.append((src_off + seg_start, _shown_offset(src_off + seg_start, breaker.breaks),
+                                         seg))
+                    src_off += len(piece)
+                    shown_off += len(out)
+                    if lexer is not None and len(source_pieces) == 1:
+                        # the first screen gets its colours before the rest of the text is even written
+                        t = time.perf_counter()
+                        for i in range(len(segments)):
+                            self._lex_segment(lexer, segments, i, breaker.breaks, stats)
+                            done.add(i)
+                        stats.lex_s += time.perf_counter() - t
+                source = "".join(source_pieces)
+            except NotPretty:
+                segments = []
+                done = set()
+                stats = BodyStats()
+                if shown:
+                    self.text_reset.emit(gen)
+                shown = []
+                breaker = LineBreaker(job.line_limit)
+                indexer = LineIndexer()
+                source = text
+        if not segments:
+            if pretty_kind == "xml":
+                source = pretty_xml(text)
+            pos = 0
+            size = self.FIRST_PIECE
+            while pos < len(source):
+                self._check()
+                piece = source[pos : pos + size]
+                pos += len(piece)
+                out = breaker.feed(piece)
+                shown.append(out)
+                self.text_piece.emit(gen, indexer.feed(out))
+                time.sleep(0)
+                size = self.SOURCE_PIECE
+            segments = [(0, 0, source)]  # other lexers carry state across lines: one pass from the start
+        self.text_done.emit(gen)
+        shown_text = "".join(shown)
+        del shown
+        self.text_whole.emit(gen, shown_text)
+        stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
+        self._check()
+        raw = shown_text if source is text else LineBreaker(job.line_limit).feed(text)
+        self.raw_ready.emit(gen, raw)
+        self.raw_piece.emit(gen, LineIndexer().feed(raw, whole=True))
+        del raw
+        self._check()
+        stats.chars = len(shown_text)
+        stats.broken_lines = bool(breaker.breaks)
+        if lexer is not None:
+            t = time.perf_counter()
+            self._lex_segments(lexer, segments, done, breaker.breaks, stats)
+            stats.lex_s += time.perf_counter() - t
+        stats.total_s = time.perf_counter() - t0
+        self.finished.emit(gen, stats)
+
+    def _lex_segment(self, lexer: Lexer, segments: list[tuple[int, int, str]], i: int, breaks: list[int],
+                     stats: BodyStats) -> None:
+        for _ in self._segment_batches(lexer, segments[i], breaks, stats):
+            pass
+
+    def _segment_batches(self, lexer: Lexer, segment: tuple[int, int, str], breaks: list[int],
+                         stats: BodyStats) -> Any:
+        """Lex one segment, emitting a RangeChunk per batch; yields after each so another may go first."""
+        src_off, shown_off, text = segment
+        covered = shown_off
+        maps = [OffsetMap(breaks, after=False)]
+        for batch in iter_range_batches(lexer, text, batch_tokens=self.LEX_BATCH_TOKENS, base=src_off, maps=maps):
+            self._check()
+            stats.ranges += len(batch)
+            self.range_chunk.emit(self.job.generation, range_chunk(batch, covered))
+            covered = batch.lexed_to
+            time.sleep(0)  # let the UI thread run its queued slots now
+            yield
+
+    def _lex_segments(self, lexer: Lexer, segments: list[tuple[int, int, str]], done: set[int],
+                      breaks: list[int], stats: BodyStats) -> None:
+        """Lex every segment not done yet: the ones on screen (want()) first, then in order."""
+        shown_starts = [shown for _, shown, _ in segments]
+        running: dict[int, Any] = {}
+        next_in_order = 0
+        while True:
+            self._check()
+            pick = None
+            wanted = self._wanted
+            if wanted is not None:
+                first = max(0, bisect_right(shown_starts, wanted[0]) - 1)
+                last = max(first, bisect_right(shown_starts, wanted[1]) - 1)
+                pick = next((i for i in range(first, min(last + 1, len(segments))) if i not in done), None)
+                if pick is None:
+                    self._wanted = None if self._wanted is wanted else self._wanted
+            if pick is None:
+                while next_in_order < len(segments) and next_in_order in done:
+                    next_in_order += 1
+                if next_in_order >= len(segments):
+                    return
+                pick = next_in_order
+            batches = running.get(pick)
+            if batches is None:
+                batches = running[pick] = self._segment_batches(lexer, segments[pick], breaks, stats)
+            if next(batches, _END) is _END:
+                done.add(pick)
+                del running[pick]
+
+
+_END = object()
+
+
+def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
+    """(offset, part) of text cut after a newline roughly every `size` characters."""
+    if len(text) <= size * 3 // 2:
+        return [(0, text)]
+    out = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        cut = text.find("\n", pos + size) + 1 if pos + size < n else 0
+        if cut <= 0 or n - cut < size // 2:
+            cut = n
+        out.append((pos, text[pos:cut]))
+        pos = cut
+    return out
+
+
+def _shown_offset(source_offset: int, breaks: list[int]) -> int:
+    """A segment start in display offsets: a line break inserted right there belongs to this segment, so the
+    previous segment's last range (OffsetMap.end) ends exactly where this one's coverage begins."""
+    return source_offset + bisect_left(breaks, source_offset)
 
 
 def share_gil_with_ui() -> None:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QImage
 from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.highlight import pretty_json
 from inspector.core.request import RequestSpec
-from inspector.ui.response_view import ResponseView, format_size
+from inspector.ui.response_view import LARGE_BODY_BYTES, ResponseView, format_size
 from inspector.ui.theme import DARK, LIGHT
 
 URL = "http://127.0.0.1:9/thing"
@@ -139,19 +139,21 @@ def test_binary_body_is_a_hex_preview_never_decoded_text(view: ResponseView, qtb
 def test_large_json_loads_progressively_and_completely(view: ResponseView, qtbot) -> None:
     records = [{"id": i, "name": f"customer {i}", "tags": ["a", "b"], "ok": i % 3 == 0} for i in range(20000)]
     body = json.dumps(records, separators=(",", ":")).encode()
-    with qtbot.waitSignal(view.body_view.first_screen_shown, timeout=20_000):
+    assert len(body) > LARGE_BODY_BYTES  # so it is shown by the view that draws only the lines on screen
+    with qtbot.waitSignal(view.large_view.first_screen_shown, timeout=20_000):
         view.show_exchange(exchange(200, body))
+    assert view.body_stack.currentWidget() is view.large_view
     with qtbot.waitSignals([view.body_ready, view.highlight_done], timeout=40_000):
         pass
     expected = pretty_json(body.decode())
     assert view.body_text() == expected
-    assert view.body_view.toPlainText() == expected
+    assert view.large_view.toPlainText() == expected
     assert view.last_stats is not None and view.last_stats.ranges > 0
-    qtbot.waitUntil(lambda: bool(view.body_view.formats_at(2)))
-    bar = view.body_view.verticalScrollBar()
-    bar.setValue(bar.maximum() // 2)  # colours are given lazily to the blocks that come on screen
-    middle = view.body_view.firstVisibleBlock().blockNumber() + 1
-    qtbot.waitUntil(lambda: bool(view.body_view.formats_at(middle)))
+    qtbot.waitUntil(lambda: bool(view.large_view.formats_at(2)))
+    bar = view.large_view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)  # colours reach the lines that come on screen
+    middle = view.large_view.first_visible_line() + 1
+    qtbot.waitUntil(lambda: bool(view.large_view.formats_at(middle)))
 
 
 def test_a_new_response_cancels_the_stale_highlight(view: ResponseView, qtbot) -> None:
@@ -173,7 +175,7 @@ def test_long_lines_are_broken_for_display(view: ResponseView, qtbot) -> None:
 
 def test_raw_tab_shows_the_body_as_received(view: ResponseView, qtbot) -> None:
     view.show_exchange(exchange(200, b'{"a":1}'))
-    view.tabs.setCurrentWidget(view.raw_view)
+    view.tabs.setCurrentWidget(view.raw_page)  # the Raw tab: raw_view, or raw_large for large bodies
     qtbot.waitUntil(lambda: view.raw_view.toPlainText() == '{"a":1}')
 
 
