@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
             from inspector.ui.explainer_panel import ExplainerPanel
 
             panel = ExplainerPanel(self)
+            panel.set_screen_share_safe(self.screen_share_safe)
             sizes = self.main_splitter.sizes()
             self.main_splitter.replaceWidget(self.main_splitter.indexOf(self._explainer_slot), panel)
             self._explainer_slot.deleteLater()
@@ -246,6 +247,12 @@ class MainWindow(QMainWindow):
                                               tip="Inspect and re-send the entries of a browser's HAR file")
         self.har_export_action = self._action("&Export as HAR…", self.export_last_har, "Ctrl+Shift+E",
                                               tip="The last exchange as HAR 1.2, secrets masked")
+        self.safe_action = QAction("Screen-share &safe", self)
+        self.safe_action.setCheckable(True)
+        self.safe_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.safe_action.setStatusTip("Mask every secret on screen: credentials, tokens, secret parameters")
+        self.safe_action.toggled.connect(self.set_screen_share_safe)
+        self.addAction(self.safe_action)
         self.history_action = QAction("&History", self)
         self.history_action.setCheckable(True)
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
@@ -278,6 +285,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.wrap_action)
         view_menu.addAction(self.history_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.safe_action)
 
     def _build_examples(self) -> None:
         toolbar = QToolBar("Examples", self)
@@ -543,6 +552,24 @@ class MainWindow(QMainWindow):
         self.send_failed.emit(message)
 
 
+    # -- screen-share-safe mode ---------------------------------------------------------------------------
+    def set_screen_share_safe(self, on: bool) -> None:
+        """Mask every secret in every pane; the title says so; remembered between runs."""
+        self.screen_share_safe = on
+        if self.safe_action.isChecked() != on:
+            self.safe_action.setChecked(on)
+        self.setWindowTitle("Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
+        self.editor.set_screen_share_safe(on)
+        self.response_view.set_screen_share_safe(on)
+        if self._explainer is not None:
+            self._explainer.set_screen_share_safe(on)
+        if self.history_pane is not None:
+            self.history_pane.set_screen_share_safe(on)
+        if self.settings is not None:
+            self.settings.setValue("view/screenShareSafe", on)
+        self.statusBar().showMessage("Screen-share safe: secrets are masked everywhere." if on
+                                     else "Screen-share safe is off: secrets show where you ask for them.")
+
     # -- history, report, curl, HAR ----------------------------------------------------------------------
     def _toggle_history(self, on: bool) -> None:
         if on and self.history_pane is None:
@@ -689,6 +716,8 @@ class MainWindow(QMainWindow):
                 state = s.value(f"window/{splitter.objectName()}")
                 if isinstance(state, QByteArray):
                     splitter.restoreState(state)
+            if s.value("view/screenShareSafe", False) in (True, "true", "1", 1):
+                self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
             self.response_view.set_word_wrap(wrap in (True, "true", "1", 1))
             spec = spec_from_settings(s.value("request/last"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.errors import InspectorError, RequestError
+from inspector.core.redact import (
+    is_secret_header,
+    is_secret_param,
+    mask_body_text,
+    mask_header_value,
+    mask_url,
+)
 from inspector.core.request import (
     BODY_KINDS,
     COMMON_METHODS,
@@ -66,10 +74,13 @@ class KeyValueTable(QTableWidget):
     """
 
     rows_edited = Signal()  # the user changed a cell (not emitted by set_rows)
+    REAL_VALUE = Qt.ItemDataRole.UserRole + 1  # a masked cell keeps its real value here
 
     def __init__(self, name_title: str, value_title: str, checkable: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, is_secret: Callable[[str], bool] | None = None) -> None:
         self.checkable = checkable
+        self._is_secret = is_secret or (lambda _name: False)
+        self._safe = False
         titles = (["", name_title, value_title] if checkable else [name_title, value_title])
         super().__init__(0, len(titles), parent)
         self.setHorizontalHeaderLabels(titles)
@@ -110,11 +121,41 @@ class KeyValueTable(QTableWidget):
             self._new_row()
             self._loading = was
 
-    def _on_item_changed(self, _item: QTableWidgetItem) -> None:
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._loading:
             return
         self._ensure_blank_row()
+        if self._safe:
+            self._mask_row(item.row(), True)
         self.rows_edited.emit()
+
+    # -- screen-share-safe: secret values are shown masked and cannot be edited; the real value is kept ----
+    def set_screen_share_safe(self, on: bool) -> None:
+        self._safe = on
+        for row in range(self.rowCount()):
+            self._mask_row(row, on)
+
+    def _mask_row(self, row: int, on: bool) -> None:
+        name_item = self.item(row, self._name_col)
+        item = self.item(row, self._name_col + 1)
+        if item is None:
+            return
+        was, self._loading = self._loading, True
+        try:
+            real = item.data(self.REAL_VALUE)
+            name = name_item.text() if name_item else ""
+            if on and real is None and item.text() and self._is_secret(name):
+                item.setData(self.REAL_VALUE, item.text())
+                item.setText(mask_header_value(name, item.text(), (name,)))
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip("Hidden in screen-share-safe mode (View > Screen-share safe)")
+            elif not on and real is not None:
+                item.setText(str(real))
+                item.setData(self.REAL_VALUE, None)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip("")
+        finally:
+            self._loading = was
 
     def row_values(self, row: int) -> tuple[str, str, bool]:
         name_item = self.item(row, self._name_col)
@@ -123,7 +164,11 @@ class KeyValueTable(QTableWidget):
         if self.checkable:
             check = self.item(row, 0)
             enabled = check is None or check.checkState() == Qt.CheckState.Checked
-        return (name_item.text() if name_item else "", value_item.text() if value_item else "", enabled)
+        value = ""
+        if value_item is not None:
+            real = value_item.data(self.REAL_VALUE)
+            value = value_item.text() if real is None else str(real)
+        return (name_item.text() if name_item else "", value, enabled)
 
     def rows(self) -> list[tuple[str, str, bool]]:
         """Every non-blank row: (name, value, enabled)."""
@@ -143,6 +188,8 @@ class KeyValueTable(QTableWidget):
             self._new_row()
         finally:
             self._loading = False
+        if self._safe:
+            self.set_screen_share_safe(True)
 
     def set_row_enabled(self, row: int, enabled: bool) -> None:
         if self.checkable:
@@ -155,7 +202,7 @@ class MultipartTable(KeyValueTable):
     """Form fields where a value may be a file path (the third column says which)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Name", "Value or file path", True, parent)
+        super().__init__("Name", "Value or file path", True, parent, is_secret=is_secret_param)
         self.insertColumn(3)
         self.setHorizontalHeaderItem(3, QTableWidgetItem("File"))
         self.horizontalHeader().setStretchLastSection(False)
@@ -214,6 +261,9 @@ class RequestEditor(QWidget):
         self.theme = theme or current_theme()
         self._syncing = False  # URL <-> params table: do not echo a change back to where it came from
         self._url_touched = False
+        self._safe = False
+        self._real_url: str | None = None  # while the URL field shows a masked URL (screen-share-safe)
+        self._real_body: str | None = None  # while the body editor shows a masked body
         self._build()
         self.set_spec(RequestSpec())
 
@@ -276,14 +326,16 @@ class RequestEditor(QWidget):
         self.tabs = QTabWidget(self)
         outer.addWidget(self.tabs, 1)
 
-        self.params_table = KeyValueTable("Parameter", "Value", checkable=False, parent=self)
+        self.params_table = KeyValueTable("Parameter", "Value", checkable=False, parent=self,
+                                          is_secret=is_secret_param)
         self.params_table.setObjectName("paramsTable")
         self.tabs.addTab(self.params_table, "Params")
 
         headers_page = QWidget(self)
         headers_layout = QVBoxLayout(headers_page)
         headers_layout.setContentsMargins(4, 4, 4, 4)
-        self.headers_table = KeyValueTable("Header", "Value", checkable=True, parent=headers_page)
+        self.headers_table = KeyValueTable("Header", "Value", checkable=True, parent=headers_page,
+                                           is_secret=is_secret_header)
         self.headers_table.setObjectName("headersTable")
         self.content_type_hint = QLabel(headers_page)
         self.content_type_hint.setObjectName("contentTypeHint")
@@ -320,7 +372,7 @@ class RequestEditor(QWidget):
         self.body_text.setObjectName("bodyText")
         self.body_text.setFont(monospace_font())
         self.body_text.setPlaceholderText('{"name": "value"}')
-        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page)
+        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page, is_secret=is_secret_param)
         self.multipart_table = MultipartTable(body_page)
         for w in (none_label, self.body_text, self.form_table, self.multipart_table):
             self.body_stack.addWidget(w)
@@ -367,14 +419,14 @@ class RequestEditor(QWidget):
         kind = self.body_kind_combo.currentData() or "none"
         body = Body(kind=kind)
         if kind in ("json", "text"):
-            body = Body(kind=kind, text=self.body_text.toPlainText())
+            body = Body(kind=kind, text=self._body_source())
         elif kind == "form":
             body = Body(kind=kind, fields=tuple(FormField(n, v, False, e) for n, v, e in self.form_table.rows()))
         elif kind == "multipart":
             body = Body(kind=kind, fields=self.multipart_table.fields())
         return RequestSpec(
             method=self.method_combo.currentText().strip().upper() or "GET",
-            url=self.url_edit.text().strip(),
+            url=self.url_source().strip(),
             headers=tuple(Header(n, v, e) for n, v, e in self.headers_table.rows()),
             body=body,
             timeout_s=float(self.timeout_spin.value()),
@@ -385,6 +437,7 @@ class RequestEditor(QWidget):
 
     def set_spec(self, spec: RequestSpec) -> None:
         """Fill the form from a RequestSpec."""
+        self._unmask_fields()
         self._syncing = True
         try:
             self.method_combo.setCurrentText(spec.method)
@@ -408,6 +461,62 @@ class RequestEditor(QWidget):
         self.show_message("")
         self._on_body_kind_changed()
         self._check_body()
+        if self._safe:
+            self._mask_fields()
+
+    # -- screen-share-safe ---------------------------------------------------------------------------------
+    def set_screen_share_safe(self, on: bool) -> None:
+        """Show every secret masked (header values, secret query parameters, secret body fields); a masked
+        field is read-only until the mode is turned off. to_spec() still returns the real values."""
+        self._safe = on
+        for table in (self.params_table, self.headers_table, self.form_table, self.multipart_table):
+            table.set_screen_share_safe(on)
+        self.profile_picker.set_screen_share_safe(on)
+        if on:
+            self._mask_fields()
+        else:
+            self._unmask_fields()
+
+    def url_source(self) -> str:
+        """The real URL, also while the field shows it masked."""
+        return self._real_url if self._real_url is not None else self.url_edit.text()
+
+    def _body_source(self) -> str:
+        return self._real_body if self._real_body is not None else self.body_text.toPlainText()
+
+    def _mask_fields(self) -> None:
+        url = self.url_source()
+        masked = mask_url(url)
+        if masked != url and self._real_url is None:
+            self._real_url = url
+            with QSignalBlocker(self.url_edit):
+                self.url_edit.setText(masked)
+            self.url_edit.setReadOnly(True)
+            self.url_edit.setToolTip("The URL holds a secret: editing is off in screen-share-safe mode")
+        text = self._body_source()
+        kind = self.body_kind_combo.currentData() or "none"
+        ctype = CONTENT_TYPE_FOR_KIND.get(kind)
+        masked_body = mask_body_text(text, ctype) if text else text
+        if masked_body != text and self._real_body is None:
+            self._real_body = text
+            with QSignalBlocker(self.body_text):
+                self.body_text.setPlainText(masked_body)
+            self.body_text.setReadOnly(True)
+            self.body_text.setToolTip("The body holds a secret: editing is off in screen-share-safe mode")
+
+    def _unmask_fields(self) -> None:
+        if self._real_url is not None:
+            url, self._real_url = self._real_url, None
+            with QSignalBlocker(self.url_edit):
+                self.url_edit.setText(url)
+            self.url_edit.setReadOnly(False)
+            self.url_edit.setToolTip("")
+        if self._real_body is not None:
+            body, self._real_body = self._real_body, None
+            with QSignalBlocker(self.body_text):
+                self.body_text.setPlainText(body)
+            self.body_text.setReadOnly(False)
+            self.body_text.setToolTip("")
 
     def _show_credentials(self, profile: object) -> None:
         from inspector.core.profiles.auth import describe_credentials
@@ -491,12 +600,17 @@ class RequestEditor(QWidget):
         if self._syncing:
             return
         params = [(n, v) for n, v, _ in self.params_table.rows() if n or v]
+        url = url_with_params(self.url_source(), params)
         self._syncing = True
         try:
-            self.url_edit.setText(url_with_params(self.url_edit.text(), params))
+            if self._real_url is not None:  # screen-share-safe: keep the real URL, show it masked
+                self._real_url = url
+                self.url_edit.setText(mask_url(url))
+            else:
+                self.url_edit.setText(url)
         finally:
             self._syncing = False
-        self._validate_url_live(self.url_edit.text())
+        self._validate_url_live(self.url_source())
         self._on_form_changed()
 
     # -- body --------------------------------------------------------------------------------------------

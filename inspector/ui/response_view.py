@@ -636,6 +636,11 @@ class ResponseView(QWidget):
                              save=response.body_truncated or len(response.body) > self.max_body_bytes)
         self._load_body(response)
 
+    def set_screen_share_safe(self, on: bool) -> None:
+        """Nothing to change: response header values that carry credentials, URLs with secret parameters and
+        secret fields of JSON/form bodies (up to the masking limit) are always shown masked here."""
+        self.screen_share_safe = on
+
     # -- headers and hops --------------------------------------------------------------------------------
     def _fill_headers(self, response: Response) -> None:
         table = self.headers_table

@@ -170,7 +170,9 @@ def widget_texts(
 ) -> Iterator[tuple[str, str]]:
     """(object_path, text) for every piece of text root and its children can show; see the module text."""
     widgets = [root, *root.findChildren(QWidget)]
-    seen_models: set[int] = set()
+    # Keep each model object alive while scanning: PySide6 hands out fresh wrappers, and a freed wrapper's id()
+    # can be reused by another model's, which would skip that model (a secret missed, silently).
+    seen_models: dict[int, QAbstractItemModel] = {}
     for widget in widgets:
         if visible_only and not widget.isVisibleTo(root) and widget is not root:
             continue
@@ -182,7 +184,7 @@ def widget_texts(
         if isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView):
             model = widget.model()
             if model is not None and id(model) not in seen_models:
-                seen_models.add(id(model))
+                seen_models[id(model)] = model
                 yield from _model_texts(model, path, max_rows)
 
 

@@ -155,3 +155,50 @@ def test_export_last_exchange_as_har_is_masked(qtbot, tmp_path, services, api) -
     assert har["log"]["version"] == "1.2" and len(har["log"]["entries"]) == 1
     assert TOKEN not in target.read_text()
     assert har["log"]["entries"][0]["response"]["status"] == 401
+
+
+class TokenEndpoint(BaseHTTPRequestHandler):
+    """Answers every request with an OAuth token response and a session cookie: secrets in body and headers."""
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        data = json.dumps({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", f"session={API_KEY}; Path=/; HttpOnly")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_screen_share_safe_mode_hides_every_secret_in_every_pane(qtbot, tmp_path, services, http_server) -> None:
+    """A known secret in the URL, a header, the body and the response; the mode on: no widget shows it."""
+    from inspector.ui.secret_scan import find_secrets
+
+    url = http_server(TokenEndpoint)
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(
+        url=f"{url}/token?api_key={API_KEY}&page=1",
+        headers=(Header("Authorization", f"Bearer {TOKEN}"), Header("X-Trace", "visible-value")),
+    ))
+    send_and_wait(qtbot, window)
+    window.history_action.trigger()
+    assert find_secrets(window, [TOKEN]) != [], "the scan must see the token somewhere before the mode is on"
+
+    window.safe_action.trigger()
+    qtbot.waitUntil(lambda: not find_secrets(window, [TOKEN, API_KEY]), timeout=5000)
+    assert "SCREEN-SHARE SAFE" in window.windowTitle()
+    # what is not secret stays readable, and the request still holds the real values
+    assert find_secrets(window, ["visible-value"]) != []
+    spec = window.editor.to_spec()
+    assert spec.header("Authorization") == f"Bearer {TOKEN}" and API_KEY in spec.url
+    # the mode persists between runs
+    window.save_state()
+    again = MainWindow(window.settings)
+    qtbot.addWidget(again)
+    assert again.screen_share_safe and again.safe_action.isChecked()
+    # and turning it off shows the values again
+    window.safe_action.trigger()
+    assert find_secrets(window, [TOKEN]) != []
