@@ -5,9 +5,11 @@ Subcommands never import Qt; the window's modules are imported only on the path 
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 SUBCOMMANDS = ("send", "token", "profiles", "demo-server")
 
@@ -21,9 +23,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return gui_main(args)
 
 
-def gui_main(args: list[str]) -> int:
-    from inspector.cli import _Parser
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line on stderr (exit 2), never the usage block or a traceback."""
 
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def gui_main(args: list[str]) -> int:
     parser = _Parser(prog="request-inspector", description="Request Inspector: why did the API say no?")
     parser.add_argument("--demo", action="store_true", help="also start the demo API and load its profiles")
     parser.add_argument("--profiles-dir", action="append", default=[], metavar="DIR",

@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
+from inspector.app import _Parser  # one line per usage error, shared with the window's flags
 from inspector.core.errors import InspectorError
 
 EXIT_OK, EXIT_TRANSPORT, EXIT_BAD_INPUT = 0, 1, 2
@@ -24,11 +25,6 @@ class UsageError(InspectorError):
     """A command line that cannot be carried out as written."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line, without the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,7 +188,13 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
                         secret_names=prepared.secret_names)
     if exchange.error is not None:
         if not args.json:
-            print(f"request-inspector: {exchange.error.message}", file=sys.stderr)
+            message = exchange.error.message
+            if not args.show_secrets:
+                from inspector.core.export.masking import exchange_scrubber
+
+                message = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names).scrub(
+                    message)
+            print(f"request-inspector: {message}", file=sys.stderr)
         return EXIT_TRANSPORT
     return EXIT_OK
 
@@ -211,8 +213,12 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
                       secret_names: tuple[str, ...] = ()) -> dict[str, Any]:
     """The `send --json` object of shared/specs/cli.md."""
     from inspector.core.exchange import joined_headers
+    from inspector.core.export.masking import exchange_scrubber
     from inspector.core.jsonout import diagnosis_json, token_json
     from inspector.core.redact import mask_body_text, mask_header_value, mask_url
+
+    # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
+    redactor = exchange_scrubber(exchange, diagnosis, redactor, secret_names)
 
     def url(u: str) -> str:
         return u if show_secrets else redactor.scrub(mask_url(u, secret_names))
@@ -237,7 +243,7 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
                 "method": h.method,
                 "url": url(h.url),
                 "status": h.status,
-                "location": h.location,
+                "location": url(h.location) if h.location else h.location,
                 "sent_headers": headers(h.sent_headers),
                 "role": h.role,
                 "elapsed_ms": round(h.elapsed_s * 1000, 1),
@@ -287,10 +293,12 @@ def body_text(body: bytes, content_type: str | None) -> str | None:
 
 def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets: bool, redactor: Any,
                     secret_names: tuple[str, ...]) -> None:
+    from inspector.core.export.masking import exchange_scrubber
     from inspector.core.redact import mask_body_text
 
     doc = exchange_document(exchange, diagnosis, show_secrets=show_secrets, redactor=redactor,
                             secret_names=secret_names)
+    redactor = exchange_scrubber(exchange, diagnosis, redactor, secret_names)
     color = out.isatty() and not os.environ.get("NO_COLOR")
     for hop in doc["hops"][:-1]:
         out.write(f"{hop['method']} {hop['url']} -> {hop['status']}"

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from inspector.core.bodies import BodyMessage, server_message
 from inspector.core.challenges import TOKEN68_RE, Challenge, parse_challenges_lenient
 from inspector.core.exchange import Exchange, Hop, Response, header_values
+from inspector.core.expectations import Expectations
 from inspector.core.findings import (
     MISSING,
     VERDICT_SUMMARIES,
@@ -46,20 +47,6 @@ VERDICTS = (
     "not-credential-related",
     "transport-error",
 )
-
-
-@dataclass(frozen=True)
-class Expectations:
-    """What the team expects of the token: from the profile, the --expect-* flags or the panel's fields."""
-
-    audience: str | None = None
-    issuer: str | None = None
-    scopes: tuple[str, ...] = ()
-    algorithms: tuple[str, ...] = ()
-    leeway_s: float = 60.0
-    jwks_url: str | None = None
-    key_file: str | None = None
-    api_key_names: tuple[str, ...] = ()  # header/query names that carry an API key (from the profile)
 
 
 @dataclass(frozen=True)

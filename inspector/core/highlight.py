@@ -18,24 +18,11 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
 from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
 
+from inspector.core.style_keys import STYLE_KEYS
+
 # Offsets must stay aligned with the text we display, so the lexer may not strip or add newlines.
 LEXER_OPTIONS = {"stripnl": False, "stripall": False, "ensurenl": False}
 
-# The style keys a theme gives a colour to; indices into this tuple travel in compact arrays.
-STYLE_KEYS = (
-    "keyword",
-    "string",
-    "number",
-    "key",
-    "tag",
-    "attribute",
-    "name",
-    "builtin",
-    "comment",
-    "operator",
-    "error",
-    "heading",
-)
 _KEY_INDEX = {k: i for i, k in enumerate(STYLE_KEYS)}
 
 # Most specific first: the first ancestor of a token type found here decides its key.

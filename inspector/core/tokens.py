@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http.cookies import SimpleCookie
@@ -274,8 +275,11 @@ def verify_token(
     jwks_url: str | None = None,
     algorithms: Sequence[str] = (),
     timeout_s: float = 10.0,
+    cancel: threading.Event | None = None,
 ) -> TokenInfo:
-    """A copy of info with verified=True only when the signature checks out; exp/aud/iss are not judged."""
+    """A copy of info with verified=True only when the signature checks out; exp/aud/iss are not judged.
+
+    A JWKS fetch stops when `cancel` is set (the check then says so)."""
     jwt = _jwt()
     if key_pem_or_secret is None and not jwks_url:
         return info
@@ -292,7 +296,7 @@ def verify_token(
                        f"({', '.join(algorithms)}).")
     try:
         if jwks_url:
-            found = _jwks_key(info, jwks_url, timeout_s)
+            found = _jwks_key(info, jwks_url, timeout_s, cancel)
             if isinstance(found, TokenInfo):
                 return found
             key: object = found
@@ -328,7 +332,44 @@ def _sentence(exc: object) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _jwks_key(info: TokenInfo, jwks_url: str, timeout_s: float) -> object:
+JWKS_MAX_BYTES = 1024 * 1024  # a key set is a few KB; a bigger answer is not one (and must not fill memory)
+
+
+def _fetch_jwks(jwks_url: str, timeout_s: float, cancel: threading.Event | None) -> dict[str, Any] | str:
+    """The JWKS document, or a sentence saying why there is none.
+
+    Fetched with core.transport (not PyJWKClient, which reads any size of answer whole and cannot be
+    cancelled): the body is capped, a cancel stops it, and transport errors are worded in one place.
+    """
+    from inspector.core.errors import RequestError
+    from inspector.core.request import Header, RequestSpec
+    from inspector.core.transport import send
+
+    spec = RequestSpec(url=jwks_url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
+    try:
+        exchange = send(spec, cancel=cancel, max_body_bytes=JWKS_MAX_BYTES, max_redirects=5)
+    except RequestError as exc:
+        return f"The JWKS URL '{jwks_url}' cannot be used: {_sentence(exc)}"
+    if exchange.error is not None:
+        return f"The JWKS at {jwks_url} could not be fetched: {_sentence(exchange.error.message)}"
+    response = exchange.response
+    assert response is not None
+    if response.status != 200:
+        return (f"The JWKS at {jwks_url} could not be fetched: the server answered {response.status} "
+                f"{response.reason}.".replace(" .", "."))
+    if response.body_truncated:
+        return (f"The document at {jwks_url} is not a usable JWKS: it is larger than "
+                f"{JWKS_MAX_BYTES // 1024} KB, far more than any key set.")
+    try:
+        document = json.loads(response.body.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return f"The document at {jwks_url} is not a usable JWKS: it is not JSON."
+    if not isinstance(document, dict):
+        return f"The document at {jwks_url} is not a usable JWKS: it is not a JSON object."
+    return document
+
+
+def _jwks_key(info: TokenInfo, jwks_url: str, timeout_s: float, cancel: threading.Event | None = None) -> object:
     """The JWKS key for the token's kid, or a TokenInfo saying why there is none.
 
     A JWKS that cannot be fetched or read is "unavailable" (no evidence against the token); only a readable
@@ -339,15 +380,12 @@ def _jwks_key(info: TokenInfo, jwks_url: str, timeout_s: float) -> object:
     def unavailable(why: str) -> TokenInfo:
         return replace(info, verified=False, verify_outcome="unavailable", verify_error=why)
 
+    document = _fetch_jwks(jwks_url, timeout_s, cancel)
+    if isinstance(document, str):
+        return unavailable(document)
     try:
-        client = jwt.PyJWKClient(jwks_url, cache_jwk_set=False, timeout=timeout_s)
-    except jwt.PyJWKClientError as exc:
-        return unavailable(f"The JWKS URL '{jwks_url}' cannot be used: {_sentence(exc)}")
-    try:
-        keys = [k for k in client.get_jwk_set().keys if k.public_key_use in ("sig", None)]
-    except jwt.PyJWKClientConnectionError as exc:
-        return unavailable(f"The JWKS at {jwks_url} could not be fetched: {_sentence(exc)}")
-    except (jwt.PyJWTError, ValueError) as exc:
+        keys = [k for k in jwt.PyJWKSet.from_dict(document).keys if k.public_key_use in ("sig", None)]
+    except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
         return unavailable(f"The document at {jwks_url} is not a usable JWKS: {_sentence(exc)}")
     if not keys:
         return unavailable(f"The JWKS at {jwks_url} holds no signing keys.")

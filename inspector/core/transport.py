@@ -24,6 +24,7 @@ from requests.structures import CaseInsensitiveDict
 
 from inspector.core.errors import RequestError, TransportError
 from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
+from inspector.core.redact import Redactor, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
 
 MiB = 1024 * 1024
@@ -57,11 +58,11 @@ def origin(url: str) -> tuple[str, str, int]:
 
 def describe_failure(exc: BaseException, method: str, url: str) -> TransportFailure:
     """The one place where an exception from requests/urllib3/sockets becomes a kind and a sentence."""
-    target = f"{method} {url}"
+    target = f"{method} {mask_url(url)}"  # the sentence is shown and stored: no API key or password in it
     parts = urlsplit(url)
     host = parts.hostname or url
     hostport = f"{host}:{parts.port}" if parts.port else host
-    text = str(exc)
+    text = Redactor(url_secret_values(url)).scrub(str(exc))  # urllib3 quotes the path and query it tried
     if isinstance(exc, TransportError):
         return TransportFailure(exc.kind, str(exc))
     if isinstance(exc, requests.exceptions.SSLError):
@@ -69,9 +70,26 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
         hint = (" If you trust this server (a test server with its own certificate), turn off 'Verify TLS'"
                 " (--insecure)." if cert_problem else "")
         return TransportFailure("tls", f"{target} failed: the TLS handshake with {hostport} failed ({detail}).{hint}")
+    # urllib3's own exceptions reach here unwrapped only from reading the body: status and headers had arrived.
     if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        exc = requests.exceptions.ReadTimeout(text)
-    elif isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError)):
+        return TransportFailure(
+            "timeout", f"{target} timed out: {hostport} sent the status and headers, then stopped sending before "
+                       "the body was complete."
+        )
+    short_read = _find_cause(exc, http.client.IncompleteRead, urllib3.exceptions.IncompleteRead)
+    if short_read is not None:
+        got, more = getattr(short_read, "partial", None), getattr(short_read, "expected", None)
+        got = len(got) if isinstance(got, bytes) else got
+        detail = (f": the connection closed after {got} bytes of the body, with {more} more announced"
+                  if isinstance(got, int) and isinstance(more, int) else " before it was complete")
+        return TransportFailure("connection", f"{target} failed: the response body from {hostport} was cut off"
+                                              f"{detail}.")
+    bad_status = _find_cause(exc, http.client.BadStatusLine)
+    if bad_status is not None and not isinstance(bad_status, http.client.RemoteDisconnected):
+        line = _short(str(bad_status.args[0]) if bad_status.args else "", 80)
+        return TransportFailure("other", f"{target} failed: {hostport} answered with something that is not an "
+                                         f"HTTP response (its first line was {line!r}).")
+    if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError)):
         exc = requests.exceptions.ChunkedEncodingError(text)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return TransportFailure("timeout", f"{target} timed out while connecting to {hostport}.")
@@ -122,6 +140,21 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
     if isinstance(exc, OSError):
         return TransportFailure("connection", f"{target} failed: {exc.strerror or _short(text)}.")
     return TransportFailure("other", f"{target} failed: {type(exc).__name__}: {_short(text)}.")
+
+
+def _find_cause(exc: BaseException, *types: type[BaseException]) -> BaseException | None:
+    """The first exception of these types inside exc: requests and urllib3 nest them in args and causes."""
+    todo: list[object] = [exc]
+    seen: set[int] = set()
+    while todo and len(seen) < 20:  # bounded: chains are short, but never loop on a cycle
+        item = todo.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, types):
+            return item
+        todo.extend([*item.args, item.__cause__, item.__context__])
+    return None
 
 
 def _ssl_reason(text: str) -> tuple[str, bool]:
@@ -265,10 +298,10 @@ def _run(
         try:
             resp = session.send(prepared, stream=True, allow_redirects=False, timeout=timeout, verify=verify,
                                 proxies=proxies)
-        except Exception as exc:  # translated by describe_failure in the caller
+        except Exception:  # recorded as a hop without a response, then translated by describe_failure
             hops.append(Hop(prepared.method or "", prepared.url or "", _sent_headers(prepared),
                             _sent_body(prepared), None, time.monotonic() - t0, sent_at, role, stripped, netrc))
-            raise exc
+            raise
         try:
             body, received, truncated = _read_body(resp, cancel, max_body_bytes, on_progress, sink)
         finally:
@@ -324,13 +357,13 @@ def _run(
             if len([h for h in hops if h.role == "request"]) > max_redirects:
                 return TransportFailure(
                     "too-many-redirects",
-                    f"{spec.method} {spec.url} was redirected more than {max_redirects} times; "
-                    f"the last hop went to {hop.url}.",
+                    f"{spec.method} {mask_url(spec.url)} was redirected more than {max_redirects} times; "
+                    f"the last hop went to {mask_url(hop.url)}.",
                 )
             current, stripped = _next_hop(session, current, hop, response, start_origin, auth, base)
     except _Cancelled:
-        return TransportFailure("cancelled", f"{spec.method} {spec.url} was cancelled.")
-    except Exception as exc:
+        return TransportFailure("cancelled", f"{spec.method} {mask_url(spec.url)} was cancelled.")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
         return describe_failure(exc, current.method or spec.method, current.url or spec.url)
 
 
@@ -352,7 +385,7 @@ def _next_hop(
     location = location.split(",")[0].strip() if location.count("http") > 1 else location.strip()
     url = urljoin(hop.url, location)
     if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise TransportError("invalid-url", f"{hop.method} {hop.url} redirected to '{location}', which is not an "
+        raise TransportError("invalid-url", f"{hop.method} {mask_url(hop.url)} redirected to '{mask_url(location)}', which is not an "
                                             "http or https URL.")
     # Start from the request without profile credentials; add them back only on the original origin.
     nxt = base.copy()
@@ -422,9 +455,16 @@ def _read_body(
         if sink is None and received > cap:
             truncated = True
             break
-    body = b"".join(chunks)
     if truncated:
-        body = body[:TRUNCATED_PREVIEW]
+        # join only the preview's chunks: joining everything kept first would hold the cap in memory twice
+        preview: list[bytes] = []
+        size = 0
+        while chunks and size < TRUNCATED_PREVIEW:
+            piece = chunks.pop(0)[: TRUNCATED_PREVIEW - size]
+            preview.append(piece)
+            size += len(piece)
+        chunks = preview
+    body = b"".join(chunks)
     return body, received, truncated
 
 

@@ -21,7 +21,6 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QFocusEvent,
     QFont,
-    QFontDatabase,
     QFontMetricsF,
     QGuiApplication,
     QKeyEvent,
@@ -35,7 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from inspector.core.highlight import STYLE_KEYS
-from inspector.ui.theme import Theme, is_dark
+from inspector.ui.theme import Theme, is_dark, monospace_font
 from inspector.ui.workers import RangeChunk, TextPiece
 
 # Control characters are drawn as spaces: a font's box glyph would not be one column wide.
@@ -43,12 +42,6 @@ _DRAWABLE = {c: " " for c in (*range(32), 127)}
 _WORD = re.compile(r"\w+")
 FIND_STEP_S = 0.03  # the longest stretch one find step may take on the UI thread
 FIND_WINDOW = 2 * 1024 * 1024  # characters searched per call into str.find / re
-
-
-def monospace_font() -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    font.setStyleHint(QFont.StyleHint.Monospace)
-    return font
 
 
 class RangeStore:

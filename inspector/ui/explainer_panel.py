@@ -616,7 +616,8 @@ class _JwksCheck(QRunnable):
         from inspector.core.tokens import inspect_token, verify_token
 
         try:
-            info = verify_token(inspect_token(strip_scheme(self.raw)), jwks_url=self.url, timeout_s=10.0)
+            info = verify_token(inspect_token(strip_scheme(self.raw)), jwks_url=self.url, timeout_s=10.0,
+                                cancel=self.cancel)
             if self.cancel.is_set():
                 return
             result = inspect_alone(self.raw, Expectations(jwks_url=self.url), self.now, token=info)
@@ -840,6 +841,8 @@ class ExplainerPanel(QWidget):
         self._clock = clock or _utc_now
         self._safe = False
         self._exchange: Exchange | None = None
+        self._extra_secrets: tuple[str, ...] = ()  # set by set_result
+        self._secret_names: tuple[str, ...] = ()
         self._diagnosis: Diagnosis | None = None
         self.setAcceptDrops(True)
 
@@ -930,10 +933,16 @@ class ExplainerPanel(QWidget):
         self.clear()
 
     # -- the contract ----------------------------------------------------------------------------------------
-    def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None) -> None:
-        """Show one finished exchange and its explanation (None when it could not be explained)."""
+    def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None, *, secret_values: Iterable[str] = (),
+                   secret_names: Iterable[str] = ()) -> None:
+        """Show one finished exchange and its explanation (None when it could not be explained).
+
+        secret_values (the profile's secrets, the credentials sent) are scrubbed from evidence and messages;
+        secret_names are the profile's API-key header/query names."""
         self._exchange = exchange
         self._diagnosis = diagnosis
+        self._extra_secrets = tuple(secret_values)
+        self._secret_names = tuple(secret_names)
         self._render()
 
     def clear(self) -> None:
@@ -976,7 +985,7 @@ class ExplainerPanel(QWidget):
     # -- rendering -------------------------------------------------------------------------------------------
     def _secrets(self) -> list[str]:
         d = self._diagnosis
-        out: list[str] = []
+        out: list[str] = list(self._extra_secrets)
         if d is not None and d.token is not None:
             out.append(d.token.raw)
         if d is not None and d.credential is not None:
@@ -1053,7 +1062,7 @@ class ExplainerPanel(QWidget):
         if d is not None:
             self.summary.setText(breakable(d.summary))
         elif ex.error is not None:
-            self.summary.setText(breakable(ex.error.message))
+            self.summary.setText(breakable(Redactor(self._secrets()).scrub(ex.error.message)))
         else:
             self.summary.setText("This answer has not been explained.")
         self.banner.setAccessibleName(f"Verdict: {verdict or 'none'}")
@@ -1064,7 +1073,8 @@ class ExplainerPanel(QWidget):
     def _request_text(self, ex: Exchange) -> str:
         hop = ex.final_hop
         method = hop.method if hop else ex.spec.method
-        url = mask_url(hop.url if hop else ex.spec.url)
+        url = Redactor(self._secrets()).scrub(
+            mask_url(hop.url if hop else ex.spec.url, self._secret_names))
         if ex.error is not None:
             outcome = f"no response ({ex.error.kind})"
         elif ex.response is not None:

@@ -25,11 +25,9 @@ from inspector.core.redact import (
     mask_header_value,
     mask_url,
 )
-from inspector.core.request import Body, FormField, Header, RequestSpec
+from inspector.core.request import Body, FormField, Header, RequestSpec, effective_content_type
 from inspector.ui.request_editor import RequestEditor
-from inspector.ui.response_view import MiB, ResponseView, format_duration, format_size
 from inspector.ui.theme import Theme, current_theme
-from inspector.ui.workers import SendWorker, WorkerPool
 
 SETTINGS_VERSION = 1
 
@@ -48,7 +46,8 @@ def spec_to_settings(spec: RequestSpec) -> str:
             headers.append(h)
     body = spec.body
     if body.kind in ("json", "text", "form") and body.text:
-        ctype = "application/json" if body.kind == "json" else None
+        # the Content-Type the request declares: a form-encoded text body holds client_secret=... too
+        ctype = effective_content_type(spec) or ("application/json" if body.kind == "json" else None)
         body = Body(body.kind, mask_body_text(body.text, ctype), body.fields)
     if body.fields:
         body = Body(body.kind, body.text, tuple(
@@ -89,6 +88,21 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
         return None  # an unreadable saved request is forgotten, not an error worth a message
 
 
+def _units() -> Any:
+    """The response view's size and duration wording (imported when a response is shown, not at start-up)."""
+    from inspector.ui import response_view
+
+    return response_view
+
+
+def window_secret_values(exchange: Exchange, redactor: Any, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The profile's secrets and every credential in the exchange's URLs and headers (no body is parsed)."""
+    from inspector.core.export.masking import sent_secret_values
+
+    known = redactor.values() if redactor is not None else ()
+    return (*known, *sent_secret_values(exchange, names))
+
+
 def masked_credentials(spec: RequestSpec) -> list[str]:
     """Names of enabled credential headers whose value was masked when stored (they cannot be re-sent)."""
     return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and MASK in h.value]
@@ -114,7 +128,7 @@ class MainWindow(QMainWindow):
         send: Callable[..., Exchange] | None = None,
         explain: Callable[[Exchange], Any] | None = None,
         send_kwargs: dict[str, Any] | None = None,
-        max_body_bytes: int = 100 * MiB,
+        max_body_bytes: int = 100 * 1024 * 1024,
         theme: Theme | None = None,
         profiles: Any | None = None,
         history: Any | None = None,
@@ -130,7 +144,7 @@ class MainWindow(QMainWindow):
         self._send = send
         self._explain = explain
         self._send_kwargs = dict(send_kwargs or {})
-        self._pool = WorkerPool(self)
+        self._pool: Any = None  # the worker threads: created with the first send (imports Pygments)
         self._generation = 0
         self._cancel: threading.Event | None = None
         self._sending_since = 0.0
@@ -156,7 +170,10 @@ class MainWindow(QMainWindow):
         self.profile_picker = self.editor.profile_picker
         if profiles is not None:
             self.profile_picker.bind(profiles)
-        self.response_view = ResponseView(self, max_body_bytes=max_body_bytes, theme=self.theme)
+        # The response view (Pygments, the large-body view) is built after the first paint too: see ensure_panels.
+        self._response_view: Any = None
+        self._response_slot = QWidget(self)
+        self._pending_wrap = False
         # The explainer (and the diagnosis engine behind it) is built just after the window first shows:
         # start-up is a feature, and nobody reads the panel before the first response.
         self._explainer: Any = None
@@ -165,7 +182,7 @@ class MainWindow(QMainWindow):
         self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.left_splitter.setObjectName("leftSplitter")
         self.left_splitter.addWidget(self.editor)
-        self.left_splitter.addWidget(self.response_view)
+        self.left_splitter.addWidget(self._response_slot)
         self.left_splitter.setStretchFactor(0, 2)
         self.left_splitter.setStretchFactor(1, 3)
         self.left_splitter.setChildrenCollapsible(False)
@@ -187,7 +204,6 @@ class MainWindow(QMainWindow):
         self.editor.spec_changed.connect(self._forget_example)
         self.editor.send_requested.connect(self.send)
         self.editor.cancel_requested.connect(self.cancel)
-        self.response_view.save_requested.connect(self.save_full_body)
         self.screen_share_safe = False
         self.statusBar().showMessage("Ready")
         self.resize(1400, 900)
@@ -210,8 +226,27 @@ class MainWindow(QMainWindow):
             self._explainer = panel
         return self._explainer
 
+    @property
+    def response_view(self) -> Any:
+        """The ResponseView, built on first use (see ensure_panels)."""
+        if self._response_view is None:
+            from inspector.ui.response_view import ResponseView
+
+            view = ResponseView(self, max_body_bytes=self.max_body_bytes, theme=self.theme)
+            sizes = self.left_splitter.sizes()
+            self.left_splitter.replaceWidget(self.left_splitter.indexOf(self._response_slot), view)
+            self._response_slot.deleteLater()
+            self.left_splitter.setSizes(sizes)
+            view.save_requested.connect(self.save_full_body)
+            view.set_word_wrap(self._pending_wrap)
+            view.wrap_check.toggled.connect(self.wrap_action.setChecked)
+            view.set_screen_share_safe(self.screen_share_safe)
+            self._response_view = view
+        return self._response_view
+
     def ensure_panels(self) -> None:
         """Build the deferred panes now (called once the window is on screen)."""
+        _ = self.response_view
         _ = self.explainer
 
     # -- actions and menus -------------------------------------------------------------------------------
@@ -233,10 +268,11 @@ class MainWindow(QMainWindow):
                                         tip="Send the request")
         self.cancel_action = self._action("&Cancel", self.escape, "Esc", tip="Stop waiting for the response")
         self.focus_url_action = self._action("Focus &URL", self.editor.focus_url, "Ctrl+L")
-        self.find_action = self._action("&Find in body…", self.response_view.open_find, "Ctrl+F")
-        self.find_next_action = self._action("Find &next", self.response_view.find_next, "F3")
-        self.find_prev_action = self._action("Find &previous", self.response_view.find_previous, "Shift+F3")
-        self.save_body_action = self._action("Save response &body…", self.response_view.choose_save_path,
+        self.find_action = self._action("&Find in body…", lambda: self.response_view.open_find(), "Ctrl+F")
+        self.find_next_action = self._action("Find &next", lambda: self.response_view.find_next(), "F3")
+        self.find_prev_action = self._action("Find &previous", lambda: self.response_view.find_previous(),
+                                             "Shift+F3")
+        self.save_body_action = self._action("Save response &body…", lambda: self.response_view.choose_save_path(),
                                              "Ctrl+S")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.report_action = self._action("Support &report…", self.open_report, "Ctrl+Shift+R",
@@ -261,8 +297,7 @@ class MainWindow(QMainWindow):
                                             tip="Create, edit and check credential profiles and team folders")
         self.wrap_action = QAction("&Word wrap", self)
         self.wrap_action.setCheckable(True)
-        self.wrap_action.toggled.connect(self.response_view.set_word_wrap)
-        self.response_view.wrap_check.toggled.connect(self.wrap_action.setChecked)
+        self.wrap_action.toggled.connect(self._set_word_wrap)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -287,6 +322,11 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.history_action)
         view_menu.addSeparator()
         view_menu.addAction(self.safe_action)
+
+    def _set_word_wrap(self, on: bool) -> None:
+        self._pending_wrap = on
+        if self._response_view is not None:
+            self._response_view.set_word_wrap(on)
 
     def _build_examples(self) -> None:
         toolbar = QToolBar("Examples", self)
@@ -443,6 +483,10 @@ class MainWindow(QMainWindow):
         send, explain = self._send, self._explain
         if send is None:
             send, explain = self._pipeline(spec)
+        from inspector.ui.workers import SendWorker, WorkerPool
+
+        if self._pool is None:
+            self._pool = WorkerPool(self)
         worker = SendWorker(self._generation, spec, self._cancel, send=send, explain=explain,
                             send_kwargs=kwargs)
         queued = Qt.ConnectionType.QueuedConnection
@@ -494,8 +538,8 @@ class MainWindow(QMainWindow):
         """Esc: cancel a request in flight, else close the find bar."""
         if self.sending:
             self.cancel()
-        elif self.response_view.find_bar.isVisible():
-            self.response_view.close_find()
+        elif self._response_view is not None and self._response_view.find_bar.isVisible():
+            self._response_view.close_find()
 
     def cancel(self) -> None:
         """Stop waiting: the UI is idle at once and a late answer is ignored."""
@@ -527,15 +571,18 @@ class MainWindow(QMainWindow):
         prepared = self._pipeline_state.get("prepared")
         self.last_redactor = prepared.redactor if prepared is not None else None
         self.last_secret_names = prepared.secret_names if prepared is not None else ()
-        self.response_view.show_exchange(exchange)
-        self.explainer.set_result(exchange, diagnosis)  # type: ignore[arg-type]
+        # what the profile resolved and the credentials sent: scrubbed from whatever the server echoes back
+        secrets = window_secret_values(exchange, self.last_redactor, self.last_secret_names)
+        self.response_view.show_exchange(exchange, secret_values=secrets, secret_names=self.last_secret_names)
+        self.explainer.set_result(exchange, diagnosis, secret_values=secrets,  # type: ignore[arg-type]
+                                  secret_names=self.last_secret_names)
         response = exchange.response
         if exchange.error is not None:
             self.statusBar().showMessage(f"No response: {exchange.error.kind}")
         elif response is not None:
             self.statusBar().showMessage(
-                f"{response.status} {response.reason} in {format_duration(exchange.elapsed_s)}, "
-                f"{format_size(response.body_bytes)}")
+                f"{response.status} {response.reason} in {_units().format_duration(exchange.elapsed_s)}, "
+                f"{_units().format_size(response.body_bytes)}")
         if self.history_pane is not None and self.history is not None:
             self.history_pane.refresh()
         self.exchange_received.emit(exchange, diagnosis)
@@ -560,7 +607,8 @@ class MainWindow(QMainWindow):
             self.safe_action.setChecked(on)
         self.setWindowTitle("Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
         self.editor.set_screen_share_safe(on)
-        self.response_view.set_screen_share_safe(on)
+        if self._response_view is not None:
+            self._response_view.set_screen_share_safe(on)
         if self._explainer is not None:
             self._explainer.set_screen_share_safe(on)
         if self.history_pane is not None:
@@ -700,7 +748,7 @@ class MainWindow(QMainWindow):
             message = f"The body was not saved: {exchange.error.message}"
         else:
             size = Path(self._sink_path).stat().st_size
-            message = f"Saved the whole body ({format_size(size)}) to {self._sink_path}."
+            message = f"Saved the whole body ({_units().format_size(size)}) to {self._sink_path}."
         self.response_view.set_notice(message, error=exchange.error is not None)
         self.statusBar().showMessage(message)
 
@@ -719,7 +767,7 @@ class MainWindow(QMainWindow):
             if s.value("view/screenShareSafe", False) in (True, "true", "1", 1):
                 self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
-            self.response_view.set_word_wrap(wrap in (True, "true", "1", 1))
+            self.wrap_action.setChecked(wrap in (True, "true", "1", 1))
             spec = spec_from_settings(s.value("request/last"))
         if self.demo_requests and (prefer_demo or spec is None):
             self.load_example(0)
@@ -734,7 +782,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         for splitter in (self.main_splitter, self.left_splitter):
             s.setValue(f"window/{splitter.objectName()}", splitter.saveState())
-        s.setValue("response/wordWrap", self.response_view.wrap_check.isChecked())
+        s.setValue("response/wordWrap", self.wrap_action.isChecked())
         s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
         s.sync()
 
@@ -745,8 +793,10 @@ class MainWindow(QMainWindow):
         if self._cancel is not None:
             self._cancel.set()
         self._close_sink()
-        self.response_view.shutdown()
-        self._pool.stop_all()
+        if self._response_view is not None:
+            self._response_view.shutdown()
+        if self._pool is not None:
+            self._pool.stop_all()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

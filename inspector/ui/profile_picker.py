@@ -24,20 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPaintEvent, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
-from inspector.core.profiles import Profile
-from inspector.ui.profiles_model import (
-    BROKEN,
-    READY,
-    SECRET_MISSING,
-    ProfilesModel,
-    ProfileStatus,
-)
+from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus
+
+if TYPE_CHECKING:  # the model and the profile types load with the profiles, after the window is up
+    from inspector.core.profiles import Profile
+    from inspector.ui.profiles_model import ProfilesModel
 
 NO_PROFILE = "No profile"
 SUGGESTED = "suggested"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -39,34 +38,7 @@ from inspector.core.profiles import (
     snapshot,
 )
 from inspector.core.profiles.store import Snapshot, profile_problems
-
-READY = "ready"
-SECRET_MISSING = "secret missing"
-BROKEN = "broken"
-
-
-@dataclass(frozen=True)
-class ProfileStatus:
-    """How usable one profile file is, and a sentence saying why (shown as a tooltip)."""
-
-    state: str  # ready | secret missing | broken
-    detail: str = ""
-    path: Path | None = None
-    line: int | None = None
-    folder_kind: str = ""  # personal | team (known for broken files too, from the store)
-
-    @property
-    def label(self) -> str:
-        """A short status for a table cell: 'ready', 'secret missing', 'broken file (line 3)'."""
-        if self.state == BROKEN:
-            return f"broken file (line {self.line})" if self.line else "broken file"
-        return self.state
-
-
-def identity_of(path: Path) -> str:
-    """The identity (folder plus file stem) of a profile file, also for files that did not load."""
-    path = Path(path)
-    return str(path.parent / path.stem)
+from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus, identity_of
 
 
 def profile_statuses(

@@ -54,8 +54,7 @@ from inspector.core.request import (
     validate_url,
 )
 from inspector.ui.profile_picker import ProfilePicker
-from inspector.ui.response_view import monospace_font
-from inspector.ui.theme import Theme, current_theme
+from inspector.ui.theme import Theme, current_theme, monospace_font
 
 BODY_KIND_LABELS = {
     "none": "None",
@@ -289,7 +288,8 @@ class RequestEditor(QWidget):
         self.profile_picker.setToolTip("Credentials profile for this request")
         # a long profile name must not squeeze the URL: the picker stays ~24 characters wide, the list is wider
         self.profile_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.profile_picker.setMinimumContentsLength(24)
+        self.profile_picker.setMinimumContentsLength(20)
+        self.profile_picker.setMaximumWidth(260)
         self.profile_picker.view().setMinimumWidth(420)
         self.url_edit.textChanged.connect(self.profile_picker.url_changed)
         self.profile_picker.profile_changed.connect(self._show_credentials)

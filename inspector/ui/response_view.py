@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer, Signal, Slot
@@ -49,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.exchange import Exchange, Response
 from inspector.core.highlight import RangeBatch, StyleRangeIndex
-from inspector.core.redact import mask_header_value, mask_url
+from inspector.core.redact import Redactor, mask_header_value, mask_url
 from inspector.ui.body_view import LargeTextView, monospace_font
 from inspector.ui.theme import Theme, current_theme, status_chip_style
 from inspector.ui.workers import (
@@ -373,6 +374,8 @@ class ResponseView(QWidget):
         self._raw_piece: TextPiece | None = None
         self._raw_loaded = False
         self._large = False  # the body shown is in large_view / raw_large
+        self._secret_names: tuple[str, ...] = ()  # set by show_exchange
+        self._redactor = Redactor()
         self._build()
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -593,16 +596,22 @@ class ResponseView(QWidget):
         self.elapsed_label.clear()
         self.set_notice(message, error=True)
 
-    def show_exchange(self, exchange: Exchange) -> None:
-        """Show what came back: the final response or the transport error, hops and headers."""
+    def show_exchange(self, exchange: Exchange, *, secret_values: Iterable[str] = (),
+                      secret_names: Iterable[str] = ()) -> None:
+        """Show what came back: the final response or the transport error, hops and headers.
+
+        secret_values (the profile's secrets, the credentials sent) are scrubbed wherever they turn up, a server
+        echoing them included; secret_names are the profile's API-key header/query names."""
         self._clear_response()
         self.exchange = exchange
+        self._secret_names = tuple(secret_names)
+        self._redactor = Redactor(secret_values)
         self.elapsed_label.clear()
         self._fill_hops(exchange)
         response = exchange.response
         if exchange.error is not None:
             self._set_status(f"Error: {exchange.error.kind}", None)
-            self.set_notice(exchange.error.message, error=True)
+            self.set_notice(self._redactor.scrub(exchange.error.message), error=True)
             self.time_label.setText(format_duration(exchange.elapsed_s))
             final = exchange.final_hop
             if final is not None and final.response is not None:
@@ -611,7 +620,7 @@ class ResponseView(QWidget):
         if response is None:
             self._set_status("No response", None)
             problem = exchange.extra.get("token_problem")
-            self.set_notice(str(problem) if problem else "Nothing came back.", error=True)
+            self.set_notice(self._redactor.scrub(str(problem)) if problem else "Nothing came back.", error=True)
             return
         self._set_status(str(response.status), response.status)
         self.reason_label.setText(response.reason)
@@ -647,7 +656,8 @@ class ResponseView(QWidget):
         table.setRowCount(len(response.headers))
         for row, (name, value) in enumerate(response.headers):
             table.setItem(row, 0, QTableWidgetItem(name))
-            table.setItem(row, 1, QTableWidgetItem(mask_header_value(name, value)))
+            table.setItem(row, 1, QTableWidgetItem(
+                self._redactor.scrub(mask_header_value(name, value, self._secret_names))))
         self.tabs.setTabText(2, f"Headers ({len(response.headers)})")
 
     def _fill_hops(self, exchange: Exchange) -> None:
@@ -663,8 +673,9 @@ class ResponseView(QWidget):
                 notes.append("removed on origin change: " + ", ".join(hop.credentials_stripped))
             if hop.netrc_applied:
                 notes.append(".netrc replaced Authorization")
-            location = mask_url(hop.location) if hop.location else ""
-            item = QTreeWidgetItem([str(i), f"{hop.method} {mask_url(hop.url)}", status,
+            scrub, names = self._redactor.scrub, self._secret_names
+            location = scrub(mask_url(hop.location, names)) if hop.location else ""
+            item = QTreeWidgetItem([str(i), f"{hop.method} {scrub(mask_url(hop.url, names))}", status,
                                     format_duration(hop.elapsed_s), location, "; ".join(notes)])
             if hop.status is not None:
                 item.setForeground(2, self.theme.status_color(hop.status))
@@ -713,7 +724,8 @@ class ResponseView(QWidget):
         if len(body) > LARGE_BODY_BYTES:
             self._load_large_body(body, response.content_type)
             return
-        job = BodyJob(self._generation, body, response.content_type, pretty=self.pretty_check.isChecked())
+        job = BodyJob(self._generation, body, response.content_type, pretty=self.pretty_check.isChecked(),
+                      secret_names=self._secret_names, secret_values=self._redactor.values())
         if len(body) <= SMALL_BODY_CHARS:
             # small: show it now, so the body is on screen when the response signal is handled; lex it later
             info, prepared = prepare_body(job)
@@ -743,7 +755,8 @@ class ResponseView(QWidget):
         if self.wrap_check.isChecked():
             self.set_word_wrap(False)
         self._set_large(True)
-        job = BodyJob(self._generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True)
+        job = BodyJob(self._generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
+                      secret_names=self._secret_names, secret_values=self._redactor.values())
         worker = HighlightWorker(job)
         queued = Qt.ConnectionType.QueuedConnection  # explicit: these slots must run on the UI thread
         worker.info.connect(self._on_info, queued)

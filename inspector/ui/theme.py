@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette, QTextCharFormat
 from PySide6.QtWidgets import QApplication
 
-from inspector.core.highlight import STYLE_KEYS
+from inspector.core.style_keys import STYLE_KEYS
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,10 @@ def status_chip_style(theme: Theme, status: int | None, pending: bool = False) -
         f"QLabel {{ background-color: {color.name()}; color: {theme.status_text}; border-radius: 4px;"
         " padding: 2px 8px; font-weight: 600; }"
     )
+
+
+def monospace_font() -> QFont:
+    """The system's fixed-width font, for bodies and code."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font

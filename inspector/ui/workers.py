@@ -43,7 +43,7 @@ from inspector.core.highlight import (
     pretty_xml,
     utf16_map,
 )
-from inspector.core.redact import mask_body_text
+from inspector.core.redact import Redactor, mask_body_text
 from inspector.core.request import RequestSpec
 
 SendFn = Callable[..., Exchange]
@@ -170,6 +170,10 @@ class BodyJob:
     # its line index, ranges as RangeChunk in Python str offsets (not UTF-16), and the whole text is sent as
     # soon as it is known, before the bulk of the lexing (which then follows what the view shows first).
     line_index: bool = False
+    # Secrets to hide wherever they turn up in the body (a server echoing the request): names of the profile's
+    # API-key fields (masked like api_key in JSON/form bodies) and values (scrubbed from any text).
+    secret_names: tuple[str, ...] = ()
+    secret_values: tuple[str, ...] = ()
 
 
 @dataclass
@@ -187,8 +191,13 @@ def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
     text = normalize_newlines(decode_body(job.body, job.content_type))
     masked = False
     if len(job.body) <= job.mask_limit:
-        shown = mask_body_text(text, job.content_type)
+        shown = mask_body_text(text, job.content_type, job.secret_names)
         masked = shown != text
+        text = shown
+    if job.secret_values:
+        # by value at any size: a few substring searches, far cheaper than the lexing that follows
+        shown = Redactor(job.secret_values).scrub(text)
+        masked = masked or shown != text
         text = shown
     lexer = choose_lexer(job.content_type, text[:4096])
     syntax = lexer_syntax(lexer)

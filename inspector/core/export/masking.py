@@ -60,6 +60,23 @@ def body_text(data: bytes, content_type: str | None) -> str | None:
             return None
 
 
+def sent_secret_values(exchange: Exchange, extra_names: Iterable[str] = ()) -> list[str]:
+    """The secret values in every URL and header line of the exchange: cheap (no body is parsed), for a window
+    that must scrub what a server echoes back before it shows the response."""
+    extra = tuple(extra_names)
+    found = redact.url_secret_values(exchange.spec.url, extra)
+    for name, value in exchange.spec.enabled_headers():
+        found += redact.header_secret_values(name, value, extra)
+    for hop in exchange.hops:
+        found += redact.url_secret_values(hop.url, extra)
+        for name, value in hop.sent_headers:
+            found += redact.header_secret_values(name, value, extra)
+        if hop.response is not None:
+            for name, value in hop.response.headers:
+                found += redact.header_secret_values(name, value, extra)
+    return [s for s in dict.fromkeys(found) if s]
+
+
 def exchange_secrets(
     exchange: Exchange, diagnosis: Diagnosis | None = None, extra_names: Iterable[str] = ()
 ) -> list[str]:

@@ -4,74 +4,52 @@ model: the Profile value and its validation; store: folders on disk; secrets: re
 live; auth: turning a profile into credentials on a request (the transport's `auth` protocol).
 """
 
-from inspector.core.profiles.auth import ProfileAuth, TokenCache, auth_for
-from inspector.core.profiles.defaults import (
-    default_data_dir,
-    default_personal_dir,
-    open_default_store,
-    resolver_for_cli,
-)
-from inspector.core.profiles.model import (
-    FORMAT,
-    KINDS,
-    Expect,
-    Fingerprint,
-    Profile,
-    ProfileFileError,
-    new_profile,
-    parse_profile,
-)
-from inspector.core.profiles.secrets import (
-    FileSecretStore,
-    KeyringSecretStore,
-    MissingSecret,
-    Resolver,
-    SecretStore,
-    default_secret_store,
-    parse_reference,
-)
-from inspector.core.profiles.store import (
-    Changes,
-    LoadResult,
-    Problem,
-    ProfileConflict,
-    ProfileStore,
-    changed,
-    keep_secret,
-    snapshot,
-    team_dirs_from,
-)
+# Names are loaded on first use (PEP 562): the window's profile picker needs the model at start-up, not
+# requests and the auth classes behind `auth`, which cost ~150 ms to import.
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "FORMAT",
-    "KINDS",
-    "Changes",
-    "Expect",
-    "FileSecretStore",
-    "Fingerprint",
-    "KeyringSecretStore",
-    "LoadResult",
-    "MissingSecret",
-    "Problem",
-    "Profile",
-    "ProfileAuth",
-    "ProfileConflict",
-    "ProfileFileError",
-    "ProfileStore",
-    "Resolver",
-    "SecretStore",
-    "TokenCache",
-    "auth_for",
-    "changed",
-    "default_data_dir",
-    "default_personal_dir",
-    "default_secret_store",
-    "keep_secret",
-    "new_profile",
-    "open_default_store",
-    "parse_profile",
-    "parse_reference",
-    "resolver_for_cli",
-    "snapshot",
-    "team_dirs_from",
-]
+_WHERE = {
+    "Changes": "store",
+    "Expect": "model",
+    "FORMAT": "model",
+    "FileSecretStore": "secrets",
+    "Fingerprint": "model",
+    "KINDS": "model",
+    "KeyringSecretStore": "secrets",
+    "LoadResult": "store",
+    "MissingSecret": "secrets",
+    "Problem": "store",
+    "Profile": "model",
+    "ProfileAuth": "auth",
+    "ProfileConflict": "store",
+    "ProfileFileError": "model",
+    "ProfileStore": "store",
+    "Resolver": "secrets",
+    "SecretStore": "secrets",
+    "TokenCache": "auth",
+    "auth_for": "auth",
+    "changed": "store",
+    "default_data_dir": "defaults",
+    "default_personal_dir": "defaults",
+    "default_secret_store": "secrets",
+    "keep_secret": "store",
+    "new_profile": "model",
+    "open_default_store": "defaults",
+    "parse_profile": "model",
+    "parse_reference": "secrets",
+    "resolver_for_cli": "defaults",
+    "snapshot": "store",
+    "team_dirs_from": "store",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

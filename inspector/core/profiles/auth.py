@@ -569,13 +569,13 @@ def describe_credentials(profile: Profile) -> list[str]:
             return [f"Query parameter: {name}={secret('value')}"]
         return [f"{name}: {secret('value')}"]
     if kind == "digest":
-        return [f"Authorization: Digest username=\"{profile.credential('username') or ''}\" … "
-                f"(answers the server's challenge with {secret('password')})"]
+        return [(f"Authorization: Digest username=\"{profile.credential('username') or ''}\" … "
+                f"(answers the server's challenge with {secret('password')})")]
     if kind in ("oauth2-client-credentials", "oauth2-refresh-token"):
         grant = "client credentials" if kind == "oauth2-client-credentials" else "a refresh token"
         return [
-            f"First: POST {profile.credential('token_url') or '?'} ({grant}, client "
-            f"{profile.credential('client_id') or '?'}), token cached until shortly before it expires",
+            (f"First: POST {profile.credential('token_url') or '?'} ({grant}, client "
+            f"{profile.credential('client_id') or '?'}), token cached until shortly before it expires"),
             "Then: Authorization: Bearer ‹the token it returns›",
         ]
     return []

@@ -11,8 +11,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from inspector.core.diagnosis import Expectations
 from inspector.core.errors import ProfileError
+from inspector.core.expectations import Expectations
 from inspector.core.profiles.secrets import parse_reference
 from inspector.core.redact import SECRET_KEYS
 
@@ -340,6 +340,13 @@ def parse_profile(
             path=path,
             code="broken-file",
             line=line,
+        ) from None
+    except RecursionError:  # tomllib recurses per nested array/table: a hostile or corrupt file
+        raise ProfileFileError(
+            f"{path}: this is not a usable profile (its arrays or tables are nested too deeply to read); "
+            "fix the file in an editor.",
+            path=path,
+            code="broken-file",
         ) from None
     return profile_from_document(doc, path, text=text, folder_kind=folder_kind, loaded=loaded)
 

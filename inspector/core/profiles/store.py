@@ -28,6 +28,7 @@ from inspector.core.profiles.secrets import Resolver, SecretStore, parse_referen
 
 APP_NAME = "request-inspector"
 ENV_VAR = "INSPECTOR_PROFILES"
+MAX_PROFILE_BYTES = 1024 * 1024  # a profile file is tiny; a bigger one is the wrong file or garbage
 
 
 class ProfileConflict(ProfileError):
@@ -210,7 +211,13 @@ class ProfileStore:
                     )
                 continue
             for path in sorted(folder.path.glob(f"*{SUFFIX}")):
-                if path.name.startswith(".") or not path.is_file():
+                if path.name.startswith("."):
+                    continue
+                if path.is_dir():  # said, not skipped: `--profile NAME` would otherwise just be "not found"
+                    problems.append(Problem(
+                        "unreadable", f"{path} is a folder, not a profile file: rename or move it.", path))
+                    continue
+                if not path.is_file():
                     continue
                 try:
                     profiles.append(self._read(path, folder.kind))
@@ -233,13 +240,21 @@ class ProfileStore:
         try:
             with open(path, "rb") as f:
                 st = os.fstat(f.fileno())
-                data = f.read()
+                # a profile is a few hundred bytes: never read a huge (or endless) file into memory
+                data = f.read(MAX_PROFILE_BYTES + 1)
         except OSError as exc:
             raise ProfileFileError(
                 f"{path}: the file cannot be read ({exc.strerror}); check its permissions.",
                 path=path,
                 code="unreadable",
             ) from None
+        if len(data) > MAX_PROFILE_BYTES:
+            raise ProfileFileError(
+                f"{path}: the file is larger than {MAX_PROFILE_BYTES // 1024} KB, far too large for a profile; "
+                "check that it is the right file.",
+                path=path,
+                code="broken-file",
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:

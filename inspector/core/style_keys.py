@@ -1,0 +1,17 @@
+"""The style keys of syntax highlighting: shared by the lexing core and the window's themes, without Pygments."""
+
+# The style keys a theme gives a colour to; indices into this tuple travel in compact arrays.
+STYLE_KEYS = (
+    "keyword",
+    "string",
+    "number",
+    "key",
+    "tag",
+    "attribute",
+    "name",
+    "builtin",
+    "comment",
+    "operator",
+    "error",
+    "heading",
+)
