@@ -153,6 +153,8 @@ def _guess_body_kind(text: str) -> str:
             return "json"
         except ValueError:
             pass
+        except RecursionError:  # nested too deeply to parse here: it still is JSON-shaped
+            return "json"
     return "text"
 
 

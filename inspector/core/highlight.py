@@ -262,6 +262,11 @@ class NotPretty(ValueError):
     """The text is not well-formed enough to re-indent; show it as it is."""
 
 
+# Indentation grows with depth, so re-indenting N levels writes ~N² spaces: 100,000 nested brackets would be
+# 20 GB of text. Deeper than this, a body is shown as it came.
+MAX_PRETTY_DEPTH = 256
+
+
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 # One match is one member or element ("key": value,) so the Python loop runs once per member, not per token.
 _JSON_PIECE = re.compile(
@@ -324,6 +329,8 @@ def iter_pretty_json(
             else:
                 piece += opener
                 stack.append("}" if opener == "{" else "]")
+                if len(stack) > MAX_PRETTY_DEPTH:
+                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep at offset {pos}")
                 empty_open = True
         started = True
         out.append(piece)
@@ -372,6 +379,8 @@ def pretty_xml(text: str, indent: int = 2) -> str:
                 prev = "other"
             else:
                 depth += 1
+                if depth > MAX_PRETTY_DEPTH:
+                    return text
                 prev = "open"
         else:
             stripped = part.strip()

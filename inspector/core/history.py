@@ -181,14 +181,26 @@ class HistoryStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._damage_said():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _damage_said(self) -> Iterator[None]:
+        """sqlite's errors on a damaged file (it opens fine, then a page cannot be read) as a HistoryError."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(
+                f"The history file {self.path} is damaged ({exc}): close the app, move the file away, and a new "
+                "history will start."
+            ) from None
 
     def _migrate(self) -> None:
         db = self._db
@@ -363,7 +375,7 @@ class HistoryStore:
     ) -> list[HistoryRow]:
         """Rows newest first. status is a code (401), a class ("4xx") or "none" (no response)."""
         sql, args = self.page_query(offset, limit, text, status, verdict, method)
-        with self._lock:
+        with self._lock, self._damage_said():
             rows = self._db.execute(sql, args).fetchall()
         return [_row(r) for r in rows]
 
@@ -375,7 +387,7 @@ class HistoryStore:
         method: str | None = None,
     ) -> int:
         sql, args = self.count_query(text, status, verdict, method)
-        with self._lock:
+        with self._lock, self._damage_said():
             return int(self._db.execute(sql, args).fetchone()[0])
 
     def explain(self, sql: str, args: list[Any]) -> list[str]:
@@ -385,7 +397,7 @@ class HistoryStore:
 
     def get(self, entry_id: int) -> HistoryRecord | None:
         """The full stored entry, or None when there is none with this id."""
-        with self._lock:
+        with self._lock, self._damage_said():
             row = self._db.execute(
                 f"SELECT {_ROW_COLUMNS}, profile, exchange_json, diagnosis_json FROM exchanges"
                 " JOIN payloads USING (id) WHERE id = ?",

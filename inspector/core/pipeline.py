@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from inspector.core.diagnosis import Diagnosis, Expectations, explain
-from inspector.core.errors import TokenError
+from inspector.core.errors import InspectorError, TokenError
 from inspector.core.exchange import Exchange
 from inspector.core.redact import Redactor
 from inspector.core.request import RequestSpec
@@ -64,7 +64,11 @@ class Prepared:
         """A masked copy into history (None when there is no history)."""
         if history is None:
             return None
-        result: int = history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
+        try:
+            result: int = history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
+        except InspectorError as exc:  # a damaged or full history must not cost the user the explanation
+            exchange.extra["history_problem"] = f"This exchange was not saved in the history: {exc}"
+            return None
         return result
 
 
@@ -80,7 +84,9 @@ def prepare(
     if profile is None:
         return Prepared(spec)
     from inspector.core.profiles.auth import auth_for
+    from inspector.core.profiles.secrets import Resolver
 
+    resolver = resolver if resolver is not None else Resolver(None)  # only env references can resolve
     kwargs: dict[str, Any] = {"cache": token_cache}
     if clock is not None:
         kwargs["clock"] = clock

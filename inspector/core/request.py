@@ -133,6 +133,8 @@ def validate_body(body: Body) -> None:
             raise RequestError(
                 f"The JSON body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
             ) from None
+        except RecursionError:
+            pass  # nested too deeply for Python to check: the server is the judge of that
 
 
 def parse_header_line(line: str) -> Header:

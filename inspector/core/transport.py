@@ -286,7 +286,7 @@ def _run(
     body_sink: IO[bytes] | None,
 ) -> TransportFailure | None:
     timeout = (spec.timeout_s, spec.timeout_s)
-    settings = session.merge_environment_settings(base.url, {}, None, spec.verify_tls, None)
+    settings = session.merge_environment_settings(base.url or spec.url, {}, None, spec.verify_tls, None)
     proxies, verify = settings["proxies"], settings["verify"]
 
     def one(prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
@@ -324,7 +324,7 @@ def _run(
     try:
         # 1. A token the profile must fetch first (OAuth 2): its own hop, judged like any other.
         token_req = auth.token_request() if auth is not None and hasattr(auth, "token_request") else None
-        if token_req is not None:
+        if auth is not None and token_req is not None:
             token_prepared = session.prepare_request(token_req)
             current = token_prepared
             token_hop = one(token_prepared, "token")
@@ -483,7 +483,7 @@ def _http_version(resp: requests.Response) -> str:
 
 
 def _sent_headers(prepared: requests.PreparedRequest) -> tuple[tuple[str, str], ...]:
-    headers: CaseInsensitiveDict[str] = prepared.headers
+    headers: CaseInsensitiveDict[str | bytes] = prepared.headers
     lines = [(k, v if isinstance(v, str) else v.decode("latin-1")) for k, v in headers.items()]
     return tuple(lines)
 

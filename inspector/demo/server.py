@@ -1441,11 +1441,13 @@ def run_forever(
         print(line, file=sys.stderr, flush=True)
 
     server = start_demo_server(host, port, log=log if verbose else None)
-    previous_term = None
+    previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        # a service manager's SIGTERM stops as cleanly as Ctrl+C; installed before the URL is printed, since
-        # whoever reads the URL may signal at once
-        previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        # Ctrl+C and a service manager's SIGTERM both stop cleanly. SIGINT is installed explicitly too: a
+        # process started in the background by a non-interactive shell inherits SIGINT as ignored. Installed
+        # before the URL is printed, since whoever reads the URL may signal at once.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, _raise_keyboard_interrupt)
     try:
         print(f"Demo API running at {server.base_url}/ (Ctrl+C to stop)", file=out, flush=True)
         if not _is_loopback(host):
@@ -1461,8 +1463,9 @@ def run_forever(
         pass
     finally:
         server.stop()
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
+        for sig, handler in previous.items():
+            if handler is not None:  # None: the old handler was not installed from Python
+                signal.signal(sig, handler)
     return 0
 
 

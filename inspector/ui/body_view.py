@@ -12,7 +12,7 @@ import re
 import time
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from math import ceil
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
@@ -166,7 +166,7 @@ class LargeTextView(QAbstractScrollArea):
         self.horizontalScrollBar().setSingleStep(max(1, int(self._adv * 4)))
         self._update_scrollbars()
 
-    def setFont(self, font: QFont) -> None:
+    def setFont(self, font: QFont | str | Sequence[str]) -> None:  # QWidget's signature: families allowed
         super().setFont(font)
         if hasattr(self, "_fm"):
             self._apply_font()
@@ -491,7 +491,7 @@ class LargeTextView(QAbstractScrollArea):
         yield -1
 
     def _search_span(self, hay: str, sought: str, pattern: re.Pattern[str] | None, lo: int, hi: int,
-                     backward: bool, overlap: int) -> Iterator[None]:
+                     backward: bool, overlap: int) -> Generator[None, None, int]:
         """Search hay[lo:hi] a window at a time (yielding between windows); the generator returns the offset."""
         if backward:
             top = hi
@@ -517,10 +517,10 @@ class LargeTextView(QAbstractScrollArea):
             if pattern is None:
                 found = hay.find(sought, start, stop)
             else:
-                m = pattern.search(hay, start, stop)
-                found = m.start() if m else -1
-                if m:
-                    self._match_len = m.end() - m.start()
+                hit = pattern.search(hay, start, stop)
+                found = hit.start() if hit else -1
+                if hit:
+                    self._match_len = hit.end() - hit.start()
             if found >= 0:
                 return found
             yield None

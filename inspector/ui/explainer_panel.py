@@ -238,6 +238,8 @@ def _fitted_minimum(widget: QWidget) -> QSize | None:
 def _clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:  # cannot happen while count() > 0; stops the loop rather than spinning if it does
+            break
         w = item.widget()
         if w is not None:
             w.setParent(None)
@@ -347,7 +349,8 @@ class _FitTable(QTableWidget):
             self.setPalette(pal)
 
     def column_texts(self, column: int) -> list[str]:
-        return [self.item(r, column).text() for r in range(self.rowCount())]
+        # a cell never set has no item: it shows nothing, so it reads as ""
+        return [item.text() if (item := self.item(r, column)) is not None else "" for r in range(self.rowCount())]
 
 
 class FindingCard(QFrame):
@@ -848,14 +851,14 @@ class ExplainerPanel(QWidget):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll_area)
         content = _Content()
         content.setObjectName("explainerContent")
-        self.scroll.setWidget(content)
+        self.scroll_area.setWidget(content)
         lay = QVBoxLayout(content)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(10)
@@ -980,7 +983,7 @@ class ExplainerPanel(QWidget):
         if event.mimeData().hasText():
             self.paste_token(event.mimeData().text())
             event.acceptProposedAction()
-            self.scroll.ensureWidgetVisible(self.paste_box)
+            self.scroll_area.ensureWidgetVisible(self.paste_box)
 
     # -- rendering -------------------------------------------------------------------------------------------
     def _secrets(self) -> list[str]:

@@ -40,7 +40,9 @@ def saved_team_dirs(settings: QSettings) -> list[Path]:
 
     try:
         dirs = json.loads(str(settings.value("profiles/teamDirs", "[]")))
-    except ValueError:
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(dirs, list):  # a hand-edited or damaged settings file: not worth refusing to start
         return []
     return [Path(d) for d in dirs if isinstance(d, str)]
 
@@ -54,7 +56,7 @@ def open_history(env: Mapping[str, str], settings: QSettings | None = None) -> A
     keep = 10_000
     if settings is not None:
         try:
-            keep = max(1, int(settings.value("history/keep", keep)))
+            keep = max(1, int(str(settings.value("history/keep", keep))))
         except (TypeError, ValueError):
             pass
     try:

@@ -165,6 +165,23 @@ class HistoryModel(QAbstractTableModel):
         self._safe = False
         self.pages_fetched = 0
         self.fetch_ms: list[float] = []  # wall time of each fetchMore: the page query plus the row insert
+        self.problem: str | None = None  # why the store cannot be read (a damaged file), shown by the pane
+
+    def _page(self, offset: int) -> list[HistoryRow]:
+        """A page from the store; none (and self.problem says why) when the file cannot be read."""
+        try:
+            return self._store.page(offset, self.page_size, **self._filters)
+        except InspectorError as exc:
+            self.problem = str(exc)
+            return []
+
+    def store_count(self, filtered: bool = True) -> int:
+        """Entries in the store (for the filters, or all); 0 (and self.problem says why) when unreadable."""
+        try:
+            return self._store.count(**self._filters) if filtered else self._store.count()
+        except InspectorError as exc:
+            self.problem = str(exc)
+            return 0
 
     # -- state ---------------------------------------------------------------------------------------------
     @property
@@ -203,7 +220,7 @@ class HistoryModel(QAbstractTableModel):
         """Forget the loaded rows, count again and load the first page."""
         self.beginResetModel()
         self._rows = []
-        self._total = self._store.count(**self._filters)
+        self._total = self.store_count()
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
@@ -214,8 +231,8 @@ class HistoryModel(QAbstractTableModel):
             self.reload()
             return len(self._rows)
         top_id = self._rows[0].id
-        fresh = [r for r in self._store.page(0, self.page_size, **self._filters) if r.id > top_id]
-        total = self._store.count(**self._filters)
+        fresh = [r for r in self._page(0) if r.id > top_id]
+        total = self.store_count()
         if len(fresh) >= self.page_size:  # more than a page arrived: the gap cannot be bridged cheaply
             self.reload()
             return len(self._rows)
@@ -250,7 +267,7 @@ class HistoryModel(QAbstractTableModel):
         if parent.isValid():
             return
         started = time.perf_counter()
-        page = self._store.page(len(self._rows), self.page_size, **self._filters)
+        page = self._page(len(self._rows))
         last_id = self._rows[-1].id if self._rows else None
         # an entry added since the last page shifts the offsets by one: never show a row twice
         page = [r for r in page if last_id is None or r.id < last_id]
@@ -721,8 +738,10 @@ class HistoryPane(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _update_count(self) -> None:
-        shown, total = self.model.total, self.store.count()
-        if any(self.model.filters.values()):
+        shown, total = self.model.total, self.model.store_count(filtered=False)
+        if self.model.problem:
+            self.count_label.setText(self.model.problem)
+        elif any(self.model.filters.values()):
             self.count_label.setText(f"{shown:,} of {total:,} entries")
         else:
             self.count_label.setText(f"{total:,} entries" if total != 1 else "1 entry")
@@ -733,5 +752,5 @@ class HistoryPane(QWidget):
             act.setEnabled(n == 1)
         self.export_action.setEnabled(n >= 1)
         self.delete_action.setEnabled(n >= 1)
-        self.clear_action.setEnabled(self.store.count() > 0)
+        self.clear_action.setEnabled(self.model.store_count(filtered=False) > 0)
         self._update_count()

@@ -84,7 +84,7 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
             verify_tls=bool(data.get("verify_tls", True)),
             profile=data.get("profile"),
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # an unreadable saved request is forgotten, not an error worth a message
 
 
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         self._sink_path = ""
         self._loading_example = False
         self.last_exchange: Exchange | None = None
-        self.last_diagnosis: object | None = None
+        self.last_diagnosis: Any = None
         # Profiles: the model (folders, statuses), one token cache and the ${prompt} answers for this run.
         self.profiles = profiles
         self.history = history
@@ -468,8 +468,9 @@ class MainWindow(QMainWindow):
 
         dialog = ProfilesDialog(self.profiles, parent=self)
         dialog.folders_changed.connect(self._save_team_dirs)
-        if self.profile_picker.current_profile() is not None:
-            dialog.select(self.profile_picker.current_profile().identity)
+        current = self.profile_picker.current_profile()
+        if current is not None:
+            dialog.select(current.identity)
         dialog.set_screen_share_safe(self.screen_share_safe)
         dialog.exec()
 
@@ -695,8 +696,14 @@ class MainWindow(QMainWindow):
         from inspector.ui.har_dialog import HarDialog
 
         dialog = HarDialog(path, self)
-        dialog.open_requested.connect(lambda spec: (self.editor.set_spec(spec), dialog.accept()))
-        dialog.resend_requested.connect(lambda spec: (self.editor.set_spec(spec), dialog.accept(), self.send()))
+        def take(spec: RequestSpec, send: bool) -> None:
+            self.editor.set_spec(spec)
+            dialog.accept()
+            if send:
+                self.send()
+
+        dialog.open_requested.connect(lambda spec: take(spec, False))
+        dialog.resend_requested.connect(lambda spec: take(spec, True))
         dialog.set_screen_share_safe(self.screen_share_safe)
         if path is None:
             dialog.choose_file()

@@ -149,6 +149,22 @@ class _Event:
     title: str
 
 
+@dataclass(frozen=True)
+class _Item:
+    """One thing that needs a label: a group of events (kind "marker") or a band between two x's ("span")."""
+
+    kind: str
+    cx: float
+    lines: tuple[str, ...]
+    side: str
+    group: tuple[_Event, ...] = ()  # markers only
+    key: str = ""  # spans only, like the four below
+    text: str = ""
+    tone: str = ""
+    xa: float = 0.0
+    xb: float = 0.0
+
+
 @dataclass
 class _Scale:
     """Piecewise-linear map from time to x: long gaps are capped so that short ones stay visible."""
@@ -410,16 +426,14 @@ def compute_geometry(
             groups.append([e])
 
     max_label = min(width - 4.0, max(100.0, (axis_x2 - axis_x1) * 0.48))
-    items: list[dict[str, object]] = []
+    items: list[_Item] = []
     for g in groups:
         title = " · ".join(e.title for e in g)
         lines = (
             elide(title, max_label, text_width),
             elide(_time_text(g[0].when, days), max_label, text_width),
         )
-        items.append(
-            {"kind": "marker", "group": g, "cx": scale.x(_ts(g[0].when)), "lines": lines, "side": g[0].side}
-        )
+        items.append(_Item("marker", scale.x(_ts(g[0].when)), lines, g[0].side, group=tuple(g)))
 
     req, _ = request_moment(timeline)
     span_defs: list[tuple[str, float, float, str, str, str]] = []
@@ -438,17 +452,17 @@ def compute_geometry(
         span_defs.append(("skew", x_loc, x_srv, f"your clock {describe_span(skew)} {way}", tone, "below"))
     for key, xa, xb, text, tone, side in span_defs:
         items.append(
-            {
-                "kind": "span",
-                "key": key,
-                "cx": (xa + xb) / 2,
-                "lines": tuple(wrap(text, max_label, text_width)[:2]),  # rows hold two lines
-                "text": text,
-                "side": side,
-                "xa": xa,
-                "xb": xb,
-                "tone": tone,
-            }
+            _Item(
+                "span",
+                (xa + xb) / 2,
+                tuple(wrap(text, max_label, text_width)[:2]),  # rows hold two lines
+                side,
+                key=key,
+                text=text,
+                tone=tone,
+                xa=xa,
+                xb=xb,
+            )
         )
 
     # rows: greedy, left to right, nearest row to the axis first
@@ -457,14 +471,11 @@ def compute_geometry(
     rows_used = {"above": 0, "below": 0}
     for side in ("above", "below"):
         ends: list[float] = []
-        order = sorted((i for i, it in enumerate(items) if it["side"] == side), key=lambda i: items[i]["cx"])
+        order = sorted((i for i, it in enumerate(items) if it.side == side), key=lambda i: items[i].cx)
         for i in order:
             it = items[i]
-            lines = it["lines"]
-            assert isinstance(lines, tuple)
-            w = max(text_width(s) for s in lines)
-            cx = float(it["cx"])  # type: ignore[arg-type]
-            x = min(max(cx - w / 2, 2.0), width - 2.0 - w)
+            w = max(text_width(s) for s in it.lines)
+            x = min(max(it.cx - w / 2, 2.0), width - 2.0 - w)
             row = next((r for r, end in enumerate(ends) if end + LABEL_GAP <= x), len(ends))
             if row == len(ends):
                 ends.append(x + w)
@@ -481,44 +492,40 @@ def compute_geometry(
     def label_for(i: int) -> Label:
         x, w, row = placed[i]
         it = items[i]
-        lines = it["lines"]
-        assert isinstance(lines, tuple)
-        h = lh * len(lines)
-        if it["side"] == "above":
+        h = lh * len(it.lines)
+        if it.side == "above":
             top = axis_y - AXIS_CLEAR - (row + 1) * row_h + (row_h - h - 4)
         else:
             top = below_top + row * row_h
-        anchor = min(max(float(it["cx"]), x), x + w)  # type: ignore[arg-type]
-        return Label(lines, x, top, w, h, row, str(it["side"]), anchor)
+        anchor = min(max(it.cx, x), x + w)
+        return Label(it.lines, x, top, w, h, row, it.side, anchor)
 
     markers: list[Marker] = []
     spans: list[Span] = []
     for i, it in enumerate(items):
-        if it["kind"] == "marker":
-            g = it["group"]
-            assert isinstance(g, list)
-            first = g[0]
+        if it.kind == "marker":
+            first = it.group[0]
             markers.append(
                 Marker(
                     first.key,
                     first.when,
-                    float(it["cx"]),  # type: ignore[arg-type]
+                    it.cx,
                     first.side,
-                    " · ".join(e.title for e in g),
+                    " · ".join(e.title for e in it.group),
                     label_for(i),
-                    tuple(e.key for e in g[1:]),
+                    tuple(e.key for e in it.group[1:]),
                 )
             )
         else:
-            sy = axis_y - 9 if it["side"] == "above" else axis_y + 9
+            sy = axis_y - 9 if it.side == "above" else axis_y + 9
             spans.append(
                 Span(
-                    str(it["key"]),
-                    float(it["xa"]),  # type: ignore[arg-type]
-                    float(it["xb"]),  # type: ignore[arg-type]
+                    it.key,
+                    it.xa,
+                    it.xb,
                     sy,
-                    str(it["text"]),
-                    str(it["tone"]),
+                    it.text,
+                    it.tone,
                     label_for(i),
                 )
             )

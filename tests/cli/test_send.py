@@ -16,7 +16,8 @@ SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjE3MDAwMDAwMDB9.c2ln
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, input=stdin
+        [sys.executable, "main.py", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        input=stdin,
     )
 
 
@@ -32,7 +33,7 @@ class Api(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/protected":
             self._reply(401, b'{"error": "invalid_token", "error_description": "The access token expired"}',
                         [("Content-Type", "application/json"),
@@ -42,7 +43,7 @@ class Api(BaseHTTPRequestHandler):
         else:
             self._reply(200, json.dumps({"path": self.path}).encode(), [("Content-Type", "application/json")])
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         doc = {"ctype": self.headers.get("Content-Type"), "body": body.decode()}
         self._reply(201, json.dumps(doc).encode(), [("Content-Type", "application/json")])
@@ -145,7 +146,7 @@ def test_timeout_exits_1(http_server) -> None:
     import time
 
     class Slow(Api):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             time.sleep(2)
 
     url = http_server(Slow)

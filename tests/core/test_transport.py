@@ -38,7 +38,7 @@ class Api(BaseHTTPRequestHandler):
         doc = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
         self._reply(200, json.dumps(doc).encode(), [("Content-Type", "application/json")])
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         port = self.server.server_address[1]
         path = self.path.split("?")[0]
         if path == "/challenges":
@@ -72,7 +72,7 @@ class Api(BaseHTTPRequestHandler):
         else:
             self._echo()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if self.path == "/see-other":
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self._reply(303, headers=[("Location", "/echo")])
@@ -85,7 +85,7 @@ class Api(BaseHTTPRequestHandler):
         else:
             self._echo()
 
-    do_PUT = do_POST  # noqa: N815
+    do_PUT = do_POST
 
 
 @pytest.fixture

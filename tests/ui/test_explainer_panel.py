@@ -119,7 +119,7 @@ def _settle(qtbot, panel: ExplainerPanel) -> None:
 
     def fitted() -> bool:
         # the page and each section fit their wrapped text to the width over a few layout passes
-        boxes = [panel.scroll.widget(), panel.result_box, panel.token_view, panel.paste_box.token_view]
+        boxes = [panel.scroll_area.widget(), panel.result_box, panel.token_view, panel.paste_box.token_view]
         return all(
             w.height() >= w.layout().totalHeightForWidth(w.width()) for w in boxes if w.isVisibleTo(panel)
         )
@@ -277,7 +277,7 @@ def test_paste_box_decodes_an_expired_jwt_offline(qtbot, panel: ExplainerPanel, 
         "exp"
     ]
     assert "30 min 3 s ago" in exp_value
-    _shoot(panel.scroll.widget(), tmp_path, "panel-paste-expired.png")
+    _shoot(panel.scroll_area.widget(), tmp_path, "panel-paste-expired.png")
 
 
 def test_dropped_text_is_decoded(qtbot, panel: ExplainerPanel) -> None:
@@ -345,7 +345,7 @@ def test_screen_share_safe_hides_raw_tokens_but_not_claims(
     # decoded claims stay readable
     assert "user-42" in panel.token_view.claims_table.column_texts(1)
     assert "user-42" in panel.paste_box.token_view.claims_table.column_texts(1)
-    _shoot(panel.scroll.widget(), tmp_path, f"panel-safe-{palette_name}.png")
+    _shoot(panel.scroll_area.widget(), tmp_path, f"panel-safe-{palette_name}.png")
 
     panel.set_screen_share_safe(False)
     assert panel.token_view.raw.toggle.isEnabled()
@@ -400,7 +400,7 @@ def test_real_send_and_explain_end_to_end(qtbot, http_server, tmp_path: Path) ->
     assert "invalid_token" in panel.server_box.text()
     assert panel.token_view.timeline.isVisible()
     assert not any(token in t for t in _visible_texts(panel))  # masked unless revealed
-    _shoot(panel.scroll.widget(), tmp_path, "panel-real-expired.png")
+    _shoot(panel.scroll_area.widget(), tmp_path, "panel-real-expired.png")
 
 
 def _jwks_handler(jwks: dict, gate: threading.Event | None = None) -> type[BaseHTTPRequestHandler]:

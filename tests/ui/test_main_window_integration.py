@@ -26,7 +26,7 @@ class Api(BaseHTTPRequestHandler):
     def log_message(self, *_args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.headers.get("X-API-Key") == API_KEY:
             status, body = 200, {"ok": True}
         else:
@@ -127,7 +127,7 @@ def test_prompt_secret_is_asked_once_per_run(qtbot, tmp_path, services, api) -> 
 def test_history_pane_reopens_and_refuses_to_resend_a_masked_token(qtbot, tmp_path, services, api) -> None:
     window = make_window(qtbot, tmp_path, services)
     window.editor.set_spec(RequestSpec(url=f"{api}/first", headers=(Header("Authorization", f"Bearer {TOKEN}"),)))
-    exchange, diagnosis = send_and_wait(qtbot, window)
+    _exchange, diagnosis = send_and_wait(qtbot, window)
     assert diagnosis.verdict == "authentication"
     window.history_action.trigger()
     pane = window.history_pane
@@ -163,7 +163,7 @@ class TokenEndpoint(BaseHTTPRequestHandler):
     def log_message(self, *_args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         data = json.dumps({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -28,7 +28,9 @@ from inspector.core.profiles.secrets import Resolver, SecretStore, parse_referen
 
 APP_NAME = "request-inspector"
 ENV_VAR = "INSPECTOR_PROFILES"
-MAX_PROFILE_BYTES = 1024 * 1024  # a profile file is tiny; a bigger one is the wrong file or garbage
+# A profile is a few hundred bytes (long notes allowed); a bigger file is the wrong file or garbage, and is not
+# read into memory whole.
+MAX_PROFILE_BYTES = 8 * 1024 * 1024
 
 
 class ProfileConflict(ProfileError):
@@ -250,7 +252,7 @@ class ProfileStore:
             ) from None
         if len(data) > MAX_PROFILE_BYTES:
             raise ProfileFileError(
-                f"{path}: the file is larger than {MAX_PROFILE_BYTES // 1024} KB, far too large for a profile; "
+                f"{path}: the file is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB, far too large for a profile; "
                 "check that it is the right file.",
                 path=path,
                 code="broken-file",
