@@ -19,7 +19,9 @@ from typing import IO, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 
 from inspector.core.errors import RequestError, TransportError
@@ -219,9 +221,85 @@ def build_request(spec: RequestSpec, stack: ExitStack) -> requests.Request:
 
 
 def new_session() -> requests.Session:
+    """A session whose direct connections a cancel can break off, even while a read is blocked."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _CancellableAdapter())
     return session
+
+
+# -- Cancelling a blocked read ---------------------------------------------------------------------------------
+# A thread waiting for a slow server sits inside http.client's recv(); a flag it checks between reads cannot
+# reach it there. Each send's thread registers the sockets its requests wait on, and a small watcher shuts
+# them down when the cancel event is set: the blocked recv() returns at once and the send ends as cancelled.
+
+_LOCAL = threading.local()
+
+
+class _SocketWatch:
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.done = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+        if self.cancel.is_set():
+            self._shut()
+
+    def watch(self) -> None:
+        while not self.done.is_set():
+            if self.cancel.wait(0.05):
+                self._shut()
+                return
+
+    def _shut(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+
+class _WatchedConnection:
+    """Mixin for urllib3 connections: register the socket with the current send's watch while it waits."""
+
+    sock: socket.socket | None
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        watch = getattr(_LOCAL, "watch", None)
+        if watch is not None:
+            watch.add(self.sock)
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_WatchedConnection, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _CancellableAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class _Cancelled(Exception):
@@ -252,12 +330,17 @@ def send(
     hops: list[Hop] = []
     extra: dict[str, object] = {}
     started = clock()
+    watch = _SocketWatch(cancel)
+    _LOCAL.watch = watch
+    threading.Thread(target=watch.watch, name="inspector-cancel-watch", daemon=True).start()
     try:
         with ExitStack() as stack:
             base = session.prepare_request(build_request(spec, stack))
             error = _run(spec, session, auth, base, hops, extra, cancel, max_body_bytes, max_redirects, clock,
                          on_progress, body_sink)
     finally:
+        watch.done.set()
+        _LOCAL.watch = None
         if own_session:
             session.close()
     first = next((h for h in hops if h.role == "request"), None)
@@ -364,6 +447,8 @@ def _run(
     except _Cancelled:
         return TransportFailure("cancelled", f"{spec.method} {mask_url(spec.url)} was cancelled.")
     except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
+        if cancel.is_set():  # the watch broke the connection off: that is the cancel, not a server fault
+            return TransportFailure("cancelled", f"{spec.method} {mask_url(spec.url)} was cancelled.")
         return describe_failure(exc, current.method or spec.method, current.url or spec.url)
 
 
@@ -440,6 +525,8 @@ def _read_body(
     while True:
         chunk = resp.raw.read1(CHUNK, decode_content=True)
         if not chunk:
+            if cancel.is_set():  # the cancel watch shut the socket: not the end of the body
+                raise _Cancelled
             break
         if cancel.is_set():
             raise _Cancelled

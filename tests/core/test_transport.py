@@ -334,3 +334,40 @@ def test_clock_is_injected(api: str) -> None:
     fixed = datetime(2030, 1, 1, tzinfo=UTC)
     exchange = send(RequestSpec(url=f"{api}/echo"), clock=lambda: fixed)
     assert exchange.sent_at == fixed and exchange.hops[0].sent_at == fixed
+
+
+HELD = threading.Event()  # released by the test only after the send has returned
+LET_GO = threading.Event()  # set by the handler when it stops holding the connection
+
+
+class Holding(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/body":
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"x" * 10)
+            self.wfile.flush()
+        HELD.wait(50)  # bounded; the test releases it
+        LET_GO.set()
+
+
+@pytest.mark.parametrize("path", ["/headers", "/body"])
+def test_cancel_breaks_off_a_read_that_is_blocked(http_server, path: str) -> None:
+    """With a 120 s read timeout, only breaking the socket off can end this send before the server lets go."""
+    HELD.clear()
+    LET_GO.clear()
+    url = http_server(Holding)
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    try:
+        exchange = send(RequestSpec(url=f"{url}{path}", timeout_s=120), cancel=cancel)
+        assert not LET_GO.is_set(), "the send only returned once the server let go of the connection"
+    finally:
+        HELD.set()
+    assert exchange.error is not None and exchange.error.kind == "cancelled"
