@@ -638,13 +638,17 @@ def _scope_finding(facts: _Facts) -> tuple[Finding | None, str | None]:
             parts.append(f"The request accepts one of: {', '.join(accepted)}; the token grants none of them.")
         else:
             parts.append(f"Missing: {', '.join(missing)}.")
+    elif (required or accepted) and granted is not None:
+        parts.append(f"Every scope known to be needed ({', '.join(required or accepted)}) is granted, so the "
+                     "server wants one it did not name.")
     elif required or accepted:
         parts.append(f"Required: {', '.join(required or accepted)}.")
     if granted is not None:
         parts.append(f"Granted: {', '.join(sorted(granted)) or 'none'}.")
     else:
         parts.append("The granted scopes cannot be read from this token.")
-    want = missing or required or accepted
+    # what to ask for: the missing scopes; with nothing missing but unknown grants, the known requirements
+    want = missing or ([] if granted is not None else required or accepted)
     finding = make_finding(
         "insufficient-scope",
         evidence={"server_said": server_says, "required": required, "accepted_any_of": accepted,

@@ -488,3 +488,24 @@ def test_strip_scheme(raw: str, bare: str) -> None:
 def test_diagnosis_helpers() -> None:
     d = Diagnosis("ok", "fine")
     assert d.finding("x") is None and d.finding_ids == ()
+
+
+def test_insufficient_scope_without_a_named_scope_does_not_ask_for_one_already_granted() -> None:
+    """The body says insufficient_scope, the profile's scope is granted: say the server wants another one."""
+    import jwt
+
+    from inspector.core.diagnosis import Expectations, explain
+    from inspector.core.exchange import Exchange, Hop, Response
+    from inspector.core.request import RequestSpec
+
+    token = jwt.encode({"sub": "svc", "scope": "invoices:read reader", "exp": 4102444800}, "k" * 32,
+                       algorithm="HS256")
+    response = Response(403, "Forbidden", (("Content-Type", "application/json"),),
+                        b'{"error": "insufficient_scope"}', 31)
+    hop = Hop("GET", "http://127.0.0.1:1/api/reports", (("Authorization", f"Bearer {token}"),),
+              response=response)
+    d = explain(Exchange(RequestSpec(url=hop.url), (hop,)), Expectations(scopes=("invoices:read",)))
+    finding = d.finding("insufficient-scope")
+    assert finding is not None and d.verdict == "authorization"
+    assert "is granted, so the server wants one it did not name" in finding.detail
+    assert "invoices:read" not in finding.next_step
