@@ -346,7 +346,7 @@ class Holding(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/body":
             self.send_response(200)
             self.send_header("Content-Length", "100")
