@@ -445,7 +445,7 @@ class HistoryPane(QWidget):
         hh.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
         hh.setHighlightSections(False)
         char = self.fontMetrics().horizontalAdvance("0")
-        for col, chars in ((COL_TIME, 17), (COL_METHOD, 8), (COL_STATUS, 7), (COL_VERDICT, 22), (COL_ELAPSED, 9)):
+        for col, chars in ((COL_TIME, 12), (COL_METHOD, 7), (COL_STATUS, 6), (COL_VERDICT, 15), (COL_ELAPSED, 8)):
             self.table.setColumnWidth(col, char * chars + 16)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -476,23 +476,32 @@ class HistoryPane(QWidget):
                                     ["Del"])
         self.clear_action = action("Clear all…", "Delete the whole history", self.clear_all)
 
+        # Two short rows so the pane fits a narrow dock: the common actions, then "More" and the counts.
         buttons = QHBoxLayout()
         for act, name in (
             (self.open_action, "historyOpen"),
             (self.resend_action, "historyResend"),
             (self.report_action, "historyReport"),
-            (self.export_action, "historyExport"),
-            (self.delete_action, "historyDelete"),
-            (self.clear_action, "historyClear"),
         ):
             button = QToolButton()
             button.setObjectName(name)
             button.setDefaultAction(act)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             buttons.addWidget(button)
+        more = QToolButton()
+        more.setObjectName("historyMore")
+        more.setText("More")
+        more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more_menu = QMenu(more)
+        for act in (self.curl_action, self.export_action, self.delete_action, self.clear_action):
+            more_menu.addAction(act)
+        more.setMenu(more_menu)
+        buttons.addWidget(more)
         buttons.addStretch(1)
-        buttons.addWidget(self.count_label)
-        buttons.addSpacing(12)
+        counts = QHBoxLayout()
+        counts.addWidget(self.count_label)
+        counts.addStretch(1)
         keep_label = QLabel("Keep")
         self.keep_spin = QSpinBox()
         self.keep_spin.setObjectName("historyKeep")
@@ -505,14 +514,15 @@ class HistoryPane(QWidget):
         self.keep_spin.setToolTip("The retention limit: older entries are deleted as new ones arrive")
         self.keep_spin.valueChanged.connect(self._keep_changed)
         keep_label.setBuddy(self.keep_spin)
-        buttons.addWidget(keep_label)
-        buttons.addWidget(self.keep_spin)
+        counts.addWidget(keep_label)
+        counts.addWidget(self.keep_spin)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(bar)
         lay.addWidget(self.table, 1)
         lay.addLayout(buttons)
+        lay.addLayout(counts)
 
         sel = self.table.selectionModel()
         sel.selectionChanged.connect(lambda *_: self._update_actions())

@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.editor.send_requested.connect(self.send)
         self.editor.cancel_requested.connect(self.cancel)
         self.screen_share_safe = False
+        self._safe_badge: QLabel | None = None
         self.statusBar().showMessage("Ready")
         self.resize(1400, 900)
         self.main_splitter.setSizes([850, 550])
@@ -607,6 +608,12 @@ class MainWindow(QMainWindow):
         if self.safe_action.isChecked() != on:
             self.safe_action.setChecked(on)
         self.setWindowTitle("Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
+        if self._safe_badge is None:
+            self._safe_badge = QLabel(" Screen-share safe: secrets hidden ", self)
+            self._safe_badge.setObjectName("safeBadge")
+            self._safe_badge.setStyleSheet("background: #1b5e20; color: white; border-radius: 3px; padding: 1px 6px;")
+            self.statusBar().addPermanentWidget(self._safe_badge)
+        self._safe_badge.setVisible(on)
         self.editor.set_screen_share_safe(on)
         if self._response_view is not None:
             self._response_view.set_screen_share_safe(on)
@@ -642,6 +649,8 @@ class MainWindow(QMainWindow):
             self.history_dock.setWidget(self.history_pane)
             self.history_dock.visibilityChanged.connect(self.history_action.setChecked)
             self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history_dock)
+            # a narrow column by default: the editor, response and explanation keep most of the window
+            self.resizeDocks([self.history_dock], [max(300, self.width() // 4)], Qt.Orientation.Horizontal)
         if self.history_pane is not None:
             self.history_dock.setVisible(on)
 

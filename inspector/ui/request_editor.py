@@ -283,13 +283,14 @@ class RequestEditor(QWidget):
         self.url_edit.setPlaceholderText("https://api.example.com/items?page=1")
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.url_edit.setMinimumWidth(220)
         self.profile_picker = ProfilePicker(self)
         self.profile_picker.setObjectName("profilePicker")
         self.profile_picker.setToolTip("Credentials profile for this request")
         # a long profile name must not squeeze the URL: the picker stays ~24 characters wide, the list is wider
         self.profile_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.profile_picker.setMinimumContentsLength(20)
-        self.profile_picker.setMaximumWidth(260)
+        self.profile_picker.setMinimumContentsLength(14)
+        self.profile_picker.setMaximumWidth(220)
         self.profile_picker.view().setMinimumWidth(420)
         self.url_edit.textChanged.connect(self.profile_picker.url_changed)
         self.profile_picker.profile_changed.connect(self._show_credentials)
@@ -301,6 +302,7 @@ class RequestEditor(QWidget):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setToolTip("Stop waiting for the response (Esc)")
         self.cancel_button.setEnabled(False)
+        self.cancel_button.setVisible(False)
         bar.addWidget(self.method_combo)
         bar.addWidget(self.url_edit, 1)
         bar.addWidget(self.profile_picker)
@@ -538,8 +540,11 @@ class RequestEditor(QWidget):
                                     if bool(text) and error else "")
 
     def set_busy(self, busy: bool) -> None:
+        """While sending, Cancel takes Send's place (one button's width: the URL keeps the room)."""
         self.send_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
+        self.send_button.setVisible(not busy)
+        self.cancel_button.setVisible(busy)
 
     def focus_url(self) -> None:
         self.url_edit.setFocus()
