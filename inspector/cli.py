@@ -217,7 +217,7 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
     from inspector.core.exchange import joined_headers
     from inspector.core.export.masking import exchange_scrubber
     from inspector.core.jsonout import diagnosis_json, token_json
-    from inspector.core.redact import mask_body_text, mask_header_value, mask_url
+    from inspector.core.redact import mask_body_text, mask_header_value, mask_url, scrub_tree
 
     # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
     redactor = exchange_scrubber(exchange, diagnosis, redactor, secret_names)
@@ -280,7 +280,7 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
         doc["token"] = token_json(diagnosis.token, diagnosis.timeline)
         doc["diagnosis"] = diagnosis_json(diagnosis)
         if not show_secrets:
-            doc["diagnosis"] = json.loads(redactor.scrub(json.dumps(doc["diagnosis"])))
+            doc["diagnosis"] = scrub_tree(doc["diagnosis"], redactor.scrub)
     return doc
 
 

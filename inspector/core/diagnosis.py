@@ -504,7 +504,9 @@ def _authorization_problem(raw: str) -> str | None:
     first = cred.split()[0] if cred.split() else ""
     if first.lower().rstrip(":") == scheme.lower():
         return f"The scheme is doubled ('{scheme} {first} …')"
-    if cred[:1] in "\"'" or cred[-1:] in "\"'":
+    # auth-param schemes (Digest, OAuth 1.0, AWS4, Signature...) legitimately end with a quoted value
+    auth_params = re.match(r"[A-Za-z][A-Za-z0-9_-]*\s*=", cred) is not None
+    if not auth_params and (cred[:1] in "\"'" or cred[-1:] in "\"'"):
         return "The credentials are wrapped in quotes"
     if cred.lower() in _PLACEHOLDERS or cred.lower().startswith("[object"):
         return f"The credentials are the placeholder '{cred[:20]}', not a token: the variable was never filled in"

@@ -249,12 +249,13 @@ class HistoryStore:
             exchange, diag_obj, redactor=redactor, extra_names=extra_secret_names, body_cap=self.body_cap
         )
         scrubber = Scrubber(redactor, exchange_redactor(exchange, diag_obj, extra_secret_names))
-        exchange_json = scrubber.scrub(json.dumps(exchange_to_dict(masked), ensure_ascii=False, default=str))
+        exchange_json = json.dumps(redact.scrub_tree(redact.jsonable_tree(exchange_to_dict(masked)), scrubber.scrub),
+                                   ensure_ascii=False)
         diag_dict = diagnosis_to_dict(diagnosis)
         diagnosis_json = (
             None
             if diag_dict is None
-            else scrubber.scrub(json.dumps(diag_dict, ensure_ascii=False, default=str))
+            else json.dumps(redact.scrub_tree(redact.jsonable_tree(diag_dict), scrubber.scrub), ensure_ascii=False)
         )
         final = masked.final_hop
         method = final.method if final else masked.spec.method

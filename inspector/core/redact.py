@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "…"
@@ -398,3 +398,29 @@ def _collect_json_secrets(obj: object, extra_low: set[str], out: list[str], dept
     elif isinstance(obj, list):
         for v in obj:
             _collect_json_secrets(v, extra_low, out, depth + 1)
+
+
+def scrub_tree(obj: object, scrub: Callable[[str], str]) -> object:
+    """A copy of a JSON-like value with `scrub` applied to every string value (never to keys or structure).
+
+    Scrubbing serialized JSON as text would let a secret that happens to read like JSON ("null", a field
+    name, a quote) rewrite the document itself.
+    """
+    if isinstance(obj, str):
+        return scrub(obj)
+    if isinstance(obj, Mapping):
+        return {k: scrub_tree(v, scrub) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [scrub_tree(v, scrub) for v in obj]
+    return obj
+
+
+def jsonable_tree(obj: object) -> object:
+    """The value as json.dumps(default=str) would see it: anything not JSON becomes its str()."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable_tree(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable_tree(v) for v in obj]
+    return str(obj)

@@ -120,7 +120,9 @@ def run_gui(
     app.setApplicationName(APPLICATION)
     env = os.environ if environ is None else environ
     settings = make_settings(environ, settings_path)
-    team_dirs = [Path(d) for d in profiles_dirs] + saved_team_dirs(settings)
+    # --profiles-dir and the demo's folder are for this run only; the saved ones come from the profiles dialog
+    run_only = [Path(d) for d in profiles_dirs]
+    team_dirs = run_only + saved_team_dirs(settings)
     server = None
     if demo and demo_url is None:
         from inspector.core.profiles.defaults import default_data_dir
@@ -130,16 +132,22 @@ def run_gui(
         demo_url = server.base_url
         # The demo profiles' secrets are ${env:...} references: this process provides them.
         os.environ.update(demo_environment(demo_url))
-        team_dirs.append(materialize_demo_profiles(demo_url, default_data_dir(env) / "demo-profiles"))
+        demo_folder = materialize_demo_profiles(demo_url, default_data_dir(env) / "demo-profiles")
+        run_only.append(demo_folder)
+        team_dirs.append(demo_folder)
+    demo_factory = None
     if demo_url and demo_requests is None:
         from inspector.demo.requests import demo_requests as make_demo_requests
 
-        demo_requests = make_demo_requests(demo_url)
+        url = demo_url
+        demo_factory = lambda: make_demo_requests(url)
+        demo_requests = demo_factory()
     window = MainWindow(
         settings,
         demo_requests=demo_requests or [],
         prefer_demo=demo_url is not None,
-        profiles_dirs=[str(d) for d in team_dirs],
+        demo_factory=demo_factory,
+        profiles_dirs=[str(d) for d in run_only],
     )
     exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
     # After the first paint: the deferred panes, then the profiles (reading folders, probing the keyring).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         theme: Theme | None = None,
         profiles: Any | None = None,
         history: Any | None = None,
+        demo_factory: Callable[[], Sequence[tuple[str, RequestSpec]]] | None = None,
         ask_secret: Callable[[str, str], str | None] | None = None,
     ) -> None:
         super().__init__()
@@ -139,6 +141,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.theme = theme or current_theme()
         self.demo_requests = list(demo_requests)
+        # builds the demo requests again with freshly minted tokens, so "about to expire" means it when loaded
+        self._demo_factory = demo_factory
         self.profiles_dirs = list(profiles_dirs)
         self.max_body_bytes = max_body_bytes
         self._send = send
@@ -360,6 +364,10 @@ class MainWindow(QMainWindow):
     def load_example(self, index: int) -> None:
         """Put a demo request in the editor, ready to send."""
         title, spec = self.demo_requests[index]
+        if self._demo_factory is not None:
+            fresh = self._demo_factory()
+            if index < len(fresh) and fresh[index][0] == title:
+                spec = fresh[index][1]
         self._loading_example = True
         try:
             self.editor.set_spec(spec)
@@ -476,8 +484,14 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def _save_team_dirs(self, dirs: list) -> None:
+        """Remember the team folders the user chose; folders given for this run only are not saved."""
+        from inspector.core.profiles.store import team_dirs_from
+
+        run_only = {str(Path(d).expanduser()) for d in self.profiles_dirs}
+        run_only |= {str(d) for d in team_dirs_from(os.environ)}  # INSPECTOR_PROFILES
+        kept = [str(d) for d in dirs if str(Path(d).expanduser()) not in run_only]
         if self.settings is not None:
-            self.settings.setValue("profiles/teamDirs", json.dumps([str(d) for d in dirs]))
+            self.settings.setValue("profiles/teamDirs", json.dumps(kept))
 
     def _start(self, spec: RequestSpec, kwargs: dict[str, Any]) -> None:
         self._generation += 1

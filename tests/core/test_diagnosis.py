@@ -344,6 +344,19 @@ def test_malformed_authorization_variants(value: str, fragment: str) -> None:
     assert "abc" not in json.dumps(f.evidence) or fragment == "doubled"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        ('Digest username="demo", realm="demo", nonce="abc", uri="/x", qop=auth, nc=00000001, cnonce="c1", '
+        'response="6629fae49393a05397450978507c4ef1", opaque="xyz"'),
+        'OAuth oauth_consumer_key="k", oauth_signature_method="HMAC-SHA1", oauth_signature="c2ln"',
+    ],
+)
+def test_auth_param_schemes_ending_in_a_quoted_value_are_not_malformed(value: str) -> None:
+    d = explain(exchange(hop(resp(200), [("Authorization", value)])))
+    assert "malformed-authorization" not in d.finding_ids
+
+
 def test_rfc6750_status_contradiction_is_flagged() -> None:
     d = explain(exchange(hop(resp(403, [("WWW-Authenticate", 'Bearer error="invalid_token"')]), bearer(tok()))))
     f = d.finding("server-error-code")

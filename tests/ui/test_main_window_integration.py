@@ -202,3 +202,26 @@ def test_screen_share_safe_mode_hides_every_secret_in_every_pane(qtbot, tmp_path
     # and turning it off shows the values again
     window.safe_action.trigger()
     assert find_secrets(window, [TOKEN]) != []
+
+
+def test_folders_given_for_one_run_are_not_saved_as_team_folders(qtbot, tmp_path, services, monkeypatch) -> None:
+    run_only, env_dir, chosen = tmp_path / "cli-dir", tmp_path / "env-dir", tmp_path / "mine"
+    monkeypatch.setenv("INSPECTOR_PROFILES", str(env_dir))
+    window = make_window(qtbot, tmp_path, services, profiles_dirs=[str(run_only)])
+    window._save_team_dirs([run_only, env_dir, chosen])
+    assert json.loads(window.settings.value("profiles/teamDirs")) == [str(chosen)]
+
+
+def test_demo_examples_get_fresh_tokens_when_loaded(qtbot, tmp_path, services) -> None:
+    minted = iter(range(1000))
+
+    def factory() -> list[tuple[str, RequestSpec]]:
+        n = next(minted)
+        return [("200 Valid token", RequestSpec(url="http://127.0.0.1:9/x",
+                                               headers=(Header("Authorization", f"Bearer tok-{n}"),)))]
+
+    window = make_window(qtbot, tmp_path, services, demo_requests=factory(), demo_factory=factory)
+    window.load_example(0)
+    first = window.editor.to_spec().header("Authorization")
+    window.load_example(0)
+    assert window.editor.to_spec().header("Authorization") != first

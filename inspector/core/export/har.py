@@ -154,7 +154,7 @@ def _group_id(exchange: Exchange) -> str:
 def _scrubbed_json(data: Any, scrub: Any) -> Any:
     if data is None:
         return None
-    return json.loads(scrub(json.dumps(data, ensure_ascii=False, default=str)))
+    return redact.scrub_tree(redact.jsonable_tree(data), scrub)
 
 
 def _hop_from_spec(exchange: Exchange) -> Hop:

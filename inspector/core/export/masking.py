@@ -6,7 +6,6 @@ Redactor seeded with every secret value seen in the exchange scrubs whatever the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -224,7 +223,7 @@ def mask_exchange(
         spec=mask_spec(exchange.spec, scrubber, extra),
         hops=tuple(mask_hop(h, scrubber, extra, body_cap) for h in exchange.hops),
         error=error,
-        extra=json.loads(scrubber.scrub(json.dumps(exchange.extra, default=str, ensure_ascii=False))),
+        extra=redact.scrub_tree(redact.jsonable_tree(exchange.extra), scrubber.scrub),  # type: ignore[arg-type]
     )
 
 
