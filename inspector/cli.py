@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -27,6 +28,17 @@ class UsageError(InspectorError):
 
 
 
+def _seconds(text: str) -> float:
+    """A duration flag: a finite number of seconds, zero or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a usable number of seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="request-inspector", description="Send a request and learn why an API said no.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -42,11 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--expect-audience", default=None, metavar="AUD")
     send.add_argument("--expect-issuer", default=None, metavar="ISS")
     send.add_argument("--expect-scope", action="append", default=[], metavar="SCOPE")
-    send.add_argument("--leeway", type=float, default=None, metavar="SECONDS", help="clock leeway (default 60)")
+    send.add_argument("--leeway", type=_seconds, default=None, metavar="SECONDS", help="clock leeway (default 60)")
     send.add_argument("--jwks", default=None, metavar="URL", help="check the sent token's signature with a JWKS")
     send.add_argument("--key", default=None, metavar="FILE",
                       help="check the sent token's signature with a PEM public key or shared-secret file")
-    send.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="default 30")
+    send.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS", help="default 30")
     send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")
@@ -57,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("token", help="the token, or - to read it from stdin")
     token.add_argument("--audience", default=None)
     token.add_argument("--issuer", default=None)
-    token.add_argument("--leeway", type=float, default=60.0, metavar="SECONDS")
+    token.add_argument("--leeway", type=_seconds, default=60.0, metavar="SECONDS")
     token.add_argument("--key", default=None, metavar="FILE", help="a PEM public key or a shared-secret file")
     token.add_argument("--jwks", default=None, metavar="URL")
     token.add_argument("--json", action="store_true")
@@ -410,7 +422,7 @@ def cmd_token(args: argparse.Namespace, out: IO[str]) -> int:
             out.write(f"{key_name.replace('_', ' ')}: {tl[key_name]}\n")
     for f in doc["findings"]:
         out.write(f"[{f['severity']}] {f['id']}: {f['title']}\n    {f['detail']}\n")
-    if not doc["findings"] and not doc.get("decode_error"):
+    if not doc["findings"] and not doc.get("decode_error") and not doc.get("verify_error"):
         out.write("Nothing wrong can be seen from the token alone.\n")
     return EXIT_OK
 

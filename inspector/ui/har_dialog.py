@@ -142,6 +142,9 @@ def _notes_text(entry: HarEntry) -> str:
     return ", ".join(notes)
 
 
+# HAR files are parsed on the UI thread (small ones take milliseconds); a bigger one is refused, not frozen on.
+MAX_HAR_BYTES = 50 * 2**20
+
 class HarDialog(QDialog):
     """A HAR file's requests; choosing one explains its recorded answer offline. See the module text."""
 
@@ -257,6 +260,13 @@ class HarDialog(QDialog):
         """Read a HAR file; a file that cannot be used is explained in the dialog, never raised."""
         target = Path(path)
         try:
+            size = target.stat().st_size
+            if size > MAX_HAR_BYTES:
+                return self._fail(
+                    f"The file {target} is {size / 2**20:.0f} MB: HAR files over {MAX_HAR_BYTES // 2**20} MB are "
+                    "not opened here (they are read on the window's thread). Export fewer requests, or without "
+                    "response bodies, from the browser."
+                )
             data = target.read_bytes()
         except OSError as exc:
             return self._fail(f"The file {target} cannot be read ({exc.strerror or exc}).")

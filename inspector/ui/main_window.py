@@ -374,6 +374,7 @@ class MainWindow(QMainWindow):
         finally:
             self._loading_example = False
         self.examples_combo.setCurrentIndex(index + 1)
+        self.editor.show_relevant_tab()
         self.statusBar().showMessage(f"Example loaded: {title}. Press Ctrl+Enter to send it.")
 
     # -- sending -----------------------------------------------------------------------------------------
@@ -462,8 +463,7 @@ class MainWindow(QMainWindow):
         self.profiles = model
         model.setParent(self)  # its polling timer lives and dies with the window
         self._send_resolver = None
-        self.profile_picker.bind(model)
-        model.reload()
+        self.profile_picker.bind(model)  # the model loaded its folders when it was made
         model.start_watching()
         wanted = self.editor.pending_profile
         if wanted and self.editor.to_spec().profile is None:
@@ -680,7 +680,9 @@ class MainWindow(QMainWindow):
         masked = masked_credentials(record.spec)
         note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before sending."
                 if masked else " Press Ctrl+Enter to send it again.")
-        self.statusBar().showMessage(f"Reopened from history: {record.row.method} {record.row.url}.{note}")
+        then = record.diagnosis or {}
+        verdict = f" Then: {then.get('summary')}" if then.get("summary") else ""
+        self.statusBar().showMessage(f"Reopened from history: {record.row.method} {record.row.url}.{verdict}{note}")
 
     def resend_history_record(self, record: Any) -> None:
         self.editor.set_spec(record.spec)

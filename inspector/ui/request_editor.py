@@ -539,6 +539,16 @@ class RequestEditor(QWidget):
         self.url_edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {self.theme.error_text}; }}"
                                     if bool(text) and error else "")
 
+    def show_relevant_tab(self) -> None:
+        """Params when the URL has some, else Headers when there are headers, else Body when there is one."""
+        spec = self.to_spec()
+        if query_params(spec.url):
+            self.tabs.setCurrentIndex(0)
+        elif spec.enabled_headers():
+            self.tabs.setCurrentIndex(1)
+        elif spec.body.kind != "none":
+            self.tabs.setCurrentIndex(2)
+
     def set_busy(self, busy: bool) -> None:
         """While sending, Cancel takes Send's place (one button's width: the URL keeps the room)."""
         self.send_button.setEnabled(not busy)

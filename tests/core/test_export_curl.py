@@ -448,3 +448,12 @@ def test_flags_not_understood_are_reported_not_dropped(command: str, warning: st
     result = parse_curl(command)
     assert any(warning in w for w in result.warnings), result.warnings
     assert result.spec.url == url
+
+
+def test_another_tools_command_is_refused_not_sent_to_a_host_named_after_it() -> None:
+    from inspector.core.errors import ExportError
+    from inspector.core.export import parse_curl
+
+    with pytest.raises(ExportError, match="This is not a curl command: it starts with 'wget'"):
+        parse_curl("wget https://api.example.com/items")
+    assert parse_curl("https://api.example.com/items -H 'Accept: x'").spec.url == "https://api.example.com/items"

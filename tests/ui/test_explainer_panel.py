@@ -396,7 +396,10 @@ def test_real_send_and_explain_end_to_end(qtbot, http_server, tmp_path: Path) ->
     _settle(qtbot, panel)
     assert panel.verdict() == "authentication"
     assert "token-expired" in panel.findings.ids()
-    assert panel.findings.ids()[0] == "token-expired" or panel.findings.cards[0].finding.severity == "error"
+    # errors first: the only error here is the expiry
+    assert panel.findings.ids()[0] == "token-expired"
+    assert [c.finding.severity for c in panel.findings.cards] == sorted(
+        (c.finding.severity for c in panel.findings.cards), key=["error", "warning", "info"].index)
     assert "invalid_token" in panel.server_box.text()
     assert panel.token_view.timeline.isVisible()
     assert not any(token in t for t in _visible_texts(panel))  # masked unless revealed

@@ -177,3 +177,15 @@ def test_dialog_explains_our_own_export(qtbot, tmp_path: Path) -> None:
     dialog.select(0)
     assert dialog.explainer.verdict() is not None
     assert find_secrets(dialog, SECRETS.values()) == []
+
+
+def test_a_huge_har_file_is_refused_with_a_sentence(qtbot, tmp_path, monkeypatch) -> None:
+    from inspector.ui import har_dialog
+
+    monkeypatch.setattr(har_dialog, "MAX_HAR_BYTES", 1000)
+    big = tmp_path / "big.har"
+    big.write_text('{"log": {"version": "1.2", "entries": []}}' + " " * 2000)
+    dialog = har_dialog.HarDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.load(big) is False
+    assert "big.har" in dialog.error_text() and "are not opened here" in dialog.error_text()

@@ -150,3 +150,17 @@ def test_typing_curl_by_hand_is_not_imported(editor: RequestEditor, qtbot) -> No
     editor.url_edit.clear()
     qtbot.keyClicks(editor.url_edit, "curl http://h/")
     assert editor.url_edit.text() == "curl http://h/"
+
+
+@pytest.mark.parametrize(
+    ("spec", "tab"),
+    [
+        (RequestSpec(url="http://h/?q=1", headers=(Header("Authorization", "Bearer x"),)), 0),
+        (RequestSpec(url="http://h/", headers=(Header("Authorization", "Bearer x"),)), 1),
+        (RequestSpec(method="POST", url="http://h/", body=Body("json", "{}")), 2),
+    ],
+)
+def test_the_tab_that_matters_is_shown(editor: RequestEditor, spec: RequestSpec, tab: int) -> None:
+    editor.set_spec(spec)
+    editor.show_relevant_tab()
+    assert editor.tabs.currentIndex() == tab

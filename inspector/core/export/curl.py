@@ -254,6 +254,11 @@ def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
     words = _split(text)
     if words and _CURL_WORD_RE.match(words[0]):
         words = words[1:]
+    elif words and len(words) > 1 and not words[0].startswith("-") and "://" not in words[0]:
+        # "wget URL", "http GET URL": another tool's command would otherwise become a request to host "wget"
+        raise ExportError(
+            f"This is not a curl command: it starts with '{words[0]}'. Paste a command that starts with curl."
+        )
     return _Parser(words, base_dir or Path.cwd()).run()
 
 
