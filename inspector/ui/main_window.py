@@ -564,8 +564,14 @@ class MainWindow(QMainWindow):
         self._cancel.set()
         self._generation += 1
         self._set_busy(False)
+        saving = self._sink is not None
+        # The worker stops writing once it sees the cancel; a write that races the close fails harmlessly
+        # in the worker, and the half-written file is removed rather than left looking whole.
         self._close_sink()
         self.response_view.show_cancelled()
+        if saving:
+            Path(self._sink_path).unlink(missing_ok=True)
+            self.response_view.set_notice(f"Saving was cancelled: the partial file {self._sink_path} was removed.")
         self.statusBar().showMessage("Cancelled")
         self.cancelled.emit()
 

@@ -225,3 +225,44 @@ def test_demo_examples_get_fresh_tokens_when_loaded(qtbot, tmp_path, services) -
     first = window.editor.to_spec().header("Authorization")
     window.load_example(0)
     assert window.editor.to_spec().header("Authorization") != first
+
+
+class SlowSecondTime(BaseHTTPRequestHandler):
+    """Answers at once the first time; the second time (the save) it sends a little, then holds the rest."""
+
+    calls = 0
+    release = __import__("threading").Event()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).calls += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "2000")
+        self.end_headers()
+        if type(self).calls == 1:
+            self.wfile.write(b"x" * 2000)
+            return
+        self.wfile.write(b"x" * 100)
+        self.wfile.flush()
+        type(self).release.wait(20)
+
+
+def test_cancelling_a_save_removes_the_partial_file(qtbot, tmp_path, services, http_server) -> None:
+    SlowSecondTime.calls = 0
+    SlowSecondTime.release.clear()
+    url = http_server(SlowSecondTime)
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(url=f"{url}/big"))
+    send_and_wait(qtbot, window)
+    target = tmp_path / "body.bin"
+    try:
+        window.save_full_body(str(target))
+        qtbot.waitUntil(lambda: SlowSecondTime.calls == 2 and target.exists(), timeout=10_000)
+        window.cancel()
+        assert not target.exists()
+        assert "partial file" in window.response_view.notice_label.text()
+    finally:
+        SlowSecondTime.release.set()
