@@ -236,7 +236,7 @@ class SlowSecondTime(BaseHTTPRequestHandler):
     def log_message(self, *_args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         type(self).calls += 1
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
