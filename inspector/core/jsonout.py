@@ -11,7 +11,7 @@ from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis
 from inspector.core.findings import Finding
 from inspector.core.timeline import Timeline
-from inspector.core.tokens import TokenInfo
+from inspector.core.tokens import SentCredential, TokenInfo
 
 
 def iso_utc(dt: datetime | None) -> str | None:
@@ -107,3 +107,95 @@ def diagnosis_json(d: Diagnosis) -> dict[str, Any]:
         "server_message": d.server_message,
         "missing_evidence": list(d.missing_evidence),
     }
+
+
+# -- back from JSON: a stored diagnosis (history) shown again in the panel ---------------------------------
+
+
+def _when(text: object) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        dt = datetime.fromisoformat(text)  # Python 3.11 reads the Z suffix
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def timeline_from_json(doc: Mapping[str, Any] | None) -> Timeline | None:
+    if not isinstance(doc, Mapping):
+        return None
+    reference = _when(doc.get("judged_at"))
+    sent = _when(doc.get("sent_at"))
+    now = reference or sent or datetime.now(UTC)
+    return Timeline(
+        now=now,
+        leeway_s=_number(doc.get("leeway_s")) or 60.0,
+        issued_at=_when(doc.get("issued_at")),
+        not_before=_when(doc.get("not_before")),
+        expires_at=_when(doc.get("expires_at")),
+        auth_time=_when(doc.get("auth_time")),
+        sent_at=sent,
+        server_date=_when(doc.get("server_date")),
+        clock_skew_s=_number(doc.get("clock_skew_s")),
+        remaining_s=_number(doc.get("remaining_s")),
+        lifetime_s=_number(doc.get("lifetime_s")),
+        age_s=_number(doc.get("age_s")),
+        reference_time=reference,
+        by_server_clock=bool(doc.get("by_server_clock")),
+    )
+
+
+def diagnosis_from_json(doc: Mapping[str, Any]) -> Diagnosis:
+    """A Diagnosis rebuilt from diagnosis_json (plus the "token", "timeline" and "credential" that history
+    stores beside it). The raw token is never stored, so the rebuilt TokenInfo has claims but no token string."""
+
+    def challenges(key: str) -> tuple[Challenge, ...]:
+        out = []
+        for c in doc.get(key) or ():
+            if isinstance(c, Mapping) and isinstance(c.get("scheme"), str):
+                raw_params = c.get("params")
+                params = raw_params if isinstance(raw_params, Mapping) else {}
+                out.append(Challenge(c["scheme"], c.get("token68"), {str(k): str(v) for k, v in params.items()}))
+        return tuple(out)
+
+    findings = tuple(
+        Finding(str(f.get("id", "")), str(f.get("severity", "info")), str(f.get("title", "")),
+                str(f.get("detail", "")), dict(f.get("evidence") or {}), str(f.get("next_step") or ""))
+        for f in doc.get("findings") or () if isinstance(f, Mapping)
+    )
+    token_doc = doc.get("token") if isinstance(doc.get("token"), Mapping) else None
+    token = None
+    if token_doc is not None:
+        token = TokenInfo(
+            format=str(token_doc.get("format") or "opaque"),
+            raw="",
+            header=dict(token_doc.get("header") or {}),
+            claims=dict(token_doc.get("claims") or {}),
+            verified=bool(token_doc.get("verified")),
+            verify_error=token_doc.get("verify_error"),
+            decode_error=token_doc.get("decode_error"),
+        )
+    timeline = timeline_from_json(doc.get("timeline") or (token_doc or {}).get("timeline"))
+    cred_doc = doc.get("credential") if isinstance(doc.get("credential"), Mapping) else None
+    credential = None
+    if cred_doc is not None:
+        credential = SentCredential(str(cred_doc.get("where") or ""), str(cred_doc.get("name") or ""),
+                                    cred_doc.get("scheme"), str(cred_doc.get("value") or ""))
+    return Diagnosis(
+        verdict=str(doc.get("verdict") or "not-credential-related"),
+        summary=str(doc.get("summary") or ""),
+        findings=findings,
+        challenges=challenges("challenges"),
+        proxy_challenges=challenges("proxy_challenges"),
+        credential=credential,
+        token=token,
+        timeline=timeline,
+        server_error=doc.get("server_error"),
+        server_message=doc.get("server_message"),
+        missing_evidence=tuple(str(m) for m in doc.get("missing_evidence") or ()),
+    )

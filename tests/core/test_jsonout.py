@@ -85,3 +85,24 @@ def test_jsonable_and_iso() -> None:
     assert iso_utc(None) is None
     assert iso_utc(datetime(2024, 1, 1)) == "2024-01-01T00:00:00Z"
     assert jsonable({"a": {1, 2}, "b": float("nan"), 3: object}) == {"a": [1, 2], "b": None, "3": str(object)}
+
+
+def test_a_stored_diagnosis_comes_back_whole() -> None:
+    """History keeps diagnosis_json (+ token, timeline, credential); the panel needs the Diagnosis again."""
+    from inspector.core.export.masking import diagnosis_to_dict
+    from inspector.core.jsonout import diagnosis_from_json, diagnosis_json, timeline_json
+
+    raw = jwt.encode({"sub": "a", "iat": T0 - 3600, "exp": T0 - 252, "scope": "read"}, "k" * 32, algorithm="HS256")
+    response = Response(401, "Unauthorized", (("WWW-Authenticate", 'Bearer error="invalid_token"'),
+                                              ("Date", "Wed, 01 May 2024 12:00:00 GMT")), b"", 0)
+    hop = Hop("GET", "https://api.example.com/x", (("Authorization", f"Bearer {raw}"),), response=response,
+              sent_at=SENT)
+    d = explain(Exchange(RequestSpec(url=hop.url), (hop,), sent_at=SENT, received_at=SENT))
+    assert d.token is not None and d.credential is not None and d.timeline is not None
+    stored = diagnosis_to_dict(d)
+    back = diagnosis_from_json(stored)
+    assert diagnosis_json(back) == diagnosis_json(d)
+    assert back.token is not None and back.token.claims == d.token.claims and back.token.raw == ""
+    assert timeline_json(back.timeline) == timeline_json(d.timeline)
+    assert back.credential is not None and back.credential.value != d.credential.value
+    assert diagnosis_from_json({}).verdict == "not-credential-related"
