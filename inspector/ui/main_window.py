@@ -463,8 +463,14 @@ class MainWindow(QMainWindow):
         self.profiles = model
         model.setParent(self)  # its polling timer lives and dies with the window
         self._send_resolver = None
-        self.profile_picker.bind(model)  # the model loaded its folders when it was made
+        self.profile_picker.bind(model)  # the picker follows every load; the first one runs on a worker
         model.start_watching()
+        if getattr(model, "loaded", True):
+            self._select_pending_profile()
+        else:  # after the picker (connected first) has the first load
+            model.profiles_changed.connect(self._select_pending_profile, Qt.ConnectionType.SingleShotConnection)
+
+    def _select_pending_profile(self) -> None:
         wanted = self.editor.pending_profile
         if wanted and self.editor.to_spec().profile is None:
             self.profile_picker.select_identity(wanted)
@@ -682,7 +688,13 @@ class MainWindow(QMainWindow):
         """Put a past request in the editor and show what came back then (masked, as stored)."""
         self.editor.set_spec(record.spec)
         self.response_view.show_exchange(record.exchange)
-        self.explainer.clear()
+        if record.diagnosis:
+            from inspector.core.jsonout import diagnosis_from_json
+
+            # what was concluded then, findings, claims and timeline included (the raw token was never stored)
+            self.explainer.set_result(record.exchange, diagnosis_from_json(record.diagnosis))
+        else:
+            self.explainer.clear()
         masked = masked_credentials(record.spec)
         note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before sending."
                 if masked else " Press Ctrl+Enter to send it again.")

@@ -540,7 +540,9 @@ class ProfilesDialog(QDialog):
         self._safe = False
         self._showing_broken = False  # a file that did not load is shown instead of the form
         self._build()
+        self._checking = False  # start_check() waits for the model's check_finished
         self.model.profiles_changed.connect(self._refresh)
+        self.model.check_finished.connect(self._on_check_finished)
         self._refresh()
         if self.model.profiles:
             self.select(self.model.profiles[0].identity)
@@ -601,7 +603,7 @@ class ProfilesDialog(QDialog):
         left_layout.addLayout(buttons)
         self.new_button.clicked.connect(lambda: self.new_profile())
         self.delete_button.clicked.connect(self.delete_selected)
-        self.check_button.clicked.connect(self.run_check)
+        self.check_button.clicked.connect(self.start_check)
 
         self.problems_label = QLabel("Problems", left)
         self.problems_list = QListWidget(left)
@@ -957,7 +959,7 @@ class ProfilesDialog(QDialog):
             return True
         if answer == RELOAD:
             self._dirty = False
-            self.model.reload()
+            self.model.reload_now()
             identity = draft.identity
             if self.model.profile(identity) is not None or self.model.status(identity).state == BROKEN:
                 self.select(identity)
@@ -974,7 +976,7 @@ class ProfilesDialog(QDialog):
     def _after_save(self, saved: Profile, text: str) -> None:
         self._dirty = False
         self._identity = saved.identity
-        self.model.reload()  # also refreshes the table through profiles_changed
+        self.model.reload_now()  # a small local change; also refreshes the table through profiles_changed
         self._show_profile(self.model.profile(saved.identity) or saved)
         self._select_row(saved.identity)
         self._update_buttons()
@@ -988,7 +990,7 @@ class ProfilesDialog(QDialog):
         if base is None:
             self.new_profile()
             return
-        self.model.reload()
+        self.model.reload_now()
         if self.model.profile(base.identity) is not None or self.model.status(base.identity).state == BROKEN:
             self.select(base.identity)
 
@@ -1003,7 +1005,7 @@ class ProfilesDialog(QDialog):
             self._say(str(exc), error=True)
             return None
         self._dirty = False
-        self.model.reload()
+        self.model.reload_now()
         self.select(copy.identity)
         self._say(f"Copied to {copy.path}.", error=False)
         self.profile_saved.emit(copy)
@@ -1031,19 +1033,39 @@ class ProfilesDialog(QDialog):
             self.model.store.delete(profile)
         except ProfileError as exc:
             self._say(str(exc), error=True)
-            self.model.reload()
+            self.model.reload_now()
             return False
         self._dirty = False
         self._identity = None
-        self.model.reload()
+        self.model.reload_now()
         self.new_profile()
         self._say(f"Deleted {profile.path}.", error=False)
         return True
 
     def run_check(self) -> list[Problem]:
-        """List every problem (the same as `profiles check`) under the table."""
+        """List every problem (the same as `profiles check`) under the table, blocking until it is known."""
         self.model.poll()
-        problems = self.model.check()
+        return self._show_check(self.model.check())
+
+    def start_check(self) -> None:
+        """The Check button: "Checking…" while the model's worker reads the folders and asks the secret store,
+        then the list (the keyring may block, so this never runs on the UI thread)."""
+        self.check_button.setEnabled(False)
+        self.problems_list.clear()
+        self.problems_label.setText("Checking…")
+        self.problems_label.show()
+        self.problems_list.hide()
+        self._checking = True
+        self.model.request_check()
+
+    def _on_check_finished(self, problems: list[Problem]) -> None:
+        if not self._checking:
+            return  # asked for by someone else
+        self._checking = False
+        self.check_button.setEnabled(True)
+        self._show_check(problems)
+
+    def _show_check(self, problems: list[Problem]) -> list[Problem]:
         self.problems_list.clear()
         if not problems:
             n = len(self.model.profiles)

@@ -1,20 +1,31 @@
 """The window's copy of the profile folders: loads them, knows each profile's status, reloads on change.
 
+Loading and polling run on a worker thread: reading folders (maybe on a network drive) and asking the OS
+keyring (D-Bus, an unlock prompt) must never block the window. Results come back through a queued signal
+and are applied on the UI thread.
+
 Embedding API (one per window, shared by the picker and the dialog):
 
     model = ProfilesModel(store, secrets, env=None, poll_interval_ms=1500, parent=None)
         store:   inspector.core.profiles.ProfileStore (personal folder + team folders)
         secrets: the SecretStore behind ${secret:KEY} (default_secret_store(data_dir)), or None
         env:     the environment ${env:NAME} is looked up in (None: os.environ)
-    model.profiles_changed            Signal(): after every (re)load; read the attributes below
+        The first load starts at once on the worker; `loaded` turns True and profiles_changed fires when done.
+    model.profiles_changed            Signal(): after every applied (re)load; read the attributes below
+    model.check_finished              Signal(list[Problem]): the answer to request_check()
     model.profiles -> list[Profile]   loaded profiles, personal folder first
     model.problems -> list[Problem]   files that did not load (and missing team folders)
     model.statuses -> dict[str, ProfileStatus]   identity -> ready / secret missing / broken
-    model.reload()                    read every folder now
-    model.poll() -> bool              reload when a profile file was added, removed or changed
-    model.start_watching() / stop_watching()   poll on a QTimer (the store itself never watches)
-    model.set_team_dirs(dirs)         a new store with these team folders, then reload
-    model.check() -> list[Problem]    everything `profiles check` reports, missing secrets included
+    model.loaded -> bool              whether a load has been applied yet
+    model.load_error -> str | None    why the last worker load failed (None when it did not)
+    model.reload()                    read every folder on the worker (a request while one runs: once more after)
+    model.reload_now()                read every folder now, on the calling thread (small local changes, tests)
+    model.poll() -> bool              reload now when a profile file was added, removed or changed
+    model.start_watching() / stop_watching()   poll on a QTimer, the comparison on the worker; stop waits
+                                      (bounded) for a running worker
+    model.set_team_dirs(dirs)         a new store with these team folders, then reload()
+    model.check() -> list[Problem]    everything `profiles check` reports, missing secrets included (blocking)
+    model.request_check()             the same on the worker; answered by check_finished
 
 Nothing here opens a dialog; statuses never hold a secret value (only references and file problems).
 """
@@ -22,10 +33,12 @@ Nothing here opens a dialog; statuses never hold a secret value (only references
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from inspector.core.profiles import (
     FileSecretStore,
@@ -37,7 +50,7 @@ from inspector.core.profiles import (
     changed,
     snapshot,
 )
-from inspector.core.profiles.store import Snapshot, profile_problems
+from inspector.core.profiles.store import LoadResult, Snapshot, profile_problems
 from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus, identity_of
 
 
@@ -77,10 +90,40 @@ def backend_sentence(secrets: SecretStore | None) -> str:
     return f"Secrets you type are kept in {secrets.backend_name()}."
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """One load of every folder, computed on the worker and applied on the UI thread."""
+
+    profiles: list[Profile]
+    problems: list[Problem]
+    statuses: dict[str, ProfileStatus]
+    seen: Snapshot
+
+
+def load_folders(store: ProfileStore, resolver: Resolver | None) -> Loaded:
+    """Read every folder of store and compute the statuses (blocking: folders and the keyring)."""
+    # Snapshot first: a change made while loading shows up at the next poll instead of being lost.
+    seen = snapshot(f.path for f in store.folders)
+    profiles, problems = store.load_all()
+    return Loaded(profiles, problems, profile_statuses(profiles, problems, resolver, store), seen)
+
+
+class _Relay(QObject):
+    """Carries worker results to the UI thread (queued: the model lives there). Owned by Python, not by
+    the model, so a worker finishing after the model is gone emits into a live object that nobody hears."""
+
+    done = Signal(int, str, object)  # generation, "load" | "poll" | "check", Loaded | None | tuple | Exception
+
+
+#: how long stop_watching() waits for a running worker; a hung keyring must not hang the window's close
+STOP_WAIT_S = 2.0
+
+
 class ProfilesModel(QObject):
     """Owns the ProfileStore for the window; reloads when the folders change on disk."""
 
     profiles_changed = Signal()
+    check_finished = Signal(list)
 
     def __init__(
         self,
@@ -98,10 +141,19 @@ class ProfilesModel(QObject):
         self.profiles: list[Profile] = []
         self.problems: list[Problem] = []
         self.statuses: dict[str, ProfileStatus] = {}
+        self.loaded = False
+        self.load_error: str | None = None
         self._seen: Snapshot = {}
+        self._gen = 0  # bumped by every reload request: a worker result of an older generation is stale
+        self._load_thread: threading.Thread | None = None  # the one load/poll worker (None: idle)
+        self._again = False  # a reload was asked for while the worker ran: run once more after
+        self._check_thread: threading.Thread | None = None
+        self._check_again = False
+        self._relay = _Relay()
+        self._relay.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setInterval(poll_interval_ms)
-        self._timer.timeout.connect(self.poll)
+        self._timer.timeout.connect(self._poll_in_worker)
         self.reload()
 
     @property
@@ -109,27 +161,111 @@ class ProfilesModel(QObject):
         """(path, 'personal' | 'team') for every folder, personal first."""
         return [(f.path, f.kind) for f in self.store.folders]
 
-    def reload(self) -> None:
-        """Read every folder now (loading never writes) and tell the listeners."""
-        # Snapshot first: a change made while loading shows up at the next poll instead of being lost.
-        self._seen = snapshot(p for p, _ in self.folders)
-        self.profiles, self.problems = self.store.load_all()
-        self.statuses = profile_statuses(self.profiles, self.problems, self.resolver, self.store)
+    # -- worker --------------------------------------------------------------------------------------------
+    def _spawn(self, kind: str, job: Callable[[], object]) -> threading.Thread:
+        gen, relay = self._gen, self._relay
+
+        def run() -> None:
+            try:
+                result: object = job()
+            except Exception as exc:  # noqa: BLE001 - reported on the UI thread, the worker must not die silently
+                result = exc
+            try:
+                relay.done.emit(gen, kind, result)
+            except RuntimeError:
+                pass  # the relay is gone: the model was deleted while this ran
+
+        # A daemon thread rather than QThreadPool/QThread: their destructors wait without bound, and a keyring
+        # stuck on an unlock prompt must never hang closing the window or the process.
+        thread = threading.Thread(target=run, name=f"profiles-{kind}", daemon=True)
+        thread.start()
+        return thread
+
+    def _start_load(self, kind: str) -> None:
+        store, resolver, seen = self.store, self.resolver, self._seen
+
+        def job() -> Loaded | None:
+            if kind == "poll" and not changed(seen, snapshot(f.path for f in store.folders)):
+                return None
+            return load_folders(store, resolver)
+
+        self._load_thread = self._spawn(kind, job)
+
+    def _on_done(self, gen: int, kind: str, result: object) -> None:
+        if kind == "check":
+            self._check_thread = None
+            if self._check_again:
+                self._check_again = False
+                self.request_check()
+                return
+            if isinstance(result, BaseException):
+                self.check_finished.emit([Problem(
+                    "unreadable", f"The check could not read the profile folders: {result}", self.store.personal_dir
+                )])
+                return
+            assert isinstance(result, tuple)
+            loaded, problems = result
+            if gen == self._gen and changed(self._seen, loaded.seen):
+                self._apply(loaded)
+            self.check_finished.emit(problems)
+            return
+        self._load_thread = None
+        if self._again:
+            self._again = False
+            self._start_load("load")
+            return  # this result is older than the request that is now running
+        if gen != self._gen or result is None:
+            return  # stale (reload_now or set_team_dirs came since) or a poll that found nothing new
+        if isinstance(result, BaseException):
+            self.load_error = f"The profile folders could not be read: {result}"
+            return
+        assert isinstance(result, Loaded)
+        self._apply(result)
+
+    def _apply(self, loaded: Loaded) -> None:
+        self._seen = loaded.seen
+        self.profiles, self.problems, self.statuses = loaded.profiles, loaded.problems, loaded.statuses
+        self.loaded = True
+        self.load_error = None
         self.profiles_changed.emit()
 
+    # -- loading -------------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read every folder on the worker (loading never writes); profiles_changed tells when it is done."""
+        self._gen += 1
+        if self._load_thread is not None:
+            self._again = True  # coalesce: one more run after the running one, whatever the count
+            return
+        self._start_load("load")
+
+    def reload_now(self) -> None:
+        """Read every folder on this thread and tell the listeners (a worker result still running is dropped)."""
+        self._gen += 1
+        self._apply(load_folders(self.store, self.resolver))
+
     def poll(self) -> bool:
-        """Reload when a profile file was added, removed or changed since the last load; True when it did."""
+        """Reload now when a profile file was added, removed or changed since the last load; True when it did."""
         now = snapshot(p for p, _ in self.folders)
         if not changed(self._seen, now):
             return False
-        self.reload()
+        self.reload_now()
         return True
+
+    def _poll_in_worker(self) -> None:
+        if self._load_thread is None:  # a running load takes its own snapshot
+            self._start_load("poll")
 
     def start_watching(self) -> None:
         self._timer.start()
 
     def stop_watching(self) -> None:
+        """Stop polling and wait (at most STOP_WAIT_S) for a running worker; its late result is dropped."""
         self._timer.stop()
+        self._gen += 1
+        self._again = self._check_again = False
+        for thread in (self._load_thread, self._check_thread):
+            if thread is not None:
+                thread.join(STOP_WAIT_S)
 
     def set_team_dirs(self, dirs: Sequence[Path]) -> None:
         """Use these team folders from now on (the personal folder stays) and reload."""
@@ -140,6 +276,19 @@ class ProfilesModel(QObject):
         """Every problem in every folder: broken files, literal secrets in team folders, missing secrets."""
         loaded = self.store.load_all()
         return self.store.check(self.resolver, loaded)
+
+    def request_check(self) -> None:
+        """check() on the worker, also refreshing the profiles; the answer comes with check_finished."""
+        if self._check_thread is not None:
+            self._check_again = True
+            return
+        store, resolver = self.store, self.resolver
+
+        def job() -> tuple[Loaded, list[Problem]]:
+            loaded = load_folders(store, resolver)
+            return loaded, store.check(resolver, LoadResult(loaded.profiles, loaded.problems))
+
+        self._check_thread = self._spawn("check", job)
 
     def profile(self, identity: str) -> Profile | None:
         for p in self.profiles:

@@ -85,6 +85,7 @@ def window_with(qtbot, tmp_path: Path, http_server):
         qtbot.addWidget(window)
         window.show()
         window.set_profiles(ProfilesModel(store, secrets, env={}))
+        qtbot.waitUntil(lambda: window.profiles.loaded, timeout=10_000)  # the first load runs on a worker
         window.editor.set_spec(RequestSpec(url=f"{url}/hop", profile=profile.identity))
         return window
 

@@ -65,6 +65,7 @@ def make_window(qtbot, tmp_path: Path, services, **kwargs) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     window.set_profiles(ProfilesModel(store, secrets, env={}))
+    qtbot.waitUntil(lambda: window.profiles.loaded, timeout=10_000)  # the first load runs on a worker
     return window
 
 
@@ -136,6 +137,8 @@ def test_history_pane_reopens_and_refuses_to_resend_a_masked_token(qtbot, tmp_pa
     window.editor.set_spec(RequestSpec(url=f"{api}/other"))
     window.open_history_record(record)
     assert window.editor.to_spec().url == f"{api}/first"
+    assert window.explainer.verdict() == "authentication"  # the explanation of then, shown again
+    assert "token-expired" in window.explainer.findings.ids()
     assert "stored masked" in window.statusBar().currentMessage()
     window.resend_history_record(record)
     assert not window.sending

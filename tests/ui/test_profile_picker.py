@@ -39,9 +39,16 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def model(qtbot, folders: tuple[Path, Path], tmp_path: Path) -> ProfilesModel:
     personal, team = folders
-    return ProfilesModel(
+    return loaded(qtbot, ProfilesModel(
         ProfileStore(personal, [team]), FileSecretStore(tmp_path / "data"), env={"TOKEN": "t0ken"}
-    )
+    ))
+
+
+def loaded(qtbot, model: ProfilesModel) -> ProfilesModel:
+    """The model after its first load (made on its worker; delivered when the event loop runs)."""
+    with qtbot.waitSignal(model.profiles_changed, timeout=10_000):
+        pass
+    return model
 
 
 @pytest.fixture
@@ -136,7 +143,7 @@ def test_suggest_is_none_when_two_usable_profiles_tie(qtbot, tmp_path: Path) -> 
     a, b = tmp_path / "a", tmp_path / "b"
     write(a, "one", bearer("One", "https://same.example.com"))
     write(b, "two", bearer("Two", "https://same.example.com"))
-    model = ProfilesModel(ProfileStore(a, [b]), None, env={"TOKEN": "x"})
+    model = loaded(qtbot, ProfilesModel(ProfileStore(a, [b]), None, env={"TOKEN": "x"}))
     picker = ProfilePicker()
     qtbot.addWidget(picker)
     picker.bind(model)

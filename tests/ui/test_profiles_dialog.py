@@ -435,7 +435,8 @@ def test_adding_and_removing_team_folders_emits_folders_changed(qtbot, model, te
     extra = tmp_path / "more"
     write(extra, "shared", 'name = "Shared"\nkind = "none"\n')
     dialog = make_dialog(qtbot, model, choose_folder=lambda: extra)
-    with qtbot.waitSignal(dialog.folders_changed) as added:
+    # the new folder is read on the model's worker: the table follows with profiles_changed
+    with qtbot.waitSignal(dialog.folders_changed) as added, qtbot.waitSignal(model.profiles_changed):
         qtbot.mouseClick(dialog.add_folder_button, Qt.MouseButton.LeftButton)
     assert added.args == [[team, extra]]
     assert "Shared" in [r[0] for r in row_texts(dialog)]
@@ -445,7 +446,7 @@ def test_adding_and_removing_team_folders_emits_folders_changed(qtbot, model, te
     assert "already one of the profile folders" in dialog.message()
 
     dialog.folder_list.setCurrentRow(0)
-    with qtbot.waitSignal(dialog.folders_changed) as removed:
+    with qtbot.waitSignal(dialog.folders_changed) as removed, qtbot.waitSignal(model.profiles_changed):
         qtbot.mouseClick(dialog.remove_folder_button, Qt.MouseButton.LeftButton)
     assert removed.args == [[extra]]
     assert team.is_dir()  # removing a folder from the list leaves its files alone
