@@ -939,23 +939,11 @@ def _verdict(facts: _Facts, findings: list[Finding], auth_message: bool) -> str:
     return "not-credential-related"
 
 
+# Which finding speaks for the summary, most decisive first.
 _SUMMARY_ORDER = (
     "proxy-auth-required",
     "step-up-required",
-    "credentials-stripped-on-redirect",
-    "netrc-override",
-    "no-credentials",
-    "malformed-authorization",
-    "scheme-mismatch",
-    "unsigned-token",
-    "id-token-as-access-token",
-    "wrong-token-type",
-    "token-expired",
-    "token-not-yet-valid",
-    "signature-invalid",
-    "audience-mismatch",
-    "issuer-mismatch",
-    "dpop-required",
+    *AUTHENTICATION_IDS,
     "basic-charset",
     "insufficient-scope",
     "rate-limited",

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -738,17 +739,8 @@ class ResponseView(QWidget):
                 return
             job = BodyJob(job.generation, b"", job.content_type, prepared=prepared)
         worker = HighlightWorker(job)
-        queued = Qt.ConnectionType.QueuedConnection  # explicit: these slots must run on the UI thread
-        worker.info.connect(self._on_info, queued)
-        worker.text_chunk.connect(self._on_text_chunk, queued)
-        worker.text_reset.connect(self._on_text_reset, queued)
-        worker.text_done.connect(self._on_text_done, queued)
-        worker.raw_ready.connect(self._on_raw_ready, queued)
-        worker.ranges.connect(self._on_ranges, queued)
-        worker.finished.connect(self._on_highlight_finished, queued)
-        self._worker = worker
-        self.highlight_label.setText("preparing…")
-        self._pool.start(worker)
+        self._start_worker(worker, (worker.text_chunk, self._on_text_chunk), (worker.raw_ready, self._on_raw_ready),
+                           (worker.ranges, self._on_ranges))
 
     def _load_large_body(self, body: bytes, content_type: str | None) -> None:
         """A large body: text and its line index stream into large_view; colours follow what is on screen."""
@@ -758,15 +750,20 @@ class ResponseView(QWidget):
         job = BodyJob(self._generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
                       secret_names=self._secret_names, secret_values=self._redactor.values())
         worker = HighlightWorker(job)
+        self._start_worker(worker, (worker.text_piece, self._on_text_piece), (worker.text_whole, self._on_text_whole),
+                           (worker.raw_piece, self._on_raw_piece), (worker.range_chunk, self._on_range_chunk))
+
+    def _start_worker(self, worker: HighlightWorker, *signals: tuple[Any, Any]) -> None:
+        """Connect the signals every body job has plus the given ones, then run the worker off the UI thread."""
         queued = Qt.ConnectionType.QueuedConnection  # explicit: these slots must run on the UI thread
-        worker.info.connect(self._on_info, queued)
-        worker.text_piece.connect(self._on_text_piece, queued)
-        worker.text_reset.connect(self._on_text_reset, queued)
-        worker.text_done.connect(self._on_text_done, queued)
-        worker.text_whole.connect(self._on_text_whole, queued)
-        worker.raw_piece.connect(self._on_raw_piece, queued)
-        worker.range_chunk.connect(self._on_range_chunk, queued)
-        worker.finished.connect(self._on_highlight_finished, queued)
+        for signal, slot in (
+            (worker.info, self._on_info),
+            (worker.text_reset, self._on_text_reset),
+            (worker.text_done, self._on_text_done),
+            *signals,
+            (worker.finished, self._on_highlight_finished),
+        ):
+            signal.connect(slot, queued)
         self._worker = worker
         self.highlight_label.setText("preparing…")
         self._pool.start(worker)
