@@ -31,7 +31,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def gui_main(args: list[str]) -> int:
-    parser = _Parser(prog="request-inspector", description="Request Inspector: why did the API say no?")
+    parser = _Parser(
+        prog="request-inspector",
+        description="Request Inspector: why did the API say no? With no subcommand, the window opens.",
+        epilog="subcommands (no window): send URL, token TOKEN|-, profiles list|show NAME|check, demo-server; "
+        "see 'request-inspector send --help'.",
+    )
     parser.add_argument("--demo", action="store_true", help="also start the demo API and load its profiles")
     parser.add_argument("--profiles-dir", action="append", default=[], metavar="DIR",
                         help="a team profiles folder (repeatable)")
