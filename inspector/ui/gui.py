@@ -152,7 +152,7 @@ def run_gui(
     exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
     # After the first paint: the deferred panes, then the profiles (reading folders, probing the keyring).
     def attach_services() -> None:
-        window.history = open_history(env, settings)
+        window.set_history(open_history(env, settings))
         window.set_profiles(open_profiles(env, team_dirs))
 
     if exit_after_show:  # benchmarks/bench_startup.py: the window is on screen; stop before the deferred work

@@ -458,6 +458,13 @@ class MainWindow(QMainWindow):
             self._token_cache = TokenCache()
         return self._send_resolver
 
+    def set_history(self, history: Any) -> None:
+        """Attach the history store (opened after the first paint); the pane reopens if it was open last time."""
+        self.history = history
+        if history is not None and self.settings is not None and \
+                self.settings.value("view/history", False) in (True, "true", "1", 1):
+            self.history_action.setChecked(True)
+
     def set_profiles(self, model: Any) -> None:
         """Attach the profiles model (built after the first paint: it reads folders and probes the keyring)."""
         self.profiles = model
@@ -833,6 +840,7 @@ class MainWindow(QMainWindow):
         for splitter in (self.main_splitter, self.left_splitter):
             s.setValue(f"window/{splitter.objectName()}", splitter.saveState())
         s.setValue("response/wordWrap", self.wrap_action.isChecked())
+        s.setValue("view/history", self.history_action.isChecked())
         s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
         s.sync()
 

@@ -269,3 +269,14 @@ def test_cancelling_a_save_removes_the_partial_file(qtbot, tmp_path, services, h
         assert "partial file" in window.response_view.notice_label.text()
     finally:
         SlowSecondTime.release.set()
+
+
+def test_the_history_pane_reopens_if_it_was_open(qtbot, tmp_path, services) -> None:
+    window = make_window(qtbot, tmp_path, services)
+    window.history_action.trigger()
+    window.save_state()
+    again = MainWindow(window.settings)
+    qtbot.addWidget(again)
+    assert again.history_pane is None
+    again.set_history(services[2])
+    assert again.history_pane is not None and again.history_action.isChecked()
