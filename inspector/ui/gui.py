@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -45,6 +46,17 @@ def saved_team_dirs(settings: QSettings) -> list[Path]:
     if not isinstance(dirs, list):  # a hand-edited or damaged settings file: not worth refusing to start
         return []
     return [Path(d) for d in dirs if isinstance(d, str)]
+
+
+def body_cap_bytes(settings: QSettings) -> int:
+    """The largest body kept whole, from the settings key response/maxBodyMB (default 100 MB)."""
+    try:
+        mb = float(str(settings.value("response/maxBodyMB", 100)))
+    except ValueError:
+        mb = 100.0
+    if not math.isfinite(mb):
+        mb = 100.0
+    return int(max(1.0, mb) * 1024 * 1024)
 
 
 def open_history(env: Mapping[str, str], settings: QSettings | None = None) -> Any:
@@ -148,6 +160,7 @@ def run_gui(
         prefer_demo=demo_url is not None,
         demo_factory=demo_factory,
         profiles_dirs=[str(d) for d in run_only],
+        max_body_bytes=body_cap_bytes(settings),
     )
     exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
     # After the first paint: the deferred panes, then the profiles (reading folders, probing the keyring).

@@ -280,3 +280,14 @@ def test_the_history_pane_reopens_if_it_was_open(qtbot, tmp_path, services) -> N
     assert again.history_pane is None
     again.set_history(services[2])
     assert again.history_pane is not None and again.history_action.isChecked()
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 100 * 2**20), ("5", 5 * 2**20), ("junk", 100 * 2**20),
+                                                 ("nan", 100 * 2**20), ("0", 2**20)])
+def test_the_body_cap_comes_from_the_settings(tmp_path, value, expected) -> None:
+    from inspector.ui.gui import body_cap_bytes
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    if value is not None:
+        settings.setValue("response/maxBodyMB", value)
+    assert body_cap_bytes(settings) == expected
