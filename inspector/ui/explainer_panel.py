@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF, QRunnable, QSize, Qt, QThrea
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSpinBox,
     QStyle,
     QTableWidget,
     QTableWidgetItem,
@@ -836,8 +838,55 @@ class _Content(QWidget):
             self.schedule_refit()
 
 
+class ExpectationsBox(QGroupBox):
+    """What the token should say when no profile says it: audience, issuer, scopes, leeway, a JWKS URL."""
+
+    changed = Signal()  # a field was edited (on Enter or leaving the field)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("What the token should say (when no profile sets it)", parent)
+        self.setObjectName("expectationsBox")
+        form = QFormLayout(self)
+        self.audience = QLineEdit(self)
+        self.audience.setPlaceholderText("https://api.example.com")
+        self.issuer = QLineEdit(self)
+        self.issuer.setPlaceholderText("https://login.example.com/")
+        self.scopes = QLineEdit(self)
+        self.scopes.setPlaceholderText("invoices:read invoices:write")
+        self.leeway = QSpinBox(self)
+        self.leeway.setRange(0, 3600)
+        self.leeway.setValue(60)
+        self.leeway.setSuffix(" s")
+        self.jwks = QLineEdit(self)
+        self.jwks.setPlaceholderText("https://login.example.com/.well-known/jwks.json (checks the signature)")
+        for label, field in (("Audience", self.audience), ("Issuer", self.issuer), ("Scopes", self.scopes),
+                             ("Leeway", self.leeway), ("JWKS URL", self.jwks)):
+            form.addRow(label, field)
+        for edit in (self.audience, self.issuer, self.scopes, self.jwks):
+            edit.editingFinished.connect(self._maybe_changed)
+        self.leeway.editingFinished.connect(self._maybe_changed)
+        self._last = self.expectations()
+
+    def expectations(self) -> Expectations:
+        return Expectations(
+            audience=self.audience.text().strip() or None,
+            issuer=self.issuer.text().strip() or None,
+            scopes=tuple(self.scopes.text().split()),
+            leeway_s=float(self.leeway.value()),
+            jwks_url=self.jwks.text().strip() or None,
+        )
+
+    def _maybe_changed(self) -> None:
+        now = self.expectations()
+        if now != self._last:
+            self._last = now
+            self.changed.emit()
+
+
 class ExplainerPanel(QWidget):
     """Why the server answered the way it did, in words; and a paste box to decode any token offline."""
+
+    expectations_changed = Signal(object)  # Expectations typed into the panel (used when no profile sets them)
 
     def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
@@ -928,6 +977,10 @@ class ExplainerPanel(QWidget):
         rl.insertWidget(timeline_at, self.token_view.timeline_caption)
         rl.insertWidget(timeline_at + 1, self.token_view.timeline)
 
+        self.expectations_box = ExpectationsBox()
+        self.expectations_box.changed.connect(
+            lambda: self.expectations_changed.emit(self.expectations_box.expectations()))
+        lay.addWidget(self.expectations_box)
         self.paste_box = PasteBox(clock=self._clock)
         lay.addWidget(self.paste_box)
         lay.addStretch(1)

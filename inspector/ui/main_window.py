@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
@@ -87,6 +87,12 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
         )
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # an unreadable saved request is forgotten, not an error worth a message
+
+
+class _Bridge(QObject):
+    """Carries a result from a plain Python thread back to the UI thread (a queued signal)."""
+
+    done = Signal(int, object)
 
 
 def _units() -> Any:
@@ -166,6 +172,10 @@ class MainWindow(QMainWindow):
         self._token_cache: Any = None
         self._send_resolver: Any = None
         self._pipeline_state: dict[str, Any] = {}
+        self._last_prepared: Any = None
+        self._overrides: Any = None  # Expectations typed into the panel, for requests without a profile's
+        self._reexplained = _Bridge(self)
+        self._reexplained.done.connect(self._on_reexplained)
         self.last_redactor: Any = None
         self.last_secret_names: tuple[str, ...] = ()
         self.history_pane: Any = None
@@ -224,6 +234,7 @@ class MainWindow(QMainWindow):
 
             panel = ExplainerPanel(self)
             panel.set_screen_share_safe(self.screen_share_safe)
+            panel.expectations_changed.connect(self._on_expectations_changed)
             sizes = self.main_splitter.sizes()
             self.main_splitter.replaceWidget(self.main_splitter.indexOf(self._explainer_slot), panel)
             self._explainer_slot.deleteLater()
@@ -534,6 +545,7 @@ class MainWindow(QMainWindow):
         profile = self._profile_for(spec)
         resolver = self._resolver() if profile is not None else None
         cache = self._token_cache
+        overrides = self._overrides
         history = self.history if self._sink is None else None  # re-sending to save a body is not new history
         state: dict[str, Any] = {}
         self._pipeline_state = state  # read back in _on_finished (same generation) for the redactor
@@ -544,7 +556,7 @@ class MainWindow(QMainWindow):
 
         def explain(exchange: Exchange) -> Any:
             prepared = state["prepared"]
-            diagnosis = prepared.explain(exchange)
+            diagnosis = prepared.explain(exchange, overrides)
             prepared.record(history, exchange, diagnosis)
             return diagnosis
 
@@ -604,6 +616,7 @@ class MainWindow(QMainWindow):
         self.last_exchange = exchange
         self.last_diagnosis = diagnosis
         prepared = self._pipeline_state.get("prepared")
+        self._last_prepared = prepared
         self.last_redactor = prepared.redactor if prepared is not None else None
         self.last_secret_names = prepared.secret_names if prepared is not None else ()
         # what the profile resolved and the credentials sent: scrubbed from whatever the server echoes back
@@ -633,6 +646,36 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("The request was not sent.")
         self.send_failed.emit(message)
 
+
+    # -- expectations typed into the panel --------------------------------------------------------------
+    def _on_expectations_changed(self, expectations: Any) -> None:
+        """Use them from now on, and explain the last exchange again with them (off the UI thread: a JWKS URL
+        means a network fetch)."""
+        self._overrides = expectations
+        exchange, prepared = self.last_exchange, self._last_prepared
+        if exchange is None or prepared is None or self.sending:
+            return
+        generation = self._generation
+        self.statusBar().showMessage("Explaining the last response again with these expectations…")
+
+        def work() -> None:
+            try:
+                diagnosis = prepared.explain(exchange, expectations)
+            except Exception as exc:  # noqa: BLE001 - shown as a message; the old explanation stays
+                diagnosis = exc
+            self._reexplained.done.emit(generation, diagnosis)
+
+        threading.Thread(target=work, name="inspector-reexplain", daemon=True).start()
+
+    def _on_reexplained(self, generation: int, diagnosis: Any) -> None:
+        if generation != self._generation or self.last_exchange is None:
+            return  # a new send started meanwhile
+        if isinstance(diagnosis, Exception):
+            self.statusBar().showMessage(f"Could not explain again: {diagnosis}")
+            return
+        self.last_diagnosis = diagnosis
+        self.explainer.set_result(self.last_exchange, diagnosis)
+        self.statusBar().showMessage("Explained again with the expectations from the panel.")
 
     # -- screen-share-safe mode ---------------------------------------------------------------------------
     def set_screen_share_safe(self, on: bool) -> None:

@@ -291,3 +291,23 @@ def test_the_body_cap_comes_from_the_settings(tmp_path, value, expected) -> None
     if value is not None:
         settings.setValue("response/maxBodyMB", value)
     assert body_cap_bytes(settings) == expected
+
+
+def test_expectations_typed_into_the_panel_explain_again_and_apply_to_the_next_send(
+        qtbot, tmp_path, services, api) -> None:
+    import jwt
+
+    token = jwt.encode({"sub": "u", "aud": "https://api.example.com", "exp": 4102444800}, "k" * 32,
+                       algorithm="HS256")
+    window = make_window(qtbot, tmp_path, services)
+    window.editor.set_spec(RequestSpec(url=f"{api}/x", headers=(Header("Authorization", f"Bearer {token}"),)))
+    _exchange, diagnosis = send_and_wait(qtbot, window)
+    assert "audience-mismatch" not in diagnosis.finding_ids
+    box = window.explainer.expectations_box
+    box.audience.setText("https://other.example.com")
+    with qtbot.waitSignal(window._reexplained.done, timeout=10_000):
+        box.audience.editingFinished.emit()
+    assert "audience-mismatch" in window.last_diagnosis.finding_ids
+    assert "audience-mismatch" in window.explainer.findings.ids()
+    _exchange, again = send_and_wait(qtbot, window)
+    assert "audience-mismatch" in again.finding_ids
