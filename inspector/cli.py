@@ -193,21 +193,20 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
     prepared = prepare(spec, profile, resolver, cache)
     exchange = prepared.send()
     diagnosis = prepared.explain(exchange, overrides)
+    from inspector.core.export.masking import exchange_scrubber
+
+    # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
+    scrubber = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names)
     if args.json:
-        doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, redactor=prepared.redactor,
+        doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, scrubber=scrubber,
                                 secret_names=prepared.secret_names)
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
-        _print_exchange(exchange, diagnosis, out, show_secrets=args.show_secrets, redactor=prepared.redactor,
+        _print_exchange(exchange, diagnosis, out, show_secrets=args.show_secrets, scrubber=scrubber,
                         secret_names=prepared.secret_names)
     if exchange.error is not None:
         if not args.json:
-            message = exchange.error.message
-            if not args.show_secrets:
-                from inspector.core.export.masking import exchange_scrubber
-
-                message = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names).scrub(
-                    message)
+            message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)
             print(f"request-inspector: {message}", file=sys.stderr)
         return EXIT_TRANSPORT
     return EXIT_OK
@@ -223,25 +222,22 @@ def _readable_key(path: str | None) -> str | None:
     return path
 
 
-def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, redactor: Any,
+def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, scrubber: Any,
                       secret_names: tuple[str, ...] = ()) -> dict[str, Any]:
     """The `send --json` object of shared/specs/cli.md."""
     from inspector.core.exchange import joined_headers
-    from inspector.core.export.masking import exchange_scrubber
     from inspector.core.jsonout import diagnosis_json, token_json
     from inspector.core.redact import mask_body_text, mask_header_value, mask_url, scrub_tree
 
-    # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
-    redactor = exchange_scrubber(exchange, diagnosis, redactor, secret_names)
 
     def url(u: str) -> str:
-        return u if show_secrets else redactor.scrub(mask_url(u, secret_names))
+        return u if show_secrets else scrubber.scrub(mask_url(u, secret_names))
 
     def headers(lines: Any) -> dict[str, str]:
         joined = joined_headers(lines)
         if show_secrets:
             return joined
-        return {k: redactor.scrub(mask_header_value(k, v, secret_names)) for k, v in joined.items()}
+        return {k: scrubber.scrub(mask_header_value(k, v, secret_names)) for k, v in joined.items()}
 
     spec = exchange.spec
     final = exchange.final_hop
@@ -270,14 +266,14 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
         "diagnosis": None,
     }
     if exchange.error is not None:
-        doc["error"] = {"kind": exchange.error.kind, "message": redactor.scrub(exchange.error.message)}
+        doc["error"] = {"kind": exchange.error.kind, "message": scrubber.scrub(exchange.error.message)}
     response = final.response if final is not None and exchange.error is None else None
     if response is not None and final is not None:
         preview = body_text(response.body, response.content_type)
         if preview is not None:
             preview = preview[:PREVIEW_CHARS]
             if not show_secrets:
-                preview = redactor.scrub(mask_body_text(preview, response.content_type, secret_names))
+                preview = scrubber.scrub(mask_body_text(preview, response.content_type, secret_names))
         doc["response"] = {
             "status": response.status,
             "reason": response.reason,
@@ -292,7 +288,7 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, reda
         doc["token"] = token_json(diagnosis.token, diagnosis.timeline)
         doc["diagnosis"] = diagnosis_json(diagnosis)
         if not show_secrets:
-            doc["diagnosis"] = scrub_tree(doc["diagnosis"], redactor.scrub)
+            doc["diagnosis"] = scrub_tree(doc["diagnosis"], scrubber.scrub)
     return doc
 
 
@@ -305,14 +301,12 @@ def body_text(body: bytes, content_type: str | None) -> str | None:
     return decode_body(body, content_type)
 
 
-def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets: bool, redactor: Any,
+def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets: bool, scrubber: Any,
                     secret_names: tuple[str, ...]) -> None:
-    from inspector.core.export.masking import exchange_scrubber
     from inspector.core.redact import mask_body_text
 
-    doc = exchange_document(exchange, diagnosis, show_secrets=show_secrets, redactor=redactor,
+    doc = exchange_document(exchange, diagnosis, show_secrets=show_secrets, scrubber=scrubber,
                             secret_names=secret_names)
-    redactor = exchange_scrubber(exchange, diagnosis, redactor, secret_names)
     color = out.isatty() and not os.environ.get("NO_COLOR")
     for hop in doc["hops"][:-1]:
         out.write(f"{hop['method']} {hop['url']} -> {hop['status']}"
@@ -331,7 +325,7 @@ def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets
             out.write(f"[binary body, {_size(response['body_bytes'])}]\n")
         else:
             if not show_secrets:
-                text = redactor.scrub(mask_body_text(text, response["content_type"], secret_names))
+                text = scrubber.scrub(mask_body_text(text, response["content_type"], secret_names))
             out.write(_pretty(text, response["content_type"], color) + "\n")
         if response["body_truncated"]:
             out.write(f"[body larger than the cap: only the first {_size(len(final.response.body))} kept]\n")

@@ -84,7 +84,9 @@ class CurlDialog(QDialog):
         if isinstance(source, Exchange):
             # what was seen in the exchange is scrubbed by value too (a token echoed in a URL, say)
             seen = exchange_redactor(source, extra_names=self._extra)
-            self._redactor = _merged(redactor, seen)
+            for secret in redactor.values() if redactor is not None else ():
+                seen.add(secret)
+            self._redactor = seen
             self._sources.append(("The request as composed", source.spec))
             for n, hop in enumerate(source.hops, start=1):
                 role = "token request" if hop.role == "token" else "as sent"
@@ -199,23 +201,3 @@ class CurlDialog(QDialog):
         else:
             self.note.setText("Credentials are masked (…): the command shows which were sent, not their values.")
             self.note.setStyleSheet("")
-
-
-class _Both(redact.Redactor):
-    """Two Redactors as one: the caller's (profile secrets) and one seeded from the exchange."""
-
-    def __init__(self, *parts: redact.Redactor) -> None:
-        super().__init__()
-        self._parts = parts
-
-    def __contains__(self, text: str) -> bool:
-        return any(text in p for p in self._parts)
-
-    def scrub(self, text: str) -> str:
-        for part in self._parts:
-            text = part.scrub(text)
-        return text
-
-
-def _merged(a: redact.Redactor | None, b: redact.Redactor) -> redact.Redactor:
-    return b if a is None else _Both(a, b)
