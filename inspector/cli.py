@@ -336,7 +336,10 @@ def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets
 def render_diagnosis(diag: dict[str, Any], color: bool = False) -> str:
     """The explanation in words for a terminal."""
     marks = {"error": "✗", "warning": "!", "info": "i"}
-    lines = [f"Verdict: {diag['verdict']}", diag["summary"]]
+    from inspector.core.findings import VERDICT_TITLES
+
+    title = VERDICT_TITLES.get(diag["verdict"])
+    lines = [f"Verdict: {diag['verdict']}" + (f" ({title})" if title else ""), diag["summary"]]
     for ch in diag.get("challenges", []):
         params = ", ".join(f'{k}="{v}"' for k, v in ch["params"].items())
         lines.append(f"  Challenge: {ch['scheme']} {ch['token68'] or ''}{params}".rstrip())

@@ -245,6 +245,17 @@ CATALOGUE: dict[str, FindingSpec] = {
 
 FINDING_IDS = tuple(CATALOGUE)
 
+# The banner over an explanation, by verdict (the panel; the CLI prints it beside the verdict id).
+VERDICT_TITLES = {
+    "ok": "Looks fine",
+    "authentication": "Not accepted: the server does not accept who you are",
+    "authorization": "Refused: you are known but not allowed",
+    "step-up": "A stronger or fresher sign-in is needed",
+    "proxy-authentication": "A proxy wants credentials, not the API",
+    "not-credential-related": "Not a credentials problem",
+    "transport-error": "No response came back",
+}
+
 # Summaries when no finding leads, by verdict.
 VERDICT_SUMMARIES = {
     "ok": "The server accepted the request ({status}).",

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, Expectations
 from inspector.core.exchange import Exchange
-from inspector.core.findings import SEVERITY_RANK, Finding
+from inspector.core.findings import SEVERITY_RANK, VERDICT_TITLES, Finding
 from inspector.core.redact import Redactor, is_secret_header, mask, mask_url
 from inspector.core.timeline import Timeline, describe_relative
 from inspector.core.tokens import SentCredential, TokenInfo
@@ -57,15 +57,6 @@ VERDICT_COLORS = {
     "proxy-authentication": "#6d4c41",
     "not-credential-related": "#546e7a",
     "transport-error": "#7f0000",
-}
-VERDICT_TITLES = {
-    "ok": "Looks fine",
-    "authentication": "Not accepted: the server does not accept who you are",
-    "authorization": "Refused: you are known but not allowed",
-    "step-up": "A stronger or fresher sign-in is needed",
-    "proxy-authentication": "A proxy wants credentials, not the API",
-    "not-credential-related": "Not a credentials problem",
-    "transport-error": "No response came back",
 }
 SEVERITY_COLORS = {"error": "#c62828", "warning": "#c77700", "info": "#1565c0"}
 SEVERITY_WORDS = {"error": "Problem", "warning": "Warning", "info": "Note"}
