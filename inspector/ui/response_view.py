@@ -11,6 +11,7 @@ habit of re-highlighting the whole document).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -364,6 +365,7 @@ class ResponseView(QWidget):
         super().__init__(parent)
         self.theme = theme or current_theme()
         self.max_body_bytes = max_body_bytes
+        self._saved.connect(self._on_saved)
         self.exchange: Exchange | None = None
         self.body_info: BodyInfo | None = None
         self.last_stats: BodyStats | None = None
@@ -968,6 +970,8 @@ class ResponseView(QWidget):
         return len(data)
 
     save_requested = Signal(str)  # a path: the window sends the request again, streaming the body there
+    _saved = Signal(str, int, object)  # path, bytes, error sentence or None: from the writing thread
+
 
     def choose_save_path(self) -> None:
         response = self.exchange.response if self.exchange else None
@@ -979,12 +983,28 @@ class ResponseView(QWidget):
         if response.body_truncated:
             self.save_requested.emit(path)
         else:
+            self.save_in_background(path)
+
+    def save_in_background(self, path: str) -> None:
+        """Write the body (up to the cap, 100 MB) on a thread of its own: the window stays responsive."""
+        data = self.exchange.response.body if self.exchange and self.exchange.response else b""
+        self.set_notice(f"Saving {format_size(len(data))} to {path}…")
+
+        def write() -> None:
             try:
-                n = self.save_body_to(path)
+                Path(path).write_bytes(data)
+                problem = None
             except OSError as exc:
-                self.set_notice(f"The body could not be saved to {path}: {exc.strerror}.", error=True)
-                return
-            self.set_notice(f"Saved {format_size(n)} to {path}.")
+                problem = exc.strerror or str(exc)
+            self._saved.emit(path, len(data), problem)
+
+        threading.Thread(target=write, name="inspector-save-body", daemon=True).start()
+
+    def _on_saved(self, path: str, size: int, problem: object) -> None:
+        if problem:
+            self.set_notice(f"The body could not be saved to {path}: {problem}.", error=True)
+        else:
+            self.set_notice(f"Saved {format_size(size)} to {path}.")
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

@@ -231,3 +231,21 @@ def test_word_wrap_is_refused_for_huge_bodies(view: ResponseView, qtbot) -> None
 @pytest.mark.parametrize(("n", "text"), [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KB"), (5 * 1024 * 1024, "5.0 MB")])
 def test_format_size(n: int, text: str) -> None:
     assert format_size(n) == text
+
+
+def test_saving_a_body_writes_it_off_the_ui_thread(qtbot, tmp_path) -> None:
+    from inspector.core.exchange import Exchange, Hop, Response
+    from inspector.core.request import RequestSpec
+    from inspector.ui.response_view import ResponseView
+
+    view = ResponseView()
+    qtbot.addWidget(view)
+    body = b'{"a": 1}' * 1000
+    response = Response(200, "OK", (("Content-Type", "application/json"),), body, len(body))
+    with qtbot.waitSignal(view.highlight_done, timeout=10_000):  # no highlighting left running at teardown
+        view.show_exchange(Exchange(RequestSpec(url="http://h/"), (Hop("GET", "http://h/", (), response=response),)))
+    target = tmp_path / "body.json"
+    with qtbot.waitSignal(view._saved, timeout=10_000):
+        view.save_in_background(str(target))
+    assert target.read_bytes() == body
+    assert f"to {target}" in view.notice_label.text() and "Saved" in view.notice_label.text()
