@@ -193,7 +193,7 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
     prepared = prepare(spec, profile, resolver, cache)
     exchange = prepared.send()
     diagnosis = prepared.explain(exchange, overrides)
-    from inspector.core.export.masking import exchange_scrubber
+    from inspector.core.redact import exchange_scrubber
 
     # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
     scrubber = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names)
@@ -227,6 +227,7 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, scru
     """The `send --json` object of shared/specs/cli.md."""
     from inspector.core.exchange import joined_headers
     from inspector.core.jsonout import diagnosis_json, token_json
+    from inspector.core.bodies import body_text
     from inspector.core.redact import mask_body_text, mask_header_value, mask_url, scrub_tree
 
 
@@ -292,18 +293,11 @@ def exchange_document(exchange: Any, diagnosis: Any, *, show_secrets: bool, scru
     return doc
 
 
-def body_text(body: bytes, content_type: str | None) -> str | None:
-    """The body as text when it is text; None for binary."""
-    from inspector.core.highlight import body_kind, decode_body
-
-    if body_kind(content_type, body[:8192]) != "text":
-        return None
-    return decode_body(body, content_type)
-
-
 def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets: bool, scrubber: Any,
                     secret_names: tuple[str, ...]) -> None:
+    from inspector.core.bodies import body_text
     from inspector.core.redact import mask_body_text
+    from inspector.core.units import format_size
 
     doc = exchange_document(exchange, diagnosis, show_secrets=show_secrets, scrubber=scrubber,
                             secret_names=secret_names)
@@ -315,20 +309,20 @@ def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets
     if response is not None:
         out.write(f"{doc['request']['method']} {doc['request']['url']}\n")
         out.write(f"HTTP {response['status']} {response['reason']}  "
-                  f"({response['elapsed_ms']:.0f} ms, {_size(response['body_bytes'])})\n")
+                  f"({response['elapsed_ms']:.0f} ms, {format_size(response['body_bytes'])})\n")
         for name, value in response["headers"].items():
             out.write(f"{name}: {value}\n")
         out.write("\n")
         final = exchange.final_hop
         text = body_text(final.response.body, final.response.content_type) if final and final.response else None
         if text is None:
-            out.write(f"[binary body, {_size(response['body_bytes'])}]\n")
+            out.write(f"[binary body, {format_size(response['body_bytes'])}]\n")
         else:
             if not show_secrets:
                 text = scrubber.scrub(mask_body_text(text, response["content_type"], secret_names))
             out.write(_pretty(text, response["content_type"], color) + "\n")
         if response["body_truncated"]:
-            out.write(f"[body larger than the cap: only the first {_size(len(final.response.body))} kept]\n")
+            out.write(f"[body larger than the cap: only the first {format_size(len(final.response.body))} kept]\n")
     if diagnosis is not None:
         out.write("\n" + render_diagnosis(doc["diagnosis"], color) + "\n")
 
@@ -366,14 +360,6 @@ def _pretty(text: str, content_type: str | None, color: bool) -> str:
     from pygments.formatters import TerminalFormatter
 
     return highlight(pretty, lexer, TerminalFormatter()).rstrip("\n")
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} B"
 
 
 # ---------------------------------------------------------------- token

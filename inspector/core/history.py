@@ -20,14 +20,9 @@ from typing import TYPE_CHECKING, Any, Self
 from inspector.core import redact
 from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
-from inspector.core.export.masking import (
-    DEFAULT_BODY_CAP,
-    Scrubber,
-    diagnosis_to_dict,
-    exchange_redactor,
-    mask_exchange,
-)
 from inspector.core.export.records import exchange_from_dict, exchange_to_dict, time_from_text
+from inspector.core.jsonout import diagnosis_to_dict
+from inspector.core.redact import DEFAULT_BODY_CAP, Scrubber, exchange_redactor, mask_exchange
 from inspector.core.request import RequestSpec
 
 if TYPE_CHECKING:

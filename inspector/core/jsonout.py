@@ -10,6 +10,7 @@ from typing import Any
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis
 from inspector.core.findings import Finding
+from inspector.core.redact import mask
 from inspector.core.timeline import Timeline
 from inspector.core.tokens import SentCredential, TokenInfo
 
@@ -199,3 +200,30 @@ def diagnosis_from_json(doc: Mapping[str, Any]) -> Diagnosis:
         server_message=doc.get("server_message"),
         missing_evidence=tuple(str(m) for m in doc.get("missing_evidence") or ()),
     )
+
+
+def diagnosis_to_dict(diagnosis: Diagnosis | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The diagnosis as JSON-ready data in the CLI's shapes, plus token, timeline and the credential's place.
+
+    What history, HAR and reports store. Never the raw credential: the token keeps its header and claims only
+    (its signature could be replayed), and the credential's value is masked.
+    """
+    if diagnosis is None:
+        return None
+    if isinstance(diagnosis, Mapping):
+        return dict(diagnosis)
+    out = diagnosis_json(diagnosis)
+    out["token"] = token_json(diagnosis.token, diagnosis.timeline)
+    out["timeline"] = timeline_json(diagnosis.timeline)
+    credential = diagnosis.credential
+    out["credential"] = (
+        None
+        if credential is None
+        else {
+            "where": credential.where,
+            "name": credential.name,
+            "scheme": credential.scheme,
+            "value": mask(credential.value),
+        }
+    )
+    return out

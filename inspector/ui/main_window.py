@@ -104,7 +104,7 @@ def _units() -> Any:
 
 def window_secret_values(exchange: Exchange, redactor: Any, names: tuple[str, ...]) -> tuple[str, ...]:
     """The profile's secrets and every credential in the exchange's URLs and headers (no body is parsed)."""
-    from inspector.core.export.masking import sent_secret_values
+    from inspector.core.redact import sent_secret_values
 
     known = redactor.values() if redactor is not None else ()
     return (*known, *sent_secret_values(exchange, names))

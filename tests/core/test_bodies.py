@@ -1,4 +1,4 @@
-"""The server's message out of common error-body shapes."""
+"""Body bytes to text (Content-Type, charset, binary or text) and the server's message in error bodies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.core.bodies import PREFIX_BYTES, BodyMessage, server_message
+from inspector.core.bodies import (
+    PREFIX_BYTES,
+    BodyMessage,
+    body_kind,
+    content_type_param,
+    decode_text,
+    parse_mime,
+    server_message,
+)
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
 
 
 def _j(obj: object) -> bytes:
@@ -145,3 +158,59 @@ def test_never_raises(body: bytes, ctype: str | None) -> None:
 def test_never_raises_on_arbitrary_json(obj: object) -> None:
     result = server_message(_j(obj), "application/json")
     assert result is None or isinstance(result, BodyMessage)
+
+
+# --- Content-Type, binary or text, bytes to text (moved from test_highlight.py) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "mime", "charset"),
+    [
+        ("application/json; charset=UTF-8", "application/json", "UTF-8"),
+        ('text/plain; charset="latin-1"', "text/plain", "latin-1"),
+        ("text/plain", "text/plain", None),
+        (None, "", None),
+        ("garbage", "", None),
+    ],
+)
+def test_parse_mime_and_charset(content_type: str | None, mime: str, charset: str | None) -> None:
+    assert parse_mime(content_type) == mime
+    assert content_type_param(content_type, "charset") == charset
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        ("image/png", PNG_1PX, "image"),
+        (None, PNG_1PX, "image"),
+        ("application/octet-stream", PNG_1PX, "image"),
+        ("image/svg+xml", b"<svg/>", "text"),
+        ("application/octet-stream", bytes(range(256)), "binary"),
+        ("application/pdf", b"%PDF-1.7 ...", "binary"),
+        ("audio/mpeg", b"ID3", "binary"),
+        (None, b"\x00\x01\x02\x03binary", "binary"),
+        (None, "żółw".encode(), "text"),
+        ("application/octet-stream", b"plain text after all", "text"),
+        ("application/json", b'{"a": 1}', "text"),
+        ("text/plain; charset=latin-1", "café".encode("latin-1"), "text"),
+        (None, b"", "text"),
+        (None, "\ufeffhello".encode("utf-16"), "text"),
+    ],
+)
+def test_body_kind(content_type: str | None, body: bytes, expected: str) -> None:
+    assert body_kind(content_type, body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ("café".encode(), "text/plain", "café"),
+        ("café".encode("latin-1"), "text/plain; charset=ISO-8859-1", "café"),
+        ("\ufeffbom".encode(), None, "bom"),
+        ("hi".encode("utf-16"), None, "hi"),
+        (b"\xff ok", None, "\ufffd ok"),
+        (b"ok", "text/plain; charset=no-such-charset", "ok"),
+    ],
+)
+def test_decode_text(body: bytes, content_type: str | None, expected: str) -> None:
+    assert decode_text(body, content_type) == expected

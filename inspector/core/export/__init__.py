@@ -1,15 +1,10 @@
-"""curl in and out, HAR in and out, and the support report. Everything here masks secrets by default."""
+"""curl in and out, HAR in and out, and the support report. Everything here masks secrets by default
+(through inspector.core.redact)."""
 
 from __future__ import annotations
 
 from inspector.core.export.curl import CurlImport, parse_curl, to_curl
 from inspector.core.export.har import HarEntry, dump_har, exchange_to_har_entries, parse_har, to_har
-from inspector.core.export.masking import (
-    diagnosis_to_dict,
-    exchange_redactor,
-    exchange_secrets,
-    mask_exchange,
-)
 from inspector.core.export.report import ReportOptions, build_report, report_html, timeline_in_words
 
 __all__ = [
@@ -17,12 +12,8 @@ __all__ = [
     "HarEntry",
     "ReportOptions",
     "build_report",
-    "diagnosis_to_dict",
     "dump_har",
-    "exchange_redactor",
-    "exchange_secrets",
     "exchange_to_har_entries",
-    "mask_exchange",
     "parse_curl",
     "parse_har",
     "report_html",

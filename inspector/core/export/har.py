@@ -15,16 +15,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import inspector
 from inspector.core import redact
+from inspector.core.bodies import body_text
 from inspector.core.errors import ExportError
 from inspector.core.exchange import Exchange, Hop, Response, TransportFailure, header_value
-from inspector.core.export.masking import (
-    DEFAULT_BODY_CAP,
-    body_text,
-    diagnosis_to_dict,
-    exchange_scrubber,
-    mask_exchange,
-)
 from inspector.core.export.records import spec_from_dict, spec_to_dict, time_from_text, time_to_text
+from inspector.core.jsonout import diagnosis_to_dict
+from inspector.core.redact import DEFAULT_BODY_CAP, exchange_scrubber, mask_exchange
 from inspector.core.request import Body, FormField, Header, RequestSpec
 
 if TYPE_CHECKING:
@@ -219,7 +215,7 @@ def _har_request(hop: Hop) -> dict[str, Any]:
     }
     if hop.sent_body:
         ctype = hop.sent_header("Content-Type") or ""
-        text = body_text(hop.sent_body, ctype)
+        text = body_text(hop.sent_body, ctype, exact=True)
         post: dict[str, Any] = {"mimeType": ctype}
         if text is None:
             post["text"] = base64.b64encode(hop.sent_body).decode("ascii")
@@ -251,7 +247,7 @@ def _har_response(hop: Hop, error: TransportFailure | None) -> dict[str, Any]:
             "_errorKind": error.kind if error else "other",
         }
     ctype = r.content_type or ""
-    text = body_text(r.body, ctype)
+    text = body_text(r.body, ctype, exact=True)
     content: dict[str, Any] = {"size": r.body_bytes, "mimeType": ctype}
     if text is None:
         content["text"] = base64.b64encode(r.body).decode("ascii")
@@ -498,7 +494,7 @@ def _spec_from_request(hop: Hop, post: Mapping[str, Any]) -> RequestSpec:
     ctype = (header_value(hop.sent_headers, "Content-Type") or str(post.get("mimeType") or "")).lower()
     drop = set(_NOT_SENT_HEADERS)
     body = Body()
-    text = body_text(hop.sent_body, ctype)
+    text = body_text(hop.sent_body, ctype, exact=True)
     if "multipart/form-data" in ctype:
         drop.add("content-type")  # its boundary belongs to the old body; requests writes a new one
         fields = []
