@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from inspector.core.bodies import (
     PREFIX_BYTES,
     BodyMessage,
     body_kind,
+    body_text,
     content_type_param,
     decode_text,
     parse_mime,
@@ -214,3 +216,38 @@ def test_body_kind(content_type: str | None, body: bytes, expected: str) -> None
 )
 def test_decode_text(body: bytes, content_type: str | None, expected: str) -> None:
     assert decode_text(body, content_type) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "exact", "expected"),
+    [
+        (b"", "image/png", False, ""),
+        (b"", None, True, ""),
+        (b'{"a": 1}', "application/json", False, '{"a": 1}'),
+        (PNG_1PX, "image/png", False, None),
+        (PNG_1PX, None, True, None),
+        # shown: the label says image, so it is not shown as text; stood in for: the bytes decide, so a token
+        # in a body the server mislabelled is still read (and masked) as text
+        (b'{"access_token": "abc"}', "image/png", False, None),
+        (b'{"access_token": "abc"}', "image/png", True, '{"access_token": "abc"}'),
+        (b"\xff ok", "text/plain", False, "\ufffd ok"),
+        (b"\xff ok", "text/plain", True, None),
+        ("café".encode("latin-1"), "text/plain; charset=latin-1", False, "café"),
+        ("café".encode("latin-1"), "text/plain; charset=latin-1", True, "café"),
+        ("café".encode(), "text/plain; charset=no-such-charset", True, "café"),
+        ("\ufeffbom".encode(), None, False, "bom"),
+        ("\ufeffbom".encode(), None, True, "\ufeffbom"),  # kept: the text encodes back to the same bytes
+        ("hi".encode("utf-16"), None, False, "hi"),
+        ("hi".encode("utf-16"), None, True, None),
+        (b"a\x00b", "text/plain", True, None),
+    ],
+)
+def test_body_text_shows_or_stands_in(data: bytes, content_type: str | None, exact: bool,
+                                      expected: str | None) -> None:
+    assert body_text(data, content_type, exact=exact) == expected
+
+
+def test_server_message_reads_a_body_that_starts_with_a_bom() -> None:
+    body = codecs.BOM_UTF8 + _j({"error": "invalid_token", "error_description": "The token expired."})
+    found = server_message(body, "application/json")
+    assert found is not None and found.code == "invalid_token" and found.message == "The token expired."
