@@ -39,14 +39,21 @@ def content_type_param(content_type: str | None, name: str) -> str | None:
     return None
 
 
+# Python codecs that decode bytes to text but are not character sets: a server naming one must not make
+# decoding fail (idna, undefined) or turn escapes in the body into other characters (unicode_escape).
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
 def charset_of(content_type: str | None) -> str | None:
-    """The declared charset when Python knows it; None when none is declared or the name is unknown."""
+    """The declared charset when it is a character set Python knows; None when none is declared or usable."""
     charset = content_type_param(content_type, "charset")
     if charset is None:
         return None
     try:
-        codecs.lookup(charset)
+        info = codecs.lookup(charset)
     except LookupError:  # a name the server made up: read the body as if none was declared
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:  # base64, rot13, zlib, ...
         return None
     return charset
 

@@ -14,6 +14,7 @@ from inspector.core.bodies import (
     BodyMessage,
     body_kind,
     body_text,
+    charset_of,
     content_type_param,
     decode_text,
     parse_mime,
@@ -251,3 +252,37 @@ def test_server_message_reads_a_body_that_starts_with_a_bom() -> None:
     body = codecs.BOM_UTF8 + _j({"error": "invalid_token", "error_description": "The token expired."})
     found = server_message(body, "application/json")
     assert found is not None and found.code == "invalid_token" and found.message == "The token expired."
+
+
+@pytest.mark.parametrize(
+    ("content_type", "charset"),
+    [
+        ("text/plain; charset=utf-8", "utf-8"),
+        ('text/plain; charset="ISO-8859-1"', "ISO-8859-1"),
+        ("text/plain; charset=windows-1252", "windows-1252"),
+        ("text/plain", None),
+        ("text/plain; charset=no-such-charset", None),
+        # Python codecs that are not character sets
+        ("text/plain; charset=base64", None),
+        ("text/plain; charset=rot13", None),
+        ("text/plain; charset=zlib", None),
+        ("text/plain; charset=idna", None),
+        ("text/plain; charset=undefined", None),
+        ("text/plain; charset=unicode_escape", None),
+        ("text/plain; charset=raw-unicode-escape", None),
+        ("text/plain; charset=punycode", None),
+    ],
+)
+def test_charset_of(content_type: str, charset: str | None) -> None:
+    assert charset_of(content_type) == charset
+
+
+@pytest.mark.parametrize("charset", ["base64", "idna", "undefined", "unicode_escape", "punycode", "zlib"])
+def test_a_charset_that_is_not_one_never_breaks_decoding(charset: str) -> None:
+    ctype = f"application/json; charset={charset}"
+    data = b'{"a": "\\u0041 caf\xc3\xa9 \xff"}'
+    assert decode_text(data, ctype) == '{"a": "\\u0041 café \ufffd"}'
+    assert body_text(data, ctype) == '{"a": "\\u0041 café \ufffd"}'
+    assert body_text(data, ctype, exact=True) is None  # not UTF-8 either: the bytes are kept, not guessed
+    assert body_text(data.replace(b"\xff", b""), ctype, exact=True) == '{"a": "\\u0041 café "}'
+    assert server_message(b"Unauthorized: " + data, f"text/plain; charset={charset}") is not None
