@@ -53,7 +53,10 @@ def _cpu_s(fn: Callable[[], object]) -> float:
 
 
 def _ratio(run: Callable[[object], object], make: Callable[[int], object], n: int) -> float:
-    while _cpu_s(lambda: run(make(n))) < MIN_CPU_S and n < 2_000_000:
+    while n < 2_000_000:
+        sample = make(n)
+        if _cpu_s(lambda: run(sample)) >= MIN_CPU_S:
+            break
         n *= 2
     small, big = make(n), make(n * GROWTH)
     return _cpu_s(lambda: run(big)) / max(_cpu_s(lambda: run(small)), 1e-9)
