@@ -55,7 +55,7 @@ def _cpu_s(fn: Callable[[], object]) -> float:
 def _ratio(run: Callable[[object], object], make: Callable[[int], object], n: int) -> float:
     while n < 2_000_000:
         sample = make(n)
-        if _cpu_s(lambda: run(sample)) >= MIN_CPU_S:
+        if _cpu_s(lambda sample=sample: run(sample)) >= MIN_CPU_S:
             break
         n *= 2
     small, big = make(n), make(n * GROWTH)
