@@ -26,7 +26,7 @@ from inspector.core.request import (
     validate_url,
 )
 
-__all__ = ["CurlImport", "parse_curl", "to_curl"]
+__all__ = ["CurlFilesNeeded", "CurlImport", "parse_curl", "to_curl"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,19 @@ class CurlImport:
     spec: RequestSpec
     warnings: tuple[str, ...] = ()  # options that change the request but were not applied
     notes: tuple[str, ...] = ()  # options that only change curl's own output, ignored on purpose
+
+
+class CurlFilesNeeded(ExportError):
+    """The command reads local files (-d @file, -H @file, -F name=<file, --data-urlencode name@file).
+
+    A pasted command is someone else's text: `-d @~/.ssh/id_rsa` would put a private key in the body. The
+    caller shows `paths` and parses again with read_files=True once the user agrees.
+    """
+
+    def __init__(self, paths: tuple[tuple[str, Path], ...]) -> None:
+        self.paths = paths
+        listed = ", ".join(f"{path} (for {option})" for option, path in paths)
+        super().__init__(f"The curl command reads local files: {listed}. Confirm before they are read.")
 
 
 # --- curl out ----------------------------------------------------------------------------------------------
@@ -242,10 +255,11 @@ _FORM_NAME_RE = re.compile(r"^[\w.\-\[\]%+~:]+$")
 _FORM_TYPE_SUFFIX_RE = re.compile(r";\s*type=[\w!#$&^.+-]+/[\w!#$&^.+-]+\s*$", re.IGNORECASE)
 
 
-def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
+def parse_curl(text: str, *, base_dir: Path | None = None, read_files: bool = False) -> CurlImport:
     """A pasted curl command (bash, zsh or Windows cmd style) as a RequestSpec plus what was not carried over.
 
-    Files named with @file are read relative to base_dir (default: the working folder).
+    Files named with @file are read relative to base_dir (default: the working folder), and only with
+    read_files=True: otherwise CurlFilesNeeded lists them so the caller can ask first.
     """
     if not text.strip():
         raise ExportError(
@@ -259,7 +273,7 @@ def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
         raise ExportError(
             f"This is not a curl command: it starts with '{words[0]}'. Paste a command that starts with curl."
         )
-    return _Parser(words, base_dir or Path.cwd()).run()
+    return _Parser(words, base_dir or Path.cwd(), read_files).run()
 
 
 def _split(text: str) -> list[str]:
@@ -434,9 +448,11 @@ def _ansi_c(text: str, i: int) -> tuple[str, int]:
 
 
 class _Parser:
-    def __init__(self, words: list[str], base_dir: Path) -> None:
+    def __init__(self, words: list[str], base_dir: Path, read_files: bool = False) -> None:
         self.words = words
         self.base_dir = base_dir
+        self.read_files = read_files
+        self.files_needed: list[tuple[str, Path]] = []
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self.urls: list[str] = []
@@ -501,6 +517,8 @@ class _Parser:
                 continue
             pending_unknown = None
             self.urls.append(word)
+        if self.files_needed:
+            raise CurlFilesNeeded(tuple(self.files_needed))
         return self._build()
 
     def _arg(self, name: str, i: int) -> str:
@@ -621,6 +639,9 @@ class _Parser:
         path = Path(path_text).expanduser()
         if not path.is_absolute():
             path = self.base_dir / path
+        if not self.read_files:
+            self.files_needed.append((name, path))
+            return b""
         try:
             return path.read_bytes()
         except OSError as exc:
