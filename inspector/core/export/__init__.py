@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from inspector.core.export.curl import CurlImport, parse_curl, to_curl
+from inspector.core.export.curl import CurlFilesNeeded, CurlImport, parse_curl, to_curl
 from inspector.core.export.har import HarEntry, dump_har, exchange_to_har_entries, parse_har, to_har
 from inspector.core.export.report import ReportOptions, build_report, report_html, timeline_in_words
 
 __all__ = [
+    "CurlFilesNeeded",
     "CurlImport",
     "HarEntry",
     "ReportOptions",
