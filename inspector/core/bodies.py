@@ -326,8 +326,8 @@ def _from_json(obj: object, problem: bool) -> BodyMessage | None:
 
 _XML_CODE_RE = re.compile(r"<Code>([^<]{1,200})</Code>", re.IGNORECASE)
 _XML_MSG_RE = re.compile(r"<Message>([^<]{1,2000})</Message>", re.IGNORECASE)
-# The opening tag is matched with a bounded attribute run and the closing tag found once from the first opening
-# tag: a lazy `(.*?)</title>` rescans to the end from every `<title` (quadratic on "<title>" * n).
+# The opening tag is matched with a bounded attribute run and the closing tag found once from the first
+# opening tag: a lazy `(.*?)</title>` rescans to the end from every `<title` (quadratic on "<title>" * n).
 _HTML_MESSAGE_TAGS = tuple(
     (re.compile(rf"<{tag}(?:\s[^<>]{{0,500}})?>", re.IGNORECASE), re.compile(rf"</{tag}\s*>", re.IGNORECASE))
     for tag in ("h1", "title")
