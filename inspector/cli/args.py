@@ -107,6 +107,9 @@ def _send_arguments(send: argparse.ArgumentParser) -> None:
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")
     send.add_argument("--json", action="store_true", help="one JSON object on stdout")
     send.add_argument("--curl", default=None, metavar="'curl ...'", help="a pasted curl command")
+    send.add_argument("--curl-read-files", action="store_true",
+                      help="let --curl read the local files it names (-d @file, -H @file, ...); "
+                      "without it such a command is refused and the files are listed")
 
 
 def _token_arguments(token: argparse.ArgumentParser) -> None:

@@ -72,9 +72,12 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
     from inspector.core.request import Body, RequestSpec, parse_header_line
 
     if args.curl:
-        from inspector.core.export import parse_curl
+        from inspector.core.export import CurlFilesNeeded, parse_curl
 
-        imported = parse_curl(args.curl)
+        try:
+            imported = parse_curl(args.curl, read_files=args.curl_read_files)
+        except CurlFilesNeeded as exc:
+            raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             err.write(f"request-inspector: curl: {safe_line(warning)}\n")
         spec = imported.spec

@@ -146,4 +146,4 @@ def test_curl_header_file_name_with_a_nul_is_a_clear_error(tmp_path: Path) -> No
 def test_curl_header_file_with_a_nul_byte_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "headers.txt").write_bytes(b"X-Note: a\x00b\nAccept: text/plain\n")
     with pytest.raises(ExportError, match="'X-Note' contains the control character U\\+0000"):
-        parse_curl("curl -H @headers.txt https://x.test/", base_dir=tmp_path)
+        parse_curl("curl -H @headers.txt https://x.test/", base_dir=tmp_path, read_files=True)
