@@ -31,8 +31,6 @@ Embedding API:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -67,6 +65,7 @@ from inspector.core.export import (
     parse_har,
     to_har,
 )
+from inspector.core.files import atomic_write, describe_os_error
 from inspector.core.redact import exchange_redactor
 from inspector.core.units import format_size
 from inspector.ui.explainer_panel import ExplainerPanel
@@ -100,21 +99,13 @@ def export_har(
         )
     text = dump_har(to_har(entries, comment=comment))
     target = Path(path)
-    # a half-written file must never replace a good one: write beside it, then rename over it
+    # a half-written file must never replace a good one: core.files writes beside it, then renames over it
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        atomic_write(target, text.encode("utf-8"))
     except OSError as exc:
+        why = describe_os_error(exc, target)[1]
         raise ExportError(
-            f"The HAR file {target} could not be written ({exc.strerror or exc}): choose another folder."
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportError(
-            f"The HAR file {target} could not be written ({exc.strerror or exc}): choose another file."
+            f"The HAR file {target} could not be written ({why}): choose another folder or file."
         ) from None
     return len(entries)
 
@@ -264,9 +255,9 @@ class HarDialog(QDialog):
             size = target.stat().st_size
             if size > MAX_HAR_BYTES:
                 return self._fail(
-                    f"The file {target} is {format_size(size)}: HAR files over {format_size(MAX_HAR_BYTES)} are "
-                    "not opened here (they are read on the window's thread). Export fewer requests, or without "
-                    "response bodies, from the browser."
+                    f"The file {target} is {format_size(size)}: HAR files over "
+                    f"{format_size(MAX_HAR_BYTES)} are not opened here (they are read on the window's thread). "
+                    "Export fewer requests, or without response bodies, from the browser."
                 )
             data = target.read_bytes()
         except OSError as exc:

@@ -1,6 +1,6 @@
 """RequestSpec and Exchange as plain JSON data and back, for history rows and the HAR `_inspector` field.
 
-Callers mask first (masking.mask_exchange): these functions copy what they are given.
+Callers mask first (redact.mask_exchange): these functions copy what they are given.
 """
 
 from __future__ import annotations
