@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -90,3 +92,12 @@ def test_session_ids_and_sign_in_secrets_in_urls_are_masked(url: str, expected: 
 @pytest.mark.parametrize("name", ["X-Session-Id", "X-Session-ID", "Session-Id", "PHPSESSID"])
 def test_session_id_headers_are_secret(name: str) -> None:
     assert mask_header_value(name, "abcdefghijklmnop") == "abcdef…"
+
+
+@pytest.mark.parametrize("first", ["inspector.core.exchange", "inspector.core.request", "inspector.core.redact",
+                                   "inspector.core.redact.exchange", "inspector.core.history"])
+def test_the_package_imports_whichever_module_comes_first(first: str) -> None:
+    """core.request uses the name rules and redact.exchange uses core.request: no order may hit a cycle."""
+    code = f"import {first}\nfrom inspector.core.redact import Redactor, mask_exchange, mask_url\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
