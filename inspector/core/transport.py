@@ -685,7 +685,10 @@ class _Sender:
                 self.extra["proxy"] = f"{scheme}://{_proxy_name(proxy)}"
             else:
                 self.extra.pop("proxy", None)
-        sent_headers = _sent_headers(prepared) + self._proxy_header_lines(url, proxy)
+        sent_headers = _sent_headers(prepared)
+        typed = {k.lower() for k, _v in sent_headers}  # a header the user typed wins over the proxy setting's
+        proxy_lines = self._proxy_header_lines(url, proxy)
+        sent_headers += tuple((k, v) for k, v in proxy_lines if k.lower() not in typed)
         sent_at = self.clock()
         t0 = time.monotonic()
 
