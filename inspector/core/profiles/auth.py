@@ -1,8 +1,8 @@
 """Applying a profile to a request: one small requests.auth.AuthBase per kind, each a complete `ProfileAuth`.
 
-`ProfileAuth` is the protocol the transport drives (see its methods). `AuthDefaults` implements it for a request
-that adds nothing, so each kind overrides only what it does. The transport decides where credentials may go
-(one origin rule, in core/transport.py); an auth object only adds them when asked.
+`ProfileAuth` is the protocol the transport drives (see its methods). `AuthDefaults` implements it for a
+request that adds nothing, so each kind overrides only what it does. The transport decides where credentials
+may go (one origin rule, in core/transport.py); an auth object only adds them when asked.
 
 Every secret is resolved when the auth object is built (at send time): an unresolved reference raises
 MissingSecret before anything goes out. Fetched OAuth tokens live in a TokenCache the caller owns.
@@ -60,7 +60,7 @@ class ProfileAuth(Protocol):
     def retry_after_challenge(
         self, prepared: requests.PreparedRequest, response: Response
     ) -> requests.PreparedRequest | None:
-        """The request again with an answer to the response's challenge (Digest), or None when not answered."""
+        """The request again, answering the response's challenge (Digest); None when it does not answer."""
         ...
 
     def added_names(self) -> tuple[str, ...]:
@@ -166,14 +166,14 @@ class ApiKeyProfileAuth(BaseProfileAuth):
 
 
 def with_query_param(url: str, name: str, value: str) -> str:
-    """The URL with name=value as its last query parameter, replacing any of that name; the rest kept as is."""
+    """The URL with name=value as its last query parameter, replacing any of that name; the rest kept."""
     parts = urlsplit(url)
     kept = [p for p in parts.query.split("&") if p and unquote(p.partition("=")[0].replace("+", " ")) != name]
     kept.append(f"{quote(name, safe='')}={quote(value, safe='')}")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), parts.fragment))
 
 
-# --- Digest (RFC 7616) ---------------------------------------------------------------------------------------
+# --- Digest (RFC 7616) --------------------------------------------------------------------------------------
 
 _DIGEST_HASHES = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
 
@@ -183,7 +183,7 @@ def _quoted(value: str) -> str:
 
 
 class DigestProfileAuth(BaseProfileAuth):
-    """Answers a Digest challenge (MD5, MD5-sess, SHA-256, SHA-256-sess; qop auth or auth-int) with a retry."""
+    """Answers a Digest challenge (MD5, MD5-sess, SHA-256, SHA-256-sess; qop auth, auth-int) with a retry."""
 
     MAX_RETRIES = 2  # the first answer, plus one more only when the server says the nonce was stale
 
@@ -302,7 +302,7 @@ class DigestProfileAuth(BaseProfileAuth):
         return _nonempty(self.password)
 
 
-# --- OAuth 2 -------------------------------------------------------------------------------------------------
+# --- OAuth 2 ------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,7 @@ class CachedToken:
 
 
 class TokenCache:
-    """Fetched OAuth access tokens, in memory, per profile and settings. Owned by the caller (one per window/run)."""
+    """Fetched OAuth access tokens, in memory, per profile and settings; owned by the caller (per window)."""
 
     def __init__(self, margin_s: float = 30.0) -> None:
         self.margin_s = margin_s
@@ -453,8 +453,8 @@ class OAuth2ProfileAuth(BaseProfileAuth):
         token_type = payload.get("token_type", "Bearer")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             return (
-                f"The token endpoint {url} issued a token of type '{token_type}', which this app cannot send: "
-                "only Bearer tokens are supported."
+                f"The token endpoint {url} issued a token of type '{token_type}', which this app cannot "
+                "send: only Bearer tokens are supported."
             )
         expiries = []
         expires_in = payload.get("expires_in")
@@ -521,7 +521,7 @@ class RefreshTokenProfileAuth(OAuth2ProfileAuth):
         return data
 
 
-# --- building ------------------------------------------------------------------------------------------------
+# --- building -----------------------------------------------------------------------------------------------
 
 
 def resolved_credentials(profile: Profile, resolver: Resolver) -> dict[str, str]:
@@ -583,7 +583,7 @@ def _nonempty(*values: str | None) -> tuple[str, ...]:
 
 
 def describe_credentials(profile: Profile) -> list[str]:
-    """Lines saying what the profile adds to a request, with each secret shown as its reference (or masked)."""
+    """Lines saying what the profile adds to a request, each secret shown as its reference (or masked)."""
     from inspector.core.redact import mask
 
     def secret(name: str) -> str:
