@@ -103,7 +103,7 @@ class AppLog:
 
 def start_log(
     folder: Path | None = None, *, environ: Mapping[str, str] | None = None, level: int = logging.INFO,
-    logger_name: str = LOGGER_NAME,
+    logger_name: str = LOGGER_NAME, max_bytes: int = MAX_BYTES,
 ) -> AppLog:
     """Open (append to) the log file in folder (default_log_dir() when None) and attach it to the app's
     logger; OSError when the folder cannot be made or written."""
@@ -111,7 +111,7 @@ def start_log(
     if not folder.is_dir():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / LOG_FILE_NAME
-    handler = _PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+    handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=BACKUP_COUNT, encoding="utf-8")
     masking = MaskingFilter()
     handler.addFilter(masking)
     handler.setFormatter(logging.Formatter(_FORMAT))

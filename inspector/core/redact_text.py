@@ -22,7 +22,6 @@ from inspector.core.redact import (
     VALUE_SCRUB_MIN,
     Redactor,
     header_secret_values,
-    is_secret_header,
     is_secret_param,
     looks_secret_name,
     mask,
@@ -38,8 +37,9 @@ __all__ = ["mask_text", "text_secret_values"]
 MAX_PATTERN_CHARS = 1_000_000
 
 _URL_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
-# user:password@host without a scheme ("The URL 'me:pw@host' has no scheme")
+# user:password@host without a scheme ("The URL 'me:pw@host' has no scheme"), and a token as the user
 _USERINFO_RE = re.compile(r"(?<![\w/:@.%-])([^\s:@/'\"<>`]+):([^\s@/'\"<>`]+)@(?=[\w\[])")
+_TOKEN_USER_RE = re.compile(r"(?<![\w/:@.%-])([A-Za-z0-9_\-.~]{16,})@(?=[\w\[])")
 _SCHEMES = "bearer|basic|dpop|negotiate|ntlm|apikey|api-key|token|mac|hoba"
 _TOKEN68 = r"[A-Za-z0-9\-._~+/]+=*"
 _AUTH_RE = re.compile(rf"(?<![\w-])({_SCHEMES})([ \t]+)({_TOKEN68})(?![\w\-.~+/=])", re.IGNORECASE)
@@ -76,7 +76,8 @@ def _secret_pair_name(name: str, extra: tuple[str, ...], strict: bool) -> bool:
 
 def _secret_json_name(name: str, extra: tuple[str, ...], strict: bool) -> bool:
     low = name.lower()
-    return (low in SECRET_KEYS or low in {e.lower() for e in extra} or is_secret_header(low, extra)
+    # as in a body: the known keys and header names ("token_type" only reads like a secret)
+    return (low in SECRET_KEYS or low in SECRET_HEADERS or low in {e.lower() for e in extra}
             or (strict and looks_secret_name(low)))
 
 
@@ -103,6 +104,13 @@ def _header_value_looks_secret(name: str, value: str, strict: bool) -> bool:
                                or len(word) >= 16)
 
 
+def _auth_params(name: str, rest: str) -> bool:
+    """An Authorization value made of auth-params (Digest username="...", response="...")."""
+    words = rest.split()
+    return (name.lower() in ("authorization", "proxy-authorization") and len(words) > 1
+            and "=" in words[1].rstrip("=") and not words[1].startswith(("'", '"')))
+
+
 def _header_value_extent(name: str, rest: str) -> str:
     """How much of the text after 'Name:' is the header's value: a sentence may go on after it."""
     low = name.lower()
@@ -110,10 +118,8 @@ def _header_value_extent(name: str, rest: str) -> str:
     if low in ("cookie", "set-cookie"):
         return rest
     words = rest.split()
-    if low in ("authorization", "proxy-authorization") and len(words) > 1 and "=" not in words[1].rstrip("="):
-        return rest[: rest.index(words[1]) + len(words[1])]  # scheme and credential
     if low in ("authorization", "proxy-authorization") and len(words) > 1:
-        return rest  # auth-params (Digest username="...", response="...")
+        return rest[: rest.index(words[1]) + len(words[1])]  # scheme and credential
     return words[0] if words else ""
 
 
@@ -141,7 +147,13 @@ def _scan(text: str, extra: tuple[str, ...], strict: bool, found: list[str] | No
         if MASK in m.group(2):
             return m.group(0)
         keep(m.group(2))
-        return f"{m.group(1)}:{mask(m.group(2))}@"
+        return f"{m.group(1)}:{MASK}@"  # a password loses every character, as in mask_url
+
+    def token_user(m: re.Match[str]) -> str:
+        if not _opaque(m.group(1)):  # a long e-mail name, not a token (https://ghp_…@github.com)
+            return m.group(0)
+        keep(m.group(1))
+        return f"{mask(m.group(1))}@"
 
     def auth(m: re.Match[str]) -> str:
         if not _credential_like(m.group(3), strict):
@@ -150,19 +162,24 @@ def _scan(text: str, extra: tuple[str, ...], strict: bool, found: list[str] | No
         return f"{m.group(1)}{m.group(2)}{mask(m.group(3))}"
 
     def header(m: re.Match[str]) -> str:
-        name, value = m.group(1), _header_value_extent(m.group(1), m.group(3))
-        if not value or MASK in value or value.startswith("//") or not _secret_header_name(name, extra, strict):
+        name, rest = m.group(1), m.group(3)
+        if MASK in rest or rest.startswith("//") or not _secret_header_name(name, extra, strict):
             return m.group(0)
-        if not _header_value_looks_secret(name, value, strict):
+        line = m.string[m.start(3):].split("\n", 1)[0]
+        if _auth_params(name, line):
+            # Digest and signature auth-params run past quotes: their secret values are scrubbed by value,
+            # the names and the other parameters stay readable
+            for secret in header_secret_values(name, line, (*extra, name)):
+                if not any(c.isspace() for c in secret):  # the params' values, not the whole credential
+                    keep(secret)
+            return m.group(0)
+        value = _header_value_extent(name, rest)
+        if not value or not _header_value_looks_secret(name, value, strict):
             return m.group(0)
         masked = mask_header_value(name, value, (*extra, name))
         if masked == value:
             return m.group(0)
         keep(value)
-        # Digest and signature auth-params run past a quote: their secret values are scrubbed by value
-        line = m.string[m.start(3):].split("\n", 1)[0]
-        for secret in header_secret_values(name, line, (*extra, name)):
-            keep(secret.strip('"'))
         return f"{name}{m.group(2)}{masked}{m.group(3)[len(value):]}"
 
     def pair(m: re.Match[str]) -> str:
@@ -182,7 +199,7 @@ def _scan(text: str, extra: tuple[str, ...], strict: bool, found: list[str] | No
         if MASK in m.group(5):
             return m.group(0)
         keep(m.group(5))
-        return f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4)}:{mask(m.group(5))}"
+        return f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4)}:{MASK}"
 
     def shaped(m: re.Match[str]) -> str:
         keep(m.group(0))
@@ -192,7 +209,8 @@ def _scan(text: str, extra: tuple[str, ...], strict: bool, found: list[str] | No
         return shaped(m) if _opaque(m.group(0)) else m.group(0)
 
     steps: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-        (_URL_RE, url), (_USERINFO_RE, userinfo), (_CURL_USER_RE, curl_user), (_JSON_RE, member),
+        (_URL_RE, url), (_USERINFO_RE, userinfo), (_TOKEN_USER_RE, token_user), (_CURL_USER_RE, curl_user),
+        (_JSON_RE, member),
         (_AUTH_RE, auth), (_HEADER_RE, header), (_PAIR_RE, pair),
     ]
     if strict:

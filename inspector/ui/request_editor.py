@@ -502,6 +502,8 @@ class RequestEditor(QWidget):
     def _mask_fields(self) -> None:
         url = self.url_source()
         masked = mask_url(url)
+        if masked == url:  # not a URL with a secret where a URL holds one: a pasted command, say
+            masked = self.view_state.mask(url)
         if masked != url and self._real_url is None:
             self._real_url = url
             with QSignalBlocker(self.url_edit):
@@ -622,6 +624,8 @@ class RequestEditor(QWidget):
                 imported = parse_curl(text, read_files=True)
         except InspectorError as exc:
             self.show_message(f"This curl command cannot be imported: {exc}")
+            if self.view_state.safe:  # the command stays in the URL bar to be fixed: shown masked meanwhile
+                self._mask_fields()
             return False
         profile = self.to_spec().profile
         self.set_spec(replace(imported.spec, profile=imported.spec.profile or profile))
