@@ -8,6 +8,7 @@ exception's text or a password in a URL never reaches the disk. The folder is cr
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -16,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO
 
 from inspector.core.redact import Redactor
 from inspector.core.redact_text import mask_text
@@ -63,7 +63,7 @@ class MaskingFilter(logging.Filter):
             message = f"{record.msg!r} {record.args!r}"
         record.msg, record.args = self.mask(message), None
         if record.exc_info:
-            # formatted here and cached: a formatter uses exc_text when it is set, so the raw text is never used
+            # formatted here and cached: a formatter uses exc_text when set, so the raw text is never used
             record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = self.mask(record.exc_text)
@@ -75,10 +75,12 @@ class MaskingFilter(logging.Filter):
 class _PrivateRotatingFileHandler(RotatingFileHandler):
     """A rotating file handler whose files (the first one and every rollover) are created 0600."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> io.TextIOWrapper:
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in self.mode else os.O_TRUNC)
         fd = os.open(self.baseFilename, flags, 0o600)
-        return os.fdopen(fd, "a" if "a" in self.mode else "w", encoding=self.encoding, errors=self.errors)
+        stream = os.fdopen(fd, "a" if "a" in self.mode else "w", encoding=self.encoding, errors=self.errors)
+        assert isinstance(stream, io.TextIOWrapper)  # text mode: always one
+        return stream
 
 
 @dataclass
@@ -111,7 +113,8 @@ def start_log(
     if not folder.is_dir():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / LOG_FILE_NAME
-    handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=BACKUP_COUNT, encoding="utf-8")
+    handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=BACKUP_COUNT,
+                                          encoding="utf-8")
     masking = MaskingFilter()
     handler.addFilter(masking)
     handler.setFormatter(logging.Formatter(_FORMAT))

@@ -1,10 +1,11 @@
-"""Copy as curl: a request as a curl command, credentials masked unless the user asks for them after a warning.
+"""Copy as curl: a request as a curl command, credentials masked unless the user asks for them after a
+warning.
 
 Embedding API:
 
     dialog = CurlDialog(source, parent=None, *, extra_secret_names=(), redactor=None, ask=None, view=None)
-        source     a RequestSpec (the editor's to_spec()), a Hop (as sent), or an Exchange: then a combo offers
-                   "as composed" and each hop as it was sent (the final hop is chosen first)
+        source     a RequestSpec (the editor's to_spec()), a Hop (as sent), or an Exchange: then a combo
+                   offers "as composed" and each hop as it was sent (the final hop is chosen first)
         extra_secret_names   header / parameter names a profile uses for its API key (masked too)
         redactor   the profile's Redactor, so its resolved secrets are masked wherever they appear
         ask(parent, title, text) -> bool   the warning before credentials are shown; default a QMessageBox
@@ -48,9 +49,9 @@ Ask = Callable[[QWidget, str, str], bool]
 
 WARNING_TITLE = "Include credentials?"
 WARNING_TEXT = (
-    "The command will hold your credentials in clear: tokens, passwords, API keys and cookies. Anyone who sees "
-    "or receives it can use them to act as you. Paste it only where no one else can read it, and never into a "
-    "ticket, chat or screen share.\n\nShow the command with credentials?"
+    "The command will hold your credentials in clear: tokens, passwords, API keys and cookies. Anyone who "
+    "sees or receives it can use them to act as you. Paste it only where no one else can read it, and never "
+    "into a ticket, chat or screen share.\n\nShow the command with credentials?"
 )
 
 
@@ -104,7 +105,8 @@ class CurlDialog(QDialog):
         for label, _ in self._sources:
             self.source_combo.addItem(label)
         final = next(
-            (i for i in range(len(self._sources) - 1, 0, -1) if getattr(self._sources[i][1], "role", "") == "request"),
+            (i for i in range(len(self._sources) - 1, 0, -1)
+             if getattr(self._sources[i][1], "role", "") == "request"),
             0,
         )
         self.source_combo.setCurrentIndex(final)
@@ -203,5 +205,6 @@ class CurlDialog(QDialog):
             self.note.setText("⚠ Credentials are shown in clear. Do not share this command.")
             self.note.setStyleSheet(label_color_style(self.view_state.theme.error_text, bold=True))
         else:
-            self.note.setText("Credentials are masked (…): the command shows which were sent, not their values.")
+            self.note.setText(
+                "Credentials are masked (…): the command shows which were sent, not their values.")
             self.note.setStyleSheet("")

@@ -202,7 +202,8 @@ def _label(text: str = "", *, wrap: bool = True, selectable: bool = True, rich: 
     return lab
 
 
-def _masked_label(view: ViewState, name: str, known: Callable[[], tuple[Iterable[str], Iterable[str]]]) -> QLabel:
+def _masked_label(view: ViewState, name: str,
+                  known: Callable[[], tuple[Iterable[str], Iterable[str]]]) -> QLabel:
     """A word-wrapped, selectable label of text that may quote a secret (see view_state.MaskedLabel)."""
     lab = MaskedLabel(view, name=name, known=known, after=breakable)
     lab.setWordWrap(True)

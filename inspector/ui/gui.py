@@ -189,7 +189,10 @@ def run_gui(
         from inspector.demo.requests import demo_requests as make_demo_requests
 
         url = demo_url
-        demo_factory = lambda: make_demo_requests(url)
+
+        def demo_factory() -> list[tuple[str, RequestSpec]]:
+            return make_demo_requests(url)
+
         demo_requests = demo_factory()
     window = MainWindow(
         settings,

@@ -3,7 +3,8 @@ and `export_har`, which writes exchanges as a masked HAR 1.2 file.
 
 Embedding API:
 
-    dialog = HarDialog(path=None, parent=None, *, choose_open_path=None, expectations=None, clock=None, view=None)
+    dialog = HarDialog(path=None, parent=None, *, choose_open_path=None, expectations=None, clock=None,
+                       view=None)
         path               a HAR file to load at once (else the user picks one with "Open HAR file…")
         choose_open_path(parent, caption, name_filter) -> str | None   default QFileDialog
         expectations       core.diagnosis.Expectations for the explainer (audience, issuer, ...); no JWKS URL
@@ -144,7 +145,8 @@ def _notes_text(entry: HarEntry) -> str:
     return ", ".join(notes)
 
 
-# HAR files are parsed on the UI thread (small ones take milliseconds); a bigger one is refused, not frozen on.
+# HAR files are parsed on the UI thread (small ones take milliseconds); a bigger one is refused, not frozen
+# on.
 MAX_HAR_BYTES = 50 * 2**20
 
 class HarDialog(QDialog):
@@ -178,7 +180,8 @@ class HarDialog(QDialog):
 
         self.open_file_button = QPushButton("Open HAR file…")
         self.open_file_button.setObjectName("harOpenFile")
-        self.open_file_button.setToolTip("Read a HAR file saved from a browser's developer tools (Network tab)")
+        self.open_file_button.setToolTip(
+            "Read a HAR file saved from a browser's developer tools (Network tab)")
         self.open_file_button.clicked.connect(self.choose_file)
         # The file's name, the parser's complaint and the entry's notes quote the file: plain text, masked.
         self.file_label = MaskedLabel(self.view_state, "No file loaded.", name="harFile")
@@ -228,7 +231,8 @@ class HarDialog(QDialog):
 
         self.open_button = QPushButton("Open in editor")
         self.open_button.setObjectName("harOpenInEditor")
-        self.open_button.setToolTip("Put this request in the editor (its credentials as the browser sent them)")
+        self.open_button.setToolTip(
+            "Put this request in the editor (its credentials as the browser sent them)")
         self.open_button.clicked.connect(lambda: self._emit(self.open_requested))
         self.resend_button = QPushButton("Re-send")
         self.resend_button.setObjectName("harResend")
@@ -264,9 +268,9 @@ class HarDialog(QDialog):
             size = target.stat().st_size
             if size > MAX_HAR_BYTES:
                 return self._fail(
-                    f"The file {target} is {size / 2**20:.0f} MB: HAR files over {MAX_HAR_BYTES // 2**20} MB are "
-                    "not opened here (they are read on the window's thread). Export fewer requests, or without "
-                    "response bodies, from the browser."
+                    f"The file {target} is {size / 2**20:.0f} MB: HAR files over {MAX_HAR_BYTES // 2**20} MB "
+                    "are not opened here (they are read on the window's thread). Export fewer requests, or "
+                    "without response bodies, from the browser."
                 )
             data = target.read_bytes()
         except OSError as exc:
@@ -316,7 +320,8 @@ class HarDialog(QDialog):
             response = entry.exchange.response
             items[2].setForeground(theme.status_color(response.status if response else None))
             if entry.from_cache:
-                items[3].setToolTip("The browser answered from its cache: this request never reached the server.")
+                items[3].setToolTip(
+                    "The browser answered from its cache: this request never reached the server.")
             for col, item in enumerate(items):
                 self.table.setItem(row, col, item)
         self._update_buttons()

@@ -461,8 +461,15 @@ class MainWindow(QMainWindow):
     def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-        text, ok = QInputDialog.getText(self, "Secret needed", f"{field} for profile '{profile}' "
-                                        "(kept in memory for this run only):", QLineEdit.EchoMode.Password)
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Secret needed")
+        dialog.setLabelText(f"{field} for profile '{profile}' (kept in memory for this run only):")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        for label in dialog.findChildren(QLabel):  # a team profile's name is not HTML
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        ok = dialog.exec() == QInputDialog.DialogCode.Accepted
+        text = dialog.textValue()
+        dialog.deleteLater()
         return text if ok and text else None
 
     def _resolver(self) -> Any:
@@ -695,7 +702,8 @@ class MainWindow(QMainWindow):
     def _on_safe_changed(self, on: bool) -> None:
         if self.safe_action.isChecked() != on:
             self.safe_action.setChecked(on)
-        self.setWindowTitle("Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
+        self.setWindowTitle(
+            "Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
         if self._safe_badge is None:
             self._safe_badge = QLabel(" Screen-share safe: secrets hidden ", self)
             self._safe_badge.setObjectName("safeBadge")

@@ -202,7 +202,8 @@ class ProfilePicker(QComboBox):
 
     def select_identity(self, identity: str | None) -> None:
         """Select a profile by identity; a known one counts as chosen, so the URL no longer changes it.
-        None or an identity that is not listed lets the suggestion for the last URL (or "No profile") apply."""
+        None or an identity that is not listed lets the suggestion for the last URL (or "No profile")
+        apply."""
         index = self.findData(identity) if identity is not None and identity in self._profiles else 0
         self._manual = index > 0
         self._suggested = False

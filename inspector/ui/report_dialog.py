@@ -5,7 +5,8 @@ Embedding API:
     dialog = ReportDialog(exchange, diagnosis, parent=None, *, redactor=None, extra_secret_names=(),
                           choose_save_path=None, inform=None, clock=None, view=None)
         exchange    the Exchange (live, or HistoryRecord.exchange which is masked already)
-        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or None
+        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or
+                    None
         redactor    the profile's Redactor, so its resolved secrets are scrubbed wherever they appear
         choose_save_path(parent, caption, suggested_name, name_filter) -> str | None   default QFileDialog
         inform(parent, title, text) -> None      a save error in words; default a QMessageBox
@@ -264,7 +265,8 @@ class ReportDialog(QDialog):
         if path is None:
             suggested = "request-report.html" if html else "request-report.md"
             name_filter = "HTML files (*.html)" if html else "Markdown files (*.md)"
-            chosen = self._choose_save_path(self, "Save the report", suggested, name_filter + ";;All files (*)")
+            chosen = self._choose_save_path(self, "Save the report", suggested,
+                                            name_filter + ";;All files (*)")
             if not chosen:
                 return None
             path = chosen
@@ -273,7 +275,8 @@ class ReportDialog(QDialog):
             target.write_text(self._text, encoding="utf-8")
         except OSError as exc:
             self._inform(
-                self, "Save the report", f"The report could not be written to {target} ({exc.strerror or exc})."
+                self, "Save the report",
+                f"The report could not be written to {target} ({exc.strerror or exc})."
             )
             return None
         self.saved.emit(str(target))
@@ -304,7 +307,8 @@ class ReportDialog(QDialog):
             self.preview.setPlainText(self._text)
         self.preview.setFont(
             QFontDatabase.systemFont(
-                QFontDatabase.SystemFont.GeneralFont if self.format() == "html" else QFontDatabase.SystemFont.FixedFont
+                QFontDatabase.SystemFont.GeneralFont if self.format() == "html"
+                else QFontDatabase.SystemFont.FixedFont
             )
         )
         bar.setValue(min(where, bar.maximum()))  # toggling a section should not jump to the top

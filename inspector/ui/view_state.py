@@ -66,7 +66,8 @@ class ViewState(QObject):
     message_posted = Signal(object)  # Message
     secrets_learned = Signal(tuple)  # the secret values of an exchange just shown (for the log's filter)
 
-    def __init__(self, parent: QObject | None = None, *, safe: bool = False, theme: Theme | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, safe: bool = False,
+                 theme: Theme | None = None) -> None:
         super().__init__(parent)
         self._safe = safe
         self._theme = theme or current_theme()
@@ -226,9 +227,9 @@ class MaskedStatusBar(QStatusBar):
         view.safe_changed.connect(self._remask)
         view.message_posted.connect(self._on_posted)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt's name
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:  # noqa: N802 - Qt's name
         self._raw = text or ""
-        super().showMessage(self._view.mask(self._raw), timeout)
+        super().showMessage(self._view.mask(self._raw), timeout or 0)
 
     def _on_posted(self, message: Message) -> None:
         self._raw = message.text  # masked already; masked again only if the mode becomes stricter

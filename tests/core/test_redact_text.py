@@ -25,8 +25,10 @@ TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.sig-SECRET-0042abcdef"
         ("The header line 'X-Api-Key sk_live_SECRET0123456' has no colon; X-Api-Key: sk_live_SECRET0123456",
          "sk_live_SECRET0123456", "has no colon"),
         ("curl -u bob:s3cr3t-SECRET https://x.example", "s3cr3t-SECRET", "bob:…"),
-        ("grant_type=refresh_token&client_secret=cs-SECRET-7781&client_id=c", "cs-SECRET-7781", "client_id=c"),
-        ('{"access_token": "at-SECRET-12345678", "expires_in": 300}', "at-SECRET-12345678", '"expires_in": 300'),
+        ("grant_type=refresh_token&client_secret=cs-SECRET-7781&client_id=c", "cs-SECRET-7781",
+         "client_id=c"),
+        ('{"access_token": "at-SECRET-12345678", "expires_in": 300}', "at-SECRET-12345678",
+         '"expires_in": 300'),
         ("Cookie: session=sess-SECRET-0099; theme=dark", "sess-SECRET-0099", "Cookie: session="),
         ('Authorization: Digest username="u", response="0123456789abcdef0123", nonce="n"',
          "0123456789abcdef0123", 'username="u"'),
@@ -62,7 +64,8 @@ def test_prose_is_left_alone_in_normal_mode(prose: str) -> None:
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
-        ("the server echoed eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln back", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln"),
+        ("the server echoed eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln back",
+         "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln"),
         ("opaque value 9f8e7d6c5b4a39281706f5e4d3c2b1a0 in the message", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
         ("the token: abcdefghij", "abcdefghij"),
         ('{"token_type": "Bearer", "x_session_key": "abcdefghij"}', "abcdefghij"),
@@ -77,7 +80,8 @@ def test_known_secrets_are_scrubbed_anywhere_and_found_ones_only_when_long_enoug
     text = "the profile's key KNOWN-1234 and a password=test that says test"
     shown = mask_text(text, secrets=["KNOWN-1234"])
     assert "KNOWN-1234" not in shown
-    assert "password=…" in shown and shown.endswith("that says test")  # "test" is too short to scrub elsewhere
+    # "test" is too short to be scrubbed elsewhere by value
+    assert "password=…" in shown and shown.endswith("that says test")
 
 
 def test_extra_names_make_a_parameter_secret() -> None:

@@ -75,7 +75,8 @@ def test_typing_a_url_with_secrets_never_repeats_them_under_the_url_bar(qtbot, w
     window.editor.url_edit.setFocus()
     qtbot.keyClicks(window.editor.url_edit, url)
     message = window.editor.message_label
-    assert message.isVisible() and "space" in message.text()  # the message is there, so the scan means something
+    # the message is there, so the scan means something
+    assert message.isVisible() and "space" in message.text()
     assert labels_holding(window, [USER_PASSWORD, QUERY_KEY]) == []
     window.send()  # refused: the same sentence, under the URL bar and in the status bar
     assert labels_holding(window, [USER_PASSWORD, QUERY_KEY]) == []
@@ -94,7 +95,8 @@ def test_a_pasted_curl_command_with_a_bearer_token_is_never_repeated_in_a_label(
     # at the paste the URL message complains about the spaces; it must not quote the token
     assert labels_holding(window, [BEARER]) == []
     qtbot.waitUntil(lambda: window.editor.url_source() == "https://api.example.com/v1/orders?page=2")
-    assert ("Authorization", f"Bearer {BEARER}") in [(h.name, h.value) for h in window.editor.to_spec().headers]
+    headers = [(h.name, h.value) for h in window.editor.to_spec().headers]
+    assert ("Authorization", f"Bearer {BEARER}") in headers
     assert labels_holding(window, [BEARER]) == []
     if safe:  # and nothing else on screen shows it either: the headers table masks it
         assert find_secrets(window, [BEARER]) == []
@@ -154,7 +156,8 @@ def oauth_window(qtbot, tmp_path: Path, http_server):
         "token_url": f"{url}/token", "client_id": "c", "client_secret": "${secret:cs}",
         "refresh_token": "${secret:rt}"}))
     history = HistoryStore(tmp_path / "history.sqlite3")
-    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat), history=history)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, history=history)
     qtbot.addWidget(window)
     window.show()
     window.set_profiles(ProfilesModel(store, secrets, env={}))
@@ -223,7 +226,8 @@ def test_a_reason_phrase_and_a_message_in_html_are_shown_as_plain_text(qtbot, wi
         window.send()
     exchange, _diagnosis = blocker.args
     assert exchange.response.reason == HOSTILE_REASON  # the hostile text did arrive
-    shown = [label for label in window.findChildren(QLabel) if "<img" in label.text() or "&lt;img" in label.text()]
+    shown = [label for label in window.findChildren(QLabel)
+             if "<img" in label.text() or "&lt;img" in label.text()]
     assert shown, "the reason phrase is shown somewhere"
     for label in shown:
         assert label.textFormat() == Qt.TextFormat.PlainText or "&lt;img" in label.text(), label.objectName()
@@ -261,7 +265,8 @@ def test_a_har_file_name_is_plain_text(qtbot, tmp_path: Path) -> None:
     bad = tmp_path / "<img src='x'>broken.har"
     bad.write_text("{not json")
     dialog.load(bad)
-    assert dialog.error_label.isVisibleTo(dialog) and dialog.error_label.textFormat() == Qt.TextFormat.PlainText
+    assert dialog.error_label.isVisibleTo(dialog)
+    assert dialog.error_label.textFormat() == Qt.TextFormat.PlainText
     assert rich_leaks(dialog, ("<img",)) == []
 
 
