@@ -93,7 +93,7 @@ def _collections_dir(parser: argparse.ArgumentParser) -> None:
                         "(repeatable)")
 
 
-def _collection_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _collection_arguments(sub: argparse._SubParsersAction[OneLineParser]) -> None:
     """import, export, run, collections, secrets (shared/specs/collections.md)."""
     imp = sub.add_parser("import",
                          help="read a Postman, Insomnia, OpenAPI, curl or HAR file into a collection")

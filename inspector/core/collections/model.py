@@ -272,11 +272,12 @@ class Collection:
     def environment(self, name: str) -> Environment:
         """The environment by name or file stem; CollectionError listing the known ones when none matches."""
         wanted = name.strip()
-        for match in (
+        matchers: tuple[Callable[[Environment], bool], ...] = (
             lambda e: e.name == wanted,
             lambda e: e.stem == wanted,
             lambda e: e.name.casefold() == wanted.casefold(),
-        ):
+        )
+        for match in matchers:
             found = [e for e in self.environments if match(e)]
             if found:
                 return found[0]

@@ -6,7 +6,7 @@ Pure except for reading a body file (kind = "file") when the request is resolved
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -105,7 +105,7 @@ def select_requests(
             )
     if request:
         wanted = request.strip()
-        matchers = (
+        matchers: tuple[Callable[[tuple[Folder, ...], SavedRequest], bool], ...] = (
             lambda ps, r: request_path(ps, r) == wanted,
             lambda ps, r: r.name == wanted,
             lambda ps, r: r.stem == wanted or (r.path is not None and str(r.path) == wanted),

@@ -52,7 +52,13 @@ def cookie_literal(value: str) -> bool:
 
 def _auth_literal(value: str) -> bool:
     """Authorization with a literal credential after its scheme ('Bearer abc', not 'Bearer {{t}}')."""
-    rest = _AUTH_SCHEME_RE.sub("", value, count=1) if _AUTH_SCHEME_RE.match(value) else value
+    rest = value
+    for _ in range(3):  # a doubled scheme ('Bearer Bearer {{t}}') is a mistake, not a credential
+        if not _AUTH_SCHEME_RE.match(rest):
+            break
+        rest = _AUTH_SCHEME_RE.sub("", rest, count=1)
+        if not re.match(r"(?i)^(?:bearer|basic|digest|token|dpop)\s", rest):
+            break
     return literal_secret_value(rest)
 
 

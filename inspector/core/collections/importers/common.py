@@ -161,6 +161,16 @@ def description_text(value: Any) -> str:
     return ""
 
 
+def obj(value: Any) -> dict[str, Any]:
+    """The value when it is a JSON/YAML object, else an empty one (real exports hold nulls and strings)."""
+    return value if isinstance(value, dict) else {}
+
+
+def seq(value: Any) -> list[Any]:
+    """The value when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 def as_text(value: Any) -> str:
     """A source value as text: strings as they are, numbers and booleans as JSON spells them."""
     if value is None:

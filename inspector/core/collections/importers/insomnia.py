@@ -97,7 +97,9 @@ class _Reader:
             return ""
         if not kind:
             return None
-        t = lambda key: self.text(value.get(key), item) if value.get(key) is not None else None  # noqa: E731
+        def t(key: str) -> str | None:
+            return self.text(value.get(key), item) if value.get(key) is not None else None
+
         ctx = self.ctx
         if kind == "bearer":
             return ctx.profile(
@@ -305,7 +307,9 @@ def import_export(doc: dict[str, Any], fallback_name: str) -> Imported:
 
 
 def _request(reader: _Reader, r: dict[str, Any], name: str, where: str) -> SavedRequest:
-    t = lambda v: reader.text(v, where)  # noqa: E731
+    def t(value: Any) -> str:
+        return reader.text(value, where)
+
     url = t(r.get("url")).strip()
     base, _, query = url.partition("?")
     params = [Param(k, v) for k, _, v in (p.partition("=") for p in query.split("&") if p)] if query else []

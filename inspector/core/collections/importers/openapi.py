@@ -24,6 +24,8 @@ from inspector.core.collections.importers.common import (
     as_text,
     clean_name,
     description_text,
+    obj,
+    seq,
 )
 from inspector.core.collections.model import BodyField, Param, SavedBody, SavedRequest
 from inspector.core.request import Header
@@ -102,7 +104,7 @@ class _Doc:
         if isinstance(kind, list):  # 3.1: ["string", "null"]
             kind = next((k for k in kind if k != "null"), None)
         if kind == "object" or (kind is None and isinstance(schema.get("properties"), dict)):
-            props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+            props = obj(schema.get("properties"))
             return {str(k): self.example(v, where, depth + 1) for k, v in list(props.items())[:50]}
         if kind == "array":
             item = self.example(schema.get("items"), where, depth + 1)
@@ -141,7 +143,7 @@ class _Doc:
 
 
 def import_document(doc: dict[str, Any], fmt: str, fallback_name: str) -> Imported:
-    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    info = obj(doc.get("info"))
     name = clean_name(info.get("title"), fallback_name)
     ctx = ImportContext(name, fmt)
     d = _Doc(doc, ctx)
@@ -184,7 +186,7 @@ def import_document(doc: dict[str, Any], fmt: str, fallback_name: str) -> Import
     folders: dict[str, ImportedFolder] = {}
     for tag, text in tags.items():  # the document's tag order first, so the tree reads like its docs
         folders[tag] = ImportedFolder(clean_name(tag, "untagged"), description=text)
-    paths = doc.get("paths") if isinstance(doc.get("paths"), dict) else {}
+    paths = obj(doc.get("paths"))
     if not paths:
         ctx.skip("paths", "operations", "the document has no paths, so there is no request to import.")
     loose: list[ImportedFolder | SavedRequest] = []
@@ -192,7 +194,7 @@ def import_document(doc: dict[str, Any], fmt: str, fallback_name: str) -> Import
         item = d.deref(item, f"paths.{path}")
         if not isinstance(item, dict):
             continue
-        shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+        shared = seq(item.get("parameters"))
         for method in METHODS:
             op = item.get(method)
             if not isinstance(op, dict):
@@ -218,7 +220,7 @@ def import_document(doc: dict[str, Any], fmt: str, fallback_name: str) -> Import
 
 def _server_url(server: Mapping[str, Any]) -> str:
     url = str(server.get("url") or "")
-    variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+    variables = obj(server.get("variables"))
 
     def fill(m: re.Match[str]) -> str:
         var = variables.get(m.group(1))
@@ -304,7 +306,7 @@ def _scheme_profile(d: _Doc, name: str, scheme: Any) -> str | None:
         )
         return None
     if kind == "oauth2":
-        flows = scheme.get("flows") if isinstance(scheme.get("flows"), dict) else {}
+        flows = obj(scheme.get("flows"))
         cc = flows.get("clientCredentials")
         if isinstance(cc, dict) and cc.get("tokenUrl"):
             scopes = " ".join(str(s) for s in (cc.get("scopes") or {})) or None
@@ -437,11 +439,7 @@ def _body(d: _Doc, value: Any, where: str) -> SavedBody:
     if base_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields = []
         schema = d.deref(media.get("schema"), where)
-        props = (
-            schema.get("properties")
-            if isinstance(schema, dict) and isinstance(schema.get("properties"), dict)
-            else {}
-        )
+        props = obj(obj(schema).get("properties"))
         values = example if isinstance(example, dict) else {}
         for key, prop in props.items():
             prop = d.deref(prop, where)

@@ -25,6 +25,7 @@ from inspector.core.collections.importers.common import (
     as_text,
     clean_name,
     description_text,
+    obj,
 )
 from inspector.core.collections.model import BodyField, Param, SavedBody, SavedRequest
 from inspector.core.request import Header
@@ -70,7 +71,7 @@ def detect(doc: Any) -> str | None:
 
 
 def import_collection(doc: dict[str, Any], fmt: str, fallback_name: str) -> Imported:
-    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    info = obj(doc.get("info"))
     name = clean_name(info.get("name"), fallback_name)
     ctx = ImportContext(name, fmt)
     reader = _Reader(ctx)
@@ -166,7 +167,7 @@ class _Reader:
         for event in value:
             if not isinstance(event, dict):
                 continue
-            script = event.get("script") if isinstance(event.get("script"), dict) else {}
+            script = obj(event.get("script"))
             exec_ = script.get("exec")
             text = "\n".join(exec_) if isinstance(exec_, list) else exec_ if isinstance(exec_, str) else ""
             if not text.strip():
@@ -340,7 +341,8 @@ class _Reader:
             raw = value or ""
             query_list = None
         elif isinstance(value, dict):
-            raw = value.get("raw") if isinstance(value.get("raw"), str) else _url_from_parts(value)
+            given = value.get("raw")
+            raw = given if isinstance(given, str) else _url_from_parts(value)
             query_list = value.get("query") if isinstance(value.get("query"), list) else None
             for v in value.get("variable") or []:
                 if isinstance(v, dict) and (v.get("key") or v.get("id")):
@@ -395,8 +397,8 @@ class _Reader:
             return SavedBody(), []
         if mode == "raw":
             text = as_text(value.get("raw"))
-            options = value.get("options") if isinstance(value.get("options"), dict) else {}
-            raw_options = options.get("raw") if isinstance(options.get("raw"), dict) else {}
+            options = obj(value.get("options"))
+            raw_options = obj(options.get("raw"))
             language = str(raw_options.get("language") or "text").lower()
             if language == "json":
                 return SavedBody("json", text=text), []
@@ -419,7 +421,7 @@ class _Reader:
                 return SavedBody(), []
             return SavedBody("file", file=str(src)), []
         if mode == "graphql":
-            graphql = value.get("graphql") if isinstance(value.get("graphql"), dict) else {}
+            graphql = obj(value.get("graphql"))
             return SavedBody(
                 "json", text=graphql_body(as_text(graphql.get("query")), as_text(graphql.get("variables")))
             ), []
