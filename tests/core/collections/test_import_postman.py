@@ -278,3 +278,17 @@ def test_a_postman_environment_goes_into_an_existing_collection(tmp_path: Path) 
 def test_a_postman_environment_needs_into(tmp_path: Path) -> None:
     with pytest.raises(ImportError_, match="--into"):
         import_file(FIXTURES / "postman-environment-staging.json", collections_dir=tmp_path)
+
+
+def test_folders_nested_absurdly_deep_are_cut_and_listed(tmp_path: Path) -> None:
+    item: dict = {"name": "leaf", "request": {"method": "GET", "url": "http://example.com/"}}
+    for depth in range(200):
+        item = {"name": f"level {depth}", "item": [item]}
+    source = tmp_path / "deep.json"
+    source.write_text(json.dumps({"info": {"name": "Deep", "schema": "https://schema.getpostman.com/json/collection/"
+                                                                     "v2.1.0/collection.json"}, "item": [item]}))
+    report = import_file(source, into=tmp_path / "deep").to_json()
+    assert report["folders"] == 32 and report["requests"] == 0
+    assert any(n["what"] == "folder" and "32 folders deep" in n["why"] for n in report["not_imported"])
+    collection, problems = load_collection(tmp_path / "deep")
+    assert problems == []

@@ -24,6 +24,7 @@ from inspector.core.collections.importers.common import (
 )
 from inspector.core.collections.importers.postman import graphql_body
 from inspector.core.collections.model import BodyField, Param, SavedBody, SavedRequest
+from inspector.core.collections.store import MAX_DEPTH
 from inspector.core.request import Header
 
 _VAR_RE = re.compile(r"\{\{\s*(?:_\.)?([A-Za-z0-9_$][A-Za-z0-9_.$-]*)\s*\}\}")
@@ -241,7 +242,8 @@ def import_export(doc: dict[str, Any], fallback_name: str) -> Imported:
 
     def build(parent_id: str, path: tuple[str, ...], depth: int) -> list[ImportedFolder | SavedRequest]:
         items: list[ImportedFolder | SavedRequest] = []
-        if depth > 64:
+        if depth >= MAX_DEPTH:
+            ctx.skip("/".join(path), "folders", f"they are nested more than {MAX_DEPTH} folders deep.")
             return items
         for r in sorted(children.get(parent_id, []), key=order_key):
             kind = r.get("_type")

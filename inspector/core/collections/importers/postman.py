@@ -28,6 +28,7 @@ from inspector.core.collections.importers.common import (
     obj,
 )
 from inspector.core.collections.model import BodyField, Param, SavedBody, SavedRequest
+from inspector.core.collections.store import MAX_DEPTH
 from inspector.core.request import Header
 
 SCHEMA_V20 = "v2.0.0"
@@ -291,6 +292,9 @@ class _Reader:
             name = clean_name(item.get("name"), f"Item {i + 1}")
             where = "/".join((*path, name))
             if isinstance(item.get("item"), list) or "request" not in item:
+                if len(path) >= MAX_DEPTH:
+                    self.ctx.skip(where, "folder", f"it is nested more than {MAX_DEPTH} folders deep.")
+                    continue
                 folder = ImportedFolder(name, description=description_text(item.get("description")))
                 folder.profile = self.auth(item.get("auth"), f"the folder {where}", where)
                 folder.vars = self.variables(item.get("variable"), f"folder {where}")
