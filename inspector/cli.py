@@ -172,7 +172,7 @@ def _guess_body_kind(text: str) -> str:
 
 def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
     from inspector.core.diagnosis import Expectations
-    from inspector.core.pipeline import prepare
+    from inspector.core.pipeline import run
 
     spec = spec_from_args(args)
     profile = resolver = cache = None
@@ -190,20 +190,22 @@ def cmd_send(args: argparse.Namespace, out: IO[str]) -> int:
         jwks_url=args.jwks,
         key_file=_readable_key(args.key),
     )
-    prepared = prepare(spec, profile, resolver, cache)
-    exchange = prepared.send()
-    diagnosis = prepared.explain(exchange, overrides)
+    result = run(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides)
+    exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
     from inspector.core.export.masking import exchange_scrubber
 
     # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
-    scrubber = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names)
+    scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)
     if args.json:
         doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, scrubber=scrubber,
-                                secret_names=prepared.secret_names)
+                                secret_names=names)
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
         _print_exchange(exchange, diagnosis, out, show_secrets=args.show_secrets, scrubber=scrubber,
-                        secret_names=prepared.secret_names)
+                        secret_names=names)
+    problem = result.problem("explain")  # the token problem is in the explanation already
+    if problem is not None:
+        print(f"request-inspector: {scrubber.scrub(problem.message)}", file=sys.stderr)
     if exchange.error is not None:
         if not args.json:
             message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)

@@ -1091,7 +1091,7 @@ def _explain_token_hop(facts: _Facts) -> Diagnosis:
         verdict = "not-credential-related"
     else:
         verdict = "authentication"  # 4xx, or a 2xx that gave no usable token: we could not get credentials
-    problem = facts.exchange.extra.get("token_problem")
+    problem = facts.exchange.token_problem
     url = mask_url(facts.hop.url)
     desc = facts.server_message
     if code == "invalid_client":

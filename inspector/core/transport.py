@@ -328,7 +328,7 @@ def send(
     session = session or new_session()
     cancel = cancel or threading.Event()
     hops: list[Hop] = []
-    extra: dict[str, object] = {}
+    notes: dict[str, str] = {}  # what _run learnt besides the hops: {"token_problem": ...}
     started = clock()
     watch = _SocketWatch(cancel)
     _LOCAL.watch = watch
@@ -336,7 +336,7 @@ def send(
     try:
         with ExitStack() as stack:
             base = session.prepare_request(build_request(spec, stack))
-            error = _run(spec, session, auth, base, hops, extra, cancel, max_body_bytes, max_redirects, clock,
+            error = _run(spec, session, auth, base, hops, notes, cancel, max_body_bytes, max_redirects, clock,
                          on_progress, body_sink)
     finally:
         watch.done.set()
@@ -350,7 +350,7 @@ def send(
         error=error,
         sent_at=first.sent_at if first and first.sent_at else started,
         received_at=clock(),
-        extra=extra,
+        token_problem=notes.get("token_problem"),
     )
 
 
@@ -360,7 +360,7 @@ def _run(
     auth: Any | None,
     base: requests.PreparedRequest,
     hops: list[Hop],
-    extra: dict[str, object],
+    notes: dict[str, str],
     cancel: threading.Event,
     max_body_bytes: int,
     max_redirects: int,
@@ -413,7 +413,7 @@ def _run(
             token_hop = one(token_prepared, "token")
             problem = auth.accept_token_response(token_hop, clock())
             if problem:
-                extra["token_problem"] = problem
+                notes["token_problem"] = problem
                 return None
         # 2. The user's request, then each redirect.
         start_origin = origin(base.url or "")

@@ -144,9 +144,37 @@ def test_escape_cancels_at_once_and_a_late_answer_is_ignored(qtbot, window: Main
     assert window.response_view.status_label.text() == "Cancelled"
     assert window.editor.send_button.isEnabled()
     RELEASE.set()  # the server answers now; the window must not show it
-    qtbot.waitUntil(lambda: len(window._pool) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.jobs) == 0, timeout=10_000)
     assert received == []
     assert window.response_view.status_label.text() == "Cancelled"
+
+
+def job_threads() -> list[threading.Thread]:
+    """Threads the window's job runners started (jobs.py names them inspector-<slot>)."""
+    slots = ("inspector-send", "inspector-explain", "inspector-body", "inspector-save", "inspector-jwks")
+    return [t for t in threading.enumerate() if t.name in slots]
+
+
+def test_shutdown_cancels_and_joins_the_send_in_flight(qtbot, window: MainWindow, server: str) -> None:
+    received = []
+    window.exchange_received.connect(lambda e, d: received.append(e))
+    type_url_and_send(qtbot, window, f"{server}/slow")
+    qtbot.waitUntil(lambda: bool(job_threads()), timeout=5_000)
+    window.shutdown()  # the server still holds the answer: the cancel must end the job, and shutdown waits
+    assert job_threads() == [] and len(window.jobs) == 0
+    qtbot.wait(50)
+    assert received == []
+
+
+def test_destroying_the_window_joins_its_jobs(qtbot, settings: QSettings, server: str) -> None:
+    from shiboken6 import Shiboken
+
+    win = MainWindow(settings)
+    win.show()
+    type_url_and_send(qtbot, win, f"{server}/slow")
+    qtbot.waitUntil(lambda: bool(job_threads()), timeout=5_000)
+    Shiboken.delete(win)  # no shutdown(): the window's job runner goes with it and takes its thread along
+    assert job_threads() == []
 
 
 def test_connection_refused_shows_kind_and_message(qtbot, window: MainWindow, http_server) -> None:

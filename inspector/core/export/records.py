@@ -153,12 +153,16 @@ def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
         "sent_at": time_to_text(exchange.sent_at),
         "received_at": time_to_text(exchange.received_at),
         "profile_name": exchange.profile_name,
-        "extra": dict(exchange.extra),
+        "token_problem": exchange.token_problem,
+        "from_cache": exchange.from_cache,
     }
 
 
 def exchange_from_dict(data: Mapping[str, Any]) -> Exchange:
     error = data.get("error")
+    old = data.get("extra") if isinstance(data.get("extra"), Mapping) else {}  # records before token_problem
+    token_problem = data.get("token_problem") or old.get("token_problem")
+    from_cache = data.get("from_cache") or old.get("har_from_cache")
     return Exchange(
         spec=spec_from_dict(data.get("spec") or {}),
         hops=tuple(hop_from_dict(h) for h in data.get("hops") or ()),
@@ -168,5 +172,6 @@ def exchange_from_dict(data: Mapping[str, Any]) -> Exchange:
         sent_at=time_from_text(data.get("sent_at")),
         received_at=time_from_text(data.get("received_at")),
         profile_name=data.get("profile_name"),
-        extra=dict(data.get("extra") or {}),
+        token_problem=str(token_problem) if token_problem else None,
+        from_cache=str(from_cache) if from_cache else None,
     )
