@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")
     send.add_argument("--json", action="store_true", help="one JSON object on stdout")
     send.add_argument("--curl", default=None, metavar="'curl ...'", help="a pasted curl command")
+    send.add_argument("--curl-read-files", action="store_true",
+                      help="let --curl read the local files it names (-d @file, -H @file, ...); "
+                      "without it such a command is refused and the files are listed")
 
     token = sub.add_parser("token", help="inspect a token alone (no network unless --jwks)")
     token.add_argument("token", help="the token, or - to read it from stdin")
@@ -118,9 +121,12 @@ def spec_from_args(args: argparse.Namespace) -> Any:
     from inspector.core.request import Body, RequestSpec, parse_header_line
 
     if args.curl:
-        from inspector.core.export import parse_curl
+        from inspector.core.export import CurlFilesNeeded, parse_curl
 
-        imported = parse_curl(args.curl)
+        try:
+            imported = parse_curl(args.curl, read_files=args.curl_read_files)
+        except CurlFilesNeeded as exc:
+            raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             print(f"request-inspector: curl: {warning}", file=sys.stderr)
         spec = imported.spec

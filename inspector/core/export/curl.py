@@ -26,7 +26,7 @@ from inspector.core.request import (
     validate_url,
 )
 
-__all__ = ["CurlImport", "parse_curl", "to_curl"]
+__all__ = ["CurlFilesNeeded", "CurlImport", "parse_curl", "to_curl"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,19 @@ class CurlImport:
     spec: RequestSpec
     warnings: tuple[str, ...] = ()  # options that change the request but were not applied
     notes: tuple[str, ...] = ()  # options that only change curl's own output, ignored on purpose
+
+
+class CurlFilesNeeded(ExportError):
+    """The command reads local files (-d @file, -H @file, -F name=<file, --data-urlencode name@file).
+
+    A pasted command is someone else's text: `-d @~/.ssh/id_rsa` would put a private key in the body. The
+    caller shows `paths` and parses again with read_files=True once the user agrees.
+    """
+
+    def __init__(self, paths: tuple[tuple[str, Path], ...]) -> None:
+        self.paths = paths
+        listed = ", ".join(f"{path} (for {option})" for option, path in paths)
+        super().__init__(f"The curl command reads local files: {listed}. Confirm before they are read.")
 
 
 # --- curl out ----------------------------------------------------------------------------------------------
@@ -242,10 +255,11 @@ _FORM_NAME_RE = re.compile(r"^[\w.\-\[\]%+~:]+$")
 _FORM_TYPE_SUFFIX_RE = re.compile(r";\s*type=[\w!#$&^.+-]+/[\w!#$&^.+-]+\s*$", re.IGNORECASE)
 
 
-def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
+def parse_curl(text: str, *, base_dir: Path | None = None, read_files: bool = False) -> CurlImport:
     """A pasted curl command (bash, zsh or Windows cmd style) as a RequestSpec plus what was not carried over.
 
-    Files named with @file are read relative to base_dir (default: the working folder).
+    Files named with @file are read relative to base_dir (default: the working folder), and only with
+    read_files=True: otherwise CurlFilesNeeded lists them so the caller can ask first.
     """
     if not text.strip():
         raise ExportError(
@@ -259,7 +273,7 @@ def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
         raise ExportError(
             f"This is not a curl command: it starts with '{words[0]}'. Paste a command that starts with curl."
         )
-    return _Parser(words, base_dir or Path.cwd()).run()
+    return _Parser(words, base_dir or Path.cwd(), read_files).run()
 
 
 def _split(text: str) -> list[str]:
@@ -269,7 +283,7 @@ def _split(text: str) -> list[str]:
         text = _from_cmd(text)
     prepared = _prepare_posix(text)
     try:
-        words = shlex.split(prepared, posix=True)
+        words = _shell_words(prepared)
     except ValueError as exc:
         raise ExportError(
             f"The curl command cannot be read as shell words: {exc} (check its quotes)."
@@ -278,6 +292,65 @@ def _split(text: str) -> list[str]:
         if word in _SHELL_OPERATORS:
             return words[:i]
     return words
+
+
+def _shell_words(text: str) -> list[str]:
+    """POSIX shell words, as shlex.split(text) gives them, in linear time.
+
+    shlex grows each word one character at a time (quadratic on a pasted 1 MB -d payload).
+    """
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+            i += 1
+        elif c == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise ValueError("No closing quotation")
+            word.append(text[i + 1 : end])
+            in_word, i = True, end + 1
+        elif c == '"':
+            i += 1
+            while True:
+                j = _DQUOTE_STOP.search(text, i)
+                if j is None:
+                    raise ValueError("No closing quotation")
+                word.append(text[i : j.start()])
+                i = j.start()
+                if text[i] == '"':
+                    i += 1
+                    break
+                if i + 1 >= n:
+                    raise ValueError("No escaped character")
+                nxt = text[i + 1]
+                word.append(nxt if nxt in '"\\' else "\\" + nxt)
+                i += 2
+            in_word = True
+        elif c == "\\":
+            if i + 1 >= n:
+                raise ValueError("No escaped character")
+            word.append(text[i + 1])
+            in_word, i = True, i + 2
+        else:
+            j = _PLAIN_RUN.match(text, i)
+            assert j is not None  # c itself is neither a space, a quote nor a backslash
+            word.append(j.group())
+            in_word, i = True, j.end()
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+_DQUOTE_STOP = re.compile(r'["\\]')
+_PLAIN_RUN = re.compile(r"""[^\s'"\\]+""")
+_CONTINUATION = re.compile(r"\\[ \t]*\r?\n")
 
 
 def _from_cmd(text: str) -> str:
@@ -301,10 +374,10 @@ def _prepare_posix(text: str) -> str:
             i += 1
             continue
         if c == "\\":
-            m = re.match(r"\\[ \t]*\r?\n", text[i:])
+            m = _CONTINUATION.match(text, i)
             if m:  # a line continuation; trailing blanks after the backslash are a common paste accident
                 out.append(" " if quote_char is None else "")
-                i += m.end()
+                i = m.end()
                 continue
             out.append(text[i : i + 2])
             i += 2
@@ -375,9 +448,11 @@ def _ansi_c(text: str, i: int) -> tuple[str, int]:
 
 
 class _Parser:
-    def __init__(self, words: list[str], base_dir: Path) -> None:
+    def __init__(self, words: list[str], base_dir: Path, read_files: bool = False) -> None:
         self.words = words
         self.base_dir = base_dir
+        self.read_files = read_files
+        self.files_needed: list[tuple[str, Path]] = []
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self.urls: list[str] = []
@@ -442,6 +517,8 @@ class _Parser:
                 continue
             pending_unknown = None
             self.urls.append(word)
+        if self.files_needed:
+            raise CurlFilesNeeded(tuple(self.files_needed))
         return self._build()
 
     def _arg(self, name: str, i: int) -> str:
@@ -562,6 +639,9 @@ class _Parser:
         path = Path(path_text).expanduser()
         if not path.is_absolute():
             path = self.base_dir / path
+        if not self.read_files:
+            self.files_needed.append((name, path))
+            return b""
         try:
             return path.read_bytes()
         except OSError as exc:
