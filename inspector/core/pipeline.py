@@ -6,10 +6,10 @@ signature check, the explanation, and the history record. Pure of Qt; runs on a 
 
 run() is prepare() followed by Prepared.run(); the steps can also be taken one by one:
 
-    prepared = prepare(spec, profile, resolver, token_cache)    # resolves secrets: ProfileError stops the send
-    exchange = prepared.send(cancel=..., on_progress=...)        # transport.send with the profile's auth
-    diagnosis = prepared.explain(exchange, overrides)            # verify the token if a key/JWKS is known, explain
-    prepared.record(history, exchange, diagnosis)                # masked copy into history (HistoryError)
+    prepared = prepare(spec, profile, resolver, token_cache)  # resolves secrets: ProfileError stops it here
+    exchange = prepared.send(cancel=..., on_progress=...)      # transport.send with the profile's auth
+    diagnosis = prepared.explain(exchange, overrides)          # verify the token if a key/JWKS is known
+    prepared.record(history, exchange, diagnosis)              # masked copy into history (HistoryError)
 
 A SendResult is the one value a send produces: the exchange, its diagnosis, the secrets needed to mask both,
 and the problems the user should be told about. History, the panes, reports, exports and the CLI read it.
@@ -36,7 +36,8 @@ ProblemKind = Literal["token", "explain", "history"]
 class SendProblem:
     """Something about a send the user should know besides the response: a sentence, secrets masked."""
 
-    kind: ProblemKind  # token: no usable token was fetched; explain: the explanation failed; history: not saved
+    # token: no usable token was fetched; explain: the explanation failed; history: the record was not saved
+    kind: ProblemKind
     message: str
 
 
@@ -109,13 +110,13 @@ class Prepared:
 
     def explain(self, exchange: Exchange, overrides: Expectations | None = None,
                 now: datetime | None = None) -> Diagnosis:
-        """Check the token's signature when a key or JWKS is known (network: call off the UI thread), explain."""
+        """Check the token's signature when a key or JWKS is known (network: off the UI thread), explain."""
         expectations = merge_expectations(self.expectations, overrides)
         token = verified_token(exchange, expectations)
         return explain(exchange, expectations, now=now or exchange.received_at, token=token)
 
     def record(self, history: Any, exchange: Exchange, diagnosis: Diagnosis | None) -> int | None:
-        """A masked copy into history (None when there is no history); HistoryError when it cannot be saved."""
+        """A masked copy into history (None without a history); HistoryError when it cannot be saved."""
         if history is None:
             return None
         entry: int = history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
@@ -145,7 +146,8 @@ class Prepared:
             try:
                 diagnosis = self.explain(exchange, overrides)
             except Exception as exc:  # noqa: BLE001 - a bug in a rule must not cost the user the response
-                problems.append(SendProblem("explain", f"The explanation failed: {type(exc).__name__}: {exc}"))
+                problems.append(SendProblem("explain",
+                                            f"The explanation failed: {type(exc).__name__}: {exc}"))
         history_id = None
         if cancel is None or not cancel.is_set():
             try:

@@ -271,8 +271,8 @@ class Redactor:
 
 @dataclass(frozen=True)
 class Secrets:
-    """What one send's outputs must mask beyond what names alone reveal: the secret values it saw (the profile's
-    resolved secrets, a fetched token) and the extra header/query/JSON names the profile sends them under."""
+    """What one send's outputs must mask beyond what names alone reveal: the secret values it saw (the
+    profile's resolved secrets, a fetched token) and the extra header/query/JSON names the profile uses."""
 
     values: tuple[str, ...] = ()
     names: tuple[str, ...] = ()

@@ -597,7 +597,7 @@ class TokenView(QWidget):
 
 def _jwks_check(raw: str, url: str, now: datetime, cancel: Event) -> tuple[TokenInfo, Timeline | None,
                                                                          list[Finding]] | None:
-    """Fetch the JWKS and check the pasted token's signature (a job: off the UI thread); None once cancelled."""
+    """Fetch the JWKS and check the pasted token's signature (a job, off the UI thread); None if cancelled."""
     from inspector.core.diagnosis import inspect_alone, strip_scheme
     from inspector.core.tokens import inspect_token, verify_token
 

@@ -55,7 +55,8 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
     try:
         data = json.loads(text)
         if data.get("version") == 1:  # saved by an older version: rows were objects
-            data["headers"] = [[h["name"], h["value"], h.get("enabled", True)] for h in data.get("headers") or ()]
+            data["headers"] = [[h["name"], h["value"], h.get("enabled", True)]
+                               for h in data.get("headers") or ()]
             body = data.get("body") or {}
             body["fields"] = [[f["name"], f["value"], f.get("is_file", False), f.get("enabled", True)]
                               for f in body.get("fields") or ()]
@@ -96,7 +97,7 @@ class MainWindow(QMainWindow):
     """Editor on top and response below on the left; the explainer on the right."""
 
     result_received = Signal(object)  # SendResult: emitted after the panes show it
-    exchange_received = Signal(object, object)  # its Exchange and Diagnosis | None, right after result_received
+    exchange_received = Signal(object, object)  # its Exchange and Diagnosis | None, after result_received
     reexplained = Signal(object)  # the SendResult explained again with the panel's expectations
     send_failed = Signal(str)  # the request could not be sent (bad input); the sentence is under the URL bar
     cancelled = Signal()
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
         self._sink: IO[bytes] | None = None
         self._sink_path = ""
         self._loading_example = False
-        self.result: SendResult | None = None  # the last send's result: what the panes, dialogs and exports show
+        self.result: SendResult | None = None  # the last send's: what the panes, dialogs and exports show
         # Profiles: the model (folders, statuses), one token cache and the ${prompt} answers for this run.
         self.profiles = profiles
         self.history = history
@@ -486,7 +487,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("profiles/teamDirs", json.dumps(kept))
 
     def _start(self, spec: RequestSpec, send_kwargs: dict[str, Any], *, record: bool) -> None:
-        """Send off the UI thread: the pipeline's run() as the "send" job; its SendResult comes to _on_result."""
+        """Send off the UI thread: pipeline.run() as the "send" job; its SendResult comes to _on_result."""
         # prepare, on the UI thread: everything the job needs, read now (the job never touches a widget)
         profile = self._profile_for(spec)
         resolver = self._resolver() if profile is not None else None
@@ -559,8 +560,8 @@ class MainWindow(QMainWindow):
         if exchange.error is not None:
             status = f"No response: {exchange.error.kind}"
         elif response is not None:
-            status = (f"{response.status} {response.reason} in {_units().format_duration(exchange.elapsed_s)}, "
-                      f"{_units().format_size(response.body_bytes)}")
+            took, size = _units().format_duration(exchange.elapsed_s), _units().format_size(response.body_bytes)
+            status = f"{response.status} {response.reason} in {took}, {size}"
         else:
             status = "No response"
         problem = result.problem("history")

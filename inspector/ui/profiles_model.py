@@ -234,9 +234,8 @@ class ProfilesModel(QObject):
             self.check_finished.emit(problems)
 
         def failed(error: BaseException) -> None:
-            self.check_finished.emit([Problem(
-                "unreadable", f"The check could not read the profile folders: {error}", self.store.personal_dir
-            )])
+            message = f"The check could not read the profile folders: {error}"
+            self.check_finished.emit([Problem("unreadable", message, self.store.personal_dir)])
 
         self.jobs.start("check", check, on_done=done, on_failed=failed, queue=True)
 

@@ -631,7 +631,8 @@ class ResponseView(QWidget):
         if response is None:
             self._set_status("No response", None)
             problem = exchange.token_problem
-            self.set_notice(" ".join([scrub(problem) if problem else "Nothing came back.", *notes]), error=True)
+            said = scrub(problem) if problem else "Nothing came back."
+            self.set_notice(" ".join([said, *notes]), error=True)
             return
         self._set_status(str(response.status), response.status)
         self.reason_label.setText(response.reason)
@@ -777,7 +778,8 @@ class ResponseView(QWidget):
             signal.connect(slot, queued)
         self._worker = worker
         self.highlight_label.setText("preparing…")
-        self.jobs.start("body", lambda _job: worker.run(), cancel=worker.cancel, generation=worker.job.generation)
+        self.jobs.start("body", lambda _job: worker.run(), cancel=worker.cancel,
+                        generation=worker.job.generation)
 
     @Slot(int, object)
     def _on_text_piece(self, gen: int, piece: TextPiece) -> None:

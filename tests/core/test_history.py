@@ -104,7 +104,8 @@ def test_nothing_secret_reaches_the_file(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     store = HistoryStore(path)
     redactor = Redactor(["profile-only-secret-value"])
-    exchange = replace(secret_exchange(), token_problem="the token endpoint refused profile-only-secret-value")
+    refused = "the token endpoint refused profile-only-secret-value"
+    exchange = replace(secret_exchange(), token_problem=refused)
     entry_id = store.add(exchange, secret_diagnosis(), redactor)
     text = repr(store.get(entry_id)) + repr(store.page())
     store.close()

@@ -237,3 +237,51 @@ def test_settings_go_to_the_injected_path(tmp_path: Path) -> None:
     assert path.read_text().strip().endswith("k=v")
     testing = make_settings({"INSPECTOR_TESTING": "1"})
     assert Path(testing.fileName()).name == "settings.ini"
+
+
+EXIT_SCRIPT = """
+import atexit, sys, threading
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication, QTimer
+from inspector.ui.jobs import JobRunner, install_exit_hooks
+
+marker, mode = Path(sys.argv[1]), sys.argv[2]
+seen = Path(str(marker) + ".seen")
+# registered before the hooks, so it runs after them (atexit is last in, first out): what did they leave?
+atexit.register(lambda: seen.write_text(marker.read_text() if marker.exists() else "still running"))
+app = QCoreApplication([])
+install_exit_hooks(app)
+runner = JobRunner(name="exit-test")
+started = threading.Event()
+
+def work(job):
+    started.set()
+    job.cancel.wait(30)  # only a hook's cancel ends this early
+    marker.write_text("cancelled and finished" if job.cancel.is_set() else "timed out")
+
+runner.start("x", work)
+started.wait(10)
+if mode == "quit":  # the window closes: the event loop ends, aboutToQuit stops the jobs before exec returns
+    QTimer.singleShot(0, app.quit)
+    app.exec()
+    print(marker.read_text() if marker.exists() else "still running")
+sys.exit(0)  # no stop() anywhere: the hooks must cancel and join the job
+"""
+
+
+@pytest.mark.parametrize("mode", ["quit", "exit"])
+def test_a_job_running_when_the_app_quits_or_the_interpreter_exits_is_joined(tmp_path: Path,
+                                                                              mode: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    marker = tmp_path / "marker"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(__file__).parents[2])}
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, str(marker), mode], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Fatal" not in done.stderr
+    if mode == "quit":
+        assert done.stdout.strip() == "cancelled and finished"  # before app.exec() returned
+    assert (tmp_path / "marker.seen").read_text() == "cancelled and finished"  # before the interpreter ended

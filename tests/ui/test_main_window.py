@@ -283,3 +283,34 @@ def test_a_one_line_body_is_loaded_in_the_background_in_short_lines(qtbot, windo
     lines = window.response_view.body_view.toPlainText().split("\n")
     assert len(lines) == 50 and {len(line) for line in lines} == {4000}
 
+
+
+def test_a_request_saved_by_the_previous_version_still_opens() -> None:
+    old = json.dumps({
+        "method": "POST", "url": "http://h/x",
+        "headers": [{"name": "Authorization", "value": "Bearer abcdef…", "enabled": False},
+                    {"name": "X-Trace", "value": "7", "enabled": True}],
+        "body": {"kind": "form", "text": "", "fields": [{"name": "a", "value": "1", "is_file": False,
+                                                          "enabled": True}]},
+        "timeout_s": 12.0, "follow_redirects": False, "verify_tls": True, "profile": None, "version": 1,
+    })
+    spec = spec_from_settings(old)
+    assert spec is not None and spec.method == "POST" and spec.timeout_s == 12.0 and not spec.follow_redirects
+    assert spec.headers == (Header("Authorization", "Bearer abcdef…", False), Header("X-Trace", "7"))
+    assert spec.body.kind == "form" and [(f.name, f.value) for f in spec.body.fields] == [("a", "1")]
+
+
+def test_the_saved_request_is_masked_like_history() -> None:
+    from inspector.core.exchange import Exchange
+    from inspector.core.export.masking import exchange_scrubber, mask_spec
+
+    spec = RequestSpec("POST", "http://h/x?api_key=topsecretvalue1",
+                       (Header("X-Custom-Token", "topsecretvalue2"), Header("X-Trace", "7")),
+                       Body("text", "echo topsecretvalue1 back"))
+    saved = spec_from_settings(spec_to_settings(spec))
+    history = mask_spec(spec, exchange_scrubber(Exchange(spec)))
+    assert saved is not None
+    assert (saved.url, saved.body) == (history.url, history.body)  # by name and by value, as in history
+    assert "topsecretvalue1" not in saved.body.text
+    masked_token = history.headers[0].value
+    assert saved.headers == (Header("X-Custom-Token", masked_token, False), Header("X-Trace", "7"))

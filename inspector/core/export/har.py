@@ -561,7 +561,8 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
     from_cache = next(
         (str(entries[i].get("_fromCache")) for i in group if entries[i].get("_fromCache")), None
     )
-    old = mine_last.get("extra") if isinstance(mine_last.get("extra"), dict) else {}  # before token_problem
+    extra = mine_last.get("extra")  # files written before token_problem and from_cache were fields
+    old: dict[str, Any] = extra if isinstance(extra, dict) else {}
     token_problem = mine_last.get("token_problem") or old.get("token_problem")
     if from_cache:
         notes.append(

@@ -160,7 +160,8 @@ def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
 
 def exchange_from_dict(data: Mapping[str, Any]) -> Exchange:
     error = data.get("error")
-    old = data.get("extra") if isinstance(data.get("extra"), Mapping) else {}  # records before token_problem
+    extra = data.get("extra")  # records written before token_problem and from_cache were fields
+    old: Mapping[str, Any] = extra if isinstance(extra, Mapping) else {}
     token_problem = data.get("token_problem") or old.get("token_problem")
     from_cache = data.get("from_cache") or old.get("har_from_cache")
     return Exchange(
