@@ -116,6 +116,8 @@ class Exchange:
     token_problem: str | None = None
     # a HAR entry the browser answered from its cache ("memory", "disk"): it never reached the server
     from_cache: str | None = None
+    # the proxy the user's request went through, as scheme://host:port (never its user name or password)
+    proxy: str | None = None
 
     @property
     def request_hops(self) -> tuple[Hop, ...]:

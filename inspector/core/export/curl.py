@@ -1,4 +1,4 @@
-"""curl in and out: a RequestSpec or a sent Hop as a curl command, and a pasted curl command as a RequestSpec."""
+"""curl in and out: a RequestSpec or a sent Hop as a curl command, a pasted curl command as a RequestSpec."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from inspector.core.request import (
     Header,
     RequestSpec,
     parse_header_line,
+    shown_header_line,
+    shown_url,
+    shown_word,
     validate_url,
 )
 
@@ -128,7 +131,7 @@ def _spec_lines(
                 continue
             secret = not include_secrets and redact.is_secret_param(f.name, extra)
             value = redact.mask(f.value) if secret else f.value
-            # -F reads a leading @ or <, surrounding quotes and a ;type= suffix; --form-string takes text as is
+            # -F reads a leading @ or <, surrounding quotes and a ;type= suffix; --form-string takes it as is
             literal = (
                 value.startswith(("@", "<"))
                 or value[:1] == value[-1:] == '"'
@@ -216,10 +219,11 @@ _opt("--basic", "basic", False)
 _opt("--digest --ntlm --negotiate --anyauth", "other-auth", False)
 # curl's own output and behaviour, nothing to do with what is sent
 _opt(
-    "--compressed -s --silent -S --show-error -v --verbose -i --include -f --fail --fail-with-body -N --no-buffer "
-    "--http1.1 --http2 --http2-prior-knowledge --http3 -# --progress-bar -g --globoff --no-progress-meter "
-    "--path-as-is -4 --ipv4 -6 --ipv6 -q --disable --tr-encoding --raw --no-keepalive --ssl-no-revoke -l --list-only "
-    "--styled-output --no-styled-output -O --remote-name -J --remote-header-name --create-dirs",
+    "--compressed -s --silent -S --show-error -v --verbose -i --include -f --fail --fail-with-body -N "
+    "--no-buffer --http1.1 --http2 --http2-prior-knowledge --http3 -# --progress-bar -g --globoff "
+    "--no-progress-meter --path-as-is -4 --ipv4 -6 --ipv6 -q --disable --tr-encoding --raw --no-keepalive "
+    "--ssl-no-revoke -l --list-only --styled-output --no-styled-output -O --remote-name -J "
+    "--remote-header-name --create-dirs",
     "note",
     False,
 )
@@ -241,7 +245,8 @@ _opt(
 )
 _opt(
     "-n --netrc --netrc-optional -j --junk-session-cookies -0 --http1.0 --proxy-insecure -1 --tlsv1 --sslv3 "
-    "--tlsv1.0 --tlsv1.1 --tlsv1.2 --tlsv1.3 -p --proxytunnel --post301 --post302 --post303 --ignore-content-length",
+    "--tlsv1.0 --tlsv1.1 --tlsv1.2 --tlsv1.3 -p --proxytunnel --post301 --post302 --post303 "
+    "--ignore-content-length",
     "warn",
     False,
 )
@@ -511,7 +516,8 @@ class _Parser:
             if pending_unknown is not None and (self.urls or not _LOOKS_LIKE_URL_RE.match(word)):
                 # most likely the value of the option we did not understand
                 self.warnings[-1] = (
-                    f"The option {pending_unknown} {word} is not understood and was not applied."
+                    f"The option {pending_unknown} {_shown_value(pending_unknown, word)} is not understood "
+                    "and was not applied."
                 )
                 pending_unknown = None
                 continue
@@ -574,7 +580,8 @@ class _Parser:
                 self.cookies.append(v.strip().rstrip(";"))
             else:
                 self.warnings.append(
-                    f"{name} {v} reads cookies from a file, which was not loaded: add a Cookie header instead."
+                    f"{name} {v} reads cookies from a file, which was not loaded: "
+                    "add a Cookie header instead."
                 )
         elif key == "user-agent":
             self.user_agent = v
@@ -608,7 +615,9 @@ class _Parser:
         elif key == "note-arg":
             self.notes.append(f"{name} {v} only changes curl's own behaviour and was ignored.")
         elif key == "warn-arg":
-            self.warnings.append(f"The option {name} {v} was not applied: the app has no equivalent.")
+            self.warnings.append(
+                f"The option {name} {_shown_value(name, v)} was not applied: the app has no equivalent."
+            )
         elif key == "warn":
             self.warnings.append(f"The option {name} was not applied: the app has no equivalent.")
 
@@ -629,12 +638,18 @@ class _Parser:
         try:
             self.headers.append(parse_header_line(value))
         except RequestError as exc:
-            raise ExportError(f"The header {name} '{value}' cannot be used: {exc}") from None
+            shown = shown_header_line(value)
+            raise ExportError(f"The header {name} '{shown}' cannot be used: {exc}") from None
 
     def _read(self, name: str, path_text: str) -> bytes:
         if path_text == "-":
             raise ExportError(
                 f"The option {name} @- reads standard input, which a pasted command cannot supply."
+            )
+        if "\x00" in path_text:  # no file system holds such a name (pathlib would raise ValueError)
+            raise ExportError(
+                f"The file name after {name} @ contains a NUL character, so no file can be read: "
+                "check the pasted command."
             )
         path = Path(path_text).expanduser()
         if not path.is_absolute():
@@ -657,7 +672,10 @@ class _Parser:
         return text.replace("\r", "").replace("\n", "") if strip_newlines else text
 
     def _urlencode(self, value: str) -> str:
-        """What curl sends for one --data-urlencode value (content, =content, name=content, @file, name@file)."""
+        """What curl sends for one --data-urlencode value.
+
+        The value is one of: content, =content, name=content, @file, name@file.
+        """
         eq, at = value.find("="), value.find("@")
         if eq >= 0 and (at < 0 or eq < at):
             name, content = value[:eq], value[eq + 1 :]
@@ -673,7 +691,8 @@ class _Parser:
         field_name, sep, content = value.partition("=")
         if not sep or not field_name:
             raise ExportError(
-                f"The {name} value '{value}' has no name: write it as name=value or name=@file."
+                f"The {name} value '{_shown_value(name, value)}' has no name: "
+                "write it as name=value or name=@file."
             )
         if literal:
             return FormField(field_name, content)
@@ -711,9 +730,13 @@ class _Parser:
             )
         url = self.urls[0]
         for extra_url in self.urls[1:]:
-            self.warnings.append(f"curl would also request '{extra_url}'; only the first URL was imported.")
+            self.warnings.append(
+                f"curl would also request '{shown_url(extra_url)}'; only the first URL was imported."
+            )
         if "://" not in url:
-            self.notes.append(f"The URL '{url}' has no scheme; curl assumes http://, and so does the import.")
+            self.notes.append(
+                f"The URL '{shown_url(url)}' has no scheme; curl assumes http://, and so does the import."
+            )
             url = "http://" + url
         try:
             validate_url(url)
@@ -790,7 +813,8 @@ class _Parser:
             return
         if ":" not in self.user:
             self.warnings.append(
-                f"-u '{self.user}' has no password (curl would ask for one): the password was left empty."
+                f"-u '{shown_word(self.user)}' has no password (curl would ask for one): "
+                "the password was left empty."
             )
         user = self.user if ":" in self.user else self.user + ":"
         add("Authorization", "Basic " + base64.b64encode(user.encode("utf-8")).decode("ascii"))
@@ -798,7 +822,7 @@ class _Parser:
     def _data_body(
         self, text: str, headers: list[Header], default_type: str = "application/x-www-form-urlencoded"
     ) -> tuple[Body, list[Header]]:
-        """The body kind that sends what curl would send for this data (curl's default type when none is set)."""
+        """The body kind that sends what curl would send for this data (curl's default type if none set)."""
         ctype_header = next((h for h in reversed(headers) if h.name.lower() == "content-type"), None)
         ctype = (ctype_header.value if ctype_header else default_type).lower()
 
@@ -824,6 +848,26 @@ class _Parser:
         if ctype_header is not None and ctype_header.value.strip().lower() == CONTENT_TYPE_FOR_KIND["text"]:
             headers = without("text")
         return Body("text", text=text), headers
+
+
+# Options whose value is a credential, or a header line, quoted in a warning only masked.
+_SECRET_VALUE_OPTIONS = frozenset({"-u", "--user", "-U", "--proxy-user", "--pass", "--oauth2-bearer"})
+_HEADER_VALUE_OPTIONS = frozenset({"-H", "--header", "--proxy-header"})
+
+
+def _shown_value(option: str, value: str) -> str:
+    """An option's value as a warning may quote it: credentials masked, paths and numbers as typed."""
+    if option in _SECRET_VALUE_OPTIONS or redact.looks_secret_name(option.lstrip("-")):
+        return redact.mask(value)
+    if option in _HEADER_VALUE_OPTIONS:
+        return shown_header_line(value)
+    if "://" in value or "@" in value:  # -x http://user:pass@proxy:3128
+        return shown_url(value)
+    if "=" in value:  # -F name=value, --form-string, an unknown option's key=value
+        field, _, content = value.partition("=")
+        return f"{field}={redact.mask(content)}" if redact.is_secret_param(field) else value
+    # a long word without a separator is as likely a key as anything else: show only its start
+    return redact.mask(value) if len(value) > 24 and not re.search(r"[/\\\s]", value) else value
 
 
 def _is_json(text: str) -> bool:

@@ -97,6 +97,7 @@ def exchange_to_har_entries(
                 else {"kind": shown.error.kind, "message": shown.error.message},
                 token_problem=shown.token_problem,
                 from_cache=shown.from_cache,
+                proxy=shown.proxy,
                 diagnosis=_scrubbed_json(diagnosis_to_dict(diagnosis), scrub),
             )
         entry = {
@@ -577,6 +578,7 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
         profile_name=mine_last.get("profile") or None,
         token_problem=str(token_problem) if token_problem else None,
         from_cache=from_cache or mine_last.get("from_cache") or old.get("har_from_cache") or None,
+        proxy=str(mine_last.get("proxy") or old.get("proxy") or "") or None,
     )
     diagnosis = mine_last.get("diagnosis")
     return HarEntry(

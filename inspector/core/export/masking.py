@@ -224,6 +224,7 @@ def mask_exchange(
         hops=tuple(mask_hop(h, scrubber, extra, body_cap) for h in exchange.hops),
         error=error,
         token_problem=scrubber.scrub(exchange.token_problem) if exchange.token_problem else None,
+        proxy=scrubber.scrub(exchange.proxy) if exchange.proxy else None,
     )
 
 

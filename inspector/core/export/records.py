@@ -155,6 +155,7 @@ def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
         "profile_name": exchange.profile_name,
         "token_problem": exchange.token_problem,
         "from_cache": exchange.from_cache,
+        "proxy": exchange.proxy,
     }
 
 
@@ -175,4 +176,5 @@ def exchange_from_dict(data: Mapping[str, Any]) -> Exchange:
         profile_name=data.get("profile_name"),
         token_problem=str(token_problem) if token_problem else None,
         from_cache=str(from_cache) if from_cache else None,
+        proxy=str(data.get("proxy") or old.get("proxy") or "") or None,
     )
