@@ -21,13 +21,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from threading import Event
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from inspector.core.diagnosis import Diagnosis, Expectations, explain
+from inspector.core.diagnosis import Diagnosis, explain
 from inspector.core.errors import InspectorError, TokenError
 from inspector.core.exchange import Exchange
+from inspector.core.expectations import Expectations
 from inspector.core.redact import NO_SECRETS, Redactor, Secrets
 from inspector.core.request import RequestSpec
+
+if TYPE_CHECKING:
+    from inspector.core.history import HistoryStore
+    from inspector.core.profiles.auth import ProfileAuth, TokenCache
+    from inspector.core.profiles.model import Profile
+    from inspector.core.profiles.secrets import Resolver
+    from inspector.core.tokens import TokenInfo
 
 ProblemKind = Literal["token", "explain", "history"]
 
@@ -77,7 +85,7 @@ class Prepared:
     """A request with its credentials resolved; holds the secrets it saw so every output can be scrubbed."""
 
     spec: RequestSpec
-    auth: Any | None = None
+    auth: ProfileAuth | None = None
     profile_name: str | None = None
     expectations: Expectations = field(default_factory=Expectations)
     redactor: Redactor = field(default_factory=Redactor)
@@ -85,12 +93,12 @@ class Prepared:
     @property
     def secret_names(self) -> tuple[str, ...]:
         """Header and query names the profile adds: masked like Authorization wherever they appear."""
-        if self.auth is not None and hasattr(self.auth, "added_names"):
+        if self.auth is not None:
             return tuple(self.auth.added_names())
         return ()
 
     def _learn_secrets(self) -> None:
-        if self.auth is not None and hasattr(self.auth, "secret_values"):
+        if self.auth is not None:
             for secret in self.auth.secret_values():
                 self.redactor.add(secret)
 
@@ -115,18 +123,18 @@ class Prepared:
         token = verified_token(exchange, expectations)
         return explain(exchange, expectations, now=now or exchange.received_at, token=token)
 
-    def record(self, history: Any, exchange: Exchange, diagnosis: Diagnosis | None) -> int | None:
+    def record(self, history: HistoryStore | None, exchange: Exchange,
+               diagnosis: Diagnosis | None) -> int | None:
         """A masked copy into history (None without a history); HistoryError when it cannot be saved."""
         if history is None:
             return None
-        entry: int = history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
-        return entry
+        return history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
 
     def run(
         self,
         *,
         overrides: Expectations | None = None,
-        history: Any | None = None,
+        history: HistoryStore | None = None,
         cancel: Event | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
         **send_kwargs: Any,
@@ -163,9 +171,9 @@ class Prepared:
 
 def prepare(
     spec: RequestSpec,
-    profile: Any | None = None,
-    resolver: Any | None = None,
-    token_cache: Any | None = None,
+    profile: Profile | None = None,
+    resolver: Resolver | None = None,
+    token_cache: TokenCache | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Prepared:
     """Resolve the profile's secrets into an auth object; ProfileError (MissingSecret) stops the send here."""
@@ -188,12 +196,12 @@ def prepare(
 def run(
     spec: RequestSpec,
     *,
-    profile: Any | None = None,
-    resolver: Any | None = None,
-    token_cache: Any | None = None,
+    profile: Profile | None = None,
+    resolver: Resolver | None = None,
+    token_cache: TokenCache | None = None,
     clock: Callable[[], datetime] | None = None,
     overrides: Expectations | None = None,
-    history: Any | None = None,
+    history: HistoryStore | None = None,
     cancel: Event | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
     **send_kwargs: Any,
@@ -217,7 +225,7 @@ def merge_expectations(base: Expectations, overrides: Expectations | None) -> Ex
     return replace(base, **changes)
 
 
-def verified_token(exchange: Exchange, expectations: Expectations) -> Any | None:
+def verified_token(exchange: Exchange, expectations: Expectations) -> TokenInfo | None:
     """The sent token with its signature checked against the key file or JWKS, or None when neither is set."""
     if not (expectations.jwks_url or expectations.key_file):
         return None
