@@ -336,7 +336,7 @@ def _print_exchange(exchange: Any, diagnosis: Any, out: IO[str], *, show_secrets
 def render_diagnosis(diag: dict[str, Any], color: bool = False) -> str:
     """The explanation in words for a terminal."""
     marks = {"error": "✗", "warning": "!", "info": "i"}
-    from inspector.core.findings import VERDICT_TITLES
+    from inspector.core.diagnosis.findings import VERDICT_TITLES
 
     title = VERDICT_TITLES.get(diag["verdict"])
     lines = [f"Verdict: {diag['verdict']}" + (f" ({title})" if title else ""), diag["summary"]]

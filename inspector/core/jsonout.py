@@ -9,7 +9,7 @@ from typing import Any
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis
-from inspector.core.findings import Finding
+from inspector.core.diagnosis.findings import Finding
 from inspector.core.timeline import Timeline
 from inspector.core.tokens import SentCredential, TokenInfo
 
