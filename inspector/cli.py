@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from inspector.app import _Parser  # one line per usage error, shared with the window's flags
 from inspector.core.errors import InspectorError
+from inspector.core.request import BodyKind
 
 EXIT_OK, EXIT_TRANSPORT, EXIT_BAD_INPUT = 0, 1, 2
 PREVIEW_CHARS = 4000
@@ -157,7 +158,7 @@ def spec_from_args(args: argparse.Namespace) -> Any:
     return spec
 
 
-def _guess_body_kind(text: str) -> str:
+def _guess_body_kind(text: str) -> BodyKind:
     stripped = text.strip()
     if stripped[:1] in ("{", "["):
         try:

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+# Why nothing usable came back (shared/specs/cli.md: the `error.kind` of `send --json`).
+ErrorKind = Literal[
+    "connection",
+    "dns",
+    "timeout",
+    "tls",
+    "too-large",
+    "too-many-redirects",
+    "invalid-url",
+    "cancelled",
+    "other",
+]
+
 
 class InspectorError(Exception):
     """Base of every error this application reports to a user."""
@@ -14,7 +29,7 @@ class RequestError(InspectorError):
 class TransportError(InspectorError):
     """Nothing usable came back. `kind` is one of the kinds in the CLI spec."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 

@@ -25,7 +25,7 @@ import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 
 from inspector.core.errors import RequestError, TransportError
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
+from inspector.core.exchange import ErrorKind, Exchange, Hop, HopRole, Response, TransportFailure
 from inspector.core.redact import Redactor, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
 
@@ -137,7 +137,7 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
             "connection", f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)})."
         )
     if isinstance(exc, (http.client.LineTooLong, http.client.HTTPException)):
-        kind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
+        kind: ErrorKind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
         return TransportFailure(kind, f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
     if isinstance(exc, OSError):
         return TransportFailure("connection", f"{target} failed: {exc.strerror or _short(text)}.")
@@ -372,7 +372,7 @@ def _run(
     settings = session.merge_environment_settings(base.url or spec.url, {}, None, spec.verify_tls, None)
     proxies, verify = settings["proxies"], settings["verify"]
 
-    def one(prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
+    def one(prepared: requests.PreparedRequest, role: HopRole, stripped: tuple[str, ...] = (),
             netrc: bool = False, sink: IO[bytes] | None = None) -> Hop:
         if cancel.is_set():
             raise _Cancelled

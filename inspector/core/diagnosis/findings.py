@@ -324,7 +324,7 @@ CATALOGUE: dict[str, FindingSpec] = {
 FINDING_IDS = tuple(CATALOGUE)
 
 # The banner over an explanation, by verdict (the panel; the CLI prints it beside the verdict id).
-VERDICT_TITLES: dict[Verdict, str] = {
+VERDICT_TITLES: dict[str, str] = {  # by verdict
     "ok": "Looks fine",
     "authentication": "Not accepted: the server does not accept who you are",
     "authorization": "Refused: you are known but not allowed",
