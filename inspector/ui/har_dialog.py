@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +82,7 @@ COLUMNS = ("Method", "URL", "Status", "Notes")
 
 
 def export_har(
-    items: Iterable[tuple[Exchange, Diagnosis | Mapping[str, Any] | None]],
+    items: Iterable[tuple[Exchange, Diagnosis | None]],
     path: str | Path,
     *,
     include_secrets: bool = False,

@@ -26,7 +26,7 @@ from inspector.core.redact import (
     mask_header_value,
     mask_url,
 )
-from inspector.core.request import Body, FormField, Header, RequestSpec, effective_content_type
+from inspector.core.request import Body, FormField, Header, RequestSpec, as_body_kind, effective_content_type
 from inspector.ui.request_editor import RequestEditor
 from inspector.ui.theme import Theme, current_theme
 
@@ -75,7 +75,7 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
             headers=tuple(Header(str(h["name"]), str(h["value"]), bool(h.get("enabled", True)))
                           for h in data.get("headers") or ()),
             body=Body(
-                kind=str(body.get("kind") or "none"),
+                kind=as_body_kind(body.get("kind")),
                 text=str(body.get("text") or ""),
                 fields=tuple(FormField(str(f["name"]), str(f["value"]), bool(f.get("is_file")),
                                        bool(f.get("enabled", True))) for f in body.get("fields") or ()),
@@ -738,18 +738,16 @@ class MainWindow(QMainWindow):
         """Put a past request in the editor and show what came back then (masked, as stored)."""
         self.editor.set_spec(record.spec)
         self.response_view.show_exchange(record.exchange)
-        if record.diagnosis:
-            from inspector.core.jsonout import diagnosis_from_json
-
+        if record.diagnosis is not None:
             # what was concluded then, findings, claims and timeline included (the raw token was never stored)
-            self.explainer.set_result(record.exchange, diagnosis_from_json(record.diagnosis))
+            self.explainer.set_result(record.exchange, record.diagnosis)
         else:
             self.explainer.clear()
         masked = masked_credentials(record.spec)
         note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before sending."
                 if masked else " Press Ctrl+Enter to send it again.")
-        then = record.diagnosis or {}
-        verdict = f" Then: {then.get('summary')}" if then.get("summary") else ""
+        then = record.diagnosis.summary if record.diagnosis is not None else ""
+        verdict = f" Then: {then}" if then else ""
         self.statusBar().showMessage(f"Reopened from history: {record.row.method} {record.row.url}.{verdict}{note}")
 
     def resend_history_record(self, record: Any) -> None:

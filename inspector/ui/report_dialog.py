@@ -5,7 +5,7 @@ Embedding API:
     dialog = ReportDialog(exchange, diagnosis, parent=None, *, redactor=None, extra_secret_names=(),
                           choose_save_path=None, inform=None, clock=None)
         exchange    the Exchange (live, or HistoryRecord.exchange which is masked already)
-        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or None
+        diagnosis   a Diagnosis (a history entry's as stored: HistoryRecord.diagnosis), or None
         redactor    the profile's Redactor, so its resolved secrets are scrubbed wherever they appear
         choose_save_path(parent, caption, suggested_name, name_filter) -> str | None   default QFileDialog
         inform(parent, title, text) -> None      a save error in words; default a QMessageBox
@@ -22,7 +22,7 @@ Embedding API:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,7 +94,7 @@ class ReportDialog(QDialog):
     def __init__(
         self,
         exchange: Exchange,
-        diagnosis: Diagnosis | Mapping[str, Any] | None,
+        diagnosis: Diagnosis | None,
         parent: QWidget | None = None,
         *,
         redactor: redact.Redactor | None = None,
@@ -202,7 +202,7 @@ class ReportDialog(QDialog):
 
     @classmethod
     def for_record(cls, record: HistoryRecord, parent: QWidget | None = None, **kw: Any) -> ReportDialog:
-        """The report of a history entry (its exchange is masked, its diagnosis a plain dict)."""
+        """The report of a history entry (its exchange and diagnosis are stored masked)."""
         return cls(record.exchange, record.diagnosis, parent, **kw)
 
     # -- the contract --------------------------------------------------------------------------------------

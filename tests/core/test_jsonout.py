@@ -89,8 +89,9 @@ def test_jsonable_and_iso() -> None:
 
 def test_a_stored_diagnosis_comes_back_whole() -> None:
     """History keeps diagnosis_json (+ token, timeline, credential); the panel needs the Diagnosis again."""
-    from inspector.core.export.masking import diagnosis_to_dict
-    from inspector.core.jsonout import diagnosis_from_json, diagnosis_json, timeline_json
+    from inspector.core.codec import diagnosis_from_dict as diagnosis_from_json
+    from inspector.core.codec import diagnosis_to_dict
+    from inspector.core.jsonout import diagnosis_json, timeline_json
 
     raw = jwt.encode({"sub": "a", "iat": T0 - 3600, "exp": T0 - 252, "scope": "read"}, "k" * 32, algorithm="HS256")
     response = Response(401, "Unauthorized", (("WWW-Authenticate", 'Bearer error="invalid_token"'),
