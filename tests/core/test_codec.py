@@ -388,3 +388,27 @@ def _payload(path: Path, entry: int, column: str) -> str:
         return str(db.execute(f"SELECT {column} FROM payloads WHERE id = ?", (entry,)).fetchone()[0])
     finally:
         db.close()
+
+
+def test_a_har_file_with_a_damaged_recording_still_opens() -> None:
+    """A HAR written by this app and edited by hand: the request is rebuilt from the HAR entry, the
+    explanation is left out, and each entry's notes say why."""
+    from inspector.core.export import dump_har, exchange_to_har_entries, parse_har, to_har
+
+    har = to_har(exchange_to_har_entries(secret_exchange(), secret_diagnosis()))
+    entries = har["log"]["entries"]
+    entries[0]["_inspector"]["spec"] = {"headers": "Authorization"}
+    entries[-1]["_inspector"]["diagnosis"]["findings"] = [{"severity": 3}]
+    (entry,) = parse_har(dump_har(har))
+    assert entry.diagnosis is None and entry.spec.url == entry.exchange.hops[0].url
+    assert any("'_inspector.spec.headers' should be a list" in n for n in entry.notes)
+    assert any("'_inspector.diagnosis.findings[0].severity'" in n for n in entry.notes)
+
+
+def test_a_har_hop_role_this_app_does_not_know_is_an_export_error() -> None:
+    from inspector.core.export import dump_har, exchange_to_har_entries, parse_har, to_har
+
+    har = to_har(exchange_to_har_entries(secret_exchange(), secret_diagnosis()))
+    har["log"]["entries"][1]["_inspector"]["role"] = "robot"
+    with pytest.raises(ExportError, match="Entry 2 of the HAR file names the hop role 'robot'"):
+        parse_har(dump_har(har))
