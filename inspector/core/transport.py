@@ -137,7 +137,8 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
             "connection", f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)})."
         )
     if isinstance(exc, (http.client.LineTooLong, http.client.HTTPException)):
-        kind: ErrorKind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
+        too_large = "too long" in text.lower() or "more than" in text.lower()
+        kind: ErrorKind = "too-large" if too_large else "other"
         return TransportFailure(kind, f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
     if isinstance(exc, OSError):
         return TransportFailure("connection", f"{target} failed: {exc.strerror or _short(text)}.")
