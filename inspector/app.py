@@ -31,9 +31,26 @@ def gui_main(args: list[str]) -> int:
 
         print(f"request-inspector {__version__}")
         return 0
+    if opts.install_desktop_entry:
+        return install_desktop_entry()
     from inspector.ui.gui import run_gui
 
     return run_gui(demo=opts.demo, profiles_dirs=list(opts.profiles_dir), environ=os.environ)
+
+
+def install_desktop_entry() -> int:
+    """--install-desktop-entry: the menu entry and icon in the user's XDG folders; 2 when they cannot be written."""
+    from inspector.desktop import DesktopEntryError
+    from inspector.desktop import install_desktop_entry as install
+
+    try:
+        installed = install()
+    except DesktopEntryError as exc:
+        print(f"request-inspector: {exc}", file=sys.stderr)
+        return 2
+    print(f"Installed {installed.desktop_file} (runs: {installed.exec_line}) and {len(installed.icons)} icons.")
+    print("Request Inspector is in your desktop's application menu (it may take a moment to appear).")
+    return 0
 
 
 if __name__ == "__main__":

@@ -58,6 +58,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="also start the demo API and load its profiles")
     _profiles_dir(parser)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add the app to your desktop's application menu (Linux: a .desktop file and "
+                        "its icon under $XDG_DATA_HOME) and exit")
     return parser
 
 

@@ -63,3 +63,16 @@ def test_an_unwritable_place_is_named(tmp_path: Path) -> None:
     with pytest.raises(DesktopEntryError) as info:
         install_desktop_entry({"XDG_DATA_HOME": str(blocker), "PATH": "", "HOME": str(tmp_path)})
     assert str(blocker) in str(info.value) and "XDG_DATA_HOME" in str(info.value)
+
+
+def test_the_command_line_flag_installs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from inspector.app import main
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    assert main(["--install-desktop-entry"]) == 0
+    assert (tmp_path / "share" / "applications" / f"{APP_ID}.desktop").is_file()
+    assert "application menu" in capsys.readouterr().out
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share" / "applications" / f"{APP_ID}.desktop"))
+    assert main(["--install-desktop-entry"]) == 2
+    assert "cannot be written" in capsys.readouterr().err
