@@ -49,7 +49,7 @@ REQUEST_RULES: tuple[Rule, ...] = (
 )
 # The rules for an OAuth token request that stopped the send.
 TOKEN_ENDPOINT_RULES: tuple[Rule, ...] = (
-    lambda facts, found: credentials.over_http(facts),
+    credentials.check_token_endpoint,
     server.check_token_endpoint,
 )
 

@@ -64,6 +64,11 @@ def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
     return out
 
 
+def check_token_endpoint(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
+    """For an OAuth token request: only whether its secrets went over plain HTTP."""
+    return over_http(facts)
+
+
 def authorization_findings(facts: Facts, cred: SentCredential) -> list[Finding]:
     out: list[Finding] = []
     raw = next((v for k, v in facts.hop.sent_headers if k.lower() == "authorization"), "")
