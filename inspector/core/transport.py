@@ -31,7 +31,7 @@ import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 
 from inspector.core.errors import RequestError, TransportError
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
+from inspector.core.exchange import ErrorKind, Exchange, Hop, HopRole, Response, TransportFailure
 from inspector.core.profiles.auth import ProfileAuth
 from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
@@ -164,7 +164,8 @@ def describe_failure(exc: BaseException, method: str, url: str, proxy: str | Non
             f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)}).",
         )
     if isinstance(exc, (http.client.LineTooLong, http.client.HTTPException)):
-        kind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
+        too_large = "too long" in text.lower() or "more than" in text.lower()
+        kind: ErrorKind = "too-large" if too_large else "other"
         return TransportFailure(kind,
                                 f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
     if isinstance(exc, OSError):
@@ -665,7 +666,7 @@ class _Sender:
     def cancelled(self) -> TransportFailure:
         return TransportFailure("cancelled", f"{self.spec.method} {mask_url(self.spec.url)} was cancelled.")
 
-    def one(self, prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
+    def one(self, prepared: requests.PreparedRequest, role: HopRole, stripped: tuple[str, ...] = (),
             netrc: bool = False, sink: IO[bytes] | None = None) -> Hop:
         """Send one request (no redirect followed) and read its response, within what is left of the time."""
         state = self.state

@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, Expectations
+from inspector.core.diagnosis.findings import SEVERITY_RANK, VERDICT_TITLES, Finding
 from inspector.core.exchange import Exchange
-from inspector.core.findings import SEVERITY_RANK, VERDICT_TITLES, Finding
 from inspector.core.redact import NO_SECRETS, Secrets, is_secret_header, mask, mask_url
 from inspector.core.timeline import Timeline, describe_relative
 from inspector.core.tokens import SentCredential, TokenInfo

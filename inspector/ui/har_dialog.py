@@ -35,7 +35,7 @@ Embedding API:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -86,7 +86,7 @@ COLUMNS = ("Method", "URL", "Status", "Notes")
 
 
 def export_har(
-    items: Iterable[SendResult | tuple[Exchange, Diagnosis | Mapping[str, Any] | None]],
+    items: Iterable[SendResult | tuple[Exchange, Diagnosis | None]],
     path: str | Path,
     *,
     include_secrets: bool = False,

@@ -31,14 +31,14 @@ SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: t
 
 # ---------------------------------------------------------------------------------------------------------
 # The last request, as kept between runs: masked the way history masks a request (names and values), and
-# secret headers switched off, so a masked credential is never sent by mistake. Serialized like history's
-# request (export.records today; the seam for core.codec's RequestSpec codec once it exists).
+# secret headers switched off, so a masked credential is never sent by mistake. Serialized by the one codec
+# (core.codec), as history stores a request.
 
 
 def spec_to_settings(spec: RequestSpec) -> str:
     """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
+    from inspector.core.codec import spec_to_dict
     from inspector.core.export.masking import exchange_scrubber, mask_spec
-    from inspector.core.export.records import spec_to_dict
 
     masked = mask_spec(spec, exchange_scrubber(Exchange(spec)))
     headers = tuple(replace(h, enabled=False) if is_secret_header(h.name) else h for h in masked.headers)
@@ -51,18 +51,18 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
     """The spec saved by spec_to_settings, or None when there is none or it cannot be read."""
     if not text:
         return None
-    from inspector.core.export.records import spec_from_dict
+    from inspector.core.codec import RecordError, spec_from_dict
 
     try:
         data = json.loads(text)
-        if data.get("version") == 1:  # saved by an older version: rows were objects
+        if isinstance(data, dict) and data.get("version") == 1:  # an older version's: rows were objects
             data["headers"] = [[h["name"], h["value"], h.get("enabled", True)]
                                for h in data.get("headers") or ()]
             body = data.get("body") or {}
             body["fields"] = [[f["name"], f["value"], f.get("is_file", False), f.get("enabled", True)]
                               for f in body.get("fields") or ()]
-        return spec_from_dict(data)
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
+        return spec_from_dict(data, "request/last")
+    except (RecordError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
         return None  # an unreadable saved request is forgotten, not an error worth a message
 
 
@@ -694,18 +694,16 @@ class MainWindow(QMainWindow):
         """Put a past request in the editor and show what came back then (masked, as stored)."""
         self.editor.set_spec(record.spec)
         self.response_view.show_exchange(record.exchange)
-        if record.diagnosis:
-            from inspector.core.jsonout import diagnosis_from_json
-
+        if record.diagnosis is not None:
             # what was concluded then, findings, claims and timeline included (the raw token was never stored)
-            self.explainer.set_result(record.exchange, diagnosis_from_json(record.diagnosis))
+            self.explainer.set_result(record.exchange, record.diagnosis)
         else:
             self.explainer.clear()
         masked = masked_credentials(record.spec)
         note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before sending."
                 if masked else " Press Ctrl+Enter to send it again.")
-        then = record.diagnosis or {}
-        verdict = f" Then: {then.get('summary')}" if then.get("summary") else ""
+        then = record.diagnosis.summary if record.diagnosis is not None else ""
+        verdict = f" Then: {then}" if then else ""
         self.statusBar().showMessage(f"Reopened from history: {record.row.method} {record.row.url}.{verdict}{note}")
 
     def resend_history_record(self, record: Any) -> None:

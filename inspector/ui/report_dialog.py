@@ -5,8 +5,7 @@ Embedding API:
     dialog = ReportDialog(exchange, diagnosis, parent=None, *, secrets=NO_SECRETS,
                           choose_save_path=None, inform=None, clock=None, view=None)
         exchange    the Exchange (live, or HistoryRecord.exchange which is masked already)
-        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or
-                    None
+        diagnosis   a Diagnosis (a history entry's as stored: HistoryRecord.diagnosis), or None
         secrets     the send's Secrets: the profile's resolved secrets (scrubbed wherever they appear) and
                     the header / parameter names of its API key
     ReportDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
@@ -26,7 +25,7 @@ Embedding API:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,7 +107,7 @@ class ReportDialog(QDialog):
     def __init__(
         self,
         exchange: Exchange,
-        diagnosis: Diagnosis | Mapping[str, Any] | None,
+        diagnosis: Diagnosis | None,
         parent: QWidget | None = None,
         *,
         secrets: redact.Secrets = redact.NO_SECRETS,
@@ -220,7 +219,7 @@ class ReportDialog(QDialog):
 
     @classmethod
     def for_record(cls, record: HistoryRecord, parent: QWidget | None = None, **kw: Any) -> ReportDialog:
-        """The report of a history entry (its exchange is masked, its diagnosis a plain dict)."""
+        """The report of a history entry (its exchange and diagnosis are stored masked)."""
         return cls(record.exchange, record.diagnosis, parent, **kw)
 
     # -- the contract --------------------------------------------------------------------------------------
