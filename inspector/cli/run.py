@@ -21,9 +21,7 @@ from inspector.cli.render import dumps, safe_line
 
 if TYPE_CHECKING:
     from inspector.core.collections.model import Collection, Environment, SavedRequest
-    from inspector.core.diagnosis import Diagnosis
-    from inspector.core.exchange import Exchange
-    from inspector.core.pipeline import Prepared
+    from inspector.core.pipeline import Prepared, SendResult
 
 
 @dataclass(frozen=True)
@@ -205,31 +203,23 @@ def send_all(plans: list[Planned], *, bail: bool) -> tuple[list[Outcome], bool]:
     """Send in order; with bail, stop after the first request that does not pass."""
     outcomes = []
     for planned in plans:
-        exchange = planned.prepared.send()
-        diagnosis = None
-        try:
-            diagnosis = planned.prepared.explain(exchange)
-        except Exception:  # noqa: BLE001 - a bug in a rule must not cost the run its other results
-            diagnosis = None
-        outcome = judge(planned, exchange, diagnosis)
+        outcome = judge(planned, planned.prepared.run())
         outcomes.append(outcome)
         if bail and not outcome.passed:
             return outcomes, len(outcomes) < len(plans)
     return outcomes, False
 
 
-def judge(planned: Planned, exchange: Exchange, diagnosis: Diagnosis | None) -> Outcome:
+def judge(planned: Planned, result: SendResult) -> Outcome:
     """Whether the request got the answer it expects, with its masked explanation."""
     from inspector.cli.render import diagnosis_text
     from inspector.cli.send import exchange_document
     from inspector.core.export.masking import exchange_scrubber
     from inspector.core.redact import mask_url
 
-    prepared = planned.prepared
-    scrubber = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names)
-    doc = exchange_document(
-        exchange, diagnosis, show_secrets=False, scrubber=scrubber, secret_names=prepared.secret_names
-    )
+    exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
+    scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)
+    doc = exchange_document(exchange, diagnosis, show_secrets=False, scrubber=scrubber, secret_names=names)
     response = doc["response"]
     status = response["status"] if response is not None else None
     expected = planned.request.expect_status
@@ -245,7 +235,7 @@ def judge(planned: Planned, exchange: Exchange, diagnosis: Diagnosis | None) -> 
     url = (
         doc["hops"][0]["url"]
         if doc["hops"]
-        else scrubber.scrub(mask_url(exchange.spec.url, prepared.secret_names))
+        else scrubber.scrub(mask_url(exchange.spec.url, names))
     )
     explanation = diagnosis_text(diag) if diag else summary
     return Outcome(

@@ -196,7 +196,7 @@ def build_spec(request: SavedRequest, sub: Substitution) -> RequestSpec:
     spec_body = Body()
     content_type = body.content_type
     if body.kind in ("json", "text"):
-        spec_body = Body(body.kind, text=t(body.text))
+        spec_body = Body("json" if body.kind == "json" else "text", text=t(body.text))
     elif body.kind in ("form", "multipart"):
         fields = []
         for f in body.fields:
@@ -207,7 +207,7 @@ def build_spec(request: SavedRequest, sub: Substitution) -> RequestSpec:
                 )
             else:
                 fields.append(FormField(t(f.name), t(f.value), False, f.enabled))
-        spec_body = Body(body.kind, fields=tuple(fields))
+        spec_body = Body("form" if body.kind == "form" else "multipart", fields=tuple(fields))
     elif body.kind == "file" and body.file:
         spec_body = Body("text", text=_read_body_file(base, t(body.file), request.name))
         content_type = content_type or "application/octet-stream"
