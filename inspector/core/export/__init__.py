@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from inspector.core.codec import diagnosis_to_dict
 from inspector.core.export.curl import CurlFilesNeeded, CurlImport, parse_curl, to_curl
 from inspector.core.export.har import HarEntry, dump_har, exchange_to_har_entries, parse_har, to_har
 from inspector.core.export.report import ReportOptions, build_report, report_html, timeline_in_words
@@ -13,6 +14,7 @@ __all__ = [
     "HarEntry",
     "ReportOptions",
     "build_report",
+    "diagnosis_to_dict",
     "dump_har",
     "exchange_to_har_entries",
     "parse_curl",

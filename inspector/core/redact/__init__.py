@@ -36,7 +36,7 @@ from inspector.core.redact.rules import (
     is_secret_param,
     looks_secret_name,
 )
-from inspector.core.redact.scrub import Redactor, Scrubber, jsonable_tree, scrub_tree
+from inspector.core.redact.scrub import NO_SECRETS, Redactor, Scrubber, Secrets, jsonable_tree, scrub_tree
 from inspector.core.redact.values import body_secret_values, header_secret_values, url_secret_values
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ __all__ = [
     "DEFAULT_BODY_CAP",
     "KEEP",
     "MASK",
+    "NO_SECRETS",
     "SECRET_HEADERS",
     "SECRET_KEYS",
     "SECRET_PARAMS",
@@ -76,6 +77,7 @@ __all__ = [
     "VALUE_SCRUB_MIN",
     "Redactor",
     "Scrubber",
+    "Secrets",
     "body_secret_values",
     "exchange_redactor",
     "exchange_scrubber",

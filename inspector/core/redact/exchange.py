@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from inspector.core.bodies import body_text
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.redact.mask import mask, mask_body_text, mask_header_value, mask_headers, mask_url
+from inspector.core.redact.mask import MASK, mask, mask_body_text, mask_header_value, mask_headers, mask_url
 from inspector.core.redact.rules import is_secret_param
-from inspector.core.redact.scrub import Redactor, Scrubber, jsonable_tree, scrub_tree
+from inspector.core.redact.scrub import Redactor, Scrubber
 from inspector.core.redact.values import body_secret_values, header_secret_values, url_secret_values
 from inspector.core.request import FormField, Header, RequestSpec, effective_content_type
 
@@ -70,7 +70,8 @@ def exchange_secrets(
             if text:
                 found += body_secret_values(text, hop.response.content_type, extra)
     if diagnosis is not None:
-        if diagnosis.credential is not None:
+        # a diagnosis read back from a record holds its credential already masked: not a secret to scrub
+        if diagnosis.credential is not None and not diagnosis.credential.value.endswith(MASK):
             found.append(diagnosis.credential.value)
         if diagnosis.token is not None:
             found.append(diagnosis.token.raw)
@@ -188,7 +189,8 @@ def mask_exchange(
         spec=mask_spec(exchange.spec, scrubber, extra),
         hops=tuple(mask_hop(h, scrubber, extra, body_cap) for h in exchange.hops),
         error=error,
-        extra=scrub_tree(jsonable_tree(exchange.extra), scrubber.scrub),  # type: ignore[arg-type]
+        token_problem=scrubber.scrub(exchange.token_problem) if exchange.token_problem else None,
+        proxy=scrubber.scrub(exchange.proxy) if exchange.proxy else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from inspector.core.redact.mask import mask
@@ -55,6 +56,27 @@ class Scrubber:
 
     def __contains__(self, text: str) -> bool:
         return any(text in r for r in self._redactors)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What one send's outputs must mask beyond what names alone reveal: the secret values it saw (the
+    profile's resolved secrets, a fetched token) and the extra header/query/JSON names the profile uses."""
+
+    values: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def redactor(self) -> Redactor:
+        return Redactor(self.values)
+
+    def scrub(self, text: str) -> str:
+        return self.redactor().scrub(text)
+
+    def with_values(self, more: Iterable[str]) -> Secrets:
+        return Secrets(tuple(dict.fromkeys((*self.values, *more))), self.names)
+
+
+NO_SECRETS = Secrets()
 
 
 def scrub_tree(obj: object, scrub: Callable[[str], str]) -> object:
