@@ -1183,6 +1183,9 @@ class ExplainerPanel(QWidget):
             self.token_view.set_token(token, d.timeline)
         else:
             self.token_view.timeline.set_timeline(None)
+            # no token, no times: the timeline sits under the banner, outside the token's section
+            self.token_view.timeline_caption.setVisible(False)
+            self.token_view.timeline.setVisible(False)
 
     def _set_banner(self, verdict: str | None, story: Story) -> None:
         theme = self.view_state.theme

@@ -1,6 +1,7 @@
-"""One story per exchange: the banner and the first finding agree, a generic finding gives way to the specific one
-that explains it, the server's message is said once, evidence reads as words, scopes are not roles, a transport
-error has its own story, and the app's own masks are never judged (nor sent) as credentials.
+"""One story per exchange: the banner and the first finding agree, a generic finding gives way to the
+specific one that explains it, the server's message is said once, evidence reads as words, scopes are not
+roles, a transport error has its own story, and the app's own masks are never judged (nor sent) as
+credentials.
 
 Real exchanges come from loopback servers (the demo API, or a small handler); the rest are table tests.
 """
@@ -76,14 +77,19 @@ def resp(status: int, headers: list[tuple[str, str]] | None = None, body: object
 
 
 def ex(*hops: Hop, error: TransportFailure | None = None) -> Exchange:
-    return Exchange(RequestSpec(url=hops[0].url if hops else URL), hops=hops, error=error, sent_at=SENT,
-                    received_at=SENT + timedelta(seconds=0.2))
+    return Exchange(
+        RequestSpec(url=hops[0].url if hops else URL),
+        hops=hops,
+        error=error,
+        sent_at=SENT,
+        received_at=SENT + timedelta(seconds=0.2),
+    )
 
 
-def hop(response: Response | None, headers: list[tuple[str, str]] | None = None, url: str = URL,
-        **kw: object) -> Hop:
-    return Hop("GET", url, tuple(headers or []), response=response, elapsed_s=0.2, sent_at=SENT,
-               **kw)  # type: ignore[arg-type]
+def hop(
+    response: Response | None, headers: list[tuple[str, str]] | None = None, url: str = URL, **kw: object
+) -> Hop:
+    return Hop("GET", url, tuple(headers or []), response=response, elapsed_s=0.2, sent_at=SENT, **kw)  # type: ignore[arg-type]
 
 
 def bearer(token: str) -> list[tuple[str, str]]:
@@ -105,10 +111,14 @@ class _Counting(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.lock:
             type(self).hits.append(self.headers.get("Authorization") or "")
-        body = json.dumps({"error": "invalid_token", "error_description": "The access token expired"}).encode()
+        body = json.dumps(
+            {"error": "invalid_token", "error_description": "The access token expired"}
+        ).encode()
         self.send_response(401)
-        self.send_header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token", '
-                                             'error_description="The access token expired"')
+        self.send_header(
+            "WWW-Authenticate",
+            'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+        )
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -120,26 +130,59 @@ class _Counting(BaseHTTPRequestHandler):
 
 # ------------------------------------------------------------------------------------- one root cause
 
-EXPIRED_CH = [("WWW-Authenticate", 'Bearer error="invalid_token", error_description="The access token expired"')]
+EXPIRED_CH = [
+    ("WWW-Authenticate", 'Bearer error="invalid_token", error_description="The access token expired"')
+]
 STORIES = {
     "stripped-on-redirect": ex(
         hop(resp(302, [("Location", "https://files.example.net/x")]), bearer(tok())),
-        hop(resp(401, [("WWW-Authenticate", 'Bearer realm="x"')], {"detail": "Not authenticated"}),
-            url="https://files.example.net/x", credentials_stripped=("Authorization",))),
-    "expired-with-words": ex(hop(resp(401, EXPIRED_CH, {"error": "invalid_token",
-                                                        "error_description": "The access token expired"}),
-                                 bearer(tok(exp=T0 - 3615)))),
-    "malformed-and-scheme": ex(hop(resp(401, [("WWW-Authenticate", "Basic realm=x")]),
-                                   [("Authorization", "Bearer Bearer abc.def")])),
-    "not-permitted-google": ex(hop(resp(403, [], {"error": {"code": 403, "status": "PERMISSION_DENIED",
-                                                            "message": "The caller does not have permission"}}),
-                                   bearer(tok()))),
-    "scope-with-roles": ex(hop(resp(403, [("WWW-Authenticate", 'Bearer error="insufficient_scope", scope="write"')]),
-                               bearer(tok(scope="read", roles=["reader"])))),
+        hop(
+            resp(401, [("WWW-Authenticate", 'Bearer realm="x"')], {"detail": "Not authenticated"}),
+            url="https://files.example.net/x",
+            credentials_stripped=("Authorization",),
+        ),
+    ),
+    "expired-with-words": ex(
+        hop(
+            resp(
+                401, EXPIRED_CH, {"error": "invalid_token", "error_description": "The access token expired"}
+            ),
+            bearer(tok(exp=T0 - 3615)),
+        )
+    ),
+    "malformed-and-scheme": ex(
+        hop(resp(401, [("WWW-Authenticate", "Basic realm=x")]), [("Authorization", "Bearer Bearer abc.def")])
+    ),
+    "not-permitted-google": ex(
+        hop(
+            resp(
+                403,
+                [],
+                {
+                    "error": {
+                        "code": 403,
+                        "status": "PERMISSION_DENIED",
+                        "message": "The caller does not have permission",
+                    }
+                },
+            ),
+            bearer(tok()),
+        )
+    ),
+    "scope-with-roles": ex(
+        hop(
+            resp(403, [("WWW-Authenticate", 'Bearer error="insufficient_scope", scope="write"')]),
+            bearer(tok(scope="read", roles=["reader"])),
+        )
+    ),
     "dpop-bound-as-bearer": ex(hop(resp(401, [("WWW-Authenticate", 'DPoP algs="ES256"')]), bearer(tok()))),
-    "no-credentials": ex(hop(resp(401, [("WWW-Authenticate", 'Bearer realm="x"')], {"message": "Who are you?"}))),
+    "no-credentials": ex(
+        hop(resp(401, [("WWW-Authenticate", 'Bearer realm="x"')], {"message": "Who are you?"}))
+    ),
     "rate-limited": ex(hop(resp(429, [("Retry-After", "30")]), bearer(tok()))),
-    "message-only-401": ex(hop(resp(401, [], {"message": "Invalid API key"}), [("X-API-Key", "k-1234567890")])),
+    "message-only-401": ex(
+        hop(resp(401, [], {"message": "Invalid API key"}), [("X-API-Key", "k-1234567890")])
+    ),
 }
 
 
@@ -158,7 +201,9 @@ def test_the_banner_and_the_first_finding_tell_the_same_story(name: str) -> None
         assert family in (None, d.verdict), (first.id, d.verdict)
 
 
-def test_a_cross_origin_redirect_leads_with_the_stripping_and_not_with_missing_credentials(demo_url: str) -> None:
+def test_a_cross_origin_redirect_leads_with_the_stripping_and_not_with_missing_credentials(
+    demo_url: str,
+) -> None:
     spec = dict(demo_requests(demo_url))["401 Token dropped by a cross-origin redirect"]
     exchange = send(spec)
     d = explain(exchange)
@@ -170,7 +215,9 @@ def test_a_cross_origin_redirect_leads_with_the_stripping_and_not_with_missing_c
     story = tell(d)
     told = " ".join([story.summary, *(f"{f.title} {f.detail} {f.next_step}" for f in story.findings)])
     assert "No credentials were sent" not in told and "add the Authorization header" not in told
-    assert story.title == ANONYMOUS_AUTHENTICATION_TITLE  # nothing arrived: the server cannot tell who you are
+    assert (
+        story.title == ANONYMOUS_AUTHENTICATION_TITLE
+    )  # nothing arrived: the server cannot tell who you are
 
 
 @pytest.mark.parametrize(
@@ -194,10 +241,16 @@ def test_every_explained_by_names_a_catalogue_finding() -> None:
 
 
 def test_story_order_puts_the_leader_first_then_severity() -> None:
-    found = [make_finding("server-error-code", code="x"), make_finding("clock-skew"),
-             make_finding("authenticated-not-permitted")]
+    found = [
+        make_finding("server-error-code", code="x"),
+        make_finding("clock-skew"),
+        make_finding("authenticated-not-permitted"),
+    ]
     assert [f.id for f in story_order(found, "authorization")] == [
-        "authenticated-not-permitted", "clock-skew", "server-error-code"]
+        "authenticated-not-permitted",
+        "clock-skew",
+        "server-error-code",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -215,13 +268,16 @@ def test_the_401_banner_does_not_read_like_a_403(name: str, title: str) -> None:
     assert "could not tell who you are" in ANONYMOUS_AUTHENTICATION_TITLE
 
 
-# ------------------------------------------------------------------------------------- the server's words once
+# ---------------------------------------------------------------------------------- the server's words once
 
 
 def _told(d: Diagnosis) -> list[str]:
     story = tell(d)
-    return [story.summary, *(f"{f.title}\n{f.detail}" for f in story.findings),
-            *(value for _label, value in story.server)]
+    return [
+        story.summary,
+        *(f"{f.title}\n{f.detail}" for f in story.findings),
+        *(value for _label, value in story.server),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -258,33 +314,87 @@ INTERNAL = ("null", "None", "uri", "description null", "shape", "expected_status
 @pytest.mark.parametrize(
     ("finding_id", "evidence", "expected"),
     [
-        ("token-expired", {"expires_at": "2024-05-01T10:59:44Z", "reference_time": "2024-05-01T12:00:00Z",
-                           "by_server_clock": True, "remaining_s": -3615.324},
-         [("Expires at", "2024-05-01 10:59:44 UTC"), ("Judged at", "2024-05-01 12:00:00 UTC"),
-          ("Clock used", "the server's (its Date header)"), ("Expired", "1 h 0 min before the request")]),
-        ("server-error-code", {"code": "invalid_token", "description": None, "uri": None, "source": "challenge",
-                               "status": 401, "expected_status": None},
-         [("Error code", "invalid_token"), ("Named in", "the WWW-Authenticate challenge")]),
-        ("server-error-code", {"code": "invalid_token", "description": None, "uri": None, "source": "challenge",
-                               "status": 403, "expected_status": 401},
-         [("Error code", "invalid_token"), ("Named in", "the WWW-Authenticate challenge"),
-          ("RFC 6750 status for this code", "401")]),
-        ("server-message", {"message": "Bad credentials", "shape": "oauth", "description": None},
-         [("Message", "Bad credentials")]),
-        ("clock-skew", {"clock_skew_s": -425.0, "server_date": "2024-05-01T11:52:55Z", "sent_at": None},
-         [("Your clock", "7 min 5 s ahead of the server's"), ("Server's Date header", "2024-05-01 11:52:55 UTC")]),
-        ("audience-mismatch", {"expected": "api://billing", "actual": []},
-         [("Audience expected", "api://billing"), ("Audience in the token", "missing")]),
+        (
+            "token-expired",
+            {
+                "expires_at": "2024-05-01T10:59:44Z",
+                "reference_time": "2024-05-01T12:00:00Z",
+                "by_server_clock": True,
+                "remaining_s": -3615.324,
+            },
+            [
+                ("Expires at", "2024-05-01 10:59:44 UTC"),
+                ("Judged at", "2024-05-01 12:00:00 UTC"),
+                ("Clock used", "the server's (its Date header)"),
+                ("Expired", "1 h 0 min before the request"),
+            ],
+        ),
+        (
+            "server-error-code",
+            {
+                "code": "invalid_token",
+                "description": None,
+                "uri": None,
+                "source": "challenge",
+                "status": 401,
+                "expected_status": None,
+            },
+            [("Error code", "invalid_token"), ("Named in", "the WWW-Authenticate challenge")],
+        ),
+        (
+            "server-error-code",
+            {
+                "code": "invalid_token",
+                "description": None,
+                "uri": None,
+                "source": "challenge",
+                "status": 403,
+                "expected_status": 401,
+            },
+            [
+                ("Error code", "invalid_token"),
+                ("Named in", "the WWW-Authenticate challenge"),
+                ("RFC 6750 status for this code", "401"),
+            ],
+        ),
+        (
+            "server-message",
+            {"message": "Bad credentials", "shape": "oauth", "description": None},
+            [("Message", "Bad credentials")],
+        ),
+        (
+            "clock-skew",
+            {"clock_skew_s": -425.0, "server_date": "2024-05-01T11:52:55Z", "sent_at": None},
+            [
+                ("Your clock", "7 min 5 s ahead of the server's"),
+                ("Server's Date header", "2024-05-01 11:52:55 UTC"),
+            ],
+        ),
+        (
+            "audience-mismatch",
+            {"expected": "api://billing", "actual": []},
+            [("Audience expected", "api://billing"), ("Audience in the token", "missing")],
+        ),
         ("opaque-token", {"format": "opaque", "length": 43}, [("Length", "43 characters")]),
-        ("step-up-required", {"code": "insufficient_user_authentication", "max_age": "300", "login_age_s": 7200.0},
-         [("The server said", "insufficient_user_authentication"), ("Oldest sign-in accepted", "5 min 0 s"),
-          ("Your sign-in was", "2 h 0 min old")]),
-        ("made-up-later", {"retry_after_s": 90, "flag": False, "note": "x"},
-         [("Retry after s", "1 min 30 s"), ("Note", "x")]),
+        (
+            "step-up-required",
+            {"code": "insufficient_user_authentication", "max_age": "300", "login_age_s": 7200.0},
+            [
+                ("The server said", "insufficient_user_authentication"),
+                ("Oldest sign-in accepted", "5 min 0 s"),
+                ("Your sign-in was", "2 h 0 min old"),
+            ],
+        ),
+        (
+            "made-up-later",
+            {"retry_after_s": 90, "flag": False, "note": "x"},
+            [("Retry after s", "1 min 30 s"), ("Note", "x")],
+        ),
     ],
 )
-def test_evidence_reads_as_words(finding_id: str, evidence: dict[str, object],
-                                 expected: list[tuple[str, str]]) -> None:
+def test_evidence_reads_as_words(
+    finding_id: str, evidence: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
     assert evidence_lines(finding_id, evidence) == expected
 
 
@@ -307,20 +417,28 @@ def test_roles_are_not_listed_as_granted_scopes() -> None:
     assert f.evidence["granted"] == ["read"] and f.evidence["roles"] == ["reader"]
     assert "Granted scopes: read." in f.detail and "Roles (not scopes): reader." in f.detail
     assert "Granted scopes: read, reader" not in f.detail
-    assert ("Roles (not scopes)", "reader") in evidence_lines(f) and ("Granted scopes", "read") in evidence_lines(f)
+    assert ("Roles (not scopes)", "reader") in evidence_lines(f) and (
+        "Granted scopes",
+        "read",
+    ) in evidence_lines(f)
 
 
 @pytest.mark.parametrize(
     ("claims", "required", "missing"),
     [
-        ({"scope": "read", "roles": ["write"]}, ("write",), []),  # a role may still satisfy it (kept detection)
+        (
+            {"scope": "read", "roles": ["write"]},
+            ("write",),
+            [],
+        ),  # a role may still satisfy it (kept detection)
         ({"permissions": ["invoices:write"]}, ("invoices:write",), []),
         ({"scope": "read", "roles": ["reader"]}, ("admin",), ["admin"]),
         ({"scp": ["read"]}, ("write",), ["write"]),
     ],
 )
-def test_scope_detection_still_reads_roles_and_permissions(claims: dict[str, object], required: tuple[str, ...],
-                                                           missing: list[str]) -> None:
+def test_scope_detection_still_reads_roles_and_permissions(
+    claims: dict[str, object], required: tuple[str, ...], missing: list[str]
+) -> None:
     d = explain(ex(hop(resp(403), bearer(tok(**claims)))), Expectations(scopes=required))
     f = d.finding("insufficient-scope")
     assert (f.evidence["missing"] if f else []) == missing
@@ -354,13 +472,17 @@ def test_connection_refused_gets_its_own_story() -> None:
 
 @pytest.mark.parametrize("kind", ERROR_KINDS)
 def test_every_transport_error_kind_has_causes_and_things_to_try(kind: str) -> None:
-    story = transport_story(kind, f"GET https://api.example.com/x failed ({kind}).", "https://api.example.com/x")
+    story = transport_story(
+        kind, f"GET https://api.example.com/x failed ({kind}).", "https://api.example.com/x"
+    )
     assert story.causes and story.tries and story.what.startswith("GET")
     assert all(c.endswith(".") for c in (*story.causes, *story.tries))
 
 
 def test_a_transport_error_without_a_diagnosis_is_still_told() -> None:
-    failure = TransportFailure("dns", "GET https://nope.invalid/ failed: the host name could not be resolved.")
+    failure = TransportFailure(
+        "dns", "GET https://nope.invalid/ failed: the host name could not be resolved."
+    )
     story = tell(None, failure, "https://nope.invalid/")
     assert story.summary == failure.message and story.transport is not None
     assert any("VPN" in c for c in story.transport.causes)
@@ -372,19 +494,34 @@ def test_a_transport_error_without_a_diagnosis_is_still_told() -> None:
 @pytest.mark.parametrize(
     ("spec", "replaced", "found"),
     [
-        (RequestSpec(url=URL, headers=(Header("Authorization", "Bearer eyJhbG…"),)), (),
-         ["the Authorization header"]),
+        (
+            RequestSpec(url=URL, headers=(Header("Authorization", "Bearer eyJhbG…"),)),
+            (),
+            ["the Authorization header"],
+        ),
         (RequestSpec(url=URL, headers=(Header("Authorization", "Bearer eyJhbG…"),)), ("Authorization",), []),
         (RequestSpec(url=URL, headers=(Header("Authorization", "Bearer eyJhbG…", enabled=False),)), (), []),
         (RequestSpec(url=URL, headers=(Header("X-Note", "wait…"),)), (), []),  # not a credential
         (RequestSpec(url=URL, headers=(Header("Cookie", "sid=abcdef…"),)), (), ["the Cookie header"]),
         (RequestSpec(url=f"{URL}?api_key=ak_liv…&q=x"), (), ["the query parameter 'api_key'"]),
         (RequestSpec(url="https://user:…@api.example.com/x"), (), ["the user name or password in the URL"]),
-        (RequestSpec(url=URL, method="POST", body=Body("form", fields=(FormField("client_secret", "s3cr…"),))),
-         (), ["the form field 'client_secret'"]),
-        (RequestSpec(url=URL, method="POST", body=Body("json", '{"user": "a", "password": "…"}')), (),
-         ["the JSON field 'password'"]),
-        (RequestSpec(url=URL, headers=(Header("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"),)), (), []),
+        (
+            RequestSpec(
+                url=URL, method="POST", body=Body("form", fields=(FormField("client_secret", "s3cr…"),))
+            ),
+            (),
+            ["the form field 'client_secret'"],
+        ),
+        (
+            RequestSpec(url=URL, method="POST", body=Body("json", '{"user": "a", "password": "…"}')),
+            (),
+            ["the JSON field 'password'"],
+        ),
+        (
+            RequestSpec(url=URL, headers=(Header("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"),)),
+            (),
+            [],
+        ),
     ],
 )
 def test_masked_credentials_are_found(spec: RequestSpec, replaced: tuple[str, ...], found: list[str]) -> None:

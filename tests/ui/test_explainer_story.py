@@ -36,8 +36,12 @@ MESSAGE = "The access token expired"
 
 def _expired_token() -> str:
     now = datetime.now(UTC)
-    claims = {"sub": "u-1", "iat": int((now - timedelta(hours=2)).timestamp()),
-              "exp": int((now - timedelta(hours=1)).timestamp()), "scope": "read"}
+    claims = {
+        "sub": "u-1",
+        "iat": int((now - timedelta(hours=2)).timestamp()),
+        "exp": int((now - timedelta(hours=1)).timestamp()),
+        "scope": "read",
+    }
     return jwt.encode(claims, KEY, algorithm="HS256")
 
 
@@ -50,7 +54,9 @@ class _ExpiredApi(BaseHTTPRequestHandler):
             type(self).hits.append(self.headers.get("Authorization") or "")
         body = json.dumps({"error": "invalid_token", "error_description": MESSAGE}).encode()
         self.send_response(401)
-        self.send_header("WWW-Authenticate", f'Bearer realm="api", error="invalid_token", error_description="{MESSAGE}"')
+        self.send_header(
+            "WWW-Authenticate", f'Bearer realm="api", error="invalid_token", error_description="{MESSAGE}"'
+        )
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -71,11 +77,15 @@ def panel(qtbot) -> ExplainerPanel:
 
 
 def _visible_texts(widget) -> list[str]:
-    return [lab.text().replace("\u200b", "") for lab in widget.findChildren(QLabel) if lab.isVisibleTo(widget)]
+    return [
+        lab.text().replace("\u200b", "") for lab in widget.findChildren(QLabel) if lab.isVisibleTo(widget)
+    ]
 
 
 def _expired_exchange(url: str):
-    exchange = send(RequestSpec(url=f"{url}/orders", headers=(Header("Authorization", f"Bearer {_expired_token()}"),)))
+    exchange = send(
+        RequestSpec(url=f"{url}/orders", headers=(Header("Authorization", f"Bearer {_expired_token()}"),))
+    )
     return exchange, explain(exchange)
 
 
@@ -104,8 +114,13 @@ def test_evidence_reads_as_words_and_the_raw_values_wait_behind_details(qtbot, p
 
 @pytest.mark.parametrize(
     "title",
-    ["401 Token dropped by a cross-origin redirect", "401 Expired token", "403 Authenticated, not permitted",
-     "403 insufficient_scope in the body only", "401 DPoP required"],
+    [
+        "401 Token dropped by a cross-origin redirect",
+        "401 Expired token",
+        "403 Authenticated, not permitted",
+        "403 insufficient_scope in the body only",
+        "401 DPoP required",
+    ],
 )
 def test_the_banner_and_the_first_card_tell_the_same_story(qtbot, panel, demo_url: str, title: str) -> None:
     exchange = send(dict(demo_requests(demo_url))[title])
@@ -162,7 +177,9 @@ def test_the_har_dialog_keeps_the_expiry_first_for_its_own_masked_export(qtbot, 
     assert dialog.explainer.summary.text().replace("\u200b", "").startswith("Your token expired")
 
 
-def test_a_reopened_history_entry_is_not_sent_with_its_masked_token(qtbot, tmp_path: Path, http_server) -> None:
+def test_a_reopened_history_entry_is_not_sent_with_its_masked_token(
+    qtbot, tmp_path: Path, http_server
+) -> None:
     _ExpiredApi.hits = []
     url = http_server(_ExpiredApi)
     history = HistoryStore(tmp_path / "history.sqlite3")
@@ -172,7 +189,9 @@ def test_a_reopened_history_entry_is_not_sent_with_its_masked_token(qtbot, tmp_p
     window.show()
     try:
         token = _expired_token()
-        window.editor.set_spec(RequestSpec(url=f"{url}/first", headers=(Header("Authorization", f"Bearer {token}"),)))
+        window.editor.set_spec(
+            RequestSpec(url=f"{url}/first", headers=(Header("Authorization", f"Bearer {token}"),))
+        )
         with qtbot.waitSignal(window.exchange_received, timeout=20_000):
             qtbot.keyClick(window.editor.url_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         assert len(_ExpiredApi.hits) == 1

@@ -260,7 +260,7 @@ def evidence_items(
         special = _SPECIAL.get(key)
         if special is not None:
             line = special(value, ev)
-            if line is not None:
+            if line is not None and not (len(line[1]) > 12 and line[1] in told):
                 items.append((key, _FINDING_LABELS.get((fid, key), line[0]), line[1]))
             continue
         text = _actual(value, ev) if key == "actual" else _plain(key, value)

@@ -38,7 +38,6 @@ class Story:
     summary: str  # the banner's sentence
     findings: tuple[Finding, ...]  # in the order to tell them; the server's words are not repeated
     server: tuple[tuple[str, str], ...]  # ("Error code", ...), ("Message", ...): what no finding said yet
-    told_message: bool  # the server's message is already said by the banner or a finding
     quiet: str  # what to say when there is no finding ("" when the transport story stands in for them)
     transport: TransportStory | None = None
     said: tuple[str, ...] = ()  # everything told above the raw evidence (banner, findings, server lines)
@@ -55,7 +54,8 @@ def _norm(text: str | None) -> str:
 def _says(text: str, words: str | None) -> bool:
     """Whether text already quotes words (compared without case, spacing or a final full stop)."""
     w = _norm(words)
-    return bool(w) and w in _norm(text)
+    # whole words only: "No" is not said by "Not authenticated"
+    return bool(w) and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", _norm(text)) is not None
 
 
 def tell(diagnosis: Diagnosis | None, failure: TransportFailure | None = None, url: str = "") -> Story:
@@ -68,12 +68,11 @@ def tell(diagnosis: Diagnosis | None, failure: TransportFailure | None = None, u
             summary=d.summary if d is not None and d.summary else failure.message,
             findings=d.findings if d is not None else (),
             server=(),
-            told_message=False,
             quiet="",
             transport=story,
         )
     if d is None:
-        return Story("No explanation", "This answer has not been explained.", (), (), False, "")
+        return Story("No explanation", "This answer has not been explained.", (), (), "")
     findings = story_order(d.findings, d.verdict)
     message = d.server_message
     said = [d.summary]  # what the banner and the findings told so far, in reading order
@@ -87,13 +86,11 @@ def tell(diagnosis: Diagnosis | None, failure: TransportFailure | None = None, u
             f = _code_without_repeat(f, said)
         shown.append(f)
         said.append(f.detail)
-    told = any(_says(text, message) for text in said)
     server: list[tuple[str, str]] = []
     if d.server_error and not any(f.id == "server-error-code" for f in shown):
         server.append(("Error code", d.server_error))
-    if message and not told:
-        server.append(("Message", message))
-        told = True
+    if message and not any(_says(text, message) for text in said):
+        server.append(("Message", message))  # said nowhere above: the section says it
     # nothing identified the caller on the final request: a 401 then means "who are you?", not "no"
     anonymous = any(f.id in ANONYMOUS_FINDINGS for f in d.findings)
     return Story(
@@ -101,7 +98,6 @@ def tell(diagnosis: Diagnosis | None, failure: TransportFailure | None = None, u
         summary=d.summary,
         findings=tuple(shown),
         server=tuple(server),
-        told_message=told,
         quiet=QUIET_OK if d.verdict == "ok" else QUIET_REFUSED,
         said=(*said, *(value for _label, value in server)),
     )
