@@ -1,12 +1,13 @@
 """The one place that knows what is secret, how to mask it, and how to mask a whole exchange.
 
-Two complementary rules:
+Three complementary rules:
 - by *name* (rules.py, mask.py): header names, query parameter names, cookie values and JSON keys that carry
   credentials are masked wherever they appear;
 - by *value* (values.py, scrub.py): a `Redactor` remembers every secret value that was resolved or seen
-  (profile secrets, tokens) and scrubs it from any text, wherever it turns up.
-exchange.py applies both to a request or a whole exchange: what history, HAR, reports and the CLI are built
-from.
+  (profile secrets, tokens) and scrubs it from any text, wherever it turns up;
+- by *shape* in free text (text.py): messages, status lines, log records, where no name marks a place.
+exchange.py applies the first two to a request or a whole exchange: what history, HAR, reports and the CLI
+are built from.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from inspector.core.redact.rules import (
     looks_secret_name,
 )
 from inspector.core.redact.scrub import NO_SECRETS, Redactor, Scrubber, Secrets, jsonable_tree, scrub_tree
+from inspector.core.redact.text import mask_text, text_secret_values
 from inspector.core.redact.values import body_secret_values, header_secret_values, url_secret_values
 
 if TYPE_CHECKING:
@@ -98,8 +100,10 @@ __all__ = [
     "mask_hop",
     "mask_json_value",
     "mask_spec",
+    "mask_text",
     "mask_url",
     "scrub_tree",
     "sent_secret_values",
+    "text_secret_values",
     "url_secret_values",
 ]
