@@ -12,6 +12,7 @@ at send time: history is never re-judged here.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,8 @@ CAUSES = (
 )
 MIN_FAILURES = 2  # one refused request is a question, not an incident
 EXP_CLOSE_S = 600.0  # tokens whose exp lie within 10 min of each other "expired together"
-SKEW_GROWTH_S = 2.0  # the server's clock moved this much further away over the incident: drift
+SKEW_GROWTH_S = 2.0
+MAX_SHOWN_SUCCESSES = 2000  # the server's clock moved this much further away over the incident: drift
 
 _SIGNATURE_FINDINGS = frozenset({"signature-invalid", "signing-key-unknown"})
 _SIGNATURE_WORDS = re.compile(
@@ -138,7 +140,8 @@ class Incident:
     verdicts: tuple[str, ...]
     evidence: Mapping[str, object]
     next_step: str
-    successes: tuple[int, ...] = ()  # the same hosts' successes in the window (marks on the time axis)
+    # the same hosts' successes from the last one before to the first one after (marks on the time axis)
+    successes: tuple[int, ...] = ()
     failure_times: tuple[datetime, ...] = field(default=(), repr=False)
     success_times: tuple[datetime, ...] = field(default=(), repr=False)
 
@@ -380,15 +383,68 @@ def _group_key(cause: str, e: IncidentEntry) -> tuple[str, ...]:
     return (cause, e.host)  # signing, audience/issuer, clock, rate limit: per host
 
 
-@dataclass
 class _Context:
-    """The window's entries, indexed once: successes per host in time order."""
+    """The window's entries, indexed once: successes per host in time order, searched by bisection."""
 
-    ordered: list[IncidentEntry]
-    successes_by_host: dict[str, list[IncidentEntry]]
+    def __init__(
+        self, ordered: list[IncidentEntry], successes_by_host: dict[str, list[IncidentEntry]]
+    ) -> None:
+        self.ordered = ordered
+        self.successes_by_host = successes_by_host
+        self.times = {h: [s.at for s in lst] for h, lst in successes_by_host.items()}
 
-    def successes_before(self, hosts: Iterable[str], moment: datetime) -> list[IncidentEntry]:
-        return [s for h in hosts for s in self.successes_by_host.get(h, ()) if s.at < moment]
+    def last_before(
+        self, hosts: Iterable[str], moment: datetime, test: Callable[[IncidentEntry], object] = bool
+    ) -> IncidentEntry | None:
+        """The latest success on these hosts before `moment` that passes `test`."""
+        best: IncidentEntry | None = None
+        for h in hosts:
+            lst = self.successes_by_host.get(h, [])
+            for j in range(bisect_left(self.times.get(h, []), moment) - 1, -1, -1):
+                if test(lst[j]):
+                    if best is None or lst[j].at > best.at:
+                        best = lst[j]
+                    break
+        return best
+
+    def first_after(
+        self, hosts: Iterable[str], moment: datetime, test: Callable[[IncidentEntry], object] = bool
+    ) -> IncidentEntry | None:
+        """The earliest success on these hosts after `moment` that passes `test`."""
+        best: IncidentEntry | None = None
+        for h in hosts:
+            lst = self.successes_by_host.get(h, [])
+            for j in range(bisect_right(self.times.get(h, []), moment), len(lst)):
+                if test(lst[j]):
+                    if best is None or lst[j].at < best.at:
+                        best = lst[j]
+                    break
+        return best
+
+    def count_between(self, hosts: Iterable[str], start: datetime, end: datetime) -> int:
+        """How many successes on these hosts from start to end (inclusive)."""
+        return sum(
+            bisect_right(t, end) - bisect_left(t, start) for t in (self.times.get(h, []) for h in hosts)
+        )
+
+    def between(
+        self, hosts: Iterable[str], start: datetime, end: datetime, most: int = 0
+    ) -> list[IncidentEntry]:
+        """The successes on these hosts from start to end (inclusive), in time order; with `most`, the
+        latest `most` of each host."""
+        out: list[IncidentEntry] = []
+        for h in hosts:
+            times = self.times.get(h, [])
+            lo, hi = bisect_left(times, start), bisect_right(times, end)
+            if most:
+                lo = max(lo, hi - most)
+            out += self.successes_by_host[h][lo:hi] if times else []
+        out.sort(key=_when)
+        return out
+
+
+def _when(e: IncidentEntry) -> tuple[datetime, int]:
+    return (e.at, e.id)
 
 
 def _spread(values: Sequence[float]) -> float:
@@ -453,13 +509,12 @@ def _check(cause: str, group: list[IncidentEntry], ctx: _Context) -> tuple[dict[
         )
         return evidence, step
     if cause == "signing-key-rotated":
-        before = ctx.successes_before(hosts, first.at)
-        last_kids = [s.kid for s in before if s.kid]
+        kid_success = ctx.last_before(hosts, first.at, lambda s: s.kid)
         failing_kids = sorted({e.kid for e in group if e.kid})
         jwks = sorted({k for e in group for k in (e.jwks_kids or ())})
         if not failing_kids:
             return None
-        success_kid = last_kids[-1] if last_kids else None
+        success_kid = kid_success.kid if kid_success is not None else None
         kid_changed = success_kid is not None and success_kid not in failing_kids
         jwks_other = bool(jwks) and not set(failing_kids) & set(jwks)
         if not (kid_changed or jwks_other):
@@ -487,12 +542,13 @@ def _check(cause: str, group: list[IncidentEntry], ctx: _Context) -> tuple[dict[
         )
         return evidence, step
     if cause == "scope-removed":
-        before = [s for s in ctx.successes_before(hosts, first.at) if s.profile == first.profile]
         endpoints = {e.endpoint for e in group}
-        earlier = [s for s in before if s.endpoint in endpoints]
-        if not earlier:
+        worked = ctx.last_before(
+            hosts, first.at, lambda s: s.profile == first.profile and s.endpoint in endpoints
+        )
+        if worked is None:
             return None  # never worked here: not a removal
-        had = earlier[-1].scopes
+        had = worked.scopes
         now_scopes = [e.scopes for e in group if e.scopes is not None]
         if had is None or not now_scopes:
             return None
@@ -505,11 +561,11 @@ def _check(cause: str, group: list[IncidentEntry], ctx: _Context) -> tuple[dict[
             "granted_before": sorted(had),
             "granted_now": sorted(current),
             "endpoints": sorted(endpoints),
-            "last_success_id": earlier[-1].id,
+            "last_success_id": worked.id,
         }
         step = (
             f"Restore {', '.join(removed)} to {who}: its tokens lost {', '.join(removed)} between "
-            f"{_hm(earlier[-1].at)} (last success) and {_hm(first.at)}, and {len(group)} requests to "
+            f"{_hm(worked.at)} (last success) and {_hm(first.at)}, and {len(group)} requests to "
             f"{', '.join(sorted(endpoints))} were refused since; check the client's grants or roles at the "
             "issuer."
         )
@@ -518,11 +574,11 @@ def _check(cause: str, group: list[IncidentEntry], ctx: _Context) -> tuple[dict[
         kinds = sorted(
             {f for e in group for f in e.findings if f in ("audience-mismatch", "issuer-mismatch")}
         )
-        before = ctx.successes_before(hosts, first.at)
+        with_iss = ctx.last_before(hosts, first.at, lambda s: s.iss)
         evidence = {
             "findings": kinds,
             "issuers": sorted({e.iss for e in group if e.iss}),
-            "last_success_issuer": next((s.iss for s in reversed(before) if s.iss), None),
+            "last_success_issuer": with_iss.iss if with_iss is not None else None,
             "error_codes": sorted({c for e in group for c in e.error_codes}),
         }
         what = " and ".join(k.split("-")[0] for k in kinds)
@@ -633,7 +689,7 @@ def incidents(
     if since is not None:
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         entries = [e for e in entries if e.at >= since]
-    entries.sort(key=lambda e: (e.at, e.id))
+    entries.sort(key=_when)
     successes_by_host: dict[str, list[IncidentEntry]] = defaultdict(list)
     groups: dict[tuple[str, ...], list[IncidentEntry]] = defaultdict(list)
     for e in entries:
@@ -655,7 +711,7 @@ def incidents(
             continue
         found.append(_incident(cause, group, ctx, *checked))
     for group in leftovers.values():
-        group.sort(key=lambda e: (e.at, e.id))
+        group.sort(key=_when)
         found.append(_incident("mixed", group, ctx, *_mixed(group)))
     found.sort(key=lambda i: (i.last_failure, i.first_failure, i.cause), reverse=True)
     return found
@@ -666,14 +722,15 @@ def _incident(
 ) -> Incident:
     hosts = sorted({e.host for e in group})
     first, last = group[0], group[-1]
-    host_successes = sorted(
-        (s for h in hosts for s in ctx.successes_by_host.get(h, ())), key=lambda s: (s.at, s.id)
-    )
     profiles = {e.profile for e in group}
-    before = [s for s in host_successes if s.at < first.at]
+    before = ctx.last_before(hosts, first.at)
     # a success only ends the incident when it is the same client (profile) that was failing
-    after = [s for s in host_successes if s.at > last.at and (s.profile in profiles or profiles == {None})]
-    during = [s for s in host_successes if first.at <= s.at <= last.at]
+    after = ctx.first_after(hosts, last.at, lambda s: s.profile in profiles or profiles == {None})
+    during = ctx.count_between(hosts, first.at, last.at)
+    # the time axis: from the last success before to the first success after (bounded for a huge window)
+    shown = ctx.between(hosts, before.at if before else first.at, after.at if after else last.at)
+    if len(shown) > MAX_SHOWN_SUCCESSES:
+        shown = shown[:1] + shown[-(MAX_SHOWN_SUCCESSES - 1) :]
     evidence = {**evidence, "hosts": hosts}
     return Incident(
         cause=cause,
@@ -681,10 +738,10 @@ def _incident(
         entries=tuple(e.id for e in group),
         first_failure=first.at,
         last_failure=last.at,
-        last_success=before[-1].at if before else None,
+        last_success=before.at if before else None,
         ongoing=not after,
         failed=len(group),
-        succeeded=len(during),
+        succeeded=during,
         hosts=tuple(hosts),
         profiles=tuple(sorted(p for p in profiles if p)),
         paths=tuple(sorted({e.path for e in group})),
@@ -692,9 +749,9 @@ def _incident(
         verdicts=tuple(sorted({e.verdict or "" for e in group})),
         evidence=evidence,
         next_step=next_step,
-        successes=tuple(s.id for s in host_successes),
+        successes=tuple(s.id for s in shown),
         failure_times=tuple(e.at for e in group),
-        success_times=tuple(s.at for s in host_successes),
+        success_times=tuple(s.at for s in shown),
     )
 
 
