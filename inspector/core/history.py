@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,11 +37,16 @@ from inspector.core.request import RequestSpec
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
 
-__all__ = ["SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore", "history_error"]
+__all__ = [
+    "SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore", "default_history_path",
+    "history_error",
+]
 
 _ENTRY_COLUMNS = "id, time, method, url, status, verdict, profile, host, findings, facts"
 
 DEFAULT_KEEP = 10_000
+HISTORY_FILE = "history.sqlite3"
+HISTORY_ENV = "INSPECTOR_HISTORY"  # a path: the history file goes there instead of the data folder
 # The window reads the history on its own thread: a file another program holds locked must not freeze it for
 # long. A write (add(), on the send's worker thread) tries WRITE_ATTEMPTS times before it gives up.
 DEFAULT_BUSY_TIMEOUT_S = 1.0
@@ -315,8 +320,8 @@ class HistoryStore:
         when = exchange.sent_at or (final.sent_at if final else None) or self._clock()
         elapsed_ms = round(masked.elapsed_s * 1000.0, 3) if masked.hops else None
         masked_url = scrubber.scrub(url)
-        facts_json = json.dumps(redact.scrub_tree(redact.jsonable_tree(entry_facts(masked, diagnosis)),
-                                                  scrubber.scrub), ensure_ascii=False)
+        facts = redact.scrub_tree(redact.jsonable_tree(entry_facts(masked, diagnosis)), scrubber.scrub)
+        facts_json = json.dumps(facts, ensure_ascii=False)
         finding_ids = " ".join(diagnosis.finding_ids) if diagnosis is not None else ""
         with self._write() as db:
             cursor = db.execute(
@@ -508,6 +513,16 @@ class HistoryStore:
                                       tuple((r[8] or "").split()), r[6],
                                       facts if isinstance(facts, dict) else {}))
         return out
+
+
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The history file the window and the CLI share: $INSPECTOR_HISTORY, else history.sqlite3 in the user's
+    data folder (a throw-away folder under tests)."""
+    from inspector.core.profiles.defaults import default_data_dir
+
+    env = os.environ if environ is None else environ
+    chosen = env.get(HISTORY_ENV)
+    return Path(chosen).expanduser() if chosen else default_data_dir(env) / HISTORY_FILE
 
 
 def history_error(exc: sqlite3.Error, path: Path, doing: str) -> HistoryError:
