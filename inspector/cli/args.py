@@ -189,8 +189,8 @@ def _token_arguments(token: argparse.ArgumentParser) -> None:
     token.add_argument("--leeway", type=seconds, default=60.0, metavar="SECONDS",
                        help="clock leeway (default 60)")
     token.add_argument("--key", default=None, metavar="FILE",
-                       help="check the signature with a PEM public key, a JWK or JWKS file, or a file holding "
-                       "the shared secret (HS algorithms)")
+                       help="check the signature with a PEM public key, a JWK or JWKS file, or a file "
+                       "holding the shared secret (HS algorithms)")
     token.add_argument("--jwks", default=None, metavar="URL",
                        help="check the signature with the JWKS at this URL (fetched once)")
     token.add_argument("--json", action="store_true", help="one JSON object on stdout")

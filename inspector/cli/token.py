@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
 
 from inspector.cli.args import EXIT_OK, EXIT_TOKEN_REFUSED, UsageError
