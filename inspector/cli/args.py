@@ -161,12 +161,16 @@ def _send_arguments(send: argparse.ArgumentParser) -> None:
                       help="check the sent token's signature with a JWKS")
     send.add_argument("--key", default=None, metavar="FILE",
                       help="check the sent token's signature with a PEM public key or shared-secret file")
-    send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="default 30")
+    send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
+                      help="give up when the whole send (connecting, every redirect, reading the answer) "
+                      "takes longer than this; default 30")
     send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")
     send.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    send.add_argument("--curl", default=None, metavar="'curl ...'", help="a pasted curl command")
+    send.add_argument("--curl", default=None, metavar="'curl ...'",
+                      help="a pasted curl command; options that only change curl itself (-o, --retry, -s, "
+                      "-v...) are ignored with a note on stderr")
     send.add_argument("--curl-read-files", action="store_true",
                       help="let --curl read the local files it names (-d @file, -H @file, ...); "
                       "without it such a command is refused and the files are listed")

@@ -82,6 +82,9 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
             raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             err.write(f"request-inspector: curl: {safe_line(warning)}\n")
+        # options that only change curl's own output or retries (-o, --retry, -s, -v...): said, not silent
+        for note in imported.notes:
+            err.write(f"request-inspector: curl: note: {safe_line(note)}\n")
         spec = imported.spec
         if args.url:
             spec = replace(spec, url=args.url)
