@@ -31,7 +31,8 @@ class _Ok(BaseHTTPRequestHandler):
     "option",
     [
         "-o out.json", "--output out.json", "--retry 3", "--retry-delay 2", "--retry-max-time 10",
-        "--retry-connrefused", "--retry-all-errors", "-s", "--silent", "-S", "--show-error", "-v", "--verbose",
+        "--retry-connrefused", "--retry-all-errors", "-s", "--silent", "-S", "--show-error", "-v",
+        "--verbose",
         "--compressed", "-i", "-f", "--fail", "-w '%{http_code}'", "-D headers.txt", "-c jar.txt",
         "--connect-timeout 5", "-O", "--create-dirs", "--output-dir out", "--no-progress-meter", "-Z",
     ],
