@@ -31,10 +31,20 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     spec = spec_from_args(args, err)
     profile = resolver = cache = None
     if spec.profile:
+        from inspector.core.errors import ProfileError
         from inspector.core.profiles import open_default_store, resolver_for_cli
         from inspector.core.profiles.auth import TokenCache
 
-        profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
+        store = open_default_store(extra_dirs=args.profiles_dir)
+        try:
+            profile = store.find(spec.profile)
+        except ProfileError as exc:
+            from inspector.cli.profiles import demo_profile_hint
+
+            hint = demo_profile_hint(store, spec.profile)  # as `profiles list` tells it
+            if hint is None:
+                raise
+            raise UsageError(f"{exc} {hint}") from None
         resolver, cache = resolver_for_cli(), TokenCache()
     overrides = Expectations(
         audience=args.expect_audience,
@@ -91,6 +101,9 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
             raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             err.write(f"request-inspector: curl: {safe_line(warning)}\n")
+        # options that only change curl's own output or retries (-o, --retry, -s, -v...): said, not silent
+        for note in imported.notes:
+            err.write(f"request-inspector: curl: note: {safe_line(note)}\n")
         spec = imported.spec
         if args.url:
             spec = replace(spec, url=args.url)
