@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
     from inspector.core.export.masking import Scrubber
+    from inspector.core.profiles.flows import SignInHooks
     from inspector.core.request import RequestSpec
 
 PREVIEW_CHARS = 4000
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         from inspector.core.profiles.auth import TokenCache
 
         profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
-        resolver, cache = resolver_for_cli(), TokenCache()
+        resolver, cache = resolver_for_cli(), TokenCache(hooks=sign_in_hooks(args, err))
     overrides = Expectations(
         audience=args.expect_audience,
         issuer=args.expect_issuer,
@@ -65,6 +66,19 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write(f"request-inspector: {safe_line(message)}\n")
         return EXIT_TRANSPORT
     return EXIT_OK
+
+
+def sign_in_hooks(args: argparse.Namespace, err: IO[str]) -> SignInHooks:
+    """A browser or device sign-in on the command line: what to do goes to stderr (stdout stays the answer),
+    the system browser opens (BROWSER honoured), and the wait ends after --auth-timeout seconds."""
+    from inspector.core.profiles.flows import SignInHooks, SignInProgress, system_browser
+
+    def show(event: SignInProgress) -> None:
+        for line in event.message.splitlines():
+            err.write(f"request-inspector: {safe_line(line)}\n")
+        err.flush()
+
+    return SignInHooks(open_browser=system_browser, on_progress=show, timeout_s=args.auth_timeout)
 
 
 def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
