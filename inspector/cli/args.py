@@ -106,7 +106,8 @@ def _send_arguments(send: argparse.ArgumentParser) -> None:
                       help="check the sent token's signature with a PEM public key or shared-secret file")
     send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="default 30")
     send.add_argument("--auth-timeout", type=seconds, default=120.0, metavar="SECONDS",
-                      help="how long a browser or device sign-in may take (default 120); not part of --timeout")
+                      help="how long a browser or device sign-in may wait for you (default 120), "
+                      "apart from --timeout")
     send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")

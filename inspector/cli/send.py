@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (
     from inspector.core.exchange import Exchange
     from inspector.core.export.masking import Scrubber
     from inspector.core.profiles.flows import SignInHooks
-    from inspector.core.request import RequestSpec
+    from inspector.core.request import BodyKind, RequestSpec
 
 PREVIEW_CHARS = 4000
 
@@ -129,7 +129,7 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
     return spec
 
 
-def guess_body_kind(text: str) -> str:
+def guess_body_kind(text: str) -> BodyKind:
     """'json' when the text parses as JSON (an object or array), else 'text'."""
     stripped = text.strip()
     if stripped[:1] in ("{", "["):

@@ -4,22 +4,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal, get_args
 
+from inspector.core.errors import ErrorKind
 from inspector.core.request import RequestSpec
+
+__all__ = [
+    "ERROR_KINDS",
+    "HOP_ROLES",
+    "ErrorKind",
+    "Exchange",
+    "HeaderLines",
+    "Hop",
+    "HopRole",
+    "Response",
+    "TransportFailure",
+    "as_error_kind",
+    "as_hop_role",
+    "header_value",
+    "header_values",
+    "joined_headers",
+]
 
 HeaderLines = tuple[tuple[str, str], ...]  # raw header lines in order, names as sent/received, repeats kept
 
-ERROR_KINDS = (
-    "connection",
-    "dns",
-    "timeout",
-    "tls",
-    "too-large",
-    "too-many-redirects",
-    "invalid-url",
-    "cancelled",
-    "other",
-)
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
+
+# What a hop was for: the user's request (and each redirect it followed), or a request a profile or sign-in
+# flow made on its way (a token, a login, an authorization, discovery, JWKS).
+HopRole = Literal["request", "login", "authorize", "token", "discovery", "jwks"]
+HOP_ROLES: tuple[HopRole, ...] = get_args(HopRole)
+
+
+def as_error_kind(value: object) -> ErrorKind:
+    """value when it names an error kind; "other" (the kind for what has no kind of its own) otherwise."""
+    return next((kind for kind in ERROR_KINDS if kind == value), "other")
+
+
+def as_hop_role(value: object) -> HopRole | None:
+    """value when it names a hop role, else None."""
+    return next((role for role in HOP_ROLES if role == value), None)
 
 
 def header_value(lines: HeaderLines, name: str) -> str | None:
@@ -142,7 +166,7 @@ class Hop:
     response: Response | None = None
     elapsed_s: float = 0.0
     sent_at: datetime | None = None  # local clock, UTC-aware
-    role: str = "request"
+    role: HopRole = "request"
     credentials_stripped: tuple[str, ...] = ()  # header/param names removed because the origin changed
     netrc_applied: bool = False  # requests' .netrc handling replaced the Authorization header
     # The profile's cookie jar on this hop (session and cookie profiles): names sent, cookies held back and
@@ -166,7 +190,7 @@ class Hop:
 
 @dataclass(frozen=True)
 class TransportFailure:
-    kind: str  # one of ERROR_KINDS
+    kind: ErrorKind
     message: str  # a sentence naming the method and URL
 
 

@@ -32,7 +32,17 @@ from requests.structures import CaseInsensitiveDict
 
 from inspector.core.cookies import CookieJar
 from inspector.core.errors import RequestError, TransportError
-from inspector.core.exchange import Exchange, HeldCookie, Hop, Response, TlsReport, TransportFailure
+from inspector.core.exchange import (
+    ErrorKind,
+    Exchange,
+    HeldCookie,
+    Hop,
+    HopRole,
+    Response,
+    TlsReport,
+    TransportFailure,
+    as_hop_role,
+)
 from inspector.core.profiles.auth import ProfileAuth
 from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
@@ -170,7 +180,8 @@ def describe_failure(exc: BaseException, method: str, url: str, proxy: str | Non
             f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)}).",
         )
     if isinstance(exc, (http.client.LineTooLong, http.client.HTTPException)):
-        kind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
+        too_large = "too long" in text.lower() or "more than" in text.lower()
+        kind: ErrorKind = "too-large" if too_large else "other"
         return TransportFailure(kind,
                                 f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
     if isinstance(exc, OSError):
@@ -742,7 +753,7 @@ class _Sender:
     def cancelled(self) -> TransportFailure:
         return TransportFailure("cancelled", f"{self.spec.method} {mask_url(self.spec.url)} was cancelled.")
 
-    def one(self, prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
+    def one(self, prepared: requests.PreparedRequest, role: HopRole, stripped: tuple[str, ...] = (),
             netrc: bool = False, sink: IO[bytes] | None = None, record: bool = True) -> Hop:
         """Send one request (no redirect followed) and read its response, within what is left of the time.
 
@@ -797,7 +808,7 @@ class _Sender:
         def hop(response: Response | None, tls_report: TlsReport | None = None) -> Hop:
             notes = jar.store(url, response.headers, self.clock()) if jar is not None and response else ()
             return Hop(prepared.method or "", url, sent_headers, _sent_body(prepared), response,
-                       time.monotonic() - t0, sent_at, role, stripped, netrc,  # type: ignore[arg-type]
+                       time.monotonic() - t0, sent_at, role, stripped, netrc,
                        cookies_sent, cookies_held, notes, tls_report)
 
         try:
@@ -973,7 +984,10 @@ class _Steps:
         """Send one request of the sign-in as a hop with this role; a transport failure ends the send."""
         if request.auth is None:
             request.auth = _NoAuth()  # .netrc never replaces the profile's own credentials
-        return self._sender.one(self._sender.session.prepare_request(request), role, record=record)
+        hop_role = as_hop_role(role)
+        if hop_role is None or hop_role == "request":
+            raise ValueError(f"A sign-in step cannot send a hop with the role {role!r}.")
+        return self._sender.one(self._sender.session.prepare_request(request), hop_role, record=record)
 
     def record(self, hop: Hop) -> None:
         """Keep a hop the app did not send itself (the browser's authorization step)."""

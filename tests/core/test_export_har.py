@@ -190,7 +190,7 @@ def test_entries_carry_hops_redirects_cookies_and_the_diagnosis() -> None:
     text = dump_har(har)
     for name, secret in SECRETS.items():
         assert secret not in text, name
-    assert parse_har(text)[0].diagnosis["verdict"] == "authentication"
+    assert parse_har(text)[0].diagnosis.verdict == "authentication"
 
 
 def test_binary_response_is_base64() -> None:

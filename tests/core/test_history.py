@@ -95,9 +95,10 @@ def test_add_stores_masked_record_that_rebuilds_spec_and_exchange(tmp_path: Path
     assert token_body["access_token"] == "at_fre…" and token_body["expires_in"] == 3600
     assert exchange.extra == {"token_note": "fetched a new token"}
     diagnosis = record.diagnosis
-    assert diagnosis is not None and diagnosis["verdict"] == "authentication"
-    assert next(f["id"] for f in diagnosis["findings"]) == "token-expired"
-    assert diagnosis["token"]["claims"]["sub"] == "user-42" and "raw" not in diagnosis["token"]
+    assert diagnosis is not None and diagnosis.verdict == "authentication"
+    assert diagnosis.findings[0].id == "token-expired"
+    assert diagnosis.token is not None and diagnosis.token.claims["sub"] == "user-42"
+    assert diagnosis.token.raw == ""  # the raw token is never stored
     store.close()
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from export_samples import SECRETS, secret_diagnosis, secret_exchange
 
+from inspector.core.diagnosis import Diagnosis
 from inspector.core.export import ReportOptions
 from inspector.core.history import HistoryStore
 from inspector.core.redact import Redactor
@@ -150,7 +151,7 @@ def test_no_secret_in_any_report_or_on_screen(qtbot, fmt: str, flags: tuple[bool
 def test_a_history_record_with_its_stored_diagnosis(qtbot, tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "h.sqlite3") as store:
         record = store.get(store.add(secret_exchange(), secret_diagnosis()))
-    assert isinstance(record.diagnosis, dict)
+    assert isinstance(record.diagnosis, Diagnosis)  # as stored: credential masked, no raw token
     dialog = ReportDialog.for_record(record, clock=lambda: NOW)
     qtbot.addWidget(dialog)
     text = dialog.report_text()
