@@ -56,6 +56,21 @@ FastAPI, Flask-JWT-Extended, Google, Kong, Spring), so the explainer meets real 
 | GET | /auth/api-key-query?api_key=KEY | API key in the query. |
 | POST | /oauth/token | client_credentials (body or Basic client auth), refresh_token; expires_in 300. |
 | POST | /oauth/token-short | The same with expires_in 5. |
+| GET POST | /app/login | A Django-style login form (csrftoken cookie, csrfmiddlewaretoken): sessionid. |
+| POST | /app/logout, /app/expire-sessions | End the session (cookie deleted), or every session server-side. |
+| GET | /app/ | The signed-in page; 302 to /app/login?next=... without a session. |
+| GET POST | /app/notes | Session API: a login redirect without a session; POST needs X-CSRFToken. |
+| GET | /app/profile | Session API answering 401 JSON without a session. |
+| POST | /app/api/login | JSON login answering {"access_token": ...}. |
+| GET | /app/demo-session | A signed-in session id (the demo cookie profile's value). |
+| GET | /oauth/authorize | Authorization code, PKCE (S256) and state, loopback redirects; signs in at once. |
+| POST | /oauth/device | Device authorization (RFC 8628); GET /device?user_code=... approves it. |
+| GET | /device | The page where a device code is allowed (or denied with action=deny). |
+| POST | /keys/rotate | A new signing key: tokens signed before no longer verify (unknown kid). |
+| GET | /.well-known/oauth-authorization-server | RFC 8414 metadata (also for the issuer /tenant-b). |
+| GET | /tls | The HTTPS endpoints: mTLS (TLS 1.3 and 1.2), self-signed, wrong host, expired; the CA files. |
+
+The sign-in endpoints live in identity.py and the HTTPS endpoints in tls.py; their routes join the table here.
 
 The server prints nothing unless asked (run_forever(verbose=True)): then one masked line per request.
 """
