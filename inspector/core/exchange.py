@@ -11,13 +11,18 @@ from inspector.core.request import RequestSpec
 
 __all__ = [
     "ERROR_KINDS",
+    "HELD_REASONS",
     "HOP_ROLES",
+    "CookieNote",
     "ErrorKind",
     "Exchange",
     "HeaderLines",
+    "HeldCookie",
     "Hop",
     "HopRole",
     "Response",
+    "ServerCertificate",
+    "TlsReport",
     "TransportFailure",
     "as_error_kind",
     "as_hop_role",

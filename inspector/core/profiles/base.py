@@ -268,8 +268,16 @@ class OAuth2ProfileAuth(BaseProfileAuth):
     def sign_in(self, steps: SignInSteps) -> str | None:
         """OIDC discovery, when the profile names its issuer instead of its endpoints (no token cached)."""
         if self.cache.get(self.cache_key, self.clock()) is not None:
+            issuer = self.settings.get("issuer")
+            self.metadata = self.cache.discovered(issuer) if issuer else None  # its jwks_uri, for the check
             return None
         return self._discover(steps)
+
+    @property
+    def jwks_uri(self) -> str | None:
+        """The JWKS the issuer published in its discovery metadata (None without discovery)."""
+        value = getattr(self.metadata, "jwks_uri", None)
+        return value if isinstance(value, str) and value else None
 
     def _discover(self, steps: SignInSteps) -> str | None:
         from inspector.core.profiles.discovery import ProviderMetadata, discover
