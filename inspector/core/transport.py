@@ -274,7 +274,7 @@ def _ssl_reason(text: str) -> tuple[str, bool]:
     if "alert handshake failure" in low or "alert_handshake_failure" in low:
         return ("the server ended the handshake (handshake failure alert): it may want a client "
                 "certificate, or no cipher or protocol version is shared"), False
-    if "password is required" in low or "bad decrypt" in low:
+    if "password is required" in low or "bad decrypt" in low or "pem lib" in low:
         return "the client key could not be read: its password is missing or wrong", False
     if "wrong version number" in low or "record layer failure" in low or "packet length too long" in low:
         return "the server does not speak TLS on this port; try http://", False

@@ -213,11 +213,21 @@ class _TLSServer(ThreadingHTTPServer):
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             request.settimeout(HANDSHAKE_TIMEOUT_S)
-            request = self.context.wrap_socket(request, server_side=True)
+            tls = self.context.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
         except (OSError, ValueError):
-            _close_gently(request)  # the handshake failed: that is what the client is shown
+            _close_gently(request)
             return
-        super().process_request_thread(request, client_address)
+        try:
+            tls.do_handshake()
+        except (OSError, ValueError):
+            # the handshake failed (that is what the client is shown): its alert is on the way; read what the
+            # client sent before closing, so no reset overtakes the alert
+            try:
+                _close_gently(socket.socket(fileno=tls.detach()))
+            except OSError:
+                tls.close()
+            return
+        super().process_request_thread(tls, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet: refused handshakes and clients hanging up are the point of these servers."""

@@ -45,6 +45,10 @@ _NOT_SESSION_COOKIE_RE = re.compile(r"csrf|xsrf|consent|theme|lang|locale|_ga|_g
 _NGINX_NO_CERT_RE = re.compile(r"No required SSL certificate was sent|SSL certificate error", re.IGNORECASE)
 _LISTED_KIDS_RE = re.compile(r"\(it lists ([^)]*)\)")
 PAGE_BYTES = 64 * 1024
+# alerts a server sends when it does not accept the client certificate it was given
+_REFUSING_ALERTS = ("unknown CA", "bad certificate", "certificate expired", "certificate revoked",
+                    "certificate unknown", "unsupported certificate", "access denied", "handshake failure",
+                    "decrypt error")
 
 # (pattern, framework, cookie, header): the CSRF refusals of common frameworks, and where each wants its token
 _CSRF = (
@@ -458,11 +462,13 @@ def tls_findings(report: TlsReport, exchange: Exchange) -> list[Finding]:
     names = [*(cert.dns_names if cert else ()), *(cert.ip_addresses if cert else ())]
     now = report.checked_at
     if not verify_failed:
-        if report.client_cert_sent and alert in ("unknown CA", "bad certificate", "certificate expired",
-                                                 "certificate revoked", "certificate unknown",
-                                                 "unsupported certificate", "access denied",
-                                                 "handshake failure", "decrypt error"):
-            return [make_finding("tls-client-certificate-rejected", evidence=ev, alert=alert, host=host)]
+        # a TLS 1.3 server refuses a certificate after the client finished: its alert may be lost, and the
+        # connection simply ends (EOF, reset) right after the certificate it asked for was sent
+        ended = any(w in reason for w in ("eof occurred", "reset by peer", "unexpected eof", "connection reset"))
+        if report.client_cert_sent and (alert in _REFUSING_ALERTS or (
+                not alert and ended and report.client_cert_requested is not False)):
+            return [make_finding("tls-client-certificate-rejected", evidence=ev, host=host,
+                                 alert=alert or f"the server ended the connection: {report.reason}")]
         wanted = alert == "certificate required" or (
             report.client_cert_requested is True and not report.client_cert_sent)
         if wanted:
