@@ -214,15 +214,16 @@ class AuthorizationCodeProfileAuth(_InteractiveOAuth):
         code = answer.get("code", "")
         if code:
             self._flow_secrets.append(code)
-        steps.record(waited(self._callback_response(callback, answer)))
+        steps.record(waited(self._callback_response(callback, answer, answer.get("state") == state)))
         return self._after_callback(steps, answer, state, code, verifier, server.redirect_uri)
 
     @staticmethod
-    def _callback_response(callback: str, answer: Mapping[str, str]) -> Response:
-        """The redirect the browser brought back, as the authorize hop's answer: code and state masked."""
+    def _callback_response(callback: str, answer: Mapping[str, str], state_matches: bool) -> Response:
+        """The redirect the browser brought back, as the authorize hop's answer: its parameters with code and
+        state masked, and whether the state was the one sent (the explainer cannot compare masked values)."""
         masked = {k: (mask(v) if k in ("code", "state") else v) for k, v in answer.items()}
         location = with_params(callback.split("?", 1)[0], masked)
-        body = json.dumps(masked, indent=2).encode("utf-8")
+        body = json.dumps({**masked, "state_matches": state_matches}, indent=2).encode("utf-8")
         return Response(302, "Found", (("Location", location), ("Content-Type", "application/json")), body,
                         len(body))
 
@@ -274,12 +275,13 @@ class DeviceCodeProfileAuth(_InteractiveOAuth):
         complete = doc.get("verification_uri_complete")
         interval = _seconds(doc.get("interval"), DEFAULT_INTERVAL_S)
         expires_in = _seconds(doc.get("expires_in"), 600)
-        limit = min(expires_in, max(self.hooks.timeout_s, 0.0))
+        # the person's time is the hooks' limit; the code's own expiry is the server's to say (expired_token)
+        limit = max(self.hooks.timeout_s, 0.0)
         self.hooks.progress(SignInProgress(
             self.profile_name, "device",
             f"To sign in for {who}, open {verify_at} and enter the code {user_code}. "
-            f"Waiting up to {limit:g} s.", url=verify_at, user_code=user_code,
-            expires_at=steps.now() + timedelta(seconds=limit), waiting=True))
+            f"Waiting up to {min(limit, expires_in):g} s.", url=verify_at, user_code=user_code,
+            expires_at=steps.now() + timedelta(seconds=min(limit, expires_in)), waiting=True))
         if isinstance(complete, str) and complete:
             open_in_background(self.hooks.open_browser, complete)
         started = time.monotonic()
@@ -296,6 +298,10 @@ class DeviceCodeProfileAuth(_InteractiveOAuth):
             answer = _json(hop)
             error = answer.get("error")
             if error == "authorization_pending":
+                if time.monotonic() - started > expires_in + 2 * interval:  # a server that never says expired
+                    steps.record(hop)
+                    return (f"The device sign-in of {who} stopped: the code expired ({expires_in} s) while "
+                            "the server still said authorization_pending.")
                 continue
             if error == "slow_down":
                 interval += SLOW_DOWN_S

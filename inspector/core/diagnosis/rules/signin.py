@@ -408,7 +408,8 @@ def transport_findings(exchange: Exchange, now: datetime) -> list[Finding]:
     if last is not None and last.tls is not None:
         out += tls_findings(last.tls, exchange)
     error = exchange.error
-    if (last is not None and last.role == "authorize" and last.response is None and error is not None
+    # a browser that never came back, a device code nobody entered, a cancel while waiting for either
+    if (last is not None and last.role == "authorize" and error is not None
             and error.kind in ("timeout", "cancelled")):
         why = "it was cancelled" if error.kind == "cancelled" else "nobody finished signing in in time"
         out.append(make_finding(
@@ -464,7 +465,8 @@ def tls_findings(report: TlsReport, exchange: Exchange) -> list[Finding]:
     if not verify_failed:
         # a TLS 1.3 server refuses a certificate after the client finished: its alert may be lost, and the
         # connection simply ends (EOF, reset) right after the certificate it asked for was sent
-        ended = any(w in reason for w in ("eof occurred", "reset by peer", "unexpected eof", "connection reset"))
+        ended = any(w in reason for w in ("eof occurred", "reset by peer", "unexpected eof",
+                                          "connection reset"))
         if report.client_cert_sent and (alert in _REFUSING_ALERTS or (
                 not alert and ended and report.client_cert_requested is not False)):
             return [make_finding("tls-client-certificate-rejected", evidence=ev, host=host,
