@@ -650,7 +650,8 @@ def send(
         error=error,
         sent_at=first.sent_at if first and first.sent_at else started,
         received_at=clock(),
-        extra=sender.extra,
+        token_problem=sender.token_problem,
+        proxy=sender.proxy,
     )
 
 
@@ -669,7 +670,8 @@ class _Sender:
         self.clock = clock
         self.on_progress = on_progress
         self.hops: list[Hop] = []
-        self.extra: dict[str, object] = {}
+        self.token_problem: str | None = None  # why the profile's token fetch gave no usable token
+        self.proxy: str | None = None  # the proxy the user's request went through (no user name or password)
         self.meant_for = origin(spec.url)
         # A profile's own cookie jar (session and cookie kinds) and client certificate / CA bundle ([tls])
         self._jar_for: Callable[[str], CookieJar | None] | None = getattr(auth, "cookie_jar", None)
@@ -692,7 +694,7 @@ class _Sender:
             if sign_in is not None:
                 problem = sign_in(_Steps(self, base.url or spec.url))
                 if problem:
-                    self.extra["token_problem"] = problem
+                    self.token_problem = problem
                     return None
             # 2. A token the profile must fetch first (OAuth 2): its own hop, judged like any other.
             token_req = auth.token_request() if auth is not None else None
@@ -703,7 +705,7 @@ class _Sender:
                 token_hop = self.one(current, "token")
                 problem = auth.accept_token_response(token_hop, self.clock())
                 if problem:
-                    self.extra["token_problem"] = problem
+                    self.token_problem = problem
                     return None
             # 3. The user's request, then each challenge answer and redirect.
             meant_for = self.meant_for = origin(base.url or "")
@@ -795,9 +797,9 @@ class _Sender:
         if role == "request":
             if proxy:  # where the answer came from, without the proxy's user name and password
                 scheme = urlsplit(requests.utils.prepend_scheme_if_needed(proxy, "http")).scheme
-                self.extra["proxy"] = f"{scheme}://{_proxy_name(proxy)}"
+                self.proxy = f"{scheme}://{_proxy_name(proxy)}"
             else:
-                self.extra.pop("proxy", None)
+                self.proxy = None
         sent_headers = _sent_headers(prepared)
         typed = {k.lower() for k, _v in sent_headers}  # a header the user typed wins over the proxy setting's
         proxy_lines = self._proxy_header_lines(url, proxy)

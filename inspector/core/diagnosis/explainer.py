@@ -87,8 +87,7 @@ def explain(
 
     facts = gather(exchange, exp, now_utc, token, hop, hop.response)
     if signin.is_sign_in_step(exchange, hop):  # the send stopped at a login, authorization or discovery
-        problem = exchange.extra.get("token_problem")
-        return signin.explain_step(facts, str(problem) if problem else None)
+        return signin.explain_step(facts, exchange.token_problem)
     if hop.role == "token":
         return _explain_token_endpoint(facts)
     return _explain_request(facts)

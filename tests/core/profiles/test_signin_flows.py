@@ -162,7 +162,7 @@ def test_a_refused_login_stops_the_send_on_the_login_hop(demo: DemoServer, tmp_p
     prepared, exchange, diagnosis = run.send(profile, f"{demo.base_url}/app/notes")
     assert [r for r, _m, _s in roles(exchange)] == ["login", "login"]  # the request was never sent
     assert exchange.error is None and exchange.response is not None and exchange.response.status == 200
-    assert "login form again" in str(exchange.extra["token_problem"])
+    assert "login form again" in str(exchange.token_problem)
     assert diagnosis.verdict == "authentication" and diagnosis.findings[0].id == "login-failed"
     assert diagnosis.findings[0].evidence["form_shown_again"] is True
     assert "not-the-demo-password" in prepared.redactor.values()
