@@ -53,12 +53,11 @@ class KindFields:
     booleans: tuple[str, ...] = ()  # true / false
     integers: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (lowest, highest)
     tables: tuple[str, ...] = ()  # tables of texts (a login form's fields, extra authorization parameters)
-    endpoints: tuple[str, ...] = ()  # URLs OIDC discovery finds from `issuer` when they are not given
+    endpoints: tuple[str, ...] = ()  # required URLs that OIDC discovery finds when the profile names `issuer`
 
     @property
     def known(self) -> tuple[str, ...]:
-        return (self.required + self.optional + self.booleans + tuple(self.integers) + self.tables
-                + self.endpoints)
+        return self.required + self.optional + self.booleans + tuple(self.integers) + self.tables
 
 
 KIND_FIELDS: Mapping[str, KindFields] = MappingProxyType(
@@ -71,14 +70,14 @@ KIND_FIELDS: Mapping[str, KindFields] = MappingProxyType(
         ),
         "digest": KindFields(required=("username", "password"), secret=("password",)),
         "oauth2-client-credentials": KindFields(
-            required=("client_id", "client_secret"),
+            required=("token_url", "client_id", "client_secret"),
             optional=("issuer", "scope", "audience", "auth"),
             secret=("client_secret",),
             choices={"auth": CLIENT_AUTH_METHODS},
             endpoints=("token_url",),
         ),
         "oauth2-refresh-token": KindFields(
-            required=("client_id", "refresh_token"),
+            required=("token_url", "client_id", "refresh_token"),
             optional=("issuer", "client_secret", "scope", "auth"),
             secret=("client_secret", "refresh_token"),
             choices={"auth": CLIENT_AUTH_METHODS},
@@ -95,7 +94,7 @@ KIND_FIELDS: Mapping[str, KindFields] = MappingProxyType(
             required=("name", "value"), optional=("domain", "path"), secret=("value",), booleans=("secure",)
         ),
         "oauth2-authorization-code": KindFields(
-            required=("client_id",),
+            required=("authorization_url", "token_url", "client_id"),
             optional=("issuer", "client_secret", "scope", "audience", "auth"),
             secret=("client_secret",),
             choices={"auth": CLIENT_AUTH_METHODS},
@@ -105,14 +104,14 @@ KIND_FIELDS: Mapping[str, KindFields] = MappingProxyType(
             endpoints=("authorization_url", "token_url"),
         ),
         "oauth2-device-code": KindFields(
-            required=("client_id",),
+            required=("device_authorization_url", "token_url", "client_id"),
             optional=("issuer", "client_secret", "scope", "audience", "auth"),
             secret=("client_secret",),
             choices={"auth": CLIENT_AUTH_METHODS},
             endpoints=("device_authorization_url", "token_url"),
         ),
         "oauth2-password": KindFields(
-            required=("client_id", "username", "password"),
+            required=("token_url", "client_id", "username", "password"),
             optional=("issuer", "client_secret", "scope", "audience", "auth"),
             secret=("client_secret", "password"),
             choices={"auth": CLIENT_AUTH_METHODS},
@@ -507,7 +506,8 @@ def profile_from_document(
     spec = KIND_FIELDS[kind]
     # `issuer` stands in for the endpoints (OIDC discovery); without it, every endpoint is needed
     issuer = text_field("credentials", "issuer", raw_creds.get("issuer")) if spec.endpoints else None
-    required = spec.required if issuer and issuer.strip() else spec.endpoints + spec.required
+    discovered = spec.endpoints if issuer and issuer.strip() else ()
+    required = tuple(k for k in spec.required if k not in discovered)
     for key in required:
         value = text_field("credentials", key, raw_creds.get(key))
         if value is None or (not value.strip() and key not in spec.secret):
@@ -521,7 +521,7 @@ def profile_from_document(
                 key if value is not None else None,
                 f"the field 'credentials.{key}' is missing: a profile of kind '{kind}' needs {need}.",
             )
-    for key in spec.optional + spec.endpoints:
+    for key in spec.optional + discovered:
         text_field("credentials", key, raw_creds.get(key))
     _check_kind_fields(kind, spec, raw_creds, fail)
     for key, allowed in spec.choices.items():
