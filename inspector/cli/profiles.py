@@ -135,9 +135,9 @@ def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
                 lines.append(f"      {safe_line(key):<{inner}} = {safe_line(text)}")
     if profile.tls is not None:
         lines.append("  tls:")
-        table = profile.tls.as_table()
-        width = max(len(k) for k in table)
-        lines.extend(f"    {k:<{width}} = {safe_line(shown(f'tls.{k}', v))}" for k, v in table.items())
+        tls_fields = profile.tls.as_table()
+        width = max(len(k) for k in tls_fields)
+        lines.extend(f"    {k:<{width}} = {safe_line(shown(f'tls.{k}', v))}" for k, v in tls_fields.items())
     e = profile.expect
     expect = [
         ("audience", e.audience),

@@ -783,8 +783,8 @@ class _Sender:
             # The profile's jar decides the cookies (RFC 6265); a Cookie the user typed goes on its origin.
             jar_cookie, cookies_sent, cookies_held = jar.header_for(url, self.clock())
             own_origin = role == "request" and may_carry_credentials(url, self.meant_for)
-            typed = self.spec.header("Cookie") if own_origin else None
-            cookie = "; ".join(c for c in (typed, jar_cookie) if c)
+            typed_cookie = self.spec.header("Cookie") if own_origin else None
+            cookie = "; ".join(c for c in (typed_cookie, jar_cookie) if c)
             if cookie:
                 prepared.headers["Cookie"] = cookie
             else:

@@ -169,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         cert = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
         subject = None
         if cert:
-            subject = ", ".join(f"{k}={v}" for rdn in cert.get("subject", ()) for k, v in rdn)
+            subject = ", ".join(f"{pair[0]}={pair[1]}" for rdn in cert.get("subject", ()) for pair in rdn)
         version = self.connection.version() if isinstance(self.connection, ssl.SSLSocket) else None
         body = json.dumps({"ok": True, "server": self.server.name,  # type: ignore[attr-defined]
                            "client_certificate": subject, "tls_version": version}).encode()
