@@ -166,6 +166,9 @@ def _send_arguments(send: argparse.ArgumentParser) -> None:
     send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
                       help="give up when the whole send (connecting, every redirect, reading the answer) "
                       "takes longer than this; default 30")
+    send.add_argument("--auth-timeout", type=seconds, default=120.0, metavar="SECONDS",
+                      help="how long a browser or device sign-in may wait for you (default 120), "
+                      "apart from --timeout")
     send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")

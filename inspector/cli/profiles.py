@@ -10,6 +10,7 @@ Everything read from a profile file goes through the terminal sanitiser (a name 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -150,8 +151,8 @@ def show_text(store: ProfileStore, name_or_id: str, resolver: Resolver | None = 
 
 def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
     """A readable dump of one profile; never a secret value."""
-    secret = set(profile.secret_fields())
-    literal = set(literal_secrets(profile))
+    secret = set(profile.secret_fields())  # top-level credential names
+    literal = set(literal_secrets(profile))  # field paths
     refs = secret_references(profile)
     lines = [
         safe_line(profile.name),
@@ -166,17 +167,35 @@ def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
         notes = [safe_line(n) for n in profile.notes.strip().splitlines()] or [""]
         lines.append(f"  notes:    {notes[0]}")
         lines.extend(f"            {n}" for n in notes[1:])
+    secret_paths = {path for path, _value in profile.secret_entries()}
+
+    def shown(path: str, value: object) -> str:
+        if path in refs:
+            return refs[path]
+        if path in literal or (path in secret_paths and value):
+            return HIDDEN
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
     if profile.credentials:
         lines.append("  credentials:")
-        width = max(len(k) for k in profile.credentials)
-        for key, value in profile.credentials.items():
-            if key in refs:
-                shown = refs[key]
-            elif key in literal or (key in secret and value):
-                shown = HIDDEN
-            else:
-                shown = str(value)
-            lines.append(f"    {safe_line(key):<{width}} = {safe_line(shown)}")
+        flat = [(k, v) for k, v in profile.credentials.items() if not isinstance(v, Mapping)]
+        tables = [(k, v) for k, v in profile.credentials.items() if isinstance(v, Mapping)]
+        width = max((len(k) for k, _v in flat), default=0)
+        for key, value in flat:
+            path = f"credentials.{key}"
+            text = HIDDEN if key in secret and value and path not in refs else shown(path, value)
+            lines.append(f"    {safe_line(key):<{width}} = {safe_line(text)}")
+        for table, values in tables:
+            lines.append(f"    [{safe_line(table)}]")
+            inner = max((len(str(k)) for k in values), default=0)
+            for key, value in values.items():
+                text = shown(f"credentials.{table}.{key}", value)
+                lines.append(f"      {safe_line(key):<{inner}} = {safe_line(text)}")
+    if profile.tls is not None:
+        lines.append("  tls:")
+        tls_fields = profile.tls.as_table()
+        width = max(len(k) for k in tls_fields)
+        lines.extend(f"    {k:<{width}} = {safe_line(shown(f'tls.{k}', v))}" for k, v in tls_fields.items())
     e = profile.expect
     expect = [
         ("audience", e.audience),

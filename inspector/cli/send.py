@@ -18,6 +18,7 @@ from inspector.cli.render import dumps, exchange_text, safe_line
 if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (startup time)
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
+    from inspector.core.profiles.flows import SignInHooks
     from inspector.core.redact import Scrubber
     from inspector.core.request import BodyKind, RequestSpec
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if hint is None:
                 raise
             raise UsageError(f"{exc} {hint}") from None
-        resolver, cache = resolver_for_cli(), TokenCache()
+        resolver, cache = resolver_for_cli(), TokenCache(hooks=sign_in_hooks(args, err))
     overrides = Expectations(
         audience=args.expect_audience,
         issuer=args.expect_issuer,
@@ -86,6 +87,19 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.write(f"request-inspector: {safe_line(message)}\n")
         return EXIT_TRANSPORT
     return EXIT_OK
+
+
+def sign_in_hooks(args: argparse.Namespace, err: IO[str]) -> SignInHooks:
+    """A browser or device sign-in on the command line: what to do goes to stderr (stdout stays the answer),
+    the system browser opens (BROWSER honoured), and the wait ends after --auth-timeout seconds."""
+    from inspector.core.profiles.flows import SignInHooks, SignInProgress, system_browser
+
+    def show(event: SignInProgress) -> None:
+        for line in event.message.splitlines():
+            err.write(f"request-inspector: {safe_line(line)}\n")
+        err.flush()
+
+    return SignInHooks(open_browser=system_browser, on_progress=show, timeout_s=args.auth_timeout)
 
 
 def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
