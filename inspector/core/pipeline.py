@@ -32,7 +32,7 @@ from inspector.core.request import RequestSpec, refuse_masked_credentials
 
 if TYPE_CHECKING:
     from inspector.core.history import HistoryStore
-    from inspector.core.profiles.auth import ProfileAuth, TokenCache
+    from inspector.core.profiles.base import ProfileAuth, TokenCache
     from inspector.core.profiles.model import Profile
     from inspector.core.profiles.secrets import Resolver
     from inspector.core.tokens import TokenInfo

@@ -43,7 +43,7 @@ from inspector.core.exchange import (
     TransportFailure,
     as_hop_role,
 )
-from inspector.core.profiles.auth import ProfileAuth
+from inspector.core.profiles.base import ProfileAuth
 from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
 from inspector.core.tls import ClientTls, describe_tls_failure, find_ssl_error

@@ -22,14 +22,14 @@ from inspector.core.challenges import parse_challenges_lenient
 from inspector.core.errors import ProfileError
 from inspector.core.exchange import Response, header_values
 from inspector.core.profiles.base import (  # noqa: F401 - re-exported: the names tests and callers use
-    AuthDefaults,
-    BaseProfileAuth,
-    CachedToken,
-    Clock,
-    OAuth2ProfileAuth,
-    ProfileAuth,
-    TlsOnlyProfileAuth,
-    TokenCache,
+    AuthDefaults as AuthDefaults,
+    BaseProfileAuth as BaseProfileAuth,
+    CachedToken as CachedToken,
+    Clock as Clock,
+    OAuth2ProfileAuth as OAuth2ProfileAuth,
+    ProfileAuth as ProfileAuth,
+    TlsOnlyProfileAuth as TlsOnlyProfileAuth,
+    TokenCache as TokenCache,
     _jwt_exp,
     _nonempty,
     basic_credentials,
