@@ -153,7 +153,7 @@ class Prepared:
         if cancel is None or not cancel.is_set():
             try:
                 diagnosis = self.explain(exchange, overrides)
-            except Exception as exc:  # noqa: BLE001 - a bug in a rule must not cost the user the response
+            except Exception as exc:
                 problems.append(SendProblem("explain",
                                             f"The explanation failed: {type(exc).__name__}: {exc}"))
         history_id = None

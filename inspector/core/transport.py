@@ -741,7 +741,7 @@ class _Sender:
             if self.state.cancel.is_set():
                 return self.cancelled()
             return TransportFailure(exc.kind, str(exc))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
+        except Exception as exc:
             if self.state.cancel.is_set():  # the watch broke the connection off: a cancel, not a server fault
                 return self.cancelled()
             method, url = current.method or spec.method, current.url or spec.url
