@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Generator, Iterator, Sequence
 from math import ceil
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -716,7 +716,7 @@ class LargeTextView(QAbstractScrollArea):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._dragging = False
         self._drag_timer.stop()
-        super().mouseReleaseEvent(event)
+        event.accept()  # the release ends our drag: a parent has nothing to do with it
 
     def _drag_scroll(self) -> None:
         """While a drag is held above or below the view, scroll and extend the selection."""
@@ -839,10 +839,11 @@ class LargeTextView(QAbstractScrollArea):
         super().focusOutEvent(event)
         self.viewport().update()
 
-    def visible_rect_of(self, offset: int) -> QRect:
-        """Where a character is drawn in viewport coordinates (for tests)."""
+    def visible_rect_of(self, offset: int) -> QRectF:
+        """Where a character is drawn in viewport coordinates, unrounded: the advance of a character is
+        fractional in most fonts (7.2 px), and rounding each edge would make it 7 or 8 (for tests)."""
         line = self.line_of(offset)
         a, _ = self.line_bounds(line)
         x = self._text_x0() + self._x_in_line(self.text_range(a, offset), offset - a)
         y = (line - self.verticalScrollBar().value()) * self._line_h
-        return QRect(int(x), y, max(1, int(self._adv)), self._line_h)
+        return QRectF(x, y, self._adv, self._line_h)
