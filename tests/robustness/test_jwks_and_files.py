@@ -10,7 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from evil_servers import response_head, stream_zeros
+from tests.support.evil_servers import response_head, stream_zeros
 from PySide6.QtCore import QSettings
 
 from inspector.core.tokens import JWKS_MAX_BYTES, inspect_token, verify_token

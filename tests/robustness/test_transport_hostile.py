@@ -7,7 +7,7 @@ import tracemalloc
 import zlib
 
 import pytest
-from evil_servers import response_head, stream_zeros
+from tests.support.evil_servers import response_head, stream_zeros
 
 from inspector.core.request import RequestSpec
 from inspector.core.transport import send

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from evil_servers import response_head
+from tests.support.evil_servers import response_head
 from PySide6.QtCore import QSettings, QTimer
 
 from inspector.core.history import HistoryError, HistoryStore

@@ -17,7 +17,7 @@ from inspector.core.export import parse_curl
 from inspector.core.redact import Redactor
 from inspector.core.request import Header, RequestSpec
 from inspector.ui.curl_dialog import WARNING_TITLE, CurlDialog
-from inspector.ui.secret_scan import find_secrets
+from tests.support.secret_scan import find_secrets
 
 SHOTS = Path("/tmp/ui-shots")
 SPEC = RequestSpec(

@@ -17,7 +17,7 @@ from inspector.core.errors import ExportError
 from inspector.core.export import parse_har
 from inspector.core.request import RequestSpec
 from inspector.ui.har_dialog import HarDialog, export_har
-from inspector.ui.secret_scan import find_secrets
+from tests.support.secret_scan import find_secrets
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "chrome_demo.har"
 SHOTS = Path("/tmp/ui-shots")

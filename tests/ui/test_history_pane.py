@@ -18,7 +18,7 @@ from export_samples import SECRETS, secret_diagnosis, secret_exchange, simple_ex
 from inspector.core.export import parse_har
 from inspector.core.history import HistoryRecord, HistoryStore
 from inspector.ui.history_pane import COL_STATUS, COL_TIME, COL_URL, HistoryPane
-from inspector.ui.secret_scan import find_secrets
+from tests.support.secret_scan import find_secrets
 
 BIG = 50_000
 REAL = 300  # entries written through the store's own add(); the rest go in with executemany

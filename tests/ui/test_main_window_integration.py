@@ -88,7 +88,7 @@ def test_a_profile_secret_is_sent_recorded_masked_and_never_shown(qtbot, tmp_pat
     assert exchange.response.status == 200 and diagnosis.verdict == "ok"
     assert exchange.profile_name == "Team API"
     assert history.count() == 1
-    from inspector.ui.secret_scan import find_secrets
+    from tests.support.secret_scan import find_secrets
 
     assert find_secrets(window, [API_KEY]) == []
     raw = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.parent.name != "data")
@@ -143,7 +143,7 @@ def test_history_pane_reopens_and_refuses_to_resend_a_masked_token(qtbot, tmp_pa
     window.resend_history_record(record)
     assert not window.sending
     assert "Authorization of this request was stored masked" in window.editor.message_label.text()
-    from inspector.ui.secret_scan import find_secrets
+    from tests.support.secret_scan import find_secrets
 
     assert find_secrets(pane, [TOKEN]) == []
 
@@ -178,7 +178,7 @@ class TokenEndpoint(BaseHTTPRequestHandler):
 
 def test_screen_share_safe_mode_hides_every_secret_in_every_pane(qtbot, tmp_path, services, http_server) -> None:
     """A known secret in the URL, a header, the body and the response; the mode on: no widget shows it."""
-    from inspector.ui.secret_scan import find_secrets
+    from tests.support.secret_scan import find_secrets
 
     url = http_server(TokenEndpoint)
     window = make_window(qtbot, tmp_path, services)

@@ -18,7 +18,7 @@ from inspector.core.export import ReportOptions
 from inspector.core.history import HistoryStore
 from inspector.core.redact import Redactor
 from inspector.ui.report_dialog import SECTIONS, ReportDialog
-from inspector.ui.secret_scan import find_secrets
+from tests.support.secret_scan import find_secrets
 
 NOW = datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
 SHOTS = Path("/tmp/ui-shots")

@@ -35,7 +35,7 @@ from inspector.ui.curl_dialog import CurlDialog
 from inspector.ui.har_dialog import HarDialog, export_har
 from inspector.ui.history_pane import HistoryPane
 from inspector.ui.report_dialog import ReportDialog
-from inspector.ui.secret_scan import find_secrets, widget_texts
+from tests.support.secret_scan import find_secrets, widget_texts
 
 SECRET = "sk_live_PLANTED_0123456789abcdef"
 

@@ -1,7 +1,8 @@
 """Misbehaving loopback servers on raw sockets: they hang, stall, lie about lengths, send garbage or floods.
 
 http.server cannot lie on purpose, so these speak bytes. Every server stops itself: its connections wait on an
-Event that the fixture sets at teardown, and every socket has a timeout.
+Event that the fixture sets at teardown, every socket has a timeout, and the fixture shuts every open
+connection and joins every thread.
 """
 
 from __future__ import annotations
@@ -32,16 +33,29 @@ def _read_request(conn: socket.socket) -> bytes:
     return data
 
 
-def evil_server_fixture() -> Iterator[Callable[[Handler], EvilServer]]:
-    """Start a raw-socket server for a handler(conn, request_bytes, server); returns the server."""
-    stops: list[tuple[threading.Event, socket.socket]] = []
+class EvilServers:
+    """Raw-socket servers for one test; stop_all() ends them: every connection is shut and every thread joined."""
 
-    def start(handler: Handler) -> EvilServer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._servers: list[EvilServer] = []
+        self._listeners: list[socket.socket] = []
+        self._connections: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+
+    def _thread(self, target: Callable[..., None], *args: object, name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
+
+    def start(self, handler: Handler) -> EvilServer:
+        """Serve handler(conn, request_bytes, server) for each connection; returns the server."""
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
-        listener.settimeout(0.2)
+        listener.settimeout(0.05)  # how soon the accept loop notices stop
         port = listener.getsockname()[1]
         server = EvilServer(f"http://127.0.0.1:{port}", port, threading.Event(), [])
 
@@ -54,6 +68,8 @@ def evil_server_fixture() -> Iterator[Callable[[Handler], EvilServer]]:
             except OSError:
                 pass  # the client hung up: that is what a cap or a cancel does
             finally:
+                with self._lock:
+                    self._connections.discard(conn)
                 conn.close()
 
         def accept_loop() -> None:
@@ -64,16 +80,38 @@ def evil_server_fixture() -> Iterator[Callable[[Handler], EvilServer]]:
                     continue
                 except OSError:
                     return
-                threading.Thread(target=one, args=(conn,), daemon=True).start()
+                with self._lock:
+                    self._connections.add(conn)
+                self._thread(one, conn, name=f"evil-server-{port}-connection")
             listener.close()
 
-        threading.Thread(target=accept_loop, daemon=True).start()
-        stops.append((server.stop, listener))
+        self._thread(accept_loop, name=f"evil-server-{port}")
+        with self._lock:
+            self._servers.append(server)
+            self._listeners.append(listener)
         return server
 
-    yield start
-    for stop, _listener in stops:
-        stop.set()
+    def stop_all(self, timeout_s: float = 5.0) -> None:
+        with self._lock:
+            servers, connections = list(self._servers), list(self._connections)
+        for server in servers:
+            server.stop.set()  # handlers waiting on it return
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)  # a handler blocked in send or recv returns
+            except OSError:
+                pass
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout_s)
+
+
+def evil_server_fixture() -> Iterator[Callable[[Handler], EvilServer]]:
+    """The `evil_server` fixture: start(handler) -> EvilServer; all stopped and joined after the test."""
+    servers = EvilServers()
+    yield servers.start
+    servers.stop_all()
 
 
 def response_head(status: str, *headers: str) -> bytes:
