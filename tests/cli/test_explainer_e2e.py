@@ -1,4 +1,4 @@
-"""Issue 3, end to end: every verdict and every catalogue finding id from `python main.py send --json` against
+"""Issue 3, end to end: every verdict and every catalogue finding id from `send --json` (in-process) against
 the demo API, with its evidence, and never a raw secret on stdout.
 
 One row per verdict / finding id (some ids have a second row for another way the evidence arrives). The only id
@@ -9,11 +9,8 @@ to 127.0.0.1): it is proved on a recorded demo exchange moved to a non-loopback 
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,8 +24,8 @@ from inspector.core.request import Header, RequestSpec
 from inspector.core.transport import send
 from inspector.demo.scenarios import DEMO_AUDIENCE, DEMO_PASSWORD, DEMO_USER
 from inspector.demo.server import DemoServer, mint_token, start_demo_server
+from tests.support.cli import Cli, CliResult
 
-ROOT = Path(__file__).resolve().parents[2]
 UNFILLED = re.compile(r"(?<![\w)])\?")  # a template field the explainer could not fill renders as a lone '?'
 
 
@@ -245,14 +242,11 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_send(ctx: Ctx, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def run_send(cli: Cli, ctx: Ctx, url: str, *args: str) -> CliResult:
     empty_netrc = ctx.tmp / "empty-netrc"
     empty_netrc.write_text("", encoding="utf-8")
-    env["NETRC"] = str(empty_netrc)  # hermetic: a real ~/.netrc entry for 127.0.0.1 must not change answers
-    env.update(ctx.env)
-    return subprocess.run([sys.executable, "main.py", "send", url, *args], check=False, cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env=env)
+    # hermetic: a real ~/.netrc entry for 127.0.0.1 must not change answers
+    return cli("send", url, *args, env={"NETRC": str(empty_netrc), **ctx.env})
 
 
 def _check_evidence(evidence: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -273,12 +267,12 @@ def _assert_no_secret(text: str, secrets: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("name", "row"), ROWS, ids=[name for name, _ in ROWS])
-def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
+def test_send_json_explains_it(cli: Cli, demo: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
     ctx = Ctx(demo.base_url, tmp_path)
     row.setup(ctx)
     url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo.base_url + row.path
     args = [a.replace("{base}", demo.base_url) for a in row.args]
-    result = run_send(ctx, url, *ctx.args, *args, "--json")
+    result = run_send(cli, ctx, url, *ctx.args, *args, "--json")
 
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == (1 if row.verdict == "transport-error" else 0), result.stderr
@@ -300,10 +294,10 @@ def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row:
     _assert_no_secret(result.stdout + result.stderr, ctx.secrets)
 
 
-def test_signature_checked_through_a_profile_marks_a_good_token_verified(demo: DemoServer, tmp_path: Path) -> None:
+def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo: DemoServer, tmp_path: Path) -> None:
     ctx = Ctx(demo.base_url, tmp_path)
     _profile_with_jwks("valid")(ctx)
-    result = run_send(ctx, f"{demo.base_url}/api/invoices", *ctx.args, "--json")
+    result = run_send(cli, ctx, f"{demo.base_url}/api/invoices", *ctx.args, "--json")
     doc = json.loads(result.stdout)
     assert doc["diagnosis"]["verdict"] == "ok" and doc["token"]["verified"] is True
     assert doc["request"]["profile"] == "jwks-checked"
@@ -311,10 +305,10 @@ def test_signature_checked_through_a_profile_marks_a_good_token_verified(demo: D
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_the_waf_block_page_is_not_called_a_permission_problem(demo: DemoServer, tmp_path: Path) -> None:
+def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo: DemoServer, tmp_path: Path) -> None:
     ctx = Ctx(demo.base_url, tmp_path)
     ctx.bearer("valid")
-    doc = json.loads(run_send(ctx, f"{demo.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
+    doc = json.loads(run_send(cli, ctx, f"{demo.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
     assert doc["diagnosis"]["summary"].startswith("A web application firewall")
     assert "cf-mitigated" in doc["diagnosis"]["summary"]
 
@@ -327,11 +321,11 @@ def test_the_waf_block_page_is_not_called_a_permission_problem(demo: DemoServer,
         ("step-up", "/api/transfers", ["Verdict: step-up", "[step-up-required]", "urn:mfa"]),
     ],
 )
-def test_plain_output_shows_the_same_explanation(demo: DemoServer, tmp_path: Path, scenario: str, path: str,
+def test_plain_output_shows_the_same_explanation(cli: Cli, demo: DemoServer, tmp_path: Path, scenario: str, path: str,
                                                  words: list[str]) -> None:
     ctx = Ctx(demo.base_url, tmp_path)
     ctx.bearer(scenario)
-    result = run_send(ctx, demo.base_url + path, *ctx.args)
+    result = run_send(cli, ctx, demo.base_url + path, *ctx.args)
     assert result.returncode == 0 and "Traceback" not in result.stderr
     for word in words:
         assert word in result.stdout
