@@ -7,10 +7,10 @@ import tracemalloc
 import zlib
 
 import pytest
-from tests.support.evil_servers import response_head, stream_zeros
 
 from inspector.core.request import RequestSpec
 from inspector.core.transport import send
+from tests.support.evil_servers import response_head, stream_zeros
 
 MiB = 1024 * 1024
 

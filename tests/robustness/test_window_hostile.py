@@ -8,11 +8,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.support.evil_servers import response_head
 from PySide6.QtCore import QSettings, QTimer
 
 from inspector.core.history import HistoryError, HistoryStore
 from inspector.ui.main_window import MainWindow
+from tests.support.evil_servers import response_head
 
 DEEP = 100_000
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,9 @@ from inspector.core.highlight import STYLE_KEYS, pretty_json
 from inspector.core.request import RequestSpec
 from inspector.ui.gui import make_settings
 from inspector.ui.workers import BodyJob, HighlightWorker, SendWorker, WorkerPool
+from tests.support.servers import answering
 
-
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = b'{"hello": "world"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+Handler = answering(200, b'{"hello": "world"}', {"Content-Type": "application/json"})
 
 
 def run(qtbot, pool: WorkerPool, worker: QObject, signal: SignalInstance) -> tuple:
