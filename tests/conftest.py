@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,9 @@ os.environ.setdefault("INSPECTOR_TESTING", "1")
 from tests.support.cli import Cli  # noqa: E402 - after the environment above
 from tests.support.servers import LoopbackServers  # noqa: E402
 from tests.support.threads import ThreadWatch, is_pytest_timeout, serving_port  # noqa: E402
+
+if TYPE_CHECKING:
+    from inspector.demo.server import DemoServer
 
 _SESSION_PORTS: set[int] = set()  # servers that live for the whole session: their threads are not leaks
 
@@ -53,6 +57,18 @@ def demo_url() -> Iterator[str]:
     _SESSION_PORTS.add(port)
     try:
         yield server.base_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[DemoServer]:
+    """A demo API of the test module's own: its state (rotated refresh tokens, nonces) is not shared."""
+    from inspector.demo.server import start_demo_server
+
+    server = start_demo_server("127.0.0.1", 0)
+    try:
+        yield server
     finally:
         server.stop()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,19 +23,10 @@ from inspector.core.findings import FINDING_IDS
 from inspector.core.request import Header, RequestSpec
 from inspector.core.transport import send
 from inspector.demo.scenarios import DEMO_AUDIENCE, DEMO_PASSWORD, DEMO_USER
-from inspector.demo.server import DemoServer, mint_token, start_demo_server
+from inspector.demo.server import DemoServer, mint_token
 from tests.support.cli import Cli, CliResult
 
 UNFILLED = re.compile(r"(?<![\w)])\?")  # a template field the explainer could not fill renders as a lone '?'
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoServer]:
-    server = start_demo_server("127.0.0.1", 0)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass
@@ -267,11 +258,11 @@ def _assert_no_secret(text: str, secrets: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("name", "row"), ROWS, ids=[name for name, _ in ROWS])
-def test_send_json_explains_it(cli: Cli, demo: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_send_json_explains_it(cli: Cli, demo_server: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     row.setup(ctx)
-    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo.base_url + row.path
-    args = [a.replace("{base}", demo.base_url) for a in row.args]
+    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo_server.base_url + row.path
+    args = [a.replace("{base}", demo_server.base_url) for a in row.args]
     result = run_send(cli, ctx, url, *ctx.args, *args, "--json")
 
     assert "Traceback" not in result.stderr, result.stderr
@@ -294,10 +285,10 @@ def test_send_json_explains_it(cli: Cli, demo: DemoServer, tmp_path: Path, name:
     _assert_no_secret(result.stdout + result.stderr, ctx.secrets)
 
 
-def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo: DemoServer, tmp_path: Path) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo_server: DemoServer, tmp_path: Path) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     _profile_with_jwks("valid")(ctx)
-    result = run_send(cli, ctx, f"{demo.base_url}/api/invoices", *ctx.args, "--json")
+    result = run_send(cli, ctx, f"{demo_server.base_url}/api/invoices", *ctx.args, "--json")
     doc = json.loads(result.stdout)
     assert doc["diagnosis"]["verdict"] == "ok" and doc["token"]["verified"] is True
     assert doc["request"]["profile"] == "jwks-checked"
@@ -305,10 +296,10 @@ def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cl
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo: DemoServer, tmp_path: Path) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo_server: DemoServer, tmp_path: Path) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer("valid")
-    doc = json.loads(run_send(cli, ctx, f"{demo.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
+    doc = json.loads(run_send(cli, ctx, f"{demo_server.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
     assert doc["diagnosis"]["summary"].startswith("A web application firewall")
     assert "cf-mitigated" in doc["diagnosis"]["summary"]
 
@@ -321,21 +312,21 @@ def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo: D
         ("step-up", "/api/transfers", ["Verdict: step-up", "[step-up-required]", "urn:mfa"]),
     ],
 )
-def test_plain_output_shows_the_same_explanation(cli: Cli, demo: DemoServer, tmp_path: Path, scenario: str, path: str,
+def test_plain_output_shows_the_same_explanation(cli: Cli, demo_server: DemoServer, tmp_path: Path, scenario: str, path: str,
                                                  words: list[str]) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+    ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer(scenario)
-    result = run_send(cli, ctx, demo.base_url + path, *ctx.args)
+    result = run_send(cli, ctx, demo_server.base_url + path, *ctx.args)
     assert result.returncode == 0 and "Traceback" not in result.stderr
     for word in words:
         assert word in result.stdout
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_credentials_over_http_on_a_recorded_exchange(demo: DemoServer) -> None:
+def test_credentials_over_http_on_a_recorded_exchange(demo_server: DemoServer) -> None:
     """The CLI cannot reach a non-loopback host in tests: record a real demo exchange, move it to one, explain it."""
-    bearer = mint_token(demo.base_url, "valid")
-    recorded = send(RequestSpec(url=f"{demo.base_url}/api/invoices",
+    bearer = mint_token(demo_server.base_url, "valid")
+    recorded = send(RequestSpec(url=f"{demo_server.base_url}/api/invoices",
                                 headers=(Header("Authorization", f"Bearer {bearer}"),)))
     assert recorded.error is None and recorded.final_hop is not None
     assert explain(recorded).finding("credentials-over-http") is None  # loopback: nobody on the path

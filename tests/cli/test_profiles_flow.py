@@ -6,12 +6,11 @@ In-process, as a user's machine would run it: no INSPECTOR_TESTING, a fake HOME 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from inspector.demo.server import demo_environment, materialize_demo_profiles, start_demo_server
+from inspector.demo.server import DemoServer, demo_environment, materialize_demo_profiles
 from tests.support.cli import Cli, CliResult, Env
 
 # profile name -> a path that profile's credentials open
@@ -27,8 +26,8 @@ PROFILE_PATHS = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[tuple[str, Path, dict[str, str | None]]]:
-    server = start_demo_server("127.0.0.1", 0)
+def demo(demo_server: DemoServer, tmp_path_factory) -> tuple[str, Path, dict[str, str | None]]:
+    server = demo_server
     home = tmp_path_factory.mktemp("home")
     team = materialize_demo_profiles(server.base_url, home / "team-profiles")
     env: dict[str, str | None] = {"INSPECTOR_TESTING": None}  # the real defaults, under the fake HOME below
@@ -42,10 +41,7 @@ def demo(tmp_path_factory) -> Iterator[tuple[str, Path, dict[str, str | None]]]:
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
         INSPECTOR_PROFILES=str(team),
     )
-    try:
-        yield server.base_url, home, env
-    finally:
-        server.stop()
+    return server.base_url, home, env
 
 
 @pytest.fixture(autouse=True)

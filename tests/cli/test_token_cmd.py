@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import jwt
@@ -14,22 +13,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from inspector.demo.scenarios import DEMO_AUDIENCE
-from inspector.demo.server import DemoServer, mint_token, start_demo_server
+from inspector.demo.server import DemoServer, mint_token
 from tests.support.cli import Cli, CliResult, run_main_py
 
 HS_SECRET = "token-cmd-test-secret-0123456789abcdef"
 TOKEN_KEYS = {"format", "header", "claims", "verified", "timeline", "findings"}
 TIMELINE_KEYS = {"issued_at", "not_before", "expires_at", "auth_time", "sent_at", "server_date", "clock_skew_s",
                  "remaining_s", "lifetime_s"}
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoServer]:
-    server = start_demo_server("127.0.0.1", 0)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +72,8 @@ def test_hs256_jws_json_shape(cli: Cli) -> None:
     assert raw not in json.dumps(doc)
 
 
-def test_rs256_demo_token_plain_output_masks_it(cli: Cli, demo: DemoServer) -> None:
-    raw = mint_token(demo.base_url, "valid")
+def test_rs256_demo_token_plain_output_masks_it(cli: Cli, demo_server: DemoServer) -> None:
+    raw = mint_token(demo_server.base_url, "valid")
     result = run(cli, raw)
     out = result.stdout
     assert result.returncode == 0 and raw not in out and raw[10:40] not in out
@@ -93,14 +83,14 @@ def test_rs256_demo_token_plain_output_masks_it(cli: Cli, demo: DemoServer) -> N
     assert raw in run(cli, raw, "--show-secrets").stdout
 
 
-def test_jwe_shows_only_its_header(cli: Cli, demo: DemoServer) -> None:
-    doc = run_json(cli, mint_token(demo.base_url, "jwe"))
+def test_jwe_shows_only_its_header(cli: Cli, demo_server: DemoServer) -> None:
+    doc = run_json(cli, mint_token(demo_server.base_url, "jwe"))
     assert doc["format"] == "jwe" and doc["header"]["alg"] == "RSA-OAEP" and doc["header"]["enc"] == "A256GCM"
     assert doc["claims"] == {} and doc["timeline"] is None and ids(doc) == ["encrypted-token"]
 
 
-def test_opaque_token(cli: Cli, demo: DemoServer) -> None:
-    doc = run_json(cli, mint_token(demo.base_url, "opaque"))
+def test_opaque_token(cli: Cli, demo_server: DemoServer) -> None:
+    doc = run_json(cli, mint_token(demo_server.base_url, "opaque"))
     assert doc["format"] == "opaque" and doc["header"] == {} and ids(doc) == ["opaque-token"]
 
 
@@ -114,15 +104,15 @@ def test_opaque_token(cli: Cli, demo: DemoServer) -> None:
         ("refresh-token", "wrong-token-type"),
     ],
 )
-def test_findings_from_the_token_alone(cli: Cli, demo: DemoServer, scenario: str, finding: str) -> None:
-    doc = run_json(cli, mint_token(demo.base_url, scenario))
+def test_findings_from_the_token_alone(cli: Cli, demo_server: DemoServer, scenario: str, finding: str) -> None:
+    doc = run_json(cli, mint_token(demo_server.base_url, scenario))
     assert finding in ids(doc)
     f = next(f for f in doc["findings"] if f["id"] == finding)
     assert f["evidence"] and "before the request" not in f["detail"]  # alone: "ago" / "from now", no request
 
 
-def test_expired_is_said_against_the_local_clock(cli: Cli, demo: DemoServer) -> None:
-    f = run_json(cli, mint_token(demo.base_url, "expired"))["findings"][0]
+def test_expired_is_said_against_the_local_clock(cli: Cli, demo_server: DemoServer) -> None:
+    f = run_json(cli, mint_token(demo_server.base_url, "expired"))["findings"][0]
     assert f["id"] == "token-expired" and "ago" in f["detail"] and f["evidence"]["by_server_clock"] is False
 
 
@@ -179,12 +169,12 @@ def test_key_file_shared_secret(cli: Cli, tmp_path: Path) -> None:
     assert doc["verified"] is False and "signature-invalid" in ids(doc)
 
 
-def test_jwks_from_the_demo(cli: Cli, demo: DemoServer, rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]) -> None:
-    jwks = f"{demo.base_url}/.well-known/jwks.json"
-    good = run_json(cli, mint_token(demo.base_url, "valid"), "--jwks", jwks, "--audience", DEMO_AUDIENCE)
+def test_jwks_from_the_demo(cli: Cli, demo_server: DemoServer, rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]) -> None:
+    jwks = f"{demo_server.base_url}/.well-known/jwks.json"
+    good = run_json(cli, mint_token(demo_server.base_url, "valid"), "--jwks", jwks, "--audience", DEMO_AUDIENCE)
     assert good["verified"] is True and good["findings"] == []
 
-    bad = run_json(cli, mint_token(demo.base_url, "bad-signature"), "--jwks", jwks)
+    bad = run_json(cli, mint_token(demo_server.base_url, "bad-signature"), "--jwks", jwks)
     f = next(f for f in bad["findings"] if f["id"] == "signature-invalid")
     assert bad["verified"] is False and f["evidence"]["outcome"] == "invalid"
 
@@ -201,9 +191,9 @@ def test_jwks_from_the_demo(cli: Cli, demo: DemoServer, rsa_keys: tuple[rsa.RSAP
         ("not a url", "cannot be used"),
     ],
 )
-def test_a_jwks_that_cannot_be_used_is_no_evidence_against_the_token(cli: Cli, demo: DemoServer, where: str,
+def test_a_jwks_that_cannot_be_used_is_no_evidence_against_the_token(cli: Cli, demo_server: DemoServer, where: str,
                                                                      said: str) -> None:
-    doc = run_json(cli, mint_token(demo.base_url, "valid"), "--jwks", where.replace("{demo}", demo.base_url))
+    doc = run_json(cli, mint_token(demo_server.base_url, "valid"), "--jwks", where.replace("{demo}", demo_server.base_url))
     assert doc["verified"] is False and "signature-invalid" not in ids(doc)
     assert said in doc["verify_error"]
 

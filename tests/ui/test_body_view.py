@@ -370,16 +370,6 @@ def exchange(body: bytes, content_type: str = "application/json") -> Exchange:
     return Exchange(spec=spec, hops=(Hop("GET", spec.url, (), b"", response, 0.01),))
 
 
-@pytest.fixture
-def response_view(qtbot) -> ResponseView:
-    widget = ResponseView(theme=LIGHT)
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    yield widget
-    widget.shutdown()
-
-
 def test_large_bodies_use_the_large_view_and_refuse_word_wrap(response_view: ResponseView, qtbot) -> None:
     body = large_json()
     assert len(body) > LARGE_BODY_BYTES
