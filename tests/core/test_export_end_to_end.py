@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from export_samples import JWT, SECRETS
-
 from inspector.core.diagnosis import explain
 from inspector.core.export import (
     build_report,
@@ -20,6 +18,7 @@ from inspector.core.export import (
 )
 from inspector.core.history import HistoryStore
 from inspector.core.transport import send
+from tests.support.samples import JWT, SECRETS
 from tests.support.servers import QuietHandler
 
 RECEIVED: list[dict] = []

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from export_samples import SECRETS, secret_diagnosis, secret_exchange
 
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.export import (
@@ -23,6 +22,7 @@ from inspector.core.export import (
 from inspector.core.history import HistoryStore
 from inspector.core.redact import Redactor
 from inspector.core.request import RequestSpec
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange
 from tests.support.servers import answering
 
 PROFILE_SECRET = (

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import JWT, SECRETS, secret_exchange
-
 from inspector.core.export import parse_curl
 from inspector.core.redact import Redactor
 from inspector.core.request import Header, RequestSpec
 from inspector.ui.curl_dialog import WARNING_TITLE, CurlDialog
+from tests.support.samples import JWT, SECRETS, secret_exchange
 from tests.support.secret_scan import find_secrets
 
 SHOTS = Path("/tmp/ui-shots")
