@@ -6,6 +6,7 @@ request that was cancelled or superseded.
 
 from __future__ import annotations
 
+import atexit
 import operator
 import sys
 import threading
@@ -636,6 +637,21 @@ class _Stop(Exception):
     """The job was cancelled."""
 
 
+# Threads that outlived stop_all()'s bounded wait, with their workers. Qt aborts the whole process when a running
+# QThread is destroyed, which the pool's dict would do once the pool is gone (at the latest, at exit): kept here
+# until they end, and waited for at exit.
+_STRAGGLERS: list[tuple[QThread, QObject]] = []
+
+
+def _wait_for_stragglers(timeout_ms: int = 10_000) -> None:
+    for thread, _worker in _STRAGGLERS:
+        thread.wait(timeout_ms)
+    _STRAGGLERS[:] = [(t, w) for t, w in _STRAGGLERS if not t.isFinished()]
+
+
+atexit.register(_wait_for_stragglers)
+
+
 class WorkerPool(QObject):
     """Runs QObject workers (with run() and done) each in its own QThread and keeps them alive until done."""
 
@@ -675,3 +691,5 @@ class WorkerPool(QObject):
             thread.quit()
             if thread.wait(max(1, int((deadline - time.monotonic()) * 1000))):
                 self._running.pop(thread, None)
+        _STRAGGLERS[:] = [(t, w) for t, w in _STRAGGLERS if not t.isFinished()]
+        _STRAGGLERS.extend(self._running.items())

@@ -112,3 +112,40 @@ def test_settings_go_to_the_injected_path(tmp_path: Path) -> None:
     assert path.read_text().strip().endswith("k=v")
     testing = make_settings({"INSPECTOR_TESTING": "1"})
     assert Path(testing.fileName()).name == "settings.ini"
+
+
+def test_a_worker_that_outlives_stop_all_is_kept_until_it_ends(qtbot) -> None:
+    """A running QThread that is destroyed aborts the process: stop_all() gives up waiting, never the thread."""
+    import gc
+
+    from PySide6.QtCore import Signal
+
+    from inspector.ui import workers
+
+    class Stubborn(QObject):
+        done = Signal()
+
+        def __init__(self, gate: threading.Event) -> None:
+            super().__init__()
+            self.gate = gate
+            self.started = threading.Event()
+
+        def run(self) -> None:  # ignores cancel: it ends when the test opens the gate
+            self.started.set()
+            self.gate.wait(10)
+            self.done.emit()
+
+    gate = threading.Event()
+    pool = WorkerPool()
+    worker = Stubborn(gate)
+    thread = pool.start(worker)
+    assert worker.started.wait(5)
+    pool.stop_all(timeout_ms=50)
+    assert thread.isRunning() and any(t is thread for t, _ in workers._STRAGGLERS)
+    del pool, worker
+    gc.collect()  # the pool's dict is gone; the thread is not destroyed (that would abort right here)
+    assert thread.isRunning()
+    gate.set()
+    assert thread.wait(5000)
+    workers._wait_for_stragglers(timeout_ms=1000)
+    assert not any(t is thread for t, _ in workers._STRAGGLERS)
