@@ -8,7 +8,9 @@ connection and joins every thread.
 from __future__ import annotations
 
 import socket
+import struct
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -127,3 +129,19 @@ def stream_zeros(conn: socket.socket, total: int, stop: threading.Event) -> None
     while sent < total and not stop.is_set():
         conn.sendall(block)
         sent += len(block)
+
+
+def gzip_of_zeros(mib: int) -> bytes:
+    """A valid gzip member that decodes to `mib` MiB of zeros in about mib KiB (a gzip bomb).
+
+    Built from one compressed MiB repeated: a full flush after each MiB resets the compressor, so every MiB
+    compresses to the same bytes; this takes a fraction of a second where compressing 512 MiB takes seconds.
+    """
+    zeros = b"\0" * (1 << 20)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: the gzip header and trailer are added here
+    block = packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no mtime, max compression, OS unknown
+    return header + block * mib + packer.flush() + struct.pack("<II", crc, (mib << 20) & 0xFFFFFFFF)

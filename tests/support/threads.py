@@ -67,19 +67,6 @@ def _where(frame: FrameType) -> str:
     return f"{frame.f_code.co_name}() at {frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-def _qt_pools_done(timeout_ms: int) -> None:
-    """Let Qt delete what was closed with deleteLater (a widget's pool waits for its jobs) and drain the
-    global pool."""
-    try:
-        from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
-    except ImportError:
-        return
-    if QCoreApplication.instance() is None:
-        return
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    QThreadPool.globalInstance().waitForDone(timeout_ms)
-
-
 POOLED = "Thread (pooled)"  # the OS name of every QThreadPool thread
 
 
@@ -98,7 +85,6 @@ class ThreadWatch:
     def leaks(self, ignore: Ignore = lambda _t: False, grace_s: float = GRACE_S) -> list[str]:
         """Descriptions of the threads started since `start()` that are still running after the grace."""
         deadline = time.monotonic() + grace_s
-        _qt_pools_done(int(grace_s * 1000))
         new = [t for t in _python_threads() if t not in self.python and not ignore(t)]
         for thread in new:
             thread.join(max(0.0, deadline - time.monotonic()))
