@@ -258,10 +258,12 @@ def _assert_no_secret(text: str, secrets: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("name", "row"), ROWS, ids=[name for name, _ in ROWS])
-def test_send_json_explains_it(cli: Cli, demo_server: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
+def test_send_json_explains_it(cli: Cli, demo_server: DemoServer, tmp_path: Path, name: str,
+                               row: Row) -> None:
     ctx = Ctx(demo_server.base_url, tmp_path)
     row.setup(ctx)
-    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo_server.base_url + row.path
+    base = demo_server.base_url
+    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else base + row.path
     args = [a.replace("{base}", demo_server.base_url) for a in row.args]
     result = run_send(cli, ctx, url, *ctx.args, *args, "--json")
 
@@ -285,7 +287,8 @@ def test_send_json_explains_it(cli: Cli, demo_server: DemoServer, tmp_path: Path
     _assert_no_secret(result.stdout + result.stderr, ctx.secrets)
 
 
-def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo_server: DemoServer, tmp_path: Path) -> None:
+def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo_server: DemoServer,
+                                                                         tmp_path: Path) -> None:
     ctx = Ctx(demo_server.base_url, tmp_path)
     _profile_with_jwks("valid")(ctx)
     result = run_send(cli, ctx, f"{demo_server.base_url}/api/invoices", *ctx.args, "--json")
@@ -296,10 +299,12 @@ def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cl
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo_server: DemoServer, tmp_path: Path) -> None:
+def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo_server: DemoServer,
+                                                               tmp_path: Path) -> None:
     ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer("valid")
-    doc = json.loads(run_send(cli, ctx, f"{demo_server.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
+    result = run_send(cli, ctx, f"{demo_server.base_url}/scenario/waf-blocked", *ctx.args, "--json")
+    doc = json.loads(result.stdout)
     assert doc["diagnosis"]["summary"].startswith("A web application firewall")
     assert "cf-mitigated" in doc["diagnosis"]["summary"]
 

@@ -1,7 +1,7 @@
 """Every demo profile used from the CLI against the demo API, then a scan for the secrets in all output and
 every file the app wrote: zero hits unless --show-secrets.
 
-In-process, as a user's machine would run it: no INSPECTOR_TESTING, a fake HOME and XDG folders, no OS keyring."""
+In-process, as on a user's machine: no INSPECTOR_TESTING, a fake HOME and XDG folders, no OS keyring."""
 
 from __future__ import annotations
 

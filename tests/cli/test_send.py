@@ -1,4 +1,4 @@
-"""`send`: output, --json contract, exit statuses, masking (in-process; test_smoke.py runs the real process)."""
+"""`send`: output, --json contract, exit statuses, masking (in-process; test_smoke.py runs a real process)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def test_json_document_follows_the_contract(cli: Cli, api: str) -> None:
 
 
 def test_show_secrets_prints_the_token(cli: Cli, api: str) -> None:
-    result = cli("send", f"{api}/protected", "-H", f"Authorization: Bearer {SECRET}", "--json", "--show-secrets")
+    result = cli("send", f"{api}/protected", "-H", f"Authorization: Bearer {SECRET}", "--json",
+                 "--show-secrets")
     assert json.loads(result.stdout)["request"]["headers"]["Authorization"] == f"Bearer {SECRET}"
 
 
@@ -139,7 +140,8 @@ def test_timeout_exits_1(cli: Cli, http_server) -> None:
 
 @pytest.mark.parametrize(("scenario", "verified", "finding"), [("valid", True, None),
                                                                ("bad-signature", False, "signature-invalid")])
-def test_jwks_flag_checks_the_sent_token(cli: Cli, demo_url: str, scenario: str, verified: bool, finding: str | None) -> None:
+def test_jwks_flag_checks_the_sent_token(cli: Cli, demo_url: str, scenario: str, verified: bool,
+                                         finding: str | None) -> None:
     from inspector.demo.server import mint_token
 
     token = mint_token(demo_url, scenario)

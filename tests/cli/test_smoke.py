@@ -1,5 +1,6 @@
-"""`python main.py ...` as a real process: the exit statuses a script sees, output on the right stream. The logic
-behind them is tested in-process (test_send.py, test_token_cmd.py, ...); what the CLI imports, in
+"""`python main.py ...` as a real process: the exit statuses a script sees, output on the right stream.
+
+The logic behind them is tested in-process (test_send.py, test_token_cmd.py, ...); what the CLI imports, in
 tests/core/test_boundaries.py."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`token`: JWS, JWE and opaque tokens, keys and JWKS, and garbage that never prints a traceback (in-process)."""
+"""`token` (in-process): JWS, JWE and opaque tokens, keys and JWKS, garbage that never prints a traceback."""
 
 from __future__ import annotations
 
@@ -104,7 +104,8 @@ def test_opaque_token(cli: Cli, demo_server: DemoServer) -> None:
         ("refresh-token", "wrong-token-type"),
     ],
 )
-def test_findings_from_the_token_alone(cli: Cli, demo_server: DemoServer, scenario: str, finding: str) -> None:
+def test_findings_from_the_token_alone(cli: Cli, demo_server: DemoServer, scenario: str,
+                                       finding: str) -> None:
     doc = run_json(cli, mint_token(demo_server.base_url, scenario))
     assert finding in ids(doc)
     f = next(f for f in doc["findings"] if f["id"] == finding)
@@ -143,7 +144,8 @@ def test_issuer(cli: Cli) -> None:
 # ------------------------------------------------------------------------------------------- signatures
 
 
-def test_key_file_pem(cli: Cli, tmp_path: Path, rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]) -> None:
+def test_key_file_pem(cli: Cli, tmp_path: Path,
+                      rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]) -> None:
     good_key, other_key = rsa_keys
     key_file = tmp_path / "public.pem"
     key_file.write_bytes(pem(good_key))
@@ -169,9 +171,11 @@ def test_key_file_shared_secret(cli: Cli, tmp_path: Path) -> None:
     assert doc["verified"] is False and "signature-invalid" in ids(doc)
 
 
-def test_jwks_from_the_demo(cli: Cli, demo_server: DemoServer, rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]) -> None:
+def test_jwks_from_the_demo(cli: Cli, demo_server: DemoServer,
+                            rsa_keys: tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]) -> None:
     jwks = f"{demo_server.base_url}/.well-known/jwks.json"
-    good = run_json(cli, mint_token(demo_server.base_url, "valid"), "--jwks", jwks, "--audience", DEMO_AUDIENCE)
+    valid = mint_token(demo_server.base_url, "valid")
+    good = run_json(cli, valid, "--jwks", jwks, "--audience", DEMO_AUDIENCE)
     assert good["verified"] is True and good["findings"] == []
 
     bad = run_json(cli, mint_token(demo_server.base_url, "bad-signature"), "--jwks", jwks)
@@ -179,7 +183,8 @@ def test_jwks_from_the_demo(cli: Cli, demo_server: DemoServer, rsa_keys: tuple[r
     assert bad["verified"] is False and f["evidence"]["outcome"] == "invalid"
 
     unknown_kid = jwt.encode({"sub": "x"}, rsa_keys[0], algorithm="RS256", headers={"kid": "rotated-away"})
-    f = next(f for f in run_json(cli, unknown_kid, "--jwks", jwks)["findings"] if f["id"] == "signature-invalid")
+    found = run_json(cli, unknown_kid, "--jwks", jwks)["findings"]
+    f = next(f for f in found if f["id"] == "signature-invalid")
     assert f["evidence"]["outcome"] == "no-key" and "rotated-away" in f["detail"]
 
 
@@ -193,7 +198,8 @@ def test_jwks_from_the_demo(cli: Cli, demo_server: DemoServer, rsa_keys: tuple[r
 )
 def test_a_jwks_that_cannot_be_used_is_no_evidence_against_the_token(cli: Cli, demo_server: DemoServer, where: str,
                                                                      said: str) -> None:
-    doc = run_json(cli, mint_token(demo_server.base_url, "valid"), "--jwks", where.replace("{demo}", demo_server.base_url))
+    base = demo_server.base_url
+    doc = run_json(cli, mint_token(base, "valid"), "--jwks", where.replace("{demo}", base))
     assert doc["verified"] is False and "signature-invalid" not in ids(doc)
     assert said in doc["verify_error"]
 
@@ -269,8 +275,8 @@ def test_garbage_on_stdin(cli: Cli, data: bytes) -> None:
 
 @pytest.mark.smoke
 def test_non_utf8_stdin_under_a_strict_locale() -> None:
-    # a UTF-8 locale (or PYTHONIOENCODING=utf-8) makes text stdin strict: the CLI must read bytes. The encoding
-    # of stdin is set when a process starts, so this one runs the real process.
+    # a UTF-8 locale (or PYTHONIOENCODING=utf-8) makes text stdin strict: the CLI must read bytes. The
+    # encoding of stdin is set when a process starts, so this one runs the real process.
     result = run_main_py("token", "-", "--json", stdin=b"\xff\xfe\x80abc", env={"PYTHONIOENCODING": "utf-8"})
     assert "Traceback" not in result.stderr and result.returncode == 0
     assert json.loads(result.stdout)["format"] == "opaque"
@@ -283,7 +289,8 @@ def test_non_utf8_stdin_under_a_strict_locale() -> None:
         ((hs256(), "--jwks", "not a url"), "cannot be used"),
     ],
 )
-def test_plain_output_says_why_a_token_cannot_be_read_or_checked(cli: Cli, args: tuple[str, ...], problem: str) -> None:
+def test_plain_output_says_why_a_token_cannot_be_read_or_checked(cli: Cli, args: tuple[str, ...],
+                                                                 problem: str) -> None:
     out = run(cli, *args).stdout
     assert "Problem: " in out and problem in out
 

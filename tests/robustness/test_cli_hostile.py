@@ -52,7 +52,8 @@ SECRET_INSIDE_DEEP = b"[" * DEEP + b'{"access_token": "s3cr3t-value-never-shown"
     ids=["deep-array", "deep-object", "invalid-utf8-json", "binary-as-json", "stall-mid-body", "not-http"],
 )
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
-def test_send_to_a_hostile_server(cli: Cli, evil_server, handler, code: int, says: str | None, as_json: bool) -> None:
+def test_send_to_a_hostile_server(cli: Cli, evil_server, handler, code: int, says: str | None,
+                                  as_json: bool) -> None:
     server = evil_server(handler)
     result = run(cli, "send", f"{server.url}/x", "--timeout", "1", *(["--json"] if as_json else []))
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
@@ -105,7 +106,8 @@ def _profiles(tmp_path: Path) -> Path:
     return folder
 
 
-def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(cli: Cli, tmp_path: Path) -> None:
+def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(cli: Cli,
+                                                                             tmp_path: Path) -> None:
     folder = _profiles(tmp_path)
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
     result = run(cli, "profiles", "check", "--profiles-dir", str(folder), env=env)
@@ -128,7 +130,8 @@ def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(cli
 def test_send_with_a_broken_profile_is_bad_input(cli: Cli, tmp_path: Path, name: str, says: str) -> None:
     folder = _profiles(tmp_path)
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = run(cli, "send", "http://127.0.0.1:9/", "--profile", name, "--profiles-dir", str(folder), env=env)
+    result = run(cli, "send", "http://127.0.0.1:9/", "--profile", name, "--profiles-dir", str(folder),
+                 env=env)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and says in lines[0], result.stderr[-2000:]
     assert sorted(p.name for p in folder.iterdir()) == ["deep.toml", "dir.toml", "garbage.toml", "good.toml",

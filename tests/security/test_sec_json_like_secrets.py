@@ -30,7 +30,8 @@ def test_send_json_keeps_its_shape(cli: Cli, http_server, tmp_path, password: st
     (folder / "basic.toml").write_text(
         'format = 1\nname = "B"\nkind = "basic"\n[credentials]\nusername = "u"\npassword = "${env:BPW}"\n'
     )
-    result = cli("send", f"{url}/x", "--profile", "B", "--profiles-dir", str(folder), "--json", env={"BPW": password})
+    result = cli("send", f"{url}/x", "--profile", "B", "--profiles-dir", str(folder), "--json",
+                 env={"BPW": password})
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert set(doc["diagnosis"]) >= {"verdict", "summary", "findings", "challenges"}

@@ -4,9 +4,9 @@
     result = run_main_py("send", url, "--json")                              # a real process
     result.returncode, result.stdout, result.stderr
 
-In-process, `inspector.cli.main(argv)` runs with sys.stdin replaced by the given bytes (empty by default, never a
-terminal, as under subprocess), environment changes undone after the call, and stdout/stderr captured by
-pytest's capsys. A usage error (argparse's SystemExit) becomes its exit status as in a real process. An
+In-process, `inspector.cli.main(argv)` runs with sys.stdin replaced by the given bytes (empty by default,
+never a terminal, as under subprocess), environment changes undone after the call, and stdout/stderr captured
+by pytest's capsys. A usage error (argparse's SystemExit) becomes its exit status as in a real process. An
 unexpected exception is not turned into a status: it fails the test with its traceback.
 """
 
@@ -81,7 +81,8 @@ def run_main_py(*argv: str, stdin: bytes | str | None = None, env: Env | None = 
             environ[name] = value
     done = subprocess.run([sys.executable, "main.py", *argv], check=False, cwd=ROOT, capture_output=True,
                           input=_stdin_bytes(stdin), env=environ, timeout=timeout_s)
-    return CliResult(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+    out, err = (stream.decode("utf-8", "replace") for stream in (done.stdout, done.stderr))
+    return CliResult(done.returncode, out, err)
 
 
 __all__ = ["ROOT", "Cli", "CliResult", "Env", "run_main_py"]

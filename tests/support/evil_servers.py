@@ -36,7 +36,7 @@ def _read_request(conn: socket.socket) -> bytes:
 
 
 class EvilServers:
-    """Raw-socket servers for one test; stop_all() ends them: every connection is shut and every thread joined."""
+    """Raw-socket servers for one test; stop_all() shuts every connection and joins every thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -138,10 +138,10 @@ def gzip_of_zeros(mib: int) -> bytes:
     compresses to the same bytes; this takes a fraction of a second where compressing 512 MiB takes seconds.
     """
     zeros = b"\0" * (1 << 20)
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: the gzip header and trailer are added here
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: gzip's header and trailer come below
     block = packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)
     crc = 0
     for _ in range(mib):
         crc = zlib.crc32(zeros, crc)
-    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no mtime, max compression, OS unknown
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name or mtime, level 9, OS unknown
     return header + block * mib + packer.flush() + struct.pack("<II", crc, (mib << 20) & 0xFFFFFFFF)

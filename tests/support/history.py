@@ -27,8 +27,8 @@ def fill_history(path: Path, n: int, statuses: Sequence[int | None], verdicts: M
                      None if status is None else status // 100, verdicts[status], 1.5, None, None))
     db = sqlite3.connect(path)
     try:
-        indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'exchanges'"
-                             " AND sql IS NOT NULL").fetchall()
+        indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                             " AND tbl_name = 'exchanges' AND sql IS NOT NULL").fetchall()
         with db:
             for name, _sql in indexes:
                 db.execute(f'DROP INDEX "{name}"')

@@ -7,7 +7,8 @@
 
 Handlers derive from `QuietHandler` (no request log; `read_body`, `reply`, `reply_json`), or come from
 `answering(...)` (the same answer to every request) or `responding(fn)` (fn(handler, body) -> the answer).
-The `http_server` fixture in tests/conftest.py hands out `LoopbackServers.start` and stops them after the test.
+The `http_server` fixture in tests/conftest.py hands out `LoopbackServers.start`, and stops them after the
+test.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class QuietHandler(BaseHTTPRequestHandler):
                 "body": data.decode("latin-1")}
 
 
-def responding(respond: Callable[[QuietHandler, bytes], Answer], *, keep_alive: bool = True) -> type[QuietHandler]:
+def responding(respond: Callable[[QuietHandler, bytes], Answer], *,
+               keep_alive: bool = True) -> type[QuietHandler]:
     """A handler class calling respond(handler, request_body) -> (status, headers, body) for every method."""
 
     class Responding(QuietHandler):
@@ -133,7 +135,7 @@ class QuietServer(ThreadingHTTPServer):
         self._serving.start()
 
     def stop(self, timeout_s: float = STOP_S) -> None:
-        """Stop serving, end every open connection (a kept-alive one would hold its thread), join the threads."""
+        """Stop serving, end every open connection (a kept-alive one holds its thread), join the threads."""
         if self._serving is not None:
             self.shutdown()
             self._serving.join(timeout_s)

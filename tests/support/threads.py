@@ -6,8 +6,8 @@ it, names the threads that are new and still running once a short grace has pass
 one fails by name. Three ways to see them:
 
 - Python threads, through `threading`;
-- any thread Python did not start (a QThread, a QThreadPool thread) while it runs Python code (a worker's run(),
-  a QRunnable), through `sys._current_frames()`: this works on every platform;
+- any thread Python did not start (a QThread, a QThreadPool thread) while it runs Python code (a worker's
+  run(), a QRunnable), through `sys._current_frames()`: this works on every platform;
 - on Linux, a QThread with no Python frame (its event loop still running) as an OS thread in /proc/self/task.
   Idle pool threads ("Thread (pooled)") are not counted there: Qt keeps its own (image conversion, ...) for
   30 s, and one that runs our code is seen by the frames check.

@@ -52,7 +52,7 @@ def view(qtbot) -> LargeTextView:
 
 
 def advance(view: LargeTextView) -> float:
-    """The width of one character as the view's own font measures it (fractional: 7.2 px in Noto Sans Mono)."""
+    """The width of a character as the view's own font measures it (fractional: 7.19 px in Noto Sans Mono)."""
     return QFontMetricsF(view.font()).horizontalAdvance("x")
 
 
