@@ -177,8 +177,12 @@ def _from_json(obj: object, problem: bool) -> BodyMessage | None:
 
 _XML_CODE_RE = re.compile(r"<Code>([^<]{1,200})</Code>", re.IGNORECASE)
 _XML_MSG_RE = re.compile(r"<Message>([^<]{1,2000})</Message>", re.IGNORECASE)
-_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_H1_RE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+# The opening tag is matched with a bounded attribute run and the closing tag found once from the first opening
+# tag: a lazy `(.*?)</title>` rescans to the end from every `<title` (quadratic on "<title>" * n).
+_HTML_MESSAGE_TAGS = tuple(
+    (re.compile(rf"<{tag}(?:\s[^<>]{{0,500}})?>", re.IGNORECASE), re.compile(rf"</{tag}\s*>", re.IGNORECASE))
+    for tag in ("h1", "title")
+)
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
@@ -190,10 +194,11 @@ def _from_markup(text: str, ctype: str) -> BodyMessage | None:
             return BodyMessage(code=_s(html.unescape(code.group(1))) if code else None,
                                message=_s(html.unescape(msg.group(1))) if msg else None, shape="xml")
     if "html" in ctype or stripped[:15].lower().startswith(("<!doctype html", "<html")):
-        for rx in (_H1_RE, _TITLE_RE):
-            m = rx.search(text)
-            if m:
-                inner = " ".join(html.unescape(_TAG_RE.sub(" ", m.group(1))).split())
+        for opening, closing in _HTML_MESSAGE_TAGS:
+            m = opening.search(text)
+            end = closing.search(text, m.end()) if m else None
+            if m and end:
+                inner = " ".join(html.unescape(_TAG_RE.sub(" ", text[m.end():end.start()])).split())
                 if inner:
                     return BodyMessage(message=_cut(inner), shape="html")
         return None

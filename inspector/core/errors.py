@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
+# Why a file or database could not be used; the message says it in words, this is for code and tests.
+StorageReason = Literal[
+    "disk-full", "read-only", "permission-denied", "locked", "not-a-folder", "is-a-folder", "missing",
+    "damaged", "other",
+]
+
 
 class InspectorError(Exception):
     """Base of every error this application reports to a user."""
@@ -29,3 +38,16 @@ class TokenError(InspectorError):
 
 class ExportError(InspectorError):
     """A curl command, HAR file or report cannot be read or written."""
+
+
+class StorageError(InspectorError):
+    """A file or database the app keeps cannot be read or written; the message names the real cause."""
+
+    def __init__(self, message: str, *, path: Path | None = None, reason: StorageReason = "other") -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason: StorageReason = reason
+
+
+class ProfileStorageError(ProfileError, StorageError):
+    """A profile file or the secrets file cannot be read or written (disk full, read-only, locked...)."""

@@ -8,6 +8,7 @@ count lets retention run in O(log n) per add.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from inspector.core import redact
-from inspector.core.errors import InspectorError
+from inspector.core.errors import StorageError, StorageReason
 from inspector.core.exchange import Exchange
 from inspector.core.export.masking import (
     DEFAULT_BODY_CAP,
@@ -28,18 +29,27 @@ from inspector.core.export.masking import (
     mask_exchange,
 )
 from inspector.core.export.records import exchange_from_dict, exchange_to_dict, time_from_text
+from inspector.core.files import PRIVATE_FILE, ensure_private_dir, storage_error, tighten
 from inspector.core.request import RequestSpec
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
 
-__all__ = ["SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore"]
+__all__ = ["SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore", "history_error"]
 
 DEFAULT_KEEP = 10_000
+# The window reads the history on its own thread: a file another program holds locked must not freeze it for
+# long. A write (add(), on the send's worker thread) tries WRITE_ATTEMPTS times before it gives up.
+DEFAULT_BUSY_TIMEOUT_S = 1.0
+WRITE_ATTEMPTS = 4
+# sqlite's primary result codes (the low byte of an extended code)
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_AUTH, _SQLITE_NOTADB = 11, 13, 14, 23, 26
+_BUSY_CODES = (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
-class HistoryError(InspectorError):
-    """The history file cannot be opened, read or written."""
+class HistoryError(StorageError):
+    """The history file cannot be opened, read or written; `reason` says why (locked, disk-full, damaged)."""
 
 
 @dataclass(frozen=True)
@@ -144,31 +154,54 @@ class HistoryStore:
         keep: int = DEFAULT_KEEP,
         body_cap: int = DEFAULT_BODY_CAP,
         clock: Callable[[], datetime] = _utc_now,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
+        write_attempts: int = WRITE_ATTEMPTS,
     ) -> None:
         if keep < 1:
             raise HistoryError(f"The history must keep at least 1 entry, not {keep}.")
         self.path = Path(path)
         self.keep = keep
         self.body_cap = body_cap
+        self.write_attempts = max(1, write_attempts)
         self._clock = clock
         self._lock = threading.Lock()
+        self._open_private_file()
+        db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # autocommit mode: every write below opens its own transaction explicitly
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+            db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=max(0.0, busy_timeout)
+            )
+            self._db = db
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise HistoryError(
-                f"The history file {self.path} cannot be opened ({exc}): move it away and a new history will start."
-            ) from None
-        except OSError as exc:
-            raise HistoryError(
-                f"The history folder {self.path.parent} cannot be created ({exc.strerror})."
-            ) from None
+        except sqlite3.Error as exc:
+            if db is not None:
+                db.close()
+            raise history_error(exc, self.path, "opened") from None
+        except HistoryError:
+            if db is not None:
+                db.close()
+            raise
 
-    # --- lifecycle ---------------------------------------------------------------------------------------------
+    def _open_private_file(self) -> None:
+        """The folder (created 0700) and an empty file 0600 before sqlite opens it: sqlite gives its -wal and
+        -shm files the database file's mode, so the whole history is readable by the user only."""
+        try:
+            ensure_private_dir(self.path.parent)
+        except OSError as exc:
+            raise storage_error(exc, self.path.parent, "created", HistoryError) from None
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise storage_error(exc, self.path, "created", HistoryError) from None
+        for suffix in ("", "-wal", "-shm", "-journal"):  # an older version wrote them 0644
+            tighten(Path(f"{self.path}{suffix}"))
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -180,9 +213,17 @@ class HistoryStore:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, attempts: int | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Taking the write lock is tried `attempts` times (default write_attempts):
+        writes run off the UI thread; a caller on it passes 1."""
         with self._lock, self._damage_said():
-            self._db.execute("BEGIN IMMEDIATE")
+            for attempt in range(attempts or self.write_attempts, 0, -1):  # bounded: each waits busy_timeout
+                try:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if attempt == 1 or _primary(exc) not in _BUSY_CODES:
+                        raise
             try:
                 yield self._db
             except BaseException:
@@ -193,14 +234,12 @@ class HistoryStore:
 
     @contextmanager
     def _damage_said(self) -> Iterator[None]:
-        """sqlite's errors on a damaged file (it opens fine, then a page cannot be read) as a HistoryError."""
+        """sqlite's errors as a HistoryError naming the cause: locked, disk full, read-only, or damaged (a
+        file that opens fine, then a page cannot be read)."""
         try:
             yield
-        except sqlite3.DatabaseError as exc:
-            raise HistoryError(
-                f"The history file {self.path} is damaged ({exc}): close the app, move the file away, and a new "
-                "history will start."
-            ) from None
+        except sqlite3.Error as exc:
+            raise history_error(exc, self.path, "used") from None
 
     def _migrate(self) -> None:
         db = self._db
@@ -234,7 +273,7 @@ class HistoryStore:
         with self._lock:
             return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
 
-    # --- writing -----------------------------------------------------------------------------------------------
+    # --- writing -------------------------------------------------------------------------------------------
     def add(
         self,
         exchange: Exchange,
@@ -296,16 +335,16 @@ class HistoryStore:
 
     def enforce_retention(self) -> None:
         """Apply `keep` now (after it was lowered)."""
-        with self._write() as db:
+        with self._write(1) as db:
             self._enforce_retention(db)
 
     def delete(self, entry_id: int) -> bool:
         """Remove one entry; False when there was none with this id."""
-        with self._write() as db:
+        with self._write(1) as db:
             return db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount > 0
 
     def clear(self) -> None:
-        with self._write() as db:
+        with self._write(1) as db:
             db.execute("DELETE FROM exchanges")
             db.execute("DELETE FROM payloads")  # the trigger already did; this also removes any orphan
         with self._lock:
@@ -313,7 +352,7 @@ class HistoryStore:
                 "PRAGMA wal_checkpoint(TRUNCATE)"
             )  # cleared entries should not linger in the WAL
 
-    # --- reading -----------------------------------------------------------------------------------------------
+    # --- reading -------------------------------------------------------------------------------------------
     @staticmethod
     def _where(
         text: str | None, status: int | str | None, verdict: str | None, method: str | None
@@ -414,6 +453,62 @@ class HistoryStore:
                 f"History entry {entry_id} in {self.path} is damaged ({exc}): delete it."
             ) from None
         return HistoryRecord(_row(row[:7]), row[7], exchange.spec, exchange, diagnosis)
+
+
+def history_error(exc: sqlite3.Error, path: Path, doing: str) -> HistoryError:
+    """A HistoryError naming the real cause of a sqlite error met while `doing` ("opened", "used") the file;
+    only real damage gets the move-away advice."""
+    primary = _primary(exc)
+    where = f"The history file {path}"
+    reason: StorageReason
+    if primary in _BUSY_CODES:
+        reason, text = "locked", (
+            f"{where} cannot be {doing}: another program has the history open and holds it locked (a "
+            "second copy of the app, or a database tool). Close that program and try again; nothing in "
+            "the history was lost."
+        )
+    elif primary == _SQLITE_FULL:
+        reason, text = "disk-full", (
+            f"{where} cannot be {doing}: the disk is full. Free some space and try again."
+        )
+    elif primary == _SQLITE_CANTOPEN and path.is_dir():
+        reason, text = "is-a-folder", (
+            f"{where} cannot be {doing}: a folder is where the file should be. Rename or move that folder."
+        )
+    elif primary == _SQLITE_READONLY or (
+        primary == _SQLITE_CANTOPEN and not os.access(path.parent, os.W_OK)
+    ):
+        reason, text = "read-only", (
+            f"{where} cannot be {doing}: the file or its folder is read-only. Make them writable, or the "
+            "history stays off."
+        )
+    elif primary in (_SQLITE_PERM, _SQLITE_AUTH):
+        reason, text = "permission-denied", (
+            f"{where} cannot be {doing}: permission denied. Check the permissions of the file and its "
+            "folder."
+        )
+    elif primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        reason = "damaged"
+        if doing == "opened":  # the app has not got it open: nothing to close first
+            text = (
+                f"{where} is damaged and cannot be opened ({exc}): move it away and a new history will "
+                "start."
+            )
+        else:
+            text = (
+                f"{where} is damaged ({exc}): close the app, move the file away, and a new history will "
+                "start."
+            )
+    else:
+        reason, text = "other", (
+            f"{where} cannot be {doing} ({exc}). Try again; if it keeps failing, check the disk."
+        )
+    return HistoryError(text, path=path, reason=reason)
+
+
+def _primary(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from inspector.core.errors import RequestError
+from inspector.core.redact import MASK, is_secret_header, is_secret_param, mask, mask_header_value
 
 COMMON_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 BODY_KINDS = ("none", "json", "text", "form", "multipart")
@@ -19,6 +20,8 @@ CONTENT_TYPE_FOR_KIND = {
 }
 _METHOD_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token
 _HEADER_NAME_RE = _METHOD_RE
+# RFC 9110 field values hold no control character but the tab; http.client would still send NUL or ESC as is
+_HEADER_VALUE_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -96,31 +99,52 @@ def validate_method(method: str) -> None:
 
 
 def validate_url(url: str) -> None:
-    """Raise RequestError naming what is wrong with the URL."""
+    """Raise RequestError naming what is wrong with the URL (its credentials masked, see shown_url)."""
     url = url.strip()
     if not url:
         raise RequestError("The URL is empty: type an address such as https://api.example.com/items.")
+    shown = shown_url(url)
     if any(c.isspace() for c in url):
-        raise RequestError(f"The URL '{url}' contains a space: encode it as %20 or remove it.")
+        raise RequestError(f"The URL '{shown}' contains a space: encode it as %20 or remove it.")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError for a bad port
     except ValueError as exc:
-        raise RequestError(f"The URL '{url}' cannot be parsed: {exc}.") from None
+        raise RequestError(f"The URL '{shown}' cannot be parsed: {_url_parse_problem(exc)}.") from None
     if not parts.scheme:
-        raise RequestError(f"The URL '{url}' has no scheme: start it with http:// or https://.")
+        raise RequestError(f"The URL '{shown}' has no scheme: start it with http:// or https://.")
     if parts.scheme.lower() not in ("http", "https"):
-        raise RequestError(f"The URL '{url}' uses the scheme '{parts.scheme}': only http and https are supported.")
+        raise RequestError(
+            f"The URL '{shown}' uses the scheme '{shown_word(parts.scheme)}': "
+            "only http and https are supported."
+        )
     if not parts.hostname:
-        raise RequestError(f"The URL '{url}' has no host name after '{parts.scheme}://'.")
+        raise RequestError(f"The URL '{shown}' has no host name after '{shown_word(parts.scheme)}://'.")
     del port
+
+
+def _url_parse_problem(exc: ValueError) -> str:
+    """urllib's complaint in words, without its text: that quotes the host part, password included."""
+    text = str(exc)
+    if "Port" in text:
+        return "its port is not a number from 0 to 65535"
+    if "IPv6" in text:
+        return "its IPv6 address in [ ] is not written correctly"
+    return "its host part holds characters a URL cannot hold"
 
 
 def validate_header(name: str, value: str) -> None:
     if not _HEADER_NAME_RE.match(name.strip()):
-        raise RequestError(f"The header name '{name}' contains characters a header name cannot hold.")
+        shown = " ".join(shown_word(word) for word in name.strip().split(" "))
+        raise RequestError(f"The header name '{shown}' contains characters a header name cannot hold.")
     if "\n" in value or "\r" in value:
         raise RequestError(f"The value of header '{name}' contains a line break.")
+    bad = _HEADER_VALUE_CTL_RE.search(value)
+    if bad:
+        raise RequestError(
+            f"The value of header '{name}' contains the control character U+{ord(bad.group()):04X}, "
+            "which a header cannot hold: remove it."
+        )
 
 
 def validate_body(body: Body) -> None:
@@ -138,15 +162,80 @@ def validate_body(body: Body) -> None:
 
 
 def parse_header_line(line: str) -> Header:
-    """'Name: value' to a Header; RequestError when there is no colon or no name."""
+    """'Name: value' to a Header; RequestError when there is no colon or no name (the line quoted masked)."""
     name, sep, value = line.partition(":")
     if not sep:
-        raise RequestError(f"The header line '{line}' has no colon: write it as 'Name: value'.")
+        raise RequestError(
+            f"The header line '{shown_header_line(line)}' has no colon: write it as 'Name: value'."
+        )
     name = name.strip()
     if not name:
-        raise RequestError(f"The header line '{line}' has no name before the colon.")
+        raise RequestError(f"The header line '{shown_header_line(line)}' has no name before the colon.")
     validate_header(name, value)
     return Header(name, value.strip())
+
+
+# --- Quoting what the user typed in a message, without repeating a secret ---------------------------------
+# A message goes to stderr, the window's URL line, logs: it is built from masked text, never from the input as
+# is. These work on text that failed to parse too (which is when the messages are needed).
+
+_NAME_LIKE_RE = re.compile(r"^[A-Za-z][A-Za-z-]{0,39}$")  # a header name or an auth scheme, not a credential
+
+
+def shown_word(word: str) -> str:
+    """A word quoted in a message: as typed when it reads like a name, else cut to its first letters."""
+    return word if _NAME_LIKE_RE.match(word) else mask(word)
+
+
+def shown_header_line(line: str) -> str:
+    """A header line (well-formed or not) as a message may quote it: the name readable, the value masked.
+
+    A value is masked unless its header is known to be harmless; without a colon, everything after the first
+    word is treated as the value ('Authorization Bearer abc' becomes 'Authorization Bearer …').
+    """
+    name, colon, value = line.strip().partition(":")
+    if not colon:
+        name, _, value = name.partition(" ")
+    name, value = name.strip(), value.strip()
+    shown_name = " ".join(shown_word(word) for word in name.split(" "))
+    if not value:
+        return shown_name + colon
+    shown_value = mask_header_value(name, value) if is_secret_header(name) else mask(value)
+    return f"{shown_name}{colon} {shown_value}"
+
+
+def shown_url(url: str) -> str:
+    """A URL as a message may quote it: user-info, secret query and fragment values masked, the rest as typed.
+
+    Unlike redact.mask_url it needs no parse to succeed and re-encodes nothing, so 'contains a space' still
+    shows where the space is.
+    """
+    match = re.match(r"\s*[A-Za-z][A-Za-z0-9+.-]*://", url)
+    prefix = match.group() if match else ""
+    rest = url[len(prefix):]
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" in authority:
+        userinfo, _, hostport = authority.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        # a user with no password is how tokens ride in URLs (https://ghp_…@github.com): mask it too
+        authority = f"{user}:{MASK}@{hostport}" if colon else f"{mask(user)}@{hostport}"
+    path_query, hash_mark, fragment = tail.partition("#")
+    path, question, query = path_query.partition("?")
+    if question:
+        query = _shown_params(query)
+    if hash_mark and "=" in fragment:  # an OAuth implicit-flow redirect carries its tokens here
+        fragment = _shown_params(fragment)
+    return f"{prefix}{authority}{path}{question}{query}{hash_mark}{fragment}"
+
+
+def _shown_params(query: str) -> str:
+    parts = []
+    for part in query.split("&"):
+        name, eq, value = part.partition("=")
+        secret = eq and value and is_secret_param(unquote_plus(name))
+        parts.append(f"{name}={mask(value)}" if secret else part)
+    return "&".join(parts)
 
 
 def query_params(url: str) -> list[tuple[str, str]]:

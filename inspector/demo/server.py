@@ -91,6 +91,7 @@ import jwt
 import requests
 
 from inspector.core.errors import InspectorError
+from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
 from inspector.demo.scenarios import (
     ALL_SCOPES,
@@ -1576,8 +1577,6 @@ def materialize_demo_profiles(base_url: str, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     base = base_url.rstrip("/")
     for name, text in demo_profile_sources():
-        target = folder / name
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        tmp.write_text(text.replace(DEMO_PLACEHOLDER, base), encoding="utf-8")
-        os.replace(tmp, target)  # atomic: a watcher never sees half a file
+        # atomic: a watcher never sees half a file
+        atomic_write(folder / name, text.replace(DEMO_PLACEHOLDER, base).encode("utf-8"), SHARED_FILE)
     return folder

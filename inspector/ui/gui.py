@@ -72,8 +72,7 @@ def open_history(env: Mapping[str, str], settings: QSettings | None = None) -> A
         except (TypeError, ValueError):
             pass
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return HistoryStore(path, keep=keep)
+        return HistoryStore(path, keep=keep)  # it creates the folder 0700 and the file 0600
     except (OSError, InspectorError) as exc:
         print(f"request-inspector: history is off: {exc}", file=sys.stderr)
         return None

@@ -31,8 +31,6 @@ Embedding API:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -68,6 +66,7 @@ from inspector.core.export import (
     parse_har,
     to_har,
 )
+from inspector.core.files import atomic_write, describe_os_error
 from inspector.ui.explainer_panel import ExplainerPanel
 from inspector.ui.theme import current_theme
 
@@ -99,21 +98,13 @@ def export_har(
         )
     text = dump_har(to_har(entries, comment=comment))
     target = Path(path)
-    # a half-written file must never replace a good one: write beside it, then rename over it
+    # a half-written file must never replace a good one: core.files writes beside it, then renames over it
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        atomic_write(target, text.encode("utf-8"))
     except OSError as exc:
+        why = describe_os_error(exc, target)[1]
         raise ExportError(
-            f"The HAR file {target} could not be written ({exc.strerror or exc}): choose another folder."
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportError(
-            f"The HAR file {target} could not be written ({exc.strerror or exc}): choose another file."
+            f"The HAR file {target} could not be written ({why}): choose another folder or file."
         ) from None
     return len(entries)
 

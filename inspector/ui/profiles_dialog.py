@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.errors import ProfileError
+from inspector.core.errors import ProfileError, StorageError
 from inspector.core.profiles import (
     KINDS,
     Expect,
@@ -912,7 +912,7 @@ class ProfilesDialog(QDialog):
             saved = self.model.store.save(draft)
         except ProfileConflict as exc:
             return self._resolve_conflict(draft, exc)
-        except ProfileError as exc:  # the store's own words, e.g. "move it to your keyring"
+        except (ProfileError, StorageError) as exc:  # the store's words, e.g. "the disk is full"
             self.form.mark(self._literal_fields(draft) if folder_kind == "team" else [])
             self._say(str(exc), error=True)
             return False
@@ -952,7 +952,7 @@ class ProfilesDialog(QDialog):
         if answer == OVERWRITE:
             try:
                 saved = self.model.store.save(draft, overwrite=True)
-            except ProfileError as again:
+            except (ProfileError, StorageError) as again:
                 self._say(str(again), error=True)
                 return False
             self._after_save(saved, f"Overwrote {saved.path}.")
@@ -1001,7 +1001,7 @@ class ProfilesDialog(QDialog):
             return None
         try:
             copy = self.model.store.duplicate(profile, Path(folder))
-        except ProfileError as exc:
+        except (ProfileError, StorageError) as exc:
             self._say(str(exc), error=True)
             return None
         self._dirty = False
@@ -1031,7 +1031,7 @@ class ProfilesDialog(QDialog):
             return False
         try:
             self.model.store.delete(profile)
-        except ProfileError as exc:
+        except (ProfileError, StorageError) as exc:
             self._say(str(exc), error=True)
             self.model.reload_now()
             return False

@@ -263,6 +263,8 @@ class RequestEditor(QWidget):
         self._safe = False
         self._real_url: str | None = None  # while the URL field shows a masked URL (screen-share-safe)
         self._real_body: str | None = None  # while the body editor shows a masked body
+        # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
+        self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
         self._build()
         self.set_spec(RequestSpec())
 
@@ -565,14 +567,24 @@ class RequestEditor(QWidget):
         before, self._url_before_edit = self._url_before_edit, text
         # A paste, not typing: the text grew by more than a few characters at once and reads as curl.
         if text.lstrip().lower().startswith("curl") and len(text) - len(before) > 8:
-            self.import_curl(text)
+            # After this edit's signals have all run: the import replaces the URL the other slots still see.
+            QTimer.singleShot(0, self, lambda: self.import_curl(text, url_before=before))
 
-    def import_curl(self, text: str) -> bool:
+    def import_curl(self, text: str, url_before: str | None = None) -> bool:
         """Fill the form from a curl command; a flag it cannot honour is reported, never dropped silently."""
-        from inspector.core.export import parse_curl
+        from inspector.core.export import CurlFilesNeeded, parse_curl
 
         try:
-            imported = parse_curl(text)
+            try:
+                imported = parse_curl(text)
+            except CurlFilesNeeded as needed:
+                if not self.confirm_curl_files(needed.paths):
+                    if url_before is not None:  # the pasted command goes; what was there before comes back
+                        self.url_edit.setText(url_before)
+                        self._url_before_edit = url_before
+                    self.show_message("The curl command was not imported: it reads local files you did not allow.")
+                    return False
+                imported = parse_curl(text, read_files=True)
         except InspectorError as exc:
             self.show_message(f"This curl command cannot be imported: {exc}")
             return False
@@ -586,6 +598,18 @@ class RequestEditor(QWidget):
             self.show_message("Imported from curl.", error=False)
         self.curl_imported.emit(notes)
         return True
+
+    def _ask_curl_files(self, paths: tuple[tuple[str, Path], ...]) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        listed = "\n".join(f"{path}   (for {option})" for option, path in paths)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Read local files?",
+                          "The pasted curl command reads these files from your computer into the request:\n\n"
+                          f"{listed}\n\nRead them only if you trust the command.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the paths come from pasted text
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     # -- URL and params kept in step ---------------------------------------------------------------------
     def _on_url_changed(self, text: str) -> None:

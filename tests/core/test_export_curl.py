@@ -12,7 +12,7 @@ import pytest
 
 from inspector.core.errors import ExportError
 from inspector.core.exchange import Hop
-from inspector.core.export import parse_curl, to_curl
+from inspector.core.export import CurlFilesNeeded, parse_curl, to_curl
 from inspector.core.request import Body, FormField, Header, RequestSpec
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "curl"
@@ -389,19 +389,37 @@ def test_data_from_files_follows_curl_rules(tmp_path: Path) -> None:
     (tmp_path / "body.json").write_text('{"a":\n 1}\r\n')
     (tmp_path / "note.txt").write_text("hello world & more")
     at = parse_curl(
-        "curl -XPATCH -H 'Content-Type: application/json' -d@body.json https://x.test/", base_dir=tmp_path
+        "curl -XPATCH -H 'Content-Type: application/json' -d@body.json https://x.test/", base_dir=tmp_path, read_files=True
     )
     assert at.spec.method == "PATCH" and at.spec.body == Body("json", text='{"a": 1}')  # -d drops newlines
     binary = parse_curl(
-        "curl -H 'Content-Type: application/json' --data-binary @body.json https://x.test/", base_dir=tmp_path
+        "curl -H 'Content-Type: application/json' --data-binary @body.json https://x.test/", base_dir=tmp_path, read_files=True
     )
     assert binary.spec.body.text == '{"a":\n 1}\r\n'
-    encoded = parse_curl("curl --data-urlencode note@note.txt https://x.test/", base_dir=tmp_path)
+    encoded = parse_curl(
+        "curl --data-urlencode note@note.txt https://x.test/", base_dir=tmp_path, read_files=True
+    )
     assert encoded.spec.body.fields == (FormField("note", "hello world & more"),)
     raw = parse_curl(
-        "curl --data-raw '@body.json' -H 'Content-Type: text/plain' https://x.test/", base_dir=tmp_path
+        "curl --data-raw '@body.json' -H 'Content-Type: text/plain' https://x.test/", base_dir=tmp_path, read_files=True
     )
     assert raw.spec.body.text == "@body.json"
+
+
+def test_local_files_are_read_only_when_the_caller_allows_it(tmp_path: Path) -> None:
+    key = tmp_path / "id_rsa"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n")
+    (tmp_path / "h.txt").write_text("X-From-File: 1\n")
+    command = "curl -d @id_rsa -H @h.txt -F 'f=<id_rsa' --data-urlencode k@id_rsa https://x.test/"
+    with pytest.raises(CurlFilesNeeded) as info:
+        parse_curl(command, base_dir=tmp_path)
+    assert info.value.paths == (
+        ("-d", key), ("-H", tmp_path / "h.txt"), ("-F", key), ("--data-urlencode", key)
+    )
+    assert "secret" not in str(info.value) and str(key) in str(info.value)
+    with pytest.raises(CurlFilesNeeded):  # a -F file field is sent later and shown in the form; -F <file is read now
+        parse_curl("curl -F 'f=<id_rsa' https://x.test/", base_dir=tmp_path)
+    assert parse_curl("curl -F 'f=@id_rsa' https://x.test/", base_dir=tmp_path).spec.body.fields[0].is_file
 
 
 @pytest.mark.parametrize(

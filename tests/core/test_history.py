@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.history import SCHEMA_VERSION, HistoryError, HistoryStore
+from inspector.core.errors import StorageError
+from inspector.core.history import SCHEMA_VERSION, HistoryError, HistoryStore, history_error
 from inspector.core.redact import Redactor
 from tests.support.history import fill_history
 from tests.support.samples import SECRETS, SENT_AT, secret_diagnosis, secret_exchange, simple_exchange
@@ -338,3 +340,147 @@ def test_killed_writer_leaves_a_readable_database(tmp_path: Path) -> None:
         assert len(ids) <= len(committed) + 1  # at most the one that committed before its id was printed
         assert all(store.get(i).exchange.response.body_bytes == 200_000 for i in committed)
         store.add(simple_exchange())  # and it is still writable
+
+
+# --- the file itself: private modes, a lock held by another program, failures named by cause (issue 9) -----
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_history_is_0600_in_folders_created_0700(tmp_path: Path) -> None:
+    path = tmp_path / "share" / "request-inspector" / "history.sqlite3"
+    old = os.umask(0o022)  # the usual umask, which gave 0755 folders and 0644 files before
+    try:
+        with HistoryStore(path) as store:
+            store.add(simple_exchange())
+            files = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+            assert all(f.exists() for f in files)  # WAL mode: all three are there while it is open
+            assert [_mode(f) for f in files] == [0o600, 0o600, 0o600]
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "share") == 0o700 and _mode(path.parent) == 0o700
+
+
+def test_an_older_history_written_0644_is_tightened_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    HistoryStore(path).close()
+    for suffix in ("", "-wal", "-shm"):
+        target = Path(f"{path}{suffix}")
+        target.touch()
+        target.chmod(0o644)
+    with HistoryStore(path) as store:
+        store.add(simple_exchange())
+        assert [_mode(Path(f"{path}{s}")) for s in ("", "-wal", "-shm")] == [0o600, 0o600, 0o600]
+
+
+def test_a_history_another_program_holds_locked_says_so_and_nothing_about_damage(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore(path, busy_timeout=0.05, write_attempts=2)
+    store.add(simple_exchange())
+    other = sqlite3.connect(path, isolation_level=None)  # a second connection, as another program's would be
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryError) as info:
+            store.add(simple_exchange())
+        text = str(info.value)
+        assert info.value.reason == "locked" and isinstance(info.value, StorageError)
+        assert "another program has the history open" in text and str(path) in text
+        assert "damaged" not in text and "move" not in text
+        assert store.count() == 1  # reading still works meanwhile (WAL)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.add(simple_exchange())  # and writing once it is let go
+    assert store.count() == 2
+    store.close()
+
+
+def test_opening_a_history_another_program_holds_exclusively_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    HistoryStore(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA locking_mode=EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(HistoryError, match="another program has the history open") as info:
+            HistoryStore(path, busy_timeout=0.05)
+        assert info.value.reason == "locked" and "damaged" not in str(info.value)
+    finally:
+        other.close()
+    HistoryStore(path).close()
+
+
+def test_a_write_waits_out_a_short_lock_with_retries(tmp_path: Path) -> None:
+    """add() runs on the send's worker thread: it retries a lock that another program lets go of soon."""
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore(path, busy_timeout=0.05, write_attempts=200)  # up to ~10 s: never reached
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    letting_go = threading.Timer(0.2, lambda: other.execute("ROLLBACK"))
+    letting_go.start()
+    try:
+        assert store.add(simple_exchange()) == 1
+    finally:
+        letting_go.join(30)
+        other.close()
+        store.close()
+
+
+def test_a_history_under_a_regular_file_and_a_folder_in_its_place_are_named(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    with pytest.raises(HistoryError) as info:
+        HistoryStore(tmp_path / "data" / "history.sqlite3")
+    assert info.value.reason == "not-a-folder" and str(tmp_path / "data") in str(info.value)
+    (tmp_path / "history.sqlite3").mkdir()
+    with pytest.raises(HistoryError) as info:
+        HistoryStore(tmp_path / "history.sqlite3")
+    assert info.value.reason == "is-a-folder" and "move" not in str(info.value).replace("or move that", "")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write a 0400 file")
+def test_a_read_only_history_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "h" / "history.sqlite3"
+    with HistoryStore(path) as store:
+        store.add(simple_exchange())
+    for f in path.parent.iterdir():
+        f.chmod(0o400)
+    path.parent.chmod(0o500)
+    try:
+        with pytest.raises(HistoryError) as info:
+            with HistoryStore(path, busy_timeout=0.05) as store:
+                store.add(simple_exchange())
+    finally:
+        path.parent.chmod(0o700)
+    assert info.value.reason == "read-only" and "read-only" in str(info.value)
+
+
+def _sqlite_error(code: int, message: str) -> sqlite3.Error:
+    exc = sqlite3.OperationalError(message)
+    exc.sqlite_errorcode = code  # what sqlite3 sets on the errors it raises
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "words"),
+    [
+        (5, "locked", "another program has the history open"),  # SQLITE_BUSY
+        (517, "locked", "another program has the history open"),  # SQLITE_BUSY_SNAPSHOT
+        (6, "locked", "another program has the history open"),  # SQLITE_LOCKED
+        (13, "disk-full", "the disk is full"),  # SQLITE_FULL
+        (8, "read-only", "read-only"),  # SQLITE_READONLY
+        (1032, "read-only", "read-only"),  # SQLITE_READONLY_DBMOVED
+        (3, "permission-denied", "permission denied"),  # SQLITE_PERM
+        (11, "damaged", "move the file away"),  # SQLITE_CORRUPT
+        (26, "damaged", "move the file away"),  # SQLITE_NOTADB
+        (778, "other", "check the disk"),  # SQLITE_IOERR_WRITE
+    ],
+)
+def test_sqlite_errors_name_their_cause_and_only_damage_says_move_it_away(
+    tmp_path: Path, code: int, reason: str, words: str
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    error = history_error(_sqlite_error(code, "sqlite's words"), path, "used")
+    assert error.reason == reason and words in str(error) and str(path) in str(error)
+    assert ("move" in str(error)) is (reason == "damaged")

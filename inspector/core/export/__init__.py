@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inspector.core.export.curl import CurlImport, parse_curl, to_curl
+from inspector.core.export.curl import CurlFilesNeeded, CurlImport, parse_curl, to_curl
 from inspector.core.export.har import HarEntry, dump_har, exchange_to_har_entries, parse_har, to_har
 from inspector.core.export.masking import (
     diagnosis_to_dict,
@@ -23,6 +23,7 @@ __all__ = [
     "exchange_secrets",
     "exchange_to_har_entries",
     "mask_exchange",
+    "CurlFilesNeeded",
     "parse_curl",
     "parse_har",
     "report_html",

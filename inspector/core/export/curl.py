@@ -1,4 +1,4 @@
-"""curl in and out: a RequestSpec or a sent Hop as a curl command, and a pasted curl command as a RequestSpec."""
+"""curl in and out: a RequestSpec or a sent Hop as a curl command, a pasted curl command as a RequestSpec."""
 
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ from inspector.core.request import (
     Header,
     RequestSpec,
     parse_header_line,
+    shown_header_line,
+    shown_url,
+    shown_word,
     validate_url,
 )
 
-__all__ = ["CurlImport", "parse_curl", "to_curl"]
+__all__ = ["CurlFilesNeeded", "CurlImport", "parse_curl", "to_curl"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,19 @@ class CurlImport:
     spec: RequestSpec
     warnings: tuple[str, ...] = ()  # options that change the request but were not applied
     notes: tuple[str, ...] = ()  # options that only change curl's own output, ignored on purpose
+
+
+class CurlFilesNeeded(ExportError):
+    """The command reads local files (-d @file, -H @file, -F name=<file, --data-urlencode name@file).
+
+    A pasted command is someone else's text: `-d @~/.ssh/id_rsa` would put a private key in the body. The
+    caller shows `paths` and parses again with read_files=True once the user agrees.
+    """
+
+    def __init__(self, paths: tuple[tuple[str, Path], ...]) -> None:
+        self.paths = paths
+        listed = ", ".join(f"{path} (for {option})" for option, path in paths)
+        super().__init__(f"The curl command reads local files: {listed}. Confirm before they are read.")
 
 
 # --- curl out ----------------------------------------------------------------------------------------------
@@ -115,7 +131,7 @@ def _spec_lines(
                 continue
             secret = not include_secrets and redact.is_secret_param(f.name, extra)
             value = redact.mask(f.value) if secret else f.value
-            # -F reads a leading @ or <, surrounding quotes and a ;type= suffix; --form-string takes text as is
+            # -F reads a leading @ or <, surrounding quotes and a ;type= suffix; --form-string takes it as is
             literal = (
                 value.startswith(("@", "<"))
                 or value[:1] == value[-1:] == '"'
@@ -203,10 +219,11 @@ _opt("--basic", "basic", False)
 _opt("--digest --ntlm --negotiate --anyauth", "other-auth", False)
 # curl's own output and behaviour, nothing to do with what is sent
 _opt(
-    "--compressed -s --silent -S --show-error -v --verbose -i --include -f --fail --fail-with-body -N --no-buffer "
-    "--http1.1 --http2 --http2-prior-knowledge --http3 -# --progress-bar -g --globoff --no-progress-meter "
-    "--path-as-is -4 --ipv4 -6 --ipv6 -q --disable --tr-encoding --raw --no-keepalive --ssl-no-revoke -l --list-only "
-    "--styled-output --no-styled-output -O --remote-name -J --remote-header-name --create-dirs",
+    "--compressed -s --silent -S --show-error -v --verbose -i --include -f --fail --fail-with-body -N "
+    "--no-buffer --http1.1 --http2 --http2-prior-knowledge --http3 -# --progress-bar -g --globoff "
+    "--no-progress-meter --path-as-is -4 --ipv4 -6 --ipv6 -q --disable --tr-encoding --raw --no-keepalive "
+    "--ssl-no-revoke -l --list-only --styled-output --no-styled-output -O --remote-name -J "
+    "--remote-header-name --create-dirs",
     "note",
     False,
 )
@@ -228,7 +245,8 @@ _opt(
 )
 _opt(
     "-n --netrc --netrc-optional -j --junk-session-cookies -0 --http1.0 --proxy-insecure -1 --tlsv1 --sslv3 "
-    "--tlsv1.0 --tlsv1.1 --tlsv1.2 --tlsv1.3 -p --proxytunnel --post301 --post302 --post303 --ignore-content-length",
+    "--tlsv1.0 --tlsv1.1 --tlsv1.2 --tlsv1.3 -p --proxytunnel --post301 --post302 --post303 "
+    "--ignore-content-length",
     "warn",
     False,
 )
@@ -242,10 +260,11 @@ _FORM_NAME_RE = re.compile(r"^[\w.\-\[\]%+~:]+$")
 _FORM_TYPE_SUFFIX_RE = re.compile(r";\s*type=[\w!#$&^.+-]+/[\w!#$&^.+-]+\s*$", re.IGNORECASE)
 
 
-def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
+def parse_curl(text: str, *, base_dir: Path | None = None, read_files: bool = False) -> CurlImport:
     """A pasted curl command (bash, zsh or Windows cmd style) as a RequestSpec plus what was not carried over.
 
-    Files named with @file are read relative to base_dir (default: the working folder).
+    Files named with @file are read relative to base_dir (default: the working folder), and only with
+    read_files=True: otherwise CurlFilesNeeded lists them so the caller can ask first.
     """
     if not text.strip():
         raise ExportError(
@@ -259,7 +278,7 @@ def parse_curl(text: str, *, base_dir: Path | None = None) -> CurlImport:
         raise ExportError(
             f"This is not a curl command: it starts with '{words[0]}'. Paste a command that starts with curl."
         )
-    return _Parser(words, base_dir or Path.cwd()).run()
+    return _Parser(words, base_dir or Path.cwd(), read_files).run()
 
 
 def _split(text: str) -> list[str]:
@@ -269,7 +288,7 @@ def _split(text: str) -> list[str]:
         text = _from_cmd(text)
     prepared = _prepare_posix(text)
     try:
-        words = shlex.split(prepared, posix=True)
+        words = _shell_words(prepared)
     except ValueError as exc:
         raise ExportError(
             f"The curl command cannot be read as shell words: {exc} (check its quotes)."
@@ -278,6 +297,65 @@ def _split(text: str) -> list[str]:
         if word in _SHELL_OPERATORS:
             return words[:i]
     return words
+
+
+def _shell_words(text: str) -> list[str]:
+    """POSIX shell words, as shlex.split(text) gives them, in linear time.
+
+    shlex grows each word one character at a time (quadratic on a pasted 1 MB -d payload).
+    """
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+            i += 1
+        elif c == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise ValueError("No closing quotation")
+            word.append(text[i + 1 : end])
+            in_word, i = True, end + 1
+        elif c == '"':
+            i += 1
+            while True:
+                j = _DQUOTE_STOP.search(text, i)
+                if j is None:
+                    raise ValueError("No closing quotation")
+                word.append(text[i : j.start()])
+                i = j.start()
+                if text[i] == '"':
+                    i += 1
+                    break
+                if i + 1 >= n:
+                    raise ValueError("No escaped character")
+                nxt = text[i + 1]
+                word.append(nxt if nxt in '"\\' else "\\" + nxt)
+                i += 2
+            in_word = True
+        elif c == "\\":
+            if i + 1 >= n:
+                raise ValueError("No escaped character")
+            word.append(text[i + 1])
+            in_word, i = True, i + 2
+        else:
+            j = _PLAIN_RUN.match(text, i)
+            assert j is not None  # c itself is neither a space, a quote nor a backslash
+            word.append(j.group())
+            in_word, i = True, j.end()
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+_DQUOTE_STOP = re.compile(r'["\\]')
+_PLAIN_RUN = re.compile(r"""[^\s'"\\]+""")
+_CONTINUATION = re.compile(r"\\[ \t]*\r?\n")
 
 
 def _from_cmd(text: str) -> str:
@@ -301,10 +379,10 @@ def _prepare_posix(text: str) -> str:
             i += 1
             continue
         if c == "\\":
-            m = re.match(r"\\[ \t]*\r?\n", text[i:])
+            m = _CONTINUATION.match(text, i)
             if m:  # a line continuation; trailing blanks after the backslash are a common paste accident
                 out.append(" " if quote_char is None else "")
-                i += m.end()
+                i = m.end()
                 continue
             out.append(text[i : i + 2])
             i += 2
@@ -375,9 +453,11 @@ def _ansi_c(text: str, i: int) -> tuple[str, int]:
 
 
 class _Parser:
-    def __init__(self, words: list[str], base_dir: Path) -> None:
+    def __init__(self, words: list[str], base_dir: Path, read_files: bool = False) -> None:
         self.words = words
         self.base_dir = base_dir
+        self.read_files = read_files
+        self.files_needed: list[tuple[str, Path]] = []
         self.warnings: list[str] = []
         self.notes: list[str] = []
         self.urls: list[str] = []
@@ -436,12 +516,15 @@ class _Parser:
             if pending_unknown is not None and (self.urls or not _LOOKS_LIKE_URL_RE.match(word)):
                 # most likely the value of the option we did not understand
                 self.warnings[-1] = (
-                    f"The option {pending_unknown} {word} is not understood and was not applied."
+                    f"The option {pending_unknown} {_shown_value(pending_unknown, word)} is not understood "
+                    "and was not applied."
                 )
                 pending_unknown = None
                 continue
             pending_unknown = None
             self.urls.append(word)
+        if self.files_needed:
+            raise CurlFilesNeeded(tuple(self.files_needed))
         return self._build()
 
     def _arg(self, name: str, i: int) -> str:
@@ -497,7 +580,8 @@ class _Parser:
                 self.cookies.append(v.strip().rstrip(";"))
             else:
                 self.warnings.append(
-                    f"{name} {v} reads cookies from a file, which was not loaded: add a Cookie header instead."
+                    f"{name} {v} reads cookies from a file, which was not loaded: "
+                    "add a Cookie header instead."
                 )
         elif key == "user-agent":
             self.user_agent = v
@@ -531,7 +615,9 @@ class _Parser:
         elif key == "note-arg":
             self.notes.append(f"{name} {v} only changes curl's own behaviour and was ignored.")
         elif key == "warn-arg":
-            self.warnings.append(f"The option {name} {v} was not applied: the app has no equivalent.")
+            self.warnings.append(
+                f"The option {name} {_shown_value(name, v)} was not applied: the app has no equivalent."
+            )
         elif key == "warn":
             self.warnings.append(f"The option {name} was not applied: the app has no equivalent.")
 
@@ -552,16 +638,25 @@ class _Parser:
         try:
             self.headers.append(parse_header_line(value))
         except RequestError as exc:
-            raise ExportError(f"The header {name} '{value}' cannot be used: {exc}") from None
+            shown = shown_header_line(value)
+            raise ExportError(f"The header {name} '{shown}' cannot be used: {exc}") from None
 
     def _read(self, name: str, path_text: str) -> bytes:
         if path_text == "-":
             raise ExportError(
                 f"The option {name} @- reads standard input, which a pasted command cannot supply."
             )
+        if "\x00" in path_text:  # no file system holds such a name (pathlib would raise ValueError)
+            raise ExportError(
+                f"The file name after {name} @ contains a NUL character, so no file can be read: "
+                "check the pasted command."
+            )
         path = Path(path_text).expanduser()
         if not path.is_absolute():
             path = self.base_dir / path
+        if not self.read_files:
+            self.files_needed.append((name, path))
+            return b""
         try:
             return path.read_bytes()
         except OSError as exc:
@@ -577,7 +672,10 @@ class _Parser:
         return text.replace("\r", "").replace("\n", "") if strip_newlines else text
 
     def _urlencode(self, value: str) -> str:
-        """What curl sends for one --data-urlencode value (content, =content, name=content, @file, name@file)."""
+        """What curl sends for one --data-urlencode value.
+
+        The value is one of: content, =content, name=content, @file, name@file.
+        """
         eq, at = value.find("="), value.find("@")
         if eq >= 0 and (at < 0 or eq < at):
             name, content = value[:eq], value[eq + 1 :]
@@ -593,7 +691,8 @@ class _Parser:
         field_name, sep, content = value.partition("=")
         if not sep or not field_name:
             raise ExportError(
-                f"The {name} value '{value}' has no name: write it as name=value or name=@file."
+                f"The {name} value '{_shown_value(name, value)}' has no name: "
+                "write it as name=value or name=@file."
             )
         if literal:
             return FormField(field_name, content)
@@ -631,9 +730,13 @@ class _Parser:
             )
         url = self.urls[0]
         for extra_url in self.urls[1:]:
-            self.warnings.append(f"curl would also request '{extra_url}'; only the first URL was imported.")
+            self.warnings.append(
+                f"curl would also request '{shown_url(extra_url)}'; only the first URL was imported."
+            )
         if "://" not in url:
-            self.notes.append(f"The URL '{url}' has no scheme; curl assumes http://, and so does the import.")
+            self.notes.append(
+                f"The URL '{shown_url(url)}' has no scheme; curl assumes http://, and so does the import."
+            )
             url = "http://" + url
         try:
             validate_url(url)
@@ -710,7 +813,8 @@ class _Parser:
             return
         if ":" not in self.user:
             self.warnings.append(
-                f"-u '{self.user}' has no password (curl would ask for one): the password was left empty."
+                f"-u '{shown_word(self.user)}' has no password (curl would ask for one): "
+                "the password was left empty."
             )
         user = self.user if ":" in self.user else self.user + ":"
         add("Authorization", "Basic " + base64.b64encode(user.encode("utf-8")).decode("ascii"))
@@ -718,7 +822,7 @@ class _Parser:
     def _data_body(
         self, text: str, headers: list[Header], default_type: str = "application/x-www-form-urlencoded"
     ) -> tuple[Body, list[Header]]:
-        """The body kind that sends what curl would send for this data (curl's default type when none is set)."""
+        """The body kind that sends what curl would send for this data (curl's default type if none set)."""
         ctype_header = next((h for h in reversed(headers) if h.name.lower() == "content-type"), None)
         ctype = (ctype_header.value if ctype_header else default_type).lower()
 
@@ -744,6 +848,26 @@ class _Parser:
         if ctype_header is not None and ctype_header.value.strip().lower() == CONTENT_TYPE_FOR_KIND["text"]:
             headers = without("text")
         return Body("text", text=text), headers
+
+
+# Options whose value is a credential, or a header line, quoted in a warning only masked.
+_SECRET_VALUE_OPTIONS = frozenset({"-u", "--user", "-U", "--proxy-user", "--pass", "--oauth2-bearer"})
+_HEADER_VALUE_OPTIONS = frozenset({"-H", "--header", "--proxy-header"})
+
+
+def _shown_value(option: str, value: str) -> str:
+    """An option's value as a warning may quote it: credentials masked, paths and numbers as typed."""
+    if option in _SECRET_VALUE_OPTIONS or redact.looks_secret_name(option.lstrip("-")):
+        return redact.mask(value)
+    if option in _HEADER_VALUE_OPTIONS:
+        return shown_header_line(value)
+    if "://" in value or "@" in value:  # -x http://user:pass@proxy:3128
+        return shown_url(value)
+    if "=" in value:  # -F name=value, --form-string, an unknown option's key=value
+        field, _, content = value.partition("=")
+        return f"{field}={redact.mask(content)}" if redact.is_secret_param(field) else value
+    # a long word without a separator is as likely a key as anything else: show only its start
+    return redact.mask(value) if len(value) > 24 and not re.search(r"[/\\\s]", value) else value
 
 
 def _is_json(text: str) -> bool:

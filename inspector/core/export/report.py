@@ -384,10 +384,16 @@ def _excerpt(data: bytes, content_type: str | None, limit: int, total_bytes: int
 # --- renderers ---------------------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!])")
+# Server text must not start a block of its own: no line breaks inside a block, and a leading list marker,
+# setext underline or numbered-list number is escaped ("## Verdict: ok" or "Verdict: ok\n===" from a server
+# would otherwise forge a heading).
+_MD_LINE_BREAK = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+_MD_BLOCK_START = re.compile(r"^(\s*(?:\d+)?)([-+=~.)])")
 
 
 def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    flat = _MD_LINE_BREAK.sub(" ", text)
+    return _MD_BLOCK_START.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", flat))
 
 
 def _fence(text: str) -> str:

@@ -12,12 +12,22 @@ import os
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inspector.core.errors import ProfileError
+from inspector.core.errors import ProfileError, ProfileStorageError
+from inspector.core.files import (
+    LOCK_TIMEOUT_S,
+    PRIVATE_FILE,
+    atomic_write,
+    clean_stale_temps,
+    ensure_private_dir,
+    folder_lock,
+    storage_error,
+)
 
 SERVICE = "request-inspector"
 REFERENCE_KINDS = ("env", "secret", "prompt")
@@ -71,7 +81,7 @@ def is_reference(value: object) -> bool:
         return False
 
 
-# --- stores ---------------------------------------------------------------------------------------------------
+# --- stores -----------------------------------------------------------------------------------------------
 
 
 class SecretStore(ABC):
@@ -171,14 +181,19 @@ def _backend_usable(backend: Any) -> bool:
 
 
 class FileSecretStore(SecretStore):
-    """A JSON file with mode 0600 in the user's data directory, for machines without a keyring backend."""
+    """A JSON file, 0600 in a 0700 folder (the user's data directory), for machines without a keyring.
+
+    Every change is read-modify-write under the folder's cross-process lock, written atomically; temp files a
+    killed writer left behind are removed when the store is opened.
+    """
 
     FILE_NAME = "secrets.json"
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / self.FILE_NAME
-        self._lock = threading.Lock()
+        self.lock_timeout = lock_timeout
+        clean_stale_temps(self.data_dir, self.FILE_NAME)  # each one a full copy of every secret
 
     def usable(self) -> bool:
         return True
@@ -192,49 +207,55 @@ class FileSecretStore(SecretStore):
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            raise ProfileError(f"The secrets file {self.path} cannot be read: {exc.strerror}.") from None
+            raise storage_error(exc, self.path, "read", ProfileStorageError) from None
+        except UnicodeDecodeError:
+            raw = ""  # reported as damaged below
         try:
             data = json.loads(raw)
             secrets = data["secrets"]
             if not isinstance(secrets, dict):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            raise ProfileError(
+            raise ProfileStorageError(
                 f"The secrets file {self.path} is damaged (not the JSON this app writes): move it away and "
-                "store the secrets again with the profiles dialog."
+                "store the secrets again with the profiles dialog.",
+                path=self.path,
+                reason="damaged",
             ) from None
         return {str(k): str(v) for k, v in secrets.items()}
 
     def _write(self, secrets: dict[str, str]) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         payload = json.dumps({"format": 1, "secrets": secrets}, indent=2, sort_keys=True).encode("utf-8")
-        # The temporary file is created 0600 from the start (never readable by others, not even briefly),
-        # written, synced, then renamed over the old one: a crash leaves the old file or the new one.
-        tmp = self.data_dir / f".{self.FILE_NAME}.{os.urandom(6).hex()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o600)  # a restrictive umask can only remove bits; this also undoes a lax one
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            # created 0600 from the start (never readable by others, not even briefly), then renamed over
+            atomic_write(self.path, payload, PRIVATE_FILE)
+        except OSError as exc:
+            raise storage_error(
+                exc, self.path, "written", ProfileStorageError, then="The stored secrets were not changed."
+            ) from None
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The data folder (created 0700) locked against every other writer, in any process."""
+        try:
+            ensure_private_dir(self.data_dir)
+        except OSError as exc:
+            raise storage_error(exc, self.data_dir, "created", ProfileStorageError) from None
+        with folder_lock(self.data_dir, timeout=self.lock_timeout, error=ProfileStorageError):
+            yield
 
     def get(self, key: str) -> str | None:
-        with self._lock:
-            return self._read().get(key)
+        # no lock: the file is only ever replaced whole, so a read sees the old or the new one
+        return self._read().get(key)
 
     def set(self, key: str, value: str) -> None:
-        with self._lock:
+        with self._locked():
             secrets = self._read()
             secrets[key] = value
             self._write(secrets)
 
     def delete(self, key: str) -> None:
-        with self._lock:
+        with self._locked():
             secrets = self._read()
             if secrets.pop(key, None) is not None:
                 self._write(secrets)
@@ -254,14 +275,14 @@ def default_secret_store(data_dir: Path, keyring_backend: Any | None = None) -> 
     return choose_secret_store([KeyringSecretStore(keyring_backend), FileSecretStore(data_dir)])
 
 
-# --- resolution -----------------------------------------------------------------------------------------------
+# --- resolution -------------------------------------------------------------------------------------------
 
 # prompt(profile_name, field) -> the value typed, or None when the user cancelled
 Prompt = Callable[[str, str], str | None]
 
 
 class Resolver:
-    """Turns references into values at send time. ${prompt} answers are kept in memory for this resolver only."""
+    """Turns references into values at send time; ${prompt} answers are kept in memory for this resolver."""
 
     def __init__(
         self,
@@ -285,7 +306,7 @@ class Resolver:
             self._prompt_cache.clear()
 
     def resolve(self, value: str, *, profile: str = "", field: str = "") -> str:
-        """The value behind a reference (a literal comes back as is); MissingSecret when it cannot be found."""
+        """The value behind a reference (a literal comes back as is); MissingSecret when it is not found."""
         ref = parse_reference(value)
         if ref is None:
             return value
@@ -339,7 +360,8 @@ class Resolver:
             ref,
             profile,
             field,
-            f"{self.store.backend_name()} holds nothing under '{ref.key}': {self.store.how_to_store(ref.key)}",
+            f"{self.store.backend_name()} holds nothing under '{ref.key}': "
+            f"{self.store.how_to_store(ref.key)}",
         )
 
     def _ask(self, ref: Reference, profile: str, field: str) -> str:

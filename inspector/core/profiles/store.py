@@ -1,20 +1,36 @@
-"""ProfileStore: profile folders on disk. Atomic saves, conflict detection, problems reported, never rewritten by
-loading. Folder watching is a pure poll (snapshot / changed) that the window drives with its own timer."""
+"""ProfileStore: profile folders on disk. Atomic saves, conflict detection, problems reported, never rewritten
+by loading. Folder watching is a pure poll (snapshot / changed) that the window drives with its own timer.
+
+A save reads the file, compares its content hash with what the editor loaded and writes, all under the
+folder's cross-process lock (core/files.py): two processes saving at once either both land in turn or one
+gets a ProfileConflict; no edit is lost silently. Personal files are 0600 in folders created 0700; a file in
+a team folder keeps its mode (it is shared through git).
+"""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
 import os
-import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import tomli_w
 
-from inspector.core.errors import ProfileError
+from inspector.core.errors import ProfileError, ProfileStorageError
+from inspector.core.files import (
+    LOCK_TIMEOUT_S,
+    PRIVATE_FILE,
+    SHARED_FILE,
+    atomic_write,
+    clean_stale_temps,
+    ensure_private_dir,
+    folder_lock,
+    storage_error,
+)
 from inspector.core.profiles.model import (
     SUFFIX,
     Fingerprint,
@@ -28,8 +44,8 @@ from inspector.core.profiles.secrets import Resolver, SecretStore, parse_referen
 
 APP_NAME = "request-inspector"
 ENV_VAR = "INSPECTOR_PROFILES"
-# A profile is a few hundred bytes (long notes allowed); a bigger file is the wrong file or garbage, and is not
-# read into memory whole.
+# A profile is a few hundred bytes (long notes allowed); a bigger file is the wrong file or garbage, and is
+# not read into memory whole.
 MAX_PROFILE_BYTES = 8 * 1024 * 1024
 
 
@@ -43,7 +59,7 @@ class ProfileConflict(ProfileError):
 
 @dataclass(frozen=True)
 class Problem:
-    """Something `profiles check` reports. message is a full sentence naming the file (and line when known)."""
+    """Something `profiles check` reports; message is a full sentence naming the file (and line if known)."""
 
     code: str  # broken-file | unreadable | newer-format | unknown-kind | missing-field | bad-field |
     #            missing-secret | literal-secret | missing-folder
@@ -102,7 +118,7 @@ def secret_references(profile: Profile) -> dict[str, str]:
 def keep_secret(
     profile: Profile, field: str, value: str, secrets: SecretStore, key: str | None = None
 ) -> Profile:
-    """Store a typed-in secret in the secret store and return the profile holding its ${secret:KEY} reference."""
+    """Store a typed-in secret in the secret store; return the profile holding its ${secret:KEY} reference."""
     key = key or f"{profile.stem}.{field}"
     secrets.set(key, value)
     return replace(profile, credentials={**profile.credentials, field: f"${{secret:{key}}}"})
@@ -112,50 +128,17 @@ def _fingerprint_bytes(data: bytes, st: os.stat_result) -> Fingerprint:
     return Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
 
 
-def _current(path: Path, seen: Fingerprint | None) -> Fingerprint | None:
-    """The file's fingerprint now (None when it is gone); the hash is skipped when mtime and size match."""
+def _current_sha256(path: Path) -> str | None:
+    """The hash of the file's content now (None when it is gone). Always hashed: a rewrite with the same size
+    and a restored mtime is still a change, and a profile is small."""
     try:
-        st = path.stat()
+        with open(path, "rb") as f:
+            data = f.read(MAX_PROFILE_BYTES + 1)
     except FileNotFoundError:
         return None
-    if seen is not None and (st.st_mtime_ns, st.st_size) == (seen.mtime_ns, seen.size):
-        return seen
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    return _fingerprint_bytes(data, st)
-
-
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> os.stat_result:
-    """Write a temp file in the same folder, fsync it, rename it over `path`, fsync the folder."""
-    folder = path.parent
-    tmp = folder / f".{path.name}.{os.urandom(6).hex()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX only)
-        try:
-            dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            pass
-        else:
-            try:
-                os.fsync(dfd)
-            except OSError:
-                pass
-            finally:
-                os.close(dfd)
-    return path.stat()
+    except OSError as exc:
+        raise storage_error(exc, path, "read", ProfileStorageError) from None
+    return hashlib.sha256(data).hexdigest()
 
 
 def render(profile: Profile) -> str:
@@ -166,7 +149,9 @@ def render(profile: Profile) -> str:
 class ProfileStore:
     """The personal folder plus team folders. The folders are always passed in (tests use tmp_path)."""
 
-    def __init__(self, personal_dir: Path, team_dirs: Sequence[Path] = ()) -> None:
+    def __init__(
+        self, personal_dir: Path, team_dirs: Sequence[Path] = (), *, lock_timeout: float = LOCK_TIMEOUT_S
+    ) -> None:
         personal = Path(personal_dir)
         folders = [Folder(personal, "personal")]
         seen = {_key(personal)}
@@ -176,7 +161,9 @@ class ProfileStore:
                 seen.add(_key(d))
                 folders.append(Folder(d, "team"))
         self.folders: tuple[Folder, ...] = tuple(folders)
-        self._lock = threading.Lock()
+        self.lock_timeout = lock_timeout
+        for folder in self.folders:  # a save killed half-way leaves its temp file behind: remove it
+            clean_stale_temps(folder.path, SUFFIX)
 
     @property
     def personal_dir(self) -> Path:
@@ -194,7 +181,7 @@ class ProfileStore:
                 return f.kind
         return None
 
-    # --- reading ----------------------------------------------------------------------------------------------
+    # --- reading -------------------------------------------------------------------------------------------
 
     def load_all(self) -> LoadResult:
         """Every profile in every folder, personal first; broken files become problems, nothing is written."""
@@ -206,8 +193,8 @@ class ProfileStore:
                     problems.append(
                         Problem(
                             "missing-folder",
-                            f"The team folder {folder.path} does not exist or is not a folder: check the path "
-                            f"in the settings, --profiles-dir or {ENV_VAR}.",
+                            f"The team folder {folder.path} does not exist or is not a folder: check the "
+                            f"path in the settings, --profiles-dir or {ENV_VAR}.",
                             folder.path,
                         )
                     )
@@ -252,8 +239,8 @@ class ProfileStore:
             ) from None
         if len(data) > MAX_PROFILE_BYTES:
             raise ProfileFileError(
-                f"{path}: the file is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB, far too large for a profile; "
-                "check that it is the right file.",
+                f"{path}: the file is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB, far too large for "
+                "a profile; check that it is the right file.",
                 path=path,
                 code="broken-file",
             )
@@ -279,11 +266,12 @@ class ProfileStore:
         by_id = [p for p in profiles if wanted_key in (_key(Path(p.identity)), _key(p.path))]
         if by_id:
             return by_id[0]
-        for match in (
+        matchers: tuple[Callable[[Profile], bool], ...] = (
             lambda p: p.name == wanted,
             lambda p: p.stem == wanted,
             lambda p: p.name.casefold() == wanted.casefold(),
-        ):
+        )
+        for match in matchers:
             found = [p for p in profiles if match(p)]
             if len(found) == 1:
                 return found[0]
@@ -303,7 +291,7 @@ class ProfileStore:
         folders = ", ".join(str(f.path) for f in self.folders)
         raise ProfileError(f"No profile is called '{wanted}' in {folders}.{hint_text} {known}")
 
-    # --- writing ----------------------------------------------------------------------------------------------
+    # --- writing -------------------------------------------------------------------------------------------
 
     def save(self, profile: Profile, *, overwrite: bool = False) -> Profile:
         """Write the profile atomically and return it as now on disk.
@@ -324,39 +312,51 @@ class ProfileStore:
             if literal:
                 fields = ", ".join(f"credentials.{k}" for k in literal)
                 raise ProfileError(
-                    f"{path}: {fields} holds a literal secret, and {profile.folder} is a team folder that others "
-                    f"can read: move it to your keyring (store it there and write ${{secret:KEY}}), or use "
-                    "${env:NAME} or ${prompt}."
+                    f"{path}: {fields} holds a literal secret, and {profile.folder} is a team folder that "
+                    "others can read: move it to your keyring (store it there and write ${secret:KEY}), or "
+                    "use ${env:NAME} or ${prompt}."
                 )
         text = render(profile)
         profile_from_document(profile.to_document(), path, text=text, folder_kind=folder_kind)  # loads back?
         data = text.encode("utf-8")
-        with self._lock:
+        try:
             if folder_kind == "personal":
-                profile.folder.mkdir(parents=True, exist_ok=True)
+                ensure_private_dir(profile.folder)
             elif not profile.folder.is_dir():
                 raise ProfileError(
                     f"The team folder {profile.folder} does not exist: create it or fix the path."
                 )
+        except OSError as exc:
+            raise storage_error(exc, profile.folder, "created", ProfileStorageError) from None
+        with self._folder_lock(profile.folder):
+            # read, compare and write under the lock: nobody else writes between our check and our rename
             if not overwrite:
                 self._check_unchanged(profile)
-            mode = None
-            try:
-                mode = path.stat().st_mode & 0o777
-            except FileNotFoundError:
-                mode = 0o644  # shared folders: readable like any other file there
+            if folder_kind == "personal":
+                mode = PRIVATE_FILE
+            else:
+                try:
+                    mode = path.stat().st_mode & 0o777  # shared through git: keep what the team chose
+                except FileNotFoundError:
+                    mode = SHARED_FILE
+                except OSError as exc:
+                    raise storage_error(exc, path, "written", ProfileStorageError) from None
             try:
                 st = atomic_write(path, data, mode)
             except OSError as exc:
-                raise ProfileError(
-                    f"{path} cannot be written ({exc.strerror}): nothing was changed."
+                raise storage_error(
+                    exc, path, "written", ProfileStorageError, then="The file on disk was not changed."
                 ) from None
         return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+
+    def _folder_lock(self, folder: Path) -> AbstractContextManager[None]:
+        """The folder's cross-process lock; ProfileStorageError when it cannot be had."""
+        return folder_lock(folder, timeout=self.lock_timeout, error=ProfileStorageError)
 
     @staticmethod
     def _check_unchanged(profile: Profile) -> None:
         path = profile.path
-        now = _current(path, profile.loaded)
+        now = _current_sha256(path)
         if profile.loaded is None:
             if now is not None:
                 raise ProfileConflict(
@@ -365,23 +365,26 @@ class ProfileStore:
             return
         if now is None:
             raise ProfileConflict(
-                f"{path} was deleted on disk since it was loaded: save again with overwrite to write it back.",
+                f"{path} was deleted on disk since it was loaded: save again with overwrite to write it "
+                "back.",
                 path=path,
             )
-        if now.sha256 != profile.loaded.sha256:
+        if now != profile.loaded.sha256:
             raise ProfileConflict(
-                f"{path} changed on disk since it was loaded: reload it to see the other change, or overwrite "
-                "it with yours.",
+                f"{path} changed on disk since it was loaded: reload it to see the other change, or "
+                "overwrite it with yours.",
                 path=path,
             )
 
     def delete(self, profile: Profile, *, force: bool = False) -> None:
         """Remove the profile's file; ProfileConflict when it changed since it was loaded, unless force."""
         path = profile.path
-        with self._lock:
+        if not profile.folder.is_dir():
+            return  # nothing there to delete
+        with self._folder_lock(profile.folder):
             if not force and profile.loaded is not None:
-                now = _current(path, profile.loaded)
-                if now is not None and now.sha256 != profile.loaded.sha256:
+                now = _current_sha256(path)
+                if now is not None and now != profile.loaded.sha256:
                     raise ProfileConflict(
                         f"{path} changed on disk since it was loaded: reload it before deleting it.",
                         path=path,
@@ -391,7 +394,7 @@ class ProfileStore:
             except FileNotFoundError:
                 pass
             except OSError as exc:
-                raise ProfileError(f"{path} cannot be deleted ({exc.strerror}).") from None
+                raise storage_error(exc, path, "deleted", ProfileStorageError) from None
 
     def duplicate(self, profile: Profile, folder: Path, *, name: str | None = None) -> Profile:
         """Save a copy (unknown keys included) into one of the store's folders under a free file name."""
@@ -409,10 +412,10 @@ class ProfileStore:
         copy = replace(profile, folder=folder, stem=stem, name=new_name, loaded=None)
         return self.save(copy)
 
-    # --- checking ---------------------------------------------------------------------------------------------
+    # --- checking ------------------------------------------------------------------------------------------
 
     def check(self, resolver: Resolver | None = None, loaded: LoadResult | None = None) -> list[Problem]:
-        """Every problem: broken files, literal secrets in team folders, and (with a resolver) missing secrets."""
+        """Every problem: broken files, literal secrets in team folders, (with a resolver) missing secrets."""
         profiles, problems = loaded if loaded is not None else self.load_all()
         out = list(problems)
         for p in profiles:
@@ -421,7 +424,7 @@ class ProfileStore:
 
 
 def profile_problems(profile: Profile, resolver: Resolver | None) -> list[Problem]:
-    """Problems of one loaded profile: literal secrets in a team folder, references that cannot be resolved."""
+    """Problems of one loaded profile: literal secrets in a team folder, references that do not resolve."""
     out: list[Problem] = []
     path = profile.path
     if profile.folder_kind == "team":
@@ -469,7 +472,7 @@ def _key(path: Path) -> str:
         return os.path.normcase(str(path))
 
 
-# --- watching ---------------------------------------------------------------------------------------------------
+# --- watching ---------------------------------------------------------------------------------------------
 
 Snapshot = dict[Path, tuple[int, int]]
 

@@ -9,12 +9,12 @@ from urllib.parse import quote
 
 import pytest
 
+from inspector.cli.profiles import check_text, list_text, show_text
 from inspector.core.errors import ProfileError
 from inspector.core.profiles.auth import TokenCache, auth_for
 from inspector.core.profiles.model import new_profile
 from inspector.core.profiles.secrets import Resolver
 from inspector.core.profiles.store import keep_secret
-from inspector.core.profiles_cli import check_text, list_text, show_text
 
 
 @pytest.fixture

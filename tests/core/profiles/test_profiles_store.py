@@ -111,7 +111,9 @@ def test_new_profile_is_created_in_the_personal_folder(store, personal) -> None:
     saved = store.save(p)
     assert saved.path == personal / "my-api.toml"
     assert store.find("My API") == saved
-    assert stat.S_IMODE(saved.path.stat().st_mode) == 0o644
+    # personal files may hold a literal secret: 0600 in a folder created 0700 (issue 9, item 19)
+    assert stat.S_IMODE(saved.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(personal.stat().st_mode) == 0o700
     assert [f.name for f in personal.iterdir()] == ["my-api.toml"]  # no temp file left behind
 
 

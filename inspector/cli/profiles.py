@@ -1,13 +1,20 @@
-"""Text for `profiles list|show NAME|check`: functions over a ProfileStore; the CLI prints what they return.
+"""`profiles list|show NAME|check`: text functions over a ProfileStore, and the subcommand that prints them.
 
 Without a resolver they use the command line's default one (the keyring or secrets file, and the environment)
 to tell whether each secret can be found; nothing is ever prompted for.
 
 Secrets are never shown: a reference is printed as written, a literal secret as a note that it is hidden.
+Everything read from a profile file goes through the terminal sanitiser (a name can hold an escape sequence).
 """
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+from typing import IO
+
+from inspector.cli.args import EXIT_OK, UsageError
+from inspector.cli.render import safe_line
 from inspector.core.profiles.model import Profile
 from inspector.core.profiles.secrets import Resolver
 from inspector.core.profiles.store import (
@@ -22,6 +29,24 @@ from inspector.core.profiles.store import (
 HIDDEN = "(a literal secret, hidden)"
 
 
+def run(args: argparse.Namespace, out: IO[str]) -> int:
+    """Print the list, one profile, or every problem; `check` exits 1 when there is any."""
+    from inspector.core.profiles import open_default_store
+
+    store = open_default_store(extra_dirs=[Path(d) for d in args.profiles_dir])
+    if args.action == "list":
+        out.write(list_text(store))
+        return EXIT_OK
+    if args.action == "show":
+        if not args.name:
+            raise UsageError("profiles show needs a profile name: request-inspector profiles show NAME.")
+        out.write(show_text(store, args.name))
+        return EXIT_OK
+    text, code = check_text(store)
+    out.write(text)
+    return code
+
+
 def _resolver(resolver: Resolver | None) -> Resolver:
     """The given resolver, or the command line's default (keyring or secrets file, the environment)."""
     if resolver is not None:
@@ -32,7 +57,7 @@ def _resolver(resolver: Resolver | None) -> Resolver:
 
 
 def _folder_label(path: object, kind: str) -> str:
-    return f"{path} ({kind})"
+    return f"{safe_line(path)} ({safe_line(kind)})"
 
 
 def list_text(store: ProfileStore, resolver: Resolver | None = None, loaded: LoadResult | None = None) -> str:
@@ -41,12 +66,13 @@ def list_text(store: ProfileStore, resolver: Resolver | None = None, loaded: Loa
     profiles, problems = loaded if loaded is not None else store.load_all()
     rows: list[tuple[str, str, str, str]] = []
     for p in profiles:
-        rows.append((p.name, p.kind, _folder_label(p.folder, p.folder_kind), profile_status(p, resolver)))
+        rows.append((safe_line(p.name), safe_line(p.kind), _folder_label(p.folder, p.folder_kind),
+                     safe_line(profile_status(p, resolver))))
     for problem in problems:
         if problem.code == "missing-folder":
             continue
         kind = store.folder_kind(problem.path.parent) or "?"
-        rows.append((problem.path.stem, "?", _folder_label(problem.path.parent, kind), "broken"))
+        rows.append((safe_line(problem.path.stem), "?", _folder_label(problem.path.parent, kind), "broken"))
     if not rows:
         folders = ", ".join(_folder_label(f.path, f.kind) for f in store.folders)
         return f"No profiles in {folders}.\n"
@@ -70,16 +96,16 @@ def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
     literal = set(literal_secrets(profile))
     refs = secret_references(profile)
     lines = [
-        profile.name,
-        f"  file:     {profile.path} ({profile.folder_kind} folder)",
-        f"  identity: {profile.identity}",
-        f"  kind:     {profile.kind}",
-        f"  status:   {profile_status(profile, resolver)}",
+        safe_line(profile.name),
+        f"  file:     {safe_line(profile.path)} ({safe_line(profile.folder_kind)} folder)",
+        f"  identity: {safe_line(profile.identity)}",
+        f"  kind:     {safe_line(profile.kind)}",
+        f"  status:   {safe_line(profile_status(profile, resolver))}",
     ]
     if profile.base_url:
-        lines.append(f"  base_url: {profile.base_url}")
+        lines.append(f"  base_url: {safe_line(profile.base_url)}")
     if profile.notes:
-        notes = profile.notes.strip().splitlines() or [""]
+        notes = [safe_line(n) for n in profile.notes.strip().splitlines()] or [""]
         lines.append(f"  notes:    {notes[0]}")
         lines.extend(f"            {n}" for n in notes[1:])
     if profile.credentials:
@@ -92,7 +118,7 @@ def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
                 shown = HIDDEN
             else:
                 shown = str(value)
-            lines.append(f"    {key:<{width}} = {shown}")
+            lines.append(f"    {safe_line(key):<{width}} = {safe_line(shown)}")
     e = profile.expect
     expect = [
         ("audience", e.audience),
@@ -107,11 +133,11 @@ def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
     if present:
         lines.append("  expect:")
         width = max(len(k) for k, _ in present)
-        lines.extend(f"    {k:<{width}} = {v}" for k, v in present)
+        lines.extend(f"    {k:<{width}} = {safe_line(v)}" for k, v in present)
     problems = profile_problems(profile, resolver)
     if problems:
         lines.append("  problems:")
-        lines.extend(f"    - {p.message}" for p in problems)
+        lines.extend(f"    - {safe_line(p.message)}" for p in problems)
     return "\n".join(lines) + "\n"
 
 
@@ -122,7 +148,7 @@ def check_text(store: ProfileStore, resolver: Resolver | None = None) -> tuple[s
     if not problems:
         n = len(loaded.profiles)
         return f"No problems: {n} profile{'s' if n != 1 else ''} checked.\n", 0
-    lines = [f"[{p.code}] {p.message}" for p in problems]
+    lines = [f"[{safe_line(p.code)}] {safe_line(p.message)}" for p in problems]
     n = len(problems)
     lines.append(f"{n} problem{'s' if n != 1 else ''} found.")
     return "\n".join(lines) + "\n", 1

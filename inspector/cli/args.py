@@ -1,0 +1,127 @@
+"""Every flag of the command line in one place, the parser that makes a usage error one line, exit statuses.
+
+The window's own flags live here too, so `request-inspector --help` and the subcommands read alike.
+Importing this module is cheap (argparse only): `python main.py send URL` must start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import NoReturn
+
+from inspector.core.errors import InspectorError
+
+PROG = "request-inspector"
+SUBCOMMANDS = ("send", "token", "profiles", "demo-server")
+EXIT_OK, EXIT_TRANSPORT, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl+C
+
+
+class UsageError(InspectorError):
+    """A command line that cannot be carried out as written."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line on stderr (exit 2), never the usage block or a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        from inspector.cli.render import safe_line  # the message may quote what was typed
+
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {safe_line(message)}\n")
+
+
+def seconds(text: str) -> float:
+    """A duration flag: a finite number of seconds, zero or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a usable number of seconds")
+    return value
+
+
+def _profiles_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profiles-dir", action="append", default=[], metavar="DIR",
+                        help="a team profiles folder, added to the default ones (repeatable)")
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    """The flags of the window (no subcommand)."""
+    parser = OneLineParser(
+        prog=PROG,
+        description="Request Inspector: why did the API say no? With no subcommand, the window opens.",
+        epilog="subcommands (no window): send URL, token TOKEN|-, profiles list|show NAME|check, "
+        "demo-server; see 'request-inspector send --help'.",
+    )
+    parser.add_argument("--demo", action="store_true", help="also start the demo API and load its profiles")
+    _profiles_dir(parser)
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add the app to your desktop's application menu (Linux: a .desktop file and "
+                        "its icon under $XDG_DATA_HOME) and exit")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The subcommands and their flags (shared/specs/cli.md)."""
+    parser = OneLineParser(prog=PROG, description="Send a request and learn why an API said no.")
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+    _send_arguments(sub.add_parser("send", help="send one request, print the response and the explanation"))
+    _token_arguments(sub.add_parser("token", help="inspect a token alone (no network unless --jwks)"))
+
+    profiles = sub.add_parser("profiles", help="the profiles the app sees, and what is wrong with them")
+    profiles.add_argument("action", choices=["list", "show", "check"])
+    profiles.add_argument("name", nargs="?", help="the profile to show (profiles show NAME)")
+    _profiles_dir(profiles)
+
+    demo = sub.add_parser("demo-server", help="the demo API alone, in the foreground")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8765)
+    return parser
+
+
+def _send_arguments(send: argparse.ArgumentParser) -> None:
+    send.add_argument("url", nargs="?", help="the URL (omit with --curl)")
+    send.add_argument("-X", "--method", default=None, help="the HTTP method (default GET, or POST with data)")
+    send.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'",
+                      help="a request header (repeatable)")
+    send.add_argument("-d", "--data", default=None, metavar="TEXT", help="the request body")
+    send.add_argument("--data-file", default=None, metavar="PATH", help="read the request body from a file")
+    send.add_argument("--profile", default=None, metavar="NAME",
+                      help="attach credentials from a saved profile")
+    _profiles_dir(send)
+    send.add_argument("--expect-audience", default=None, metavar="AUD",
+                      help="the audience (aud) the API expects in the token")
+    send.add_argument("--expect-issuer", default=None, metavar="ISS",
+                      help="the issuer (iss) the API expects in the token")
+    send.add_argument("--expect-scope", action="append", default=[], metavar="SCOPE",
+                      help="a scope the API needs for this request (repeatable)")
+    send.add_argument("--leeway", type=seconds, default=None, metavar="SECONDS",
+                      help="clock leeway (default 60)")
+    send.add_argument("--jwks", default=None, metavar="URL",
+                      help="check the sent token's signature with a JWKS")
+    send.add_argument("--key", default=None, metavar="FILE",
+                      help="check the sent token's signature with a PEM public key or shared-secret file")
+    send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="default 30")
+    send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
+    send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")
+    send.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    send.add_argument("--curl", default=None, metavar="'curl ...'", help="a pasted curl command")
+    send.add_argument("--curl-read-files", action="store_true",
+                      help="let --curl read the local files it names (-d @file, -H @file, ...); "
+                      "without it such a command is refused and the files are listed")
+
+
+def _token_arguments(token: argparse.ArgumentParser) -> None:
+    token.add_argument("token", help="the token, or - to read it from stdin")
+    token.add_argument("--audience", default=None, help="the audience (aud) the token should be for")
+    token.add_argument("--issuer", default=None, help="the issuer (iss) the token should come from")
+    token.add_argument("--leeway", type=seconds, default=60.0, metavar="SECONDS",
+                       help="clock leeway (default 60)")
+    token.add_argument("--key", default=None, metavar="FILE", help="a PEM public key or a shared-secret file")
+    token.add_argument("--jwks", default=None, metavar="URL", help="check the signature with this JWKS")
+    token.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    token.add_argument("--show-secrets", action="store_true", help="print the token unmasked")

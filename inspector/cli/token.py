@@ -1,0 +1,46 @@
+"""`token`: inspect a token alone (no network unless --jwks), judged against the local clock."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import IO
+
+from inspector.cli.args import EXIT_OK, UsageError
+from inspector.cli.render import dumps, token_text
+
+
+def run(args: argparse.Namespace, out: IO[str]) -> int:
+    from inspector.core.diagnosis import Expectations, inspect_alone, strip_scheme
+    from inspector.core.jsonout import token_json
+    from inspector.core.redact import mask
+    from inspector.core.tokens import inspect_token, load_key_file, verify_token
+
+    raw = strip_scheme((_read_stdin() if args.token == "-" else args.token).strip())
+    if not raw:
+        raise UsageError("No token given: pass it as an argument or on stdin with '-'.")
+    key = load_key_file(args.key) if args.key else None
+    expectations = Expectations(audience=args.audience, issuer=args.issuer, leeway_s=args.leeway,
+                                jwks_url=args.jwks)
+    checked = verify_token(inspect_token(raw), key_pem_or_secret=key, jwks_url=args.jwks)
+    info, timeline, findings = inspect_alone(raw, expectations, datetime.now(UTC), token=checked)
+    doc = token_json(info, timeline) or {}
+    doc["findings"] = [
+        {"id": f.id, "severity": f.severity, "title": f.title, "detail": f.detail,
+         "evidence": dict(f.evidence)}
+        for f in findings
+    ]
+    if args.json:
+        out.write(dumps(doc) + "\n")
+    else:
+        out.write(token_text(doc, raw if args.show_secrets else mask(raw)))
+    return EXIT_OK
+
+
+def _read_stdin() -> str:
+    """The token piped in; bytes that are not UTF-8 are replaced, not refused (it is judged, not used)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return str(buffer.read().decode("utf-8", errors="replace"))
+    return sys.stdin.read()

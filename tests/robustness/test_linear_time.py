@@ -1,0 +1,114 @@
+"""Pathological inputs to every parser and pretty-printer finish in linear time.
+
+Each case runs the function on an input and on the same pattern ten times larger, and compares the CPU time
+of this thread (best of three, garbage collector off). A linear function takes about 10x; a quadratic one
+about 100x (pretty_xml on "<a>" + "<" * n was quadratic: 150,000 characters blocked the window for 30 s).
+This is a ratio measured within one run, not a wall-clock budget: machine speed and load cancel out, and the
+bound (30x) leaves a wide margin on both sides.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+import pytest
+
+from inspector.core.bodies import server_message
+from inspector.core.challenges import parse_challenges_lenient
+from inspector.core.errors import InspectorError
+from inspector.core.export.curl import parse_curl
+from inspector.core.highlight import (
+    NotPretty,
+    break_long_lines,
+    choose_lexer,
+    decode_body,
+    pretty_json,
+    pretty_xml,
+)
+from inspector.core.redact import mask_body_text, mask_url
+from inspector.core.tokens import inspect_token
+
+GROWTH = 10
+LINEAR_BOUND = 30  # a quadratic function lands near GROWTH ** 2 = 100
+MIN_CPU_S = 0.004  # below this the measurement is mostly noise: grow the input first
+
+
+def _cpu_s(fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.thread_time()
+            try:
+                fn()
+            except (InspectorError, NotPretty, ValueError):
+                pass  # refusing the input is fine; only the time it took matters
+            best = min(best, time.thread_time() - start)
+        finally:
+            gc.enable()
+    return best
+
+
+def _ratio(run: Callable[[object], object], make: Callable[[int], object], n: int) -> float:
+    while n < 2_000_000:
+        sample = make(n)
+        if _cpu_s(lambda sample=sample: run(sample)) >= MIN_CPU_S:
+            break
+        n *= 2
+    small, big = make(n), make(n * GROWTH)
+    return _cpu_s(lambda: run(big)) / max(_cpu_s(lambda: run(small)), 1e-9)
+
+
+def _json_body(text: str) -> bytes:
+    return text.encode()
+
+
+CASES: list[tuple[str, Callable[[object], object], Callable[[int], object]]] = [
+    ("pretty_xml unterminated tags", pretty_xml, lambda n: "<a>" + "<" * n),
+    ("pretty_xml unterminated comments", pretty_xml, lambda n: "<a>" + "<!--" * n),
+    ("pretty_xml unterminated CDATA", pretty_xml, lambda n: "<a>" + "<![CDATA[" * n),
+    ("pretty_xml attributes without end", pretty_xml, lambda n: "<a " + 'b="c" ' * n),
+    ("pretty_xml flat elements", pretty_xml, lambda n: "<r>" + "<i>x</i>" * n + "</r>"),
+    ("pretty_json deep nesting", pretty_json, lambda n: "[" * n + "]" * n),
+    ("pretty_json backslashes", pretty_json, lambda n: '"' + "\\" * n),
+    ("pretty_json unterminated string", pretty_json, lambda n: '["' + "a" * n),
+    ("pretty_json many members", pretty_json, lambda n: "{" + ",".join(f'"k{i}": {i}' for i in range(n)) + "}"),
+    ("challenges many params", lambda s: parse_challenges_lenient([s]), lambda n: "Bearer " + 'a="b", ' * n),
+    ("challenges escapes", lambda s: parse_challenges_lenient([s]), lambda n: 'Basic realm="' + "\\\"" * n),
+    ("challenges separators", lambda s: parse_challenges_lenient([s]), lambda n: "," * n + "Bearer"),
+    ("challenges token68 run", lambda s: parse_challenges_lenient([s]), lambda n: "Bearer " + "a=" * n),
+    ("server message nested json", lambda b: server_message(b, "application/json"),
+     lambda n: _json_body('{"error": ' * n + "1" + "}" * n)),
+    ("server message many errors", lambda b: server_message(b, "application/json"),
+     lambda n: _json_body('{"errors": [' + ",".join('{"message": "m"}' for _ in range(n)) + "]}")),
+    ("server message html", lambda b: server_message(b, "text/html"),
+     lambda n: ("<title>" * n).encode()),
+    ("server message xml", lambda b: server_message(b, "application/xml"),
+     lambda n: ("<a>" + "<" * n).encode()),
+    ("curl many headers", parse_curl, lambda n: "curl https://h.example " + "-H 'a: b' " * n),
+    ("curl unterminated quote", parse_curl, lambda n: "curl 'https://h.example " + "a" * n),
+    ("curl ansi-c escapes", parse_curl, lambda n: "curl $'" + "\\x41" * n + "'"),
+    ("curl line continuations", parse_curl, lambda n: "curl https://h.example " + "\\\n" * n),
+    ("token many dots", inspect_token, lambda n: "a." * n),
+    ("token long segment", inspect_token, lambda n: "eyJ" + "A" * n + ".e30.x"),
+    ("mask url many params", mask_url, lambda n: "https://h.example/?" + "api_key=s&" * n),
+    ("mask form body", lambda t: mask_body_text(t, "application/x-www-form-urlencoded"),
+     lambda n: "password=s&" * n),
+    ("mask json body", lambda t: mask_body_text(t, "application/json"),
+     lambda n: "[" + ",".join('{"token": "s"}' for _ in range(n)) + "]"),
+    ("mask text body", lambda t: mask_body_text(t, "text/plain"), lambda n: "Bearer abc " * n),
+    ("decode body", lambda b: decode_body(b, "text/plain; charset=utf-8"), lambda n: b"\xff\xfe" * n),
+    ("lexer sniffing", lambda t: choose_lexer(None, t), lambda n: "<" * n),
+    ("long line breaking", break_long_lines, lambda n: "x" * n),
+]
+
+
+@pytest.mark.parametrize(("name", "run", "make"), CASES, ids=[c[0] for c in CASES])
+def test_pathological_input_takes_linear_time(
+    name: str, run: Callable[[object], object], make: Callable[[int], object]
+) -> None:
+    ratio = _ratio(run, make, 1000)
+    assert ratio < LINEAR_BOUND, f"{name}: {GROWTH}x the input took {ratio:.0f}x the CPU time"
