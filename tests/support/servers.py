@@ -37,9 +37,10 @@ class QuietHandler(BaseHTTPRequestHandler):
         """The request body as announced by Content-Length (empty without one)."""
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def reply(self, status: int, body: bytes = b"", headers: Headers = ()) -> None:
-        """Status, headers (a value with "\\n" is one header line each) and Content-Length, then the body."""
-        self.send_response(status)
+    def reply(self, status: int, body: bytes = b"", headers: Headers = (), reason: str | None = None) -> None:
+        """Status (with the standard reason phrase unless given), headers (a value with "\\n" is one header
+        line each) and Content-Length, then the body."""
+        self.send_response(status, reason)
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         for name, value in pairs:
             for line in value.split("\n"):
