@@ -1,13 +1,17 @@
 """send(spec, ...) -> Exchange over a requests.Session, one hop at a time.
 
-Redirects are followed here rather than by requests so that every hop is recorded and so that credentials a
-profile adds go only to the origin the user asked for. Transport errors are translated into a kind and a
-sentence in exactly one place: `describe_failure`.
+Redirects are followed here rather than by requests so that every hop is recorded and so that credentials
+go only where they were meant to: `may_carry_credentials` is the one origin rule for every credential (a
+profile's, the secret headers the user typed, a Digest answer, a .netrc entry), and proxy credentials go only
+to the proxy chosen for each hop. The whole send (token request, every hop, headers and body) has one
+deadline, `spec.timeout_s`. Transport errors become a kind and a sentence in one place, `describe_failure`
+(and `_Sender.deadline_failure` for the deadline, which needs to know what the send was waiting for).
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import threading
 import time
@@ -15,18 +19,21 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import requests.adapters
+import requests.auth
+import requests.utils
 import urllib3
 import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 
 from inspector.core.errors import RequestError, TransportError
 from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
-from inspector.core.redact import Redactor, mask_url, url_secret_values
+from inspector.core.profiles.auth import ProfileAuth
+from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
 
 MiB = 1024 * 1024
@@ -34,49 +41,68 @@ DEFAULT_MAX_BODY = 100 * MiB
 TRUNCATED_PREVIEW = 1 * MiB  # what is kept of a body over the cap
 CHUNK = 64 * 1024
 USER_AGENT = "RequestInspector/0.1"
-# Headers a user may set that carry credentials: dropped when a redirect leaves the origin, as browsers do.
-_USER_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+# Response header limits, per response (http.client allows only 100 lines, and real APIs behind several
+# gateways send more): 1,000 lines and 1 MiB in all bound memory for a hostile server, as browsers do (Chrome
+# stops at 256 KiB). A single line stays within http.client's 64 KiB.
+MAX_HEADER_LINES = 1000
+MAX_HEADER_BYTES = 1 * MiB
+
+# What resolvers and urllib3 say when a host name does not resolve
+_TUNNEL_FAILED = "Tunnel connection failed:"
+_NAME_NOT_FOUND = ("name or service not known", "nodename nor servname", "getaddrinfo failed",
+                   "temporary failure in name resolution", "no address associated", "nameresolutionerror",
+                   "failed to resolve")
+
+Origin = tuple[str, str, int]
+ProgressFn = Callable[[int, int | None], None]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class ProfileAuth(Protocol):
-    """What a profile's credentials can do; see inspector/core/profiles/auth.py. Methods are optional."""
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest: ...
-
-
-ProgressFn = Callable[[int, int | None], None]
-
-
-def origin(url: str) -> tuple[str, str, int]:
+def origin(url: str) -> Origin:
+    """(scheme, host, port) of a URL, with the scheme's default port filled in."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     port = parts.port or (443 if scheme == "https" else 80)
     return scheme, (parts.hostname or "").lower(), port
 
 
-def describe_failure(exc: BaseException, method: str, url: str) -> TransportFailure:
-    """The one place where an exception from requests/urllib3/sockets becomes a kind and a sentence."""
+def may_carry_credentials(url: str, meant_for: Origin) -> bool:
+    """The one origin rule: a credential meant for an origin goes there only (same scheme, host and port).
+
+    Applied per hop to the profile's credentials, the secret headers the user typed, a .netrc entry and a
+    Digest answer; proxy credentials go only to the proxy chosen for each hop (see `_Sender.one`).
+    """
+    return origin(url) == meant_for
+
+
+def describe_failure(exc: BaseException, method: str, url: str, proxy: str | None = None) -> TransportFailure:
+    """The one place where an exception from requests/urllib3/sockets becomes a kind and a sentence.
+
+    `proxy` is the proxy URL the request went through, if any: a failure to reach it is the proxy's, not the
+    target host's.
+    """
     target = f"{method} {mask_url(url)}"  # the sentence is shown and stored: no API key or password in it
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    hostport = f"{host}:{parts.port}" if parts.port else host
-    text = Redactor(url_secret_values(url)).scrub(str(exc))  # urllib3 quotes the path and query it tried
+    host, hostport = _host_and_hostport(url)
+    secrets = url_secret_values(url) + (url_secret_values(proxy) if proxy else [])
+    text = Redactor(secrets).scrub(str(exc))  # urllib3 quotes the path and query it tried
     if isinstance(exc, TransportError):
         return TransportFailure(exc.kind, str(exc))
+    if proxy is not None and isinstance(exc, requests.exceptions.ProxyError):
+        return _proxy_failure(target, hostport, proxy, exc, text)
     if isinstance(exc, requests.exceptions.SSLError):
         detail, cert_problem = _ssl_reason(text)
         hint = (" If you trust this server (a test server with its own certificate), turn off 'Verify TLS'"
                 " (--insecure)." if cert_problem else "")
-        return TransportFailure("tls", f"{target} failed: the TLS handshake with {hostport} failed ({detail}).{hint}")
-    # urllib3's own exceptions reach here unwrapped only from reading the body: status and headers had arrived.
+        return TransportFailure("tls", f"{target} failed: the TLS handshake with {hostport} failed "
+                                       f"({detail}).{hint}")
+    # urllib3's own exceptions reach here unwrapped only from reading the body: the head had arrived.
     if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
         return TransportFailure(
-            "timeout", f"{target} timed out: {hostport} sent the status and headers, then stopped sending before "
-                       "the body was complete."
+            "timeout", f"{target} timed out: {hostport} sent the status and headers, then stopped sending "
+                       "before the body was complete."
         )
     short_read = _find_cause(exc, http.client.IncompleteRead, urllib3.exceptions.IncompleteRead)
     if short_read is not None:
@@ -84,13 +110,13 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
         got = len(got) if isinstance(got, bytes) else got
         detail = (f": the connection closed after {got} bytes of the body, with {more} more announced"
                   if isinstance(got, int) and isinstance(more, int) else " before it was complete")
-        return TransportFailure("connection", f"{target} failed: the response body from {hostport} was cut off"
-                                              f"{detail}.")
+        return TransportFailure("connection", f"{target} failed: the response body from {hostport} was cut "
+                                              f"off{detail}.")
     bad_status = _find_cause(exc, http.client.BadStatusLine)
     if bad_status is not None and not isinstance(bad_status, http.client.RemoteDisconnected):
         line = _short(str(bad_status.args[0]) if bad_status.args else "", 80)
-        return TransportFailure("other", f"{target} failed: {hostport} answered with something that is not an "
-                                         f"HTTP response (its first line was {line!r}).")
+        return TransportFailure("other", f"{target} failed: {hostport} answered with something that is not "
+                                         f"an HTTP response (its first line was {line!r}).")
     if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError)):
         exc = requests.exceptions.ChunkedEncodingError(text)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -106,16 +132,15 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
         return TransportFailure("too-many-redirects", f"{target} was redirected too many times ({text}).")
     if isinstance(exc, requests.exceptions.ConnectionError):
         low = text.lower()
-        if any(s in low for s in ("name or service not known", "nodename nor servname", "getaddrinfo failed",
-                                  "temporary failure in name resolution", "no address associated",
-                                  "nameresolutionerror", "failed to resolve")):
+        if any(s in low for s in _NAME_NOT_FOUND):
             return TransportFailure(
                 "dns", f"{target} failed: the host name '{host}' could not be resolved. Check the spelling."
             )
         if "refused" in low:
             return TransportFailure(
                 "connection",
-                f"{target} failed: the connection to {hostport} was refused. Is the server running on that port?",
+                f"{target} failed: the connection to {hostport} was refused. "
+                "Is the server running on that port?",
             )
         if "read timed out" in low:
             return TransportFailure(
@@ -131,21 +156,69 @@ def describe_failure(exc: BaseException, method: str, url: str) -> TransportFail
             return TransportFailure(
                 "connection", f"{target} failed: {hostport} closed the connection without answering."
             )
-        return TransportFailure("connection", f"{target} failed: could not talk to {hostport} ({_short(text)}).")
+        return TransportFailure("connection",
+                                f"{target} failed: could not talk to {hostport} ({_short(text)}).")
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
         return TransportFailure(
-            "connection", f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)})."
+            "connection",
+            f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)}).",
         )
     if isinstance(exc, (http.client.LineTooLong, http.client.HTTPException)):
         kind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
-        return TransportFailure(kind, f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
+        return TransportFailure(kind,
+                                f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
     if isinstance(exc, OSError):
         return TransportFailure("connection", f"{target} failed: {exc.strerror or _short(text)}.")
     return TransportFailure("other", f"{target} failed: {type(exc).__name__}: {_short(text)}.")
 
 
-def _find_cause(exc: BaseException, *types: type[BaseException]) -> BaseException | None:
-    """The first exception of these types inside exc: requests and urllib3 nest them in args and causes."""
+def _host_and_hostport(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return host, f"{host}:{port}" if port else host
+
+
+def _proxy_name(proxy: str) -> str:
+    """The proxy as host:port, never with its user name or password."""
+    return _host_and_hostport(requests.utils.prepend_scheme_if_needed(proxy, "http"))[1]
+
+
+def _proxy_failure(target: str, hostport: str, proxy: str, exc: BaseException, text: str) -> TransportFailure:
+    """A failure to reach or use the proxy: it names the proxy, not the target host behind it."""
+    name = _proxy_name(proxy)
+    has_credentials = "@" in urlsplit(requests.utils.prepend_scheme_if_needed(proxy, "http")).netloc
+    setting = "the proxy setting (HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or the session's proxies)"
+    low = text.lower()
+    tunnel = _find_cause(exc, OSError, urllib3.exceptions.ProxyError, requests.exceptions.ProxyError,
+                         where=lambda e: str(e).startswith(_TUNNEL_FAILED))
+    if tunnel is not None:  # urllib3: "Tunnel connection failed: 407 Proxy Authentication Required"
+        answer = _short(str(tunnel)[len(_TUNNEL_FAILED):].strip(), 80)
+        fix = ""
+        if answer.startswith("407"):
+            fix = (" The proxy did not accept the credentials in the proxy setting." if has_credentials
+                   else f" The proxy wants credentials: put them in {setting} as http://user:password@host:port.")
+        return TransportFailure("connection", f"{target} failed: the proxy {name} would not open a tunnel to "
+                                              f"{hostport}: it answered {answer}.{fix}")
+    if any(s in low for s in _NAME_NOT_FOUND):
+        return TransportFailure("dns", f"{target} failed: the proxy host name in {name} could not be "
+                                       f"resolved. Check {setting}.")
+    if "refused" in low:
+        return TransportFailure("connection", f"{target} failed: the proxy {name} refused the connection. "
+                                              f"Is the proxy running, and is {setting} right?")
+    if "timed out" in low or "timeout" in low:
+        return TransportFailure("timeout", f"{target} timed out while connecting to the proxy {name}.")
+    return TransportFailure("connection",
+                            f"{target} failed: could not talk to the proxy {name} ({_short(text)}).")
+
+
+def _find_cause(exc: BaseException, *types: type[BaseException],
+                where: Callable[[BaseException], bool] = lambda e: True) -> BaseException | None:
+    """The first exception of these types (and matching `where`) inside exc: requests and urllib3 nest them in
+    args, causes and MaxRetryError.reason."""
     todo: list[object] = [exc]
     seen: set[int] = set()
     while todo and len(seen) < 20:  # bounded: chains are short, but never loop on a cycle
@@ -153,9 +226,9 @@ def _find_cause(exc: BaseException, *types: type[BaseException]) -> BaseExceptio
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, types):
+        if isinstance(item, types) and where(item):
             return item
-        todo.extend([*item.args, item.__cause__, item.__context__])
+        todo.extend([*item.args, item.__cause__, item.__context__, getattr(item, "reason", None)])
     return None
 
 
@@ -221,7 +294,7 @@ def build_request(spec: RequestSpec, stack: ExitStack) -> requests.Request:
 
 
 def new_session() -> requests.Session:
-    """A session whose direct connections a cancel can break off, even while a read is blocked."""
+    """A session whose connections a cancel or the deadline can break off, even while a read is blocked."""
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     for prefix in ("http://", "https://"):
@@ -229,33 +302,56 @@ def new_session() -> requests.Session:
     return session
 
 
-# -- Cancelling a blocked read ---------------------------------------------------------------------------------
+# -- Breaking off a blocked read -----------------------------------------------------------------------------
 # A thread waiting for a slow server sits inside http.client's recv(); a flag it checks between reads cannot
-# reach it there. Each send's thread registers the sockets its requests wait on, and a small watcher shuts
-# them down when the cancel event is set: the blocked recv() returns at once and the send ends as cancelled.
+# reach it there, and a socket timeout bounds each recv(), not the whole send (a server trickling a byte every
+# half second never trips it). Each send's thread registers the sockets its requests use, and a small watcher
+# shuts them down when the cancel event is set or the send's deadline passes: the blocked recv() returns at
+# once and the send ends as cancelled or timed out.
 
 _LOCAL = threading.local()
 
 
-class _SocketWatch:
-    def __init__(self, cancel: threading.Event) -> None:
+class _SendState:
+    """What one send's thread shares with its watcher: the cancel, the deadline, what it is waiting for."""
+
+    def __init__(self, cancel: threading.Event, limit_s: float) -> None:
         self.cancel = cancel
+        self.limit_s = limit_s
+        self.deadline = time.monotonic() + limit_s
+        self.expired = threading.Event()
         self.done = threading.Event()
+        # what the current hop waits for ("before": it could not start; "connect", "headers", "body"),
+        # when its last body byte came, and the proxy it goes through: for the words of a timeout
+        self.phase = "connect"
+        self.last_byte = time.monotonic()
+        self.proxy: str | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
 
     def add(self, sock: socket.socket | None) -> None:
         if sock is None:
             return
         with self._lock:
             self._sockets.append(sock)
-        if self.cancel.is_set():
+        if self.cancel.is_set() or self.expired.is_set():
             self._shut()
 
     def watch(self) -> None:
-        while not self.done.is_set():
-            if self.cancel.wait(0.05):
+        """Until the send is done: shut its sockets at a cancel (noticed within 50 ms) or at the deadline."""
+        while True:
+            if self.cancel.is_set():
                 self._shut()
+                return
+            remaining = self.remaining()
+            if remaining <= 0:
+                self.expired.set()
+                self._shut()
+                return
+            if self.done.wait(min(0.05, remaining)):  # done wakes it at once, so joining it costs nothing
                 return
 
     def _shut(self) -> None:
@@ -268,15 +364,95 @@ class _SocketWatch:
                 pass  # already closed
 
 
+def _current_state() -> _SendState | None:
+    state: _SendState | None = getattr(_LOCAL, "state", None)
+    return state
+
+
+class _HeaderReplay:
+    """Hands http.client's header parser lines already read and checked, several per readline().
+
+    http.client counts readline() calls against its module-wide limit of 100 header lines; batching the lines
+    (each batch within its 64 KiB line limit) keeps our own limit per response without changing that global.
+    """
+
+    def __init__(self, raw: Any, batches: list[bytes]) -> None:
+        self.raw = raw
+        self._batches = batches
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._batches.pop(0) if self._batches else b""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+_MAX_LINE: int = getattr(http.client, "_MAXLINE", 65536)  # http.client's limit for one line
+
+
+def _read_header_block(fp: Any) -> list[bytes]:
+    """The header lines after a status line, within our limits, batched for http.client; the end line last."""
+    lines: list[bytes] = []
+    total = 0
+    while True:
+        line = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            end = line
+            break
+        lines.append(line)
+        total += len(line)
+        if len(lines) > MAX_HEADER_LINES:
+            raise http.client.HTTPException(f"got more than {MAX_HEADER_LINES} headers")
+        if total > MAX_HEADER_BYTES:
+            raise http.client.HTTPException(f"got more than {MAX_HEADER_BYTES} bytes of headers")
+    batches: list[bytes] = []
+    batch = b""
+    for line in lines:
+        if batch and len(batch) + len(line) > _MAX_LINE:
+            batches.append(batch)
+            batch = b""
+        batch += line
+    if batch:
+        batches.append(batch)
+    return [*batches, end]
+
+
+class _HTTPResponse(http.client.HTTPResponse):
+    """http.client's response, reading headers with our limits (MAX_HEADER_LINES, MAX_HEADER_BYTES)."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        if status != http.client.CONTINUE:
+            self.fp = _HeaderReplay(self.fp, _read_header_block(self.fp))  # type: ignore[assignment]
+        return version, status, reason
+
+    def begin(self) -> None:
+        try:
+            super().begin()
+        finally:
+            if isinstance(self.fp, _HeaderReplay):
+                self.fp = self.fp.raw  # type: ignore[assignment]
+
+
 class _WatchedConnection:
-    """Mixin for urllib3 connections: register the socket with the current send's watch while it waits."""
+    """Mixin for urllib3 connections: register the socket with the current send; read headers our way."""
 
     sock: socket.socket | None
+    response_class: type[http.client.HTTPResponse] = _HTTPResponse
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        state = _current_state()
+        if state is not None:
+            state.add(self.sock)
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
-        watch = getattr(_LOCAL, "watch", None)
-        if watch is not None:
-            watch.add(self.sock)
+        state = _current_state()
+        if state is not None:
+            state.add(self.sock)
+            state.phase = "headers"
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -295,98 +471,247 @@ class _HTTPPool(urllib3.HTTPConnectionPool):
 class _HTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
+    def _validate_conn(self, conn: Any) -> None:
+        """urllib3's check, without its InsecureRequestWarning when this pool was made not to verify.
+
+        The user turned verification off for this request ('Verify TLS' / --insecure) and the app says so
+        itself; urllib3's warning would only print a stray line on stderr. Other pools in the process, and our
+        verifying ones, keep the warning: nothing global is switched off.
+        """
+        if self.cert_reqs not in ("CERT_NONE", 0):  # ssl.CERT_NONE is 0
+            super()._validate_conn(conn)
+            return
+        urllib3.HTTPConnectionPool._validate_conn(self, conn)
+        closed = getattr(conn, "is_closed", None)
+        if closed if closed is not None else getattr(conn, "sock", None) is None:
+            conn.connect()  # what urllib3 does here before its warning: connect early
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
 
 class _CancellableAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # a proxied request can be cancelled and timed out too
+            manager.pool_classes_by_scheme = dict(_POOLS)
+        return manager
 
 
 class _Cancelled(Exception):
     pass
 
 
+class _DeadlineExceeded(Exception):
+    pass
+
+
+class _NoAuth(requests.auth.AuthBase):
+    """An explicit 'no auth' for Session.prepare_request, which otherwise reads .netrc under trust_env."""
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        return r
+
+
+def netrc_credentials(session: requests.Session, url: str, use_netrc: bool | None) -> tuple[str, str] | None:
+    """The .netrc login for url, only when the user chose it.
+
+    use_netrc=None (the default) reads only a file the NETRC environment variable names, an explicit choice;
+    True also reads ~/.netrc (requests' own lookup); False never reads one. Never with trust_env off.
+    """
+    if use_netrc is False or not session.trust_env:
+        return None
+    if use_netrc is None and not os.environ.get("NETRC"):
+        return None
+    return requests.utils.get_netrc_auth(url)
+
+
 def send(
     spec: RequestSpec,
     *,
     session: requests.Session | None = None,
-    auth: Any | None = None,
+    auth: ProfileAuth | None = None,
     cancel: threading.Event | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     max_redirects: int = 30,
     clock: Callable[[], datetime] = utc_now,
     on_progress: ProgressFn | None = None,
     body_sink: IO[bytes] | None = None,
+    use_netrc: bool | None = None,
 ) -> Exchange:
     """Send a request and every redirect hop it leads to; never raises for a transport failure.
 
     RequestError propagates for bad input. With `body_sink`, the final body is streamed there uncapped
-    (for "save the whole body to a file") and the Exchange keeps only a preview.
+    (for "save the whole body to a file") and the Exchange keeps only a preview. `spec.timeout_s` bounds the
+    whole send. A .netrc entry is used only as `netrc_credentials` says, and never with a profile's `auth`.
     """
     spec.validate()
     own_session = session is None
     session = session or new_session()
-    cancel = cancel or threading.Event()
-    hops: list[Hop] = []
-    extra: dict[str, object] = {}
+    state = _SendState(cancel or threading.Event(), spec.timeout_s)
+    sender = _Sender(spec, session, auth, state, max_body_bytes, max_redirects, clock, on_progress)
     started = clock()
-    watch = _SocketWatch(cancel)
-    _LOCAL.watch = watch
-    threading.Thread(target=watch.watch, name="inspector-cancel-watch", daemon=True).start()
+    _LOCAL.state = state
+    watcher = threading.Thread(target=state.watch, name="inspector-send-watch", daemon=True)
+    watcher.start()
     try:
         with ExitStack() as stack:
-            base = session.prepare_request(build_request(spec, stack))
-            error = _run(spec, session, auth, base, hops, extra, cancel, max_body_bytes, max_redirects, clock,
-                         on_progress, body_sink)
+            request = build_request(spec, stack)
+            login = None if auth is not None else netrc_credentials(session, str(request.url), use_netrc)
+            # An explicit auth keeps requests from reading .netrc on its own.
+            request.auth = requests.auth.HTTPBasicAuth(*login) if login else (session.auth or _NoAuth())
+            base = session.prepare_request(request)
+            spec_auth = spec.header("Authorization")
+            netrc_applied = (login is not None and spec_auth is not None
+                             and base.headers.get("Authorization") != spec_auth)
+            error = sender.run(base, netrc_applied, body_sink)
     finally:
-        watch.done.set()
-        _LOCAL.watch = None
+        state.done.set()
+        watcher.join()  # no thread outlives its send
+        _LOCAL.state = None
         if own_session:
             session.close()
-    first = next((h for h in hops if h.role == "request"), None)
+    first = next((h for h in sender.hops if h.role == "request"), None)
     return Exchange(
         spec=spec,
-        hops=tuple(hops),
+        hops=tuple(sender.hops),
         error=error,
         sent_at=first.sent_at if first and first.sent_at else started,
         received_at=clock(),
-        extra=extra,
+        extra=sender.extra,
     )
 
 
-def _run(
-    spec: RequestSpec,
-    session: requests.Session,
-    auth: Any | None,
-    base: requests.PreparedRequest,
-    hops: list[Hop],
-    extra: dict[str, object],
-    cancel: threading.Event,
-    max_body_bytes: int,
-    max_redirects: int,
-    clock: Callable[[], datetime],
-    on_progress: ProgressFn | None,
-    body_sink: IO[bytes] | None,
-) -> TransportFailure | None:
-    timeout = (spec.timeout_s, spec.timeout_s)
-    settings = session.merge_environment_settings(base.url or spec.url, {}, None, spec.verify_tls, None)
-    proxies, verify = settings["proxies"], settings["verify"]
+class _Sender:
+    """One send's hops: the token request, the user's request, challenge answers and redirects."""
 
-    def one(prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
+    def __init__(self, spec: RequestSpec, session: requests.Session, auth: ProfileAuth | None,
+                 state: _SendState, max_body_bytes: int, max_redirects: int, clock: Callable[[], datetime],
+                 on_progress: ProgressFn | None) -> None:
+        self.spec = spec
+        self.session = session
+        self.auth = auth
+        self.state = state
+        self.max_body_bytes = max_body_bytes
+        self.max_redirects = max_redirects
+        self.clock = clock
+        self.on_progress = on_progress
+        self.hops: list[Hop] = []
+        self.extra: dict[str, object] = {}
+
+    def run(self, base: requests.PreparedRequest, netrc_applied: bool, body_sink: IO[bytes] | None
+            ) -> TransportFailure | None:
+        spec, auth = self.spec, self.auth
+        current = base
+        try:
+            # 1. A token the profile must fetch first (OAuth 2): its own hop, judged like any other.
+            token_req = auth.token_request() if auth is not None else None
+            if auth is not None and token_req is not None:
+                if token_req.auth is None:
+                    token_req.auth = _NoAuth()  # .netrc never replaces the client's own credentials
+                current = self.session.prepare_request(token_req)
+                token_hop = self.one(current, "token")
+                problem = auth.accept_token_response(token_hop, self.clock())
+                if problem:
+                    self.extra["token_problem"] = problem
+                    return None
+            # 2. The user's request, then each challenge answer and redirect.
+            meant_for = origin(base.url or "")
+            current = auth(base.copy()) if auth is not None else base.copy()
+            stripped: tuple[str, ...] = ()
+            answered: set[str] = set()
+            while True:
+                hop = self.one(current, "request", stripped, netrc_applied, body_sink)
+                response = hop.response
+                assert response is not None
+                url = current.url or ""
+                if (response.status == 401 and auth is not None and url not in answered
+                        and may_carry_credentials(url, meant_for)):
+                    answer = auth.retry_after_challenge(current, response)
+                    if answer is not None:
+                        answered.add(url)
+                        current = answer
+                        continue
+                if not (spec.follow_redirects and response.is_redirect):
+                    return None
+                if len([h for h in self.hops if h.role == "request"]) > self.max_redirects:
+                    return TransportFailure(
+                        "too-many-redirects",
+                        f"{spec.method} {mask_url(spec.url)} was redirected more than {self.max_redirects} "
+                        f"times; the last hop went to {mask_url(hop.url)}.",
+                    )
+                current, stripped = self.next_hop(base, current, hop, response, meant_for)
+        except _Cancelled:
+            return self.cancelled()
+        except _DeadlineExceeded:
+            return self.deadline_failure(current.method or spec.method, current.url or spec.url)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
+            if self.state.cancel.is_set():  # the watch broke the connection off: a cancel, not a server fault
+                return self.cancelled()
+            method, url = current.method or spec.method, current.url or spec.url
+            if self.state.expired.is_set():
+                return self.deadline_failure(method, url)
+            failure = describe_failure(exc, method, url, self.state.proxy)
+            if failure.kind == "timeout":  # every socket timeout is the time left: the deadline ran out
+                return self.deadline_failure(method, url)
+            return failure
+
+    def cancelled(self) -> TransportFailure:
+        return TransportFailure("cancelled", f"{self.spec.method} {mask_url(self.spec.url)} was cancelled.")
+
+    def one(self, prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
             netrc: bool = False, sink: IO[bytes] | None = None) -> Hop:
-        if cancel.is_set():
+        """Send one request (no redirect followed) and read its response, within what is left of the time."""
+        state = self.state
+        if state.cancel.is_set():
             raise _Cancelled
-        sent_at = clock()
+        remaining = state.remaining()
+        if remaining <= 0:
+            state.phase = "before"
+            raise _DeadlineExceeded
+        url = prepared.url or ""
+        # Proxies are chosen per hop (scheme, NO_PROXY): a redirect may leave or enter the proxy's reach.
+        settings = self.session.merge_environment_settings(url, {}, None, self.spec.verify_tls, None)
+        proxies = settings["proxies"]
+        proxy = requests.utils.select_proxy(url, proxies)
+        state.proxy, state.phase = proxy, "connect"
+        if role == "request":
+            if proxy:  # where the answer came from, without the proxy's user name and password
+                scheme = urlsplit(requests.utils.prepend_scheme_if_needed(proxy, "http")).scheme
+                self.extra["proxy"] = f"{scheme}://{_proxy_name(proxy)}"
+            else:
+                self.extra.pop("proxy", None)
+        sent_headers = _sent_headers(prepared)
+        typed = {k.lower() for k, _v in sent_headers}  # a header the user typed wins over the proxy setting's
+        proxy_lines = self._proxy_header_lines(url, proxy)
+        sent_headers += tuple((k, v) for k, v in proxy_lines if k.lower() not in typed)
+        sent_at = self.clock()
         t0 = time.monotonic()
+
+        def hop(response: Response | None) -> Hop:
+            return Hop(prepared.method or "", url, sent_headers, _sent_body(prepared), response,
+                       time.monotonic() - t0, sent_at, role, stripped, netrc)
+
         try:
-            resp = session.send(prepared, stream=True, allow_redirects=False, timeout=timeout, verify=verify,
-                                proxies=proxies)
-        except Exception:  # recorded as a hop without a response, then translated by describe_failure
-            hops.append(Hop(prepared.method or "", prepared.url or "", _sent_headers(prepared),
-                            _sent_body(prepared), None, time.monotonic() - t0, sent_at, role, stripped, netrc))
+            resp = self.session.send(prepared, stream=True, allow_redirects=False, verify=settings["verify"],
+                                     timeout=(remaining, remaining), proxies=proxies)
+        except Exception:  # recorded as a hop without a response, then translated in run()
+            self.hops.append(hop(None))
             raise
+        if state.expired.is_set():  # the watch cut the headers off: what arrived is not the whole head
+            resp.close()
+            self.hops.append(hop(None))
+            raise _DeadlineExceeded
+        state.phase, state.last_byte = "body", time.monotonic()
         try:
-            body, received, truncated = _read_body(resp, cancel, max_body_bytes, on_progress, sink)
+            body, received, truncated = _read_body(resp, state, self.max_body_bytes, self.on_progress, sink)
+        except BaseException:  # the head came but not the whole body: the hop went out, with no usable answer
+            self.hops.append(hop(None))
+            raise
         finally:
             resp.close()
         response = Response(
@@ -398,114 +723,101 @@ def _run(
             body_truncated=truncated,
             http_version=_http_version(resp),
         )
-        hop = Hop(prepared.method or "", prepared.url or "", _sent_headers(prepared), _sent_body(prepared),
-                  response, time.monotonic() - t0, sent_at, role, stripped, netrc)
-        hops.append(hop)
-        return hop
+        result = hop(response)
+        self.hops.append(result)
+        return result
 
-    current = base
-    try:
-        # 1. A token the profile must fetch first (OAuth 2): its own hop, judged like any other.
-        token_req = auth.token_request() if auth is not None and hasattr(auth, "token_request") else None
-        if auth is not None and token_req is not None:
-            token_prepared = session.prepare_request(token_req)
-            current = token_prepared
-            token_hop = one(token_prepared, "token")
-            problem = auth.accept_token_response(token_hop, clock())
-            if problem:
-                extra["token_problem"] = problem
-                return None
-        # 2. The user's request, then each redirect.
-        start_origin = origin(base.url or "")
-        user_auth = base.headers.get("Authorization")
-        spec_auth = spec.header("Authorization")
-        netrc = spec_auth is not None and user_auth != spec_auth
-        current = _with_auth(base.copy(), auth)
-        stripped: tuple[str, ...] = ()
-        retried: set[str] = set()
-        while True:
-            sink = body_sink
-            hop = one(current, "request", stripped, netrc, sink)
-            response = hop.response
-            assert response is not None
-            if response.status == 401 and auth is not None and hasattr(auth, "retry_after_challenge") \
-                    and current.url not in retried:
-                answer = auth.retry_after_challenge(current, response)
-                if answer is not None:
-                    retried.add(current.url or "")
-                    current = answer
-                    continue
-            if not (spec.follow_redirects and response.is_redirect):
-                return None
-            if len([h for h in hops if h.role == "request"]) > max_redirects:
-                return TransportFailure(
-                    "too-many-redirects",
-                    f"{spec.method} {mask_url(spec.url)} was redirected more than {max_redirects} times; "
-                    f"the last hop went to {mask_url(hop.url)}.",
-                )
-            current, stripped = _next_hop(session, current, hop, response, start_origin, auth, base)
-    except _Cancelled:
-        return TransportFailure("cancelled", f"{spec.method} {mask_url(spec.url)} was cancelled.")
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
-        if cancel.is_set():  # the watch broke the connection off: that is the cancel, not a server fault
-            return TransportFailure("cancelled", f"{spec.method} {mask_url(spec.url)} was cancelled.")
-        return describe_failure(exc, current.method or spec.method, current.url or spec.url)
+    def _proxy_header_lines(self, url: str, proxy: str | None) -> tuple[tuple[str, str], ...]:
+        """The headers a forwarding proxy gets on this hop (its credentials), masked where they are recorded.
 
+        Only plain http:// goes through a forwarding proxy; for https:// they go on the CONNECT instead.
+        """
+        if not proxy or urlsplit(url).scheme.lower() != "http" or proxy.lower().startswith("socks"):
+            return ()
+        adapter = self.session.get_adapter(url)
+        if not isinstance(adapter, requests.adapters.HTTPAdapter):
+            return ()
+        headers = adapter.proxy_headers(requests.utils.prepend_scheme_if_needed(proxy, "http"))
+        return tuple((k, mask_header_value(k, v)) for k, v in headers.items())
 
-def _with_auth(prepared: requests.PreparedRequest, auth: Any | None) -> requests.PreparedRequest:
-    return auth(prepared) if auth is not None else prepared
-
-
-def _next_hop(
-    session: requests.Session,
-    previous: requests.PreparedRequest,
-    hop: Hop,
-    response: Response,
-    start_origin: tuple[str, str, int],
-    auth: Any | None,
-    base: requests.PreparedRequest,
-) -> tuple[requests.PreparedRequest, tuple[str, ...]]:
-    """The request for the hop after a redirect, following browser rules for methods and credentials."""
-    location = response.header("Location") or ""
-    location = location.split(",")[0].strip() if location.count("http") > 1 else location.strip()
-    url = urljoin(hop.url, location)
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise TransportError("invalid-url", f"{hop.method} {mask_url(hop.url)} redirected to '{mask_url(location)}', which is not an "
-                                            "http or https URL.")
-    # Start from the request without profile credentials; add them back only on the original origin.
-    nxt = base.copy()
-    nxt.prepare_url(url, None)
-    method = previous.method or "GET"
-    if response.status == 303 and method != "HEAD" or response.status in (301, 302) and method == "POST":
-        method = "GET"
-    nxt.method = method
-    if method == "GET" and response.status in (301, 302, 303):
-        nxt.body = None
-        for name in ("Content-Type", "Content-Length", "Transfer-Encoding"):
-            nxt.headers.pop(name, None)
-    same_origin = origin(url) == start_origin
-    stripped: list[str] = []
-    nxt.headers.pop("Cookie", None)  # re-derived from the jar for the new URL below
-    if not same_origin:
-        for name in _USER_CREDENTIAL_HEADERS:
-            if name in base.headers:
+    def next_hop(
+        self,
+        base: requests.PreparedRequest,
+        previous: requests.PreparedRequest,
+        hop: Hop,
+        response: Response,
+        meant_for: Origin,
+    ) -> tuple[requests.PreparedRequest, tuple[str, ...]]:
+        """The request for the hop after a redirect, following browser rules for methods and credentials."""
+        location = response.header("Location") or ""
+        location = location.split(",")[0].strip() if location.count("http") > 1 else location.strip()
+        url = urljoin(hop.url, location)
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise TransportError("invalid-url", f"{hop.method} {mask_url(hop.url)} redirected to "
+                                                f"'{mask_url(location)}', which is not an http or https URL.")
+        # Start from the request as the user composed it, without the profile's credentials.
+        nxt = base.copy()
+        nxt.prepare_url(url, None)
+        method = previous.method or "GET"
+        if response.status == 303 and method != "HEAD" or response.status in (301, 302) and method == "POST":
+            method = "GET"
+        nxt.method = method
+        if method == "GET" and response.status in (301, 302, 303):
+            nxt.body = None
+            for name in ("Content-Type", "Content-Length", "Transfer-Encoding"):
                 nxt.headers.pop(name, None)
-                stripped.append(name)
-        if auth is not None and hasattr(auth, "added_names"):
-            stripped.extend(n for n in auth.added_names() if n not in stripped)
-    else:
-        user_cookie = base.headers.get("Cookie")
-        if user_cookie is not None:
-            nxt.headers["Cookie"] = user_cookie
-    nxt.prepare_cookies(session.cookies)
-    if same_origin:
-        nxt = _with_auth(nxt, auth)
-    return nxt, tuple(stripped)
+        allowed = may_carry_credentials(url, meant_for)
+        added = self.auth.added_names() if self.auth is not None else ()
+        stripped: list[str] = []
+        nxt.headers.pop("Cookie", None)  # re-derived from the jar for the new URL below
+        if allowed:
+            user_cookie = base.headers.get("Cookie")
+            if user_cookie is not None:
+                nxt.headers["Cookie"] = user_cookie
+        else:
+            # Every header the redactor calls secret (Authorization, Cookie, X-Api-Key, a .netrc login, ...)
+            for name in list(base.headers):
+                if is_secret_header(name, added):
+                    nxt.headers.pop(name, None)
+                    stripped.append(name)
+            seen = {n.lower() for n in stripped}
+            stripped.extend(n for n in added if n.lower() not in seen)
+        nxt.prepare_cookies(self.session.cookies)
+        if allowed and self.auth is not None:
+            nxt = self.auth(nxt)
+        return nxt, tuple(stripped)
+
+    def deadline_failure(self, method: str, url: str) -> TransportFailure:
+        """The send ran out of time: say which limit, and what it was waiting for when it did."""
+        state = self.state
+        target = f"{method} {mask_url(url)}"
+        hostport = _host_and_hostport(url)[1]
+        if state.proxy and state.phase in ("headers", "body"):
+            # plain http:// is answered by the proxy itself; https:// comes back through its tunnel
+            plain = urlsplit(url).scheme.lower() == "http"
+            hostport = (f"the proxy {_proxy_name(state.proxy)}" if plain
+                        else f"{hostport} (through the proxy {_proxy_name(state.proxy)})")
+        limit = f"the {state.limit_s:g} s limit for the whole send (every hop, headers and body) ran out"
+        if state.phase == "before":
+            message = f"{target} was not sent: {limit} on the hops before it."
+        elif state.phase == "connect":
+            where = f"the proxy {_proxy_name(state.proxy)}" if state.proxy else hostport
+            message = f"{target} timed out while connecting to {where}: {limit}."
+        elif state.phase == "headers":
+            message = (f"{target} timed out: {hostport} accepted the connection but did not answer in time: "
+                       f"{limit}.")
+        elif time.monotonic() - state.last_byte >= min(1.0, state.limit_s / 2):
+            message = (f"{target} timed out: {hostport} sent the status and headers, then stopped sending "
+                       f"before the body was complete: {limit}.")
+        else:
+            message = (f"{target} timed out: {hostport} sent the status and headers, and was still sending "
+                       f"the body when {limit}.")
+        return TransportFailure("timeout", message)
 
 
 def _read_body(
     resp: requests.Response,
-    cancel: threading.Event,
+    state: _SendState,
     cap: int,
     on_progress: ProgressFn | None,
     sink: IO[bytes] | None,
@@ -521,15 +833,18 @@ def _read_body(
     truncated = False
     keep_limit = TRUNCATED_PREVIEW if sink is not None else cap
     # read1 returns what has arrived (up to CHUNK) instead of waiting for a full chunk, so a slow body still
-    # reports progress and notices a cancel promptly.
+    # reports progress and notices a cancel or the deadline promptly.
     while True:
+        if state.remaining() <= 0:
+            raise _DeadlineExceeded
         chunk = resp.raw.read1(CHUNK, decode_content=True)
-        if not chunk:
-            if cancel.is_set():  # the cancel watch shut the socket: not the end of the body
-                raise _Cancelled
-            break
-        if cancel.is_set():
+        if state.cancel.is_set():  # the watch shut the socket: an empty read is not the end of the body
             raise _Cancelled
+        if state.expired.is_set():
+            raise _DeadlineExceeded
+        if not chunk:
+            break
+        state.last_byte = time.monotonic()
         received += len(chunk)
         if sink is not None:
             sink.write(chunk)

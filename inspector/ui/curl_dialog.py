@@ -1,17 +1,19 @@
-"""Copy as curl: a request as a curl command, credentials masked unless the user asks for them after a warning.
+"""Copy as curl: a request as a curl command, credentials masked unless the user asks for them after a
+warning.
 
 Embedding API:
 
-    dialog = CurlDialog(source, parent=None, *, extra_secret_names=(), redactor=None, ask=None)
-        source     a RequestSpec (the editor's to_spec()), a Hop (as sent), or an Exchange: then a combo offers
-                   "as composed" and each hop as it was sent (the final hop is chosen first)
+    dialog = CurlDialog(source, parent=None, *, extra_secret_names=(), redactor=None, ask=None, view=None)
+        source     a RequestSpec (the editor's to_spec()), a Hop (as sent), or an Exchange: then a combo
+                   offers "as composed" and each hop as it was sent (the final hop is chosen first)
         extra_secret_names   header / parameter names a profile uses for its API key (masked too)
         redactor   the profile's Redactor, so its resolved secrets are masked wherever they appear
         ask(parent, title, text) -> bool   the warning before credentials are shown; default a QMessageBox
+        view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     dialog.command() -> str              the command as shown now
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
-    dialog.set_screen_share_safe(on)     masks and disables "Include credentials" while on
+    dialog.set_screen_share_safe(on)     masks and disables "Include credentials" while on (sets view's mode)
     Signal copied(str)                   after a copy, with the text copied
 """
 
@@ -27,7 +29,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -39,6 +40,8 @@ from inspector.core import redact
 from inspector.core.exchange import Exchange, Hop
 from inspector.core.export import exchange_redactor, to_curl
 from inspector.core.request import RequestSpec
+from inspector.ui.theme import label_color_style
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box
 
 __all__ = ["CurlDialog"]
 
@@ -46,14 +49,14 @@ Ask = Callable[[QWidget, str, str], bool]
 
 WARNING_TITLE = "Include credentials?"
 WARNING_TEXT = (
-    "The command will hold your credentials in clear: tokens, passwords, API keys and cookies. Anyone who sees "
-    "or receives it can use them to act as you. Paste it only where no one else can read it, and never into a "
-    "ticket, chat or screen share.\n\nShow the command with credentials?"
+    "The command will hold your credentials in clear: tokens, passwords, API keys and cookies. Anyone who "
+    "sees or receives it can use them to act as you. Paste it only where no one else can read it, and never "
+    "into a ticket, chat or screen share.\n\nShow the command with credentials?"
 )
 
 
 def _ask(parent: QWidget, title: str, text: str) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    box = plain_message_box(parent, QMessageBox.Icon.Warning, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
@@ -72,13 +75,14 @@ class CurlDialog(QDialog):
         extra_secret_names: Iterable[str] = (),
         redactor: redact.Redactor | None = None,
         ask: Ask | None = None,
+        view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("curlDialog")
         self.setWindowTitle("Copy as curl")
+        self.view_state = view or ViewState(self)
         self._ask = ask or _ask
         self._extra = tuple(extra_secret_names)
-        self._safe = False
         self._sources: list[tuple[str, RequestSpec | Hop]] = []
         self._redactor: redact.Redactor | None
         if isinstance(source, Exchange):
@@ -101,7 +105,8 @@ class CurlDialog(QDialog):
         for label, _ in self._sources:
             self.source_combo.addItem(label)
         final = next(
-            (i for i in range(len(self._sources) - 1, 0, -1) if getattr(self._sources[i][1], "role", "") == "request"),
+            (i for i in range(len(self._sources) - 1, 0, -1)
+             if getattr(self._sources[i][1], "role", "") == "request"),
             0,
         )
         self.source_combo.setCurrentIndex(final)
@@ -117,8 +122,7 @@ class CurlDialog(QDialog):
         self.include_box = QCheckBox("Include credentials")
         self.include_box.setObjectName("curlIncludeCredentials")
         self.include_box.toggled.connect(self._include_toggled)
-        self.note = QLabel()
-        self.note.setObjectName("curlNote")
+        self.note = plain_label(name="curlNote")
         self.note.setWordWrap(True)
 
         self.copy_button = QPushButton("Copy")
@@ -139,8 +143,7 @@ class CurlDialog(QDialog):
         lay.addWidget(self.note)
         lay.addWidget(buttons)
         self.resize(720, 320)
-        self._update_box()
-        self._render()
+        self.view_state.follow_safe(self._apply_safe)
 
     # -- the contract --------------------------------------------------------------------------------------
     def command(self) -> str:
@@ -161,14 +164,16 @@ class CurlDialog(QDialog):
 
     def set_screen_share_safe(self, on: bool) -> None:
         """While on, credentials are never shown and the choice to include them is disabled."""
-        self._safe = on
+        self.view_state.set_safe(on)
+
+    def screen_share_safe(self) -> bool:
+        return self.view_state.safe
+
+    def _apply_safe(self, on: bool) -> None:
         if on and self.include_box.isChecked():
             self._set_box(False)
         self._update_box()
         self._render()
-
-    def screen_share_safe(self) -> bool:
-        return self._safe
 
     # -- inside --------------------------------------------------------------------------------------------
     def _set_box(self, on: bool) -> None:
@@ -177,27 +182,29 @@ class CurlDialog(QDialog):
         self.include_box.blockSignals(False)
 
     def _include_toggled(self, on: bool) -> None:
-        if on and (self._safe or not self._ask(self, WARNING_TITLE, WARNING_TEXT)):
+        if on and (self.view_state.safe or not self._ask(self, WARNING_TITLE, WARNING_TEXT)):
             self._set_box(False)
         self._render()
 
     def _update_box(self) -> None:
-        self.include_box.setEnabled(not self._safe)
+        safe = self.view_state.safe
+        self.include_box.setEnabled(not safe)
         self.include_box.setToolTip(
             "Turned off while screen-share-safe mode is on"
-            if self._safe
+            if safe
             else "Put tokens, passwords, API keys and cookies in the command in clear (asks first)"
         )
 
     def _render(self) -> None:
         _, source = self._sources[max(0, self.source_combo.currentIndex())]
-        include = self.include_box.isChecked() and not self._safe
+        include = self.include_box.isChecked() and not self.view_state.safe
         self.text.setPlainText(
             to_curl(source, include_secrets=include, extra_secret_names=self._extra, redactor=self._redactor)
         )
         if include:
             self.note.setText("⚠ Credentials are shown in clear. Do not share this command.")
-            self.note.setStyleSheet("color: #c62828; font-weight: 600;")
+            self.note.setStyleSheet(label_color_style(self.view_state.theme.error_text, bold=True))
         else:
-            self.note.setText("Credentials are masked (…): the command shows which were sent, not their values.")
+            self.note.setText(
+                "Credentials are masked (…): the command shows which were sent, not their values.")
             self.note.setStyleSheet("")

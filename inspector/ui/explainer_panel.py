@@ -7,7 +7,6 @@ every judgement comes from core.diagnosis.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import threading
@@ -43,22 +42,16 @@ from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, Expectations
 from inspector.core.exchange import Exchange
 from inspector.core.findings import SEVERITY_RANK, VERDICT_TITLES, Finding
-from inspector.core.redact import Redactor, is_secret_header, mask, mask_url
+from inspector.core.redact import is_secret_header, mask, mask_url
 from inspector.core.timeline import Timeline, describe_relative
 from inspector.core.tokens import SentCredential, TokenInfo
-from inspector.ui.timeline_widget import TimelineWidget, is_dark, request_moment
+from inspector.ui.theme import LIGHT, Theme, verdict_color
+from inspector.ui.timeline_widget import TimelineWidget, request_moment
+from inspector.ui.view_state import MaskedLabel, ViewState, escape
 
-# Banner colours: white text on each keeps a contrast above 4.5:1, so they read the same on light and dark.
-VERDICT_COLORS = {
-    "ok": "#2e7d32",
-    "authentication": "#c62828",
-    "authorization": "#c25100",
-    "step-up": "#6a1b9a",
-    "proxy-authentication": "#6d4c41",
-    "not-credential-related": "#546e7a",
-    "transport-error": "#7f0000",
-}
-SEVERITY_COLORS = {"error": "#c62828", "warning": "#c77700", "info": "#1565c0"}
+# The colours live in the theme (ui/theme.py); these names stay for callers that read them.
+VERDICT_COLORS = LIGHT.verdict
+SEVERITY_COLORS = LIGHT.severity
 SEVERITY_WORDS = {"error": "Problem", "warning": "Warning", "info": "Note"}
 
 # One line on what each registered or common claim means, for a support engineer reading a token.
@@ -209,6 +202,18 @@ def _label(text: str = "", *, wrap: bool = True, selectable: bool = True, rich: 
     return lab
 
 
+def _masked_label(view: ViewState, name: str,
+                  known: Callable[[], tuple[Iterable[str], Iterable[str]]]) -> QLabel:
+    """A word-wrapped, selectable label of text that may quote a secret (see view_state.MaskedLabel)."""
+    lab = MaskedLabel(view, name=name, known=known, after=breakable)
+    lab.setWordWrap(True)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    policy = lab.sizePolicy()
+    policy.setVerticalPolicy(QSizePolicy.Policy.Minimum)
+    lab.setSizePolicy(policy)
+    return lab
+
+
 def _heading(text: str) -> QLabel:
     lab = QLabel(text)
     f = lab.font()
@@ -242,10 +247,11 @@ def _clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
 class _SecretView(QWidget):
     """A secret shown masked, with a 'Show' toggle that screen-share-safe mode disables."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, view: ViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._value = ""
-        self._safe = False
+        self._prefix = ""
+        self._view = view
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.text = _label(wrap=True)
@@ -261,6 +267,7 @@ class _SecretView(QWidget):
         self.toggle.toggled.connect(self._refresh)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
+        view.follow_safe(self._apply_safe)
 
     def set_value(self, value: str, prefix: str = "") -> None:
         self._value = value
@@ -268,8 +275,7 @@ class _SecretView(QWidget):
         self.toggle.setChecked(False)
         self._refresh()
 
-    def set_safe(self, on: bool) -> None:
-        self._safe = on
+    def _apply_safe(self, on: bool) -> None:
         if on:
             self.toggle.setChecked(False)
         self.toggle.setEnabled(not on)
@@ -277,8 +283,8 @@ class _SecretView(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        shown = self._value if self.toggle.isChecked() and not self._safe else mask(self._value)
-        self.text.setText(breakable(f"{getattr(self, '_prefix', '')}{shown}"))
+        shown = self._value if self.toggle.isChecked() and not self._view.safe else mask(self._value)
+        self.text.setText(breakable(f"{self._prefix}{shown}"))
         self.toggle.setText("Hide" if self.toggle.isChecked() else "Show")
 
 
@@ -349,11 +355,12 @@ class _FitTable(QTableWidget):
 class FindingCard(QFrame):
     """One finding: severity icon and colour, title, detail, evidence, next step."""
 
-    def __init__(self, finding: Finding, scrub: Callable[[str, str], str], parent: QWidget | None = None):
+    def __init__(self, finding: Finding, scrub: Callable[[str, str], str], parent: QWidget | None = None,
+                 *, theme: Theme = LIGHT):
         super().__init__(parent)
         self.finding = finding
         self.setObjectName("findingCard")
-        self.color = QColor(SEVERITY_COLORS.get(finding.severity, "#607d8b"))
+        self.color = QColor(theme.severity.get(finding.severity, theme.severity_other))
         color = self.color.name()
         grid = QGridLayout(self)
         grid.setContentsMargins(14, 8, 10, 8)
@@ -367,9 +374,9 @@ class FindingCard(QFrame):
         icon.setToolTip(SEVERITY_WORDS.get(finding.severity, finding.severity))
         grid.addWidget(icon, 0, 0, Qt.AlignmentFlag.AlignTop)
         head = _label(
-            f"<b>{html.escape(finding.title)}</b> "
+            f"<b>{escape(finding.title)}</b> "
             f"<span style='color:{color}'>({SEVERITY_WORDS.get(finding.severity, finding.severity).lower()}"
-            f" · {html.escape(finding.id)})</span>",
+            f" · {escape(finding.id)})</span>",
             rich=True,
         )
         head.setObjectName("findingTitle")
@@ -405,7 +412,7 @@ class FindingCard(QFrame):
             row += 2
         if finding.next_step:
             nxt = _label(
-                f"<b>Next step:</b> {html.escape(breakable(scrub('next_step', finding.next_step)))}",
+                f"<b>Next step:</b> {escape(breakable(scrub('next_step', finding.next_step)))}",
                 rich=True,
             )
             nxt.setObjectName("findingNextStep")
@@ -431,8 +438,9 @@ class FindingCard(QFrame):
 
 
 class FindingsView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None) -> None:
         super().__init__(parent)
+        self._view = view
         self._lay = QVBoxLayout(self)
         self._lay.setContentsMargins(0, 0, 0, 0)
         self._lay.setSpacing(6)
@@ -440,7 +448,8 @@ class FindingsView(QWidget):
 
     def set_findings(self, findings: Iterable[Finding], scrub: Callable[[str, str], str]) -> None:
         _clear_layout(self._lay)
-        self.cards = [FindingCard(f, scrub) for f in ordered_findings(findings)]
+        theme = self._view.theme if self._view is not None else LIGHT
+        self.cards = [FindingCard(f, scrub, theme=theme) for f in ordered_findings(findings)]
         for card in self.cards:
             self._lay.addWidget(card)
             card.show()  # at once, not on the next event loop turn, so a grab right away shows it
@@ -454,21 +463,24 @@ class FindingsView(QWidget):
 class TokenView(QWidget):
     """A token: format, signature badge, raw value (masked), header and claims tables, and its timeline."""
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
+                 view: ViewState | None = None) -> None:
         super().__init__(parent)
         self._clock = clock or _utc_now
+        self._view = view or ViewState(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
         self.format_label = _label(wrap=True)
         self.format_label.setObjectName("tokenFormat")
         lay.addWidget(self.format_label)
-        self.badge = QLabel()
-        self.badge.setObjectName("signatureBadge")
+        # a failed check quotes a library's or a JWKS server's words: plain text, masked
+        self.badge = MaskedLabel(self._view, name="signatureBadge",
+                                 known=lambda: ((self._token.raw,) if self._token else (), ()))
         self.badge.setWordWrap(True)
         self.badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Minimum)
         lay.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignLeft)
-        self.raw = _SecretView()
+        self.raw = _SecretView(self._view)
         self.raw.setObjectName("rawToken")
         lay.addWidget(self.raw)
         self.glance = _label(rich=True)
@@ -494,9 +506,6 @@ class TokenView(QWidget):
         self.timeline = TimelineWidget(clock=self._clock)
         lay.addWidget(self.timeline)
         self._token: TokenInfo | None = None
-
-    def set_safe(self, on: bool) -> None:
-        self.raw.set_safe(on)
 
     def set_token(self, token: TokenInfo, timeline: Timeline | None, *, alone: bool = False) -> None:
         """Show a token; alone=True judges times against now (a pasted token), else against the request."""
@@ -550,26 +559,25 @@ class TokenView(QWidget):
         self.timeline.set_timeline(timeline if show_tl else None)
 
     def _set_badge(self, token: TokenInfo) -> None:
-        dark = is_dark(self.palette())
+        theme = self._view.theme
         if token.verified:
-            text, bg = "✔ Signature verified", "#2e7d32"
+            text, bg = "✔ Signature verified", theme.badge["verified"]
         elif token.verify_error:
-            text, bg = f"✘ Signature check failed: {token.verify_error}", "#c62828"
+            text, bg = f"✘ Signature check failed: {token.verify_error}", theme.badge["failed"]
         elif token.format == "jws":
-            text, bg = "Signature not checked", "#607d8b" if not dark else "#78909c"
+            text, bg = "Signature not checked", theme.badge["unchecked"]
         else:
-            text, bg = "No signature to check here", "#607d8b"
+            text, bg = "No signature to check here", theme.badge["none"]
         self.badge.setWordWrap(len(text) > 60)
         self.badge.setText(text)
         self.badge.setProperty("verified", token.verified)
         self.badge.setStyleSheet(
-            f"QLabel#signatureBadge {{ background: {bg}; color: white; border-radius: 4px; padding: 2px 8px;"
-            " font-weight: 600; }"
+            f"QLabel#signatureBadge {{ background: {bg}; color: {theme.badge_text}; border-radius: 4px;"
+            " padding: 2px 8px; font-weight: 600; }"
         )
 
     def _set_glance(self, claims: Mapping[str, object]) -> None:
-        dark = is_dark(self.palette())
-        chip_bg, chip_fg = ("#37474f", "#eceff1") if dark else ("#e3eaf2", "#102a43")
+        chip_bg, chip_fg = self._view.theme.chip_bg, self._view.theme.chip_text
         rows = []
         for name, label in (
             ("aud", "Audience"),
@@ -582,7 +590,7 @@ class TokenView(QWidget):
             if words is None:
                 continue
             chips = " ".join(
-                f"<span style='background-color:{chip_bg}; color:{chip_fg}'>&nbsp;{html.escape(w)}&nbsp;</span>"
+                f"<span style='background-color:{chip_bg}; color:{chip_fg}'>&nbsp;{escape(w)}&nbsp;</span>"
                 for w in words
             )
             rows.append(f"<b>{label}</b> ({name}): {chips or '<i>none</i>'}")
@@ -641,10 +649,11 @@ class PasteBox(QGroupBox):
 
     jwks_check_finished = Signal(str)  # "verified" | "failed" | "cancelled" | "error"
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
+                 view: ViewState | None = None) -> None:
         super().__init__("Decode a token on its own (offline)", parent)
         self._clock = clock or _utc_now
-        self._safe = False
+        self._view = view or ViewState(self)
         self._generation = 0
         self._job: _JwksCheck | None = None
         self._pool = QThreadPool(self)
@@ -672,15 +681,20 @@ class PasteBox(QGroupBox):
         row.addWidget(self.check_button)
         row.addWidget(self.cancel_button)
         lay.addLayout(row)
-        self.status = _label()
-        self.status.setObjectName("pasteStatus")
+        # the check's messages quote URLs and a library's words: masked, with the pasted token known
+        self.status = MaskedLabel(self._view, name="pasteStatus",
+                                  known=lambda: ((self.edit.text().strip(),), ()))
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status)
-        self.findings = FindingsView()
+        self.findings = FindingsView(view=self._view)
         lay.addWidget(self.findings)
-        self.token_view = TokenView(clock=self._clock)
+        self.token_view = TokenView(clock=self._clock, view=self._view)
         lay.addWidget(self.token_view)
         self._result: tuple[TokenInfo, Timeline | None, list[Finding]] | None = None
         self._show(None)
+        self._view.safe_changed.connect(self._apply_safe)
+        self._apply_safe(self._view.safe)
 
     # -- public ----------------------------------------------------------------------------------------------
     def set_token_text(self, text: str) -> None:
@@ -689,10 +703,8 @@ class PasteBox(QGroupBox):
     def result(self) -> tuple[TokenInfo, Timeline | None, list[Finding]] | None:
         return self._result
 
-    def set_safe(self, on: bool) -> None:
-        self._safe = on
+    def _apply_safe(self, on: bool) -> None:
         self.edit.setEchoMode(QLineEdit.EchoMode.Password if on else QLineEdit.EchoMode.Normal)
-        self.token_view.set_safe(on)
         if self._result is not None:
             self._show(self._result)
 
@@ -749,8 +761,7 @@ class PasteBox(QGroupBox):
             self.findings.set_findings([], lambda _k, v: v)
             return
         info, timeline, findings = result
-        redactor = Redactor([info.raw])
-        self.findings.set_findings(findings, lambda _k, v: redactor.scrub(v))
+        self.findings.set_findings(findings, lambda _k, v: self._view.mask(v, secrets=(info.raw,)))
         self.token_view.set_token(info, timeline, alone=True)
         if not self._job:
             n = len([f for f in findings if f.severity == "error"])
@@ -879,10 +890,11 @@ class ExplainerPanel(QWidget):
 
     expectations_changed = Signal(object)  # Expectations typed into the panel (used when no profile sets them)
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
+                 view: ViewState | None = None) -> None:
         super().__init__(parent)
         self._clock = clock or _utc_now
-        self._safe = False
+        self.view_state = view or ViewState(self)
         self._exchange: Exchange | None = None
         self._extra_secrets: tuple[str, ...] = ()  # set by set_result
         self._secret_names: tuple[str, ...] = ()
@@ -919,8 +931,10 @@ class ExplainerPanel(QWidget):
         bl.setContentsMargins(12, 10, 12, 10)
         self.verdict_title = _label(wrap=True)
         self.verdict_title.setObjectName("verdictTitle")
-        self.summary = _label(wrap=True)
-        self.summary.setObjectName("verdictSummary")
+        # The summary and the request line quote the server and the URL: masked with this exchange's secrets
+        # (strictly in screen-share-safe mode), line-break hints added after masking.
+        known = self._known
+        self.summary = _masked_label(self.view_state, "verdictSummary", known)
         f = self.summary.font()
         f.setPointSizeF(f.pointSizeF() * 1.15)
         f.setBold(True)
@@ -929,13 +943,12 @@ class ExplainerPanel(QWidget):
         bl.addWidget(self.summary)
         rl.addWidget(self.banner)
 
-        self.request_line = _label()
-        self.request_line.setObjectName("requestLine")
+        self.request_line = _masked_label(self.view_state, "requestLine", known)
         rl.addWidget(self.request_line)
 
         self.findings_heading = _heading("What we found")
         rl.addWidget(self.findings_heading)
-        self.findings = FindingsView()
+        self.findings = FindingsView(view=self.view_state)
         rl.addWidget(self.findings)
 
         self.server_heading = _heading("What the server said")
@@ -955,13 +968,13 @@ class ExplainerPanel(QWidget):
         self.credential_where = _label()
         self.credential_where.setObjectName("credentialWhere")
         rl.addWidget(self.credential_where)
-        self.credential_value = _SecretView()
+        self.credential_value = _SecretView(self.view_state)
         self.credential_value.setObjectName("credentialValue")
         rl.addWidget(self.credential_value)
 
         self.token_heading = _heading("The token")
         rl.addWidget(self.token_heading)
-        self.token_view = TokenView(clock=self._clock)
+        self.token_view = TokenView(clock=self._clock, view=self.view_state)
         rl.addWidget(self.token_view)
         # The timeline is the quickest read of an expiry or a skewed clock: show it right under the verdict.
         timeline_at = rl.indexOf(self.request_line) + 1
@@ -972,12 +985,14 @@ class ExplainerPanel(QWidget):
         self.expectations_box.changed.connect(
             lambda: self.expectations_changed.emit(self.expectations_box.expectations()))
         lay.addWidget(self.expectations_box)
-        self.paste_box = PasteBox(clock=self._clock)
+        self.paste_box = PasteBox(clock=self._clock, view=self.view_state)
         lay.addWidget(self.paste_box)
         lay.addStretch(1)
         self._content = content
         content.watch_sections()
         self.clear()
+        self.view_state.safe_changed.connect(self._rerender)
+        self.view_state.theme_changed.connect(self._rerender)
 
     # -- the contract ----------------------------------------------------------------------------------------
     def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None, *, secret_values: Iterable[str] = (),
@@ -1000,16 +1015,16 @@ class ExplainerPanel(QWidget):
         self.token_view.timeline.set_timeline(None)
 
     def set_screen_share_safe(self, on: bool) -> None:
-        """Mask raw tokens and credential values everywhere in the pane; decoded claims stay visible."""
-        self._safe = on
-        self.paste_box.set_safe(on)
-        self.token_view.set_safe(on)
-        self.credential_value.set_safe(on)
-        if self._exchange is not None:
-            self._render()
+        """Mask raw tokens and credential values everywhere in the pane; decoded claims stay visible.
+        (Sets the mode on the panel's ViewState: the window's, when the window made the panel.)"""
+        self.view_state.set_safe(on)
 
     def screen_share_safe(self) -> bool:
-        return self._safe
+        return self.view_state.safe
+
+    def _rerender(self, *_: object) -> None:
+        if self._exchange is not None:
+            self._render()
 
     def paste_token(self, text: str) -> None:
         """Decode a token in the paste box, as a paste or a drop does."""
@@ -1039,14 +1054,18 @@ class ExplainerPanel(QWidget):
             out.append(d.credential.value)
         return out
 
+    def _known(self) -> tuple[list[str], tuple[str, ...]]:
+        return self._secrets(), self._secret_names
+
     def _scrubber(self) -> Callable[[str, str], str]:
-        """Evidence and messages pass through this: in screen-share-safe mode secrets are masked."""
-        redactor = Redactor(self._secrets())
+        """Evidence and messages pass through the view's mask (strict in screen-share-safe mode), with this
+        exchange's secrets; in safe mode a value whose key names a secret is masked whole."""
+        secrets, names, view = self._secrets(), self._secret_names, self.view_state
 
         def scrub(key: str, text: str) -> str:
             # the token and credential are never needed in evidence: they have their own masked rows
-            text = redactor.scrub(text)
-            if self._safe and (is_secret_header(key) or key.lower() in _SECRET_EVIDENCE_KEYS):
+            text = view.mask(text, secrets=secrets, names=names)
+            if view.safe and (is_secret_header(key) or key.lower() in _SECRET_EVIDENCE_KEYS):
                 return mask(text)
             return text
 
@@ -1063,7 +1082,7 @@ class ExplainerPanel(QWidget):
         scrub = self._scrubber()
         verdict = d.verdict if d else ("transport-error" if ex.error else None)
         self._set_banner(verdict, d, ex)
-        self.request_line.setText(breakable(self._request_text(ex)))
+        self.request_line.setText(self._request_text(ex))
 
         has_findings = d is not None
         self.findings_heading.setVisible(has_findings)
@@ -1078,7 +1097,7 @@ class ExplainerPanel(QWidget):
         missing = list(d.missing_evidence) if d else []
         self.missing_heading.setVisible(bool(missing))
         self.missing_box.setVisible(bool(missing))
-        self.missing_box.setText("<br>".join(f"• {html.escape(m)}" for m in missing))
+        self.missing_box.setText("<br>".join(f"• {escape(scrub('missing', m))}" for m in missing))
 
         cred = d.credential if d else None
         self.credential_heading.setVisible(cred is not None)
@@ -1087,41 +1106,40 @@ class ExplainerPanel(QWidget):
         if cred is not None:
             self.credential_where.setText(self._credential_text(cred))
             self.credential_value.set_value(cred.value, f"{cred.scheme} " if cred.scheme else "")
-            self.credential_value.set_safe(self._safe)
 
         token = d.token if d else None
         self.token_heading.setVisible(token is not None)
         self.token_view.setVisible(token is not None)
         if token is not None and d is not None:
             self.token_view.set_token(token, d.timeline)
-            self.token_view.set_safe(self._safe)
         else:
             self.token_view.timeline.set_timeline(None)
 
     def _set_banner(self, verdict: str | None, d: Diagnosis | None, ex: Exchange) -> None:
-        color = VERDICT_COLORS.get(verdict or "", "#546e7a")
+        theme = self.view_state.theme
+        color = verdict_color(theme, verdict)
         self.banner.setProperty("verdict", verdict or "")
         self.banner.setStyleSheet(
             f"QFrame#verdictBanner {{ background-color: {color}; border-radius: 6px; }}"
-            " QFrame#verdictBanner QLabel { color: white; background: transparent; }"
+            f" QFrame#verdictBanner QLabel {{ color: {theme.badge_text}; background: transparent; }}"
         )
         self.verdict_title.setText(VERDICT_TITLES.get(verdict or "", "No explanation"))
+        # the summary quotes the server (a token endpoint may echo the client secret): self.summary masks it
         if d is not None:
-            self.summary.setText(breakable(d.summary))
+            self.summary.setText(d.summary)
         elif ex.error is not None:
-            self.summary.setText(breakable(Redactor(self._secrets()).scrub(ex.error.message)))
+            self.summary.setText(ex.error.message)
         else:
             self.summary.setText("This answer has not been explained.")
         self.banner.setAccessibleName(f"Verdict: {verdict or 'none'}")
 
     def verdict_color(self) -> QColor:
-        return QColor(VERDICT_COLORS.get(self.verdict() or "", "#546e7a"))
+        return QColor(verdict_color(self.view_state.theme, self.verdict()))
 
     def _request_text(self, ex: Exchange) -> str:
         hop = ex.final_hop
         method = hop.method if hop else ex.spec.method
-        url = Redactor(self._secrets()).scrub(
-            mask_url(hop.url if hop else ex.spec.url, self._secret_names))
+        url = mask_url(hop.url if hop else ex.spec.url, self._secret_names)
         if ex.error is not None:
             outcome = f"no response ({ex.error.kind})"
         elif ex.response is not None:
@@ -1150,23 +1168,23 @@ class ExplainerPanel(QWidget):
 
     @staticmethod
     def _challenge_html(header: str, ch: Challenge, scrub: Callable[[str, str], str]) -> str:
-        bits = [f"<b>{html.escape(ch.scheme)}</b>"]
+        bits = [f"<b>{escape(ch.scheme)}</b>"]
         if ch.token68:
-            bits.append(html.escape(breakable(scrub("token68", ch.token68))))
+            bits.append(escape(breakable(scrub("token68", ch.token68))))
         params = ", ".join(
-            f"{html.escape(k)}=<code>{html.escape(breakable(scrub(k, str(v))))}</code>"
+            f"{escape(k)}=<code>{escape(breakable(scrub(k, str(v))))}</code>"
             for k, v in ch.params.items()
         )
         if params:
             bits.append(params)
-        return f"{html.escape(header)}: " + " ".join(bits)
+        return f"{escape(header)}: " + " ".join(bits)
 
     def _server_html(self, d: Diagnosis, scrub: Callable[[str, str], str]) -> str:
         lines: list[str] = []
         if d.server_error:
-            lines.append(f"<b>Error code:</b> <code>{html.escape(scrub('error', d.server_error))}</code>")
+            lines.append(f"<b>Error code:</b> <code>{escape(scrub('error', d.server_error))}</code>")
         if d.server_message:
-            lines.append(f"<b>Message:</b> “{html.escape(breakable(scrub('message', d.server_message)))}”")
+            lines.append(f"<b>Message:</b> “{escape(breakable(scrub('message', d.server_message)))}”")
         for ch in d.challenges:
             lines.append(self._challenge_html("WWW-Authenticate", ch, scrub))
         for ch in d.proxy_challenges:

@@ -14,7 +14,9 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from inspector.core.errors import InspectorError
+from inspector.core.logfile import AppLog, log_start, start_log
 from inspector.core.request import RequestSpec
+from inspector.ui.error_dialog import ExceptionHook
 from inspector.ui.main_window import MainWindow
 
 ORGANIZATION = "request-inspector"
@@ -109,6 +111,32 @@ def after_first_paint(window: QWidget, *callbacks: Callable[[], object] | None) 
     _FirstPaint(window, *callbacks)
 
 
+def open_log(env: Mapping[str, str], folder: Path | None = None) -> AppLog | None:
+    """The log file in the user's log folder (a throw-away one under INSPECTOR_TESTING); None, with a line
+    on stderr, when it cannot be opened: the app runs without it."""
+    try:
+        return start_log(folder, environ=env)
+    except OSError as exc:
+        print(f"request-inspector: no log file: {exc.strerror or exc} ({exc.filename or folder}).",
+              file=sys.stderr)
+        return None
+
+
+def start_error_reporting(window: MainWindow | None, app_log: AppLog | None,
+                          parent: QObject | None = None) -> ExceptionHook:
+    """Install the excepthook: an unexpected error is logged (masked) and shown in a dialog over window.
+    The window's ViewState masks what is shown (its known secrets, strict in screen-share-safe mode) and
+    tells the log file every secret it learns."""
+    hook = ExceptionHook(parent or window, log_path=app_log.path if app_log else None, dialog_parent=window)
+    if window is not None:
+        hook.set_mask(window.view_state.mask)
+        if app_log is not None:
+            app_log.learn(window.view_state.known_secrets())
+            window.view_state.secrets_learned.connect(app_log.learn)
+    hook.install()
+    return hook
+
+
 def run_gui(
     argv: Sequence[str] | None = None,
     demo_url: str | None = None,
@@ -130,6 +158,15 @@ def run_gui(
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     env = os.environ if environ is None else environ
+    from PySide6 import __version__ as qt_version
+
+    from inspector import __version__
+
+    app_log = open_log(env)
+    if app_log is not None:
+        log_start(app_log, __version__, f"PySide6 {qt_version}")
+    # errors before the window exists are logged and shown too (no window to mask with yet: the default mask)
+    early_hook = start_error_reporting(None, app_log, parent=app)
     settings = make_settings(environ, settings_path)
     # --profiles-dir and the demo's folder are for this run only; the saved ones come from the profiles dialog
     run_only = [Path(d) for d in profiles_dirs]
@@ -151,7 +188,10 @@ def run_gui(
         from inspector.demo.requests import demo_requests as make_demo_requests
 
         url = demo_url
-        demo_factory = lambda: make_demo_requests(url)
+
+        def demo_factory() -> list[tuple[str, RequestSpec]]:
+            return make_demo_requests(url)
+
         demo_requests = demo_factory()
     window = MainWindow(
         settings,
@@ -161,6 +201,8 @@ def run_gui(
         profiles_dirs=[str(d) for d in run_only],
         max_body_bytes=body_cap_bytes(settings),
     )
+    early_hook.uninstall()
+    hook = start_error_reporting(window, app_log)
     exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
     # After the first paint: the deferred panes, then the profiles (reading folders, probing the keyring).
     def attach_services() -> None:
@@ -176,5 +218,8 @@ def run_gui(
         return app.exec()
     finally:
         window.shutdown()
+        hook.uninstall()
         if server is not None:
             server.stop()
+        if app_log is not None:
+            app_log.close()

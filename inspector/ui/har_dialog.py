@@ -3,12 +3,14 @@ and `export_har`, which writes exchanges as a masked HAR 1.2 file.
 
 Embedding API:
 
-    dialog = HarDialog(path=None, parent=None, *, choose_open_path=None, expectations=None, clock=None)
+    dialog = HarDialog(path=None, parent=None, *, choose_open_path=None, expectations=None, clock=None,
+                       view=None)
         path               a HAR file to load at once (else the user picks one with "Open HAR file…")
         choose_open_path(parent, caption, name_filter) -> str | None   default QFileDialog
         expectations       core.diagnosis.Expectations for the explainer (audience, issuer, ...); no JWKS URL
                            is needed: nothing is fetched, the recorded responses are explained as they are
         clock() -> datetime   for the embedded ExplainerPanel's relative times
+        view               the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     Signals
         open_requested(RequestSpec)     "Open in editor": the entry's request as the browser sent it
         resend_requested(RequestSpec)   "Re-send": send it again
@@ -20,7 +22,8 @@ Embedding API:
         entries() -> list[HarEntry];  select(row);  current_entry() -> HarEntry | None
         diagnosis(row) -> Diagnosis     explain() of the recorded exchange, computed once per entry
         error_text() -> str             the message shown for the last failed load ("" after a good one)
-        set_screen_share_safe(on)       forwarded to the embedded ExplainerPanel; URLs are always masked here
+        set_screen_share_safe(on)       sets the mode on the dialog's ViewState (the embedded ExplainerPanel
+                                        follows it); URLs are always masked here
         explainer: ExplainerPanel;  table: QTableWidget
 
     export_har(items, path, *, include_secrets=False, extra_secret_names=(), redactor=None, comment="") -> int
@@ -45,7 +48,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -68,7 +70,8 @@ from inspector.core.export import (
 )
 from inspector.core.files import atomic_write, describe_os_error
 from inspector.ui.explainer_panel import ExplainerPanel
-from inspector.ui.theme import current_theme
+from inspector.ui.theme import Theme, label_color_style
+from inspector.ui.view_state import MaskedLabel, ViewState, plain_tip
 
 if TYPE_CHECKING:
     from inspector.core.request import RequestSpec
@@ -133,7 +136,8 @@ def _notes_text(entry: HarEntry) -> str:
     return ", ".join(notes)
 
 
-# HAR files are parsed on the UI thread (small ones take milliseconds); a bigger one is refused, not frozen on.
+# HAR files are parsed on the UI thread (small ones take milliseconds); a bigger one is refused, not frozen
+# on.
 MAX_HAR_BYTES = 50 * 2**20
 
 class HarDialog(QDialog):
@@ -152,9 +156,11 @@ class HarDialog(QDialog):
         choose_open_path: ChooseOpenPath | None = None,
         expectations: Expectations | None = None,
         clock: Callable[[], datetime] | None = None,
+        view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("harDialog")
+        self.view_state = view or ViewState(self)
         self.setWindowTitle("Import HAR file")
         self._choose_open_path = choose_open_path or _choose_open_path
         # nothing here may reach the network: the explainer judges what was recorded, without a JWKS fetch
@@ -162,20 +168,19 @@ class HarDialog(QDialog):
         self._entries: list[HarEntry] = []
         self._diagnoses: dict[int, Diagnosis] = {}
         self._error = ""
-        self._safe = False
 
         self.open_file_button = QPushButton("Open HAR file…")
         self.open_file_button.setObjectName("harOpenFile")
-        self.open_file_button.setToolTip("Read a HAR file saved from a browser's developer tools (Network tab)")
+        self.open_file_button.setToolTip(
+            "Read a HAR file saved from a browser's developer tools (Network tab)")
         self.open_file_button.clicked.connect(self.choose_file)
-        self.file_label = QLabel("No file loaded.")
-        self.file_label.setObjectName("harFile")
+        # The file's name, the parser's complaint and the entry's notes quote the file: plain text, masked.
+        self.file_label = MaskedLabel(self.view_state, "No file loaded.", name="harFile")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("harError")
+        self.error_label = MaskedLabel(self.view_state, name="harError")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setStyleSheet(f"color: {current_theme().error_text}; font-weight: 600;")
+        self.view_state.follow_theme(self._style_error)
         self.error_label.hide()
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -193,10 +198,9 @@ class HarDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self._emit(self.open_requested))
 
-        self.notes_label = QLabel()
-        self.notes_label.setObjectName("harNotes")
+        self.notes_label = MaskedLabel(self.view_state, name="harNotes")
         self.notes_label.setWordWrap(True)
-        self.explainer = ExplainerPanel(clock=clock)
+        self.explainer = ExplainerPanel(clock=clock, view=self.view_state)
         self.explainer.setObjectName("harExplainer")
         self.explainer.placeholder.setText(
             "Choose a request on the left: its recorded answer is explained here, without sending anything."
@@ -218,7 +222,8 @@ class HarDialog(QDialog):
 
         self.open_button = QPushButton("Open in editor")
         self.open_button.setObjectName("harOpenInEditor")
-        self.open_button.setToolTip("Put this request in the editor (its credentials as the browser sent them)")
+        self.open_button.setToolTip(
+            "Put this request in the editor (its credentials as the browser sent them)")
         self.open_button.clicked.connect(lambda: self._emit(self.open_requested))
         self.resend_button = QPushButton("Re-send")
         self.resend_button.setObjectName("harResend")
@@ -254,9 +259,9 @@ class HarDialog(QDialog):
             size = target.stat().st_size
             if size > MAX_HAR_BYTES:
                 return self._fail(
-                    f"The file {target} is {size / 2**20:.0f} MB: HAR files over {MAX_HAR_BYTES // 2**20} MB are "
-                    "not opened here (they are read on the window's thread). Export fewer requests, or without "
-                    "response bodies, from the browser."
+                    f"The file {target} is {size / 2**20:.0f} MB: HAR files over {MAX_HAR_BYTES // 2**20} MB "
+                    "are not opened here (they are read on the window's thread). Export fewer requests, or "
+                    "without response bodies, from the browser."
                 )
             data = target.read_bytes()
         except OSError as exc:
@@ -271,7 +276,7 @@ class HarDialog(QDialog):
         self._error = ""
         self.error_label.hide()
         self.file_label.setText(name)
-        self.file_label.setToolTip(name)
+        self.file_label.setToolTip(plain_tip(self.file_label.text()))
         self._set_entries(entries)
         if not entries:
             self.notes_label.setText("The file holds no requests.")
@@ -291,7 +296,7 @@ class HarDialog(QDialog):
         self.explainer.clear()
         self.notes_label.clear()
         self.table.setRowCount(len(entries))
-        theme = current_theme()
+        theme = self.view_state.theme
         for row, entry in enumerate(entries):
             final = entry.exchange.final_hop
             method = final.method if final else entry.spec.method
@@ -302,11 +307,12 @@ class HarDialog(QDialog):
                 QTableWidgetItem(_status_text(entry)),
                 QTableWidgetItem(_notes_text(entry)),
             ]
-            items[1].setToolTip(url)
+            items[1].setToolTip(plain_tip(url))
             response = entry.exchange.response
             items[2].setForeground(theme.status_color(response.status if response else None))
             if entry.from_cache:
-                items[3].setToolTip("The browser answered from its cache: this request never reached the server.")
+                items[3].setToolTip(
+                    "The browser answered from its cache: this request never reached the server.")
             for col, item in enumerate(items):
                 self.table.setItem(row, col, item)
         self._update_buttons()
@@ -336,14 +342,15 @@ class HarDialog(QDialog):
         return self._diagnoses[row]
 
     def set_screen_share_safe(self, on: bool) -> None:
-        self._safe = on
-        self.explainer.set_screen_share_safe(on)
-        self._show_notes()
+        self.view_state.set_safe(on)  # the explainer and the labels follow it
 
     def screen_share_safe(self) -> bool:
-        return self._safe
+        return self.view_state.safe
 
     # -- inside --------------------------------------------------------------------------------------------
+    def _style_error(self, theme: Theme) -> None:
+        self.error_label.setStyleSheet(label_color_style(theme.error_text, bold=True))
+
     def _selection_changed(self) -> None:
         row = self.current_row()
         if row is None or row >= len(self._entries):

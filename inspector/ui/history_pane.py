@@ -2,7 +2,9 @@
 
 Embedding API:
 
-    pane = HistoryPane(store, *, ask=None, inform=None, choose_save_path=None, clock=None, page_size=200)
+    pane = HistoryPane(store, *, ask=None, inform=None, choose_save_path=None, clock=None, page_size=200,
+                       view=None)
+        view               the window's ViewState (screen-share-safe mode, theme); None: the pane's own
         store              an open inspector.core.history.HistoryStore (the pane never closes it)
         ask(parent, title, text) -> bool           confirmation (delete, clear, lower retention); default
                                                    a QMessageBox; tests pass a function
@@ -29,6 +31,7 @@ Embedding API:
         open_selected(), resend_selected(), report_selected(), export_selected(path=None), delete_selected(),
         clear_all()                the actions, callable directly (tests, menus of the main window)
         set_screen_share_safe(on)  the rows are masked by the store already; URLs are masked again on display
+                                   (sets the mode on the pane's ViewState, which the model follows)
         model: HistoryModel        loaded_rows, total, pages_fetched, fetch_ms (time of each page query + insert)
         table: QTableView          actions: open_action, resend_action, report_action, curl_action,
                                    export_action, delete_action, clear_action (QActions, for menus)
@@ -80,7 +83,7 @@ from inspector.core.errors import InspectorError
 from inspector.core.history import HistoryRecord, HistoryRow, HistoryStore
 from inspector.core.redact import mask_url
 from inspector.core.timeline import describe_relative
-from inspector.ui.theme import current_theme
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box, plain_tip
 
 __all__ = ["COLUMNS", "STATUS_FILTERS", "HistoryModel", "HistoryPane"]
 
@@ -111,12 +114,13 @@ def _utc_now() -> datetime:
 
 
 def _ask(parent: QWidget, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text)
-    return answer == QMessageBox.StandardButton.Yes
+    box = plain_message_box(parent, QMessageBox.Icon.Question, title, text)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def _inform(parent: QWidget, title: str, text: str) -> None:
-    QMessageBox.warning(parent, title, text)
+    plain_message_box(parent, QMessageBox.Icon.Warning, title, text).exec()
 
 
 def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:
@@ -154,18 +158,21 @@ class HistoryModel(QAbstractTableModel):
         page_size: int = 200,
         clock: Callable[[], datetime] = _utc_now,
         parent: Any = None,
+        view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
+        self.view_state = view or ViewState(self)
         self._store = store
         self.page_size = max(1, page_size)
         self._clock = clock
         self._rows: list[HistoryRow] = []
         self._total = 0
         self._filters: dict[str, Any] = {"text": None, "status": None, "verdict": None}
-        self._safe = False
         self.pages_fetched = 0
         self.fetch_ms: list[float] = []  # wall time of each fetchMore: the page query plus the row insert
         self.problem: str | None = None  # why the store cannot be read (a damaged file), shown by the pane
+        self.view_state.safe_changed.connect(self._refresh_urls)
+        self.view_state.theme_changed.connect(self._refresh_urls)
 
     def _page(self, offset: int) -> list[HistoryRow]:
         """A page from the store; none (and self.problem says why) when the file cannot be read."""
@@ -211,10 +218,10 @@ class HistoryModel(QAbstractTableModel):
         self._filters = {"text": text or None, "status": status or None, "verdict": verdict or None}
         self.reload()
 
-    def set_safe(self, on: bool) -> None:
-        self._safe = on
+    def _refresh_urls(self, *_: object) -> None:
+        """Safe mode or the theme changed: the URLs and status colours are read again."""
         if self._rows:
-            self.dataChanged.emit(self.index(0, COL_URL), self.index(len(self._rows) - 1, COL_URL))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
 
     def reload(self) -> None:
         """Forget the loaded rows, count again and load the first page."""
@@ -303,7 +310,7 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
-            return current_theme().status_color(row.status)
+            return self.view_state.theme.status_color(row.status)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_STATUS, COL_ELAPSED):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
@@ -312,7 +319,7 @@ class HistoryModel(QAbstractTableModel):
 
     def _url(self, row: HistoryRow) -> str:
         # the store masked the URL before writing it; safe mode masks again in case a rule has grown since
-        return mask_url(row.url) if self._safe else row.url
+        return mask_url(row.url) if self.view_state.safe else row.url
 
     def _display(self, row: HistoryRow, col: int) -> str:
         if col == COL_TIME:
@@ -333,7 +340,7 @@ class HistoryModel(QAbstractTableModel):
         if col == COL_TIME:
             return time_tooltip(row.time, self._clock())
         if col == COL_URL:
-            return self._url(row)
+            return plain_tip(self._url(row))  # a URL from a HAR or a server could read as HTML
         if col == COL_STATUS:
             if row.status is None:
                 return "No response: the request failed before an answer came back."
@@ -380,14 +387,15 @@ class HistoryPane(QWidget):
         choose_save_path: ChooseSavePath | None = None,
         clock: Callable[[], datetime] | None = None,
         page_size: int = 200,
+        view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("historyPane")
         self.store = store
+        self.view_state = view or ViewState(self)
         self._ask = ask or _ask
         self._inform = inform or _inform
         self._choose_save_path = choose_save_path or _choose_save_path
-        self._safe = False
 
         # -- filter bar
         self.filter_edit = QLineEdit()
@@ -406,8 +414,7 @@ class HistoryPane(QWidget):
         for verdict in VERDICTS:
             self.verdict_combo.addItem(verdict, verdict)
         self.verdict_combo.setToolTip("Show only entries the explainer gave this verdict")
-        self.count_label = QLabel()
-        self.count_label.setObjectName("historyCount")
+        self.count_label = plain_label(name="historyCount")  # may quote the database's path and error
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -423,7 +430,8 @@ class HistoryPane(QWidget):
         bar.addWidget(self.verdict_combo)
 
         # -- the table
-        self.model = HistoryModel(store, page_size=page_size, clock=clock or _utc_now, parent=self)
+        self.model = HistoryModel(store, page_size=page_size, clock=clock or _utc_now, parent=self,
+                                  view=self.view_state)
         self.table = _HistoryTable(self.open_selected)
         self.table.setObjectName("historyTable")
         self.table.setModel(self.model)
@@ -726,11 +734,10 @@ class HistoryPane(QWidget):
 
     def set_screen_share_safe(self, on: bool) -> None:
         """History rows are masked when stored; in safe mode URLs are masked once more as they are shown."""
-        self._safe = on
-        self.model.set_safe(on)
+        self.view_state.set_safe(on)
 
     def screen_share_safe(self) -> bool:
-        return self._safe
+        return self.view_state.safe
 
     # -- chrome --------------------------------------------------------------------------------------------
     def _context_menu(self, pos: QPoint) -> None:

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
@@ -28,7 +28,8 @@ from inspector.core.redact import (
 )
 from inspector.core.request import Body, FormField, Header, RequestSpec, effective_content_type
 from inspector.ui.request_editor import RequestEditor
-from inspector.ui.theme import Theme, current_theme
+from inspector.ui.theme import Theme, current_theme, theme_for
+from inspector.ui.view_state import MaskedStatusBar, ViewState
 
 SETTINGS_VERSION = 1
 
@@ -145,7 +146,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Request Inspector")
         self.settings = settings
-        self.theme = theme or current_theme()
+        # screen-share-safe mode, the colours and user messages: every pane and dialog subscribes to this one
+        self.view_state = ViewState(self, theme=theme or current_theme())
+        self._follow_palette = theme is None  # a theme given by the caller stays; else it follows the palette
+        self.setStatusBar(MaskedStatusBar(self.view_state, self))
         self.demo_requests = list(demo_requests)
         # builds the demo requests again with freshly minted tokens, so "about to expire" means it when loaded
         self._demo_factory = demo_factory
@@ -180,7 +184,7 @@ class MainWindow(QMainWindow):
         self.last_secret_names: tuple[str, ...] = ()
         self.history_pane: Any = None
 
-        self.editor = RequestEditor(self, theme=self.theme)
+        self.editor = RequestEditor(self, view=self.view_state)
         self.profile_picker = self.editor.profile_picker
         if profiles is not None:
             self.profile_picker.bind(profiles)
@@ -218,8 +222,8 @@ class MainWindow(QMainWindow):
         self.editor.spec_changed.connect(self._forget_example)
         self.editor.send_requested.connect(self.send)
         self.editor.cancel_requested.connect(self.cancel)
-        self.screen_share_safe = False
         self._safe_badge: QLabel | None = None
+        self.view_state.safe_changed.connect(self._on_safe_changed)
         self.statusBar().showMessage("Ready")
         self.resize(1400, 900)
         self.main_splitter.setSizes([850, 550])
@@ -227,13 +231,20 @@ class MainWindow(QMainWindow):
         self._restore(prefer_demo)
 
     @property
+    def theme(self) -> Theme:
+        return self.view_state.theme
+
+    @property
+    def screen_share_safe(self) -> bool:
+        return self.view_state.safe
+
+    @property
     def explainer(self) -> Any:
         """The ExplainerPanel, built on first use (see ensure_panels)."""
         if self._explainer is None:
             from inspector.ui.explainer_panel import ExplainerPanel
 
-            panel = ExplainerPanel(self)
-            panel.set_screen_share_safe(self.screen_share_safe)
+            panel = ExplainerPanel(self, view=self.view_state)
             panel.expectations_changed.connect(self._on_expectations_changed)
             sizes = self.main_splitter.sizes()
             self.main_splitter.replaceWidget(self.main_splitter.indexOf(self._explainer_slot), panel)
@@ -248,7 +259,7 @@ class MainWindow(QMainWindow):
         if self._response_view is None:
             from inspector.ui.response_view import ResponseView
 
-            view = ResponseView(self, max_body_bytes=self.max_body_bytes, theme=self.theme)
+            view = ResponseView(self, max_body_bytes=self.max_body_bytes, view=self.view_state)
             sizes = self.left_splitter.sizes()
             self.left_splitter.replaceWidget(self.left_splitter.indexOf(self._response_slot), view)
             self._response_slot.deleteLater()
@@ -256,7 +267,6 @@ class MainWindow(QMainWindow):
             view.save_requested.connect(self.save_full_body)
             view.set_word_wrap(self._pending_wrap)
             view.wrap_check.toggled.connect(self.wrap_action.setChecked)
-            view.set_screen_share_safe(self.screen_share_safe)
             self._response_view = view
         return self._response_view
 
@@ -303,7 +313,7 @@ class MainWindow(QMainWindow):
         self.safe_action.setCheckable(True)
         self.safe_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.safe_action.setStatusTip("Mask every secret on screen: credentials, tokens, secret parameters")
-        self.safe_action.toggled.connect(self.set_screen_share_safe)
+        self.safe_action.toggled.connect(self.view_state.set_safe)
         self.addAction(self.safe_action)
         self.history_action = QAction("&History", self)
         self.history_action.setCheckable(True)
@@ -451,8 +461,15 @@ class MainWindow(QMainWindow):
     def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-        text, ok = QInputDialog.getText(self, "Secret needed", f"{field} for profile '{profile}' "
-                                        "(kept in memory for this run only):", QLineEdit.EchoMode.Password)
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Secret needed")
+        dialog.setLabelText(f"{field} for profile '{profile}' (kept in memory for this run only):")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        for label in dialog.findChildren(QLabel):  # a team profile's name is not HTML
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        ok = dialog.exec() == QInputDialog.DialogCode.Accepted
+        text = dialog.textValue()
+        dialog.deleteLater()
         return text if ok and text else None
 
     def _resolver(self) -> Any:
@@ -499,12 +516,11 @@ class MainWindow(QMainWindow):
             return
         from inspector.ui.profiles_dialog import ProfilesDialog
 
-        dialog = ProfilesDialog(self.profiles, parent=self)
+        dialog = ProfilesDialog(self.profiles, parent=self, view=self.view_state)
         dialog.folders_changed.connect(self._save_team_dirs)
         current = self.profile_picker.current_profile()
         if current is not None:
             dialog.select(current.identity)
-        dialog.set_screen_share_safe(self.screen_share_safe)
         dialog.exec()
 
     def _save_team_dirs(self, dirs: list) -> None:
@@ -621,6 +637,7 @@ class MainWindow(QMainWindow):
         self.last_secret_names = prepared.secret_names if prepared is not None else ()
         # what the profile resolved and the credentials sent: scrubbed from whatever the server echoes back
         secrets = window_secret_values(exchange, self.last_redactor, self.last_secret_names)
+        self.view_state.remember_secrets(secrets, self.last_secret_names)  # status bar, notices, the log
         self.response_view.show_exchange(exchange, secret_values=secrets, secret_names=self.last_secret_names)
         self.explainer.set_result(exchange, diagnosis, secret_values=secrets,  # type: ignore[arg-type]
                                   secret_names=self.last_secret_names)
@@ -677,30 +694,38 @@ class MainWindow(QMainWindow):
         self.explainer.set_result(self.last_exchange, diagnosis)
         self.statusBar().showMessage("Explained again with the expectations from the panel.")
 
-    # -- screen-share-safe mode ---------------------------------------------------------------------------
+    # -- screen-share-safe mode and theme: the panes follow view_state themselves --------------------------
     def set_screen_share_safe(self, on: bool) -> None:
         """Mask every secret in every pane; the title says so; remembered between runs."""
-        self.screen_share_safe = on
+        self.view_state.set_safe(on)
+
+    def _on_safe_changed(self, on: bool) -> None:
         if self.safe_action.isChecked() != on:
             self.safe_action.setChecked(on)
-        self.setWindowTitle("Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
+        self.setWindowTitle(
+            "Request Inspector — SCREEN-SHARE SAFE (secrets hidden)" if on else "Request Inspector")
         if self._safe_badge is None:
             self._safe_badge = QLabel(" Screen-share safe: secrets hidden ", self)
             self._safe_badge.setObjectName("safeBadge")
-            self._safe_badge.setStyleSheet("background: #1b5e20; color: white; border-radius: 3px; padding: 1px 6px;")
             self.statusBar().addPermanentWidget(self._safe_badge)
+            self.view_state.follow_theme(self._style_safe_badge)
         self._safe_badge.setVisible(on)
-        self.editor.set_screen_share_safe(on)
-        if self._response_view is not None:
-            self._response_view.set_screen_share_safe(on)
-        if self._explainer is not None:
-            self._explainer.set_screen_share_safe(on)
-        if self.history_pane is not None:
-            self.history_pane.set_screen_share_safe(on)
         if self.settings is not None:
             self.settings.setValue("view/screenShareSafe", on)
         self.statusBar().showMessage("Screen-share safe: secrets are masked everywhere." if on
                                      else "Screen-share safe is off: secrets show where you ask for them.")
+
+    def _style_safe_badge(self, theme: Theme) -> None:
+        if self._safe_badge is not None:
+            self._safe_badge.setStyleSheet(
+                f"background: {theme.safe_badge_bg}; color: {theme.safe_badge_text}; border-radius: 3px;"
+                " padding: 1px 6px;")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if getattr(self, "_follow_palette", False) and event.type() in (QEvent.Type.PaletteChange,
+                                                     QEvent.Type.ApplicationPaletteChange):
+            self.view_state.set_theme(theme_for(self.palette()))
 
     # -- history, report, curl, HAR ----------------------------------------------------------------------
     def _toggle_history(self, on: bool) -> None:
@@ -713,13 +738,12 @@ class MainWindow(QMainWindow):
 
             from inspector.ui.history_pane import HistoryPane
 
-            self.history_pane = HistoryPane(self.history, self)
+            self.history_pane = HistoryPane(self.history, self, view=self.view_state)
             self.history_pane.open_requested.connect(self.open_history_record)
             self.history_pane.resend_requested.connect(self.resend_history_record)
             self.history_pane.report_requested.connect(self._report_record)
             self.history_pane.curl_requested.connect(lambda record: self.open_curl(record.exchange))
             self.history_pane.retention_changed.connect(self._save_retention)
-            self.history_pane.set_screen_share_safe(self.screen_share_safe)
             self.history_dock = QDockWidget("History", self)
             self.history_dock.setObjectName("historyDock")
             self.history_dock.setWidget(self.history_pane)
@@ -781,14 +805,14 @@ class MainWindow(QMainWindow):
         from inspector.ui.curl_dialog import CurlDialog
 
         source = source if source is not None else (self.last_exchange or self.editor.to_spec())
-        dialog = CurlDialog(source, self, extra_secret_names=self.last_secret_names, redactor=self.last_redactor)
-        dialog.set_screen_share_safe(self.screen_share_safe)
+        dialog = CurlDialog(source, self, extra_secret_names=self.last_secret_names, redactor=self.last_redactor,
+                            view=self.view_state)
         dialog.exec()
 
     def open_har(self, path: str | None = None) -> None:
         from inspector.ui.har_dialog import HarDialog
 
-        dialog = HarDialog(path, self)
+        dialog = HarDialog(path, self, view=self.view_state)
         def take(spec: RequestSpec, send: bool) -> None:
             self.editor.set_spec(spec)
             dialog.accept()
@@ -797,7 +821,6 @@ class MainWindow(QMainWindow):
 
         dialog.open_requested.connect(lambda spec: take(spec, False))
         dialog.resend_requested.connect(lambda spec: take(spec, True))
-        dialog.set_screen_share_safe(self.screen_share_safe)
         if path is None:
             dialog.choose_file()
             if not dialog.entries() and not dialog.error_text():

@@ -3,7 +3,7 @@
 Embedding API (a QComboBox: it can replace the editor's plain combo; item data is the profile identity, so
 `currentData()` is what RequestSpec.profile holds):
 
-    picker = ProfilePicker(parent=None)
+    picker = ProfilePicker(parent=None, *, view=None)   view: the window's ViewState (screen-share-safe mode)
     picker.profile_changed                 Signal(object): the selected Profile, or None, whenever it changes
     picker.bind(model)                     follow a ProfilesModel (set_profiles on every reload)
     picker.set_profiles(profiles, statuses)   statuses: identity -> ProfileStatus or a plain state string
@@ -14,7 +14,7 @@ Embedding API (a QComboBox: it can replace the editor's plain combo; item data i
                                            chose one by hand
     picker.suggest_for_url(url) -> Profile | None   the longest base_url prefix, same origin; None when tied
     picker.is_suggested() -> bool          the selection came from the URL (drawn as "suggested")
-    picker.set_screen_share_safe(on)       leave folder paths (user names) out of tooltips
+    picker.set_screen_share_safe(on)       leave folder paths (user names) out of tooltips (sets view's mode)
 
 A choice the user makes with the mouse or keyboard (`activated`) stops the suggestions until a new request
 is loaded with select_identity(). Broken files are listed but cannot be chosen.
@@ -32,6 +32,7 @@ from PySide6.QtGui import QPaintEvent, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
 from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus
+from inspector.ui.view_state import ViewState, plain_tip
 
 if TYPE_CHECKING:  # the model and the profile types load with the profiles, after the window is up
     from inspector.core.profiles import Profile
@@ -87,7 +88,7 @@ class ProfilePicker(QComboBox):
 
     profile_changed = Signal(object)  # Profile | None
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("profilePicker")
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -97,13 +98,14 @@ class ProfilePicker(QComboBox):
         self._manual = False  # the user chose; suggestions stop
         self._suggested = False  # the current selection came from url_changed
         self._url = ""
-        self._safe = False
         self._emitted: Profile | None = None
         self._tie_note = ""
         self._model: ProfilesModel | None = None
         self.addItem(NO_PROFILE, None)
         self.currentIndexChanged.connect(self._on_index_changed)
         self.activated.connect(self._on_activated)
+        self.view_state = view or ViewState(self)
+        self.view_state.safe_changed.connect(self._apply_safe)
         self._update_tooltip()
 
     # -- content -------------------------------------------------------------------------------------------
@@ -174,16 +176,17 @@ class ProfilePicker(QComboBox):
         }.get(status.state)
         if icon is not None:
             self.setItemIcon(index, self.style().standardIcon(icon))
-        tip = [] if self._safe else [f"Folder: {folder}"]
+        tip = [] if self.view_state.safe else [f"Folder: {folder}"]
         if base_url:
             tip.append(f"Offered for URLs under {base_url}")
         if status.state != READY:
             tip.append(f"Status: {status.label}")
-        if status.detail and not self._safe:
+        if status.detail and not self.view_state.safe:
             tip.append(status.detail)
         elif status.detail:
             tip.append("(details hidden while screen sharing; open the profiles dialog)")
-        self.setItemData(index, "\n".join(tip), Qt.ItemDataRole.ToolTipRole)
+        # a team profile's name, a folder name and a file's error come from files others write: never HTML
+        self.setItemData(index, plain_tip("\n".join(tip)), Qt.ItemDataRole.ToolTipRole)
 
     def _set_enabled(self, index: int, enabled: bool) -> None:
         model = self.model()
@@ -199,7 +202,8 @@ class ProfilePicker(QComboBox):
 
     def select_identity(self, identity: str | None) -> None:
         """Select a profile by identity; a known one counts as chosen, so the URL no longer changes it.
-        None or an identity that is not listed lets the suggestion for the last URL (or "No profile") apply."""
+        None or an identity that is not listed lets the suggestion for the last URL (or "No profile")
+        apply."""
         index = self.findData(identity) if identity is not None and identity in self._profiles else 0
         self._manual = index > 0
         self._suggested = False
@@ -291,19 +295,21 @@ class ProfilePicker(QComboBox):
                 tip += f"\nSuggested because the URL is under {p.base_url}; pick another to override."
             if status.state != READY:
                 tip += f"\nStatus: {status.label}"
-                if status.detail and not self._safe:
+                if status.detail and not self.view_state.safe:
                     tip += f"\n{status.detail}"
         if self._tie_note:
             tip += f"\n{self._tie_note}"
-        self.setToolTip(tip)
+        self.setToolTip(plain_tip(tip))
 
     def set_screen_share_safe(self, on: bool) -> None:
         """Leave folder paths and problem details out of tooltips (no secret is ever shown here)."""
-        self._safe = on
+        self.view_state.set_safe(on)
+
+    def _apply_safe(self, _on: bool) -> None:
         self.set_profiles(list(self._profiles.values()), self._statuses)
 
     def screen_share_safe(self) -> bool:
-        return self._safe
+        return self.view_state.safe
 
     # -- drawing: the "suggested" hint inside the closed combo ---------------------------------------------
     def _hint(self) -> str:

@@ -2,16 +2,18 @@
 
 Embedding API:
 
-    dialog = ProfilesDialog(model, ask=None, choose_folder=None, parent=None)
+    dialog = ProfilesDialog(model, ask=None, choose_folder=None, parent=None, view=None)
         model:         a ProfilesModel (owns the ProfileStore and the secret store; shared with the picker)
         ask:           ask(question, buttons) -> the chosen button's text; None: a QMessageBox. Every question
                        the dialog asks goes through it, so tests answer without a modal loop.
         choose_folder: () -> Path | None for "Add folder…"; None: a QFileDialog.
+        view:          the window's ViewState (screen-share-safe mode, theme); None: the dialog's own.
     dialog.folders_changed        Signal(list): the team folders (list[Path]) after an add or remove; the
                                   model already uses them, persisting them is the caller's job
     dialog.profile_saved          Signal(object): the Profile as written to disk (save, overwrite, duplicate)
     dialog.select(identity)       show that profile (or broken file) in the form
-    dialog.set_screen_share_safe(on)   secret fields stay masked, their "Show" toggles are disabled
+    dialog.set_screen_share_safe(on)   secret fields stay masked, their "Show" toggles are disabled (sets
+                                       the mode on the dialog's ViewState, which every secret field follows)
 
 Secrets: a personal profile's typed secret goes to the secret store (keep_secret) and the file gets its
 ${secret:KEY} reference; a team folder takes only ${env:...}, ${secret:...} or ${prompt}, and a literal is
@@ -79,13 +81,12 @@ from inspector.ui.profiles_model import (
     identity_of,
     same_path,
 )
+from inspector.ui.theme import Theme, label_color_style
+from inspector.ui.view_state import MaskedLabel, ViewState, plain_label, plain_message_box, plain_tip
 
 Ask = Callable[[str, Sequence[str]], str]  # (question, button texts) -> the text of the button chosen
 
 RELOAD, OVERWRITE, CANCEL, DELETE, DISCARD = "Reload", "Overwrite", "Cancel", "Delete", "Discard changes"
-ERROR_COLOR = "#c62828"
-OK_COLOR = "#2e7d32"
-WARN_COLOR = "#9a5b00"
 _KNOWN_CREDENTIALS = frozenset(f for spec in KIND_FIELDS.values() for f in (*spec.required, *spec.optional))
 _FIELD_LABELS = {
     "username": "Username",
@@ -124,7 +125,8 @@ def message_box_ask(parent: QWidget | None) -> Ask:
     """The real `ask`: a QMessageBox with one button per choice; closing it picks the last choice."""
 
     def ask(question: str, buttons: Sequence[str]) -> str:
-        box = QMessageBox(QMessageBox.Icon.Question, "Profiles", question, parent=parent)
+        # the question quotes a profile's name and path: files others write, so never read as HTML
+        box = plain_message_box(parent, QMessageBox.Icon.Question, "Profiles", question)
         made = []
         for i, text in enumerate(buttons):
             role = (
@@ -154,8 +156,9 @@ class FormProblem(ProfileError):
 class SecretInput(QWidget):
     """A masked field with a Show toggle. A complete ${...} reference is shown as written: it is no secret."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None) -> None:
         super().__init__(parent)
+        self.view_state = view or ViewState(self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.edit = QLineEdit(self)
@@ -166,9 +169,9 @@ class SecretInput(QWidget):
         self.toggle.setToolTip("Show the value while the button is down")
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.toggle)
-        self._safe = False
         self.toggle.toggled.connect(self._update_echo)
         self.edit.textChanged.connect(self._update_echo)
+        self.view_state.follow_safe(self._apply_safe)
 
     def text(self) -> str:
         return self.edit.text()
@@ -180,8 +183,7 @@ class SecretInput(QWidget):
     def is_masked(self) -> bool:
         return self.edit.echoMode() != QLineEdit.EchoMode.Normal
 
-    def set_safe(self, on: bool) -> None:
-        self._safe = on
+    def _apply_safe(self, on: bool) -> None:
         if on:
             self.toggle.setChecked(False)
         self.toggle.setEnabled(not on)
@@ -191,7 +193,7 @@ class SecretInput(QWidget):
         self._update_echo()
 
     def _update_echo(self, *_: object) -> None:
-        shown = (self.toggle.isChecked() and not self._safe) or is_reference(self.edit.text())
+        shown = (self.toggle.isChecked() and not self.view_state.safe) or is_reference(self.edit.text())
         self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
 
 
@@ -200,12 +202,12 @@ class ProfileForm(QWidget):
 
     edited = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None) -> None:
         super().__init__(parent)
+        self.view_state = view or ViewState(self)
         self._base: Profile | None = None
         self._folders: list[tuple[Path, str]] = []
         self._loading = False
-        self._safe = False
         self.credential_inputs: dict[str, QLineEdit | SecretInput | QComboBox] = {}
 
         outer = QVBoxLayout(self)
@@ -213,9 +215,7 @@ class ProfileForm(QWidget):
         self.name_edit = QLineEdit(self)
         self.name_edit.setPlaceholderText("Billing API (staging)")
         self.folder_combo = QComboBox(self)
-        self.file_label = QLabel(self)
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.file_label.setWordWrap(True)
+        self.file_label = plain_label(parent=self, wrap=True, selectable=True)
         self.kind_combo = QComboBox(self)
         for kind in KINDS:
             self.kind_combo.addItem(kind, kind)
@@ -235,9 +235,7 @@ class ProfileForm(QWidget):
 
         self.credentials_box = QGroupBox("Credentials", self)
         self.credentials_layout = QFormLayout(self.credentials_box)
-        self.secret_hint = QLabel(self.credentials_box)
-        self.secret_hint.setWordWrap(True)
-        self.secret_hint.setObjectName("secretHint")
+        self.secret_hint = plain_label(parent=self.credentials_box, name="secretHint", wrap=True)
         outer.addWidget(self.credentials_box)
 
         self.expect_box = QGroupBox("What the token should say (expectations)", self)
@@ -269,10 +267,10 @@ class ProfileForm(QWidget):
         self._loading, was = True, self._loading
         try:
             self.folder_combo.clear()
-            for path, kind in self._folders:
+            for path, _kind in self._folders:
                 self.folder_combo.addItem(labels[path], str(path))
                 self.folder_combo.setItemData(
-                    self.folder_combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole
+                    self.folder_combo.count() - 1, plain_tip(str(path)), Qt.ItemDataRole.ToolTipRole
                 )
             if keep is not None:
                 self.folder_combo.setCurrentIndex(max(0, self.folder_combo.findData(keep)))
@@ -347,9 +345,8 @@ class ProfileForm(QWidget):
                 widget.setCurrentIndex(max(0, widget.findData(values.get(key, ""))))
                 widget.currentIndexChanged.connect(self._changed)
             elif key in spec.secret:
-                widget = SecretInput(self.credentials_box)
+                widget = SecretInput(self.credentials_box, view=self.view_state)
                 widget.setText(values.get(key, ""))
-                widget.set_safe(self._safe)
                 widget.edit.textChanged.connect(self._changed)
             else:
                 widget = QLineEdit(self.credentials_box)
@@ -456,7 +453,7 @@ class ProfileForm(QWidget):
     # -- look ----------------------------------------------------------------------------------------------
     def mark(self, fields: Sequence[str]) -> None:
         """Outline the inputs a problem is about (credential keys, 'name', expectation keys)."""
-        style = f"border: 1px solid {ERROR_COLOR};"
+        style = f"border: 1px solid {self.view_state.theme.error_text};"
         wanted = set(fields)
         self.name_edit.setStyleSheet(style if "name" in wanted else "")
         for key, edit in self.expect_edits.items():
@@ -464,12 +461,6 @@ class ProfileForm(QWidget):
         for key, widget in self.credential_inputs.items():
             target = widget.edit if isinstance(widget, SecretInput) else widget
             target.setStyleSheet(style if key in wanted else "")
-
-    def set_safe(self, on: bool) -> None:
-        self._safe = on
-        for widget in self.credential_inputs.values():
-            if isinstance(widget, SecretInput):
-                widget.set_safe(on)
 
     def _update_secret_hints(self) -> None:
         _, folder_kind = self.folder()
@@ -528,16 +519,18 @@ class ProfilesDialog(QDialog):
         ask: Ask | None = None,
         choose_folder: Callable[[], Path | None] | None = None,
         parent: QWidget | None = None,
+        view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Profiles")
         self.setObjectName("profilesDialog")
+        self.view_state = view or ViewState(self)
         self.model = model
         self.ask: Ask = ask or message_box_ask(self)
         self.choose_folder = choose_folder or self._choose_folder_with_dialog
         self._identity: str | None = None  # the row shown in the form (None: a new profile or nothing)
         self._dirty = False
-        self._safe = False
+        self._message_color = "ok"
         self._showing_broken = False  # a file that did not load is shown instead of the form
         self._build()
         self._checking = False  # start_check() waits for the model's check_finished
@@ -549,14 +542,12 @@ class ProfilesDialog(QDialog):
         else:
             self.new_profile()
         self.resize(1120, 720)
+        self.view_state.theme_changed.connect(self._restyle)
 
     # -- layout --------------------------------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        self.backend_label = QLabel(self)
-        self.backend_label.setObjectName("secretBackend")
-        self.backend_label.setWordWrap(True)
-        self.backend_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.backend_label = plain_label(parent=self, name="secretBackend", wrap=True, selectable=True)
         outer.addWidget(self.backend_label)
 
         self.tabs = QTabWidget(self)
@@ -618,21 +609,20 @@ class ProfilesDialog(QDialog):
         right = QWidget(split)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.broken_label = QLabel(right)
-        self.broken_label.setObjectName("brokenFile")
+        # A broken file's error quotes the file (a literal secret on the bad line, a name): plain, masked.
+        self.broken_label = MaskedLabel(self.view_state, parent=right, name="brokenFile")
         self.broken_label.setWordWrap(True)
         self.broken_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.broken_label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.broken_label.setStyleSheet(label_color_style(self.view_state.theme.error_text))
         self.broken_label.hide()
         right_layout.addWidget(self.broken_label, 0, Qt.AlignmentFlag.AlignTop)
-        self.form = ProfileForm(right)
+        self.form = ProfileForm(right, view=self.view_state)
         self.form.edited.connect(self._on_edited)
         self.form_scroll = QScrollArea(right)
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setWidget(self.form)
         right_layout.addWidget(self.form_scroll, 1)
-        self.message_label = QLabel(right)
-        self.message_label.setObjectName("profileMessage")
+        self.message_label = MaskedLabel(self.view_state, parent=right, name="profileMessage")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.hide()
@@ -658,9 +648,7 @@ class ProfilesDialog(QDialog):
         # Folders tab.
         folders = QWidget(self.tabs)
         fl = QVBoxLayout(folders)
-        self.personal_label = QLabel(folders)
-        self.personal_label.setWordWrap(True)
-        self.personal_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.personal_label = plain_label(parent=folders, wrap=True, selectable=True)
         fl.addWidget(self.personal_label)
         fl.addWidget(QLabel("Team folders (shared with others: a git checkout, a network drive):", folders))
         self.folder_list = QListWidget(folders)
@@ -714,7 +702,7 @@ class ProfilesDialog(QDialog):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, identity)
                     tip = status.detail or (str(status.path) if status.path else "")
-                    item.setToolTip(tip)
+                    item.setToolTip(plain_tip(tip))
                     if c == 3 and status.state in icons:
                         item.setIcon(icons[status.state])
                     self.table.setItem(r, c, item)
@@ -775,7 +763,7 @@ class ProfilesDialog(QDialog):
         labels = folder_labels(self.model.folders)
         for path, _ in self.model.folders:
             action = QAction(f"Copy into {labels[path]}", self.duplicate_menu)
-            action.setToolTip(str(path))
+            action.setToolTip(plain_tip(str(path)))
             action.triggered.connect(lambda _=False, p=path: self.duplicate_selected(p))
             self.duplicate_menu.addAction(action)
 
@@ -835,7 +823,6 @@ class ProfilesDialog(QDialog):
         self._showing_broken = False
         self.broken_label.hide()
         self.form.set_profile(profile)
-        self.form.set_safe(self._safe)
         self._dirty = False
         status = self.model.status(profile.identity)
         if status.state == SECRET_MISSING or status.detail:  # detail: a literal secret in a team folder
@@ -888,7 +875,6 @@ class ProfilesDialog(QDialog):
         self._showing_broken = False
         self.broken_label.hide()
         self.form.set_new(folder or self.model.store.personal_dir, kind)
-        self.form.set_safe(self._safe)
         self._dirty = False
         self._say("")
         self._update_buttons()
@@ -1074,7 +1060,7 @@ class ProfilesDialog(QDialog):
             self.problems_list.addItem(item)
         for problem in problems:
             item = QListWidgetItem(problem.message)
-            item.setToolTip(f"[{problem.code}] {problem.message}")
+            item.setToolTip(plain_tip(f"[{problem.code}] {problem.message}"))
             item.setData(Qt.ItemDataRole.UserRole, identity_of(problem.path))
             item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
             self.problems_list.addItem(item)
@@ -1131,22 +1117,26 @@ class ProfilesDialog(QDialog):
 
     # -- misc ----------------------------------------------------------------------------------------------
     def set_screen_share_safe(self, on: bool) -> None:
-        """Keep every secret field masked and disable the Show toggles."""
-        self._safe = on
-        self.form.set_safe(on)
+        """Keep every secret field masked and disable the Show toggles (each follows the ViewState)."""
+        self.view_state.set_safe(on)
 
     def screen_share_safe(self) -> bool:
-        return self._safe
+        return self.view_state.safe
 
     def message(self) -> str:
         """The line under the form (why a save was refused, what was saved)."""
         return self.message_label.text() if self.message_label.isVisibleTo(self) else ""
 
     def _say(self, text: str, *, error: bool = False, warn: bool = False) -> None:
-        color = ERROR_COLOR if error else WARN_COLOR if warn else OK_COLOR
+        self._message_color = "error" if error else "warn" if warn else "ok"
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(f"color: {color};")
+        self._restyle(self.view_state.theme)
         self.message_label.setVisible(bool(text))
+
+    def _restyle(self, theme: Theme) -> None:
+        color = {"error": theme.error_text, "warn": theme.warn_text}.get(self._message_color, theme.ok_text)
+        self.message_label.setStyleSheet(label_color_style(color))
+        self.broken_label.setStyleSheet(label_color_style(theme.error_text))
 
 
 __all__ = ["Ask", "FormProblem", "ProfileForm", "ProfilesDialog", "SecretInput", "message_box_ask"]

@@ -3,13 +3,15 @@
 Embedding API:
 
     dialog = ReportDialog(exchange, diagnosis, parent=None, *, redactor=None, extra_secret_names=(),
-                          choose_save_path=None, inform=None, clock=None)
+                          choose_save_path=None, inform=None, clock=None, view=None)
         exchange    the Exchange (live, or HistoryRecord.exchange which is masked already)
-        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or None
+        diagnosis   a Diagnosis, or the stored plain dict of a history entry (HistoryRecord.diagnosis), or
+                    None
         redactor    the profile's Redactor, so its resolved secrets are scrubbed wherever they appear
         choose_save_path(parent, caption, suggested_name, name_filter) -> str | None   default QFileDialog
         inform(parent, title, text) -> None      a save error in words; default a QMessageBox
         clock() -> datetime                      the "report written" time (UTC-aware)
+        view        the window's ViewState; None: the dialog's own
     ReportDialog.for_record(record, parent=None, **kw)   the same for a HistoryRecord
     dialog.options() -> ReportOptions;  dialog.set_options(ReportOptions)
     dialog.set_format("markdown" | "html");  dialog.format() -> str
@@ -51,6 +53,7 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange
 from inspector.core.export import ReportOptions, build_report, report_html
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
@@ -82,7 +85,15 @@ def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter
 
 
 def _inform(parent: QWidget, title: str, text: str) -> None:
-    QMessageBox.warning(parent, title, text)
+    plain_message_box(parent, QMessageBox.Icon.Warning, title, text).exec()
+
+
+class _Preview(QTextBrowser):
+    """The report's preview. It loads nothing: an image or style sheet named in server text that slipped
+    through escaping could otherwise read a local file (file:///...) into the window."""
+
+    def loadResource(self, _type: int, _name: Any) -> Any:  # noqa: N802 - Qt's name
+        return None
 
 
 class ReportDialog(QDialog):
@@ -102,9 +113,11 @@ class ReportDialog(QDialog):
         choose_save_path: ChooseSavePath | None = None,
         inform: Inform | None = None,
         clock: Callable[[], datetime] | None = None,
+        view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reportDialog")
+        self.view_state = view or ViewState(self)
         self.setWindowTitle("Support report")
         self._exchange = exchange
         self._diagnosis = diagnosis
@@ -113,7 +126,6 @@ class ReportDialog(QDialog):
         self._inform = inform or _inform
         self._clock = clock or _utc_now
         self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
-        self._safe = False
         self._options = ReportOptions(extra_secret_names=tuple(extra_secret_names))
         self._text = ""
 
@@ -161,9 +173,8 @@ class ReportDialog(QDialog):
         fl.addWidget(self.markdown_radio)
         fl.addWidget(self.html_radio)
 
-        self.masked_note = QLabel("Tokens, passwords, API keys and cookies are masked in the report.")
-        self.masked_note.setObjectName("reportMaskedNote")
-        self.masked_note.setWordWrap(True)
+        self.masked_note = plain_label("Tokens, passwords, API keys and cookies are masked in the report.",
+                                       name="reportMaskedNote", wrap=True)
 
         side = QVBoxLayout()
         side.addWidget(sections)
@@ -172,7 +183,7 @@ class ReportDialog(QDialog):
         side.addStretch(1)
 
         # -- preview
-        self.preview = QTextBrowser()
+        self.preview = _Preview()
         self.preview.setObjectName("reportPreview")
         self.preview.setOpenLinks(False)  # nothing in a report should navigate the preview away
         self.preview.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
@@ -254,7 +265,8 @@ class ReportDialog(QDialog):
         if path is None:
             suggested = "request-report.html" if html else "request-report.md"
             name_filter = "HTML files (*.html)" if html else "Markdown files (*.md)"
-            chosen = self._choose_save_path(self, "Save the report", suggested, name_filter + ";;All files (*)")
+            chosen = self._choose_save_path(self, "Save the report", suggested,
+                                            name_filter + ";;All files (*)")
             if not chosen:
                 return None
             path = chosen
@@ -263,7 +275,8 @@ class ReportDialog(QDialog):
             target.write_text(self._text, encoding="utf-8")
         except OSError as exc:
             self._inform(
-                self, "Save the report", f"The report could not be written to {target} ({exc.strerror or exc})."
+                self, "Save the report",
+                f"The report could not be written to {target} ({exc.strerror or exc})."
             )
             return None
         self.saved.emit(str(target))
@@ -271,10 +284,10 @@ class ReportDialog(QDialog):
 
     def set_screen_share_safe(self, on: bool) -> None:
         """The report masks secrets in every mode, so the preview is already safe to show."""
-        self._safe = on
+        self.view_state.set_safe(on)
 
     def screen_share_safe(self) -> bool:
-        return self._safe
+        return self.view_state.safe
 
     # -- inside --------------------------------------------------------------------------------------------
     def _render(self) -> None:
@@ -294,7 +307,8 @@ class ReportDialog(QDialog):
             self.preview.setPlainText(self._text)
         self.preview.setFont(
             QFontDatabase.systemFont(
-                QFontDatabase.SystemFont.GeneralFont if self.format() == "html" else QFontDatabase.SystemFont.FixedFont
+                QFontDatabase.SystemFont.GeneralFont if self.format() == "html"
+                else QFontDatabase.SystemFont.FixedFont
             )
         )
         bar.setValue(min(where, bar.maximum()))  # toggling a section should not jump to the top

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,12 +33,16 @@ from PySide6.QtWidgets import (
 
 from inspector.core.errors import InspectorError, RequestError
 from inspector.core.redact import (
+    body_secret_values,
+    header_secret_values,
     is_secret_header,
     is_secret_param,
     mask_body_text,
     mask_header_value,
     mask_url,
+    url_secret_values,
 )
+from inspector.core.redact_text import text_secret_values
 from inspector.core.request import (
     BODY_KINDS,
     COMMON_METHODS,
@@ -54,7 +57,8 @@ from inspector.core.request import (
     validate_url,
 )
 from inspector.ui.profile_picker import ProfilePicker
-from inspector.ui.theme import Theme, current_theme, monospace_font
+from inspector.ui.theme import Theme, label_color_style, monospace_font
+from inspector.ui.view_state import MaskedLabel, ViewState, escape, plain_label
 
 BODY_KIND_LABELS = {
     "none": "None",
@@ -76,10 +80,10 @@ class KeyValueTable(QTableWidget):
     REAL_VALUE = Qt.ItemDataRole.UserRole + 1  # a masked cell keeps its real value here
 
     def __init__(self, name_title: str, value_title: str, checkable: bool = True,
-                 parent: QWidget | None = None, is_secret: Callable[[str], bool] | None = None) -> None:
+                 parent: QWidget | None = None, is_secret: Callable[[str], bool] | None = None,
+                 view: ViewState | None = None) -> None:
         self.checkable = checkable
         self._is_secret = is_secret or (lambda _name: False)
-        self._safe = False
         titles = (["", name_title, value_title] if checkable else [name_title, value_title])
         super().__init__(0, len(titles), parent)
         self.setHorizontalHeaderLabels(titles)
@@ -95,6 +99,8 @@ class KeyValueTable(QTableWidget):
         self._loading = False
         self.itemChanged.connect(self._on_item_changed)
         self._ensure_blank_row()
+        self.view_state = view or ViewState(self)
+        self.view_state.follow_safe(self._apply_safe)
 
     @property
     def _name_col(self) -> int:
@@ -124,13 +130,12 @@ class KeyValueTable(QTableWidget):
         if self._loading:
             return
         self._ensure_blank_row()
-        if self._safe:
+        if self.view_state.safe:
             self._mask_row(item.row(), True)
         self.rows_edited.emit()
 
     # -- screen-share-safe: secret values are shown masked and cannot be edited; the real value is kept ----
-    def set_screen_share_safe(self, on: bool) -> None:
-        self._safe = on
+    def _apply_safe(self, on: bool) -> None:
         for row in range(self.rowCount()):
             self._mask_row(row, on)
 
@@ -187,8 +192,8 @@ class KeyValueTable(QTableWidget):
             self._new_row()
         finally:
             self._loading = False
-        if self._safe:
-            self.set_screen_share_safe(True)
+        if self.view_state.safe:
+            self._apply_safe(True)
 
     def set_row_enabled(self, row: int, enabled: bool) -> None:
         if self.checkable:
@@ -200,8 +205,8 @@ class KeyValueTable(QTableWidget):
 class MultipartTable(KeyValueTable):
     """Form fields where a value may be a file path (the third column says which)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Name", "Value or file path", True, parent, is_secret=is_secret_param)
+    def __init__(self, parent: QWidget | None = None, view: ViewState | None = None) -> None:
+        super().__init__("Name", "Value or file path", True, parent, is_secret=is_secret_param, view=view)
         self.insertColumn(3)
         self.setHorizontalHeaderItem(3, QTableWidgetItem("File"))
         self.horizontalHeader().setStretchLastSection(False)
@@ -255,18 +260,26 @@ class RequestEditor(QWidget):
     spec_changed = Signal()  # anything in the form changed
     curl_imported = Signal(list)  # a pasted curl command filled the form: the warnings (flags not understood)
 
-    def __init__(self, parent: QWidget | None = None, theme: Theme | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, theme: Theme | None = None, *,
+                 view: ViewState | None = None) -> None:
         super().__init__(parent)
-        self.theme = theme or current_theme()
+        self.view_state = view or ViewState(self, theme=theme)
         self._syncing = False  # URL <-> params table: do not echo a change back to where it came from
         self._url_touched = False
-        self._safe = False
+        self._message_error = False
         self._real_url: str | None = None  # while the URL field shows a masked URL (screen-share-safe)
         self._real_body: str | None = None  # while the body editor shows a masked body
         # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
         self._build()
         self.set_spec(RequestSpec())
+        # after the tables and the picker, which mask their own rows
+        self.view_state.follow_safe(self._apply_safe)
+        self.view_state.theme_changed.connect(self._restyle)
+
+    @property
+    def theme(self) -> Theme:
+        return self.view_state.theme
 
     # -- layout ------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -286,7 +299,7 @@ class RequestEditor(QWidget):
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.url_edit.setMinimumWidth(220)
-        self.profile_picker = ProfilePicker(self)
+        self.profile_picker = ProfilePicker(self, view=self.view_state)
         self.profile_picker.setObjectName("profilePicker")
         self.profile_picker.setToolTip("Credentials profile for this request")
         # a long profile name must not squeeze the URL: the picker stays ~24 characters wide, the list is wider
@@ -320,8 +333,8 @@ class RequestEditor(QWidget):
         self.credentials_label.hide()
         outer.addWidget(self.credentials_label)
 
-        self.message_label = QLabel(self)
-        self.message_label.setObjectName("urlMessage")
+        # what is wrong with the URL (or a pasted command): it quotes what was typed, so it is masked
+        self.message_label = MaskedLabel(self.view_state, parent=self, name="urlMessage")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.hide()
@@ -331,7 +344,7 @@ class RequestEditor(QWidget):
         outer.addWidget(self.tabs, 1)
 
         self.params_table = KeyValueTable("Parameter", "Value", checkable=False, parent=self,
-                                          is_secret=is_secret_param)
+                                          is_secret=is_secret_param, view=self.view_state)
         self.params_table.setObjectName("paramsTable")
         self.tabs.addTab(self.params_table, "Params")
 
@@ -339,10 +352,9 @@ class RequestEditor(QWidget):
         headers_layout = QVBoxLayout(headers_page)
         headers_layout.setContentsMargins(4, 4, 4, 4)
         self.headers_table = KeyValueTable("Header", "Value", checkable=True, parent=headers_page,
-                                           is_secret=is_secret_header)
+                                           is_secret=is_secret_header, view=self.view_state)
         self.headers_table.setObjectName("headersTable")
-        self.content_type_hint = QLabel(headers_page)
-        self.content_type_hint.setObjectName("contentTypeHint")
+        self.content_type_hint = plain_label(parent=headers_page, name="contentTypeHint")
         headers_layout.addWidget(self.headers_table, 1)
         headers_layout.addWidget(self.content_type_hint)
         self.tabs.addTab(headers_page, "Headers")
@@ -365,8 +377,7 @@ class RequestEditor(QWidget):
         self.add_file_button.clicked.connect(self._choose_file)
         kind_row.addWidget(self.add_file_button)
         kind_row.addStretch(1)
-        self.body_status = QLabel(body_page)
-        self.body_status.setObjectName("bodyStatus")
+        self.body_status = plain_label(parent=body_page, name="bodyStatus")
         kind_row.addWidget(self.body_status)
         body_layout.addLayout(kind_row)
         self.body_stack = QStackedWidget(body_page)
@@ -376,8 +387,9 @@ class RequestEditor(QWidget):
         self.body_text.setObjectName("bodyText")
         self.body_text.setFont(monospace_font())
         self.body_text.setPlaceholderText('{"name": "value"}')
-        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page, is_secret=is_secret_param)
-        self.multipart_table = MultipartTable(body_page)
+        self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page,
+                                        is_secret=is_secret_param, view=self.view_state)
+        self.multipart_table = MultipartTable(body_page, view=self.view_state)
         for w in (none_label, self.body_text, self.form_table, self.multipart_table):
             self.body_stack.addWidget(w)
         body_layout.addWidget(self.body_stack, 1)
@@ -465,17 +477,17 @@ class RequestEditor(QWidget):
         self.show_message("")
         self._on_body_kind_changed()
         self._check_body()
-        if self._safe:
+        if self.view_state.safe:
             self._mask_fields()
 
     # -- screen-share-safe ---------------------------------------------------------------------------------
     def set_screen_share_safe(self, on: bool) -> None:
         """Show every secret masked (header values, secret query parameters, secret body fields); a masked
-        field is read-only until the mode is turned off. to_spec() still returns the real values."""
-        self._safe = on
-        for table in (self.params_table, self.headers_table, self.form_table, self.multipart_table):
-            table.set_screen_share_safe(on)
-        self.profile_picker.set_screen_share_safe(on)
+        field is read-only until the mode is turned off. to_spec() still returns the real values.
+        (The mode is the window's: this sets it on the editor's ViewState, which every pane follows.)"""
+        self.view_state.set_safe(on)
+
+    def _apply_safe(self, on: bool) -> None:
         if on:
             self._mask_fields()
         else:
@@ -491,6 +503,8 @@ class RequestEditor(QWidget):
     def _mask_fields(self) -> None:
         url = self.url_source()
         masked = mask_url(url)
+        if masked == url:  # not a URL with a secret where a URL holds one: a pasted command, say
+            masked = self.view_state.mask(url)
         if masked != url and self._real_url is None:
             self._real_url = url
             with QSignalBlocker(self.url_edit):
@@ -526,20 +540,45 @@ class RequestEditor(QWidget):
         from inspector.core.profiles.auth import describe_credentials
 
         lines = describe_credentials(profile) if profile is not None else []  # type: ignore[arg-type]
-        added = "<br>".join(html.escape(line) for line in lines)
-        self.credentials_label.setText(f"<span style='color:{self.theme.muted_text}'>Profile adds:</span> {added}")
+        added = "<br>".join(escape(line) for line in lines)
+        self.credentials_label.setText(
+            f"<span style='color:{self.theme.muted_text}'>Profile adds:</span> {added}")
         self.credentials_label.setVisible(bool(lines))
 
     # -- messages ----------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = True) -> None:
-        """A line under the URL bar: why the request cannot be sent (never a dialog)."""
-        self.message_label.setText(text)
-        color = self.theme.error_text if error else self.theme.muted_text
-        self.message_label.setStyleSheet(f"color: {color};")
+        """A line under the URL bar: why the request cannot be sent (never a dialog). It often quotes what
+        was typed, so every secret in the form (and in a pasted command) is masked in it."""
+        self.message_label.set_text(text, secrets=self._form_secrets() if text else ())
+        self._message_error = error
         self.message_label.setVisible(bool(text))
         self.url_edit.setProperty("invalid", bool(text) and error)
+        self._style_message()
+
+    def _style_message(self) -> None:
+        shown, error = bool(self.message_label.text()), self._message_error
+        self.message_label.setStyleSheet(
+            label_color_style(self.theme.error_text if error else self.theme.muted_text))
         self.url_edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {self.theme.error_text}; }}"
-                                    if bool(text) and error else "")
+                                    if shown and error else "")
+
+    def _restyle(self, _theme: Theme) -> None:
+        self._style_message()
+        self._check_body()
+        self._update_content_type_hint()
+
+    def _form_secrets(self) -> list[str]:
+        """Every secret value the form holds: URL (and whatever was typed or pasted into the URL bar),
+        headers enabled or not, secret parameters and body fields."""
+        spec = self.to_spec()
+        found = [*url_secret_values(spec.url), *text_secret_values(self.url_source())]
+        for h in spec.headers:
+            found += header_secret_values(h.name, h.value)
+        if spec.body.text:
+            found += body_secret_values(spec.body.text, CONTENT_TYPE_FOR_KIND.get(spec.body.kind))
+            found += text_secret_values(spec.body.text)
+        found += [f.value for f in spec.body.fields if is_secret_param(f.name) and not f.is_file]
+        return found
 
     def show_relevant_tab(self) -> None:
         """Params when the URL has some, else Headers when there are headers, else Body when there is one."""
@@ -587,6 +626,8 @@ class RequestEditor(QWidget):
                 imported = parse_curl(text, read_files=True)
         except InspectorError as exc:
             self.show_message(f"This curl command cannot be imported: {exc}")
+            if self.view_state.safe:  # the command stays in the URL bar to be fixed: shown masked meanwhile
+                self._mask_fields()
             return False
         profile = self.to_spec().profile
         self.set_spec(replace(imported.spec, profile=imported.spec.profile or profile))
@@ -676,16 +717,16 @@ class RequestEditor(QWidget):
         text = self.body_text.toPlainText()
         if not text.strip():
             self.body_status.setText("Empty JSON body")
-            self.body_status.setStyleSheet(f"color: {self.theme.muted_text};")
+            self.body_status.setStyleSheet(label_color_style(self.theme.muted_text))
             return
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
             self.body_status.setText(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
-            self.body_status.setStyleSheet(f"color: {self.theme.error_text};")
+            self.body_status.setStyleSheet(label_color_style(self.theme.error_text))
             return
         self.body_status.setText("Valid JSON")
-        self.body_status.setStyleSheet(f"color: {self.theme.ok_text};")
+        self.body_status.setStyleSheet(label_color_style(self.theme.ok_text))
 
     def format_json_body(self) -> None:
         try:
@@ -718,4 +759,4 @@ class RequestEditor(QWidget):
         else:
             text = "No Content-Type: the request has no body"
         self.content_type_hint.setText(text)
-        self.content_type_hint.setStyleSheet(f"color: {self.theme.muted_text};")
+        self.content_type_hint.setStyleSheet(label_color_style(self.theme.muted_text))

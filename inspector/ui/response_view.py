@@ -54,7 +54,8 @@ from inspector.core.exchange import Exchange, Response
 from inspector.core.highlight import RangeBatch, StyleRangeIndex
 from inspector.core.redact import Redactor, mask_header_value, mask_url
 from inspector.ui.body_view import LargeTextView, monospace_font
-from inspector.ui.theme import Theme, current_theme, status_chip_style
+from inspector.ui.theme import Theme, label_color_style, status_chip_style
+from inspector.ui.view_state import MaskedLabel, ViewState, plain_label
 from inspector.ui.workers import (
     BodyInfo,
     BodyJob,
@@ -344,7 +345,7 @@ class FindBar(QWidget):
         self.prev_button.setText("Previous")
         self.next_button = QToolButton(self)
         self.next_button.setText("Next")
-        self.result = QLabel(self)
+        self.result = plain_label(parent=self)
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setToolTip("Close (Esc)")
@@ -361,9 +362,11 @@ class ResponseView(QWidget):
     highlight_done = Signal(object)  # BodyStats: lexing finished and ranges delivered
 
     def __init__(self, parent: QWidget | None = None, *, max_body_bytes: int = 100 * MiB,
-                 theme: Theme | None = None) -> None:
+                 theme: Theme | None = None, view: ViewState | None = None) -> None:
         super().__init__(parent)
-        self.theme = theme or current_theme()
+        self.view_state = view or ViewState(self, theme=theme)
+        self.theme = self.view_state.theme
+        self._notice_error = False
         self.max_body_bytes = max_body_bytes
         self._saved.connect(self._on_saved)
         self.exchange: Exchange | None = None
@@ -380,6 +383,7 @@ class ResponseView(QWidget):
         self._secret_names: tuple[str, ...] = ()  # set by show_exchange
         self._redactor = Redactor()
         self._build()
+        self.view_state.theme_changed.connect(self.set_theme)
 
     # -- layout ------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -387,14 +391,15 @@ class ResponseView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
 
         status_row = QHBoxLayout()
-        self.status_label = QLabel("No response yet", self)
-        self.status_label.setObjectName("statusLabel")
-        self.reason_label = QLabel(self)
-        self.time_label = QLabel(self)
-        self.size_label = QLabel(self)
-        self.type_label = QLabel(self)
-        self.elapsed_label = QLabel(self)
-        self.elapsed_label.setObjectName("elapsedLabel")
+        # The reason phrase, the Content-Type and the notices are the server's words: plain text, masked
+        # (a server may echo a credential in them), never HTML (a reason phrase could draw an image).
+        known = self._known_secrets
+        self.status_label = plain_label("No response yet", self, name="statusLabel")
+        self.reason_label = MaskedLabel(self.view_state, parent=self, name="reasonLabel", known=known)
+        self.time_label = plain_label(parent=self)
+        self.size_label = plain_label(parent=self)
+        self.type_label = MaskedLabel(self.view_state, parent=self, name="typeLabel", known=known)
+        self.elapsed_label = plain_label(parent=self, name="elapsedLabel")
         for w in (self.reason_label, self.time_label, self.size_label, self.type_label):
             w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         status_row.addWidget(self.status_label)
@@ -410,8 +415,7 @@ class ResponseView(QWidget):
         outer.addLayout(status_row)
 
         notice_row = QHBoxLayout()
-        self.notice_label = QLabel(self)
-        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label = MaskedLabel(self.view_state, parent=self, name="noticeLabel", known=known)
         self.notice_label.setWordWrap(True)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -441,8 +445,7 @@ class ResponseView(QWidget):
         self.find_button.setText("Find…")
         self.find_button.setToolTip("Find in body (Ctrl+F)")
         self.find_button.clicked.connect(self.open_find)
-        self.highlight_label = QLabel(body_tab)
-        self.highlight_label.setObjectName("highlightLabel")
+        self.highlight_label = plain_label(parent=body_tab, name="highlightLabel")
         self.save_body_button = QToolButton(body_tab)
         self.save_body_button.setText("Save…")
         self.save_body_button.setToolTip("Save the body exactly as received")
@@ -533,10 +536,15 @@ class ResponseView(QWidget):
 
     def set_notice(self, text: str, error: bool = False, save: bool = False) -> None:
         self.notice_label.setText(text)
-        color = self.theme.error_text if error else self.theme.muted_text
-        self.notice_label.setStyleSheet(f"color: {color};")
+        self._notice_error = error
+        self.notice_label.setStyleSheet(
+            label_color_style(self.theme.error_text if error else self.theme.muted_text))
         self.notice_label.setVisible(bool(text))
         self.save_button.setVisible(save)
+
+    def _known_secrets(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What the shown exchange holds that is secret: scrubbed from the status line and notices."""
+        return self._redactor.values(), self._secret_names
 
     def _clear_response(self) -> None:
         self._cancel_highlight()
@@ -623,7 +631,7 @@ class ResponseView(QWidget):
         if response is None:
             self._set_status("No response", None)
             problem = exchange.extra.get("token_problem")
-            self.set_notice(self._redactor.scrub(str(problem)) if problem else "Nothing came back.", error=True)
+            self.set_notice(str(problem) if problem else "Nothing came back.", error=True)  # masked by the label
             return
         self._set_status(str(response.status), response.status)
         self.reason_label.setText(response.reason)
@@ -649,9 +657,14 @@ class ResponseView(QWidget):
         self._load_body(response)
 
     def set_screen_share_safe(self, on: bool) -> None:
-        """Nothing to change: response header values that carry credentials, URLs with secret parameters and
-        secret fields of JSON/form bodies (up to the masking limit) are always shown masked here."""
-        self.screen_share_safe = on
+        """Response header values that carry credentials, URLs with secret parameters and secret fields of
+        JSON/form bodies (up to the masking limit) are always shown masked here; in safe mode the status line
+        and notices are masked strictly (they follow the ViewState themselves)."""
+        self.view_state.set_safe(on)
+
+    @property
+    def screen_share_safe(self) -> bool:
+        return self.view_state.safe
 
     # -- headers and hops --------------------------------------------------------------------------------
     def _fill_headers(self, response: Response) -> None:
@@ -1010,6 +1023,10 @@ class ResponseView(QWidget):
         self.theme = theme
         for view in (self.body_view, self.raw_view, self.large_view, self.raw_large):
             view.set_theme(theme)
+        self.notice_label.setStyleSheet(
+            label_color_style(theme.error_text if self._notice_error else theme.muted_text))
+        status = self.exchange.response.status if self.exchange and self.exchange.response else None
+        self.status_label.setStyleSheet(status_chip_style(theme, status, pending=self.exchange is None))
 
     def shutdown(self) -> None:
         self._cancel_highlight()

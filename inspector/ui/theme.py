@@ -1,4 +1,8 @@
-"""Colours for the window: status classes and syntax highlighting, in a light and a dark variant."""
+"""Every colour the window uses, in one palette per variant (light and dark).
+
+Widgets never hold colour literals: they read the Theme the window's ViewState holds (view_state.theme), which
+follows the application's palette. Syntax colours are keyed by core.style_keys.STYLE_KEYS.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,20 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette, QTextCharForma
 from PySide6.QtWidgets import QApplication
 
 from inspector.core.style_keys import STYLE_KEYS
+
+_VERDICT: dict[str, str] = {
+    "ok": "#2e7d32",
+    "authentication": "#c62828",
+    "authorization": "#c25100",
+    "step-up": "#6a1b9a",
+    "proxy-authentication": "#6d4c41",
+    "not-credential-related": "#546e7a",
+    "transport-error": "#7f0000",
+}
+_SEVERITY: dict[str, str] = {"error": "#c62828", "warning": "#c77700", "info": "#1565c0"}
+# signature badges: verified, check failed, not checked, nothing to check
+_BADGE: dict[str, str] = {"verified": "#2e7d32", "failed": "#c62828", "unchecked": "#607d8b",
+                          "none": "#607d8b"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +38,19 @@ class Theme:
     error_text: str = "#c62828"
     ok_text: str = "#2e7d32"
     muted_text: str = "#6b6b6b"
+    warn_text: str = "#9a5b00"
+    # Verdict banners and signature badges carry white text: each colour keeps a contrast above 4.5:1 with
+    # white, so they read the same on a light and a dark window.
+    verdict: dict[str, str] = field(default_factory=lambda: dict(_VERDICT))
+    verdict_other: str = "#546e7a"
+    severity: dict[str, str] = field(default_factory=lambda: dict(_SEVERITY))
+    severity_other: str = "#607d8b"
+    badge: dict[str, str] = field(default_factory=lambda: dict(_BADGE))  # verified, failed, unchecked, none
+    badge_text: str = "#ffffff"
+    chip_bg: str = "#e3eaf2"  # a scope or audience word in the claims at a glance
+    chip_text: str = "#102a43"
+    safe_badge_bg: str = "#1b5e20"  # the status bar's "secrets hidden" badge
+    safe_badge_text: str = "#ffffff"
     _formats: dict[int, QTextCharFormat] = field(default_factory=dict, compare=False, repr=False)
 
     def status_color(self, status: int | None) -> QColor:
@@ -66,6 +97,10 @@ DARK = Theme(
     error_text="#ff8a80",
     ok_text="#81c784",
     muted_text="#a0a0a0",
+    warn_text="#ffb74d",
+    badge=dict(_BADGE, unchecked="#78909c"),
+    chip_bg="#37474f",
+    chip_text="#eceff1",
 )
 
 
@@ -73,12 +108,27 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
+def theme_for(palette: QPalette) -> Theme:
+    """The dark theme for a dark palette, otherwise the light one."""
+    return DARK if is_dark(palette) else LIGHT
+
+
 def current_theme() -> Theme:
     """The dark theme when the application's palette is dark, otherwise the light one."""
     app = QApplication.instance()
-    if isinstance(app, QApplication) and is_dark(app.palette()):
-        return DARK
+    if isinstance(app, QApplication):
+        return theme_for(app.palette())
     return LIGHT
+
+
+def verdict_color(theme: Theme, verdict: str | None) -> str:
+    """The banner colour of a verdict (a neutral grey for none or an unknown one)."""
+    return theme.verdict.get(verdict or "", theme.verdict_other)
+
+
+def label_color_style(color: str, *, bold: bool = False) -> str:
+    """A style sheet that colours a label's text (one spelling for every pane)."""
+    return f"color: {color};" + (" font-weight: 600;" if bold else "")
 
 
 def status_chip_style(theme: Theme, status: int | None, pending: bool = False) -> str:

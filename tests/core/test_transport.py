@@ -13,6 +13,7 @@ import requests
 
 from inspector.core.errors import RequestError
 from inspector.core.exchange import Hop
+from inspector.core.profiles.auth import AuthDefaults
 from inspector.core.request import Body, FormField, Header, RequestSpec
 from inspector.core.transport import describe_failure, send
 from tests.support.servers import QuietHandler
@@ -69,7 +70,8 @@ class Api(QuietHandler):
             self.reply(307, headers=[("Location", "/echo")])
         elif self.path == "/token":
             self.read_body()
-            self.reply(200, b'{"access_token": "tok-123", "expires_in": 60}', [("Content-Type", "application/json")])
+            self.reply(200, b'{"access_token": "tok-123", "expires_in": 60}',
+                       [("Content-Type", "application/json")])
         else:
             self._echo()
 
@@ -92,7 +94,8 @@ def test_get_records_one_hop_with_raw_header_lines(api: str) -> None:
     response = exchange.response
     assert response.status == 401 and response.reason == "Unauthorized"
     lines = [(k, v) for k, v in response.headers if k.lower() == "www-authenticate"]
-    assert lines == [("WWW-Authenticate", 'Basic realm="a"'), ("www-authenticate", 'Bearer error="invalid_token"')]
+    assert lines == [("WWW-Authenticate", 'Basic realm="a"'),
+                     ("www-authenticate", 'Bearer error="invalid_token"')]
     assert exchange.sent_at is not None and exchange.received_at >= exchange.sent_at
 
 
@@ -182,7 +185,7 @@ def test_user_credentials_stay_on_origin(api: str) -> None:
     assert other.hops[-1].credentials_stripped == ("Authorization", "Cookie")
 
 
-class ApiKeyAuth(requests.auth.AuthBase):
+class ApiKeyAuth(AuthDefaults):
     """A real AuthBase in the shape of a profile's: a header and a query parameter."""
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -203,7 +206,7 @@ def test_profile_credentials_never_follow_a_redirect_to_another_origin(api: str)
     assert other.hops[-1].credentials_stripped == ("X-API-Key", "api_key")
 
 
-class TokenAuth(requests.auth.AuthBase):
+class TokenAuth(AuthDefaults):
     def __init__(self, token_url: str) -> None:
         self.token_url = token_url
         self.token: str | None = None
@@ -319,7 +322,8 @@ def test_bad_urls_are_bad_input(url: str, message: str) -> None:
 def test_describe_failure_names_method_and_url() -> None:
     failure = describe_failure(requests.exceptions.ReadTimeout("read timed out"), "POST", "http://h/x")
     assert failure.kind == "timeout"
-    assert failure.message == "POST http://h/x timed out: h accepted the connection but did not answer in time."
+    assert failure.message == (
+        "POST http://h/x timed out: h accepted the connection but did not answer in time.")
 
 
 def test_clock_is_injected(api: str) -> None:

@@ -1,11 +1,8 @@
-"""Applying a profile to a request: one small requests.auth.AuthBase per kind, speaking the transport's protocol.
+"""Applying a profile to a request: one small requests.auth.AuthBase per kind, each a complete `ProfileAuth`.
 
-    __call__(prepared) -> prepared                        add credentials (no response hooks)
-    token_request() -> requests.Request | None            an OAuth token request to send first, or None (cached)
-    accept_token_response(hop, now) -> str | None         store the token; or an error sentence
-    retry_after_challenge(prepared, response) -> PreparedRequest | None   the Digest answer
-    added_names() -> tuple[str, ...]                      header/query names it adds
-    secret_values() -> tuple[str, ...]                    resolved secrets, for the Redactor
+`ProfileAuth` is the protocol the transport drives (see its methods). `AuthDefaults` implements it for a
+request that adds nothing, so each kind overrides only what it does. The transport decides where credentials
+may go (one origin rule, in core/transport.py); an auth object only adds them when asked.
 
 Every secret is resolved when the auth object is built (at send time): an unresolved reference raises
 MissingSecret before anything goes out. Fetched OAuth tokens live in a TokenCache the caller owns.
@@ -21,6 +18,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
@@ -40,15 +38,42 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- the base ------------------------------------------------------------------------------------------------
+# --- the protocol and its defaults --------------------------------------------------------------------------
 
 
-class ProfileAuth(AuthBase):
-    """The protocol's defaults: nothing to fetch first, no challenge to answer."""
+@runtime_checkable
+class ProfileAuth(Protocol):
+    """What the transport asks of a profile's credentials. Every auth class implements all of it."""
 
-    def __init__(self, profile: Profile) -> None:
-        self.profile_name = profile.name
-        self.profile_identity = profile.identity
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the credentials to a request the transport has cleared for the profile's origin."""
+        ...
+
+    def token_request(self) -> requests.Request | None:
+        """A request to send first for a token (OAuth 2), or None when none is needed (or one is cached)."""
+        ...
+
+    def accept_token_response(self, hop: Hop, now: datetime) -> str | None:
+        """Take the token from the token request's hop; a sentence saying why not, or None when it worked."""
+        ...
+
+    def retry_after_challenge(
+        self, prepared: requests.PreparedRequest, response: Response
+    ) -> requests.PreparedRequest | None:
+        """The request again, answering the response's challenge (Digest); None when it does not answer."""
+        ...
+
+    def added_names(self) -> tuple[str, ...]:
+        """Header and query parameter names it adds: dropped on another origin, masked everywhere."""
+        ...
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The resolved secrets (and fetched tokens) it holds, for the Redactor."""
+        ...
+
+
+class AuthDefaults(AuthBase):
+    """ProfileAuth for credentials that add nothing: no token to fetch first, no challenge to answer."""
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         return r
@@ -71,12 +96,20 @@ class ProfileAuth(AuthBase):
         return ()
 
 
+class BaseProfileAuth(AuthDefaults):
+    """The defaults, plus the profile the credentials came from (named in messages)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile_name = profile.name
+        self.profile_identity = profile.identity
+
+
 def basic_credentials(username: str, password: str) -> str:
     """The Basic credentials for username and password, UTF-8 encoded (RFC 7617 charset="UTF-8")."""
     return base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
-class BasicProfileAuth(ProfileAuth):
+class BasicProfileAuth(BaseProfileAuth):
     def __init__(self, profile: Profile, username: str, password: str) -> None:
         super().__init__(profile)
         self.username = username
@@ -94,7 +127,7 @@ class BasicProfileAuth(ProfileAuth):
         return _nonempty(self.password, self._encoded)
 
 
-class BearerProfileAuth(ProfileAuth):
+class BearerProfileAuth(BaseProfileAuth):
     def __init__(self, profile: Profile, token: str, prefix: str = "Bearer") -> None:
         super().__init__(profile)
         self.token = token
@@ -111,7 +144,7 @@ class BearerProfileAuth(ProfileAuth):
         return _nonempty(self.token)
 
 
-class ApiKeyProfileAuth(ProfileAuth):
+class ApiKeyProfileAuth(BaseProfileAuth):
     def __init__(self, profile: Profile, name: str, value: str, place: str = "header") -> None:
         super().__init__(profile)
         self.name = name
@@ -133,14 +166,14 @@ class ApiKeyProfileAuth(ProfileAuth):
 
 
 def with_query_param(url: str, name: str, value: str) -> str:
-    """The URL with name=value as its last query parameter, replacing any of that name; the rest kept as is."""
+    """The URL with name=value as its last query parameter, replacing any of that name; the rest kept."""
     parts = urlsplit(url)
     kept = [p for p in parts.query.split("&") if p and unquote(p.partition("=")[0].replace("+", " ")) != name]
     kept.append(f"{quote(name, safe='')}={quote(value, safe='')}")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), parts.fragment))
 
 
-# --- Digest (RFC 7616) ---------------------------------------------------------------------------------------
+# --- Digest (RFC 7616) --------------------------------------------------------------------------------------
 
 _DIGEST_HASHES = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
 
@@ -149,8 +182,8 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class DigestProfileAuth(ProfileAuth):
-    """Answers a Digest challenge (MD5, MD5-sess, SHA-256, SHA-256-sess; qop auth or auth-int) with a retry."""
+class DigestProfileAuth(BaseProfileAuth):
+    """Answers a Digest challenge (MD5, MD5-sess, SHA-256, SHA-256-sess; qop auth, auth-int) with a retry."""
 
     MAX_RETRIES = 2  # the first answer, plus one more only when the server says the nonce was stale
 
@@ -269,7 +302,7 @@ class DigestProfileAuth(ProfileAuth):
         return _nonempty(self.password)
 
 
-# --- OAuth 2 -------------------------------------------------------------------------------------------------
+# --- OAuth 2 ------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -280,7 +313,7 @@ class CachedToken:
 
 
 class TokenCache:
-    """Fetched OAuth access tokens, in memory, per profile and settings. Owned by the caller (one per window/run)."""
+    """Fetched OAuth access tokens, in memory, per profile and settings; owned by the caller (per window)."""
 
     def __init__(self, margin_s: float = 30.0) -> None:
         self.margin_s = margin_s
@@ -340,7 +373,7 @@ def _jwt_exp(token: str) -> float | None:
     return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
 
 
-class OAuth2ProfileAuth(ProfileAuth):
+class OAuth2ProfileAuth(BaseProfileAuth):
     """Fetches an access token first (unless a fresh one is cached), then sends it as a Bearer token."""
 
     grant_type = ""
@@ -420,8 +453,8 @@ class OAuth2ProfileAuth(ProfileAuth):
         token_type = payload.get("token_type", "Bearer")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             return (
-                f"The token endpoint {url} issued a token of type '{token_type}', which this app cannot send: "
-                "only Bearer tokens are supported."
+                f"The token endpoint {url} issued a token of type '{token_type}', which this app cannot "
+                "send: only Bearer tokens are supported."
             )
         expiries = []
         expires_in = payload.get("expires_in")
@@ -488,7 +521,7 @@ class RefreshTokenProfileAuth(OAuth2ProfileAuth):
         return data
 
 
-# --- building ------------------------------------------------------------------------------------------------
+# --- building -----------------------------------------------------------------------------------------------
 
 
 def resolved_credentials(profile: Profile, resolver: Resolver) -> dict[str, str]:
@@ -550,7 +583,7 @@ def _nonempty(*values: str | None) -> tuple[str, ...]:
 
 
 def describe_credentials(profile: Profile) -> list[str]:
-    """Lines saying what the profile adds to a request, with each secret shown as its reference (or masked)."""
+    """Lines saying what the profile adds to a request, each secret shown as its reference (or masked)."""
     from inspector.core.redact import mask
 
     def secret(name: str) -> str:

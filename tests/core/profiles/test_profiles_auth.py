@@ -1,4 +1,4 @@
-"""Auth objects applied to real requests against loopback servers, driven the way the transport drives them."""
+"""Auth objects applied to real requests against loopback servers, driven as the transport drives them."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def resolver(file_store: FileSecretStore) -> Resolver:
     return Resolver(file_store, env={})
 
 
-# --- basic, bearer, api-key -----------------------------------------------------------------------------------
+# --- basic, bearer, api-key ---------------------------------------------------------------------------------
 
 
 def test_basic_sends_utf8_credentials(http_server, tmp_path, file_store) -> None:
@@ -156,7 +156,7 @@ def test_unresolved_secret_stops_before_anything_is_sent(http_server, tmp_path, 
     assert seen == []
 
 
-# --- digest ---------------------------------------------------------------------------------------------------
+# --- digest -------------------------------------------------------------------------------------------------
 
 _PARAM = re.compile(r'(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
@@ -255,7 +255,8 @@ def test_digest_rfc7616_example(tmp_path, algorithm, expected) -> None:
     )
     challenge = (
         f'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={algorithm}, '
-        'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
+        'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", '
+        'opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"'
     )
     prepared = requests.Request("GET", "http://www.example.org/dir/index.html").prepare()
     retry = auth.retry_after_challenge(
@@ -276,7 +277,7 @@ def test_digest_ignores_non_401_and_other_schemes(tmp_path) -> None:
     assert auth.retry_after_challenge(prepared, Response(403, "Forbidden", digest, b"", 0)) is None
 
 
-# --- OAuth 2 --------------------------------------------------------------------------------------------------
+# --- OAuth 2 ------------------------------------------------------------------------------------------------
 
 
 class TokenEndpoint:
@@ -495,7 +496,7 @@ def test_digest_skips_a_broken_challenge_line(tmp_path) -> None:
     assert retry is not None and retry.headers["Authorization"].startswith('Digest username="u", realm="r"')
 
 
-# --- through the real transport ---------------------------------------------------------------------------
+# --- through the real transport -----------------------------------------------------------------------------
 
 
 def test_transport_sends_the_token_hop_first_then_the_request(http_server, tmp_path, file_store) -> None:

@@ -1,0 +1,131 @@
+"""The app's log file, for a support engineer: one rotating file in the user's log folder, masked.
+
+Every record passes a MaskingFilter before it is written: its message, arguments, traceback and stack are run
+through core.redact_text.mask_text with every secret the app has learnt (`learn`), so a token in an
+exception's text or a password in a URL never reaches the disk. The folder is created 0700 and the files are
+0600. With INSPECTOR_TESTING set the folder is under the temp directory, never the user's own.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from inspector.core.redact import Redactor
+from inspector.core.redact_text import mask_text
+
+__all__ = ["LOG_FILE_NAME", "AppLog", "MaskingFilter", "default_log_dir", "start_log"]
+
+APP_NAME = "request-inspector"
+LOG_FILE_NAME = "request-inspector.log"
+LOGGER_NAME = "inspector"  # every module logs under it: logging.getLogger(__name__)
+MAX_BYTES = 1024 * 1024
+BACKUP_COUNT = 3
+_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+
+
+def default_log_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's log folder (platformdirs); under INSPECTOR_TESTING a throw-away one in the temp folder."""
+    env = os.environ if environ is None else environ
+    if env.get("INSPECTOR_TESTING"):
+        return Path(tempfile.gettempdir()) / f"{APP_NAME}-testing-{os.getpid()}" / "logs"
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+class MaskingFilter(logging.Filter):
+    """Masks every record in place (message, traceback, stack) before a handler writes it."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._redactor = Redactor(secrets)  # add() only grows a set: safe to call from any thread
+
+    def learn(self, secrets: Iterable[str]) -> None:
+        """Secret values to scrub from every later record (a profile's secrets, the credentials sent)."""
+        for secret in secrets:
+            self._redactor.add(secret)
+
+    def mask(self, text: str) -> str:
+        return mask_text(text, secrets=self._redactor.values())
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the record
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg, record.args = self.mask(message), None
+        if record.exc_info:
+            # formatted here and cached: a formatter uses exc_text when set, so the raw text is never used
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
+        return True
+
+
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating file handler whose files (the first one and every rollover) are created 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in self.mode else os.O_TRUNC)
+        fd = os.open(self.baseFilename, flags, 0o600)
+        stream = os.fdopen(fd, "a" if "a" in self.mode else "w", encoding=self.encoding, errors=self.errors)
+        assert isinstance(stream, io.TextIOWrapper)  # text mode: always one
+        return stream
+
+
+@dataclass
+class AppLog:
+    """The open log file; close() detaches it (a test, or the app at exit)."""
+
+    path: Path
+    handler: logging.Handler
+    filter: MaskingFilter
+    logger: logging.Logger
+
+    def learn(self, secrets: Iterable[str]) -> None:
+        self.filter.learn(secrets)
+
+    def flush(self) -> None:
+        self.handler.flush()
+
+    def close(self) -> None:
+        self.logger.removeHandler(self.handler)
+        self.handler.close()
+
+
+def start_log(
+    folder: Path | None = None, *, environ: Mapping[str, str] | None = None, level: int = logging.INFO,
+    logger_name: str = LOGGER_NAME, max_bytes: int = MAX_BYTES,
+) -> AppLog:
+    """Open (append to) the log file in folder (default_log_dir() when None) and attach it to the app's
+    logger; OSError when the folder cannot be made or written."""
+    folder = Path(folder) if folder is not None else default_log_dir(environ)
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / LOG_FILE_NAME
+    handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=BACKUP_COUNT,
+                                          encoding="utf-8")
+    masking = MaskingFilter()
+    handler.addFilter(masking)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > level:
+        logger.setLevel(level)
+    return AppLog(path, handler, masking, logger)
+
+
+def log_start(log: AppLog, version: str, extra: str = "") -> None:
+    """The first line of a run: what runs where, for whoever reads the file later."""
+    log.logger.info("Request Inspector %s starting on Python %s (%s)%s", version, sys.version.split()[0],
+                    sys.platform, f", {extra}" if extra else "")
