@@ -96,7 +96,7 @@ def exchange_text(doc: dict[str, Any], body: str | None, kept_bytes: int, *, col
 
 def diagnosis_text(diag: dict[str, Any], color: bool = False, *, omit_summary_with: str | None = None) -> str:
     """The explanation in words for a terminal."""
-    from inspector.core.findings import VERDICT_TITLES
+    from inspector.core.diagnosis.findings import VERDICT_TITLES
 
     marks = {"error": "✗", "warning": "!", "info": "i"}
     title = VERDICT_TITLES.get(diag["verdict"])

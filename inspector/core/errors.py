@@ -5,6 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+# Why nothing usable came back (shared/specs/cli.md: the `error.kind` of `send --json`).
+ErrorKind = Literal[
+    "connection",
+    "dns",
+    "timeout",
+    "tls",
+    "too-large",
+    "too-many-redirects",
+    "invalid-url",
+    "cancelled",
+    "other",
+]
+
 # Why a file or database could not be used; the message says it in words, this is for code and tests.
 StorageReason = Literal[
     "disk-full", "read-only", "permission-denied", "locked", "not-a-folder", "is-a-folder", "missing",
@@ -23,7 +36,7 @@ class RequestError(InspectorError):
 class TransportError(InspectorError):
     """Nothing usable came back. `kind` is one of the kinds in the CLI spec."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 

@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
+from inspector.core.errors import ErrorKind
 from inspector.core.request import RequestSpec
+
+__all__ = [
+    "ERROR_KINDS",
+    "HOP_ROLES",
+    "ErrorKind",
+    "Exchange",
+    "HeaderLines",
+    "Hop",
+    "HopRole",
+    "Response",
+    "TransportFailure",
+    "as_error_kind",
+    "as_hop_role",
+    "header_value",
+    "header_values",
+    "joined_headers",
+]
 
 HeaderLines = tuple[tuple[str, str], ...]  # raw header lines in order, names as sent/received, repeats kept
 
-ERROR_KINDS = (
-    "connection",
-    "dns",
-    "timeout",
-    "tls",
-    "too-large",
-    "too-many-redirects",
-    "invalid-url",
-    "cancelled",
-    "other",
-)
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
+
+# What a hop was for: the user's request (and each redirect it followed), or a request a profile or sign-in
+# flow made on its way (a token, a login, an authorization, discovery, JWKS).
+HopRole = Literal["request", "login", "authorize", "token", "discovery", "jwks"]
+HOP_ROLES: tuple[HopRole, ...] = get_args(HopRole)
+
+
+def as_error_kind(value: object) -> ErrorKind:
+    """value when it names an error kind; "other" (the kind for what has no kind of its own) otherwise."""
+    return next((kind for kind in ERROR_KINDS if kind == value), "other")
+
+
+def as_hop_role(value: object) -> HopRole | None:
+    """value when it names a hop role, else None."""
+    return next((role for role in HOP_ROLES if role == value), None)
 
 
 def header_value(lines: HeaderLines, name: str) -> str | None:
@@ -80,7 +104,7 @@ class Hop:
     response: Response | None = None
     elapsed_s: float = 0.0
     sent_at: datetime | None = None  # local clock, UTC-aware
-    role: str = "request"
+    role: HopRole = "request"
     credentials_stripped: tuple[str, ...] = ()  # header/param names removed because the origin changed
     netrc_applied: bool = False  # requests' .netrc handling replaced the Authorization header
 
@@ -98,13 +122,14 @@ class Hop:
 
 @dataclass(frozen=True)
 class TransportFailure:
-    kind: str  # one of ERROR_KINDS
+    kind: ErrorKind
     message: str  # a sentence naming the method and URL
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """One send: the spec as composed, every hop in order (token fetches first), the final response or error."""
+    """One send: the spec as composed, every hop in order (token fetches first), the final response or
+    error."""
 
     spec: RequestSpec
     hops: tuple[Hop, ...] = ()
@@ -112,7 +137,12 @@ class Exchange:
     sent_at: datetime | None = None  # local clock when the user's request went out (UTC-aware)
     received_at: datetime | None = None  # local clock when the last byte came back
     profile_name: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)  # e.g. {"token_note": ...}; never secrets
+    # why the profile's token fetch gave no usable token (the token hop is then the last one); never a secret
+    token_problem: str | None = None
+    # a HAR entry the browser answered from its cache ("memory", "disk"): it never reached the server
+    from_cache: str | None = None
+    # the proxy the user's request went through, as scheme://host:port (never its user name or password)
+    proxy: str | None = None
 
     @property
     def request_hops(self) -> tuple[Hop, ...]:

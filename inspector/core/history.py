@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,16 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from inspector.core import redact
+from inspector.core.codec import (
+    RecordError,
+    diagnosis_from_dict,
+    diagnosis_to_dict,
+    exchange_from_dict,
+    exchange_to_dict,
+    time_from_text,
+)
 from inspector.core.errors import StorageError, StorageReason
 from inspector.core.exchange import Exchange
-from inspector.core.export.masking import (
-    DEFAULT_BODY_CAP,
-    Scrubber,
-    diagnosis_to_dict,
-    exchange_redactor,
-    mask_exchange,
-)
-from inspector.core.export.records import exchange_from_dict, exchange_to_dict, time_from_text
+from inspector.core.export.masking import DEFAULT_BODY_CAP, Scrubber, exchange_redactor, mask_exchange
 from inspector.core.files import PRIVATE_FILE, ensure_private_dir, storage_error, tighten
 from inspector.core.request import RequestSpec
 
@@ -75,7 +76,7 @@ class HistoryRecord:
         RequestSpec  # masked: a secret typed into a header must be typed again; a profile re-applies its own
     )
     exchange: Exchange
-    diagnosis: Mapping[str, Any] | None  # the plain-dict form (see export.diagnosis_to_dict)
+    diagnosis: Diagnosis | None  # as stored: its credential masked, its token without the raw string
 
     @property
     def id(self) -> int:
@@ -277,17 +278,16 @@ class HistoryStore:
     def add(
         self,
         exchange: Exchange,
-        diagnosis: Diagnosis | Mapping[str, Any] | None = None,
+        diagnosis: Diagnosis | None = None,
         redactor: redact.Redactor | None = None,
         *,
         extra_secret_names: tuple[str, ...] = (),
     ) -> int:
         """Store a masked copy of the exchange; returns its id. Drops the oldest entries beyond `keep`."""
-        diag_obj = None if diagnosis is None or isinstance(diagnosis, Mapping) else diagnosis
         masked = mask_exchange(
-            exchange, diag_obj, redactor=redactor, extra_names=extra_secret_names, body_cap=self.body_cap
+            exchange, diagnosis, redactor=redactor, extra_names=extra_secret_names, body_cap=self.body_cap
         )
-        scrubber = Scrubber(redactor, exchange_redactor(exchange, diag_obj, extra_secret_names))
+        scrubber = Scrubber(redactor, exchange_redactor(exchange, diagnosis, extra_secret_names))
         exchange_json = json.dumps(redact.scrub_tree(redact.jsonable_tree(exchange_to_dict(masked)), scrubber.scrub),
                                    ensure_ascii=False)
         diag_dict = diagnosis_to_dict(diagnosis)
@@ -300,7 +300,7 @@ class HistoryStore:
         method = final.method if final else masked.spec.method
         url = final.url if final else masked.spec.url
         status = masked.response.status if masked.response is not None else None
-        verdict = diag_dict.get("verdict") if diag_dict else None
+        verdict = diagnosis.verdict if diagnosis is not None else None
         when = exchange.sent_at or (final.sent_at if final else None) or self._clock()
         elapsed_ms = round(masked.elapsed_s * 1000.0, 3) if masked.hops else None
         with self._write() as db:
@@ -447,8 +447,8 @@ class HistoryStore:
             return None
         try:
             exchange = exchange_from_dict(json.loads(row[8]))
-            diagnosis = json.loads(row[9]) if row[9] else None
-        except (ValueError, TypeError, KeyError) as exc:
+            diagnosis = diagnosis_from_dict(json.loads(row[9])) if row[9] else None
+        except (ValueError, TypeError, RecordError) as exc:
             raise HistoryError(
                 f"History entry {entry_id} in {self.path} is damaged ({exc}): delete it."
             ) from None

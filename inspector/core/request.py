@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from inspector.core.errors import RequestError
 from inspector.core.redact import MASK, is_secret_header, is_secret_param, mask, mask_header_value
 
 COMMON_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-BODY_KINDS = ("none", "json", "text", "form", "multipart")
+BodyKind = Literal["none", "json", "text", "form", "multipart"]
+BODY_KINDS: tuple[BodyKind, ...] = get_args(BodyKind)
+
+
+def as_body_kind(value: object, default: BodyKind = "none") -> BodyKind:
+    """value when it names a body kind (one of BODY_KINDS), else default."""
+    return next((kind for kind in BODY_KINDS if kind == value), default)
+
+
 CONTENT_TYPE_FOR_KIND = {
     "json": "application/json",
     "text": "text/plain; charset=utf-8",
@@ -44,7 +53,7 @@ class FormField:
 
 @dataclass(frozen=True)
 class Body:
-    kind: str = "none"  # one of BODY_KINDS
+    kind: BodyKind = "none"
     text: str = ""  # json and text kinds
     fields: tuple[FormField, ...] = ()  # form and multipart kinds
 

@@ -31,7 +31,7 @@ import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 
 from inspector.core.errors import RequestError, TransportError
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
+from inspector.core.exchange import ErrorKind, Exchange, Hop, HopRole, Response, TransportFailure
 from inspector.core.profiles.auth import ProfileAuth
 from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
@@ -164,7 +164,8 @@ def describe_failure(exc: BaseException, method: str, url: str, proxy: str | Non
             f"{target} failed: the response body from {hostport} was cut off or corrupt ({_short(text)}).",
         )
     if isinstance(exc, (http.client.LineTooLong, http.client.HTTPException)):
-        kind = "too-large" if "too long" in text.lower() or "more than" in text.lower() else "other"
+        too_large = "too long" in text.lower() or "more than" in text.lower()
+        kind: ErrorKind = "too-large" if too_large else "other"
         return TransportFailure(kind,
                                 f"{target} failed: {hostport} sent a response that cannot be read ({text}).")
     if isinstance(exc, OSError):
@@ -582,7 +583,8 @@ def send(
         error=error,
         sent_at=first.sent_at if first and first.sent_at else started,
         received_at=clock(),
-        extra=sender.extra,
+        token_problem=sender.token_problem,
+        proxy=sender.proxy,
     )
 
 
@@ -601,7 +603,8 @@ class _Sender:
         self.clock = clock
         self.on_progress = on_progress
         self.hops: list[Hop] = []
-        self.extra: dict[str, object] = {}
+        self.token_problem: str | None = None  # why the profile's token fetch gave no usable token
+        self.proxy: str | None = None  # the proxy the user's request went through (no user name or password)
 
     def run(self, base: requests.PreparedRequest, netrc_applied: bool, body_sink: IO[bytes] | None
             ) -> TransportFailure | None:
@@ -617,7 +620,7 @@ class _Sender:
                 token_hop = self.one(current, "token")
                 problem = auth.accept_token_response(token_hop, self.clock())
                 if problem:
-                    self.extra["token_problem"] = problem
+                    self.token_problem = problem
                     return None
             # 2. The user's request, then each challenge answer and redirect.
             meant_for = origin(base.url or "")
@@ -663,7 +666,7 @@ class _Sender:
     def cancelled(self) -> TransportFailure:
         return TransportFailure("cancelled", f"{self.spec.method} {mask_url(self.spec.url)} was cancelled.")
 
-    def one(self, prepared: requests.PreparedRequest, role: str, stripped: tuple[str, ...] = (),
+    def one(self, prepared: requests.PreparedRequest, role: HopRole, stripped: tuple[str, ...] = (),
             netrc: bool = False, sink: IO[bytes] | None = None) -> Hop:
         """Send one request (no redirect followed) and read its response, within what is left of the time."""
         state = self.state
@@ -682,9 +685,9 @@ class _Sender:
         if role == "request":
             if proxy:  # where the answer came from, without the proxy's user name and password
                 scheme = urlsplit(requests.utils.prepend_scheme_if_needed(proxy, "http")).scheme
-                self.extra["proxy"] = f"{scheme}://{_proxy_name(proxy)}"
+                self.proxy = f"{scheme}://{_proxy_name(proxy)}"
             else:
-                self.extra.pop("proxy", None)
+                self.proxy = None
         sent_headers = _sent_headers(prepared)
         typed = {k.lower() for k, _v in sent_headers}  # a header the user typed wins over the proxy setting's
         proxy_lines = self._proxy_header_lines(url, proxy)

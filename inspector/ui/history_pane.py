@@ -15,7 +15,7 @@ Embedding API:
 
     Signals
         open_requested(HistoryRecord)      Enter / double-click / "Open in editor": put record.spec in the editor
-                                           and show record.exchange with record.diagnosis (a plain dict)
+                                           and show record.exchange with record.diagnosis
         resend_requested(HistoryRecord)    "Re-send" (Ctrl+R): send record.spec again
         report_requested(HistoryRecord)    "Report…": open ReportDialog(record.exchange, record.diagnosis)
         curl_requested(HistoryRecord)      "Copy as curl…": open CurlDialog(record.exchange)

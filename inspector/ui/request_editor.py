@@ -52,6 +52,7 @@ from inspector.core.request import (
     FormField,
     Header,
     RequestSpec,
+    as_body_kind,
     query_params,
     url_with_params,
     validate_url,
@@ -432,7 +433,7 @@ class RequestEditor(QWidget):
     # -- the door ----------------------------------------------------------------------------------------
     def to_spec(self) -> RequestSpec:
         """The form as a RequestSpec (not validated: RequestSpec.validate says what is wrong)."""
-        kind = self.body_kind_combo.currentData() or "none"
+        kind = as_body_kind(self.body_kind_combo.currentData())
         body = Body(kind=kind)
         if kind in ("json", "text"):
             body = Body(kind=kind, text=self._body_source())

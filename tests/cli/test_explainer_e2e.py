@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from inspector.core.diagnosis import VERDICTS, explain
-from inspector.core.findings import FINDING_IDS
+from inspector.core.diagnosis.findings import FINDING_IDS
 from inspector.core.request import Header, RequestSpec
 from inspector.core.transport import send
 from inspector.demo.scenarios import DEMO_AUDIENCE, DEMO_PASSWORD, DEMO_USER

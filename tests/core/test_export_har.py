@@ -99,7 +99,7 @@ def test_chrome_recording_of_the_demo_api() -> None:
     assert redirect.response.http_version == "http/2.0"
 
     cached = entries[2]
-    assert cached.from_cache == "memory" and cached.exchange.extra["har_from_cache"] == "memory"
+    assert cached.from_cache == "memory" and cached.exchange.from_cache == "memory"
     assert cached.exchange.response.body == b"console.log('demo');\n"  # base64 content decoded
     assert "cache" in cached.notes[0]
 
@@ -190,7 +190,7 @@ def test_entries_carry_hops_redirects_cookies_and_the_diagnosis() -> None:
     text = dump_har(har)
     for name, secret in SECRETS.items():
         assert secret not in text, name
-    assert parse_har(text)[0].diagnosis["verdict"] == "authentication"
+    assert parse_har(text)[0].diagnosis.verdict == "authentication"
 
 
 def test_binary_response_is_base64() -> None:

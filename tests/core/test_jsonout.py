@@ -10,7 +10,7 @@ import jwt
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, explain
 from inspector.core.exchange import Exchange, Hop, Response
-from inspector.core.findings import make_finding
+from inspector.core.diagnosis.findings import make_finding
 from inspector.core.jsonout import diagnosis_json, iso_utc, jsonable, token_json
 from inspector.core.request import RequestSpec
 from inspector.core.timeline import build_timeline
@@ -89,8 +89,9 @@ def test_jsonable_and_iso() -> None:
 
 def test_a_stored_diagnosis_comes_back_whole() -> None:
     """History keeps diagnosis_json (+ token, timeline, credential); the panel needs the Diagnosis again."""
-    from inspector.core.export.masking import diagnosis_to_dict
-    from inspector.core.jsonout import diagnosis_from_json, diagnosis_json, timeline_json
+    from inspector.core.codec import diagnosis_from_dict as diagnosis_from_json
+    from inspector.core.codec import diagnosis_to_dict
+    from inspector.core.jsonout import diagnosis_json, timeline_json
 
     raw = jwt.encode({"sub": "a", "iat": T0 - 3600, "exp": T0 - 252, "scope": "read"}, "k" * 32, algorithm="HS256")
     response = Response(401, "Unauthorized", (("WWW-Authenticate", 'Bearer error="invalid_token"'),

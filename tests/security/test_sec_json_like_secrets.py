@@ -52,6 +52,6 @@ def test_history_entry_stays_readable(http_server, tmp_path, password: str) -> N
         entry = prepared.record(store, exchange, diagnosis)
         record = store.get(entry)
         assert record is not None and record.diagnosis is not None
-        assert record.diagnosis["verdict"] == "authentication" and "findings" in record.diagnosis
+        assert record.diagnosis.verdict == "authentication" and isinstance(record.diagnosis.findings, tuple)
     finally:
         store.close()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis
 from inspector.core.exchange import Exchange, Hop, Response
-from inspector.core.findings import Finding
+from inspector.core.diagnosis.findings import Finding
 from inspector.core.request import Body, FormField, Header, RequestSpec
 from inspector.core.timeline import Timeline
 from inspector.core.tokens import SentCredential, TokenInfo
@@ -145,7 +145,6 @@ def secret_exchange() -> Exchange:
         sent_at=SENT_AT,
         received_at=SENT_AT + timedelta(milliseconds=12),
         profile_name="Billing API (staging)",
-        extra={"token_note": "fetched a new token"},
     )
 
 

@@ -149,7 +149,7 @@ def test_export_har_writes_masked_entries_that_read_back(tmp_path: Path) -> None
         assert secret not in text
     entries = parse_har(text)
     assert [e.exchange.response.status for e in entries] == [401, 404]
-    assert entries[0].diagnosis["verdict"] == "authentication"
+    assert entries[0].diagnosis.verdict == "authentication"
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 

@@ -177,7 +177,7 @@ def test_enter_and_double_click_open_the_record(qtbot, small_store: HistoryStore
     record = opened.args[0]
     assert isinstance(record, HistoryRecord) and record.id == 13
     assert record.spec.method == "POST" and SECRETS["api-key-query"] not in record.spec.url
-    assert record.diagnosis["verdict"] == "authentication"
+    assert record.diagnosis.verdict == "authentication"
 
     rect = pane.table.visualRect(pane.model.index(2, COL_TIME))
     with qtbot.waitSignal(pane.open_requested) as opened:

@@ -10,9 +10,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
+from inspector.core.diagnosis import Diagnosis
 from inspector.core.export import ReportOptions
 from inspector.core.history import HistoryStore
-from inspector.core.redact import Redactor
+from inspector.core.redact import Secrets
 from inspector.ui.report_dialog import SECTIONS, ReportDialog
 from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange
 from tests.support.secret_scan import find_secrets
@@ -134,7 +135,7 @@ def test_a_save_that_fails_is_told_in_words(qtbot, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("fmt", "flags"), list(product(["markdown", "html"], [(True,) * 5, (False,) * 5])))
 def test_no_secret_in_any_report_or_on_screen(qtbot, fmt: str, flags: tuple[bool, ...]) -> None:
-    dialog = _dialog(qtbot, redactor=Redactor(SECRETS.values()))
+    dialog = _dialog(qtbot, secrets=Secrets(tuple(SECRETS.values())))
     dialog.set_options(ReportOptions(**dict(zip([s[0] for s in SECTIONS], flags, strict=True))))
     dialog.set_format(fmt)
     for safe in (False, True):
@@ -147,7 +148,7 @@ def test_no_secret_in_any_report_or_on_screen(qtbot, fmt: str, flags: tuple[bool
 def test_a_history_record_with_its_stored_diagnosis(qtbot, tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "h.sqlite3") as store:
         record = store.get(store.add(secret_exchange(), secret_diagnosis()))
-    assert isinstance(record.diagnosis, dict)
+    assert isinstance(record.diagnosis, Diagnosis)  # as stored: credential masked, no raw token
     dialog = ReportDialog.for_record(record, clock=lambda: NOW)
     qtbot.addWidget(dialog)
     text = dialog.report_text()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from inspector.core.codec import diagnosis_to_dict
 from inspector.core.export.curl import CurlFilesNeeded, CurlImport, parse_curl, to_curl
 from inspector.core.export.har import HarEntry, dump_har, exchange_to_har_entries, parse_har, to_har
 from inspector.core.export.masking import (
-    diagnosis_to_dict,
     exchange_redactor,
     exchange_secrets,
     mask_exchange,

@@ -15,16 +15,30 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import inspector
 from inspector.core import redact
-from inspector.core.errors import ExportError
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure, header_value
-from inspector.core.export.masking import (
-    DEFAULT_BODY_CAP,
-    body_text,
+from inspector.core.codec import (
+    RecordError,
+    diagnosis_from_dict,
     diagnosis_to_dict,
-    exchange_scrubber,
-    mask_exchange,
+    failure_from_dict,
+    failure_to_dict,
+    spec_from_dict,
+    spec_to_dict,
+    time_from_text,
+    time_to_text,
 )
-from inspector.core.export.records import spec_from_dict, spec_to_dict, time_from_text, time_to_text
+from inspector.core.errors import ExportError
+from inspector.core.exchange import (
+    HOP_ROLES,
+    Exchange,
+    Hop,
+    HopRole,
+    Response,
+    TransportFailure,
+    as_error_kind,
+    as_hop_role,
+    header_value,
+)
+from inspector.core.export.masking import DEFAULT_BODY_CAP, body_text, exchange_scrubber, mask_exchange
 from inspector.core.request import Body, FormField, Header, RequestSpec
 
 if TYPE_CHECKING:
@@ -46,7 +60,7 @@ class HarEntry:
     indexes: tuple[int, ...]  # positions in log.entries, oldest first
     started_at: datetime | None = None
     from_cache: str | None = None  # Chrome's _fromCache ("memory", "disk"): nothing went on the wire
-    diagnosis: Mapping[str, Any] | None = None  # what the app concluded when it wrote the file
+    diagnosis: Diagnosis | None = None  # what the app concluded when it wrote the file
     notes: tuple[str, ...] = field(default=())
 
 
@@ -55,7 +69,7 @@ class HarEntry:
 
 def exchange_to_har_entries(
     exchange: Exchange,
-    diagnosis: Diagnosis | Mapping[str, Any] | None = None,
+    diagnosis: Diagnosis | None = None,
     *,
     include_secrets: bool = False,
     extra_secret_names: Iterable[str] = (),
@@ -63,14 +77,13 @@ def exchange_to_har_entries(
     body_cap: int | None = DEFAULT_BODY_CAP,
 ) -> list[dict[str, Any]]:
     """HAR 1.2 entries, one per hop, masked unless include_secrets; the diagnosis rides on the last entry."""
-    diag_obj = None if isinstance(diagnosis, Mapping) or diagnosis is None else diagnosis
     extra = tuple(extra_secret_names)
     if include_secrets:
         shown = exchange
         scrub = _same
     else:
-        shown = mask_exchange(exchange, diag_obj, redactor=redactor, extra_names=extra, body_cap=body_cap)
-        scrub = exchange_scrubber(exchange, diag_obj, redactor, extra).scrub
+        shown = mask_exchange(exchange, diagnosis, redactor=redactor, extra_names=extra, body_cap=body_cap)
+        scrub = exchange_scrubber(exchange, diagnosis, redactor, extra).scrub
     hops = shown.hops or (_hop_from_spec(shown),)
     group = _group_id(shown)
     entries = []
@@ -92,10 +105,10 @@ def exchange_to_har_entries(
                 profile=shown.profile_name,
                 sent_at_exchange=time_to_text(shown.sent_at),
                 received_at=time_to_text(shown.received_at),
-                error=None
-                if shown.error is None
-                else {"kind": shown.error.kind, "message": shown.error.message},
-                extra=dict(shown.extra),
+                error=failure_to_dict(shown.error),
+                token_problem=shown.token_problem,
+                from_cache=shown.from_cache,
+                proxy=shown.proxy,
                 diagnosis=_scrubbed_json(diagnosis_to_dict(diagnosis), scrub),
             )
         entry = {
@@ -431,7 +444,7 @@ def _hop_from_entry(
         if not message or not message.endswith("."):
             detail = f" ({message})" if message else ""
             message = f"The recorded {method} {url} got no response{detail}."
-        error = TransportFailure(kind, message)
+        error = TransportFailure(as_error_kind(kind), message)
     elapsed = mine.get("elapsed_s")
     hop = Hop(
         method=method,
@@ -441,11 +454,23 @@ def _hop_from_entry(
         response=response,
         elapsed_s=float(elapsed) if isinstance(elapsed, int | float) else _elapsed_s(entry),
         sent_at=sent_at,
-        role=str(mine.get("role") or "request"),
+        role=_role(mine.get("role"), i),
         credentials_stripped=tuple(str(n) for n in mine.get("credentials_stripped") or ()),
         netrc_applied=bool(mine.get("netrc_applied", False)),
     )
     return hop, error
+
+
+def _role(value: object, i: int) -> HopRole:
+    if value is None or value == "":
+        return "request"
+    role = as_hop_role(value)
+    if role is None:
+        raise ExportError(
+            f"Entry {i + 1} of the HAR file names the hop role '{str(value)[:40]}', which is none of "
+            f"{', '.join(HOP_ROLES)}."
+        )
+    return role
 
 
 def _post_bytes(post: Mapping[str, Any], i: int) -> bytes:
@@ -541,16 +566,22 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
             error = hop_error  # an earlier hop without a response would have ended the chain
     first, last = entries[group[0]], entries[group[-1]]
     mine_first, mine_last = _inspector_of(first), _inspector_of(last)
+    spec = None
     if mine_first.get("spec"):
-        spec = spec_from_dict(mine_first["spec"])
-    else:
+        try:
+            spec = spec_from_dict(mine_first["spec"], "_inspector.spec")
+        except RecordError as exc:
+            notes.append(f"Entry {group[0] + 1}: the request this app recorded cannot be read ({exc}); "
+                         "it was rebuilt from the HAR request.")
+    if spec is None:
         post = first["request"].get("postData")
         spec = _spec_from_request(hops[0], post if isinstance(post, dict) else {})
     recorded_error = mine_last.get("error")
     if isinstance(recorded_error, dict):
-        error = TransportFailure(
-            str(recorded_error.get("kind") or "other"), str(recorded_error.get("message") or "")
-        )
+        try:
+            error = failure_from_dict(recorded_error, "_inspector.error")
+        except RecordError as exc:
+            raise ExportError(f"Entry {group[-1] + 1} of the HAR file: {exc}") from None
     if mine_last and not mine_last.get("recorded", True):
         hops = []  # the entry only showed what would have been sent
     started = hops[0].sent_at if hops else time_from_text(first.get("startedDateTime"))
@@ -560,9 +591,10 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
     from_cache = next(
         (str(entries[i].get("_fromCache")) for i in group if entries[i].get("_fromCache")), None
     )
-    extra: dict[str, object] = dict(mine_last.get("extra") or {})
+    extra = mine_last.get("extra")  # files written before token_problem and from_cache were fields
+    old: dict[str, Any] = extra if isinstance(extra, dict) else {}
+    token_problem = mine_last.get("token_problem") or old.get("token_problem")
     if from_cache:
-        extra["har_from_cache"] = from_cache
         notes.append(
             f"The browser served this response from its {from_cache} cache: it never reached the server."
         )
@@ -573,15 +605,22 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
         sent_at=time_from_text(mine_last["sent_at_exchange"]) if "sent_at_exchange" in mine_last else started,
         received_at=received,
         profile_name=mine_last.get("profile") or None,
-        extra=extra,
+        token_problem=str(token_problem) if token_problem else None,
+        from_cache=from_cache or mine_last.get("from_cache") or old.get("har_from_cache") or None,
+        proxy=str(mine_last.get("proxy") or old.get("proxy") or "") or None,
     )
-    diagnosis = mine_last.get("diagnosis")
+    diagnosis = None
+    if isinstance(mine_last.get("diagnosis"), dict):
+        try:
+            diagnosis = diagnosis_from_dict(mine_last["diagnosis"], "_inspector.diagnosis")
+        except RecordError as exc:
+            notes.append(f"Entry {group[-1] + 1}: the explanation this app recorded cannot be read ({exc}).")
     return HarEntry(
         spec=spec,
         exchange=exchange,
         indexes=tuple(group),
         started_at=started,
         from_cache=from_cache,
-        diagnosis=diagnosis if isinstance(diagnosis, dict) else None,
+        diagnosis=diagnosis,
         notes=tuple(notes),
     )

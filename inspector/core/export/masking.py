@@ -1,4 +1,4 @@
-"""Masked copies of exchanges and plain-dict diagnoses: what history, HAR and reports are built from.
+"""Masked copies of exchanges: what history, HAR and reports are built from.
 
 Every export goes through `mask_exchange` first, so the rules of redact.py are applied in one place and a
 Redactor seeded with every secret value seen in the exchange scrubs whatever the name-based rules missed.
@@ -6,13 +6,12 @@ Redactor seeded with every secret value seen in the exchange scrubs whatever the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from inspector.core import redact
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.jsonout import diagnosis_json, timeline_json, token_json
 from inspector.core.request import FormField, Header, RequestSpec, effective_content_type
 
 if TYPE_CHECKING:
@@ -105,7 +104,8 @@ def exchange_secrets(
             if text:
                 found += redact.body_secret_values(text, hop.response.content_type, extra)
     if diagnosis is not None:
-        if diagnosis.credential is not None:
+        # a diagnosis read back from a record holds its credential already masked: not a secret to scrub
+        if diagnosis.credential is not None and not diagnosis.credential.value.endswith(redact.MASK):
             found.append(diagnosis.credential.value)
         if diagnosis.token is not None:
             found.append(diagnosis.token.raw)
@@ -223,38 +223,10 @@ def mask_exchange(
         spec=mask_spec(exchange.spec, scrubber, extra),
         hops=tuple(mask_hop(h, scrubber, extra, body_cap) for h in exchange.hops),
         error=error,
-        extra=redact.scrub_tree(redact.jsonable_tree(exchange.extra), scrubber.scrub),  # type: ignore[arg-type]
+        token_problem=scrubber.scrub(exchange.token_problem) if exchange.token_problem else None,
+        proxy=scrubber.scrub(exchange.proxy) if exchange.proxy else None,
     )
 
 
 def _same(text: str) -> str:
     return text
-
-
-# --- Diagnosis as plain data -------------------------------------------------------------------------------
-
-
-def diagnosis_to_dict(diagnosis: Diagnosis | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The diagnosis as JSON-ready data in the CLI's shapes, plus token, timeline and the credential's place.
-
-    Never the raw credential: the token keeps its header and claims only (its signature could be replayed).
-    """
-    if diagnosis is None:
-        return None
-    if isinstance(diagnosis, Mapping):
-        return dict(diagnosis)
-    out = diagnosis_json(diagnosis)
-    out["token"] = token_json(diagnosis.token, diagnosis.timeline)
-    out["timeline"] = timeline_json(diagnosis.timeline)
-    credential = diagnosis.credential
-    out["credential"] = (
-        None
-        if credential is None
-        else {
-            "where": credential.where,
-            "name": credential.name,
-            "scheme": credential.scheme,
-            "value": redact.mask(credential.value),
-        }
-    )
-    return out

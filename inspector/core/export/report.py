@@ -1,6 +1,6 @@
 """The support report: what was sent, what came back and what it means, as Markdown or self-contained HTML.
 
-The report is built once as a list of blocks from a masked exchange and a plain-dict diagnosis, then written
+The report is built once as a list of blocks from a masked exchange and the diagnosis's record, then written
 out by one of two small renderers; a final pass scrubs every known secret value from the finished text.
 """
 
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import inspector
 from inspector.core import redact
+from inspector.core.codec import diagnosis_from_dict, diagnosis_to_dict, time_from_text
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.export.masking import body_text, diagnosis_to_dict, exchange_scrubber, mask_exchange
-from inspector.core.export.records import time_from_text
+from inspector.core.export.masking import body_text, exchange_scrubber, mask_exchange
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
@@ -83,14 +83,15 @@ def _document(
     redactor: redact.Redactor | None,
     generated_at: datetime | None,
 ) -> tuple[str, list[Block], Callable[[str], str]]:
-    diag_obj = None if diagnosis is None or isinstance(diagnosis, Mapping) else diagnosis
+    if isinstance(diagnosis, Mapping):
+        diagnosis = diagnosis_from_dict(diagnosis)  # a stored record: read through the one codec
     extra = options.extra_secret_names
-    scrub = exchange_scrubber(exchange, diag_obj, redactor, extra).scrub
+    scrub = exchange_scrubber(exchange, diagnosis, redactor, extra).scrub
     # a few times the excerpt: the masked JSON is re-indented, and the cut is made on characters below
     shown = mask_exchange(
-        exchange, diag_obj, redactor=redactor, extra_names=extra, body_cap=options.body_limit * 4 + 1024
+        exchange, diagnosis, redactor=redactor, extra_names=extra, body_cap=options.body_limit * 4 + 1024
     )
-    diag = diagnosis_to_dict(diagnosis) or {}
+    diag = diagnosis_to_dict(diagnosis) or {}  # the record's shape: what a report of a stored entry shows too
     blocks: list[Block] = []
 
     meta = [f"Request Inspector {inspector.__version__}"]
@@ -108,7 +109,7 @@ def _document(
     if options.claims:
         blocks += _token_blocks(diag)
     if options.timeline:
-        blocks += _timeline_blocks(diag, diag_obj)
+        blocks += _timeline_blocks(diag, diagnosis)
     blocks.append(("p", "Secrets (tokens, passwords, API keys, cookies) are masked in this report."))
     return options.title, _scrub_blocks(blocks, scrub), scrub
 

@@ -1,4 +1,9 @@
-"""The finding catalogue: ids, severities and wording, in one place.
+"""The finding catalogue: for each id its severity, wording, family and rank in the summary, in one place.
+
+A finding's family is the verdict it is evidence for (`token-expired` argues for `authentication`); findings
+without a family inform but do not decide. Among the findings present, the one with the lowest priority whose
+family (or `leads`) is the verdict speaks for the summary. Adding a finding means one entry here and one rule
+in a module of `rules/`.
 
 Templates use str.format fields filled from the values the explainer passes; a value that is missing renders
 as '?' rather than raising, so a wording change can never crash an explanation.
@@ -6,17 +11,30 @@ as '?' rather than raising, so a wording change can never crash an explanation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
+
+Verdict = Literal[
+    "ok",
+    "authentication",
+    "authorization",
+    "step-up",
+    "proxy-authentication",
+    "not-credential-related",
+    "transport-error",
+]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 
 
 @dataclass(frozen=True)
 class Finding:
     id: str  # a stable id from the catalogue in shared/specs/explainer.md
-    severity: str  # error | warning | info
+    severity: Severity
     title: str
     detail: str  # plain language, may name values from evidence
     evidence: Mapping[str, object] = field(default_factory=dict)  # JSON-serialisable values it was drawn from
@@ -26,11 +44,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class FindingSpec:
-    severity: str
+    """One catalogue entry: how a finding is worded, and what it means for the verdict and the summary."""
+
+    severity: Severity  # the usual severity; a rule may choose another (clock-skew is an error above 300 s)
     title: str  # template
     detail: str  # template
     next_step: str  # template
     summary: str  # the one-sentence summary when this finding leads the diagnosis (template)
+    family: Verdict | None = None  # the verdict this finding is evidence for; None: it informs, never decides
+    priority: int | None = None  # rank when choosing the finding that leads the summary (lowest first)
+    leads: Verdict | None = None  # the verdict whose summary it may lead when it has no family of its own
+
+    @property
+    def summary_verdict(self) -> Verdict | None:
+        """The verdict whose summary this finding may lead; None when it never leads one."""
+        return (self.family or self.leads) if self.priority is not None else None
 
 
 CATALOGUE: dict[str, FindingSpec] = {
@@ -40,21 +68,29 @@ CATALOGUE: dict[str, FindingSpec] = {
         "The final request carried no Authorization header, no API key and no session cookie.",
         "Choose an auth profile or add the Authorization header (or the API key the service expects).",
         "The request carried no credentials, so the server does not know who you are.",
+        family="authentication",
+        priority=32,
     ),
     "credentials-stripped-on-redirect": FindingSpec(
         "error",
         "Credentials were dropped on a redirect to another origin",
-        "The request to {from_origin} carried {names}, but it was redirected to {to_origin}, a different origin, "
+        "The request to {from_origin} carried {names}, but it was redirected to {to_origin}, a "
+        "different origin, "
         "and credentials are not forwarded across origins.",
         "Send the request to {to_origin} directly (the URL after the redirect), or fix the base URL.",
         "Your credentials were dropped when {from_origin} redirected the request to {to_origin}.",
+        family="authentication",
+        priority=30,
     ),
     "netrc-override": FindingSpec(
         "error",
         "A .netrc entry replaced your Authorization header",
-        "An entry for {host} in your .netrc file was used instead of the Authorization header you set{schemes}.",
+        "An entry for {host} in your .netrc file was used instead of the Authorization header you "
+        "set{schemes}.",
         "Remove or fix the {host} entry in ~/.netrc, or send with a profile.",
         "A .netrc entry for {host} replaced the Authorization header you set.",
+        family="authentication",
+        priority=31,
     ),
     "credentials-over-http": FindingSpec(
         "warning",
@@ -69,6 +105,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "You sent '{sent}' credentials; the server challenged with {challenged}.",
         "Send the credentials with the {challenged} scheme (check the profile kind).",
         "You sent {sent} credentials but the server only accepts {challenged}.",
+        family="authentication",
+        priority=34,
     ),
     "malformed-authorization": FindingSpec(
         "error",
@@ -76,11 +114,14 @@ CATALOGUE: dict[str, FindingSpec] = {
         "{problem}.",
         "Send 'Authorization: <Scheme> <credentials>' with exactly one scheme and the bare token.",
         "The Authorization header is malformed: {problem_lower}.",
+        family="authentication",
+        priority=33,
     ),
     "missing-challenge": FindingSpec(
         "warning",
         "A 401 without WWW-Authenticate",
-        "RFC 9110 §15.5.2 requires a 401 to say which scheme it wants in WWW-Authenticate; this server did not, "
+        "RFC 9110 §15.5.2 requires a 401 to say which scheme it wants in WWW-Authenticate; this "
+        "server did not, "
         "so the explanation leans on the body and the token.",
         "Ask the API owners which scheme it expects, or look at its documentation.",
         "The server refused with 401 but did not say how it wants you to authenticate.",
@@ -105,6 +146,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "Its exp is {expires_at}; it {phrase}.",
         "Get a new token (sign in again or refresh it) and resend.",
         "Your token {phrase}.",
+        family="authentication",
+        priority=38,
     ),
     "token-near-expiry": FindingSpec(
         "warning",
@@ -112,6 +155,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "It {phrase}; it may have expired while the request was in flight.",
         "Refresh tokens shortly before they expire.",
         "Your token {phrase}, so it may have expired in flight.",
+        priority=90,
+        leads="authentication",
     ),
     "token-not-yet-valid": FindingSpec(
         "error",
@@ -119,13 +164,18 @@ CATALOGUE: dict[str, FindingSpec] = {
         "{phrase}.",
         "Check the clock of the machine that issued the token and of this one; wait, or get a new token.",
         "Your token is not valid yet: {phrase_lower}.",
+        family="authentication",
+        priority=39,
     ),
     "clock-skew": FindingSpec(
         "warning",
         "Your clock differs from the server's",
-        "Your clock is {amount} {side} the server's (by its Date header); time checks here use the server's clock.",
+        "Your clock is {amount} {side} the server's (by its Date header); time checks here use the "
+        "server's clock.",
         "Synchronise this machine's clock (NTP).",
         "Your clock is {amount} {side} the server's.",
+        priority=91,
+        leads="authentication",
     ),
     "audience-mismatch": FindingSpec(
         "error",
@@ -133,6 +183,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "Expected audience {expected}; the token's aud is {actual}.{difference}",
         "Request the token for audience {expected} (the resource/audience parameter of the token request).",
         "Your token is for {actual}, not {expected}.",
+        family="authentication",
+        priority=41,
     ),
     "issuer-mismatch": FindingSpec(
         "error",
@@ -140,6 +192,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "Expected issuer {expected}; the token's iss is {actual}. {difference}",
         "Get the token from the expected issuer, or fix the issuer expected by the profile.",
         "Your token was issued by {actual}, not {expected}.",
+        family="authentication",
+        priority=42,
     ),
     "insufficient-scope": FindingSpec(
         "error",
@@ -147,6 +201,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "{detail}",
         "Request a token with {missing_or_required} (and make sure the client may be granted it).",
         "Your token lacks the scope this request needs{missing_suffix}.",
+        family="authorization",
+        priority=60,
     ),
     "id-token-as-access-token": FindingSpec(
         "error",
@@ -154,6 +210,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "The token looks like an OpenID Connect ID token ({why}); APIs expect an access token.",
         "Send the access_token from the token response, not the id_token.",
         "You sent an ID token; the API expects an access token.",
+        family="authentication",
+        priority=36,
     ),
     "wrong-token-type": FindingSpec(
         "error",
@@ -161,6 +219,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "The token's type is {kind} ({why}).",
         "Send an access token; exchange a refresh token for one first.",
         "You sent a {kind} token where an access token is expected.",
+        family="authentication",
+        priority=37,
     ),
     "step-up-required": FindingSpec(
         "error",
@@ -168,13 +228,18 @@ CATALOGUE: dict[str, FindingSpec] = {
         "{detail}",
         "Sign in again with the required method (acr_values/max_age) and send the new token.",
         "You are signed in, but the server requires {need}.",
+        family="step-up",
+        priority=20,
     ),
     "dpop-required": FindingSpec(
         "error",
         "The server requires DPoP",
         "{why}.",
-        "Send the token with 'Authorization: DPoP <token>' and a DPoP proof header (with the server's nonce).",
+        "Send the token with 'Authorization: DPoP <token>' and a DPoP proof header (with the "
+        "server's nonce).",
         "The token must be sent with DPoP: {why_lower}.",
+        family="authentication",
+        priority=43,
     ),
     "unsigned-token": FindingSpec(
         "error",
@@ -182,6 +247,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "{why}: no server should accept it.",
         "Get a token from the real issuer; never accept alg 'none'.",
         "Your token is unsigned ({why_lower}).",
+        family="authentication",
+        priority=35,
     ),
     "suspicious-token-header": FindingSpec(
         "warning",
@@ -194,8 +261,11 @@ CATALOGUE: dict[str, FindingSpec] = {
         "error",
         "The signature does not verify",
         "{why}",
-        "Check that the token comes from the expected issuer and that the key or JWKS is the issuer's current one.",
+        "Check that the token comes from the expected issuer and that the key or JWKS is the "
+        "issuer's current one.",
         "Your token's signature does not verify against {source}.",
+        family="authentication",
+        priority=40,
     ),
     "encrypted-token": FindingSpec(
         "info",
@@ -214,10 +284,12 @@ CATALOGUE: dict[str, FindingSpec] = {
     "basic-charset": FindingSpec(
         "warning",
         "Basic credentials are not UTF-8",
-        "The server asked for charset=\"UTF-8\" but the user name or password holds non-ASCII bytes that are "
+        'The server asked for charset="UTF-8" but the user name or password holds non-ASCII bytes that are '
         "not valid UTF-8.",
         "Encode the user name and password as UTF-8 before base64.",
         "Your Basic credentials are not encoded as UTF-8 as the server asked.",
+        priority=50,
+        leads="authentication",
     ),
     "authenticated-not-permitted": FindingSpec(
         "info",
@@ -226,6 +298,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "an IP allow-list or a policy.",
         "Ask the API owners to grant this identity access to the resource.",
         "The server knows who you are but does not let you do this{reason_suffix}.",
+        family="authorization",
+        priority=80,
     ),
     "rate-limited": FindingSpec(
         "info",
@@ -233,6 +307,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "{why}. This is not a credential problem.",
         "Wait{retry_part} and retry with fewer requests.",
         "You are rate limited, which is not a credential problem{retry_suffix}.",
+        family="not-credential-related",
+        priority=70,
     ),
     "proxy-auth-required": FindingSpec(
         "error",
@@ -240,13 +316,15 @@ CATALOGUE: dict[str, FindingSpec] = {
         "A proxy between you and the API answered 407 and challenged with {challenged}.",
         "Configure the proxy credentials (HTTPS_PROXY with user:password, or the proxy settings).",
         "A proxy, not the API, wants credentials ({challenged}).",
+        family="proxy-authentication",
+        priority=10,
     ),
 }
 
 FINDING_IDS = tuple(CATALOGUE)
 
 # The banner over an explanation, by verdict (the panel; the CLI prints it beside the verdict id).
-VERDICT_TITLES = {
+VERDICT_TITLES: dict[str, str] = {  # by verdict
     "ok": "Looks fine",
     "authentication": "Not accepted: the server does not accept who you are",
     "authorization": "Refused: you are known but not allowed",
@@ -257,7 +335,7 @@ VERDICT_TITLES = {
 }
 
 # Summaries when no finding leads, by verdict.
-VERDICT_SUMMARIES = {
+VERDICT_SUMMARIES: dict[str, str] = {
     "ok": "The server accepted the request ({status}).",
     "ok-but": "The server accepted the request ({status}), but {finding}.",
     "authentication": "The server did not accept your credentials ({status}).",
@@ -265,22 +343,25 @@ VERDICT_SUMMARIES = {
     "authorization": "The server knows who you are but refuses this request ({status}).",
     "step-up": "You are signed in, but the server requires a stronger or more recent login.",
     "proxy-authentication": "A proxy, not the API, wants credentials ({status}).",
-    "not-credential-related": "The server refused the request ({status}), for a reason credentials will not fix.",
-    "not-credential-related-message": "The server refused the request ({status}), for a reason credentials will "
-    "not fix: \u201c{message}\u201d.",
+    "not-credential-related": "The server refused the request ({status}), for a reason credentials "
+    "will not fix.",
+    "not-credential-related-message": "The server refused the request ({status}), for a reason "
+    "credentials will not fix: \u201c{message}\u201d.",
     "transport-error": "No response came back: {message}",
     "waf": "A web application firewall in front of the API blocked the request ({status}, {evidence}): "
     "credentials will not fix this; ask the site's owners to allow it.",
-    "server-error": "The server failed ({status}){message_part}: the problem is on its side, not with your credentials.",
-    "not-found": "The server answered {status}: check the URL and method (some APIs also answer 404 to hide a "
-    "resource from callers who may not see it).",
+    "server-error": "The server failed ({status}){message_part}: the problem is on its side, not "
+    "with your credentials.",
+    "not-found": "The server answered {status}: check the URL and method (some APIs also answer 404 "
+    "to hide a resource from callers who may not see it).",
     "token-endpoint": "The token request to {url} failed ({status}){code_part}: {message}",
-    "token-endpoint-client": "The token endpoint {url} did not accept the client credentials ({code}){desc_part}.",
-    "aws-missing-token": "The server says \u201cMissing Authentication Token\u201d: no AWS signature or API key "
-    "was found (API Gateway also says this for a path or method that does not exist).",
+    "token-endpoint-client": "The token endpoint {url} did not accept the client credentials "
+    "({code}){desc_part}.",
+    "aws-missing-token": "The server says \u201cMissing Authentication Token\u201d: no AWS signature "
+    "or API key was found (API Gateway also says this for a path or method that does not exist).",
 }
 
-MISSING = {
+MISSING: dict[str, str] = {
     "no-date": "no Date header: expiry judged by your clock",
     "date-cached": "{note}: expiry judged by your clock",
     "no-token": "no token was sent, so nothing about a token could be judged",
@@ -314,7 +395,7 @@ def make_finding(
     finding_id: str,
     *,
     evidence: Mapping[str, object] | None = None,
-    severity: str | None = None,
+    severity: Severity | None = None,
     **values: object,
 ) -> Finding:
     """Build the catalogue's finding for this id; values fill the templates, evidence is kept as given."""
@@ -343,43 +424,31 @@ def finding_summary(finding: Finding) -> str:
     return finding.summary or finding.title + "."
 
 
-def sort_findings(findings: list[Finding]) -> list[Finding]:
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """error > warning > info; within a severity, catalogue order; stable otherwise."""
     order = {fid: i for i, fid in enumerate(FINDING_IDS)}
     return sorted(findings, key=lambda f: (SEVERITY_RANK.get(f.severity, 9), order.get(f.id, 99)))
 
 
-def issuer_difference(expected: str, actual: str) -> str:
-    """Say what differs between two issuer URLs: trailing slash, /v2.0, tenant, scheme, case."""
-    e, a = expected.strip(), actual.strip()
-    if e.rstrip("/") == a.rstrip("/"):
-        return "They differ only by a trailing slash, which issuers compare exactly."
-    if e.lower() == a.lower():
-        return "They differ only in letter case, which issuers compare exactly."
-    if e.split("://", 1)[-1] == a.split("://", 1)[-1]:
-        return "They differ only in the URL scheme (http vs https)."
-    e_n, a_n = e.rstrip("/"), a.rstrip("/")
-    if e_n.endswith("/v2.0") != a_n.endswith("/v2.0"):
-        return ("One is a v2.0 issuer and the other a v1 issuer (Microsoft identity platform): request a token "
-                "for the same endpoint version, or set accessTokenAcceptedVersion.")
-    if ("sts.windows.net" in e) != ("sts.windows.net" in a):
-        return "One is the v1 issuer (sts.windows.net) and the other the v2.0 issuer (login.microsoftonline.com)."
-    e_parts, a_parts = e_n.split("/"), a_n.split("/")
-    if len(e_parts) == len(a_parts):
-        diff = [(x, y) for x, y in zip(e_parts, a_parts, strict=True) if x != y]
-        if len(diff) == 1 and e_parts[:3] == a_parts[:3]:
-            return f"Only one path part differs ('{diff[0][0]}' vs '{diff[0][1]}'): another tenant or realm."
-    if e_parts[:3] != a_parts[:3]:
-        return "They are different hosts: the token comes from another identity provider or environment."
-    return "They do not match exactly, and issuers are compared exactly."
+def family_of(finding: Finding) -> Verdict | None:
+    """The verdict this finding is evidence for (None for an id the catalogue does not know)."""
+    spec = CATALOGUE.get(finding.id)
+    return spec.family if spec else None
 
 
-def audience_difference(expected: str, actual: list[str]) -> str:
-    """A near miss between the expected audience and one the token names ('' when there is none)."""
-    e = expected.strip()
-    for a in (x.strip() for x in actual):
-        if e.rstrip("/") == a.rstrip("/"):
-            return f" '{a}' differs only by a trailing slash, and audiences are compared exactly."
-        if e.lower() == a.lower():
-            return f" '{a}' differs only in letter case, and audiences are compared exactly."
-    return ""
+def has_family(findings: Iterable[Finding], family: Verdict, *, errors_only: bool = False) -> bool:
+    """Whether any finding is evidence for this verdict (only errors count when errors_only)."""
+    return any(family_of(f) == family and (f.severity == "error" or not errors_only) for f in findings)
+
+
+def leading_finding(findings: Iterable[Finding], verdict: Verdict) -> Finding | None:
+    """The finding that speaks for the summary of this verdict: the lowest priority among those that may."""
+    by_id = {f.id: f for f in findings}
+    ranked = [
+        (spec.priority, f)
+        for f in by_id.values()
+        if (spec := CATALOGUE.get(f.id)) is not None
+        and spec.priority is not None
+        and spec.summary_verdict == verdict
+    ]
+    return min(ranked, key=lambda pair: pair[0])[1] if ranked else None

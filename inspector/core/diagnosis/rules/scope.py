@@ -1,0 +1,155 @@
+"""What the identity may do: insufficient-scope, and authenticated-not-permitted when nothing else explains
+a 403."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from inspector.core.diagnosis.facts import Facts
+from inspector.core.diagnosis.findings import MISSING, Finding, has_family, make_finding
+from inspector.core.diagnosis.rules import has
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """The scopes a request needs and the ones its token grants, from every source that names them."""
+
+    required: list[str]  # from the challenge's scope and the profile
+    accepted: list[str]  # GitHub's X-Accepted-OAuth-Scopes: any one of them will do
+    granted: set[str] | None  # None when neither the token nor the response says
+    sources: list[str]
+
+    @property
+    def unknown(self) -> bool:
+        """Some scope is needed, and what the token grants cannot be known."""
+        return bool(self.required or self.accepted) and self.granted is None
+
+
+def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
+    finding = scope_finding(facts)
+    return [finding] if finding is not None and (facts.refused or facts.expectations.scopes) else []
+
+
+def check_permitted(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
+    """A 403 with healthy credentials and no named cause: roles, ACL, tenant, IP or policy. Runs last."""
+    if (
+        facts.status == 403
+        and facts.credential is not None
+        and not has(found, "rate-limited")
+        and facts.waf is None
+        and not has_family(found, "authentication", errors_only=True)
+        and not facts.auth_message
+        and not facts.auth_code
+        and not has(found, "insufficient-scope", "step-up-required", "dpop-required")
+    ):
+        return [
+            make_finding(
+                "authenticated-not-permitted",
+                evidence={"status": facts.status, "message": facts.server_message},
+                reason_suffix=quoted_suffix(facts.server_message),
+            )
+        ]
+    return []
+
+
+def quoted_suffix(message: str | None) -> str:
+    if not message:
+        return ""
+    short = message if len(message) <= 160 else message[:160] + "…"
+    return f" (the server says \u201c{short.rstrip('.')}\u201d)"
+
+
+def _words(value: object) -> list[str] | None:
+    """A space-separated string or a list of strings as a list; None for anything else."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if isinstance(v, (str, int))]
+    return None
+
+
+def granted_scopes(claims: Mapping[str, object]) -> set[str] | None:
+    """scope/scp (string or list), permissions and roles; None when the token names none of them."""
+    found: set[str] | None = None
+    for name in ("scope", "scp", "scopes", "permissions", "roles"):
+        words = _words(claims.get(name))
+        if words is not None:
+            found = (found or set()) | set(words)
+    return found
+
+
+def scopes(facts: Facts) -> Scopes:
+    required: list[str] = []
+    sources: list[str] = []
+    for ch in facts.challenges:
+        if ch.param("scope"):
+            required += (ch.param("scope") or "").split()
+            sources.append("challenge")
+    if facts.expectations.scopes:
+        required += list(facts.expectations.scopes)
+        sources.append("profile")
+    accepted_raw = facts.resp.header("X-Accepted-OAuth-Scopes")
+    accepted = [s.strip() for s in (accepted_raw or "").split(",") if s.strip()]
+    if accepted:
+        sources.append("X-Accepted-OAuth-Scopes")
+    granted: set[str] | None = None
+    if facts.token and facts.token.format == "jws":
+        granted = granted_scopes(facts.token.claims)
+    oauth_scopes = facts.resp.header("X-OAuth-Scopes")
+    if oauth_scopes is not None:
+        granted = (granted or set()) | {s.strip() for s in oauth_scopes.split(",") if s.strip()}
+    return Scopes(list(dict.fromkeys(required)), accepted, granted, sources)
+
+
+def scope_note(facts: Facts) -> str | None:
+    """The missing-evidence note when required scopes could not be compared with the granted ones."""
+    return MISSING["scopes-unknown"] if scopes(facts).unknown else None
+
+
+def scope_finding(facts: Facts) -> Finding | None:
+    server_says = "insufficient_scope" in facts.codes
+    s = scopes(facts)
+    required, accepted, granted = s.required, s.accepted, s.granted
+    missing: list[str] = []
+    if granted is not None:
+        missing = [x for x in required if x not in granted]
+        if accepted and not (granted & set(accepted)):
+            missing += [x for x in accepted if x not in missing]
+    if not (server_says or missing):
+        return None
+    parts = []
+    if server_says:
+        parts.append(f"The server says insufficient_scope (in the {facts.codes['insufficient_scope']}).")
+    if missing:
+        if accepted and not required:
+            parts.append(f"The request accepts one of: {', '.join(accepted)}; the token grants none of them.")
+        else:
+            parts.append(f"Missing: {', '.join(missing)}.")
+    elif (required or accepted) and granted is not None:
+        parts.append(
+            f"Every scope known to be needed ({', '.join(required or accepted)}) is granted, so the "
+            "server wants one it did not name."
+        )
+    elif required or accepted:
+        parts.append(f"Required: {', '.join(required or accepted)}.")
+    if granted is not None:
+        parts.append(f"Granted: {', '.join(sorted(granted)) or 'none'}.")
+    else:
+        parts.append("The granted scopes cannot be read from this token.")
+    # what to ask for: the missing scopes; with nothing missing but unknown grants, the known requirements
+    want = missing or ([] if granted is not None else required or accepted)
+    return make_finding(
+        "insufficient-scope",
+        evidence={
+            "server_said": server_says,
+            "required": required,
+            "accepted_any_of": accepted,
+            "granted": sorted(granted) if granted is not None else None,
+            "missing": missing,
+            "sources": s.sources,
+        },
+        detail=" ".join(parts),
+        missing_or_required=("scope " + " ".join(want)) if want else "the scope the API documents",
+        missing_suffix=f" ({', '.join(missing)})" if missing else "",
+    )
