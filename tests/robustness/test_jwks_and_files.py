@@ -12,7 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from PySide6.QtCore import QSettings
 
-from inspector.core.tokens import JWKS_MAX_BYTES, inspect_token, verify_token
+from inspector.core.jwks import JWKS_MAX_BYTES
+from inspector.core.tokens import inspect_token, verify_token
 from tests.support.evil_servers import response_head, stream_zeros
 
 MiB = 1024 * 1024
