@@ -15,7 +15,7 @@ from typing import IO
 
 from inspector.cli.args import EXIT_OK, UsageError
 from inspector.cli.render import safe_line
-from inspector.core.profiles.model import Profile
+from inspector.core.profiles.model import SUFFIX, Profile
 from inspector.core.profiles.secrets import Resolver
 from inspector.core.profiles.store import (
     LoadResult,
@@ -27,6 +27,8 @@ from inspector.core.profiles.store import (
 )
 
 HIDDEN = "(a literal secret, hidden)"
+# where `python main.py --demo` writes the demo profiles for its window (ui/gui.py), under the data folder
+DEMO_FOLDER_NAME = "demo-profiles"
 
 
 def run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -36,6 +38,9 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
     store = open_default_store(extra_dirs=[Path(d) for d in args.profiles_dir])
     if args.action == "list":
         out.write(list_text(store))
+        demo = last_demo_folder(store)
+        if demo is not None:
+            out.write(demo_note(demo) + "\n")
         return EXIT_OK
     if args.action == "show":
         if not args.name:
@@ -45,6 +50,59 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
     text, code = check_text(store)
     out.write(text)
     return code
+
+
+def last_demo_folder(store: ProfileStore, data_dir: Path | None = None) -> Path | None:
+    """The folder of demo profiles a past `--demo` run left in the data folder, when it holds profiles and the
+    store does not read it already (--profiles-dir). Not read on its own: its profiles point at that run's
+    demo server and take their secrets from that run's environment."""
+    if data_dir is None:
+        from inspector.core.profiles.defaults import default_data_dir
+
+        data_dir = default_data_dir()
+    folder = data_dir / DEMO_FOLDER_NAME
+    try:
+        if not folder.is_dir() or not any(folder.glob(f"*{SUFFIX}")):
+            return None
+        here = folder.resolve()
+        if any(f.path.expanduser().resolve() == here for f in store.folders):
+            return None
+    except OSError:
+        return None
+    return folder
+
+
+def demo_profile_names(folder: Path) -> list[str]:
+    """The names of the profiles in a demo folder (broken files by their file name)."""
+    profiles, problems = ProfileStore(folder).load_all()
+    return sorted({p.name for p in profiles} | {q.path.stem for q in problems if q.code != "missing-folder"})
+
+
+def demo_note(folder: Path) -> str:
+    """One line under `profiles list`: the demo profiles exist, where, and how to use them."""
+    import shlex
+
+    names = ", ".join(safe_line(n) for n in demo_profile_names(folder))
+    return (f"demo profiles: {names} (from the last --demo run, in {safe_line(folder)}; not listed above: "
+            "they work while that window is open; add --profiles-dir "
+            f"{safe_line(shlex.quote(str(folder)))} to use them)")
+
+
+def demo_profile_hint(store: ProfileStore, name: str, data_dir: Path | None = None) -> str | None:
+    """For `send --profile NAME` that found nothing: a sentence when NAME is one of the last --demo run's."""
+    folder = last_demo_folder(store, data_dir)
+    if folder is None:
+        return None
+    from inspector.core.errors import ProfileError
+
+    try:
+        ProfileStore(folder).find(name)
+    except ProfileError:
+        return None
+    import shlex
+
+    return (f"'{name}' is a demo profile from the last --demo run, in {folder}: it works while that window "
+            f"is open; add --profiles-dir {shlex.quote(str(folder))} to use it.")
 
 
 def _resolver(resolver: Resolver | None) -> Resolver:

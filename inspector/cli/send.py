@@ -31,10 +31,20 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     spec = spec_from_args(args, err)
     profile = resolver = cache = None
     if spec.profile:
+        from inspector.core.errors import ProfileError
         from inspector.core.profiles import open_default_store, resolver_for_cli
         from inspector.core.profiles.auth import TokenCache
 
-        profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
+        store = open_default_store(extra_dirs=args.profiles_dir)
+        try:
+            profile = store.find(spec.profile)
+        except ProfileError as exc:
+            from inspector.cli.profiles import demo_profile_hint
+
+            hint = demo_profile_hint(store, spec.profile)  # as `profiles list` tells it
+            if hint is None:
+                raise
+            raise UsageError(f"{exc} {hint}") from None
         resolver, cache = resolver_for_cli(), TokenCache()
     overrides = Expectations(
         audience=args.expect_audience,
@@ -44,7 +54,15 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         jwks_url=args.jwks,
         key_file=_readable_key(args.key),
     )
-    result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides)
+    from inspector.cli.history import open_for_recording
+
+    history = open_for_recording(args, err)
+    try:
+        result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache,
+                              overrides=overrides, history=history)
+    finally:
+        if history is not None:
+            history.close()
     exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
     from inspector.core.redact import exchange_scrubber
 
@@ -58,9 +76,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         body, kept = _shown_body(exchange, doc, show_secrets=args.show_secrets, scrubber=scrubber,
                                  secret_names=names)
         out.write(exchange_text(doc, body, kept, color=out.isatty() and not os.environ.get("NO_COLOR")))
-    problem = result.problem("explain")  # the token problem is in the explanation already
-    if problem is not None:
-        err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
+    for kind in ("explain", "history"):  # the token problem is in the explanation already
+        problem = result.problem(kind)
+        if problem is not None:
+            err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
     if exchange.error is not None:
         if not args.json:
             message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)
@@ -82,6 +101,9 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
             raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             err.write(f"request-inspector: curl: {safe_line(warning)}\n")
+        # options that only change curl's own output or retries (-o, --retry, -s, -v...): said, not silent
+        for note in imported.notes:
+            err.write(f"request-inspector: curl: note: {safe_line(note)}\n")
         spec = imported.spec
         if args.url:
             spec = replace(spec, url=args.url)
