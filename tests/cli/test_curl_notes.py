@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from inspector.cli import main
 from inspector.core.export import parse_curl
+from tests.support.servers import QuietHandler, answering
 
-
-class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+_Ok = answering(200, b'{"ok": true}', {"Content-Type": "application/json"})
 
 
 @pytest.mark.parametrize(
@@ -47,7 +36,7 @@ def test_curl_only_options_are_notes_not_warnings(option: str) -> None:
 
 def test_send_prints_the_notes(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                monkeypatch: pytest.MonkeyPatch,
-                               http_server: Callable[[type[BaseHTTPRequestHandler]], str]) -> None:
+                               http_server: Callable[[type[QuietHandler]], str]) -> None:
     url = http_server(_Ok)
     monkeypatch.chdir(tmp_path)
     command = f"curl -sS -o out.json --retry 3 --compressed -v {url}/items"

@@ -1,4 +1,4 @@
-"""Issue 3, end to end: every verdict and every catalogue finding id from `python main.py send --json` against
+"""Issue 3, end to end: every verdict and every catalogue finding id from `send --json` (in-process) against
 the demo API, with its evidence, and never a raw secret on stdout.
 
 One row per verdict / finding id (some ids have a second row for another way the evidence arrives). The only id
@@ -9,12 +9,10 @@ to 127.0.0.1): it is proved on a recorded demo exchange moved to a non-loopback 
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,10 @@ from inspector.core.diagnosis.findings import FINDING_IDS
 from inspector.core.request import Header, RequestSpec
 from inspector.core.transport import send
 from inspector.demo.scenarios import DEMO_AUDIENCE, DEMO_PASSWORD, DEMO_USER
-from inspector.demo.server import DemoServer, mint_token, start_demo_server
+from inspector.demo.server import DemoServer, mint_token
+from tests.support.cli import Cli, CliResult
 
-ROOT = Path(__file__).resolve().parents[2]
 UNFILLED = re.compile(r"(?<![\w)])\?")  # a template field the explainer could not fill renders as a lone '?'
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoServer]:
-    server = start_demo_server("127.0.0.1", 0)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass
@@ -384,14 +373,11 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_send(ctx: Ctx, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def run_send(cli: Cli, ctx: Ctx, url: str, *args: str) -> CliResult:
     empty_netrc = ctx.tmp / "empty-netrc"
     empty_netrc.write_text("", encoding="utf-8")
-    env["NETRC"] = str(empty_netrc)  # hermetic: a real ~/.netrc entry for 127.0.0.1 must not change answers
-    env.update(ctx.env)
-    return subprocess.run([sys.executable, "main.py", "send", url, *args], check=False, cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env=env)
+    # hermetic: a real ~/.netrc entry for 127.0.0.1 must not change answers
+    return cli("send", url, *args, env={"NETRC": str(empty_netrc), **ctx.env})
 
 
 def _check_evidence(evidence: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -412,14 +398,16 @@ def _assert_no_secret(text: str, secrets: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("name", "row"), ROWS, ids=[name for name, _ in ROWS])
-def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_send_json_explains_it(cli: Cli, demo_server: DemoServer, tmp_path: Path, name: str,
+                               row: Row) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     row.setup(ctx)
-    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo.base_url + row.path
+    base = demo_server.base_url
+    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else base + row.path
     if row.path.startswith("{tls:"):  # one of the demo's HTTPS endpoints (signin.md's TLS findings)
         url = _tls_info(ctx)["servers"][row.path[len("{tls:"):-1]] + "/"
-    args = [a.replace("{base}", demo.base_url) for a in row.args]
-    result = run_send(ctx, url, *ctx.args, *args, "--json")
+    args = [a.replace("{base}", demo_server.base_url) for a in row.args]
+    result = run_send(cli, ctx, url, *ctx.args, *args, "--json")
 
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == (1 if row.verdict == "transport-error" else 0), result.stderr
@@ -441,10 +429,11 @@ def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row:
     _assert_no_secret(result.stdout + result.stderr, ctx.secrets)
 
 
-def test_signature_checked_through_a_profile_marks_a_good_token_verified(demo: DemoServer, tmp_path: Path) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo_server: DemoServer,
+                                                                         tmp_path: Path) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     _profile_with_jwks("valid")(ctx)
-    result = run_send(ctx, f"{demo.base_url}/api/invoices", *ctx.args, "--json")
+    result = run_send(cli, ctx, f"{demo_server.base_url}/api/invoices", *ctx.args, "--json")
     doc = json.loads(result.stdout)
     assert doc["diagnosis"]["verdict"] == "ok" and doc["token"]["verified"] is True
     assert doc["request"]["profile"] == "jwks-checked"
@@ -452,10 +441,12 @@ def test_signature_checked_through_a_profile_marks_a_good_token_verified(demo: D
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_the_waf_block_page_is_not_called_a_permission_problem(demo: DemoServer, tmp_path: Path) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo_server: DemoServer,
+                                                               tmp_path: Path) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer("valid")
-    doc = json.loads(run_send(ctx, f"{demo.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
+    result = run_send(cli, ctx, f"{demo_server.base_url}/scenario/waf-blocked", *ctx.args, "--json")
+    doc = json.loads(result.stdout)
     assert doc["diagnosis"]["summary"].startswith("A web application firewall")
     assert "cf-mitigated" in doc["diagnosis"]["summary"]
 
@@ -468,21 +459,21 @@ def test_the_waf_block_page_is_not_called_a_permission_problem(demo: DemoServer,
         ("step-up", "/api/transfers", ["Verdict: step-up", "[step-up-required]", "urn:mfa"]),
     ],
 )
-def test_plain_output_shows_the_same_explanation(demo: DemoServer, tmp_path: Path, scenario: str, path: str,
+def test_plain_output_shows_the_same_explanation(cli: Cli, demo_server: DemoServer, tmp_path: Path, scenario: str, path: str,
                                                  words: list[str]) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+    ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer(scenario)
-    result = run_send(ctx, demo.base_url + path, *ctx.args)
+    result = run_send(cli, ctx, demo_server.base_url + path, *ctx.args)
     assert result.returncode == 0 and "Traceback" not in result.stderr
     for word in words:
         assert word in result.stdout
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_credentials_over_http_on_a_recorded_exchange(demo: DemoServer) -> None:
+def test_credentials_over_http_on_a_recorded_exchange(demo_server: DemoServer) -> None:
     """The CLI cannot reach a non-loopback host in tests: record a real demo exchange, move it to one, explain it."""
-    bearer = mint_token(demo.base_url, "valid")
-    recorded = send(RequestSpec(url=f"{demo.base_url}/api/invoices",
+    bearer = mint_token(demo_server.base_url, "valid")
+    recorded = send(RequestSpec(url=f"{demo_server.base_url}/api/invoices",
                                 headers=(Header("Authorization", f"Bearer {bearer}"),)))
     assert recorded.error is None and recorded.final_hop is not None
     assert explain(recorded).finding("credentials-over-http") is None  # loopback: nobody on the path

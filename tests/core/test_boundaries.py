@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import inspector.core
 
+pytestmark = pytest.mark.smoke  # fresh interpreters: what a module imports is only seen in a new process
 ROOT = Path(__file__).resolve().parents[2]
 
 

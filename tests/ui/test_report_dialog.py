@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from itertools import product
 from pathlib import Path
@@ -11,15 +10,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import SECRETS, secret_diagnosis, secret_exchange
-
 from inspector.core.diagnosis import Diagnosis
 from inspector.core.export import ReportOptions
 from inspector.core.history import HistoryStore
 from inspector.core.redact import Secrets
 from inspector.ui.report_dialog import SECTIONS, ReportDialog
-from inspector.ui.secret_scan import find_secrets
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange
+from tests.support.secret_scan import find_secrets
 
 NOW = datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
 SHOTS = Path("/tmp/ui-shots")

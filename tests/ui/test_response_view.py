@@ -30,13 +30,8 @@ def exchange(status: int = 200, body: bytes = b"", content_type: str | None = "a
 
 
 @pytest.fixture
-def view(qtbot) -> ResponseView:
-    widget = ResponseView(theme=LIGHT)
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def view(response_view: ResponseView) -> ResponseView:
+    return response_view  # tests/ui/conftest.py
 
 
 def test_small_json_is_shown_pretty_at_once(view: ResponseView) -> None:
