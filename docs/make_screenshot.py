@@ -75,7 +75,6 @@ def shoot(size: str, theme: str, out: Path, example: int, history: bool) -> int:
     from inspector.demo.requests import demo_requests
     from inspector.demo.server import start_demo_server
     from inspector.ui.gui import make_settings, open_history
-
     from inspector.ui.main_window import MainWindow
 
     server = start_demo_server("127.0.0.1", 0)
@@ -111,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default=README_SHOT[0], help="the screen's size, WIDTHxHEIGHT")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
-    parser.add_argument("--example", type=int, default=0, help="which demo request to send (0: expired token)")
+    parser.add_argument("--example", type=int, default=0, help="which demo request to send (0: expired)")
     parser.add_argument("--history", action="store_true", help="open the history pane too")
     parser.add_argument("--out", type=Path, default=DOCS / "screenshot.png")
     parser.add_argument("--all", action="store_true", help="every screenshot in docs/, one process each")

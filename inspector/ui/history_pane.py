@@ -639,7 +639,8 @@ class HistoryPane(QWidget):
         url = self.fontMetrics().horizontalAdvance("x" * URL_MIN_CHARS)
         chrome = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
         layout = self.layout()
-        sides = layout.contentsMargins().left() + layout.contentsMargins().right() if layout is not None else 0
+        margins = layout.contentsMargins() if layout is not None else None
+        sides = margins.left() + margins.right() if margins is not None else 0
         return others + url + chrome + sides
 
     # -- filters -------------------------------------------------------------------------------------------
