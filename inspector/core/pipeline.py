@@ -66,7 +66,7 @@ class SendResult:
     def shown_secrets(self) -> Secrets:
         """The secrets plus every credential in the exchange's URLs and headers (no body is parsed): what a
         pane must scrub from a response that echoes them back."""
-        from inspector.core.export.masking import sent_secret_values
+        from inspector.core.redact import sent_secret_values
 
         return self.secrets.with_values(sent_secret_values(self.exchange, self.secrets.names))
 
@@ -119,7 +119,7 @@ class Prepared:
     def explain(self, exchange: Exchange, overrides: Expectations | None = None,
                 now: datetime | None = None) -> Diagnosis:
         """Check the token's signature when a key or JWKS is known (network: off the UI thread), explain."""
-        expectations = merge_expectations(self.expectations, overrides)
+        expectations = with_discovered_jwks(merge_expectations(self.expectations, overrides), self.auth)
         token = verified_token(exchange, expectations)
         return explain(exchange, expectations, now=now or exchange.received_at, token=token)
 
@@ -166,7 +166,7 @@ class Prepared:
         scrub = secrets.redactor().scrub
         return SendResult(exchange, diagnosis, secrets,
                           tuple(replace(p, message=scrub(p.message)) for p in problems), history_id,
-                          self.expectations)
+                          with_discovered_jwks(self.expectations, self.auth))
 
 
 def prepare(
@@ -226,6 +226,15 @@ def merge_expectations(base: Expectations, overrides: Expectations | None) -> Ex
         if getattr(overrides, name) != getattr(defaults, name)
     }
     return replace(base, **changes)
+
+
+def with_discovered_jwks(expectations: Expectations, auth: Any) -> Expectations:
+    """An OAuth profile whose issuer published its JWKS (discovery) gets the token's signature checked there,
+    unless a key or JWKS is set already."""
+    jwks_uri = getattr(auth, "jwks_uri", None)
+    if expectations.jwks_url or expectations.key_file or not isinstance(jwks_uri, str) or not jwks_uri:
+        return expectations
+    return replace(expectations, jwks_url=jwks_uri)
 
 
 def verified_token(exchange: Exchange, expectations: Expectations) -> TokenInfo | None:

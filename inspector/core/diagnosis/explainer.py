@@ -19,6 +19,7 @@ from inspector.core.diagnosis.rules import (
     refusals,
     scope,
     server,
+    signin,
     step_up,
 )
 from inspector.core.diagnosis.rules import token as token_rules
@@ -45,6 +46,7 @@ REQUEST_RULES: tuple[Rule, ...] = (
     scope.check,
     step_up.check,
     refusals.check,
+    signin.check,  # sessions, cookies, CSRF, login redirects, signing keys
     scope.check_permitted,  # last: "nothing else explains this 403"
 )
 # The rules for an OAuth token request that stopped the send.
@@ -78,14 +80,19 @@ def explain(
             and (creds[0].where != "authorization" or creds[0].is_bearerish)
         ):
             info = inspect_token(creds[0].value)
+        # a failed TLS handshake described from the server's certificate; a sign-in nobody finished
+        findings = signin.transport_findings(exchange, now_utc)
         return Diagnosis(
             verdict="transport-error",
-            summary=summarize_transport_error(message),
+            summary=signin.transport_summary(findings) or summarize_transport_error(message),
+            findings=tuple(findings),
             credential=creds[0] if creds else None,
             token=info,
         )
 
     facts = gather(exchange, exp, now_utc, token, hop, hop.response)
+    if signin.is_sign_in_step(exchange, hop):  # the send stopped at a login, authorization or discovery
+        return signin.explain_step(facts, exchange.token_problem)
     if hop.role == "token":
         return _explain_token_endpoint(facts)
     return _explain_request(facts)
@@ -119,7 +126,7 @@ def _run(rules: tuple[Rule, ...], facts: Facts) -> list[Finding]:
 
 def _explain_request(facts: Facts) -> Diagnosis:
     findings = _run(REQUEST_RULES, facts)
-    verdict = decide(facts, findings)
+    verdict = signin.verdict(facts, findings) or decide(facts, findings)
     findings = story_order(findings, verdict)  # the finding the summary speaks for comes first
     return Diagnosis(
         verdict=verdict,
