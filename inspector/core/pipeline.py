@@ -32,7 +32,7 @@ from inspector.core.request import RequestSpec, refuse_masked_credentials
 
 if TYPE_CHECKING:
     from inspector.core.history import HistoryStore
-    from inspector.core.profiles.auth import ProfileAuth, TokenCache
+    from inspector.core.profiles.base import ProfileAuth, TokenCache
     from inspector.core.profiles.model import Profile
     from inspector.core.profiles.secrets import Resolver
     from inspector.core.tokens import TokenInfo
@@ -153,7 +153,7 @@ class Prepared:
         if cancel is None or not cancel.is_set():
             try:
                 diagnosis = self.explain(exchange, overrides)
-            except Exception as exc:  # noqa: BLE001 - a bug in a rule must not cost the user the response
+            except Exception as exc:
                 problems.append(SendProblem("explain",
                                             f"The explanation failed: {type(exc).__name__}: {exc}"))
         history_id = None

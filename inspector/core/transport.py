@@ -43,7 +43,7 @@ from inspector.core.exchange import (
     TransportFailure,
     as_hop_role,
 )
-from inspector.core.profiles.auth import ProfileAuth
+from inspector.core.profiles.base import ProfileAuth
 from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
 from inspector.core.tls import ClientTls, describe_tls_failure, find_ssl_error
@@ -741,7 +741,7 @@ class _Sender:
             if self.state.cancel.is_set():
                 return self.cancelled()
             return TransportFailure(exc.kind, str(exc))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
+        except Exception as exc:
             if self.state.cancel.is_set():  # the watch broke the connection off: a cancel, not a server fault
                 return self.cancelled()
             method, url = current.method or spec.method, current.url or spec.url

@@ -275,7 +275,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
             try:
                 reply = _dispatch(req, state)
-            except Exception as exc:  # noqa: BLE001 - a bug in one endpoint must not look like a network failure
+            except Exception as exc:
                 reply = json_reply(500, {"error": "internal_error", "message": type(exc).__name__})
         self._write(reply, head=self.command == "HEAD", close=close)
         if state.log is not None:

@@ -165,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         """Quiet."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         cert = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
         subject = None
         if cert:

@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from inspector.core.diagnosis import VERDICTS, Diagnosis, Expectations, explain, inspect_alone, strip_scheme
+from inspector.core.diagnosis.findings import FINDING_IDS, SEVERITY_RANK
 from inspector.core.exchange import (
     Exchange,
     HeldCookie,
@@ -20,7 +21,6 @@ from inspector.core.exchange import (
     TlsReport,
     TransportFailure,
 )
-from inspector.core.diagnosis.findings import FINDING_IDS, SEVERITY_RANK
 from inspector.core.jsonout import diagnosis_json, token_json
 from inspector.core.request import RequestSpec
 from inspector.core.tokens import inspect_token, verify_token

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from inspector.core.diagnosis.facts import Facts, gather, is_masked, is_readable, utc
+from inspector.core.diagnosis.facts import Facts, gather, is_readable, utc
 from inspector.core.diagnosis.findings import Finding, explained_away, sort_findings, story_order
 from inspector.core.diagnosis.model import Diagnosis
 from inspector.core.diagnosis.rules import (
@@ -33,6 +33,7 @@ from inspector.core.diagnosis.verdict import (
 )
 from inspector.core.exchange import Exchange
 from inspector.core.expectations import Expectations
+from inspector.core.request import is_masked
 from inspector.core.timeline import Timeline, build_timeline
 from inspector.core.tokens import TokenInfo, inspect_token, sent_credentials
 

@@ -21,16 +21,31 @@ import requests
 from inspector.core.challenges import parse_challenges_lenient
 from inspector.core.errors import ProfileError
 from inspector.core.exchange import Response, header_values
-from inspector.core.profiles.base import (  # noqa: F401 - re-exported: the names tests and callers use
-    AuthDefaults,
-    BaseProfileAuth,
-    CachedToken,
-    Clock,
-    OAuth2ProfileAuth,
-    ProfileAuth,
-    TlsOnlyProfileAuth,
-    TokenCache,
-    _jwt_exp,
+from inspector.core.profiles.base import (
+    AuthDefaults as AuthDefaults,
+)
+from inspector.core.profiles.base import (
+    BaseProfileAuth as BaseProfileAuth,
+)
+from inspector.core.profiles.base import (
+    CachedToken as CachedToken,
+)
+from inspector.core.profiles.base import (
+    Clock as Clock,
+)
+from inspector.core.profiles.base import (
+    OAuth2ProfileAuth as OAuth2ProfileAuth,
+)
+from inspector.core.profiles.base import (
+    ProfileAuth as ProfileAuth,
+)
+from inspector.core.profiles.base import (
+    TlsOnlyProfileAuth as TlsOnlyProfileAuth,
+)
+from inspector.core.profiles.base import (
+    TokenCache as TokenCache,
+)
+from inspector.core.profiles.base import (
     _nonempty,
     basic_credentials,
     utc_now,

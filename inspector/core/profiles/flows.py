@@ -95,7 +95,7 @@ def open_in_background(opener: Opener, url: str) -> threading.Thread:
     def run() -> None:
         try:
             opener(url)
-        except Exception:  # noqa: BLE001 - a broken browser command must not end the sign-in
+        except Exception:
             pass
 
     thread = threading.Thread(target=run, name="inspector-browser", daemon=True)
@@ -156,7 +156,7 @@ class CallbackServer:
             def log_message(self, *args: Any) -> None:
                 """Quiet: the query holds the authorization code."""
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 if parts.path != CALLBACK_PATH or not parts.query:
                     self._answer(404, "Not found", "This address only receives the sign-in redirect.")

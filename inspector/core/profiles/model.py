@@ -321,7 +321,7 @@ def _same_expect_value(raw: Any, value: Any) -> bool:
         return raw.split() == value
     if isinstance(raw, bool) or isinstance(value, bool):
         return False
-    return raw == value
+    return bool(raw == value)
 
 
 def new_profile(

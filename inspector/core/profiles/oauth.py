@@ -127,7 +127,7 @@ class AuthorizationCodeProfileAuth(_InteractiveOAuth):
             return kept
         try:
             return self.store.get(self.remember_key)
-        except Exception:  # noqa: BLE001 - a locked keyring only costs the person a browser sign-in
+        except Exception:
             return None
 
     def _keep_refresh_token(self) -> None:
@@ -135,7 +135,7 @@ class AuthorizationCodeProfileAuth(_InteractiveOAuth):
         if token and self.remember and self.store is not None:
             try:
                 self.store.set(self.remember_key, token)  # the keyring: never a file of ours
-            except Exception:  # noqa: BLE001 - kept in memory for this run all the same
+            except Exception:
                 pass
 
     def _drop_refresh_token(self) -> None:
@@ -143,7 +143,7 @@ class AuthorizationCodeProfileAuth(_InteractiveOAuth):
         if self.remember and self.store is not None:
             try:
                 self.store.delete(self.remember_key)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     # --- the flow -----------------------------------------------------------------------------------------
