@@ -181,7 +181,7 @@ def elide_url(url: str, metrics: QFontMetrics, width: int) -> str:
 class _UrlDelegate(QStyledItemDelegate):
     """Draws the URL column as "METHOD url", the URL elided by elide_url instead of in the middle."""
 
-    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:  # noqa: N802 - Qt's name
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
         super().initStyleOption(option, index)
         row = index.data(Qt.ItemDataRole.UserRole)
         method = f"{row.method} " if isinstance(row, HistoryRow) and row.method else ""

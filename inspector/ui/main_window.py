@@ -142,7 +142,7 @@ class _OnNextResize(QObject):
         self._callback = None
         self.deleteLater()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self._callback is not None:
             watched.removeEventFilter(self)
             QTimer.singleShot(0, self._callback)  # after the widget has handled its resize
@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
         if self.width() > available.width() or self.height() > available.height():
             self.resize(min(self.width(), available.width()), min(self.height(), available.height()))
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._first_show_done:
             return

@@ -265,7 +265,7 @@ class UrlEdit(QLineEdit):
 
     HINT_CHARS = 44
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance("x" * self.HINT_CHARS)),
                      hint.height())

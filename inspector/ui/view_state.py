@@ -173,7 +173,7 @@ class ElidedLabel(QLabel):
         self._elide = elide
         self._own_tip = False
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
         if self._elide is None or self.wordWrap():
             return hint
@@ -190,7 +190,7 @@ class ElidedLabel(QLabel):
         return self._elide is not None and bool(text) and not self.wordWrap() and \
             self.fontMetrics().horizontalAdvance(text) > self.contentsRect().width()
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:
         super().setText(text)
         self._update_tip()
 
@@ -202,11 +202,11 @@ class ElidedLabel(QLabel):
             self.setToolTip("")
             self._own_tip = False
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_tip()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:
         if not self.is_elided() or self.textFormat() == Qt.TextFormat.RichText:
             super().paintEvent(event)
             return

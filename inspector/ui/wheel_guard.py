@@ -15,7 +15,7 @@ __all__ = ["guard_wheel"]
 
 
 class _WheelGuard(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
             # filtered but not accepted: QApplication passes a wheel event like this on to the parent
             event.ignore()

@@ -28,7 +28,7 @@ class Echo(BaseHTTPRequestHandler):
     def log_message(self, *_args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         body = json.dumps({"probe": self.headers.get("X-Probe")}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
