@@ -368,6 +368,18 @@ _HTML_CLOSED_BY: dict[str, frozenset[str]] = {  # an open one of these ends when
 _HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:._-]*)")
 
 
+class _OpenElement:
+    """An element pretty_html has open: its name, whether it is a block, whether only inline content (text,
+    inline elements) came inside it so far."""
+
+    __slots__ = ("block", "name", "only_inline")
+
+    def __init__(self, name: str, block: bool) -> None:
+        self.name = name
+        self.block = block
+        self.only_inline = True
+
+
 def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
     """(kind, element name, piece) in order, in linear time: kind is "open", "close", "text", "verbatim"
     (the content of script, style, pre, textarea, title) or "other" (comments, doctype, CDATA, <?...?>).
@@ -432,7 +444,7 @@ def pretty_html(text: str, indent: int = 2) -> str:
     of script, style, pre and textarea as written. Unchanged when it holds no markup or nests too deep."""
     out: list[str] = []
     pad = " " * indent
-    stack: list[list] = []  # [name, is_block, holds_only_inline]
+    stack: list[_OpenElement] = []
     open_count: dict[str, int] = {}
     depth = 0  # block elements open
     # what was written last: "start"; "block" (the line is done); "open" (a block's open tag: its text may
@@ -441,12 +453,12 @@ def pretty_html(text: str, indent: int = 2) -> str:
     space = False  # inline content seen whitespace after it
 
     def push(name: str, block: bool) -> None:
-        stack.append([name, block, True])
+        stack.append(_OpenElement(name, block))
         open_count[name] = open_count.get(name, 0) + 1
 
-    def pop() -> list:
+    def pop() -> _OpenElement:
         entry = stack.pop()
-        open_count[entry[0]] -= 1
+        open_count[entry.name] -= 1
         return entry
 
     def line(piece: str) -> None:
@@ -474,13 +486,13 @@ def pretty_html(text: str, indent: int = 2) -> str:
             line(piece.strip())
             prev = "block"
             if stack:
-                stack[-1][2] = False
+                stack[-1].only_inline = False
         elif kind == "open":
             closes = _HTML_CLOSED_BY.get(name)
-            while closes and stack and stack[-1][0] in closes:
-                if pop()[1]:
+            while closes and stack and stack[-1].name in closes:
+                if pop().block:
                     depth -= 1
-            if stack and stack[-1][0] == "p" and name not in _HTML_INLINE:  # a block ends an open <p>
+            if stack and stack[-1].name == "p" and name not in _HTML_INLINE:  # a block ends an open <p>
                 pop()
                 depth -= 1
             void = name in _HTML_VOID or piece.endswith("/>")
@@ -495,7 +507,7 @@ def pretty_html(text: str, indent: int = 2) -> str:
                     push(name, False)
                 continue
             if stack:
-                stack[-1][2] = False
+                stack[-1].only_inline = False
             line(piece)
             prev = "block" if void else "open"
             if not void:
@@ -512,22 +524,22 @@ def pretty_html(text: str, indent: int = 2) -> str:
                 continue
             while True:
                 entry = pop()
-                if entry[1]:
+                if entry.block:
                     depth -= 1
-                if entry[0] == name:
+                if entry.name == name:
                     break
-            if not entry[1]:
+            if not entry.block:
                 out.append(piece)
                 prev = "inline"
                 space = False
                 continue
-            if entry[2] and prev in ("inline", "open") or name in ("pre", "script", "style"):
+            if entry.only_inline and prev in ("inline", "open") or name in ("pre", "script", "style"):
                 out.append(piece)  # only text and inline elements inside: on the open tag's line
             else:
                 line(piece)
             prev = "block"
             if stack:
-                stack[-1][2] = False
+                stack[-1].only_inline = False
     if not out:
         return text
     return "".join(out) + ("\n" if text.endswith("\n") else "")

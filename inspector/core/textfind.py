@@ -24,7 +24,7 @@ WINDOW_CHARS = 1024 * 1024
 class Matches:
     """Where a needle occurs in a text: the first `limit` match offsets, and whether that was all of them."""
 
-    starts: array = field(default_factory=lambda: array("q"))  # ascending
+    starts: array[int] = field(default_factory=lambda: array("q"))  # ascending
     complete: bool = True
 
     @property
@@ -51,7 +51,7 @@ def find_all(text: str, needle: str, case_sensitive: bool = False, *, limit: int
              cancel: threading.Event | None = None, window: int = WINDOW_CHARS) -> Matches:
     """The matches of needle in text (see the module text); a cancelled search returns what it found so far,
     marked incomplete."""
-    starts: array = array("q")
+    starts: array[int] = array("q")
     if not needle or not text:
         return Matches(starts)
     pattern = re.compile(re.escape(needle), 0 if case_sensitive else re.IGNORECASE)
