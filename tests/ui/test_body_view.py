@@ -386,10 +386,12 @@ def test_large_bodies_use_the_large_view_and_refuse_word_wrap(response_view: Res
     qtbot.keyClicks(response_view.find_bar.field, "customer 19999")
     assert response_view.find_next()
     assert response_view.large_view.selected_text() == "customer 19999"
-    # the raw tab shows the body as received in the large raw view
+    # the raw tab shows the message as received in the large raw view: status line, header, blank, body
     response_view.tabs.setCurrentWidget(response_view.raw_page)
     qtbot.waitUntil(lambda: response_view.raw_large.line_count() > 1)
-    assert response_view.raw_large.line_text(0) == body.decode()[:4000]
+    assert [response_view.raw_large.line_text(i) for i in range(3)] == [
+        "HTTP/1.1 200 OK", "Content-Type: application/json", ""]
+    assert response_view.raw_large.line_text(3) == body.decode()[:4000]
     # a small body goes back to the ordinary view
     response_view.show_exchange(exchange(b'{"a": 1}'))
     assert response_view.body_stack.currentWidget() is response_view.body_view

@@ -330,13 +330,17 @@ def test_screen_share_safe_hides_raw_tokens_but_not_claims(
     panel.paste_token(pasted)
     _settle(qtbot, panel)
 
-    # plain mode: the raw token can be revealed on purpose
+    # plain mode: the raw token can be revealed on purpose (on the Explanation tab; the decoder has its own)
+    panel.sections.setCurrentWidget(panel.scroll_area)
     panel.token_view.raw.toggle.click()
     assert any(raw in t for t in _visible_texts(panel))
 
     panel.set_screen_share_safe(True)
     _settle(qtbot, panel)
     texts = _visible_texts(panel)
+    panel.sections.setCurrentWidget(panel.decoder_area)  # and what the decoder tab shows
+    texts += _visible_texts(panel)
+    panel.sections.setCurrentWidget(panel.scroll_area)
     for secret in (raw, pasted, raw[:40], pasted[:40]):
         assert not any(secret in t for t in texts), "a raw token is on screen in screen-share-safe mode"
     assert not panel.token_view.raw.toggle.isEnabled()

@@ -51,6 +51,7 @@ SECTION_MARKS = {
 
 def test_defaults_show_every_section(qtbot) -> None:
     dialog = _dialog(qtbot)
+    dialog.show_source(True)  # the Markdown text itself (the preview renders it by default)
     text = dialog.preview.toPlainText()
     assert dialog.format() == "markdown" and text == dialog.report_text()
     assert text.startswith("# Request Inspector report")
@@ -64,6 +65,7 @@ def test_defaults_show_every_section(qtbot) -> None:
 @pytest.mark.parametrize("section", [name for name, _label, _tip in SECTIONS])
 def test_unticking_a_section_takes_it_out_of_the_preview(qtbot, section: str) -> None:
     dialog = _dialog(qtbot)
+    dialog.show_source(True)
     mark = SECTION_MARKS[section]
     box = dialog.section_boxes[section]
     _click(qtbot, box)
@@ -89,7 +91,27 @@ def test_html_format_renders_the_page(qtbot) -> None:
     assert "Verdict: authentication" in shown and "<h2>" not in shown  # rendered, not the source
     dialog.grab().save(str(SHOTS / "report-html.png"))
     dialog.set_format("markdown")
+    dialog.show_source(True)
     assert dialog.preview.toPlainText().startswith("# Request Inspector report")
+
+
+def test_markdown_preview_is_rendered_not_escaped_source(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    source = dialog.report_text()
+    assert source.startswith("# Request Inspector report") and "\\_" in source  # escaped, as Markdown must
+    shown = dialog.preview.toPlainText()
+    assert shown.startswith("Request Inspector report")  # a heading, not "# ..."
+    assert "\\_" not in shown and "## " not in shown
+    first = dialog.preview.document().firstBlock()
+    assert first.blockFormat().headingLevel() == 1
+    # the words with underscores read as written (insufficient_scope, not insufficient\_scope)
+    underscored = [word for word in source.split() if "\\_" in word]
+    assert underscored and underscored[0].replace("\\_", "_").strip("`*") in shown
+    # Copy and Save still write the Markdown text; the source view shows exactly it
+    dialog.show_source(True)
+    assert dialog.preview.toPlainText() == source
+    dialog.show_source(False)
+    assert dialog.preview.toPlainText() == shown
 
 
 def test_copy_puts_the_report_on_the_clipboard(qtbot) -> None:
