@@ -32,34 +32,44 @@ from inspector.core.tokens import inspect_token
 
 GROWTH = 10
 LINEAR_BOUND = 30  # a quadratic function lands near GROWTH ** 2 = 100
-MIN_CPU_S = 0.004  # below this the measurement is mostly noise: grow the input first
+MIN_CPU_S = 0.004  # below this the measurement is mostly noise: grow the input (or repeat the call) first
+MAX_BASE_SIZE = 50_000  # the smaller input stops growing here; the larger is GROWTH times it
 
 
-def _cpu_s(fn: Callable[[], object]) -> float:
+def _cpu_s(run: Callable[[object], object], sample: object, repeat: int) -> float:
+    """CPU time of this thread for `repeat` calls, best of three (the garbage collector is off meanwhile)."""
     best = float("inf")
     for _ in range(3):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.thread_time()
+        start = time.thread_time()
+        for _ in range(repeat):
             try:
-                fn()
+                run(sample)
             except (InspectorError, NotPretty, ValueError):
                 pass  # refusing the input is fine; only the time it took matters
-            best = min(best, time.thread_time() - start)
-        finally:
-            gc.enable()
+        best = min(best, time.thread_time() - start)
     return best
 
 
 def _ratio(run: Callable[[object], object], make: Callable[[int], object], n: int) -> float:
-    while n < 2_000_000:
-        sample = make(n)
-        if _cpu_s(lambda sample=sample: run(sample)) >= MIN_CPU_S:
-            break
-        n *= 2
-    small, big = make(n), make(n * GROWTH)
-    return _cpu_s(lambda: run(big)) / max(_cpu_s(lambda: run(small)), 1e-9)
+    """CPU time for GROWTH x the input over the time for the input, both long enough to measure.
+
+    A fast function is measured over repeated calls rather than on an ever larger input: past a few hundred
+    kilobytes the comparison would be about memory, not about the function.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        small, repeat = make(n), 1
+        while _cpu_s(run, small, repeat) < MIN_CPU_S and repeat < 4096:
+            if n < MAX_BASE_SIZE:
+                n *= 2
+                small = make(n)
+            else:
+                repeat *= 2
+        big = make(n * GROWTH)
+        return _cpu_s(run, big, repeat) / max(_cpu_s(run, small, repeat), 1e-9)
+    finally:
+        gc.enable()
 
 
 def _json_body(text: str) -> bytes:
