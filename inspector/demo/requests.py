@@ -17,6 +17,7 @@ from inspector.demo.scenarios import (
     DEMO_USER,
 )
 from inspector.demo.server import mint_token
+from inspector.demo.vendors import DEMO_VAULT_TOKEN
 
 
 def _get(url: str, *headers: Header) -> RequestSpec:
@@ -44,6 +45,17 @@ def _sigv4_headers(age_s: int) -> tuple[Header, Header]:
 
 def _json_body(obj: object) -> Body:
     return Body(kind="json", text=json.dumps(obj, indent=2))
+
+
+def _soap_envelope(user: str, password: str) -> str:
+    """A SOAP 1.1 request with a WS-Security UsernameToken (the demo's /vendors/soap)."""
+    wsse = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+    return (
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+        f'<soap:Header><wsse:Security xmlns:wsse="{wsse}"><wsse:UsernameToken><wsse:Username>{user}'
+        f"</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken></wsse:Security>"
+        "</soap:Header><soap:Body><GetInvoices/></soap:Body></soap:Envelope>"
+    )
 
 
 def demo_requests(base_url: str) -> list[tuple[str, RequestSpec]]:
@@ -150,6 +162,60 @@ def demo_requests(base_url: str) -> list[tuple[str, RequestSpec]]:
                         FormField("client_secret", "not-the-secret"),
                     ),
                 ),
+            ),
+        ),
+        # What real APIs say beyond the status line (vendors.py)
+        (
+            "200 GraphQL: not signed in (UNAUTHENTICATED inside a 200)",
+            RequestSpec(
+                "POST", f"{b}/vendors/graphql", (), _json_body({"query": "{ invoices { id amount } }"})
+            ),
+        ),
+        (
+            "200 GraphQL: partial data, one field refused (FORBIDDEN)",
+            RequestSpec(
+                "POST",
+                f"{b}/vendors/graphql",
+                (token("missing-scope"),),
+                _json_body({"query": "{ invoices { id } reports { title } }"}),
+            ),
+        ),
+        (
+            "200 RPC: ok false, invalid_auth (Slack style)",
+            _get(
+                f"{b}/vendors/rpc/invoices.list", Header("Authorization", "Bearer xoxb-0000-demo-not-a-token")
+            ),
+        ),
+        (
+            "200 RPC: ok false, missing_scope",
+            _get(f"{b}/vendors/rpc/invoices.create", token("missing-scope")),
+        ),
+        (
+            "403 Wrong audience named only in the body",
+            _get(f"{b}/vendors/billing/invoices", token("wrong-audience")),
+        ),
+        (
+            "403 Vault: the X-Vault-Token is not accepted",
+            _get(
+                f"{b}/vendors/vault/v1/secret/data/demo/app",
+                Header("X-Vault-Token", "hvs.not-the-demo-token"),
+            ),
+        ),
+        (
+            "403 Vault: token accepted, path not permitted",
+            _get(f"{b}/vendors/vault/v1/secret/data/prod/db", Header("X-Vault-Token", DEMO_VAULT_TOKEN)),
+        ),
+        (
+            "403 API Gateway: Missing Authentication Token for a path it does not have",
+            _get(f"{b}/vendors/gateway/prod/order", Header("x-api-key", DEMO_API_KEY)),
+        ),
+        (
+            "200 SOAP fault inside a 200 (WS-Security FailedAuthentication)",
+            RequestSpec(
+                "POST",
+                f"{b}/vendors/soap",
+                (Header("Content-Type", "text/xml; charset=utf-8"),),
+                Body(kind="text", text=_soap_envelope(DEMO_USER, "not-the-password")),
             ),
         ),
         # Everyday responses, for the viewer

@@ -56,6 +56,7 @@ FastAPI, Flask-JWT-Extended, Google, Kong, Spring), so the explainer meets real 
 | GET | /auth/api-key-query?api_key=KEY | API key in the query. |
 | POST | /oauth/token | client_credentials (body or Basic client auth), refresh_token; expires_in 300. |
 | POST | /oauth/token-short | The same with expires_in 5. |
+| ANY | /vendors/... | Refusals shaped like other vendors' (GraphQL, RPC, Vault, API Gateway, SOAP). |
 
 The server prints nothing unless asked (run_forever(verbose=True)): then one masked line per request.
 """
@@ -93,6 +94,7 @@ import requests
 from inspector.core.errors import InspectorError
 from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
+from inspector.demo import vendors
 from inspector.demo.scenarios import (
     ALL_SCOPES,
     CONFIDENTIAL_CLIENT_ID,
@@ -490,6 +492,10 @@ def _index(req: DemoRequest, st: _DemoState) -> Reply:
                 for e in ENDPOINTS
             ],
             "token_scenarios": dict(TOKEN_SCENARIOS),
+            "vendors": [
+                {"methods": methods.split(), "path": path, "summary": summary}
+                for methods, path, summary in vendors.ENDPOINTS
+            ],
         },
     )
 
@@ -1120,6 +1126,20 @@ def _scenario(req: DemoRequest, st: _DemoState) -> Reply:
             },
         )
     return make()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Refusals shaped like other vendors' (vendors.py): registered here, answered there.
+def _vendor_endpoint(handle: vendors.Handler) -> _Handler:
+    def answer(req: DemoRequest, st: _DemoState) -> Reply:
+        out = handle(req, st)
+        return Reply(out.status, out.body, out.content_type, list(out.headers))
+
+    return answer
+
+
+for _pattern, _methods, _handle in vendors.ROUTES:
+    _route(_pattern, _methods)(_vendor_endpoint(_handle))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -229,6 +229,20 @@ ROWS: list[tuple[str, Row]] = [
                              token("valid"), {"status": 429, "retry_after": "30"})),
     ("proxy-auth-required", Row("proxy-auth-required", "proxy-authentication", "/scenario/proxy-auth",
                                 evidence={"challenged": ["Negotiate", "Basic"]}, absent=("no-credentials",))),
+    ("refusal-in-success-body", Row("refusal-in-success-body", "authentication", "/vendors/rpc/invoices.list",
+                                    token("expired"), {"status": 200, "shape": "rpc", "flag": "ok: false",
+                                                       "family": "expired", "said": "token_expired"},
+                                    absent=("no-credentials",))),
+    ("refusal-in-success-body/graphql", Row("refusal-in-success-body", "authorization", "/vendors/graphql",
+                                            token("missing-scope"),
+                                            {"shape": "graphql", "partial_data": True, "paths": ["reports"]},
+                                            args=("-d", '{"query": "{ invoices { id } reports { title } }"}'),
+                                            )),
+    ("endpoint-not-found-likely", Row("endpoint-not-found-likely", "not-credential-related",
+                                      "/vendors/gateway/prod/order", token("valid"),
+                                      {"status": 403, "credentials_sent": True,
+                                       "error_type": "MissingAuthenticationTokenException"},
+                                      absent=("authenticated-not-permitted", "no-credentials"))),
 ]
 CLI_UNREACHABLE = {"credentials-over-http"}  # see test_credentials_over_http_on_a_recorded_exchange
 
