@@ -1281,7 +1281,20 @@ def test_a_403_naming_the_audience_is_authentication_with_a_next_step() -> None:
     f = d.finding("server-message")
     assert f is not None and f.evidence["wording"] == "audience"
     assert "audience" in f.next_step
-    assert "jwt audience invalid" in d.summary
+    # the audience the server says it expected stands in for the profile's, and says where it came from
+    a = d.finding("audience-mismatch")
+    assert a is not None and a.evidence["expected"] == "api://billing"
+    assert a.evidence["actual"] == ["https://api.example.com"] and a.evidence["expected_from"] == "server"
+    assert d.summary == "Your token is for https://api.example.com, not api://billing."
+
+
+def test_the_profile_s_expected_audience_is_kept_over_the_server_s() -> None:
+    from inspector.core.diagnosis import Expectations
+
+    rec = next(c[1] for c in CASES if c[0] == "express-jwt-audience-403")
+    d = explain(rec.exchange(), Expectations(audience="api://profile"))
+    a = d.finding("audience-mismatch")
+    assert a is not None and a.evidence["expected"] == "api://profile" and "expected_from" not in a.evidence
 
 
 def test_the_gateway_finding_says_what_to_check_and_which_route() -> None:

@@ -124,10 +124,13 @@ ROWS: dict[str, Row] = {
     "audience-in-the-body-403": Row(
         "/vendors/billing/invoices",
         "authentication",
-        ids("server-message"),
+        ids("server-message", "audience-mismatch"),
         ids("authenticated-not-permitted", "no-credentials"),
         token="wrong-audience",
-        evidence={"server-message": {"wording": "audience"}},
+        evidence={
+            "server-message": {"wording": "audience"},
+            "audience-mismatch": {"expected_from": "server", "actual": ["api://other-service"]},
+        },
     ),
     "audience-healthy": Row("/vendors/billing/invoices", "ok", token="valid"),
     "vault-token-not-accepted": Row(

@@ -417,6 +417,15 @@ def message_family(text: str) -> tuple[Family, str] | None:
     return None
 
 
+_EXPECTED_RE = re.compile(r"\bexpected:?\s+['\"]?([^\s'\",;]{1,300})")
+
+
+def expected_value(text: str | None) -> str | None:
+    """The value a server says it expected ("jwt audience invalid. expected: api://billing"), or None."""
+    m = _EXPECTED_RE.search(text[:MAX_TEXT]) if text else None
+    return m.group(1).rstrip(".") if m else None
+
+
 def says(family_name: str, text: str | None) -> bool:
     """Whether the text holds this family's wording (whatever else it says)."""
     return text is not None and _COMPILED[family_name].search(text[:MAX_TEXT]) is not None

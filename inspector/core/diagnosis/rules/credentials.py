@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 from inspector.core.challenges import TOKEN68_RE
 from inspector.core.diagnosis.facts import (
     Facts,
+    body_credentials,
     credentials_for,
     host_of,
     is_loopback,
     origin,
-    body_credentials,
     token_hop_secrets,
 )
 from inspector.core.diagnosis.findings import Finding, make_finding
