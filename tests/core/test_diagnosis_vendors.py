@@ -1503,3 +1503,41 @@ def test_property_graphql_data_without_errors_is_ok(data: object, errors: object
 def test_property_any_2xx_text_that_is_not_an_error_object_is_ok(text: str, ctype: str | None) -> None:
     d = _explain(Recorded(200, text.encode("utf-8"), content_type=ctype))
     assert d.verdict == "ok" and "refusal-in-success-body" not in d.finding_ids
+
+
+# Inside a 2xx's error container, words that only echo a status line ("unauthorized", "forbidden", "access
+# denied") or an HTTP status the body states itself are the only sign of the refusal: they count there.
+GENERIC_2XX: list[tuple[str, Recorded, str]] = [
+    ("rpc-error-unauthorized", Recorded(200, {"ok": False, "error": "unauthorized"}, sent=(bearer(),)),
+     "authentication"),
+    ("success-false-forbidden", Recorded(200, {"success": False, "message": "Forbidden"}, sent=(bearer(),)),
+     "authorization"),
+    ("body-states-403", Recorded(200, {"code": 403, "msg": "\u65e0\u6743\u9650\u8bbf\u95ee"},
+                                 sent=(bearer(),)), "authorization"),
+    ("soap-fault-access-denied", Recorded(
+        200, '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>'
+             "<faultcode>soap:Client</faultcode><faultstring>Access is denied.</faultstring></soap:Fault>"
+             "</soap:Body></soap:Envelope>", content_type="text/xml", sent=(bearer(),)), "authorization"),
+]
+
+
+@pytest.mark.parametrize(("name", "rec", "verdict"), GENERIC_2XX, ids=[c[0] for c in GENERIC_2XX])
+def test_generic_words_count_inside_a_2xx_error_container(name: str, rec: Recorded, verdict: str) -> None:
+    d = _explain(rec)
+    assert d.verdict == verdict and "refusal-in-success-body" in d.finding_ids, (d.summary, d.finding_ids)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"jsonrpc": "2.0", "id": 1, "error": {"code": -32601, "message": "Method not found"}},
+     {"ok": False, "error": "channel_not_found"},
+     {"success": False, "errors": [{"message": "Name is required"}]}],
+)
+def test_a_2xx_that_failed_for_another_reason_is_not_a_credential_refusal(body: dict[str, object]) -> None:
+    d = _explain(Recorded(200, body, sent=(bearer(),)))
+    assert d.verdict == "ok" and "refusal-in-success-body" not in d.finding_ids
+
+
+def test_generic_words_in_a_4xx_do_not_override_its_status() -> None:
+    d = _explain(Recorded(403, {"error": "Unauthorized", "message": "Forbidden"}, sent=(bearer(),)))
+    assert d.verdict == "authorization" and "authenticated-not-permitted" in d.finding_ids

@@ -48,6 +48,7 @@ class ErrorShape:
     paths: tuple[str, ...] = ()  # GraphQL: the fields the errors are about
     needed_scopes: tuple[str, ...] = ()  # Slack's `needed` beside missing_scope
     granted_scopes: tuple[str, ...] | None = None  # Slack's `provided`
+    status_code: int | None = None  # an HTTP error status the body states itself ({"code": 401, ...})
 
     @property
     def label(self) -> str:
@@ -164,6 +165,18 @@ def _flag(fields: Mapping[str, object]) -> str | None:
     return None
 
 
+def _stated_status(fields: Mapping[str, object]) -> int | None:
+    """An HTTP error status stated in the body, top level or in its error object (Google's error.code)."""
+    error = fields.get("error")
+    places = [fields, _lower(error) if isinstance(error, Mapping) else {}]
+    for place in places:
+        for key in (*_STATUS_FLAGS, "error_code"):
+            value = place.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+                return value
+    return None
+
+
 def _scope_list(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(s for s in value.replace(",", " ").split() if s)[:_MAX_ITEMS * 3]
@@ -210,4 +223,5 @@ def _from_object(obj: Mapping[str, object]) -> ErrorShape | None:
         paths=tuple(found.paths),
         needed_scopes=_scope_list(fields.get("needed")),
         granted_scopes=_scope_list(fields["provided"]) if "provided" in fields else None,
+        status_code=_stated_status(fields),
     )

@@ -14,7 +14,7 @@ from inspector.core.bodies import BodyMessage, server_message
 from inspector.core.challenges import Challenge, parse_challenges_lenient
 from inspector.core.diagnosis.error_shape import ErrorShape, read_error_shape
 from inspector.core.diagnosis.findings import MISSING, fill
-from inspector.core.diagnosis.wording import Wording, classify, code_family
+from inspector.core.diagnosis.wording import Wording, classify, classify_generic, code_family
 from inspector.core.exchange import Exchange, Hop, Response, header_values
 from inspector.core.expectations import Expectations
 from inspector.core.redact import Redactor
@@ -234,7 +234,9 @@ def words_of(facts: Facts) -> Wording | None:
     if resp.status < 400:
         if shape is None or not shape.failed:
             return None  # a healthy 2xx is never read as a refusal, whatever its fields are called
-        return classify(shape.codes, shape.messages)
+        return classify(shape.codes, shape.messages) or classify_generic(
+            shape.codes, shape.messages, shape.status_code
+        )
     codes = list(facts.codes)
     # AWS API Gateway names its error in a header: "MissingAuthenticationTokenException[:http://...]"
     codes += [v.split(":", 1)[0] for v in header_values(resp.headers, "x-amzn-ErrorType")]

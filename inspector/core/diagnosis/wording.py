@@ -159,6 +159,7 @@ CODES: dict[str, str] = {
     "jwtexpired": "expired",  # Hasura, jose
     "errjwtexpired": "expired",  # panva/jose ERR_JWT_EXPIRED
     "sessionexpired": "expired",
+    "expired": "expired",
     "messageexpired": "expired",  # WS-Security wsu:MessageExpired
     "oauthaccesstokenexpired": "expired",  # Snowflake
     "expiredauthentication": "expired",  # HubSpot category EXPIRED_AUTHENTICATION
@@ -178,10 +179,15 @@ CODES: dict[str, str] = {
     "invalidsignature": "signature",  # NetSuite
     "failedcheck": "signature",  # WS-Security wsse:FailedCheck
     "jwsinvalidsignature": "signature",  # Hasura
+    "badsignature": "signature",
+    "signatureinvalid": "signature",
     # unknown key
     "invalidaccesskeyid": "unknown-key",  # AWS: the access key id does not exist
     "securitytokenunavailable": "unknown-key",  # WS-Security
     "nomatchingkey": "unknown-key",
+    "unknownkid": "unknown-key",
+    "kidnotfound": "unknown-key",
+    "signingkeynotfound": "unknown-key",
     # revoked
     "tokenrevoked": "revoked",  # Slack
     "accountinactive": "revoked",  # Slack: the token's user or workspace was deleted
@@ -208,6 +214,8 @@ CODES: dict[str, str] = {
     "e0000011": "invalid-key",  # Okta: Invalid token provided
     "e0000004": "invalid-key",  # Okta: Authentication failed
     "tokenrejected": "invalid-key",  # NetSuite: a refresh token used to log in
+    "tokeninvalid": "invalid-key",
+    "notallowedtokentype": "invalid-key",  # Slack: a token of the wrong type
     # missing credentials
     "notauthed": "missing-credentials",  # Slack not_authed
     "missingauthenticationtoken": "missing-credentials",
@@ -246,10 +254,13 @@ CODES: dict[str, str] = {
     "denied": "permission",  # Docker registry DENIED
     "e0000006": "permission",  # Okta: You do not have permission
     "unauthorizedclient": "permission",  # RFC 6749: the client may not use this grant
+    "nopermission": "permission",  # Slack no_permission
+    "teamaccessnotgranted": "permission",  # Slack
     # policy
     "accessdeniedexception": "policy",  # AWS IAM (an explicit deny or no allow)
     "authorizationpermissionmismatch": "policy",  # Azure Storage RBAC
     "ipnotallowed": "policy",
+    "ekmaccessdenied": "policy",  # Slack: Enterprise Key Management revoked access
     "conditionalaccess": "policy",
 }
 
@@ -283,14 +294,19 @@ WORDS: tuple[tuple[str, str], ...] = (
     ("audience", r"\b(invalid|wrong|bad|unexpected|unknown) ['\"]?aud(ience)?\b"),  # Auth0, Microsoft Graph
     ("audience", r"idx10214|audience validation failed"),  # Microsoft identity
     ("audience", r"obtained for wrong audience|aud claim"),  # Azure Resource Manager
+    ("audience", r"\b(different|another|other|wrong) audience"),
     # issuer
     ("issuer", r"\bissuer\b.{0,60}\b(invalid|mismatch|not (trusted|allowed|accepted|valid))"),  # jsonwebtoken
     ("issuer", r"\b(invalid|wrong|bad|unexpected|untrusted|unknown) ['\"]?iss(uer)?\b"),
     ("issuer", r"idx10205|issuer validation failed|\biss claim"),  # Microsoft identity
     ("issuer", r"another tenant|wrong tenant"),  # Azure
+    ("issuer", r"\b(different|another|other|wrong|untrusted) (token )?issuer"),
     # unknown key
     ("unknown-key", r"\b(no|unable to find an?|cannot find an?|could not find an?) (matching |suitable )?"
-                    r"(signing |verification |public )?keys? (matching|matches|that matches|for)"),
+                    r"(signing |verification |public )?keys? (found )?(matching|matches|that matches|"
+                    r"for)"),
+    ("unknown-key", r"\b(signing|public|verification|jwk|jwks) key (was )?not found"),
+    ("unknown-key", r"\bkey id .{0,40}not found"),
     ("unknown-key", r"\bunknown (kid|key id|signing key)|\bkid\b.{0,40}\b(not found|unknown|no match)"),
     ("unknown-key", r"idx10501|idx10516|unable to match key"),  # Microsoft identity
     ("unknown-key", r"access key id you provided does not exist"),  # AWS S3 InvalidAccessKeyId
@@ -310,8 +326,10 @@ WORDS: tuple[tuple[str, str], ...] = (
                     r"session |oauth |id )?(token|jwt|credentials?|session id)\b"),  # many vendors
     ("invalid-key", r"\b(invalid|bad|incorrect|wrong|unknown|unrecognized) (api|access|auth|subscription|"
                     r"secret|client|app|application|developer|license|signing) ?key\b"),  # Stripe, Azure APIM
-    ("invalid-key", r"\b(api key|token|access token|credentials?|jwt|session id) (is |are |was )?"
-                    r"(invalid|not valid|malformed|incorrect|unknown|not recogni[sz]ed)"),  # Google
+    ("invalid-key", r"\b(api key|token|access token|credentials?|jwt|session id)( provided| supplied| you "
+                    r"provided| used)? (is |are |was )?(invalid|not valid|malformed|incorrect|unknown|"
+                    r"not recogni[sz]ed)"),  # Google, Stripe
+    ("invalid-key", r"\bapi key (was )?not found"),
     # Cloudflare "Invalid format for Authorization header"
     ("invalid-key", r"\b(invalid|malformed|bad) (format (for|of) )?(the )?authori[sz]ation header"),
     ("invalid-key", r"bad credentials|could not validate credentials"),  # GitHub, FastAPI
@@ -369,6 +387,17 @@ WORDS: tuple[tuple[str, str], ...] = (
     ("policy", r"\bip (allow ?list|whitelist|restriction)"),
     ("policy", r"saml enforcement|sso enforcement"),  # GitHub
 )
+
+# Words that only echo a status line. In a 4xx they say nothing the status does not; inside a 2xx's error
+# container they are the one thing that says the call was refused ({"ok": false, "error": "unauthorized"}).
+GENERIC_WORDS: tuple[tuple[str, str], ...] = (
+    ("unauthenticated", r"\bunauthori[sz]ed\b|\bauthori[sz]ation (failed|required)\b"),
+    ("permission", r"\bforbidden\b|\baccess(_| is | )denied\b|\bnot (allowed|permitted|authori[sz]ed)\b"),
+    ("permission", r"\bno[_ ]permissions?\b|\bnot[_ ]allowed\b"),
+)
+_GENERIC: tuple[tuple[str, re.Pattern[str]], ...] = tuple((f, re.compile(p, re.I)) for f, p in GENERIC_WORDS)
+# The family an HTTP status stated inside a 2xx body stands for ({"code": 403, "msg": "..."})
+_STATUS_FAMILY = {401: "unauthenticated", 403: "permission", 407: "unauthenticated"}
 
 _COMPILED: dict[str, re.Pattern[str]] = {
     family.name: re.compile("|".join(f"(?:{p})" for f, p in WORDS if f == family.name) or "(?!)", re.I)
@@ -429,6 +458,22 @@ def expected_value(text: str | None) -> str | None:
 def says(family_name: str, text: str | None) -> bool:
     """Whether the text holds this family's wording (whatever else it says)."""
     return text is not None and _COMPILED[family_name].search(text[:MAX_TEXT]) is not None
+
+
+def classify_generic(
+    codes: Iterable[str], messages: Iterable[str | None], status: int | None
+) -> Wording | None:
+    """For a 2xx's error container only: the generic words ("unauthorized", "forbidden", "access denied") or
+    an HTTP status the body states itself, when nothing more specific was said."""
+    texts: list[str] = [*codes, *(m for m in messages if m)]
+    for text in texts:
+        sample = text[:MAX_TEXT].replace("_", " ")
+        for name, rx in _GENERIC:
+            m = rx.search(sample)
+            if m:
+                return Wording(BY_NAME[name], m.group(0), "message")
+    by_status = _STATUS_FAMILY.get(status or 0)
+    return Wording(BY_NAME[by_status], str(status), "code") if by_status else None
 
 
 def classify(codes: Iterable[str], messages: Iterable[str | None]) -> Wording | None:
