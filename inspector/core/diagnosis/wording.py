@@ -483,8 +483,8 @@ def classify(codes: Iterable[str], messages: Iterable[str | None]) -> Wording | 
         family = code_family(code) if code else None
         if family is not None:
             found.append(Wording(family, code.strip(), "code"))
-    for text in messages:
-        hit = message_family(text) if text else None
+    for text in dict.fromkeys(m for m in messages if m):  # the same sentence often comes from two places
+        hit = message_family(text)
         if hit is not None:
             found.append(Wording(hit[0], hit[1], "message"))
     if not found:
