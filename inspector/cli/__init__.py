@@ -1,4 +1,5 @@
-"""The command line: send / token / profiles / demo-server, over the window's core. Never imports Qt.
+"""The command line: send / token / profiles / demo-server / import / export / run / collections / secrets,
+over the window's core. Never imports Qt.
 
 `main(argv)` is the whole command line in-process (tests call it with captured output); `inspector.app` calls
 it for a subcommand. Each subcommand is a module with `run(...)`; flags live in `args`, terminal text in
@@ -41,6 +42,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             from inspector.cli import demo_server
 
             return demo_server.run(args)
+        if args.command == "import":
+            from inspector.cli import imports
+
+            return imports.run(args, out, err)
+        if args.command == "export":
+            from inspector.cli import export
+
+            return export.run(args, out, err)
+        if args.command == "run":
+            from inspector.cli import run
+
+            return run.run(args, out, err)
+        if args.command == "collections":
+            from inspector.cli import collections
+
+            return collections.run(args, out, err)
+        if args.command == "secrets":
+            from inspector.cli import secrets
+
+            return secrets.run(args, out, err)
     except InspectorError as exc:
         from inspector.cli.render import safe_line
 

@@ -13,8 +13,11 @@ from typing import NoReturn
 from inspector.core.errors import InspectorError
 
 PROG = "request-inspector"
-SUBCOMMANDS = ("send", "token", "profiles", "demo-server")
+SUBCOMMANDS = (
+    "send", "token", "profiles", "demo-server", "import", "export", "run", "collections", "secrets",
+)
 EXIT_OK, EXIT_TRANSPORT, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_FAILED = 3  # run: one or more requests did not get the answer they expect
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl+C
 
 
@@ -53,7 +56,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Request Inspector: why did the API say no? With no subcommand, the window opens.",
         epilog="subcommands (no window): send URL, token TOKEN|-, profiles list|show NAME|check, "
-        "demo-server; see 'request-inspector send --help'.",
+        "demo-server, import FILE, export DIR, run DIR, collections list, secrets set|list|delete; see "
+        "'request-inspector send --help'.",
     )
     parser.add_argument("--demo", action="store_true", help="also start the demo API and load its profiles")
     _profiles_dir(parser)
@@ -79,7 +83,59 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-server", help="the demo API alone, in the foreground")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8765)
+    _collection_arguments(sub)
     return parser
+
+
+def _collections_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--collections-dir", action="append", default=[], metavar="DIR",
+                        help="a folder of collections (or one collection), added to the default ones "
+                        "(repeatable)")
+
+
+def _collection_arguments(sub: argparse._SubParsersAction[OneLineParser]) -> None:
+    """import, export, run, collections, secrets (shared/specs/collections.md)."""
+    imp = sub.add_parser("import",
+                         help="read a Postman, Insomnia, OpenAPI, curl or HAR file into a collection")
+    imp.add_argument("file", help="the file to import")
+    imp.add_argument("--into", default=None, metavar="DIR",
+                     help="the new collection folder (for a Postman environment: the existing collection)")
+    imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
+
+    exp = sub.add_parser("export", help="a collection or folder as a Postman Collection v2.1 file")
+    exp.add_argument("dir", help="the collection folder, or a folder inside one")
+    exp.add_argument("--format", default="postman-2.1", choices=["postman-2.1"])
+    exp.add_argument("-o", "--output", default=None, metavar="FILE", help="write here instead of stdout")
+    _profiles_dir(exp)
+
+    run = sub.add_parser("run", help="send a collection's requests in order and explain each refusal")
+    run.add_argument("dir", help="the collection folder (or a folder or request file inside one)")
+    run.add_argument("--env", default=None, metavar="NAME", help="the environment to use")
+    run.add_argument("--folder", default=None, metavar="PATH", help="only the requests under this folder")
+    run.add_argument("--request", default=None, metavar="NAME",
+                     help="only this request (name or folder/name)")
+    _profiles_dir(run)
+    run.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a variable for this run, over every other value (repeatable)")
+    run.add_argument("--bail", action="store_true", help="stop at the first request that fails")
+    run.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    run.add_argument("--junit", default=None, metavar="FILE", help="write a JUnit XML report for CI")
+    run.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
+                     help="per request, default 30")
+
+    collections = sub.add_parser("collections", help="the collections the app sees, or one collection's tree")
+    collections.add_argument("action", choices=["list"])
+    collections.add_argument("dir", nargs="?", help="a collection folder: show its tree")
+    _collections_dir(collections)
+    collections.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
+    secrets = sub.add_parser("secrets", help="the values behind ${secret:KEY}")
+    secrets.add_argument("action", choices=["set", "list", "delete"])
+    secrets.add_argument("key", nargs="?", help="the KEY of ${secret:KEY}")
+    secrets.add_argument("--from-env", default=None, metavar="VAR",
+                         help="secrets set: take the value from this environment variable, not stdin")
+    _profiles_dir(secrets)
+    _collections_dir(secrets)
 
 
 def _send_arguments(send: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ PREVIEW_CHARS = 4000
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from inspector.core.diagnosis import Expectations
-    from inspector.core.pipeline import prepare
+    from inspector.core.pipeline import run as run_pipeline
 
     spec = spec_from_args(args, err)
     profile = resolver = cache = None
@@ -44,21 +44,23 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         jwks_url=args.jwks,
         key_file=_readable_key(args.key),
     )
-    prepared = prepare(spec, profile, resolver, cache)
-    exchange = prepared.send()
-    diagnosis = prepared.explain(exchange, overrides)
+    result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides)
+    exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
     from inspector.core.export.masking import exchange_scrubber
 
     # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
-    scrubber = exchange_scrubber(exchange, diagnosis, prepared.redactor, prepared.secret_names)
+    scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)
     doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, scrubber=scrubber,
-                            secret_names=prepared.secret_names)
+                            secret_names=names)
     if args.json:
         out.write(dumps(doc) + "\n")
     else:
         body, kept = _shown_body(exchange, doc, show_secrets=args.show_secrets, scrubber=scrubber,
-                                 secret_names=prepared.secret_names)
+                                 secret_names=names)
         out.write(exchange_text(doc, body, kept, color=out.isatty() and not os.environ.get("NO_COLOR")))
+    problem = result.problem("explain")  # the token problem is in the explanation already
+    if problem is not None:
+        err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
     if exchange.error is not None:
         if not args.json:
             message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)

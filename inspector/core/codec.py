@@ -442,7 +442,9 @@ def exchange_to_dict(exchange: Exchange) -> dict[str, Any]:
         "sent_at": time_to_text(exchange.sent_at),
         "received_at": time_to_text(exchange.received_at),
         "profile_name": exchange.profile_name,
-        "extra": dict(exchange.extra),
+        "token_problem": exchange.token_problem,
+        "from_cache": exchange.from_cache,
+        "proxy": exchange.proxy,
     }
 
 
@@ -459,7 +461,15 @@ def _exchange(data: object) -> Exchange:
             f"The record has format {version}, written by a newer version of the app (this one reads up to "
             f"{FORMAT}): update the app to read it."
         )
-    extra = _mapping(doc.get("extra") or {}, "", "extra")
+    # records written before these were fields kept them in an "extra" object
+    old = _mapping(doc.get("extra") or {}, "", "extra")
+
+    def note(key: str, old_key: str) -> str | None:
+        value = _text_or_none(doc, key, "")
+        if value is None and old.get(old_key) is not None:
+            value = str(old[old_key])
+        return value or None
+
     return Exchange(
         spec=spec_from_dict(doc.get("spec") or {}, "spec"),
         hops=tuple(hop_from_dict(h, f"hops[{i}]") for i, h in enumerate(_items(doc, "hops", ""))),
@@ -467,7 +477,9 @@ def _exchange(data: object) -> Exchange:
         sent_at=time_from_text(doc.get("sent_at")),
         received_at=time_from_text(doc.get("received_at")),
         profile_name=_text_or_none(doc, "profile_name", ""),
-        extra={str(k): v for k, v in extra.items()},
+        token_problem=note("token_problem", "token_problem"),
+        from_cache=note("from_cache", "har_from_cache"),
+        proxy=note("proxy", "proxy"),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
@@ -137,7 +137,12 @@ class Exchange:
     sent_at: datetime | None = None  # local clock when the user's request went out (UTC-aware)
     received_at: datetime | None = None  # local clock when the last byte came back
     profile_name: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)  # e.g. {"token_note": ...}; never secrets
+    # why the profile's token fetch gave no usable token (the token hop is then the last one); never a secret
+    token_problem: str | None = None
+    # a HAR entry the browser answered from its cache ("memory", "disk"): it never reached the server
+    from_cache: str | None = None
+    # the proxy the user's request went through, as scheme://host:port (never its user name or password)
+    proxy: str | None = None
 
     @property
     def request_hops(self) -> tuple[Hop, ...]:

@@ -1,10 +1,18 @@
 """One send, the way the window and the CLI both do it: the profile's credentials, the transport, the
 signature check, the explanation, and the history record. Pure of Qt; runs on a worker thread in the window.
 
-    prepared = prepare(spec, profile, resolver, token_cache)    # resolves secrets: ProfileError stops the send
-    exchange = prepared.send(cancel=..., on_progress=...)        # transport.send with the profile's auth
-    diagnosis = prepared.explain(exchange, overrides)            # verify the token if a key/JWKS is known, explain
-    prepared.record(history, exchange, diagnosis)                # masked copy into history
+    result = run(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides,
+                 history=history, cancel=cancel, on_progress=on_progress)     # -> SendResult
+
+run() is prepare() followed by Prepared.run(); the steps can also be taken one by one:
+
+    prepared = prepare(spec, profile, resolver, token_cache)  # resolves secrets: ProfileError stops it here
+    exchange = prepared.send(cancel=..., on_progress=...)      # transport.send with the profile's auth
+    diagnosis = prepared.explain(exchange, overrides)          # verify the token if a key/JWKS is known
+    prepared.record(history, exchange, diagnosis)              # masked copy into history (HistoryError)
+
+A SendResult is the one value a send produces: the exchange, its diagnosis, the secrets needed to mask both,
+and the problems the user should be told about. History, the panes, reports, exports and the CLI read it.
 """
 
 from __future__ import annotations
@@ -12,13 +20,64 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from threading import Event
+from typing import TYPE_CHECKING, Any, Literal
 
-from inspector.core.diagnosis import Diagnosis, Expectations, explain
+from inspector.core.diagnosis import Diagnosis, explain
 from inspector.core.errors import InspectorError, TokenError
 from inspector.core.exchange import Exchange
-from inspector.core.redact import Redactor
+from inspector.core.expectations import Expectations
+from inspector.core.redact import NO_SECRETS, Redactor, Secrets
 from inspector.core.request import RequestSpec
+
+if TYPE_CHECKING:
+    from inspector.core.history import HistoryStore
+    from inspector.core.profiles.auth import ProfileAuth, TokenCache
+    from inspector.core.profiles.model import Profile
+    from inspector.core.profiles.secrets import Resolver
+    from inspector.core.tokens import TokenInfo
+
+ProblemKind = Literal["token", "explain", "history"]
+
+
+@dataclass(frozen=True)
+class SendProblem:
+    """Something about a send the user should know besides the response: a sentence, secrets masked."""
+
+    # token: no usable token was fetched; explain: the explanation failed; history: the record was not saved
+    kind: ProblemKind
+    message: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Everything one send produced, as one value: what went over the wire, what it means, how to mask it."""
+
+    exchange: Exchange
+    diagnosis: Diagnosis | None
+    secrets: Secrets = NO_SECRETS
+    problems: tuple[SendProblem, ...] = ()
+    history_id: int | None = None  # the history entry it was saved as (None: not saved)
+    expectations: Expectations = field(default_factory=Expectations)  # the profile's, before any overrides
+
+    def problem(self, kind: ProblemKind) -> SendProblem | None:
+        return next((p for p in self.problems if p.kind == kind), None)
+
+    def shown_secrets(self) -> Secrets:
+        """The secrets plus every credential in the exchange's URLs and headers (no body is parsed): what a
+        pane must scrub from a response that echoes them back."""
+        from inspector.core.export.masking import sent_secret_values
+
+        return self.secrets.with_values(sent_secret_values(self.exchange, self.secrets.names))
+
+    def explained_again(self, overrides: Expectations | None, now: datetime | None = None) -> SendResult:
+        """The same exchange explained with other expectations (network when they name a JWKS: off the UI
+        thread); a failure raises, the caller keeps the old explanation."""
+        expectations = merge_expectations(self.expectations, overrides)
+        token = verified_token(self.exchange, expectations)
+        diagnosis = explain(self.exchange, expectations, now=now or self.exchange.received_at, token=token)
+        return replace(self, diagnosis=diagnosis,
+                       problems=tuple(p for p in self.problems if p.kind != "explain"))
 
 
 @dataclass
@@ -26,7 +85,7 @@ class Prepared:
     """A request with its credentials resolved; holds the secrets it saw so every output can be scrubbed."""
 
     spec: RequestSpec
-    auth: Any | None = None
+    auth: ProfileAuth | None = None
     profile_name: str | None = None
     expectations: Expectations = field(default_factory=Expectations)
     redactor: Redactor = field(default_factory=Redactor)
@@ -34,14 +93,18 @@ class Prepared:
     @property
     def secret_names(self) -> tuple[str, ...]:
         """Header and query names the profile adds: masked like Authorization wherever they appear."""
-        if self.auth is not None and hasattr(self.auth, "added_names"):
+        if self.auth is not None:
             return tuple(self.auth.added_names())
         return ()
 
     def _learn_secrets(self) -> None:
-        if self.auth is not None and hasattr(self.auth, "secret_values"):
+        if self.auth is not None:
             for secret in self.auth.secret_values():
                 self.redactor.add(secret)
+
+    def secrets(self) -> Secrets:
+        """What this request's outputs must mask: the values learnt so far and the profile's secret names."""
+        return Secrets(self.redactor.values(), self.secret_names)
 
     def send(self, **kwargs: Any) -> Exchange:
         """transport.send with this request's auth; a token fetched during the send is learnt as a secret."""
@@ -55,28 +118,62 @@ class Prepared:
 
     def explain(self, exchange: Exchange, overrides: Expectations | None = None,
                 now: datetime | None = None) -> Diagnosis:
-        """Check the token's signature when a key or JWKS is known (network: call off the UI thread), explain."""
+        """Check the token's signature when a key or JWKS is known (network: off the UI thread), explain."""
         expectations = merge_expectations(self.expectations, overrides)
         token = verified_token(exchange, expectations)
         return explain(exchange, expectations, now=now or exchange.received_at, token=token)
 
-    def record(self, history: Any, exchange: Exchange, diagnosis: Diagnosis | None) -> int | None:
-        """A masked copy into history (None when there is no history)."""
+    def record(self, history: HistoryStore | None, exchange: Exchange,
+               diagnosis: Diagnosis | None) -> int | None:
+        """A masked copy into history (None without a history); HistoryError when it cannot be saved."""
         if history is None:
             return None
-        try:
-            result: int = history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
-        except InspectorError as exc:  # a damaged or full history must not cost the user the explanation
-            exchange.extra["history_problem"] = f"This exchange was not saved in the history: {exc}"
-            return None
-        return result
+        return history.add(exchange, diagnosis, self.redactor, extra_secret_names=self.secret_names)
+
+    def run(
+        self,
+        *,
+        overrides: Expectations | None = None,
+        history: HistoryStore | None = None,
+        cancel: Event | None = None,
+        on_progress: Callable[[int, int | None], None] | None = None,
+        **send_kwargs: Any,
+    ) -> SendResult:
+        """Send, explain (unless cancelled) and record: the one result. Bad input raises InspectorError before
+        anything is sent; a failing explanation or history write becomes a problem, never a lost response."""
+        if cancel is not None:
+            send_kwargs["cancel"] = cancel
+        if on_progress is not None:
+            send_kwargs["on_progress"] = on_progress
+        exchange = self.send(**send_kwargs)
+        problems: list[SendProblem] = []
+        if exchange.token_problem:
+            problems.append(SendProblem("token", exchange.token_problem))
+        diagnosis = None
+        if cancel is None or not cancel.is_set():
+            try:
+                diagnosis = self.explain(exchange, overrides)
+            except Exception as exc:  # noqa: BLE001 - a bug in a rule must not cost the user the response
+                problems.append(SendProblem("explain",
+                                            f"The explanation failed: {type(exc).__name__}: {exc}"))
+        history_id = None
+        if cancel is None or not cancel.is_set():
+            try:
+                history_id = self.record(history, exchange, diagnosis)
+            except InspectorError as exc:  # a damaged or full history must not cost the user the explanation
+                problems.append(SendProblem("history", f"This exchange was not saved in the history: {exc}"))
+        secrets = self.secrets()
+        scrub = secrets.redactor().scrub
+        return SendResult(exchange, diagnosis, secrets,
+                          tuple(replace(p, message=scrub(p.message)) for p in problems), history_id,
+                          self.expectations)
 
 
 def prepare(
     spec: RequestSpec,
-    profile: Any | None = None,
-    resolver: Any | None = None,
-    token_cache: Any | None = None,
+    profile: Profile | None = None,
+    resolver: Resolver | None = None,
+    token_cache: TokenCache | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Prepared:
     """Resolve the profile's secrets into an auth object; ProfileError (MissingSecret) stops the send here."""
@@ -96,6 +193,25 @@ def prepare(
     return prepared
 
 
+def run(
+    spec: RequestSpec,
+    *,
+    profile: Profile | None = None,
+    resolver: Resolver | None = None,
+    token_cache: TokenCache | None = None,
+    clock: Callable[[], datetime] | None = None,
+    overrides: Expectations | None = None,
+    history: HistoryStore | None = None,
+    cancel: Event | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    **send_kwargs: Any,
+) -> SendResult:
+    """One send from the spec to its SendResult (see Prepared.run); InspectorError when it cannot be sent."""
+    prepared = prepare(spec, profile, resolver, token_cache, clock)
+    return prepared.run(overrides=overrides, history=history, cancel=cancel, on_progress=on_progress,
+                        **send_kwargs)
+
+
 def merge_expectations(base: Expectations, overrides: Expectations | None) -> Expectations:
     """The profile's expectations with every field the overrides set (CLI flags, the panel's fields)."""
     if overrides is None:
@@ -109,7 +225,7 @@ def merge_expectations(base: Expectations, overrides: Expectations | None) -> Ex
     return replace(base, **changes)
 
 
-def verified_token(exchange: Exchange, expectations: Expectations) -> Any | None:
+def verified_token(exchange: Exchange, expectations: Expectations) -> TokenInfo | None:
     """The sent token with its signature checked against the key file or JWKS, or None when neither is set."""
     if not (expectations.jwks_url or expectations.key_file):
         return None

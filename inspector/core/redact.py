@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "…"
@@ -266,6 +267,27 @@ class Redactor:
             if s in text:
                 text = text.replace(s, mask(s))
         return text
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What one send's outputs must mask beyond what names alone reveal: the secret values it saw (the
+    profile's resolved secrets, a fetched token) and the extra header/query/JSON names the profile uses."""
+
+    values: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def redactor(self) -> Redactor:
+        return Redactor(self.values)
+
+    def scrub(self, text: str) -> str:
+        return self.redactor().scrub(text)
+
+    def with_values(self, more: Iterable[str]) -> Secrets:
+        return Secrets(tuple(dict.fromkeys((*self.values, *more))), self.names)
+
+
+NO_SECRETS = Secrets()
 
 
 # --- Secret values, for seeding a Redactor from what was sent and received ---------------------------------

@@ -583,7 +583,8 @@ def send(
         error=error,
         sent_at=first.sent_at if first and first.sent_at else started,
         received_at=clock(),
-        extra=sender.extra,
+        token_problem=sender.token_problem,
+        proxy=sender.proxy,
     )
 
 
@@ -602,7 +603,8 @@ class _Sender:
         self.clock = clock
         self.on_progress = on_progress
         self.hops: list[Hop] = []
-        self.extra: dict[str, object] = {}
+        self.token_problem: str | None = None  # why the profile's token fetch gave no usable token
+        self.proxy: str | None = None  # the proxy the user's request went through (no user name or password)
 
     def run(self, base: requests.PreparedRequest, netrc_applied: bool, body_sink: IO[bytes] | None
             ) -> TransportFailure | None:
@@ -618,7 +620,7 @@ class _Sender:
                 token_hop = self.one(current, "token")
                 problem = auth.accept_token_response(token_hop, self.clock())
                 if problem:
-                    self.extra["token_problem"] = problem
+                    self.token_problem = problem
                     return None
             # 2. The user's request, then each challenge answer and redirect.
             meant_for = origin(base.url or "")
@@ -683,9 +685,9 @@ class _Sender:
         if role == "request":
             if proxy:  # where the answer came from, without the proxy's user name and password
                 scheme = urlsplit(requests.utils.prepend_scheme_if_needed(proxy, "http")).scheme
-                self.extra["proxy"] = f"{scheme}://{_proxy_name(proxy)}"
+                self.proxy = f"{scheme}://{_proxy_name(proxy)}"
             else:
-                self.extra.pop("proxy", None)
+                self.proxy = None
         sent_headers = _sent_headers(prepared)
         typed = {k.lower() for k, _v in sent_headers}  # a header the user typed wins over the proxy setting's
         proxy_lines = self._proxy_header_lines(url, proxy)

@@ -3,13 +3,14 @@ warning.
 
 Embedding API:
 
-    dialog = CurlDialog(source, parent=None, *, extra_secret_names=(), redactor=None, ask=None, view=None)
+    dialog = CurlDialog(source, parent=None, *, secrets=NO_SECRETS, ask=None, view=None)
         source     a RequestSpec (the editor's to_spec()), a Hop (as sent), or an Exchange: then a combo
                    offers "as composed" and each hop as it was sent (the final hop is chosen first)
-        extra_secret_names   header / parameter names a profile uses for its API key (masked too)
-        redactor   the profile's Redactor, so its resolved secrets are masked wherever they appear
+        secrets    the send's Secrets: the profile's resolved secret values (masked wherever they appear)
+                   and the header / parameter names it uses for its API key (masked too)
         ask(parent, title, text) -> bool   the warning before credentials are shown; default a QMessageBox
         view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
+    CurlDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
     dialog.command() -> str              the command as shown now
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
@@ -19,7 +20,8 @@ Embedding API:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -42,6 +44,9 @@ from inspector.core.export import exchange_redactor, to_curl
 from inspector.core.request import RequestSpec
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box
+
+if TYPE_CHECKING:
+    from inspector.core.pipeline import SendResult
 
 __all__ = ["CurlDialog"]
 
@@ -72,8 +77,7 @@ class CurlDialog(QDialog):
         source: RequestSpec | Hop | Exchange,
         parent: QWidget | None = None,
         *,
-        extra_secret_names: Iterable[str] = (),
-        redactor: redact.Redactor | None = None,
+        secrets: redact.Secrets = redact.NO_SECRETS,
         ask: Ask | None = None,
         view: ViewState | None = None,
     ) -> None:
@@ -82,13 +86,13 @@ class CurlDialog(QDialog):
         self.setWindowTitle("Copy as curl")
         self.view_state = view or ViewState(self)
         self._ask = ask or _ask
-        self._extra = tuple(extra_secret_names)
+        self._extra = secrets.names
         self._sources: list[tuple[str, RequestSpec | Hop]] = []
         self._redactor: redact.Redactor | None
         if isinstance(source, Exchange):
             # what was seen in the exchange is scrubbed by value too (a token echoed in a URL, say)
             seen = exchange_redactor(source, extra_names=self._extra)
-            for secret in redactor.values() if redactor is not None else ():
+            for secret in secrets.values:
                 seen.add(secret)
             self._redactor = seen
             self._sources.append(("The request as composed", source.spec))
@@ -96,7 +100,7 @@ class CurlDialog(QDialog):
                 role = "token request" if hop.role == "token" else "as sent"
                 self._sources.append((f"Hop {n} ({role}): {hop.method} {redact.mask_url(hop.url)}", hop))
         else:
-            self._redactor = redactor
+            self._redactor = secrets.redactor() if secrets.values else None
             label = "The request as composed" if isinstance(source, RequestSpec) else "The request as sent"
             self._sources.append((label, source))
 
@@ -194,6 +198,11 @@ class CurlDialog(QDialog):
             if safe
             else "Put tokens, passwords, API keys and cookies in the command in clear (asks first)"
         )
+
+    @classmethod
+    def for_result(cls, result: SendResult, parent: QWidget | None = None, **kw: Any) -> CurlDialog:
+        """The request of one send, each hop as sent, with the secrets that send knows masked."""
+        return cls(result.exchange, parent, secrets=result.secrets, **kw)
 
     def _render(self) -> None:
         _, source = self._sources[max(0, self.source_combo.currentIndex())]

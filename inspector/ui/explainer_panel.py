@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from threading import Event
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QRectF, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,14 +41,18 @@ from PySide6.QtWidgets import (
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, Expectations
-from inspector.core.exchange import Exchange
 from inspector.core.diagnosis.findings import SEVERITY_RANK, VERDICT_TITLES, Finding
-from inspector.core.redact import is_secret_header, mask, mask_url
+from inspector.core.exchange import Exchange
+from inspector.core.redact import NO_SECRETS, Secrets, is_secret_header, mask, mask_url
 from inspector.core.timeline import Timeline, describe_relative
 from inspector.core.tokens import SentCredential, TokenInfo
+from inspector.ui.jobs import JobRunner
 from inspector.ui.theme import LIGHT, Theme, verdict_color
 from inspector.ui.timeline_widget import TimelineWidget, request_moment
 from inspector.ui.view_state import MaskedLabel, ViewState, escape
+
+if TYPE_CHECKING:
+    from inspector.core.pipeline import SendResult
 
 # The colours live in the theme (ui/theme.py); these names stay for callers that read them.
 VERDICT_COLORS = LIGHT.verdict
@@ -598,39 +603,16 @@ class TokenView(QWidget):
         self.glance.setText("<br>".join(rows))
 
 
-class _JwksSignals(QObject):
-    done = Signal(int, object)  # generation, (TokenInfo, Timeline | None, list[Finding])
-    failed = Signal(int, str)
+def _jwks_check(raw: str, url: str, now: datetime, cancel: Event) -> tuple[TokenInfo, Timeline | None,
+                                                                         list[Finding]] | None:
+    """Fetch the JWKS and check the pasted token's signature (a job, off the UI thread); None if cancelled."""
+    from inspector.core.diagnosis import inspect_alone, strip_scheme
+    from inspector.core.tokens import inspect_token, verify_token
 
-
-class _JwksCheck(QRunnable):
-    """Fetch the JWKS and check the signature off the UI thread; the result is dropped once cancelled."""
-
-    def __init__(self, generation: int, raw: str, url: str, now: datetime, signals: _JwksSignals) -> None:
-        super().__init__()
-        self.generation = generation
-        self.raw = raw
-        self.url = url
-        self.now = now
-        self.signals = signals
-        self.cancel = threading.Event()
-
-    def run(self) -> None:
-        from inspector.core.diagnosis import inspect_alone, strip_scheme
-        from inspector.core.tokens import inspect_token, verify_token
-
-        try:
-            info = verify_token(inspect_token(strip_scheme(self.raw)), jwks_url=self.url, timeout_s=10.0,
-                                cancel=self.cancel)
-            if self.cancel.is_set():
-                return
-            result = inspect_alone(self.raw, Expectations(jwks_url=self.url), self.now, token=info)
-        except Exception as exc:  # noqa: BLE001 (a worker must report, never die silently)
-            if not self.cancel.is_set():
-                self.signals.failed.emit(self.generation, f"The signature check could not run: {exc}")
-            return
-        if not self.cancel.is_set():
-            self.signals.done.emit(self.generation, result)
+    info = verify_token(inspect_token(strip_scheme(raw)), jwks_url=url, timeout_s=10.0, cancel=cancel)
+    if cancel.is_set():
+        return None
+    return inspect_alone(raw, Expectations(jwks_url=url), now, token=info)
 
 
 class _TokenEdit(QLineEdit):
@@ -654,13 +636,7 @@ class PasteBox(QGroupBox):
         super().__init__("Decode a token on its own (offline)", parent)
         self._clock = clock or _utc_now
         self._view = view or ViewState(self)
-        self._generation = 0
-        self._job: _JwksCheck | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._signals = _JwksSignals()
-        self._signals.done.connect(self._jwks_done)
-        self._signals.failed.connect(self._jwks_failed)
+        self.jobs = JobRunner(self, name="PasteBox")  # the signature check, in the "jwks" slot
         lay = QVBoxLayout(self)
         self.edit = _TokenEdit()
         self.edit.setObjectName("pasteToken")
@@ -709,7 +685,7 @@ class PasteBox(QGroupBox):
             self._show(self._result)
 
     def is_checking(self) -> bool:
-        return self._job is not None
+        return self.jobs.current("jwks") is not None
 
     def start_jwks_check(self, url: str) -> None:
         """Fetch the JWKS at url and check the pasted token's signature on a worker thread."""
@@ -718,19 +694,17 @@ class PasteBox(QGroupBox):
             self.status.setText("Paste a token and give a JWKS URL to check its signature.")
             return
         self.cancel_jwks_check(quiet=True)
-        self._generation += 1
-        self._job = _JwksCheck(self._generation, raw, url, self._clock(), self._signals)
-        self._pool.start(self._job)
+        now = self._clock()
+        self.jobs.start("jwks", lambda job: _jwks_check(raw, url, now, job.cancel), on_done=self._jwks_done,
+                        on_failed=self._jwks_failed)
         self.check_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Checking the signature against {mask_url(url)} …")
 
     def cancel_jwks_check(self, quiet: bool = False) -> None:
-        if self._job is None:
+        if not self.is_checking():
             return
-        self._job.cancel.set()
-        self._job = None
-        self._generation += 1  # a late answer from the cancelled check is ignored
+        self.jobs.cancel("jwks")  # a late answer from the cancelled check is ignored
         self.check_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if not quiet:
@@ -738,7 +712,12 @@ class PasteBox(QGroupBox):
             self.jwks_check_finished.emit("cancelled")
 
     def wait_for_workers(self, msecs: int = 15000) -> bool:
-        return self._pool.waitForDone(msecs)
+        """Wait for the signature check's thread (cancelled or not); True when it ended."""
+        return self.jobs.join(msecs / 1000)
+
+    def shutdown(self) -> None:
+        """Cancel and join the signature check (bounded wait)."""
+        self.jobs.stop()
 
     # -- internals -------------------------------------------------------------------------------------------
     def _decode(self, text: str) -> None:
@@ -763,21 +742,19 @@ class PasteBox(QGroupBox):
         info, timeline, findings = result
         self.findings.set_findings(findings, lambda _k, v: self._view.mask(v, secrets=(info.raw,)))
         self.token_view.set_token(info, timeline, alone=True)
-        if not self._job:
+        if not self.is_checking():
             n = len([f for f in findings if f.severity == "error"])
             self.status.setText(
                 f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
                 f"{f', {n} of them problems' if n else ''}, judged against your clock now."
             )
 
-    def _jwks_done(self, generation: int, result: object) -> None:
-        if generation != self._generation:
-            return
-        self._job = None
+    def _jwks_done(self, result: tuple[TokenInfo, Timeline | None, list[Finding]] | None) -> None:
         self.check_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        assert isinstance(result, tuple)
-        self._show(result)  # type: ignore[arg-type]
+        if result is None:
+            return
+        self._show(result)
         info = result[0]
         self.status.setText(
             "The signature is valid for a key in the JWKS."
@@ -786,13 +763,10 @@ class PasteBox(QGroupBox):
         )
         self.jwks_check_finished.emit("verified" if info.verified else "failed")
 
-    def _jwks_failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
-        self._job = None
+    def _jwks_failed(self, error: BaseException) -> None:
         self.check_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.status.setText(message)
+        self.status.setText(f"The signature check could not run: {error}")
         self.jwks_check_finished.emit("error")
 
 
@@ -896,8 +870,7 @@ class ExplainerPanel(QWidget):
         self._clock = clock or _utc_now
         self.view_state = view or ViewState(self)
         self._exchange: Exchange | None = None
-        self._extra_secrets: tuple[str, ...] = ()  # set by set_result
-        self._secret_names: tuple[str, ...] = ()
+        self._given_secrets = NO_SECRETS  # set by set_result
         self._diagnosis: Diagnosis | None = None
         self.setAcceptDrops(True)
 
@@ -995,17 +968,24 @@ class ExplainerPanel(QWidget):
         self.view_state.theme_changed.connect(self._rerender)
 
     # -- the contract ----------------------------------------------------------------------------------------
-    def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None, *, secret_values: Iterable[str] = (),
-                   secret_names: Iterable[str] = ()) -> None:
+    def show_result(self, result: SendResult) -> None:
+        """Show one send's result: its exchange and explanation, scrubbed of every secret it knows."""
+        self.set_result(result.exchange, result.diagnosis, secrets=result.shown_secrets())
+
+    def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None, *,
+                   secrets: Secrets = NO_SECRETS) -> None:
         """Show one finished exchange and its explanation (None when it could not be explained).
 
-        secret_values (the profile's secrets, the credentials sent) are scrubbed from evidence and messages;
-        secret_names are the profile's API-key header/query names."""
+        secrets: values (the profile's secrets, the credentials sent) scrubbed from evidence and messages,
+        and the profile's API-key header/query names."""
         self._exchange = exchange
         self._diagnosis = diagnosis
-        self._extra_secrets = tuple(secret_values)
-        self._secret_names = tuple(secret_names)
+        self._given_secrets = secrets
         self._render()
+
+    def shutdown(self) -> None:
+        """Cancel and join the panel's jobs (the signature check)."""
+        self.paste_box.shutdown()
 
     def clear(self) -> None:
         self._exchange = None
@@ -1047,7 +1027,7 @@ class ExplainerPanel(QWidget):
     # -- rendering -------------------------------------------------------------------------------------------
     def _secrets(self) -> list[str]:
         d = self._diagnosis
-        out: list[str] = list(self._extra_secrets)
+        out: list[str] = list(self._given_secrets.values)
         if d is not None and d.token is not None:
             out.append(d.token.raw)
         if d is not None and d.credential is not None:
@@ -1055,12 +1035,12 @@ class ExplainerPanel(QWidget):
         return out
 
     def _known(self) -> tuple[list[str], tuple[str, ...]]:
-        return self._secrets(), self._secret_names
+        return self._secrets(), self._given_secrets.names
 
     def _scrubber(self) -> Callable[[str, str], str]:
         """Evidence and messages pass through the view's mask (strict in screen-share-safe mode), with this
         exchange's secrets; in safe mode a value whose key names a secret is masked whole."""
-        secrets, names, view = self._secrets(), self._secret_names, self.view_state
+        secrets, names, view = self._secrets(), self._given_secrets.names, self.view_state
 
         def scrub(key: str, text: str) -> str:
             # the token and credential are never needed in evidence: they have their own masked rows
@@ -1139,7 +1119,7 @@ class ExplainerPanel(QWidget):
     def _request_text(self, ex: Exchange) -> str:
         hop = ex.final_hop
         method = hop.method if hop else ex.spec.method
-        url = mask_url(hop.url if hop else ex.spec.url, self._secret_names)
+        url = mask_url(hop.url if hop else ex.spec.url, self._given_secrets.names)
         if ex.error is not None:
             outcome = f"no response ({ex.error.kind})"
         elif ex.response is not None:

@@ -157,6 +157,11 @@ def run_gui(
         app = QApplication(list(argv) if argv else sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    # every job's thread is cancelled and joined when the app quits and again at interpreter exit: a worker
+    # still running then would be frozen mid-call into Qt as the interpreter goes away
+    from inspector.ui.jobs import install_exit_hooks
+
+    install_exit_hooks(app)
     env = os.environ if environ is None else environ
     from PySide6 import __version__ as qt_version
 

@@ -26,7 +26,8 @@ Embedding API:
                                         follows it); URLs are always masked here
         explainer: ExplainerPanel;  table: QTableWidget
 
-    export_har(items, path, *, include_secrets=False, extra_secret_names=(), redactor=None, comment="") -> int
+    export_har(items, path, *, include_secrets=False, comment="") -> int
+        items: SendResults (their secrets are masked) or (exchange, diagnosis) pairs (history records)
         items: (Exchange, Diagnosis | plain dict | None) pairs, oldest first. Writes one HAR 1.2 file with
         one entry per hop, masked unless include_secrets, atomically; returns the number of entries.
         Raises ExportError naming the file when it cannot be written.
@@ -74,6 +75,7 @@ from inspector.ui.theme import Theme, label_color_style
 from inspector.ui.view_state import MaskedLabel, ViewState, plain_tip
 
 if TYPE_CHECKING:
+    from inspector.core.pipeline import SendResult
     from inspector.core.request import RequestSpec
 
 __all__ = ["HarDialog", "export_har"]
@@ -84,20 +86,23 @@ COLUMNS = ("Method", "URL", "Status", "Notes")
 
 
 def export_har(
-    items: Iterable[tuple[Exchange, Diagnosis | None]],
+    items: Iterable[SendResult | tuple[Exchange, Diagnosis | None]],
     path: str | Path,
     *,
     include_secrets: bool = False,
-    extra_secret_names: Iterable[str] = (),
-    redactor: redact.Redactor | None = None,
     comment: str = "",
 ) -> int:
     """Write the exchanges as one HAR 1.2 file (masked unless include_secrets); returns the entry count."""
-    extra = tuple(extra_secret_names)
     entries: list[dict[str, Any]] = []
-    for exchange, diagnosis in items:
+    for item in items:
+        if isinstance(item, tuple):
+            exchange, diagnosis = item
+            secrets = redact.NO_SECRETS
+        else:
+            exchange, diagnosis, secrets = item.exchange, item.diagnosis, item.secrets
         entries += exchange_to_har_entries(
-            exchange, diagnosis, include_secrets=include_secrets, extra_secret_names=extra, redactor=redactor
+            exchange, diagnosis, include_secrets=include_secrets, extra_secret_names=secrets.names,
+            redactor=secrets.redactor() if secrets.values else None,
         )
     text = dump_har(to_har(entries, comment=comment))
     target = Path(path)

@@ -4,61 +4,45 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
 from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
-from inspector.core.redact import (
-    MASK,
-    is_secret_header,
-    is_secret_param,
-    mask,
-    mask_body_text,
-    mask_header_value,
-    mask_url,
-)
-from inspector.core.request import Body, FormField, Header, RequestSpec, as_body_kind, effective_content_type
+from inspector.core.redact import MASK, is_secret_header, mask_url
+from inspector.core.request import RequestSpec
+from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.request_editor import RequestEditor
 from inspector.ui.theme import Theme, current_theme, theme_for
 from inspector.ui.view_state import MaskedStatusBar, ViewState
 
-SETTINGS_VERSION = 1
+if TYPE_CHECKING:
+    from inspector.core.pipeline import SendResult
+
+SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: the history record's shape
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The last request, as kept between runs: secrets masked and their rows switched off, never stored in clear.
+# The last request, as kept between runs: masked the way history masks a request (names and values), and
+# secret headers switched off, so a masked credential is never sent by mistake. Serialized by the one codec
+# (core.codec), as history stores a request.
 
 
 def spec_to_settings(spec: RequestSpec) -> str:
     """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
-    headers = []
-    for h in spec.headers:
-        if is_secret_header(h.name):
-            headers.append(Header(h.name, mask_header_value(h.name, h.value), False))
-        else:
-            headers.append(h)
-    body = spec.body
-    if body.kind in ("json", "text", "form") and body.text:
-        # the Content-Type the request declares: a form-encoded text body holds client_secret=... too
-        ctype = effective_content_type(spec) or ("application/json" if body.kind == "json" else None)
-        body = Body(body.kind, mask_body_text(body.text, ctype), body.fields)
-    if body.fields:
-        body = Body(body.kind, body.text, tuple(
-            FormField(f.name, mask(f.value) if is_secret_param(f.name) and not f.is_file else f.value,
-                      f.is_file, f.enabled)
-            for f in body.fields
-        ))
-    data = asdict(RequestSpec(spec.method, mask_url(spec.url), tuple(headers), body, spec.timeout_s,
-                              spec.follow_redirects, spec.verify_tls, spec.profile))
+    from inspector.core.codec import spec_to_dict
+    from inspector.core.export.masking import exchange_scrubber, mask_spec
+
+    masked = mask_spec(spec, exchange_scrubber(Exchange(spec)))
+    headers = tuple(replace(h, enabled=False) if is_secret_header(h.name) else h for h in masked.headers)
+    data = spec_to_dict(replace(masked, headers=headers))
     data["version"] = SETTINGS_VERSION
     return json.dumps(data)
 
@@ -67,33 +51,19 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
     """The spec saved by spec_to_settings, or None when there is none or it cannot be read."""
     if not text:
         return None
+    from inspector.core.codec import RecordError, spec_from_dict
+
     try:
         data = json.loads(text)
-        body = data.get("body") or {}
-        return RequestSpec(
-            method=str(data.get("method") or "GET"),
-            url=str(data.get("url") or ""),
-            headers=tuple(Header(str(h["name"]), str(h["value"]), bool(h.get("enabled", True)))
-                          for h in data.get("headers") or ()),
-            body=Body(
-                kind=as_body_kind(body.get("kind")),
-                text=str(body.get("text") or ""),
-                fields=tuple(FormField(str(f["name"]), str(f["value"]), bool(f.get("is_file")),
-                                       bool(f.get("enabled", True))) for f in body.get("fields") or ()),
-            ),
-            timeout_s=float(data.get("timeout_s") or 30.0),
-            follow_redirects=bool(data.get("follow_redirects", True)),
-            verify_tls=bool(data.get("verify_tls", True)),
-            profile=data.get("profile"),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        if isinstance(data, dict) and data.get("version") == 1:  # an older version's: rows were objects
+            data["headers"] = [[h["name"], h["value"], h.get("enabled", True)]
+                               for h in data.get("headers") or ()]
+            body = data.get("body") or {}
+            body["fields"] = [[f["name"], f["value"], f.get("is_file", False), f.get("enabled", True)]
+                              for f in body.get("fields") or ()]
+        return spec_from_dict(data, "request/last")
+    except (RecordError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
         return None  # an unreadable saved request is forgotten, not an error worth a message
-
-
-class _Bridge(QObject):
-    """Carries a result from a plain Python thread back to the UI thread (a queued signal)."""
-
-    done = Signal(int, object)
 
 
 def _units() -> Any:
@@ -103,12 +73,20 @@ def _units() -> Any:
     return response_view
 
 
-def window_secret_values(exchange: Exchange, redactor: Any, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The profile's secrets and every credential in the exchange's URLs and headers (no body is parsed)."""
-    from inspector.core.export.masking import sent_secret_values
+class _Progress:
+    """Bytes received so far, passed on at most every 0.1 s (and at the end): the UI thread is not flooded."""
 
-    known = redactor.values() if redactor is not None else ()
-    return (*known, *sent_secret_values(exchange, names))
+    INTERVAL_S = 0.1
+
+    def __init__(self, report: Callable[[tuple[int, int | None]], None]) -> None:
+        self._report = report
+        self._last = 0.0
+
+    def __call__(self, received: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.INTERVAL_S or (total is not None and received >= total):
+            self._last = now
+            self._report((received, total))
 
 
 def masked_credentials(spec: RequestSpec) -> list[str]:
@@ -119,7 +97,9 @@ def masked_credentials(spec: RequestSpec) -> list[str]:
 class MainWindow(QMainWindow):
     """Editor on top and response below on the left; the explainer on the right."""
 
-    exchange_received = Signal(object, object)  # Exchange, Diagnosis | None: emitted after the panes show it
+    result_received = Signal(object)  # SendResult: emitted after the panes show it
+    exchange_received = Signal(object, object)  # its Exchange and Diagnosis | None, after result_received
+    reexplained = Signal(object)  # the SendResult explained again with the panel's expectations
     send_failed = Signal(str)  # the request could not be sent (bad input); the sentence is under the URL bar
     cancelled = Signal()
     busy_changed = Signal(bool)
@@ -133,8 +113,6 @@ class MainWindow(QMainWindow):
         demo_requests: Sequence[tuple[str, RequestSpec]] = (),
         prefer_demo: bool = False,
         profiles_dirs: Sequence[str] = (),
-        send: Callable[..., Exchange] | None = None,
-        explain: Callable[[Exchange], Any] | None = None,
         send_kwargs: dict[str, Any] | None = None,
         max_body_bytes: int = 100 * 1024 * 1024,
         theme: Theme | None = None,
@@ -155,19 +133,15 @@ class MainWindow(QMainWindow):
         self._demo_factory = demo_factory
         self.profiles_dirs = list(profiles_dirs)
         self.max_body_bytes = max_body_bytes
-        self._send = send
-        self._explain = explain
-        self._send_kwargs = dict(send_kwargs or {})
-        self._pool: Any = None  # the worker threads: created with the first send (imports Pygments)
-        self._generation = 0
-        self._cancel: threading.Event | None = None
+        self._send_kwargs = dict(send_kwargs or {})  # extra transport.send arguments (a session, tests)
+        # every thread the window starts: the send ("send" slot) and explaining it again ("explain" slot)
+        self.jobs = JobRunner(self, name="MainWindow")
         self._sending_since = 0.0
         self._progress: tuple[int, int | None] = (0, None)
         self._sink: IO[bytes] | None = None
         self._sink_path = ""
         self._loading_example = False
-        self.last_exchange: Exchange | None = None
-        self.last_diagnosis: Any = None
+        self.result: SendResult | None = None  # the last send's: what the panes, dialogs and exports show
         # Profiles: the model (folders, statuses), one token cache and the ${prompt} answers for this run.
         self.profiles = profiles
         self.history = history
@@ -175,13 +149,7 @@ class MainWindow(QMainWindow):
         self._prompted: dict[tuple[str, str], str] = {}
         self._token_cache: Any = None
         self._send_resolver: Any = None
-        self._pipeline_state: dict[str, Any] = {}
-        self._last_prepared: Any = None
         self._overrides: Any = None  # Expectations typed into the panel, for requests without a profile's
-        self._reexplained = _Bridge(self)
-        self._reexplained.done.connect(self._on_reexplained)
-        self.last_redactor: Any = None
-        self.last_secret_names: tuple[str, ...] = ()
         self.history_pane: Any = None
 
         self.editor = RequestEditor(self, view=self.view_state)
@@ -401,7 +369,8 @@ class MainWindow(QMainWindow):
     # -- sending -----------------------------------------------------------------------------------------
     @property
     def sending(self) -> bool:
-        return self._cancel is not None
+        """A send is in flight and its result will be shown (a cancelled one no longer counts)."""
+        return self.jobs.current("send") is not None
 
     def send(self) -> bool:
         """Validate the form and send it off the UI thread; False when it cannot be sent (message shown)."""
@@ -418,7 +387,7 @@ class MainWindow(QMainWindow):
             self._refuse("The request was not sent: a secret the profile asks for was not given.")
             return False
         self.editor.show_message("")
-        self._start(spec, dict(self._send_kwargs, max_body_bytes=self.max_body_bytes))
+        self._start(spec, dict(self._send_kwargs, max_body_bytes=self.max_body_bytes), record=True)
         self.statusBar().showMessage(f"Sending {spec.method} {mask_url(spec.url)}…")
         self.response_view.show_sending()
         self.explainer.clear()
@@ -533,50 +502,27 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.setValue("profiles/teamDirs", json.dumps(kept))
 
-    def _start(self, spec: RequestSpec, kwargs: dict[str, Any]) -> None:
-        self._generation += 1
-        self._cancel = threading.Event()
-        send, explain = self._send, self._explain
-        if send is None:
-            send, explain = self._pipeline(spec)
-        from inspector.ui.workers import SendWorker, WorkerPool
-
-        if self._pool is None:
-            self._pool = WorkerPool(self)
-        worker = SendWorker(self._generation, spec, self._cancel, send=send, explain=explain,
-                            send_kwargs=kwargs)
-        queued = Qt.ConnectionType.QueuedConnection
-        worker.finished.connect(self._on_finished, queued)
-        worker.failed.connect(self._on_failed, queued)
-        worker.progress.connect(self._on_progress, queued)
-        self._sending_since = time.monotonic()
-        self._progress = (0, None)
-        self._pool.start(worker)
-        self._set_busy(True)
-
-    def _pipeline(self, spec: RequestSpec) -> tuple[Callable[..., Exchange], Callable[[Exchange], Any]]:
-        """The worker's two steps (both run off the UI thread): resolve + send, then verify + explain + record."""
-        from inspector.core.pipeline import prepare
-
+    def _start(self, spec: RequestSpec, send_kwargs: dict[str, Any], *, record: bool) -> None:
+        """Send off the UI thread: pipeline.run() as the "send" job; its SendResult comes to _on_result."""
+        # prepare, on the UI thread: everything the job needs, read now (the job never touches a widget)
         profile = self._profile_for(spec)
         resolver = self._resolver() if profile is not None else None
-        cache = self._token_cache
-        overrides = self._overrides
-        history = self.history if self._sink is None else None  # re-sending to save a body is not new history
-        state: dict[str, Any] = {}
-        self._pipeline_state = state  # read back in _on_finished (same generation) for the redactor
+        cache, overrides = self._token_cache, self._overrides
+        history = self.history if record else None  # re-sending to save a body is not new history
+        self.jobs.cancel("explain")  # explaining the previous result again is moot now
 
-        def send(spec: RequestSpec, **kwargs: Any) -> Exchange:
-            state["prepared"] = prepared = prepare(spec, profile, resolver, cache)
-            return prepared.send(**kwargs)
+        def send(job: Job[SendResult]) -> SendResult:
+            from inspector.core.pipeline import run
 
-        def explain(exchange: Exchange) -> Any:
-            prepared = state["prepared"]
-            diagnosis = prepared.explain(exchange, overrides)
-            prepared.record(history, exchange, diagnosis)
-            return diagnosis
+            return run(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides,
+                       history=history, cancel=job.cancel, on_progress=_Progress(job.report),
+                       **send_kwargs)
 
-        return send, explain
+        self.jobs.start("send", send, on_done=self._on_result, on_failed=self._on_send_failed,
+                        on_progress=self._on_progress)
+        self._sending_since = time.monotonic()
+        self._progress = (0, None)
+        self._set_busy(True)
 
     def _set_busy(self, busy: bool) -> None:
         self.editor.set_busy(busy)
@@ -584,7 +530,6 @@ class MainWindow(QMainWindow):
             self._elapsed_timer.start()
         else:
             self._elapsed_timer.stop()
-            self._cancel = None
         self.busy_changed.emit(busy)
 
     def _tick_elapsed(self) -> None:
@@ -600,10 +545,9 @@ class MainWindow(QMainWindow):
 
     def cancel(self) -> None:
         """Stop waiting: the UI is idle at once and a late answer is ignored."""
-        if self._cancel is None:
+        if not self.sending:
             return
-        self._cancel.set()
-        self._generation += 1
+        self.jobs.cancel("send")
         self._set_busy(False)
         saving = self._sink is not None
         # The worker stops writing once it sees the cancel; a write that races the close fails harmlessly
@@ -616,83 +560,71 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Cancelled")
         self.cancelled.emit()
 
-    @Slot(int, object, object)
-    def _on_progress(self, gen: int, received: int, total: int | None) -> None:
-        if gen == self._generation:
-            self._progress = (received, total)
+    def _on_progress(self, progress: tuple[int, int | None]) -> None:
+        self._progress = progress
 
-    @Slot(int, object, object)
-    def _on_finished(self, gen: int, exchange: Exchange, diagnosis: object) -> None:
-        if gen != self._generation:
-            return  # cancelled or superseded
+    def _on_result(self, result: SendResult) -> None:
+        """The send's one result: keep it, show it, and tell what the user should know about it."""
         self._set_busy(False)
         if self._sink is not None:
-            self._finish_save(exchange)
+            self._finish_save(result.exchange)
             return
-        self.last_exchange = exchange
-        self.last_diagnosis = diagnosis
-        prepared = self._pipeline_state.get("prepared")
-        self._last_prepared = prepared
-        self.last_redactor = prepared.redactor if prepared is not None else None
-        self.last_secret_names = prepared.secret_names if prepared is not None else ()
-        # what the profile resolved and the credentials sent: scrubbed from whatever the server echoes back
-        secrets = window_secret_values(exchange, self.last_redactor, self.last_secret_names)
-        self.view_state.remember_secrets(secrets, self.last_secret_names)  # status bar, notices, the log
-        self.response_view.show_exchange(exchange, secret_values=secrets, secret_names=self.last_secret_names)
-        self.explainer.set_result(exchange, diagnosis, secret_values=secrets,  # type: ignore[arg-type]
-                                  secret_names=self.last_secret_names)
-        response = exchange.response
+        self.result = result
+        shown = result.shown_secrets()  # what the profile resolved and the credentials sent
+        self.view_state.remember_secrets(shown.values, shown.names)  # status bar, notices, the log
+        self.response_view.show_result(result)
+        self.explainer.show_result(result)
+        exchange, response = result.exchange, result.exchange.response
         if exchange.error is not None:
-            self.statusBar().showMessage(f"No response: {exchange.error.kind}")
+            status = f"No response: {exchange.error.kind}"
         elif response is not None:
-            self.statusBar().showMessage(
-                f"{response.status} {response.reason} in {_units().format_duration(exchange.elapsed_s)}, "
-                f"{_units().format_size(response.body_bytes)}")
+            units = _units()
+            took, size = units.format_duration(exchange.elapsed_s), units.format_size(response.body_bytes)
+            status = f"{response.status} {response.reason} in {took}, {size}"
+        else:
+            status = "No response"
+        problem = result.problem("history")
+        # a history that could not be written is said where it stays visible (the response notice) and here
+        self.statusBar().showMessage(f"{status}. {problem.message}" if problem else status)
         if self.history_pane is not None and self.history is not None:
             self.history_pane.refresh()
-        self.exchange_received.emit(exchange, diagnosis)
+        self.result_received.emit(result)
+        self.exchange_received.emit(exchange, result.diagnosis)
 
-    @Slot(int, str)
-    def _on_failed(self, gen: int, message: str) -> None:
-        if gen != self._generation:
-            return
+    def _on_send_failed(self, error: BaseException) -> None:
         self._set_busy(False)
         self._close_sink()
+        if isinstance(error, InspectorError):  # bad input, a missing secret: nothing was sent
+            message = str(error)
+        else:  # a bug, not a transport failure (those are in Exchange.error)
+            message = f"Sending failed unexpectedly ({type(error).__name__}: {error})."
         self.editor.show_message(message)
         self.response_view.show_problem(message)
         self.statusBar().showMessage("The request was not sent.")
         self.send_failed.emit(message)
-
 
     # -- expectations typed into the panel --------------------------------------------------------------
     def _on_expectations_changed(self, expectations: Any) -> None:
         """Use them from now on, and explain the last exchange again with them (off the UI thread: a JWKS URL
         means a network fetch)."""
         self._overrides = expectations
-        exchange, prepared = self.last_exchange, self._last_prepared
-        if exchange is None or prepared is None or self.sending:
+        result = self.result
+        if result is None or self.sending:
             return
-        generation = self._generation
         self.statusBar().showMessage("Explaining the last response again with these expectations…")
+        self.jobs.start("explain", lambda _job: result.explained_again(expectations),
+                        on_done=self._on_reexplained, on_failed=self._on_reexplain_failed)
 
-        def work() -> None:
-            try:
-                diagnosis = prepared.explain(exchange, expectations)
-            except Exception as exc:  # noqa: BLE001 - shown as a message; the old explanation stays
-                diagnosis = exc
-            self._reexplained.done.emit(generation, diagnosis)
-
-        threading.Thread(target=work, name="inspector-reexplain", daemon=True).start()
-
-    def _on_reexplained(self, generation: int, diagnosis: Any) -> None:
-        if generation != self._generation or self.last_exchange is None:
-            return  # a new send started meanwhile
-        if isinstance(diagnosis, Exception):
-            self.statusBar().showMessage(f"Could not explain again: {diagnosis}")
-            return
-        self.last_diagnosis = diagnosis
-        self.explainer.set_result(self.last_exchange, diagnosis)
+    def _on_reexplained(self, result: SendResult) -> None:
+        if self.sending or self.result is None or self.result.exchange is not result.exchange:
+            return  # a new send started or finished meanwhile
+        self.result = result
+        self.explainer.show_result(result)
         self.statusBar().showMessage("Explained again with the expectations from the panel.")
+        self.reexplained.emit(result)
+
+    def _on_reexplain_failed(self, error: BaseException) -> None:
+        self.statusBar().showMessage(f"Could not explain again: {error}")
 
     # -- screen-share-safe mode and theme: the panes follow view_state themselves --------------------------
     def set_screen_share_safe(self, on: bool) -> None:
@@ -791,20 +723,23 @@ class MainWindow(QMainWindow):
         ReportDialog.for_record(record, self).exec()
 
     def open_report(self) -> None:
-        if self.last_exchange is None:
+        if self.result is None:
             self.statusBar().showMessage("Send a request first: the report describes the last exchange.")
             return
         from inspector.ui.report_dialog import ReportDialog
 
-        ReportDialog(self.last_exchange, self.last_diagnosis, self, redactor=self.last_redactor,
-                     extra_secret_names=self.last_secret_names).exec()
+        ReportDialog.for_result(self.result, self).exec()
 
     def open_curl(self, source: Any = None) -> None:
+        """The curl dialog for an exchange or spec, else the last result, else the request in the editor."""
         from inspector.ui.curl_dialog import CurlDialog
 
-        source = source if source is not None else (self.last_exchange or self.editor.to_spec())
-        dialog = CurlDialog(source, self, extra_secret_names=self.last_secret_names, redactor=self.last_redactor,
-                            view=self.view_state)
+        if source is not None:
+            dialog = CurlDialog(source, self, view=self.view_state)
+        elif self.result is not None:
+            dialog = CurlDialog.for_result(self.result, self, view=self.view_state)
+        else:
+            dialog = CurlDialog(self.editor.to_spec(), self, view=self.view_state)
         dialog.exec()
 
     def open_har(self, path: str | None = None) -> None:
@@ -826,7 +761,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def export_last_har(self, path: str | None = None) -> None:
-        if self.last_exchange is None:
+        if self.result is None:
             self.statusBar().showMessage("Send a request first: the HAR holds the last exchange.")
             return
         if path is None:
@@ -838,8 +773,7 @@ class MainWindow(QMainWindow):
         from inspector.ui.har_dialog import export_har
 
         try:
-            export_har([(self.last_exchange, self.last_diagnosis)], path, redactor=self.last_redactor,
-                       extra_secret_names=self.last_secret_names)
+            export_har([self.result], path)
         except InspectorError as exc:
             self.statusBar().showMessage(str(exc))
             return
@@ -847,7 +781,7 @@ class MainWindow(QMainWindow):
 
     # -- saving a body bigger than the cap: send again, streaming the body to the file --------------------
     def save_full_body(self, path: str) -> None:
-        if self.sending or self.last_exchange is None:
+        if self.sending or self.result is None:
             return
         try:
             self._sink = Path(path).open("wb")  # noqa: SIM115 - closed when the send ends
@@ -855,7 +789,7 @@ class MainWindow(QMainWindow):
             self.response_view.set_notice(f"Cannot write {path}: {exc.strerror}.", error=True)
             return
         self._sink_path = path
-        self._start(self.last_exchange.spec, dict(self._send_kwargs, body_sink=self._sink))
+        self._start(self.result.exchange.spec, dict(self._send_kwargs, body_sink=self._sink), record=False)
         self.statusBar().showMessage(f"Sending the request again to save the whole body to {path}…")
 
     def _close_sink(self) -> None:
@@ -909,16 +843,15 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def shutdown(self) -> None:
-        """Stop every worker (bounded wait) and the profile folder polling."""
+        """Cancel and join every job of the window and its panes (bounded wait); stop the profile polling."""
         if self.profiles is not None:
             self.profiles.stop_watching()
-        if self._cancel is not None:
-            self._cancel.set()
+        self.jobs.stop()
         self._close_sink()
         if self._response_view is not None:
             self._response_view.shutdown()
-        if self._pool is not None:
-            self._pool.stop_all()
+        if self._explainer is not None:
+            self._explainer.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

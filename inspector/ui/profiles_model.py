@@ -33,12 +33,11 @@ Nothing here opens a dialog; statuses never hold a secret value (only references
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from inspector.core.profiles import (
     FileSecretStore,
@@ -51,6 +50,7 @@ from inspector.core.profiles import (
     snapshot,
 )
 from inspector.core.profiles.store import LoadResult, Snapshot, profile_problems
+from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus, identity_of
 
 
@@ -108,13 +108,6 @@ def load_folders(store: ProfileStore, resolver: Resolver | None) -> Loaded:
     return Loaded(profiles, problems, profile_statuses(profiles, problems, resolver, store), seen)
 
 
-class _Relay(QObject):
-    """Carries worker results to the UI thread (queued: the model lives there). Owned by Python, not by
-    the model, so a worker finishing after the model is gone emits into a live object that nobody hears."""
-
-    done = Signal(int, str, object)  # generation, "load" | "poll" | "check", Loaded | None | tuple | Exception
-
-
 #: how long stop_watching() waits for a running worker; a hung keyring must not hang the window's close
 STOP_WAIT_S = 2.0
 
@@ -144,13 +137,10 @@ class ProfilesModel(QObject):
         self.loaded = False
         self.load_error: str | None = None
         self._seen: Snapshot = {}
-        self._gen = 0  # bumped by every reload request: a worker result of an older generation is stale
-        self._load_thread: threading.Thread | None = None  # the one load/poll worker (None: idle)
-        self._again = False  # a reload was asked for while the worker ran: run once more after
-        self._check_thread: threading.Thread | None = None
-        self._check_again = False
-        self._relay = _Relay()
-        self._relay.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        # Loads and polls run in the "load" slot, checks in the "check" slot, queued: a request while one runs
+        # makes one more run after it (never a pile of threads waiting on a keyring), and the running one's
+        # result is dropped as stale (jobs.py's rule). stop_watching() waits at most STOP_WAIT_S for them.
+        self.jobs = JobRunner(self, name="ProfilesModel", stop_wait_s=STOP_WAIT_S)
         self._timer = QTimer(self)
         self._timer.setInterval(poll_interval_ms)
         self._timer.timeout.connect(self._poll_in_worker)
@@ -162,65 +152,22 @@ class ProfilesModel(QObject):
         return [(f.path, f.kind) for f in self.store.folders]
 
     # -- worker --------------------------------------------------------------------------------------------
-    def _spawn(self, kind: str, job: Callable[[], object]) -> threading.Thread:
-        gen, relay = self._gen, self._relay
-
-        def run() -> None:
-            try:
-                result: object = job()
-            except Exception as exc:  # noqa: BLE001 - reported on the UI thread, the worker must not die silently
-                result = exc
-            try:
-                relay.done.emit(gen, kind, result)
-            except RuntimeError:
-                pass  # the relay is gone: the model was deleted while this ran
-
-        # A daemon thread rather than QThreadPool/QThread: their destructors wait without bound, and a keyring
-        # stuck on an unlock prompt must never hang closing the window or the process.
-        thread = threading.Thread(target=run, name=f"profiles-{kind}", daemon=True)
-        thread.start()
-        return thread
-
     def _start_load(self, kind: str) -> None:
         store, resolver, seen = self.store, self.resolver, self._seen
 
-        def job() -> Loaded | None:
+        def load(_job: Job[Loaded | None]) -> Loaded | None:
             if kind == "poll" and not changed(seen, snapshot(f.path for f in store.folders)):
                 return None
             return load_folders(store, resolver)
 
-        self._load_thread = self._spawn(kind, job)
+        self.jobs.start("load", load, on_done=self._on_loaded, on_failed=self._on_load_failed, queue=True)
 
-    def _on_done(self, gen: int, kind: str, result: object) -> None:
-        if kind == "check":
-            self._check_thread = None
-            if self._check_again:
-                self._check_again = False
-                self.request_check()
-                return
-            if isinstance(result, BaseException):
-                self.check_finished.emit([Problem(
-                    "unreadable", f"The check could not read the profile folders: {result}", self.store.personal_dir
-                )])
-                return
-            assert isinstance(result, tuple)
-            loaded, problems = result
-            if gen == self._gen and changed(self._seen, loaded.seen):
-                self._apply(loaded)
-            self.check_finished.emit(problems)
-            return
-        self._load_thread = None
-        if self._again:
-            self._again = False
-            self._start_load("load")
-            return  # this result is older than the request that is now running
-        if gen != self._gen or result is None:
-            return  # stale (reload_now or set_team_dirs came since) or a poll that found nothing new
-        if isinstance(result, BaseException):
-            self.load_error = f"The profile folders could not be read: {result}"
-            return
-        assert isinstance(result, Loaded)
-        self._apply(result)
+    def _on_loaded(self, loaded: Loaded | None) -> None:
+        if loaded is not None:  # None: a poll that found nothing new
+            self._apply(loaded)
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        self.load_error = f"The profile folders could not be read: {error}"
 
     def _apply(self, loaded: Loaded) -> None:
         self._seen = loaded.seen
@@ -232,15 +179,11 @@ class ProfilesModel(QObject):
     # -- loading -------------------------------------------------------------------------------------------
     def reload(self) -> None:
         """Read every folder on the worker (loading never writes); profiles_changed tells when it is done."""
-        self._gen += 1
-        if self._load_thread is not None:
-            self._again = True  # coalesce: one more run after the running one, whatever the count
-            return
         self._start_load("load")
 
     def reload_now(self) -> None:
         """Read every folder on this thread and tell the listeners (a worker result still running is dropped)."""
-        self._gen += 1
+        self.jobs.cancel("load")
         self._apply(load_folders(self.store, self.resolver))
 
     def poll(self) -> bool:
@@ -252,7 +195,7 @@ class ProfilesModel(QObject):
         return True
 
     def _poll_in_worker(self) -> None:
-        if self._load_thread is None:  # a running load takes its own snapshot
+        if not self.jobs.busy("load"):  # a running load takes its own snapshot
             self._start_load("poll")
 
     def start_watching(self) -> None:
@@ -261,11 +204,8 @@ class ProfilesModel(QObject):
     def stop_watching(self) -> None:
         """Stop polling and wait (at most STOP_WAIT_S) for a running worker; its late result is dropped."""
         self._timer.stop()
-        self._gen += 1
-        self._again = self._check_again = False
-        for thread in (self._load_thread, self._check_thread):
-            if thread is not None:
-                thread.join(STOP_WAIT_S)
+        self.jobs.cancel("load")
+        self.jobs.join(STOP_WAIT_S)
 
     def set_team_dirs(self, dirs: Sequence[Path]) -> None:
         """Use these team folders from now on (the personal folder stays) and reload."""
@@ -279,16 +219,25 @@ class ProfilesModel(QObject):
 
     def request_check(self) -> None:
         """check() on the worker, also refreshing the profiles; the answer comes with check_finished."""
-        if self._check_thread is not None:
-            self._check_again = True
-            return
         store, resolver = self.store, self.resolver
+        load_generation = self.jobs.generation("load")
 
-        def job() -> tuple[Loaded, list[Problem]]:
+        def check(_job: Job[tuple[Loaded, list[Problem]]]) -> tuple[Loaded, list[Problem]]:
             loaded = load_folders(store, resolver)
             return loaded, store.check(resolver, LoadResult(loaded.profiles, loaded.problems))
 
-        self._check_thread = self._spawn("check", job)
+        def done(result: tuple[Loaded, list[Problem]]) -> None:
+            loaded, problems = result
+            # the check read the folders too: apply that unless a reload was asked for since it started
+            if self.jobs.is_current("load", load_generation) and changed(self._seen, loaded.seen):
+                self._apply(loaded)
+            self.check_finished.emit(problems)
+
+        def failed(error: BaseException) -> None:
+            message = f"The check could not read the profile folders: {error}"
+            self.check_finished.emit([Problem("unreadable", message, self.store.personal_dir)])
+
+        self.jobs.start("check", check, on_done=done, on_failed=failed, queue=True)
 
     def profile(self, identity: str) -> Profile | None:
         for p in self.profiles:

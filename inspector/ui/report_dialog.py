@@ -2,11 +2,13 @@
 
 Embedding API:
 
-    dialog = ReportDialog(exchange, diagnosis, parent=None, *, redactor=None, extra_secret_names=(),
+    dialog = ReportDialog(exchange, diagnosis, parent=None, *, secrets=NO_SECRETS,
                           choose_save_path=None, inform=None, clock=None, view=None)
         exchange    the Exchange (live, or HistoryRecord.exchange which is masked already)
         diagnosis   a Diagnosis (a history entry's as stored: HistoryRecord.diagnosis), or None
-        redactor    the profile's Redactor, so its resolved secrets are scrubbed wherever they appear
+        secrets     the send's Secrets: the profile's resolved secrets (scrubbed wherever they appear) and
+                    the header / parameter names of its API key
+    ReportDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
         choose_save_path(parent, caption, suggested_name, name_filter) -> str | None   default QFileDialog
         inform(parent, title, text) -> None      a save error in words; default a QMessageBox
         clock() -> datetime                      the "report written" time (UTC-aware)
@@ -23,7 +25,7 @@ Embedding API:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +59,7 @@ from inspector.ui.view_state import ViewState, plain_label, plain_message_box
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.history import HistoryRecord
+    from inspector.core.pipeline import SendResult
 
 __all__ = ["SECTIONS", "ReportDialog"]
 
@@ -107,8 +110,7 @@ class ReportDialog(QDialog):
         diagnosis: Diagnosis | None,
         parent: QWidget | None = None,
         *,
-        redactor: redact.Redactor | None = None,
-        extra_secret_names: Iterable[str] = (),
+        secrets: redact.Secrets = redact.NO_SECRETS,
         choose_save_path: ChooseSavePath | None = None,
         inform: Inform | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -120,12 +122,12 @@ class ReportDialog(QDialog):
         self.setWindowTitle("Support report")
         self._exchange = exchange
         self._diagnosis = diagnosis
-        self._redactor = redactor
+        self._redactor = secrets.redactor() if secrets.values else None
         self._choose_save_path = choose_save_path or _choose_save_path
         self._inform = inform or _inform
         self._clock = clock or _utc_now
         self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
-        self._options = ReportOptions(extra_secret_names=tuple(extra_secret_names))
+        self._options = ReportOptions(extra_secret_names=secrets.names)
         self._text = ""
 
         # -- options
@@ -209,6 +211,11 @@ class ReportDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(980, 680)
         self._render()
+
+    @classmethod
+    def for_result(cls, result: SendResult, parent: QWidget | None = None, **kw: Any) -> ReportDialog:
+        """The report of one send, with the secrets that send knows scrubbed."""
+        return cls(result.exchange, result.diagnosis, parent, secrets=result.secrets, **kw)
 
     @classmethod
     def for_record(cls, record: HistoryRecord, parent: QWidget | None = None, **kw: Any) -> ReportDialog:

@@ -11,12 +11,11 @@ habit of re-highlighting the whole document).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -52,8 +51,9 @@ from PySide6.QtWidgets import (
 
 from inspector.core.exchange import Exchange, Response
 from inspector.core.highlight import RangeBatch, StyleRangeIndex
-from inspector.core.redact import Redactor, mask_header_value, mask_url
+from inspector.core.redact import NO_SECRETS, Secrets, mask_header_value, mask_url
 from inspector.ui.body_view import LargeTextView, monospace_font
+from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.theme import Theme, label_color_style, status_chip_style
 from inspector.ui.view_state import MaskedLabel, ViewState, plain_label
 from inspector.ui.workers import (
@@ -63,10 +63,12 @@ from inspector.ui.workers import (
     HighlightWorker,
     RangeChunk,
     TextPiece,
-    WorkerPool,
     prepare_body,
     share_gil_with_ui,
 )
+
+if TYPE_CHECKING:
+    from inspector.core.pipeline import SendResult
 
 __all__ = ["BodyView", "FindBar", "LargeTextView", "ResponseView", "format_size", "monospace_font"]
 
@@ -368,20 +370,19 @@ class ResponseView(QWidget):
         self.theme = self.view_state.theme
         self._notice_error = False
         self.max_body_bytes = max_body_bytes
-        self._saved.connect(self._on_saved)
         self.exchange: Exchange | None = None
         self.body_info: BodyInfo | None = None
         self.last_stats: BodyStats | None = None
-        self._generation = 0
-        self._pool = WorkerPool(self)
+        # the body highlighter runs in the "body" slot (its signals carry the slot's generation), saving a
+        # body in the "save" slot
+        self.jobs = JobRunner(self, name="ResponseView")
         self._worker: HighlightWorker | None = None
         share_gil_with_ui()
         self._raw_text: str | None = None
         self._raw_piece: TextPiece | None = None
         self._raw_loaded = False
         self._large = False  # the body shown is in large_view / raw_large
-        self._secret_names: tuple[str, ...] = ()  # set by show_exchange
-        self._redactor = Redactor()
+        self._secrets = NO_SECRETS  # set by show_exchange
         self._build()
         self.view_state.theme_changed.connect(self.set_theme)
 
@@ -544,7 +545,7 @@ class ResponseView(QWidget):
 
     def _known_secrets(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """What the shown exchange holds that is secret: scrubbed from the status line and notices."""
-        return self._redactor.values(), self._secret_names
+        return self._secrets.redactor().values(), self._secrets.names
 
     def _clear_response(self) -> None:
         self._cancel_highlight()
@@ -607,22 +608,29 @@ class ResponseView(QWidget):
         self.elapsed_label.clear()
         self.set_notice(message, error=True)
 
-    def show_exchange(self, exchange: Exchange, *, secret_values: Iterable[str] = (),
-                      secret_names: Iterable[str] = ()) -> None:
+    def show_result(self, result: SendResult) -> None:
+        """Show one send's result: its exchange, scrubbed of every secret it knows, and its problems."""
+        self.show_exchange(result.exchange, secrets=result.shown_secrets(),
+                           notes=[p.message for p in result.problems if p.kind != "token"])
+
+    def show_exchange(self, exchange: Exchange, *, secrets: Secrets = NO_SECRETS,
+                      notes: Iterable[str] = ()) -> None:
         """Show what came back: the final response or the transport error, hops and headers.
 
-        secret_values (the profile's secrets, the credentials sent) are scrubbed wherever they turn up, a server
-        echoing them included; secret_names are the profile's API-key header/query names."""
+        secrets (the profile's secrets, the credentials sent, the profile's API-key header/query names) are
+        masked wherever they turn up, a server echoing them included; notes are sentences the user should read
+        (an explanation that failed, a history that could not be written)."""
         self._clear_response()
         self.exchange = exchange
-        self._secret_names = tuple(secret_names)
-        self._redactor = Redactor(secret_values)
+        self._secrets = secrets
+        scrub = secrets.scrub
+        notes = [scrub(n) for n in notes]
         self.elapsed_label.clear()
         self._fill_hops(exchange)
         response = exchange.response
         if exchange.error is not None:
             self._set_status(f"Error: {exchange.error.kind}", None)
-            self.set_notice(self._redactor.scrub(exchange.error.message), error=True)
+            self.set_notice(" ".join([scrub(exchange.error.message), *notes]), error=True)
             self.time_label.setText(format_duration(exchange.elapsed_s))
             final = exchange.final_hop
             if final is not None and final.response is not None:
@@ -630,8 +638,9 @@ class ResponseView(QWidget):
             return
         if response is None:
             self._set_status("No response", None)
-            problem = exchange.extra.get("token_problem")
-            self.set_notice(str(problem) if problem else "Nothing came back.", error=True)  # masked by the label
+            problem = exchange.token_problem
+            said = scrub(problem) if problem else "Nothing came back."
+            self.set_notice(" ".join([said, *notes]), error=True)  # masked again by the label
             return
         self._set_status(str(response.status), response.status)
         self.reason_label.setText(response.reason)
@@ -648,9 +657,7 @@ class ResponseView(QWidget):
                 f"whole: only the first {format_size(len(response.body))} are shown. Use 'Save body to file…' "
                 "to get all of it (the request is sent again)."
             )
-        problem = exchange.extra.get("explain_problem")
-        if problem:
-            notices.append(str(problem))
+        notices += notes
         if notices:
             self.set_notice(" ".join(notices), error=False,
                              save=response.body_truncated or len(response.body) > self.max_body_bytes)
@@ -673,7 +680,7 @@ class ResponseView(QWidget):
         for row, (name, value) in enumerate(response.headers):
             table.setItem(row, 0, QTableWidgetItem(name))
             table.setItem(row, 1, QTableWidgetItem(
-                self._redactor.scrub(mask_header_value(name, value, self._secret_names))))
+                self._secrets.scrub(mask_header_value(name, value, self._secrets.names))))
         self.tabs.setTabText(2, f"Headers ({len(response.headers)})")
 
     def _fill_hops(self, exchange: Exchange) -> None:
@@ -689,7 +696,7 @@ class ResponseView(QWidget):
                 notes.append("removed on origin change: " + ", ".join(hop.credentials_stripped))
             if hop.netrc_applied:
                 notes.append(".netrc replaced Authorization")
-            scrub, names = self._redactor.scrub, self._secret_names
+            scrub, names = self._secrets.scrub, self._secrets.names
             location = scrub(mask_url(hop.location, names)) if hop.location else ""
             item = QTreeWidgetItem([str(i), f"{hop.method} {scrub(mask_url(hop.url, names))}", status,
                                     format_duration(hop.elapsed_s), location, "; ".join(notes)])
@@ -706,11 +713,14 @@ class ResponseView(QWidget):
         if self.exchange is not None and self.exchange.response is not None:
             self._load_body(self.exchange.response)
 
-    def _cancel_highlight(self) -> None:
-        self._generation += 1
-        if self._worker is not None:
-            self._worker.cancel.set()
-            self._worker = None
+    def _cancel_highlight(self) -> int:
+        """Stop the body job (its late signals are dropped); the generation the next body job runs as."""
+        self._worker = None
+        return self.jobs.cancel("body")
+
+    def _current(self, generation: int) -> bool:
+        """The one stale rule (jobs.py): a signal of an older body job is ignored."""
+        return self.jobs.is_current("body", generation)
 
     def _set_large(self, large: bool) -> None:
         """Show bodies in the view that draws only the lines on screen (no word wrap there)."""
@@ -722,7 +732,7 @@ class ResponseView(QWidget):
             f"Word wrap is off for bodies over {format_size(LARGE_BODY_BYTES)}" if large else "")
 
     def _load_body(self, response: Response) -> None:
-        self._cancel_highlight()
+        generation = self._cancel_highlight()
         self.body_view.begin()
         self.raw_view.begin()
         self.large_view.begin()
@@ -738,10 +748,10 @@ class ResponseView(QWidget):
             self.body_ready.emit()
             return
         if len(body) > LARGE_BODY_BYTES:
-            self._load_large_body(body, response.content_type)
+            self._load_large_body(generation, body, response.content_type)
             return
-        job = BodyJob(self._generation, body, response.content_type, pretty=self.pretty_check.isChecked(),
-                      secret_names=self._secret_names, secret_values=self._redactor.values())
+        job = BodyJob(generation, body, response.content_type, pretty=self.pretty_check.isChecked(),
+                      secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
         if len(body) <= SMALL_BODY_CHARS:
             # small: show it now, so the body is on screen when the response signal is handled; lex it later
             info, prepared = prepare_body(job)
@@ -757,13 +767,13 @@ class ResponseView(QWidget):
         self._start_worker(worker, (worker.text_chunk, self._on_text_chunk), (worker.raw_ready, self._on_raw_ready),
                            (worker.ranges, self._on_ranges))
 
-    def _load_large_body(self, body: bytes, content_type: str | None) -> None:
+    def _load_large_body(self, generation: int, body: bytes, content_type: str | None) -> None:
         """A large body: text and its line index stream into large_view; colours follow what is on screen."""
         if self.wrap_check.isChecked():
             self.set_word_wrap(False)
         self._set_large(True)
-        job = BodyJob(self._generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
-                      secret_names=self._secret_names, secret_values=self._redactor.values())
+        job = BodyJob(generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
+                      secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
         worker = HighlightWorker(job)
         self._start_worker(worker, (worker.text_piece, self._on_text_piece), (worker.text_whole, self._on_text_whole),
                            (worker.raw_piece, self._on_raw_piece), (worker.range_chunk, self._on_range_chunk))
@@ -781,21 +791,22 @@ class ResponseView(QWidget):
             signal.connect(slot, queued)
         self._worker = worker
         self.highlight_label.setText("preparing…")
-        self._pool.start(worker)
+        self.jobs.start("body", lambda _job: worker.run(), cancel=worker.cancel,
+                        generation=worker.job.generation)
 
     @Slot(int, object)
     def _on_text_piece(self, gen: int, piece: TextPiece) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             self.large_view.append_piece(piece)
 
     @Slot(int, object)
     def _on_text_whole(self, gen: int, text: str) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             self.large_view.set_whole_text(text)
 
     @Slot(int, object)
     def _on_raw_piece(self, gen: int, piece: TextPiece) -> None:
-        if gen != self._generation:
+        if not self._current(gen):
             return
         self._raw_piece = piece
         if self.tabs.currentWidget() is self.raw_page:
@@ -803,7 +814,7 @@ class ResponseView(QWidget):
 
     @Slot(int, object)
     def _on_range_chunk(self, gen: int, chunk: RangeChunk) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             self.large_view.add_ranges(chunk)
 
     def _on_lines_wanted(self, start: int, end: int) -> None:
@@ -816,7 +827,7 @@ class ResponseView(QWidget):
 
     @Slot(int, object)
     def _on_info(self, gen: int, info: BodyInfo) -> None:
-        if gen != self._generation:
+        if not self._current(gen):
             return
         self.body_info = info
         if info.kind == "image" and info.image is not None:
@@ -845,17 +856,17 @@ class ResponseView(QWidget):
 
     @Slot(int, object)
     def _on_text_chunk(self, gen: int, piece: str) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             self.body_view.append_piece(piece)
 
     @Slot(int)
     def _on_text_reset(self, gen: int) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             (self.large_view if self._large else self.body_view).begin()
 
     @Slot(int)
     def _on_text_done(self, gen: int) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             (self.large_view if self._large else self.body_view).finish_input()
 
     def _on_text_complete(self) -> None:
@@ -864,7 +875,7 @@ class ResponseView(QWidget):
 
     @Slot(int, object)
     def _on_raw_ready(self, gen: int, text: str) -> None:
-        if gen != self._generation:
+        if not self._current(gen):
             return
         self._raw_text = text
         if self.tabs.currentWidget() is self.raw_page:
@@ -895,12 +906,12 @@ class ResponseView(QWidget):
 
     @Slot(int, object)
     def _on_ranges(self, gen: int, batch: RangeBatch) -> None:
-        if gen == self._generation:
+        if self._current(gen):
             self.body_view.add_ranges(batch)
 
     @Slot(int, object)
     def _on_highlight_finished(self, gen: int, stats: BodyStats) -> None:
-        if gen != self._generation:
+        if not self._current(gen):
             return
         self._worker = None
         self.last_stats = stats
@@ -983,8 +994,7 @@ class ResponseView(QWidget):
         return len(data)
 
     save_requested = Signal(str)  # a path: the window sends the request again, streaming the body there
-    _saved = Signal(str, int, object)  # path, bytes, error sentence or None: from the writing thread
-
+    body_saved = Signal(str)  # the notice after saving the body in the background (saved, or why not)
 
     def choose_save_path(self) -> None:
         response = self.exchange.response if self.exchange else None
@@ -999,25 +1009,24 @@ class ResponseView(QWidget):
             self.save_in_background(path)
 
     def save_in_background(self, path: str) -> None:
-        """Write the body (up to the cap, 100 MB) on a thread of its own: the window stays responsive."""
+        """Write the body (up to the cap, 100 MB) as a job: the window stays responsive."""
         data = self.exchange.response.body if self.exchange and self.exchange.response else b""
         self.set_notice(f"Saving {format_size(len(data))} to {path}…")
 
-        def write() -> None:
-            try:
-                Path(path).write_bytes(data)
-                problem = None
-            except OSError as exc:
-                problem = exc.strerror or str(exc)
-            self._saved.emit(path, len(data), problem)
+        def write(_job: Job[int]) -> int:
+            Path(path).write_bytes(data)
+            return len(data)
 
-        threading.Thread(target=write, name="inspector-save-body", daemon=True).start()
+        self.jobs.start("save", write, on_done=lambda size: self._on_saved(path, size, None),
+                        on_failed=lambda exc: self._on_saved(path, len(data), exc))
 
-    def _on_saved(self, path: str, size: int, problem: object) -> None:
-        if problem:
-            self.set_notice(f"The body could not be saved to {path}: {problem}.", error=True)
+    def _on_saved(self, path: str, size: int, problem: BaseException | None) -> None:
+        if problem is not None:
+            reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else str(problem)
+            self.set_notice(f"The body could not be saved to {path}: {reason}.", error=True)
         else:
             self.set_notice(f"Saved {format_size(size)} to {path}.")
+        self.body_saved.emit(self.notice_label.text())
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -1029,6 +1038,7 @@ class ResponseView(QWidget):
         self.status_label.setStyleSheet(status_chip_style(theme, status, pending=self.exchange is None))
 
     def shutdown(self) -> None:
+        """Cancel and join the body and save jobs (bounded wait)."""
         self._cancel_highlight()
-        self._pool.stop_all()
+        self.jobs.stop()
 

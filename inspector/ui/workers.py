@@ -1,7 +1,8 @@
-"""Core work off the UI thread: sending a request and preparing a body for display, reported by signals.
+"""Preparing a response body for display off the UI thread: decode, mask, pretty-print, break long lines, lex.
 
-Every signal carries the generation number the job was started with, so the window can ignore results of a
-request that was cancelled or superseded.
+The HighlightWorker streams its output as signals and runs as a job of the response view's JobRunner
+(jobs.py), in its "body" slot: every signal carries the slot generation the job runs as, and the view drops
+what an older job still sends (jobs.py's one stale rule).
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ import threading
 import time
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
 from typing import Any
 
 from pygments.lexer import Lexer
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.errors import InspectorError
-from inspector.core.exchange import Exchange
 from inspector.core.highlight import (
     LineBreaker,
     NotPretty,
@@ -44,87 +42,6 @@ from inspector.core.highlight import (
     utf16_map,
 )
 from inspector.core.redact import Redactor, mask_body_text
-from inspector.core.request import RequestSpec
-
-SendFn = Callable[..., Exchange]
-ExplainFn = Callable[[Exchange], Any]
-
-
-def _transport_send() -> SendFn:
-    from inspector.core.transport import send
-
-    return send
-
-
-def _default_explain() -> ExplainFn | None:
-    """inspector.core.diagnosis.explain when it exists (it is written separately), else None."""
-    try:
-        from inspector.core import diagnosis
-    except ImportError:
-        return None
-    return getattr(diagnosis, "explain", None)
-
-
-class SendWorker(QObject):
-    """Sends one request with core.transport.send, then explains it when core.diagnosis.explain exists."""
-
-    progress = Signal(int, object, object)  # generation, bytes received, total bytes or None
-    finished = Signal(int, object, object)  # generation, Exchange, Diagnosis or None
-    failed = Signal(int, str)  # generation, a sentence (bad input, or an unexpected failure)
-    done = Signal()  # always last: the thread may stop
-
-    PROGRESS_INTERVAL_S = 0.1
-
-    def __init__(
-        self,
-        generation: int,
-        spec: RequestSpec,
-        cancel: threading.Event,
-        *,
-        send: SendFn | None = None,
-        explain: ExplainFn | None = None,
-        send_kwargs: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__()
-        self.generation = generation
-        self.spec = spec
-        self.cancel = cancel
-        self._send = send
-        self._explain = explain
-        self._send_kwargs = dict(send_kwargs or {})
-        self._last_progress = 0.0
-
-    def _on_progress(self, received: int, total: int | None) -> None:
-        now = time.monotonic()
-        if now - self._last_progress >= self.PROGRESS_INTERVAL_S or (total is not None and received >= total):
-            self._last_progress = now
-            self.progress.emit(self.generation, received, total)
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self._run()
-        finally:
-            self.done.emit()
-
-    def _run(self) -> None:
-        try:
-            send = self._send or _transport_send()
-            exchange = send(self.spec, cancel=self.cancel, on_progress=self._on_progress, **self._send_kwargs)
-        except InspectorError as exc:  # bad input, a missing secret: nothing was sent
-            self.failed.emit(self.generation, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - a bug, not a transport failure (those are in Exchange.error)
-            self.failed.emit(self.generation, f"Sending failed unexpectedly ({type(exc).__name__}: {exc}).")
-            return
-        diagnosis = None
-        explain = self._explain or _default_explain()
-        if explain is not None and not self.cancel.is_set():
-            try:
-                diagnosis = explain(exchange)
-            except Exception as exc:  # noqa: BLE001 - the response is still worth showing without it
-                exchange.extra.setdefault("explain_problem", f"The explanation failed: {type(exc).__name__}: {exc}")
-        self.finished.emit(self.generation, exchange, diagnosis)
 
 
 @dataclass(frozen=True)
@@ -634,44 +551,3 @@ def share_gil_with_ui() -> None:
 
 class _Stop(Exception):
     """The job was cancelled."""
-
-
-class WorkerPool(QObject):
-    """Runs QObject workers (with run() and done) each in its own QThread and keeps them alive until done."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._running: dict[QThread, QObject] = {}
-
-    def start(self, worker: QObject) -> QThread:
-        thread = QThread()
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)  # type: ignore[attr-defined]
-        worker.done.connect(thread.quit)  # type: ignore[attr-defined]
-        # a bound slot of this UI-thread object, so the clean-up runs on the UI thread, not in the worker's
-        thread.finished.connect(self._on_finished)
-        self._running[thread] = worker
-        thread.start()
-        return thread
-
-    @Slot()
-    def _on_finished(self) -> None:
-        thread = self.sender()
-        if isinstance(thread, QThread):
-            thread.wait()
-            self._running.pop(thread, None)
-
-    def __len__(self) -> int:
-        return len(self._running)
-
-    def stop_all(self, timeout_ms: int = 3000) -> None:
-        """Ask every worker to stop (cancel events) and wait a bounded time for the threads."""
-        for worker in list(self._running.values()):
-            cancel = getattr(worker, "cancel", None)
-            if isinstance(cancel, threading.Event):
-                cancel.set()
-        deadline = time.monotonic() + timeout_ms / 1000
-        for thread in list(self._running):
-            thread.quit()
-            if thread.wait(max(1, int((deadline - time.monotonic()) * 1000))):
-                self._running.pop(thread, None)

@@ -145,7 +145,6 @@ def secret_exchange() -> Exchange:
         sent_at=SENT_AT,
         received_at=SENT_AT + timedelta(milliseconds=12),
         profile_name="Billing API (staging)",
-        extra={"token_note": "fetched a new token"},
     )
 
 

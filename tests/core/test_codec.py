@@ -99,7 +99,9 @@ exchanges = st.builds(
     sent_at=st.none() | moments,
     received_at=st.none() | moments,
     profile_name=st.none() | text,
-    extra=json_objects,
+    token_problem=st.none() | text.filter(bool),
+    from_cache=st.none() | text.filter(bool),
+    proxy=st.none() | text.filter(bool),
 )
 findings = st.builds(
     Finding,

@@ -51,9 +51,9 @@ def hop(response: Response | None, headers: list[tuple[str, str]] | None = None,
     return Hop("GET", url, tuple(headers or []), response=response, elapsed_s=0.2, sent_at=SENT, **kw)  # type: ignore[arg-type]
 
 
-def exchange(*hops: Hop, error: TransportFailure | None = None, extra: dict[str, object] | None = None) -> Exchange:
+def exchange(*hops: Hop, error: TransportFailure | None = None, token_problem: str | None = None) -> Exchange:
     return Exchange(RequestSpec(url=hops[0].url if hops else URL), hops=hops, error=error, sent_at=SENT,
-                    received_at=SENT + timedelta(seconds=0.2), extra=extra or {})
+                    received_at=SENT + timedelta(seconds=0.2), token_problem=token_problem)
 
 
 def bearer(token: str, scheme: str = "Bearer") -> list[tuple[str, str]]:
@@ -425,7 +425,7 @@ def test_token_endpoint_invalid_client() -> None:
                     b"grant_type=client_credentials", resp(401, [], {"error": "invalid_client",
                                                                      "error_description": "Bad client secret"}),
                     0.1, SENT, role="token")
-    d = explain(exchange(token_hop, extra={"token_problem": "The token endpoint refused the client."}))
+    d = explain(exchange(token_hop, token_problem="The token endpoint refused the client."))
     assert d.verdict == "authentication"
     assert "invalid_client" in d.summary and "login.example.com" in d.summary
     assert {"server-error-code", "server-message", "missing-challenge"} <= set(d.finding_ids)
@@ -441,7 +441,7 @@ def test_token_endpoint_invalid_client() -> None:
 def test_token_endpoint_verdicts(status: int, body: object, verdict: str) -> None:
     token_hop = Hop("POST", "http://login.example.com/token", (), b"grant_type=refresh_token&refresh_token=r-secret",
                     resp(status, [], body), 0.1, SENT, role="token")  # type: ignore[arg-type]
-    d = explain(exchange(token_hop, extra={"token_problem": "The token response has no access_token."}))
+    d = explain(exchange(token_hop, token_problem="The token response has no access_token."))
     assert d.verdict == verdict
     assert "credentials-over-http" in d.finding_ids  # a refresh token went over plain HTTP
     assert "r-secret" not in json.dumps(diagnosis_json(d))

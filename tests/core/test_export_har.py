@@ -99,7 +99,7 @@ def test_chrome_recording_of_the_demo_api() -> None:
     assert redirect.response.http_version == "http/2.0"
 
     cached = entries[2]
-    assert cached.from_cache == "memory" and cached.exchange.extra["har_from_cache"] == "memory"
+    assert cached.from_cache == "memory" and cached.exchange.from_cache == "memory"
     assert cached.exchange.response.body == b"console.log('demo');\n"  # base64 content decoded
     assert "cache" in cached.notes[0]
 

@@ -64,7 +64,7 @@ def _with_profile_secret(exchange: Exchange) -> Exchange:
     extra_hop = Hop("GET", "http://127.0.0.1:8765/debug", (("X-Custom", PROFILE_SECRET),), b"", echo, 0.001,
                     hop.sent_at)  # fmt: skip
     return Exchange(exchange.spec, (*exchange.hops, extra_hop), None, exchange.sent_at, exchange.received_at,
-                    exchange.profile_name, dict(exchange.extra))  # fmt: skip
+                    exchange.profile_name, exchange.token_problem)  # fmt: skip
 
 
 @pytest.mark.parametrize("output", list(OUTPUTS))

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_add_stores_masked_record_that_rebuilds_spec_and_exchange(tmp_path: Path
     assert exchange.hops[1].response.header("Set-Cookie") == "session=newses…; Path=/; HttpOnly"
     token_body = json.loads(exchange.hops[0].response.body)
     assert token_body["access_token"] == "at_fre…" and token_body["expires_in"] == 3600
-    assert exchange.extra == {"token_note": "fetched a new token"}
+    assert exchange.token_problem is None and exchange.from_cache is None
     diagnosis = record.diagnosis
     assert diagnosis is not None and diagnosis.verdict == "authentication"
     assert diagnosis.findings[0].id == "token-expired"
@@ -106,8 +107,8 @@ def test_nothing_secret_reaches_the_file(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     store = HistoryStore(path)
     redactor = Redactor(["profile-only-secret-value"])
-    exchange = secret_exchange()
-    exchange.extra["note"] = "profile-only-secret-value was used"
+    refused = "the token endpoint refused profile-only-secret-value"
+    exchange = replace(secret_exchange(), token_problem=refused)
     entry_id = store.add(exchange, secret_diagnosis(), redactor)
     text = repr(store.get(entry_id)) + repr(store.page())
     store.close()
@@ -115,6 +116,21 @@ def test_nothing_secret_reaches_the_file(tmp_path: Path) -> None:
     for name, secret in [*SECRETS.items(), ("profile", "profile-only-secret-value")]:
         assert secret.encode() not in raw, name
         assert secret not in text, name
+
+
+def test_the_token_problem_and_the_cache_note_are_kept(tmp_path: Path) -> None:
+    from inspector.core.export.records import exchange_from_dict, exchange_to_dict
+
+    exchange = replace(simple_exchange(), token_problem="The token endpoint answered 401.", from_cache="disk")
+    with HistoryStore(tmp_path / "h.sqlite3") as store:
+        stored = store.get(store.add(exchange)).exchange
+    assert (stored.token_problem, stored.from_cache) == ("The token endpoint answered 401.", "disk")
+    # a record written before these were fields (an "extra" dict) still reads
+    old = exchange_to_dict(simple_exchange())
+    old["extra"] = {"token_problem": "The token response has no access_token.", "har_from_cache": "memory"}
+    del old["token_problem"], old["from_cache"]
+    again = exchange_from_dict(old)
+    assert (again.token_problem, again.from_cache) == ("The token response has no access_token.", "memory")
 
 
 def test_response_body_is_capped(tmp_path: Path) -> None:

@@ -252,7 +252,7 @@ def test_failing_token_request_stops_the_send(api: str) -> None:
     exchange = send(RequestSpec(url=f"{api}/echo"), auth=auth)
     assert [h.role for h in exchange.hops] == ["token"]
     assert exchange.final_hop.status == 401
-    assert exchange.extra["token_problem"] == "the token endpoint answered 401"
+    assert exchange.token_problem == "the token endpoint answered 401"
 
 
 def test_body_over_the_cap_is_truncated_not_loaded(api: str) -> None:

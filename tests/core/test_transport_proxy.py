@@ -124,7 +124,7 @@ def test_proxy_credentials_are_sent_but_recorded_only_masked(http_server, use_pr
     assert (method, sent_to) == ("GET", target) and headers["Proxy-Authorization"] == f"Basic {BASIC}"
     assert exchange.hops[0].sent_header("Proxy-Authorization") == f"Basic {mask(BASIC)}"
     assert BASIC not in repr(exchange) and PASSWORD not in repr(exchange)
-    assert exchange.extra["proxy"] == proxy  # where the answer came from, without the user name or password
+    assert exchange.proxy == proxy  # where the answer came from, without the user name or password
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
@@ -171,4 +171,4 @@ def test_the_proxy_is_chosen_for_each_hop(http_server, use_proxy) -> None:
     assert exchange.hops[1].sent_header("Proxy-Authorization") is None
     ((method, path, headers),) = target_seen.requests
     assert (method, path) == ("GET", "/echo") and "Proxy-Authorization" not in headers
-    assert "proxy" not in exchange.extra  # the final answer came straight from the target
+    assert exchange.proxy is None  # the final answer came straight from the target

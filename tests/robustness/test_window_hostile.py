@@ -78,7 +78,7 @@ def test_ui_keeps_ticking_while_a_server_hangs_and_cancel_is_immediate(qtbot, wi
     assert not window.sending and window.editor.send_button.isEnabled()  # idle at once, not after a timeout
     assert window.response_view.status_label.text() == "Cancelled"
     server.stop.set()
-    qtbot.waitUntil(lambda: len(window._pool) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.jobs) == 0, timeout=10_000)
     assert escaped == []
 
 
@@ -110,8 +110,8 @@ def test_a_json_body_nested_100000_deep_is_shown_plain_and_explained(qtbot, wind
             qtbot.waitSignal(window.exchange_received, timeout=15_000) as blocker:
         send(window, f"{server.url}/x")
     assert blocker.args[1] is not None  # the explanation survived the body
-    assert blocker.args[0].extra.get("explain_problem") is None
-    qtbot.waitUntil(lambda: len(window._pool) == 0, timeout=30_000)
+    assert window.result.problem("explain") is None
+    qtbot.waitUntil(lambda: len(window.jobs) == 0, timeout=30_000)
     text = view.body_text()
     assert text.startswith("[[[[") and "s3cr3t-value-never-shown" not in text
     assert ticker.ticks > 0
@@ -147,10 +147,15 @@ def test_a_damaged_history_costs_neither_the_explanation_nor_the_window(qtbot, t
     assert "is damaged" in win.history_pane.count_label.text()
     with qtbot.waitSignal(win.exchange_received, timeout=15_000) as blocker:
         send(win, f"{server.url}/x")
-    exchange, diagnosis = blocker.args
+    _exchange, diagnosis = blocker.args
     assert diagnosis is not None and diagnosis.verdict == "authentication"
-    assert "not saved in the history" in exchange.extra["history_problem"]
-    assert "is damaged" in exchange.extra["history_problem"]
+    problem = win.result.problem("history")
+    assert problem is not None
+    assert "not saved in the history" in problem.message
+    assert "is damaged" in problem.message
+    # shown, not only recorded: in the response's notice (it stays) and the status bar
+    assert problem.message in win.response_view.notice_label.text()
+    assert "not saved in the history" in win.statusBar().currentMessage()
     win.shutdown()
     assert escaped == []
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 from export_samples import JWT, SECRETS, secret_exchange
 
 from inspector.core.export import parse_curl
-from inspector.core.redact import Redactor
+from inspector.core.redact import Secrets
 from inspector.core.request import Header, RequestSpec
 from inspector.ui.curl_dialog import WARNING_TITLE, CurlDialog
 from inspector.ui.secret_scan import find_secrets
@@ -55,7 +55,7 @@ def _click(qtbot, box) -> None:
 
 
 def test_masked_by_default(qtbot) -> None:
-    dialog = _dialog(qtbot, extra_secret_names=("X-Team-Key",))
+    dialog = _dialog(qtbot, secrets=Secrets(names=("X-Team-Key",)))
     command = dialog.command()
     assert command.startswith("curl ") and "Authorization: Bearer " in command
     for secret in (JWT, SECRETS["api-key-query"], "team-key-4455667788"):
@@ -132,7 +132,7 @@ def test_an_exchange_offers_each_hop_and_starts_on_the_final_one(qtbot) -> None:
 
 def test_a_profile_redactor_masks_values_by_value(qtbot) -> None:
     spec = RequestSpec("GET", "https://api.test/v1/custom-secret-path-123456/items")
-    dialog = _dialog(qtbot, source=spec, redactor=Redactor(["custom-secret-path-123456"]))
+    dialog = _dialog(qtbot, source=spec, secrets=Secrets(("custom-secret-path-123456",)))
     assert "custom-secret-path-123456" not in dialog.command()
 
 

@@ -144,9 +144,37 @@ def test_escape_cancels_at_once_and_a_late_answer_is_ignored(qtbot, window: Main
     assert window.response_view.status_label.text() == "Cancelled"
     assert window.editor.send_button.isEnabled()
     RELEASE.set()  # the server answers now; the window must not show it
-    qtbot.waitUntil(lambda: len(window._pool) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.jobs) == 0, timeout=10_000)
     assert received == []
     assert window.response_view.status_label.text() == "Cancelled"
+
+
+def job_threads() -> list[threading.Thread]:
+    """Threads the window's job runners started (jobs.py names them inspector-<slot>)."""
+    slots = ("inspector-send", "inspector-explain", "inspector-body", "inspector-save", "inspector-jwks")
+    return [t for t in threading.enumerate() if t.name in slots]
+
+
+def test_shutdown_cancels_and_joins_the_send_in_flight(qtbot, window: MainWindow, server: str) -> None:
+    received = []
+    window.exchange_received.connect(lambda e, d: received.append(e))
+    type_url_and_send(qtbot, window, f"{server}/slow")
+    qtbot.waitUntil(lambda: bool(job_threads()), timeout=5_000)
+    window.shutdown()  # the server still holds the answer: the cancel must end the job, and shutdown waits
+    assert job_threads() == [] and len(window.jobs) == 0
+    qtbot.wait(50)
+    assert received == []
+
+
+def test_destroying_the_window_joins_its_jobs(qtbot, settings: QSettings, server: str) -> None:
+    from shiboken6 import Shiboken
+
+    win = MainWindow(settings)
+    win.show()
+    type_url_and_send(qtbot, win, f"{server}/slow")
+    qtbot.waitUntil(lambda: bool(job_threads()), timeout=5_000)
+    Shiboken.delete(win)  # no shutdown(): the window's job runner goes with it and takes its thread along
+    assert job_threads() == []
 
 
 def test_connection_refused_shows_kind_and_message(qtbot, window: MainWindow, http_server) -> None:
@@ -255,3 +283,34 @@ def test_a_one_line_body_is_loaded_in_the_background_in_short_lines(qtbot, windo
     lines = window.response_view.body_view.toPlainText().split("\n")
     assert len(lines) == 50 and {len(line) for line in lines} == {4000}
 
+
+
+def test_a_request_saved_by_the_previous_version_still_opens() -> None:
+    old = json.dumps({
+        "method": "POST", "url": "http://h/x",
+        "headers": [{"name": "Authorization", "value": "Bearer abcdef…", "enabled": False},
+                    {"name": "X-Trace", "value": "7", "enabled": True}],
+        "body": {"kind": "form", "text": "", "fields": [{"name": "a", "value": "1", "is_file": False,
+                                                          "enabled": True}]},
+        "timeout_s": 12.0, "follow_redirects": False, "verify_tls": True, "profile": None, "version": 1,
+    })
+    spec = spec_from_settings(old)
+    assert spec is not None and spec.method == "POST" and spec.timeout_s == 12.0 and not spec.follow_redirects
+    assert spec.headers == (Header("Authorization", "Bearer abcdef…", False), Header("X-Trace", "7"))
+    assert spec.body.kind == "form" and [(f.name, f.value) for f in spec.body.fields] == [("a", "1")]
+
+
+def test_the_saved_request_is_masked_like_history() -> None:
+    from inspector.core.exchange import Exchange
+    from inspector.core.export.masking import exchange_scrubber, mask_spec
+
+    spec = RequestSpec("POST", "http://h/x?api_key=topsecretvalue1",
+                       (Header("X-Custom-Token", "topsecretvalue2"), Header("X-Trace", "7")),
+                       Body("text", "echo topsecretvalue1 back"))
+    saved = spec_from_settings(spec_to_settings(spec))
+    history = mask_spec(spec, exchange_scrubber(Exchange(spec)))
+    assert saved is not None
+    assert (saved.url, saved.body) == (history.url, history.body)  # by name and by value, as in history
+    assert "topsecretvalue1" not in saved.body.text
+    masked_token = history.headers[0].value
+    assert saved.headers == (Header("X-Custom-Token", masked_token, False), Header("X-Trace", "7"))

@@ -305,9 +305,9 @@ def test_expectations_typed_into_the_panel_explain_again_and_apply_to_the_next_s
     assert "audience-mismatch" not in diagnosis.finding_ids
     box = window.explainer.expectations_box
     box.audience.setText("https://other.example.com")
-    with qtbot.waitSignal(window._reexplained.done, timeout=10_000):
+    with qtbot.waitSignal(window.reexplained, timeout=10_000):
         box.audience.editingFinished.emit()
-    assert "audience-mismatch" in window.last_diagnosis.finding_ids
+    assert "audience-mismatch" in window.result.diagnosis.finding_ids
     assert "audience-mismatch" in window.explainer.findings.ids()
     _exchange, again = send_and_wait(qtbot, window)
     assert "audience-mismatch" in again.finding_ids

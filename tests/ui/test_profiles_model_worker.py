@@ -217,8 +217,8 @@ def test_stop_watching_waits_a_bounded_time_and_drops_the_late_result(
     model.start_watching()
     qtbot.waitUntil(slow.entered.is_set, timeout=5_000)
     model.stop_watching()  # returns although the store still has not answered
-    worker = model._load_thread
-    assert worker is not None and worker.is_alive()
+    [worker] = model.jobs.alive()
+    assert worker.is_alive()
     slow.gate.set()
     worker.join(5)
     qtbot.wait(50)
@@ -229,8 +229,7 @@ def test_a_worker_finishing_after_the_model_is_deleted_is_harmless(qtbot, tmp_pa
     write(tmp_path / "personal", "a", "A")
     model = ProfilesModel(ProfileStore(tmp_path / "personal", []), slow, env={})
     qtbot.waitUntil(slow.entered.is_set, timeout=5_000)
-    worker = model._load_thread
-    assert worker is not None
+    [worker] = model.jobs.alive()
     Shiboken.delete(model)
     slow.gate.set()
     worker.join(5)

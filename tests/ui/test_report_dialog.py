@@ -17,7 +17,7 @@ from export_samples import SECRETS, secret_diagnosis, secret_exchange
 from inspector.core.diagnosis import Diagnosis
 from inspector.core.export import ReportOptions
 from inspector.core.history import HistoryStore
-from inspector.core.redact import Redactor
+from inspector.core.redact import Secrets
 from inspector.ui.report_dialog import SECTIONS, ReportDialog
 from inspector.ui.secret_scan import find_secrets
 
@@ -138,7 +138,7 @@ def test_a_save_that_fails_is_told_in_words(qtbot, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("fmt", "flags"), list(product(["markdown", "html"], [(True,) * 5, (False,) * 5])))
 def test_no_secret_in_any_report_or_on_screen(qtbot, fmt: str, flags: tuple[bool, ...]) -> None:
-    dialog = _dialog(qtbot, redactor=Redactor(SECRETS.values()))
+    dialog = _dialog(qtbot, secrets=Secrets(tuple(SECRETS.values())))
     dialog.set_options(ReportOptions(**dict(zip([s[0] for s in SECTIONS], flags, strict=True))))
     dialog.set_format(fmt)
     for safe in (False, True):

@@ -245,7 +245,7 @@ def test_saving_a_body_writes_it_off_the_ui_thread(qtbot, tmp_path) -> None:
     with qtbot.waitSignal(view.highlight_done, timeout=10_000):  # no highlighting left running at teardown
         view.show_exchange(Exchange(RequestSpec(url="http://h/"), (Hop("GET", "http://h/", (), response=response),)))
     target = tmp_path / "body.json"
-    with qtbot.waitSignal(view._saved, timeout=10_000):
+    with qtbot.waitSignal(view.body_saved, timeout=10_000):
         view.save_in_background(str(target))
     assert target.read_bytes() == body
     assert f"to {target}" in view.notice_label.text() and "Saved" in view.notice_label.text()

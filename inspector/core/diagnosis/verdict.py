@@ -139,7 +139,7 @@ def summarize_token_endpoint(facts: Facts) -> str:
                 "desc_part": f": \u201c{desc.rstrip('.')}\u201d" if desc else "",
             },
         )
-    problem = facts.exchange.extra.get("token_problem")
+    problem = facts.exchange.token_problem
     message = (str(problem) if problem else None) or desc or "no usable token came back"
     return fill(
         VERDICT_SUMMARIES["token-endpoint"],

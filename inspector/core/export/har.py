@@ -106,7 +106,9 @@ def exchange_to_har_entries(
                 sent_at_exchange=time_to_text(shown.sent_at),
                 received_at=time_to_text(shown.received_at),
                 error=failure_to_dict(shown.error),
-                extra=dict(shown.extra),
+                token_problem=shown.token_problem,
+                from_cache=shown.from_cache,
+                proxy=shown.proxy,
                 diagnosis=_scrubbed_json(diagnosis_to_dict(diagnosis), scrub),
             )
         entry = {
@@ -589,9 +591,10 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
     from_cache = next(
         (str(entries[i].get("_fromCache")) for i in group if entries[i].get("_fromCache")), None
     )
-    extra: dict[str, object] = dict(mine_last.get("extra") or {})
+    extra = mine_last.get("extra")  # files written before token_problem and from_cache were fields
+    old: dict[str, Any] = extra if isinstance(extra, dict) else {}
+    token_problem = mine_last.get("token_problem") or old.get("token_problem")
     if from_cache:
-        extra["har_from_cache"] = from_cache
         notes.append(
             f"The browser served this response from its {from_cache} cache: it never reached the server."
         )
@@ -602,7 +605,9 @@ def _entry_from_group(entries: list[dict[str, Any]], group: list[int]) -> HarEnt
         sent_at=time_from_text(mine_last["sent_at_exchange"]) if "sent_at_exchange" in mine_last else started,
         received_at=received,
         profile_name=mine_last.get("profile") or None,
-        extra=extra,
+        token_problem=str(token_problem) if token_problem else None,
+        from_cache=from_cache or mine_last.get("from_cache") or old.get("har_from_cache") or None,
+        proxy=str(mine_last.get("proxy") or old.get("proxy") or "") or None,
     )
     diagnosis = None
     if isinstance(mine_last.get("diagnosis"), dict):

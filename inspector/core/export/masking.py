@@ -223,7 +223,8 @@ def mask_exchange(
         spec=mask_spec(exchange.spec, scrubber, extra),
         hops=tuple(mask_hop(h, scrubber, extra, body_cap) for h in exchange.hops),
         error=error,
-        extra=redact.scrub_tree(redact.jsonable_tree(exchange.extra), scrubber.scrub),  # type: ignore[arg-type]
+        token_problem=scrubber.scrub(exchange.token_problem) if exchange.token_problem else None,
+        proxy=scrubber.scrub(exchange.proxy) if exchange.proxy else None,
     )
 
 

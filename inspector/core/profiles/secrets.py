@@ -248,6 +248,10 @@ class FileSecretStore(SecretStore):
         # no lock: the file is only ever replaced whole, so a read sees the old or the new one
         return self._read().get(key)
 
+    def keys(self) -> list[str]:
+        """The keys stored (never the values), sorted."""
+        return sorted(self._read())
+
     def set(self, key: str, value: str) -> None:
         with self._locked():
             secrets = self._read()

@@ -558,7 +558,7 @@ def test_transport_stops_at_a_refused_token_request(http_server, tmp_path, file_
     auth = auth_for(oauth_profile(tmp_path, url), Resolver(file_store, env={}), clock, TokenCache())
     ex = send(RequestSpec(url=url + "/api"), auth=auth, clock=clock)
     assert [h.role for h in ex.hops] == ["token"]
-    assert "invalid_client (Client authentication failed)" in str(ex.extra["token_problem"])
+    assert "invalid_client (Client authentication failed)" in str(ex.token_problem)
 
 
 def test_transport_answers_a_digest_challenge(http_server, tmp_path) -> None:

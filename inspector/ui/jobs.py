@@ -1,0 +1,381 @@
+"""The one way to run work off the UI thread.
+
+A job has three parts:
+
+- prepare: on the UI thread, the caller reads what the work needs from widgets and models into plain values
+  and closes over them (the work never touches a widget);
+- run: `work(job)` on a thread of its own; it watches `job.cancel` (a threading.Event) and may send progress
+  with `job.report(value)`;
+- deliver: its return value (on_done), the exception it raised (on_failed) or its progress (on_progress)
+  reaches the UI thread through the one relay, as queued signals.
+
+One rule for stale results: every job runs in a named *slot* of its runner, and each slot counts generations.
+Starting a job in a slot, or cancelling the slot, starts a new generation; a job's result or progress is
+delivered only while its generation is still the slot's and it was not cancelled. So a newer job in the same
+slot always supersedes the older one, and nobody has to compare counters by hand. Work that streams its own
+signals (the body highlighter) checks `runner.is_current(slot, generation)` in its slots, the same rule.
+
+Threads: every job gets a plain Python thread (daemon, so a keyring stuck on an unlock prompt never hangs the
+process at exit; QThread and QThreadPool destructors wait without bound or abort). Every thread is tracked:
+`runner.stop()` cancels and joins its jobs (bounded), the runner does the same when its owner is destroyed,
+and `stop_all()` does it for every runner in the process: the app calls it on QApplication.aboutToQuit and
+at interpreter exit (see install_exit_hooks), so no worker outlives the window or the interpreter.
+
+    runner = JobRunner(owner)
+    runner.start("send", lambda job: pipeline.run(spec, cancel=job.cancel), on_done=self.show_result,
+                 on_failed=self.show_failure)
+    runner.cancel("send")       # the running send stops; its late result is dropped
+    runner.stop()               # at shutdown: cancel everything, join every thread
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+#: how long stop() waits for the jobs' threads by default; work that cannot see its cancel event (a keyring
+#: behind an unlock prompt) must not hang closing the window for longer than this
+STOP_WAIT_S = 3.0
+
+Outcome = Literal["done", "failed", "progress", "ended"]
+
+
+class Job(Generic[T]):
+    """One piece of work off the UI thread: its slot, its generation there, its cancel event, its thread."""
+
+    def __init__(self, runner_state: _State, slot: str, generation: int, name: str,
+                 work: Callable[[Job[T]], T], cancel: threading.Event | None,
+                 on_done: Callable[[T], object] | None, on_failed: Callable[[BaseException], object] | None,
+                 on_progress: Callable[[Any], object] | None) -> None:
+        self.slot = slot
+        self.generation = generation
+        self.name = name
+        self.cancel = cancel if cancel is not None else threading.Event()
+        self._state = runner_state
+        self._work = work
+        self._on_done = on_done
+        self._on_failed = on_failed
+        self._on_progress = on_progress
+        self._thread: threading.Thread | None = None
+        self.ended = False  # the end was delivered on the UI thread (or the job never had to start)
+
+    def __repr__(self) -> str:
+        return f"<Job {self.name} slot={self.slot} gen={self.generation} alive={self.is_alive()}>"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel.is_set()
+
+    def report(self, value: object) -> None:
+        """Progress from the work: on_progress(value) on the UI thread while the job is current."""
+        _emit(self._state, self, "progress", value)
+
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread (not on the UI thread while it may deliver to you); True when it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.is_alive()
+
+    # -- the job's own thread --------------------------------------------------------------------------------
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._main, name=f"inspector-{self.name}", daemon=True)
+        self._thread.start()
+
+    def _main(self) -> None:
+        try:
+            value: object = self._work(self)
+        except BaseException as exc:  # noqa: BLE001 - delivered as a failure on the UI thread, never lost
+            _emit(self._state, self, "failed", exc)
+        else:
+            _emit(self._state, self, "done", value)
+        finally:
+            self._work = _finished  # drop what the work closed over (bodies, exchanges) as soon as it ends
+
+
+def _finished(_job: Job[Any]) -> Any:
+    raise RuntimeError("This job already ran.")
+
+
+@dataclass
+class _Slot:
+    generation: int = 0
+    running: Job[Any] | None = None  # the newest started job of this slot whose end was not delivered yet
+    waiting: Job[Any] | None = None  # queue=True: starts when `running` ends
+
+
+@dataclass(eq=False)
+class _State:
+    """A runner's bookkeeping, kept apart from the QObject so it stays usable while the owner is destroyed."""
+
+    name: str
+    stop_wait_s: float
+    slots: dict[str, _Slot] = field(default_factory=dict)
+    jobs: list[Job[Any]] = field(default_factory=list)  # every started job whose thread may still run
+    closed: bool = False
+
+    def slot(self, name: str) -> _Slot:
+        return self.slots.setdefault(name, _Slot())
+
+    def alive(self) -> list[Job[Any]]:
+        self.jobs = [j for j in self.jobs if j.is_alive() or not j.ended]
+        return [j for j in self.jobs if j.is_alive()]
+
+    def cancel_all(self) -> None:
+        for slot in self.slots.values():
+            slot.generation += 1
+            slot.waiting = None
+        for job in self.jobs:
+            job.cancel.set()
+
+    def join(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        for job in list(self.jobs):
+            job.join(max(0.0, deadline - time.monotonic()))
+        left = self.alive()
+        if left:
+            log.warning("%d job(s) of %s still running after %.1f s: %s", len(left), self.name, timeout_s,
+                        left)
+        return not left
+
+    def stop(self, timeout_s: float | None = None) -> bool:
+        self.cancel_all()
+        return self.join(self.stop_wait_s if timeout_s is None else timeout_s)
+
+    def close(self) -> None:
+        """The owner is gone: nothing is delivered any more; cancel and join what runs."""
+        self.closed = True
+        self.stop()
+        _STATES.discard(self)
+
+    def deliver(self, job: Job[Any], outcome: Outcome, value: object) -> None:
+        """On the UI thread: apply the one stale rule, then hand the value to the job's callback."""
+        slot = self.slots.get(job.slot)
+        current = (not self.closed and slot is not None and job.generation == slot.generation
+                   and not job.cancel.is_set())
+        if outcome == "progress":
+            if current and job._on_progress is not None:
+                job._on_progress(value)
+            return
+        job.ended = True
+        if slot is not None and slot.running is job:
+            slot.running = None
+            waiting, slot.waiting = slot.waiting, None
+            if waiting is not None and not self.closed and waiting.generation == slot.generation:
+                slot.running = waiting
+                self.jobs.append(waiting)
+                waiting._start()
+        if not current:
+            return  # superseded, cancelled, or the owner is gone: dropped
+        if outcome == "done" and job._on_done is not None:
+            job._on_done(value)
+        elif outcome == "failed":
+            assert isinstance(value, BaseException)
+            if job._on_failed is not None:
+                job._on_failed(value)
+            else:  # nobody asked: an unexpected error, shown by the app's excepthook rather than lost
+                sys.excepthook(type(value), value, value.__traceback__)
+
+
+class _Relay(QObject):
+    """Carries every job's outcome from its thread to the UI thread (a queued signal to a slot of a QObject
+    that lives on the UI thread). One for the process, never deleted while jobs may still emit into it."""
+
+    carried = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.carried.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _deliver(self, item: tuple[_State, Job[Any], Outcome, object]) -> None:
+        state, job, outcome, value = item
+        state.deliver(job, outcome, value)
+
+
+_RELAY: _Relay | None = None
+_STATES: set[_State] = set()
+
+
+def _relay() -> _Relay:
+    global _RELAY
+    if _RELAY is None:
+        app = QCoreApplication.instance()
+        if app is not None and threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("The job relay must be created on the UI thread: build JobRunners there.")
+        _RELAY = _Relay()
+    return _RELAY
+
+
+def _emit(state: _State, job: Job[Any], outcome: Outcome, value: object) -> None:
+    relay = _RELAY
+    if relay is None:
+        return
+    try:
+        relay.carried.emit((state, job, outcome, value))
+    except RuntimeError:  # the application is gone (interpreter exit): nobody is left to tell
+        pass
+
+
+class JobRunner(QObject):
+    """Runs jobs in named slots off the UI thread; a newer job in a slot supersedes the older one."""
+
+    def __init__(self, parent: QObject | None = None, *, name: str = "",
+                 stop_wait_s: float = STOP_WAIT_S) -> None:
+        super().__init__(parent)
+        _relay()
+        owner = name or (type(parent).__name__ if parent is not None else "jobs")
+        self._state = _State(owner, stop_wait_s)
+        _STATES.add(self._state)
+        # When Qt deletes this runner (its owner went away), cancel and join: a plain function over the
+        # Python-side state, because a bound method of a QObject being destroyed can no longer be called.
+        self.destroyed.connect(_closer(self._state))
+
+    # -- starting --------------------------------------------------------------------------------------------
+    def start(
+        self,
+        slot: str,
+        work: Callable[[Job[T]], T],
+        *,
+        on_done: Callable[[T], object] | None = None,
+        on_failed: Callable[[BaseException], object] | None = None,
+        on_progress: Callable[[Any], object] | None = None,
+        cancel: threading.Event | None = None,
+        generation: int | None = None,
+        queue: bool = False,
+    ) -> Job[T]:
+        """Run work(job) off the UI thread as the newest job of slot.
+
+        The job running in that slot is superseded: cancelled and its result dropped. With queue=True it is
+        not cancelled: its result is still dropped, and this job starts when it ends (only the newest waiting
+        job is kept), for work that cannot stop early and should not pile up (reading folders over a keyring).
+        generation: start as this generation of the slot (one cancel() returned) instead of a new one.
+        cancel: an event the work already watches, used as the job's cancel event.
+        """
+        state = self._state
+        if state.closed:
+            raise RuntimeError(f"The job runner of {state.name} is stopped: no new job can start.")
+        s = state.slot(slot)
+        if generation is None:
+            if not (queue and s.running is not None):
+                self._supersede(s)
+            else:
+                s.generation += 1
+            generation = s.generation
+        elif generation != s.generation:
+            raise ValueError(f"Generation {generation} of slot '{slot}' is outdated (now {s.generation}).")
+        job: Job[T] = Job(state, slot, generation, slot, work, cancel, on_done, on_failed, on_progress)
+        if queue and s.running is not None:
+            s.waiting = job
+            return job
+        s.running = job
+        state.jobs.append(job)
+        job._start()
+        return job
+
+    def _supersede(self, s: _Slot) -> None:
+        s.generation += 1
+        s.waiting = None
+        if s.running is not None:
+            s.running.cancel.set()
+
+    def cancel(self, slot: str) -> int:
+        """Cancel the slot's job (a late result is dropped); the slot's new generation."""
+        s = self._state.slot(slot)
+        self._supersede(s)
+        return s.generation
+
+    # -- asking ----------------------------------------------------------------------------------------------
+    def generation(self, slot: str) -> int:
+        return self._state.slot(slot).generation
+
+    def is_current(self, slot: str, generation: int) -> bool:
+        """Whether something produced for this generation of slot should still be shown (the stale rule)."""
+        return not self._state.closed and generation == self._state.slot(slot).generation
+
+    def current(self, slot: str) -> Job[Any] | None:
+        """The job whose result the slot is waiting for: started, not superseded, not delivered yet."""
+        s = self._state.slots.get(slot)
+        if s is None:
+            return None
+        for job in (s.waiting, s.running):
+            if job is not None and job.generation == s.generation and not job.cancel.is_set():
+                return job
+        return None
+
+    def busy(self, slot: str) -> bool:
+        """Whether a job of this slot started (or waits to) and its end was not delivered yet."""
+        s = self._state.slots.get(slot)
+        return s is not None and (s.running is not None or s.waiting is not None)
+
+    def alive(self) -> list[Job[Any]]:
+        """Every job of this runner whose thread still runs."""
+        return self._state.alive()
+
+    def __len__(self) -> int:
+        return len(self._state.alive())
+
+    # -- stopping --------------------------------------------------------------------------------------------
+    def stop(self, timeout_s: float | None = None) -> bool:
+        """Cancel every job (their results are dropped) and wait for their threads; True when all ended."""
+        return self._state.stop(timeout_s)
+
+    def join(self, timeout_s: float | None = None) -> bool:
+        """Wait for every thread without cancelling; True when all ended."""
+        return self._state.join(self._state.stop_wait_s if timeout_s is None else timeout_s)
+
+    def shutdown(self, timeout_s: float | None = None) -> bool:
+        """stop(), and no job starts afterwards."""
+        self._state.closed = True
+        ended = self._state.stop(timeout_s)
+        _STATES.discard(self._state)
+        return ended
+
+
+def _closer(state: _State) -> Callable[..., None]:
+    def close(*_args: object) -> None:
+        state.close()
+
+    return close
+
+
+def stop_all(timeout_s: float = STOP_WAIT_S) -> bool:
+    """Cancel and join every job of every runner in the process (bounded); True when every thread ended."""
+    states = list(_STATES)
+    for state in states:
+        state.closed = True
+        state.cancel_all()
+    deadline = time.monotonic() + timeout_s
+    ended = all([state.join(max(0.0, deadline - time.monotonic())) for state in states])
+    _STATES.difference_update(states)
+    return ended
+
+
+_HOOKED = False
+
+
+def install_exit_hooks(app: QCoreApplication) -> None:
+    """Stop every job when the application is about to quit and again at interpreter exit (once each)."""
+    global _HOOKED
+    app.aboutToQuit.connect(_stop_all_now)
+    if not _HOOKED:
+        _HOOKED = True
+        atexit.register(_stop_all_now)
+
+
+def _stop_all_now() -> None:
+    stop_all()
