@@ -63,7 +63,6 @@ def refusal_in_success_body(facts: Facts) -> Finding | None:
             "flag": shape.flag,
             "family": wording.family.name,
             "said": said_text,
-            "source": wording.source,
             "codes": codes,
             "messages": messages,
             "partial_data": shape.partial_data,

@@ -83,9 +83,10 @@ def said(facts: Facts) -> list[Finding]:
                     "wording": said_code.name if said_code else None,
                 },
                 next_step_part=f"{said_code.next_step} " if advise and said_code and not said_words else "",
-                description_part=f"{description}."
-                if description and not description.endswith(".")
-                else (description or f"The server named the error '{code}'."),
+                # quoted: the server's own words, verbatim
+                description_part=f"\u201c{description.strip().rstrip('.')}\u201d."
+                if description and description.strip()
+                else f"The server named the error '{code}'.",
                 status_part=status_part,
                 uri_part=f"See {uri}." if uri else "",
             )
