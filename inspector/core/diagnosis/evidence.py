@@ -218,6 +218,8 @@ def _length(value: object, evidence: Mapping[str, object]) -> Line | None:
 
 
 def _server_said(value: object, evidence: Mapping[str, object]) -> Line | None:
+    if evidence.get("said"):  # its own words for it (Slack's missing_scope): the `said` line shows them
+        return None
     return ("The server said", "insufficient_scope") if value is True else None
 
 

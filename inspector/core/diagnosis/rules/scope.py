@@ -154,7 +154,8 @@ def scope_finding(facts: Facts) -> Finding | None:
     if "insufficient_scope" in facts.codes:
         parts.append(f"The server says insufficient_scope (in the {facts.codes['insufficient_scope']}).")
     elif server_says and facts.wording is not None:
-        parts.append(f"The server says the token lacks a scope ('{facts.scrub(facts.wording.said)}').")
+        words = facts.scrub(facts.wording.said)
+        parts.append(f"The server's words say a scope is missing (\u201c{words}\u201d).")
     if missing:
         if accepted and not required:
             parts.append(f"The request accepts one of: {', '.join(accepted)}; the token grants none of them.")
@@ -174,6 +175,10 @@ def scope_finding(facts: Facts) -> Finding | None:
         "insufficient-scope",
         evidence={
             "server_said": server_says,
+            # the server's own words for it, when it did not say insufficient_scope (Slack's missing_scope)
+            "said": None
+            if "insufficient_scope" in facts.codes or not server_says or facts.wording is None
+            else facts.scrub(facts.wording.said),
             "required": required,
             "accepted_any_of": accepted,
             "granted": sorted(s.scopes) if s.scopes is not None else None,
