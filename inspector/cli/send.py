@@ -18,6 +18,7 @@ from inspector.cli.render import dumps, exchange_text, safe_line
 if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (startup time)
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
+    from inspector.core.profiles.flows import SignInHooks
     from inspector.core.redact import Scrubber
     from inspector.core.request import BodyKind, RequestSpec
 
@@ -31,11 +32,21 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     spec = spec_from_args(args, err)
     profile = resolver = cache = None
     if spec.profile:
+        from inspector.core.errors import ProfileError
         from inspector.core.profiles import open_default_store, resolver_for_cli
         from inspector.core.profiles.auth import TokenCache
 
-        profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
-        resolver, cache = resolver_for_cli(), TokenCache()
+        store = open_default_store(extra_dirs=args.profiles_dir)
+        try:
+            profile = store.find(spec.profile)
+        except ProfileError as exc:
+            from inspector.cli.profiles import demo_profile_hint
+
+            hint = demo_profile_hint(store, spec.profile)  # as `profiles list` tells it
+            if hint is None:
+                raise
+            raise UsageError(f"{exc} {hint}") from None
+        resolver, cache = resolver_for_cli(), TokenCache(hooks=sign_in_hooks(args, err))
     overrides = Expectations(
         audience=args.expect_audience,
         issuer=args.expect_issuer,
@@ -44,7 +55,15 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         jwks_url=args.jwks,
         key_file=_readable_key(args.key),
     )
-    result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides)
+    from inspector.cli.history import open_for_recording
+
+    history = open_for_recording(args, err)
+    try:
+        result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache,
+                              overrides=overrides, history=history)
+    finally:
+        if history is not None:
+            history.close()
     exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
     from inspector.core.redact import exchange_scrubber
 
@@ -58,15 +77,29 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         body, kept = _shown_body(exchange, doc, show_secrets=args.show_secrets, scrubber=scrubber,
                                  secret_names=names)
         out.write(exchange_text(doc, body, kept, color=out.isatty() and not os.environ.get("NO_COLOR")))
-    problem = result.problem("explain")  # the token problem is in the explanation already
-    if problem is not None:
-        err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
+    for kind in ("explain", "history"):  # the token problem is in the explanation already
+        problem = result.problem(kind)
+        if problem is not None:
+            err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
     if exchange.error is not None:
         if not args.json:
             message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)
             err.write(f"request-inspector: {safe_line(message)}\n")
         return EXIT_TRANSPORT
     return EXIT_OK
+
+
+def sign_in_hooks(args: argparse.Namespace, err: IO[str]) -> SignInHooks:
+    """A browser or device sign-in on the command line: what to do goes to stderr (stdout stays the answer),
+    the system browser opens (BROWSER honoured), and the wait ends after --auth-timeout seconds."""
+    from inspector.core.profiles.flows import SignInHooks, SignInProgress, system_browser
+
+    def show(event: SignInProgress) -> None:
+        for line in event.message.splitlines():
+            err.write(f"request-inspector: {safe_line(line)}\n")
+        err.flush()
+
+    return SignInHooks(open_browser=system_browser, on_progress=show, timeout_s=args.auth_timeout)
 
 
 def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
@@ -82,6 +115,9 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
             raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             err.write(f"request-inspector: curl: {safe_line(warning)}\n")
+        # options that only change curl's own output or retries (-o, --retry, -s, -v...): said, not silent
+        for note in imported.notes:
+            err.write(f"request-inspector: curl: note: {safe_line(note)}\n")
         spec = imported.spec
         if args.url:
             spec = replace(spec, url=args.url)

@@ -399,7 +399,7 @@ def server_message(body: bytes, content_type: str | None) -> BodyMessage | None:
     """The server's message in an error body, or None. Never raises; reads at most PREFIX_BYTES."""
     try:
         return _server_message(body, content_type)
-    except Exception:  # noqa: BLE001 - garbage bodies must never break an explanation
+    except Exception:
         return None
 
 

@@ -114,7 +114,7 @@ def lexer_syntax(lexer: Lexer | None) -> str:
     """A short family name for a lexer: 'json', 'xml', 'html', 'text' or its first alias."""
     if lexer is None:
         return "text"
-    aliases = [a.lower() for a in getattr(lexer, "aliases", ())]
+    aliases = [str(a).lower() for a in getattr(lexer, "aliases", ())]
     for family in ("json", "xml", "html"):
         if family in aliases:
             return family
@@ -478,9 +478,9 @@ def style_key(ttype: _TokenType) -> str | None:
 class RangeBatch:
     """Style ranges in compact arrays; every range ends at or before `lexed_to` (text offset)."""
 
-    starts: array
-    lengths: array
-    keys: array  # indices into STYLE_KEYS
+    starts: array[int]
+    lengths: array[int]
+    keys: array[int]  # indices into STYLE_KEYS
     lexed_to: int
 
     def __len__(self) -> int:
@@ -492,7 +492,8 @@ class RangeBatch:
 
 def _tokens(lexer: Lexer, text: str) -> Iterator[tuple[int, _TokenType, str]]:
     # get_tokens_unprocessed: no newline rewriting, so token offsets are offsets in `text`
-    return lexer.get_tokens_unprocessed(text)
+    tokens: Iterator[tuple[int, _TokenType, str]] = lexer.get_tokens_unprocessed(text)
+    return tokens
 
 
 def iter_range_batches(
@@ -543,7 +544,7 @@ def iter_range_batches(
         yield _finish(starts, lengths, keys, base + index + len(value), active_maps)
 
 
-def _finish(starts: array, lengths: array, keys: array, lexed_to: int, maps: list[OffsetMap]) -> RangeBatch:
+def _finish(starts: array[int], lengths: array[int], keys: array[int], lexed_to: int, maps: list[OffsetMap]) -> RangeBatch:
     if maps:
         new_starts = array("l")
         new_lengths = array("l")

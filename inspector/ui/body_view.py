@@ -33,7 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
-from inspector.core.highlight import STYLE_KEYS
+from inspector.core.style_keys import STYLE_KEYS
 from inspector.ui.theme import Theme, is_dark, monospace_font
 from inspector.ui.workers import RangeChunk, TextPiece
 

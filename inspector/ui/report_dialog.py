@@ -94,7 +94,7 @@ class _Preview(QTextBrowser):
     """The report's preview. It loads nothing: an image or style sheet named in server text that slipped
     through escaping could otherwise read a local file (file:///...) into the window."""
 
-    def loadResource(self, _type: int, _name: Any) -> Any:  # noqa: N802 - Qt's name
+    def loadResource(self, _type: int, _name: Any) -> Any:
         return None
 
 

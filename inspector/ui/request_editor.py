@@ -402,7 +402,7 @@ class RequestEditor(QWidget):
         self.timeout_spin.setRange(0.1, 3600)
         self.timeout_spin.setDecimals(1)
         self.timeout_spin.setSuffix(" s")
-        self.timeout_spin.setToolTip("Give up when the server takes longer than this to connect or to answer")
+        self.timeout_spin.setToolTip("Give up when the whole send (connect, redirects, answer) takes longer")
         self.follow_check = QCheckBox("Follow redirects (each hop is listed with the response)", options_page)
         self.verify_check = QCheckBox("Verify TLS certificates", options_page)
         self.verify_check.setToolTip("Turn off only for a test server with its own certificate")

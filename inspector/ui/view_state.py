@@ -188,7 +188,7 @@ class MaskedLabel(QLabel):
         view.safe_changed.connect(self._remask)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:
         self.set_text(text)
 
     def set_text(self, text: str, *, secrets: Iterable[str] = (), names: Iterable[str] = ()) -> None:
@@ -227,7 +227,7 @@ class MaskedStatusBar(QStatusBar):
         view.safe_changed.connect(self._remask)
         view.message_posted.connect(self._on_posted)
 
-    def showMessage(self, text: str, timeout: int | None = 0) -> None:  # noqa: N802 - Qt's name
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
         self._raw = text or ""
         super().showMessage(self._view.mask(self._raw), timeout or 0)
 

@@ -119,6 +119,104 @@ def _wrong_client_secret(ctx: Ctx) -> None:
                  "-d", f"grant_type=client_credentials&client_id=demo-service&client_secret={secret}"]
 
 
+# ---- signing in (shared/specs/signin.md): profiles written into the row's folder
+
+BROWSER_SCRIPT = """#!{python}
+# A browser for tests: follows the URL and its redirects with plain GETs, as a browser would.
+import sys
+import requests
+session = requests.Session()
+session.trust_env = False
+session.get(sys.argv[1], timeout=20, allow_redirects=True)
+"""
+
+
+def _write_profile(ctx: Ctx, stem: str, text: str) -> None:
+    folder = ctx.tmp / "profiles"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{stem}.toml").write_text(f'format = 1\nname = "{stem}"\n' + text, encoding="utf-8")
+    ctx.args += ["--profile", stem, "--profiles-dir", str(folder)]
+
+
+def _demo_session(ctx: Ctx, *, ended: bool = False) -> str:
+    import requests
+
+    sid = requests.get(f"{ctx.base}/app/demo-session", timeout=10).json()["sessionid"]
+    if ended:  # logged out on the server: the cookie in the profile still names it
+        requests.post(f"{ctx.base}/app/logout", cookies={"sessionid": sid}, timeout=10)
+    ctx.env["E2E_SESSION"] = sid
+    ctx.secrets.append(sid)
+    return sid
+
+
+def _ended_session(ctx: Ctx) -> None:
+    _demo_session(ctx, ended=True)
+    _write_profile(ctx, "copied-cookie", 'kind = "cookie"\n[credentials]\nname = "sessionid"\n'
+                                         'value = "${env:E2E_SESSION}"\n')
+
+
+def _cookie_for_another_path(ctx: Ctx) -> None:
+    _demo_session(ctx)
+    _write_profile(ctx, "admin-cookie", 'kind = "cookie"\n[credentials]\nname = "sessionid"\n'
+                                        'value = "${env:E2E_SESSION}"\npath = "/app/admin"\n')
+
+
+def _session_login(password: str, csrf: bool = True) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        ctx.env["E2E_PASSWORD"] = password
+        ctx.secrets.append(password)
+        echo = 'csrf_cookie = "csrftoken"\ncsrf_header = "X-CSRFToken"\n' if csrf else ""
+        _write_profile(ctx, "form-login",
+                       f'kind = "session"\n[credentials]\nlogin_url = "{ctx.base}/app/login"\n'
+                       f'csrf_field = "csrfmiddlewaretoken"\n{echo}[credentials.form]\nusername = "demo"\n'
+                       'password = "${env:E2E_PASSWORD}"\n')
+    return setup
+
+
+def _browser(ctx: Ctx) -> None:
+    script = ctx.tmp / "browser.py"
+    script.write_text(BROWSER_SCRIPT.format(python=sys.executable), encoding="utf-8")
+    script.chmod(0o755)
+    ctx.env["BROWSER"] = str(script)
+
+
+def _declined_browser_sign_in(ctx: Ctx) -> None:
+    _browser(ctx)
+    _write_profile(ctx, "browser-denied", f'kind = "oauth2-authorization-code"\n[credentials]\n'
+                                          f'issuer = "{ctx.base}/"\nclient_id = "demo-cli"\n'
+                                          'scope = "openid invoices:read"\n'
+                                          '[credentials.extra_params]\ndemo_outcome = "deny"\n')
+    ctx.args += ["--auth-timeout", "30"]
+
+
+def _token_before_key_rotation(ctx: Ctx) -> None:
+    """A token signed with the key the demo then rotates away: its kid is no longer in the JWKS."""
+    import requests
+
+    _profile_with_jwks("valid")(ctx)
+    requests.post(f"{ctx.base}/keys/rotate", timeout=30)
+
+
+def _tls_info(ctx: Ctx) -> dict[str, Any]:
+    import requests
+
+    info: dict[str, Any] = requests.get(f"{ctx.base}/tls", timeout=10).json()
+    return info
+
+
+def _trusting_ca(client: str | None = None) -> Setup:
+    """A profile that trusts the demo CA ([tls] ca_bundle), with a client certificate when named."""
+
+    def setup(ctx: Ctx) -> None:
+        files = _tls_info(ctx)["files"]
+        cert = (f'client_cert = "{files[client + "_cert"]}"\nclient_key = "{files[client + "_key"]}"\n'
+                if client else "")
+        bundle = files["ca_bundle"]
+        _write_profile(ctx, "trusts-demo-ca", f'kind = "none"\n[tls]\nca_bundle = "{bundle}"\n{cert}')
+
+    return setup
+
+
 def _near(target: float, within: float) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, (int, float)) and abs(v - target) <= within
 
@@ -243,6 +341,47 @@ ROWS: list[tuple[str, Row]] = [
                                       {"status": 403, "credentials_sent": True,
                                        "error_type": "MissingAuthenticationTokenException"},
                                       absent=("authenticated-not-permitted", "no-credentials"))),
+    # ---- signing in (shared/specs/signin.md)
+    ("redirected-to-login", Row("redirected-to-login", "authentication", "/app/notes",
+                                evidence={"login_url": _contains("/app/login"), "status": 200,
+                                          "why": _contains("sign-in page")})),
+    ("session-expired", Row("session-expired", "authentication", "/app/notes", _ended_session,
+                            {"cookies": ["sessionid"], "login_redirect": True})),
+    ("cookie-not-sent", Row("cookie-not-sent", "authentication", "/app/profile", _cookie_for_another_path,
+                            {"cookies": lambda v: [(c["name"], c["reason"]) for c in v]
+                             == [("sessionid", "path")], "status": 401})),
+    ("csrf-failed", Row("csrf-failed", "authentication", "/app/notes",
+                        _session_login(DEMO_PASSWORD, csrf=False),
+                        {"framework": "Django REST framework", "cookie": "csrftoken", "header": "X-CSRFToken",
+                         "header_sent": False}, args=("-X", "POST", "-d", '{"text": "hello"}'))),
+    ("login-failed", Row("login-failed", "authentication", "/app/notes",
+                         _session_login("not-the-password-42"),
+                         {"status": 200, "form_shown_again": True, "session_cookie_set": False})),
+    ("oauth-flow-failed", Row("oauth-flow-failed", "authentication", "/api/invoices",
+                              _declined_browser_sign_in,
+                              {"step": "authorize", "error": "access_denied"})),
+    ("signing-key-unknown", Row("signing-key-unknown", "authentication", "/api/invoices",
+                                _token_before_key_rotation,
+                                {"kid": lambda v: isinstance(v, str) and v,
+                                 "jwks_kids": lambda v: len(v) == 1},
+                                absent=("signature-invalid",))),
+    ("tls-untrusted-certificate", Row("tls-untrusted-certificate", "transport-error", "{tls:self_signed}",
+                                      evidence={"self_signed": True, "sha256": _contains(":"),
+                                                "subject": _contains("self-signed")})),
+    ("tls-hostname-mismatch", Row("tls-hostname-mismatch", "transport-error", "{tls:wrong_host}",
+                                  _trusting_ca(), {"names": ["demo.internal"]})),
+    ("tls-certificate-expired", Row("tls-certificate-expired", "transport-error", "{tls:expired}",
+                                    _trusting_ca(),
+                                    {"not_after": _contains("T"), "local_time": _contains("T")})),
+    ("tls-client-certificate-required", Row("tls-client-certificate-required", "transport-error",
+                                            "{tls:mtls}",
+                                            _trusting_ca(), {"source": "handshake", "host": "127.0.0.1"})),
+    ("tls-client-certificate-required/tls1.2", Row("tls-client-certificate-required", "transport-error",
+                                                   "{tls:mtls12}", _trusting_ca(),
+                                                   {"client_cert_requested": True})),
+    ("tls-client-certificate-rejected", Row("tls-client-certificate-rejected", "transport-error",
+                                            "{tls:mtls}",
+                                            _trusting_ca("other_client"), {"alert": _contains("unknown")})),
 ]
 CLI_UNREACHABLE = {"credentials-over-http"}  # see test_credentials_over_http_on_a_recorded_exchange
 
@@ -291,6 +430,8 @@ def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row:
     ctx = Ctx(demo.base_url, tmp_path)
     row.setup(ctx)
     url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo.base_url + row.path
+    if row.path.startswith("{tls:"):  # one of the demo's HTTPS endpoints (signin.md's TLS findings)
+        url = _tls_info(ctx)["servers"][row.path[len("{tls:"):-1]] + "/"
     args = [a.replace("{base}", demo.base_url) for a in row.args]
     result = run_send(ctx, url, *ctx.args, *args, "--json")
 

@@ -11,8 +11,16 @@ import jwt
 import pytest
 
 from inspector.core.diagnosis import VERDICTS, Diagnosis, Expectations, explain, inspect_alone, strip_scheme
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.diagnosis.findings import FINDING_IDS, SEVERITY_RANK
+from inspector.core.exchange import (
+    Exchange,
+    HeldCookie,
+    Hop,
+    Response,
+    ServerCertificate,
+    TlsReport,
+    TransportFailure,
+)
 from inspector.core.jsonout import diagnosis_json, token_json
 from inspector.core.request import RequestSpec
 from inspector.core.tokens import inspect_token, verify_token
@@ -72,6 +80,33 @@ def _b64(obj: object) -> str:
 def _bad_signature_token():
     raw = tok()
     return verify_token(inspect_token(raw), key_pem_or_secret=b"not-the-right-secret-not-the-right")
+
+
+LOGIN_PAGE = b'<html><form method="post"><input name="u"><input type="password" name="pw"></form></html>'
+LOGIN_URL = "https://api.example.com/login?next=/v1/items"
+HELD_FOR_ADMIN = HeldCookie("sessionid", "api.example.com", "/admin", "path",
+                            "The cookie sessionid is for the path /admin, and /v1/items is not under it.")
+SESSION_COOKIE = [("Cookie", "sessionid=s3ss10n-value-9f8e7d6c")]
+
+
+def _unknown_kid(raw: str):
+    from dataclasses import replace
+
+    return replace(inspect_token(raw), verify_outcome="no-key",
+                   verify_error="No key in the JWKS at https://idp.example.com/jwks has the token's kid "
+                                "'key-2023' (it lists key-2024, key-2025).")
+
+
+def _certificate(*, self_signed: bool = False, names: tuple[str, ...] = ("api.example.com",),
+                 days: tuple[int, int] = (-30, 300)) -> ServerCertificate:
+    issuer = "CN=api.example.com" if self_signed else "CN=Example CA"
+    return ServerCertificate("CN=api.example.com", issuer, SENT + timedelta(days=days[0]),
+                             SENT + timedelta(days=days[1]), "AB:CD", names, (), self_signed)
+
+
+def _tls_failure(report: TlsReport) -> Exchange:
+    failure = TransportFailure("tls", f"GET {URL} failed: the TLS handshake with api.example.com failed.")
+    return exchange(hop(None, tls=report), error=failure)
 
 
 # Each row: finding id, a builder of (exchange, expectations, token), expected verdict.
@@ -150,6 +185,52 @@ ROWS: dict[str, tuple[Row, str]] = {
                                                              {"message": "Missing Authentication Token"}),
                                                         [("x-api-key", "k-1234567890")])), None, None),
                                   "not-credential-related"),
+    # ---- signing in (shared/specs/signin.md)
+    "redirected-to-login": (lambda: (exchange(
+        hop(resp(302, [("Location", LOGIN_URL)])),
+        hop(resp(200, [("Content-Type", "text/html")], LOGIN_PAGE), url=LOGIN_URL)), None, None),
+        "authentication"),
+    "session-expired": (lambda: (exchange(hop(resp(401, [], {"detail": "Not signed in."}), SESSION_COOKIE,
+                                              cookies_sent=("sessionid",))), None, None), "authentication"),
+    "cookie-not-sent": (lambda: (exchange(hop(resp(401, [], {"detail": "Not signed in."}),
+                                              cookies_held=(HELD_FOR_ADMIN,))), None, None),
+                        "authentication"),
+    "csrf-failed": (lambda: (exchange(hop(resp(403, [], {"detail": "CSRF Failed: CSRF token missing."}),
+                                          SESSION_COOKIE, cookies_sent=("sessionid", "csrftoken"))),
+                             None, None), "authentication"),
+    "login-failed": (lambda: (exchange(Hop("POST", "https://app.example.com/login", (),
+                                           b"username=me&password=pw",
+                                           resp(200, [("Content-Type", "text/html")], LOGIN_PAGE), 0.1, SENT,
+                                           role="login"),
+                                       token_problem="The login showed the login form again."),
+                              None, None), "authentication"),
+    "oauth-flow-failed": (lambda: (exchange(Hop("GET", "https://idp.example.com/authorize?c=1", (), b"",
+                                                resp(302, [("Location", "http://127.0.0.1:5000/callback?x")],
+                                                     {"error": "access_denied", "state_matches": True}),
+                                                3.0, SENT, role="authorize"),
+                                            token_problem="The sign-in ended with access_denied."),
+                                   None, None), "authentication"),
+    "signing-key-unknown": (lambda: (exchange(hop(resp(401, CH_BEARER),
+                                                  bearer(tok(headers={"kid": "key-2023"})))),
+                                     Expectations(jwks_url="https://idp.example.com/jwks"),
+                                     _unknown_kid(tok(headers={"kid": "key-2023"}))), "authentication"),
+    "tls-client-certificate-required": (lambda: (_tls_failure(TlsReport(
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED", "api.example.com", 443, False, True, "certificate required",
+        _certificate(), None, SENT)), None, None), "transport-error"),
+    "tls-client-certificate-rejected": (lambda: (_tls_failure(TlsReport(
+        "TLSV1_ALERT_UNKNOWN_CA", "api.example.com", 443, True, True, "unknown CA", _certificate(), None,
+        SENT)),
+        None, None), "transport-error"),
+    "tls-untrusted-certificate": (lambda: (_tls_failure(TlsReport(
+        "CERTIFICATE_VERIFY_FAILED: self-signed certificate", "api.example.com", 443, False, False, None,
+        _certificate(self_signed=True), None, SENT)), None, None), "transport-error"),
+    "tls-hostname-mismatch": (lambda: (_tls_failure(TlsReport(
+        "CERTIFICATE_VERIFY_FAILED: Hostname mismatch, certificate is not valid for 'api.example.com'.",
+        "api.example.com", 443, False, False, None, _certificate(names=("www.example.org",)), None, SENT)),
+        None, None), "transport-error"),
+    "tls-certificate-expired": (lambda: (_tls_failure(TlsReport(
+        "CERTIFICATE_VERIFY_FAILED: certificate has expired", "api.example.com", 443, False, False, None,
+        _certificate(days=(-400, -35)), None, SENT)), None, None), "transport-error"),
 }
 
 

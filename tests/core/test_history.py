@@ -316,7 +316,7 @@ def test_adds_from_several_threads(tmp_path: Path) -> None:
             for _ in range(25):
                 store.add(simple_exchange(200))
                 store.page(0, 5)
-        except BaseException as exc:  # noqa: BLE001  # reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

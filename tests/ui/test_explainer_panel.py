@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTableWidget
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import VERDICTS, Diagnosis, explain
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.diagnosis.findings import Finding
+from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.request import Header, RequestSpec
 from inspector.core.timeline import build_timeline
 from inspector.core.tokens import SentCredential, TokenInfo, inspect_token
