@@ -112,9 +112,8 @@ import requests
 from inspector.core.errors import InspectorError
 from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
-from inspector.demo import identity
+from inspector.demo import identity, vendors
 from inspector.demo import tls as demo_tls
-from inspector.demo import vendors
 from inspector.demo.messages import BadRequest as _BadRequest
 from inspector.demo.messages import DemoRequest, Reply, json_reply, text_reply
 from inspector.demo.scenarios import (
