@@ -69,8 +69,10 @@ FastAPI, Flask-JWT-Extended, Google, Kong, Spring), so the explainer meets real 
 | POST | /keys/rotate | A new signing key: tokens signed before no longer verify (unknown kid). |
 | GET | /.well-known/oauth-authorization-server | RFC 8414 metadata (also for the issuer /tenant-b). |
 | GET | /tls | The HTTPS endpoints: mTLS (TLS 1.3 and 1.2), self-signed, wrong host, expired; the CA files. |
+| ANY | /vendors/... | Refusals shaped like other vendors' (GraphQL, RPC, Vault, API Gateway, SOAP). |
 
-The sign-in endpoints live in identity.py and the HTTPS endpoints in tls.py; their routes join the table here.
+The sign-in endpoints live in identity.py, the HTTPS endpoints in tls.py and the vendor-shaped ones in
+vendors.py; their routes join the table here.
 
 The server prints nothing unless asked (run_forever(verbose=True)): then one masked line per request.
 """
@@ -110,7 +112,7 @@ import requests
 from inspector.core.errors import InspectorError
 from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
-from inspector.demo import identity
+from inspector.demo import identity, vendors
 from inspector.demo import tls as demo_tls
 from inspector.demo.messages import BadRequest as _BadRequest
 from inspector.demo.messages import DemoRequest, Reply, json_reply, text_reply
@@ -455,6 +457,10 @@ def _index(req: DemoRequest, st: _DemoState) -> Reply:
                 for e in ENDPOINTS
             ],
             "token_scenarios": dict(TOKEN_SCENARIOS),
+            "vendors": [
+                {"methods": methods.split(), "path": path, "summary": summary}
+                for methods, path, summary in vendors.ENDPOINTS
+            ],
         },
     )
 
@@ -1086,6 +1092,20 @@ def _scenario(req: DemoRequest, st: _DemoState) -> Reply:
             },
         )
     return make()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Refusals shaped like other vendors' (vendors.py): registered here, answered there.
+def _vendor_endpoint(handle: vendors.Handler) -> _Handler:
+    def answer(req: DemoRequest, st: _DemoState) -> Reply:
+        out = handle(req, st)
+        return Reply(out.status, out.body, out.content_type, list(out.headers))
+
+    return answer
+
+
+for _pattern, _methods, _handle in vendors.ROUTES:
+    _route(_pattern, _methods)(_vendor_endpoint(_handle))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -175,6 +175,16 @@ ROWS: dict[str, tuple[Row, str]] = {
                      "not-credential-related"),
     "proxy-auth-required": (lambda: (exchange(hop(resp(407, [("Proxy-Authenticate", 'Basic realm="corp proxy"')]),
                                                   bearer(tok()))), None, None), "proxy-authentication"),
+    # Apollo Server: a GraphQL refusal inside a 200
+    "refusal-in-success-body": (lambda: (exchange(hop(resp(200, [], {"data": None, "errors": [
+        {"message": "You must be logged in", "extensions": {"code": "UNAUTHENTICATED"}}]}), bearer(tok()))),
+        None, None), "authentication"),
+    # AWS API Gateway: "Missing Authentication Token" for a route it does not have, an API key sent
+    "endpoint-not-found-likely": (lambda: (exchange(hop(resp(403, [("x-amzn-ErrorType",
+                                                                    "MissingAuthenticationTokenException")],
+                                                             {"message": "Missing Authentication Token"}),
+                                                        [("x-api-key", "k-1234567890")])), None, None),
+                                  "not-credential-related"),
     # ---- signing in (shared/specs/signin.md)
     "redirected-to-login": (lambda: (exchange(
         hop(resp(302, [("Location", LOGIN_URL)])),

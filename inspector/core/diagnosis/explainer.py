@@ -16,6 +16,7 @@ from inspector.core.diagnosis.rules import (
     credentials,
     expiry,
     identity,
+    misleading,
     refusals,
     scope,
     server,
@@ -41,6 +42,7 @@ from inspector.core.tokens import TokenInfo, inspect_token, sent_credentials
 REQUEST_RULES: tuple[Rule, ...] = (
     credentials.check,
     server.check,
+    misleading.check,  # a refusal inside a 2xx, a gateway's "missing token" for a route it does not have
     token_rules.check,
     expiry.check,
     identity.check,

@@ -133,18 +133,39 @@ CATALOGUE: dict[str, FindingSpec] = {
         "Ask the API owners which scheme it expects, or look at its documentation.",
         "The server refused with 401 but did not say how it wants you to authenticate.",
     ),
+    "refusal-in-success-body": FindingSpec(
+        "error",
+        "A refusal inside a {status} response",
+        "The server answered {status}, but its {where} says the request was refused: {said}. That means "
+        "{means}.{partial}",
+        "{next_step}",
+        "The server answered {status} but refused the request in its body: {said}, meaning {means}.",
+    ),
+    "endpoint-not-found-likely": FindingSpec(
+        "warning",
+        "The gateway probably has no such route",
+        "The gateway answered {status} \u201c{message}\u201d{header_part}. API gateways such as Amazon API "
+        "Gateway answer this, instead of 404, for a method and path they have no route for. "
+        "{credentials_part}",
+        "Check the method ({method}), the path and the stage against the deployed API (base path mappings, "
+        "a trailing slash), and deploy the latest changes.",
+        "The gateway says \u201c{message}\u201d, which usually means that {method} {path} is not deployed, "
+        "not that credentials are missing.",
+        leads="not-credential-related",
+        priority=65,
+    ),
     "server-error-code": FindingSpec(
         "info",
         "The server named the error {code}",
         "{description_part}{status_part}",
-        "{uri_part}",
+        "{next_step_part}{uri_part}",
         "The server reports '{code}'.",
     ),
     "server-message": FindingSpec(
         "info",
         "The server's message",
         "\u201c{message}\u201d",
-        "",
+        "{next_step}",
         "The server says: \u201c{message}\u201d.",
     ),
     "token-expired": FindingSpec(
