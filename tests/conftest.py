@@ -16,9 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep tests away from the user's real settings, keyring and data folders.
 os.environ.setdefault("INSPECTOR_TESTING", "1")
 
-from tests.support.cli import Cli  # noqa: E402 - after the environment above
-from tests.support.servers import LoopbackServers  # noqa: E402
-from tests.support.threads import ThreadWatch, is_pytest_timeout, serving_port  # noqa: E402
+from tests.support.cli import Cli
+from tests.support.servers import LoopbackServers
+from tests.support.threads import ThreadWatch, is_pytest_timeout, serving_port
 
 if TYPE_CHECKING:
     from inspector.demo.server import DemoServer

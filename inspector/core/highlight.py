@@ -757,7 +757,9 @@ def iter_range_batches(
         yield _finish(starts, lengths, keys, base + index + len(value), active_maps)
 
 
-def _finish(starts: array[int], lengths: array[int], keys: array[int], lexed_to: int, maps: list[OffsetMap]) -> RangeBatch:
+def _finish(
+    starts: array[int], lengths: array[int], keys: array[int], lexed_to: int, maps: list[OffsetMap]
+) -> RangeBatch:
     if maps:
         new_starts = array("l")
         new_lengths = array("l")

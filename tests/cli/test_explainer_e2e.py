@@ -473,8 +473,8 @@ def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo_se
         ("step-up", "/api/transfers", ["Verdict: step-up", "[step-up-required]", "urn:mfa"]),
     ],
 )
-def test_plain_output_shows_the_same_explanation(cli: Cli, demo_server: DemoServer, tmp_path: Path, scenario: str, path: str,
-                                                 words: list[str]) -> None:
+def test_plain_output_shows_the_same_explanation(cli: Cli, demo_server: DemoServer, tmp_path: Path, scenario: str,
+                                                 path: str, words: list[str]) -> None:
     ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer(scenario)
     result = run_send(cli, ctx, demo_server.base_url + path, *ctx.args)

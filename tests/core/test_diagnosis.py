@@ -150,7 +150,8 @@ ROWS: dict[str, tuple[Row, str]] = {
     "wrong-token-type": (lambda: (exchange(hop(resp(401, CH_BEARER), bearer(tok({"typ": "Refresh"})))), None, None),
                          "authentication"),
     "step-up-required": (lambda: (exchange(hop(resp(401, [("WWW-Authenticate",
-                                                           'Bearer error="insufficient_user_authentication", acr_values="mfa"')]),
+                                                           'Bearer error="insufficient_user_authentication", '
+                                                           'acr_values="mfa"')]),
                                                bearer(tok({"acr": "pwd"})))), None, None), "step-up"),
     "dpop-required": (lambda: (exchange(hop(resp(401, [("WWW-Authenticate", 'DPoP algs="ES256"')]), bearer(tok()))),
                                None, None), "authentication"),
@@ -284,7 +285,8 @@ VERDICT_CASES = [
     # AWS answers expired signatures with 403
     ("403-aws-signature-expired", exchange(hop(resp(403, [], {"message": "Signature expired: 20240501T114500Z is now "
                                                                          "earlier than 20240501T114600Z"}),
-                                               [("Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab")])),
+                                               [("Authorization",
+                                                 "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab")])),
      "authentication", {"server-message"}),
     ("403-aws-request-expired", exchange(hop(resp(403, [], {"Message": "Request has expired."}),
                                              [("Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab")])),
@@ -306,7 +308,8 @@ VERDICT_CASES = [
     ("500", exchange(hop(resp(500, [], b"boom"), bearer(tok()))), "not-credential-related", set()),
     ("400-validation", exchange(hop(resp(400, [], {"detail": [{"loc": ["body", "x"], "msg": "field required"}]}),
                                     bearer(tok()))), "not-credential-related", {"server-message"}),
-    ("403-github-rate", exchange(hop(resp(403, [("X-RateLimit-Remaining", "0")], {"message": "API rate limit exceeded"}),
+    ("403-github-rate", exchange(hop(resp(403, [("X-RateLimit-Remaining", "0")],
+                                          {"message": "API rate limit exceeded"}),
                                      bearer(tok()))), "not-credential-related", {"rate-limited"}),
     ("403-healthy", exchange(hop(resp(403, []), bearer(tok()))), "authorization", {"authenticated-not-permitted"}),
     ("403-expired-token", exchange(hop(resp(403, []), bearer(tok({"exp": T0 - 3600})))), "authentication",
@@ -502,7 +505,8 @@ def test_api_key_names_from_the_profile() -> None:
 
 
 def test_token_endpoint_invalid_client() -> None:
-    token_hop = Hop("POST", "https://login.example.com/oauth2/token", (("Authorization", "Basic Y2xpZW50OnNlY3JldA=="),),
+    token_hop = Hop("POST", "https://login.example.com/oauth2/token",
+                    (("Authorization", "Basic Y2xpZW50OnNlY3JldA=="),),
                     b"grant_type=client_credentials", resp(401, [], {"error": "invalid_client",
                                                                      "error_description": "Bad client secret"}),
                     0.1, SENT, role="token")
@@ -584,8 +588,8 @@ def test_inspect_alone_signature_invalid_when_a_check_failed() -> None:
     assert "does not match the key" in findings[0].detail
 
 
-@pytest.mark.parametrize(("raw", "bare"), [("Bearer abc", "abc"), ("Authorization: Bearer abc", "abc"), (" abc ", "abc"),
-                                           ("Basic abc", "Basic abc")])
+@pytest.mark.parametrize(("raw", "bare"), [("Bearer abc", "abc"), ("Authorization: Bearer abc", "abc"),
+                                           (" abc ", "abc"), ("Basic abc", "Basic abc")])
 def test_strip_scheme(raw: str, bare: str) -> None:
     assert strip_scheme(raw) == bare
 

@@ -30,7 +30,7 @@ STOP_S = 5.0  # how long stop() waits for request threads once their connections
 class QuietHandler(BaseHTTPRequestHandler):
     """A handler that logs nothing, with helpers to read the request body and answer."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
 
     def read_body(self) -> bytes:
