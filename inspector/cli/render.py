@@ -90,16 +90,29 @@ def exchange_text(doc: dict[str, Any], body: str | None, kept_bytes: int, *, col
         # the transport error's message goes to stderr; the summary would only say it a second time
         error = doc["error"]
         repeat = error["message"] if error is not None else None
-        out.append("\n" + diagnosis_text(doc["diagnosis"], color, omit_summary_with=repeat))
+        request = doc.get("request") or {}
+        out.append("\n" + diagnosis_text(doc["diagnosis"], color, omit_summary_with=repeat, error=error,
+                                          url=str(request.get("url") or "")))
     return "\n".join(out) + "\n" if out else ""
 
 
-def diagnosis_text(diag: dict[str, Any], color: bool = False, *, omit_summary_with: str | None = None) -> str:
-    """The explanation in words for a terminal."""
+def diagnosis_text(
+    diag: dict[str, Any],
+    color: bool = False,
+    *,
+    omit_summary_with: str | None = None,
+    error: dict[str, Any] | None = None,
+    url: str = "",
+) -> str:
+    """The explanation in words for a terminal, told as the panel tells it (core.diagnosis.tell): the finding
+    the summary speaks for first, the server's words once, evidence in words, and for a send that got no
+    answer the likely causes and what to try (`error`: the document's error object, `url`: the request's)."""
+    from inspector.core.diagnosis.evidence import evidence_lines
     from inspector.core.diagnosis.findings import VERDICT_TITLES
 
+    story = _story(diag, error, url)
     marks = {"error": "✗", "warning": "!", "info": "i"}
-    title = VERDICT_TITLES.get(diag["verdict"])
+    title = story.title if story is not None else VERDICT_TITLES.get(diag["verdict"])
     lines = [f"Verdict: {safe_line(diag['verdict'])}" + (f" ({title})" if title else "")]
     summary = diag.get("summary") or ""
     if summary and not (omit_summary_with and omit_summary_with in summary):
@@ -107,19 +120,60 @@ def diagnosis_text(diag: dict[str, Any], color: bool = False, *, omit_summary_wi
         lines.append(first[2:])
         lines.extend(more)
     for ch in diag.get("challenges", []):
-        params = ", ".join(f'{safe_line(k)}="{safe_line(v)}"' for k, v in ch["params"].items())
+        # the description is the server's message: said once, by the finding that quotes it
+        params = ", ".join(
+            f'{safe_line(k)}="{safe_line(v)}"'
+            for k, v in ch["params"].items()
+            if not (story is not None and k.lower() == "error_description" and story.already_said(str(v)))
+        )
         token68 = safe_line(ch["token68"] or "")
         lines.append(f"  Challenge: {safe_line(ch['scheme'])} {token68}{params}".rstrip())
-    for f in diag.get("findings", []):
-        lines.append(f"  {marks.get(f['severity'], '-')} [{safe_line(f['id'])}] {safe_line(f['title'])}")
-        if f.get("detail"):
-            lines.extend(_indented(f["detail"], "      "))
+    if story is not None:
+        for label, value in story.server:
+            lines.extend(_indented(f"{label}: {value}", "  "))
+    findings = story.findings if story is not None else [_finding(f) for f in diag.get("findings", [])]
+    for f in findings:
+        lines.append(f"  {marks.get(f.severity, '-')} [{safe_line(f.id)}] {safe_line(f.title)}")
+        if f.detail:
+            lines.extend(_indented(f.detail, "      "))
+        for label, value in evidence_lines(f, said=(summary,)):
+            lines.extend(_indented(f"{label}: {value}", "        "))
+    transport = story.transport if story is not None else None
+    if transport is not None:
+        lines.append("  Likely causes:")
+        lines.extend(line for cause in transport.causes for line in _indented(f"- {cause}", "    "))
+        lines.append("  What to try:")
+        lines.extend(line for step in transport.tries for line in _indented(f"- {step}", "    "))
     text = "\n".join(lines)
     if color:
         tone = {"ok": "32", "authentication": "31", "authorization": "33"}.get(diag["verdict"], "36")
         first, sep, rest = text.partition("\n")
         text = f"\x1b[1;{tone}m{first}\x1b[0m{sep}{rest}"
     return text
+
+
+def _finding(doc: dict[str, Any]) -> Any:
+    from inspector.core.diagnosis.findings import Finding
+
+    evidence = doc.get("evidence")
+    return Finding(str(doc.get("id")), doc.get("severity", "info"), str(doc.get("title", "")),
+                   str(doc.get("detail") or ""), evidence if isinstance(evidence, dict) else {})
+
+
+def _story(diag: dict[str, Any], error: dict[str, Any] | None, url: str) -> Any:
+    """The diagnosis document told as a story (core.diagnosis.tell), or None when it cannot be read back."""
+    from inspector.core.codec import RecordError, diagnosis_from_dict
+    from inspector.core.diagnosis.story import tell
+    from inspector.core.exchange import TransportFailure, as_error_kind
+
+    try:
+        diagnosis = diagnosis_from_dict(diag)
+    except RecordError:
+        return None
+    failure = None
+    if isinstance(error, dict) and error.get("message"):
+        failure = TransportFailure(as_error_kind(error.get("kind")), str(error["message"]))
+    return tell(diagnosis, failure, url)
 
 
 def _indented(text: str, prefix: str) -> list[str]:

@@ -28,7 +28,7 @@ from inspector.core.errors import InspectorError, TokenError
 from inspector.core.exchange import Exchange
 from inspector.core.expectations import Expectations
 from inspector.core.redact import NO_SECRETS, Redactor, Secrets
-from inspector.core.request import RequestSpec
+from inspector.core.request import RequestSpec, refuse_masked_credentials
 
 if TYPE_CHECKING:
     from inspector.core.history import HistoryStore
@@ -176,9 +176,11 @@ def prepare(
     token_cache: TokenCache | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Prepared:
-    """Resolve the profile's secrets into an auth object; ProfileError (MissingSecret) stops the send here."""
+    """Resolve the profile's secrets into an auth object; ProfileError (MissingSecret) stops the send here,
+    and MaskedCredentialError when a credential is still the mask read back from history or a HAR file."""
     spec.validate()
     if profile is None:
+        refuse_masked_credentials(spec)  # a value masked in history or a HAR file is a missing secret
         return Prepared(spec)
     from inspector.core.profiles.auth import auth_for
     from inspector.core.profiles.secrets import Resolver
@@ -189,6 +191,7 @@ def prepare(
         kwargs["clock"] = clock
     auth = auth_for(profile, resolver, **kwargs)
     prepared = Prepared(spec, auth, profile.name, profile.expectations())
+    refuse_masked_credentials(spec, prepared.secret_names)  # what the profile sets replaces a masked value
     prepared._learn_secrets()
     return prepared
 

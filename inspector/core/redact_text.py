@@ -53,10 +53,11 @@ _OPAQUE_RE = re.compile(r"(?<![\w/.:@%~+-])[A-Za-z0-9_\-+/=~]{24,}")
 
 def _credential_like(value: str, strict: bool) -> bool:
     """Whether the word after a scheme is a credential, not prose ("Token endpoint", "Bearer error=...")."""
-    if len(value) < 8:
+    word = value.rstrip(".")  # a sentence's full stop is not part of a credential ("The token expired.")
+    if len(word) < 8:
         return False
-    return any(c.isdigit() for c in value) or len(value) >= (16 if strict else 20) or any(
-        c in "-._~+/=" for c in value)
+    return any(c.isdigit() for c in word) or len(word) >= (16 if strict else 20) or any(
+        c in "-._~+/=" for c in word)
 
 
 def _secret_header_name(name: str, extra: tuple[str, ...], strict: bool) -> bool:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from inspector.core.errors import RequestError
-from inspector.core.redact import MASK, is_secret_header, is_secret_param, mask, mask_header_value
+from inspector.core.redact import (
+    MASK,
+    SECRET_KEYS,
+    is_secret_header,
+    is_secret_param,
+    looks_secret_name,
+    mask,
+    mask_header_value,
+)
 
 COMMON_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 BodyKind = Literal["none", "json", "text", "form", "multipart"]
@@ -168,6 +177,89 @@ def validate_body(body: Body) -> None:
             ) from None
         except RecursionError:
             pass  # nested too deeply for Python to check: the server is the judge of that
+
+
+# --- Masked values read back from history or a HAR file ----------------------------------------------------
+# Every stored or exported copy masks its secrets with MASK ('Bearer eyJhbG…'). Such a value is not the
+# credential: it is a missing secret, and sending it would fail (a header cannot carry '…') or send a
+# useless placeholder.
+
+
+class MaskedCredentialError(RequestError):
+    """The request holds a credential that was stored masked: the secret itself is missing."""
+
+
+def is_masked(value: str) -> bool:
+    """Whether a value carries the app's mask mark (it was stored or exported masked)."""
+    return MASK in value
+
+
+def masked_credentials(spec: RequestSpec, replaced: Iterable[str] = ()) -> list[str]:
+    """Where the request holds a masked credential, named for a message ('the Authorization header').
+
+    `replaced` names the headers and query parameters a profile sets itself: a masked value there is
+    overwritten before sending, so it is no missing secret.
+    """
+    skip = {name.strip().lower() for name in replaced}
+    found: list[str] = []
+    for h in spec.headers:
+        name = h.name.strip()
+        if h.enabled and name.lower() not in skip and is_masked(h.value) and is_secret_header(name):
+            found.append(f"the {name} header")
+    try:
+        parts = urlsplit(spec.url.strip())
+        userinfo = parts.netloc.rpartition("@")[0]
+    except ValueError:
+        parts, userinfo = None, ""
+    if is_masked(userinfo):
+        found.append("the user name or password in the URL")
+    if parts is not None:
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            if name.lower() not in skip and is_masked(value) and is_secret_param(name):
+                found.append(f"the query parameter '{name}'")
+    if spec.body.kind in ("form", "multipart"):
+        for f in spec.body.fields:
+            if f.enabled and not f.is_file and is_masked(f.value) and is_secret_param(f.name):
+                found.append(f"the form field '{f.name}'")
+    elif spec.body.kind == "json" and is_masked(spec.body.text):
+        found += [f"the JSON field '{key}'" for key in _masked_json_keys(spec.body.text)]
+    return list(dict.fromkeys(found))
+
+
+def _masked_json_keys(text: str) -> list[str]:
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return []
+    found: list[str] = []
+    todo: list[object] = [doc]
+    for _ in range(10_000):  # bounded: a body is a tree, but a huge one must not hang the send
+        if not todo:
+            break
+        item = todo.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str):
+                    low = str(key).lower()
+                    if is_masked(value) and (low in SECRET_KEYS or looks_secret_name(low)):
+                        found.append(str(key))
+                else:
+                    todo.append(value)
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
+
+
+def refuse_masked_credentials(spec: RequestSpec, replaced: Iterable[str] = ()) -> None:
+    """Raise MaskedCredentialError when the request would send a masked credential instead of the secret."""
+    found = masked_credentials(spec, replaced)
+    if not found:
+        return
+    where = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
+    raise MaskedCredentialError(
+        f"Not sent: {where} holds a masked value ('…') read back from history or a HAR file, not the "
+        "secret itself. Paste the credential again or choose a profile that supplies it, then send."
+    )
 
 
 def parse_header_line(line: str) -> Header:

@@ -41,7 +41,9 @@ from PySide6.QtWidgets import (
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, Expectations
-from inspector.core.diagnosis.findings import SEVERITY_RANK, VERDICT_TITLES, Finding
+from inspector.core.diagnosis.evidence import evidence_items
+from inspector.core.diagnosis.findings import SEVERITY_RANK, Finding
+from inspector.core.diagnosis.story import QUIET_OK, Story, TransportStory, tell
 from inspector.core.exchange import Exchange
 from inspector.core.redact import NO_SECRETS, Secrets, is_secret_header, mask, mask_url
 from inspector.core.timeline import Timeline, describe_relative
@@ -163,7 +165,7 @@ def describe_moment(when: datetime, reference: datetime | None, ref_words: str) 
 
 
 def format_claim(name: str, value: object, reference: datetime | None, ref_words: str) -> str:
-    """A claim's value as a person reads it: times in words, lists comma-separated, objects as compact JSON."""
+    """A claim's value as a person reads it: times in words, lists comma-separated, objects as JSON."""
     if name in TIME_CLAIMS and isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             when = datetime.fromtimestamp(value, UTC)
@@ -354,7 +356,8 @@ class _FitTable(QTableWidget):
 
     def column_texts(self, column: int) -> list[str]:
         # a cell never set has no item: it shows nothing, so it reads as ""
-        return [item.text() if (item := self.item(r, column)) is not None else "" for r in range(self.rowCount())]
+        items = (self.item(r, column) for r in range(self.rowCount()))
+        return [item.text() if item is not None else "" for item in items]
 
 
 class FindingCard(QFrame):
@@ -392,8 +395,41 @@ class FindingCard(QFrame):
             detail.setObjectName("findingDetail")
             grid.addWidget(detail, row, 1)
             row += 1
+        # The evidence in words (no nulls, no internal names); the raw values behind a Details toggle.
+        lines = evidence_items(finding)
+        if lines:
+            cap = _label("Evidence", wrap=False, selectable=False)
+            cap.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            grid.addWidget(cap, row, 1)
+            human = QWidget()
+            human.setObjectName("evidenceLines")
+            hg = QGridLayout(human)
+            hg.setContentsMargins(0, 2, 0, 2)
+            hg.setHorizontalSpacing(10)
+            hg.setVerticalSpacing(1)
+            for i, (ev_key, label, value) in enumerate(lines):
+                name = _label(label, wrap=False)
+                name.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+                text = _label(breakable(scrub(ev_key, value)))
+                text.setObjectName("evidenceLine")
+                hg.addWidget(name, i, 0, Qt.AlignmentFlag.AlignTop)
+                hg.addWidget(text, i, 1)
+            hg.setColumnStretch(1, 1)
+            grid.addWidget(human, row + 1, 1)
+            row += 2
+        self.details_toggle: QToolButton | None = None
+        self.details: QWidget | None = None
         if finding.evidence:
+            self.details_toggle = QToolButton()
+            self.details_toggle.setObjectName("evidenceDetailsToggle")
+            self.details_toggle.setText("Details")
+            self.details_toggle.setCheckable(True)
+            self.details_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            self.details_toggle.setArrowType(Qt.ArrowType.RightArrow)
+            self.details_toggle.setAutoRaise(True)
+            self.details_toggle.setToolTip("Show the raw values the finding was drawn from")
             ev = QWidget()
+            ev.setObjectName("evidenceDetails")
             eg = QGridLayout(ev)
             eg.setContentsMargins(0, 2, 0, 2)
             eg.setHorizontalSpacing(10)
@@ -410,9 +446,10 @@ class FindingCard(QFrame):
                 eg.addWidget(key, i, 0, Qt.AlignmentFlag.AlignTop)
                 eg.addWidget(val, i, 1)
             eg.setColumnStretch(1, 1)
-            cap = _label("Evidence", wrap=False, selectable=False)
-            cap.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-            grid.addWidget(cap, row, 1)
+            ev.setVisible(False)
+            self.details = ev
+            self.details_toggle.toggled.connect(self._show_details)
+            grid.addWidget(self.details_toggle, row, 1, Qt.AlignmentFlag.AlignLeft)
             grid.addWidget(ev, row + 1, 1)
             row += 2
         if finding.next_step:
@@ -423,6 +460,16 @@ class FindingCard(QFrame):
             nxt.setObjectName("findingNextStep")
             grid.addWidget(nxt, row, 1)
         grid.setColumnStretch(1, 1)
+
+    def _show_details(self, on: bool) -> None:
+        if self.details is None or self.details_toggle is None:
+            return
+        self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.details.setVisible(on)
+        self.updateGeometry()
+
+    def details_shown(self) -> bool:
+        return self.details is not None and self.details.isVisibleTo(self)
 
     def minimumSizeHint(self) -> QSize:
         return _fitted_minimum(self) or super().minimumSizeHint()
@@ -450,16 +497,24 @@ class FindingsView(QWidget):
         self._lay.setContentsMargins(0, 0, 0, 0)
         self._lay.setSpacing(6)
         self.cards: list[FindingCard] = []
+        self.quiet_text = ""
 
-    def set_findings(self, findings: Iterable[Finding], scrub: Callable[[str, str], str]) -> None:
+    def set_findings(self, findings: Iterable[Finding], scrub: Callable[[str, str], str], *,
+                     quiet: str = QUIET_OK, ordered: bool = False) -> None:
+        """Show the findings as cards; `ordered`: keep the order given (a Story's: its lead first), else sort
+        by severity. `quiet` is said when there is none ("" says nothing)."""
         _clear_layout(self._lay)
         theme = self._view.theme if self._view is not None else LIGHT
-        self.cards = [FindingCard(f, scrub, theme=theme) for f in ordered_findings(findings)]
+        shown = list(findings) if ordered else ordered_findings(findings)
+        self.cards = [FindingCard(f, scrub, theme=theme) for f in shown]
         for card in self.cards:
             self._lay.addWidget(card)
             card.show()  # at once, not on the next event loop turn, so a grab right away shows it
-        if not self.cards:
-            self._lay.addWidget(_label("Nothing wrong found in what was sent and received."))
+        self.quiet_text = quiet if not self.cards else ""
+        if self.quiet_text:
+            lab = _label(quiet)
+            lab.setObjectName("findingsQuiet")
+            self._lay.addWidget(lab)
 
     def ids(self) -> list[str]:
         return [c.finding.id for c in self.cards]
@@ -519,7 +574,8 @@ class TokenView(QWidget):
             {
                 "jws": "Signed JWT (JWS): header and claims are readable by anyone.",
                 "jwe": "Encrypted JWT (JWE): only the header can be read without the key.",
-                "opaque": "Not a JWT (opaque): only the server that issued it can look inside (introspection).",
+                "opaque": "Not a JWT (opaque): only the server that issued it can look inside "
+                "(introspection).",
             }.get(token.format, f"Token format: {token.format}")
         )
         self._set_badge(token)
@@ -740,7 +796,8 @@ class PasteBox(QGroupBox):
             self.findings.set_findings([], lambda _k, v: v)
             return
         info, timeline, findings = result
-        self.findings.set_findings(findings, lambda _k, v: self._view.mask(v, secrets=(info.raw,)))
+        self.findings.set_findings(findings, lambda _k, v: self._view.mask(v, secrets=(info.raw,)),
+                                   quiet="Nothing wrong found in this token.")
         self.token_view.set_token(info, timeline, alone=True)
         if not self.is_checking():
             n = len([f for f in findings if f.severity == "error"])
@@ -862,7 +919,8 @@ class ExpectationsBox(QGroupBox):
 class ExplainerPanel(QWidget):
     """Why the server answered the way it did, in words; and a paste box to decode any token offline."""
 
-    expectations_changed = Signal(object)  # Expectations typed into the panel (used when no profile sets them)
+    # Expectations typed into the panel (used when no profile sets them)
+    expectations_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
                  view: ViewState | None = None) -> None:
@@ -872,6 +930,7 @@ class ExplainerPanel(QWidget):
         self._exchange: Exchange | None = None
         self._given_secrets = NO_SECRETS  # set by set_result
         self._diagnosis: Diagnosis | None = None
+        self._story: Story | None = None
         self.setAcceptDrops(True)
 
         outer = QVBoxLayout(self)
@@ -923,6 +982,9 @@ class ExplainerPanel(QWidget):
         rl.addWidget(self.findings_heading)
         self.findings = FindingsView(view=self.view_state)
         rl.addWidget(self.findings)
+        # A send that got no answer: the likely causes and what to try, in place of findings.
+        self.transport_box = _masked_label(self.view_state, "transportStory", known)
+        rl.addWidget(self.transport_box)
 
         self.server_heading = _heading("What the server said")
         rl.addWidget(self.server_heading)
@@ -1061,15 +1123,22 @@ class ExplainerPanel(QWidget):
         self._content.schedule_refit()
         scrub = self._scrubber()
         verdict = d.verdict if d else ("transport-error" if ex.error else None)
-        self._set_banner(verdict, d, ex)
+        hop = ex.final_hop
+        story = tell(d, ex.error, url=hop.url if hop is not None else ex.spec.url)
+        self._story = story
+        self._set_banner(verdict, story)
         self.request_line.setText(self._request_text(ex))
 
-        has_findings = d is not None
-        self.findings_heading.setVisible(has_findings)
+        transport = story.transport
+        self.findings_heading.setText("What happened" if transport is not None else "What we found")
+        has_findings = d is not None and (transport is None or bool(story.findings))
+        self.findings_heading.setVisible(has_findings or transport is not None)
         self.findings.setVisible(has_findings)
-        self.findings.set_findings(d.findings if d else (), scrub)
+        self.findings.set_findings(story.findings, scrub, quiet=story.quiet, ordered=True)
+        self.transport_box.setVisible(transport is not None)
+        self.transport_box.setText(self._transport_text(transport) if transport is not None else "")
 
-        server = self._server_html(d, scrub) if d else ""
+        server = self._server_html(d, story, scrub) if d else ""
         self.server_heading.setVisible(bool(server))
         self.server_box.setVisible(bool(server))
         self.server_box.setText(server)
@@ -1094,8 +1163,11 @@ class ExplainerPanel(QWidget):
             self.token_view.set_token(token, d.timeline)
         else:
             self.token_view.timeline.set_timeline(None)
+            # no token, no times: the timeline sits under the banner, outside the token's section
+            self.token_view.timeline_caption.setVisible(False)
+            self.token_view.timeline.setVisible(False)
 
-    def _set_banner(self, verdict: str | None, d: Diagnosis | None, ex: Exchange) -> None:
+    def _set_banner(self, verdict: str | None, story: Story) -> None:
         theme = self.view_state.theme
         color = verdict_color(theme, verdict)
         self.banner.setProperty("verdict", verdict or "")
@@ -1103,14 +1175,9 @@ class ExplainerPanel(QWidget):
             f"QFrame#verdictBanner {{ background-color: {color}; border-radius: 6px; }}"
             f" QFrame#verdictBanner QLabel {{ color: {theme.badge_text}; background: transparent; }}"
         )
-        self.verdict_title.setText(VERDICT_TITLES.get(verdict or "", "No explanation"))
+        self.verdict_title.setText(story.title)
         # the summary quotes the server (a token endpoint may echo the client secret): self.summary masks it
-        if d is not None:
-            self.summary.setText(d.summary)
-        elif ex.error is not None:
-            self.summary.setText(ex.error.message)
-        else:
-            self.summary.setText("This answer has not been explained.")
+        self.summary.setText(story.summary)
         self.banner.setAccessibleName(f"Verdict: {verdict or 'none'}")
 
     def verdict_color(self) -> QColor:
@@ -1147,26 +1214,41 @@ class ExplainerPanel(QWidget):
         return f"Sent {where}{scheme}."
 
     @staticmethod
-    def _challenge_html(header: str, ch: Challenge, scrub: Callable[[str, str], str]) -> str:
+    def _transport_text(story: TransportStory) -> str:
+        """The likely causes and what to try (the banner already says what failed)."""
+        lines = ["Likely causes:", *(f"  • {c}" for c in story.causes), "What to try:",
+                 *(f"  • {t}" for t in story.tries)]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _challenge_html(header: str, ch: Challenge, scrub: Callable[[str, str], str], story: Story) -> str:
         bits = [f"<b>{escape(ch.scheme)}</b>"]
         if ch.token68:
             bits.append(escape(breakable(scrub("token68", ch.token68))))
+        # the description is the server's message: once is enough when the story already tells it
         params = ", ".join(
             f"{escape(k)}=<code>{escape(breakable(scrub(k, str(v))))}</code>"
             for k, v in ch.params.items()
+            if not (k.lower() == "error_description" and story.already_said(str(v)))
         )
         if params:
             bits.append(params)
         return f"{escape(header)}: " + " ".join(bits)
 
-    def _server_html(self, d: Diagnosis, scrub: Callable[[str, str], str]) -> str:
+    def _server_html(self, d: Diagnosis, story: Story, scrub: Callable[[str, str], str]) -> str:
+        """What the server said that the story has not told yet, and its challenges."""
         lines: list[str] = []
-        if d.server_error:
-            lines.append(f"<b>Error code:</b> <code>{escape(scrub('error', d.server_error))}</code>")
-        if d.server_message:
-            lines.append(f"<b>Message:</b> “{escape(breakable(scrub('message', d.server_message)))}”")
+        for label, value in story.server:
+            key = "error" if label == "Error code" else "message"
+            shown = escape(breakable(scrub(key, value)))
+            quoted = f"<code>{shown}</code>" if key == "error" else f"“{shown}”"
+            lines.append(f"<b>{escape(label)}:</b> {quoted}")
         for ch in d.challenges:
-            lines.append(self._challenge_html("WWW-Authenticate", ch, scrub))
+            lines.append(self._challenge_html("WWW-Authenticate", ch, scrub, story))
         for ch in d.proxy_challenges:
-            lines.append(self._challenge_html("Proxy-Authenticate", ch, scrub))
+            lines.append(self._challenge_html("Proxy-Authenticate", ch, scrub, story))
         return "<br>".join(lines)
+
+    def story(self) -> Story | None:
+        """The story shown (None before an exchange is shown)."""
+        return self._story if self._exchange is not None else None

@@ -20,7 +20,7 @@ Embedding API:
         load(path) -> bool              read a file; on failure the dialog shows what is wrong (no traceback)
         load_text(text, name) -> bool   the same for text in memory (a paste, a drop)
         entries() -> list[HarEntry];  select(row);  current_entry() -> HarEntry | None
-        diagnosis(row) -> Diagnosis     explain() of the recorded exchange, computed once per entry
+        diagnosis(row) -> Diagnosis     explain_recorded() of the recorded exchange, once per entry
         error_text() -> str             the message shown for the last failed load ("" after a good one)
         set_screen_share_safe(on)       sets the mode on the dialog's ViewState (the embedded ExplainerPanel
                                         follows it); URLs are always masked here
@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core import redact
-from inspector.core.diagnosis import Diagnosis, Expectations, explain
+from inspector.core.diagnosis import Diagnosis, Expectations, explain_recorded
 from inspector.core.errors import ExportError
 from inspector.core.exchange import Exchange
 from inspector.core.export import (
@@ -341,9 +341,11 @@ class HarDialog(QDialog):
         return self._entries[row] if row is not None and row < len(self._entries) else None
 
     def diagnosis(self, row: int) -> Diagnosis:
-        """The explanation of the recorded exchange at this row, offline (computed once)."""
+        """The explanation of the recorded exchange at this row, offline (computed once). A credential the file
+        holds masked is judged by the token recorded with the file's own explanation, never as sent."""
         if row not in self._diagnoses:
-            self._diagnoses[row] = explain(self._entries[row].exchange, self._expectations)
+            entry = self._entries[row]
+            self._diagnoses[row] = explain_recorded(entry.exchange, self._expectations, entry.diagnosis)
         return self._diagnoses[row]
 
     def set_screen_share_safe(self, on: bool) -> None:

@@ -55,6 +55,8 @@ def test_secrets_in_a_sentence_are_masked_and_the_sentence_kept(text: str, secre
         "HTTP 401 with code=invalid_token in 120 ms",
         "Sent in the Authorization header with the Bearer scheme.",
         "https://api.example.com/v1/orders?page=2&sort=asc",
+        "The access token expired.",
+        "Your refresh token revoked.",
     ],
 )
 def test_prose_is_left_alone_in_normal_mode(prose: str) -> None:

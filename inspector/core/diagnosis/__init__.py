@@ -3,14 +3,17 @@
 facts.py     the facts read from an exchange, gathered once
 rules/       one module per family of findings
 verdict.py   the verdict, the summary, the missing evidence
-findings.py  the catalogue: each finding's id, severity, wording, family and rank in the summary
+findings.py  the catalogue: each finding's id, severity, wording, family, rank, what explains it
 model.py     Diagnosis
-explainer.py explain() and inspect_alone(): the rules in order
+explainer.py explain(), explain_recorded() and inspect_alone(): the rules in order
+evidence.py  a finding's evidence as labelled lines in words
+story.py     tell(): the explanation as the panel, CLI and report tell it; a transport error's story
 """
 
 from __future__ import annotations
 
-from inspector.core.diagnosis.explainer import explain, inspect_alone, strip_scheme
+from inspector.core.diagnosis.evidence import evidence_lines
+from inspector.core.diagnosis.explainer import explain, explain_recorded, inspect_alone, strip_scheme
 from inspector.core.diagnosis.facts import is_loopback
 from inspector.core.diagnosis.findings import (
     FINDING_IDS,
@@ -24,6 +27,7 @@ from inspector.core.diagnosis.findings import (
 )
 from inspector.core.diagnosis.model import Diagnosis
 from inspector.core.diagnosis.rules.scope import granted_scopes
+from inspector.core.diagnosis.story import Story, TransportStory, tell, transport_story
 from inspector.core.expectations import Expectations
 
 __all__ = [
@@ -36,10 +40,16 @@ __all__ = [
     "Expectations",
     "Finding",
     "Severity",
+    "Story",
+    "TransportStory",
     "Verdict",
+    "evidence_lines",
     "explain",
+    "explain_recorded",
     "granted_scopes",
     "inspect_alone",
     "is_loopback",
     "strip_scheme",
+    "tell",
+    "transport_story",
 ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from inspector.core.diagnosis.facts import Facts, gather, is_readable, utc
-from inspector.core.diagnosis.findings import Finding, sort_findings
+from inspector.core.diagnosis.facts import Facts, gather, is_masked, is_readable, utc
+from inspector.core.diagnosis.findings import Finding, explained_away, sort_findings, story_order
 from inspector.core.diagnosis.model import Diagnosis
 from inspector.core.diagnosis.rules import (
     Rule,
@@ -71,7 +71,12 @@ def explain(
         message = exchange.error.message if exchange.error else "The request produced no response."
         creds = sent_credentials(hop, exp.api_key_names) if hop else []
         info = token
-        if info is None and creds and (creds[0].where != "authorization" or creds[0].is_bearerish):
+        if (
+            info is None
+            and creds
+            and not is_masked(creds[0].value)  # a recorded mask is not a token to decode
+            and (creds[0].where != "authorization" or creds[0].is_bearerish)
+        ):
             info = inspect_token(creds[0].value)
         return Diagnosis(
             verdict="transport-error",
@@ -86,16 +91,36 @@ def explain(
     return _explain_request(facts)
 
 
+def explain_recorded(
+    exchange: Exchange,
+    expectations: Expectations | None = None,
+    recorded: Diagnosis | None = None,
+) -> Diagnosis:
+    """Explain an exchange read back from history or a HAR file, whose credentials were stored masked.
+
+    A masked value cannot be decoded, so the token recorded with the explanation made at the time (header
+    and claims, never the raw value) is judged instead: an expired token stays the cause, it is not
+    mistaken for a malformed header.
+    """
+    token = recorded.token if recorded is not None else None
+    hop = exchange.final_hop
+    creds = sent_credentials(hop, (expectations or Expectations()).api_key_names) if hop else []
+    if token is None or not creds or not is_masked(creds[0].value):
+        token = None  # the value that was sent can be read: judge it, not the old record
+    return explain(exchange, expectations, token=token)
+
+
 def _run(rules: tuple[Rule, ...], facts: Facts) -> list[Finding]:
     found: list[Finding] = []
     for rule in rules:
         found += rule(facts, found)
-    return sort_findings(found)
+    return sort_findings(explained_away(found))
 
 
 def _explain_request(facts: Facts) -> Diagnosis:
     findings = _run(REQUEST_RULES, facts)
     verdict = decide(facts, findings)
+    findings = story_order(findings, verdict)  # the finding the summary speaks for comes first
     return Diagnosis(
         verdict=verdict,
         summary=summarize(facts, verdict, findings),
@@ -168,4 +193,4 @@ def inspect_alone(
             leeway_s=exp.leeway_s,
         )
         findings += expiry.time_findings(timeline, alone=True) + identity.identity_findings(info.claims, exp)
-    return info, timeline, sort_findings(findings)
+    return info, timeline, sort_findings(explained_away(findings))

@@ -15,6 +15,7 @@ from inspector.core.diagnosis.findings import MISSING, fill
 from inspector.core.exchange import Exchange, Hop, Response, header_values
 from inspector.core.expectations import Expectations
 from inspector.core.redact import Redactor
+from inspector.core.request import is_masked
 from inspector.core.timeline import Timeline, build_timeline
 from inspector.core.tokens import SentCredential, TokenInfo, inspect_token, sent_credentials
 
@@ -94,6 +95,8 @@ class Facts:
     missing: list[str] = field(default_factory=list)
     auth_message: bool = False  # the server's message names an authentication failure
     waf: str | None = None  # the evidence that a web application firewall, not the API, answered
+    # The credential was read back masked (history, HAR): it was sent, but its value cannot be inspected.
+    masked: bool = False
 
     @property
     def status(self) -> int:
@@ -173,6 +176,14 @@ def body_sentence(body: BodyMessage) -> str | None:
     return body.text
 
 
+def _credential_name(cred: SentCredential) -> str:
+    if cred.where == "query":
+        return f"query parameter '{cred.name}'"
+    if cred.where == "cookie":
+        return f"cookie '{cred.name}'"
+    return f"{cred.name} header"
+
+
 def credentials_for(hop: Hop, expectations: Expectations) -> list[SentCredential]:
     return sent_credentials(hop, expectations.api_key_names)
 
@@ -233,7 +244,12 @@ def gather(
     if hop.role == "request":
         facts.credentials = credentials_for(hop, expectations)
         facts.credential = facts.credentials[0] if facts.credentials else None
-        if token is None and facts.credential is not None:
+        facts.masked = facts.credential is not None and is_masked(facts.credential.value)
+        if facts.masked and facts.credential is not None:
+            facts.missing.append(fill(MISSING["masked"], {"name": _credential_name(facts.credential)}))
+            if token is not None:
+                facts.missing.append(MISSING["masked-recorded-token"])
+        if token is None and facts.credential is not None and not facts.masked:
             cred = facts.credential
             if cred.where != "authorization" or cred.is_bearerish:
                 info = inspect_token(cred.value)

@@ -2,8 +2,10 @@
 
 A finding's family is the verdict it is evidence for (`token-expired` argues for `authentication`); findings
 without a family inform but do not decide. Among the findings present, the one with the lowest priority whose
-family (or `leads`) is the verdict speaks for the summary. Adding a finding means one entry here and one rule
-in a module of `rules/`.
+family (or `leads`) is the verdict speaks for the summary, and comes first in the list: the banner and the
+first finding tell the same story. A generic finding is dropped when a more specific one that explains it is
+present (`explained_by`: no credentials reached the final hop *because* a redirect stripped them). Adding a
+finding means one entry here and one rule in a module of `rules/`.
 
 Templates use str.format fields filled from the values the explainer passes; a value that is missing renders
 as '?' rather than raising, so a wording change can never crash an explanation.
@@ -54,6 +56,8 @@ class FindingSpec:
     family: Verdict | None = None  # the verdict this finding is evidence for; None: it informs, never decides
     priority: int | None = None  # rank when choosing the finding that leads the summary (lowest first)
     leads: Verdict | None = None  # the verdict whose summary it may lead when it has no family of its own
+    # Findings that explain this one more precisely: when one of them is present, this one is not emitted.
+    explained_by: tuple[str, ...] = ()
 
     @property
     def summary_verdict(self) -> Verdict | None:
@@ -70,6 +74,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "The request carried no credentials, so the server does not know who you are.",
         family="authentication",
         priority=32,
+        # the user did send them: the redirect dropped them, and that is what to fix
+        explained_by=("credentials-stripped-on-redirect",),
     ),
     "credentials-stripped-on-redirect": FindingSpec(
         "error",
@@ -107,6 +113,7 @@ CATALOGUE: dict[str, FindingSpec] = {
         "You sent {sent} credentials but the server only accepts {challenged}.",
         family="authentication",
         priority=34,
+        explained_by=("dpop-required",),  # says the same, and how to send the DPoP proof
     ),
     "malformed-authorization": FindingSpec(
         "error",
@@ -128,7 +135,7 @@ CATALOGUE: dict[str, FindingSpec] = {
     ),
     "server-error-code": FindingSpec(
         "info",
-        "The server says: {code}",
+        "The server named the error {code}",
         "{description_part}{status_part}",
         "{uri_part}",
         "The server reports '{code}'.",
@@ -157,6 +164,7 @@ CATALOGUE: dict[str, FindingSpec] = {
         "Your token {phrase}, so it may have expired in flight.",
         priority=90,
         leads="authentication",
+        explained_by=("token-expired",),
     ),
     "token-not-yet-valid": FindingSpec(
         "error",
@@ -280,6 +288,8 @@ CATALOGUE: dict[str, FindingSpec] = {
         "It is not a JWT, so its claims cannot be read here; only the server can introspect it.",
         "Ask the issuer's introspection endpoint (RFC 7662) about it if you can.",
         "The token is opaque, so its claims cannot be checked here.",
+        # 'Bearer Bearer x' sends the value 'Bearer x': calling it an opaque token would mislead
+        explained_by=("malformed-authorization",),
     ),
     "basic-charset": FindingSpec(
         "warning",
@@ -326,13 +336,15 @@ FINDING_IDS = tuple(CATALOGUE)
 # The banner over an explanation, by verdict (the panel; the CLI prints it beside the verdict id).
 VERDICT_TITLES: dict[str, str] = {  # by verdict
     "ok": "Looks fine",
-    "authentication": "Not accepted: the server does not accept who you are",
+    "authentication": "Not accepted: the server did not accept the credentials",
     "authorization": "Refused: you are known but not allowed",
     "step-up": "A stronger or fresher sign-in is needed",
     "proxy-authentication": "A proxy wants credentials, not the API",
     "not-credential-related": "Not a credentials problem",
     "transport-error": "No response came back",
 }
+# The banner of an authentication refusal when nothing identified the caller on the final request.
+ANONYMOUS_AUTHENTICATION_TITLE = "Not accepted: the server could not tell who you are"
 
 # Summaries when no finding leads, by verdict.
 VERDICT_SUMMARIES: dict[str, str] = {
@@ -347,7 +359,7 @@ VERDICT_SUMMARIES: dict[str, str] = {
     "will not fix.",
     "not-credential-related-message": "The server refused the request ({status}), for a reason "
     "credentials will not fix: \u201c{message}\u201d.",
-    "transport-error": "No response came back: {message}",
+    "transport-error": "{message}",  # the transport's sentence; the banner's title says no response came
     "waf": "A web application firewall in front of the API blocked the request ({status}, {evidence}): "
     "credentials will not fix this; ask the site's owners to allow it.",
     "server-error": "The server failed ({status}){message_part}: the problem is on its side, not "
@@ -374,6 +386,8 @@ MISSING: dict[str, str] = {
     "challenge-unreadable": "a challenge header could not be parsed: {error}",
     "no-exp": "the token has no exp claim: it never expires by itself",
     "proxy-no-challenge": "the 407 carried no Proxy-Authenticate header: the proxy's scheme is unknown",
+    "masked": "the {name} was recorded masked (history or a HAR file): its value cannot be inspected here",
+    "masked-recorded-token": "the token's claims come from the explanation recorded with the exchange",
 }
 
 
@@ -439,6 +453,33 @@ def family_of(finding: Finding) -> Verdict | None:
 def has_family(findings: Iterable[Finding], family: Verdict, *, errors_only: bool = False) -> bool:
     """Whether any finding is evidence for this verdict (only errors count when errors_only)."""
     return any(family_of(f) == family and (f.severity == "error" or not errors_only) for f in findings)
+
+
+def explained_away(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings without those a more specific finding present explains (catalogue `explained_by`)."""
+    found = list(findings)
+    present = {f.id for f in found}
+    return [
+        f
+        for f in found
+        if not ((spec := CATALOGUE.get(f.id)) is not None and present.intersection(spec.explained_by))
+    ]
+
+
+def story_order(findings: Iterable[Finding], verdict: Verdict) -> list[Finding]:
+    """The finding that leads the verdict's summary first, then error > warning > info (catalogue order)."""
+    ordered = sort_findings(findings)
+    leader = leading_finding(ordered, verdict)
+    if leader is None:
+        return ordered
+    return [leader, *(f for f in ordered if f is not leader)]
+
+
+def verdict_title(verdict: str | None, *, credential_sent: bool = True) -> str:
+    """The banner's title: what the verdict means, said so a 401 never reads like a 403."""
+    if verdict == "authentication" and not credential_sent:
+        return ANONYMOUS_AUTHENTICATION_TITLE
+    return VERDICT_TITLES.get(verdict or "", "No explanation")
 
 
 def leading_finding(findings: Iterable[Finding], verdict: Verdict) -> Finding | None:

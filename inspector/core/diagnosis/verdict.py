@@ -166,7 +166,7 @@ def missing_evidence(facts: Facts) -> list[str]:
     """What could not be judged for lack of evidence, for the user's request (the panel says it)."""
     missing = list(facts.missing)
     info, tl = facts.token, facts.timeline
-    if facts.credential is not None and info is None and facts.credential.is_bearerish:
+    if facts.credential is not None and info is None and facts.credential.is_bearerish and not facts.masked:
         missing.append(MISSING["no-token"])
     if info is not None:
         if info.format == "opaque" and facts.credential and facts.credential.is_bearerish:

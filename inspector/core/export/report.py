@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import inspector
 from inspector.core import redact
 from inspector.core.codec import diagnosis_from_dict, diagnosis_to_dict, time_from_text
+from inspector.core.diagnosis.evidence import evidence_lines
 from inspector.core.exchange import Exchange, Hop
 from inspector.core.export.masking import body_text, exchange_scrubber, mask_exchange
 
@@ -140,8 +141,9 @@ def _verdict_blocks(diag: Mapping[str, Any]) -> list[Block]:
         ("h", 2, f"Verdict: {diag.get('verdict') or 'unknown'}"),
         ("p", str(diag.get("summary") or "")),
     ]
-    if diag.get("server_message"):
-        blocks.append(("p", f"The server said: “{diag['server_message']}”"))
+    message = str(diag.get("server_message") or "")
+    if message and not _quotes(str(diag.get("summary") or ""), message):  # the summary may say it already
+        blocks.append(("p", f"The server said: “{message}”"))
     findings = [f for f in diag.get("findings") or () if isinstance(f, Mapping)]
     if findings:
         blocks.append(("h", 2, "Findings"))
@@ -155,6 +157,10 @@ def _verdict_blocks(diag: Mapping[str, Any]) -> list[Block]:
                 blocks.append(("p", f"Next step: {f['next_step']}"))
             evidence = f.get("evidence")
             if isinstance(evidence, Mapping) and evidence:
+                # in words first (no nulls, no internal names), then the raw values it was drawn from
+                words = evidence_lines(str(f.get("id", "")), evidence, said=(str(f.get("detail") or ""),))
+                if words:
+                    blocks.append(("list", [f"{label}: {value}" for label, value in words]))
                 blocks.append(("kv", [(str(k), _value(v)) for k, v in evidence.items()]))
     challenges = [c for c in diag.get("challenges") or () if isinstance(c, Mapping)]
     if challenges:
@@ -358,6 +364,16 @@ def _duration(seconds: float) -> str:
             parts.append(f"{s // size} {unit}")
             s %= size
     return " ".join(parts[:2])
+
+
+def _quotes(text: str, words: str) -> bool:
+    """Whether text already quotes words (ignoring case, spacing and a final full stop)."""
+    said, quoted = _plain_words(text), _plain_words(words)
+    return bool(quoted) and quoted in said
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(text.split()).rstrip(".!").lower()
 
 
 def _value(value: object) -> str:

@@ -13,12 +13,25 @@ from inspector.core.diagnosis.rules import has
 
 @dataclass(frozen=True)
 class Scopes:
-    """The scopes a request needs and the ones its token grants, from every source that names them."""
+    """The scopes a request needs and what its token grants, from every source that names them.
+
+    Scopes (`scope`, `scp`, `X-OAuth-Scopes`), permissions and roles are kept apart: a role is not a scope,
+    and the finding says which is which. Any of them may satisfy a requirement (Auth0 puts API permissions in
+    `permissions`, Entra app roles in `roles`), so detection reads all three.
+    """
 
     required: list[str]  # from the challenge's scope and the profile
     accepted: list[str]  # GitHub's X-Accepted-OAuth-Scopes: any one of them will do
-    granted: set[str] | None  # None when neither the token nor the response says
+    scopes: set[str] | None  # None when neither the token nor the response names any
+    permissions: set[str] | None
+    roles: set[str] | None
     sources: list[str]
+
+    @property
+    def granted(self) -> set[str] | None:
+        """Everything that may satisfy a requirement; None when the token and the response name nothing."""
+        parts = [p for p in (self.scopes, self.permissions, self.roles) if p is not None]
+        return set().union(*parts) if parts else None
 
     @property
     def unknown(self) -> bool:
@@ -69,14 +82,21 @@ def _words(value: object) -> list[str] | None:
     return None
 
 
-def granted_scopes(claims: Mapping[str, object]) -> set[str] | None:
-    """scope/scp (string or list), permissions and roles; None when the token names none of them."""
+_SCOPE_CLAIMS = ("scope", "scp", "scopes")
+
+
+def _claim_words(claims: Mapping[str, object], names: tuple[str, ...]) -> set[str] | None:
     found: set[str] | None = None
-    for name in ("scope", "scp", "scopes", "permissions", "roles"):
+    for name in names:
         words = _words(claims.get(name))
         if words is not None:
             found = (found or set()) | set(words)
     return found
+
+
+def granted_scopes(claims: Mapping[str, object]) -> set[str] | None:
+    """scope/scp (string or list), permissions and roles together; None when the token names none of them."""
+    return _claim_words(claims, (*_SCOPE_CLAIMS, "permissions", "roles"))
 
 
 def scopes(facts: Facts) -> Scopes:
@@ -94,12 +114,17 @@ def scopes(facts: Facts) -> Scopes:
     if accepted:
         sources.append("X-Accepted-OAuth-Scopes")
     granted: set[str] | None = None
+    permissions: set[str] | None = None
+    roles: set[str] | None = None
     if facts.token and facts.token.format == "jws":
-        granted = granted_scopes(facts.token.claims)
+        claims = facts.token.claims
+        granted = _claim_words(claims, _SCOPE_CLAIMS)
+        permissions = _claim_words(claims, ("permissions",))
+        roles = _claim_words(claims, ("roles",))
     oauth_scopes = facts.resp.header("X-OAuth-Scopes")
     if oauth_scopes is not None:
         granted = (granted or set()) | {s.strip() for s in oauth_scopes.split(",") if s.strip()}
-    return Scopes(list(dict.fromkeys(required)), accepted, granted, sources)
+    return Scopes(list(dict.fromkeys(required)), accepted, granted, permissions, roles, sources)
 
 
 def scope_note(facts: Facts) -> str | None:
@@ -133,10 +158,7 @@ def scope_finding(facts: Facts) -> Finding | None:
         )
     elif required or accepted:
         parts.append(f"Required: {', '.join(required or accepted)}.")
-    if granted is not None:
-        parts.append(f"Granted: {', '.join(sorted(granted)) or 'none'}.")
-    else:
-        parts.append("The granted scopes cannot be read from this token.")
+    parts += _granted_sentences(s)
     # what to ask for: the missing scopes; with nothing missing but unknown grants, the known requirements
     want = missing or ([] if granted is not None else required or accepted)
     return make_finding(
@@ -145,7 +167,9 @@ def scope_finding(facts: Facts) -> Finding | None:
             "server_said": server_says,
             "required": required,
             "accepted_any_of": accepted,
-            "granted": sorted(granted) if granted is not None else None,
+            "granted": sorted(s.scopes) if s.scopes is not None else None,
+            "permissions": sorted(s.permissions) if s.permissions is not None else None,
+            "roles": sorted(s.roles) if s.roles is not None else None,
             "missing": missing,
             "sources": s.sources,
         },
@@ -153,3 +177,16 @@ def scope_finding(facts: Facts) -> Finding | None:
         missing_or_required=("scope " + " ".join(want)) if want else "the scope the API documents",
         missing_suffix=f" ({', '.join(missing)})" if missing else "",
     )
+
+
+def _granted_sentences(s: Scopes) -> list[str]:
+    """What the token grants, scopes apart from permissions and roles (a role is not a scope)."""
+    if s.granted is None:
+        return ["The granted scopes cannot be read from this token."]
+    out = [f"Granted scopes: {', '.join(sorted(s.scopes)) or 'none'}." if s.scopes is not None
+           else "The token names no scopes."]
+    if s.permissions is not None:
+        out.append(f"Permissions: {', '.join(sorted(s.permissions)) or 'none'}.")
+    if s.roles is not None:
+        out.append(f"Roles (not scopes): {', '.join(sorted(s.roles)) or 'none'}.")
+    return out

@@ -71,9 +71,10 @@ def said(facts: Facts) -> list[Finding]:
                     "status": status,
                     "expected_status": expected,
                 },
-                description_part=f"{description}."
-                if description and not description.endswith(".")
-                else (description or f"The server named the error '{code}'."),
+                # quoted: the server's own words, verbatim
+                description_part=f"\u201c{description.strip().rstrip('.')}\u201d."
+                if description and description.strip()
+                else f"The server named the error '{code}'.",
                 status_part=status_part,
                 uri_part=f"See {uri}." if uri else "",
             )
