@@ -391,3 +391,11 @@ def test_keyboard_ctrl_t_and_ctrl_s(qtbot, window: MainWindow, shop: Path) -> No
     assert "v" in (shop / "ping.toml").read_text() and not tab.is_dirty()
     qtbot.keyClick(window.editor.url_edit, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.count() == 2
+
+
+def test_a_url_made_of_variables_is_not_called_invalid_while_typing(qtbot, window: MainWindow,
+                                                                    shop: Path) -> None:
+    tab = window.open_request(shop / "ping.toml")
+    qtbot.keyClicks(tab.editor.url_edit, "/more")
+    assert tab.editor.url_edit.text() == "{{base_url}}/ping/more"
+    assert not tab.editor.message_label.isVisible()
