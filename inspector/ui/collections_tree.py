@@ -263,10 +263,10 @@ class CollectionsTree(QWidget):
         wanted = [(path_key(ref.root), ref) for ref in self.model.refs]
         keys = {k for k, _ in wanted}
         for key in [k for k in self._items if k not in keys]:
-            item = self._items.pop(key)
-            self.items.removeRow(item.row())
+            gone = self._items.pop(key)
+            self.items.removeRow(gone.row())
         for row, (key, ref) in enumerate(wanted):
-            item = self._items.get(key)
+            item: QStandardItem | None = self._items.get(key)
             if item is None:
                 item = QStandardItem(ref.name)
                 item.setData("collection", KIND_ROLE)
@@ -615,8 +615,8 @@ class CollectionsTree(QWidget):
                 moved.append(done)
         if moved:
             where = self.model.folder(folder)
-            name = where.name if where is not None else (self.model.ref(folder).name
-                                                         if self.model.ref(folder) else folder.name)
+            ref = self.model.ref(folder)
+            name = where.name if where is not None else (ref.name if ref is not None else folder.name)
             self._tell(f"Moved {len(moved)} request{'s' if len(moved) != 1 else ''} to '{name}'.")
         return moved
 

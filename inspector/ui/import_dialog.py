@@ -347,10 +347,16 @@ class ImportDialog(QDialog):
         def failed(error: BaseException) -> None:
             self._say(f"The secrets were not saved: {error}", error=True)
 
+        def finished(keys: list[str]) -> None:
+            self.save_secrets_button.setEnabled(True)
+            done(keys)
+
+        def stopped(error: BaseException) -> None:
+            self.save_secrets_button.setEnabled(True)
+            failed(error)
+
         self.save_secrets_button.setEnabled(False)
-        self.jobs.start("secrets", work, on_done=lambda keys: (self.save_secrets_button.setEnabled(True),
-                                                               done(keys)),
-                        on_failed=lambda exc: (self.save_secrets_button.setEnabled(True), failed(exc)))
+        self.jobs.start("secrets", work, on_done=finished, on_failed=stopped)
         return True
 
     def reject(self) -> None:

@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex((self.tabs.currentIndex() - 1) % self.tabs.count())
 
     def _on_current_changed(self, index: int) -> None:
-        tab = self.tabs.widget(index)
+        tab: Any = self.tabs.widget(index)
         if tab is None:
             return
         previous = getattr(self, "_previous_tab", None)

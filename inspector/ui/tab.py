@@ -226,6 +226,7 @@ class RequestTab(QWidget):
             panel = ExplainerPanel(self, view=self.view_state)
             panel.expectations_changed.connect(self._on_expectations_changed)
             layout = self.right_column.layout()
+            assert layout is not None  # made in __init__
             layout.replaceWidget(self._explainer_slot, panel)
             self._explainer_slot.deleteLater()
             self._explainer = panel

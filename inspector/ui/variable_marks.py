@@ -16,6 +16,7 @@ every value passes through the view's strict mask. core.variables.find_variables
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import (
@@ -26,7 +27,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextDocument,
 )
-from PySide6.QtWidgets import QLineEdit, QTableWidget, QToolTip, QWidget
+from PySide6.QtWidgets import QLineEdit, QToolTip, QWidget
 
 from inspector.core.variables import VariableScope, VariableSpan, find_variables
 from inspector.ui.view_state import MaskedLabel, ViewState, plain_tip
@@ -114,7 +115,8 @@ class VariableMarks(QObject):
         table = self._table(part)
         return [f"{n} {v}" for n, v, _ in table.rows()] if table is not None else []
 
-    def _table(self, part: str) -> QTableWidget | None:
+    def _table(self, part: str) -> Any:
+        """The editor's KeyValueTable for a part (rows() -> (name, value, enabled))."""
         return {"headers": getattr(self.editor, "headers_table", None),
                 "params": getattr(self.editor, "params_table", None),
                 "form": getattr(self.editor, "form_table", None),
