@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from inspector.core.units import format_size
+
 # C0 controls, DEL, C1 controls, and the Unicode marks that reorder or break lines on screen.
 _FORMAT_MARKS = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _UNSAFE_LINE_RE = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT_MARKS}]")
@@ -50,15 +52,6 @@ def dumps(doc: object, *, indent: int | None = 2) -> str:
     return _UNSAFE_JSON_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def size(n: float) -> str:
-    """A byte count for people: 512 B, 1.5 KB, 3.0 MB."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{int(n)} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
-
-
 # ---------------------------------------------------------------- send
 
 
@@ -77,15 +70,15 @@ def exchange_text(doc: dict[str, Any], body: str | None, kept_bytes: int, *, col
         request = doc["request"]
         out.append(f"{safe_line(request['method'])} {safe_line(request['url'])}")
         out.append(f"HTTP {response['status']} {safe_line(response['reason'])}  "
-                   f"({response['elapsed_ms']:.0f} ms, {size(response['body_bytes'])})")
+                   f"({response['elapsed_ms']:.0f} ms, {format_size(response['body_bytes'])})")
         out.extend(f"{safe_line(name)}: {safe_line(value)}" for name, value in response["headers"].items())
         out.append("")
         if body is None:
-            out.append(f"[binary body, {size(response['body_bytes'])}]")
+            out.append(f"[binary body, {format_size(response['body_bytes'])}]")
         else:
             out.append(pretty(body, response["content_type"], color))
         if response["body_truncated"]:
-            out.append(f"[body larger than the cap: only the first {size(kept_bytes)} kept]")
+            out.append(f"[body larger than the cap: only the first {format_size(kept_bytes)} kept]")
     if doc["diagnosis"] is not None:
         # the transport error's message goes to stderr; the summary would only say it a second time
         error = doc["error"]

@@ -214,7 +214,7 @@ def judge(planned: Planned, result: SendResult) -> Outcome:
     """Whether the request got the answer it expects, with its masked explanation."""
     from inspector.cli.render import diagnosis_text
     from inspector.cli.send import exchange_document
-    from inspector.core.export.masking import exchange_scrubber
+    from inspector.core.redact import exchange_scrubber
     from inspector.core.redact import mask_url
 
     exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names

@@ -18,7 +18,7 @@ from inspector.cli.render import dumps, exchange_text, safe_line
 if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (startup time)
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
-    from inspector.core.export.masking import Scrubber
+    from inspector.core.redact import Scrubber
     from inspector.core.request import BodyKind, RequestSpec
 
 PREVIEW_CHARS = 4000
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     )
     result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides)
     exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
-    from inspector.core.export.masking import exchange_scrubber
+    from inspector.core.redact import exchange_scrubber
 
     # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
     scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)
@@ -144,6 +144,7 @@ def _readable_key(path: str | None) -> str | None:
 def exchange_document(exchange: Exchange, diagnosis: Diagnosis | None, *, show_secrets: bool,
                       scrubber: Scrubber, secret_names: tuple[str, ...] = ()) -> dict[str, Any]:
     """The `send --json` object of shared/specs/cli.md, masked unless show_secrets."""
+    from inspector.core.bodies import body_text
     from inspector.core.exchange import joined_headers
     from inspector.core.jsonout import diagnosis_json, token_json
     from inspector.core.redact import mask_body_text, mask_header_value, mask_url, scrub_tree
@@ -213,6 +214,7 @@ def exchange_document(exchange: Exchange, diagnosis: Diagnosis | None, *, show_s
 def _shown_body(exchange: Exchange, doc: dict[str, Any], *, show_secrets: bool, scrubber: Scrubber,
                 secret_names: tuple[str, ...]) -> tuple[str | None, int]:
     """The whole response body as it may be printed (masked unless show_secrets), and the bytes kept."""
+    from inspector.core.bodies import body_text
     from inspector.core.redact import mask_body_text
 
     final = exchange.final_hop
@@ -224,11 +226,3 @@ def _shown_body(exchange: Exchange, doc: dict[str, Any], *, show_secrets: bool, 
         text = scrubber.scrub(mask_body_text(text, response.content_type, secret_names))
     return text, len(response.body)
 
-
-def body_text(body: bytes, content_type: str | None) -> str | None:
-    """The body as text when it is text; None for binary."""
-    from inspector.core.highlight import body_kind, decode_body
-
-    if body_kind(content_type, body[:8192]) != "text":
-        return None
-    return decode_body(body, content_type)

@@ -1,12 +1,159 @@
-"""The error message inside common error-body shapes (problem+json, OAuth, FastAPI, AWS, Google, GraphQL, ...)."""
+"""Body bytes to text (one charset rule, one binary rule) and the error message inside common body shapes.
+
+Every surface that turns a body into text (the response view, the CLI, masking, HAR, reports, the explainer)
+calls `body_text` or `decode_text` here, and every Content-Type parameter is read by `content_type_param`.
+"""
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
+
+BodyKind = Literal["image", "binary", "text"]
+
+
+# --- Content-Type ------------------------------------------------------------------------------------------
+
+
+def parse_mime(content_type: str | None) -> str:
+    """'Application/JSON; charset=utf-8' -> 'application/json'; '' when absent or unusable."""
+    if not content_type:
+        return ""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime if "/" in mime else ""
+
+
+def content_type_param(content_type: str | None, name: str) -> str | None:
+    """A parameter of a Content-Type value (e.g. charset), unquoted; None when absent."""
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        key, sep, value = part.partition("=")
+        if sep and key.strip().lower() == name.lower():
+            return value.strip().strip('"') or None
+    return None
+
+
+# Python codecs that decode bytes to text but are not character sets: a server naming one must not make
+# decoding fail (idna, undefined) or turn escapes in the body into other characters (unicode_escape).
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The declared charset when it is a character set Python knows; None when none is declared or usable."""
+    charset = content_type_param(content_type, "charset")
+    if charset is None:
+        return None
+    try:
+        info = codecs.lookup(charset)
+    except LookupError:  # a name the server made up: read the body as if none was declared
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:  # base64, rot13, zlib, ...
+        return None
+    return charset
+
+
+# --- What kind of body is it -------------------------------------------------------------------------------
+
+
+_BINARY_TYPES = ("audio/", "video/", "font/", "application/pdf", "application/zip", "application/gzip",
+                 "application/x-gzip", "application/x-tar", "application/wasm", "application/x-protobuf",
+                 "application/protobuf", "application/vnd.ms-", "application/msword", "application/x-7z",
+                 "application/x-bzip", "application/x-rar", "application/java-archive")
+_TEXTY = ("text/", "json", "xml", "javascript", "ecmascript", "x-www-form-urlencoded", "yaml", "toml",
+          "csv", "graphql", "sql", "html", "svg")
+KIND_PREFIX_BYTES = 8192  # how much of a body body_kind looks at
+_EXACT_NUL_BYTES = 4096  # a NUL this early means binary for exact text
+
+
+def body_kind(content_type: str | None, body_prefix: bytes) -> BodyKind:
+    """'image', 'binary' or 'text': how a body should be shown (images drawn, binary never decoded)."""
+    mime = parse_mime(content_type)
+    prefix = body_prefix[:KIND_PREFIX_BYTES]
+    if mime.startswith("image/") and "svg" not in mime:
+        return "image"
+    if mime.startswith(_BINARY_TYPES):
+        return "binary"
+    if _looks_like_image(prefix):
+        return "image"
+    if any(t in mime for t in _TEXTY):
+        return "binary" if prefix.count(b"\x00") > len(prefix) // 4 and prefix else "text"
+    return "binary" if _looks_binary(prefix, content_type) else "text"
+
+
+def _looks_like_image(prefix: bytes) -> bool:
+    return prefix.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")) or (
+        prefix[:4] == b"RIFF" and prefix[8:12] == b"WEBP"
+    )
+
+
+def _looks_binary(prefix: bytes, content_type: str | None) -> bool:
+    if not prefix:
+        return False
+    if prefix.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 with a byte order mark
+    if b"\x00" in prefix:
+        return True
+    charset = charset_of(content_type) or "utf-8"
+    try:
+        # an incomplete UTF-8 sequence at the cut is not evidence of binary data
+        prefix.decode(charset, errors="strict")
+        return False
+    except UnicodeDecodeError:
+        try:
+            prefix[:-3].decode(charset, errors="strict")
+            return False
+        except UnicodeDecodeError:
+            pass
+    controls = sum(1 for b in prefix if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(prefix) // 20
+
+
+# --- Bytes to text -----------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, content_type: str | None) -> str:
+    """Bytes known to be text, as text: a BOM, else the declared charset, else UTF-8 (bad bytes: U+FFFD)."""
+    if data.startswith(codecs.BOM_UTF8):
+        charset = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        charset = "utf-16"
+    else:
+        charset = charset_of(content_type) or "utf-8"
+    return data.decode(charset, errors="replace")
+
+
+def body_text(data: bytes, content_type: str | None, *, exact: bool = False) -> str | None:
+    """The body as text, or None when it is binary. An empty body is ''.
+
+    Two uses need two answers, hence `exact`:
+    - to *show* a body (exact=False: the response view, the CLI), the Content-Type and a look at the first
+      bytes decide whether it is text (`body_kind`), and it is decoded by `decode_text`, never failing;
+    - to *stand in for* the bytes (exact=True: masking, HAR, reports, curl), only the bytes decide, never the
+      label, because a server can call a JSON body that carries a token image/png and it must still be
+      masked; and decoding must lose nothing: the declared charset or UTF-8, strictly, a BOM kept as a
+      character, so HAR keeps text where it can and base64 where the text would not be the same bytes.
+    """
+    if not data:
+        return ""
+    if not exact:
+        return decode_text(data, content_type) if body_kind(content_type, data) == "text" else None
+    if b"\x00" in data[:_EXACT_NUL_BYTES]:
+        return None
+    for charset in dict.fromkeys((charset_of(content_type) or "utf-8", "utf-8")):
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+# --- The server's message inside an error body -------------------------------------------------------------
 
 PREFIX_BYTES = 64 * 1024  # only this much of a body is read: error bodies are short, and garbage may be huge
 MAX_TEXT = 500  # a plain-text body longer than this is not "a message"
@@ -160,13 +307,15 @@ def _from_json(obj: object, problem: bool) -> BodyMessage | None:
             msgs = [m for v in list(errors.values())[:_MAX_ITEMS] for m in _messages(v)]
         if msgs:
             return BodyMessage(code=_first_code(errors), message=_join(msgs), shape="errors")
-    # Flask-JWT-Extended {"msg": ...}; AWS {"message": ...} / {"Message": ...}; GitHub {"message", documentation_url}
+    # Flask-JWT-Extended {"msg": ...}; AWS {"message": ...} / {"Message": ...};
+    # GitHub {"message", documentation_url}
     for key, shape in (("msg", "msg"), ("message", "message")):
         value = _get(obj, key)
         message = _s(value) if isinstance(value, str) else (_join(_messages(value)) if value else None)
         if message:
             code = _s(error) if isinstance(error, str) else _s(_get(obj, "code", "__type", "type"))
-            return BodyMessage(code=code, message=message, uri=_s(_get(obj, "documentation_url")), shape=shape)
+            uri = _s(_get(obj, "documentation_url"))
+            return BodyMessage(code=code, message=message, uri=uri, shape=shape)
     if isinstance(error, str) and _s(error):  # Spring's {"error": "Unauthorized"}, or a bare sentence
         return BodyMessage(code=None, message=_s(error), shape="error-string")
     description = _get(obj, "error_description", "description", "reason")
@@ -177,8 +326,8 @@ def _from_json(obj: object, problem: bool) -> BodyMessage | None:
 
 _XML_CODE_RE = re.compile(r"<Code>([^<]{1,200})</Code>", re.IGNORECASE)
 _XML_MSG_RE = re.compile(r"<Message>([^<]{1,2000})</Message>", re.IGNORECASE)
-# The opening tag is matched with a bounded attribute run and the closing tag found once from the first opening
-# tag: a lazy `(.*?)</title>` rescans to the end from every `<title` (quadratic on "<title>" * n).
+# The opening tag is matched with a bounded attribute run and the closing tag found once from the first
+# opening tag: a lazy `(.*?)</title>` rescans to the end from every `<title` (quadratic on "<title>" * n).
 _HTML_MESSAGE_TAGS = tuple(
     (re.compile(rf"<{tag}(?:\s[^<>]{{0,500}})?>", re.IGNORECASE), re.compile(rf"</{tag}\s*>", re.IGNORECASE))
     for tag in ("h1", "title")
@@ -219,11 +368,7 @@ def _server_message(body: bytes, content_type: str | None) -> BodyMessage | None
     prefix = bytes(body[:PREFIX_BYTES])
     complete = len(body) <= PREFIX_BYTES
     ctype = (content_type or "").split(";")[0].strip().lower()
-    charset_m = re.search(r"charset=\"?([\w.:-]+)", content_type or "", re.IGNORECASE)
-    try:
-        text = prefix.decode(charset_m.group(1) if charset_m else "utf-8", errors="replace")
-    except LookupError:
-        text = prefix.decode("utf-8", errors="replace")
+    text = decode_text(prefix, content_type)
     stripped = text.strip()
     if not stripped:
         return None
@@ -247,7 +392,8 @@ def _server_message(body: bytes, content_type: str | None) -> BodyMessage | None
 
         pairs = parse_qs(stripped)  # old OAuth servers answer form-encoded errors
         if "error" in pairs:
-            return BodyMessage(code=_s(pairs["error"][0]), message=_s(pairs.get("error_description", [""])[0]),
+            return BodyMessage(code=_s(pairs["error"][0]),
+                               message=_s(pairs.get("error_description", [""])[0]),
                                uri=_s(pairs.get("error_uri", [""])[0]), shape="oauth")
     if len(stripped) > MAX_TEXT:
         return None

@@ -1,7 +1,7 @@
 """RequestSpec, Exchange and Diagnosis to and from JSON-able dicts: the one codec behind history rows, the HAR
 `_inspector` field, the support report and the CLI's --json.
 
-Encoding copies what it is given: callers mask an exchange first (export.masking.mask_exchange). A diagnosis
+Encoding copies what it is given: callers mask an exchange first (redact.mask_exchange). A diagnosis
 is the exception, because it holds the credential itself: its credential is always written masked and its
 token without the raw string (the signature could be replayed).
 

@@ -18,6 +18,7 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
 from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
 
+from inspector.core.bodies import parse_mime
 from inspector.core.style_keys import STYLE_KEYS
 
 # Offsets must stay aligned with the text we display, so the lexer may not strip or add newlines.
@@ -55,25 +56,6 @@ _JSON_KEY_LEXERS = ("json",)
 
 # ---------------------------------------------------------------------------------------------------------
 # Lexer choice
-
-
-def parse_mime(content_type: str | None) -> str:
-    """'Application/JSON; charset=utf-8' -> 'application/json'; '' when absent or unusable."""
-    if not content_type:
-        return ""
-    mime = content_type.split(";", 1)[0].strip().lower()
-    return mime if "/" in mime else ""
-
-
-def content_type_param(content_type: str | None, name: str) -> str | None:
-    """A parameter of a Content-Type value (e.g. charset), unquoted; None when absent."""
-    if not content_type:
-        return None
-    for part in content_type.split(";")[1:]:
-        key, sep, value = part.partition("=")
-        if sep and key.strip().lower() == name.lower():
-            return value.strip().strip('"') or None
-    return None
 
 
 def _declared_lexer(mime: str) -> Lexer | None:
@@ -163,74 +145,6 @@ def choose_lexer(content_type: str | None, body_prefix: str | bytes = "") -> Lex
     if declared is None:
         return _lexer_for_syntax(sniffed or "text")
     return declared
-
-
-# ---------------------------------------------------------------------------------------------------------
-# What kind of body is it
-
-
-_BINARY_TYPES = ("audio/", "video/", "font/", "application/pdf", "application/zip", "application/gzip",
-                 "application/x-gzip", "application/x-tar", "application/wasm", "application/x-protobuf",
-                 "application/protobuf", "application/vnd.ms-", "application/msword", "application/x-7z",
-                 "application/x-bzip", "application/x-rar", "application/java-archive")
-_TEXTY = ("text/", "json", "xml", "javascript", "ecmascript", "x-www-form-urlencoded", "yaml", "toml",
-          "csv", "graphql", "sql", "html", "svg")
-
-
-def body_kind(content_type: str | None, body_prefix: bytes) -> str:
-    """'image', 'binary' or 'text': how a body should be shown (images drawn, binary never decoded)."""
-    mime = parse_mime(content_type)
-    prefix = body_prefix[:8192]
-    if mime.startswith("image/") and "svg" not in mime:
-        return "image"
-    if mime.startswith(_BINARY_TYPES):
-        return "binary"
-    if _looks_like_image(prefix):
-        return "image"
-    if any(t in mime for t in _TEXTY):
-        return "binary" if prefix.count(b"\x00") > len(prefix) // 4 and prefix else "text"
-    return "binary" if _looks_binary(prefix, content_type) else "text"
-
-
-def _looks_like_image(prefix: bytes) -> bool:
-    return prefix.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")) or (
-        prefix[:4] == b"RIFF" and prefix[8:12] == b"WEBP"
-    )
-
-
-def _looks_binary(prefix: bytes, content_type: str | None) -> bool:
-    if not prefix:
-        return False
-    if prefix.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False  # UTF-16 with a byte order mark
-    if b"\x00" in prefix:
-        return True
-    charset = content_type_param(content_type, "charset")
-    try:
-        # an incomplete UTF-8 sequence at the cut is not evidence of binary data
-        prefix.decode(charset or "utf-8", errors="strict")
-        return False
-    except (UnicodeDecodeError, LookupError):
-        try:
-            prefix[:-3].decode(charset or "utf-8", errors="strict")
-            return False
-        except (UnicodeDecodeError, LookupError):
-            pass
-    controls = sum(1 for b in prefix if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls > len(prefix) // 20
-
-
-def decode_body(body: bytes, content_type: str | None) -> str:
-    """Body bytes to text: the declared charset, a BOM, or UTF-8; undecodable bytes become U+FFFD."""
-    charset = content_type_param(content_type, "charset")
-    if body.startswith(b"\xef\xbb\xbf"):
-        charset = "utf-8-sig"
-    elif body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        charset = "utf-16"
-    try:
-        return body.decode(charset or "utf-8", errors="replace")
-    except LookupError:  # an unknown charset name from the server
-        return body.decode("utf-8", errors="replace")
 
 
 def normalize_newlines(text: str) -> str:
@@ -395,7 +309,7 @@ def _xml_pieces(text: str) -> Iterator[str]:
 
 
 def pretty_xml(text: str, indent: int = 2) -> str:
-    """XML re-indented one element per line (leaf text kept inline); unchanged when it does not nest cleanly."""
+    """XML re-indented one element per line, leaf text inline; unchanged when it does not nest cleanly."""
     out: list[str] = []
     depth = 0
     prev = ""  # what was last written: open, close, text, other
@@ -645,7 +559,9 @@ def _finish(starts: array, lengths: array, keys: array, lexed_to: int, maps: lis
     return RangeBatch(starts, lengths, keys, lexed_to)
 
 
-def style_ranges(lexer: Lexer, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+def style_ranges(
+    lexer: Lexer, text: str, start: int = 0, end: int | None = None
+) -> list[tuple[int, int, str]]:
     """(start, length, style-key) for text[start:end], offsets in `text`.
 
     The range is lexed on its own, so choose boundaries where the lexer starts fresh (line starts in

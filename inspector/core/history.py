@@ -29,8 +29,8 @@ from inspector.core.codec import (
 )
 from inspector.core.errors import StorageError, StorageReason
 from inspector.core.exchange import Exchange
-from inspector.core.export.masking import DEFAULT_BODY_CAP, Scrubber, exchange_redactor, mask_exchange
 from inspector.core.files import PRIVATE_FILE, ensure_private_dir, storage_error, tighten
+from inspector.core.redact import DEFAULT_BODY_CAP, Scrubber, exchange_redactor, mask_exchange
 from inspector.core.request import RequestSpec
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The app's log file, for a support engineer: one rotating file in the user's log folder, masked.
 
 Every record passes a MaskingFilter before it is written: its message, arguments, traceback and stack are run
-through core.redact_text.mask_text with every secret the app has learnt (`learn`), so a token in an
+through core.redact.mask_text with every secret the app has learnt (`learn`), so a token in an
 exception's text or a password in a URL never reaches the disk. The folder is created 0700 and the files are
 0600. With INSPECTOR_TESTING set the folder is under the temp directory, never the user's own.
 """
@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from inspector.core.redact import Redactor
-from inspector.core.redact_text import mask_text
+from inspector.core.redact import Redactor, mask_text
 
 __all__ = ["LOG_FILE_NAME", "AppLog", "MaskingFilter", "default_log_dir", "start_log"]
 

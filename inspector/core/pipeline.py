@@ -66,7 +66,7 @@ class SendResult:
     def shown_secrets(self) -> Secrets:
         """The secrets plus every credential in the exchange's URLs and headers (no body is parsed): what a
         pane must scrub from a response that echoes them back."""
-        from inspector.core.export.masking import sent_secret_values
+        from inspector.core.redact import sent_secret_values
 
         return self.secrets.with_values(sent_secret_values(self.exchange, self.secrets.names))
 

@@ -1,4 +1,7 @@
-"""Find the credential that was sent; classify JWS / JWE / opaque; decode; check a signature."""
+"""Find the credential that was sent; classify JWS / JWE / opaque; decode; load a key; check a signature.
+
+Key sets (fetching a JWKS, reading a JWK, picking the key for a kid) live in jwks.py.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from inspector.core.errors import TokenError
 from inspector.core.exchange import Hop
+from inspector.core.jwks import (
+    KeySource,
+    NoMatchingKeyError,
+    fetch_jwks,
+    key_document_problem,
+    read_jwk,
+    select_key,
+    signing_keys,
+)
 
 
 def _jwt() -> Any:
@@ -85,7 +97,9 @@ class SentCredential:
     @property
     def is_bearerish(self) -> bool:
         """An Authorization credential that should be a token (Bearer, DPoP, a bare token with no scheme)."""
-        return self.where == "authorization" and (self.scheme is None or self.scheme.lower() in BEARERISH_SCHEMES)
+        if self.where != "authorization":
+            return False
+        return self.scheme is None or self.scheme.lower() in BEARERISH_SCHEMES
 
 
 @dataclass(frozen=True)
@@ -111,8 +125,9 @@ class TokenInfo:
         return self.format == "jws" and self.raw.strip().endswith(".")
 
     def __repr__(self) -> str:  # keep the raw token out of logs and tracebacks
-        return (f"TokenInfo(format={self.format!r}, raw=<{len(self.raw)} chars>, header={dict(self.header)!r}, "
-                f"claims={dict(self.claims)!r}, verified={self.verified!r}, verify_error={self.verify_error!r}, "
+        return (f"TokenInfo(format={self.format!r}, raw=<{len(self.raw)} chars>, "
+                f"header={dict(self.header)!r}, claims={dict(self.claims)!r}, verified={self.verified!r}, "
+                f"verify_error={self.verify_error!r}, "
                 f"decode_error={self.decode_error!r}, verify_outcome={self.verify_outcome!r})")
 
 
@@ -172,7 +187,8 @@ def sent_credentials(hop: Hop, api_key_names: Sequence[str] = ()) -> list[SentCr
     pairs = _query_pairs(hop.url)
     for names in (wanted, API_KEY_PARAMS):
         for name, value in pairs:
-            if name.lower() in names and value and not any(c.where == "query" and c.name == name for c in found):
+            seen = any(c.where == "query" and c.name == name for c in found)
+            if name.lower() in names and value and not seen:
                 found.append(SentCredential("query", name, None, value))
     for name, value in _cookies(hop):
         if value and _AUTH_COOKIE_RE.search(name) and not _NOT_AUTH_COOKIE_RE.search(name):
@@ -212,26 +228,69 @@ def inspect_token(raw: str) -> TokenInfo:
 
 def _inspect_jws(token: str) -> TokenInfo:
     jwt = _jwt()
+    header_segment, payload_segment = token.split(".")[:2]
     try:
         header = jwt.get_unverified_header(token)
-    except Exception as exc:  # noqa: BLE001 - any garbage must become a decode_error, never an exception
-        return TokenInfo("jws", token, decode_error=f"The token header cannot be decoded: {exc}.")
+    except Exception:  # noqa: BLE001 - any garbage must become a decode_error, never an exception
+        return TokenInfo("jws", token, decode_error="The token header cannot be decoded: the first segment "
+                         f"{_segment_problem(header_segment)}.")
     try:
-        claims: object = jwt.decode(token, options=_NO_CHECKS, algorithms=None)  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001
-        # PyJWT rejects some payloads it could read (e.g. odd claim types); read them by hand before giving up.
+        claims: object = jwt.decode(token, options=_NO_CHECKS, algorithms=None)
+    except Exception:  # noqa: BLE001
+        # PyJWT rejects some payloads it could read (odd claim types): read them by hand before giving up.
         try:
-            claims = _b64json(token.split(".")[1])
+            claims = _b64json(payload_segment)
         except Exception:  # noqa: BLE001
             claims = None
         if not isinstance(claims, dict):
             return TokenInfo("jws", token, header=header,
-                             decode_error=f"The token payload cannot be decoded as a JSON object: {exc}.")
+                             decode_error="The token payload cannot be decoded as a JSON object: the second "
+                             f"segment {_segment_problem(payload_segment)}.")
     return TokenInfo("jws", token, header=header, claims=claims if isinstance(claims, dict) else {})
 
 
+def _segment_problem(segment: str) -> str:
+    """What is wrong with one JWS segment, in our words (PyJWT's exception text is never shown)."""
+    try:
+        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return "is not base64url"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text once decoded"
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return "is not JSON once decoded"
+    if not isinstance(obj, dict):
+        return "is JSON but not a JSON object"
+    return "holds a member of the wrong type (for example a kid that is not a string)"
+
+
+# --- Keys ------------------------------------------------------------------------------------------------
+
+
+class KeyBytes(bytes):
+    """A key file's bytes that remember the file's name, so every message about the key can name it."""
+
+    name: str
+
+    def __new__(cls, data: bytes, name: str) -> KeyBytes:
+        self = super().__new__(cls, data)
+        self.name = name
+        return self
+
+
+_KEY_ADVICE = "give a PEM public key, a JWK or JWKS, or a file holding the shared secret"
+
+
 def load_key_file(path: str | Path) -> bytes:
-    """The bytes of a PEM key, JWK/JWKS JSON or shared-secret file; KeyFileError when it cannot be read."""
+    """The bytes of a PEM key, JWK/JWKS JSON or shared-secret file; KeyFileError when it cannot be used.
+
+    A file that is JSON but neither a JWK nor a JWKS (the app's own secrets file, a cloud service-account
+    file) is refused here, by its shape: no message ever quotes what such a file holds.
+    """
     p = Path(path).expanduser()
     try:
         data = p.read_bytes()
@@ -241,31 +300,84 @@ def load_key_file(path: str | Path) -> bytes:
     except IsADirectoryError:
         raise KeyFileError(f"The key path '{p}' is a folder: give the path of a key file.") from None
     except OSError as exc:
-        raise KeyFileError(f"The key file '{p}' cannot be read ({exc.strerror}): check its permissions.") from None
+        raise KeyFileError(f"The key file '{p}' cannot be read ({exc.strerror}): check its "
+                           "permissions.") from None
     if not data.strip():
         raise KeyFileError(f"The key file '{p}' is empty: put the PEM public key or shared secret in it.")
-    return data
+    if data.strip().startswith(b"{"):
+        _key_json(data, KeySource.in_file(str(p)))
+    return KeyBytes(data, str(p))
 
 
-def _key_from_bytes(data: bytes, info: TokenInfo) -> object:
-    """A key PyJWT accepts: a PyJWK from JWK/JWKS JSON, the PEM bytes, or the HMAC secret (trailing newline cut)."""
-    jwt = _jwt()
+def _key_json(data: bytes, source: KeySource) -> dict[str, Any]:
+    """The JWK or JWKS in key bytes that start like JSON; KeyFileError saying what is wrong with them."""
+    try:
+        document = json.loads(data.strip().decode("utf-8"))
+    except UnicodeDecodeError:
+        problem: str | None = "starts like JSON but is not UTF-8 text"
+        document = None
+    except json.JSONDecodeError as exc:
+        problem = f"starts like JSON but is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        document = None
+    except RecursionError:
+        problem = "is JSON nested far too deep to be a JWK or JWKS"
+        document = None
+    else:
+        problem = key_document_problem(document)
+    if problem is not None or not isinstance(document, dict):
+        raise KeyFileError(f"{_cap(source.document)} {problem}: {_KEY_ADVICE}.")
+    return document
+
+
+def _verification_key(data: bytes, info: TokenInfo, source: KeySource) -> object:
+    """A key PyJWT accepts for the token: a public key, a PyJWK's key or the HMAC secret (newline cut).
+
+    A private key is accepted: its public half checks the signature (PyJWT would fail on it deep inside).
+    """
     text = data.strip()
     if text.startswith(b"{"):
-        obj = json.loads(text.decode("utf-8"))
-        if isinstance(obj, dict) and isinstance(obj.get("keys"), list):
-            jwks = jwt.PyJWKSet.from_dict(obj)
-            kid = info.header.get("kid")
-            for key in jwks.keys:
-                if kid is None or key.key_id == kid:
-                    return key
-            raise LookupError(f"No key in the JWKS file matches the token's kid '{kid}'.")
-        return jwt.PyJWK.from_dict(obj)
-    alg = (info.alg or "").upper()
-    if alg.startswith("HS"):
+        document = _key_json(data, source)
+        if "keys" in document:
+            return _public(select_key(signing_keys(document, source), info.header.get("kid"), source).key)
+        return _public(read_jwk(document, source).key)
+    if (info.alg or "").upper().startswith("HS"):
         # Secret files usually end with a newline the secret never had.
         return data.rstrip(b"\r\n")
-    return text
+    if text.startswith(b"-----BEGIN"):
+        return _pem_public_key(text, source)
+    return text  # SSH public keys and other formats PyJWT reads itself
+
+
+def _pem_public_key(text: bytes, source: KeySource) -> object:
+    """The public key in PEM text: a public key, a certificate's key, or a private key's public half."""
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        if b"OPENSSH PRIVATE KEY-----" in text:
+            return serialization.load_ssh_private_key(text, password=None).public_key()
+        if b"PRIVATE KEY-----" in text:
+            return serialization.load_pem_private_key(text, password=None).public_key()
+        if b"CERTIFICATE-----" in text:
+            return x509.load_pem_x509_certificate(text).public_key()
+        return serialization.load_pem_public_key(text)
+    except TypeError:  # cryptography's way of saying the private key needs a passphrase
+        raise KeyFileError(f"{_cap(source.document)} is a private key protected by a passphrase: give the "
+                           "public key (PEM) instead.") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise KeyFileError(f"{_cap(source.document)} looks like a PEM key but cannot be read: the text "
+                           "between its BEGIN and END lines is damaged, or the key type is not "
+                           "supported.") from None
+
+
+def _public(key: object) -> object:
+    """The public half of a private key (PyJWT verifies only with public keys); any other key as it is."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    private = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
+               ed448.Ed448PrivateKey)
+    return key.public_key() if isinstance(key, private) else key
 
 
 def verify_token(
@@ -279,8 +391,9 @@ def verify_token(
 ) -> TokenInfo:
     """A copy of info with verified=True only when the signature checks out; exp/aud/iss are not judged.
 
-    A JWKS fetch stops when `cancel` is set (the check then says so)."""
-    jwt = _jwt()
+    A JWKS fetch stops when `cancel` is set (the check then says so). Every verify_error is one of our own
+    sentences: a library's exception text can quote the key file it was given, so it is never passed on.
+    """
     if key_pem_or_secret is None and not jwks_url:
         return info
     if info.format != "jws" or info.decode_error:
@@ -289,115 +402,82 @@ def verify_token(
     alg = info.alg
     if not alg or alg.lower() == "none" or info.signature_empty:
         return replace(info, verified=False, verify_outcome="invalid",
-                       verify_error="The token is unsigned (alg 'none' or an empty signature): nothing verifies it.")
+                       verify_error="The token is unsigned (alg 'none' or an empty signature): nothing "
+                       "verifies it.")
     if algorithms and alg not in algorithms:
         return replace(info, verified=False, verify_outcome="invalid",
-                       verify_error=f"The token is signed with {alg}, which is not among the accepted algorithms "
-                       f"({', '.join(algorithms)}).")
+                       verify_error=f"The token is signed with {alg}, which is not among the accepted "
+                       f"algorithms ({', '.join(algorithms)}).")
+    if jwks_url:
+        source = KeySource.at_url(jwks_url)
+    else:
+        name = key_pem_or_secret.name if isinstance(key_pem_or_secret, KeyBytes) else None
+        source = KeySource.in_file(name)
     try:
         if jwks_url:
-            found = _jwks_key(info, jwks_url, timeout_s, cancel)
-            if isinstance(found, TokenInfo):
-                return found
-            key: object = found
+            document = fetch_jwks(jwks_url, timeout_s=timeout_s, cancel=cancel)
+            key = _public(select_key(signing_keys(document, source), info.header.get("kid"), source).key)
         else:
             assert key_pem_or_secret is not None
-            try:
-                key = _key_from_bytes(key_pem_or_secret, info)
-            except LookupError as exc:
-                return replace(info, verified=False, verify_outcome="no-key", verify_error=str(exc))
-            except (ValueError, jwt.PyJWTError) as exc:
-                return replace(info, verified=False, verify_outcome="unavailable",
-                               verify_error=f"The key cannot be read as a PEM key, JWK or JWKS: {exc}")
-        if isinstance(key, jwt.PyJWK):
-            key = key.key
-        jwt.decode(info.raw, key=key, algorithms=[alg], options=VERIFY_OPTIONS)  # type: ignore[arg-type]
+            key = _verification_key(key_pem_or_secret, info, source)
+    except NoMatchingKeyError as exc:
+        return replace(info, verified=False, verify_outcome="no-key", verify_error=str(exc))
+    except TokenError as exc:  # KeySetError, KeyFileError: the key cannot be used, no evidence either way
+        return replace(info, verified=False, verify_outcome="unavailable", verify_error=str(exc))
+    return _check_signature(info, alg, key, source)
+
+
+def _check_signature(info: TokenInfo, alg: str, key: object, source: KeySource) -> TokenInfo:
+    jwt = _jwt()
+
+    def failed(outcome: str, why: str) -> TokenInfo:
+        return replace(info, verified=False, verify_outcome=outcome, verify_error=why)
+
+    try:
+        jwt.decode(info.raw, key=key, algorithms=[alg], options=VERIFY_OPTIONS)
     except jwt.InvalidSignatureError:
-        return replace(info, verified=False, verify_outcome="invalid",
-                       verify_error="The signature does not match the key: the token was signed with another key "
-                       "or altered.")
-    except jwt.InvalidAlgorithmError as exc:
-        return replace(info, verified=False, verify_outcome="invalid", verify_error=_sentence(exc))
-    except (jwt.InvalidKeyError, ValueError, TypeError) as exc:
-        return replace(info, verified=False, verify_outcome="unavailable",
-                       verify_error=f"The key cannot be used to check a {alg} signature: {_sentence(exc)}")
-    except jwt.PyJWTError as exc:
-        return replace(info, verified=False, verify_outcome="invalid", verify_error=_sentence(exc))
+        return failed("invalid", "The signature does not match the key: the token was signed with another "
+                      "key or altered.")
+    except jwt.InvalidAlgorithmError:
+        return failed("invalid", f"The token's algorithm {alg} is not one this app can check.")
+    except (jwt.InvalidKeyError, TypeError):  # PyJWT says TypeError for a key object of the wrong family
+        return failed("unavailable", f"{_cap(source.document)} cannot check a {alg} signature: "
+                      f"{_key_mismatch(key, alg)}.")
+    except jwt.PyJWTError:
+        return failed("invalid", f"The token is malformed, so its {alg} signature cannot be checked.")
+    except Exception:  # noqa: BLE001 - a library failure must never become a traceback or show its text
+        return failed("unavailable", f"{_cap(source.document)} cannot be used to check a {alg} signature.")
     return replace(info, verified=True, verify_outcome="valid", verify_error=None)
 
 
-def _sentence(exc: object) -> str:
-    """An exception's text ending with exactly one full stop."""
-    text = str(exc).strip() or type(exc).__name__
-    return text if text.endswith((".", "!", "?")) else text + "."
+# What each algorithm family (the first two letters of alg) checks signatures with.
+_KEY_NEEDED = {"HS": "the shared secret", "RS": "an RSA public key", "PS": "an RSA public key",
+               "ES": "an EC public key", "ED": "an Ed25519 or Ed448 public key"}
 
 
-JWKS_MAX_BYTES = 1024 * 1024  # a key set is a few KB; a bigger answer is not one (and must not fill memory)
+def _key_mismatch(key: object, alg: str) -> str:
+    """Why this key cannot check this algorithm, in words that never quote the key."""
+    family = alg.upper()[:2]
+    needed = _KEY_NEEDED.get(family, "another kind of key")
+    if isinstance(key, bytes):
+        if family == "HS":
+            held = "it holds a public key or certificate"
+        else:
+            held = "it is neither a PEM key nor a JWK or JWKS (a shared secret?)"
+    else:
+        held = f"it holds {_key_kind(key)}"
+    return f"{held}, and {alg} needs {needed}"
 
 
-def _fetch_jwks(jwks_url: str, timeout_s: float, cancel: threading.Event | None) -> dict[str, Any] | str:
-    """The JWKS document, or a sentence saying why there is none.
+def _key_kind(key: object) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-    Fetched with core.transport (not PyJWKClient, which reads any size of answer whole and cannot be
-    cancelled): the body is capped, a cancel stops it, and transport errors are worded in one place.
-    """
-    from inspector.core.errors import RequestError
-    from inspector.core.request import Header, RequestSpec
-    from inspector.core.transport import send
-
-    spec = RequestSpec(url=jwks_url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
-    try:
-        exchange = send(spec, cancel=cancel, max_body_bytes=JWKS_MAX_BYTES, max_redirects=5)
-    except RequestError as exc:
-        return f"The JWKS URL '{jwks_url}' cannot be used: {_sentence(exc)}"
-    if exchange.error is not None:
-        return f"The JWKS at {jwks_url} could not be fetched: {_sentence(exchange.error.message)}"
-    response = exchange.response
-    assert response is not None
-    if response.status != 200:
-        return (f"The JWKS at {jwks_url} could not be fetched: the server answered {response.status} "
-                f"{response.reason}.".replace(" .", "."))
-    if response.body_truncated:
-        return (f"The document at {jwks_url} is not a usable JWKS: it is larger than "
-                f"{JWKS_MAX_BYTES // 1024} KB, far more than any key set.")
-    try:
-        document = json.loads(response.body.decode("utf-8"))
-    except (ValueError, RecursionError):
-        return f"The document at {jwks_url} is not a usable JWKS: it is not JSON."
-    if not isinstance(document, dict):
-        return f"The document at {jwks_url} is not a usable JWKS: it is not a JSON object."
-    return document
+    for kinds, words in (((rsa.RSAPublicKey,), "an RSA key"), ((ec.EllipticCurvePublicKey,), "an EC key"),
+                         ((ed25519.Ed25519PublicKey, ed448.Ed448PublicKey), "an Ed25519 or Ed448 key")):
+        if isinstance(key, kinds):
+            return words
+    return "a key of another type"
 
 
-def _jwks_key(info: TokenInfo, jwks_url: str, timeout_s: float, cancel: threading.Event | None = None) -> object:
-    """The JWKS key for the token's kid, or a TokenInfo saying why there is none.
-
-    A JWKS that cannot be fetched or read is "unavailable" (no evidence against the token); only a readable
-    JWKS without a key for the token's kid is "no-key".
-    """
-    jwt = _jwt()
-
-    def unavailable(why: str) -> TokenInfo:
-        return replace(info, verified=False, verify_outcome="unavailable", verify_error=why)
-
-    document = _fetch_jwks(jwks_url, timeout_s, cancel)
-    if isinstance(document, str):
-        return unavailable(document)
-    try:
-        keys = [k for k in jwt.PyJWKSet.from_dict(document).keys if k.public_key_use in ("sig", None)]
-    except (jwt.PyJWTError, ValueError, TypeError, RecursionError) as exc:
-        return unavailable(f"The document at {jwks_url} is not a usable JWKS: {_sentence(exc)}")
-    if not keys:
-        return unavailable(f"The JWKS at {jwks_url} holds no signing keys.")
-    kid = info.header.get("kid")
-    if kid is None:
-        if len(keys) == 1:
-            return keys[0]
-        return replace(info, verified=False, verify_outcome="no-key",
-                       verify_error=f"The token has no kid, and the JWKS at {jwks_url} holds {len(keys)} keys.")
-    for k in keys:
-        if k.key_id == kid:
-            return k
-    listed = ", ".join(str(k.key_id) for k in keys[:5])
-    return replace(info, verified=False, verify_outcome="no-key",
-                   verify_error=f"No key in the JWKS at {jwks_url} has the token's kid '{kid}' (it lists {listed}).")
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]

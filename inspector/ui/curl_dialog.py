@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
 
 from inspector.core import redact
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.export import exchange_redactor, to_curl
+from inspector.core.export import to_curl
+from inspector.core.redact import exchange_redactor
 from inspector.core.request import RequestSpec
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box

@@ -4,7 +4,7 @@ Embedding API:
 
     hook = ExceptionHook(parent=None, *, mask=None, log_path=None, dialog_parent=None)
         mask(text) -> str       what may be shown and logged (the window's ViewState.mask); default
-                                core.redact_text.mask_text
+                                core.redact.mask_text
         log_path                the log file, named in the dialog so a user can send it
     hook.install() / hook.uninstall()   sys.excepthook and threading.excepthook while installed (the previous
                                         hooks are restored by uninstall)
@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.redact_text import mask_text
+from inspector.core.redact import mask_text
 from inspector.ui.view_state import plain_label
 
 __all__ = ["ErrorDialog", "ExceptionHook"]

@@ -65,12 +65,13 @@ from inspector.core.exchange import Exchange
 from inspector.core.export import (
     HarEntry,
     dump_har,
-    exchange_redactor,
     exchange_to_har_entries,
     parse_har,
     to_har,
 )
 from inspector.core.files import atomic_write, describe_os_error
+from inspector.core.redact import exchange_redactor
+from inspector.core.units import format_size
 from inspector.ui.explainer_panel import ExplainerPanel
 from inspector.ui.theme import Theme, label_color_style
 from inspector.ui.view_state import MaskedLabel, ViewState, plain_tip
@@ -271,9 +272,9 @@ class HarDialog(QDialog):
             size = target.stat().st_size
             if size > MAX_HAR_BYTES:
                 return self._fail(
-                    f"The file {target} is {size / 2**20:.0f} MB: HAR files over {MAX_HAR_BYTES // 2**20} MB "
-                    "are not opened here (they are read on the window's thread). Export fewer requests, or "
-                    "without response bodies, from the browser."
+                    f"The file {target} is {format_size(size)}: HAR files over "
+                    f"{format_size(MAX_HAR_BYTES)} are not opened here (they are read on the window's thread). "
+                    "Export fewer requests, or without response bodies, from the browser."
                 )
             data = target.read_bytes()
         except OSError as exc:

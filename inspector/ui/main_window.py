@@ -44,7 +44,7 @@ SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: t
 def spec_to_settings(spec: RequestSpec) -> str:
     """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
     from inspector.core.codec import spec_to_dict
-    from inspector.core.export.masking import exchange_scrubber, mask_spec
+    from inspector.core.redact import exchange_scrubber, mask_spec
 
     masked = mask_spec(spec, exchange_scrubber(Exchange(spec)))
     headers = tuple(replace(h, enabled=False) if is_secret_header(h.name) else h for h in masked.headers)

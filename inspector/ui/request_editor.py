@@ -40,9 +40,9 @@ from inspector.core.redact import (
     mask_body_text,
     mask_header_value,
     mask_url,
+    text_secret_values,
     url_secret_values,
 )
-from inspector.core.redact_text import text_secret_values
 from inspector.core.request import (
     BODY_KINDS,
     COMMON_METHODS,

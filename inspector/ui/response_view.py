@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from inspector.core.exchange import Exchange, Response
 from inspector.core.highlight import RangeBatch, StyleRangeIndex
 from inspector.core.redact import NO_SECRETS, Secrets, mask_header_value, mask_url
+from inspector.core.units import format_size
 from inspector.ui.body_view import LargeTextView, monospace_font
 from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.theme import Theme, label_color_style, status_chip_style
@@ -77,18 +78,6 @@ WRAP_LIMIT_CHARS = 2 * MiB  # wrapping a longer text stalls the UI thread for mo
 SMALL_BODY_CHARS = 64 * 1024  # bodies this small are shown at once, without waiting for a worker's pieces
 # Bodies larger than this go to LargeTextView, which draws only the lines on screen (and does not wrap).
 LARGE_BODY_BYTES = 512 * 1024
-
-
-def format_size(n: int) -> str:
-    """1 B, 12.3 KB, 4.5 MB: sizes as people read them (1 KB = 1024 bytes)."""
-    if n < 1024:
-        return f"{n} B"
-    for unit in ("KB", "MB", "GB"):
-        n_f = n / 1024
-        if n_f < 1024 or unit == "GB":
-            return f"{n_f:.1f} {unit}"
-        n = int(n_f)
-    return f"{n} B"
 
 
 def format_duration(seconds: float) -> str:

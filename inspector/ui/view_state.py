@@ -10,7 +10,7 @@ One ViewState per window (a pane or dialog made on its own makes its own). It ow
 Panes subscribe with `follow_safe(slot)` / `follow_theme(slot)` (called at once, then on every change), and
 pass every transient text through `mask(text)`: secrets found by shape and every known secret are masked in
 normal mode, and strictly (any credential-looking name, JWTs, long opaque runs) in screen-share-safe mode.
-See core.redact_text.mask_text.
+See core.redact.mask_text.
 
 Text from a server or a file is never rich text: `plain_label()` and `MaskedLabel` are Qt.PlainText,
 `plain_tip()` keeps a tool tip from being read as HTML, `escape()` is for the few labels whose own formatting
@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import Qt as QtGui
 from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
 
-from inspector.core.redact_text import mask_text
+from inspector.core.redact import mask_text
 from inspector.ui.theme import Theme, current_theme
 
 __all__ = [
@@ -117,7 +117,7 @@ class ViewState(QObject):
         return self._secrets
 
     def mask(self, text: str, *, secrets: Iterable[str] = (), names: Iterable[str] = ()) -> str:
-        """The text as it may be shown now: see core.redact_text.mask_text (strict in safe mode)."""
+        """The text as it may be shown now: see core.redact.mask_text (strict in safe mode)."""
         if not text:
             return text
         return mask_text(text, secrets=(*self._secrets, *secrets), extra_names=(*self._names, *names),

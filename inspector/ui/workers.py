@@ -21,16 +21,15 @@ from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
+from inspector.core.bodies import body_kind, decode_text
 from inspector.core.highlight import (
     LineBreaker,
     NotPretty,
     OffsetMap,
     RangeBatch,
     astral_positions,
-    body_kind,
     break_long_lines,
     choose_lexer,
-    decode_body,
     hex_preview,
     iter_pretty_json,
     iter_range_batches,
@@ -105,7 +104,7 @@ class BodyStats:
 
 def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
     """Decode, mask and choose the lexer: the text, the lexer, and which pretty-printer applies."""
-    text = normalize_newlines(decode_body(job.body, job.content_type))
+    text = normalize_newlines(decode_text(job.body, job.content_type))
     masked = False
     if len(job.body) <= job.mask_limit:
         shown = mask_body_text(text, job.content_type, job.secret_names)

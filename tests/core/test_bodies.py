@@ -1,14 +1,30 @@
-"""The server's message out of common error-body shapes."""
+"""Body bytes to text (Content-Type, charset, binary or text) and the server's message in error bodies."""
 
 from __future__ import annotations
 
+import codecs
 import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.core.bodies import PREFIX_BYTES, BodyMessage, server_message
+from inspector.core.bodies import (
+    PREFIX_BYTES,
+    BodyMessage,
+    body_kind,
+    body_text,
+    charset_of,
+    content_type_param,
+    decode_text,
+    parse_mime,
+    server_message,
+)
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
 
 
 def _j(obj: object) -> bytes:
@@ -145,3 +161,128 @@ def test_never_raises(body: bytes, ctype: str | None) -> None:
 def test_never_raises_on_arbitrary_json(obj: object) -> None:
     result = server_message(_j(obj), "application/json")
     assert result is None or isinstance(result, BodyMessage)
+
+
+# --- Content-Type, binary or text, bytes to text (moved from test_highlight.py) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "mime", "charset"),
+    [
+        ("application/json; charset=UTF-8", "application/json", "UTF-8"),
+        ('text/plain; charset="latin-1"', "text/plain", "latin-1"),
+        ("text/plain", "text/plain", None),
+        (None, "", None),
+        ("garbage", "", None),
+    ],
+)
+def test_parse_mime_and_charset(content_type: str | None, mime: str, charset: str | None) -> None:
+    assert parse_mime(content_type) == mime
+    assert content_type_param(content_type, "charset") == charset
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        ("image/png", PNG_1PX, "image"),
+        (None, PNG_1PX, "image"),
+        ("application/octet-stream", PNG_1PX, "image"),
+        ("image/svg+xml", b"<svg/>", "text"),
+        ("application/octet-stream", bytes(range(256)), "binary"),
+        ("application/pdf", b"%PDF-1.7 ...", "binary"),
+        ("audio/mpeg", b"ID3", "binary"),
+        (None, b"\x00\x01\x02\x03binary", "binary"),
+        (None, "żółw".encode(), "text"),
+        ("application/octet-stream", b"plain text after all", "text"),
+        ("application/json", b'{"a": 1}', "text"),
+        ("text/plain; charset=latin-1", "café".encode("latin-1"), "text"),
+        (None, b"", "text"),
+        (None, "\ufeffhello".encode("utf-16"), "text"),
+    ],
+)
+def test_body_kind(content_type: str | None, body: bytes, expected: str) -> None:
+    assert body_kind(content_type, body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ("café".encode(), "text/plain", "café"),
+        ("café".encode("latin-1"), "text/plain; charset=ISO-8859-1", "café"),
+        ("\ufeffbom".encode(), None, "bom"),
+        ("hi".encode("utf-16"), None, "hi"),
+        (b"\xff ok", None, "\ufffd ok"),
+        (b"ok", "text/plain; charset=no-such-charset", "ok"),
+    ],
+)
+def test_decode_text(body: bytes, content_type: str | None, expected: str) -> None:
+    assert decode_text(body, content_type) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "exact", "expected"),
+    [
+        (b"", "image/png", False, ""),
+        (b"", None, True, ""),
+        (b'{"a": 1}', "application/json", False, '{"a": 1}'),
+        (PNG_1PX, "image/png", False, None),
+        (PNG_1PX, None, True, None),
+        # shown: the label says image, so it is not shown as text; stood in for: the bytes decide, so a token
+        # in a body the server mislabelled is still read (and masked) as text
+        (b'{"access_token": "abc"}', "image/png", False, None),
+        (b'{"access_token": "abc"}', "image/png", True, '{"access_token": "abc"}'),
+        (b"\xff ok", "text/plain", False, "\ufffd ok"),
+        (b"\xff ok", "text/plain", True, None),
+        ("café".encode("latin-1"), "text/plain; charset=latin-1", False, "café"),
+        ("café".encode("latin-1"), "text/plain; charset=latin-1", True, "café"),
+        ("café".encode(), "text/plain; charset=no-such-charset", True, "café"),
+        ("\ufeffbom".encode(), None, False, "bom"),
+        ("\ufeffbom".encode(), None, True, "\ufeffbom"),  # kept: the text encodes back to the same bytes
+        ("hi".encode("utf-16"), None, False, "hi"),
+        ("hi".encode("utf-16"), None, True, None),
+        (b"a\x00b", "text/plain", True, None),
+    ],
+)
+def test_body_text_shows_or_stands_in(data: bytes, content_type: str | None, exact: bool,
+                                      expected: str | None) -> None:
+    assert body_text(data, content_type, exact=exact) == expected
+
+
+def test_server_message_reads_a_body_that_starts_with_a_bom() -> None:
+    body = codecs.BOM_UTF8 + _j({"error": "invalid_token", "error_description": "The token expired."})
+    found = server_message(body, "application/json")
+    assert found is not None and found.code == "invalid_token" and found.message == "The token expired."
+
+
+@pytest.mark.parametrize(
+    ("content_type", "charset"),
+    [
+        ("text/plain; charset=utf-8", "utf-8"),
+        ('text/plain; charset="ISO-8859-1"', "ISO-8859-1"),
+        ("text/plain; charset=windows-1252", "windows-1252"),
+        ("text/plain", None),
+        ("text/plain; charset=no-such-charset", None),
+        # Python codecs that are not character sets
+        ("text/plain; charset=base64", None),
+        ("text/plain; charset=rot13", None),
+        ("text/plain; charset=zlib", None),
+        ("text/plain; charset=idna", None),
+        ("text/plain; charset=undefined", None),
+        ("text/plain; charset=unicode_escape", None),
+        ("text/plain; charset=raw-unicode-escape", None),
+        ("text/plain; charset=punycode", None),
+    ],
+)
+def test_charset_of(content_type: str, charset: str | None) -> None:
+    assert charset_of(content_type) == charset
+
+
+@pytest.mark.parametrize("charset", ["base64", "idna", "undefined", "unicode_escape", "punycode", "zlib"])
+def test_a_charset_that_is_not_one_never_breaks_decoding(charset: str) -> None:
+    ctype = f"application/json; charset={charset}"
+    data = b'{"a": "\\u0041 caf\xc3\xa9 \xff"}'
+    assert decode_text(data, ctype) == '{"a": "\\u0041 café \ufffd"}'
+    assert body_text(data, ctype) == '{"a": "\\u0041 café \ufffd"}'
+    assert body_text(data, ctype, exact=True) is None  # not UTF-8 either: the bytes are kept, not guessed
+    assert body_text(data.replace(b"\xff", b""), ctype, exact=True) == '{"a": "\\u0041 café "}'
+    assert server_message(b"Unauthorized: " + data, f"text/plain; charset={charset}") is not None

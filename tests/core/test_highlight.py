@@ -15,17 +15,13 @@ from inspector.core.highlight import (
     NotPretty,
     OffsetMap,
     StyleRangeIndex,
-    body_kind,
     break_long_lines,
     choose_lexer,
-    content_type_param,
-    decode_body,
     hex_preview,
     iter_pretty_json,
     iter_range_batches,
     lexer_syntax,
     normalize_newlines,
-    parse_mime,
     pretty_json,
     pretty_syntax,
     pretty_xml,
@@ -33,11 +29,6 @@ from inspector.core.highlight import (
     style_key,
     style_ranges,
     utf16_map,
-)
-
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
 
 
@@ -107,21 +98,6 @@ def test_sniff_syntax(prefix: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content_type", "mime", "charset"),
-    [
-        ("application/json; charset=UTF-8", "application/json", "UTF-8"),
-        ('text/plain; charset="latin-1"', "text/plain", "latin-1"),
-        ("text/plain", "text/plain", None),
-        (None, "", None),
-        ("garbage", "", None),
-    ],
-)
-def test_parse_mime_and_charset(content_type: str | None, mime: str, charset: str | None) -> None:
-    assert parse_mime(content_type) == mime
-    assert content_type_param(content_type, "charset") == charset
-
-
-@pytest.mark.parametrize(
     "value",
     [
         {"a": [1, 2, {}], "b": {"c": None, "d": []}, "e": 'x"y\\z', "f": -1.5e3, "g": True},
@@ -178,44 +154,6 @@ def test_pretty_syntax() -> None:
     assert pretty_syntax(choose_lexer("application/json")) == "json"
     assert pretty_syntax(choose_lexer("application/xml")) == "xml"
     assert pretty_syntax(choose_lexer("text/html")) is None
-
-
-@pytest.mark.parametrize(
-    ("content_type", "body", "expected"),
-    [
-        ("image/png", PNG_1PX, "image"),
-        (None, PNG_1PX, "image"),
-        ("application/octet-stream", PNG_1PX, "image"),
-        ("image/svg+xml", b"<svg/>", "text"),
-        ("application/octet-stream", bytes(range(256)), "binary"),
-        ("application/pdf", b"%PDF-1.7 ...", "binary"),
-        ("audio/mpeg", b"ID3", "binary"),
-        (None, b"\x00\x01\x02\x03binary", "binary"),
-        (None, "żółw".encode(), "text"),
-        ("application/octet-stream", b"plain text after all", "text"),
-        ("application/json", b'{"a": 1}', "text"),
-        ("text/plain; charset=latin-1", "café".encode("latin-1"), "text"),
-        (None, b"", "text"),
-        (None, "\ufeffhello".encode("utf-16"), "text"),
-    ],
-)
-def test_body_kind(content_type: str | None, body: bytes, expected: str) -> None:
-    assert body_kind(content_type, body) == expected
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type", "expected"),
-    [
-        ("café".encode(), "text/plain", "café"),
-        ("café".encode("latin-1"), "text/plain; charset=ISO-8859-1", "café"),
-        ("\ufeffbom".encode(), None, "bom"),
-        ("hi".encode("utf-16"), None, "hi"),
-        (b"\xff ok", None, "\ufffd ok"),
-        (b"ok", "text/plain; charset=no-such-charset", "ok"),
-    ],
-)
-def test_decode_body(body: bytes, content_type: str | None, expected: str) -> None:
-    assert decode_body(body, content_type) == expected
 
 
 def test_normalize_newlines() -> None:

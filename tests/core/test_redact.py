@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -67,3 +69,35 @@ def test_redactor_scrubs_known_values_anywhere() -> None:
     text = "login with p@ss word-123 or p%40ss%20word-123"
     scrubbed = redactor.scrub(text)
     assert "p@ss word-123" not in scrubbed and "p%40ss%20word-123" not in scrubbed
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://h/x?session_id=abcdefghijklmnop", "https://h/x?session_id=abcdef…"),
+        ("https://h/x?sessionid=abcdefghijklmnop", "https://h/x?sessionid=abcdef…"),
+        ("https://h/x?sid=abcdefghijklmnop", "https://h/x?sid=abcdef…"),
+        ("https://h/x?session=abcdefghijklmnop", "https://h/x?session=abcdef…"),
+        ("https://h/x;y?JSESSIONID=abcdefghijklmnop", "https://h/x;y?JSESSIONID=abcdef…"),
+        ("https://h/x?PHPSESSID=abcdefghijklmnop", "https://h/x?PHPSESSID=abcdef…"),
+        ("https://h/cb?code=abcdefghijklmnop&state=xyz-123", "https://h/cb?code=abcdef…&state=xyz-123"),
+        ("https://h/t?code_verifier=abcdefghijklmnop", "https://h/t?code_verifier=abcdef…"),
+        ("https://h/x?session_timeout_s=30&page=2", "https://h/x?session_timeout_s=30&page=2"),
+    ],
+)
+def test_session_ids_and_sign_in_secrets_in_urls_are_masked(url: str, expected: str) -> None:
+    assert mask_url(url) == expected
+
+
+@pytest.mark.parametrize("name", ["X-Session-Id", "X-Session-ID", "Session-Id", "PHPSESSID"])
+def test_session_id_headers_are_secret(name: str) -> None:
+    assert mask_header_value(name, "abcdefghijklmnop") == "abcdef…"
+
+
+@pytest.mark.parametrize("first", ["inspector.core.exchange", "inspector.core.request", "inspector.core.redact",
+                                   "inspector.core.redact.exchange", "inspector.core.history"])
+def test_the_package_imports_whichever_module_comes_first(first: str) -> None:
+    """core.request uses the name rules and redact.exchange uses core.request: no order may hit a cycle."""
+    code = f"import {first}\nfrom inspector.core.redact import Redactor, mask_exchange, mask_url\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.core.redact_text import mask_text, text_secret_values
+from inspector.core.redact import mask_text, text_secret_values
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.sig-SECRET-0042abcdef"
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from inspector.core.bodies import server_message
+from inspector.core.bodies import body_text, decode_text, server_message
 from inspector.core.challenges import parse_challenges_lenient
 from inspector.core.errors import InspectorError
 from inspector.core.export.curl import parse_curl
@@ -23,7 +23,6 @@ from inspector.core.highlight import (
     NotPretty,
     break_long_lines,
     choose_lexer,
-    decode_body,
     pretty_json,
     pretty_xml,
 )
@@ -100,7 +99,9 @@ CASES: list[tuple[str, Callable[[object], object], Callable[[int], object]]] = [
     ("mask json body", lambda t: mask_body_text(t, "application/json"),
      lambda n: "[" + ",".join('{"token": "s"}' for _ in range(n)) + "]"),
     ("mask text body", lambda t: mask_body_text(t, "text/plain"), lambda n: "Bearer abc " * n),
-    ("decode body", lambda b: decode_body(b, "text/plain; charset=utf-8"), lambda n: b"\xff\xfe" * n),
+    ("decode body", lambda b: decode_text(b, "text/plain; charset=utf-8"), lambda n: b"\xff\xfe" * n),
+    ("body text, shown", lambda b: body_text(b, "text/plain"), lambda n: b"\xffa" * n),
+    ("body text, exact", lambda b: body_text(b, "text/plain", exact=True), lambda n: b"a" * n + b"\xff"),
     ("lexer sniffing", lambda t: choose_lexer(None, t), lambda n: "<" * n),
     ("long line breaking", break_long_lines, lambda n: "x" * n),
 ]

@@ -28,9 +28,9 @@ from inspector.core.export import (
     to_curl,
     to_har,
 )
-from inspector.core.export.masking import exchange_secrets
 from inspector.core.history import HistoryStore
 from inspector.core.pipeline import prepare
+from inspector.core.redact import exchange_secrets
 from inspector.core.request import Body, Header, RequestSpec
 from inspector.demo.scenarios import DEMO_API_KEY, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_REFRESH_TOKEN
 from inspector.demo.server import demo_environment, materialize_demo_profiles

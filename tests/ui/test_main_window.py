@@ -302,7 +302,7 @@ def test_a_request_saved_by_the_previous_version_still_opens() -> None:
 
 def test_the_saved_request_is_masked_like_history() -> None:
     from inspector.core.exchange import Exchange
-    from inspector.core.export.masking import exchange_scrubber, mask_spec
+    from inspector.core.redact import exchange_scrubber, mask_spec
 
     spec = RequestSpec("POST", "http://h/x?api_key=topsecretvalue1",
                        (Header("X-Custom-Token", "topsecretvalue2"), Header("X-Trace", "7")),

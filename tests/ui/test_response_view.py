@@ -12,7 +12,8 @@ from PySide6.QtGui import QImage
 from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.highlight import pretty_json
 from inspector.core.request import RequestSpec
-from inspector.ui.response_view import LARGE_BODY_BYTES, ResponseView, format_size
+from inspector.core.units import format_size
+from inspector.ui.response_view import LARGE_BODY_BYTES, ResponseView
 from inspector.ui.theme import DARK, LIGHT
 
 URL = "http://127.0.0.1:9/thing"
@@ -226,11 +227,6 @@ def test_word_wrap_is_refused_for_huge_bodies(view: ResponseView, qtbot) -> None
     view.set_word_wrap(True)
     assert not view.wrap_check.isChecked()
     assert "Word wrap is not available" in view.highlight_label.text()
-
-
-@pytest.mark.parametrize(("n", "text"), [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KB"), (5 * 1024 * 1024, "5.0 MB")])
-def test_format_size(n: int, text: str) -> None:
-    assert format_size(n) == text
 
 
 def test_saving_a_body_writes_it_off_the_ui_thread(qtbot, tmp_path) -> None:

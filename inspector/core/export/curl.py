@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from inspector.core import redact
+from inspector.core.bodies import body_text
 from inspector.core.errors import ExportError, RequestError
 from inspector.core.exchange import Hop
-from inspector.core.export.masking import body_text
 from inspector.core.request import (
     CONTENT_TYPE_FOR_KIND,
     DEFAULT_TIMEOUT_S,
@@ -161,7 +161,7 @@ def _content_type(spec: RequestSpec) -> str | None:
 def _hop_lines(
     hop: Hop, url_of: _Text, header_arg: Callable[[str, str], str], body_of: Callable[[str, str | None], str]
 ) -> list[list[str]]:
-    text = body_text(hop.sent_body, hop.sent_header("Content-Type"))
+    text = body_text(hop.sent_body, hop.sent_header("Content-Type"), exact=True)
     if text is None:
         # not text: the bytes survive a latin-1 round trip, which is the best a shell word can hold
         text = hop.sent_body.decode("latin-1")

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import inspector
 from inspector.core import redact
+from inspector.core.bodies import body_text
 from inspector.core.codec import (
     RecordError,
     diagnosis_from_dict,
@@ -38,7 +39,7 @@ from inspector.core.exchange import (
     as_hop_role,
     header_value,
 )
-from inspector.core.export.masking import DEFAULT_BODY_CAP, body_text, exchange_scrubber, mask_exchange
+from inspector.core.redact import DEFAULT_BODY_CAP, exchange_scrubber, mask_exchange
 from inspector.core.request import Body, FormField, Header, RequestSpec
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def _har_request(hop: Hop) -> dict[str, Any]:
     }
     if hop.sent_body:
         ctype = hop.sent_header("Content-Type") or ""
-        text = body_text(hop.sent_body, ctype)
+        text = body_text(hop.sent_body, ctype, exact=True)
         post: dict[str, Any] = {"mimeType": ctype}
         if text is None:
             post["text"] = base64.b64encode(hop.sent_body).decode("ascii")
@@ -264,7 +265,7 @@ def _har_response(hop: Hop, error: TransportFailure | None) -> dict[str, Any]:
             "_errorKind": error.kind if error else "other",
         }
     ctype = r.content_type or ""
-    text = body_text(r.body, ctype)
+    text = body_text(r.body, ctype, exact=True)
     content: dict[str, Any] = {"size": r.body_bytes, "mimeType": ctype}
     if text is None:
         content["text"] = base64.b64encode(r.body).decode("ascii")
@@ -523,7 +524,7 @@ def _spec_from_request(hop: Hop, post: Mapping[str, Any]) -> RequestSpec:
     ctype = (header_value(hop.sent_headers, "Content-Type") or str(post.get("mimeType") or "")).lower()
     drop = set(_NOT_SENT_HEADERS)
     body = Body()
-    text = body_text(hop.sent_body, ctype)
+    text = body_text(hop.sent_body, ctype, exact=True)
     if "multipart/form-data" in ctype:
         drop.add("content-type")  # its boundary belongs to the old body; requests writes a new one
         fields = []

@@ -1,5 +1,5 @@
 """RequestSpec and Exchange as plain JSON data and back: the names history and HAR used, now written by the
-one codec (inspector.core.codec). Callers mask first (masking.mask_exchange)."""
+one codec (inspector.core.codec). Callers mask first (redact.mask_exchange)."""
 
 from __future__ import annotations
 

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import inspector
 from inspector.core import redact
+from inspector.core.bodies import body_text
 from inspector.core.codec import diagnosis_from_dict, diagnosis_to_dict, time_from_text
 from inspector.core.diagnosis.evidence import evidence_lines
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.export.masking import body_text, exchange_scrubber, mask_exchange
+from inspector.core.redact import exchange_scrubber, mask_exchange
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
@@ -395,7 +396,7 @@ def _header_text(lines: Iterable[tuple[str, str]]) -> str:
 
 def _excerpt(data: bytes, content_type: str | None, limit: int, total_bytes: int | None = None) -> str:
     total = max(total_bytes or 0, len(data))
-    text = body_text(data, content_type)
+    text = body_text(data, content_type, exact=True)
     if text is None:
         return f"({total} bytes of binary content, not shown)"
     if len(text) > limit:

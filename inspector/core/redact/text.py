@@ -1,6 +1,6 @@
 """Secrets inside free text: a message, a status line, a log record, a pasted curl command.
 
-`core.redact` masks values whose place says they are secret (a header, a query parameter, a JSON key). A
+mask.py masks values whose place says they are secret (a header, a query parameter, a JSON key). A
 sentence has no places, so this module finds them by shape: URLs (user-info, secret query parameters),
 `Name: value` lines of secret headers, `name=value` and `"name": "value"` pairs of secret names, credentials
 after an Authorization scheme (`Bearer …`), `-u user:password`; then every value found, and every secret the
@@ -15,20 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from inspector.core.redact import (
-    MASK,
+from inspector.core.redact.mask import MASK, mask, mask_header_value, mask_url
+from inspector.core.redact.rules import (
     SECRET_HEADERS,
     SECRET_KEYS,
     VALUE_SCRUB_MIN,
-    Redactor,
-    header_secret_values,
     is_secret_param,
     looks_secret_name,
-    mask,
-    mask_header_value,
-    mask_url,
-    url_secret_values,
 )
+from inspector.core.redact.scrub import Redactor
+from inspector.core.redact.values import header_secret_values, url_secret_values
 
 __all__ = ["mask_text", "text_secret_values"]
 

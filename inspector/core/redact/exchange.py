@@ -1,7 +1,7 @@
-"""Masked copies of exchanges: what history, HAR and reports are built from.
+"""Masked copies of a request and of a whole exchange: what history, HAR, reports and the CLI are built from.
 
-Every export goes through `mask_exchange` first, so the rules of redact.py are applied in one place and a
-Redactor seeded with every secret value seen in the exchange scrubs whatever the name-based rules missed.
+Every surface goes through `mask_exchange` (or `mask_spec`) first, so the name rules are applied in one place
+and a Redactor seeded with every secret value seen in the exchange scrubs whatever the name rules missed.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from inspector.core import redact
+from inspector.core.bodies import body_text
 from inspector.core.exchange import Exchange, Hop
+from inspector.core.redact.mask import MASK, mask, mask_body_text, mask_header_value, mask_headers, mask_url
+from inspector.core.redact.rules import is_secret_param
+from inspector.core.redact.scrub import Redactor, Scrubber
+from inspector.core.redact.values import body_secret_values, header_secret_values, url_secret_values
 from inspector.core.request import FormField, Header, RequestSpec, effective_content_type
 
 if TYPE_CHECKING:
@@ -20,58 +24,20 @@ if TYPE_CHECKING:
 DEFAULT_BODY_CAP = 256 * 1024
 
 
-class Scrubber:
-    """Several Redactors used as one: the caller's (profile secrets) and one seeded from the exchange."""
-
-    def __init__(self, *redactors: redact.Redactor | None) -> None:
-        self._redactors = [r for r in redactors if r is not None]
-
-    def scrub(self, text: str) -> str:
-        for r in self._redactors:
-            text = r.scrub(text)
-        return text
-
-    def __contains__(self, text: str) -> bool:
-        return any(text in r for r in self._redactors)
-
-
-def charset_of(content_type: str | None) -> str:
-    for part in (content_type or "").split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip('"')
-    return "utf-8"
-
-
-def body_text(data: bytes, content_type: str | None) -> str | None:
-    """The body as text when it is text (declared charset, else UTF-8); None for binary content."""
-    if not data:
-        return ""
-    if b"\x00" in data[:4096]:
-        return None
-    try:
-        return data.decode(charset_of(content_type))
-    except (UnicodeDecodeError, LookupError):
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
-
 def sent_secret_values(exchange: Exchange, extra_names: Iterable[str] = ()) -> list[str]:
     """The secret values in every URL and header line of the exchange: cheap (no body is parsed), for a window
     that must scrub what a server echoes back before it shows the response."""
     extra = tuple(extra_names)
-    found = redact.url_secret_values(exchange.spec.url, extra)
+    found = url_secret_values(exchange.spec.url, extra)
     for name, value in exchange.spec.enabled_headers():
-        found += redact.header_secret_values(name, value, extra)
+        found += header_secret_values(name, value, extra)
     for hop in exchange.hops:
-        found += redact.url_secret_values(hop.url, extra)
+        found += url_secret_values(hop.url, extra)
         for name, value in hop.sent_headers:
-            found += redact.header_secret_values(name, value, extra)
+            found += header_secret_values(name, value, extra)
         if hop.response is not None:
             for name, value in hop.response.headers:
-                found += redact.header_secret_values(name, value, extra)
+                found += header_secret_values(name, value, extra)
     return [s for s in dict.fromkeys(found) if s]
 
 
@@ -82,30 +48,30 @@ def exchange_secrets(
     extra = tuple(extra_names)
     found: list[str] = []
     spec = exchange.spec
-    found += redact.url_secret_values(spec.url, extra)
+    found += url_secret_values(spec.url, extra)
     for name, value in spec.enabled_headers():
-        found += redact.header_secret_values(name, value, extra)
+        found += header_secret_values(name, value, extra)
     if spec.body.kind in ("json", "text"):
-        found += redact.body_secret_values(spec.body.text, effective_content_type(spec), extra)
+        found += body_secret_values(spec.body.text, effective_content_type(spec), extra)
     for f in spec.body.fields:
-        if not f.is_file and f.value and redact.is_secret_param(f.name, extra):
+        if not f.is_file and f.value and is_secret_param(f.name, extra):
             found.append(f.value)
     for hop in exchange.hops:
-        found += redact.url_secret_values(hop.url, extra)
+        found += url_secret_values(hop.url, extra)
         for name, value in hop.sent_headers:
-            found += redact.header_secret_values(name, value, extra)
-        text = body_text(hop.sent_body, hop.sent_header("Content-Type"))
+            found += header_secret_values(name, value, extra)
+        text = body_text(hop.sent_body, hop.sent_header("Content-Type"), exact=True)
         if text:
-            found += redact.body_secret_values(text, hop.sent_header("Content-Type"), extra)
+            found += body_secret_values(text, hop.sent_header("Content-Type"), extra)
         if hop.response is not None:
             for name, value in hop.response.headers:
-                found += redact.header_secret_values(name, value, extra)
-            text = body_text(hop.response.body, hop.response.content_type)
+                found += header_secret_values(name, value, extra)
+            text = body_text(hop.response.body, hop.response.content_type, exact=True)
             if text:
-                found += redact.body_secret_values(text, hop.response.content_type, extra)
+                found += body_secret_values(text, hop.response.content_type, extra)
     if diagnosis is not None:
         # a diagnosis read back from a record holds its credential already masked: not a secret to scrub
-        if diagnosis.credential is not None and not diagnosis.credential.value.endswith(redact.MASK):
+        if diagnosis.credential is not None and not diagnosis.credential.value.endswith(MASK):
             found.append(diagnosis.credential.value)
         if diagnosis.token is not None:
             found.append(diagnosis.token.raw)
@@ -114,14 +80,14 @@ def exchange_secrets(
 
 def exchange_redactor(
     exchange: Exchange, diagnosis: Diagnosis | None = None, extra_names: Iterable[str] = ()
-) -> redact.Redactor:
-    return redact.Redactor(exchange_secrets(exchange, diagnosis, extra_names))
+) -> Redactor:
+    return Redactor(exchange_secrets(exchange, diagnosis, extra_names))
 
 
 def exchange_scrubber(
     exchange: Exchange,
     diagnosis: Diagnosis | None = None,
-    redactor: redact.Redactor | None = None,
+    redactor: Redactor | None = None,
     extra_names: Iterable[str] = (),
 ) -> Scrubber:
     """The caller's Redactor plus one that knows every secret value seen in this exchange."""
@@ -131,15 +97,15 @@ def exchange_scrubber(
 def mask_spec(
     spec: RequestSpec, scrubber: Scrubber | None = None, extra_names: Iterable[str] = ()
 ) -> RequestSpec:
-    """The spec with secret URL parameters, headers and body fields masked; scrubbed when a scrubber is given."""
+    """The spec with secret URL parameters, headers and body fields masked (scrubbed, given a scrubber)."""
     extra = tuple(extra_names)
     s = scrubber.scrub if scrubber else _same
     headers = tuple(
-        Header(h.name, s(redact.mask_header_value(h.name, h.value, extra)), h.enabled) for h in spec.headers
+        Header(h.name, s(mask_header_value(h.name, h.value, extra)), h.enabled) for h in spec.headers
     )
     body = spec.body
     if body.kind in ("json", "text"):
-        body = replace(body, text=s(redact.mask_body_text(body.text, effective_content_type(spec), extra)))
+        body = replace(body, text=s(mask_body_text(body.text, effective_content_type(spec), extra)))
     if body.fields:
         body = replace(
             body,
@@ -147,8 +113,8 @@ def mask_spec(
                 FormField(
                     f.name,
                     s(
-                        redact.mask(f.value)
-                        if not f.is_file and redact.is_secret_param(f.name, extra)
+                        mask(f.value)
+                        if not f.is_file and is_secret_param(f.name, extra)
                         else f.value
                     ),
                     f.is_file,
@@ -157,7 +123,7 @@ def mask_spec(
                 for f in body.fields
             ),
         )
-    return replace(spec, url=s(redact.mask_url(spec.url, extra)), headers=headers, body=body)
+    return replace(spec, url=s(mask_url(spec.url, extra)), headers=headers, body=body)
 
 
 def mask_body(
@@ -165,7 +131,7 @@ def mask_body(
 ) -> tuple[bytes, bool]:
     """(masked body, truncated): JSON and form bodies lose their secret fields; text is scrubbed; capped."""
     truncated = cap is not None and len(data) > cap
-    text = body_text(data, content_type)
+    text = body_text(data, content_type, exact=True)
     if text is None:
         cut = data[:cap] if cap is not None else data
         if scrubber is not None:
@@ -173,7 +139,7 @@ def mask_body(
             cut = scrubber.scrub(cut.decode("latin-1")).encode("latin-1", errors="replace")
         return cut, truncated
     # mask before cutting: a cut JSON document no longer parses, and its secrets would stay readable
-    masked = redact.mask_body_text(text, content_type, extra)
+    masked = mask_body_text(text, content_type, extra)
     if scrubber is not None:
         masked = scrubber.scrub(masked)
     out = masked.encode("utf-8")
@@ -191,14 +157,14 @@ def mask_hop(hop: Hop, scrubber: Scrubber | None, extra: tuple[str, ...], cap: i
         body, truncated = mask_body(response.body, response.content_type, scrubber, extra, cap)
         response = replace(
             response,
-            headers=tuple((k, s(v)) for k, v in redact.mask_headers(response.headers, extra)),
+            headers=tuple((k, s(v)) for k, v in mask_headers(response.headers, extra)),
             body=body,
             body_truncated=response.body_truncated or truncated,
         )
     return replace(
         hop,
-        url=s(redact.mask_url(hop.url, extra)),
-        sent_headers=tuple((k, s(v)) for k, v in redact.mask_headers(hop.sent_headers, extra)),
+        url=s(mask_url(hop.url, extra)),
+        sent_headers=tuple((k, s(v)) for k, v in mask_headers(hop.sent_headers, extra)),
         sent_body=sent_body,
         response=response,
     )
@@ -208,7 +174,7 @@ def mask_exchange(
     exchange: Exchange,
     diagnosis: Diagnosis | None = None,
     *,
-    redactor: redact.Redactor | None = None,
+    redactor: Redactor | None = None,
     extra_names: Iterable[str] = (),
     body_cap: int | None = DEFAULT_BODY_CAP,
 ) -> Exchange:
