@@ -399,3 +399,32 @@ def test_a_url_made_of_variables_is_not_called_invalid_while_typing(qtbot, windo
     qtbot.keyClicks(tab.editor.url_edit, "/more")
     assert tab.editor.url_edit.text() == "{{base_url}}/ping/more"
     assert not tab.editor.message_label.isVisible()
+
+
+def test_import_from_the_window_shows_the_collection_in_the_tree(qtbot, tmp_path: Path, settings: QSettings,
+                                                                 shop: Path) -> None:
+    from inspector.core.collections.store import Source
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "import"
+    personal = tmp_path / "personal"
+    model = loaded_model(qtbot, shop.parent)
+    model.sources.insert(0, Source(personal, "personal"))
+    window = make_window(qtbot, settings)
+    window.set_collections(model, personal)
+    dialog = window.open_import()
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.imported, timeout=30_000) as blocker:
+        dialog.import_file(fixtures / "openapi-3.1-notes.json")
+    into = Path(blocker.args[0].into)
+    assert into.parent == personal
+    qtbot.waitUntil(lambda: model.is_loaded(into) and window.collections_tree.item_for(into) is not None,
+                    timeout=20_000)
+    assert window.collections_tree.visible_requests()
+    window.shutdown()
+
+
+def test_the_window_accepts_collections_dirs_on_its_command_line() -> None:
+    from inspector.cli.args import build_gui_parser
+
+    opts = build_gui_parser().parse_args(["--collections-dir", "a", "--collections-dir", "b", "--demo"])
+    assert opts.collections_dir == ["a", "b"] and opts.demo
