@@ -27,28 +27,21 @@ from typing import IO, TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
-from inspector.core.collections.capture import (
-    Keep,
-    saved_from_spec,
-    spec_has_variables,
-    substitute_spec,
-    template_spec,
-)
-from inspector.core.collections.model import CollectionConflict, CollectionError, SavedRequest
 from inspector.core.errors import InspectorError, ProfileError
 from inspector.core.exchange import Exchange
 from inspector.core.redact import mask_url
 from inspector.core.request import RequestSpec
-from inspector.core.variables import Substitution, UnresolvedVariable, VariableScope
-from inspector.ui.collections_tree import EnvironmentPicker
 from inspector.ui.jobs import Job
 from inspector.ui.request_editor import RequestEditor
-from inspector.ui.variable_marks import VariableMarks
 from inspector.ui.view_state import MaskedLabel, plain_label
 
 if TYPE_CHECKING:
+    from inspector.core.collections.model import SavedRequest
     from inspector.core.pipeline import SendResult
+    from inspector.core.variables import VariableScope
     from inspector.ui.collections_model import CollectionsModel, Located
+    from inspector.ui.collections_tree import EnvironmentPicker
+    from inspector.ui.variable_marks import VariableMarks
 
 __all__ = ["RequestTab", "RequestTabs", "SendPlan", "tab_title"]
 
@@ -162,14 +155,14 @@ class RequestTab(QWidget):
         bar = QHBoxLayout(self.context_bar)
         bar.setContentsMargins(4, 2, 4, 2)
         self.breadcrumb = plain_label("", self.context_bar, name="tabBreadcrumb")
-        self.environment_picker = EnvironmentPicker(None, self.context_bar)
+        self._environment_picker: EnvironmentPicker | None = None  # made when a collection is attached
         self.environment_label = plain_label("Environment:", self.context_bar)
         self.profile_reason = MaskedLabel(self.view_state, parent=self.context_bar, name="profileReason")
         self.profile_reason.setWordWrap(True)
         bar.addWidget(self.breadcrumb)
         bar.addStretch(1)
         bar.addWidget(self.environment_label)
-        bar.addWidget(self.environment_picker)
+        self._bar = bar
         outer.addWidget(self.context_bar)
         outer.addWidget(self.profile_reason)
         # what a save did that the user must act on (credentials that became {{variables}})
@@ -207,7 +200,7 @@ class RequestTab(QWidget):
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick_elapsed)
-        self.marks = VariableMarks(self.editor, self.variable_scope, view=self.view_state)
+        self._marks: VariableMarks | None = None  # made after the first paint, or when variables appear
         self.editor.send_requested.connect(self.send)
         self.editor.cancel_requested.connect(self.cancel)
         self.editor.spec_changed.connect(self._on_edited)
@@ -217,7 +210,26 @@ class RequestTab(QWidget):
         self._bind_collections(host.collections)
         self._update_context()
 
-    # -- panes, built on first use ---------------------------------------------------------------------
+    # -- parts built on first use (start-up is a feature) ----------------------------------------------
+    @property
+    def marks(self) -> VariableMarks:
+        """The {{variables}} marks of the editor."""
+        if self._marks is None:
+            from inspector.ui.variable_marks import VariableMarks
+
+            self._marks = VariableMarks(self.editor, self.variable_scope, view=self.view_state)
+            self._marks.refresh()
+        return self._marks
+
+    @property
+    def environment_picker(self) -> EnvironmentPicker:
+        if self._environment_picker is None:
+            from inspector.ui.collections_tree import EnvironmentPicker
+
+            self._environment_picker = EnvironmentPicker(self.collections, self.context_bar)
+            self._bar.addWidget(self._environment_picker)
+        return self._environment_picker
+
     @property
     def explainer(self) -> Any:
         if self._explainer is None:
@@ -251,6 +263,7 @@ class RequestTab(QWidget):
     def ensure_panels(self) -> None:
         _ = self.response_view
         _ = self.explainer
+        _ = self.marks
 
     def set_word_wrap(self, on: bool) -> None:
         if self._response_view is not None:
@@ -286,6 +299,9 @@ class RequestTab(QWidget):
         return (DIRTY_MARK if self.is_dirty() else "") + self.title()
 
     def _on_edited(self) -> None:
+        if self._marks is None and ("{{" in self.editor.url_edit.text()
+                                    or "{{" in self.editor.body_text.toPlainText()):
+            _ = self.marks  # marks itself from now on
         self._update_profile_reason()
         self.state_changed.emit()
 
@@ -315,6 +331,8 @@ class RequestTab(QWidget):
         self.origin = saved.path
         self.base = saved
         if not keep_edits:
+            from inspector.core.collections.capture import template_spec
+
             identity = self._profile_identity(located)
             self.editor.set_spec(replace(template_spec(saved), profile=identity))
             self.mark_clean()
@@ -378,6 +396,8 @@ class RequestTab(QWidget):
             dirty = getattr(self, "_restored_dirty", False)
             self.open_saved(located, keep_edits=dirty)
             if dirty:
+                from inspector.core.collections.capture import template_spec
+
                 self._clean = _shape(template_spec(located.request))
                 self._profile_at_open = self._profile_identity(located)
             self.state_changed.emit()
@@ -432,6 +452,7 @@ class RequestTab(QWidget):
         if model is None:
             return
         self.environment_picker.bind(model)
+        _ = self.marks
         model.environment_changed.connect(self._on_environment_changed)
 
     def attach_collections(self, model: CollectionsModel) -> None:
@@ -447,6 +468,9 @@ class RequestTab(QWidget):
 
     def variable_scope(self) -> VariableScope | None:
         """Where this tab's {{names}} are looked up now (None: nothing to mark)."""
+        from inspector.core.collections.model import SavedRequest
+        from inspector.core.variables import VariableScope
+
         model = self.collections
         root = self.root
         if model is None or root is None or self.origin is None:
@@ -465,11 +489,13 @@ class RequestTab(QWidget):
         model = self.collections
         root = self.root
         collection = model.collection(root) if model is not None and root is not None else None
-        self.environment_picker.set_root(root if collection is not None else None)
+        if model is not None:
+            self.environment_picker.set_root(root if collection is not None else None)
         visible = root is not None
         self.context_bar.setVisible(visible)
         self.environment_label.setVisible(collection is not None and bool(collection.environments))
-        self.environment_picker.setVisible(collection is not None and bool(collection.environments))
+        if model is not None:
+            self.environment_picker.setVisible(collection is not None and bool(collection.environments))
         if root is not None and model is not None:
             located = model.find(self.origin) if self.origin is not None else None
             names = [collection.name if collection is not None else root.name]
@@ -507,6 +533,8 @@ class RequestTab(QWidget):
 
     def to_saved(self) -> SavedRequest:
         """The form as the SavedRequest it would be saved as (on the request it was opened from)."""
+        from inspector.core.collections.capture import Keep, saved_from_spec
+
         spec = self.editor.to_spec()
         picked = self.profile_picker.currentData()
         profile: str | None | Keep = Keep.KEEP
@@ -552,7 +580,11 @@ class RequestTab(QWidget):
                                   self.to_saved())
         if located is not None and model is not None:
             return self._collection_plan(spec, located, model)
+        from inspector.core.collections.capture import spec_has_variables, substitute_spec
+
         if spec_has_variables(spec):
+            from inspector.core.variables import Substitution, VariableScope
+
             sub = Substitution(VariableScope(request_name=self.title()))
             spec = substitute_spec(spec, sub)
             sub.failures = []
@@ -562,6 +594,7 @@ class RequestTab(QWidget):
 
     def _collection_plan(self, spec: RequestSpec, located: Located, model: CollectionsModel) -> SendPlan:
         from inspector.core.collections.resolve import resolve_request
+        from inspector.core.variables import UnresolvedVariable
 
         saved = self.to_saved()
         collection, parents = located.collection, located.parents
@@ -856,6 +889,7 @@ class RequestTab(QWidget):
         root = self.root
         if model is None or self.origin is None or root is None or model.is_read_only(root):
             return self.save_as()
+        from inspector.core.collections.model import CollectionConflict, CollectionError
         from inspector.ui.save_request_dialog import save_new_request
 
         if hasattr(self.editor, "commit_edits"):
@@ -893,6 +927,8 @@ class RequestTab(QWidget):
         return False
 
     def _after_save(self, done: Any) -> None:
+        from inspector.core.collections.capture import template_spec
+
         written: SavedRequest = done.request
         model = self.collections
         located = model.find(written.path) if model is not None and written.path is not None else None
@@ -924,6 +960,7 @@ class RequestTab(QWidget):
         if chosen is None:
             return False
         folder, name = chosen
+        from inspector.core.collections.model import CollectionError
         from inspector.ui.save_request_dialog import new_saved_request, save_new_request
 
         if hasattr(self.editor, "commit_edits"):
