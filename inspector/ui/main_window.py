@@ -263,7 +263,9 @@ class MainWindow(QMainWindow):
         tab = tab or self.current_tab()
         if tab is None:
             return False
-        if tab.is_dirty() and tab.base is not None or (tab.is_dirty() and tab.editor.to_spec().url.strip()):
+        # a scratch tab with nothing typed is closed without a question
+        worth_asking = tab.origin is not None or bool(tab.editor.to_spec().url.strip())
+        if tab.is_dirty() and worth_asking:
             answer = self.confirm_close(tab)
             if answer == "cancel":
                 return False

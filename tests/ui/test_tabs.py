@@ -428,3 +428,65 @@ def test_the_window_accepts_collections_dirs_on_its_command_line() -> None:
 
     opts = build_gui_parser().parse_args(["--collections-dir", "a", "--collections-dir", "b", "--demo"])
     assert opts.collections_dir == ["a", "b"] and opts.demo
+
+
+def test_a_collection_profile_with_a_secret_reference_is_used_and_masked(qtbot, tmp_path: Path,
+                                                                         settings: QSettings, shop: Path,
+                                                                         server: str) -> None:
+    from inspector.core.profiles import FileSecretStore, ProfileStore
+    from inspector.ui.profiles_model import ProfilesModel
+
+    write(shop / "profiles" / "shop-key.toml", """
+        format = 1
+        name = "Shop key"
+        kind = "api-key"
+        [credentials]
+        name = "X-Trace"
+        value = "${secret:shop-key}"
+        in = "header"
+    """)
+    write(shop / "collection.toml", """
+        format = 1
+        name = "Shop"
+        profile = "Shop key"
+        [vars]
+        tenant = "t-1"
+    """)
+    secrets = FileSecretStore(tmp_path / "data")
+    secrets.set("shop-key", "sk-0123456789abcdef")
+    personal = tmp_path / "profiles"
+    personal.mkdir()
+    profiles = ProfilesModel(ProfileStore(personal, []), secrets, env={})
+    window = make_window(qtbot, settings, profiles=None)
+    window.set_profiles(profiles)
+    model = loaded_model(qtbot, shop.parent)
+    window.set_collections(model, tmp_path / "personal")
+    window.collections.load_now(shop)  # the collection's profiles/ becomes a team folder
+    qtbot.waitUntil(lambda: window.find_profile("Shop key") is not None, timeout=10_000)
+    tab = window.open_request(shop / "ping.toml")
+    tab.environment_picker.choose("local")
+    assert tab.profile_reason.text() == "Profile: 'Shop key' — the collection's default."
+    body = send_and_wait(qtbot, window)
+    assert body["trace"] == "sk-0123456789abcdef"  # the profile's secret, resolved at send time
+    assert "sk-0123456789abcdef" not in tab.sent_context.text()
+    assert "profile 'Shop key'" in tab.sent_context.text()
+    window.shutdown()
+
+
+def test_har_entries_can_be_saved_to_a_collection(qtbot, window: MainWindow, shop: Path) -> None:
+    from inspector.ui.har_dialog import HarDialog
+
+    har = Path(__file__).resolve().parents[1] / "fixtures" / "chrome_demo.har"
+    dialog = HarDialog(har, window, view=window.view_state)
+    qtbot.addWidget(dialog)
+    dialog.select(0)
+    with qtbot.waitSignal(dialog.save_requested) as blocker:
+        dialog.save_button.click()
+    window.choose_destination = lambda name, folder: (shop, "From HAR")
+    window.ask_yes_no = lambda title, text: True
+    tab = window.save_spec_to_collection(blocker.args[0])
+    assert tab is not None and tab.origin == shop / "from-har.toml"
+    from inspector.core.collections.secrecy import request_literal_secrets
+    from inspector.core.collections.store import read_request
+
+    assert request_literal_secrets(read_request(shop / "from-har.toml")) == []
