@@ -62,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from inspector.cli import secrets
 
             return secrets.run(args, out, err)
+        if args.command == "history":
+            from inspector.cli import history
+
+            return history.run(args, out, err)
     except InspectorError as exc:
         from inspector.cli.render import safe_line
 

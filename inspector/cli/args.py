@@ -15,6 +15,7 @@ from inspector.core.errors import InspectorError
 PROG = "request-inspector"
 SUBCOMMANDS = (
     "send", "token", "profiles", "demo-server", "import", "export", "run", "collections", "secrets",
+    "history",
 )
 EXIT_OK, EXIT_TRANSPORT, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_FAILED = 3  # run: one or more requests did not get the answer they expect
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8765)
     _collection_arguments(sub)
+    _history_arguments(sub)
     return parser
 
 
@@ -183,3 +185,32 @@ def _token_arguments(token: argparse.ArgumentParser) -> None:
     token.add_argument("--jwks", default=None, metavar="URL", help="check the signature with this JWKS")
     token.add_argument("--json", action="store_true", help="one JSON object on stdout")
     token.add_argument("--show-secrets", action="store_true", help="print the token unmasked")
+
+
+# --- history (shared/specs/incidents.md) ------------------------------------------------------------------
+
+
+def _history_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--history-file", default=None, metavar="FILE",
+                        help="the history database (default: the app's, in your data folder)")
+
+
+def _history_arguments(sub: argparse._SubParsersAction[OneLineParser]) -> None:
+    """`history list|incidents`, and `--no-history` for the commands that record (send, run)."""
+    history = sub.add_parser("history", help="past exchanges, and the incidents among them")
+    history.add_argument("action", choices=["list", "incidents"])
+    history.add_argument("--since", default=None, metavar="1h|2026-11-27T14:00Z",
+                         help="only entries from this long ago (30m, 1h, 2d) or since this ISO 8601 time")
+    history.add_argument("--verdict", default=None, metavar="V", help="history list: only this verdict")
+    history.add_argument("--har", default=None, metavar="FILE",
+                         help="history incidents: analyse this HAR file (e.g. a customer's) instead of the "
+                         "history; nothing is imported")
+    history.add_argument("--limit", type=int, default=None, metavar="N",
+                         help="history list: at most N entries")
+    history.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _history_file(history)
+    for name in ("send", "run"):
+        recording = sub.choices[name]
+        recording.add_argument("--no-history", action="store_true",
+                               help="do not record the exchange(s) in the history")
+        _history_file(recording)

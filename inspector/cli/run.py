@@ -21,6 +21,7 @@ from inspector.cli.render import dumps, safe_line
 
 if TYPE_CHECKING:
     from inspector.core.collections.model import Collection, Environment, SavedRequest
+    from inspector.core.history import HistoryStore
     from inspector.core.pipeline import Prepared, SendResult
 
 
@@ -69,7 +70,14 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     plans = plan(collection, environment, overrides, folder, request, args.profiles_dir, args.timeout)
     if not plans:
         raise UsageError(f"The collection '{collection.name}' has no request to run here.")
-    outcomes, stopped = send_all(plans, bail=args.bail)
+    from inspector.cli.history import open_for_recording
+
+    history = open_for_recording(args, err)
+    try:
+        outcomes, stopped = send_all(plans, bail=args.bail, history=history)
+    finally:
+        if history is not None:
+            history.close()
     env_name = environment.name if environment is not None else None
     if args.json:
         out.write(dumps(json_document(collection, env_name, outcomes, stopped, len(plans))) + "\n")
@@ -199,11 +207,13 @@ def plan(
     return plans
 
 
-def send_all(plans: list[Planned], *, bail: bool) -> tuple[list[Outcome], bool]:
-    """Send in order; with bail, stop after the first request that does not pass."""
+def send_all(plans: list[Planned], *, bail: bool,
+             history: HistoryStore | None = None) -> tuple[list[Outcome], bool]:
+    """Send in order (each recorded in `history` when given); with bail, stop after the first request that
+    does not pass."""
     outcomes = []
     for planned in plans:
-        outcome = judge(planned, planned.prepared.run())
+        outcome = judge(planned, planned.prepared.run(history=history))
         outcomes.append(outcome)
         if bail and not outcome.passed:
             return outcomes, len(outcomes) < len(plans)
@@ -214,8 +224,7 @@ def judge(planned: Planned, result: SendResult) -> Outcome:
     """Whether the request got the answer it expects, with its masked explanation."""
     from inspector.cli.render import diagnosis_text
     from inspector.cli.send import exchange_document
-    from inspector.core.redact import exchange_scrubber
-    from inspector.core.redact import mask_url
+    from inspector.core.redact import exchange_scrubber, mask_url
 
     exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
     scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)

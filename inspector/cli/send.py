@@ -44,7 +44,15 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         jwks_url=args.jwks,
         key_file=_readable_key(args.key),
     )
-    result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides)
+    from inspector.cli.history import open_for_recording
+
+    history = open_for_recording(args, err)
+    try:
+        result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache,
+                              overrides=overrides, history=history)
+    finally:
+        if history is not None:
+            history.close()
     exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
     from inspector.core.redact import exchange_scrubber
 
@@ -58,9 +66,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         body, kept = _shown_body(exchange, doc, show_secrets=args.show_secrets, scrubber=scrubber,
                                  secret_names=names)
         out.write(exchange_text(doc, body, kept, color=out.isatty() and not os.environ.get("NO_COLOR")))
-    problem = result.problem("explain")  # the token problem is in the explanation already
-    if problem is not None:
-        err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
+    for kind in ("explain", "history"):  # the token problem is in the explanation already
+        problem = result.problem(kind)
+        if problem is not None:
+            err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
     if exchange.error is not None:
         if not args.json:
             message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,15 +30,23 @@ from inspector.core.codec import (
 from inspector.core.errors import StorageError, StorageReason
 from inspector.core.exchange import Exchange
 from inspector.core.files import PRIVATE_FILE, ensure_private_dir, storage_error, tighten
+from inspector.core.incidents import IncidentEntry, entry_facts, entry_from_row, host_of, incident_entry
 from inspector.core.redact import DEFAULT_BODY_CAP, Scrubber, exchange_redactor, mask_exchange
 from inspector.core.request import RequestSpec
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
 
-__all__ = ["SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore", "history_error"]
+__all__ = [
+    "SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore", "default_history_path",
+    "history_error",
+]
+
+_ENTRY_COLUMNS = "id, time, method, url, status, verdict, profile, host, findings, facts"
 
 DEFAULT_KEEP = 10_000
+HISTORY_FILE = "history.sqlite3"
+HISTORY_ENV = "INSPECTOR_HISTORY"  # a path: the history file goes there instead of the data folder
 # The window reads the history on its own thread: a file another program holds locked must not freeze it for
 # long. A write (add(), on the send's worker thread) tries WRITE_ATTEMPTS times before it gives up.
 DEFAULT_BUSY_TIMEOUT_S = 1.0
@@ -118,6 +126,14 @@ _MIGRATIONS: tuple[str, ...] = (
             UPDATE counts SET n = n - 1 WHERE name = 'exchanges';
             DELETE FROM payloads WHERE id = old.id;
         END;
+    """,
+    # 2: what incidents read in bulk without decoding payloads: host:port, the finding ids (space separated)
+    # and the token/server facts (core.incidents.entry_facts, masked like the rest). Older rows hold NULL
+    # and are read from their payload.
+    """
+    ALTER TABLE exchanges ADD COLUMN host TEXT;
+    ALTER TABLE exchanges ADD COLUMN findings TEXT;
+    ALTER TABLE exchanges ADD COLUMN facts TEXT;
     """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -303,20 +319,27 @@ class HistoryStore:
         verdict = diagnosis.verdict if diagnosis is not None else None
         when = exchange.sent_at or (final.sent_at if final else None) or self._clock()
         elapsed_ms = round(masked.elapsed_s * 1000.0, 3) if masked.hops else None
+        masked_url = scrubber.scrub(url)
+        facts = redact.scrub_tree(redact.jsonable_tree(entry_facts(masked, diagnosis)), scrubber.scrub)
+        facts_json = json.dumps(facts, ensure_ascii=False)
+        finding_ids = " ".join(diagnosis.finding_ids) if diagnosis is not None else ""
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO exchanges (time, method, url, status, status_class, verdict, elapsed_ms, profile,"
-                " error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " error_kind, host, findings, facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     _time_text(when),
                     method.upper(),
-                    scrubber.scrub(url),
+                    masked_url,
                     status,
                     status // 100 if status is not None else None,
                     verdict,
                     elapsed_ms,
                     exchange.profile_name,
                     masked.error.kind if masked.error else None,
+                    host_of(masked_url),
+                    finding_ids,
+                    facts_json,
                 ),
             )
             new_id = int(cursor.lastrowid or 0)
@@ -453,6 +476,53 @@ class HistoryStore:
                 f"History entry {entry_id} in {self.path} is damaged ({exc}): delete it."
             ) from None
         return HistoryRecord(_row(row[:7]), row[7], exchange.spec, exchange, diagnosis)
+
+
+    def incident_entries(
+        self, since: datetime | None = None, verdict: str | None = None, limit: int | None = None
+    ) -> list[IncidentEntry]:
+        """Entries at or after `since` (all when None), newest first, with what incidents and `history list`
+        read: one query over the small columns; rows older than schema 2 are read from their payload."""
+        clauses, args = [], []
+        if since is not None:
+            clauses.append("time >= ?")
+            args.append(_time_text(since))
+        if verdict:
+            clauses.append("verdict = ?")
+            args.append(verdict)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = f"SELECT {_ENTRY_COLUMNS} FROM exchanges{where} ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(max(0, limit))
+        with self._lock, self._damage_said():
+            rows = self._db.execute(sql, args).fetchall()
+        out: list[IncidentEntry] = []
+        for r in rows:
+            when = time_from_text(r[1]) or datetime.fromtimestamp(0, UTC)
+            if r[9] is None:  # written before schema 2
+                record = self.get(int(r[0]))
+                if record is not None:
+                    out.append(incident_entry(record.id, record.exchange, record.diagnosis, when))
+                continue
+            try:
+                facts = json.loads(r[9])
+            except ValueError:
+                facts = {}
+            out.append(entry_from_row(int(r[0]), when, str(r[2]), str(r[3]), r[4], r[5],
+                                      tuple((r[8] or "").split()), r[6],
+                                      facts if isinstance(facts, dict) else {}))
+        return out
+
+
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The history file the window and the CLI share: $INSPECTOR_HISTORY, else history.sqlite3 in the user's
+    data folder (a throw-away folder under tests)."""
+    from inspector.core.profiles.defaults import default_data_dir
+
+    env = os.environ if environ is None else environ
+    chosen = env.get(HISTORY_ENV)
+    return Path(chosen).expanduser() if chosen else default_data_dir(env) / HISTORY_FILE
 
 
 def history_error(exc: sqlite3.Error, path: Path, doing: str) -> HistoryError:

@@ -63,10 +63,9 @@ def body_cap_bytes(settings: QSettings) -> int:
 
 def open_history(env: Mapping[str, str], settings: QSettings | None = None) -> Any:
     """The history database in the user's data folder; None (and the window says so) when it cannot open."""
-    from inspector.core.history import HistoryStore
-    from inspector.core.profiles.defaults import default_data_dir
+    from inspector.core.history import HistoryStore, default_history_path
 
-    path = default_data_dir(env) / "history.sqlite3"
+    path = default_history_path(env)
     keep = 10_000
     if settings is not None:
         try:
