@@ -1,11 +1,14 @@
-"""Shared fixtures: headless Qt, loopback HTTP servers on 127.0.0.1, the demo API."""
+"""Shared fixtures: headless Qt, loopback servers, the demo API, the CLI in-process, and thread hygiene.
+
+The machinery lives in tests/support (servers, evil_servers, cli, threads, secret_scan); this file wires it.
+"""
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,34 +16,34 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep tests away from the user's real settings, keyring and data folders.
 os.environ.setdefault("INSPECTOR_TESTING", "1")
 
+from tests.support.cli import Cli
+from tests.support.servers import LoopbackServers
+from tests.support.threads import ThreadWatch, is_pytest_timeout, serving_port
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+if TYPE_CHECKING:
+    from inspector.demo.server import DemoServer
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hangs up early (timeouts, cancels) is part of what the tests do.
-        import sys
+_SESSION_PORTS: set[int] = set()  # servers that live for the whole session: their threads are not leaks
 
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
+
+@pytest.fixture(autouse=True)
+def no_thread_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test that leaves a thread, QThread or Qt pool thread running (after a short grace)."""
+    watch = ThreadWatch.start()
+    yield
+    leaks = watch.leaks(ignore=lambda t: is_pytest_timeout(t) or serving_port(t) in _SESSION_PORTS)
+    if leaks:
+        pytest.fail(f"{request.node.nodeid} left {len(leaks)} thread(s) running: {'; '.join(leaks)}. "
+                    "Stop and join what the test started (a fixture's teardown, or the widget's shutdown()).",
+                    pytrace=False)
 
 
 @pytest.fixture
-def http_server() -> Iterator[Callable[[type[BaseHTTPRequestHandler]], str]]:
-    """Start a loopback server for a handler class; returns its base URL (http://127.0.0.1:PORT)."""
-    servers: list[_QuietServer] = []
-
-    def start(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> str:
-        server = _QuietServer((host, 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://{host}:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+def http_server() -> Iterator[Callable[..., str]]:
+    """start(handler_class, host="127.0.0.1") -> base URL of a loopback server; all stopped after the test."""
+    servers = LoopbackServers()
+    yield servers.start
+    servers.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +52,28 @@ def demo_url() -> Iterator[str]:
     from inspector.demo.server import start_demo_server
 
     server = start_demo_server("127.0.0.1", 0)
+    port = urlsplit(server.base_url).port
+    assert port is not None
+    _SESSION_PORTS.add(port)
     try:
         yield server.base_url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[DemoServer]:
+    """A demo API of the test module's own: its state (rotated refresh tokens, nonces) is not shared."""
+    from inspector.demo.server import start_demo_server
+
+    server = start_demo_server("127.0.0.1", 0)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """cli(*argv, stdin=..., env=...) -> CliResult: `inspector.cli.main` in this process, output captured."""
+    return Cli(capsys, monkeypatch)

@@ -19,6 +19,7 @@ SUBCOMMANDS = (
 )
 EXIT_OK, EXIT_TRANSPORT, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_FAILED = 3  # run: one or more requests did not get the answer they expect
+EXIT_TOKEN_REFUSED = 3  # token: a finding of severity error (expired, bad signature, wrong audience...)
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl+C
 
 
@@ -164,25 +165,45 @@ def _send_arguments(send: argparse.ArgumentParser) -> None:
                       help="check the sent token's signature with a JWKS")
     send.add_argument("--key", default=None, metavar="FILE",
                       help="check the sent token's signature with a PEM public key or shared-secret file")
-    send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="default 30")
+    send.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
+                      help="give up when the whole send (connecting, every redirect, reading the answer) "
+                      "takes longer than this; default 30")
+    send.add_argument("--auth-timeout", type=seconds, default=120.0, metavar="SECONDS",
+                      help="how long a browser or device sign-in may wait for you (default 120), "
+                      "apart from --timeout")
     send.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     send.add_argument("--no-follow", action="store_true", help="do not follow redirects")
     send.add_argument("--show-secrets", action="store_true", help="print credentials unmasked")
     send.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    send.add_argument("--curl", default=None, metavar="'curl ...'", help="a pasted curl command")
+    send.add_argument("--curl", default=None, metavar="'curl ...'",
+                      help="a pasted curl command; options that only change curl itself (-o, --retry, -s, "
+                      "-v...) are ignored with a note on stderr")
     send.add_argument("--curl-read-files", action="store_true",
                       help="let --curl read the local files it names (-d @file, -H @file, ...); "
                       "without it such a command is refused and the files are listed")
 
 
+TOKEN_EPILOG = (
+    "exit status: 0 nothing wrong was found (or there is nothing to judge: an opaque or encrypted token), "
+    "3 a finding of severity error (expired, not yet valid, unsigned, bad signature, wrong audience or "
+    "issuer, not an access token), 2 bad input (no token, an unreadable key file); the same with --json. "
+    "Without --key or --jwks the signature is not checked ('not verified'); with one, a signature that does "
+    "not match is 'invalid'."
+)
+
+
 def _token_arguments(token: argparse.ArgumentParser) -> None:
+    token.epilog = TOKEN_EPILOG
     token.add_argument("token", help="the token, or - to read it from stdin")
     token.add_argument("--audience", default=None, help="the audience (aud) the token should be for")
     token.add_argument("--issuer", default=None, help="the issuer (iss) the token should come from")
     token.add_argument("--leeway", type=seconds, default=60.0, metavar="SECONDS",
                        help="clock leeway (default 60)")
-    token.add_argument("--key", default=None, metavar="FILE", help="a PEM public key or a shared-secret file")
-    token.add_argument("--jwks", default=None, metavar="URL", help="check the signature with this JWKS")
+    token.add_argument("--key", default=None, metavar="FILE",
+                       help="check the signature with a PEM public key, a JWK or JWKS file, or a file "
+                       "holding the shared secret (HS algorithms)")
+    token.add_argument("--jwks", default=None, metavar="URL",
+                       help="check the signature with the JWKS at this URL (fetched once)")
     token.add_argument("--json", action="store_true", help="one JSON object on stdout")
     token.add_argument("--show-secrets", action="store_true", help="print the token unmasked")
 

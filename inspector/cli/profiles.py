@@ -10,12 +10,13 @@ Everything read from a profile file goes through the terminal sanitiser (a name 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
 from inspector.cli.args import EXIT_OK, UsageError
 from inspector.cli.render import safe_line
-from inspector.core.profiles.model import Profile
+from inspector.core.profiles.model import SUFFIX, Profile
 from inspector.core.profiles.secrets import Resolver
 from inspector.core.profiles.store import (
     LoadResult,
@@ -27,6 +28,8 @@ from inspector.core.profiles.store import (
 )
 
 HIDDEN = "(a literal secret, hidden)"
+# where `python main.py --demo` writes the demo profiles for its window (ui/gui.py), under the data folder
+DEMO_FOLDER_NAME = "demo-profiles"
 
 
 def run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -36,6 +39,9 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
     store = open_default_store(extra_dirs=[Path(d) for d in args.profiles_dir])
     if args.action == "list":
         out.write(list_text(store))
+        demo = last_demo_folder(store)
+        if demo is not None:
+            out.write(demo_note(demo) + "\n")
         return EXIT_OK
     if args.action == "show":
         if not args.name:
@@ -45,6 +51,59 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
     text, code = check_text(store)
     out.write(text)
     return code
+
+
+def last_demo_folder(store: ProfileStore, data_dir: Path | None = None) -> Path | None:
+    """The folder of demo profiles a past `--demo` run left in the data folder, when it holds profiles and the
+    store does not read it already (--profiles-dir). Not read on its own: its profiles point at that run's
+    demo server and take their secrets from that run's environment."""
+    if data_dir is None:
+        from inspector.core.profiles.defaults import default_data_dir
+
+        data_dir = default_data_dir()
+    folder = data_dir / DEMO_FOLDER_NAME
+    try:
+        if not folder.is_dir() or not any(folder.glob(f"*{SUFFIX}")):
+            return None
+        here = folder.resolve()
+        if any(f.path.expanduser().resolve() == here for f in store.folders):
+            return None
+    except OSError:
+        return None
+    return folder
+
+
+def demo_profile_names(folder: Path) -> list[str]:
+    """The names of the profiles in a demo folder (broken files by their file name)."""
+    profiles, problems = ProfileStore(folder).load_all()
+    return sorted({p.name for p in profiles} | {q.path.stem for q in problems if q.code != "missing-folder"})
+
+
+def demo_note(folder: Path) -> str:
+    """One line under `profiles list`: the demo profiles exist, where, and how to use them."""
+    import shlex
+
+    names = ", ".join(safe_line(n) for n in demo_profile_names(folder))
+    return (f"demo profiles: {names} (from the last --demo run, in {safe_line(folder)}; not listed above: "
+            "they work while that window is open; add --profiles-dir "
+            f"{safe_line(shlex.quote(str(folder)))} to use them)")
+
+
+def demo_profile_hint(store: ProfileStore, name: str, data_dir: Path | None = None) -> str | None:
+    """For `send --profile NAME` that found nothing: a sentence when NAME is one of the last --demo run's."""
+    folder = last_demo_folder(store, data_dir)
+    if folder is None:
+        return None
+    from inspector.core.errors import ProfileError
+
+    try:
+        ProfileStore(folder).find(name)
+    except ProfileError:
+        return None
+    import shlex
+
+    return (f"'{name}' is a demo profile from the last --demo run, in {folder}: it works while that window "
+            f"is open; add --profiles-dir {shlex.quote(str(folder))} to use it.")
 
 
 def _resolver(resolver: Resolver | None) -> Resolver:
@@ -92,8 +151,8 @@ def show_text(store: ProfileStore, name_or_id: str, resolver: Resolver | None = 
 
 def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
     """A readable dump of one profile; never a secret value."""
-    secret = set(profile.secret_fields())
-    literal = set(literal_secrets(profile))
+    secret = set(profile.secret_fields())  # top-level credential names
+    literal = set(literal_secrets(profile))  # field paths
     refs = secret_references(profile)
     lines = [
         safe_line(profile.name),
@@ -108,17 +167,35 @@ def profile_text(profile: Profile, resolver: Resolver | None = None) -> str:
         notes = [safe_line(n) for n in profile.notes.strip().splitlines()] or [""]
         lines.append(f"  notes:    {notes[0]}")
         lines.extend(f"            {n}" for n in notes[1:])
+    secret_paths = {path for path, _value in profile.secret_entries()}
+
+    def shown(path: str, value: object) -> str:
+        if path in refs:
+            return refs[path]
+        if path in literal or (path in secret_paths and value):
+            return HIDDEN
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
     if profile.credentials:
         lines.append("  credentials:")
-        width = max(len(k) for k in profile.credentials)
-        for key, value in profile.credentials.items():
-            if key in refs:
-                shown = refs[key]
-            elif key in literal or (key in secret and value):
-                shown = HIDDEN
-            else:
-                shown = str(value)
-            lines.append(f"    {safe_line(key):<{width}} = {safe_line(shown)}")
+        flat = [(k, v) for k, v in profile.credentials.items() if not isinstance(v, Mapping)]
+        tables = [(k, v) for k, v in profile.credentials.items() if isinstance(v, Mapping)]
+        width = max((len(k) for k, _v in flat), default=0)
+        for key, value in flat:
+            path = f"credentials.{key}"
+            text = HIDDEN if key in secret and value and path not in refs else shown(path, value)
+            lines.append(f"    {safe_line(key):<{width}} = {safe_line(text)}")
+        for table, values in tables:
+            lines.append(f"    [{safe_line(table)}]")
+            inner = max((len(str(k)) for k in values), default=0)
+            for key, value in values.items():
+                text = shown(f"credentials.{table}.{key}", value)
+                lines.append(f"      {safe_line(key):<{inner}} = {safe_line(text)}")
+    if profile.tls is not None:
+        lines.append("  tls:")
+        tls_fields = profile.tls.as_table()
+        width = max(len(k) for k in tls_fields)
+        lines.extend(f"    {k:<{width}} = {safe_line(shown(f'tls.{k}', v))}" for k, v in tls_fields.items())
     e = profile.expect
     expect = [
         ("audience", e.audience),

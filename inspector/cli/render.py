@@ -194,10 +194,23 @@ def pretty(text: str, content_type: str | None, color: bool) -> str:
 # ---------------------------------------------------------------- token
 
 
+def signature_state(doc: dict[str, Any]) -> str:
+    """What is known of the signature: verified, invalid (checked and failed), or not verified (not checked,
+    or the key or JWKS could not be used: no evidence either way)."""
+    if doc.get("verified"):
+        return "signature verified"
+    outcome = doc.get("verify_outcome")
+    if outcome == "invalid":
+        return "signature invalid"
+    if outcome == "no-key":
+        return "signature invalid: no key matches the token"
+    return "signature not verified"  # no --key/--jwks, or they could not be used (a Problem line says why)
+
+
 def token_text(doc: dict[str, Any], shown_token: str) -> str:
     """`token` without --json: the token as shown, format, problems, header, claims, timeline, findings."""
-    verified = "  (signature verified)" if doc.get("verified") else "  (signature not verified)"
-    lines = [f"Token: {safe_line(shown_token)}", f"Format: {safe_line(doc.get('format'))}{verified}"]
+    lines = [f"Token: {safe_line(shown_token)}",
+             f"Format: {safe_line(doc.get('format'))}  ({signature_state(doc)})"]
     for problem in (doc.get("decode_error"), doc.get("verify_error")):
         if problem:
             lines.append(f"Problem: {safe_line(problem)}")

@@ -18,6 +18,7 @@ from inspector.cli.render import dumps, exchange_text, safe_line
 if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (startup time)
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
+    from inspector.core.profiles.flows import SignInHooks
     from inspector.core.redact import Scrubber
     from inspector.core.request import BodyKind, RequestSpec
 
@@ -31,11 +32,21 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     spec = spec_from_args(args, err)
     profile = resolver = cache = None
     if spec.profile:
+        from inspector.core.errors import ProfileError
         from inspector.core.profiles import open_default_store, resolver_for_cli
         from inspector.core.profiles.auth import TokenCache
 
-        profile = open_default_store(extra_dirs=args.profiles_dir).find(spec.profile)
-        resolver, cache = resolver_for_cli(), TokenCache()
+        store = open_default_store(extra_dirs=args.profiles_dir)
+        try:
+            profile = store.find(spec.profile)
+        except ProfileError as exc:
+            from inspector.cli.profiles import demo_profile_hint
+
+            hint = demo_profile_hint(store, spec.profile)  # as `profiles list` tells it
+            if hint is None:
+                raise
+            raise UsageError(f"{exc} {hint}") from None
+        resolver, cache = resolver_for_cli(), TokenCache(hooks=sign_in_hooks(args, err))
     overrides = Expectations(
         audience=args.expect_audience,
         issuer=args.expect_issuer,
@@ -78,6 +89,19 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return EXIT_OK
 
 
+def sign_in_hooks(args: argparse.Namespace, err: IO[str]) -> SignInHooks:
+    """A browser or device sign-in on the command line: what to do goes to stderr (stdout stays the answer),
+    the system browser opens (BROWSER honoured), and the wait ends after --auth-timeout seconds."""
+    from inspector.core.profiles.flows import SignInHooks, SignInProgress, system_browser
+
+    def show(event: SignInProgress) -> None:
+        for line in event.message.splitlines():
+            err.write(f"request-inspector: {safe_line(line)}\n")
+        err.flush()
+
+    return SignInHooks(open_browser=system_browser, on_progress=show, timeout_s=args.auth_timeout)
+
+
 def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
     """The RequestSpec the flags describe (or the pasted curl command, with flags layered on top)."""
     from inspector.core.request import Body, RequestSpec, parse_header_line
@@ -91,6 +115,9 @@ def spec_from_args(args: argparse.Namespace, err: IO[str]) -> RequestSpec:
             raise UsageError(f"{exc} Add --curl-read-files to read them.") from None
         for warning in imported.warnings:
             err.write(f"request-inspector: curl: {safe_line(warning)}\n")
+        # options that only change curl's own output or retries (-o, --retry, -s, -v...): said, not silent
+        for note in imported.notes:
+            err.write(f"request-inspector: curl: note: {safe_line(note)}\n")
         spec = imported.spec
         if args.url:
             spec = replace(spec, url=args.url)

@@ -1,14 +1,22 @@
-"""`token`: inspect a token alone (no network unless --jwks), judged against the local clock."""
+"""`token`: inspect a token alone (no network unless --jwks), judged against the local clock.
+
+Exit statuses: 0 nothing wrong was found (or nothing could be judged), 3 a finding of severity error (expired,
+bad signature, wrong audience...), 2 bad input (no token, an unreadable key file). Text and --json alike.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from inspector.cli.args import EXIT_OK, UsageError
+from inspector.cli.args import EXIT_OK, EXIT_TOKEN_REFUSED, UsageError
 from inspector.cli.render import dumps, token_text
+
+if TYPE_CHECKING:
+    from inspector.core.diagnosis import Finding
 
 
 def run(args: argparse.Namespace, out: IO[str]) -> int:
@@ -26,6 +34,8 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
     checked = verify_token(inspect_token(raw), key_pem_or_secret=key, jwks_url=args.jwks)
     info, timeline, findings = inspect_alone(raw, expectations, datetime.now(UTC), token=checked)
     doc = token_json(info, timeline) or {}
+    # "valid" | "invalid" | "no-key" | "unavailable" | null (no --key or --jwks): what "verified": false means
+    doc["verify_outcome"] = info.verify_outcome
     doc["findings"] = [
         {"id": f.id, "severity": f.severity, "title": f.title, "detail": f.detail,
          "evidence": dict(f.evidence)}
@@ -35,7 +45,12 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(dumps(doc) + "\n")
     else:
         out.write(token_text(doc, raw if args.show_secrets else mask(raw)))
-    return EXIT_OK
+    return exit_status(findings)
+
+
+def exit_status(findings: Sequence[Finding]) -> int:
+    """3 when any finding is an error (the token would be refused), else 0."""
+    return EXIT_TOKEN_REFUSED if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
 def _read_stdin() -> str:

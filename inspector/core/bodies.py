@@ -316,6 +316,19 @@ def _from_json(obj: object, problem: bool) -> BodyMessage | None:
             code = _s(error) if isinstance(error, str) else _s(_get(obj, "code", "__type", "type"))
             uri = _s(_get(obj, "documentation_url"))
             return BodyMessage(code=code, message=message, uri=uri, shape=shape)
+    # Okta {"errorCode", "errorSummary"}; Atlassian {"errorMessages": [...]}; Google Maps {"status",
+    # "error_message"}; WeChat {"errcode", "errmsg"}
+    for key in ("errorsummary", "errormessages", "error_message", "errmsg"):
+        value = _get(obj, key)
+        message = _s(value) if isinstance(value, str) else (_join(_messages(value)) if value else None)
+        if message:
+            code = _s(_get(obj, "errorcode", "errcode", "status"))
+            return BodyMessage(code=code, message=message, shape="message")
+    fault = _get(obj, "fault")  # Apigee {"fault": {"faultstring": ..., "detail": {"errorcode": ...}}}
+    if isinstance(fault, Mapping) and isinstance(_get(fault, "faultstring"), str):
+        detail = _get(fault, "detail")
+        code = _s(_get(detail, "errorcode")) if isinstance(detail, Mapping) else None
+        return BodyMessage(code=code, message=_s(_get(fault, "faultstring")), shape="fault")
     if isinstance(error, str) and _s(error):  # Spring's {"error": "Unauthorized"}, or a bare sentence
         return BodyMessage(code=None, message=_s(error), shape="error-string")
     description = _get(obj, "error_description", "description", "reason")
@@ -335,9 +348,37 @@ _HTML_MESSAGE_TAGS = tuple(
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
+# SOAP 1.1 (faultcode, faultstring) and 1.2 (Code/Value, Subcode/Value, Reason/Text) faults, any prefix
+_SOAP_FAULT_RE = re.compile(r"<(?:[\w.-]{1,40}:)?Fault[\s>]")
+_SOAP_PARTS = {
+    name: re.compile(rf"<(?:[\w.-]{{1,40}}:)?{tag}(?:\s[^<>]{{0,500}})?>\s*([^<]{{1,1000}})<")
+    for name, tag in (("faultcode", "faultcode"), ("faultstring", "faultstring"), ("text", "Text"))
+}
+_SOAP_VALUE_RE = re.compile(
+    r"<(?:[\w.-]{1,40}:)?(Code|Subcode)>\s*<(?:[\w.-]{1,40}:)?Value>\s*([^<]{1,200})<"
+)
+
+
+def _soap_fault(text: str) -> BodyMessage | None:
+    fault = _SOAP_FAULT_RE.search(text)
+    if fault is None:
+        return None
+    rest = text[fault.start():]
+    # Code, then Subcode: the last value found is the most precise
+    values = [m.group(2).strip() for m in _SOAP_VALUE_RE.finditer(rest[:20000])]
+    found = {name: rx.search(rest) for name, rx in _SOAP_PARTS.items()}
+    code = values[-1] if values else (found["faultcode"].group(1) if found["faultcode"] else None)
+    reason = found["faultstring"] or found["text"]
+    message = _s(html.unescape(reason.group(1))) if reason else None
+    return BodyMessage(code=_s(html.unescape(code)) if code else None, message=message, shape="soap")
+
+
 def _from_markup(text: str, ctype: str) -> BodyMessage | None:
     stripped = text.lstrip()
-    if "xml" in ctype or stripped.startswith(("<?xml", "<Error")):
+    if "xml" in ctype or stripped.startswith(("<?xml", "<Error")) or _SOAP_FAULT_RE.search(text[:4096]):
+        fault = _soap_fault(text)
+        if fault is not None:
+            return fault
         code, msg = _XML_CODE_RE.search(text), _XML_MSG_RE.search(text)  # S3, AWS Query APIs
         if code or msg:
             return BodyMessage(code=_s(html.unescape(code.group(1))) if code else None,
@@ -358,7 +399,7 @@ def server_message(body: bytes, content_type: str | None) -> BodyMessage | None:
     """The server's message in an error body, or None. Never raises; reads at most PREFIX_BYTES."""
     try:
         return _server_message(body, content_type)
-    except Exception:  # noqa: BLE001 - garbage bodies must never break an explanation
+    except Exception:
         return None
 
 

@@ -26,10 +26,14 @@ from inspector.core.diagnosis.model import Diagnosis
 from inspector.core.errors import ExportError
 from inspector.core.exchange import (
     HOP_ROLES,
+    CookieNote,
     Exchange,
+    HeldCookie,
     Hop,
     HopRole,
     Response,
+    ServerCertificate,
+    TlsReport,
     TransportFailure,
     as_error_kind,
 )
@@ -380,7 +384,80 @@ def hop_to_dict(hop: Hop) -> dict[str, Any]:
         "role": hop.role,
         "credentials_stripped": list(hop.credentials_stripped),
         "netrc_applied": hop.netrc_applied,
+        **_sign_in_to_dict(hop),
     }
+
+
+def _sign_in_to_dict(hop: Hop) -> dict[str, Any]:
+    """The profile's cookies on a hop (names and attributes, never values) and a failed handshake, described;
+    only when there are any, so records without them stay as they were."""
+    out: dict[str, Any] = {}
+    if hop.cookies_sent:
+        out["cookies_sent"] = list(hop.cookies_sent)
+    if hop.cookies_held:
+        out["cookies_held"] = [{"name": c.name, "domain": c.domain, "path": c.path, "reason": c.reason,
+                                "detail": c.detail} for c in hop.cookies_held]
+    if hop.cookies_set:
+        out["cookies_set"] = [{"name": c.name, "domain": c.domain, "path": c.path, "secure": c.secure,
+                               "http_only": c.http_only, "host_only": c.host_only,
+                               "expires": time_to_text(c.expires), "same_site": c.same_site,
+                               "removed": c.removed, "rejected": c.rejected} for c in hop.cookies_set]
+    if hop.tls is not None:
+        t = hop.tls
+        cert = t.certificate
+        out["tls"] = {
+            "reason": t.reason, "host": t.host, "port": t.port, "client_cert_sent": t.client_cert_sent,
+            "client_cert_requested": t.client_cert_requested, "alert": t.alert, "ca_bundle": t.ca_bundle,
+            "checked_at": time_to_text(t.checked_at),
+            "certificate": None if cert is None else {
+                "subject": cert.subject, "issuer": cert.issuer, "not_before": time_to_text(cert.not_before),
+                "not_after": time_to_text(cert.not_after), "sha256": cert.sha256,
+                "dns_names": list(cert.dns_names), "ip_addresses": list(cert.ip_addresses),
+                "self_signed": cert.self_signed},
+        }
+    return out
+
+
+def _sign_in_from_dict(doc: Mapping[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"cookies_sent": _texts(doc, "cookies_sent", path)}
+    held = []
+    for i, item in enumerate(_items(doc, "cookies_held", path)):
+        c = _mapping(item, f"{path}.cookies_held", i)
+        where = f"{path}.cookies_held[{i}]"
+        held.append(HeldCookie(_text(c, "name", where, ""), _text(c, "domain", where, ""),
+                               _text(c, "path", where, "/"), _text(c, "reason", where, ""),
+                               _text(c, "detail", where, "")))
+    out["cookies_held"] = tuple(held)
+    notes = []
+    for i, item in enumerate(_items(doc, "cookies_set", path)):
+        c = _mapping(item, f"{path}.cookies_set", i)
+        where = f"{path}.cookies_set[{i}]"
+        notes.append(CookieNote(_text(c, "name", where, ""), _text(c, "domain", where, ""),
+                                _text(c, "path", where, "/"), _flag(c, "secure", where, False),
+                                _flag(c, "http_only", where, False), _flag(c, "host_only", where, True),
+                                time_from_text(c.get("expires")), _text_or_none(c, "same_site", where),
+                                _flag(c, "removed", where, False), _text_or_none(c, "rejected", where)))
+    out["cookies_set"] = tuple(notes)
+    if doc.get("tls"):
+        where = f"{path}.tls"
+        t = _mapping(doc["tls"], where)
+        cert = None
+        if t.get("certificate"):
+            cw = f"{where}.certificate"
+            c = _mapping(t["certificate"], cw)
+            cert = ServerCertificate(
+                _text(c, "subject", cw, ""), _text(c, "issuer", cw, ""),
+                time_from_text(c.get("not_before")) or datetime(1970, 1, 1, tzinfo=UTC),
+                time_from_text(c.get("not_after")) or datetime(1970, 1, 1, tzinfo=UTC),
+                _text(c, "sha256", cw, ""), _texts(c, "dns_names", cw), _texts(c, "ip_addresses", cw),
+                _flag(c, "self_signed", cw, False))
+        requested = t.get("client_cert_requested")
+        out["tls"] = TlsReport(
+            _text(t, "reason", where, ""), _text(t, "host", where, ""), _integer(t, "port", where, 0),
+            _flag(t, "client_cert_sent", where, False), requested if isinstance(requested, bool) else None,
+            _text_or_none(t, "alert", where), cert, _text_or_none(t, "ca_bundle", where),
+            time_from_text(t.get("checked_at")))
+    return out
 
 
 def hop_from_dict(data: object, path: str = "hop") -> Hop:
@@ -416,6 +493,7 @@ def _hop(data: object, path: str) -> Hop:
         role=role,
         credentials_stripped=_texts(doc, "credentials_stripped", path),
         netrc_applied=_flag(doc, "netrc_applied", path, False),
+        **_sign_in_from_dict(doc, path),
     )
 
 

@@ -11,13 +11,18 @@ from inspector.core.request import RequestSpec
 
 __all__ = [
     "ERROR_KINDS",
+    "HELD_REASONS",
     "HOP_ROLES",
+    "CookieNote",
     "ErrorKind",
     "Exchange",
     "HeaderLines",
+    "HeldCookie",
     "Hop",
     "HopRole",
     "Response",
+    "ServerCertificate",
+    "TlsReport",
     "TransportFailure",
     "as_error_kind",
     "as_hop_role",
@@ -90,11 +95,73 @@ class Response:
 
 
 @dataclass(frozen=True)
+class CookieNote:
+    """A cookie a response set (Set-Cookie), as the profile's jar understood it. Never its value."""
+
+    name: str
+    domain: str  # the host it is for (host_only) or the domain it covers
+    path: str
+    secure: bool = False
+    http_only: bool = False
+    host_only: bool = True
+    expires: datetime | None = None  # None: a session cookie, kept until the run ends
+    same_site: str | None = None
+    removed: bool = False  # an expiry in the past: the server deleted it (a logout, an expired session)
+    rejected: str | None = None  # why the jar did not keep it (a Domain that does not cover the host, ...)
+
+
+# Why a cookie the jar held for this site was not sent on a hop
+HELD_REASONS = ("secure", "domain", "path", "expired")
+
+
+@dataclass(frozen=True)
+class HeldCookie:
+    """A cookie of the profile's jar for this site that was not sent on a hop, and why (RFC 6265 rules)."""
+
+    name: str
+    domain: str
+    path: str
+    reason: str  # one of HELD_REASONS
+    detail: str  # the reason as a sentence
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    """The certificate a TLS server presented, read by a second handshake that verified nothing."""
+
+    subject: str
+    issuer: str
+    not_before: datetime
+    not_after: datetime
+    sha256: str  # fingerprint, upper-case hex pairs joined with ':'
+    dns_names: tuple[str, ...] = ()
+    ip_addresses: tuple[str, ...] = ()
+    self_signed: bool = False
+
+
+@dataclass(frozen=True)
+class TlsReport:
+    """What went wrong in a TLS handshake: the library's reason, what was sent, what the server showed."""
+
+    reason: str  # the SSL library's words, e.g. "CERTIFICATE_VERIFY_FAILED: self-signed certificate"
+    host: str
+    port: int
+    client_cert_sent: bool = False
+    client_cert_requested: bool | None = None  # None: not known (the describing handshake could not tell)
+    alert: str | None = None  # the TLS alert the server sent, e.g. "certificate required", "unknown ca"
+    certificate: ServerCertificate | None = None
+    ca_bundle: str | None = None  # the profile's [tls] ca_bundle the verification used
+    checked_at: datetime | None = None  # local clock when the certificate was read
+
+
+@dataclass(frozen=True)
 class Hop:
     """One HTTP request that went on the wire and what came back for it.
 
-    role is "request" for the user's request and each redirect it followed, "token" for a request a profile
-    made to fetch a token (OAuth 2), so the explainer can judge those too.
+    role is "request" for the user's request and each redirect it followed; "login", "authorize", "token",
+    "discovery" and "jwks" for the requests a profile made to sign in first, so the explainer can judge those
+    too. The authorize hop of a browser sign-in was not sent by the app: it records the authorization URL and
+    the callback the browser brought back (code and state masked).
     """
 
     method: str
@@ -107,6 +174,12 @@ class Hop:
     role: HopRole = "request"
     credentials_stripped: tuple[str, ...] = ()  # header/param names removed because the origin changed
     netrc_applied: bool = False  # requests' .netrc handling replaced the Authorization header
+    # The profile's cookie jar on this hop (session and cookie profiles): names sent, cookies held back and
+    # why, cookies the response set. Values never: they are secrets.
+    cookies_sent: tuple[str, ...] = ()
+    cookies_held: tuple[HeldCookie, ...] = ()
+    cookies_set: tuple[CookieNote, ...] = ()
+    tls: TlsReport | None = None  # a failed TLS handshake, described
 
     @property
     def status(self) -> int | None:
@@ -128,8 +201,8 @@ class TransportFailure:
 
 @dataclass(frozen=True)
 class Exchange:
-    """One send: the spec as composed, every hop in order (token fetches first), the final response or
-    error."""
+    """One send: the spec as composed, every hop in order (sign-in and token hops first), the final response
+    or error."""
 
     spec: RequestSpec
     hops: tuple[Hop, ...] = ()

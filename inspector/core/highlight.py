@@ -114,7 +114,7 @@ def lexer_syntax(lexer: Lexer | None) -> str:
     """A short family name for a lexer: 'json', 'xml', 'html', 'text' or its first alias."""
     if lexer is None:
         return "text"
-    aliases = [a.lower() for a in getattr(lexer, "aliases", ())]
+    aliases = [str(a).lower() for a in getattr(lexer, "aliases", ())]
     for family in ("json", "xml", "html"):
         if family in aliases:
             return family
@@ -344,10 +344,223 @@ def pretty_xml(text: str, indent: int = 2) -> str:
     return "".join(out) + ("\n" if text.endswith("\n") else "")
 
 
+# HTML is not XML: void elements (<br>, <meta>) have no end tag, some end tags are optional (</p>, </li>),
+# the text of <script> and <style> may hold '<', and inline elements sit inside a line of text.
+_HTML_VOID = frozenset(
+    "area base br col embed hr img input keygen link meta param source track wbr basefont frame".split())
+_HTML_VERBATIM = frozenset({"script", "style", "pre", "textarea", "title"})  # content kept as written
+_HTML_INLINE = frozenset(
+    "a abbr b bdi bdo big br cite code data del dfn em font i img input ins kbd label mark q s samp select "
+    "small span strike strong sub sup time tt u var wbr button".split())
+_HTML_CLOSED_BY: dict[str, frozenset[str]] = {  # an open one of these ends when the key element opens
+    "li": frozenset({"li"}),
+    "p": frozenset({"p"}),
+    "dt": frozenset({"dt", "dd"}),
+    "dd": frozenset({"dt", "dd"}),
+    "tr": frozenset({"tr", "td", "th"}),
+    "td": frozenset({"td", "th"}),
+    "th": frozenset({"td", "th"}),
+    "option": frozenset({"option"}),
+    "thead": frozenset({"tbody", "tfoot"}),
+    "tbody": frozenset({"thead", "tbody", "tfoot", "tr", "td", "th"}),
+    "tfoot": frozenset({"thead", "tbody", "tr", "td", "th"}),
+}
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:._-]*)")
+
+
+class _OpenElement:
+    """An element pretty_html has open: its name, whether it is a block, whether only inline content (text,
+    inline elements) came inside it so far."""
+
+    __slots__ = ("block", "name", "only_inline")
+
+    def __init__(self, name: str, block: bool) -> None:
+        self.name = name
+        self.block = block
+        self.only_inline = True
+
+
+def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
+    """(kind, element name, piece) in order, in linear time: kind is "open", "close", "text", "verbatim"
+    (the content of script, style, pre, textarea, title) or "other" (comments, doctype, CDATA, <?...?>).
+
+    Like _xml_pieces every scan only moves forward; what cannot be markup is text, so nothing is refused.
+    """
+    n = len(text)
+    i = 0
+    next_gt = -1
+    lower: str | None = None  # the text lower-cased, made once when a verbatim element needs its end tag
+    while i < n:
+        lt = text.find("<", i)
+        if lt < 0:
+            yield "text", "", text[i:]
+            return
+        if lt > i:
+            yield "text", "", text[i:lt]
+        if text.startswith("<!--", lt):
+            end = text.find("-->", lt + 4)
+            if end < 0:
+                yield "other", "", text[lt:]
+                return
+            yield "other", "", text[lt:end + 3]
+            i = end + 3
+            continue
+        if next_gt < lt + 1:
+            next_gt = text.find(">", lt + 1)
+            if next_gt < 0:
+                yield "text", "", text[lt:]
+                return
+        following_lt = text.find("<", lt + 1, next_gt)
+        if following_lt >= 0:  # a stray '<' in text
+            yield "text", "", text[lt:following_lt]
+            i = following_lt
+            continue
+        tag = text[lt:next_gt + 1]
+        i = next_gt + 1
+        match = _HTML_TAG.match(tag)
+        if match is None:
+            yield ("other" if tag.startswith(("<!", "<?")) else "text"), "", tag
+            continue
+        name = match.group(2).lower()
+        if match.group(1):
+            yield "close", name, tag
+            continue
+        yield "open", name, tag
+        if name in _HTML_VERBATIM and not tag.endswith("/>"):
+            if lower is None:
+                lower = text.lower()
+            end = lower.find("</" + name, i)
+            if end < 0:
+                if i < n:
+                    yield "verbatim", name, text[i:]
+                return
+            if end > i:
+                yield "verbatim", name, text[i:end]
+            i = end
+
+
+def pretty_html(text: str, indent: int = 2) -> str:
+    """HTML re-indented: one block element per line, inline elements and text kept on their line, the content
+    of script, style, pre and textarea as written. Unchanged when it holds no markup or nests too deep."""
+    out: list[str] = []
+    pad = " " * indent
+    stack: list[_OpenElement] = []
+    open_count: dict[str, int] = {}
+    depth = 0  # block elements open
+    # what was written last: "start"; "block" (the line is done); "open" (a block's open tag: its text may
+    # follow on the line); "inline" (text or an inline element: the line goes on)
+    prev = "start"
+    space = False  # inline content seen whitespace after it
+
+    def push(name: str, block: bool) -> None:
+        stack.append(_OpenElement(name, block))
+        open_count[name] = open_count.get(name, 0) + 1
+
+    def pop() -> _OpenElement:
+        entry = stack.pop()
+        open_count[entry.name] -= 1
+        return entry
+
+    def line(piece: str) -> None:
+        out.append(("\n" + pad * depth if out else "") + piece)
+
+    for kind, name, piece in _html_pieces(text):
+        if kind == "text":
+            words = piece.strip()
+            if not words:
+                space = space or prev == "inline"
+                continue
+            if prev == "inline":
+                out.append((" " if space or piece[0].isspace() else "") + words)
+            elif prev == "open":
+                out.append(words)
+            else:
+                line(words)
+            space = piece[-1].isspace()
+            prev = "inline"
+        elif kind == "verbatim":
+            out.append(piece)
+            prev = "inline"
+            space = False
+        elif kind == "other":
+            line(piece.strip())
+            prev = "block"
+            if stack:
+                stack[-1].only_inline = False
+        elif kind == "open":
+            closes = _HTML_CLOSED_BY.get(name)
+            while closes and stack and stack[-1].name in closes:
+                if pop().block:
+                    depth -= 1
+            if stack and stack[-1].name == "p" and name not in _HTML_INLINE:  # a block ends an open <p>
+                pop()
+                depth -= 1
+            void = name in _HTML_VOID or piece.endswith("/>")
+            if name in _HTML_INLINE or name in _HTML_VERBATIM and name in ("textarea", "title"):
+                if prev in ("inline", "open"):
+                    out.append((" " if space and prev == "inline" else "") + piece)
+                else:
+                    line(piece)
+                prev = "block" if name == "br" else "inline"
+                space = False
+                if not void:
+                    push(name, False)
+                continue
+            if stack:
+                stack[-1].only_inline = False
+            line(piece)
+            prev = "block" if void else "open"
+            if not void:
+                push(name, True)
+                depth += 1
+                if depth > MAX_PRETTY_DEPTH:
+                    return text
+            if name in ("pre", "script", "style"):
+                prev = "inline"  # their content (and end tag) follow the open tag as written
+        else:  # close
+            if not open_count.get(name):  # an end tag without its element: kept on a line of its own
+                line(piece)
+                prev = "block"
+                continue
+            while True:
+                entry = pop()
+                if entry.block:
+                    depth -= 1
+                if entry.name == name:
+                    break
+            if not entry.block:
+                out.append(piece)
+                prev = "inline"
+                space = False
+                continue
+            if entry.only_inline and prev in ("inline", "open") or name in ("pre", "script", "style"):
+                out.append(piece)  # only text and inline elements inside: on the open tag's line
+            else:
+                line(piece)
+            prev = "block"
+            if stack:
+                stack[-1].only_inline = False
+    if not out:
+        return text
+    return "".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+MARKUP_SYNTAXES = ("xml", "html")
+
+
+def pretty_markup(text: str, syntax: str) -> str:
+    """XML or HTML re-indented (see pretty_xml and pretty_html); other text unchanged."""
+    if syntax == "html":
+        return pretty_html(text)
+    if syntax == "xml":
+        return pretty_xml(text)
+    return text
+
+
 def pretty_syntax(lexer: Lexer | None) -> str | None:
-    """'json' or 'xml' when a body in this syntax can be pretty-printed here; None otherwise."""
+    """'json', 'xml' or 'html' when a body in this syntax can be pretty-printed here; None otherwise."""
     syntax = lexer_syntax(lexer)
-    return syntax if syntax in ("json", "xml") else None
+    return syntax if syntax in ("json", "xml", "html") else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -478,9 +691,9 @@ def style_key(ttype: _TokenType) -> str | None:
 class RangeBatch:
     """Style ranges in compact arrays; every range ends at or before `lexed_to` (text offset)."""
 
-    starts: array
-    lengths: array
-    keys: array  # indices into STYLE_KEYS
+    starts: array[int]
+    lengths: array[int]
+    keys: array[int]  # indices into STYLE_KEYS
     lexed_to: int
 
     def __len__(self) -> int:
@@ -492,7 +705,8 @@ class RangeBatch:
 
 def _tokens(lexer: Lexer, text: str) -> Iterator[tuple[int, _TokenType, str]]:
     # get_tokens_unprocessed: no newline rewriting, so token offsets are offsets in `text`
-    return lexer.get_tokens_unprocessed(text)
+    tokens: Iterator[tuple[int, _TokenType, str]] = lexer.get_tokens_unprocessed(text)
+    return tokens
 
 
 def iter_range_batches(
@@ -543,7 +757,9 @@ def iter_range_batches(
         yield _finish(starts, lengths, keys, base + index + len(value), active_maps)
 
 
-def _finish(starts: array, lengths: array, keys: array, lexed_to: int, maps: list[OffsetMap]) -> RangeBatch:
+def _finish(
+    starts: array[int], lengths: array[int], keys: array[int], lexed_to: int, maps: list[OffsetMap]
+) -> RangeBatch:
     if maps:
         new_starts = array("l")
         new_lengths = array("l")

@@ -483,7 +483,8 @@ class HistoryStore:
     ) -> list[IncidentEntry]:
         """Entries at or after `since` (all when None), newest first, with what incidents and `history list`
         read: one query over the small columns; rows older than schema 2 are read from their payload."""
-        clauses, args = [], []
+        clauses: list[str] = []
+        args: list[str | int] = []
         if since is not None:
             clauses.append("time >= ?")
             args.append(_time_text(since))

@@ -122,7 +122,7 @@ def read_jwk(document: Mapping[str, Any], source: KeySource) -> PyJWK:
         raise KeySetError(f"{_cap(source.document)} {problem}.")
     try:
         return jwt.PyJWK(dict(document))
-    except Exception:  # noqa: BLE001 - PyJWT's messages quote the whole JWK, secrets included
+    except Exception:
         raise KeySetError(f"{_cap(source.document)} holds a {document['kty']} JWK that cannot be used: a "
                           "member is missing or damaged, or its curve or algorithm is not "
                           "supported.") from None

@@ -58,7 +58,7 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string must not lose the record
+        except Exception:
             message = f"{record.msg!r} {record.args!r}"
         record.msg, record.args = self.mask(message), None
         if record.exc_info:

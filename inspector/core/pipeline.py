@@ -32,7 +32,7 @@ from inspector.core.request import RequestSpec, refuse_masked_credentials
 
 if TYPE_CHECKING:
     from inspector.core.history import HistoryStore
-    from inspector.core.profiles.auth import ProfileAuth, TokenCache
+    from inspector.core.profiles.base import ProfileAuth, TokenCache
     from inspector.core.profiles.model import Profile
     from inspector.core.profiles.secrets import Resolver
     from inspector.core.tokens import TokenInfo
@@ -119,7 +119,7 @@ class Prepared:
     def explain(self, exchange: Exchange, overrides: Expectations | None = None,
                 now: datetime | None = None) -> Diagnosis:
         """Check the token's signature when a key or JWKS is known (network: off the UI thread), explain."""
-        expectations = merge_expectations(self.expectations, overrides)
+        expectations = with_discovered_jwks(merge_expectations(self.expectations, overrides), self.auth)
         token = verified_token(exchange, expectations)
         return explain(exchange, expectations, now=now or exchange.received_at, token=token)
 
@@ -153,7 +153,7 @@ class Prepared:
         if cancel is None or not cancel.is_set():
             try:
                 diagnosis = self.explain(exchange, overrides)
-            except Exception as exc:  # noqa: BLE001 - a bug in a rule must not cost the user the response
+            except Exception as exc:
                 problems.append(SendProblem("explain",
                                             f"The explanation failed: {type(exc).__name__}: {exc}"))
         history_id = None
@@ -166,7 +166,7 @@ class Prepared:
         scrub = secrets.redactor().scrub
         return SendResult(exchange, diagnosis, secrets,
                           tuple(replace(p, message=scrub(p.message)) for p in problems), history_id,
-                          self.expectations)
+                          with_discovered_jwks(self.expectations, self.auth))
 
 
 def prepare(
@@ -226,6 +226,15 @@ def merge_expectations(base: Expectations, overrides: Expectations | None) -> Ex
         if getattr(overrides, name) != getattr(defaults, name)
     }
     return replace(base, **changes)
+
+
+def with_discovered_jwks(expectations: Expectations, auth: Any) -> Expectations:
+    """An OAuth profile whose issuer published its JWKS (discovery) gets the token's signature checked there,
+    unless a key or JWKS is set already."""
+    jwks_uri = getattr(auth, "jwks_uri", None)
+    if expectations.jwks_url or expectations.key_file or not isinstance(jwks_uri, str) or not jwks_uri:
+        return expectations
+    return replace(expectations, jwks_url=jwks_uri)
 
 
 def verified_token(exchange: Exchange, expectations: Expectations) -> TokenInfo | None:

@@ -47,6 +47,9 @@ API_KEY_HEADERS = (
     "x-goog-api-key",
     "ocp-apim-subscription-key",
     "private-token",
+    "x-vault-token",
+    "x-shopify-access-token",
+    "x-auth-key",
     "x-amz-security-token",
     "authentication",
     "x-token",
@@ -161,7 +164,7 @@ def _cookies(hop: Hop) -> list[tuple[str, str]]:
         try:
             jar.load(value)
             pairs = [(k, m.value) for k, m in jar.items()]
-        except Exception:  # noqa: BLE001 - http.cookies rejects odd but common cookies; split by hand
+        except Exception:
             pairs = []
         if not pairs:
             for part in value.split(";"):
@@ -227,45 +230,79 @@ def inspect_token(raw: str) -> TokenInfo:
 
 
 def _inspect_jws(token: str) -> TokenInfo:
+    """Each segment is read on its own, so a problem is told for the part that has it (PyJWT decodes all
+    three segments before it returns the header, and would blame the header for a broken payload)."""
     jwt = _jwt()
-    header_segment, payload_segment = token.split(".")[:2]
+    header_segment, payload_segment, signature_segment = token.split(".")
+    header_problem = _segment_problem(header_segment)
+    if header_problem is not None:
+        return TokenInfo("jws", token, decode_error="The token header (first segment) cannot be decoded: "
+                         f"it {header_problem}.")
+    header = _b64json(header_segment)
+    assert isinstance(header, dict)
+    if "kid" in header and not isinstance(header["kid"], str):
+        # a kid is a string (RFC 7515 4.1.4); no key could be chosen for this one, so nothing is judged
+        return TokenInfo("jws", token, decode_error="The token header (first segment) cannot be used: its "
+                         "kid is not a string.")
+    payload_problem = _segment_problem(payload_segment)
+    if payload_problem is not None:
+        return TokenInfo("jws", token, header=header,
+                         decode_error="The token payload (second segment) cannot be decoded: it "
+                         f"{payload_problem}.")
+    claims: object
     try:
-        header = jwt.get_unverified_header(token)
-    except Exception:  # noqa: BLE001 - any garbage must become a decode_error, never an exception
-        return TokenInfo("jws", token, decode_error="The token header cannot be decoded: the first segment "
-                         f"{_segment_problem(header_segment)}.")
-    try:
-        claims: object = jwt.decode(token, options=_NO_CHECKS, algorithms=None)
-    except Exception:  # noqa: BLE001
-        # PyJWT rejects some payloads it could read (odd claim types): read them by hand before giving up.
-        try:
-            claims = _b64json(payload_segment)
-        except Exception:  # noqa: BLE001
-            claims = None
-        if not isinstance(claims, dict):
-            return TokenInfo("jws", token, header=header,
-                             decode_error="The token payload cannot be decoded as a JSON object: the second "
-                             f"segment {_segment_problem(payload_segment)}.")
-    return TokenInfo("jws", token, header=header, claims=claims if isinstance(claims, dict) else {})
+        claims = jwt.decode(token, options=_NO_CHECKS, algorithms=None)
+    except Exception:
+        claims = _b64json(payload_segment)
+    if not isinstance(claims, dict):
+        claims = _b64json(payload_segment)
+    assert isinstance(claims, dict)
+    if not _is_base64url(signature_segment):
+        return TokenInfo("jws", token, header=header, claims=claims,
+                         decode_error="The token's signature (third segment) cannot be decoded: it is not "
+                         "base64url.")
+    return TokenInfo("jws", token, header=header, claims=claims)
 
 
-def _segment_problem(segment: str) -> str:
-    """What is wrong with one JWS segment, in our words (PyJWT's exception text is never shown)."""
+def _is_base64url(segment: str) -> bool:
     try:
-        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _segment_problem(segment: str) -> str | None:
+    """What keeps one JWS segment from being a JSON object (a phrase after "it"), or None when it is one.
+
+    In our own words: PyJWT's exception text is never shown.
+    """
+    if not _is_base64url(segment):
         return "is not base64url"
+    data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if not data:
+        return "is empty"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return "is not UTF-8 text once decoded"
+        return "is not UTF-8 text once decoded from base64url"
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):
-        return "is not JSON once decoded"
+        return "is not JSON once decoded from base64url"
     if not isinstance(obj, dict):
-        return "is JSON but not a JSON object"
-    return "holds a member of the wrong type (for example a kid that is not a string)"
+        return f"is JSON but not a JSON object (it is {_json_kind(obj)})"
+    return None
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool) or value is None:
+        return "true, false or null"
+    return "a number"
 
 
 # --- Keys ------------------------------------------------------------------------------------------------
@@ -445,7 +482,7 @@ def _check_signature(info: TokenInfo, alg: str, key: object, source: KeySource) 
                       f"{_key_mismatch(key, alg)}.")
     except jwt.PyJWTError:
         return failed("invalid", f"The token is malformed, so its {alg} signature cannot be checked.")
-    except Exception:  # noqa: BLE001 - a library failure must never become a traceback or show its text
+    except Exception:
         return failed("unavailable", f"{_cap(source.document)} cannot be used to check a {alg} signature.")
     return replace(info, verified=True, verify_outcome="valid", verify_error=None)
 

@@ -15,8 +15,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -30,11 +30,23 @@ import urllib3
 import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 
+from inspector.core.cookies import CookieJar
 from inspector.core.errors import RequestError, TransportError
-from inspector.core.exchange import ErrorKind, Exchange, Hop, HopRole, Response, TransportFailure
-from inspector.core.profiles.auth import ProfileAuth
+from inspector.core.exchange import (
+    ErrorKind,
+    Exchange,
+    HeldCookie,
+    Hop,
+    HopRole,
+    Response,
+    TlsReport,
+    TransportFailure,
+    as_hop_role,
+)
+from inspector.core.profiles.base import ProfileAuth
 from inspector.core.redact import Redactor, is_secret_header, mask_header_value, mask_url, url_secret_values
 from inspector.core.request import CONTENT_TYPE_FOR_KIND, RequestSpec
+from inspector.core.tls import ClientTls, describe_tls_failure, find_ssl_error
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BODY = 100 * MiB
@@ -92,10 +104,14 @@ def describe_failure(exc: BaseException, method: str, url: str, proxy: str | Non
         return TransportFailure(exc.kind, str(exc))
     if proxy is not None and isinstance(exc, requests.exceptions.ProxyError):
         return _proxy_failure(target, hostport, proxy, exc, text)
-    if isinstance(exc, requests.exceptions.SSLError):
+    # TLS 1.3 sends a refused client certificate's alert after the handshake: it surfaces as a connection
+    # error on the first read, with the ssl.SSLError inside.
+    if isinstance(exc, requests.exceptions.SSLError) or (
+            find_ssl_error(exc) is not None and not isinstance(exc, requests.exceptions.ProxyError)):
         detail, cert_problem = _ssl_reason(text)
         hint = (" If you trust this server (a test server with its own certificate), turn off 'Verify TLS'"
-                " (--insecure)." if cert_problem else "")
+                " (--insecure), or trust its CA with ca_bundle in the profile's [tls] table."
+                if cert_problem else "")
         return TransportFailure("tls", f"{target} failed: the TLS handshake with {hostport} failed "
                                        f"({detail}).{hint}")
     # urllib3's own exceptions reach here unwrapped only from reading the body: the head had arrived.
@@ -239,11 +255,27 @@ def _ssl_reason(text: str) -> tuple[str, bool]:
     if "certificate verify failed" in low:
         if "self-signed" in low or "self signed" in low:
             return "the certificate is self-signed", True
-        if "hostname mismatch" in low or "doesn't match" in low:
+        if "hostname mismatch" in low or "doesn't match" in low or "ip address mismatch" in low:
             return "the certificate is for another host name", True
         if "expired" in low:
             return "the certificate has expired", True
+        if "not yet valid" in low:
+            return "the certificate is not valid yet", True
+        if "local issuer" in low or "unknown ca" in low:
+            return "the certificate is signed by a CA this computer does not trust", True
         return "the certificate could not be verified", True
+    if "certificate required" in low or "certificate_required" in low:
+        return "the server wants a client certificate, and none was sent", False
+    if any(a in low for a in ("alert unknown ca", "alert bad certificate", "alert certificate expired",
+                              "alert certificate revoked", "alert certificate unknown", "alert_unknown_ca",
+                              "alert_bad_certificate", "alert_certificate_expired",
+                              "alert_certificate_revoked", "alert_certificate_unknown")):
+        return f"the server refused the client certificate ({_short(text, 120)})", False
+    if "alert handshake failure" in low or "alert_handshake_failure" in low:
+        return ("the server ended the handshake (handshake failure alert): it may want a client "
+                "certificate, or no cipher or protocol version is shared"), False
+    if "password is required" in low or "bad decrypt" in low or "pem lib" in low:
+        return "the client key could not be read: its password is missing or wrong", False
     if "wrong version number" in low or "record layer failure" in low or "packet length too long" in low:
         return "the server does not speak TLS on this port; try http://", False
     return _short(text), False
@@ -329,9 +361,23 @@ class _SendState:
         self.proxy: str | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._paused = 0
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """While a person acts (a browser sign-in, a device code): the send's deadline does not run."""
+        with self._lock:
+            self._paused += 1
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paused -= 1
+                self.deadline += time.monotonic() - started
 
     def add(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -348,7 +394,9 @@ class _SendState:
                 self._shut()
                 return
             remaining = self.remaining()
-            if remaining <= 0:
+            if self._paused:
+                remaining = 0.05
+            elif remaining <= 0:
                 self.expired.set()
                 self._shut()
                 return
@@ -503,6 +551,24 @@ class _CancellableAdapter(requests.adapters.HTTPAdapter):
         return manager
 
 
+class _KeyPasswordAdapter(_CancellableAdapter):
+    """The cancellable adapter for a client certificate whose key has a password (requests cannot pass one).
+
+    Made per send and mounted nowhere: a profile's certificate never lingers in a session shared by others.
+    """
+
+    def __init__(self, key_password: str) -> None:
+        self.key_password = key_password
+        super().__init__()
+
+    def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any,
+                                             cert: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if cert:
+            pool_kwargs["key_password"] = self.key_password
+        return host_params, pool_kwargs
+
+
 class _Cancelled(Exception):
     pass
 
@@ -574,6 +640,7 @@ def send(
         state.done.set()
         watcher.join()  # no thread outlives its send
         _LOCAL.state = None
+        sender.close()
         if own_session:
             session.close()
     first = next((h for h in sender.hops if h.role == "request"), None)
@@ -605,13 +672,31 @@ class _Sender:
         self.hops: list[Hop] = []
         self.token_problem: str | None = None  # why the profile's token fetch gave no usable token
         self.proxy: str | None = None  # the proxy the user's request went through (no user name or password)
+        self.meant_for = origin(spec.url)
+        # A profile's own cookie jar (session and cookie kinds) and client certificate / CA bundle ([tls])
+        self._jar_for: Callable[[str], CookieJar | None] | None = getattr(auth, "cookie_jar", None)
+        client_tls: Callable[[], ClientTls | None] | None = getattr(auth, "client_tls", None)
+        self.tls: ClientTls | None = client_tls() if client_tls is not None else None
+        self._key_adapter: _KeyPasswordAdapter | None = None
+
+    def close(self) -> None:
+        if self._key_adapter is not None:
+            self._key_adapter.close()
 
     def run(self, base: requests.PreparedRequest, netrc_applied: bool, body_sink: IO[bytes] | None
             ) -> TransportFailure | None:
         spec, auth = self.spec, self.auth
         current = base
         try:
-            # 1. A token the profile must fetch first (OAuth 2): its own hop, judged like any other.
+            # 1. What the profile does first to sign in (discovery, a login form, a browser or device flow):
+            #    every request it makes is a hop with its role. A failed step ends the send on its hop.
+            sign_in = getattr(auth, "sign_in", None)
+            if sign_in is not None:
+                problem = sign_in(_Steps(self, base.url or spec.url))
+                if problem:
+                    self.token_problem = problem
+                    return None
+            # 2. A token the profile must fetch first (OAuth 2): its own hop, judged like any other.
             token_req = auth.token_request() if auth is not None else None
             if auth is not None and token_req is not None:
                 if token_req.auth is None:
@@ -622,8 +707,8 @@ class _Sender:
                 if problem:
                     self.token_problem = problem
                     return None
-            # 2. The user's request, then each challenge answer and redirect.
-            meant_for = origin(base.url or "")
+            # 3. The user's request, then each challenge answer and redirect.
+            meant_for = self.meant_for = origin(base.url or "")
             current = auth(base.copy()) if auth is not None else base.copy()
             stripped: tuple[str, ...] = ()
             answered: set[str] = set()
@@ -652,7 +737,11 @@ class _Sender:
             return self.cancelled()
         except _DeadlineExceeded:
             return self.deadline_failure(current.method or spec.method, current.url or spec.url)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an Exchange.error, in one place
+        except TransportError as exc:  # a sign-in step that got no answer: its own kind and sentence
+            if self.state.cancel.is_set():
+                return self.cancelled()
+            return TransportFailure(exc.kind, str(exc))
+        except Exception as exc:
             if self.state.cancel.is_set():  # the watch broke the connection off: a cancel, not a server fault
                 return self.cancelled()
             method, url = current.method or spec.method, current.url or spec.url
@@ -667,8 +756,11 @@ class _Sender:
         return TransportFailure("cancelled", f"{self.spec.method} {mask_url(self.spec.url)} was cancelled.")
 
     def one(self, prepared: requests.PreparedRequest, role: HopRole, stripped: tuple[str, ...] = (),
-            netrc: bool = False, sink: IO[bytes] | None = None) -> Hop:
-        """Send one request (no redirect followed) and read its response, within what is left of the time."""
+            netrc: bool = False, sink: IO[bytes] | None = None, record: bool = True) -> Hop:
+        """Send one request (no redirect followed) and read its response, within what is left of the time.
+
+        record=False sends a hop that is not kept (a device flow's "authorization_pending" polls).
+        """
         state = self.state
         if state.cancel.is_set():
             raise _Cancelled
@@ -677,8 +769,28 @@ class _Sender:
             state.phase = "before"
             raise _DeadlineExceeded
         url = prepared.url or ""
+        tls = self.tls
+        verify: bool | str = self.spec.verify_tls
+        if verify and tls is not None and tls.ca_bundle:
+            verify = tls.ca_bundle
+        # the client certificate is a credential: the profile's sign-in endpoints and the request's origin
+        use_cert = bool(tls is not None and tls.client_cert
+                        and (role != "request" or may_carry_credentials(url, self.meant_for)))
+        jar = self._jar_for(role) if self._jar_for is not None else None
+        cookies_sent: tuple[str, ...] = ()
+        cookies_held: tuple[HeldCookie, ...] = ()
+        if jar is not None:
+            # The profile's jar decides the cookies (RFC 6265); a Cookie the user typed goes on its origin.
+            jar_cookie, cookies_sent, cookies_held = jar.header_for(url, self.clock())
+            own_origin = role == "request" and may_carry_credentials(url, self.meant_for)
+            typed_cookie = self.spec.header("Cookie") if own_origin else None
+            cookie = "; ".join(c for c in (typed_cookie, jar_cookie) if c)
+            if cookie:
+                prepared.headers["Cookie"] = cookie
+            else:
+                prepared.headers.pop("Cookie", None)
         # Proxies are chosen per hop (scheme, NO_PROXY): a redirect may leave or enter the proxy's reach.
-        settings = self.session.merge_environment_settings(url, {}, None, self.spec.verify_tls, None)
+        settings = self.session.merge_environment_settings(url, {}, None, verify, None)
         proxies = settings["proxies"]
         proxy = requests.utils.select_proxy(url, proxies)
         state.proxy, state.phase = proxy, "connect"
@@ -695,15 +807,27 @@ class _Sender:
         sent_at = self.clock()
         t0 = time.monotonic()
 
-        def hop(response: Response | None) -> Hop:
+        def hop(response: Response | None, tls_report: TlsReport | None = None) -> Hop:
+            notes = jar.store(url, response.headers, self.clock()) if jar is not None and response else ()
             return Hop(prepared.method or "", url, sent_headers, _sent_body(prepared), response,
-                       time.monotonic() - t0, sent_at, role, stripped, netrc)
+                       time.monotonic() - t0, sent_at, role, stripped, netrc,
+                       cookies_sent, cookies_held, notes, tls_report)
 
         try:
-            resp = self.session.send(prepared, stream=True, allow_redirects=False, verify=settings["verify"],
-                                     timeout=(remaining, remaining), proxies=proxies)
-        except Exception:  # recorded as a hop without a response, then translated in run()
-            self.hops.append(hop(None))
+            if jar is None and tls is None:
+                resp = self.session.send(prepared, stream=True, allow_redirects=False,
+                                         verify=settings["verify"], timeout=(remaining, remaining),
+                                         proxies=proxies)
+            else:
+                # Straight to the adapter: the profile's jar keeps the cookies (the session's jar, shared by
+                # every send of a window, must not), and its certificate is used for this send only.
+                adapter = self._adapter(url, use_cert)
+                resp = adapter.send(prepared, stream=True, verify=settings["verify"],
+                                    timeout=(remaining, remaining), proxies=proxies,
+                                    cert=tls.cert if use_cert and tls is not None else None)
+        except Exception as exc:  # recorded as a hop without a response, then translated in run()
+            # always kept, even for a hop not meant to be recorded: the send ends on it
+            self.hops.append(hop(None, self._tls_report(exc, url, use_cert, proxy)))
             raise
         if state.expired.is_set():  # the watch cut the headers off: what arrived is not the whole head
             resp.close()
@@ -727,8 +851,30 @@ class _Sender:
             http_version=_http_version(resp),
         )
         result = hop(response)
-        self.hops.append(result)
+        if record:
+            self.hops.append(result)
         return result
+
+    def _adapter(self, url: str, use_cert: bool) -> requests.adapters.BaseAdapter:
+        tls = self.tls
+        if use_cert and tls is not None and tls.key_password and url.lower().startswith("https"):
+            if self._key_adapter is None:
+                self._key_adapter = _KeyPasswordAdapter(tls.key_password)
+            return self._key_adapter
+        return self.session.get_adapter(url)
+
+    def _tls_report(self, exc: BaseException, url: str, cert_sent: bool,
+                    proxy: str | None) -> TlsReport | None:
+        """A failed TLS handshake, described: with no proxy in between, a second handshake reads the server's
+        certificate (it verifies nothing and sends no request)."""
+        if self.state.cancel.is_set() or urlsplit(url).scheme.lower() != "https":
+            return None
+        if not isinstance(exc, requests.exceptions.SSLError) and find_ssl_error(exc) is None:
+            return None
+        scheme, host, port = origin(url)
+        return describe_tls_failure(exc, host, port, client_cert_sent=cert_sent,
+                                    ca_bundle=self.tls.ca_bundle if self.tls else None, now=self.clock,
+                                    timeout_s=min(5.0, max(self.state.remaining(), 0.0)), look=proxy is None)
 
     def _proxy_header_lines(self, url: str, proxy: str | None) -> tuple[tuple[str, str], ...]:
         """The headers a forwarding proxy gets on this hop (its credentials), masked where they are recorded.
@@ -816,6 +962,53 @@ class _Sender:
             message = (f"{target} timed out: {hostport} sent the status and headers, and was still sending "
                        f"the body when {limit}.")
         return TransportFailure("timeout", message)
+
+
+class _Steps:
+    """What a profile's sign-in may do during a send: the `SignInSteps` of core/profiles/flows.py.
+
+    Its requests are hops of the send (same deadline, proxies, cancel, TLS settings and cookie jar); the time
+    a person needs (a browser, a device code) does not count against the send's deadline.
+    """
+
+    def __init__(self, sender: _Sender, url: str) -> None:
+        self._sender = sender
+        self.url = url  # the user's request
+
+    @property
+    def cancel(self) -> threading.Event:
+        return self._sender.state.cancel
+
+    def now(self) -> datetime:
+        return self._sender.clock()
+
+    def send(self, request: requests.Request, role: str, *, record: bool = True) -> Hop:
+        """Send one request of the sign-in as a hop with this role; a transport failure ends the send."""
+        if request.auth is None:
+            request.auth = _NoAuth()  # .netrc never replaces the profile's own credentials
+        hop_role = as_hop_role(role)
+        if hop_role is None or hop_role == "request":
+            raise ValueError(f"A sign-in step cannot send a hop with the role {role!r}.")
+        return self._sender.one(self._sender.session.prepare_request(request), hop_role, record=record)
+
+    def record(self, hop: Hop) -> None:
+        """Keep a hop the app did not send itself (the browser's authorization step)."""
+        self._sender.hops.append(hop)
+
+    def waiting(self) -> AbstractContextManager[None]:
+        """A context in which a person acts: the send's deadline stands still."""
+        return self._sender.state.paused()
+
+    def check(self) -> None:
+        """End the send here when it was cancelled."""
+        if self.cancel.is_set():
+            raise _Cancelled
+
+    def sleep(self, seconds: float) -> None:
+        """Wait (a device flow's polling interval) without holding the deadline; a cancel ends it at once."""
+        with self.waiting():
+            if self.cancel.wait(max(seconds, 0.0)):
+                raise _Cancelled
 
 
 def _read_body(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from inspector.demo.scenarios import DEMO_PASSWORD, DEMO_USER
+from inspector.demo.vendors import DEMO_VAULT_TOKEN
 
 DEMO_ENVIRONMENT = "demo"
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"  # `python main.py demo-server` without --port
@@ -42,6 +43,10 @@ def demo_variables(base_url: str) -> dict[str, str]:
     authorization, amz_date = sigv4_headers(600)
     env["DEMO_AWS_AUTHORIZATION"] = authorization
     env["DEMO_AWS_DATE"] = amz_date
+    # vendors.py: Vault's token, a token Vault does not know, a Slack-style token the RPC API does not know
+    env["DEMO_VAULT_TOKEN"] = DEMO_VAULT_TOKEN
+    env["DEMO_WRONG_VAULT_TOKEN"] = "hvs.not-the-demo-vault-token"
+    env["DEMO_SLACK_TOKEN"] = "xoxb-0000-demo-not-a-token"
     return env
 
 

@@ -636,4 +636,26 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "auth",
     ),
     Endpoint("POST", "/oauth/token-short", "The same, issuing tokens that live 5 seconds.", "auth"),
+    Endpoint("GET POST", "/app/login", "A login form (csrftoken cookie, hidden csrfmiddlewaretoken): a "
+             "sessionid cookie that lives `lifetime` seconds (default 300).", "signin"),
+    Endpoint("POST", "/app/logout", "Ends the session and deletes its cookie (Max-Age=0).", "signin"),
+    Endpoint("POST", "/app/expire-sessions", "Ends every session on the server; the cookies stay.", "signin"),
+    Endpoint("GET", "/app/", "The signed-in page; 302 to the login form without a session.", "signin"),
+    Endpoint("GET POST", "/app/notes", "Session API: a login redirect (Flask-Login) without a session; POST "
+             "also needs X-CSRFToken = the csrftoken cookie (403 'CSRF Failed').", "signin"),
+    Endpoint("GET", "/app/profile", "Session API: 401 JSON without a session.", "signin"),
+    Endpoint("POST", "/app/api/login", 'JSON login: {"access_token": ...} the demo API accepts.', "signin"),
+    Endpoint("GET", "/app/demo-session", "A signed-in session id for an hour (the cookie profile's value).",
+             "signin"),
+    Endpoint("GET", "/oauth/authorize", "Authorization code with PKCE (S256) and state; loopback redirect "
+             "URIs only; signs the demo user in at once (demo_outcome=deny refuses).", "signin"),
+    Endpoint("POST", "/oauth/device", "Device authorization (RFC 8628): user_code, verification_uri, "
+             "interval 1 s.", "signin"),
+    Endpoint("GET", "/device", "Allows the device code user_code (action=deny denies it).", "signin"),
+    Endpoint("POST", "/keys/rotate", "A new signing key: tokens signed before are refused (unknown kid).",
+             "signin"),
+    Endpoint("GET", "/.well-known/oauth-authorization-server", "RFC 8414 metadata of the issuer (and of "
+             "/tenant-b, which has no OpenID document).", "signin"),
+    Endpoint("GET", "/tls", "The HTTPS endpoints (mTLS over TLS 1.3 and 1.2, self-signed, wrong host, "
+             "expired) and the demo CA's files.", "tls"),
 )

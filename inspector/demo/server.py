@@ -56,6 +56,23 @@ FastAPI, Flask-JWT-Extended, Google, Kong, Spring), so the explainer meets real 
 | GET | /auth/api-key-query?api_key=KEY | API key in the query. |
 | POST | /oauth/token | client_credentials (body or Basic client auth), refresh_token; expires_in 300. |
 | POST | /oauth/token-short | The same with expires_in 5. |
+| GET POST | /app/login | A Django-style login form (csrftoken cookie, csrfmiddlewaretoken): sessionid. |
+| POST | /app/logout, /app/expire-sessions | End the session (cookie deleted), or every session server-side. |
+| GET | /app/ | The signed-in page; 302 to /app/login?next=... without a session. |
+| GET POST | /app/notes | Session API: a login redirect without a session; POST needs X-CSRFToken. |
+| GET | /app/profile | Session API answering 401 JSON without a session. |
+| POST | /app/api/login | JSON login answering {"access_token": ...}. |
+| GET | /app/demo-session | A signed-in session id (the demo cookie profile's value). |
+| GET | /oauth/authorize | Authorization code, PKCE (S256) and state, loopback redirects; signs in at once. |
+| POST | /oauth/device | Device authorization (RFC 8628); GET /device?user_code=... approves it. |
+| GET | /device | The page where a device code is allowed (or denied with action=deny). |
+| POST | /keys/rotate | A new signing key: tokens signed before no longer verify (unknown kid). |
+| GET | /.well-known/oauth-authorization-server | RFC 8414 metadata (also for the issuer /tenant-b). |
+| GET | /tls | The HTTPS endpoints: mTLS (TLS 1.3 and 1.2), self-signed, wrong host, expired; the CA files. |
+| ANY | /vendors/... | Refusals shaped like other vendors' (GraphQL, RPC, Vault, API Gateway, SOAP). |
+
+The sign-in endpoints live in identity.py, the HTTPS endpoints in tls.py and the vendor-shaped ones in
+vendors.py; their routes join the table here.
 
 The server prints nothing unless asked (run_forever(verbose=True)): then one masked line per request.
 """
@@ -73,12 +90,14 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +112,10 @@ import requests
 from inspector.core.errors import InspectorError
 from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
+from inspector.demo import identity, vendors
+from inspector.demo import tls as demo_tls
+from inspector.demo.messages import BadRequest as _BadRequest
+from inspector.demo.messages import DemoRequest, Reply, json_reply, text_reply
 from inspector.demo.scenarios import (
     ALL_SCOPES,
     CONFIDENTIAL_CLIENT_ID,
@@ -110,7 +133,6 @@ from inspector.demo.scenarios import (
     MAX_REDIRECTS,
     MAX_SLOW_S,
     NONCE_LIFETIME_S,
-    PUBLIC_CLIENT_ID,
     REALM,
     SKEW_S,
     STEP_UP_ACR,
@@ -153,63 +175,6 @@ class DemoError(InspectorError):
     """The demo API cannot start, or cannot be reached to mint a token."""
 
 
-class _BadRequest(Exception):
-    """A request the demo cannot use; answered with `status` (400 unless said) and this sentence."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Requests and replies
-@dataclass(frozen=True)
-class DemoRequest:
-    method: str
-    target: str  # the request target as sent (path and query)
-    path: str
-    query: dict[str, list[str]]
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    groups: tuple[str, ...] = ()  # what the route's pattern captured
-
-    def header(self, name: str) -> str | None:
-        values = [v for k, v in self.headers if k.lower() == name.lower()]
-        return ", ".join(values) if values else None
-
-    def arg(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else None
-
-    @property
-    def host(self) -> str:
-        return self.header("Host") or ""
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes | tuple[bytes, ...] = b""
-    content_type: str | None = "application/json"
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    date_offset_s: float = 0.0  # shifts the Date header (the clock-skew scenarios)
-
-
-def json_reply(
-    status: int,
-    obj: object,
-    *headers: tuple[str, str],
-    content_type: str = "application/json",
-    date_offset_s: float = 0.0,
-) -> Reply:
-    body = (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return Reply(status, body, content_type, list(headers), date_offset_s)
-
-
-def text_reply(status: int, text: str, content_type: str, *headers: tuple[str, str]) -> Reply:
-    return Reply(status, text.encode("utf-8"), content_type, list(headers))
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Server state and routing
 class _DemoState:
@@ -225,6 +190,8 @@ class _DemoState:
         self.nonce_secret = os.urandom(32)
         self.digest_opaque = secrets.token_hex(16)
         self.log = log
+        self.identity = identity.IdentityState()  # sessions, codes, device codes (identity.py)
+        self.tls: demo_tls.DemoTls | None = None  # the HTTPS endpoints (tls.py), started with the server
 
     def now(self) -> float:
         return time.time()
@@ -310,7 +277,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
             try:
                 reply = _dispatch(req, state)
-            except Exception as exc:  # noqa: BLE001 - a bug in one endpoint must not look like a network failure
+            except Exception as exc:
                 reply = json_reply(500, {"error": "internal_error", "message": type(exc).__name__})
         self._write(reply, head=self.command == "HEAD", close=close)
         if state.log is not None:
@@ -490,6 +457,10 @@ def _index(req: DemoRequest, st: _DemoState) -> Reply:
                 for e in ENDPOINTS
             ],
             "token_scenarios": dict(TOKEN_SCENARIOS),
+            "vendors": [
+                {"methods": methods.split(), "path": path, "summary": summary}
+                for methods, path, summary in vendors.ENDPOINTS
+            ],
         },
     )
 
@@ -700,6 +671,7 @@ def _oidc(req: DemoRequest, st: _DemoState) -> Reply:
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": list(ALL_SCOPES),
+            **identity.metadata(st),  # the browser and device flows' endpoints
         },
     )
 
@@ -1123,6 +1095,20 @@ def _scenario(req: DemoRequest, st: _DemoState) -> Reply:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Refusals shaped like other vendors' (vendors.py): registered here, answered there.
+def _vendor_endpoint(handle: vendors.Handler) -> _Handler:
+    def answer(req: DemoRequest, st: _DemoState) -> Reply:
+        out = handle(req, st)
+        return Reply(out.status, out.body, out.content_type, list(out.headers))
+
+    return answer
+
+
+for _pattern, _methods, _handle in vendors.ROUTES:
+    _route(_pattern, _methods)(_vendor_endpoint(_handle))
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Basic, Digest, API keys
 def _basic_credentials(req: DemoRequest) -> tuple[str, str] | None:
     auth = (req.header("Authorization") or "").strip()
@@ -1289,7 +1275,7 @@ def _token_endpoint(req: DemoRequest, st: _DemoState, lifetime_s: int) -> Reply:
     if client_id == CONFIDENTIAL_CLIENT_ID:
         if client_secret is None or not _bytes_eq(client_secret, DEMO_CLIENT_SECRET):
             return _oauth_error(*invalid_client)
-    elif client_id == PUBLIC_CLIENT_ID:
+    elif client_id in identity.PUBLIC_CLIENTS:  # demo-cli, and the device flow's demo clients
         if client_secret:
             return _oauth_error(*invalid_client)
     else:
@@ -1304,9 +1290,13 @@ def _token_endpoint(req: DemoRequest, st: _DemoState, lifetime_s: int) -> Reply:
             return _oauth_error(400, "unauthorized_client", "This client may not use client_credentials.")
     elif grant == "refresh_token":
         given = params.get("refresh_token", "")
+        if given and identity.refresh_token_scope(st, given) is not None:  # from a browser or device sign-in
+            return identity.issue_tokens(st, client_id, identity.refresh_token_scope(st, given) or "")
         if not given or not _bytes_eq(given, DEMO_REFRESH_TOKEN):
             return _oauth_error(400, "invalid_grant", "The refresh token is invalid or expired.")
         refresh = DEMO_REFRESH_TOKEN  # not rotated, so the demo's refresh token keeps working
+    elif grant in identity.GRANTS:  # authorization_code, device_code, password
+        return identity.grant(grant, params, client_id, st)
     else:
         return _oauth_error(400, "unsupported_grant_type", f"The grant type '{grant[:40]}' is not supported.")
 
@@ -1343,6 +1333,12 @@ def _oauth_token(req: DemoRequest, st: _DemoState) -> Reply:
 @_route(r"/oauth/token-short", ("POST",))
 def _oauth_token_short(req: DemoRequest, st: _DemoState) -> Reply:
     return _token_endpoint(req, st, 5)
+
+
+# The sign-in side (login form, browser and device flows, key rotation) and the TLS index live beside this
+# module; their routes join the table here.
+for _pattern, _methods, _handler in (*identity.ROUTES, *demo_tls.ROUTES):
+    _route(_pattern, _methods)(_handler)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1386,6 +1382,8 @@ class DemoServer:
         self._httpd.server_close()
         self._httpd.close_connections()
         self._thread.join(timeout=5)
+        if state.tls is not None:
+            state.tls.stop()  # its servers, and the private folder of its keys
 
     def __enter__(self) -> Self:
         return self
@@ -1423,6 +1421,11 @@ def start_demo_server(
     actual_port = int(httpd.server_address[1])
     base_url = f"http://{_url_host(host)}:{actual_port}"
     httpd.state = _DemoState(base_url, actual_port, log)
+    try:
+        httpd.state.tls = demo_tls.DemoTls.start(host)
+    except (OSError, ssl.SSLError, ValueError) as exc:  # the HTTP demo still runs; GET /tls says why not
+        if log is not None:
+            log(f"The demo's TLS endpoints did not start: {exc}")
     with _REGISTRY_LOCK:
         _RUNNING[actual_port] = httpd.state
     thread = threading.Thread(
@@ -1551,7 +1554,14 @@ def demo_environment(base_url: str) -> dict[str, str]:
         "DEMO_API_KEY": DEMO_API_KEY,
         "DEMO_CLIENT_SECRET": DEMO_CLIENT_SECRET,
         "DEMO_REFRESH_TOKEN": DEMO_REFRESH_TOKEN,
+        "DEMO_KEY_PASSWORD": demo_tls.DEMO_KEY_PASSWORD,
     }
+    # a signed-in session of the login form, for the cookie profile (as if copied from a browser)
+    if state is not None:
+        env["DEMO_SESSION_COOKIE"] = state.identity.new_session(state.now(), 3600)
+    else:
+        env["DEMO_SESSION_COOKIE"] = str(_fetch_json(f"{base_url.rstrip('/')}/app/demo-session")
+                                         .get("sessionid", ""))
     if "valid" in tokens:
         env["DEMO_ACCESS_TOKEN"] = tokens["valid"]
     env.update({env_name(name): token for name, token in tokens.items()})
@@ -1559,6 +1569,8 @@ def demo_environment(base_url: str) -> dict[str, str]:
 
 
 DEMO_PLACEHOLDER = "{demo}"
+TLS_FILES_PLACEHOLDER = "{demo-tls}"  # the folder of the demo PKI's files
+MTLS_PLACEHOLDER = "{demo-mtls}"  # the URL of the demo's mTLS endpoint
 
 
 def demo_profile_sources() -> list[tuple[str, str]]:
@@ -1571,12 +1583,35 @@ def demo_profile_sources() -> list[tuple[str, str]]:
     return sorted(out)
 
 
+def _tls_places(base: str) -> tuple[str, str]:
+    """The demo PKI's folder and the mTLS endpoint's URL of the demo at base. Without a server to ask, a
+    folder that does not exist (profiles check says so) and the /tls index to look them up."""
+    state = _state_for(base)
+    info: dict[str, Any] | None = state.tls.info() if state is not None and state.tls is not None else None
+    if info is None and state is None:
+        try:
+            info = _fetch_json(f"{base}/tls")
+        except DemoError:
+            info = None
+    files = info.get("files") if isinstance(info, dict) else None
+    servers = info.get("servers") if isinstance(info, dict) else None
+    if (isinstance(files, dict) and isinstance(servers, dict) and files.get("ca_bundle")
+            and servers.get("mtls")):
+        return str(Path(str(files["ca_bundle"])).parent), str(servers["mtls"])
+    return str(Path(tempfile.gettempdir()) / "inspector-demo-tls-not-running"), f"{base}/tls"
+
+
 def materialize_demo_profiles(base_url: str, folder: Path) -> Path:
-    """Write the demo profiles into folder with "{demo}" replaced by base_url; returns the folder."""
+    """Write the demo profiles into folder with "{demo}" replaced by base_url (and the TLS profile's
+    "{demo-tls}" and "{demo-mtls}" by the running demo's PKI folder and mTLS URL); returns the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     base = base_url.rstrip("/")
+    tls: tuple[str, str] | None = None
     for name, text in demo_profile_sources():
+        if TLS_FILES_PLACEHOLDER in text or MTLS_PLACEHOLDER in text:
+            tls = tls or _tls_places(base)
+            text = text.replace(TLS_FILES_PLACEHOLDER, tls[0]).replace(MTLS_PLACEHOLDER, tls[1])
         # atomic: a watcher never sees half a file
         atomic_write(folder / name, text.replace(DEMO_PLACEHOLDER, base).encode("utf-8"), SHARED_FILE)
     return folder

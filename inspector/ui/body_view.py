@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Generator, Iterator, Sequence
 from math import ceil
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -33,7 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
-from inspector.core.highlight import STYLE_KEYS
+from inspector.core.style_keys import STYLE_KEYS
 from inspector.ui.theme import Theme, is_dark, monospace_font
 from inspector.ui.workers import RangeChunk, TextPiece
 
@@ -373,7 +373,7 @@ class LargeTextView(QAbstractScrollArea):
         return self._cursor
 
     def set_selection(self, anchor: int, position: int) -> None:
-        """Select [anchor, position) (either order); the cursor goes to `position` and is scrolled into view."""
+        """Select [anchor, position) (either order); the cursor goes to `position`, scrolled into view."""
         self._anchor = min(max(0, anchor), self._length)
         self._cursor = min(max(0, position), self._length)
         self._goal_x = None
@@ -492,7 +492,7 @@ class LargeTextView(QAbstractScrollArea):
 
     def _search_span(self, hay: str, sought: str, pattern: re.Pattern[str] | None, lo: int, hi: int,
                      backward: bool, overlap: int) -> Generator[None, None, int]:
-        """Search hay[lo:hi] a window at a time (yielding between windows); the generator returns the offset."""
+        """Search hay[lo:hi] a window at a time (yielding between windows); returns the offset (or -1)."""
         if backward:
             top = hi
             while top > lo:
@@ -653,7 +653,8 @@ class LargeTextView(QAbstractScrollArea):
                         painter.setFont(self._bold if want_bold else self._font)
                         current_font_bold = want_bold
                     painter.setPen(colour)
-                    painter.drawText(QPointF(x_at(pos - a), baseline), text[pos - a : run_end - a].translate(_DRAWABLE))
+                    run = text[pos - a : run_end - a].translate(_DRAWABLE)
+                    painter.drawText(QPointF(x_at(pos - a), baseline), run)
                     pos = run_end
                     if r < len(ranges) and ranges[r][1] <= pos:
                         r += 1
@@ -673,12 +674,14 @@ class LargeTextView(QAbstractScrollArea):
                 self._colours_new = False
                 QTimer.singleShot(0, self.highlight_applied.emit)
         if gutter:
-            painter.fillRect(QRectF(0, 0, gutter, vp.height()), palette.color(QPalette.ColorRole.AlternateBase))
+            gutter_bg = palette.color(QPalette.ColorRole.AlternateBase)
+            painter.fillRect(QRectF(0, 0, gutter, vp.height()), gutter_bg)
             painter.setPen(QColor(self.theme.muted_text))
             painter.setFont(self._font)
             digits = int(gutter / adv) - 1
             for line in range(first, last):
-                painter.drawText(QPointF(adv * 0.5, (line - first) * lh + self._ascent), f"{line + 1:>{digits}}")
+                baseline = (line - first) * lh + self._ascent
+                painter.drawText(QPointF(adv * 0.5, baseline), f"{line + 1:>{digits}}")
         painter.end()
 
     # -- mouse -------------------------------------------------------------------------------------------
@@ -716,7 +719,7 @@ class LargeTextView(QAbstractScrollArea):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._dragging = False
         self._drag_timer.stop()
-        super().mouseReleaseEvent(event)
+        event.accept()  # the release ends our drag: a parent has nothing to do with it
 
     def _drag_scroll(self) -> None:
         """While a drag is held above or below the view, scroll and extend the selection."""
@@ -839,10 +842,11 @@ class LargeTextView(QAbstractScrollArea):
         super().focusOutEvent(event)
         self.viewport().update()
 
-    def visible_rect_of(self, offset: int) -> QRect:
-        """Where a character is drawn in viewport coordinates (for tests)."""
+    def visible_rect_of(self, offset: int) -> QRectF:
+        """Where a character is drawn in viewport coordinates, unrounded: the advance of a character is
+        fractional in most fonts (7.2 px), and rounding each edge would make it 7 or 8 (for tests)."""
         line = self.line_of(offset)
         a, _ = self.line_bounds(line)
         x = self._text_x0() + self._x_in_line(self.text_range(a, offset), offset - a)
         y = (line - self.verticalScrollBar().value()) * self._line_h
-        return QRect(int(x), y, max(1, int(self._adv)), self._line_h)
+        return QRectF(x, y, self._adv, self._line_h)

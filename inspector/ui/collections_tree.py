@@ -96,10 +96,10 @@ class _Items(QStandardItemModel):
             return plain_tip(self._mask(str(tip))) if tip else None
         return super().data(index, role)
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+    def mimeTypes(self) -> list[str]:
         return [REQUEST_MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]  # noqa: N802
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
         data = QMimeData()
         paths = [str(i.data(PATH_ROLE)) for i in indexes if i.data(KIND_ROLE) == "request"]
         if paths:
@@ -129,19 +129,19 @@ class _TreeView(QTreeView):
 
     dropped = Signal(list, object)  # [request file paths], target folder Path
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(REQUEST_MIME):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasFormat(REQUEST_MIME) and self.target_folder(event.position().toPoint()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
         target = self.target_folder(event.position().toPoint())
         if not mime.hasFormat(REQUEST_MIME) or target is None:

@@ -150,7 +150,7 @@ class ExceptionHook(QObject):
             log.error("Unexpected error", exc_info=(exc_type, exc, tb))
             summary = self._mask(f"{exc_type.__name__}: {exc}")
             details = self._mask("".join(traceback.format_exception(exc_type, exc, tb)))
-        except Exception:  # noqa: BLE001 - the hook itself must never raise: fall back to the plain hook
+        except Exception:
             sys.__excepthook__(exc_type, exc, tb)
             return
         # the interpreter's own report goes to stderr too (a terminal, a test run), masked as well

@@ -8,7 +8,6 @@ every judgement comes from core.diagnosis.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -51,7 +51,8 @@ from inspector.core.tokens import SentCredential, TokenInfo
 from inspector.ui.jobs import JobRunner
 from inspector.ui.theme import LIGHT, Theme, verdict_color
 from inspector.ui.timeline_widget import TimelineWidget, request_moment
-from inspector.ui.view_state import MaskedLabel, ViewState, escape
+from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape
+from inspector.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
     from inspector.core.pipeline import SendResult
@@ -179,16 +180,6 @@ def format_claim(name: str, value: object, reference: datetime | None, ref_words
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-_LONG_RUN = re.compile(r"\S{24,}")
-
-
-def breakable(text: str) -> str:
-    """Long unbroken runs (tokens, URLs) get zero-width break points so a label can wrap them."""
-    return _LONG_RUN.sub(
-        lambda m: "\u200b".join(m.group(0)[i : i + 16] for i in range(0, len(m.group(0)), 16)), text
-    )
 
 
 def _evidence_text(value: object) -> str:
@@ -890,6 +881,7 @@ class ExpectationsBox(QGroupBox):
         self.leeway.setRange(0, 3600)
         self.leeway.setValue(60)
         self.leeway.setSuffix(" s")
+        guard_wheel(self.leeway)  # scrolling the panel over it must not change it (and re-explain)
         self.jwks = QLineEdit(self)
         self.jwks.setPlaceholderText("https://login.example.com/.well-known/jwks.json (checks the signature)")
         for label, field in (("Audience", self.audience), ("Issuer", self.issuer), ("Scopes", self.scopes),
@@ -939,7 +931,12 @@ class ExplainerPanel(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll_area)
+        # the explanation, and the offline token decoder in a tab of its own (not under a long explanation)
+        self.sections = QTabWidget()
+        self.sections.setObjectName("explainerSections")
+        self.sections.setDocumentMode(True)
+        self.sections.addTab(self.scroll_area, "Explanation")
+        outer.addWidget(self.sections)
         content = _Content()
         content.setObjectName("explainerContent")
         self.scroll_area.setWidget(content)
@@ -1021,7 +1018,16 @@ class ExplainerPanel(QWidget):
             lambda: self.expectations_changed.emit(self.expectations_box.expectations()))
         lay.addWidget(self.expectations_box)
         self.paste_box = PasteBox(clock=self._clock, view=self.view_state)
-        lay.addWidget(self.paste_box)
+        self.decoder_area = QScrollArea()
+        self.decoder_area.setWidgetResizable(True)
+        self.decoder_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.decoder_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        decoder = QWidget()
+        dl = QVBoxLayout(decoder)
+        dl.addWidget(self.paste_box)
+        dl.addStretch(1)
+        self.decoder_area.setWidget(decoder)
+        self.sections.addTab(self.decoder_area, "Decode a token")
         lay.addStretch(1)
         self._content = content
         content.watch_sections()
@@ -1069,7 +1075,8 @@ class ExplainerPanel(QWidget):
             self._render()
 
     def paste_token(self, text: str) -> None:
-        """Decode a token in the paste box, as a paste or a drop does."""
+        """Decode a token in the paste box, as a paste or a drop does (its tab comes to the front)."""
+        self.sections.setCurrentWidget(self.decoder_area)
         self.paste_box.set_token_text(text)
 
     def verdict(self) -> str | None:
@@ -1084,7 +1091,6 @@ class ExplainerPanel(QWidget):
         if event.mimeData().hasText():
             self.paste_token(event.mimeData().text())
             event.acceptProposedAction()
-            self.scroll_area.ensureWidgetVisible(self.paste_box)
 
     # -- rendering -------------------------------------------------------------------------------------------
     def _secrets(self) -> list[str]:

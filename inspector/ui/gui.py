@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from inspector.assets import APP_ID
 from inspector.core.errors import InspectorError
 from inspector.core.logfile import AppLog, log_start, start_log
 from inspector.core.request import RequestSpec
@@ -216,6 +217,12 @@ def run_gui(
         app = QApplication(list(argv) if argv else sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    # the window manager matches the window to request-inspector.desktop (--install-desktop-entry) by this
+    # name, and every window and dialog shows this icon
+    app.setDesktopFileName(APP_ID)
+    from inspector.ui.app_icon import app_icon
+
+    app.setWindowIcon(app_icon())
     # every job's thread is cancelled and joined when the app quits and again at interpreter exit: a worker
     # still running then would be frozen mid-call into Qt as the interpreter goes away
     from inspector.ui.jobs import install_exit_hooks

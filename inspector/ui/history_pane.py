@@ -1,4 +1,5 @@
-"""The history pane: past exchanges newest first, paged lazily from the sqlite store, with filters and actions.
+"""The history pane: past exchanges newest first, paged lazily from the sqlite store, with filters and
+actions.
 
 Embedding API:
 
@@ -14,8 +15,8 @@ Embedding API:
         clock() -> datetime                        UTC-aware "now" for the relative times in tool tips
 
     Signals
-        open_requested(HistoryRecord)      Enter / double-click / "Open in editor": put record.spec in the editor
-                                           and show record.exchange with record.diagnosis
+        open_requested(HistoryRecord)      Enter / double-click / "Open in editor": put record.spec in the
+                                           editor and show record.exchange with record.diagnosis
         resend_requested(HistoryRecord)    "Re-send" (Ctrl+R): send record.spec again
         report_requested(HistoryRecord)    "Report…": open ReportDialog(record.exchange, record.diagnosis)
         curl_requested(HistoryRecord)      "Copy as curl…": open CurlDialog(record.exchange)
@@ -24,7 +25,8 @@ Embedding API:
         retention_changed(int)             the user changed "keep the newest N" (persist it in settings)
 
     Methods
-        refresh()                  call after store.add(): new rows appear at the top, selection and scroll kept
+        refresh()                  call after store.add(): new rows appear at the top, selection and scroll
+                                   kept
         reload()                   drop what is loaded and start again from the first page
         set_filters(text=None, status=None, verdict=None)   also what the filter bar does
         selected_ids() -> list[int];  select_ids(ids);  current_record() -> HistoryRecord | None
@@ -32,7 +34,7 @@ Embedding API:
         clear_all()                the actions, callable directly (tests, menus of the main window)
         set_screen_share_safe(on)  the rows are masked by the store already; URLs are masked again on display
                                    (sets the mode on the pane's ViewState, which the model follows)
-        model: HistoryModel        loaded_rows, total, pages_fetched, fetch_ms (time of each page query + insert)
+        model: HistoryModel        loaded_rows, total, pages_fetched, fetch_ms (each page's query + insert)
         table: QTableView          actions: open_action, resend_action, report_action, curl_action,
                                    export_action, delete_action, clear_action (QActions, for menus)
 
@@ -60,7 +62,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,13 +74,16 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSpinBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.core.diagnosis import VERDICTS
+from inspector.core.diagnosis import VERDICT_TITLES, VERDICTS
 from inspector.core.errors import InspectorError
 from inspector.core.history import HistoryRecord, HistoryRow, HistoryStore
 from inspector.core.redact import mask_url
@@ -94,6 +99,23 @@ ChooseSavePath = Callable[[QWidget, str, str, str], "str | None"]
 
 COLUMNS = ("Time", "Method", "URL", "Status", "Verdict", "Elapsed")
 COL_TIME, COL_METHOD, COL_URL, COL_STATUS, COL_VERDICT, COL_ELAPSED = range(len(COLUMNS))
+# On screen the short columns come first, so a narrow dock still shows when, what came back and the verdict;
+# the URL (drawn after its method) takes what is left. Method and Elapsed are hidden at first (the header's
+# context menu shows them; Elapsed is also in the status's tool tip). The model's column numbers above do not
+# change.
+SHOWN_ORDER = (COL_TIME, COL_STATUS, COL_VERDICT, COL_METHOD, COL_URL, COL_ELAPSED)
+HIDDEN_AT_FIRST = (COL_METHOD, COL_ELAPSED)
+URL_MIN_CHARS = 26  # the default width shows a method, a host and the end of a path
+# A verdict in a word or two for the column (the full title, from the findings catalogue, is its tool tip).
+VERDICT_WORDS = {
+    "ok": "Looks fine",
+    "authentication": "Not accepted",
+    "authorization": "Refused",
+    "step-up": "Step-up needed",
+    "proxy-authentication": "Proxy login",
+    "not-credential-related": "Not credentials",
+    "transport-error": "No response",
+}
 # label shown in the combo -> the store's status filter
 STATUS_FILTERS: tuple[tuple[str, str | None], ...] = (
     ("All statuses", None),
@@ -126,6 +148,51 @@ def _inform(parent: QWidget, title: str, text: str) -> None:
 def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, name_filter)
     return path or None
+
+
+def verdict_label(verdict: str | None) -> str:
+    """A verdict in a few words for a column or a menu ("Not accepted"); a verdict this pane does not know
+    yet reads as its title up to a colon."""
+    if not verdict:
+        return ""
+    if verdict in VERDICT_WORDS:
+        return VERDICT_WORDS[verdict]
+    title = VERDICT_TITLES.get(verdict, verdict)
+    return title.split(":", 1)[0].strip() or title
+
+
+def elide_url(url: str, metrics: QFontMetrics, width: int) -> str:
+    """The URL as it fits in width pixels, keeping what tells entries apart: the scheme goes first, then the
+    middle of the path, so the host and the end of the path stay ("api.example.com/…/invoices/42"); when
+    even the host leaves too little room, the end of the path wins ("…/invoices/42")."""
+    if metrics.horizontalAdvance(url) <= width:
+        return url
+    bare = url.split("://", 1)[1] if "://" in url else url
+    if metrics.horizontalAdvance(bare) <= width:
+        return bare
+    host, slash, rest = bare.partition("/")
+    if slash and metrics.horizontalAdvance(host + "/…" + "x" * 8) <= width:
+        # the host whole, then as much of the path's end as fits after "/…"
+        return host + "/" + metrics.elidedText(rest, Qt.TextElideMode.ElideLeft,
+                                               width - metrics.horizontalAdvance(host + "/"))
+    return metrics.elidedText(bare, Qt.TextElideMode.ElideLeft, width)  # a long host: the path's end wins
+
+
+class _UrlDelegate(QStyledItemDelegate):
+    """Draws the URL column as "METHOD url", the URL elided by elide_url instead of in the middle."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        row = index.data(Qt.ItemDataRole.UserRole)
+        method = f"{row.method} " if isinstance(row, HistoryRow) and row.method else ""
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        margin = 6
+        if style is not None:
+            margin = (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1) * 2
+        metrics = option.fontMetrics
+        width = option.rect.width() - margin - 2 - metrics.horizontalAdvance(method)
+        option.text = method + elide_url(option.text, metrics, width)
 
 
 def format_elapsed(ms: float | None) -> str:
@@ -331,7 +398,7 @@ class HistoryModel(QAbstractTableModel):
         if col == COL_STATUS:
             return str(row.status) if row.status is not None else "—"
         if col == COL_VERDICT:
-            return row.verdict or ""
+            return verdict_label(row.verdict)
         if col == COL_ELAPSED:
             return format_elapsed(row.elapsed_ms)
         return ""
@@ -344,7 +411,10 @@ class HistoryModel(QAbstractTableModel):
         if col == COL_STATUS:
             if row.status is None:
                 return "No response: the request failed before an answer came back."
-            return f"{row.status} ({_STATUS_WORDS.get(row.status // 100, 'other')})"
+            took = f" in {format_elapsed(row.elapsed_ms)}" if row.elapsed_ms is not None else ""
+            return f"{row.status} ({_STATUS_WORDS.get(row.status // 100, 'other')}){took}"
+        if col == COL_VERDICT and row.verdict:
+            return f"{VERDICT_TITLES.get(row.verdict, row.verdict)} ({row.verdict})"
         return None
 
 
@@ -413,9 +483,15 @@ class HistoryPane(QWidget):
         self.verdict_combo.setObjectName("historyFilterVerdict")
         self.verdict_combo.addItem("All verdicts", None)
         for verdict in VERDICTS:
-            self.verdict_combo.addItem(verdict, verdict)
+            self.verdict_combo.addItem(verdict_label(verdict), verdict)
+            self.verdict_combo.setItemData(self.verdict_combo.count() - 1,
+                                           VERDICT_TITLES.get(verdict, verdict), Qt.ItemDataRole.ToolTipRole)
+        for combo, chars in ((self.verdict_combo, 10), (self.status_combo, 8)):  # narrow: the dock is
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(chars)
         self.verdict_combo.setToolTip("Show only entries the explainer gave this verdict")
-        self.count_label = plain_label(name="historyCount")  # may quote the database's path and error
+        # may quote the database's path and error: elided (whole in its tool tip), it never widens the window
+        self.count_label = plain_label(name="historyCount", elide=Qt.TextElideMode.ElideMiddle)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
@@ -441,7 +517,9 @@ class HistoryPane(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setAccessibleName("History list")  # named so in the keyboard shortcut list
+        self.table.setItemDelegateForColumn(COL_URL, _UrlDelegate(self.table))
         self.table.setShowGrid(False)
         self.table.setSortingEnabled(False)  # the store decides the order: newest first
         vh = self.table.verticalHeader()
@@ -453,9 +531,21 @@ class HistoryPane(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(COL_URL, QHeaderView.ResizeMode.Stretch)
         hh.setHighlightSections(False)
-        char = self.fontMetrics().horizontalAdvance("0")
-        for col, chars in ((COL_TIME, 12), (COL_METHOD, 7), (COL_STATUS, 6), (COL_VERDICT, 15), (COL_ELAPSED, 8)):
-            self.table.setColumnWidth(col, char * chars + 16)
+        for visual, col in enumerate(SHOWN_ORDER):
+            hh.moveSection(hh.visualIndex(col), visual)
+        for col in HIDDEN_AT_FIRST:  # a narrow dock keeps the room for the URL
+            hh.hideSection(col)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._header_menu)
+        metrics = self.fontMetrics()
+        pad = 16  # the cell's margins and a little air
+        samples = {COL_TIME: "00:00:00", COL_METHOD: "DELETE", COL_STATUS: "000",
+                   COL_VERDICT: max((verdict_label(v) for v in VERDICTS), key=metrics.horizontalAdvance),
+                   COL_ELAPSED: "0.00 s"}
+        for col, sample in samples.items():
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(COLUMNS[col]))
+            self.table.setColumnWidth(col, width + pad)
+        hh.setMinimumSectionSize(metrics.horizontalAdvance("M…") + pad)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -472,7 +562,8 @@ class HistoryPane(QWidget):
             self.table.addAction(act)
             return act
 
-        self.open_action = action("Open in editor", "Open the request in the editor and show its answer (Enter)",
+        self.open_action = action("Open in editor",
+                                  "Open the request in the editor and show its answer (Enter)",
                                   self.open_selected)
         self.resend_action = action("Re-send", "Send this request again (Ctrl+R)", self.resend_selected,
                                     ["Ctrl+R"])
@@ -543,8 +634,22 @@ class HistoryPane(QWidget):
         self.model.rowsRemoved.connect(lambda *_: self._update_actions())
         self.model.reload()
 
+    def preferred_width(self) -> int:
+        """The width that shows time, status, verdict and about URL_MIN_CHARS characters of the URL (the
+        dock's first width when the window has the room)."""
+        hh = self.table.horizontalHeader()
+        others = sum(self.table.columnWidth(col) for col in range(len(COLUMNS))
+                     if col != COL_URL and not hh.isSectionHidden(col))
+        url = self.fontMetrics().horizontalAdvance("x" * URL_MIN_CHARS)
+        chrome = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else None
+        sides = margins.left() + margins.right() if margins is not None else 0
+        return others + url + chrome + sides
+
     # -- filters -------------------------------------------------------------------------------------------
-    def set_filters(self, text: str | None = None, status: str | None = None, verdict: str | None = None) -> None:
+    def set_filters(self, text: str | None = None, status: str | None = None,
+                    verdict: str | None = None) -> None:
         """Set the filter bar and apply it now (no debounce)."""
         for combo, value in ((self.status_combo, status), (self.verdict_combo, verdict)):
             combo.blockSignals(True)
@@ -653,7 +758,8 @@ class HistoryPane(QWidget):
             return None
         if path is None:
             suggested = "history.har" if len(ids) > 1 else f"history-{ids[0]}.har"
-            chosen = self._choose_save_path(self, "Export as HAR", suggested, "HAR files (*.har);;All files (*)")
+            chosen = self._choose_save_path(self, "Export as HAR", suggested,
+                                            "HAR files (*.har);;All files (*)")
             if not chosen:
                 return None
             path = chosen
@@ -673,7 +779,8 @@ class HistoryPane(QWidget):
             return 0
         first_row = self.selected_rows()[0]
         what = "this entry" if len(ids) == 1 else f"these {len(ids):,} entries"
-        if not self._ask(self, "Delete history entries", f"Delete {what} from the history? This cannot be undone."):
+        if not self._ask(self, "Delete history entries",
+                         f"Delete {what} from the history? This cannot be undone."):
             return 0
         removed = 0
         try:
@@ -747,6 +854,22 @@ class HistoryPane(QWidget):
         return self.view_state.safe
 
     # -- chrome --------------------------------------------------------------------------------------------
+    def column_menu(self) -> QMenu:
+        """Show or hide a column (every one but the URL)."""
+        menu = QMenu(self)
+        hh = self.table.horizontalHeader()
+        for col in SHOWN_ORDER:
+            if col == COL_URL:
+                continue
+            act = menu.addAction(COLUMNS[col])
+            act.setCheckable(True)
+            act.setChecked(not hh.isSectionHidden(col))
+            act.toggled.connect(lambda on, col=col: hh.setSectionHidden(col, not on))
+        return menu
+
+    def _header_menu(self, pos: QPoint) -> None:
+        self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(pos))
+
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
         if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):

@@ -363,6 +363,6 @@ class ImportDialog(QDialog):
         self.cancel()
         super().reject()
 
-    def done(self, result: int) -> None:  # noqa: D102 - Qt's
+    def done(self, result: int) -> None:
         self.jobs.stop()
         super().done(result)

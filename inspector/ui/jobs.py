@@ -99,7 +99,7 @@ class Job(Generic[T]):
     def _main(self) -> None:
         try:
             value: object = self._work(self)
-        except BaseException as exc:  # noqa: BLE001 - delivered as a failure on the UI thread, never lost
+        except BaseException as exc:
             _emit(self._state, self, "failed", exc)
         else:
             _emit(self._state, self, "done", value)

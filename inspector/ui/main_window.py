@@ -16,14 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
 from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
 from inspector.core.redact import MASK, is_secret_header
 from inspector.core.request import RequestSpec
+from inspector.ui.app_icon import ensure_app_icon
 from inspector.ui.jobs import JobRunner
 from inspector.ui.request_editor import RequestEditor
 from inspector.ui.theme import Theme, current_theme, theme_for
@@ -72,6 +73,62 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
         return None  # an unreadable saved request is forgotten, not an error worth a message
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Layout: sized from the screen, never wider than it
+
+
+def initial_window_size(available: QSize) -> QSize:
+    """The first window's size: most of the screen's available area (all but a margin on a small screen),
+    so a 1280x720 laptop shows the whole window and a large monitor gives the panes room."""
+    def part(total: int, small: int, cap: int) -> int:
+        share = 0.94 if total <= small else 0.85
+        return max(1, min(total, cap, round(total * share)))
+
+    return QSize(part(available.width(), 1440, 2400), part(available.height(), 900, 1500))
+
+
+def initial_window_geometry(available: QRect) -> QRect:
+    """initial_window_size, centred in the available area."""
+    size = initial_window_size(available.size())
+    rect = QRect(0, 0, size.width(), size.height())
+    rect.moveCenter(available.center())
+    return rect
+
+
+PANEL_SHARE = 0.45  # of the window's width: the explanation is what people come for
+HISTORY_SHARE = 0.3  # of the window's width at most, for the history dock's first width
+EDITOR_SHARE = 0.36  # of the left column's height: the rest is the response
+
+
+def split_width(total: int, left_least: int, panel_min: int) -> tuple[int, int]:
+    """(left column, explainer) widths for a total width: the panel gets PANEL_SHARE of it, less when the
+    left column would get under left_least (but never under panel_min)."""
+    panel = max(panel_min, round(total * PANEL_SHARE))
+    panel = min(panel, max(panel_min, total - left_least))
+    return max(0, total - panel), panel
+
+
+class _OnNextResize(QObject):
+    """Calls back once, just after the widget's next resize (a splitter that is about to get narrower)."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self._callback: Callable[[], object] | None = callback
+        widget.installEventFilter(self)
+
+    def cancel(self) -> None:
+        self._callback = None
+        self.deleteLater()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self._callback is not None:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)  # after the widget has handled its resize
+            self._callback = None
+            self.deleteLater()
+        return False
+
+
 def masked_credentials(spec: RequestSpec) -> list[str]:
     """Names of enabled credential headers whose value was masked when stored (they cannot be re-sent)."""
     return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and MASK in h.value]
@@ -91,6 +148,7 @@ class MainWindow(QMainWindow):
     busy_changed = Signal(bool)
     tab_opened = Signal(object)  # RequestTab
     current_tab_changed = Signal(object)  # RequestTab
+    panel_share = PANEL_SHARE  # each tab's explainer keeps this share of the width
 
     def __init__(
         self,
@@ -111,6 +169,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("Request Inspector")
+        self.setWindowIcon(ensure_app_icon())  # dialogs show the application's icon, which this sets too
         self.settings = settings
         # screen-share-safe mode, the colours and user messages: every pane and dialog subscribes to this one
         self.view_state = ViewState(self, theme=theme or current_theme())
@@ -139,6 +198,8 @@ class MainWindow(QMainWindow):
         self.collections_dock: Any = None
         self.word_wrap = False
         self._splitter_states: dict[str, QByteArray] = {}
+        self._first_show_done = False
+        self._panes_restored = False
         # the questions a tab or the window asks; tests put their own answers here
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
         self.ask_conflict: Callable[[str], str] = self._ask_conflict
@@ -159,10 +220,7 @@ class MainWindow(QMainWindow):
         self._safe_badge: QLabel | None = None
         self.view_state.safe_changed.connect(self._on_safe_changed)
         self.statusBar().showMessage("Ready")
-        self.resize(1400, 900)
         self.new_tab()
-        self.main_splitter.setSizes([850, 550])
-        self.left_splitter.setSizes([330, 520])
         if collections is not None:
             self.set_collections(collections, personal_collections)
         self._restore(prefer_demo)
@@ -223,6 +281,53 @@ class MainWindow(QMainWindow):
     def ensure_panels(self) -> None:
         """Build the current tab's deferred panes now (called once the window is on screen)."""
         self.current_tab().ensure_panels()
+
+    # -- layout (the current tab's panes; a new tab copies them) -----------------------------------------
+    def panel_min_width(self) -> int:
+        """The explainer's least width: its sentences stay readable (about 40 characters a line)."""
+        return self.fontMetrics().horizontalAdvance("x" * 40)
+
+    def available_geometry(self) -> QRect:
+        """The screen's area free of panels and docks, for the screen the window is on."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 720)
+
+    def left_least_width(self) -> int:
+        """The left column's width below which the explainer gives up room first: the editor's least width
+        and some 12 more characters of URL."""
+        return self.left_splitter.minimumSizeHint().width() + self.fontMetrics().horizontalAdvance("x" * 12)
+
+    def split_panes(self) -> None:
+        """Share the central width between the left column and the explainer (see split_width)."""
+        total = sum(self.main_splitter.sizes()) or self.width()
+        self.main_splitter.setSizes(list(split_width(total, self.left_least_width(), self.panel_min_width())))
+
+    def size_panes(self) -> None:
+        """Share the room as a first window should: the explainer PANEL_SHARE of the width, the editor
+        EDITOR_SHARE of the left column's height (saved sizes replace this on later runs)."""
+        self.split_panes()
+        height = sum(self.left_splitter.sizes()) or self.height()
+        editor = round(height * EDITOR_SHARE)
+        self.left_splitter.setSizes([editor, height - editor])
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen's available area (a geometry saved on a bigger screen, say)."""
+        available = self.available_geometry().size()
+        if self.width() > available.width() or self.height() > available.height():
+            self.resize(min(self.width(), available.width()), min(self.height(), available.height()))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_show_done:
+            return
+        self._first_show_done = True
+        if not self._panes_restored:
+            self.size_panes()  # again, now that the splitters have their real sizes
+        # start where people start: typing or pasting a URL (focus on the method box let an arrow key turn
+        # GET into PATCH); no selection, so a test or a user typing at once appends to what is there
+        self.editor.url_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- tabs ----------------------------------------------------------------------------------------------
     def new_tab(self, spec: RequestSpec | None = None, *, activate: bool = True) -> Any:
@@ -395,6 +500,13 @@ class MainWindow(QMainWindow):
         self.wrap_action = QAction("&Word wrap", self)
         self.wrap_action.setCheckable(True)
         self.wrap_action.toggled.connect(self.set_word_wrap)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.open_shortcuts, "Ctrl+/",
+                                             tip="Every keyboard shortcut of the window")
+        self.quick_start_action = self._action("&Quick start", self.open_quick_start, "F1",
+                                               tip="How to try the app in a minute")
+        self.about_action = self._action("&About Request Inspector", self.open_about,
+                                         tip="Version, Qt and Python, and where the app keeps its files")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -427,6 +539,11 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.prev_tab_action)
         view_menu.addSeparator()
         view_menu.addAction(self.safe_action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.quick_start_action)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
 
     def set_word_wrap(self, on: bool) -> None:
         self.word_wrap = on
@@ -647,6 +764,22 @@ class MainWindow(QMainWindow):
         if current is not None:
             dialog.select(current.identity)
         dialog.exec()
+
+    # -- help ----------------------------------------------------------------------------------------------
+    def open_shortcuts(self) -> None:
+        from inspector.ui.help_dialogs import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
+
+    def open_quick_start(self) -> None:
+        from inspector.ui.help_dialogs import QuickStartDialog
+
+        QuickStartDialog(self).exec()
+
+    def open_about(self) -> None:
+        from inspector.ui.help_dialogs import AboutDialog, about_folders
+
+        AboutDialog(self, folders=about_folders(os.environ, self.settings, self.profiles_dirs)).exec()
 
     def _save_team_dirs(self, dirs: list) -> None:
         """Remember the team folders the user chose; folders given for this run only are not saved."""
@@ -924,11 +1057,31 @@ class MainWindow(QMainWindow):
             self.history_dock.setObjectName("historyDock")
             self.history_dock.setWidget(self.history_pane)
             self.history_dock.visibilityChanged.connect(self.history_action.setChecked)
+            # the central area is about to lose the dock's width: the explainer gives up its share first,
+            # so the URL bar keeps a useful width (once the splitter has its new width)
+            saved = self._saved_history_width()
+            resplit = _OnNextResize(self.main_splitter, self.split_panes)
             self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.history_dock)
-            # a narrow column by default: the editor, response and explanation keep most of the window
-            self.resizeDocks([self.history_dock], [max(300, self.width() // 4)], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.history_dock], [saved or self.history_dock_width()],
+                             Qt.Orientation.Horizontal)
+            if saved or not self.isVisible():
+                resplit.cancel()  # the pane sizes were saved with its width; a hidden window splits on show
         if self.history_pane is not None:
             self.history_dock.setVisible(on)
+
+    def _saved_history_width(self) -> int:
+        """The history's width when the window last closed (0: none saved, or not a number)."""
+        try:
+            return max(0, int(str(self.settings.value("window/historyWidth", 0)))) if self.settings else 0
+        except ValueError:
+            return 0
+
+    def history_dock_width(self) -> int:
+        """The history's first width: what its columns need, but at most HISTORY_SHARE of the window and
+        never so much that the editor, the URL bar and the explanation lose their least widths."""
+        room = self.width() - self.main_splitter.minimumSizeHint().width() - 8  # the dock's separator
+        want = min(self.history_pane.preferred_width(), round(self.width() * HISTORY_SHARE), room)
+        return max(want, self.history_dock.minimumSizeHint().width())
 
     def _save_retention(self, keep: int) -> None:
         if self.settings is not None:
@@ -978,6 +1131,7 @@ class MainWindow(QMainWindow):
         elif self.result is not None:
             dialog = CurlDialog.for_result(self.result, self, view=self.view_state)
         else:
+            self.editor.commit_edits()
             dialog = CurlDialog(self.editor.to_spec(), self, view=self.view_state)
         dialog.exec()
 
@@ -1029,15 +1183,21 @@ class MainWindow(QMainWindow):
         s = self.settings
         spec = None
         restored_tabs = False
+        placed = False
+        self._panes_restored = False
         if s is not None:
             geometry = s.value("window/geometry")
-            if isinstance(geometry, QByteArray):
-                self.restoreGeometry(geometry)
+            if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+                placed = True
+                self.fit_to_screen()
+            restored = []
             for splitter in (self.main_splitter, self.left_splitter):
                 state = s.value(f"window/{splitter.objectName()}")
-                if isinstance(state, QByteArray):
+                ok = isinstance(state, QByteArray) and splitter.restoreState(state)
+                if ok:
                     self._splitter_states[splitter.objectName()] = state
-                    splitter.restoreState(state)
+                restored.append(ok)
+            self._panes_restored = all(restored)
             if s.value("view/screenShareSafe", False) in (True, "true", "1", 1):
                 self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
@@ -1046,6 +1206,14 @@ class MainWindow(QMainWindow):
                                                s.value("tabs/current", 0))
             if not restored_tabs:
                 spec = spec_from_settings(s.value("request/last"))
+        if not placed:
+            first = initial_window_geometry(self.available_geometry())
+            self.resize(first.size())
+            self.move(first.topLeft())
+        if not self._panes_restored:
+            self.main_splitter.resize(self.width(), self.height())  # a first guess until the window shows
+            self.left_splitter.resize(self.width() // 2, self.height())
+            self.size_panes()
         if self.demo_requests and (prefer_demo or (spec is None and not restored_tabs)):
             if restored_tabs:
                 self.new_tab()
@@ -1101,6 +1269,8 @@ class MainWindow(QMainWindow):
         if s is None:
             return
         s.setValue("window/geometry", self.saveGeometry())
+        if self.history_pane is not None and self.history_dock.isVisible():
+            s.setValue("window/historyWidth", self.history_dock.width())
         for splitter in (self.main_splitter, self.left_splitter):
             s.setValue(f"window/{splitter.objectName()}", splitter.saveState())
         s.setValue("response/wordWrap", self.wrap_action.isChecked())

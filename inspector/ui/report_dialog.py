@@ -16,6 +16,8 @@ Embedding API:
     ReportDialog.for_record(record, parent=None, **kw)   the same for a HistoryRecord
     dialog.options() -> ReportOptions;  dialog.set_options(ReportOptions)
     dialog.set_format("markdown" | "html");  dialog.format() -> str
+    dialog.show_source(on)               the preview shows the report's source instead of the rendered page
+                                         (Markdown is rendered by default, as a Git host or chat shows it)
     dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
     dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
     dialog.save(path=None) -> Path|None  asks where unless given; writes UTF-8
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -94,7 +96,7 @@ class _Preview(QTextBrowser):
     """The report's preview. It loads nothing: an image or style sheet named in server text that slipped
     through escaping could otherwise read a local file (file:///...) into the window."""
 
-    def loadResource(self, _type: int, _name: Any) -> Any:  # noqa: N802 - Qt's name
+    def loadResource(self, _type: int, _name: Any) -> Any:
         return None
 
 
@@ -174,6 +176,11 @@ class ReportDialog(QDialog):
         self.markdown_radio.toggled.connect(lambda _on: self._render())
         fl.addWidget(self.markdown_radio)
         fl.addWidget(self.html_radio)
+        self.source_check = QCheckBox("Show the source")
+        self.source_check.setObjectName("reportSource")
+        self.source_check.setToolTip("The preview shows the text Copy and Save… write, not the rendered page")
+        self.source_check.toggled.connect(lambda _on: self._render())
+        fl.addWidget(self.source_check)
 
         self.masked_note = plain_label("Tokens, passwords, API keys and cookies are masked in the report.",
                                        name="reportMaskedNote", wrap=True)
@@ -258,6 +265,10 @@ class ReportDialog(QDialog):
     def report_text(self) -> str:
         return self._text
 
+    def show_source(self, on: bool) -> None:
+        """The preview shows the source (Markdown or HTML text) instead of the rendered report."""
+        self.source_check.setChecked(on)
+
     def copy(self) -> None:
         mime = QMimeData()
         if self.format() == "html":
@@ -308,14 +319,18 @@ class ReportDialog(QDialog):
         )
         bar = self.preview.verticalScrollBar()
         where = bar.value()
-        if self.format() == "html":
+        source = self.source_check.isChecked()
+        if source:
+            self.preview.setPlainText(self._text)
+        elif self.format() == "html":
             self.preview.setHtml(self._text)
         else:
-            self.preview.setPlainText(self._text)
-        self.preview.setFont(
-            QFontDatabase.systemFont(
-                QFontDatabase.SystemFont.GeneralFont if self.format() == "html"
-                else QFontDatabase.SystemFont.FixedFont
-            )
-        )
+            # rendered as a Git host would (escapes such as insufficient\_scope read as intended); raw HTML in
+            # the text stays text, and _Preview loads nothing a link or image names
+            features = (QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+                        | QTextDocument.MarkdownFeature.MarkdownNoHTML)
+            self.preview.document().setMarkdown(self._text, features)
+            self.preview.setTextCursor(QTextCursor(self.preview.document()))  # at the top, not the end
+        self.preview.setFont(QFontDatabase.systemFont(
+            QFontDatabase.SystemFont.FixedFont if source else QFontDatabase.SystemFont.GeneralFont))
         bar.setValue(min(where, bar.maximum()))  # toggling a section should not jump to the top

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -59,7 +62,8 @@ from inspector.core.request import (
 )
 from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.theme import Theme, label_color_style, monospace_font
-from inspector.ui.view_state import MaskedLabel, ViewState, escape, plain_label
+from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape, plain_label, plain_tip
+from inspector.ui.wheel_guard import guard_wheel
 
 BODY_KIND_LABELS = {
     "none": "None",
@@ -71,6 +75,18 @@ BODY_KIND_LABELS = {
 NO_PROFILE = "No profile"
 
 
+def profile_header_names(profile: object) -> tuple[str, ...]:
+    """The request headers a profile sets when the request is sent (and so replaces in the table): an API
+    key's header, else Authorization for every kind that signs in (none for "none" or a query API key)."""
+    kind = getattr(profile, "kind", "none")
+    credential = getattr(profile, "credential", lambda _name: None)
+    if kind == "none":
+        return ()
+    if kind == "api-key":
+        return () if (credential("in") or "header") == "query" else (credential("name") or "X-API-Key",)
+    return ("Authorization",)
+
+
 class KeyValueTable(QTableWidget):
     """Rows of (enabled, name, value) with a blank row kept at the bottom for typing a new one.
 
@@ -79,6 +95,7 @@ class KeyValueTable(QTableWidget):
 
     rows_edited = Signal()  # the user changed a cell (not emitted by set_rows)
     REAL_VALUE = Qt.ItemDataRole.UserRole + 1  # a masked cell keeps its real value here
+    NOTE = Qt.ItemDataRole.UserRole + 2  # why the row is marked (set_row_notes)
 
     def __init__(self, name_title: str, value_title: str, checkable: bool = True,
                  parent: QWidget | None = None, is_secret: Callable[[str], bool] | None = None,
@@ -202,6 +219,57 @@ class KeyValueTable(QTableWidget):
             if item is not None:
                 item.setCheckState(Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked)
 
+    def commit_edit(self) -> bool:
+        """Write a cell being edited into the table now and close its editor (a shortcut such as Ctrl+Enter
+        fires while the editor still holds the new value); True when there was one."""
+        editor = QApplication.focusWidget()
+        if self.state() != QAbstractItemView.State.EditingState or editor is None or \
+                not self.viewport().isAncestorOf(editor):
+            return False
+        self.commitData(editor)
+        self.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        return True
+
+    def set_row_notes(self, notes: dict[str, str]) -> None:
+        """Mark enabled rows whose name (any case) is a key: shown in italics with the note as their tool tip
+        (a header the profile replaces when sending). Other rows lose an earlier mark."""
+        wanted = {name.lower(): note for name, note in notes.items()}
+        was, self._loading = self._loading, True  # a font or tip is not an edit
+        try:
+            for row in range(self.rowCount()):
+                name, _value, enabled = self.row_values(row)
+                note = wanted.get(name.strip().lower(), "") if enabled and name.strip() else ""
+                for col in range(self._name_col, self._name_col + 2):
+                    item = self.item(row, col)
+                    if item is None:
+                        continue
+                    font = QFont(item.font())
+                    if font.italic() != bool(note):
+                        font.setItalic(bool(note))
+                        item.setFont(font)
+                    if item.data(self.NOTE) != (note or None):
+                        item.setData(self.NOTE, note or None)
+                        if item.data(self.REAL_VALUE) is None:  # a masked cell keeps its safe-mode tip
+                            item.setToolTip(plain_tip(note))
+        finally:
+            self._loading = was
+
+    def row_note(self, row: int) -> str:
+        """The note set_row_notes put on a row ("" when none)."""
+        item = self.item(row, self._name_col)
+        return str(item.data(self.NOTE) or "") if item is not None else ""
+
+
+class UrlEdit(QLineEdit):
+    """The URL field: it asks for room for a whole URL, so a narrow bar shortens the profile picker first."""
+
+    HINT_CHARS = 44
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance("x" * self.HINT_CHARS)),
+                     hint.height())
+
 
 class MultipartTable(KeyValueTable):
     """Form fields where a value may be a file path (the third column says which)."""
@@ -294,22 +362,25 @@ class RequestEditor(QWidget):
         self.method_combo.setToolTip("HTTP method: pick one or type your own")
         self.method_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.method_combo.setMinimumContentsLength(7)
-        self.url_edit = QLineEdit(self)
+        self.url_edit = UrlEdit(self)
         self.url_edit.setObjectName("urlEdit")
         self.url_edit.setPlaceholderText("https://api.example.com/items?page=1")
         self.url_edit.setClearButtonEnabled(True)
         self.url_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.url_edit.setMinimumWidth(220)
+        # enough for a host and the start of a path; the window may be narrow (a 1280 px screen, history open)
+        self.url_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("https://api.example"))
         self.profile_picker = ProfilePicker(self, view=self.view_state)
         self.profile_picker.setObjectName("profilePicker")
         self.profile_picker.setToolTip("Credentials profile for this request")
-        # a long profile name must not squeeze the URL: the picker stays ~24 characters wide, the list is wider
-        self.profile_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.profile_picker.setMinimumContentsLength(14)
+        # a long profile name must not squeeze the URL: the picker stays narrow, its list is wider
+        self.profile_picker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.profile_picker.setMinimumContentsLength(10)
         self.profile_picker.setMaximumWidth(220)
         self.profile_picker.view().setMinimumWidth(420)
         self.url_edit.textChanged.connect(self.profile_picker.url_changed)
         self.profile_picker.profile_changed.connect(self._show_credentials)
+        self.profile_picker.profile_changed.connect(lambda _p: self._mark_replaced_headers())
         self.send_button = QPushButton("Send", self)
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip("Send the request (Ctrl+Enter)")
@@ -320,7 +391,9 @@ class RequestEditor(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.setVisible(False)
         bar.addWidget(self.method_combo)
-        bar.addWidget(self.url_edit, 1)
+        # no stretch factor: a box layout squeezes a stretched item to its minimum first; Expanding (and the
+        # wide size hint) gives the URL the room beyond everyone's hint and keeps it when room is short
+        bar.addWidget(self.url_edit)
         bar.addWidget(self.profile_picker)
         bar.addWidget(self.send_button)
         bar.addWidget(self.cancel_button)
@@ -334,8 +407,9 @@ class RequestEditor(QWidget):
         self.credentials_label.hide()
         outer.addWidget(self.credentials_label)
 
-        # what is wrong with the URL (or a pasted command): it quotes what was typed, so it is masked
-        self.message_label = MaskedLabel(self.view_state, parent=self, name="urlMessage")
+        # what is wrong with the URL (or a pasted command): it quotes what was typed, so it is masked; a long
+        # URL in it wraps (breaks=True) instead of widening the window
+        self.message_label = MaskedLabel(self.view_state, parent=self, name="urlMessage", breaks=True)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.hide()
@@ -355,7 +429,8 @@ class RequestEditor(QWidget):
         self.headers_table = KeyValueTable("Header", "Value", checkable=True, parent=headers_page,
                                            is_secret=is_secret_header, view=self.view_state)
         self.headers_table.setObjectName("headersTable")
-        self.content_type_hint = plain_label(parent=headers_page, name="contentTypeHint")
+        self.content_type_hint = plain_label(parent=headers_page, name="contentTypeHint",
+                                             elide=Qt.TextElideMode.ElideRight)
         headers_layout.addWidget(self.headers_table, 1)
         headers_layout.addWidget(self.content_type_hint)
         self.tabs.addTab(headers_page, "Headers")
@@ -398,11 +473,12 @@ class RequestEditor(QWidget):
 
         options_page = QWidget(self)
         form = QFormLayout(options_page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)  # a number, not a bar
         self.timeout_spin = QDoubleSpinBox(options_page)
         self.timeout_spin.setRange(0.1, 3600)
         self.timeout_spin.setDecimals(1)
         self.timeout_spin.setSuffix(" s")
-        self.timeout_spin.setToolTip("Give up when the server takes longer than this to connect or to answer")
+        self.timeout_spin.setToolTip("Give up when the whole send (connect, redirects, answer) takes longer")
         self.follow_check = QCheckBox("Follow redirects (each hop is listed with the response)", options_page)
         self.verify_check = QCheckBox("Verify TLS certificates", options_page)
         self.verify_check.setToolTip("Turn off only for a test server with its own certificate")
@@ -410,6 +486,8 @@ class RequestEditor(QWidget):
         form.addRow("", self.follow_check)
         form.addRow("", self.verify_check)
         self.tabs.addTab(options_page, "Options")
+        # scrolling over the form must not turn GET into PATCH or change the timeout
+        guard_wheel(self.method_combo, self.profile_picker, self.body_kind_combo, self.timeout_spin)
 
         # wiring
         self.url_edit.textChanged.connect(self._on_url_changed)
@@ -418,6 +496,7 @@ class RequestEditor(QWidget):
         self.url_edit.returnPressed.connect(self.send_requested)
         self.params_table.rows_edited.connect(self._on_params_edited)
         self.headers_table.rows_edited.connect(self._on_form_changed)
+        self.headers_table.rows_edited.connect(self._mark_replaced_headers)
         self.body_kind_combo.currentIndexChanged.connect(self._on_body_kind_changed)
         self.body_text.textChanged.connect(self._schedule_body_check)
         self.form_table.rows_edited.connect(self._on_form_changed)
@@ -431,6 +510,11 @@ class RequestEditor(QWidget):
         self._body_timer.timeout.connect(self._check_body)
 
     # -- the door ----------------------------------------------------------------------------------------
+    def commit_edits(self) -> None:
+        """Finish a cell being edited (params, headers, form fields), so to_spec() sees what was typed."""
+        for table in (self.params_table, self.headers_table, self.form_table, self.multipart_table):
+            table.commit_edit()
+
     def to_spec(self) -> RequestSpec:
         """The form as a RequestSpec (not validated: RequestSpec.validate says what is wrong)."""
         kind = as_body_kind(self.body_kind_combo.currentData())
@@ -438,7 +522,8 @@ class RequestEditor(QWidget):
         if kind in ("json", "text"):
             body = Body(kind=kind, text=self._body_source())
         elif kind == "form":
-            body = Body(kind=kind, fields=tuple(FormField(n, v, False, e) for n, v, e in self.form_table.rows()))
+            fields = tuple(FormField(n, v, False, e) for n, v, e in self.form_table.rows())
+            body = Body(kind=kind, fields=fields)
         elif kind == "multipart":
             body = Body(kind=kind, fields=self.multipart_table.fields())
         return RequestSpec(
@@ -478,6 +563,7 @@ class RequestEditor(QWidget):
         self.show_message("")
         self._on_body_kind_changed()
         self._check_body()
+        self._mark_replaced_headers()
         if self.view_state.safe:
             self._mask_fields()
 
@@ -493,6 +579,7 @@ class RequestEditor(QWidget):
             self._mask_fields()
         else:
             self._unmask_fields()
+        self._mark_replaced_headers()  # unmasking a row clears its tool tip
 
     def url_source(self) -> str:
         """The real URL, also while the field shows it masked."""
@@ -537,11 +624,19 @@ class RequestEditor(QWidget):
             self.body_text.setReadOnly(False)
             self.body_text.setToolTip("")
 
+    def _mark_replaced_headers(self) -> None:
+        """An enabled header row the chosen profile will set is not what gets sent: the row says so."""
+        profile = self.profile_picker.current_profile()
+        names = profile_header_names(profile) if profile is not None else ()
+        note = (f"Replaced by the profile '{getattr(profile, 'name', '')}' when sending: it sets this header "
+                "itself. Untick the row, or choose No profile to send this value.")
+        self.headers_table.set_row_notes({name: note for name in names})
+
     def _show_credentials(self, profile: object) -> None:
         from inspector.core.profiles.auth import describe_credentials
 
         lines = describe_credentials(profile) if profile is not None else []  # type: ignore[arg-type]
-        added = "<br>".join(escape(line) for line in lines)
+        added = "<br>".join(escape(breakable(line)) for line in lines)
         self.credentials_label.setText(
             f"<span style='color:{self.theme.muted_text}'>Profile adds:</span> {added}")
         self.credentials_label.setVisible(bool(lines))
@@ -622,7 +717,8 @@ class RequestEditor(QWidget):
                     if url_before is not None:  # the pasted command goes; what was there before comes back
                         self.url_edit.setText(url_before)
                         self._url_before_edit = url_before
-                    self.show_message("The curl command was not imported: it reads local files you did not allow.")
+                    self.show_message(
+                        "The curl command was not imported: it reads local files you did not allow.")
                     return False
                 imported = parse_curl(text, read_files=True)
         except InspectorError as exc:

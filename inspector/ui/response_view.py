@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from inspector.core.exchange import Exchange, Response
 from inspector.core.highlight import RangeBatch, StyleRangeIndex
 from inspector.core.redact import NO_SECRETS, Secrets, mask_header_value, mask_url
+from inspector.core.textfind import Matches, find_all
 from inspector.core.units import format_size
 from inspector.ui.body_view import LargeTextView, monospace_font
 from inspector.ui.jobs import Job, JobRunner
@@ -336,7 +337,7 @@ class FindBar(QWidget):
         self.prev_button.setText("Previous")
         self.next_button = QToolButton(self)
         self.next_button.setText("Next")
-        self.result = plain_label(parent=self)
+        self.result = plain_label(parent=self, name="findResult")  # "3 of 17", "Not found"
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setToolTip("Close (Esc)")
@@ -367,11 +368,13 @@ class ResponseView(QWidget):
         self.jobs = JobRunner(self, name="ResponseView")
         self._worker: HighlightWorker | None = None
         share_gil_with_ui()
-        self._raw_text: str | None = None
+        self._raw_text: str | None = None  # the body as received (decoded, long lines broken)
+        self._raw_head = ""  # the status line and headers that go before it on the Raw tab
         self._raw_piece: TextPiece | None = None
         self._raw_loaded = False
         self._large = False  # the body shown is in large_view / raw_large
         self._secrets = NO_SECRETS  # set by show_exchange
+        self._matches: tuple[tuple[object, ...], Matches] | None = None  # the last count, and what it was of
         self._build()
         self.view_state.theme_changed.connect(self.set_theme)
 
@@ -385,10 +388,14 @@ class ResponseView(QWidget):
         # (a server may echo a credential in them), never HTML (a reason phrase could draw an image).
         known = self._known_secrets
         self.status_label = plain_label("No response yet", self, name="statusLabel")
-        self.reason_label = MaskedLabel(self.view_state, parent=self, name="reasonLabel", known=known)
+        # a server's reason phrase or Content-Type can be any length: elided, never wider than the pane
+        elide = Qt.TextElideMode.ElideRight
+        self.reason_label = MaskedLabel(self.view_state, parent=self, name="reasonLabel", known=known,
+                                        elide=elide)
         self.time_label = plain_label(parent=self)
         self.size_label = plain_label(parent=self)
-        self.type_label = MaskedLabel(self.view_state, parent=self, name="typeLabel", known=known)
+        self.type_label = MaskedLabel(self.view_state, parent=self, name="typeLabel", known=known,
+                                      elide=elide)
         self.elapsed_label = plain_label(parent=self, name="elapsedLabel")
         for w in (self.reason_label, self.time_label, self.size_label, self.type_label):
             w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -405,7 +412,8 @@ class ResponseView(QWidget):
         outer.addLayout(status_row)
 
         notice_row = QHBoxLayout()
-        self.notice_label = MaskedLabel(self.view_state, parent=self, name="noticeLabel", known=known)
+        self.notice_label = MaskedLabel(self.view_state, parent=self, name="noticeLabel", known=known,
+                                        breaks=True)
         self.notice_label.setWordWrap(True)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -429,13 +437,13 @@ class ResponseView(QWidget):
         self.wrap_check.toggled.connect(self.set_word_wrap)
         self.pretty_check = QCheckBox("Pretty", body_tab)
         self.pretty_check.setChecked(True)
-        self.pretty_check.setToolTip("Re-indent JSON and XML bodies")
+        self.pretty_check.setToolTip("Re-indent JSON, XML and HTML bodies")
         self.pretty_check.toggled.connect(self._reload_body)
         self.find_button = QToolButton(body_tab)
         self.find_button.setText("Find…")
         self.find_button.setToolTip("Find in body (Ctrl+F)")
         self.find_button.clicked.connect(self.open_find)
-        self.highlight_label = plain_label(parent=body_tab, name="highlightLabel")
+        self.highlight_label = plain_label(parent=body_tab, name="highlightLabel", elide=elide)
         self.save_body_button = QToolButton(body_tab)
         self.save_body_button.setText("Save…")
         self.save_body_button.setToolTip("Save the body exactly as received")
@@ -453,8 +461,12 @@ class ResponseView(QWidget):
         self.find_bar.next_button.clicked.connect(self.find_next)
         self.find_bar.prev_button.clicked.connect(self.find_previous)
         self.find_bar.close_button.clicked.connect(self.close_find)
+        self.find_bar.field.textChanged.connect(lambda _text: self.find_bar.result.clear())
+        self.find_bar.case.toggled.connect(lambda _on: self.find_bar.result.clear())
         # (Esc is the window's: it cancels a request in flight, else closes this bar)
         back = QShortcut(QKeySequence("Shift+Return"), self.find_bar.field)
+        back.setObjectName("findPreviousShortcut")
+        back.setWhatsThis("Find previous (in the find field)")  # the shortcut list's words for it
         back.setContext(Qt.ShortcutContext.WidgetShortcut)
         back.activated.connect(self.find_previous)
         body_layout.addWidget(self.find_bar)
@@ -484,7 +496,8 @@ class ResponseView(QWidget):
         body_layout.addWidget(self.body_stack, 1)
         self.tabs.addTab(body_tab, "Body")
 
-        # Raw tab: the text as received (decoded), loaded when first looked at
+        # Raw tab: the HTTP message as received (status line, headers, the body decoded), loaded when first
+        # looked at
         self.raw_page = QStackedWidget(self)
         self.raw_view = BodyView(self.theme, self.raw_page)
         self.raw_view.setObjectName("rawView")
@@ -555,6 +568,7 @@ class ResponseView(QWidget):
         self.raw_large.clear()
         self._set_large(False)
         self._raw_text = None
+        self._raw_head = ""
         self._raw_piece = None
         self._raw_loaded = False
         self.hex_view.clear()
@@ -638,13 +652,14 @@ class ResponseView(QWidget):
         self.size_label.setText(size if not response.body_truncated else f"{size}+ (over the cap)")
         self.type_label.setText(response.content_type or "no Content-Type")
         self._fill_headers(response)
+        self._raw_head = self._message_head(response)
         self.save_body_button.setEnabled(bool(response.body))
         notices = []
         if response.body_truncated or len(response.body) > self.max_body_bytes:
             notices.append(
                 f"The body is larger than the {format_size(self.max_body_bytes)} limit, so it was not loaded "
-                f"whole: only the first {format_size(len(response.body))} are shown. Use 'Save body to file…' "
-                "to get all of it (the request is sent again)."
+                f"whole: only the first {format_size(len(response.body))} are shown. Use 'Save body to "
+                "file…' to get all of it (the request is sent again)."
             )
         notices += notes
         if notices:
@@ -671,6 +686,14 @@ class ResponseView(QWidget):
             table.setItem(row, 1, QTableWidgetItem(
                 self._secrets.scrub(mask_header_value(name, value, self._secrets.names))))
         self.tabs.setTabText(2, f"Headers ({len(response.headers)})")
+
+    def _message_head(self, response: Response) -> str:
+        """The status line and header lines of the response, credentials masked as in the Headers tab."""
+        scrub, names = self._secrets.scrub, self._secrets.names
+        lines = [scrub(f"{response.http_version} {response.status} {response.reason}".rstrip())]
+        lines += [f"{name}: {scrub(mask_header_value(name, value, names))}"
+                  for name, value in response.headers]
+        return "\n".join(lines) + "\n\n"
 
     def _fill_hops(self, exchange: Exchange) -> None:
         self.hops_tree.clear()
@@ -734,6 +757,8 @@ class ResponseView(QWidget):
         if not body:
             self.body_view.set_text_now("")
             self.highlight_label.setText("empty body")
+            self._raw_text = ""
+            self._on_tab_changed(self.tabs.currentIndex())
             self.body_ready.emit()
             return
         if len(body) > LARGE_BODY_BYTES:
@@ -749,12 +774,13 @@ class ResponseView(QWidget):
                 return
             self.body_view.set_text_now(prepared.shown)
             self._raw_text = prepared.raw_shown
+            self._on_tab_changed(self.tabs.currentIndex())  # the Raw tab may be the one on screen
             if prepared.lexer is None:
                 return
             job = BodyJob(job.generation, b"", job.content_type, prepared=prepared)
         worker = HighlightWorker(job)
-        self._start_worker(worker, (worker.text_chunk, self._on_text_chunk), (worker.raw_ready, self._on_raw_ready),
-                           (worker.ranges, self._on_ranges))
+        self._start_worker(worker, (worker.text_chunk, self._on_text_chunk),
+                           (worker.raw_ready, self._on_raw_ready), (worker.ranges, self._on_ranges))
 
     def _load_large_body(self, generation: int, body: bytes, content_type: str | None) -> None:
         """A large body: text and its line index stream into large_view; colours follow what is on screen."""
@@ -762,13 +788,16 @@ class ResponseView(QWidget):
             self.set_word_wrap(False)
         self._set_large(True)
         job = BodyJob(generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
-                      secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
+                      secret_names=self._secrets.names, secret_values=self._secrets.redactor().values(),
+                      raw_head=self._raw_head)
         worker = HighlightWorker(job)
-        self._start_worker(worker, (worker.text_piece, self._on_text_piece), (worker.text_whole, self._on_text_whole),
-                           (worker.raw_piece, self._on_raw_piece), (worker.range_chunk, self._on_range_chunk))
+        self._start_worker(worker, (worker.text_piece, self._on_text_piece),
+                           (worker.text_whole, self._on_text_whole), (worker.raw_piece, self._on_raw_piece),
+                           (worker.range_chunk, self._on_range_chunk))
 
     def _start_worker(self, worker: HighlightWorker, *signals: tuple[Any, Any]) -> None:
-        """Connect the signals every body job has plus the given ones, then run the worker off the UI thread."""
+        """Connect the signals every body job has plus the given ones, then run the worker off the UI
+        thread."""
         queued = Qt.ConnectionType.QueuedConnection  # explicit: these slots must run on the UI thread
         for signal, slot in (
             (worker.info, self._on_info),
@@ -809,10 +838,10 @@ class ResponseView(QWidget):
     def _on_lines_wanted(self, start: int, end: int) -> None:
         worker = self._worker
         if worker is not None:
-            worker.want(start, end)  # a plain attribute write: the worker's thread is busy lexing, not waiting
+            worker.want(start, end)  # a plain attribute write: the worker's thread lexes, it does not wait
 
     def _on_find_finished(self, found: bool) -> None:
-        self.find_bar.result.setText("" if found else "Not found")
+        self._show_find_result(found)
 
     @Slot(int, object)
     def _on_info(self, gen: int, info: BodyInfo) -> None:
@@ -824,11 +853,15 @@ class ResponseView(QWidget):
             self.image_label.setPixmap(QPixmap.fromImage(info.image))
             self.highlight_label.setText(
                 f"image {info.image.width()}×{info.image.height()}, {format_size(info.size)}")
+            self._raw_text = f"[an image of {format_size(info.size)}: see the Body tab]\n"
+            self._on_tab_changed(self.tabs.currentIndex())
             self.body_ready.emit()
         elif info.kind == "binary":
             self.body_stack.setCurrentWidget(self.hex_view)
             self.hex_view.setPlainText(info.hex_text)
             self.highlight_label.setText(f"binary, {format_size(info.size)}: hex preview")
+            self._raw_text = f"[{format_size(info.size)} of binary data: the Body tab shows it in hex]\n"
+            self._on_tab_changed(self.tabs.currentIndex())
             self.body_ready.emit()
         else:
             self.body_stack.setCurrentWidget(self.large_view if self._large else self.body_view)
@@ -876,12 +909,15 @@ class ResponseView(QWidget):
         if self._large:
             if self._raw_piece is not None:
                 self._raw_loaded = True
-                self.raw_large.append_piece(self._raw_piece)  # whole: the line index came with it
+                self.raw_large.append_piece(self._raw_piece)  # whole, head included: the worker indexed it
+            elif self._raw_text is not None and self.body_info is not None and self.body_info.kind != "text":
+                self._raw_loaded = True  # a large image or binary body: its head and a word about it
+                self.raw_large.set_text(self._raw_head + self._raw_text)
             return
         if self._raw_text is None:
             return
         self._raw_loaded = True
-        text = self._raw_text
+        text = self._raw_head + self._raw_text
         self.raw_view.begin()
         if len(text) <= SMALL_BODY_CHARS:
             self.raw_view.set_text_now(text)
@@ -968,8 +1004,47 @@ class ResponseView(QWidget):
         if found is None:  # a large body searched in steps: find_finished will tell
             self.find_bar.result.setText("Searching…")
             return False
-        self.find_bar.result.setText("" if found else "Not found")
+        self._show_find_result(found)
         return found
+
+    def _find_key(self) -> tuple[object, ...]:
+        """What a match count depends on: the view, its text, the search and its options."""
+        view = self.current_text_view()
+        return (id(view), self.jobs.generation("body"), len(view.full_text()), self.find_bar.field.text(),
+                self.find_bar.case.isChecked())
+
+    def _show_find_result(self, found: bool) -> None:
+        """'3 of 17' after a match (the matches counted off the UI thread the first time); else 'Not
+        found'."""
+        result = self.find_bar.result
+        if not found:
+            result.setText("Not found")
+            return
+        key = self._find_key()
+        if self._matches is not None and self._matches[0] == key:
+            result.setText(self._matches[1].describe(self._selection_start()))
+            return
+        result.setText("")
+        view = self.current_text_view()
+        text, needle, case = view.full_text(), self.find_bar.field.text(), self.find_bar.case.isChecked()
+        self.jobs.start("count", lambda job: find_all(text, needle, case, cancel=job.cancel),
+                        on_done=lambda matches: self._on_counted(key, matches))
+
+    def _on_counted(self, key: tuple[object, ...], matches: Matches) -> None:
+        self._matches = (key, matches)
+        if key == self._find_key() and self.find_bar.result.text() == "":
+            self.find_bar.result.setText(matches.describe(self._selection_start()))
+
+    def _selection_start(self) -> int:
+        """Where the selected match begins in the text, as a Python str offset."""
+        view = self.current_text_view()
+        if isinstance(view, LargeTextView):
+            return view.selection()[0]
+        start = view.textCursor().selectionStart()  # UTF-16 units: they differ after a non-BMP character
+        text = view.full_text()
+        if text.isascii():
+            return start
+        return len(text.encode("utf-16-le")[: 2 * start].decode("utf-16-le", "ignore"))
 
     def body_text(self) -> str:
         """The text shown in the body view (pretty-printed when it could be)."""

@@ -855,7 +855,7 @@ class RequestTab(QWidget):
         if self.sending or self.result is None:
             return
         try:
-            self._sink = Path(path).open("wb")  # noqa: SIM115 - closed when the send ends
+            self._sink = Path(path).open("wb")
         except OSError as exc:
             self.response_view.set_notice(f"Cannot write {path}: {exc.strerror}.", error=True)
             return

@@ -68,7 +68,7 @@ class _BodyMarks(QSyntaxHighlighter):
         super().__init__(document)
         self._marks = marks
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def highlightBlock(self, text: str) -> None:
         scope = self._marks.scope()
         if scope is None or "{{" not in text:
             return
@@ -246,7 +246,7 @@ class VariableMarks(QObject):
             table.blockSignals(was)
 
     # -- hovering -----------------------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.ToolTip or not isinstance(event, QHelpEvent):
             return False
         if watched is self.editor.url_edit:  # type: ignore[attr-defined]

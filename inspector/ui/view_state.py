@@ -15,17 +15,23 @@ See core.redact.mask_text.
 Text from a server or a file is never rich text: `plain_label()` and `MaskedLabel` are Qt.PlainText,
 `plain_tip()` keeps a tool tip from being read as HTML, `escape()` is for the few labels whose own formatting
 needs rich text, and `plain_message_box()` for questions and warnings that quote a name.
+
+No label may widen the window: a word-wrapped label is as wide as its longest word, so one showing outside
+text (a URL, a token, a path) gets break points in long runs (`breakable`, or `MaskedLabel(breaks=True)`), and
+a one-line label of outside text elides what does not fit (`elide=`), the whole text in its tool tip.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtGui import Qt as QtGui
 from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
 
@@ -33,10 +39,12 @@ from inspector.core.redact import mask_text
 from inspector.ui.theme import Theme, current_theme
 
 __all__ = [
+    "ElidedLabel",
     "MaskedLabel",
     "MaskedStatusBar",
     "Message",
     "ViewState",
+    "breakable",
     "escape",
     "plain_label",
     "plain_message_box",
@@ -143,6 +151,73 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+_LONG_RUN = re.compile(r"\S{24,}")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """Long unbroken runs (tokens, URLs) get zero-width break points so a label can wrap them."""
+    return _LONG_RUN.sub(
+        lambda m: ZERO_WIDTH_SPACE.join(m.group(0)[i : i + 16] for i in range(0, len(m.group(0)), 16)), text
+    )
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never asks for more width than a few characters: what does not fit is elided
+    (drawn with "…"; text() keeps the whole text) and the whole text is its tool tip. With elide=None it is a
+    plain QLabel."""
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 elide: Qt.TextElideMode | None = Qt.TextElideMode.ElideRight) -> None:
+        super().__init__(parent)
+        self._elide = elide
+        self._own_tip = False
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self._elide is None or self.wordWrap():
+            return hint
+        least = self.fontMetrics().horizontalAdvance("M…") + self._margins()
+        return QSize(min(hint.width(), least), hint.height())
+
+    def _margins(self) -> int:
+        m = self.contentsMargins()
+        return m.left() + m.right() + 2 * self.margin()
+
+    def is_elided(self) -> bool:
+        """Whether the text is wider than the label (and so is drawn elided)."""
+        text = QLabel.text(self)
+        return self._elide is not None and bool(text) and not self.wordWrap() and \
+            self.fontMetrics().horizontalAdvance(text) > self.contentsRect().width()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._update_tip()
+
+    def _update_tip(self) -> None:
+        if self.is_elided():
+            self.setToolTip(plain_tip(QLabel.text(self)))
+            self._own_tip = True
+        elif self._own_tip:
+            self.setToolTip("")
+            self._own_tip = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.is_elided() or self.textFormat() == Qt.TextFormat.RichText:
+            super().paintEvent(event)
+            return
+        rect = self.contentsRect().adjusted(self.margin(), self.margin(), -self.margin(), -self.margin())
+        mode = self._elide or Qt.TextElideMode.ElideRight
+        text = self.fontMetrics().elidedText(QLabel.text(self).replace("\n", " "), mode, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(),
+                                  text, self.foregroundRole())
+
+
 def plain_tip(text: str) -> str:
     """A tool tip that Qt will not read as HTML (Qt guesses from the text, so a name like '<img …>' would
     draw an image): text that could be taken for markup is escaped, everything else is left as it is."""
@@ -152,9 +227,10 @@ def plain_tip(text: str) -> str:
 
 
 def plain_label(text: str = "", parent: QWidget | None = None, *, name: str = "", wrap: bool = False,
-                selectable: bool = False) -> QLabel:
-    """A QLabel that shows its text as written (Qt.PlainText), never as HTML."""
-    label = QLabel(parent)
+                selectable: bool = False, elide: Qt.TextElideMode | None = None) -> QLabel:
+    """A QLabel that shows its text as written (Qt.PlainText), never as HTML; elide: an ElidedLabel that
+    draws what does not fit elided (for one line of outside text: it can never widen the window)."""
+    label = QLabel(parent) if elide is None else ElidedLabel(parent, elide=elide)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     if name:
@@ -165,30 +241,35 @@ def plain_label(text: str = "", parent: QWidget | None = None, *, name: str = ""
     return label
 
 
-class MaskedLabel(QLabel):
+class MaskedLabel(ElidedLabel):
     """A plain-text label whose text passes through its ViewState's mask: set again when the mode changes.
 
     known() gives the secret values and names of what the label is about (the pane's exchange); after()
     runs on the masked text (line-break hints must come after masking, or a secret split by them would
-    no longer be found).
+    no longer be found). breaks=True (a word-wrapped label of outside text) adds zero-width break points to
+    long runs when drawing, so a long URL or token wraps instead of widening the window; text() is the text
+    without them. elide: a one-line label drawn elided when too long (see ElidedLabel).
     """
 
     def __init__(self, view: ViewState, text: str = "", parent: QWidget | None = None, *, name: str = "",
-                 known: Known | None = None, after: Callable[[str], str] | None = None) -> None:
-        super().__init__(parent)
+                 known: Known | None = None, after: Callable[[str], str] | None = None,
+                 breaks: bool = False, elide: Qt.TextElideMode | None = None) -> None:
+        super().__init__(parent, elide=elide)
         self.setTextFormat(Qt.TextFormat.PlainText)
         if name:
             self.setObjectName(name)
         self._view = view
         self._known = known
         self._after = after
+        self._breaks = breaks
+        self._shown = ""
         self._raw = ""
         self._secrets: tuple[str, ...] = ()
         self._names: tuple[str, ...] = ()
         view.safe_changed.connect(self._remask)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:
         self.set_text(text)
 
     def set_text(self, text: str, *, secrets: Iterable[str] = (), names: Iterable[str] = ()) -> None:
@@ -201,15 +282,21 @@ class MaskedLabel(QLabel):
     def clear(self) -> None:
         self.set_text("")
 
+    def text(self) -> str:
+        """The text shown (masked), without the break points added for wrapping."""
+        return self._shown if self._breaks else QLabel.text(self)
+
     def _show(self) -> None:
         if not self._raw:
+            self._shown = ""
             super().setText("")
             return
         values, names = self._known() if self._known is not None else ((), ())
         shown = self._view.mask(self._raw, secrets=(*values, *self._secrets), names=(*names, *self._names))
         if self._after is not None:
             shown = self._after(shown)
-        super().setText(shown)
+        self._shown = shown
+        super().setText(breakable(shown) if self._breaks else shown)
 
     def _remask(self, _on: bool) -> None:
         if self._raw:
@@ -227,7 +314,7 @@ class MaskedStatusBar(QStatusBar):
         view.safe_changed.connect(self._remask)
         view.message_posted.connect(self._on_posted)
 
-    def showMessage(self, text: str, timeout: int | None = 0) -> None:  # noqa: N802 - Qt's name
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
         self._raw = text or ""
         super().showMessage(self._view.mask(self._raw), timeout or 0)
 

@@ -23,6 +23,7 @@ from PySide6.QtGui import QImage
 
 from inspector.core.bodies import body_kind, decode_text
 from inspector.core.highlight import (
+    MARKUP_SYNTAXES,
     LineBreaker,
     NotPretty,
     OffsetMap,
@@ -36,8 +37,8 @@ from inspector.core.highlight import (
     lexer_syntax,
     normalize_newlines,
     pretty_json,
+    pretty_markup,
     pretty_syntax,
-    pretty_xml,
     utf16_map,
 )
 from inspector.core.redact import Redactor, mask_body_text
@@ -90,6 +91,8 @@ class BodyJob:
     # API-key fields (masked like api_key in JSON/form bodies) and values (scrubbed from any text).
     secret_names: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = ()
+    # line_index only: the status line and headers that go before the raw text (the Raw tab's HTTP message)
+    raw_head: str = ""
 
 
 @dataclass
@@ -145,8 +148,8 @@ def prepare_body(job: BodyJob) -> tuple[BodyInfo, PreparedText | None]:
     source = text
     if pretty_kind == "json":
         source = pretty_json(text)
-    elif pretty_kind == "xml":
-        source = pretty_xml(text)
+    elif pretty_kind in MARKUP_SYNTAXES:
+        source = pretty_markup(text, pretty_kind)
     shown, breaks = break_long_lines(source, job.line_limit)
     raw_shown = shown if source is text else break_long_lines(text, job.line_limit)[0]
     return info, PreparedText(source, shown, tuple(breaks), raw_shown, lexer if info.highlighted else None)
@@ -158,7 +161,7 @@ class TextPiece:
 
     text: str
     start: int  # offset of text[0] in the whole display text
-    line_starts: array  # 'q': offsets (in the whole text) of the lines beginning inside this piece, after a "\n"
+    line_starts: array  # 'q': offsets (in the whole text) of the lines beginning inside this piece
     longest: int  # characters of the longest line seen so far, this piece included
     whole: bool = False  # text is the complete display text (start is 0)
 
@@ -182,7 +185,8 @@ class LineIndexer:
             self.column += lens[0]
             self.longest = max(self.longest, self.column, max(lens))
             self.column = lens[-1]
-            starts = array("q", islice(accumulate(map(operator.add, lens[:-1], repeat(1)), initial=start), 1, None))
+            ends = accumulate(map(operator.add, lens[:-1], repeat(1)), initial=start)
+            starts = array("q", islice(ends, 1, None))
         self.longest = max(self.longest, self.column)
         self.offset += len(text)
         return TextPiece(text, start, starts, self.longest, whole)
@@ -190,7 +194,8 @@ class LineIndexer:
 
 @dataclass(frozen=True)
 class RangeChunk:
-    """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never overlap."""
+    """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never
+    overlap."""
 
     lexed_from: int
     lexed_to: int
@@ -267,8 +272,8 @@ class HighlightWorker(QObject):
         if job.prepared is not None:
             stats = BodyStats(chars=len(job.prepared.shown), broken_lines=bool(job.prepared.breaks))
             if job.prepared.lexer is not None:
-                self._lex(job.prepared.lexer, job.prepared.source, job.prepared.shown, list(job.prepared.breaks),
-                          stats)
+                prepared = job.prepared
+                self._lex(prepared.lexer, prepared.source, prepared.shown, list(prepared.breaks), stats)
             stats.total_s = time.perf_counter() - t0
             self.finished.emit(gen, stats)
             return
@@ -362,8 +367,8 @@ class HighlightWorker(QObject):
                 if shown:
                     self.text_reset.emit(gen)
         source = text
-        if pretty_kind == "xml":
-            source = pretty_xml(text)
+        if pretty_kind in MARKUP_SYNTAXES:
+            source = pretty_markup(text, pretty_kind)
         breaker = LineBreaker(job.line_limit)
         shown = []
         size = self.FIRST_PIECE
@@ -407,8 +412,8 @@ class HighlightWorker(QObject):
                     source_pieces.append(piece)
                     # line starts in pretty JSON are token boundaries, so each segment lexes on its own
                     for seg_start, seg in _split_at_lines(piece, self.LEX_SEGMENT):
-                        segments.append((src_off + seg_start, _shown_offset(src_off + seg_start, breaker.breaks),
-                                         seg))
+                        at = src_off + seg_start
+                        segments.append((at, _shown_offset(at, breaker.breaks), seg))
                     src_off += len(piece)
                     shown_off += len(out)
                     if lexer is not None and len(source_pieces) == 1:
@@ -430,8 +435,8 @@ class HighlightWorker(QObject):
                 indexer = LineIndexer()
                 source = text
         if not segments:
-            if pretty_kind == "xml":
-                source = pretty_xml(text)
+            if pretty_kind in MARKUP_SYNTAXES:
+                source = pretty_markup(text, pretty_kind)
             pos = 0
             size = self.FIRST_PIECE
             while pos < len(source):
@@ -452,7 +457,7 @@ class HighlightWorker(QObject):
         self._check()
         raw = shown_text if source is text else LineBreaker(job.line_limit).feed(text)
         self.raw_ready.emit(gen, raw)
-        self.raw_piece.emit(gen, LineIndexer().feed(raw, whole=True))
+        self.raw_piece.emit(gen, LineIndexer().feed(job.raw_head + raw if job.raw_head else raw, whole=True))
         del raw
         self._check()
         stats.chars = len(shown_text)
@@ -475,7 +480,8 @@ class HighlightWorker(QObject):
         src_off, shown_off, text = segment
         covered = shown_off
         maps = [OffsetMap(breaks, after=False)]
-        for batch in iter_range_batches(lexer, text, batch_tokens=self.LEX_BATCH_TOKENS, base=src_off, maps=maps):
+        for batch in iter_range_batches(lexer, text, batch_tokens=self.LEX_BATCH_TOKENS, base=src_off,
+                                        maps=maps):
             self._check()
             stats.ranges += len(batch)
             self.range_chunk.emit(self.job.generation, range_chunk(batch, covered))

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from inspector.cli import main
+from tests.support.servers import responding
 
-
-class _EchoBody(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+_EchoBody = responding(lambda _handler, body: (200, {"Content-Type": "text/plain"}, body), keep_alive=False)
 
 
 def test_files_named_by_a_pasted_command_need_the_flag(

@@ -1,4 +1,4 @@
-"""Issue 3, end to end: every verdict and every catalogue finding id from `python main.py send --json` against
+"""Issue 3, end to end: every verdict and every catalogue finding id from `send --json` (in-process) against
 the demo API, with its evidence, and never a raw secret on stdout.
 
 One row per verdict / finding id (some ids have a second row for another way the evidence arrives). The only id
@@ -9,12 +9,10 @@ to 127.0.0.1): it is proved on a recorded demo exchange moved to a non-loopback 
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,10 @@ from inspector.core.diagnosis.findings import FINDING_IDS
 from inspector.core.request import Header, RequestSpec
 from inspector.core.transport import send
 from inspector.demo.scenarios import DEMO_AUDIENCE, DEMO_PASSWORD, DEMO_USER
-from inspector.demo.server import DemoServer, mint_token, start_demo_server
+from inspector.demo.server import DemoServer, mint_token
+from tests.support.cli import Cli, CliResult
 
-ROOT = Path(__file__).resolve().parents[2]
 UNFILLED = re.compile(r"(?<![\w)])\?")  # a template field the explainer could not fill renders as a lone '?'
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoServer]:
-    server = start_demo_server("127.0.0.1", 0)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass
@@ -117,6 +106,104 @@ def _wrong_client_secret(ctx: Ctx) -> None:
     ctx.secrets.append(secret)
     ctx.args += ["-H", "Content-Type: application/x-www-form-urlencoded",
                  "-d", f"grant_type=client_credentials&client_id=demo-service&client_secret={secret}"]
+
+
+# ---- signing in (shared/specs/signin.md): profiles written into the row's folder
+
+BROWSER_SCRIPT = """#!{python}
+# A browser for tests: follows the URL and its redirects with plain GETs, as a browser would.
+import sys
+import requests
+session = requests.Session()
+session.trust_env = False
+session.get(sys.argv[1], timeout=20, allow_redirects=True)
+"""
+
+
+def _write_profile(ctx: Ctx, stem: str, text: str) -> None:
+    folder = ctx.tmp / "profiles"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{stem}.toml").write_text(f'format = 1\nname = "{stem}"\n' + text, encoding="utf-8")
+    ctx.args += ["--profile", stem, "--profiles-dir", str(folder)]
+
+
+def _demo_session(ctx: Ctx, *, ended: bool = False) -> str:
+    import requests
+
+    sid = requests.get(f"{ctx.base}/app/demo-session", timeout=10).json()["sessionid"]
+    if ended:  # logged out on the server: the cookie in the profile still names it
+        requests.post(f"{ctx.base}/app/logout", cookies={"sessionid": sid}, timeout=10)
+    ctx.env["E2E_SESSION"] = sid
+    ctx.secrets.append(sid)
+    return sid
+
+
+def _ended_session(ctx: Ctx) -> None:
+    _demo_session(ctx, ended=True)
+    _write_profile(ctx, "copied-cookie", 'kind = "cookie"\n[credentials]\nname = "sessionid"\n'
+                                         'value = "${env:E2E_SESSION}"\n')
+
+
+def _cookie_for_another_path(ctx: Ctx) -> None:
+    _demo_session(ctx)
+    _write_profile(ctx, "admin-cookie", 'kind = "cookie"\n[credentials]\nname = "sessionid"\n'
+                                        'value = "${env:E2E_SESSION}"\npath = "/app/admin"\n')
+
+
+def _session_login(password: str, csrf: bool = True) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        ctx.env["E2E_PASSWORD"] = password
+        ctx.secrets.append(password)
+        echo = 'csrf_cookie = "csrftoken"\ncsrf_header = "X-CSRFToken"\n' if csrf else ""
+        _write_profile(ctx, "form-login",
+                       f'kind = "session"\n[credentials]\nlogin_url = "{ctx.base}/app/login"\n'
+                       f'csrf_field = "csrfmiddlewaretoken"\n{echo}[credentials.form]\nusername = "demo"\n'
+                       'password = "${env:E2E_PASSWORD}"\n')
+    return setup
+
+
+def _browser(ctx: Ctx) -> None:
+    script = ctx.tmp / "browser.py"
+    script.write_text(BROWSER_SCRIPT.format(python=sys.executable), encoding="utf-8")
+    script.chmod(0o755)
+    ctx.env["BROWSER"] = str(script)
+
+
+def _declined_browser_sign_in(ctx: Ctx) -> None:
+    _browser(ctx)
+    _write_profile(ctx, "browser-denied", f'kind = "oauth2-authorization-code"\n[credentials]\n'
+                                          f'issuer = "{ctx.base}/"\nclient_id = "demo-cli"\n'
+                                          'scope = "openid invoices:read"\n'
+                                          '[credentials.extra_params]\ndemo_outcome = "deny"\n')
+    ctx.args += ["--auth-timeout", "30"]
+
+
+def _token_before_key_rotation(ctx: Ctx) -> None:
+    """A token signed with the key the demo then rotates away: its kid is no longer in the JWKS."""
+    import requests
+
+    _profile_with_jwks("valid")(ctx)
+    requests.post(f"{ctx.base}/keys/rotate", timeout=30)
+
+
+def _tls_info(ctx: Ctx) -> dict[str, Any]:
+    import requests
+
+    info: dict[str, Any] = requests.get(f"{ctx.base}/tls", timeout=10).json()
+    return info
+
+
+def _trusting_ca(client: str | None = None) -> Setup:
+    """A profile that trusts the demo CA ([tls] ca_bundle), with a client certificate when named."""
+
+    def setup(ctx: Ctx) -> None:
+        files = _tls_info(ctx)["files"]
+        cert = (f'client_cert = "{files[client + "_cert"]}"\nclient_key = "{files[client + "_key"]}"\n'
+                if client else "")
+        bundle = files["ca_bundle"]
+        _write_profile(ctx, "trusts-demo-ca", f'kind = "none"\n[tls]\nca_bundle = "{bundle}"\n{cert}')
+
+    return setup
 
 
 def _near(target: float, within: float) -> Callable[[Any], bool]:
@@ -229,6 +316,61 @@ ROWS: list[tuple[str, Row]] = [
                              token("valid"), {"status": 429, "retry_after": "30"})),
     ("proxy-auth-required", Row("proxy-auth-required", "proxy-authentication", "/scenario/proxy-auth",
                                 evidence={"challenged": ["Negotiate", "Basic"]}, absent=("no-credentials",))),
+    ("refusal-in-success-body", Row("refusal-in-success-body", "authentication", "/vendors/rpc/invoices.list",
+                                    token("expired"), {"status": 200, "shape": "rpc", "flag": "ok: false",
+                                                       "family": "expired", "said": "token_expired"},
+                                    absent=("no-credentials",))),
+    ("refusal-in-success-body/graphql", Row("refusal-in-success-body", "authorization", "/vendors/graphql",
+                                            token("missing-scope"),
+                                            {"shape": "graphql", "partial_data": True, "paths": ["reports"]},
+                                            args=("-d", '{"query": "{ invoices { id } reports { title } }"}'),
+                                            )),
+    ("endpoint-not-found-likely", Row("endpoint-not-found-likely", "not-credential-related",
+                                      "/vendors/gateway/prod/order", token("valid"),
+                                      {"status": 403, "credentials_sent": True,
+                                       "error_type": "MissingAuthenticationTokenException"},
+                                      absent=("authenticated-not-permitted", "no-credentials"))),
+    # ---- signing in (shared/specs/signin.md)
+    ("redirected-to-login", Row("redirected-to-login", "authentication", "/app/notes",
+                                evidence={"login_url": _contains("/app/login"), "status": 200,
+                                          "why": _contains("sign-in page")})),
+    ("session-expired", Row("session-expired", "authentication", "/app/notes", _ended_session,
+                            {"cookies": ["sessionid"], "login_redirect": True})),
+    ("cookie-not-sent", Row("cookie-not-sent", "authentication", "/app/profile", _cookie_for_another_path,
+                            {"cookies": lambda v: [(c["name"], c["reason"]) for c in v]
+                             == [("sessionid", "path")], "status": 401})),
+    ("csrf-failed", Row("csrf-failed", "authentication", "/app/notes",
+                        _session_login(DEMO_PASSWORD, csrf=False),
+                        {"framework": "Django REST framework", "cookie": "csrftoken", "header": "X-CSRFToken",
+                         "header_sent": False}, args=("-X", "POST", "-d", '{"text": "hello"}'))),
+    ("login-failed", Row("login-failed", "authentication", "/app/notes",
+                         _session_login("not-the-password-42"),
+                         {"status": 200, "form_shown_again": True, "session_cookie_set": False})),
+    ("oauth-flow-failed", Row("oauth-flow-failed", "authentication", "/api/invoices",
+                              _declined_browser_sign_in,
+                              {"step": "authorize", "error": "access_denied"})),
+    ("signing-key-unknown", Row("signing-key-unknown", "authentication", "/api/invoices",
+                                _token_before_key_rotation,
+                                {"kid": lambda v: isinstance(v, str) and v,
+                                 "jwks_kids": lambda v: len(v) == 1},
+                                absent=("signature-invalid",))),
+    ("tls-untrusted-certificate", Row("tls-untrusted-certificate", "transport-error", "{tls:self_signed}",
+                                      evidence={"self_signed": True, "sha256": _contains(":"),
+                                                "subject": _contains("self-signed")})),
+    ("tls-hostname-mismatch", Row("tls-hostname-mismatch", "transport-error", "{tls:wrong_host}",
+                                  _trusting_ca(), {"names": ["demo.internal"]})),
+    ("tls-certificate-expired", Row("tls-certificate-expired", "transport-error", "{tls:expired}",
+                                    _trusting_ca(),
+                                    {"not_after": _contains("T"), "local_time": _contains("T")})),
+    ("tls-client-certificate-required", Row("tls-client-certificate-required", "transport-error",
+                                            "{tls:mtls}",
+                                            _trusting_ca(), {"source": "handshake", "host": "127.0.0.1"})),
+    ("tls-client-certificate-required/tls1.2", Row("tls-client-certificate-required", "transport-error",
+                                                   "{tls:mtls12}", _trusting_ca(),
+                                                   {"client_cert_requested": True})),
+    ("tls-client-certificate-rejected", Row("tls-client-certificate-rejected", "transport-error",
+                                            "{tls:mtls}",
+                                            _trusting_ca("other_client"), {"alert": _contains("unknown")})),
 ]
 CLI_UNREACHABLE = {"credentials-over-http"}  # see test_credentials_over_http_on_a_recorded_exchange
 
@@ -245,14 +387,11 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_send(ctx: Ctx, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def run_send(cli: Cli, ctx: Ctx, url: str, *args: str) -> CliResult:
     empty_netrc = ctx.tmp / "empty-netrc"
     empty_netrc.write_text("", encoding="utf-8")
-    env["NETRC"] = str(empty_netrc)  # hermetic: a real ~/.netrc entry for 127.0.0.1 must not change answers
-    env.update(ctx.env)
-    return subprocess.run([sys.executable, "main.py", "send", url, *args], check=False, cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env=env)
+    # hermetic: a real ~/.netrc entry for 127.0.0.1 must not change answers
+    return cli("send", url, *args, env={"NETRC": str(empty_netrc), **ctx.env})
 
 
 def _check_evidence(evidence: dict[str, Any], expected: dict[str, Any]) -> None:
@@ -273,12 +412,16 @@ def _assert_no_secret(text: str, secrets: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("name", "row"), ROWS, ids=[name for name, _ in ROWS])
-def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row: Row) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_send_json_explains_it(cli: Cli, demo_server: DemoServer, tmp_path: Path, name: str,
+                               row: Row) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     row.setup(ctx)
-    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else demo.base_url + row.path
-    args = [a.replace("{base}", demo.base_url) for a in row.args]
-    result = run_send(ctx, url, *ctx.args, *args, "--json")
+    base = demo_server.base_url
+    url = f"http://127.0.0.1:{_closed_port()}/api/invoices" if row.path == "{closed}" else base + row.path
+    if row.path.startswith("{tls:"):  # one of the demo's HTTPS endpoints (signin.md's TLS findings)
+        url = _tls_info(ctx)["servers"][row.path[len("{tls:"):-1]] + "/"
+    args = [a.replace("{base}", demo_server.base_url) for a in row.args]
+    result = run_send(cli, ctx, url, *ctx.args, *args, "--json")
 
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == (1 if row.verdict == "transport-error" else 0), result.stderr
@@ -300,10 +443,11 @@ def test_send_json_explains_it(demo: DemoServer, tmp_path: Path, name: str, row:
     _assert_no_secret(result.stdout + result.stderr, ctx.secrets)
 
 
-def test_signature_checked_through_a_profile_marks_a_good_token_verified(demo: DemoServer, tmp_path: Path) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_signature_checked_through_a_profile_marks_a_good_token_verified(cli: Cli, demo_server: DemoServer,
+                                                                         tmp_path: Path) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     _profile_with_jwks("valid")(ctx)
-    result = run_send(ctx, f"{demo.base_url}/api/invoices", *ctx.args, "--json")
+    result = run_send(cli, ctx, f"{demo_server.base_url}/api/invoices", *ctx.args, "--json")
     doc = json.loads(result.stdout)
     assert doc["diagnosis"]["verdict"] == "ok" and doc["token"]["verified"] is True
     assert doc["request"]["profile"] == "jwks-checked"
@@ -311,10 +455,12 @@ def test_signature_checked_through_a_profile_marks_a_good_token_verified(demo: D
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_the_waf_block_page_is_not_called_a_permission_problem(demo: DemoServer, tmp_path: Path) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_the_waf_block_page_is_not_called_a_permission_problem(cli: Cli, demo_server: DemoServer,
+                                                               tmp_path: Path) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer("valid")
-    doc = json.loads(run_send(ctx, f"{demo.base_url}/scenario/waf-blocked", *ctx.args, "--json").stdout)
+    result = run_send(cli, ctx, f"{demo_server.base_url}/scenario/waf-blocked", *ctx.args, "--json")
+    doc = json.loads(result.stdout)
     assert doc["diagnosis"]["summary"].startswith("A web application firewall")
     assert "cf-mitigated" in doc["diagnosis"]["summary"]
 
@@ -327,21 +473,21 @@ def test_the_waf_block_page_is_not_called_a_permission_problem(demo: DemoServer,
         ("step-up", "/api/transfers", ["Verdict: step-up", "[step-up-required]", "urn:mfa"]),
     ],
 )
-def test_plain_output_shows_the_same_explanation(demo: DemoServer, tmp_path: Path, scenario: str, path: str,
-                                                 words: list[str]) -> None:
-    ctx = Ctx(demo.base_url, tmp_path)
+def test_plain_output_shows_the_same_explanation(cli: Cli, demo_server: DemoServer, tmp_path: Path, scenario: str,
+                                                 path: str, words: list[str]) -> None:
+    ctx = Ctx(demo_server.base_url, tmp_path)
     ctx.bearer(scenario)
-    result = run_send(ctx, demo.base_url + path, *ctx.args)
+    result = run_send(cli, ctx, demo_server.base_url + path, *ctx.args)
     assert result.returncode == 0 and "Traceback" not in result.stderr
     for word in words:
         assert word in result.stdout
     _assert_no_secret(result.stdout, ctx.secrets)
 
 
-def test_credentials_over_http_on_a_recorded_exchange(demo: DemoServer) -> None:
+def test_credentials_over_http_on_a_recorded_exchange(demo_server: DemoServer) -> None:
     """The CLI cannot reach a non-loopback host in tests: record a real demo exchange, move it to one, explain it."""
-    bearer = mint_token(demo.base_url, "valid")
-    recorded = send(RequestSpec(url=f"{demo.base_url}/api/invoices",
+    bearer = mint_token(demo_server.base_url, "valid")
+    recorded = send(RequestSpec(url=f"{demo_server.base_url}/api/invoices",
                                 headers=(Header("Authorization", f"Bearer {bearer}"),)))
     assert recorded.error is None and recorded.final_hop is not None
     assert explain(recorded).finding("credentials-over-http") is None  # loopback: nobody on the path

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from inspector.cli import main
 from inspector.core.history import HistoryStore
+from tests.support.servers import QuietHandler
 
 SECRET = "burst-test-signing-secret-0123456789"
 
@@ -32,10 +32,10 @@ def make_token(exp: float, kid: str = "k1") -> str:
     return jwt.encode(claims, SECRET, algorithm="HS256", headers={"kid": kid})
 
 
-class ExpiryApi(BaseHTTPRequestHandler):
+class ExpiryApi(QuietHandler):
     """200 for a token whose exp is in the future, 401 invalid_token (expired) otherwise."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         auth = self.headers.get("Authorization", "")
         claims = jwt.decode(auth.removeprefix("Bearer "), options={"verify_signature": False})
         if claims["exp"] > time.time():
@@ -45,14 +45,7 @@ class ExpiryApi(BaseHTTPRequestHandler):
             extra = [
                 ("WWW-Authenticate", 'Bearer error="invalid_token", error_description="The token expired"')
             ]
-        self.send_response(status)
-        for name, value in [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *extra]:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(status, body, [("Content-Type", "application/json"), *extra])
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -61,7 +54,7 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def burst(http_server: Callable[[type[BaseHTTPRequestHandler]], str], tmp_path: Path) -> tuple[str, Path]:
+def burst(http_server: Callable[[type[QuietHandler]], str], tmp_path: Path) -> tuple[str, Path]:
     base = http_server(ExpiryApi)
     db = tmp_path / "history.sqlite3"
     good, expired = make_token(time.time() + 3600), make_token(time.time() - 600)
@@ -126,7 +119,7 @@ def test_the_burst_is_found_as_an_incident(
 
 
 def test_no_history_records_nothing(
-    http_server: Callable[[type[BaseHTTPRequestHandler]], str],
+    http_server: Callable[[type[QuietHandler]], str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:

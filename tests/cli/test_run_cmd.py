@@ -9,32 +9,22 @@ import textwrap
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from inspector.cli import main
+from tests.support.servers import QuietHandler
 
 API_KEY = "k_live_5b0d3c9e7f214a6e"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJzY29wZSI6InJlYWQifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 
 
-class Api(BaseHTTPRequestHandler):
+class Api(QuietHandler):
     """/items needs X-API-Key, /admin always refuses with a Bearer challenge, /echo says what it got."""
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def _reply(self, status: int, doc: object, *headers: tuple[str, str]) -> None:
-        body = json.dumps(doc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply_json(status, doc, headers)
 
     def do_GET(self) -> None:
         if self.path.startswith("/items"):
@@ -54,8 +44,7 @@ class Api(BaseHTTPRequestHandler):
             self._reply(200, {"path": self.path, "headers": dict(self.headers)})
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self._reply(201, {"body": self.rfile.read(length).decode()})
+        self._reply(201, {"body": self.read_body().decode()})
 
 
 Write = Callable[[Path, str], Path]

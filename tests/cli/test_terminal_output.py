@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
@@ -20,6 +19,7 @@ import pytest
 
 from inspector.cli import main
 from inspector.cli.render import dumps, safe_block, safe_line
+from tests.support.servers import QuietHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,23 +43,15 @@ JSON_BODY = (
 )
 
 
-class Hostile(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
+class Hostile(QuietHandler):
     def do_GET(self) -> None:
         if self.path == "/json":
             body, ctype = JSON_BODY, "application/json"
         else:
             body, ctype = TEXT_BODY.encode("utf-8"), "text/plain; charset=utf-8"
-        self.send_response(401, REASON)
-        self.send_header("WWW-Authenticate", 'Bearer realm="api\x1b[5m", error="invalid_token", '
-                                             'error_description="\x1b[31mexpired\x9b"')
-        self.send_header("X-Evil", EVIL_HEADER)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(401, body, [("WWW-Authenticate", 'Bearer realm="api\x1b[5m", error="invalid_token", '
+                                                    'error_description="\x1b[31mexpired\x9b"'),
+                               ("X-Evil", EVIL_HEADER), ("Content-Type", ctype)], reason=REASON)
 
 
 @pytest.fixture
@@ -152,6 +144,7 @@ def test_send_on_a_terminal_adds_only_its_own_colours(capsys, hostile: str, monk
         assert_clean(SGR_RE.sub("", text))
 
 
+@pytest.mark.smoke
 def test_send_as_a_process_writes_no_escape_byte(hostile: str) -> None:
     for extra in ([], ["--json"]):
         result = subprocess.run([sys.executable, "main.py", "send", f"{hostile}/text", *extra], check=False,

@@ -147,7 +147,8 @@ def test_text_property_prefers_message_then_description_then_code() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from([None, "application/json", "text/plain", "text/html",
-                                                  "application/problem+json", "application/xml", "text/plain; charset=bogus"]))
+                                                  "application/problem+json", "application/xml",
+                                                  "text/plain; charset=bogus"]))
 def test_never_raises(body: bytes, ctype: str | None) -> None:
     result = server_message(body, ctype)
     assert result is None or isinstance(result, BodyMessage)

@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import inspector.core
 
+pytestmark = pytest.mark.smoke  # fresh interpreters: what a module imports is only seen in a new process
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -25,7 +28,8 @@ def test_core_imports_no_qt() -> None:
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -37,5 +41,6 @@ def test_cli_path_imports_no_qt() -> None:
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
         "print(bad); sys.exit(3 if bad else code)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_samples import secret_diagnosis, secret_exchange
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +34,7 @@ from inspector.core.redact import mask
 from inspector.core.request import BODY_KINDS, Body, FormField, Header, RequestSpec
 from inspector.core.timeline import Timeline
 from inspector.core.tokens import SentCredential, TokenInfo
+from tests.support.samples import secret_diagnosis, secret_exchange
 
 # --- strategies -------------------------------------------------------------------------------------------
 

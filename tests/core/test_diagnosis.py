@@ -11,8 +11,16 @@ import jwt
 import pytest
 
 from inspector.core.diagnosis import VERDICTS, Diagnosis, Expectations, explain, inspect_alone, strip_scheme
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.diagnosis.findings import FINDING_IDS, SEVERITY_RANK
+from inspector.core.exchange import (
+    Exchange,
+    HeldCookie,
+    Hop,
+    Response,
+    ServerCertificate,
+    TlsReport,
+    TransportFailure,
+)
 from inspector.core.jsonout import diagnosis_json, token_json
 from inspector.core.request import RequestSpec
 from inspector.core.tokens import inspect_token, verify_token
@@ -74,6 +82,33 @@ def _bad_signature_token():
     return verify_token(inspect_token(raw), key_pem_or_secret=b"not-the-right-secret-not-the-right")
 
 
+LOGIN_PAGE = b'<html><form method="post"><input name="u"><input type="password" name="pw"></form></html>'
+LOGIN_URL = "https://api.example.com/login?next=/v1/items"
+HELD_FOR_ADMIN = HeldCookie("sessionid", "api.example.com", "/admin", "path",
+                            "The cookie sessionid is for the path /admin, and /v1/items is not under it.")
+SESSION_COOKIE = [("Cookie", "sessionid=s3ss10n-value-9f8e7d6c")]
+
+
+def _unknown_kid(raw: str):
+    from dataclasses import replace
+
+    return replace(inspect_token(raw), verify_outcome="no-key",
+                   verify_error="No key in the JWKS at https://idp.example.com/jwks has the token's kid "
+                                "'key-2023' (it lists key-2024, key-2025).")
+
+
+def _certificate(*, self_signed: bool = False, names: tuple[str, ...] = ("api.example.com",),
+                 days: tuple[int, int] = (-30, 300)) -> ServerCertificate:
+    issuer = "CN=api.example.com" if self_signed else "CN=Example CA"
+    return ServerCertificate("CN=api.example.com", issuer, SENT + timedelta(days=days[0]),
+                             SENT + timedelta(days=days[1]), "AB:CD", names, (), self_signed)
+
+
+def _tls_failure(report: TlsReport) -> Exchange:
+    failure = TransportFailure("tls", f"GET {URL} failed: the TLS handshake with api.example.com failed.")
+    return exchange(hop(None, tls=report), error=failure)
+
+
 # Each row: finding id, a builder of (exchange, expectations, token), expected verdict.
 Row = Callable[[], tuple[Exchange, Expectations | None, object]]
 ROWS: dict[str, tuple[Row, str]] = {
@@ -115,7 +150,8 @@ ROWS: dict[str, tuple[Row, str]] = {
     "wrong-token-type": (lambda: (exchange(hop(resp(401, CH_BEARER), bearer(tok({"typ": "Refresh"})))), None, None),
                          "authentication"),
     "step-up-required": (lambda: (exchange(hop(resp(401, [("WWW-Authenticate",
-                                                           'Bearer error="insufficient_user_authentication", acr_values="mfa"')]),
+                                                           'Bearer error="insufficient_user_authentication", '
+                                                           'acr_values="mfa"')]),
                                                bearer(tok({"acr": "pwd"})))), None, None), "step-up"),
     "dpop-required": (lambda: (exchange(hop(resp(401, [("WWW-Authenticate", 'DPoP algs="ES256"')]), bearer(tok()))),
                                None, None), "authentication"),
@@ -140,6 +176,62 @@ ROWS: dict[str, tuple[Row, str]] = {
                      "not-credential-related"),
     "proxy-auth-required": (lambda: (exchange(hop(resp(407, [("Proxy-Authenticate", 'Basic realm="corp proxy"')]),
                                                   bearer(tok()))), None, None), "proxy-authentication"),
+    # Apollo Server: a GraphQL refusal inside a 200
+    "refusal-in-success-body": (lambda: (exchange(hop(resp(200, [], {"data": None, "errors": [
+        {"message": "You must be logged in", "extensions": {"code": "UNAUTHENTICATED"}}]}), bearer(tok()))),
+        None, None), "authentication"),
+    # AWS API Gateway: "Missing Authentication Token" for a route it does not have, an API key sent
+    "endpoint-not-found-likely": (lambda: (exchange(hop(resp(403, [("x-amzn-ErrorType",
+                                                                    "MissingAuthenticationTokenException")],
+                                                             {"message": "Missing Authentication Token"}),
+                                                        [("x-api-key", "k-1234567890")])), None, None),
+                                  "not-credential-related"),
+    # ---- signing in (shared/specs/signin.md)
+    "redirected-to-login": (lambda: (exchange(
+        hop(resp(302, [("Location", LOGIN_URL)])),
+        hop(resp(200, [("Content-Type", "text/html")], LOGIN_PAGE), url=LOGIN_URL)), None, None),
+        "authentication"),
+    "session-expired": (lambda: (exchange(hop(resp(401, [], {"detail": "Not signed in."}), SESSION_COOKIE,
+                                              cookies_sent=("sessionid",))), None, None), "authentication"),
+    "cookie-not-sent": (lambda: (exchange(hop(resp(401, [], {"detail": "Not signed in."}),
+                                              cookies_held=(HELD_FOR_ADMIN,))), None, None),
+                        "authentication"),
+    "csrf-failed": (lambda: (exchange(hop(resp(403, [], {"detail": "CSRF Failed: CSRF token missing."}),
+                                          SESSION_COOKIE, cookies_sent=("sessionid", "csrftoken"))),
+                             None, None), "authentication"),
+    "login-failed": (lambda: (exchange(Hop("POST", "https://app.example.com/login", (),
+                                           b"username=me&password=pw",
+                                           resp(200, [("Content-Type", "text/html")], LOGIN_PAGE), 0.1, SENT,
+                                           role="login"),
+                                       token_problem="The login showed the login form again."),
+                              None, None), "authentication"),
+    "oauth-flow-failed": (lambda: (exchange(Hop("GET", "https://idp.example.com/authorize?c=1", (), b"",
+                                                resp(302, [("Location", "http://127.0.0.1:5000/callback?x")],
+                                                     {"error": "access_denied", "state_matches": True}),
+                                                3.0, SENT, role="authorize"),
+                                            token_problem="The sign-in ended with access_denied."),
+                                   None, None), "authentication"),
+    "signing-key-unknown": (lambda: (exchange(hop(resp(401, CH_BEARER),
+                                                  bearer(tok(headers={"kid": "key-2023"})))),
+                                     Expectations(jwks_url="https://idp.example.com/jwks"),
+                                     _unknown_kid(tok(headers={"kid": "key-2023"}))), "authentication"),
+    "tls-client-certificate-required": (lambda: (_tls_failure(TlsReport(
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED", "api.example.com", 443, False, True, "certificate required",
+        _certificate(), None, SENT)), None, None), "transport-error"),
+    "tls-client-certificate-rejected": (lambda: (_tls_failure(TlsReport(
+        "TLSV1_ALERT_UNKNOWN_CA", "api.example.com", 443, True, True, "unknown CA", _certificate(), None,
+        SENT)),
+        None, None), "transport-error"),
+    "tls-untrusted-certificate": (lambda: (_tls_failure(TlsReport(
+        "CERTIFICATE_VERIFY_FAILED: self-signed certificate", "api.example.com", 443, False, False, None,
+        _certificate(self_signed=True), None, SENT)), None, None), "transport-error"),
+    "tls-hostname-mismatch": (lambda: (_tls_failure(TlsReport(
+        "CERTIFICATE_VERIFY_FAILED: Hostname mismatch, certificate is not valid for 'api.example.com'.",
+        "api.example.com", 443, False, False, None, _certificate(names=("www.example.org",)), None, SENT)),
+        None, None), "transport-error"),
+    "tls-certificate-expired": (lambda: (_tls_failure(TlsReport(
+        "CERTIFICATE_VERIFY_FAILED: certificate has expired", "api.example.com", 443, False, False, None,
+        _certificate(days=(-400, -35)), None, SENT)), None, None), "transport-error"),
 }
 
 
@@ -193,7 +285,8 @@ VERDICT_CASES = [
     # AWS answers expired signatures with 403
     ("403-aws-signature-expired", exchange(hop(resp(403, [], {"message": "Signature expired: 20240501T114500Z is now "
                                                                          "earlier than 20240501T114600Z"}),
-                                               [("Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab")])),
+                                               [("Authorization",
+                                                 "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab")])),
      "authentication", {"server-message"}),
     ("403-aws-request-expired", exchange(hop(resp(403, [], {"Message": "Request has expired."}),
                                              [("Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=ab")])),
@@ -215,7 +308,8 @@ VERDICT_CASES = [
     ("500", exchange(hop(resp(500, [], b"boom"), bearer(tok()))), "not-credential-related", set()),
     ("400-validation", exchange(hop(resp(400, [], {"detail": [{"loc": ["body", "x"], "msg": "field required"}]}),
                                     bearer(tok()))), "not-credential-related", {"server-message"}),
-    ("403-github-rate", exchange(hop(resp(403, [("X-RateLimit-Remaining", "0")], {"message": "API rate limit exceeded"}),
+    ("403-github-rate", exchange(hop(resp(403, [("X-RateLimit-Remaining", "0")],
+                                          {"message": "API rate limit exceeded"}),
                                      bearer(tok()))), "not-credential-related", {"rate-limited"}),
     ("403-healthy", exchange(hop(resp(403, []), bearer(tok()))), "authorization", {"authenticated-not-permitted"}),
     ("403-expired-token", exchange(hop(resp(403, []), bearer(tok({"exp": T0 - 3600})))), "authentication",
@@ -411,7 +505,8 @@ def test_api_key_names_from_the_profile() -> None:
 
 
 def test_token_endpoint_invalid_client() -> None:
-    token_hop = Hop("POST", "https://login.example.com/oauth2/token", (("Authorization", "Basic Y2xpZW50OnNlY3JldA=="),),
+    token_hop = Hop("POST", "https://login.example.com/oauth2/token",
+                    (("Authorization", "Basic Y2xpZW50OnNlY3JldA=="),),
                     b"grant_type=client_credentials", resp(401, [], {"error": "invalid_client",
                                                                      "error_description": "Bad client secret"}),
                     0.1, SENT, role="token")
@@ -493,8 +588,8 @@ def test_inspect_alone_signature_invalid_when_a_check_failed() -> None:
     assert "does not match the key" in findings[0].detail
 
 
-@pytest.mark.parametrize(("raw", "bare"), [("Bearer abc", "abc"), ("Authorization: Bearer abc", "abc"), (" abc ", "abc"),
-                                           ("Basic abc", "Basic abc")])
+@pytest.mark.parametrize(("raw", "bare"), [("Bearer abc", "abc"), ("Authorization: Bearer abc", "abc"),
+                                           (" abc ", "abc"), ("Basic abc", "Basic abc")])
 def test_strip_scheme(raw: str, bare: str) -> None:
     assert strip_scheme(raw) == bare
 

@@ -58,6 +58,23 @@ def test_the_authentication_family_is_the_401_family_of_the_spec() -> None:
         "audience-mismatch",
         "issuer-mismatch",
         "dpop-required",
+        # shared/specs/signin.md: a session or login the server does not accept, a sign-in that gave no
+        # token, a key the issuer no longer publishes
+        "redirected-to-login",
+        "session-expired",
+        "cookie-not-sent",
+        "csrf-failed",
+        "login-failed",
+        "oauth-flow-failed",
+        "signing-key-unknown",
+    }
+    # signin.md: the TLS findings come with verdict transport-error (no response, error.kind tls)
+    assert {fid for fid, s in CATALOGUE.items() if s.family == "transport-error"} == {
+        "tls-client-certificate-required",
+        "tls-client-certificate-rejected",
+        "tls-untrusted-certificate",
+        "tls-hostname-mismatch",
+        "tls-certificate-expired",
     }
     assert {fid for fid, s in CATALOGUE.items() if s.family == "authorization"} == {
         "insufficient-scope",

@@ -12,7 +12,6 @@ import json
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
@@ -54,6 +53,7 @@ from inspector.core.request import (
 )
 from inspector.core.transport import send
 from inspector.demo.requests import demo_requests
+from tests.support.servers import QuietHandler
 
 SENT = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 T0 = int(SENT.timestamp())
@@ -102,7 +102,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Counting(BaseHTTPRequestHandler):
+class _Counting(QuietHandler):
     """Answers 401 with a body code and message; counts what arrives."""
 
     hits: list[str] = []
@@ -111,21 +111,9 @@ class _Counting(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.lock:
             type(self).hits.append(self.headers.get("Authorization") or "")
-        body = json.dumps(
-            {"error": "invalid_token", "error_description": "The access token expired"}
-        ).encode()
-        self.send_response(401)
-        self.send_header(
-            "WWW-Authenticate",
-            'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
-        )
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        challenge = 'Bearer realm="api", error="invalid_token", error_description="The access token expired"'
+        self.reply_json(401, {"error": "invalid_token", "error_description": "The access token expired"},
+                        {"WWW-Authenticate": challenge})
 
 
 # ------------------------------------------------------------------------------------- one root cause

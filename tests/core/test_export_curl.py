@@ -389,11 +389,13 @@ def test_data_from_files_follows_curl_rules(tmp_path: Path) -> None:
     (tmp_path / "body.json").write_text('{"a":\n 1}\r\n')
     (tmp_path / "note.txt").write_text("hello world & more")
     at = parse_curl(
-        "curl -XPATCH -H 'Content-Type: application/json' -d@body.json https://x.test/", base_dir=tmp_path, read_files=True
+        "curl -XPATCH -H 'Content-Type: application/json' -d@body.json https://x.test/",
+        base_dir=tmp_path, read_files=True,
     )
     assert at.spec.method == "PATCH" and at.spec.body == Body("json", text='{"a": 1}')  # -d drops newlines
     binary = parse_curl(
-        "curl -H 'Content-Type: application/json' --data-binary @body.json https://x.test/", base_dir=tmp_path, read_files=True
+        "curl -H 'Content-Type: application/json' --data-binary @body.json https://x.test/",
+        base_dir=tmp_path, read_files=True,
     )
     assert binary.spec.body.text == '{"a":\n 1}\r\n'
     encoded = parse_curl(

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs
-
-from export_samples import JWT, SECRETS
 
 from inspector.core.diagnosis import explain
 from inspector.core.export import (
@@ -22,15 +18,17 @@ from inspector.core.export import (
 )
 from inspector.core.history import HistoryStore
 from inspector.core.transport import send
+from tests.support.samples import JWT, SECRETS
+from tests.support.servers import QuietHandler
 
 RECEIVED: list[dict] = []
 
 
-class _Api(BaseHTTPRequestHandler):
+class _Api(QuietHandler):
     """POST /login redirects to /api/things, which refuses the token and echoes what it was sent."""
 
     def _record(self) -> bytes:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.read_body()
         RECEIVED.append(
             {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
         )
@@ -38,26 +36,14 @@ class _Api(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._record()
-        self.send_response(302)
-        self.send_header("Location", "/api/things")
-        self.send_header("Set-Cookie", f"session={SECRETS['set-cookie']}; Path=/; HttpOnly")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.reply(302, b"", {"Location": "/api/things",
+                              "Set-Cookie": f"session={SECRETS['set-cookie']}; Path=/; HttpOnly"})
 
     def do_GET(self) -> None:
         self._record()
-        body = json.dumps(
-            {"error": "invalid_token", "error_description": f"Rejected {self.headers.get('Authorization')}"}
-        ).encode()
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("WWW-Authenticate", 'Bearer realm="demo", error="invalid_token"')
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply_json(401, {"error": "invalid_token",
+                              "error_description": f"Rejected {self.headers.get('Authorization')}"},
+                        {"WWW-Authenticate": 'Bearer realm="demo", error="invalid_token"'})
 
 
 def test_curl_to_wire_to_history_and_exports(http_server, tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from export_samples import JWT, SECRETS, secret_diagnosis, secret_exchange, simple_exchange
 
 import inspector
 from inspector.core.errors import ExportError
 from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.export import dump_har, exchange_to_har_entries, parse_har, to_har
+from tests.support.samples import JWT, SECRETS, secret_diagnosis, secret_exchange, simple_exchange
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "chrome_demo.har"
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from export_samples import JWT, JWT_SIGNATURE, secret_diagnosis, secret_exchange, simple_exchange
 
 import inspector
 from inspector.core.export import ReportOptions, build_report, report_html, timeline_in_words
 from inspector.core.history import HistoryStore
+from tests.support.samples import JWT, JWT_SIGNATURE, secret_diagnosis, secret_exchange, simple_exchange
 
 
 def test_markdown_report_holds_every_section() -> None:

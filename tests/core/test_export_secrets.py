@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import requests
-from export_samples import SECRETS, secret_diagnosis, secret_exchange
 
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.export import (
@@ -24,6 +22,8 @@ from inspector.core.export import (
 from inspector.core.history import HistoryStore
 from inspector.core.redact import Redactor
 from inspector.core.request import RequestSpec
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange
+from tests.support.servers import answering
 
 PROFILE_SECRET = (
     "profile-resolved-secret-000111"  # known only to the Redactor, as a profile's secret would be
@@ -82,21 +82,11 @@ def test_masked_outputs_still_say_what_was_sent(output: str, tmp_path: Path) -> 
     assert "ak_liv…" in text
 
 
-class _TokenEndpoint(BaseHTTPRequestHandler):
-    """A tiny OAuth token endpoint: it echoes nothing but answers with a token and a session cookie."""
-
-    def do_POST(self) -> None:  # http.server's naming
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"access_token": SECRETS["access-token"], "token_type": "Bearer", "expires_in": 60})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Set-Cookie", f"sid={SECRETS['set-cookie']}; Path=/; HttpOnly")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args: object) -> None:
-        pass
+# A tiny OAuth token endpoint: it echoes nothing but answers with a token and a session cookie.
+_TokenEndpoint = answering(
+    200, json.dumps({"access_token": SECRETS["access-token"], "token_type": "Bearer", "expires_in": 60}),
+    {"Content-Type": "application/json", "Set-Cookie": f"sid={SECRETS['set-cookie']}; Path=/; HttpOnly"},
+)
 
 
 def test_a_real_token_request_is_stored_and_exported_masked(http_server, tmp_path: Path) -> None:

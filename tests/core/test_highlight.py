@@ -153,7 +153,8 @@ def test_pretty_xml_leaves_unbalanced_text_alone(text: str) -> None:
 def test_pretty_syntax() -> None:
     assert pretty_syntax(choose_lexer("application/json")) == "json"
     assert pretty_syntax(choose_lexer("application/xml")) == "xml"
-    assert pretty_syntax(choose_lexer("text/html")) is None
+    assert pretty_syntax(choose_lexer("text/html")) == "html"  # pretty-printed as HTML (pretty_html)
+    assert pretty_syntax(choose_lexer("text/plain")) is None
 
 
 def test_normalize_newlines() -> None:

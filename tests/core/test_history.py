@@ -14,47 +14,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from export_samples import SECRETS, SENT_AT, secret_diagnosis, secret_exchange, simple_exchange
 
 from inspector.core.errors import StorageError
 from inspector.core.history import SCHEMA_VERSION, HistoryError, HistoryStore, history_error
 from inspector.core.redact import Redactor
+from tests.support.history import fill_history
+from tests.support.samples import SECRETS, SENT_AT, secret_diagnosis, secret_exchange, simple_exchange
 
 REPO = Path(__file__).resolve().parents[2]
 BIG = 50_000
 STATUSES = (200, 401, 403, 404, 500, None)
 VERDICTS = {200: "ok", 401: "authentication", 403: "authorization", 404: "not-credential-related",
             500: "not-credential-related", None: "transport-error"}  # fmt: skip
-METHODS = ("GET", "POST", "DELETE")
-
-
-def _fill(path: Path, n: int) -> None:
-    """n plain rows, written straight into the tables with executemany (the store's add() is tested elsewhere)."""
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = []
-    for i in range(n):
-        status = STATUSES[i % len(STATUSES)]
-        when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-        rows.append(
-            (when, METHODS[i % 3], f"https://api.test/items/{i}?page={i % 7}", status,
-             None if status is None else status // 100, VERDICTS[status], 1.5, None, None)
-        )  # fmt: skip
-    db = sqlite3.connect(path)
-    with db:
-        db.executemany(
-            "INSERT INTO exchanges (time, method, url, status, status_class, verdict, elapsed_ms, profile,"
-            " error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        db.execute("INSERT INTO payloads SELECT id, '{}', NULL FROM exchanges")
-    db.close()
 
 
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory) -> HistoryStore:
     path = tmp_path_factory.mktemp("history") / "history.sqlite3"
     HistoryStore(path).close()
-    _fill(path, BIG)
+    fill_history(path, BIG, STATUSES, VERDICTS)
     store = HistoryStore(path, keep=BIG + 100)
     yield store
     store.close()
@@ -259,7 +237,7 @@ def test_retention_keeps_the_newest(tmp_path: Path) -> None:
 def test_retention_on_a_full_store_drops_one_per_add(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     HistoryStore(path).close()
-    _fill(path, 3000)
+    fill_history(path, 3000, STATUSES, VERDICTS)
     store = HistoryStore(path, keep=3000)
     new_id = store.add(simple_exchange(401))
     assert store.count() == 3000
@@ -316,7 +294,7 @@ def test_adds_from_several_threads(tmp_path: Path) -> None:
             for _ in range(25):
                 store.add(simple_exchange(200))
                 store.page(0, 5)
-        except BaseException as exc:  # noqa: BLE001  # reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
@@ -333,7 +311,7 @@ CHILD = """
 import sys
 from dataclasses import replace
 sys.path.insert(0, sys.argv[2])
-from export_samples import simple_exchange
+from tests.support.samples import simple_exchange
 from inspector.core.history import HistoryStore
 
 store = HistoryStore(__import__("pathlib").Path(sys.argv[1]))
@@ -350,7 +328,7 @@ def test_killed_writer_leaves_a_readable_database(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(Path(__file__).parent)],
+        [sys.executable, "-c", CHILD, str(path), str(REPO)],
         stdout=subprocess.PIPE,
         env=env,
         cwd=REPO,

@@ -9,8 +9,8 @@ import jwt
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, explain
-from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.diagnosis.findings import make_finding
+from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.jsonout import diagnosis_json, iso_utc, jsonable, token_json
 from inspector.core.request import RequestSpec
 from inspector.core.timeline import build_timeline

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,27 +15,21 @@ from inspector.core.history import HistoryStore
 from inspector.core.pipeline import SendProblem, SendResult, run
 from inspector.core.profiles import ProfileStore, Resolver, new_profile
 from inspector.core.request import Header, RequestSpec
+from tests.support.servers import QuietHandler
 
 API_KEY = "key-0a1b2c3d4e5f6789"
 
 
-class Api(BaseHTTPRequestHandler):
+class Api(QuietHandler):
     """200 for the right X-API-Key, else a 401 with a Bearer challenge; the body echoes the key it got."""
-
-    def log_message(self, *_args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         got = self.headers.get("X-API-Key")
-        status = 200 if got == API_KEY else 401
-        data = json.dumps({"path": self.path, "you_sent": got}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if status == 401:
-            self.send_header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
-        self.end_headers()
-        self.wfile.write(data)
+        doc = {"path": self.path, "you_sent": got}
+        if got == API_KEY:
+            self.reply_json(200, doc)
+        else:
+            self.reply_json(401, doc, {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
 
 
 @pytest.fixture

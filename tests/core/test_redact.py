@@ -60,7 +60,8 @@ def test_token_endpoint_body() -> None:
     body = json.dumps({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300})
     masked = mask_body_text(body, "application/json")
     assert TOKEN not in masked and json.loads(masked)["token_type"] == "Bearer"
-    form = mask_body_text("grant_type=client_credentials&client_secret=s3cr3t-value-long", "application/x-www-form-urlencoded")
+    form = mask_body_text("grant_type=client_credentials&client_secret=s3cr3t-value-long",
+                          "application/x-www-form-urlencoded")
     assert "s3cr3t-value-long" not in form and "grant_type=client_credentials" in form
 
 

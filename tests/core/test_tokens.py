@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
@@ -28,6 +27,7 @@ from inspector.core.tokens import (
     split_authorization,
     verify_token,
 )
+from tests.support.servers import QuietHandler, answering
 
 CLAIMS = {"sub": "alice", "aud": "api", "iss": "https://idp.example.com/", "exp": 2_000_000_000, "iat": 1_700_000_000}
 
@@ -66,7 +66,8 @@ def _hop(headers: list[tuple[str, str]], url: str = "https://api.example.com/ite
          SentCredential("authorization", "authorization", "basic", "dXNlcjpwdw==")),
         ([("Authorization", "eyJhbGciOi.eyJzdWIiOi.sig")], "https://a/x", (),
          SentCredential("authorization", "Authorization", None, "eyJhbGciOi.eyJzdWIiOi.sig")),
-        ([("Authorization", "Bearer")], "https://a/x", (), SentCredential("authorization", "Authorization", "Bearer", "")),
+        ([("Authorization", "Bearer")], "https://a/x", (),
+         SentCredential("authorization", "Authorization", "Bearer", "")),
         ([("Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/20240101/us-east-1/s3/aws4_request, Signature=ab")],
          "https://a/x", (), SentCredential("authorization", "Authorization", "AWS4-HMAC-SHA256",
                                            "Credential=AKIA/20240101/us-east-1/s3/aws4_request, Signature=ab")),
@@ -262,23 +263,12 @@ def test_jwk_json_key(rsa_key: rsa.RSAPrivateKey) -> None:
     assert not out.verified and out.verify_outcome == "no-key"
 
 
-def _jwks_handler(body: bytes, status: int = 200) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
+def _jwks_handler(body: bytes, status: int = 200) -> type[QuietHandler]:
+    return answering(status, body, {"Content-Type": "application/json"})
 
 
 def test_verify_against_a_jwks_served_on_loopback(
-    http_server: Callable[[type[BaseHTTPRequestHandler]], str], rsa_key: rsa.RSAPrivateKey,
+    http_server: Callable[[type[QuietHandler]], str], rsa_key: rsa.RSAPrivateKey,
     other_rsa_key: rsa.RSAPrivateKey,
 ) -> None:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
@@ -302,7 +292,7 @@ def test_verify_against_a_jwks_served_on_loopback(
 
 
 def test_unreachable_jwks_is_unavailable_not_invalid(
-    http_server: Callable[[type[BaseHTTPRequestHandler]], str], rsa_key: rsa.RSAPrivateKey,
+    http_server: Callable[[type[QuietHandler]], str], rsa_key: rsa.RSAPrivateKey,
 ) -> None:
     base = http_server(_jwks_handler(b"oops", status=500))
     info = inspect_token(jwt.encode(CLAIMS, rsa_key, algorithm="RS256", headers={"kid": "k"}))

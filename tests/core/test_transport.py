@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
@@ -17,48 +16,37 @@ from inspector.core.exchange import Hop
 from inspector.core.profiles.auth import AuthDefaults
 from inspector.core.request import Body, FormField, Header, RequestSpec
 from inspector.core.transport import describe_failure, send
+from tests.support.servers import QuietHandler
+
+SLOW_HEADERS = threading.Event()  # /slow-headers answers when the test has seen the timeout (or after 3 s)
 
 
-class Api(BaseHTTPRequestHandler):
+class Api(QuietHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _reply(self, status: int, body: bytes = b"", headers: list[tuple[str, str]] | None = None) -> None:
-        self.send_response(status)
-        for k, v in headers or []:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
     def _echo(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("latin-1")
-        doc = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
-        self._reply(200, json.dumps(doc).encode(), [("Content-Type", "application/json")])
+        self.reply_json(200, self.echo_document())
 
     def do_GET(self) -> None:
         port = self.server.server_address[1]
         path = self.path.split("?")[0]
         if path == "/challenges":
-            self._reply(401, b"{}", [("WWW-Authenticate", 'Basic realm="a"'),
+            self.reply(401, b"{}", [("WWW-Authenticate", 'Basic realm="a"'),
                                      ("www-authenticate", 'Bearer error="invalid_token"')])
         elif path.startswith("/redirect/"):
             n = int(path.rsplit("/", 1)[1])
-            self._reply(302, headers=[("Location", f"/redirect/{n - 1}" if n > 1 else "/echo")])
+            self.reply(302, headers=[("Location", f"/redirect/{n - 1}" if n > 1 else "/echo")])
         elif self.path == "/loop":
-            self._reply(302, headers=[("Location", "/loop")])
+            self.reply(302, headers=[("Location", "/loop")])
         elif path == "/other-origin":
-            self._reply(302, headers=[("Location", f"http://localhost:{port}/echo")])
+            self.reply(302, headers=[("Location", f"http://localhost:{port}/echo")])
         elif self.path == "/see-other":
-            self._reply(303, headers=[("Location", "/echo")])
+            self.reply(303, headers=[("Location", "/echo")])
         elif self.path == "/big":
-            self._reply(200, b"x" * 300_000, [("Content-Type", "text/plain")])
+            self.reply(200, b"x" * 300_000, [("Content-Type", "text/plain")])
         elif self.path == "/slow-headers":
-            time.sleep(3)
-            self._reply(200, b"late")
+            SLOW_HEADERS.wait(3)
+            self.reply(200, b"late")
         elif self.path == "/drip":
             self.send_response(200)
             self.send_header("Content-Length", "1000000")
@@ -75,15 +63,15 @@ class Api(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if self.path == "/see-other":
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._reply(303, headers=[("Location", "/echo")])
+            self.read_body()
+            self.reply(303, headers=[("Location", "/echo")])
         elif self.path == "/temporary":
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._reply(307, headers=[("Location", "/echo")])
+            self.read_body()
+            self.reply(307, headers=[("Location", "/echo")])
         elif self.path == "/token":
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._reply(200, b'{"access_token": "tok-123", "expires_in": 60}',
-                        [("Content-Type", "application/json")])
+            self.read_body()
+            self.reply(200, b'{"access_token": "tok-123", "expires_in": 60}',
+                       [("Content-Type", "application/json")])
         else:
             self._echo()
 
@@ -283,7 +271,11 @@ def test_cancel_during_a_slow_body(api: str) -> None:
 
 
 def test_timeout(api: str) -> None:
-    exchange = send(RequestSpec(url=f"{api}/slow-headers", timeout_s=0.5))
+    SLOW_HEADERS.clear()
+    try:
+        exchange = send(RequestSpec(url=f"{api}/slow-headers", timeout_s=0.5))
+    finally:
+        SLOW_HEADERS.set()
     assert exchange.error.kind == "timeout"
     assert exchange.error.message.startswith(f"GET {api}/slow-headers timed out")
 
@@ -344,11 +336,8 @@ HELD = threading.Event()  # released by the test only after the send has returne
 LET_GO = threading.Event()  # set by the handler when it stops holding the connection
 
 
-class Holding(BaseHTTPRequestHandler):
+class Holding(QuietHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         if self.path == "/body":

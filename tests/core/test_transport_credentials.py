@@ -7,7 +7,6 @@ import base64
 import json
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +24,7 @@ from inspector.core.profiles.model import new_profile
 from inspector.core.profiles.secrets import Resolver
 from inspector.core.request import Header, RequestSpec
 from inspector.core.transport import may_carry_credentials, origin, send
+from tests.support.servers import QuietHandler
 
 
 class Recorder:
@@ -34,7 +34,7 @@ class Recorder:
         self.seen: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
 
-    def add(self, handler: BaseHTTPRequestHandler) -> None:
+    def add(self, handler: QuietHandler) -> None:
         with self.lock:
             self.seen.append((handler.path, dict(handler.headers.items())))
 
@@ -43,40 +43,29 @@ class Recorder:
             return [h for p, h in self.seen if p.startswith(path_prefix)]
 
 
-def handler_for(recorder: Recorder, digest_realm: str | None = None) -> type[BaseHTTPRequestHandler]:
+def handler_for(recorder: Recorder, digest_realm: str | None = None) -> type[QuietHandler]:
     """/go?to=URL&code=N redirects; /digest challenges for Digest (and records any answer); else echoes."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _reply(self, status: int, body: bytes = b"", headers: tuple[tuple[str, str], ...] = ()) -> None:
-            self.send_response(status)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
         def do_GET(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.read_body()
             recorder.add(self)
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             if parts.path == "/go":
-                self._reply(int(query.get("code", "302")), headers=(("Location", query["to"]),))
+                self.reply(int(query.get("code", "302")), headers=(("Location", query["to"]),))
             elif parts.path == "/digest":
                 if self.headers.get("Authorization"):
-                    self._reply(200, b"answered")
+                    self.reply(200, b"answered")
                 else:
                     realm = digest_realm or "api"
                     challenge = f'Digest realm="{realm}", nonce="n1", qop="auth"'
-                    self._reply(401, b"no", (("WWW-Authenticate", challenge),))
+                    self.reply(401, b"no", (("WWW-Authenticate", challenge),))
             else:
                 doc = {"path": self.path, "headers": dict(self.headers.items())}
-                self._reply(200, json.dumps(doc).encode(), (("Content-Type", "application/json"),))
+                self.reply(200, json.dumps(doc).encode(), (("Content-Type", "application/json"),))
 
         do_POST = do_PUT = do_GET
 

@@ -7,7 +7,6 @@ import base64
 import socket
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from inspector.core.redact import mask
 from inspector.core.request import RequestSpec
 from inspector.core.transport import send
+from tests.support.servers import QuietHandler
 
 USER, PASSWORD = "proxy-user", "proxy-pw-s3cret"
 BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -25,37 +25,26 @@ class Seen:
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # method, target, headers
         self.lock = threading.Lock()
 
-    def add(self, handler: BaseHTTPRequestHandler) -> None:
+    def add(self, handler: QuietHandler) -> None:
         with self.lock:
             self.requests.append((handler.command, handler.path, dict(handler.headers.items())))
 
 
-def proxy_handler(seen: Seen, connect_status: int = 407) -> type[BaseHTTPRequestHandler]:
+def proxy_handler(seen: Seen, connect_status: int = 407) -> type[QuietHandler]:
     """A forward proxy that forwards nothing: it answers by the target's path, and refuses every tunnel."""
 
-    class Proxy(BaseHTTPRequestHandler):
+    class Proxy(QuietHandler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _reply(self, status: int, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> None:
-            self.send_response(status)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
         def do_GET(self) -> None:
             seen.add(self)
             target = urlsplit(self.path)
             if target.path == "/407":
-                self._reply(407, (("Proxy-Authenticate", 'Basic realm="corp"'),), b"proxy auth required")
+                self.reply(407, b"proxy auth required", [("Proxy-Authenticate", 'Basic realm="corp"')])
             elif target.path == "/to-localhost":
-                self._reply(302, (("Location", f"http://localhost:{target.port}/echo"),))
+                self.reply(302, headers=[("Location", f"http://localhost:{target.port}/echo")])
             else:
-                self._reply(502, body=b"bad gateway")
+                self.reply(502, b"bad gateway")
 
         def do_CONNECT(self) -> None:
             seen.add(self)
@@ -70,19 +59,13 @@ def proxy_handler(seen: Seen, connect_status: int = 407) -> type[BaseHTTPRequest
     return Proxy
 
 
-class Echo(BaseHTTPRequestHandler):
+class Echo(QuietHandler):
     protocol_version = "HTTP/1.1"
     seen: Seen
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def do_GET(self) -> None:
         self.seen.add(self)
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
+        self.reply(200, b"ok")
 
 
 @pytest.fixture

@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
-import threading
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from inspector.core.request import RequestSpec
 from inspector.core.transport import send
+from tests.support.servers import QuietHandler, QuietServer
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -47,22 +46,14 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-class Hello(BaseHTTPRequestHandler):
+class Hello(QuietHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "5")
-        self.end_headers()
-        self.wfile.write(b"hello")
+        self.reply(200, b"hello")
 
 
-class _TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _TLSServer(QuietServer):
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client refusing the certificate is what one test does
 
@@ -74,12 +65,11 @@ def https_url(tmp_path) -> Iterator[str]:
     context.load_cert_chain(cert_file, key_file)
     server = _TLSServer(("127.0.0.1", 0), Hello)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.serve_in_background()
     try:
         yield f"https://127.0.0.1:{server.server_address[1]}"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def test_verify_off_sends_without_an_insecure_request_warning(https_url: str) -> None:

@@ -537,7 +537,9 @@ def test_refresh_token_grant(demo_url: str) -> None:
             400,
             "invalid_grant",
         ),
-        ({"grant_type": "password", "client_id": "demo-cli"}, 400, "unsupported_grant_type"),
+        # (the password grant is supported since the oauth2-password demo profile: another unknown grant)
+        ({"grant_type": "urn:ietf:params:oauth:grant-type:saml2-bearer", "client_id": "demo-cli"}, 400,
+         "unsupported_grant_type"),
         ({"client_id": "demo-cli"}, 400, "invalid_request"),
         ({"grant_type": "client_credentials", "client_id": "demo-cli"}, 400, "unauthorized_client"),
         (

@@ -29,6 +29,7 @@ def test_it_loads_grouped_with_an_environment_for_the_demo_server() -> None:
         "Start here",
         "401s",
         "403s",
+        "Beyond the status line",
         "Step-up",
         "Transport",
         "Auth schemes",
@@ -49,7 +50,9 @@ def test_no_file_of_it_holds_a_literal_secret() -> None:
         assert request_literal_secrets(request) == [], request.name
 
 
-@pytest.mark.parametrize("folder", ["Start here", "401s", "403s", "Step-up", "Auth schemes"])
+@pytest.mark.parametrize(
+    "folder", ["Start here", "401s", "403s", "Beyond the status line", "Step-up", "Auth schemes"]
+)
 def test_each_group_passes_against_the_demo_api(demo_url: str, capsys, folder: str) -> None:
     code = main(
         [

@@ -1,26 +1,21 @@
-"""`python main.py send` against hostile servers and hostile input: exit 0/1/2, a one-line message on stderr,
+"""`send` (in-process) against hostile servers and hostile input: exit 0/1/2, a one-line message on stderr,
 never a traceback."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from evil_servers import response_head
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import Cli, CliResult, Env
+from tests.support.evil_servers import response_head
+
 DEEP = 100_000
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "main.py", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})},
-    )
+def run(cli: Cli, *args: str, env: Env | None = None) -> CliResult:
+    return cli(*args, env=env)
 
 
 def body_reply(status: str, ctype: str, body: bytes):
@@ -57,9 +52,10 @@ SECRET_INSIDE_DEEP = b"[" * DEEP + b'{"access_token": "s3cr3t-value-never-shown"
     ids=["deep-array", "deep-object", "invalid-utf8-json", "binary-as-json", "stall-mid-body", "not-http"],
 )
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
-def test_send_to_a_hostile_server(evil_server, handler, code: int, says: str | None, as_json: bool) -> None:
+def test_send_to_a_hostile_server(cli: Cli, evil_server, handler, code: int, says: str | None,
+                                  as_json: bool) -> None:
     server = evil_server(handler)
-    result = run("send", f"{server.url}/x", "--timeout", "1", *(["--json"] if as_json else []))
+    result = run(cli, "send", f"{server.url}/x", "--timeout", "1", *(["--json"] if as_json else []))
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == code
     if as_json:
@@ -72,21 +68,21 @@ def test_send_to_a_hostile_server(evil_server, handler, code: int, says: str | N
         assert len(lines) == 1 and says in lines[0]
 
 
-def test_a_secret_inside_a_too_deep_body_is_still_masked(evil_server) -> None:
+def test_a_secret_inside_a_too_deep_body_is_still_masked(cli: Cli, evil_server) -> None:
     server = evil_server(body_reply("200 OK", "application/json", SECRET_INSIDE_DEEP))
     for args in ((), ("--json",)):
-        result = run("send", server.url, *args)
+        result = run(cli, "send", server.url, *args)
         assert result.returncode == 0 and "Traceback" not in result.stderr
         assert "s3cr3t-value-never-shown" not in result.stdout
 
 
 @pytest.mark.parametrize("data", ["[" * DEEP + "]" * DEEP, '{"a":' * 20_000 + "1" + "}" * 20_000],
                          ids=["deep-array", "deep-object"])  # short ids: the test id travels in the environment
-def test_a_deeply_nested_request_body_is_sent(evil_server, tmp_path: Path, data: str) -> None:
+def test_a_deeply_nested_request_body_is_sent(cli: Cli, evil_server, tmp_path: Path, data: str) -> None:
     body = tmp_path / "body.json"
     body.write_text(data)
     server = evil_server(body_reply("200 OK", "text/plain", b"ok"))
-    result = run("send", server.url, "--data-file", str(body))
+    result = run(cli, "send", server.url, "--data-file", str(body))
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 0
 
@@ -110,10 +106,11 @@ def _profiles(tmp_path: Path) -> Path:
     return folder
 
 
-def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(tmp_path: Path) -> None:
+def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(cli: Cli,
+                                                                             tmp_path: Path) -> None:
     folder = _profiles(tmp_path)
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = run("profiles", "check", "--profiles-dir", str(folder), env=env)
+    result = run(cli, "profiles", "check", "--profiles-dir", str(folder), env=env)
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 1
     out = result.stdout
@@ -121,7 +118,7 @@ def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(tmp
     assert "deep.toml: this is not a usable profile (its arrays or tables are nested too deeply" in out
     assert "huge.toml: the file is larger than 8 MB" in out
     assert "dir.toml is a folder, not a profile file" in out
-    listed = run("profiles", "list", "--profiles-dir", str(folder), env=env)
+    listed = run(cli, "profiles", "list", "--profiles-dir", str(folder), env=env)
     assert listed.returncode == 0 and "good" in listed.stdout and "Traceback" not in listed.stderr
 
 
@@ -130,10 +127,11 @@ def test_profiles_check_names_every_broken_file_and_still_lists_the_good_one(tmp
     ("huge", "larger than 8 MB"),
     ("dir", "is a folder, not a profile file"),
 ])
-def test_send_with_a_broken_profile_is_bad_input(tmp_path: Path, name: str, says: str) -> None:
+def test_send_with_a_broken_profile_is_bad_input(cli: Cli, tmp_path: Path, name: str, says: str) -> None:
     folder = _profiles(tmp_path)
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = run("send", "http://127.0.0.1:9/", "--profile", name, "--profiles-dir", str(folder), env=env)
+    result = run(cli, "send", "http://127.0.0.1:9/", "--profile", name, "--profiles-dir", str(folder),
+                 env=env)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and says in lines[0], result.stderr[-2000:]
     assert sorted(p.name for p in folder.iterdir()) == ["deep.toml", "dir.toml", "garbage.toml", "good.toml",

@@ -10,11 +10,11 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from evil_servers import response_head, stream_zeros
 from PySide6.QtCore import QSettings
 
 from inspector.core.jwks import JWKS_MAX_BYTES
 from inspector.core.tokens import inspect_token, verify_token
+from tests.support.evil_servers import response_head, stream_zeros
 
 MiB = 1024 * 1024
 TOKEN = jwt.encode({"sub": "u"}, rsa.generate_private_key(public_exponent=65537, key_size=2048),

@@ -23,6 +23,7 @@ from inspector.core.highlight import (
     NotPretty,
     break_long_lines,
     choose_lexer,
+    pretty_html,
     pretty_json,
     pretty_xml,
 )
@@ -31,34 +32,44 @@ from inspector.core.tokens import inspect_token
 
 GROWTH = 10
 LINEAR_BOUND = 30  # a quadratic function lands near GROWTH ** 2 = 100
-MIN_CPU_S = 0.004  # below this the measurement is mostly noise: grow the input first
+MIN_CPU_S = 0.004  # below this the measurement is mostly noise: grow the input (or repeat the call) first
+MAX_BASE_SIZE = 50_000  # the smaller input stops growing here; the larger is GROWTH times it
 
 
-def _cpu_s(fn: Callable[[], object]) -> float:
+def _cpu_s(run: Callable[[object], object], sample: object, repeat: int) -> float:
+    """CPU time of this thread for `repeat` calls, best of three (the garbage collector is off meanwhile)."""
     best = float("inf")
     for _ in range(3):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.thread_time()
+        start = time.thread_time()
+        for _ in range(repeat):
             try:
-                fn()
+                run(sample)
             except (InspectorError, NotPretty, ValueError):
                 pass  # refusing the input is fine; only the time it took matters
-            best = min(best, time.thread_time() - start)
-        finally:
-            gc.enable()
+        best = min(best, time.thread_time() - start)
     return best
 
 
 def _ratio(run: Callable[[object], object], make: Callable[[int], object], n: int) -> float:
-    while n < 2_000_000:
-        sample = make(n)
-        if _cpu_s(lambda sample=sample: run(sample)) >= MIN_CPU_S:
-            break
-        n *= 2
-    small, big = make(n), make(n * GROWTH)
-    return _cpu_s(lambda: run(big)) / max(_cpu_s(lambda: run(small)), 1e-9)
+    """CPU time for GROWTH x the input over the time for the input, both long enough to measure.
+
+    A fast function is measured over repeated calls rather than on an ever larger input: past a few hundred
+    kilobytes the comparison would be about memory, not about the function.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        small, repeat = make(n), 1
+        while _cpu_s(run, small, repeat) < MIN_CPU_S and repeat < 4096:
+            if n < MAX_BASE_SIZE:
+                n *= 2
+                small = make(n)
+            else:
+                repeat *= 2
+        big = make(n * GROWTH)
+        return _cpu_s(run, big, repeat) / max(_cpu_s(run, small, repeat), 1e-9)
+    finally:
+        gc.enable()
 
 
 def _json_body(text: str) -> bytes:
@@ -71,6 +82,12 @@ CASES: list[tuple[str, Callable[[object], object], Callable[[int], object]]] = [
     ("pretty_xml unterminated CDATA", pretty_xml, lambda n: "<a>" + "<![CDATA[" * n),
     ("pretty_xml attributes without end", pretty_xml, lambda n: "<a " + 'b="c" ' * n),
     ("pretty_xml flat elements", pretty_xml, lambda n: "<r>" + "<i>x</i>" * n + "</r>"),
+    ("pretty_html unclosed paragraphs", pretty_html, lambda n: "<p>x" * n),
+    ("pretty_html unterminated scripts", pretty_html, lambda n: "<script>" * n),
+    ("pretty_html end tags without elements", pretty_html, lambda n: "</div>" * n),
+    ("pretty_html end tag closing many", pretty_html, lambda n: "<span>" * n + "</div>" * n),
+    ("pretty_html unterminated comments", pretty_html, lambda n: "<a>" + "<!--" * n),
+    ("pretty_html stray less-than", pretty_html, lambda n: "<b>" + "a<b " * n + ">"),
     ("pretty_json deep nesting", pretty_json, lambda n: "[" * n + "]" * n),
     ("pretty_json backslashes", pretty_json, lambda n: '"' + "\\" * n),
     ("pretty_json unterminated string", pretty_json, lambda n: '["' + "a" * n),

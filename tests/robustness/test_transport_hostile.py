@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
-import zlib
 
 import pytest
 import requests
-from evil_servers import response_head, stream_zeros
 
 from inspector.core.request import RequestSpec
 from inspector.core.transport import MAX_HEADER_LINES, send
+from tests.support.evil_servers import gzip_of_zeros, response_head, stream_zeros
 
 MiB = 1024 * 1024
 
@@ -130,9 +129,7 @@ def test_a_500_mb_body_stops_at_the_cap_with_memory_bounded(evil_server) -> None
 
 
 def test_a_gzip_bomb_is_capped_in_decoded_bytes(evil_server) -> None:
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    zeros = b"\0" * MiB
-    bomb = b"".join(packer.compress(zeros) for _ in range(512)) + packer.flush()  # 512 MiB of zeros, ~0.5 MB
+    bomb = gzip_of_zeros(512)  # 512 MiB of zeros, ~0.5 MB
 
     def gzip_bomb(conn, request, server):
         conn.sendall(response_head("200 OK", "Content-Encoding: gzip", f"Content-Length: {len(bomb)}") + bomb)

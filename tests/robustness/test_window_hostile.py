@@ -8,11 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from evil_servers import response_head
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings
 
 from inspector.core.history import HistoryError, HistoryStore
 from inspector.ui.main_window import MainWindow
+from tests.support.evil_servers import response_head
+from tests.support.qt import Ticker
 
 DEEP = 100_000
 
@@ -33,20 +34,6 @@ def window(qtbot, tmp_path: Path) -> MainWindow:
     win.show()
     yield win
     win.shutdown()
-
-
-class Ticker:
-    """A 10 ms timer on the UI thread: if a worker blocked the event loop, it would stop counting."""
-
-    def __init__(self) -> None:
-        self.ticks = 0
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self) -> None:
-        self.ticks += 1
 
 
 def send(window: MainWindow, url: str) -> None:

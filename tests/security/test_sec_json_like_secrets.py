@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
-from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 import pytest
 
@@ -16,37 +12,26 @@ from inspector.core.history import HistoryStore
 from inspector.core.pipeline import prepare
 from inspector.core.profiles import Resolver, new_profile
 from inspector.core.request import RequestSpec
+from tests.support.cli import Cli
+from tests.support.servers import answering
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = ["null", "true", "findings", "verdict", 'a"b\\c']
 
 
-class Basic(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = b'{"message": "Bad credentials"}'
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("WWW-Authenticate", 'Basic realm="api"')
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+Basic = answering(401, b'{"message": "Bad credentials"}',
+                  {"Content-Type": "application/json", "WWW-Authenticate": 'Basic realm="api"'})
 
 
 @pytest.mark.parametrize("password", PASSWORDS)
-def test_send_json_keeps_its_shape(http_server, tmp_path, password: str) -> None:
+def test_send_json_keeps_its_shape(cli: Cli, http_server, tmp_path, password: str) -> None:
     url = http_server(Basic)
     folder = tmp_path / "team"
     folder.mkdir()
     (folder / "basic.toml").write_text(
         'format = 1\nname = "B"\nkind = "basic"\n[credentials]\nusername = "u"\npassword = "${env:BPW}"\n'
     )
-    env = {**__import__("os").environ, "BPW": password}
-    result = subprocess.run([sys.executable, "main.py", "send", f"{url}/x", "--profile", "B",
-                             "--profiles-dir", str(folder), "--json"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = cli("send", f"{url}/x", "--profile", "B", "--profiles-dir", str(folder), "--json",
+                 env={"BPW": password})
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert set(doc["diagnosis"]) >= {"verdict", "summary", "findings", "challenges"}

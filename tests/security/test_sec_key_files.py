@@ -12,7 +12,6 @@ import contextlib
 import io
 import json
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
@@ -28,6 +27,7 @@ from inspector.core.pipeline import prepare
 from inspector.core.profiles.secrets import FileSecretStore
 from inspector.core.request import Header, RequestSpec
 from inspector.core.tokens import KeyFileError, inspect_token, load_key_file, verify_token
+from tests.support.servers import answering
 
 STORED_SECRET = "fallback-stored-SECRET-0042-abcdef"
 
@@ -77,18 +77,8 @@ def _run_cli(argv: list[str]) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-class Refuses(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = b'{"error": "invalid_token"}'
-        self.send_response(401)
-        self.send_header("WWW-Authenticate", 'Bearer error="invalid_token"')
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+Refuses = answering(401, b'{"error": "invalid_token"}',
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"', "Content-Type": "application/json"})
 
 
 @pytest.mark.parametrize("kind", list(KEY_FILES))

@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from inspector.core.redact import exchange_secrets
 from inspector.core.request import Body, Header, RequestSpec
 from inspector.demo.scenarios import DEMO_API_KEY, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_REFRESH_TOKEN
 from inspector.demo.server import demo_environment, materialize_demo_profiles
+from tests.support.servers import QuietHandler
 
 ACCESS = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.ACCESS-sig-AAAAAAAAAAAA"
 REFRESH = "refresh-rotated-SECRET-0001"
@@ -52,38 +52,24 @@ STATIC = [DEMO_API_KEY, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_REFRESH_TOKEN, A
           base64.b64encode(f"u:{TYPED}".encode()).decode(), base64.b64encode(f"{TYPED}:".encode()).decode()]
 
 
-class LeakyApi(BaseHTTPRequestHandler):
+class LeakyApi(QuietHandler):
     """Everything a careless server does with credentials."""
 
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: object, *headers: tuple[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send(200, {"access_token": ACCESS, "refresh_token": REFRESH, "id_token": ID_TOKEN,
-                         "token_type": "Bearer", "expires_in": 300})
+        self.read_body()
+        self.reply_json(200, {"access_token": ACCESS, "refresh_token": REFRESH, "id_token": ID_TOKEN,
+                              "token_type": "Bearer", "expires_in": 300})
 
     def do_GET(self) -> None:
         if self.path.startswith("/to-query"):
-            self._send(302, {}, ("Location", f"/landing?access_token={REDIRECT_TOKEN}&state=1"))
+            self.reply_json(302, {}, [("Location", f"/landing?access_token={REDIRECT_TOKEN}&state=1")])
         elif self.path.startswith("/to-fragment"):
-            self._send(302, {}, ("Location", f"/landing#access_token={REDIRECT_TOKEN}&state=1"))
+            self.reply_json(302, {}, [("Location", f"/landing#access_token={REDIRECT_TOKEN}&state=1")])
         else:
             # the error message and an echo of every header: the secrets come back under ordinary names
-            self._send(401, {"error": "invalid_token",
-                             "error_description": f"Rejected {self.path} with {self.headers.get('Authorization')}",
-                             "received": dict(self.headers)},
-                       ("WWW-Authenticate", 'Bearer error="invalid_token"'))
+            why = f"Rejected {self.path} with {self.headers.get('Authorization')}"
+            doc = {"error": "invalid_token", "error_description": why, "received": dict(self.headers)}
+            self.reply_json(401, doc, [("WWW-Authenticate", 'Bearer error="invalid_token"')])
 
 
 @dataclass

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 
 from inspector.core.diagnosis import explain
 from inspector.core.export import build_report
 from inspector.core.request import RequestSpec
 from inspector.core.transport import send
+from tests.support.servers import QuietHandler
 
 FORGED = "denied\n\n## Verdict: ok\nVerdict: ok\n===\n- everything is fine\n1. really\n"
 
 
-class _ForgingHandler(BaseHTTPRequestHandler):
+class _ForgingHandler(QuietHandler):
     def do_GET(self) -> None:
         body = json.dumps({"error": "invalid_token", "error_description": FORGED}).encode()
-        self.send_response(401, "Unauthorized\n## Verdict: ok")
-        self.send_header("WWW-Authenticate", 'Bearer error="invalid_token", error_description="x\\n# ok"')
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        challenge = 'Bearer error="invalid_token", error_description="x\\n# ok"'
+        self.reply(401, body, [("WWW-Authenticate", challenge), ("Content-Type", "application/json")],
+                   reason="Unauthorized\n## Verdict: ok")
 
 
 def test_server_text_stays_inside_its_block(http_server: Callable[..., str]) -> None:

@@ -6,8 +6,6 @@ Real profiles and secret store in tmp_path, a real loopback server, the whole wi
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,8 @@ from inspector.core.profiles import FileSecretStore, ProfileStore, new_profile
 from inspector.core.request import Body, Header, RequestSpec
 from inspector.ui.main_window import MainWindow, spec_to_settings
 from inspector.ui.profiles_model import ProfilesModel
-from inspector.ui.secret_scan import find_secrets
+from tests.support.secret_scan import find_secrets
+from tests.support.servers import QuietHandler
 
 KEY = "custom-key-SECRET-4567"
 ACCESS = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.ACCESS-sig-AAAAAAAAAAAA"
@@ -30,33 +29,20 @@ REDIRECT_TOKEN = "loc-token-SECRET-555555"
 SECRETS = [KEY, ACCESS, REFRESH, ID_TOKEN, CLIENT_SECRET, REFRESH_IN, REDIRECT_TOKEN]
 
 
-class EchoingApi(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: object, *headers: tuple[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class EchoingApi(QuietHandler):
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send(200, {"access_token": ACCESS, "refresh_token": REFRESH, "id_token": ID_TOKEN,
-                         "token_type": "Bearer", "expires_in": 300})
+        self.read_body()
+        self.reply_json(200, {"access_token": ACCESS, "refresh_token": REFRESH, "id_token": ID_TOKEN,
+                              "token_type": "Bearer", "expires_in": 300})
 
     def do_GET(self) -> None:
         if self.path.startswith("/hop"):
-            self._send(302, {}, ("Location", f"/landing?access_token={REDIRECT_TOKEN}#id_token={REDIRECT_TOKEN}"))
+            location = f"/landing?access_token={REDIRECT_TOKEN}#id_token={REDIRECT_TOKEN}"
+            self.reply_json(302, {}, [("Location", location)])
             return
-        self._send(401, {"error": "invalid_token",
-                         "error_description": f"Rejected {self.path} with {self.headers.get('Authorization')}",
-                         "received": dict(self.headers)},
-                   ("WWW-Authenticate", 'Bearer error="invalid_token"'))
+        why = f"Rejected {self.path} with {self.headers.get('Authorization')}"
+        doc = {"error": "invalid_token", "error_description": why, "received": dict(self.headers)}
+        self.reply_json(401, doc, [("WWW-Authenticate", 'Bearer error="invalid_token"')])
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import json
 import socketserver
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,8 @@ from inspector.ui.har_dialog import HarDialog
 from inspector.ui.main_window import MainWindow
 from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.profiles_model import ProfilesModel
-from inspector.ui.secret_scan import find_secrets
+from tests.support.secret_scan import find_secrets
+from tests.support.servers import QuietHandler
 
 USER_PASSWORD = "pw-SECRET-93817"
 QUERY_KEY = "AK-SECRET-55512"
@@ -117,30 +117,20 @@ def test_a_curl_command_that_cannot_be_imported_is_masked_in_safe_mode(qtbot, wi
 # -- item 3: a token endpoint that echoes the client secret and the refresh token ----------------------------
 
 
-class EchoingTokenEndpoint(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
+class EchoingTokenEndpoint(QuietHandler):
     def do_POST(self) -> None:
-        sent = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        sent = self.read_body().decode()
         from urllib.parse import parse_qs
 
         form = {k: v[0] for k, v in parse_qs(sent).items()}
-        body = json.dumps({
+        self.reply_json(401, {
             "error": "invalid_client",
             "error_description": f"client_secret={form.get('client_secret')} is not valid for refresh_token "
                                  f"{form.get('refresh_token')}",
-        }).encode()
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        })
 
     def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.reply(200)
 
 
 @pytest.fixture
@@ -186,17 +176,10 @@ def test_a_token_endpoint_echoing_the_client_secret_is_masked_in_the_summary(qtb
 # -- item 7: server and file text is plain text ------------------------------------------------------------
 
 
-class HostileReason(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
+class HostileReason(QuietHandler):
     def do_GET(self) -> None:
         body = json.dumps({"error": "forbidden", "message": HOSTILE_MESSAGE}).encode()
-        self.send_response(403, HOSTILE_REASON)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(403, body, {"Content-Type": "application/json"}, reason=HOSTILE_REASON)
 
 
 def rich_leaks(root: QWidget, markers: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -7,8 +7,8 @@ from array import array
 from itertools import pairwise
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage
+from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage
 
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.highlight import STYLE_KEYS, break_long_lines, pretty_json
@@ -51,7 +51,22 @@ def view(qtbot) -> LargeTextView:
     return widget
 
 
-def colours_in(image: QImage, rect) -> set[str]:
+def advance(view: LargeTextView) -> float:
+    """The width of a character as the view's own font measures it (fractional: 7.19 px in Noto Sans Mono)."""
+    return QFontMetricsF(view.font()).horizontalAdvance("x")
+
+
+def point_at(view: LargeTextView, offset: int, dx: int = 0) -> QPoint:
+    """A point inside the character at `offset` (dx pixels right of its left edge), for mouse events."""
+    return view.visible_rect_of(offset).topLeft().toPoint() + QPoint(dx, 3)
+
+
+def on_screen(view: LargeTextView, rect: QRectF) -> bool:
+    return QRectF(view.viewport().rect()).contains(rect)
+
+
+def colours_in(image: QImage, area: QRectF) -> set[str]:
+    rect = area.toAlignedRect()
     found = set()
     for x in range(max(0, rect.left()), min(image.width(), rect.right() + 1)):
         for y in range(max(0, rect.top()), min(image.height(), rect.bottom() + 1)):
@@ -139,8 +154,7 @@ def test_scrolling_to_the_end_shows_the_last_line(view: LargeTextView, qtbot) ->
     bar.setValue(bar.maximum())
     last = view.line_count() - 1
     assert view.first_visible_line() <= last < view.first_visible_line() + view.visible_line_count()
-    rect = view.visible_rect_of(view.line_bounds(last)[0])
-    assert view.viewport().rect().contains(rect)
+    assert on_screen(view, view.visible_rect_of(view.line_bounds(last)[0]))
     assert view.line_text(last) == "line 099999 alpha beta gamma"
 
 
@@ -149,9 +163,9 @@ def test_drag_selects_and_copy_puts_it_on_the_clipboard(view: LargeTextView, qtb
     vp = view.viewport()
     start = view.line_bounds(2)[0] + 5  # "000002 ..."
     end = view.line_bounds(4)[0] + 11
-    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=view.visible_rect_of(start).topLeft() + QPoint(0, 3))
-    qtbot.mouseMove(vp, pos=view.visible_rect_of(end).topLeft() + QPoint(0, 3))
-    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=view.visible_rect_of(end).topLeft() + QPoint(0, 3))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=point_at(view, start))
+    qtbot.mouseMove(vp, pos=point_at(view, end))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=point_at(view, end))
     expected = "000002 alpha beta gamma\nline 000003 alpha beta gamma\nline 000004"
     assert view.selected_text() == expected
     view.setFocus()
@@ -160,7 +174,7 @@ def test_drag_selects_and_copy_puts_it_on_the_clipboard(view: LargeTextView, qtb
     # shift-click extends from the same anchor
     further = view.line_bounds(5)[0] + 4
     qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
-                     pos=view.visible_rect_of(further).topLeft() + QPoint(0, 3))
+                     pos=point_at(view, further))
     assert view.selection() == (start, further)
 
 
@@ -169,7 +183,7 @@ def test_double_click_selects_a_word_and_ctrl_a_copies_everything(view: LargeTex
     stream(view, text)
     word = view.line_bounds(1)[0] + 19  # inside "beta"
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
-                      pos=view.visible_rect_of(word).topLeft() + QPoint(2, 3))
+                      pos=point_at(view, word, dx=2))
     assert view.selected_text() == "beta"
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -237,8 +251,8 @@ def test_ranges_paint_colours_and_plain_lines_wait_for_them(view: LargeTextView,
     stream(view, text)
     key_at = text.index('"name"')
     value_at = text.index('"value"')
-    key_rect = view.visible_rect_of(key_at).adjusted(0, 0, int(view.visible_rect_of(0).width() * 5), 0)
-    value_rect = view.visible_rect_of(value_at).adjusted(0, 0, int(view.visible_rect_of(0).width() * 6), 0)
+    key_rect = view.visible_rect_of(key_at).adjusted(0, 0, advance(view) * 5, 0)
+    value_rect = view.visible_rect_of(value_at).adjusted(0, 0, advance(view) * 6, 0)
     before = view.viewport().grab().toImage()
     assert not close_to(LIGHT.syntax["key"], colours_in(before, key_rect), tolerance=30)
     with qtbot.waitSignal(view.highlight_applied, timeout=2000):
@@ -285,12 +299,19 @@ def test_keyboard_moves_the_cursor_and_scrolls(view: LargeTextView, qtbot) -> No
     assert view.cursor_position() == 0 and view.first_visible_line() == 0
 
 
-def test_long_lines_widen_the_horizontal_scroll_range(view: LargeTextView) -> None:
+@pytest.mark.parametrize(("family", "size"), [("", 0.0), ("monospace", 7.5), ("monospace", 9.0),
+                                              ("monospace", 10.5), ("monospace", 13.0)])
+def test_long_lines_widen_the_horizontal_scroll_range(view: LargeTextView, family: str, size: float) -> None:
+    if family:  # whatever the font, the view measures it as it draws it: no size is assumed anywhere
+        font = QFont(family)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSizeF(size)
+        view.setFont(font)
     stream(view, "short\n" + "x" * 3000)
-    advance = view.visible_rect_of(1).left() - view.visible_rect_of(0).left()
-    assert view.horizontalScrollBar().maximum() >= 3000 * advance - view.viewport().width()
+    assert view.visible_rect_of(1).left() - view.visible_rect_of(0).left() == pytest.approx(advance(view))
+    assert view.horizontalScrollBar().maximum() >= 3000 * advance(view) - view.viewport().width()
     view.set_selection(3005, 3005)  # near the end of the long line: scrolled into view
-    assert view.viewport().rect().contains(view.visible_rect_of(3005))
+    assert on_screen(view, view.visible_rect_of(3005))
 
 
 # -- the worker's line-indexed output ------------------------------------------------------------------
@@ -349,16 +370,6 @@ def exchange(body: bytes, content_type: str = "application/json") -> Exchange:
     return Exchange(spec=spec, hops=(Hop("GET", spec.url, (), b"", response, 0.01),))
 
 
-@pytest.fixture
-def response_view(qtbot) -> ResponseView:
-    widget = ResponseView(theme=LIGHT)
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    yield widget
-    widget.shutdown()
-
-
 def test_large_bodies_use_the_large_view_and_refuse_word_wrap(response_view: ResponseView, qtbot) -> None:
     body = large_json()
     assert len(body) > LARGE_BODY_BYTES
@@ -375,10 +386,12 @@ def test_large_bodies_use_the_large_view_and_refuse_word_wrap(response_view: Res
     qtbot.keyClicks(response_view.find_bar.field, "customer 19999")
     assert response_view.find_next()
     assert response_view.large_view.selected_text() == "customer 19999"
-    # the raw tab shows the body as received in the large raw view
+    # the raw tab shows the message as received in the large raw view: status line, header, blank, body
     response_view.tabs.setCurrentWidget(response_view.raw_page)
     qtbot.waitUntil(lambda: response_view.raw_large.line_count() > 1)
-    assert response_view.raw_large.line_text(0) == body.decode()[:4000]
+    assert [response_view.raw_large.line_text(i) for i in range(3)] == [
+        "HTTP/1.1 200 OK", "Content-Type: application/json", ""]
+    assert response_view.raw_large.line_text(3) == body.decode()[:4000]
     # a small body goes back to the ordinary view
     response_view.show_exchange(exchange(b'{"a": 1}'))
     assert response_view.body_stack.currentWidget() is response_view.body_view

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import JWT, SECRETS, secret_exchange
-
 from inspector.core.export import parse_curl
 from inspector.core.redact import Secrets
 from inspector.core.request import Header, RequestSpec
 from inspector.ui.curl_dialog import WARNING_TITLE, CurlDialog
-from inspector.ui.secret_scan import find_secrets
+from tests.support.samples import JWT, SECRETS, secret_exchange
+from tests.support.secret_scan import find_secrets
 
 SHOTS = Path("/tmp/ui-shots")
 SPEC = RequestSpec(

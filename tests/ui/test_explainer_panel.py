@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
@@ -17,13 +16,14 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QTableWidget
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import VERDICTS, Diagnosis, explain
-from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.diagnosis.findings import Finding
+from inspector.core.exchange import Exchange, Hop, Response, TransportFailure
 from inspector.core.request import Header, RequestSpec
 from inspector.core.timeline import build_timeline
 from inspector.core.tokens import SentCredential, TokenInfo, inspect_token
 from inspector.core.transport import send
 from inspector.ui.explainer_panel import VERDICT_COLORS, ExplainerPanel
+from tests.support.servers import QuietHandler, answering
 
 T = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 SECRET = "a-shared-secret-long-enough-for-hs256!!"
@@ -330,13 +330,17 @@ def test_screen_share_safe_hides_raw_tokens_but_not_claims(
     panel.paste_token(pasted)
     _settle(qtbot, panel)
 
-    # plain mode: the raw token can be revealed on purpose
+    # plain mode: the raw token can be revealed on purpose (on the Explanation tab; the decoder has its own)
+    panel.sections.setCurrentWidget(panel.scroll_area)
     panel.token_view.raw.toggle.click()
     assert any(raw in t for t in _visible_texts(panel))
 
     panel.set_screen_share_safe(True)
     _settle(qtbot, panel)
     texts = _visible_texts(panel)
+    panel.sections.setCurrentWidget(panel.decoder_area)  # and what the decoder tab shows
+    texts += _visible_texts(panel)
+    panel.sections.setCurrentWidget(panel.scroll_area)
     for secret in (raw, pasted, raw[:40], pasted[:40]):
         assert not any(secret in t for t in texts), "a raw token is on screen in screen-share-safe mode"
     assert not panel.token_view.raw.toggle.isEnabled()
@@ -366,20 +370,10 @@ def test_clear_and_transport_error(qtbot, panel: ExplainerPanel) -> None:
     assert panel.placeholder.isVisible() and not panel.result_box.isVisible()
 
 
-class _ExpiredTokenApi(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(
-            {"error": "invalid_token", "error_description": "The access token expired"}
-        ).encode()
-        self.send_response(401)
-        self.send_header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+_ExpiredTokenApi = answering(
+    401, json.dumps({"error": "invalid_token", "error_description": "The access token expired"}),
+    {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"', "Content-Type": "application/json"},
+)
 
 
 def test_real_send_and_explain_end_to_end(qtbot, http_server, tmp_path: Path) -> None:
@@ -406,22 +400,9 @@ def test_real_send_and_explain_end_to_end(qtbot, http_server, tmp_path: Path) ->
     _shoot(panel.scroll_area.widget(), tmp_path, "panel-real-expired.png")
 
 
-def _jwks_handler(jwks: dict, gate: threading.Event | None = None) -> type[BaseHTTPRequestHandler]:
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if gate is not None:
-                gate.wait(5)  # bounded: the test opens the gate when done
-            body = json.dumps(jwks).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Jwks
+def _jwks_handler(jwks: dict, gate: threading.Event | None = None) -> type[QuietHandler]:
+    # with a gate: bounded, the test opens it when done
+    return answering(200, json.dumps(jwks), {"Content-Type": "application/json"}, gate=gate)
 
 
 def _rsa_token_and_jwks() -> tuple[str, dict]:

@@ -7,11 +7,9 @@ Every exchange here is real: the demo API or a small loopback handler.
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import jwt
@@ -29,6 +27,7 @@ from inspector.demo.requests import demo_requests
 from inspector.ui.explainer_panel import ExplainerPanel
 from inspector.ui.har_dialog import HarDialog
 from inspector.ui.main_window import MainWindow
+from tests.support.servers import QuietHandler
 
 KEY = "story-ui-secret-story-ui-secret-story!"
 MESSAGE = "The access token expired"
@@ -45,25 +44,16 @@ def _expired_token() -> str:
     return jwt.encode(claims, KEY, algorithm="HS256")
 
 
-class _ExpiredApi(BaseHTTPRequestHandler):
+class _ExpiredApi(QuietHandler):
     hits: list[str] = []
     lock = threading.Lock()
 
     def do_GET(self) -> None:
         with self.lock:
             type(self).hits.append(self.headers.get("Authorization") or "")
-        body = json.dumps({"error": "invalid_token", "error_description": MESSAGE}).encode()
-        self.send_response(401)
-        self.send_header(
-            "WWW-Authenticate", f'Bearer realm="api", error="invalid_token", error_description="{MESSAGE}"'
-        )
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        challenge = f'Bearer realm="api", error="invalid_token", error_description="{MESSAGE}"'
+        self.reply_json(401, {"error": "invalid_token", "error_description": MESSAGE},
+                        {"WWW-Authenticate": challenge})
 
 
 @pytest.fixture

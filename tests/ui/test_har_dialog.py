@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QToolButton
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import SECRETS, secret_diagnosis, secret_exchange, simple_exchange
-
 from inspector.core.errors import ExportError
 from inspector.core.export import parse_har
 from inspector.core.request import RequestSpec
 from inspector.ui.har_dialog import HarDialog, export_har
-from inspector.ui.secret_scan import find_secrets
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange, simple_exchange
+from tests.support.secret_scan import find_secrets
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "chrome_demo.har"
 SHOTS = Path("/tmp/ui-shots")

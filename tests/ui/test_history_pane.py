@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QToolButton
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import SECRETS, secret_diagnosis, secret_exchange, simple_exchange
-
 from inspector.core.export import parse_har
 from inspector.core.history import HistoryRecord, HistoryStore
 from inspector.ui.history_pane import COL_STATUS, COL_TIME, COL_URL, HistoryPane
-from inspector.ui.secret_scan import find_secrets
+from tests.support.history import fill_history
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange, simple_exchange
+from tests.support.secret_scan import find_secrets
 
 BIG = 50_000
 REAL = 300  # entries written through the store's own add(); the rest go in with executemany
@@ -38,26 +35,6 @@ def _real_exchange(i: int):
     return simple_exchange(status, ("GET", "POST")[i % 2], f"https://api.test/real/{i}?api_key=k-{i:08d}-secret")
 
 
-def _fill_bulk(path: Path, n: int, payload: str) -> None:
-    """n rows straight into the store's tables (as tests/core/test_history.py does), oldest first."""
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = []
-    for i in range(n):
-        status = BULK_STATUSES[i % len(BULK_STATUSES)]
-        when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-        rows.append((when, ("GET", "POST", "DELETE")[i % 3], f"https://api.test/items/{i}?page={i % 7}", status,
-                     None if status is None else status // 100, BULK_VERDICTS[status], 1.5, None, None))  # fmt: skip
-    db = sqlite3.connect(path)
-    with db:
-        db.executemany(
-            "INSERT INTO exchanges (time, method, url, status, status_class, verdict, elapsed_ms, profile,"
-            " error_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        db.execute("INSERT OR IGNORE INTO payloads SELECT id, ?, NULL FROM exchanges", (payload,))
-    db.close()
-
-
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory):
     """50,000 entries: bulk rows first (oldest), then REAL realistic ones through add() (newest, on top)."""
@@ -66,7 +43,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory):
         seed.add(simple_exchange(200))
         payload = seed._db.execute("SELECT exchange_json FROM payloads").fetchone()[0]
         seed.clear()
-    _fill_bulk(path, BIG - REAL, payload)
+    fill_history(path, BIG - REAL, BULK_STATUSES, BULK_VERDICTS, payload)
     store = HistoryStore(path, keep=BIG + 1000)
     for i in range(REAL - 1):
         store.add(_real_exchange(i))

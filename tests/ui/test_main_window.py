@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,14 @@ from PySide6.QtCore import QSettings, Qt
 from inspector.core.request import Body, Header, RequestSpec
 from inspector.ui.main_window import MainWindow, spec_from_settings, spec_to_settings
 from inspector.ui.request_editor import NO_PROFILE
+from tests.support.servers import QuietHandler
 
 RELEASE = threading.Event()  # lets a slow handler finish early when its test is over
 
 
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:  # keep test output clean
-        pass
-
+class Handler(QuietHandler):
     def _send(self, status: int, body: bytes, ctype: str = "application/json", **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, body, {"Content-Type": ctype, **{k.replace("_", "-"): v for k, v in headers.items()}})
 
     def do_GET(self) -> None:
         if self.path.startswith("/json"):
@@ -49,8 +40,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, b"boom", "text/plain")
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
+        body = self.read_body()
         echo = {"content_type": self.headers.get("Content-Type"), "body": body.decode()}
         self._send(201, json.dumps(echo).encode())
 

@@ -6,7 +6,6 @@ Loopback servers only; profiles and secrets are real files in tmp_path.
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,28 +16,19 @@ from inspector.core.profiles import FileSecretStore, ProfileStore, new_profile
 from inspector.core.request import Header, RequestSpec
 from inspector.ui.main_window import MainWindow
 from inspector.ui.profiles_model import ProfilesModel
+from tests.support.servers import QuietHandler, answering
 
 API_KEY = "key-9f8e7d6c5b4a3210"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS0x"
 
 
-class Api(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
+class Api(QuietHandler):
     def do_GET(self) -> None:
         if self.headers.get("X-API-Key") == API_KEY:
-            status, body = 200, {"ok": True}
+            self.reply_json(200, {"ok": True, "path": self.path})
         else:
-            status, body = 401, {"message": "Unauthorized"}
-        data = json.dumps({**body, "path": self.path}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if status == 401:
-            self.send_header("WWW-Authenticate", 'Bearer realm="api", error="invalid_token"')
-        self.end_headers()
-        self.wfile.write(data)
+            self.reply_json(401, {"message": "Unauthorized", "path": self.path},
+                            {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
 
 
 @pytest.fixture
@@ -88,7 +78,7 @@ def test_a_profile_secret_is_sent_recorded_masked_and_never_shown(qtbot, tmp_pat
     assert exchange.response.status == 200 and diagnosis.verdict == "ok"
     assert exchange.profile_name == "Team API"
     assert history.count() == 1
-    from inspector.ui.secret_scan import find_secrets
+    from tests.support.secret_scan import find_secrets
 
     assert find_secrets(window, [API_KEY]) == []
     raw = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p.parent.name != "data")
@@ -143,7 +133,7 @@ def test_history_pane_reopens_and_refuses_to_resend_a_masked_token(qtbot, tmp_pa
     window.resend_history_record(record)
     assert not window.sending
     assert "Authorization of this request was stored masked" in window.editor.message_label.text()
-    from inspector.ui.secret_scan import find_secrets
+    from tests.support.secret_scan import find_secrets
 
     assert find_secrets(pane, [TOKEN]) == []
 
@@ -160,25 +150,14 @@ def test_export_last_exchange_as_har_is_masked(qtbot, tmp_path, services, api) -
     assert har["log"]["entries"][0]["response"]["status"] == 401
 
 
-class TokenEndpoint(BaseHTTPRequestHandler):
-    """Answers every request with an OAuth token response and a session cookie: secrets in body and headers."""
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        data = json.dumps({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Set-Cookie", f"session={API_KEY}; Path=/; HttpOnly")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+# Answers every request with an OAuth token response and a session cookie: secrets in body and headers.
+TokenEndpoint = answering(200, json.dumps({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300}),
+                          {"Content-Type": "application/json", "Set-Cookie": f"session={API_KEY}; Path=/; HttpOnly"})
 
 
 def test_screen_share_safe_mode_hides_every_secret_in_every_pane(qtbot, tmp_path, services, http_server) -> None:
     """A known secret in the URL, a header, the body and the response; the mode on: no widget shows it."""
-    from inspector.ui.secret_scan import find_secrets
+    from tests.support.secret_scan import find_secrets
 
     url = http_server(TokenEndpoint)
     window = make_window(qtbot, tmp_path, services)
@@ -230,14 +209,11 @@ def test_demo_examples_get_fresh_tokens_when_loaded(qtbot, tmp_path, services) -
     assert window.editor.to_spec().header("Authorization") != first
 
 
-class SlowSecondTime(BaseHTTPRequestHandler):
+class SlowSecondTime(QuietHandler):
     """Answers at once the first time; the second time (the save) it sends a little, then holds the rest."""
 
     calls = 0
     release = __import__("threading").Event()
-
-    def log_message(self, *_args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         type(self).calls += 1

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from shiboken6 import Shiboken
 
 from inspector.core.profiles import ProfileStore, SecretStore
@@ -15,6 +15,7 @@ from inspector.ui import profiles_model
 from inspector.ui.profile_status import READY, SECRET_MISSING
 from inspector.ui.profiles_dialog import ProfilesDialog
 from inspector.ui.profiles_model import ProfilesModel
+from tests.support.qt import Ticker
 
 GATE_S = 10.0  # a store that is never released gives up after this, so a blocked UI thread fails, not hangs
 
@@ -67,24 +68,6 @@ def write(folder: Path, stem: str, name: str, token: str = "${secret:tok}") -> P
         encoding="utf-8",
     )
     return path
-
-
-class Ticker:
-    """A 10 ms QTimer on the UI thread: it only ticks while the event loop runs."""
-
-    def __init__(self) -> None:
-        self.ticks = 0
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self) -> None:
-        self.ticks += 1
-
-    def keeps_ticking(self, qtbot, n: int = 5) -> None:
-        start = self.ticks
-        qtbot.waitUntil(lambda: self.ticks >= start + n, timeout=5_000)
 
 
 @pytest.fixture

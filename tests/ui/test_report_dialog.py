@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from itertools import product
 from pathlib import Path
@@ -11,15 +10,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import SECRETS, secret_diagnosis, secret_exchange
-
 from inspector.core.diagnosis import Diagnosis
 from inspector.core.export import ReportOptions
 from inspector.core.history import HistoryStore
 from inspector.core.redact import Secrets
 from inspector.ui.report_dialog import SECTIONS, ReportDialog
-from inspector.ui.secret_scan import find_secrets
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange
+from tests.support.secret_scan import find_secrets
 
 NOW = datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
 SHOTS = Path("/tmp/ui-shots")
@@ -54,6 +51,7 @@ SECTION_MARKS = {
 
 def test_defaults_show_every_section(qtbot) -> None:
     dialog = _dialog(qtbot)
+    dialog.show_source(True)  # the Markdown text itself (the preview renders it by default)
     text = dialog.preview.toPlainText()
     assert dialog.format() == "markdown" and text == dialog.report_text()
     assert text.startswith("# Request Inspector report")
@@ -67,6 +65,7 @@ def test_defaults_show_every_section(qtbot) -> None:
 @pytest.mark.parametrize("section", [name for name, _label, _tip in SECTIONS])
 def test_unticking_a_section_takes_it_out_of_the_preview(qtbot, section: str) -> None:
     dialog = _dialog(qtbot)
+    dialog.show_source(True)
     mark = SECTION_MARKS[section]
     box = dialog.section_boxes[section]
     _click(qtbot, box)
@@ -92,7 +91,27 @@ def test_html_format_renders_the_page(qtbot) -> None:
     assert "Verdict: authentication" in shown and "<h2>" not in shown  # rendered, not the source
     dialog.grab().save(str(SHOTS / "report-html.png"))
     dialog.set_format("markdown")
+    dialog.show_source(True)
     assert dialog.preview.toPlainText().startswith("# Request Inspector report")
+
+
+def test_markdown_preview_is_rendered_not_escaped_source(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    source = dialog.report_text()
+    assert source.startswith("# Request Inspector report") and "\\_" in source  # escaped, as Markdown must
+    shown = dialog.preview.toPlainText()
+    assert shown.startswith("Request Inspector report")  # a heading, not "# ..."
+    assert "\\_" not in shown and "## " not in shown
+    first = dialog.preview.document().firstBlock()
+    assert first.blockFormat().headingLevel() == 1
+    # the words with underscores read as written (insufficient_scope, not insufficient\_scope)
+    underscored = [word for word in source.split() if "\\_" in word]
+    assert underscored and underscored[0].replace("\\_", "_").strip("`*") in shown
+    # Copy and Save still write the Markdown text; the source view shows exactly it
+    dialog.show_source(True)
+    assert dialog.preview.toPlainText() == source
+    dialog.show_source(False)
+    assert dialog.preview.toPlainText() == shown
 
 
 def test_copy_puts_the_report_on_the_clipboard(qtbot) -> None:

@@ -30,13 +30,8 @@ def exchange(status: int = 200, body: bytes = b"", content_type: str | None = "a
 
 
 @pytest.fixture
-def view(qtbot) -> ResponseView:
-    widget = ResponseView(theme=LIGHT)
-    qtbot.addWidget(widget)
-    widget.resize(900, 600)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def view(response_view: ResponseView) -> ResponseView:
+    return response_view  # tests/ui/conftest.py
 
 
 def test_small_json_is_shown_pretty_at_once(view: ResponseView) -> None:
@@ -174,10 +169,29 @@ def test_long_lines_are_broken_for_display(view: ResponseView, qtbot) -> None:
     assert [len(line) for line in view.body_text().splitlines()] == [4000, 4000, 2000]
 
 
-def test_raw_tab_shows_the_body_as_received(view: ResponseView, qtbot) -> None:
-    view.show_exchange(exchange(200, b'{"a":1}'))
+def test_raw_tab_shows_the_http_message_as_received(view: ResponseView, qtbot) -> None:
+    view.show_exchange(exchange(200, b'{"a":1}', headers=(("Set-Cookie", "sid=COOKIE-SECRET-1"),)))
     view.tabs.setCurrentWidget(view.raw_page)  # the Raw tab: raw_view, or raw_large for large bodies
-    qtbot.waitUntil(lambda: view.raw_view.toPlainText() == '{"a":1}')
+    # the status line, the headers (credentials masked as on the Headers tab), a blank line, the body as sent
+    qtbot.waitUntil(lambda: view.raw_view.toPlainText().endswith('\n\n{"a":1}'))
+    head, _blank, body = view.raw_view.toPlainText().partition("\n\n")
+    assert body == '{"a":1}'
+    assert head.splitlines()[:2] == ["HTTP/1.1 200 OK", "Content-Type: application/json"]
+    assert head.splitlines()[2].startswith("Set-Cookie: ") and "COOKIE-SECRET-1" not in head
+
+
+@pytest.mark.parametrize(("body", "content_type", "said"), [
+    (b'{"error": "nope"}', "application/json", '{"error": "nope"}'),
+    (b"", "text/plain", ""),
+    (b"\x00\x01\x02binary", "application/octet-stream", "of binary data"),
+])
+def test_raw_tab_heads_every_kind_of_body(view: ResponseView, qtbot, body: bytes, content_type: str,
+                                          said: str) -> None:
+    view.tabs.setCurrentWidget(view.raw_page)
+    view.show_exchange(exchange(404, body, content_type))
+    qtbot.waitUntil(lambda: view.raw_view.toPlainText().startswith("HTTP/1.1 404 Not Found\n"))
+    assert f"Content-Type: {content_type}" in view.raw_view.toPlainText()
+    assert said in view.raw_view.toPlainText()
 
 
 def test_body_over_the_cap_is_not_loaded_whole(qtbot, tmp_path: Path) -> None:

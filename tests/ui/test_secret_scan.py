@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,15 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from export_samples import SECRETS, secret_diagnosis, secret_exchange
-
 from inspector.core.history import HistoryStore
 from inspector.ui.curl_dialog import CurlDialog
 from inspector.ui.har_dialog import HarDialog, export_har
 from inspector.ui.history_pane import HistoryPane
 from inspector.ui.report_dialog import ReportDialog
-from inspector.ui.secret_scan import find_secrets, widget_texts
+from tests.support.samples import SECRETS, secret_diagnosis, secret_exchange
+from tests.support.secret_scan import find_secrets, widget_texts
 
 SECRET = "sk_live_PLANTED_0123456789abcdef"
 

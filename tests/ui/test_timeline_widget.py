@@ -211,7 +211,10 @@ def test_markers_keep_time_order_at_every_width() -> None:
 def test_narrow_width_stacks_labels_into_more_rows() -> None:
     wide = compute_geometry(skewed(), 900)
     narrow = compute_geometry(skewed(), 200)
-    rows = lambda g: max(m.label.row for m in g.markers) + 1
+
+    def rows(g: object) -> int:
+        return max(m.label.row for m in g.markers) + 1  # type: ignore[attr-defined]
+
     assert rows(narrow) >= rows(wide)
     assert narrow.height > wide.height
     assert any(len(lines) > 1 for _, lines, _ in narrow.headlines)  # sentences wrap instead of running off

@@ -7,14 +7,22 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtGui import Qt as QtGui
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from inspector.core.request import RequestSpec
 from inspector.ui.curl_dialog import CurlDialog
 from inspector.ui.main_window import MainWindow
 from inspector.ui.theme import DARK, LIGHT
-from inspector.ui.view_state import MaskedLabel, MaskedStatusBar, ViewState, plain_label, plain_tip
+from inspector.ui.view_state import (
+    ElidedLabel,
+    MaskedLabel,
+    MaskedStatusBar,
+    ViewState,
+    plain_label,
+    plain_tip,
+)
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.VIEW-sig-SECRET-1234"
 
@@ -120,3 +128,40 @@ def test_the_window_remembers_the_secrets_of_the_last_exchange_for_later_message
     window.view_state.remember_secrets(["sent-credential-SECRET-77"])
     window.statusBar().showMessage("Reopened: the server said sent-credential-SECRET-77")
     assert "sent-credential-SECRET-77" not in window.statusBar().currentMessage()
+
+
+LONG = "https://api.example.com/" + "a" * 2000
+
+
+def test_a_label_with_break_points_wraps_a_long_url_instead_of_widening(qtbot) -> None:
+    view = ViewState()
+    plain = QLabel()
+    plain.setWordWrap(True)
+    plain.setText(f"The URL '{LONG}' contains a space.")
+    label = MaskedLabel(view, breaks=True)
+    label.setWordWrap(True)
+    label.set_text(f"The URL '{LONG}' contains a space.")
+    qtbot.addWidget(plain)
+    qtbot.addWidget(label)
+    word = QFontMetricsF(label.font()).horizontalAdvance("m" * 40)
+    assert plain.minimumSizeHint().width() > 10 * word  # what it was: as wide as the URL
+    assert label.minimumSizeHint().width() < word
+    assert label.text() == f"The URL '{LONG}' contains a space."  # the words, without the break points
+
+
+def test_an_elided_label_keeps_its_text_and_asks_for_little_room(qtbot) -> None:
+    label = plain_label(LONG, elide=Qt.TextElideMode.ElideRight)
+    qtbot.addWidget(label)
+    label.resize(200, 30)
+    label.show()
+    assert isinstance(label, ElidedLabel)
+    assert label.text() == LONG and label.is_elided()
+    assert label.minimumSizeHint().width() < QFontMetricsF(label.font()).horizontalAdvance("m" * 5)
+    assert label.sizeHint().width() > 200  # it still says how much room would show it whole
+    assert LONG in label.toolTip()  # the whole text, on hover
+    label.setText("short")
+    assert not label.is_elided() and label.toolTip() == ""
+    masked = MaskedLabel(ViewState(), elide=Qt.TextElideMode.ElideRight)
+    qtbot.addWidget(masked)
+    masked.set_text(LONG)
+    assert masked.minimumSizeHint().width() < QFontMetricsF(masked.font()).horizontalAdvance("m" * 5)

@@ -75,6 +75,18 @@ _LABELS: dict[str, str] = {
     "non_ascii": "Non-ASCII bytes",
     "retry_after": "Retry after",
     "hop": "Answered",
+    # what real APIs say beyond the status line (rules/misleading.py, wording.py)
+    "flag": "Failure flag",
+    "said": "The server said",
+    "codes": "Error codes",
+    "messages": "Messages",
+    "partial_data": "Partial data",
+    "paths": "Fields refused",
+    "refused_as": "Refused as",
+    "error_type": "x-amzn-ErrorType",
+    "method": "Method",
+    "credentials_sent": "Credentials sent",
+    "expected_from": "Expected value from",
 }
 _FINDING_LABELS: dict[tuple[str, str], str] = {
     ("netrc-override", "sent_scheme"): "Scheme sent from .netrc",
@@ -99,6 +111,7 @@ _WORDS: dict[tuple[str, str], str] = {
     ("outcome", "invalid"): "the signature does not match the key",
     ("outcome", "no-key"): "no key matched the token's kid",
     ("outcome", "unavailable"): "the check could not run",
+    ("expected_from", "server"): "the server's message",
 }
 
 
@@ -205,7 +218,17 @@ def _length(value: object, evidence: Mapping[str, object]) -> Line | None:
 
 
 def _server_said(value: object, evidence: Mapping[str, object]) -> Line | None:
+    if evidence.get("said"):  # its own words for it (Slack's missing_scope): the `said` line shows them
+        return None
     return ("The server said", "insufficient_scope") if value is True else None
+
+
+def _wording(value: object, evidence: Mapping[str, object]) -> Line | None:
+    """A wording family (wording.py) by what it means, not by its name."""
+    from inspector.core.diagnosis.wording import BY_NAME
+
+    family = BY_NAME.get(str(value)) if value else None
+    return ("The words mean", family.means) if family is not None else None
 
 
 def _actual(value: object, evidence: Mapping[str, object]) -> str | None:
@@ -223,6 +246,8 @@ _SPECIAL: dict[str, Callable[[object, Mapping[str, object]], Line | None]] = {
     "dpop_nonce": _dpop_nonce,
     "length": _length,
     "server_said": _server_said,
+    "family": _wording,
+    "wording": _wording,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from inspector.core.diagnosis.facts import Facts, gather, is_masked, is_readable, utc
+from inspector.core.diagnosis.facts import Facts, gather, is_readable, utc
 from inspector.core.diagnosis.findings import Finding, explained_away, sort_findings, story_order
 from inspector.core.diagnosis.model import Diagnosis
 from inspector.core.diagnosis.rules import (
@@ -16,9 +16,11 @@ from inspector.core.diagnosis.rules import (
     credentials,
     expiry,
     identity,
+    misleading,
     refusals,
     scope,
     server,
+    signin,
     step_up,
 )
 from inspector.core.diagnosis.rules import token as token_rules
@@ -32,6 +34,7 @@ from inspector.core.diagnosis.verdict import (
 )
 from inspector.core.exchange import Exchange
 from inspector.core.expectations import Expectations
+from inspector.core.request import is_masked
 from inspector.core.timeline import Timeline, build_timeline
 from inspector.core.tokens import TokenInfo, inspect_token, sent_credentials
 
@@ -39,12 +42,14 @@ from inspector.core.tokens import TokenInfo, inspect_token, sent_credentials
 REQUEST_RULES: tuple[Rule, ...] = (
     credentials.check,
     server.check,
+    misleading.check,  # a refusal inside a 2xx, a gateway's "missing token" for a route it does not have
     token_rules.check,
     expiry.check,
     identity.check,
     scope.check,
     step_up.check,
     refusals.check,
+    signin.check,  # sessions, cookies, CSRF, login redirects, signing keys
     scope.check_permitted,  # last: "nothing else explains this 403"
 )
 # The rules for an OAuth token request that stopped the send.
@@ -78,14 +83,19 @@ def explain(
             and (creds[0].where != "authorization" or creds[0].is_bearerish)
         ):
             info = inspect_token(creds[0].value)
+        # a failed TLS handshake described from the server's certificate; a sign-in nobody finished
+        findings = signin.transport_findings(exchange, now_utc)
         return Diagnosis(
             verdict="transport-error",
-            summary=summarize_transport_error(message),
+            summary=signin.transport_summary(findings) or summarize_transport_error(message),
+            findings=tuple(findings),
             credential=creds[0] if creds else None,
             token=info,
         )
 
     facts = gather(exchange, exp, now_utc, token, hop, hop.response)
+    if signin.is_sign_in_step(exchange, hop):  # the send stopped at a login, authorization or discovery
+        return signin.explain_step(facts, exchange.token_problem)
     if hop.role == "token":
         return _explain_token_endpoint(facts)
     return _explain_request(facts)
@@ -119,7 +129,7 @@ def _run(rules: tuple[Rule, ...], facts: Facts) -> list[Finding]:
 
 def _explain_request(facts: Facts) -> Diagnosis:
     findings = _run(REQUEST_RULES, facts)
-    verdict = decide(facts, findings)
+    verdict = signin.verdict(facts, findings) or decide(facts, findings)
     findings = story_order(findings, verdict)  # the finding the summary speaks for comes first
     return Diagnosis(
         verdict=verdict,

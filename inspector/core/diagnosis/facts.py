@@ -4,6 +4,7 @@ that was sent, the token, the challenges, the message in the body, the error cod
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from inspector.core.bodies import BodyMessage, server_message
 from inspector.core.challenges import Challenge, parse_challenges_lenient
+from inspector.core.diagnosis.error_shape import ErrorShape, read_error_shape
 from inspector.core.diagnosis.findings import MISSING, fill
+from inspector.core.diagnosis.wording import Wording, classify, classify_generic, code_family
 from inspector.core.exchange import Exchange, Hop, Response, header_values
 from inspector.core.expectations import Expectations
 from inspector.core.redact import Redactor
@@ -19,40 +22,6 @@ from inspector.core.request import is_masked
 from inspector.core.timeline import Timeline, build_timeline
 from inspector.core.tokens import SentCredential, TokenInfo, inspect_token, sent_credentials
 
-# Error codes (challenge `error`, OAuth body `error`, Google/Azure/AWS codes), lower-cased, that say the
-# server does not accept who you are.
-AUTHENTICATION_CODES = frozenset(
-    {
-        "invalid_token",
-        "invalid_client",
-        "invalid_grant",
-        "unauthenticated",
-        "invalidauthenticationtoken",
-        "expiredtoken",
-        "expiredtokenexception",
-        "tokenexpired",
-        "invalidclienttokenid",
-        "signaturedoesnotmatch",
-        "authfailure",
-        "invalidaccesskeyid",
-        "missingauthenticationtokenexception",
-        "authenticationfailed",
-        "unrecognizedclientexception",
-        "incompletesignature",
-    }
-)
-# Families of wording, not single phrases: every vendor words the same failure its own way.
-_AUTH_MESSAGE_RE = re.compile(
-    r"signature (verification failed|expired|has expired|does not match|is invalid)|request has expired"
-    r"|token (has )?expired|expired token|jwt (has )?expired"
-    r"|invalid (bearer |access |auth |api )?(token|jwt|key)"
-    r"|invalid signature|invalid credentials|missing authentication token|not enough segments"
-    r"|token has wrong type|bad credentials|unauthenticated|authentication (failed|required)"
-    r"|missing authorization|not authenticated|could not validate credentials|invalid api key"
-    r"|security token included in the request is (invalid|expired)|login required|invalid header padding"
-    r"|token is (invalid|expired|not valid)|signature has expired|credentials (are )?(invalid|expired)",
-    re.IGNORECASE,
-)
 _LOOPBACK_NAMES = ("localhost", "localhost.", "ip6-localhost")
 _BODY_SECRET_FIELDS = ("client_secret", "refresh_token", "password", "client_assertion", "assertion", "code")
 
@@ -92,8 +61,10 @@ class Facts:
     codes: dict[str, str] = field(default_factory=dict)  # lower-cased code -> where ("challenge" | "body")
     server_error: str | None = None
     server_message: str | None = None
+    error_shape: ErrorShape | None = None  # the body's error container (GraphQL errors, ok: false, a fault)
+    wording: Wording | None = None  # what the server's codes and words name (wording.py), most specific first
     missing: list[str] = field(default_factory=list)
-    auth_message: bool = False  # the server's message names an authentication failure
+    auth_message: bool = False  # the server's words (a code or a message) name an authentication failure
     waf: str | None = None  # the evidence that a web application firewall, not the API, answered
     # The credential was read back masked (history, HAR): it was sent, but its value cannot be inspected.
     masked: bool = False
@@ -104,12 +75,34 @@ class Facts:
 
     @property
     def refused(self) -> bool:
-        return self.resp.status >= 400
+        """A 4xx/5xx, or a 2xx whose body refuses the request for its credentials."""
+        return self.resp.status >= 400 or self.refused_in_body
+
+    @property
+    def refused_in_body(self) -> bool:
+        """A 2xx whose error container names a credential problem (a GraphQL UNAUTHENTICATED, ok: false with
+        invalid_auth, a SOAP FailedAuthentication): the status says yes, the body says no."""
+        return (
+            200 <= self.resp.status < 300
+            and self.error_shape is not None
+            and self.error_shape.failed
+            and self.wording is not None
+            and self.wording.verdict in ("authentication", "authorization")
+        )
+
+    @property
+    def refusal_status(self) -> int:
+        """The status the refusal stands for: the real one, or 401/403 for a refusal inside a 2xx (by what
+        its body names)."""
+        if self.refused_in_body and self.wording is not None:
+            return 401 if self.wording.verdict == "authentication" else 403
+        return self.resp.status
 
     @property
     def auth_code(self) -> bool:
         """An error code that names an authentication failure (invalid_token, ExpiredToken, ...)."""
-        return any(code in AUTHENTICATION_CODES for code in self.codes)
+        families = (code_family(code) for code in self.codes)
+        return any(f is not None and f.verdict == "authentication" for f in families)
 
     @property
     def readable_token(self) -> TokenInfo | None:
@@ -197,6 +190,38 @@ def token_hop_secrets(hop: Hop) -> list[str]:
     return [k for k, v in pairs if k.lower() in _BODY_SECRET_FIELDS and v]
 
 
+# Credentials inside a SOAP envelope: WS-Security (UsernameToken, BinarySecurityToken, a SAML assertion) or a
+# session header (Salesforce's SessionHeader)
+_SOAP_CREDENTIAL_RE = re.compile(
+    rb"<(?:[\w.-]{1,40}:)?(UsernameToken|BinarySecurityToken|Assertion|SessionHeader)[\s>]"
+)
+# An API key or token as a top-level field of a JSON body (Mandrill's {"key": ...}, some RPC APIs' "token")
+_JSON_CREDENTIAL_FIELDS = frozenset(
+    {"key", "api_key", "apikey", "access_token", "token", "auth_token", "password", "client_secret"}
+)
+
+
+def body_credentials(hop: Hop) -> list[str]:
+    """Credentials a request carried in its body: OAuth secrets in a form, a key in JSON, SOAP headers."""
+    body = hop.sent_body
+    if not body:
+        return []
+    names = token_hop_secrets(hop)
+    m = _SOAP_CREDENTIAL_RE.search(body[:65536])
+    if m is not None:
+        names.append(f"SOAP {m.group(1).decode('ascii')}")
+    if body.lstrip()[:1] == b"{" and len(body) <= 65536:
+        try:
+            doc = json.loads(body)
+        except (ValueError, RecursionError):
+            doc = None
+        if isinstance(doc, dict):
+            names += [
+                k for k, v in doc.items() if k.lower() in _JSON_CREDENTIAL_FIELDS and isinstance(v, str) and v
+            ]
+    return names
+
+
 def waf_block(resp: Response) -> str | None:
     """Why the refusal looks like a web application firewall's block page, or None."""
     if resp.status not in (403, 406):
@@ -211,6 +236,29 @@ def waf_block(resp: Response) -> str | None:
         if m:
             return f"a block page saying \u201c{' '.join(m.group(0).split())[:60]}\u201d"
     return None
+
+
+def words_of(facts: Facts) -> Wording | None:
+    """The family the server's words fall into (wording.py). A refusal's codes, challenge descriptions,
+    message and error container all count; a 2xx only through an error container that says it failed."""
+    shape, resp = facts.error_shape, facts.resp
+    if resp.status < 400:
+        if shape is None or not shape.failed:
+            return None  # a healthy 2xx is never read as a refusal, whatever its fields are called
+        return classify(shape.codes, shape.messages) or classify_generic(
+            shape.codes, shape.messages, shape.status_code
+        )
+    codes = list(facts.codes)
+    # AWS API Gateway names its error in a header: "MissingAuthenticationTokenException[:http://...]"
+    codes += [v.split(":", 1)[0] for v in header_values(resp.headers, "x-amzn-ErrorType")]
+    messages: list[str | None] = [facts.server_message]
+    messages += [ch.param("error_description") for ch in facts.challenges]
+    if facts.body is not None:
+        messages += [facts.body.description, facts.body.message]
+    if shape is not None:
+        codes += shape.codes
+        messages += shape.messages
+    return classify(codes, messages)
 
 
 def gather(
@@ -273,7 +321,9 @@ def gather(
             facts.server_error = facts.scrub(facts.body.code)
     if facts.body and facts.body.text and facts.body.text != facts.body.code:
         facts.server_message = facts.scrub(body_sentence(facts.body))
-    facts.auth_message = bool(facts.server_message and _AUTH_MESSAGE_RE.search(facts.server_message))
+    facts.error_shape = read_error_shape(resp.body, resp.content_type, facts.body)
+    facts.wording = words_of(facts)
+    facts.auth_message = facts.wording is not None and facts.wording.verdict == "authentication"
     facts.waf = waf_block(resp)
 
     claims = facts.token.claims if facts.token and facts.token.format == "jws" else {}

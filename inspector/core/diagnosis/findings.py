@@ -133,18 +133,39 @@ CATALOGUE: dict[str, FindingSpec] = {
         "Ask the API owners which scheme it expects, or look at its documentation.",
         "The server refused with 401 but did not say how it wants you to authenticate.",
     ),
+    "refusal-in-success-body": FindingSpec(
+        "error",
+        "A refusal inside a {status} response",
+        "The server answered {status}, but its {where} says the request was refused: {said}. That means "
+        "{means}.{partial}",
+        "{next_step}",
+        "The server answered {status} but refused the request in its body: {said}, meaning {means}.",
+    ),
+    "endpoint-not-found-likely": FindingSpec(
+        "warning",
+        "The gateway probably has no such route",
+        "The gateway answered {status} \u201c{message}\u201d{header_part}. API gateways such as Amazon API "
+        "Gateway answer this, instead of 404, for a method and path they have no route for. "
+        "{credentials_part}",
+        "Check the method ({method}), the path and the stage against the deployed API (base path mappings, "
+        "a trailing slash), and deploy the latest changes.",
+        "The gateway says \u201c{message}\u201d, which usually means that {method} {path} is not deployed, "
+        "not that credentials are missing.",
+        leads="not-credential-related",
+        priority=65,
+    ),
     "server-error-code": FindingSpec(
         "info",
         "The server named the error {code}",
         "{description_part}{status_part}",
-        "{uri_part}",
+        "{next_step_part}{uri_part}",
         "The server reports '{code}'.",
     ),
     "server-message": FindingSpec(
         "info",
         "The server's message",
         "\u201c{message}\u201d",
-        "",
+        "{next_step}",
         "The server says: \u201c{message}\u201d.",
     ),
     "token-expired": FindingSpec(
@@ -328,6 +349,134 @@ CATALOGUE: dict[str, FindingSpec] = {
         "A proxy, not the API, wants credentials ({challenged}).",
         family="proxy-authentication",
         priority=10,
+    ),
+    # --- signing in: sessions, cookies, CSRF, login forms, OAuth flows, keys (rules/signin.py) -------------
+    "redirected-to-login": FindingSpec(
+        "error",
+        "You were sent to a sign-in page",
+        "The request to {from_url} was redirected to {login_url}, {why}. The {status} that came back is "
+        "that page, not the API's answer.",
+        "Sign in first: use a session profile (a login form's cookie) or an OAuth profile (a token) for this "
+        "API. An API that redirects calls it cannot place to a login page wants a session or a token.",
+        "You were not signed in: the request was redirected to the sign-in page {login_url}, and the "
+        "{status} is that page, not the API's answer.",
+        family="authentication",
+        priority=29,
+    ),
+    "session-expired": FindingSpec(
+        "error",
+        "The session is no longer valid",
+        "The session cookie {names} was sent, and the server answered as if none was: {how}.{again}",
+        "Send again: the profile logs in again when its session is gone. If it keeps happening, the server "
+        "keeps sessions shorter than you expect (or ended this one: a logout, a restart).",
+        "Your session has expired: {names} was sent, but the server answered as if you were not signed in "
+        "({how}).",
+        family="authentication",
+        priority=26,
+    ),
+    "cookie-not-sent": FindingSpec(
+        "error",
+        "A cookie for this site was not sent",
+        "{reasons}",
+        "{fix}",
+        "The cookie {names} was not sent with the request: {first_reason}",
+        family="authentication",
+        priority=28,
+    ),
+    "csrf-failed": FindingSpec(
+        "error",
+        "The anti-forgery (CSRF) check failed",
+        "The server refused the request because {what}. The session is fine: an unsafe request (POST, PUT, "
+        "PATCH, DELETE) must also carry its anti-forgery token, and {framework} reads it from {carrier}.",
+        "Copy the {cookie} cookie's value into the {header} header: a session profile does it with "
+        'csrf_cookie = "{cookie}" and csrf_header = "{header}".',
+        "The session is fine, but the request lacks its anti-forgery (CSRF) token: {framework} wants "
+        "{carrier_short} in {header}.",
+        family="authentication",
+        priority=27,
+    ),
+    "login-failed": FindingSpec(
+        "error",
+        "The login was refused",
+        "{problem}",
+        "Check the username and password of the profile (and whether the account is locked), and that "
+        "login_url still points at the login form (its fields: {fields}).",
+        "The login at {login_url} failed ({status}), so the request was not sent: {reason}.",
+        family="authentication",
+        priority=24,
+    ),
+    "oauth-flow-failed": FindingSpec(
+        "error",
+        "The sign-in ended without a token",
+        "{problem}",
+        "{fix}",
+        "The {flow} ended without a token ({reason}), so the request was not sent.",
+        family="authentication",
+        priority=25,
+    ),
+    "signing-key-unknown": FindingSpec(
+        "error",
+        "The token's signing key is not in the issuer's JWKS",
+        "The token names the key '{kid}', and the JWKS at {jwks} holds {kids}: the key was rotated, or the "
+        "token comes from another tenant or environment.",
+        "Get a new token from the issuer (it signs with its current key), and check that the token and the "
+        "API belong to the same tenant and environment.",
+        "Your token was signed with a key ('{kid}') that the issuer's JWKS does not hold ({kids}).",
+        family="authentication",
+        priority=44,
+    ),
+    "tls-client-certificate-required": FindingSpec(
+        "error",
+        "The server wants a client certificate",
+        "{how} No client certificate was sent.",
+        "Add your certificate to the profile: [tls] client_cert, client_key and key_password (a reference).",
+        "The server at {host} wants a client certificate (mutual TLS), and none was sent.",
+        family="transport-error",
+        priority=5,
+    ),
+    "tls-client-certificate-rejected": FindingSpec(
+        "error",
+        "The server refused the client certificate",
+        "The client certificate was sent and the server ended the handshake ({alert}): it does not trust the "
+        "CA that signed it, or the certificate has expired or was revoked.",
+        "Compare the certificate's issuer and dates (openssl x509 -in FILE -noout -issuer -dates) with what "
+        "the server trusts, and ask its owners for a certificate from their CA if needed.",
+        "The server at {host} refused your client certificate ({alert}).",
+        family="transport-error",
+        priority=6,
+    ),
+    "tls-untrusted-certificate": FindingSpec(
+        "error",
+        "The server's certificate is not trusted",
+        "{host} presented a certificate for {subject}, issued by {issuer}, valid {not_before} to "
+        "{not_after}, SHA-256 fingerprint {sha256}. It does not chain to a CA this computer trusts: {why}.",
+        "If you trust it (a test server, your company's private CA, a TLS-inspecting proxy), add that CA's "
+        'certificate to the profile: [tls] ca_bundle = "path/to/ca.pem"{bundle_note}. Turning verification '
+        "off (--insecure) is for test servers only.",
+        "The server's certificate at {host} is not trusted: {why}.",
+        family="transport-error",
+        priority=7,
+    ),
+    "tls-hostname-mismatch": FindingSpec(
+        "error",
+        "The certificate is for another host",
+        "{host} presented a valid certificate for {names}, which does not include {host}.",
+        "Use a host name the certificate names ({first_name}), or ask the server's owners for a certificate "
+        "that names {host}.",
+        "The server's certificate is valid but not for {host}: it names {names}.",
+        family="transport-error",
+        priority=8,
+    ),
+    "tls-certificate-expired": FindingSpec(
+        "error",
+        "The server's certificate is outside its validity period",
+        "The certificate of {host} is valid from {not_before} to {not_after}; by your clock it is now "
+        "{local_time}, so it {state}.{server_clock}",
+        "Ask the server's owners to renew the certificate; if only this computer's clock is wrong, fix it "
+        "(NTP).",
+        "The server's certificate at {host} {state} ({when}).",
+        family="transport-error",
+        priority=9,
     ),
 }
 

@@ -29,8 +29,9 @@ AUTHORIZATION_TOKEN_ENDPOINT_CODES = frozenset({"invalid_scope", "unauthorized_c
 
 def decide(facts: Facts, findings: Sequence[Finding]) -> Verdict:
     """The verdict for the user's request: the evidence first, the status code when the evidence is silent."""
-    status = facts.status
+    status = facts.refusal_status  # a 2xx whose body refuses the request stands for the 401/403 it names
     authentication_errors = has_family(findings, "authentication", errors_only=True)
+    ids = {f.id for f in findings}
     if status == 407:
         return "proxy-authentication"
     if status < 400:
@@ -39,17 +40,19 @@ def decide(facts: Facts, findings: Sequence[Finding]) -> Verdict:
         return "step-up"
     if has_family(findings, "not-credential-related") or facts.waf is not None:
         return "not-credential-related"
+    if "endpoint-not-found-likely" in ids and "no-credentials" not in ids:
+        return "not-credential-related"  # a gateway's "missing token" for a route it does not have
     if "insufficient_scope" in facts.codes:
         return "authorization"  # the server said so, whatever status it chose
     if has_family(findings, "authorization") and not authentication_errors:
         return "authorization"
     if status == 401:
         return "authentication"
-    if (
-        authentication_errors or facts.auth_code or facts.auth_message
-    ) and status in _AUTHENTICATION_STATUSES:
+    if authentication_errors and status in _AUTHENTICATION_STATUSES:
         return "authentication"
-    if status == 403:
+    if facts.auth_code or facts.auth_message:
+        return "authentication"  # the body decides when it names who-you-are, whatever the status
+    if status == 403 or (facts.wording is not None and facts.wording.verdict == "authorization"):
         return "authorization"
     return "not-credential-related"
 
@@ -72,7 +75,9 @@ def summarize(facts: Facts, verdict: Verdict, findings: Sequence[Finding]) -> st
     leader = leading_finding(findings, verdict)
     if leader is not None:
         return finding_summary(leader)
-    message = facts.server_message
+    if "refusal-in-success-body" in by_id:  # nothing more precise: say that the 2xx was a refusal
+        return finding_summary(by_id["refusal-in-success-body"])
+    message = " ".join(facts.server_message.split()) if facts.server_message else None  # one line
     if verdict == "authentication" and "invalid_client" in facts.codes and token_hop_secrets(facts.hop):
         return fill(
             VERDICT_SUMMARIES["token-endpoint-client"],

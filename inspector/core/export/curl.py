@@ -223,14 +223,18 @@ _opt(
     "--no-buffer --http1.1 --http2 --http2-prior-knowledge --http3 -# --progress-bar -g --globoff "
     "--no-progress-meter --path-as-is -4 --ipv4 -6 --ipv6 -q --disable --tr-encoding --raw --no-keepalive "
     "--ssl-no-revoke -l --list-only --styled-output --no-styled-output -O --remote-name -J "
-    "--remote-header-name --create-dirs",
+    "--remote-header-name --create-dirs --remote-name-all -R --remote-time --xattr --no-clobber "
+    "--remove-on-error --fail-early --retry-connrefused --retry-all-errors -Z --parallel "
+    "--parallel-immediate --progress-meter --no-sessionid --no-alpn --no-npn --tcp-nodelay --tcp-fastopen "
+    "--trace-time --suppress-connect-headers --show-headers",
     "note",
     False,
 )
 _opt(
     "-o --output -w --write-out --retry --retry-delay --retry-max-time -c --cookie-jar --limit-rate -D "
     "--dump-header --stderr --trace --trace-ascii --max-redirs --connect-timeout --expect100-timeout "
-    "--keepalive-time -Y --speed-limit -y --speed-time",
+    "--keepalive-time -Y --speed-limit -y --speed-time --output-dir --parallel-max --trace-config --rate "
+    "--max-filesize --happy-eyeballs-timeout-ms",
     "note-arg",
     True,
 )

@@ -374,7 +374,7 @@ def _redirect_target(entry: Mapping[str, Any]) -> str | None:
     target = response.get("redirectURL") or header_value(_pairs(response.get("headers")), "Location")
     if not target:
         return None
-    return urljoin(entry["request"]["url"], str(target))
+    return urljoin(str(entry["request"]["url"]), str(target))
 
 
 def _pairs(items: object) -> tuple[tuple[str, str], ...]:

@@ -299,7 +299,7 @@ def _shared_timeline_words(diag_obj: Diagnosis | None) -> list[str] | None:
         if callable(describe):
             try:
                 words = describe(diag_obj.timeline)
-            except Exception:  # noqa: BLE001  # the fallback below says the same in plainer words
+            except Exception:  # the fallback below says the same in plainer words
                 return None
             if isinstance(words, str):
                 return [line for line in words.splitlines() if line.strip()]

@@ -1,7 +1,8 @@
 """Saved auth profiles: TOML files in a personal folder and team folders, secrets kept as references.
 
-model: the Profile value and its validation; store: folders on disk; secrets: references and where their values
-live; auth: turning a profile into credentials on a request (the transport's `auth` protocol).
+model: the Profile value and its validation; store: folders on disk; secrets: references and where their
+values live; auth: turning a profile into credentials on a request (the transport's `auth` protocol);
+session, oauth, discovery and flows: the kinds that sign in with several requests.
 """
 
 # Names are loaded on first use (PEP 562): the window's profile picker needs the model at start-up, not
@@ -27,6 +28,9 @@ _WHERE = {
     "ProfileStore": "store",
     "Resolver": "secrets",
     "SecretStore": "secrets",
+    "SignInHooks": "flows",
+    "SignInProgress": "flows",
+    "TlsSettings": "model",
     "TokenCache": "auth",
     "auth_for": "auth",
     "changed": "store",
@@ -40,6 +44,7 @@ _WHERE = {
     "parse_reference": "secrets",
     "resolver_for_cli": "defaults",
     "snapshot": "store",
+    "system_browser": "flows",
     "team_dirs_from": "store",
 }
 

@@ -1,112 +1,59 @@
 """Applying a profile to a request: one small requests.auth.AuthBase per kind, each a complete `ProfileAuth`.
 
-`ProfileAuth` is the protocol the transport drives (see its methods). `AuthDefaults` implements it for a
-request that adds nothing, so each kind overrides only what it does. The transport decides where credentials
-may go (one origin rule, in core/transport.py); an auth object only adds them when asked.
+The protocol, its defaults, the TokenCache and the OAuth 2 base live in base.py (re-exported here); the kinds
+that sign in with several requests live in session.py and oauth.py. `auth_for` builds the one for a profile.
 
 Every secret is resolved when the auth object is built (at send time): an unresolved reference raises
-MissingSecret before anything goes out. Fetched OAuth tokens live in a TokenCache the caller owns.
+MissingSecret before anything goes out. Fetched OAuth tokens, cookie jars and discovery documents live in a
+TokenCache the caller owns (one per window, one per CLI run), with the SignInHooks that reach a person.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
-from requests.auth import AuthBase
 
 from inspector.core.challenges import parse_challenges_lenient
 from inspector.core.errors import ProfileError
-from inspector.core.exchange import Hop, Response, header_values
+from inspector.core.exchange import Response, header_values
+from inspector.core.profiles.base import (
+    AuthDefaults as AuthDefaults,
+)
+from inspector.core.profiles.base import (
+    BaseProfileAuth as BaseProfileAuth,
+)
+from inspector.core.profiles.base import (
+    CachedToken as CachedToken,
+)
+from inspector.core.profiles.base import (
+    Clock as Clock,
+)
+from inspector.core.profiles.base import (
+    OAuth2ProfileAuth as OAuth2ProfileAuth,
+)
+from inspector.core.profiles.base import (
+    ProfileAuth as ProfileAuth,
+)
+from inspector.core.profiles.base import (
+    TlsOnlyProfileAuth as TlsOnlyProfileAuth,
+)
+from inspector.core.profiles.base import (
+    TokenCache as TokenCache,
+)
+from inspector.core.profiles.base import (
+    _nonempty,
+    basic_credentials,
+    utc_now,
+)
+from inspector.core.profiles.flows import SignInHooks
 from inspector.core.profiles.model import Profile
 from inspector.core.profiles.secrets import Resolver
-from inspector.core.redact import Redactor, mask_url
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# --- the protocol and its defaults --------------------------------------------------------------------------
-
-
-@runtime_checkable
-class ProfileAuth(Protocol):
-    """What the transport asks of a profile's credentials. Every auth class implements all of it."""
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Add the credentials to a request the transport has cleared for the profile's origin."""
-        ...
-
-    def token_request(self) -> requests.Request | None:
-        """A request to send first for a token (OAuth 2), or None when none is needed (or one is cached)."""
-        ...
-
-    def accept_token_response(self, hop: Hop, now: datetime) -> str | None:
-        """Take the token from the token request's hop; a sentence saying why not, or None when it worked."""
-        ...
-
-    def retry_after_challenge(
-        self, prepared: requests.PreparedRequest, response: Response
-    ) -> requests.PreparedRequest | None:
-        """The request again, answering the response's challenge (Digest); None when it does not answer."""
-        ...
-
-    def added_names(self) -> tuple[str, ...]:
-        """Header and query parameter names it adds: dropped on another origin, masked everywhere."""
-        ...
-
-    def secret_values(self) -> tuple[str, ...]:
-        """The resolved secrets (and fetched tokens) it holds, for the Redactor."""
-        ...
-
-
-class AuthDefaults(AuthBase):
-    """ProfileAuth for credentials that add nothing: no token to fetch first, no challenge to answer."""
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        return r
-
-    def token_request(self) -> requests.Request | None:
-        return None
-
-    def accept_token_response(self, hop: Hop, now: datetime) -> str | None:
-        return None
-
-    def retry_after_challenge(
-        self, prepared: requests.PreparedRequest, response: Response
-    ) -> requests.PreparedRequest | None:
-        return None
-
-    def added_names(self) -> tuple[str, ...]:
-        return ()
-
-    def secret_values(self) -> tuple[str, ...]:
-        return ()
-
-
-class BaseProfileAuth(AuthDefaults):
-    """The defaults, plus the profile the credentials came from (named in messages)."""
-
-    def __init__(self, profile: Profile) -> None:
-        self.profile_name = profile.name
-        self.profile_identity = profile.identity
-
-
-def basic_credentials(username: str, password: str) -> str:
-    """The Basic credentials for username and password, UTF-8 encoded (RFC 7617 charset="UTF-8")."""
-    return base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+from inspector.core.tls import ClientTls
 
 
 class BasicProfileAuth(BaseProfileAuth):
@@ -302,211 +249,25 @@ class DigestProfileAuth(BaseProfileAuth):
         return _nonempty(self.password)
 
 
-# --- OAuth 2 ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CachedToken:
-    access_token: str
-    expires_at: datetime | None  # None: the server did not say
-    refresh_at: datetime | None  # fetch a new one from this moment on
-
-
-class TokenCache:
-    """Fetched OAuth access tokens, in memory, per profile and settings; owned by the caller (per window)."""
-
-    def __init__(self, margin_s: float = 30.0) -> None:
-        self.margin_s = margin_s
-        self._tokens: dict[tuple[str, str], CachedToken] = {}
-        self._refresh_tokens: dict[tuple[str, str], str] = {}  # rotated refresh tokens
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str], now: datetime) -> CachedToken | None:
-        """The cached token when it is still fresh (before refresh_at), else None."""
-        with self._lock:
-            token = self._tokens.get(key)
-        if token is None or token.refresh_at is None or now >= token.refresh_at:
-            return None
-        return token
-
-    def put(
-        self, key: tuple[str, str], access_token: str, issued: datetime, expires_at: datetime | None
-    ) -> None:
-        """Keep a token until shortly before it expires; one whose expiry is unknown is not kept."""
-        if expires_at is None:
-            return
-        lifetime = (expires_at - issued).total_seconds()
-        margin = min(self.margin_s, max(lifetime, 0.0) / 2)  # short-lived tokens still get used for a while
-        with self._lock:
-            self._tokens[key] = CachedToken(access_token, expires_at, expires_at - timedelta(seconds=margin))
-
-    def refresh_token(self, key: tuple[str, str]) -> str | None:
-        with self._lock:
-            return self._refresh_tokens.get(key)
-
-    def put_refresh_token(self, key: tuple[str, str], refresh_token: str) -> None:
-        with self._lock:
-            self._refresh_tokens[key] = refresh_token
-
-    def forget(self, identity: str | None = None) -> None:
-        """Drop the tokens of one profile (by identity), or all of them."""
-        with self._lock:
-            for store in (self._tokens, self._refresh_tokens):
-                for key in [k for k in store if identity is None or k[0] == identity]:
-                    del store[key]
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._tokens)
-
-
-def _jwt_exp(token: str) -> float | None:
-    """The exp claim of a JWS access token, read without checking the signature (for caching only)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        exp = json.loads(payload).get("exp")
-    except (ValueError, AttributeError):
-        return None
-    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
-
-
-class OAuth2ProfileAuth(BaseProfileAuth):
-    """Fetches an access token first (unless a fresh one is cached), then sends it as a Bearer token."""
-
-    grant_type = ""
-
-    def __init__(
-        self,
-        profile: Profile,
-        settings: Mapping[str, str],
-        cache: TokenCache,
-        clock: Clock,
-    ) -> None:
-        super().__init__(profile)
-        self.settings = dict(settings)
-        self.token_url = self.settings["token_url"]
-        self.cache = cache
-        self.clock = clock
-        # Different settings (another client, scope or secret) must not reuse a token: key on a hash of them.
-        digest = hashlib.sha256(json.dumps(sorted(self.settings.items())).encode()).hexdigest()
-        self.cache_key = (profile.identity, digest)
-        self._token: str | None = None
-        self._refresh_token_used: str | None = None
-
-    def _grant(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def token_request(self) -> requests.Request | None:
-        cached = self.cache.get(self.cache_key, self.clock())
-        if cached is not None:
-            self._token = cached.access_token
-            return None
-        data = {"grant_type": self.grant_type, **self._grant()}
-        headers = {"Accept": "application/json"}
-        client_id = self.settings["client_id"]
-        secret = self.settings.get("client_secret") or ""
-        if self.settings.get("auth", "body") == "basic":
-            # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded.
-            headers["Authorization"] = "Basic " + basic_credentials(
-                quote(client_id, safe=""), quote(secret, safe="")
-            )
-        else:
-            data["client_id"] = client_id
-            if secret:
-                data["client_secret"] = secret
-        return requests.Request("POST", self.token_url, data=data, headers=headers)
-
-    def accept_token_response(self, hop: Hop, now: datetime) -> str | None:
-        url = mask_url(self.token_url)
-        response = hop.response
-        if response is None:
-            return f"The token endpoint {url} sent no answer, so the request was not sent."
-        payload: object = None
-        try:
-            payload = json.loads(response.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            payload = None
-        if not 200 <= response.status < 300:
-            said = ""
-            if isinstance(payload, dict) and payload.get("error"):
-                said = f": {payload['error']}"
-                if payload.get("error_description"):
-                    said += f" ({payload['error_description']})"
-            else:
-                snippet = self._snippet(response.body)
-                said = f", without an OAuth error in its answer{': ' + snippet if snippet else ''}"
-            return (
-                f"The token endpoint {url} refused the token request with {response.status} "
-                f"{response.reason}{said}. Check the client id, secret and scope of the profile "
-                f"'{self.profile_name}'."
-            )
-        token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not isinstance(payload, dict) or not isinstance(token, str) or not token:
-            snippet = self._snippet(response.body)
-            return (
-                f"The token endpoint {url} answered {response.status} but not with a JSON object holding an "
-                f"access_token{': ' + snippet if snippet else ''}."
-            )
-        token_type = payload.get("token_type", "Bearer")
-        if not isinstance(token_type, str) or token_type.lower() != "bearer":
-            return (
-                f"The token endpoint {url} issued a token of type '{token_type}', which this app cannot "
-                "send: only Bearer tokens are supported."
-            )
-        expiries = []
-        expires_in = payload.get("expires_in")
-        try:
-            if expires_in is not None and not isinstance(expires_in, bool):
-                expiries.append(now + timedelta(seconds=float(expires_in)))
-        except (TypeError, ValueError):
-            pass  # a malformed expires_in: fall back to the token's own exp
-        exp = _jwt_exp(token)
-        if exp is not None:
-            try:
-                expiries.append(datetime.fromtimestamp(exp, UTC))
-            except (OverflowError, OSError, ValueError):
-                pass
-        self._token = token
-        self.cache.put(self.cache_key, token, now, min(expiries) if expiries else None)
-        rotated = payload.get("refresh_token")
-        if isinstance(rotated, str) and rotated:
-            self.cache.put_refresh_token(self.cache_key, rotated)
-        return None
-
-    def _snippet(self, body: bytes) -> str:
-        text = body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
-        return Redactor(self.secret_values()).scrub(text)
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self._token is None:
-            raise ProfileError(
-                f"The profile '{self.profile_name}' has no access token yet: send its token request "
-                f"to {mask_url(self.token_url)} first."
-            )
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        return r
-
-    def added_names(self) -> tuple[str, ...]:
-        return ("Authorization",)
-
-    def secret_values(self) -> tuple[str, ...]:
-        return _nonempty(
-            self.settings.get("client_secret"),
-            self.settings.get("refresh_token"),
-            self._refresh_token_used,
-            self.cache.refresh_token(self.cache_key),
-            self._token,
-        )
-
-
 class ClientCredentialsProfileAuth(OAuth2ProfileAuth):
     grant_type = "client_credentials"
 
     def _grant(self) -> dict[str, str]:
         return {k: self.settings[k] for k in ("scope", "audience") if self.settings.get(k)}
+
+
+class PasswordProfileAuth(OAuth2ProfileAuth):
+    """RFC 6749 §4.3: the resource owner's username and password for a token (legacy internal APIs)."""
+
+    grant_type = "password"
+
+    def _grant(self) -> dict[str, str]:
+        data = {"username": self.settings["username"], "password": self.settings["password"]}
+        data.update({k: self.settings[k] for k in ("scope", "audience") if self.settings.get(k)})
+        return data
+
+    def secret_values(self) -> tuple[str, ...]:
+        return _nonempty(self.settings.get("password"), *super().secret_values())
 
 
 class RefreshTokenProfileAuth(OAuth2ProfileAuth):
@@ -533,19 +294,64 @@ def resolved_credentials(profile: Profile, resolver: Resolver) -> dict[str, str]
     return out
 
 
+def resolved_table(profile: Profile, resolver: Resolver, table: str) -> dict[str, str]:
+    """A table of texts under credentials (a login form, extra parameters) with its references resolved."""
+    values = profile.credentials.get(table)
+    if not isinstance(values, Mapping):
+        return {}
+    return {str(k): resolver.resolve(v, profile=profile.name, field=f"credentials.{table}.{k}")
+            for k, v in values.items() if isinstance(v, str)}
+
+
+def client_tls_for(profile: Profile, resolver: Resolver) -> ClientTls | None:
+    """The profile's [tls] table for a send: files checked now (nothing goes out with a missing certificate),
+    the key password resolved."""
+    tls = profile.tls
+    if tls is None:
+        return None
+    paths: dict[str, str | None] = {}
+    for name in ("client_cert", "client_key", "ca_bundle"):
+        path = tls.path(name, profile.folder)
+        if path is not None and not path.is_file():
+            raise ProfileError(
+                f"The profile '{profile.name}' ({profile.path}) names tls.{name} = '{getattr(tls, name)}', "
+                f"but {path} is not a readable file: fix the path in the profile's [tls] table."
+            )
+        paths[name] = str(path) if path is not None else None
+    password = (resolver.resolve(tls.key_password, profile=profile.name, field="tls.key_password")
+                if tls.key_password else None)
+    return ClientTls(paths["client_cert"], paths["client_key"], password, paths["ca_bundle"])
+
+
 def auth_for(
     profile: Profile,
     resolver: Resolver,
     clock: Clock = utc_now,
     cache: TokenCache | None = None,
+    hooks: SignInHooks | None = None,
 ) -> ProfileAuth | None:
-    """The auth object for a send with this profile (None for kind 'none'). Resolves every secret now.
+    """The auth object for a send with this profile (None for kind 'none' without [tls]). Resolves every
+    secret now.
 
-    cache holds fetched OAuth tokens across sends; without one, every send fetches a new token.
+    cache holds what a run remembers (tokens, cookie jars, discovery); without one, every send starts afresh.
+    hooks (else the cache's) say how a browser or device sign-in reaches a person.
     """
+    tls = client_tls_for(profile, resolver)
     if profile.kind == "none":
-        return None
+        if tls is None:
+            return None
+        auth: BaseProfileAuth = TlsOnlyProfileAuth(profile)
+        auth._tls = tls
+        return auth
+    auth = _auth_for_kind(profile, resolver, clock, cache if cache is not None else TokenCache(), hooks)
+    auth._tls = tls
+    return auth
+
+
+def _auth_for_kind(profile: Profile, resolver: Resolver, clock: Clock, cache: TokenCache,
+                   hooks: SignInHooks | None) -> BaseProfileAuth:
     c = resolved_credentials(profile, resolver)
+    hooks = hooks if hooks is not None else cache.hooks
     try:
         if profile.kind == "basic":
             return BasicProfileAuth(profile, c["username"], c["password"])
@@ -556,11 +362,27 @@ def auth_for(
         if profile.kind == "digest":
             return DigestProfileAuth(profile, c["username"], c["password"])
         if profile.kind == "oauth2-client-credentials":
-            return ClientCredentialsProfileAuth(
-                profile, c, cache if cache is not None else TokenCache(), clock
-            )
+            return ClientCredentialsProfileAuth(profile, c, cache, clock)
         if profile.kind == "oauth2-refresh-token":
-            return RefreshTokenProfileAuth(profile, c, cache if cache is not None else TokenCache(), clock)
+            return RefreshTokenProfileAuth(profile, c, cache, clock)
+        if profile.kind == "oauth2-password":
+            return PasswordProfileAuth(profile, c, cache, clock)
+        if profile.kind in ("session", "cookie"):
+            from inspector.core.profiles.session import CookieProfileAuth, SessionProfileAuth
+
+            if profile.kind == "cookie":
+                return CookieProfileAuth(profile, c, cache, clock)
+            table = "json" if "json" in profile.credentials else "form"
+            fields = resolved_table(profile, resolver, table)
+            return SessionProfileAuth(profile, c, fields, cache, clock, hooks)
+        if profile.kind in ("oauth2-authorization-code", "oauth2-device-code"):
+            from inspector.core.profiles.oauth import AuthorizationCodeProfileAuth, DeviceCodeProfileAuth
+
+            if profile.kind == "oauth2-device-code":
+                return DeviceCodeProfileAuth(profile, c, cache, clock, hooks)
+            return AuthorizationCodeProfileAuth(profile, c, cache, clock, hooks,
+                                                resolved_table(profile, resolver, "extra_params"),
+                                                resolver.store)
     except KeyError as exc:
         raise ProfileError(
             f"The profile '{profile.name}' ({profile.path}) has no credentials.{exc.args[0]}: "
@@ -571,12 +393,6 @@ def auth_for(
     )
 
 
-def _nonempty(*values: str | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        if v and v not in out:
-            out.append(v)
-    return tuple(out)
 
 
 # --- What a profile will add, in words (for the request editor; never resolves or shows a secret) -----------

@@ -14,7 +14,7 @@ from typing import Any
 from inspector.core.errors import ProfileError
 from inspector.core.expectations import Expectations
 from inspector.core.profiles.secrets import parse_reference
-from inspector.core.redact import SECRET_KEYS
+from inspector.core.redact import SECRET_KEYS, looks_secret_name
 
 FORMAT = 1  # the format this version writes; older files are migrated on load (see MIGRATIONS)
 SUFFIX = ".toml"
@@ -27,9 +27,19 @@ KINDS = (
     "digest",
     "oauth2-client-credentials",
     "oauth2-refresh-token",
+    "session",
+    "cookie",
+    "oauth2-authorization-code",
+    "oauth2-device-code",
+    "oauth2-password",
 )
+OAUTH_KINDS = tuple(k for k in KINDS if k.startswith("oauth2-"))
+SESSION_KINDS = ("session", "cookie")  # kinds whose credential is a cookie in the profile's jar
+INTERACTIVE_KINDS = ("oauth2-authorization-code", "oauth2-device-code")  # a person signs in during the send
 API_KEY_PLACES = ("header", "query")
 CLIENT_AUTH_METHODS = ("body", "basic")
+LOGIN_METHODS = ("POST", "GET", "PUT", "PATCH")
+TLS_FIELDS = ("client_cert", "client_key", "key_password", "ca_bundle")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,14 @@ class KindFields:
     optional: tuple[str, ...] = ()
     secret: tuple[str, ...] = ()
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    booleans: tuple[str, ...] = ()  # true / false
+    integers: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (lowest, highest)
+    tables: tuple[str, ...] = ()  # tables of texts (a login form's fields, extra authorization parameters)
+    endpoints: tuple[str, ...] = ()  # required URLs that OIDC discovery finds when the profile names `issuer`
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return self.required + self.optional + self.booleans + tuple(self.integers) + self.tables
 
 
 KIND_FIELDS: Mapping[str, KindFields] = MappingProxyType(
@@ -53,15 +71,51 @@ KIND_FIELDS: Mapping[str, KindFields] = MappingProxyType(
         "digest": KindFields(required=("username", "password"), secret=("password",)),
         "oauth2-client-credentials": KindFields(
             required=("token_url", "client_id", "client_secret"),
-            optional=("scope", "audience", "auth"),
+            optional=("issuer", "scope", "audience", "auth"),
             secret=("client_secret",),
             choices={"auth": CLIENT_AUTH_METHODS},
+            endpoints=("token_url",),
         ),
         "oauth2-refresh-token": KindFields(
             required=("token_url", "client_id", "refresh_token"),
-            optional=("client_secret", "scope", "auth"),
+            optional=("issuer", "client_secret", "scope", "auth"),
             secret=("client_secret", "refresh_token"),
             choices={"auth": CLIENT_AUTH_METHODS},
+            endpoints=("token_url",),
+        ),
+        "session": KindFields(
+            required=("login_url",),
+            optional=("method", "token_from", "csrf_cookie", "csrf_header", "csrf_field", "session_cookie"),
+            choices={"method": LOGIN_METHODS},
+            booleans=("prefetch",),
+            tables=("form", "json"),
+        ),
+        "cookie": KindFields(
+            required=("name", "value"), optional=("domain", "path"), secret=("value",), booleans=("secure",)
+        ),
+        "oauth2-authorization-code": KindFields(
+            required=("authorization_url", "token_url", "client_id"),
+            optional=("issuer", "client_secret", "scope", "audience", "auth"),
+            secret=("client_secret",),
+            choices={"auth": CLIENT_AUTH_METHODS},
+            booleans=("remember",),
+            integers={"redirect_port": (0, 65535)},
+            tables=("extra_params",),
+            endpoints=("authorization_url", "token_url"),
+        ),
+        "oauth2-device-code": KindFields(
+            required=("device_authorization_url", "token_url", "client_id"),
+            optional=("issuer", "client_secret", "scope", "audience", "auth"),
+            secret=("client_secret",),
+            choices={"auth": CLIENT_AUTH_METHODS},
+            endpoints=("device_authorization_url", "token_url"),
+        ),
+        "oauth2-password": KindFields(
+            required=("token_url", "client_id", "username", "password"),
+            optional=("issuer", "client_secret", "scope", "audience", "auth"),
+            secret=("client_secret", "password"),
+            choices={"auth": CLIENT_AUTH_METHODS},
+            endpoints=("token_url",),
         ),
     }
 )
@@ -108,6 +162,32 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class TlsSettings:
+    """A profile's [tls] table as written: certificate and CA file paths, the key password's reference."""
+
+    client_cert: str | None = None  # PEM; the key may be in the same file
+    client_key: str | None = None
+    key_password: str | None = None  # a reference, never the value
+    ca_bundle: str | None = None  # a CA to trust besides the system's (a private PKI, a corporate proxy)
+
+    def path(self, name: str, folder: Path) -> Path | None:
+        """A file field as a path: '~' expanded, a relative path taken from the profile's folder."""
+        value = getattr(self, name)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else folder / p
+
+    def as_table(self) -> dict[str, str]:
+        return {k: v for k in TLS_FIELDS if (v := getattr(self, k))}
+
+
+def looks_secret_field(name: str) -> bool:
+    """A form, JSON or parameter field named like a secret (password, client_secret, api_key, ...)."""
+    return name.lower() in SECRET_KEYS or name.lower() in _ALL_SECRET_FIELDS or looks_secret_name(name)
+
+
+@dataclass(frozen=True)
 class Profile:
     """One saved auth profile. Its identity is its folder plus its file stem, not its name."""
 
@@ -125,6 +205,7 @@ class Profile:
     document: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)  # the raw TOML
     loaded: Fingerprint | None = field(default=None, compare=False)  # None: never read from disk
     format: int = FORMAT
+    tls: TlsSettings | None = None  # the [tls] table: a client certificate, a CA bundle
 
     @property
     def path(self) -> Path:
@@ -152,6 +233,25 @@ class Profile:
             if k not in own and (k in _ALL_SECRET_FIELDS or k.lower() in SECRET_KEYS)
         )
         return own + extra
+
+    def secret_entries(self) -> tuple[tuple[str, str], ...]:
+        """(field path, value as written) of every secret field: the kind's own, the fields of a login form or
+        extra parameters that are named like secrets or hold a reference, and tls.key_password."""
+        out: list[tuple[str, str]] = []
+        for key in self.secret_fields():
+            value = self.credentials.get(key)
+            if isinstance(value, str):
+                out.append((f"credentials.{key}", value))
+        for table in self.fields.tables:
+            values = self.credentials.get(table)
+            if not isinstance(values, Mapping):
+                continue
+            for key, value in values.items():
+                if isinstance(value, str) and (looks_secret_field(str(key)) or value.startswith("${")):
+                    out.append((f"credentials.{table}.{key}", value))
+        if self.tls is not None and self.tls.key_password:
+            out.append(("tls.key_password", self.tls.key_password))
+        return tuple(out)
 
     def expectations(self) -> Expectations:
         """The [expect] table as the explainer's Expectations (a relative key_file is under the folder)."""
@@ -182,12 +282,17 @@ class Profile:
             doc["base_url"] = self.base_url
         if self.notes:
             doc["notes"] = self.notes
-        for key in ("format", "name", "kind", "base_url", "notes", "credentials", "expect"):
+        raw_tls = raw.get("tls")
+        for key in ("format", "name", "kind", "base_url", "notes", "credentials", "expect", "tls"):
             raw.pop(key, None)
         doc.update(raw)  # unknown top-level keys and tables, in their original order
         creds = {k: copy.deepcopy(v) for k, v in self.credentials.items() if v is not None}
         if creds:
             doc["credentials"] = creds
+        tls = {k: v for k, v in raw_tls.items() if k not in TLS_FIELDS} if isinstance(raw_tls, dict) else {}
+        tls.update(self.tls.as_table() if self.tls is not None else {})
+        if tls:
+            doc["tls"] = tls
         raw_expect = self.document.get("expect")
         expect = {k: copy.deepcopy(v) for k, v in raw_expect.items()} if isinstance(raw_expect, dict) else {}
         known = {
@@ -216,7 +321,7 @@ def _same_expect_value(raw: Any, value: Any) -> bool:
         return raw.split() == value
     if isinstance(raw, bool) or isinstance(value, bool):
         return False
-    return raw == value
+    return bool(raw == value)
 
 
 def new_profile(
@@ -230,6 +335,7 @@ def new_profile(
     base_url: str | None = None,
     notes: str = "",
     expect: Expect | None = None,
+    tls: TlsSettings | None = None,
 ) -> Profile:
     """A profile that is not on disk yet (save it with ProfileStore.save)."""
     return Profile(
@@ -242,6 +348,7 @@ def new_profile(
         notes=notes,
         credentials=dict(credentials or {}),
         expect=expect or Expect(),
+        tls=tls,
     )
 
 
@@ -251,7 +358,7 @@ def slug(name: str) -> str:
     return s[:80] or "profile"
 
 
-# --- parsing -------------------------------------------------------------------------------------------------
+# --- parsing ------------------------------------------------------------------------------------------------
 
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TABLE_RE = re.compile(r"^\s*\[\s*([^\]\s]+)\s*\]")
@@ -397,10 +504,16 @@ def profile_from_document(
     if not isinstance(raw_creds, dict):
         raise fail("bad-field", "credentials", None, "credentials", "'credentials' must be a table.")
     spec = KIND_FIELDS[kind]
-    for key in spec.required:
+    # `issuer` stands in for the endpoints (OIDC discovery); without it, every endpoint is needed
+    issuer = text_field("credentials", "issuer", raw_creds.get("issuer")) if spec.endpoints else None
+    discovered = spec.endpoints if issuer and issuer.strip() else ()
+    required = tuple(k for k in spec.required if k not in discovered)
+    for key in required:
         value = text_field("credentials", key, raw_creds.get(key))
         if value is None or (not value.strip() and key not in spec.secret):
-            need = ", ".join(spec.required)
+            need = ", ".join(required)
+            if spec.endpoints:
+                need += f" (or issuer instead of {' and '.join(spec.endpoints)})"
             raise fail(
                 "missing-field",
                 f"credentials.{key}",
@@ -408,8 +521,9 @@ def profile_from_document(
                 key if value is not None else None,
                 f"the field 'credentials.{key}' is missing: a profile of kind '{kind}' needs {need}.",
             )
-    for key in spec.optional:
+    for key in spec.optional + discovered:
         text_field("credentials", key, raw_creds.get(key))
+    _check_kind_fields(kind, spec, raw_creds, fail)
     for key, allowed in spec.choices.items():
         value = raw_creds.get(key)
         if value is not None and value not in allowed:
@@ -421,11 +535,16 @@ def profile_from_document(
                 f"the field 'credentials.{key}' is '{value}': use one of {', '.join(allowed)}.",
             )
     for key, value in raw_creds.items():
-        if isinstance(value, str):
-            try:
-                parse_reference(value)
-            except ProfileError as exc:
-                raise fail("bad-field", f"credentials.{key}", "credentials", key, str(exc)) from None
+        values = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub, item in values:
+            if isinstance(item, str):
+                where = f"credentials.{key}.{sub}" if sub is not None else f"credentials.{key}"
+                table = f"credentials.{key}" if sub is not None else "credentials"
+                try:
+                    parse_reference(item)
+                except ProfileError as exc:
+                    raise fail("bad-field", where, table, sub if sub is not None else key, str(exc)) from None
+    tls = _parse_tls(doc.get("tls"), fail)
 
     raw_expect = doc.get("expect", {})
     if not isinstance(raw_expect, dict):
@@ -445,7 +564,87 @@ def profile_from_document(
         document=MappingProxyType(doc),
         loaded=loaded,
         format=FORMAT,
+        tls=tls,
     )
+
+
+def _check_kind_fields(
+    kind: str, spec: KindFields, raw: dict[str, Any], fail: Callable[..., ProfileFileError]
+) -> None:
+    """A kind's typed fields (true/false, whole numbers, tables of texts) and the rules between fields."""
+    for key in spec.booleans:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise fail("bad-field", f"credentials.{key}", "credentials", key,
+                       f"the field 'credentials.{key}' must be true or false, not {value!r}.")
+    for key, (low, high) in spec.integers.items():
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not low <= value <= high):
+            raise fail("bad-field", f"credentials.{key}", "credentials", key,
+                       f"the field 'credentials.{key}' must be a whole number from {low} to {high}, "
+                       f"not {value!r}.")
+    for key in spec.tables:
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise fail("bad-field", f"credentials.{key}", f"credentials.{key}", None,
+                       f"'credentials.{key}' must be a table of texts, e.g. [credentials.{key}] with "
+                       'lines such as username = "me".')
+    if kind == "session":
+        if "form" in raw and "json" in raw:
+            raise fail("bad-field", "credentials.json", "credentials.json", None,
+                       "a session profile sends its login as [credentials.form] or [credentials.json], "
+                       "not both: remove one of them.")
+        if "form" not in raw and "json" not in raw:
+            raise fail("missing-field", "credentials.form", "credentials", None,
+                       "a session profile needs the login's fields: add [credentials.form] (a form login) "
+                       "or [credentials.json] (a JSON login) with lines such as username = \"me\".")
+        token_from = raw.get("token_from")
+        if isinstance(token_from, str) and not token_from.startswith("json:/"):
+            raise fail("bad-field", "credentials.token_from", "credentials", "token_from",
+                       f"the field 'credentials.token_from' is '{token_from}': write json: and a JSON "
+                       'pointer into the login response, e.g. "json:/access_token".')
+        if bool(raw.get("csrf_cookie")) != bool(raw.get("csrf_header")):
+            missing = "csrf_header" if raw.get("csrf_cookie") else "csrf_cookie"
+            raise fail("missing-field", f"credentials.{missing}", "credentials", None,
+                       "csrf_cookie and csrf_header go together (the cookie whose value is echoed, and the "
+                       f"header it goes in): add credentials.{missing}.")
+    if kind == "cookie":
+        name = raw.get("name")
+        if isinstance(name, str) and (not name.strip() or any(c in name for c in ";=, \t")):
+            raise fail("bad-field", "credentials.name", "credentials", "name",
+                       f"the field 'credentials.name' is '{name}', which is not a cookie name.")
+        path = raw.get("path")
+        if isinstance(path, str) and not path.startswith("/"):
+            raise fail("bad-field", "credentials.path", "credentials", "path",
+                       f"the field 'credentials.path' is '{path}': a cookie path starts with /.")
+
+
+def _parse_tls(raw: Any, fail: Callable[..., ProfileFileError]) -> TlsSettings | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise fail("bad-field", "tls", None, "tls",
+                   "'tls' must be a table: [tls] with client_cert = \"...\".")
+    values: dict[str, str | None] = {}
+    for key in TLS_FIELDS:
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise fail("bad-field", f"tls.{key}", "tls", key,
+                       f"the field 'tls.{key}' must be a text in quotes.")
+        values[key] = value or None
+    if (values["client_key"] or values["key_password"]) and not values["client_cert"]:
+        raise fail("missing-field", "tls.client_cert", "tls", None,
+                   "[tls] names a client key or key password but no client_cert: add the certificate file.")
+    if values["key_password"]:
+        try:
+            parse_reference(values["key_password"])
+        except ProfileError as exc:
+            raise fail("bad-field", "tls.key_password", "tls", "key_password", str(exc)) from None
+    settings = TlsSettings(**values)
+    return settings if settings.as_table() else None
 
 
 def _parse_expect(

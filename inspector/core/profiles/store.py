@@ -93,23 +93,33 @@ def team_dirs_from(environ: Mapping[str, str], cli_dirs: Iterable[str | Path] = 
 
 
 def literal_secrets(profile: Profile) -> tuple[str, ...]:
-    """Secret fields holding a value instead of a ${...} reference."""
+    """Secret fields holding a value instead of a ${...} reference, as field paths: "credentials.password",
+    "credentials.form.password", "tls.key_password"."""
     out = []
-    for key in profile.secret_fields():
-        value = profile.credentials.get(key)
-        if isinstance(value, str) and value and parse_reference(value) is None:
-            out.append(key)
+    for path, value in profile.secret_entries():
+        try:
+            if value and parse_reference(value) is None:
+                out.append(path)
+        except ProfileError:
+            pass  # reported when the file is loaded
     return tuple(out)
 
 
 def secret_references(profile: Profile) -> dict[str, str]:
-    """Credential field -> the reference it holds, for every field that holds one."""
+    """Field path ("credentials.client_secret", "credentials.form.password", "tls.key_password") -> the
+    reference it holds, for every field that holds one."""
     out = {}
+    fields: list[tuple[str, object]] = [(f"credentials.{k}", v) for k, v in profile.credentials.items()]
     for key, value in profile.credentials.items():
+        if isinstance(value, Mapping):
+            fields.extend((f"credentials.{key}.{k}", v) for k, v in value.items())
+    if profile.tls is not None and profile.tls.key_password:
+        fields.append(("tls.key_password", profile.tls.key_password))
+    for path, value in fields:
         if isinstance(value, str):
             try:
                 if parse_reference(value) is not None:
-                    out[key] = value
+                    out[path] = value
             except ProfileError:
                 pass  # reported when the file is loaded
     return out
@@ -310,7 +320,7 @@ class ProfileStore:
         if folder_kind == "team":
             literal = literal_secrets(profile)
             if literal:
-                fields = ", ".join(f"credentials.{k}" for k in literal)
+                fields = ", ".join(literal)
                 raise ProfileError(
                     f"{path}: {fields} holds a literal secret, and {profile.folder} is a team folder that "
                     "others can read: move it to your keyring (store it there and write ${secret:KEY}), or "
@@ -432,34 +442,68 @@ def profile_problems(profile: Profile, resolver: Resolver | None) -> list[Proble
             out.append(
                 Problem(
                     "literal-secret",
-                    f"{path}: credentials.{key} of '{profile.name}' holds a literal secret in a team folder: "
+                    f"{path}: {key} of '{profile.name}' holds a literal secret in a team folder: "
                     "move it to your keyring and write ${secret:KEY} instead.",
                     path,
-                    field=f"credentials.{key}",
+                    field=key,
                     profile=profile.name,
                 )
             )
     if resolver is not None:
         for key, ref in secret_references(profile).items():
-            missing = resolver.missing(ref, profile=profile.name, field=f"credentials.{key}")
+            missing = resolver.missing(ref, profile=profile.name, field=key)
             if missing is not None:
                 out.append(
                     Problem(
                         "missing-secret",
                         f"{path}: {missing}",
                         path,
-                        field=f"credentials.{key}",
+                        field=key,
                         profile=profile.name,
                     )
                 )
+    out.extend(tls_problems(profile))
     return out
+
+
+def tls_problems(profile: Profile) -> list[Problem]:
+    """[tls] files that cannot be read (a certificate, key or CA bundle that is missing or not PEM)."""
+    out: list[Problem] = []
+    if profile.tls is None:
+        return out
+    for key in ("client_cert", "client_key", "ca_bundle"):
+        file = profile.tls.path(key, profile.folder)
+        if file is None:
+            continue
+        why = _unreadable_pem(file)
+        if why:
+            out.append(Problem("missing-file", f"{profile.path}: tls.{key} of '{profile.name}' names {file}, "
+                                               f"which {why}.", profile.path, field=f"tls.{key}",
+                               profile=profile.name))
+    return out
+
+
+def _unreadable_pem(file: Path) -> str | None:
+    """Why a [tls] file cannot be used, or None."""
+    try:
+        with open(file, "rb") as f:
+            head = f.read(MAX_PROFILE_BYTES)
+    except FileNotFoundError:
+        return "does not exist"
+    except IsADirectoryError:
+        return "is a folder, not a file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if b"-----BEGIN " not in head:
+        return "is not a PEM file (it has no -----BEGIN line)"
+    return None
 
 
 def profile_status(profile: Profile, resolver: Resolver | None) -> str:
     """'ready' or 'secret missing' ('broken' is for files that did not load)."""
     if resolver is not None:
         for key, ref in secret_references(profile).items():
-            if resolver.missing(ref, profile=profile.name, field=f"credentials.{key}") is not None:
+            if resolver.missing(ref, profile=profile.name, field=key) is not None:
                 return "secret missing"
     return "ready"
 

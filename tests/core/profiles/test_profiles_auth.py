@@ -9,7 +9,6 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
@@ -26,6 +25,7 @@ from inspector.core.profiles.auth import (
 )
 from inspector.core.profiles.model import Profile, new_profile
 from inspector.core.profiles.secrets import FileSecretStore, MissingSecret, Resolver
+from tests.support.servers import QuietHandler, responding
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -38,32 +38,7 @@ class Clock:
         return self.now
 
 
-def make_handler(respond: Callable[[BaseHTTPRequestHandler, bytes], tuple[int, dict[str, str], bytes]]):
-    """A handler class calling respond(handler, body) -> (status, headers, body) for every method."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            status, headers, body = respond(self, self.rfile.read(length))
-            self.send_response(status)
-            for k, v in headers.items():
-                for line in v.split("\n"):  # "\n" in a value: one header line each
-                    self.send_header(k, line)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_PUT = _serve
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
-def echo(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict[str, str], bytes]:
+def echo(handler: QuietHandler, body: bytes) -> tuple[int, dict[str, str], bytes]:
     payload = {"path": handler.path, "headers": dict(handler.headers.items())}
     return 200, {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
@@ -116,7 +91,7 @@ def resolver(file_store: FileSecretStore) -> Resolver:
 
 
 def test_basic_sends_utf8_credentials(http_server, tmp_path, file_store) -> None:
-    url = http_server(make_handler(echo))
+    url = http_server(responding(echo))
     file_store.set("pw", "pässwörd ✓")
     p = profile("basic", tmp_path, username="jürgen", password="${secret:pw}")
     auth = auth_for(p, Resolver(file_store, env={}), Clock())
@@ -133,7 +108,7 @@ def test_basic_sends_utf8_credentials(http_server, tmp_path, file_store) -> None
     ("creds", "expected"), [({}, "Bearer tok-123"), ({"prefix": "Token"}, "Token tok-123")]
 )
 def test_bearer(http_server, tmp_path, creds, expected) -> None:
-    url = http_server(make_handler(echo))
+    url = http_server(responding(echo))
     auth = auth_for(
         profile("bearer", tmp_path, token="${env:TOK}", **creds), Resolver(None, env={"TOK": "tok-123"})
     )
@@ -143,7 +118,7 @@ def test_bearer(http_server, tmp_path, creds, expected) -> None:
 
 
 def test_api_key_in_a_header(http_server, tmp_path) -> None:
-    url = http_server(make_handler(echo))
+    url = http_server(responding(echo))
     p = profile("api-key", tmp_path, name="X-Api-Key", value="${env:KEY}")
     auth = auth_for(p, Resolver(None, env={"KEY": "k-1"}))
     r, _ = drive(auth, "GET", url + "/items?a=1", Clock())
@@ -153,7 +128,7 @@ def test_api_key_in_a_header(http_server, tmp_path) -> None:
 
 
 def test_api_key_in_the_query_keeps_other_parameters(http_server, tmp_path) -> None:
-    url = http_server(make_handler(echo))
+    url = http_server(responding(echo))
     p = profile("api-key", tmp_path, name="api_key", value="${env:KEY}", **{"in": "query"})
     auth = auth_for(p, Resolver(None, env={"KEY": "k&1 /x"}))
     r, _ = drive(auth, "GET", url + "/items?a=1&api_key=old&b=x%2By", Clock())
@@ -174,7 +149,7 @@ def test_unresolved_secret_stops_before_anything_is_sent(http_server, tmp_path, 
         seen.append(handler.path)
         return echo(handler, body)
 
-    http_server(make_handler(record))
+    http_server(responding(record))
     p = profile("basic", tmp_path, username="u", password="${secret:not-stored}")
     with pytest.raises(MissingSecret, match=r"\$\{secret:not-stored\} for credentials.password"):
         auth_for(p, resolver)
@@ -231,7 +206,7 @@ def digest_server(algorithm: str, users: dict[str, str], stale_first: bool = Fal
             return challenge()
         return 200, {}, b"welcome " + p["username"].encode()
 
-    return make_handler(respond), state
+    return responding(respond), state
 
 
 @pytest.mark.parametrize("algorithm", ["MD5", "MD5-sess", "SHA-256", "SHA-256-sess"])
@@ -323,7 +298,7 @@ class TokenEndpoint:
         self.issued: set[str] = set()
         self.lock = threading.Lock()
 
-    def respond(self, handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, handler: QuietHandler, body: bytes) -> tuple[int, dict[str, str], bytes]:
         if handler.command == "GET":
             token = handler.headers.get("Authorization", "").removeprefix("Bearer ")
             return (200, {}, b"data") if token in self.issued else (401, {"WWW-Authenticate": "Bearer"}, b"")
@@ -373,7 +348,7 @@ def oauth_profile(tmp_path: Path, url: str, kind: str = "oauth2-client-credentia
 @pytest.mark.parametrize("client_auth", ["body", "basic"])
 def test_client_credentials_fetch_cache_and_refresh(http_server, tmp_path, file_store, client_auth) -> None:
     endpoint = TokenEndpoint()
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     p = oauth_profile(tmp_path, url, auth=client_auth, scope="invoices:read", audience="https://billing")
     cache, clock = TokenCache(margin_s=30), Clock()
@@ -408,7 +383,7 @@ def test_token_exp_claim_is_used_when_expires_in_is_missing(http_server, tmp_pat
         return f"{part({'alg': 'none'})}.{part({'exp': int(T0.timestamp()) + 120, 'n': n})}.sig"
 
     endpoint = TokenEndpoint(expires_in=None, access_token=jwt)
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     cache, clock = TokenCache(margin_s=30), Clock()
     p = oauth_profile(tmp_path, url)
@@ -420,7 +395,7 @@ def test_token_exp_claim_is_used_when_expires_in_is_missing(http_server, tmp_pat
 
 def test_unknown_expiry_is_not_cached(http_server, tmp_path, file_store) -> None:
     endpoint = TokenEndpoint(expires_in=None)
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     cache, clock = TokenCache(), Clock()
     for _ in range(2):
@@ -435,7 +410,7 @@ def test_unknown_expiry_is_not_cached(http_server, tmp_path, file_store) -> None
 
 def test_invalid_client_is_an_error_sentence(http_server, tmp_path, file_store) -> None:
     endpoint = TokenEndpoint()
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "wrong-secret")
     clock = Clock()
     auth = auth_for(oauth_profile(tmp_path, url), Resolver(file_store, env={}), clock, TokenCache())
@@ -457,7 +432,7 @@ def test_invalid_client_is_an_error_sentence(http_server, tmp_path, file_store) 
     ],
 )
 def test_malformed_token_answers(http_server, tmp_path, file_store, status, body, words) -> None:
-    url = http_server(make_handler(lambda h, b: (status, {}, body)))
+    url = http_server(responding(lambda h, b: (status, {}, body)))
     file_store.set("client", "s3cret")
     clock = Clock()
     auth = auth_for(oauth_profile(tmp_path, url), Resolver(file_store, env={}), clock, TokenCache())
@@ -467,7 +442,7 @@ def test_malformed_token_answers(http_server, tmp_path, file_store, status, body
 
 def test_refresh_token_grant_uses_the_rotated_token(http_server, tmp_path, file_store) -> None:
     endpoint = TokenEndpoint(expires_in=60)
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     file_store.set("refresh", "rt-0")
     cache, clock = TokenCache(margin_s=10), Clock()
@@ -485,7 +460,7 @@ def test_refresh_token_grant_uses_the_rotated_token(http_server, tmp_path, file_
 
 def test_oauth_secret_values_and_names(http_server, tmp_path, file_store) -> None:
     endpoint = TokenEndpoint()
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     clock = Clock()
     auth = auth_for(oauth_profile(tmp_path, url), Resolver(file_store, env={}), clock, TokenCache())
@@ -496,7 +471,7 @@ def test_oauth_secret_values_and_names(http_server, tmp_path, file_store) -> Non
 
 def test_cache_is_per_profile_and_settings(http_server, tmp_path, file_store) -> None:
     endpoint = TokenEndpoint()
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     cache, clock = TokenCache(), Clock()
     a = oauth_profile(tmp_path, url)
@@ -529,7 +504,7 @@ def test_transport_sends_the_token_hop_first_then_the_request(http_server, tmp_p
     from inspector.core.transport import send
 
     endpoint = TokenEndpoint()
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "s3cret:/&x")
     clock, cache = Clock(), TokenCache()
     p = oauth_profile(tmp_path, url)
@@ -552,7 +527,7 @@ def test_transport_stops_at_a_refused_token_request(http_server, tmp_path, file_
     from inspector.core.transport import send
 
     endpoint = TokenEndpoint()
-    url = http_server(make_handler(endpoint.respond))
+    url = http_server(responding(endpoint.respond))
     file_store.set("client", "wrong")
     clock = Clock()
     auth = auth_for(oauth_profile(tmp_path, url), Resolver(file_store, env={}), clock, TokenCache())

@@ -52,7 +52,7 @@ FORMAT_TITLES = {
 _ONLY_VARIABLE_RE = re.compile(r"^\s*\{\{\s*([^{}\s][^{}]*?)\s*\}\}\s*$")
 
 
-class ImportError_(CollectionError):  # noqa: N801 - "ImportError" is a Python builtin
+class ImportError_(CollectionError):
     """The file cannot be imported as it is; the message says why and what to do."""
 
 

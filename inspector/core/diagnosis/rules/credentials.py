@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from inspector.core.challenges import TOKEN68_RE
 from inspector.core.diagnosis.facts import (
     Facts,
+    body_credentials,
     credentials_for,
     host_of,
     is_loopback,
@@ -46,12 +47,12 @@ def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
     status, cred = facts.status, facts.credential
     # A 407 is the proxy's business: the API may not need credentials at all.
     # A client_secret/password in a form body (an OAuth token request) is a credential too.
-    body_secrets = token_hop_secrets(facts.hop) if facts.hop.sent_body else []
+    body_secrets = body_credentials(facts.hop)
     if (
         status != 407
         and not facts.credentials
         and not body_secrets
-        and (status in (401, 403) or facts.challenges or (facts.refused and facts.auth_message))
+        and (facts.refusal_status in (401, 403) or facts.challenges or (facts.refused and facts.auth_message))
     ):
         out.append(
             make_finding(

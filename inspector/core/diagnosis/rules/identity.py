@@ -3,15 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from inspector.core.diagnosis.facts import Facts
 from inspector.core.diagnosis.findings import Finding, make_finding
+from inspector.core.diagnosis.wording import expected_value
 from inspector.core.expectations import Expectations
 
 
 def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
     info = facts.readable_token
-    return identity_findings(info.claims, facts.expectations) if info is not None else []
+    if info is None:
+        return []
+    exp, named = facts.expectations, server_expectations(facts)
+    # What the server says it expected stands in for an expectation the profile did not set.
+    merged = replace(exp, audience=exp.audience or named.audience, issuer=exp.issuer or named.issuer)
+    out = identity_findings(info.claims, merged)
+    return [_from_server(f) if _named_by_server(f, exp, named) else f for f in out]
+
+
+def server_expectations(facts: Facts) -> Expectations:
+    """The audience or issuer a refusal names as the one it expected (jsonwebtoken: "expected: api://x")."""
+    wording = facts.wording
+    if not facts.refused or wording is None or wording.family.name not in ("audience", "issuer"):
+        return Expectations()
+    texts = [facts.server_message, *(ch.param("error_description") for ch in facts.challenges)]
+    value = next((v for v in map(expected_value, texts) if v), None)
+    if value is None:
+        return Expectations()
+    return Expectations(audience=value) if wording.family.name == "audience" else Expectations(issuer=value)
+
+
+def _named_by_server(f: Finding, exp: Expectations, named: Expectations) -> bool:
+    return (f.id == "audience-mismatch" and not exp.audience and bool(named.audience)) or (
+        f.id == "issuer-mismatch" and not exp.issuer and bool(named.issuer)
+    )
+
+
+def _from_server(f: Finding) -> Finding:
+    """The finding, saying that the expected value is the server's word, not the profile's."""
+    return replace(f, evidence={**f.evidence, "expected_from": "server"},
+                   detail=f.detail + " (The expected value is the one the server's message names.)")
 
 
 def identity_findings(claims: Mapping[str, object], expectations: Expectations) -> list[Finding]:

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 from inspector.core.diagnosis.facts import Facts
 from inspector.core.diagnosis.findings import Finding, make_finding
+from inspector.core.diagnosis.wording import says
 from inspector.core.exchange import Response, header_values
-
-_RATE_MESSAGE_RE = re.compile(r"rate limit|too many requests|throttl|quota exceeded", re.IGNORECASE)
 
 
 def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
@@ -50,7 +49,7 @@ def rate_limit_finding(facts: Facts) -> Finding | None:
         exhausted = rate_limit_exhausted(resp)
         if exhausted:
             why = f"The server answered 403 with {exhausted}"
-        elif facts.server_message and _RATE_MESSAGE_RE.search(facts.server_message):
+        elif says("rate", facts.server_message):
             why = "The server's message says a rate limit was hit"
     if why is None:
         return None

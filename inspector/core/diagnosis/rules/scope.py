@@ -47,9 +47,9 @@ def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
 def check_permitted(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
     """A 403 with healthy credentials and no named cause: roles, ACL, tenant, IP or policy. Runs last."""
     if (
-        facts.status == 403
+        facts.refusal_status == 403  # a 403, or a 2xx whose body refuses the request as a 403 would
         and facts.credential is not None
-        and not has(found, "rate-limited")
+        and not has(found, "rate-limited", "endpoint-not-found-likely")
         and facts.waf is None
         and not has_family(found, "authentication", errors_only=True)
         and not facts.auth_message
@@ -109,6 +109,9 @@ def scopes(facts: Facts) -> Scopes:
     if facts.expectations.scopes:
         required += list(facts.expectations.scopes)
         sources.append("profile")
+    if facts.error_shape is not None and facts.error_shape.needed_scopes:  # Slack: missing_scope, needed=...
+        required += list(facts.error_shape.needed_scopes)
+        sources.append("body")
     accepted_raw = facts.resp.header("X-Accepted-OAuth-Scopes")
     accepted = [s.strip() for s in (accepted_raw or "").split(",") if s.strip()]
     if accepted:
@@ -133,7 +136,11 @@ def scope_note(facts: Facts) -> str | None:
 
 
 def scope_finding(facts: Facts) -> Finding | None:
-    server_says = "insufficient_scope" in facts.codes
+    # the server says so: insufficient_scope, or its own words for it (Slack missing_scope, Google
+    # ACCESS_TOKEN_SCOPE_INSUFFICIENT, "scope does not match")
+    server_says = "insufficient_scope" in facts.codes or (
+        facts.refused and facts.wording is not None and facts.wording.family.name == "scope"
+    )
     s = scopes(facts)
     required, accepted, granted = s.required, s.accepted, s.granted
     missing: list[str] = []
@@ -144,8 +151,11 @@ def scope_finding(facts: Facts) -> Finding | None:
     if not (server_says or missing):
         return None
     parts = []
-    if server_says:
+    if "insufficient_scope" in facts.codes:
         parts.append(f"The server says insufficient_scope (in the {facts.codes['insufficient_scope']}).")
+    elif server_says and facts.wording is not None:
+        words = facts.scrub(facts.wording.said)
+        parts.append(f"The server's words say a scope is missing (\u201c{words}\u201d).")
     if missing:
         if accepted and not required:
             parts.append(f"The request accepts one of: {', '.join(accepted)}; the token grants none of them.")
@@ -165,6 +175,10 @@ def scope_finding(facts: Facts) -> Finding | None:
         "insufficient-scope",
         evidence={
             "server_said": server_says,
+            # the server's own words for it, when it did not say insufficient_scope (Slack's missing_scope)
+            "said": None
+            if "insufficient_scope" in facts.codes or not server_says or facts.wording is None
+            else facts.scrub(facts.wording.said),
             "required": required,
             "accepted_any_of": accepted,
             "granted": sorted(s.scopes) if s.scopes is not None else None,

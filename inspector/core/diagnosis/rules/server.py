@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from inspector.core.diagnosis.facts import Facts, body_sentence
 from inspector.core.diagnosis.findings import Finding, make_finding
+from inspector.core.diagnosis.wording import code_family, message_family
 from inspector.core.exchange import header_values
 
 # RFC 6750 §3.1: the status each error code goes with.
@@ -45,7 +46,16 @@ def said(facts: Facts) -> list[Finding]:
     """The error code the server named (with RFC 6750's status for it) and the message in its body."""
     out: list[Finding] = []
     status = facts.status
-    if facts.server_error:
+    # What the message and the code mean (wording.py), said once: on the message when it is recognised. A
+    # refusal inside a 2xx, a gateway's missing route and a rate limit say it in their own finding.
+    message = facts.scrub(body_sentence(facts.body)) if facts.body and facts.body.message else None
+    hit = message_family(message) if message else None
+    said_words = hit[0] if hit else None
+    said_code = code_family(facts.server_error) if facts.server_error else None
+    advise = not facts.refused_in_body and not (
+        facts.wording is not None and facts.wording.verdict == "not-credential-related"
+    )
+    if facts.server_error and facts.refused:  # a healthy 2xx's "code": 0 is not an error
         code = facts.server_error
         where = facts.codes.get(code.lower(), "body")
         ch = next((c for c in facts.challenges + facts.proxy_challenges if c.param("error") == code), None)
@@ -70,7 +80,9 @@ def said(facts: Facts) -> list[Finding]:
                     "source": where,
                     "status": status,
                     "expected_status": expected,
+                    "wording": said_code.name if said_code else None,
                 },
+                next_step_part=f"{said_code.next_step} " if advise and said_code and not said_words else "",
                 # quoted: the server's own words, verbatim
                 description_part=f"\u201c{description.strip().rstrip('.')}\u201d."
                 if description and description.strip()
@@ -79,8 +91,7 @@ def said(facts: Facts) -> list[Finding]:
                 uri_part=f"See {uri}." if uri else "",
             )
         )
-    if facts.body and facts.body.message and status >= 400:
-        message = facts.scrub(body_sentence(facts.body)) or ""
+    if facts.body and message is not None and facts.refused:
         out.append(
             make_finding(
                 "server-message",
@@ -88,8 +99,10 @@ def said(facts: Facts) -> list[Finding]:
                     "message": message,
                     "shape": facts.body.shape,
                     "description": facts.scrub(facts.body.description),
+                    "wording": said_words.name if said_words else None,
                 },
                 message=message,
+                next_step=said_words.next_step if advise and said_words else "",
             )
         )
     return out

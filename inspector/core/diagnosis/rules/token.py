@@ -97,7 +97,11 @@ def token_findings(
                     why="; ".join(reasons),
                 )
             )
-    if info.verify_outcome in ("invalid", "no-key"):
+    # no key for the token's kid: for a sent token rules/signin.py says signing-key-unknown (with the kids the
+    # JWKS holds); a token judged alone (the token command) keeps signature-invalid
+    unknown_kid = (not alone and info.verify_outcome == "no-key" and isinstance(header.get("kid"), str)
+                   and header.get("kid"))
+    if info.verify_outcome in ("invalid", "no-key") and not unknown_kid:
         source = f"the JWKS at {expectations.jwks_url}" if expectations.jwks_url else "the configured key"
         out.append(
             make_finding(

@@ -8,7 +8,8 @@ Embedding API (a test helper; nothing in the app calls it):
         bullets) and placeholder text, QPlainTextEdit / QTextEdit plain text, QComboBox items and their tool
         tips, every item view's model (QTableView, QTableWidget, QTreeView, QListView...: DisplayRole and
         ToolTipRole of each loaded cell, children of tree rows, header sections), QTabBar tab texts and tool
-        tips, QAction texts and tool tips, spin-box prefixes and suffixes, progress-bar text, status-bar messages.
+        tips, QAction texts and tool tips, spin-box prefixes and suffixes, progress-bar text, status-bar
+        messages.
         Texts are given as a reader sees them: zero-width break characters removed, and rich text also as its
         plain words (so '&lt;' or a tag in the middle cannot hide a secret from the comparison).
         A widget that paints text itself may expose `visible_texts() -> Iterable[str]`: it is read too.
@@ -170,8 +171,8 @@ def widget_texts(
 ) -> Iterator[tuple[str, str]]:
     """(object_path, text) for every piece of text root and its children can show; see the module text."""
     widgets = [root, *root.findChildren(QWidget)]
-    # Keep each model object alive while scanning: PySide6 hands out fresh wrappers, and a freed wrapper's id()
-    # can be reused by another model's, which would skip that model (a secret missed, silently).
+    # Keep each model object alive while scanning: PySide6 hands out fresh wrappers, and a freed wrapper's
+    # id() can be reused by another model's, which would skip that model (a secret missed, silently).
     seen_models: dict[int, QAbstractItemModel] = {}
     for widget in widgets:
         if visible_only and not widget.isVisibleTo(root) and widget is not root:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis
-from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.diagnosis.findings import Finding
+from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.request import Body, FormField, Header, RequestSpec
 from inspector.core.timeline import Timeline
 from inspector.core.tokens import SentCredential, TokenInfo

@@ -1,0 +1,28 @@
+"""Small Qt helpers for widget tests."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+
+
+class Ticker:
+    """A 10 ms QTimer on the UI thread: it only ticks while the event loop runs, so a worker that blocked the
+    UI thread would stop it counting. stop() it when done."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        self.ticks += 1
+
+    def keeps_ticking(self, qtbot, n: int = 5) -> None:  # type: ignore[no-untyped-def]
+        """Wait until it has ticked n more times (5 s at most)."""
+        start = self.ticks
+        qtbot.waitUntil(lambda: self.ticks >= start + n, timeout=5_000)
+
+    def stop(self) -> None:
+        self.timer.stop()
