@@ -188,12 +188,16 @@ class RequestTab(QWidget):
         self.sent_context.hide()
         right.addWidget(self.sent_context)
         right.addWidget(self._explainer_slot, 1)
+        panel_min = host.panel_min_width() if hasattr(host, "panel_min_width") else 0
+        self._explainer_slot.setMinimumWidth(panel_min)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.right_column)
-        self.main_splitter.setStretchFactor(0, 3)
-        self.main_splitter.setStretchFactor(1, 2)
+        # a wider or narrower window keeps the explainer's share of the width (the window's panel_share)
+        share = float(getattr(host, "panel_share", 0.4))
+        self.main_splitter.setStretchFactor(0, round((1 - share) * 100))
+        self.main_splitter.setStretchFactor(1, round(share * 100))
         self.main_splitter.setChildrenCollapsible(False)
         outer.addWidget(self.main_splitter, 1)
 
@@ -236,6 +240,8 @@ class RequestTab(QWidget):
             from inspector.ui.explainer_panel import ExplainerPanel
 
             panel = ExplainerPanel(self, view=self.view_state)
+            if hasattr(self.host, "panel_min_width"):
+                panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
             panel.expectations_changed.connect(self._on_expectations_changed)
             layout = self.right_column.layout()
             assert layout is not None  # made in __init__
