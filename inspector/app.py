@@ -35,7 +35,8 @@ def gui_main(args: list[str]) -> int:
         return install_desktop_entry()
     from inspector.ui.gui import run_gui
 
-    return run_gui(demo=opts.demo, profiles_dirs=list(opts.profiles_dir), environ=os.environ)
+    return run_gui(demo=opts.demo, profiles_dirs=list(opts.profiles_dir), environ=os.environ,
+                   collections_dirs=list(opts.collections_dir))
 
 
 def install_desktop_entry() -> int:

@@ -61,8 +61,10 @@ def build_gui_parser() -> argparse.ArgumentParser:
         "demo-server, import FILE, export DIR, run DIR, collections list, secrets set|list|delete; see "
         "'request-inspector send --help'.",
     )
-    parser.add_argument("--demo", action="store_true", help="also start the demo API and load its profiles")
+    parser.add_argument("--demo", action="store_true",
+                        help="also start the demo API and open its demo collection and profiles")
     _profiles_dir(parser)
+    _collections_dir(parser)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--install-desktop-entry", action="store_true",
                         help="add the app to your desktop's application menu (Linux: a .desktop file and "

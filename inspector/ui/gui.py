@@ -137,6 +137,64 @@ def start_error_reporting(window: MainWindow | None, app_log: AppLog | None,
     return hook
 
 
+def open_collections(env: Mapping[str, str], settings: QSettings | None, collections_dirs: Sequence[str],
+                     demo_url: str | None = None) -> tuple[Any, Path]:
+    """The collections model over the personal folder, INSPECTOR_COLLECTIONS, --collections-dir and the
+    folders added in the window; with demo_url, also the demo collection (read-only) whose environment
+    'demo' points at that demo API. Nothing is read here: model.start() loads on workers."""
+    import json
+
+    from inspector.core.collections.defaults import default_collections_dir, default_sources
+    from inspector.core.collections.store import Source
+    from inspector.ui.collections_model import CollectionsModel
+
+    window_dirs: list[str] = []
+    if settings is not None:
+        try:
+            saved = json.loads(str(settings.value("collections/windowDirs", "[]")))
+        except (ValueError, RecursionError):
+            saved = []
+        window_dirs = [d for d in saved if isinstance(d, str)] if isinstance(saved, list) else []
+    sources = default_sources(env, cli_dirs=collections_dirs, window_dirs=window_dirs)
+    read_only: list[Path] = []
+    demo_root = None
+    if demo_url:
+        from inspector.demo.collection import DEMO_ENVIRONMENT, demo_collection_dir
+
+        demo_root = demo_collection_dir()
+        sources.append(Source(demo_root, "team"))
+        read_only.append(demo_root)
+    model = CollectionsModel(sources, read_only=read_only)
+    if demo_root is not None and demo_url:
+        model.patch_environment(demo_root, DEMO_ENVIRONMENT, {"base_url": demo_url.rstrip("/")})
+        model.set_environment(demo_root, DEMO_ENVIRONMENT)
+    return model, default_collections_dir(env)
+
+
+def open_first_demo_request(window: MainWindow, model: Any) -> None:
+    """When the demo collection has loaded: its first request in the window, ready to send."""
+    from inspector.demo.collection import demo_collection_dir
+    from inspector.ui.collections_model import path_key
+
+    root = demo_collection_dir()
+
+    def loaded(loaded_root: Path) -> None:
+        if path_key(loaded_root) != path_key(root):
+            return
+        model.collection_loaded.disconnect(loaded)
+        collection = model.collection(root)
+        from inspector.core.collections.resolve import all_requests
+
+        first = next((r for _parents, r in all_requests(collection)), None) if collection else None
+        if first is not None and first.path is not None:
+            window.open_request(first.path)
+            if window.collections_tree is not None:
+                window.collections_tree.select_path(first.path)
+                window.collections_tree.view.expand(window.collections_tree.view.currentIndex().parent())
+
+    model.collection_loaded.connect(loaded)
+
+
 def run_gui(
     argv: Sequence[str] | None = None,
     demo_url: str | None = None,
@@ -146,11 +204,13 @@ def run_gui(
     demo: bool = False,
     environ: Mapping[str, str] | None = None,
     settings_path: str | Path | None = None,
+    collections_dirs: Sequence[str] = (),
 ) -> int:
     """Build the QApplication and the window and run until it closes; the exit status.
 
     demo=True without demo_url starts the demo API on a free loopback port for the life of the window and
-    loads its demo requests.
+    opens the demo collection with its environment 'demo' pointing at it. demo_requests (a list of (title,
+    spec)) still fills the Examples menu when given.
     """
     app = QApplication.instance()
     if not isinstance(app, QApplication):
@@ -194,21 +254,10 @@ def run_gui(
         demo_folder = materialize_demo_profiles(demo_url, default_data_dir(env) / "demo-profiles")
         run_only.append(demo_folder)
         team_dirs.append(demo_folder)
-    demo_factory = None
-    if demo_url and demo_requests is None:
-        from inspector.demo.requests import demo_requests as make_demo_requests
-
-        url = demo_url
-
-        def demo_factory() -> list[tuple[str, RequestSpec]]:
-            return make_demo_requests(url)
-
-        demo_requests = demo_factory()
     window = MainWindow(
         settings,
         demo_requests=demo_requests or [],
-        prefer_demo=demo_url is not None,
-        demo_factory=demo_factory,
+        prefer_demo=bool(demo_requests),
         profiles_dirs=[str(d) for d in run_only],
         max_body_bytes=body_cap_bytes(settings),
     )
@@ -219,6 +268,11 @@ def run_gui(
     def attach_services() -> None:
         window.set_history(open_history(env, settings))
         window.set_profiles(open_profiles(env, team_dirs))
+        model, personal = open_collections(env, settings, collections_dirs, demo_url)
+        window.set_collections(model, personal)
+        if demo_url:
+            open_first_demo_request(window, model)
+        model.start()
 
     if exit_after_show:  # benchmarks/bench_startup.py: the window is on screen; stop before the deferred work
         after_first_paint(window, app.quit)

@@ -14,6 +14,7 @@ Embedding API:
     Signals
         open_requested(RequestSpec)     "Open in editor": the entry's request as the browser sent it
         resend_requested(RequestSpec)   "Re-send": send it again
+        save_requested(RequestSpec)     "Save to collection…"
         loaded(int)                     a file was read: how many entries
         load_failed(str)                a file could not be read: the sentence shown to the user
     Methods
@@ -151,6 +152,7 @@ class HarDialog(QDialog):
 
     open_requested = Signal(object)  # RequestSpec
     resend_requested = Signal(object)  # RequestSpec
+    save_requested = Signal(object)  # RequestSpec: "Save to collection…"
     loaded = Signal(int)
     load_failed = Signal(str)
 
@@ -235,9 +237,14 @@ class HarDialog(QDialog):
         self.resend_button.setObjectName("harResend")
         self.resend_button.setToolTip("Send this request again now")
         self.resend_button.clicked.connect(lambda: self._emit(self.resend_requested))
+        self.save_button = QPushButton("Save to collection…")
+        self.save_button.setObjectName("harSaveToCollection")
+        self.save_button.setToolTip("Keep this request in a collection (its credentials become variables)")
+        self.save_button.clicked.connect(lambda: self._emit(self.save_requested))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.resend_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
 
         top = QHBoxLayout()
@@ -383,6 +390,7 @@ class HarDialog(QDialog):
         has = self.current_entry() is not None
         self.open_button.setEnabled(has)
         self.resend_button.setEnabled(has)
+        self.save_button.setEnabled(has)
 
     def _emit(self, signal: Any) -> None:
         entry = self.current_entry()

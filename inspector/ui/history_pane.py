@@ -443,6 +443,7 @@ class HistoryPane(QWidget):
     resend_requested = Signal(object)  # HistoryRecord
     report_requested = Signal(object)  # HistoryRecord
     curl_requested = Signal(object)  # HistoryRecord
+    save_requested = Signal(object)  # HistoryRecord: "Save to collection…"
     har_exported = Signal(str)
     entries_removed = Signal(int)
     retention_changed = Signal(int)
@@ -569,6 +570,8 @@ class HistoryPane(QWidget):
         self.report_action = action("Report…", "Write a support report for this exchange",
                                     self.report_selected)
         self.curl_action = action("Copy as curl…", "Copy this request as a curl command", self.curl_selected)
+        self.save_action = action("Save to collection…", "Keep this request in a collection",
+                                  self.save_selected)
         self.export_action = action("Export HAR…", "Save the selected entries as a HAR file (secrets masked)",
                                     self.export_selected)
         self.delete_action = action("Delete", "Delete the selected entries (Del)", self.delete_selected,
@@ -593,7 +596,8 @@ class HistoryPane(QWidget):
         more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         more_menu = QMenu(more)
-        for act in (self.curl_action, self.export_action, self.delete_action, self.clear_action):
+        for act in (self.curl_action, self.save_action, self.export_action, self.delete_action,
+                    self.clear_action):
             more_menu.addAction(act)
         more.setMenu(more_menu)
         buttons.addWidget(more)
@@ -742,6 +746,9 @@ class HistoryPane(QWidget):
     def curl_selected(self) -> None:
         self._emit_for_current(self.curl_requested)
 
+    def save_selected(self) -> None:
+        self._emit_for_current(self.save_requested)
+
     def export_selected(self, path: str | Path | None = None) -> Path | None:
         """Write the selected entries as one HAR file; asks where unless a path is given."""
         from inspector.ui.har_dialog import export_har  # the HAR dialog owns HAR writing
@@ -868,7 +875,8 @@ class HistoryPane(QWidget):
         if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
             self.select_ids([self.model.row_at(index.row()).id])  # type: ignore[union-attr]
         menu = QMenu(self)
-        for act in (self.open_action, self.resend_action, self.report_action, self.curl_action):
+        for act in (self.open_action, self.resend_action, self.report_action, self.curl_action,
+                    self.save_action):
             menu.addAction(act)
         menu.addSeparator()
         menu.addAction(self.export_action)
@@ -888,7 +896,8 @@ class HistoryPane(QWidget):
 
     def _update_actions(self) -> None:
         n = len(self.table.selectionModel().selectedRows())
-        for act in (self.open_action, self.resend_action, self.report_action, self.curl_action):
+        for act in (self.open_action, self.resend_action, self.report_action, self.curl_action,
+                    self.save_action):
             act.setEnabled(n == 1)
         self.export_action.setEnabled(n >= 1)
         self.delete_action.setEnabled(n >= 1)

@@ -257,6 +257,7 @@ class JobRunner(QObject):
         cancel: threading.Event | None = None,
         generation: int | None = None,
         queue: bool = False,
+        name: str | None = None,
     ) -> Job[T]:
         """Run work(job) off the UI thread as the newest job of slot.
 
@@ -265,6 +266,8 @@ class JobRunner(QObject):
         job is kept), for work that cannot stop early and should not pile up (reading folders over a keyring).
         generation: start as this generation of the slot (one cancel() returned) instead of a new one.
         cancel: an event the work already watches, used as the job's cancel event.
+        name: the job's name (its thread is inspector-NAME) when it is not the slot's, e.g. one "send" slot
+        per tab ("send:3") whose threads are all called inspector-send.
         """
         state = self._state
         if state.closed:
@@ -278,7 +281,8 @@ class JobRunner(QObject):
             generation = s.generation
         elif generation != s.generation:
             raise ValueError(f"Generation {generation} of slot '{slot}' is outdated (now {s.generation}).")
-        job: Job[T] = Job(state, slot, generation, slot, work, cancel, on_done, on_failed, on_progress)
+        job: Job[T] = Job(state, slot, generation, name or slot, work, cancel, on_done, on_failed,
+                          on_progress)
         if queue and s.running is not None:
             s.waiting = job
             return job

@@ -1,14 +1,20 @@
-"""The main window: layout, menus, shortcuts, and the wiring of editor, response and explainer panes."""
+"""The main window: menus, shortcuts, the collections sidebar and history dock, and the request tabs.
+
+The window holds tabs (ui/tab.py), not request state: each tab has its own editor, response, explanation,
+SendResult and send in flight. The window's public names (editor, response_view, explainer, result, send(),
+cancel(), main_splitter, ...) are the current tab's, and its signals (exchange_received, result_received,
+send_failed, ...) carry every tab's. Open tabs and their unsaved edits come back after a restart, masked the
+way history masks a request.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -16,10 +22,10 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBa
 
 from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
-from inspector.core.redact import MASK, is_secret_header, mask_url
+from inspector.core.redact import MASK, is_secret_header
 from inspector.core.request import RequestSpec
 from inspector.ui.app_icon import ensure_app_icon
-from inspector.ui.jobs import Job, JobRunner
+from inspector.ui.jobs import JobRunner
 from inspector.ui.request_editor import RequestEditor
 from inspector.ui.theme import Theme, current_theme, theme_for
 from inspector.ui.view_state import MaskedStatusBar, ViewState
@@ -67,29 +73,6 @@ def spec_from_settings(text: str | None) -> RequestSpec | None:
         return None  # an unreadable saved request is forgotten, not an error worth a message
 
 
-def _units() -> Any:
-    """The response view's size and duration wording (imported when a response is shown, not at start-up)."""
-    from inspector.ui import response_view
-
-    return response_view
-
-
-class _Progress:
-    """Bytes received so far, passed on at most every 0.1 s (and at the end): the UI thread is not flooded."""
-
-    INTERVAL_S = 0.1
-
-    def __init__(self, report: Callable[[tuple[int, int | None]], None]) -> None:
-        self._report = report
-        self._last = 0.0
-
-    def __call__(self, received: int, total: int | None) -> None:
-        now = time.monotonic()
-        if now - self._last >= self.INTERVAL_S or (total is not None and received >= total):
-            self._last = now
-            self._report((received, total))
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Layout: sized from the screen, never wider than it
 
@@ -125,11 +108,6 @@ def split_width(total: int, left_least: int, panel_min: int) -> tuple[int, int]:
     return max(0, total - panel), panel
 
 
-def masked_credentials(spec: RequestSpec) -> list[str]:
-    """Names of enabled credential headers whose value was masked when stored (they cannot be re-sent)."""
-    return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and MASK in h.value]
-
-
 class _OnNextResize(QObject):
     """Calls back once, just after the widget's next resize (a splitter that is about to get narrower)."""
 
@@ -151,8 +129,16 @@ class _OnNextResize(QObject):
         return False
 
 
+def masked_credentials(spec: RequestSpec) -> list[str]:
+    """Names of enabled credential headers whose value was masked when stored (they cannot be re-sent)."""
+    return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and MASK in h.value]
+
+
+MAX_RESTORED_TABS = 30  # tabs beyond this are not restored: each one is an editor built at start-up
+
+
 class MainWindow(QMainWindow):
-    """Editor on top and response below on the left; the explainer on the right."""
+    """The collections on the left, the request tabs in the middle (editor and response, explanation)."""
 
     result_received = Signal(object)  # SendResult: emitted after the panes show it
     exchange_received = Signal(object, object)  # its Exchange and Diagnosis | None, after result_received
@@ -160,8 +146,9 @@ class MainWindow(QMainWindow):
     send_failed = Signal(str)  # the request could not be sent (bad input); the sentence is under the URL bar
     cancelled = Signal()
     busy_changed = Signal(bool)
-
-    ELAPSED_TICK_MS = 100
+    tab_opened = Signal(object)  # RequestTab
+    current_tab_changed = Signal(object)  # RequestTab
+    panel_share = PANEL_SHARE  # each tab's explainer keeps this share of the width
 
     def __init__(
         self,
@@ -177,6 +164,8 @@ class MainWindow(QMainWindow):
         history: Any | None = None,
         demo_factory: Callable[[], Sequence[tuple[str, RequestSpec]]] | None = None,
         ask_secret: Callable[[str, str], str | None] | None = None,
+        collections: Any | None = None,
+        personal_collections: Path | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Request Inspector")
@@ -192,69 +181,94 @@ class MainWindow(QMainWindow):
         self.profiles_dirs = list(profiles_dirs)
         self.max_body_bytes = max_body_bytes
         self._send_kwargs = dict(send_kwargs or {})  # extra transport.send arguments (a session, tests)
-        # every thread the window starts: the send ("send" slot) and explaining it again ("explain" slot)
+        # every thread the window starts: each tab's send and re-explanation run in slots of their own here
         self.jobs = JobRunner(self, name="MainWindow")
-        self._sending_since = 0.0
-        self._progress: tuple[int, int | None] = (0, None)
-        self._sink: IO[bytes] | None = None
-        self._sink_path = ""
         self._loading_example = False
-        self.result: SendResult | None = None  # the last send's: what the panes, dialogs and exports show
         # Profiles: the model (folders, statuses), one token cache and the ${prompt} answers for this run.
         self.profiles = profiles
         self.history = history
+        self.collections: Any = None
+        self.personal_collections = personal_collections
         self._ask_secret = ask_secret or self._ask_secret_dialog
         self._prompted: dict[tuple[str, str], str] = {}
         self._token_cache: Any = None
         self._send_resolver: Any = None
-        self._overrides: Any = None  # Expectations typed into the panel, for requests without a profile's
         self.history_pane: Any = None
-
-        self.editor = RequestEditor(self, view=self.view_state)
-        self.profile_picker = self.editor.profile_picker
-        if profiles is not None:
-            self.profile_picker.bind(profiles)
-        # The response view (Pygments, the large-body view) is built after the first paint as well.
-        self._response_view: Any = None
-        self._response_slot = QWidget(self)
-        self._pending_wrap = False
-        # The explainer (and the diagnosis engine behind it) is built just after the window first shows:
-        # start-up is a feature, and nobody reads the panel before the first response.
-        self._explainer: Any = None
-        self._explainer_slot = QWidget(self)
-        self._explainer_slot.setMinimumWidth(self.panel_min_width())
+        self.collections_tree: Any = None
+        self.collections_dock: Any = None
+        self.word_wrap = False
+        self._splitter_states: dict[str, QByteArray] = {}
         self._first_show_done = False
+        self._panes_restored = False
+        # the questions a tab or the window asks; tests put their own answers here
+        self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
+        self.ask_conflict: Callable[[str], str] = self._ask_conflict
+        self.confirm_close: Callable[[Any], str] = self._confirm_close
+        self.choose_destination: Callable[[str, Path | None], tuple[Path, str] | None] = \
+            self._choose_destination
 
-        self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.left_splitter.setObjectName("leftSplitter")
-        self.left_splitter.addWidget(self.editor)
-        self.left_splitter.addWidget(self._response_slot)
-        self.left_splitter.setStretchFactor(0, 2)
-        self.left_splitter.setStretchFactor(1, 3)
-        self.left_splitter.setChildrenCollapsible(False)
-        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.main_splitter.setObjectName("mainSplitter")
-        self.main_splitter.addWidget(self.left_splitter)
-        self.main_splitter.addWidget(self._explainer_slot)
-        # a wider or narrower window keeps the explainer's share (PANEL_SHARE) of the width
-        self.main_splitter.setStretchFactor(0, round((1 - PANEL_SHARE) * 100))
-        self.main_splitter.setStretchFactor(1, round(PANEL_SHARE * 100))
-        self.main_splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.main_splitter)
+        from inspector.ui.tab import RequestTabs
 
-        self._elapsed_timer = QTimer(self)
-        self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
-        self._elapsed_timer.timeout.connect(self._tick_elapsed)
+        self.tabs = RequestTabs(self)
+        self.tabs.tabCloseRequested.connect(lambda index: self.close_tab(self.tabs.widget(index)))
+        self.tabs.currentChanged.connect(self._on_current_changed)
+        self.tabs.new_tab_requested.connect(lambda: self.new_tab())
+        self.setCentralWidget(self.tabs)
 
         self._build_actions()
         self._build_examples()
-        self.editor.spec_changed.connect(self._forget_example)
-        self.editor.send_requested.connect(self.send)
-        self.editor.cancel_requested.connect(self.cancel)
         self._safe_badge: QLabel | None = None
         self.view_state.safe_changed.connect(self._on_safe_changed)
         self.statusBar().showMessage("Ready")
+        self.new_tab()
+        if collections is not None:
+            self.set_collections(collections, personal_collections)
         self._restore(prefer_demo)
+
+    # -- the current tab -----------------------------------------------------------------------------------
+    def current_tab(self) -> Any:
+        """The RequestTab on screen."""
+        return self.tabs.currentWidget()
+
+    def all_tabs(self) -> list[Any]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]
+
+    @property
+    def editor(self) -> RequestEditor:
+        return self.current_tab().editor
+
+    @property
+    def profile_picker(self) -> Any:
+        return self.current_tab().profile_picker
+
+    @property
+    def explainer(self) -> Any:
+        """The current tab's ExplainerPanel, built on first use (see ensure_panels)."""
+        return self.current_tab().explainer
+
+    @property
+    def response_view(self) -> Any:
+        """The current tab's ResponseView, built on first use (see ensure_panels)."""
+        return self.current_tab().response_view
+
+    @property
+    def result(self) -> SendResult | None:
+        """The current tab's last send: what the panes, dialogs and exports show."""
+        return self.current_tab().result
+
+    @property
+    def main_splitter(self) -> QSplitter:
+        return self.current_tab().main_splitter
+
+    @property
+    def left_splitter(self) -> QSplitter:
+        return self.current_tab().left_splitter
+
+    @property
+    def sending(self) -> bool:
+        """The current tab's send is in flight and its result will be shown (a cancelled one no longer
+        counts)."""
+        return self.current_tab().sending
 
     @property
     def theme(self) -> Theme:
@@ -264,45 +278,11 @@ class MainWindow(QMainWindow):
     def screen_share_safe(self) -> bool:
         return self.view_state.safe
 
-    @property
-    def explainer(self) -> Any:
-        """The ExplainerPanel, built on first use (see ensure_panels)."""
-        if self._explainer is None:
-            from inspector.ui.explainer_panel import ExplainerPanel
-
-            panel = ExplainerPanel(self, view=self.view_state)
-            panel.setMinimumWidth(self.panel_min_width())  # never squeezed to a sliver
-            panel.expectations_changed.connect(self._on_expectations_changed)
-            sizes = self.main_splitter.sizes()
-            self.main_splitter.replaceWidget(self.main_splitter.indexOf(self._explainer_slot), panel)
-            self._explainer_slot.deleteLater()
-            self.main_splitter.setSizes(sizes)
-            self._explainer = panel
-        return self._explainer
-
-    @property
-    def response_view(self) -> Any:
-        """The ResponseView, built on first use (see ensure_panels)."""
-        if self._response_view is None:
-            from inspector.ui.response_view import ResponseView
-
-            view = ResponseView(self, max_body_bytes=self.max_body_bytes, view=self.view_state)
-            sizes = self.left_splitter.sizes()
-            self.left_splitter.replaceWidget(self.left_splitter.indexOf(self._response_slot), view)
-            self._response_slot.deleteLater()
-            self.left_splitter.setSizes(sizes)
-            view.save_requested.connect(self.save_full_body)
-            view.set_word_wrap(self._pending_wrap)
-            view.wrap_check.toggled.connect(self.wrap_action.setChecked)
-            self._response_view = view
-        return self._response_view
-
     def ensure_panels(self) -> None:
-        """Build the deferred panes now (called once the window is on screen)."""
-        _ = self.response_view
-        _ = self.explainer
+        """Build the current tab's deferred panes now (called once the window is on screen)."""
+        self.current_tab().ensure_panels()
 
-    # -- layout ------------------------------------------------------------------------------------------
+    # -- layout (the current tab's panes; a new tab copies them) -----------------------------------------
     def panel_min_width(self) -> int:
         """The explainer's least width: its sentences stay readable (about 40 characters a line)."""
         return self.fontMetrics().horizontalAdvance("x" * 40)
@@ -349,6 +329,109 @@ class MainWindow(QMainWindow):
         # GET into PATCH); no selection, so a test or a user typing at once appends to what is there
         self.editor.url_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    # -- tabs ----------------------------------------------------------------------------------------------
+    def new_tab(self, spec: RequestSpec | None = None, *, activate: bool = True) -> Any:
+        """A new tab (Ctrl+T), empty or with a scratch request."""
+        from inspector.ui.tab import RequestTab
+
+        tab = RequestTab(self, self.tabs)
+        for name in ("result_received", "exchange_received", "reexplained", "send_failed", "cancelled",
+                     "busy_changed"):
+            getattr(tab, name).connect(getattr(self, name))
+        tab.result_received.connect(lambda _r, t=tab: self._after_result(t))
+        tab.state_changed.connect(lambda t=tab: self._update_tab_title(t))
+        tab.status.connect(lambda text, t=tab: self._tab_status(t, text))
+        current = self.tabs.currentWidget()
+        self._copy_layout(current, tab)
+        if spec is not None:
+            tab.set_spec(spec)
+        index = self.tabs.addTab(tab, tab.display_title())
+        self._update_tab_title(tab)
+        if activate:
+            self.tabs.setCurrentIndex(index)
+            tab.editor.focus_url()
+        self.tab_opened.emit(tab)
+        return tab
+
+    def _copy_layout(self, source: Any, tab: Any) -> None:
+        """A new tab's panes as wide as the current tab's (or as the saved ones)."""
+        for name in ("main_splitter", "left_splitter"):
+            splitter = getattr(tab, name)
+            if source is not None and source is not tab:
+                splitter.restoreState(getattr(source, name).saveState())
+            elif splitter.objectName() in self._splitter_states:
+                splitter.restoreState(self._splitter_states[splitter.objectName()])
+
+    def close_tab(self, tab: Any = None) -> bool:
+        """Ctrl+W: close a tab (the current one); asks first when it has unsaved edits. The last tab closed
+        leaves an empty one. False when the user kept it."""
+        tab = tab or self.current_tab()
+        if tab is None:
+            return False
+        # a scratch tab with nothing typed is closed without a question
+        worth_asking = tab.origin is not None or bool(tab.editor.to_spec().url.strip())
+        if tab.is_dirty() and worth_asking:
+            answer = self.confirm_close(tab)
+            if answer == "cancel":
+                return False
+            if answer == "save" and not tab.save():
+                return False
+        tab.shutdown()
+        self.tabs.removeTab(self.tabs.indexOf(tab))
+        tab.deleteLater()
+        if self.tabs.count() == 0:
+            self.new_tab()
+        return True
+
+    def next_tab(self) -> None:
+        if self.tabs.count() > 1:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + 1) % self.tabs.count())
+
+    def previous_tab(self) -> None:
+        if self.tabs.count() > 1:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() - 1) % self.tabs.count())
+
+    def _on_current_changed(self, index: int) -> None:
+        tab: Any = self.tabs.widget(index)
+        if tab is None:
+            return
+        previous = getattr(self, "_previous_tab", None)
+        if previous is not None and previous is not tab and previous.parent() is not None:
+            self._copy_layout(previous, tab)  # the panes keep their place when switching tabs
+        self._previous_tab = tab
+        if tab.result is not None:
+            shown = tab.result.shown_secrets()
+            self.view_state.remember_secrets(shown.values, shown.names)
+        tab.set_word_wrap(self.word_wrap)
+        self.current_tab_changed.emit(tab)
+
+    def _update_tab_title(self, tab: Any) -> None:
+        index = self.tabs.indexOf(tab)
+        if index < 0:
+            return
+        self.tabs.setTabText(index, tab.display_title().replace("&", "&&"))
+        tip = str(tab.origin) if tab.origin is not None else self.view_state.mask(tab.editor.to_spec().url)
+        self.tabs.setTabToolTip(index, tip)
+
+    def _tab_status(self, tab: Any, text: str) -> None:
+        if tab is not self.current_tab() and text:
+            text = f"{tab.title()}: {text}"
+        self.statusBar().showMessage(text)
+
+    def _after_result(self, _tab: Any) -> None:
+        if self.history_pane is not None and self.history is not None:
+            self.history_pane.refresh()
+
+    def tab_for(self, path: Path) -> Any | None:
+        """The tab editing this request file, if one does."""
+        from inspector.ui.collections_model import path_key
+
+        key = path_key(path)
+        for tab in self.all_tabs():
+            if tab.origin is not None and path_key(tab.origin) == key:
+                return tab
+        return None
+
     # -- actions and menus -------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence.StandardKey,
                 tip: str = "") -> QAction:
@@ -367,20 +450,32 @@ class MainWindow(QMainWindow):
         self.send_action = self._action("&Send", self.send, "Ctrl+Return", "Ctrl+Enter",
                                         tip="Send the request")
         self.cancel_action = self._action("&Cancel", self.escape, "Esc", tip="Stop waiting for the response")
-        self.focus_url_action = self._action("Focus &URL", self.editor.focus_url, "Ctrl+L")
+        self.focus_url_action = self._action("Focus &URL", lambda: self.editor.focus_url(), "Ctrl+L")
         self.find_action = self._action("&Find in body…", lambda: self.response_view.open_find(), "Ctrl+F")
         self.find_next_action = self._action("Find &next", lambda: self.response_view.find_next(), "F3")
         self.find_prev_action = self._action("Find &previous", lambda: self.response_view.find_previous(),
                                              "Shift+F3")
+        self.new_tab_action = self._action("&New tab", lambda: self.new_tab(), "Ctrl+T",
+                                           tip="A new request in a tab of its own")
+        self.close_tab_action = self._action("&Close tab", lambda: self.close_tab(), "Ctrl+W",
+                                             tip="Close this tab (asks when it has unsaved edits)")
+        self.next_tab_action = self._action("Next tab", self.next_tab, "Ctrl+Tab", "Ctrl+PgDown")
+        self.prev_tab_action = self._action("Previous tab", self.previous_tab, "Ctrl+Shift+Tab", "Ctrl+PgUp")
+        self.save_request_action = self._action("&Save request", self.save_request, "Ctrl+S",
+                                                tip="Save the request to its collection file")
+        self.save_request_as_action = self._action("Save request &as…", self.save_request_as,
+                                                   tip="Save the request in a collection of your choice")
+        self.import_action = self._action("&Import a collection…", self.open_import, "Ctrl+I",
+                                          tip="Postman, Insomnia, OpenAPI, curl or HAR into a collection")
         self.save_body_action = self._action("Save response &body…",
-                                             lambda: self.response_view.choose_save_path(), "Ctrl+S")
+                                             lambda: self.response_view.choose_save_path(), "Ctrl+Alt+S")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.report_action = self._action("Support &report…", self.open_report, "Ctrl+Shift+R",
                                           tip="A Markdown or HTML report of the last exchange, secrets "
                                               "masked")
         self.curl_action = self._action("Copy as &curl…", self.open_curl, "Ctrl+Shift+C",
                                         tip="The request as a curl command (credentials masked by default)")
-        self.har_import_action = self._action("&Import HAR…", self.open_har, "Ctrl+Shift+O",
+        self.har_import_action = self._action("Open &HAR file…", self.open_har, "Ctrl+Shift+O",
                                               tip="Inspect and re-send the entries of a browser's HAR file")
         self.har_export_action = self._action("&Export as HAR…", self.export_last_har, "Ctrl+Shift+E",
                                               tip="The last exchange as HAR 1.2, secrets masked")
@@ -394,11 +489,17 @@ class MainWindow(QMainWindow):
         self.history_action.setCheckable(True)
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
         self.history_action.toggled.connect(self._toggle_history)
+        self.collections_action = QAction("C&ollections", self)
+        self.collections_action.setCheckable(True)
+        self.collections_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.collections_action.setStatusTip("The collections sidebar")
+        self.collections_action.toggled.connect(self._toggle_collections)
+        self.addAction(self.collections_action)
         self.profiles_action = self._action("&Profiles…", self.open_profiles_dialog, "Ctrl+Shift+P",
                                             tip="Create, edit and check credential profiles and team folders")
         self.wrap_action = QAction("&Word wrap", self)
         self.wrap_action.setCheckable(True)
-        self.wrap_action.toggled.connect(self._set_word_wrap)
+        self.wrap_action.toggled.connect(self.set_word_wrap)
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.open_shortcuts, "Ctrl+/",
                                              tip="Every keyboard shortcut of the window")
         self.quick_start_action = self._action("&Quick start", self.open_quick_start, "F1",
@@ -409,6 +510,11 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        for a in (self.new_tab_action, self.save_request_action, self.save_request_as_action,
+                  self.close_tab_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
         file_menu.addAction(self.profiles_action)
         file_menu.addSeparator()
         file_menu.addAction(self.har_import_action)
@@ -427,7 +533,10 @@ class MainWindow(QMainWindow):
             view_menu.addAction(a)
         view_menu.addSeparator()
         view_menu.addAction(self.wrap_action)
+        view_menu.addAction(self.collections_action)
         view_menu.addAction(self.history_action)
+        view_menu.addAction(self.next_tab_action)
+        view_menu.addAction(self.prev_tab_action)
         view_menu.addSeparator()
         view_menu.addAction(self.safe_action)
         help_menu = menu.addMenu("&Help")
@@ -436,10 +545,12 @@ class MainWindow(QMainWindow):
         help_menu.addSeparator()
         help_menu.addAction(self.about_action)
 
-    def _set_word_wrap(self, on: bool) -> None:
-        self._pending_wrap = on
-        if self._response_view is not None:
-            self._response_view.set_word_wrap(on)
+    def set_word_wrap(self, on: bool) -> None:
+        self.word_wrap = on
+        if self.wrap_action.isChecked() != on:
+            self.wrap_action.setChecked(on)
+        for tab in self.all_tabs():
+            tab.set_word_wrap(on)
 
     def _build_examples(self) -> None:
         toolbar = QToolBar("Examples", self)
@@ -459,6 +570,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         toolbar.setVisible(bool(self.demo_requests))
         self.examples_menu.setEnabled(bool(self.demo_requests))
+        self.current_tab_changed.connect(lambda _t: self._forget_example())
 
     def _on_example_chosen(self, index: int) -> None:
         data = self.examples_combo.itemData(index)
@@ -470,7 +582,7 @@ class MainWindow(QMainWindow):
             self.examples_combo.setCurrentIndex(0)  # the form no longer holds the example named there
 
     def load_example(self, index: int) -> None:
-        """Put a demo request in the editor, ready to send."""
+        """Put a demo request in the current tab's editor, ready to send."""
         title, spec = self.demo_requests[index]
         if self._demo_factory is not None:
             fresh = self._demo_factory()
@@ -478,48 +590,36 @@ class MainWindow(QMainWindow):
                 spec = fresh[index][1]
         self._loading_example = True
         try:
-            self.editor.set_spec(spec)
+            tab = self.current_tab()
+            tab.set_spec(spec)
+            tab.editor.spec_changed.connect(self._forget_example, Qt.ConnectionType.UniqueConnection)
         finally:
             self._loading_example = False
         self.examples_combo.setCurrentIndex(index + 1)
         self.editor.show_relevant_tab()
         self.statusBar().showMessage(f"Example loaded: {title}. Press Ctrl+Enter to send it.")
 
-    # -- sending -----------------------------------------------------------------------------------------
-    @property
-    def sending(self) -> bool:
-        """A send is in flight and its result will be shown (a cancelled one no longer counts)."""
-        return self.jobs.current("send") is not None
-
+    # -- sending (the current tab) -------------------------------------------------------------------------
     def send(self) -> bool:
-        """Validate the form and send it off the UI thread; False when it cannot be sent (message shown)."""
-        if self.sending:
-            return False
-        self.editor.commit_edits()  # Ctrl+Enter while a cell is being edited sends what was typed in it
-        spec = self.editor.to_spec()
-        try:
-            spec.validate()
-            self._profile_for(spec)
-        except InspectorError as exc:
-            self._refuse(str(exc))
-            return False
-        if not self._ask_prompts(spec):
-            self._refuse("The request was not sent: a secret the profile asks for was not given.")
-            return False
-        self.editor.show_message("")
-        self._start(spec, dict(self._send_kwargs, max_body_bytes=self.max_body_bytes), record=True)
-        self.statusBar().showMessage(f"Sending {spec.method} {mask_url(spec.url)}…")
-        self.response_view.show_sending()
-        self.explainer.clear()
-        return True
+        """Validate the current tab's form and send it off the UI thread; False when it cannot be sent."""
+        return bool(self.current_tab().send())
 
-    def _refuse(self, message: str) -> None:
-        self.editor.show_message(message)
-        self.statusBar().showMessage("The request was not sent: see the message under the address.")
-        self.send_failed.emit(message)
+    def cancel(self) -> None:
+        """Stop waiting for the current tab's answer: it is idle at once and a late answer is ignored."""
+        self.current_tab().cancel()
+
+    def escape(self) -> None:
+        """Esc: cancel a request in flight, else close the find bar."""
+        self.current_tab().escape()
+
+    def send_kwargs(self) -> dict[str, Any]:
+        return dict(self._send_kwargs)
+
+    def save_full_body(self, path: str) -> None:
+        self.current_tab().save_full_body(path)
 
     # -- profiles ----------------------------------------------------------------------------------------
-    def _profile_for(self, spec: RequestSpec) -> Any | None:
+    def profile_for(self, spec: RequestSpec) -> Any | None:
         """The Profile the spec names, or None; ProfileError when it is gone or its file is broken."""
         if not spec.profile:
             return None
@@ -533,19 +633,48 @@ class MainWindow(QMainWindow):
             "choose another profile or fix it in File > Profiles."
         )
 
-    def _ask_prompts(self, spec: RequestSpec) -> bool:
+    _profile_for = profile_for  # the name older callers use
+
+    def find_profile(self, name: str, folder: Path | None = None) -> Any | None:
+        """A profile by identity, name or file stem (a collection names profiles by name); one in folder
+        (the collection's profiles/) first."""
+        from inspector.ui.collections_model import path_key
+
+        profiles = list(self.profiles.profiles) if self.profiles is not None else []
+        wanted = name.strip()
+        for match in (lambda p: p.identity == wanted, lambda p: p.name == wanted,
+                      lambda p: p.path.stem == wanted, lambda p: p.name.casefold() == wanted.casefold()):
+            found = [p for p in profiles if match(p)]
+            if folder is not None:
+                local = [p for p in found if path_key(p.path.parent) == path_key(folder)]
+                found = local or found
+            if found:
+                return found[0]
+        return None
+
+    def ask_prompts(self, profile: Any | None, variables: Sequence[str] = ()) -> bool:
         """Ask on the UI thread for every ${prompt} secret not yet given in this run; False when declined."""
-        profile = self._profile_for(spec)
-        if profile is None:
-            return True
-        for name in profile.secret_fields():
-            if (profile.credential(name) or "").strip() != "${prompt}" or (profile.name, name) in self._prompted:
+        if profile is not None:
+            for name in profile.secret_fields():
+                if (profile.credential(name) or "").strip() != "${prompt}" or \
+                        (profile.name, name) in self._prompted:
+                    continue
+                answer = self._ask_secret(profile.name, name)
+                if not answer:
+                    return False
+                self._prompted[(profile.name, name)] = answer
+        for variable in variables:
+            key = (f"variable {variable}", variable)
+            if key in self._prompted:
                 continue
-            answer = self._ask_secret(profile.name, name)
+            answer = self._ask_secret(f"variable {variable}", variable)
             if not answer:
                 return False
-            self._prompted[(profile.name, name)] = answer
+            self._prompted[key] = answer
         return True
+
+    def _ask_prompts(self, spec: RequestSpec) -> bool:
+        return self.ask_prompts(self.profile_for(spec))
 
     def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog, QLineEdit
@@ -561,19 +690,31 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
         return text if ok and text else None
 
-    def _resolver(self) -> Any:
+    def resolver(self, environ: dict[str, str] | None = None) -> Any:
+        """The resolver for a send (any thread): the secret store, ${prompt} answers given on the UI thread,
+        and the environment variables (environ, else the process's)."""
+        from inspector.core.profiles import Resolver
+
+        secrets = self.profiles.secrets if self.profiles is not None else None
+        prompted = self._prompted
+        # answers were asked for on the UI thread before the send (see ask_prompts); fields come as
+        # "credentials.NAME" from the resolver
+        prompt = lambda p, f: prompted.get((p, f.removeprefix("credentials.")))  # noqa: E731
+        if environ is not None:
+            return Resolver(secrets, env=environ, prompt=prompt)
         if self._send_resolver is None:
-            from inspector.core.profiles import Resolver
+            self._send_resolver = Resolver(secrets, prompt=prompt)
+        return self._send_resolver
+
+    def _resolver(self) -> Any:
+        return self.resolver()
+
+    def token_cache(self) -> Any:
+        if self._token_cache is None:
             from inspector.core.profiles.auth import TokenCache
 
-            secrets = self.profiles.secrets if self.profiles is not None else None
-            # answers were asked for on the UI thread before the send (see _ask_prompts); fields come as
-            # "credentials.NAME" from the resolver
-            self._send_resolver = Resolver(
-                secrets, prompt=lambda p, f: self._prompted.get((p, f.removeprefix("credentials.")))
-            )
             self._token_cache = TokenCache()
-        return self._send_resolver
+        return self._token_cache
 
     def set_history(self, history: Any) -> None:
         """Attach the history store (opened after the first paint); the pane reopens if it was open last
@@ -589,17 +730,27 @@ class MainWindow(QMainWindow):
         self.profiles = model
         model.setParent(self)  # its polling timer lives and dies with the window
         self._send_resolver = None
-        self.profile_picker.bind(model)  # the picker follows every load; the first one runs on a worker
+        for tab in self.all_tabs():
+            tab.profile_picker.bind(model)  # the picker follows every load; the first one runs on a worker
+        self.tab_opened.connect(lambda tab: tab.profile_picker.bind(model))
         model.start_watching()
         if getattr(model, "loaded", True):
             self._select_pending_profile()
         else:  # after the picker (connected first) has the first load
-            model.profiles_changed.connect(self._select_pending_profile, Qt.ConnectionType.SingleShotConnection)
+            model.profiles_changed.connect(self._select_pending_profile,
+                                           Qt.ConnectionType.SingleShotConnection)
+        model.profiles_changed.connect(self._on_profiles_changed)
 
     def _select_pending_profile(self) -> None:
-        wanted = self.editor.pending_profile
-        if wanted and self.editor.to_spec().profile is None:
-            self.profile_picker.select_identity(wanted)
+        for tab in self.all_tabs():
+            wanted = tab.editor.pending_profile
+            if wanted and tab.editor.to_spec().profile is None:
+                tab.profile_picker.select_identity(wanted)
+            tab.on_profiles_loaded()
+
+    def _on_profiles_changed(self) -> None:
+        for tab in self.all_tabs():
+            tab._update_profile_reason()
 
     def open_profiles_dialog(self) -> None:
         if self.profiles is None:
@@ -636,134 +787,220 @@ class MainWindow(QMainWindow):
 
         run_only = {str(Path(d).expanduser()) for d in self.profiles_dirs}
         run_only |= {str(d) for d in team_dirs_from(os.environ)}  # INSPECTOR_PROFILES
+        run_only |= {str(d) for d in self._collection_profile_dirs()}
         kept = [str(d) for d in dirs if str(Path(d).expanduser()) not in run_only]
         if self.settings is not None:
             self.settings.setValue("profiles/teamDirs", json.dumps(kept))
 
-    def _start(self, spec: RequestSpec, send_kwargs: dict[str, Any], *, record: bool) -> None:
-        """Send off the UI thread: pipeline.run() as the "send" job; its SendResult comes to _on_result."""
-        # prepare, on the UI thread: everything the job needs, read now (the job never touches a widget)
-        profile = self._profile_for(spec)
-        resolver = self._resolver() if profile is not None else None
-        cache, overrides = self._token_cache, self._overrides
-        history = self.history if record else None  # re-sending to save a body is not new history
-        self.jobs.cancel("explain")  # explaining the previous result again is moot now
+    # -- collections ---------------------------------------------------------------------------------------
+    def set_collections(self, model: Any, personal: Path | None = None) -> None:
+        """Attach the collections (built after the first paint; loading runs on workers) and show the tree."""
+        from PySide6.QtWidgets import QDockWidget
 
-        def send(job: Job[SendResult]) -> SendResult:
-            from inspector.core.pipeline import run
+        from inspector.ui.collections_tree import CollectionsTree
 
-            return run(spec, profile=profile, resolver=resolver, token_cache=cache, overrides=overrides,
-                       history=history, cancel=job.cancel, on_progress=_Progress(job.report),
-                       **send_kwargs)
+        self.collections = model
+        if personal is not None:
+            self.personal_collections = personal
+        model.setParent(self)
+        if self.settings is not None:
+            choices = _json_setting(self.settings, "collections/environments", {})
+            if isinstance(choices, dict):
+                model.restore_environment_choices(choices)
+        self.collections_tree = CollectionsTree(model, self, view=self.view_state)
+        tree = self.collections_tree
+        tree.window_sources = [str(p) for p in _json_setting(self.settings, "collections/windowDirs", [])
+                               if isinstance(p, str)] if self.settings is not None else []
+        tree.open_requested.connect(self.open_request)
+        tree.request_moved.connect(self._on_request_moved)
+        tree.request_deleted.connect(self._on_request_deleted)
+        tree.import_requested.connect(self.open_import)
+        tree.sources_changed.connect(self._save_collection_dirs)
+        model.collection_loaded.connect(self._on_collection_loaded)
+        model.environment_changed.connect(lambda _root: self._save_environment_choices())
+        for tab in self.all_tabs():
+            tab.attach_collections(model)
+            if tab.origin is not None:
+                tab.on_collection_loaded()  # restored tabs whose collection was loaded already
+        self.collections_dock = QDockWidget("Collections", self)
+        self.collections_dock.setObjectName("collectionsDock")
+        self.collections_dock.setWidget(tree)
+        self.collections_dock.visibilityChanged.connect(self.collections_action.setChecked)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.collections_dock)
+        self.resizeDocks([self.collections_dock], [max(260, self.width() // 5)], Qt.Orientation.Horizontal)
+        shown = self.settings.value("view/collections", True) if self.settings is not None else True
+        self.collections_dock.setVisible(shown in (True, "true", "1", 1))
+        self.collections_action.setChecked(self.collections_dock.isVisible())
 
-        self.jobs.start("send", send, on_done=self._on_result, on_failed=self._on_send_failed,
-                        on_progress=self._on_progress)
-        self._sending_since = time.monotonic()
-        self._progress = (0, None)
-        self._set_busy(True)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.editor.set_busy(busy)
-        if busy:
-            self._elapsed_timer.start()
-        else:
-            self._elapsed_timer.stop()
-        self.busy_changed.emit(busy)
-
-    def _tick_elapsed(self) -> None:
-        received, total = self._progress
-        self.response_view.update_elapsed(time.monotonic() - self._sending_since, received, total)
-
-    def escape(self) -> None:
-        """Esc: cancel a request in flight, else close the find bar."""
-        if self.sending:
-            self.cancel()
-        elif self._response_view is not None and self._response_view.find_bar.isVisible():
-            self._response_view.close_find()
-
-    def cancel(self) -> None:
-        """Stop waiting: the UI is idle at once and a late answer is ignored."""
-        if not self.sending:
+    def _toggle_collections(self, on: bool) -> None:
+        if self.collections_dock is None:
+            if on:
+                self.statusBar().showMessage("Collections are still being found: they appear in a moment.")
             return
-        self.jobs.cancel("send")
-        self._set_busy(False)
-        saving = self._sink is not None
-        # The worker stops writing once it sees the cancel; a write that races the close fails harmlessly
-        # in the worker, and the half-written file is removed rather than left looking whole.
-        self._close_sink()
-        self.response_view.show_cancelled()
-        if saving:
-            Path(self._sink_path).unlink(missing_ok=True)
-            self.response_view.set_notice(f"Saving was cancelled: the partial file {self._sink_path} was removed.")
-        self.statusBar().showMessage("Cancelled")
-        self.cancelled.emit()
+        self.collections_dock.setVisible(on)
+        if on:
+            self.collections_tree.filter_edit.setFocus()
 
-    def _on_progress(self, progress: tuple[int, int | None]) -> None:
-        self._progress = progress
+    def _collection_profile_dirs(self) -> list[Path]:
+        model = self.collections
+        if model is None:
+            return []
+        return [Path(r.root) / "profiles" for r in model.refs if (Path(r.root) / "profiles").is_dir()]
 
-    def _on_result(self, result: SendResult) -> None:
-        """The send's one result: keep it, show it, and tell what the user should know about it."""
-        self._set_busy(False)
-        if self._sink is not None:
-            self._finish_save(result.exchange)
+    def _on_collection_loaded(self, root: Path) -> None:
+        for tab in self.all_tabs():
+            if tab.origin is not None and tab.root is not None:
+                from inspector.ui.collections_model import path_key
+
+                if path_key(tab.root) == path_key(root):
+                    tab.on_collection_loaded()
+        self._add_collection_profiles(root)
+
+    def _add_collection_profiles(self, root: Path) -> None:
+        """A collection's profiles/ folder is a team profile folder while the collection is open."""
+        folder = Path(root) / "profiles"
+        model = self.profiles
+        if model is None or not folder.is_dir() or not hasattr(model, "set_team_dirs"):
             return
-        self.result = result
-        shown = result.shown_secrets()  # what the profile resolved and the credentials sent
-        self.view_state.remember_secrets(shown.values, shown.names)  # status bar, notices, the log
-        self.response_view.show_result(result)
-        self.explainer.show_result(result)
-        self.explainer.sections.setCurrentIndex(0)  # the explanation of what just came back, not the decoder
-        exchange, response = result.exchange, result.exchange.response
-        if exchange.error is not None:
-            status = f"No response: {exchange.error.kind}"
-        elif response is not None:
-            units = _units()
-            took, size = units.format_duration(exchange.elapsed_s), units.format_size(response.body_bytes)
-            status = f"{response.status} {response.reason} in {took}, {size}"
-        else:
-            status = "No response"
-        problem = result.problem("history")
-        # a history that could not be written is said where it stays visible (the response notice) and here
-        self.statusBar().showMessage(f"{status}. {problem.message}" if problem else status)
-        if self.history_pane is not None and self.history is not None:
-            self.history_pane.refresh()
-        self.result_received.emit(result)
-        self.exchange_received.emit(exchange, result.diagnosis)
+        from inspector.ui.collections_model import path_key
 
-    def _on_send_failed(self, error: BaseException) -> None:
-        self._set_busy(False)
-        self._close_sink()
-        if isinstance(error, InspectorError):  # bad input, a missing secret: nothing was sent
-            message = str(error)
-        else:  # a bug, not a transport failure (those are in Exchange.error)
-            message = f"Sending failed unexpectedly ({type(error).__name__}: {error})."
-        self.editor.show_message(message)
-        self.response_view.show_problem(message)
-        self.statusBar().showMessage("The request was not sent.")
-        self.send_failed.emit(message)
-
-    # -- expectations typed into the panel --------------------------------------------------------------
-    def _on_expectations_changed(self, expectations: Any) -> None:
-        """Use them from now on, and explain the last exchange again with them (off the UI thread: a JWKS URL
-        means a network fetch)."""
-        self._overrides = expectations
-        result = self.result
-        if result is None or self.sending:
+        have = [p for p, kind in model.folders if kind == "team"]
+        if any(path_key(p) == path_key(folder) for p in have):
             return
-        self.statusBar().showMessage("Explaining the last response again with these expectations…")
-        self.jobs.start("explain", lambda _job: result.explained_again(expectations),
-                        on_done=self._on_reexplained, on_failed=self._on_reexplain_failed)
+        model.set_team_dirs([*have, folder])
 
-    def _on_reexplained(self, result: SendResult) -> None:
-        if self.sending or self.result is None or self.result.exchange is not result.exchange:
-            return  # a new send started or finished meanwhile
-        self.result = result
-        self.explainer.show_result(result)
-        self.statusBar().showMessage("Explained again with the expectations from the panel.")
-        self.reexplained.emit(result)
+    def open_request(self, path: Path, new_tab: bool = False) -> Any | None:
+        """Open a request file of a collection: its tab if one is open, else the current tab when it is an
+        untouched empty one (or new_tab is False and it is not edited), else a new tab."""
+        existing = self.tab_for(path)
+        if existing is not None:
+            self.tabs.setCurrentWidget(existing)
+            return existing
+        model = self.collections
+        located = model.find(path) if model is not None else None
+        if located is None:
+            self.statusBar().showMessage(f"{path} is not a request of an open collection (yet).")
+            return None
+        current = self.current_tab()
+        reuse = current is not None and not new_tab and not current.is_dirty() and not current.sending \
+            and (current.base is None and not current.editor.to_spec().url.strip())
+        tab = current if reuse else self.new_tab()
+        tab.open_saved(located)
+        self.tabs.setCurrentWidget(tab)
+        self.statusBar().showMessage(f"Opened '{located.request.name}'. Ctrl+Enter sends it.")
+        return tab
 
-    def _on_reexplain_failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(f"Could not explain again: {error}")
+    def _on_request_moved(self, old: Path, saved: Any) -> None:
+        for tab in self.all_tabs():
+            tab.follow_move(old, saved)
+
+    def _on_request_deleted(self, path: Path) -> None:
+        tab = self.tab_for(path)
+        if tab is not None:
+            tab.forget_file()
+
+    def save_request(self) -> bool:
+        """Ctrl+S: save the current tab's request to its collection file (Save as… when it has none)."""
+        return bool(self.current_tab().save())
+
+    def save_request_as(self) -> bool:
+        return bool(self.current_tab().save_as())
+
+    def open_import(self, path: str | None = None) -> Any:
+        """File > Import…: the import dialog (the import runs on a worker)."""
+        from inspector.ui.import_dialog import ImportDialog
+
+        personal = self.personal_collections or _default_personal()
+        secrets = self.profiles.secrets if self.profiles is not None else None
+        dialog = ImportDialog(personal, self, model=self.collections, secrets=secrets, view=self.view_state)
+        dialog.imported.connect(self._on_imported)
+        if path:
+            dialog.path_edit.setText(path)
+            dialog.import_file(path)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def _on_imported(self, report: Any) -> None:
+        if self.collections is not None:
+            self.collections.load(Path(report.into))
+            self.collections.refresh()
+        self.statusBar().showMessage(f"Imported into {report.into}.")
+
+    def save_spec_to_collection(self, spec: RequestSpec, name: str | None = None) -> Any:
+        """Save to collection… for a request from history, a HAR file or a pasted curl command: it opens
+        in a new tab, which is then saved where the user chooses."""
+        tab = self.new_tab(spec)
+        if name:
+            tab.base = None
+        saved = tab.save_as()
+        return tab if saved else None
+
+    def save_record_to_collection(self, record: Any) -> Any:
+        return self.save_spec_to_collection(record.spec)
+
+    def _choose_destination(self, name: str, folder: Path | None) -> tuple[Path, str] | None:
+        if self.collections is None:
+            return None
+        from inspector.ui.save_request_dialog import SaveRequestDialog
+
+        dialog = SaveRequestDialog(self.collections, self.personal_collections or _default_personal(), self,
+                                   name=name, folder=folder, view=self.view_state)
+        ok = dialog.exec() == SaveRequestDialog.DialogCode.Accepted
+        chosen = dialog.destination() if ok else None
+        dialog.deleteLater()
+        return chosen
+
+    def _ask_yes_no(self, title: str, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        from inspector.ui.view_state import plain_message_box
+
+        box = plain_message_box(self, QMessageBox.Icon.Question, title, text)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+    def _ask_conflict(self, text: str) -> str:
+        """'overwrite' | 'reload' | 'save_as' | 'cancel': a file changed on disk since the tab loaded it."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from inspector.ui.view_state import plain_message_box
+
+        box = plain_message_box(self, QMessageBox.Icon.Warning, "Changed on disk", text)
+        overwrite = box.addButton("Overwrite with mine", QMessageBox.ButtonRole.DestructiveRole)
+        reload = box.addButton("Reload theirs", QMessageBox.ButtonRole.ResetRole)
+        save_as = box.addButton("Save as…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return {id(overwrite): "overwrite", id(reload): "reload", id(save_as): "save_as"}.get(
+            id(clicked), "cancel")
+
+    def _confirm_close(self, tab: Any) -> str:
+        """'save' | 'discard' | 'cancel' for a tab with unsaved edits."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from inspector.ui.view_state import plain_message_box
+
+        box = plain_message_box(self, QMessageBox.Icon.Question, "Unsaved edits",
+                                f"'{tab.title()}' has edits that are not saved. Save them first?")
+        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                               | QMessageBox.StandardButton.Cancel)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return "save"
+        if answer == QMessageBox.StandardButton.Discard:
+            return "discard"
+        return "cancel"
+
+    def _save_collection_dirs(self, dirs: list) -> None:
+        if self.settings is not None:
+            self.settings.setValue("collections/windowDirs", json.dumps([str(d) for d in dirs]))
+
+    def _save_environment_choices(self) -> None:
+        if self.settings is not None and self.collections is not None:
+            self.settings.setValue("collections/environments",
+                                   json.dumps(self.collections.environment_choices()))
 
     # -- screen-share-safe mode and theme: the panes follow view_state themselves --------------------------
     def set_screen_share_safe(self, on: bool) -> None:
@@ -814,6 +1051,7 @@ class MainWindow(QMainWindow):
             self.history_pane.resend_requested.connect(self.resend_history_record)
             self.history_pane.report_requested.connect(self._report_record)
             self.history_pane.curl_requested.connect(lambda record: self.open_curl(record.exchange))
+            self.history_pane.save_requested.connect(self.save_record_to_collection)
             self.history_pane.retention_changed.connect(self._save_retention)
             self.history_dock = QDockWidget("History", self)
             self.history_dock.setObjectName("historyDock")
@@ -850,28 +1088,23 @@ class MainWindow(QMainWindow):
             self.settings.setValue("history/keep", keep)
 
     def open_history_record(self, record: Any) -> None:
-        """Put a past request in the editor and show what came back then (masked, as stored)."""
-        self.editor.set_spec(record.spec)
-        self.response_view.show_exchange(record.exchange)
-        if record.diagnosis is not None:
-            # what was concluded then, findings, claims and timeline included (the raw token was never stored)
-            self.explainer.set_result(record.exchange, record.diagnosis)
-        else:
-            self.explainer.clear()
+        """Put a past request in the current tab and show what came back then (masked, as stored)."""
+        self.current_tab().show_record(record)
         masked = masked_credentials(record.spec)
-        note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before sending."
-                if masked else " Press Ctrl+Enter to send it again.")
+        note = (f" Its {', '.join(masked)} was stored masked: paste it again or pick a profile before "
+                "sending." if masked else " Press Ctrl+Enter to send it again.")
         then = record.diagnosis.summary if record.diagnosis is not None else ""
         verdict = f" Then: {then}" if then else ""
-        self.statusBar().showMessage(f"Reopened from history: {record.row.method} {record.row.url}.{verdict}{note}")
+        self.statusBar().showMessage(
+            f"Reopened from history: {record.row.method} {record.row.url}.{verdict}{note}")
 
     def resend_history_record(self, record: Any) -> None:
-        self.editor.set_spec(record.spec)
+        self.current_tab().set_spec(record.spec)
         masked = masked_credentials(record.spec)
         if masked:
             self.editor.show_message(
-                f"Not re-sent: the {', '.join(masked)} of this request was stored masked in history. Paste the "
-                "credential again (or pick a profile), then press Ctrl+Enter."
+                f"Not re-sent: the {', '.join(masked)} of this request was stored masked in history. Paste "
+                "the credential again (or pick a profile), then press Ctrl+Enter."
             )
             return
         self.send()
@@ -887,7 +1120,7 @@ class MainWindow(QMainWindow):
             return
         from inspector.ui.report_dialog import ReportDialog
 
-        ReportDialog.for_result(self.result, self).exec()
+        ReportDialog.for_result(self.result, self, context=self.current_tab().send_context).exec()
 
     def open_curl(self, source: Any = None) -> None:
         """The curl dialog for an exchange or spec, else the last result, else the request in the editor."""
@@ -906,14 +1139,20 @@ class MainWindow(QMainWindow):
         from inspector.ui.har_dialog import HarDialog
 
         dialog = HarDialog(path, self, view=self.view_state)
+
         def take(spec: RequestSpec, send: bool) -> None:
-            self.editor.set_spec(spec)
+            self.current_tab().set_spec(spec)
             dialog.accept()
             if send:
                 self.send()
 
+        def save(spec: RequestSpec) -> None:
+            dialog.accept()
+            self.save_spec_to_collection(spec)
+
         dialog.open_requested.connect(lambda spec: take(spec, False))
         dialog.resend_requested.connect(lambda spec: take(spec, True))
+        dialog.save_requested.connect(save)
         if path is None:
             dialog.choose_file()
             if not dialog.entries() and not dialog.error_text():
@@ -939,38 +1178,11 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported the exchange as HAR (secrets masked) to {path}.")
 
-    # -- saving a body bigger than the cap: send again, streaming the body to the file --------------------
-    def save_full_body(self, path: str) -> None:
-        if self.sending or self.result is None:
-            return
-        try:
-            self._sink = Path(path).open("wb")
-        except OSError as exc:
-            self.response_view.set_notice(f"Cannot write {path}: {exc.strerror}.", error=True)
-            return
-        self._sink_path = path
-        self._start(self.result.exchange.spec, dict(self._send_kwargs, body_sink=self._sink), record=False)
-        self.statusBar().showMessage(f"Sending the request again to save the whole body to {path}…")
-
-    def _close_sink(self) -> None:
-        if self._sink is not None:
-            self._sink.close()
-            self._sink = None
-
-    def _finish_save(self, exchange: Exchange) -> None:
-        self._close_sink()
-        if exchange.error is not None:
-            message = f"The body was not saved: {exchange.error.message}"
-        else:
-            size = Path(self._sink_path).stat().st_size
-            message = f"Saved the whole body ({_units().format_size(size)}) to {self._sink_path}."
-        self.response_view.set_notice(message, error=exchange.error is not None)
-        self.statusBar().showMessage(message)
-
     # -- persistence -------------------------------------------------------------------------------------
     def _restore(self, prefer_demo: bool) -> None:
         s = self.settings
         spec = None
+        restored_tabs = False
         placed = False
         self._panes_restored = False
         if s is not None:
@@ -981,13 +1193,19 @@ class MainWindow(QMainWindow):
             restored = []
             for splitter in (self.main_splitter, self.left_splitter):
                 state = s.value(f"window/{splitter.objectName()}")
-                restored.append(isinstance(state, QByteArray) and splitter.restoreState(state))
+                ok = isinstance(state, QByteArray) and splitter.restoreState(state)
+                if ok:
+                    self._splitter_states[splitter.objectName()] = state
+                restored.append(ok)
             self._panes_restored = all(restored)
             if s.value("view/screenShareSafe", False) in (True, "true", "1", 1):
                 self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
             self.wrap_action.setChecked(wrap in (True, "true", "1", 1))
-            spec = spec_from_settings(s.value("request/last"))
+            restored_tabs = self._restore_tabs(_json_setting(s, "tabs/open", None),
+                                               s.value("tabs/current", 0))
+            if not restored_tabs:
+                spec = spec_from_settings(s.value("request/last"))
         if not placed:
             first = initial_window_geometry(self.available_geometry())
             self.resize(first.size())
@@ -996,13 +1214,57 @@ class MainWindow(QMainWindow):
             self.main_splitter.resize(self.width(), self.height())  # a first guess until the window shows
             self.left_splitter.resize(self.width() // 2, self.height())
             self.size_panes()
-        if self.demo_requests and (prefer_demo or spec is None):
+        if self.demo_requests and (prefer_demo or (spec is None and not restored_tabs)):
+            if restored_tabs:
+                self.new_tab()
             self.load_example(0)
         elif spec is not None:
-            self.editor.set_spec(spec)
+            self.current_tab().set_spec(spec)
+
+    def _restore_tabs(self, saved: Any, current: Any) -> bool:
+        """The tabs open when the window last closed (their edits masked); False when there were none."""
+        if not isinstance(saved, list) or not saved:
+            return False
+        first = True
+        for entry in saved[:MAX_RESTORED_TABS]:
+            if not isinstance(entry, dict):
+                continue
+            spec = spec_from_settings(entry.get("spec")) if isinstance(entry.get("spec"), str) else None
+            if spec is None:
+                continue
+            tab = self.current_tab() if first else self.new_tab(activate=False)
+            first = False
+            origin = entry.get("origin")
+            dirty = bool(entry.get("dirty"))
+            if isinstance(origin, str) and origin:
+                tab.bind_restored(Path(origin), spec, dirty=dirty)
+            else:
+                tab.set_spec(spec, clean=not dirty)
+            self._update_tab_title(tab)
+        if first:
+            return False
+        try:
+            index = int(str(current))
+        except ValueError:
+            index = 0
+        if 0 <= index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+        return True
+
+    def tabs_state(self) -> list[dict[str, Any]]:
+        """What save_state keeps of each tab: its form masked as history masks it, its file, whether it
+        has unsaved edits."""
+        out = []
+        for tab in self.all_tabs():
+            if hasattr(tab.editor, "commit_edits"):
+                tab.editor.commit_edits()
+            out.append({"spec": spec_to_settings(tab.editor.to_spec()),
+                        "origin": str(tab.origin) if tab.origin is not None else None,
+                        "dirty": tab.is_dirty(), "title": tab.title()})
+        return out
 
     def save_state(self) -> None:
-        """Window geometry, pane sizes and the current request (secrets masked) into the settings."""
+        """Window geometry, pane sizes, the open tabs and the current request (secrets masked)."""
         s = self.settings
         if s is None:
             return
@@ -1013,22 +1275,40 @@ class MainWindow(QMainWindow):
             s.setValue(f"window/{splitter.objectName()}", splitter.saveState())
         s.setValue("response/wordWrap", self.wrap_action.isChecked())
         s.setValue("view/history", self.history_action.isChecked())
+        if self.collections_dock is not None:
+            s.setValue("view/collections", self.collections_dock.isVisible())
         s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
+        s.setValue("tabs/open", json.dumps(self.tabs_state()))
+        s.setValue("tabs/current", self.tabs.currentIndex())
+        self._save_environment_choices()
         s.sync()
 
     def shutdown(self) -> None:
-        """Cancel and join every job of the window and its panes (bounded wait); stop the profile polling."""
+        """Cancel and join every job of the window and its panes (bounded wait); stop the pollings."""
         if self.profiles is not None:
             self.profiles.stop_watching()
+        if self.collections is not None:
+            self.collections.stop()
+        for tab in self.all_tabs():
+            tab.shutdown()
         self.jobs.stop()
-        self._close_sink()
-        if self._response_view is not None:
-            self._response_view.shutdown()
-        if self._explainer is not None:
-            self._explainer.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.shutdown()
         super().closeEvent(event)
 
+
+def _json_setting(settings: QSettings | None, key: str, default: Any) -> Any:
+    if settings is None:
+        return default
+    try:
+        return json.loads(str(settings.value(key, json.dumps(default))))
+    except (ValueError, RecursionError):
+        return default  # a hand-edited or damaged settings file: not worth refusing to start
+
+
+def _default_personal() -> Path:
+    from inspector.core.collections.defaults import default_collections_dir
+
+    return default_collections_dir()

@@ -117,6 +117,7 @@ class ReportDialog(QDialog):
         inform: Inform | None = None,
         clock: Callable[[], datetime] | None = None,
         view: ViewState | None = None,
+        context: str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reportDialog")
@@ -129,7 +130,7 @@ class ReportDialog(QDialog):
         self._inform = inform or _inform
         self._clock = clock or _utc_now
         self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
-        self._options = ReportOptions(extra_secret_names=secrets.names)
+        self._options = ReportOptions(extra_secret_names=secrets.names, context=context)
         self._text = ""
 
         # -- options

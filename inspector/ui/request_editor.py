@@ -762,7 +762,7 @@ class RequestEditor(QWidget):
         self._on_form_changed()
 
     def _validate_url_live(self, text: str) -> None:
-        if not text.strip():
+        if not text.strip() or "{{" in text:  # {{variables}} are checked when they are substituted (send)
             self.show_message("")
             return
         try:

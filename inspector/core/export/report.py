@@ -44,6 +44,9 @@ class ReportOptions:
     body_limit: int = 4000  # characters of each body excerpt
     extra_secret_names: tuple[str, ...] = ()  # header/param names a profile uses for its API key
     title: str = "Request Inspector report"
+    # where the request came from: "Shop / Orders / List orders with the environment 'staging'" (a collection
+    # request's path, its environment and profile; never a secret)
+    context: str = ""
 
 
 # --- the document ------------------------------------------------------------------------------------------
@@ -104,6 +107,8 @@ def _document(
     if shown.profile_name:
         meta.append(f"profile “{shown.profile_name}”")
     blocks.append(("p", " · ".join(meta)))
+    if options.context:
+        blocks.append(("p", f"Sent from the collection request {options.context}."))
 
     blocks += _verdict_blocks(diag)
     blocks += _request_blocks(shown, options)

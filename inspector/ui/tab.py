@@ -1,0 +1,1020 @@
+"""One open request: its editor, response and explanation, its SendResult, its send in flight, and the
+collection file it was opened from (if any).
+
+The main window holds tabs, not request state: everything a send needs or produces lives here, so sending in
+one tab never disturbs another. A tab sends through the window's JobRunner in slots of its own
+("send:<key>", "explain:<key>"): the stale-result rule of ui/jobs.py applies per tab.
+
+A tab opened from a collection keeps the SavedRequest it was loaded from (`base`): the editor shows its
+template (core.collections.capture.template_spec), a send resolves its {{variables}} against the collection,
+its folders and the chosen environment (core.collections.resolve), and Ctrl+S writes the edits back on that
+base, with the store's conflict check. A tab with no file is a scratch request: its {{variables}} are the
+built-ins only, and Save as… puts it in a collection.
+
+What the tab reads from its host (the main window): view_state, jobs, profiles, history, collections,
+max_body_bytes, send_kwargs(), resolver(environ), token_cache(), ask_prompts(profile, variables),
+find_profile(name, folder), word_wrap, and the questions ask_yes_no / ask_conflict / choose_destination.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
+
+from inspector.core.errors import InspectorError, ProfileError
+from inspector.core.exchange import Exchange
+from inspector.core.redact import mask_url
+from inspector.core.request import RequestSpec
+from inspector.ui.jobs import Job
+from inspector.ui.request_editor import RequestEditor
+from inspector.ui.view_state import MaskedLabel, plain_label
+
+if TYPE_CHECKING:
+    from inspector.core.collections.model import SavedRequest
+    from inspector.core.pipeline import SendResult
+    from inspector.core.variables import VariableScope
+    from inspector.ui.collections_model import CollectionsModel, Located
+    from inspector.ui.collections_tree import EnvironmentPicker
+    from inspector.ui.variable_marks import VariableMarks
+
+__all__ = ["RequestTab", "RequestTabs", "SendPlan", "tab_title"]
+
+DIRTY_MARK = "● "
+
+
+def _units() -> Any:
+    """The response view's size and duration wording (imported when a response is shown, not at start-up)."""
+    from inspector.ui import response_view
+
+    return response_view
+
+
+class _Progress:
+    """Bytes received so far, passed on at most every 0.1 s (and at the end): the UI thread is not flooded."""
+
+    INTERVAL_S = 0.1
+
+    def __init__(self, report: Callable[[tuple[int, int | None]], None]) -> None:
+        self._report = report
+        self._last = 0.0
+
+    def __call__(self, received: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.INTERVAL_S or (total is not None and received >= total):
+            self._last = now
+            self._report((received, total))
+
+
+def _shape(spec: RequestSpec) -> tuple[Any, ...]:
+    """What makes a request different for saving (not its timeout or redirect options)."""
+    return spec.method.strip().upper(), spec.url.strip(), spec.headers, spec.body
+
+
+def tab_title(spec: RequestSpec, name: str | None = None) -> str:
+    """A tab's title: the saved request's name, else the method and the URL's path."""
+    if name:
+        return name
+    url = spec.url.strip()
+    if not url:
+        return "New request"
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        tail = (parts.path or "/") if parts.netloc else url
+    except ValueError:
+        tail = url
+    return f"{spec.method} {tail}"[:40]
+
+
+@dataclass
+class SendPlan:
+    """Everything a send needs, read on the UI thread: the job only runs it (it touches no widget)."""
+
+    spec: RequestSpec
+    profile: Any | None
+    context: str  # "Shop / Orders / List orders with the environment 'local'" (no secret in it)
+    run_collection: Any | None = None  # (collection, parents, saved, environment) to resolve in the job
+    demo_base_url: str | None = None  # the demo collection: its ${env:DEMO_...} values come from this API
+
+
+class RequestTab(QWidget):
+    """One open request; see the module text."""
+
+    result_received = Signal(object)  # SendResult
+    exchange_received = Signal(object, object)  # Exchange, Diagnosis | None
+    reexplained = Signal(object)
+    send_failed = Signal(str)
+    cancelled = Signal()
+    busy_changed = Signal(bool)
+    state_changed = Signal()  # title, dirty mark or file changed
+    status = Signal(str)  # a status bar line about this tab
+
+    ELAPSED_TICK_MS = 100
+    _next_key = 0
+
+    def __init__(self, host: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        RequestTab._next_key += 1
+        self.key = RequestTab._next_key
+        self.host = host
+        self.view_state = host.view_state
+        self.result: SendResult | None = None
+        self.send_context = ""
+        self.origin: Path | None = None  # the request file this tab edits
+        self.base: SavedRequest | None = None  # that file as loaded (or last saved)
+        self._clean: tuple[Any, ...] | None = _shape(RequestSpec())
+        self._profile_at_open: str | None = None  # the picker's identity when loaded: unchanged = inherited
+        self._overrides: Any = None  # Expectations typed into this tab's panel
+        self._sending_since = 0.0
+        self._progress: tuple[int, int | None] = (0, None)
+        self._sink: IO[bytes] | None = None
+        self._sink_path = ""
+        self._changed_on_disk = False
+
+        self.editor = RequestEditor(self, view=self.view_state)
+        self.profile_picker = self.editor.profile_picker
+        if host.profiles is not None:
+            self.profile_picker.bind(host.profiles)
+        self._response_view: Any = None
+        self._response_slot = QWidget(self)
+        self._explainer: Any = None
+        self._explainer_slot = QWidget(self)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # where the request comes from, its environment and which profile applies and why
+        self.context_bar = QWidget(self)
+        self.context_bar.setObjectName("tabContext")
+        bar = QHBoxLayout(self.context_bar)
+        bar.setContentsMargins(4, 2, 4, 2)
+        self.breadcrumb = plain_label("", self.context_bar, name="tabBreadcrumb")
+        self._environment_picker: EnvironmentPicker | None = None  # made when a collection is attached
+        self.environment_label = plain_label("Environment:", self.context_bar)
+        self.profile_reason = MaskedLabel(self.view_state, parent=self.context_bar, name="profileReason")
+        self.profile_reason.setWordWrap(True)
+        bar.addWidget(self.breadcrumb)
+        bar.addStretch(1)
+        bar.addWidget(self.environment_label)
+        self._bar = bar
+        outer.addWidget(self.context_bar)
+        outer.addWidget(self.profile_reason)
+        # what a save did that the user must act on (credentials that became {{variables}})
+        self.save_note = MaskedLabel(self.view_state, parent=self, name="saveNote")
+        self.save_note.setWordWrap(True)
+        self.save_note.hide()
+        outer.addWidget(self.save_note)
+
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.left_splitter.setObjectName("leftSplitter")
+        self.left_splitter.addWidget(self.editor)
+        self.left_splitter.addWidget(self._response_slot)
+        self.left_splitter.setStretchFactor(0, 2)
+        self.left_splitter.setStretchFactor(1, 3)
+        self.left_splitter.setChildrenCollapsible(False)
+        self.right_column = QWidget(self)
+        self.right_column.setObjectName("explainerColumn")
+        right = QVBoxLayout(self.right_column)
+        right.setContentsMargins(0, 0, 0, 0)
+        # the explanation's context: what was sent, resolved and masked, and with which environment
+        self.sent_context = MaskedLabel(self.view_state, parent=self.right_column, name="sentContext")
+        self.sent_context.setWordWrap(True)
+        self.sent_context.hide()
+        right.addWidget(self.sent_context)
+        right.addWidget(self._explainer_slot, 1)
+        panel_min = host.panel_min_width() if hasattr(host, "panel_min_width") else 0
+        self._explainer_slot.setMinimumWidth(panel_min)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(self.right_column)
+        # a wider or narrower window keeps the explainer's share of the width (the window's panel_share)
+        share = float(getattr(host, "panel_share", 0.4))
+        self.main_splitter.setStretchFactor(0, round((1 - share) * 100))
+        self.main_splitter.setStretchFactor(1, round(share * 100))
+        self.main_splitter.setChildrenCollapsible(False)
+        outer.addWidget(self.main_splitter, 1)
+
+        self._elapsed_timer = QTimer(self)
+        self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
+        self._elapsed_timer.timeout.connect(self._tick_elapsed)
+        self._marks: VariableMarks | None = None  # made after the first paint, or when variables appear
+        self.editor.send_requested.connect(self.send)
+        self.editor.cancel_requested.connect(self.cancel)
+        self.editor.spec_changed.connect(self._on_edited)
+        self.profile_picker.activated.connect(lambda _i: self._on_edited())
+        self.profile_picker.profile_changed.connect(lambda _p: self._update_profile_reason())
+        self.editor.curl_imported.connect(self._on_curl_imported)
+        self._bind_collections(host.collections)
+        self._update_context()
+
+    # -- parts built on first use (start-up is a feature) ----------------------------------------------
+    @property
+    def marks(self) -> VariableMarks:
+        """The {{variables}} marks of the editor."""
+        if self._marks is None:
+            from inspector.ui.variable_marks import VariableMarks
+
+            self._marks = VariableMarks(self.editor, self.variable_scope, view=self.view_state)
+            self._marks.refresh()
+        return self._marks
+
+    @property
+    def environment_picker(self) -> EnvironmentPicker:
+        if self._environment_picker is None:
+            from inspector.ui.collections_tree import EnvironmentPicker
+
+            self._environment_picker = EnvironmentPicker(self.collections, self.context_bar)
+            self._bar.addWidget(self._environment_picker)
+        return self._environment_picker
+
+    @property
+    def explainer(self) -> Any:
+        if self._explainer is None:
+            from inspector.ui.explainer_panel import ExplainerPanel
+
+            panel = ExplainerPanel(self, view=self.view_state)
+            if hasattr(self.host, "panel_min_width"):
+                panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
+            panel.expectations_changed.connect(self._on_expectations_changed)
+            layout = self.right_column.layout()
+            assert layout is not None  # made in __init__
+            layout.replaceWidget(self._explainer_slot, panel)
+            self._explainer_slot.deleteLater()
+            self._explainer = panel
+        return self._explainer
+
+    @property
+    def response_view(self) -> Any:
+        if self._response_view is None:
+            from inspector.ui.response_view import ResponseView
+
+            view = ResponseView(self, max_body_bytes=self.host.max_body_bytes, view=self.view_state)
+            sizes = self.left_splitter.sizes()
+            self.left_splitter.replaceWidget(self.left_splitter.indexOf(self._response_slot), view)
+            self._response_slot.deleteLater()
+            self.left_splitter.setSizes(sizes)
+            view.save_requested.connect(self.save_full_body)
+            view.set_word_wrap(self.host.word_wrap)
+            view.wrap_check.toggled.connect(self.host.set_word_wrap)
+            self._response_view = view
+        return self._response_view
+
+    def ensure_panels(self) -> None:
+        _ = self.response_view
+        _ = self.explainer
+        _ = self.marks
+
+    def set_word_wrap(self, on: bool) -> None:
+        if self._response_view is not None:
+            self._response_view.set_word_wrap(on)
+
+    # -- identity, title, dirty ------------------------------------------------------------------------
+    @property
+    def collections(self) -> CollectionsModel | None:
+        return self.host.collections
+
+    @property
+    def root(self) -> Path | None:
+        """The collection this tab's request belongs to."""
+        model = self.collections
+        if self.origin is None or model is None:
+            return None
+        return model.root_of(self.origin)
+
+    def title(self) -> str:
+        name = self.base.name if self.base is not None else None
+        return tab_title(self.editor.to_spec(), name)
+
+    def is_dirty(self) -> bool:
+        """Edits not saved: for a collection request, since it was loaded or saved; for a scratch request,
+        since it was opened (an empty new tab is never dirty)."""
+        if self._clean is None:
+            return True
+        if _shape(self.editor.to_spec()) != self._clean:
+            return True
+        return self.base is not None and self.profile_picker.currentData() != self._profile_at_open
+
+    def display_title(self) -> str:
+        return (DIRTY_MARK if self.is_dirty() else "") + self.title()
+
+    def _on_edited(self) -> None:
+        if self._marks is None and ("{{" in self.editor.url_edit.text()
+                                    or "{{" in self.editor.body_text.toPlainText()):
+            _ = self.marks  # marks itself from now on
+        self._update_profile_reason()
+        self.state_changed.emit()
+
+    def mark_clean(self) -> None:
+        """What the editor holds now is what is saved (or what was opened)."""
+        self._clean = _shape(self.editor.to_spec())
+        self._profile_at_open = self.profile_picker.currentData()
+        self._changed_on_disk = False
+        self.state_changed.emit()
+
+    # -- filling -------------------------------------------------------------------------------------------
+    def set_spec(self, spec: RequestSpec, *, clean: bool = True) -> None:
+        """A scratch request (no file): the form, and what counts as unedited."""
+        self.origin = None
+        self.base = None
+        self.editor.set_spec(spec)
+        self._update_context()
+        if clean:
+            self.mark_clean()
+        else:
+            self._clean = None
+            self.state_changed.emit()
+
+    def open_saved(self, located: Located, *, keep_edits: bool = False) -> None:
+        """Show a saved request of a collection (keep_edits: only take it as the new base)."""
+        saved = located.request
+        self.origin = saved.path
+        self.base = saved
+        if not keep_edits:
+            from inspector.core.collections.capture import template_spec
+
+            identity = self._profile_identity(located)
+            self.editor.set_spec(replace(template_spec(saved), profile=identity))
+            self.mark_clean()
+        else:
+            self._changed_on_disk = False
+        self._update_context()
+        self.marks.refresh()
+        self.state_changed.emit()
+
+    def bind_restored(self, origin: Path, spec: RequestSpec, *, dirty: bool) -> None:
+        """A tab restored after a restart: the file it edits, and its last form (loaded from disk later)."""
+        self.origin = origin
+        self.base = None
+        self.editor.set_spec(spec)
+        self._clean = None if dirty else _shape(spec)
+        self._restored_dirty = dirty
+        self._update_context()
+
+    def _profile_identity(self, located: Located) -> str | None:
+        from inspector.core.collections.resolve import choose_profile
+
+        choice = choose_profile(located.collection, located.parents, located.request)
+        if not choice.name:
+            return None
+        profile = self.host.find_profile(choice.name, located.collection.profiles_dir)
+        return profile.identity if profile is not None else None
+
+    def on_profiles_loaded(self) -> None:
+        """The profiles arrived after the tab opened: select the one its collection chooses, unless the user
+        chose one meanwhile."""
+        located = self.located()
+        if located is None or self.is_dirty():
+            return
+        identity = self._profile_identity(located)
+        if identity is not None and self.profile_picker.currentData() != identity:
+            self.profile_picker.select_identity(identity)
+            self.mark_clean()
+
+    def located(self) -> Located | None:
+        """The request in its loaded collection (with the folders above it), or None."""
+        model = self.collections
+        if self.origin is None or model is None:
+            return None
+        return model.find(self.origin)
+
+    def on_collection_loaded(self) -> None:
+        """Its collection was (re)loaded (a save, a git pull): an unedited tab shows the file as it is now;
+        an edited one keeps its edits (saving it then is a conflict to decide)."""
+        model = self.collections
+        if self.origin is None or model is None or not model.is_loaded(self.root or self.origin):
+            self._update_context()
+            return
+        located = model.find(self.origin)
+        if located is None:
+            if self.base is not None:
+                self._changed_on_disk = True  # deleted or moved behind our back: the edits stay
+            self._update_context()
+            self.state_changed.emit()
+            return
+        if self.base is None:  # restored after a restart
+            dirty = getattr(self, "_restored_dirty", False)
+            self.open_saved(located, keep_edits=dirty)
+            if dirty:
+                from inspector.core.collections.capture import template_spec
+
+                self._clean = _shape(template_spec(located.request))
+                self._profile_at_open = self._profile_identity(located)
+            self.state_changed.emit()
+            return
+        same = located.request.loaded is not None and self.base.loaded is not None and \
+            located.request.loaded.sha256 == self.base.loaded.sha256
+        if same:
+            if located.request != self.base:
+                self.base = located.request
+            self._update_context()
+            self.marks.refresh()
+            return
+        if self.is_dirty():
+            self._changed_on_disk = True
+            self.status.emit(f"'{located.request.name}' changed on disk; your edits in this tab are kept. "
+                             "Saving asks whether to overwrite the other change.")
+            self._update_context()
+            self.state_changed.emit()
+        else:
+            self.open_saved(located)
+
+    def follow_move(self, old: Path, saved: SavedRequest) -> None:
+        """The file was renamed or moved in the tree: this tab edits it at its new place."""
+        from inspector.ui.collections_model import path_key
+
+        if self.origin is None or path_key(self.origin) != path_key(old):
+            return
+        dirty = self.is_dirty()
+        self.origin = saved.path
+        if dirty:
+            self.base = saved
+        else:
+            model = self.collections
+            located = model.find(saved.path) if model is not None and saved.path is not None else None
+            if located is not None:
+                self.open_saved(located)
+            else:
+                self.base = saved
+        self._update_context()
+        self.state_changed.emit()
+
+    def forget_file(self) -> None:
+        """The file was deleted in the tree: the tab becomes a scratch request with the same form."""
+        self.origin = None
+        self.base = None
+        self._clean = None
+        self._update_context()
+        self.state_changed.emit()
+
+    # -- collections ---------------------------------------------------------------------------------------
+    def _bind_collections(self, model: CollectionsModel | None) -> None:
+        if model is None:
+            return
+        self.environment_picker.bind(model)
+        _ = self.marks
+        model.environment_changed.connect(self._on_environment_changed)
+
+    def attach_collections(self, model: CollectionsModel) -> None:
+        self._bind_collections(model)
+        self._update_context()
+
+    def _on_environment_changed(self, root: Path) -> None:
+        from inspector.ui.collections_model import path_key
+
+        if self.root is not None and path_key(root) == path_key(self.root):
+            self.marks.refresh()
+            self._update_profile_reason()
+
+    def variable_scope(self) -> VariableScope | None:
+        """Where this tab's {{names}} are looked up now (None: nothing to mark)."""
+        from inspector.core.collections.model import SavedRequest
+        from inspector.core.variables import VariableScope
+
+        model = self.collections
+        root = self.root
+        if model is None or root is None or self.origin is None:
+            return VariableScope(request_name=self.title())
+        collection = model.collection(root)
+        if collection is None:
+            return None
+        located = model.find(self.origin)
+        parents = located.parents if located is not None else model.parents_for(root, self.origin.parent)
+        base = self.base or (located.request if located is not None else SavedRequest(self.title()))
+        from inspector.core.collections.resolve import scope_for
+
+        return scope_for(collection, parents, base, model.environment(root))
+
+    def _update_context(self) -> None:
+        model = self.collections
+        root = self.root
+        collection = model.collection(root) if model is not None and root is not None else None
+        if model is not None:
+            self.environment_picker.set_root(root if collection is not None else None)
+        visible = root is not None
+        self.context_bar.setVisible(visible)
+        self.environment_label.setVisible(collection is not None and bool(collection.environments))
+        if model is not None:
+            self.environment_picker.setVisible(collection is not None and bool(collection.environments))
+        if root is not None and model is not None:
+            located = model.find(self.origin) if self.origin is not None else None
+            names = [collection.name if collection is not None else root.name]
+            if located is not None:
+                names += [f.name for f in located.parents]
+            names.append(self.title())
+            crumb = " / ".join(names)
+            if model.is_read_only(root):
+                crumb += "  (comes with the app: Save as… keeps your own copy)"
+            if self._changed_on_disk:
+                crumb += "  — changed on disk since it was opened"
+            self.breadcrumb.setText(crumb)
+            self.breadcrumb.setToolTip(str(self.origin))
+        self._update_profile_reason()
+
+    def _update_profile_reason(self) -> None:
+        """The tab says which profile will be used and why (core: choose_profile(...).reason)."""
+        located = self.located()
+        if located is None:
+            self.profile_reason.hide()
+            return
+        from inspector.core.collections.resolve import choose_profile
+
+        saved = self.to_saved()
+        choice = choose_profile(located.collection, located.parents, saved)
+        if choice.name:
+            text = f"Profile: '{choice.name}' — {choice.reason}."
+            if self.host.profiles is not None and getattr(self.host.profiles, "loaded", True) and \
+                    self.host.find_profile(choice.name, located.collection.profiles_dir) is None:
+                text += " No profile of that name is loaded: sending will say so."
+        else:
+            text = f"No profile: {choice.reason}."
+        self.profile_reason.set_text(text)
+        self.profile_reason.show()
+
+    def to_saved(self) -> SavedRequest:
+        """The form as the SavedRequest it would be saved as (on the request it was opened from)."""
+        from inspector.core.collections.capture import Keep, saved_from_spec
+
+        spec = self.editor.to_spec()
+        picked = self.profile_picker.currentData()
+        profile: str | None | Keep = Keep.KEEP
+        if self.base is None or picked != self._profile_at_open:
+            chosen = self.profile_picker.current_profile()
+            if self.base is None:
+                profile = chosen.name if chosen is not None else None
+            else:
+                profile = chosen.name if chosen is not None else ""
+        name = None if self.base else self.title()
+        return saved_from_spec(spec, base=self.base, name=name, profile=profile)
+
+    # -- sending -------------------------------------------------------------------------------------------
+    @property
+    def jobs(self) -> Any:
+        return self.host.jobs
+
+    @property
+    def send_slot(self) -> str:
+        return f"send:{self.key}"
+
+    @property
+    def explain_slot(self) -> str:
+        return f"explain:{self.key}"
+
+    @property
+    def sending(self) -> bool:
+        return self.jobs.current(self.send_slot) is not None
+
+    def plan(self) -> SendPlan:
+        """Read everything the send needs (UI thread); InspectorError when it cannot be sent (nothing was)."""
+        if hasattr(self.editor, "commit_edits"):
+            self.editor.commit_edits()  # Ctrl+Enter while a cell is being edited sends what was typed in it
+        spec = self.editor.to_spec()
+        located = self.located()
+        model = self.collections
+        if located is None and self.origin is not None and model is not None and self.root is not None:
+            collection = model.collection(self.root)
+            if collection is not None:  # a file deleted behind our back: its collection still resolves it
+                from inspector.ui.collections_model import Located
+
+                located = Located(collection, model.parents_for(self.root, self.origin.parent),
+                                  self.to_saved())
+        if located is not None and model is not None:
+            return self._collection_plan(spec, located, model)
+        from inspector.core.collections.capture import spec_has_variables, substitute_spec
+
+        if spec_has_variables(spec):
+            from inspector.core.variables import Substitution, VariableScope
+
+            sub = Substitution(VariableScope(request_name=self.title()))
+            spec = substitute_spec(spec, sub)
+            sub.failures = []
+            sub.check()  # UnresolvedVariable: a scratch request has the built-ins only
+        spec.validate()
+        return SendPlan(spec, self.host.profile_for(spec), "")
+
+    def _collection_plan(self, spec: RequestSpec, located: Located, model: CollectionsModel) -> SendPlan:
+        from inspector.core.collections.resolve import resolve_request
+        from inspector.core.variables import UnresolvedVariable
+
+        saved = self.to_saved()
+        collection, parents = located.collection, located.parents
+        root = collection.root
+        environment = model.environment(root)
+        # on the UI thread without secrets: {{names}} set nowhere stop the send before anything is resolved
+        resolved, sub = resolve_request(collection, parents, saved, environment, check=False)
+        sub.failures = []  # secret references are resolved in the job, through the keyring
+        try:
+            sub.check()
+        except UnresolvedVariable as exc:
+            if environment is None and collection.environments:
+                names = ", ".join(e.name for e in collection.environments)
+                raise UnresolvedVariable(f"{exc} Choose an environment for this collection ({names}).",
+                                         names=exc.names, request=exc.request, environment=None) from None
+            raise
+        if "{{" not in resolved.spec.url:
+            from inspector.core.request import validate_method, validate_url
+
+            validate_method(resolved.spec.method)
+            validate_url(resolved.spec.url)
+        choice = resolved.profile
+        profile = None
+        if choice.name:
+            profile = self.host.find_profile(choice.name, collection.profiles_dir)
+            if profile is None:
+                raise ProfileError(
+                    f"The profile '{choice.name}' ({choice.reason}) is not available: add it to "
+                    f"{collection.profiles_dir} or your profiles, or choose another profile for the request.")
+        env = f" with the environment '{environment.name}'" if environment is not None else \
+            " with no environment"
+        context = f"{collection.name} / {resolved.path}{env}"
+        if profile is not None:
+            context += f", profile '{profile.name}' ({choice.reason})"
+        final = replace(spec, profile=profile.identity if profile is not None else None)
+        demo_url = None
+        if collection.document.get("demo") is True:
+            demo_url = sub.text("{{base_url}}")
+        return SendPlan(final, profile, context, (collection, parents, saved, environment), demo_url)
+
+    def send(self) -> bool:
+        """Validate the form and send it off the UI thread; False when it cannot be sent (message shown)."""
+        if self.sending:
+            return False
+        try:
+            plan = self.plan()
+        except InspectorError as exc:
+            self._refuse(str(exc))
+            return False
+        if not self.host.ask_prompts(plan.profile, self._prompt_variables(plan)):
+            self._refuse("The request was not sent: a secret the profile asks for was not given.")
+            return False
+        self.editor.show_message("")
+        self._start(plan, dict(self.host.send_kwargs(), max_body_bytes=self.host.max_body_bytes), record=True)
+        self.status.emit(f"Sending {plan.spec.method} {mask_url(plan.spec.url)}…")
+        self.response_view.show_sending()
+        self.explainer.clear()
+        return True
+
+    def _prompt_variables(self, plan: SendPlan) -> list[str]:
+        """{{names}} whose value is ${prompt}: asked on the UI thread before the send."""
+        if plan.run_collection is None:
+            return []
+        from inspector.core.collections.resolve import scope_for
+        from inspector.core.variables import variable_names
+
+        collection, parents, saved, environment = plan.run_collection
+        scope = scope_for(collection, parents, saved, environment)
+        texts = [saved.url, *(h.value for h in saved.headers), *(p.value for p in saved.params),
+                 saved.body.text]
+        out = []
+        for name in dict.fromkeys(n for t in texts for n in variable_names(t)):
+            found = scope.lookup(name)
+            if found is not None and found.raw.strip() == "${prompt}":
+                out.append(name)
+        return out
+
+    def _refuse(self, message: str) -> None:
+        self.editor.show_message(message)
+        self.status.emit("The request was not sent: see the message under the address.")
+        self.send_failed.emit(message)
+
+    def _start(self, plan: SendPlan, send_kwargs: dict[str, Any], *, record: bool) -> None:
+        """Send off the UI thread; its SendResult comes to _on_result."""
+        host = self.host
+        profile = plan.profile
+        environ: dict[str, str] | None = None
+        resolver_needed = profile is not None or plan.run_collection is not None
+        cache, overrides = host.token_cache(), self._overrides
+        history = host.history if record else None
+        run_collection = plan.run_collection
+        demo_url = plan.demo_base_url
+        spec = plan.spec
+        make_resolver = host.resolver
+        self.jobs.cancel(self.explain_slot)
+        self.send_context = plan.context
+
+        def send(job: Job[SendResult]) -> SendResult:
+            from inspector.core.pipeline import prepare
+
+            nonlocal environ
+            if demo_url:
+                import os
+
+                from inspector.demo.collection import demo_variables
+
+                environ = {**os.environ, **demo_variables(demo_url)}  # fresh tokens for each send
+            resolver = make_resolver(environ) if resolver_needed else None
+            final, extra_secrets, used = spec, [], profile
+            if run_collection is not None:
+                from inspector.core.collections.resolve import resolve_profile, resolve_request
+
+                collection, parents, saved, environment = run_collection
+                resolved, sub = resolve_request(collection, parents, saved, environment, None, resolver)
+                final = replace(resolved.spec, timeout_s=spec.timeout_s,
+                                follow_redirects=spec.follow_redirects, verify_tls=spec.verify_tls,
+                                profile=spec.profile)
+                extra_secrets = list(sub.secrets)
+                if used is not None:
+                    used = resolve_profile(used, sub)
+            prepared = prepare(final, used, resolver, cache)
+            for secret in extra_secrets:
+                prepared.redactor.add(secret)
+            return prepared.run(overrides=overrides, history=history, cancel=job.cancel,
+                                on_progress=_Progress(job.report), **send_kwargs)
+
+        self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
+                        on_progress=self._on_progress, name="send")
+        self._sending_since = time.monotonic()
+        self._progress = (0, None)
+        self._set_busy(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.editor.set_busy(busy)
+        if busy:
+            self._elapsed_timer.start()
+        else:
+            self._elapsed_timer.stop()
+        self.busy_changed.emit(busy)
+
+    def _tick_elapsed(self) -> None:
+        received, total = self._progress
+        self.response_view.update_elapsed(time.monotonic() - self._sending_since, received, total)
+
+    def _on_progress(self, progress: tuple[int, int | None]) -> None:
+        self._progress = progress
+
+    def cancel(self) -> None:
+        """Stop waiting: the tab is idle at once and a late answer is ignored."""
+        if not self.sending:
+            return
+        self.jobs.cancel(self.send_slot)
+        self._set_busy(False)
+        saving = self._sink is not None
+        # The worker stops writing once it sees the cancel; a write that races the close fails harmlessly
+        # in the worker, and the half-written file is removed rather than left looking whole.
+        self._close_sink()
+        self.response_view.show_cancelled()
+        if saving:
+            Path(self._sink_path).unlink(missing_ok=True)
+            self.response_view.set_notice(
+                f"Saving was cancelled: the partial file {self._sink_path} was removed.")
+        self.status.emit("Cancelled")
+        self.cancelled.emit()
+
+    def escape(self) -> None:
+        """Esc: cancel a request in flight, else close the find bar."""
+        if self.sending:
+            self.cancel()
+        elif self._response_view is not None and self._response_view.find_bar.isVisible():
+            self._response_view.close_find()
+
+    def _on_result(self, result: SendResult) -> None:
+        """The send's one result: keep it, show it, and tell what the user should know about it."""
+        self._set_busy(False)
+        if self._sink is not None:
+            self._finish_save(result.exchange)
+            return
+        self.result = result
+        shown = result.shown_secrets()
+        if self.host.current_tab() is self:
+            self.view_state.remember_secrets(shown.values, shown.names)  # status bar, notices, the log
+        self.response_view.show_result(result)
+        self.explainer.show_result(result)
+        sections = getattr(self.explainer, "sections", None)
+        if sections is not None:
+            sections.setCurrentIndex(0)  # the explanation of what just came back, not the decoder
+        self._show_sent_context(result.exchange)
+        exchange, response = result.exchange, result.exchange.response
+        if exchange.error is not None:
+            status = f"No response: {exchange.error.kind}"
+        elif response is not None:
+            units = _units()
+            took, size = units.format_duration(exchange.elapsed_s), units.format_size(response.body_bytes)
+            status = f"{response.status} {response.reason} in {took}, {size}"
+        else:
+            status = "No response"
+        problem = result.problem("history")
+        self.status.emit(f"{status}. {problem.message}" if problem else status)
+        self.result_received.emit(result)
+        self.exchange_received.emit(exchange, result.diagnosis)
+
+    def _show_sent_context(self, exchange: Exchange) -> None:
+        if not self.send_context:
+            self.sent_context.hide()
+            return
+        secrets = self.result.shown_secrets() if self.result is not None else None
+        url = mask_url(exchange.spec.url, secrets.names if secrets is not None else ())
+        self.sent_context.set_text(f"Sent {exchange.spec.method} {url}\nfrom {self.send_context}.",
+                                   secrets=secrets.values if secrets is not None else ())
+        self.sent_context.show()
+
+    def _on_send_failed(self, error: BaseException) -> None:
+        self._set_busy(False)
+        self._close_sink()
+        if isinstance(error, InspectorError):  # bad input, a missing secret: nothing was sent
+            message = str(error)
+        else:  # a bug, not a transport failure (those are in Exchange.error)
+            message = f"Sending failed unexpectedly ({type(error).__name__}: {error})."
+        self.editor.show_message(message)
+        self.response_view.show_problem(message)
+        self.status.emit("The request was not sent.")
+        self.send_failed.emit(message)
+
+    # -- expectations typed into the panel ------------------------------------------------------------
+    def _on_expectations_changed(self, expectations: Any) -> None:
+        self._overrides = expectations
+        result = self.result
+        if result is None or self.sending:
+            return
+        self.status.emit("Explaining the last response again with these expectations…")
+        self.jobs.start(self.explain_slot, lambda _job: result.explained_again(expectations),
+                        on_done=self._on_reexplained, on_failed=self._on_reexplain_failed, name="explain")
+
+    def _on_reexplained(self, result: SendResult) -> None:
+        if self.sending or self.result is None or self.result.exchange is not result.exchange:
+            return
+        self.result = result
+        self.explainer.show_result(result)
+        self.status.emit("Explained again with the expectations from the panel.")
+        self.reexplained.emit(result)
+
+    def _on_reexplain_failed(self, error: BaseException) -> None:
+        self.status.emit(f"Could not explain again: {error}")
+
+    # -- a history entry or a HAR entry shown in this tab -----------------------------------------------
+    def show_record(self, record: Any) -> None:
+        self.set_spec(record.spec)
+        self.response_view.show_exchange(record.exchange)
+        if record.diagnosis is not None:
+            self.explainer.set_result(record.exchange, record.diagnosis)
+        else:
+            self.explainer.clear()
+        self.sent_context.hide()
+
+    # -- saving a body bigger than the cap: send again, streaming the body to the file --------------------
+    def save_full_body(self, path: str) -> None:
+        if self.sending or self.result is None:
+            return
+        try:
+            self._sink = Path(path).open("wb")
+        except OSError as exc:
+            self.response_view.set_notice(f"Cannot write {path}: {exc.strerror}.", error=True)
+            return
+        self._sink_path = path
+        spec = self.result.exchange.spec
+        self._start(SendPlan(spec, self.host.profile_for(spec), self.send_context),
+                    dict(self.host.send_kwargs(), body_sink=self._sink), record=False)
+        self.status.emit(f"Sending the request again to save the whole body to {path}…")
+
+    def _close_sink(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+    def _finish_save(self, exchange: Exchange) -> None:
+        self._close_sink()
+        if exchange.error is not None:
+            message = f"The body was not saved: {exchange.error.message}"
+        else:
+            size = Path(self._sink_path).stat().st_size
+            message = f"Saved the whole body ({_units().format_size(size)}) to {self._sink_path}."
+        self.response_view.set_notice(message, error=exchange.error is not None)
+        self.status.emit(message)
+
+    # -- saving the request -------------------------------------------------------------------------------
+    def save(self, *, overwrite: bool = False) -> bool:
+        """Ctrl+S: write the request to its collection file (Save as… when it has none, or its collection
+        comes with the app). A change on disk is a conflict the user decides; a literal credential is offered
+        to become a {{variable}}. True when saved."""
+        model = self.collections
+        root = self.root
+        if model is None or self.origin is None or root is None or model.is_read_only(root):
+            return self.save_as()
+        from inspector.core.collections.model import CollectionConflict, CollectionError
+        from inspector.ui.save_request_dialog import save_new_request
+
+        if hasattr(self.editor, "commit_edits"):
+            self.editor.commit_edits()
+        saved = self.to_saved()
+        if saved.path is None:
+            saved = replace(saved, path=self.origin)
+        try:
+            done = save_new_request(model, saved, lambda q: self.host.ask_yes_no("Save the request", q),
+                                    overwrite=overwrite)
+        except CollectionConflict as exc:
+            return self._resolve_conflict(str(exc))
+        except (CollectionError, InspectorError, OSError) as exc:
+            self.editor.show_message(str(exc))
+            self.status.emit("The request was not saved: see the message under the address.")
+            return False
+        if done is None:
+            return False
+        self._after_save(done)
+        return True
+
+    def _resolve_conflict(self, message: str) -> bool:
+        answer = self.host.ask_conflict(message)
+        if answer == "overwrite":
+            return self.save(overwrite=True)
+        if answer == "reload":
+            located = self.located()
+            if located is not None:
+                self.open_saved(located)
+                self.status.emit("Reloaded from disk: your edits in this tab were dropped.")
+            return False
+        if answer == "save_as":
+            return self.save_as()
+        self.status.emit("Not saved: the file changed on disk.")
+        return False
+
+    def _after_save(self, done: Any) -> None:
+        from inspector.core.collections.capture import template_spec
+
+        written: SavedRequest = done.request
+        model = self.collections
+        located = model.find(written.path) if model is not None and written.path is not None else None
+        self.origin = written.path
+        if done.lifted or located is None:
+            self.base = written
+            picked = self.profile_picker.currentData()
+            self.editor.set_spec(replace(template_spec(written), profile=picked))
+        else:
+            self.base = located.request
+        self.mark_clean()
+        self._update_context()
+        note = done.note()
+        self.save_note.set_text(note)
+        self.save_note.setVisible(bool(note))
+        self.status.emit(f"Saved '{written.name}' to {written.path}." + (f" {note}" if note else ""))
+
+    def save_as(self) -> bool:
+        """Save… in a collection and folder the user chooses, under a new name; the tab then edits that
+        file."""
+        model = self.collections
+        if model is None:
+            self.status.emit("Collections are not available in this window yet.")
+            return False
+        root = self.root
+        where = self.origin.parent if self.origin is not None and root is not None and \
+            not model.is_read_only(root) else None
+        chosen = self.host.choose_destination(self.title(), where)
+        if chosen is None:
+            return False
+        folder, name = chosen
+        from inspector.core.collections.model import CollectionError
+        from inspector.ui.save_request_dialog import new_saved_request, save_new_request
+
+        if hasattr(self.editor, "commit_edits"):
+            self.editor.commit_edits()
+        saved = new_saved_request(folder, name, replace(self.to_saved(), name=name))
+        try:
+            done = save_new_request(model, saved, lambda q: self.host.ask_yes_no("Save the request", q))
+        except (CollectionError, InspectorError, OSError) as exc:
+            self.editor.show_message(str(exc))
+            self.status.emit("The request was not saved: see the message under the address.")
+            return False
+        if done is None:
+            return False
+        self._after_save(done)
+        return True
+
+    def _on_curl_imported(self, _notes: list) -> None:
+        self.status.emit("Imported from curl. Ctrl+S saves it to a collection.")
+
+    # -- the end -------------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self.jobs.cancel(self.send_slot)
+        self.jobs.cancel(self.explain_slot)
+        self._elapsed_timer.stop()
+        self._close_sink()
+        if self._response_view is not None:
+            self._response_view.shutdown()
+        if self._explainer is not None:
+            self._explainer.shutdown()
+
+
+class RequestTabs(QTabWidget):
+    """The window's tabs: closable, movable, a + button for a new one, the dot of unsaved edits in titles."""
+
+    new_tab_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("requestTabs")
+        self.setDocumentMode(True)
+        self.setTabsClosable(True)
+        self.setMovable(True)
+        self.setUsesScrollButtons(True)
+        self.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        plus = QToolButton(self)
+        plus.setObjectName("newTabButton")
+        plus.setText("+")
+        plus.setToolTip("A new request (Ctrl+T)")
+        plus.setAutoRaise(True)
+        plus.clicked.connect(self.new_tab_requested)
+        self.setCornerWidget(plus, Qt.Corner.TopRightCorner)
