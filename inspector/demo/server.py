@@ -101,7 +101,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from pathlib import Path
 from typing import Any, Self, TextIO
 from urllib.parse import parse_qs, unquote_plus, urlsplit
@@ -1574,8 +1573,10 @@ MTLS_PLACEHOLDER = "{demo-mtls}"  # the URL of the demo's mTLS endpoint
 
 
 def demo_profile_sources() -> list[tuple[str, str]]:
-    """(file name, text) of the demo profiles shipped in inspector/demo/profiles, sorted by name."""
-    folder = resources.files("inspector.demo").joinpath("profiles")
+    """(file name, text) of the demo profiles shipped in resources/profiles, sorted by name."""
+    from inspector.assets import resource
+
+    folder = resource("profiles")
     out = []
     for entry in folder.iterdir():
         if entry.name.endswith(".toml") and entry.is_file():
