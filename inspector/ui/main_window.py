@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBa
 
 from inspector.core.errors import InspectorError
 from inspector.core.exchange import Exchange
-from inspector.core.redact import MASK, is_secret_header
-from inspector.core.request import RequestSpec
+from inspector.core.redact import is_secret_header
+from inspector.core.request import RequestSpec, is_masked
 from inspector.ui.app_icon import ensure_app_icon
 from inspector.ui.jobs import JobRunner
 from inspector.ui.request_editor import RequestEditor
@@ -130,8 +130,9 @@ class _OnNextResize(QObject):
 
 
 def masked_credentials(spec: RequestSpec) -> list[str]:
-    """Names of enabled credential headers whose value was masked when stored (they cannot be re-sent)."""
-    return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and MASK in h.value]
+    """Names of enabled credential headers whose value was masked when stored (core.request's rule, which
+    the pipeline enforces: such a request is refused before it is sent)."""
+    return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and is_masked(h.value)]
 
 
 MAX_RESTORED_TABS = 30  # tabs beyond this are not restored: each one is an editor built at start-up
