@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from inspector.core.errors import StorageError, StorageReason
 
@@ -104,6 +105,36 @@ def storage_error(
 
 
 # --- folders and modes --------------------------------------------------------------------------------------
+
+
+class FileReadError(Protocol):
+    """How a caller's file error is built (ProfileFileError, CollectionFileError)."""
+
+    def __call__(self, message: str, *, path: Path, code: str, line: int | None = None) -> Exception: ...
+
+
+def read_small_text(path: Path, limit: int, what: str, error: FileReadError) -> tuple[str, bytes, os.stat_result]:
+    """A small UTF-8 file's text, bytes and stat, never reading more than `limit` bytes of it.
+
+    Failures are raised as error(message, path=, code=, line=) with code "unreadable" or "broken-file"; the
+    message names the file (and the line of a bad byte) and says what to do. `what` is "a profile", ...
+    """
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read(limit + 1)  # a huge (or endless) file is never read whole
+    except OSError as exc:
+        raise error(f"{path}: the file cannot be read ({exc.strerror or exc}); check its permissions.",
+                    path=path, code="unreadable") from None
+    if len(data) > limit:
+        raise error(f"{path}: the file is larger than {limit // (1024 * 1024)} MB, far too large for {what}; "
+                    "check that it is the right file.", path=path, code="broken-file")
+    try:
+        return data.decode("utf-8"), data, st
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(f"{path}, line {line}: the file is not UTF-8 text; save it as UTF-8 in an editor.",
+                    path=path, code="broken-file", line=line) from None
 
 
 def ensure_private_dir(folder: Path) -> None:

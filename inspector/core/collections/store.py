@@ -48,6 +48,7 @@ from inspector.core.files import (
     atomic_write,
     folder_lock,
     is_temp_for,
+    read_small_text,
     storage_error,
 )
 
@@ -82,33 +83,7 @@ def _problem(exc: CollectionFileError) -> Problem:
 
 def read_text(path: Path) -> tuple[str, Fingerprint]:
     """The file's text and fingerprint; CollectionFileError (unreadable, too large, not UTF-8)."""
-    try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            data = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise CollectionFileError(
-            f"{path}: the file cannot be read ({exc.strerror or exc}); check its permissions.",
-            path=path,
-            code="unreadable",
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise CollectionFileError(
-            f"{path}: the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, far too large for a "
-            "collection file; check that it is the right file.",
-            path=path,
-            code="broken-file",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CollectionFileError(
-            f"{path}, line {line}: the file is not UTF-8 text; save it as UTF-8 in an editor.",
-            path=path,
-            code="broken-file",
-            line=line,
-        ) from None
+    text, data, st = read_small_text(path, MAX_FILE_BYTES, "a collection file", CollectionFileError)
     return text, _fingerprint(data, st)
 
 

@@ -29,6 +29,7 @@ from inspector.core.files import (
     clean_stale_temps,
     ensure_private_dir,
     folder_lock,
+    read_small_text,
     storage_error,
 )
 from inspector.core.profiles.model import (
@@ -236,34 +237,7 @@ class ProfileStore:
 
     @staticmethod
     def _read(path: Path, folder_kind: str) -> Profile:
-        try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                # a profile is a few hundred bytes: never read a huge (or endless) file into memory
-                data = f.read(MAX_PROFILE_BYTES + 1)
-        except OSError as exc:
-            raise ProfileFileError(
-                f"{path}: the file cannot be read ({exc.strerror}); check its permissions.",
-                path=path,
-                code="unreadable",
-            ) from None
-        if len(data) > MAX_PROFILE_BYTES:
-            raise ProfileFileError(
-                f"{path}: the file is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB, far too large for "
-                "a profile; check that it is the right file.",
-                path=path,
-                code="broken-file",
-            )
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise ProfileFileError(
-                f"{path}, line {line}: the file is not UTF-8 text; save it as UTF-8 in an editor.",
-                path=path,
-                code="broken-file",
-                line=line,
-            ) from None
+        text, data, st = read_small_text(path, MAX_PROFILE_BYTES, "a profile", ProfileFileError)
         return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
 
     def find(self, name_or_id: str, profiles: Sequence[Profile] | None = None) -> Profile:
