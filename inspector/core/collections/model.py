@@ -660,41 +660,33 @@ def folder_from_document(
     doc: dict[str, Any], path: Path, folder_dir: Path, text: str = "", loaded: Fingerprint | None = None
 ) -> Folder:
     """A folder.toml (path) describing the folder folder_dir; its items are filled in by the store."""
-    doc = migrate(doc, path, text)
-    r = _Reader(doc, path, text)
-    name = (r.text_field(doc.get("name"), "name") or "").strip() or folder_dir.name
-    profile = r.text_field(doc.get("profile"), "profile")
-    return Folder(
-        name=name,
-        path=folder_dir,
-        profile=None if profile is None else profile.strip(),
-        vars=MappingProxyType(r.variables(doc.get("vars"))),
-        order=r.order(),
-        description=r.text_field(doc.get("description"), "description") or "",
-        document=MappingProxyType(doc),
-        loaded=loaded,
-    )
+    return Folder(path=folder_dir, **_group_settings(doc, path, text, folder_dir.name, loaded))
 
 
 def collection_from_document(
     doc: dict[str, Any], root: Path, text: str = "", loaded: Fingerprint | None = None
 ) -> Collection:
     """A collection.toml; items and environments are filled in by the store."""
-    path = root / COLLECTION_FILE
+    return Collection(root=root, **_group_settings(doc, root / COLLECTION_FILE, text, root.name, loaded))
+
+
+def _group_settings(
+    doc: dict[str, Any], path: Path, text: str, default_name: str, loaded: Fingerprint | None
+) -> dict[str, Any]:
+    """What collection.toml and folder.toml have in common: name, default profile, vars, order, description."""
     doc = migrate(doc, path, text)
     r = _Reader(doc, path, text)
-    name = (r.text_field(doc.get("name"), "name") or "").strip() or root.name
+    name = (r.text_field(doc.get("name"), "name") or "").strip() or default_name
     profile = r.text_field(doc.get("profile"), "profile")
-    return Collection(
-        name=name,
-        root=root,
-        profile=None if profile is None else profile.strip(),
-        vars=MappingProxyType(r.variables(doc.get("vars"))),
-        order=r.order(),
-        description=r.text_field(doc.get("description"), "description") or "",
-        document=MappingProxyType(doc),
-        loaded=loaded,
-    )
+    return {
+        "name": name,
+        "profile": None if profile is None else profile.strip(),
+        "vars": MappingProxyType(r.variables(doc.get("vars"))),
+        "order": r.order(),
+        "description": r.text_field(doc.get("description"), "description") or "",
+        "document": MappingProxyType(doc),
+        "loaded": loaded,
+    }
 
 
 def environment_from_document(
