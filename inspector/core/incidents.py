@@ -222,7 +222,7 @@ def entry_facts(exchange: Exchange | None, diagnosis: Diagnosis | None) -> dict[
     return facts
 
 
-def _entry(
+def entry_from_row(
     entry_id: int,
     at: datetime,
     method: str,
@@ -233,6 +233,7 @@ def _entry(
     profile: str | None,
     facts: Mapping[str, Any],
 ) -> IncidentEntry:
+    """An IncidentEntry from history's columns (the stored facts object), or from a fresh exchange's facts."""
     ids = tuple(findings)
     if facts.get("signature_said") and not _SIGNATURE_FINDINGS.intersection(ids):
         ids += ("signature-invalid",)  # a HAR has no key: the server's words are the evidence
@@ -273,7 +274,7 @@ def incident_entry(
     method = final.method if final is not None else exchange.spec.method
     status = final.response.status if final is not None and final.response is not None else None
     when = at or exchange.sent_at or (final.sent_at if final else None) or datetime.fromtimestamp(0, UTC)
-    return _entry(
+    return entry_from_row(
         entry_id,
         when,
         method,
@@ -284,21 +285,6 @@ def incident_entry(
         exchange.profile_name,
         entry_facts(exchange, diagnosis),
     )
-
-
-def entry_from_row(
-    entry_id: int,
-    at: datetime,
-    method: str,
-    url: str,
-    status: int | None,
-    verdict: str | None,
-    findings: Sequence[str],
-    profile: str | None,
-    facts: Mapping[str, Any],
-) -> IncidentEntry:
-    """An IncidentEntry from history's columns (the stored facts object)."""
-    return _entry(entry_id, at, method, url, status, verdict, findings, profile, facts)
 
 
 def entries_from_har(text: str | bytes) -> list[IncidentEntry]:
