@@ -11,7 +11,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import accumulate, islice, repeat
+from operator import add, eq, itemgetter
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
@@ -308,11 +309,20 @@ def _xml_pieces(text: str) -> Iterator[str]:
                 i = next_gt + 1
 
 
-def pretty_xml(text: str, indent: int = 2) -> str:
-    """XML re-indented one element per line, leaf text inline; unchanged when it does not nest cleanly."""
+def iter_pretty_xml(
+    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+) -> Iterator[str]:
+    """Yield pretty_xml's output in pieces of about piece_chars; raise NotPretty when it does not nest cleanly.
+
+    Pieces end between markup parts (never inside a tag, comment or CDATA). Like iter_pretty_json, pieces may
+    come before an error near the end is found: a caller that streams them must be ready to start again.
+    """
     out: list[str] = []
+    size = 0
+    goal = first_piece_chars  # a small first piece, so the first screen can show at once
     depth = 0
     prev = ""  # what was last written: open, close, text, other
+    written = False
     pad = " " * indent
     for part in _xml_pieces(text):
         if part.isspace():
@@ -320,28 +330,46 @@ def pretty_xml(text: str, indent: int = 2) -> str:
         if part.startswith("</") and part.endswith(">"):
             depth -= 1
             if depth < 0:
-                return text
-            out.append(part if prev in ("open", "text") else "\n" + pad * depth + part)
+                raise NotPretty("an end tag without its start tag")
+            piece = part if prev in ("open", "text") else "\n" + pad * depth + part
             prev = "close"
         elif part.startswith("<") and part.endswith(">"):
-            lead = "\n" + pad * depth if out else ""
-            out.append(lead + part)
+            piece = ("\n" + pad * depth if written else "") + part
             if part.startswith(("<?", "<!")) or part.endswith("/>"):
                 prev = "other"
             else:
                 depth += 1
                 if depth > MAX_PRETTY_DEPTH:
-                    return text
+                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
                 prev = "open"
         elif part.startswith("<"):  # an unterminated tag, comment or CDATA: not clean XML
-            return text
+            raise NotPretty("an unterminated tag, comment or CDATA section")
         else:
             stripped = part.strip()
-            out.append(stripped if prev == "open" else "\n" + pad * depth + stripped)
+            piece = stripped if prev == "open" else "\n" + pad * depth + stripped
             prev = "text"
+        written = True
+        out.append(piece)
+        size += len(piece)
+        if size >= goal:
+            yield "".join(out)
+            out = []
+            size = 0
+            goal = piece_chars
     if depth != 0:
+        raise NotPretty("the text ends inside an element")
+    if text.endswith("\n"):
+        out.append("\n")
+    if out:
+        yield "".join(out)
+
+
+def pretty_xml(text: str, indent: int = 2) -> str:
+    """XML re-indented one element per line, leaf text inline; unchanged when it does not nest cleanly."""
+    try:
+        return "".join(iter_pretty_xml(text, indent))
+    except NotPretty:
         return text
-    return "".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 # HTML is not XML: void elements (<br>, <meta>) have no end tag, some end tags are optional (</p>, </li>),
@@ -439,10 +467,15 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
             i = end
 
 
-def pretty_html(text: str, indent: int = 2) -> str:
-    """HTML re-indented: one block element per line, inline elements and text kept on their line, the content
-    of script, style, pre and textarea as written. Unchanged when it holds no markup or nests too deep."""
+def iter_pretty_html(
+    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+) -> Iterator[str]:
+    """Yield pretty_html's output in pieces of about piece_chars (between parts, never inside a tag, comment
+    or element content kept as written); raise NotPretty when it holds no markup or nests too deep."""
     out: list[str] = []
+    size = 0
+    goal = first_piece_chars
+    written = False  # a piece was yielded
     pad = " " * indent
     stack: list[_OpenElement] = []
     open_count: dict[str, int] = {}
@@ -462,9 +495,19 @@ def pretty_html(text: str, indent: int = 2) -> str:
         return entry
 
     def line(piece: str) -> None:
-        out.append(("\n" + pad * depth if out else "") + piece)
+        out.append(("\n" + pad * depth if written or out else "") + piece)
 
+    counted = 0  # out[:counted] is in size
     for kind, name, piece in _html_pieces(text):
+        while counted < len(out):
+            size += len(out[counted])
+            counted += 1
+        if size >= goal:  # between parts: a piece never ends inside a tag or a verbatim element's content
+            written = True
+            yield "".join(out)
+            out.clear()
+            counted = size = 0
+            goal = piece_chars
         if kind == "text":
             words = piece.strip()
             if not words:
@@ -514,7 +557,7 @@ def pretty_html(text: str, indent: int = 2) -> str:
                 push(name, True)
                 depth += 1
                 if depth > MAX_PRETTY_DEPTH:
-                    return text
+                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
             if name in ("pre", "script", "style"):
                 prev = "inline"  # their content (and end tag) follow the open tag as written
         else:  # close
@@ -540,9 +583,20 @@ def pretty_html(text: str, indent: int = 2) -> str:
             prev = "block"
             if stack:
                 stack[-1].only_inline = False
-    if not out:
+    if not out and not written:
+        raise NotPretty("no markup to re-indent")
+    if text.endswith("\n"):
+        out.append("\n")
+    yield "".join(out)
+
+
+def pretty_html(text: str, indent: int = 2) -> str:
+    """HTML re-indented: one block element per line, inline elements and text kept on their line, the content
+    of script, style, pre and textarea as written. Unchanged when it holds no markup or nests too deep."""
+    try:
+        return "".join(iter_pretty_html(text, indent))
+    except NotPretty:
         return text
-    return "".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 MARKUP_SYNTAXES = ("xml", "html")
@@ -561,6 +615,95 @@ def pretty_syntax(lexer: Lexer | None) -> str | None:
     """'json', 'xml' or 'html' when a body in this syntax can be pretty-printed here; None otherwise."""
     syntax = lexer_syntax(lexer)
     return syntax if syntax in ("json", "xml", "html") else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Where a lexer may start afresh, so a part of a long body can be coloured on its own (the part on screen
+# first) and still get exactly the colours lexing from the start would give.
+
+
+def json_boundaries(text: str, step: int) -> list[int]:
+    """Offsets roughly every `step` characters, just after a comma outside any string, where JsonLexer may
+    start afresh.
+
+    Whether a comma is inside a string is told by the parity of the quotes before it, counted in C
+    (str.count), minus the escaped ones (a quote after an odd run of backslashes).
+    """
+    escaped = [m.end() - 1 for m in re.finditer(r'\\+"', text) if (m.end() - m.start() - 1) % 2 == 1]
+    out: list[int] = []
+    n = len(text)
+    pos = 0  # quotes are counted up to here
+    quotes = 0
+    target = step
+    find, count = text.find, text.count
+    while target < n:
+        q = find(",", target)
+        while q >= 0:
+            quotes += count('"', pos, q) - (bisect_left(escaped, q) - bisect_left(escaped, pos))
+            pos = q
+            if quotes % 2 == 0:
+                break
+            q = find(",", q + 1)
+        if q < 0:
+            break
+        out.append(q + 1)
+        target = q + 1 + step
+    return out
+
+
+_MARKUP_OPENERS = re.compile(r"<!--|<!\[CDATA\[|<\?|<(script|style)\b", re.IGNORECASE)
+_MARKUP_CLOSERS = {"<!--": re.compile("-->"), "<![CDATA[": re.compile(r"\]\]>"), "<?": re.compile(r"\?>"),
+                   "script": re.compile(r"</script", re.IGNORECASE),
+                   "style": re.compile(r"</style", re.IGNORECASE)}
+
+
+class MarkupBoundaries:
+    """Finds where the XML and HTML lexers may start afresh in text fed piece by piece: at a '<' (one that
+    begins a line when there is one) outside comments, CDATA, processing instructions and the content of
+    script and style elements, roughly every `step` characters.
+
+    Pieces must not split those constructs' openers or closers (the pretty-printers' pieces never do; give
+    unformatted text whole).
+    """
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self.last = 0  # the last boundary given
+        self.offset = 0  # characters fed so far
+        self.inside: re.Pattern[str] | None = None  # the closer of the construct open at the end so far
+
+    def feed(self, piece: str) -> list[int]:
+        out: list[int] = []
+        base = self.offset
+        n = len(piece)
+        pos = 0
+        while pos < n:
+            if self.inside is not None:
+                m = self.inside.search(piece, pos)
+                if m is None:
+                    break
+                self.inside = None
+                pos = m.end()
+                continue
+            target = max(pos, self.last + self.step - base)
+            opener = _MARKUP_OPENERS.search(piece, pos)
+            if target < n:
+                q = piece.find("\n<", target, target + 4 * self.step)
+                q = q + 1 if q >= 0 else piece.find("<", target)
+            else:
+                q = -1
+            if q >= 0 and (opener is None or q <= opener.start()):
+                out.append(base + q)
+                self.last = base + q
+                pos = q + 1
+                continue
+            if opener is None:
+                break
+            self.inside = _MARKUP_CLOSERS[(opener.group(1) or opener.group(0)).lower()
+                                          if opener.group(1) else opener.group(0).upper()]
+            pos = opener.end()
+        self.offset += n
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -703,6 +846,49 @@ class RangeBatch:
         return [(s, n, STYLE_KEYS[k]) for s, n, k in zip(self.starts, self.lengths, self.keys, strict=True)]
 
 
+# Pygments' JsonLexer looks at every character in Python. For JSON made of the usual tokens, one re.split and
+# a few C-level maps give exactly its style ranges (a test compares them): a token is a string (with the colon
+# after it when it is a key), a number or a constant as JsonLexer reads them, and what lies between must be
+# whitespace and punctuation. Anything else (comments, odd escapes, stray characters, two strings in a row)
+# makes the text go to Pygments after all.
+_JSON_TOKEN = re.compile(
+    r"""("[^"\\]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\]*)*"
+          (?:[ \t\n\r]*:|(?=[ \t\n\r]*(?:[,\]}]|\Z)))
+        |[-0-9][-0-9.eE+]*
+        |[fnt][truefalsn]*)""",
+    re.VERBOSE,
+)
+_JSON_GAPS = re.compile(r"[ \t\n\r{}\[\],:]*")
+_JSON_WS_COLON = " \t\n\r:"
+# a token's first character, plus one when its last is the colon of a key, to its style key index
+_JSON_FIRST = {c: 2 for c in "-0123456789"} | {c: 4 for c in "fnt"} | {'"': 0}
+_JSON_KIND = array("b", [_KEY_INDEX[k] for k in ("string", "tag", "number", "number", "keyword", "keyword")])
+
+
+def _fast_json_ranges(text: str, base: int) -> tuple[array[int], array[int], array[int]] | None:
+    """(starts, lengths, key indices) exactly as Pygments' JsonLexer would colour `text`, or None when the text
+    holds something this fast path does not handle."""
+    parts = _JSON_TOKEN.split(text)
+    gaps = parts[0::2]
+    if _JSON_GAPS.fullmatch("".join(gaps)) is None:
+        return None
+    del gaps
+    tokens = parts[1::2]
+    ends = array("l", accumulate(map(len, parts), initial=base))
+    starts = ends[1:-1:2]
+    lengths = array("l", map(len, map(str.rstrip, tokens, repeat(_JSON_WS_COLON))))
+    firsts = map(_JSON_FIRST.__getitem__, map(itemgetter(0), tokens))
+    colons = map(eq, map(itemgetter(-1), tokens), repeat(":"))
+    keys = array("b", map(_JSON_KIND.__getitem__, map(add, firsts, colons)))
+    return starts, lengths, keys
+
+
+def _is_pygments_json(lexer: Lexer) -> bool:
+    from pygments.lexers.data import JsonLexer
+
+    return type(lexer) is JsonLexer
+
+
 def _tokens(lexer: Lexer, text: str) -> Iterator[tuple[int, _TokenType, str]]:
     # get_tokens_unprocessed: no newline rewriting, so token offsets are offsets in `text`
     tokens: Iterator[tuple[int, _TokenType, str]] = lexer.get_tokens_unprocessed(text)
@@ -723,6 +909,16 @@ def iter_range_batches(
     across inserted line breaks and into UTF-16 units.
     """
     active_maps = [m for m in maps if m]
+    if _is_pygments_json(lexer):
+        fast = _fast_json_ranges(text, base)
+        if fast is not None:
+            starts, lengths, keys = fast
+            for at in range(0, max(1, len(starts)), batch_tokens):
+                last = at + batch_tokens >= len(starts)
+                lexed_to = base + len(text) if last else starts[at + batch_tokens]
+                yield _finish(starts[at:at + batch_tokens], lengths[at:at + batch_tokens],
+                              keys[at:at + batch_tokens], lexed_to, active_maps)
+            return
     tokens = _tokens(lexer, text)
     cached = _key_cache.get
     end = 0

@@ -98,6 +98,12 @@ class RangeStore:
         return out
 
 
+def visible_columns(x0: float, gutter: float, width: float, advance: float) -> tuple[int, int]:
+    """[first, end) columns of a line of one-column characters that can show between the gutter and the
+    right edge, when column 0 is drawn at x0 (one column of slack on each side)."""
+    return max(0, int((gutter - x0) / advance) - 1), max(0, int((width - x0) / advance) + 2)
+
+
 class LargeTextView(QAbstractScrollArea):
     """Read-only, virtualized text: text and ranges stream in; only the visible lines are ever laid out.
 
@@ -235,9 +241,27 @@ class LargeTextView(QAbstractScrollArea):
         self._first_screen = True
 
     def append_piece(self, piece: TextPiece) -> None:
-        """Add the next piece of text (O(piece lines): its line index was built by the worker)."""
-        if piece.whole:
-            self.begin()
+        """Add the next piece of text (O(piece lines): its line index was built by the worker).
+
+        A piece with `whole` set is the complete text: it replaces what came before (the start of the same
+        text), keeping the colours, the selection and the scroll position.
+        """
+        if piece.whole and piece.start == 0:
+            if len(piece.text) < self._length:
+                self.begin()
+            self._pieces = [piece.text] if piece.text else []
+            self._piece_starts = [0] if piece.text else []
+            self._length = len(piece.text)
+            self._joined = piece.text
+            self._folded = None
+            self._lines = array("q", [0])
+            self._lines.extend(piece.line_starts)
+            self._longest = piece.longest
+            self._update_scrollbars()
+            self.viewport().update()
+            self._maybe_first_screen()
+            self.finish_input()
+            return
         if piece.start != self._length:
             raise ValueError(f"A text piece starting at {piece.start} does not follow the {self._length} "
                              "characters already shown; pieces must arrive in order.")
@@ -254,8 +278,6 @@ class LargeTextView(QAbstractScrollArea):
             if len(self._lines) - len(piece.line_starts) <= first + self.visible_line_count() + 1:
                 self.viewport().update()  # the new lines are (partly) on screen
         self._maybe_first_screen()
-        if piece.whole:
-            self.finish_input()
 
     def set_text(self, text: str) -> None:
         """Show a whole text at once (indexing it here: meant for texts of a few megabytes at most)."""
@@ -263,13 +285,6 @@ class LargeTextView(QAbstractScrollArea):
 
         self.begin()
         self.append_piece(LineIndexer().feed(text, whole=True))
-
-    def set_whole_text(self, text: str) -> None:
-        """The pieces already given, joined by the worker: replaces them so slicing is one step."""
-        if len(text) == self._length:
-            self._pieces = [text]
-            self._piece_starts = [0]
-            self._joined = text
 
     def finish_input(self) -> None:
         self._input_done = True
@@ -296,11 +311,14 @@ class LargeTextView(QAbstractScrollArea):
         return self._length
 
     def line_bounds(self, line: int) -> tuple[int, int]:
-        """[start, end) of a line's text, without its newline."""
+        """[start, end) of a line's text, without its newline (a line broken for display has none: the next
+        one starts right after it)."""
         lines = self._lines
         start = lines[line]
-        end = lines[line + 1] - 1 if line + 1 < len(lines) else self._length
-        return start, end
+        if line + 1 >= len(lines):
+            return start, self._length
+        end = lines[line + 1]
+        return start, end - 1 if self.text_range(end - 1, end) == "\n" else end
 
     def line_of(self, offset: int) -> int:
         return max(0, bisect_right(self._lines, offset) - 1)
@@ -590,8 +608,7 @@ class LargeTextView(QAbstractScrollArea):
         adv = self._adv
         if last > first:
             span_a, span_b = self._visible_span()
-            ranges = self._ranges.within(span_a, span_b)
-            coloured = bool(ranges)
+            coloured = False
             if not self._ranges.covers(span_a, span_b) and self._input_done:
                 wanted = (span_a, span_b)
                 if wanted != self._last_wanted:
@@ -606,9 +623,7 @@ class LargeTextView(QAbstractScrollArea):
             select_bg.setAlpha(110)
             match_bg = QColor("#8a6d00" if is_dark(palette) else "#ffe27a")
             # the columns that can be on screen, for lines of one-column characters (nearly all of them)
-            col_lo = max(0, int((-x0 + gutter) / adv) - 1)
-            col_hi = int((width - x0) / adv) + 2
-            r = 0  # index into ranges (ordered by offset, like the lines)
+            col_lo, col_hi = visible_columns(x0, gutter, width, adv)
             m = 0
             painter.setFont(self._font)
             current_font_bold = False
@@ -635,12 +650,14 @@ class LargeTextView(QAbstractScrollArea):
                     s, e = max(sel_a, a), min(sel_b, b)
                     right = x_at(e - a) + (adv if sel_b > b else 0)
                     painter.fillRect(QRectF(x_at(s - a), y, right - x_at(s - a), lh), select_bg)
-                # text: plain runs between coloured ones
+                # text: plain runs between coloured ones, for the columns on screen only (a line broken for
+                # display is 4,000 characters and a thousand ranges, of which a hundred columns show)
                 baseline = y + self._ascent
                 pos = a + lo
                 end = a + hi
-                while r < len(ranges) and ranges[r][1] <= pos:
-                    r += 1
+                ranges = self._ranges.within(pos, end)
+                coloured = coloured or bool(ranges)
+                r = 0
                 while pos < end:
                     if r < len(ranges) and ranges[r][0] <= pos:
                         run_end = min(ranges[r][1], end)
@@ -658,8 +675,6 @@ class LargeTextView(QAbstractScrollArea):
                     pos = run_end
                     if r < len(ranges) and ranges[r][1] <= pos:
                         r += 1
-                while r < len(ranges) and ranges[r][1] <= b:
-                    r += 1
             if current_font_bold:
                 painter.setFont(self._font)
             # the caret

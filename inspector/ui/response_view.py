@@ -66,6 +66,7 @@ from inspector.ui.workers import (
     RangeChunk,
     TextPiece,
     prepare_body,
+    raw_pieces,
     share_gil_with_ui,
 )
 
@@ -370,7 +371,7 @@ class ResponseView(QWidget):
         share_gil_with_ui()
         self._raw_text: str | None = None  # the body as received (decoded, long lines broken)
         self._raw_head = ""  # the status line and headers that go before it on the Raw tab
-        self._raw_piece: TextPiece | None = None
+        self._raw_job: BodyJob | None = None  # a large body's Raw tab text, made when the tab is shown
         self._raw_loaded = False
         self._large = False  # the body shown is in large_view / raw_large
         self._secrets = NO_SECRETS  # set by show_exchange
@@ -569,7 +570,8 @@ class ResponseView(QWidget):
         self._set_large(False)
         self._raw_text = None
         self._raw_head = ""
-        self._raw_piece = None
+        self._raw_job = None
+        self.jobs.cancel("raw")
         self._raw_loaded = False
         self.hex_view.clear()
         self.image_label.clear()
@@ -750,7 +752,8 @@ class ResponseView(QWidget):
         self.large_view.begin()
         self.raw_large.begin()
         self._raw_text = None
-        self._raw_piece = None
+        self._raw_job = None
+        self.jobs.cancel("raw")
         self._raw_loaded = False
         body = response.body[: self.max_body_bytes]
         self._set_large(False)
@@ -790,9 +793,10 @@ class ResponseView(QWidget):
         job = BodyJob(generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
                       secret_names=self._secrets.names, secret_values=self._secrets.redactor().values(),
                       raw_head=self._raw_head)
+        self._raw_job = BodyJob(generation, body, content_type, line_index=True, secret_names=job.secret_names,
+                                secret_values=job.secret_values, raw_head=self._raw_head)
         worker = HighlightWorker(job)
         self._start_worker(worker, (worker.text_piece, self._on_text_piece),
-                           (worker.text_whole, self._on_text_whole), (worker.raw_piece, self._on_raw_piece),
                            (worker.range_chunk, self._on_range_chunk))
 
     def _start_worker(self, worker: HighlightWorker, *signals: tuple[Any, Any]) -> None:
@@ -817,18 +821,14 @@ class ResponseView(QWidget):
         if self._current(gen):
             self.large_view.append_piece(piece)
 
-    @Slot(int, object)
-    def _on_text_whole(self, gen: int, text: str) -> None:
-        if self._current(gen):
-            self.large_view.set_whole_text(text)
-
-    @Slot(int, object)
-    def _on_raw_piece(self, gen: int, piece: TextPiece) -> None:
-        if not self._current(gen):
+    def _on_raw_pieces(self, generation: int, pieces: list[TextPiece]) -> None:
+        """The Raw tab's text of a large body, indexed off the UI thread (raw_pieces) when it was first shown."""
+        if not self._current(generation) or not self._large:
             return
-        self._raw_piece = piece
-        if self.tabs.currentWidget() is self.raw_page:
-            self._load_raw()
+        self.raw_large.begin()
+        for piece in pieces:
+            self.raw_large.append_piece(piece)
+        self.raw_large.finish_input()
 
     @Slot(int, object)
     def _on_range_chunk(self, gen: int, chunk: RangeChunk) -> None:
@@ -907,9 +907,14 @@ class ResponseView(QWidget):
         if self._raw_loaded:
             return
         if self._large:
-            if self._raw_piece is not None:
+            if self._raw_job is not None and self.body_info is not None and self.body_info.kind == "text":
+                # decoded and indexed again off the UI thread, only when the tab is shown: the Body tab's
+                # worker does not keep a second copy of a large body for a tab that may never be opened
                 self._raw_loaded = True
-                self.raw_large.append_piece(self._raw_piece)  # whole, head included: the worker indexed it
+                raw_job = self._raw_job
+                generation = raw_job.generation
+                self.jobs.start("raw", lambda job: raw_pieces(raw_job, job.cancel),
+                                on_done=lambda pieces: self._on_raw_pieces(generation, pieces))
             elif self._raw_text is not None and self.body_info is not None and self.body_info.kind != "text":
                 self._raw_loaded = True  # a large image or binary body: its head and a word about it
                 self.raw_large.set_text(self._raw_head + self._raw_text)

@@ -12,10 +12,9 @@ import sys
 import threading
 import time
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
-from typing import Any
 
 from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
@@ -25,6 +24,7 @@ from inspector.core.bodies import body_kind, decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
     LineBreaker,
+    MarkupBoundaries,
     NotPretty,
     OffsetMap,
     RangeBatch,
@@ -32,8 +32,11 @@ from inspector.core.highlight import (
     break_long_lines,
     choose_lexer,
     hex_preview,
+    iter_pretty_html,
     iter_pretty_json,
+    iter_pretty_xml,
     iter_range_batches,
+    json_boundaries,
     lexer_syntax,
     normalize_newlines,
     pretty_json,
@@ -167,18 +170,28 @@ class TextPiece:
 
 
 class LineIndexer:
-    """Turns streamed text into TextPieces: where each line starts, and how long the longest one is."""
+    """Turns streamed text into TextPieces: where each line starts, and how long the longest one is.
 
-    def __init__(self) -> None:
-        self.offset = 0
+    With a `limit`, a line longer than that is shown as several: a line start is added every `limit`
+    characters of it (a soft break: nothing is inserted in the text, so offsets stay those of the text).
+    Feed it pieces of at most a few hundred kilobytes: each feed is one short stretch of C work (str.split)
+    plus Python only for the long lines, so a worker thread hands the GIL back between pieces.
+    """
+
+    def __init__(self, limit: int = 0, offset: int = 0) -> None:
+        self.limit = limit
+        self.offset = offset  # where the next piece starts
         self.column = 0  # characters of the line still open at the end of the text fed so far
         self.longest = 0
+        self.soft_breaks = 0
 
     def feed(self, text: str, whole: bool = False) -> TextPiece:
-        # split + accumulate keeps the per-line work in C: ~0.2 s for a million lines, on the worker's thread
-        lens = list(map(len, text.split("\n")))
         start = self.offset
-        if len(lens) == 1:
+        lens = list(map(len, text.split("\n")))
+        limit = self.limit
+        if limit and (self.column + lens[0] > limit or max(lens) > limit):
+            starts = self._feed_long(lens, start)
+        elif len(lens) == 1:
             self.column += lens[0]
             starts = array("q")
         else:
@@ -190,6 +203,33 @@ class LineIndexer:
         self.longest = max(self.longest, self.column)
         self.offset += len(text)
         return TextPiece(text, start, starts, self.longest, whole)
+
+    def _feed_long(self, lens: list[int], start: int) -> array:
+        """Line starts of a piece holding a line over the limit (a Python step per line of the piece)."""
+        limit = self.limit
+        starts = array("q")
+        col = self.column
+        longest = self.longest
+        pos = start
+        last = len(lens) - 1
+        for k, length in enumerate(lens):
+            if col + length > limit:
+                soft = range(pos + limit - col, pos + length, limit)  # strictly inside: a line of exactly
+                starts.extend(soft)  # `limit` characters before a newline stays one line
+                self.soft_breaks += len(soft)
+                col = pos + length - soft[-1]
+                longest = limit
+            else:
+                col += length
+                longest = max(longest, col)
+            pos += length
+            if k < last:
+                pos += 1
+                starts.append(pos)
+                col = 0
+        self.column = col
+        self.longest = max(longest, col)
+        return starts
 
 
 @dataclass(frozen=True)
@@ -208,8 +248,10 @@ class RangeChunk:
 
 
 def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
-    return RangeChunk(lexed_from, batch.lexed_to, array("q", batch.starts),
-                      array("q", map(operator.add, batch.starts, batch.lengths)), batch.keys)
+    # 'i' (4 bytes): a million ranges of a 10 MB body take 9 MB, not 17; offsets stay far below 2**31 (the
+    # body cap is 100 MB)
+    return RangeChunk(lexed_from, batch.lexed_to, array("i", batch.starts),
+                      array("i", map(operator.add, batch.starts, batch.lengths)), batch.keys)
 
 
 class HighlightWorker(QObject):
@@ -217,8 +259,10 @@ class HighlightWorker(QObject):
 
     Order of signals: info, text_chunk* (text_reset restarts them), text_done, raw_ready, ranges*, finished.
     With job.prepared (a small body already on screen) only ranges and finished come.
-    With job.line_index: info, text_piece* (text_reset restarts them), range_chunk* for the first piece,
-    text_done, text_whole, raw_ready, raw_piece, range_chunk*, finished; the lexing order follows want().
+    With job.line_index: info, text_piece* (text_reset restarts them; a last piece with `whole` set carries
+    the complete text as received, replacing the pieces before it), range_chunk* for what is on screen as
+    soon as its text exists, text_done, range_chunk*, finished; the lexing order follows want(), which is
+    served between pieces too. The Raw tab's text of such a job comes from raw_pieces(), when it is shown.
     """
 
     info = Signal(int, object)  # generation, BodyInfo
@@ -233,8 +277,6 @@ class HighlightWorker(QObject):
     done = Signal()
     # job.line_index only:
     text_piece = Signal(int, object)  # generation, TextPiece
-    text_whole = Signal(int, object)  # generation, the complete display text (str), right after text_done
-    raw_piece = Signal(int, object)  # generation, TextPiece of the raw text (whole)
     range_chunk = Signal(int, object)  # generation, RangeChunk
 
     SOURCE_PIECE = 256 * 1024
@@ -287,7 +329,9 @@ class HighlightWorker(QObject):
         self.info.emit(gen, info)
         self._check()
         if job.line_index:
-            self._run_indexed(text, pretty_kind, lexer if info.highlighted else None, t0)
+            box = [text]
+            del text  # the job's only reference is in the box, so the indexed run can let go of it
+            self._run_indexed(box, pretty_kind, lexer if info.highlighted else None, t0)
             return
         stats = BodyStats()
         t1 = time.perf_counter()
@@ -385,141 +429,186 @@ class HighlightWorker(QObject):
 
 
     # -- job.line_index: for a view that draws only the lines on screen ----------------------------------
-    def _run_indexed(self, text: str, pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
-        """Text first (with its line index), then ranges: the whole body is viewable after pretty-printing."""
+    def _run_indexed(self, box: list[str], pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
+        """Text pieces with their line index as they are made, the lines on screen coloured first, then the
+        rest. Nothing is copied whole: the view keeps the pieces the worker made (see _Segments)."""
         job = self.job
         gen = job.generation
-        stats = BodyStats()
+        text = box.pop()  # the only reference: dropped once the pieces that show it exist
         t1 = time.perf_counter()
-        # (source offset, display offset, source text) of the parts lexed separately
-        segments: list[tuple[int, int, str]] = []
-        done: set[int] = set()
-        breaker = LineBreaker(job.line_limit)
-        indexer = LineIndexer()
-        shown: list[str] = []
-        source = text
-        if pretty_kind == "json":
+        stats = BodyStats()
+        segments: _Segments | None = None
+        indexer = LineIndexer(job.line_limit)
+        producer = {"json": iter_pretty_json, "xml": iter_pretty_xml, "html": iter_pretty_html}.get(
+            pretty_kind or "")
+        if producer is not None:
+            segments = _Segments(lexer, pretty_kind or "", self.LEX_SEGMENT)
             try:
-                source_pieces: list[str] = []
-                src_off = shown_off = 0
-                for piece in iter_pretty_json(text, piece_chars=self.SOURCE_PIECE,
-                                              first_piece_chars=self.FIRST_PIECE):
+                for piece in producer(text, piece_chars=self.SOURCE_PIECE, first_piece_chars=self.FIRST_PIECE):
                     self._check()
-                    out = breaker.feed(piece)
-                    shown.append(out)
-                    self.text_piece.emit(gen, indexer.feed(out))
+                    self.text_piece.emit(gen, indexer.feed(piece))
+                    segments.add_piece(piece)
+                    self._serve(segments, stats, first=len(segments.pieces) == 1)
                     time.sleep(0)
-                    source_pieces.append(piece)
-                    # line starts in pretty JSON are token boundaries, so each segment lexes on its own
-                    for seg_start, seg in _split_at_lines(piece, self.LEX_SEGMENT):
-                        at = src_off + seg_start
-                        segments.append((at, _shown_offset(at, breaker.breaks), seg))
-                    src_off += len(piece)
-                    shown_off += len(out)
-                    if lexer is not None and len(source_pieces) == 1:
-                        # the first screen gets its colours before the rest of the text is even written
-                        t = time.perf_counter()
-                        for i in range(len(segments)):
-                            self._lex_segment(lexer, segments, i, breaker.breaks, stats)
-                            done.add(i)
-                        stats.lex_s += time.perf_counter() - t
-                source = "".join(source_pieces)
             except NotPretty:
-                segments = []
-                done = set()
-                stats = BodyStats()
-                if shown:
+                if segments.pieces:
                     self.text_reset.emit(gen)
-                shown = []
-                breaker = LineBreaker(job.line_limit)
-                indexer = LineIndexer()
-                source = text
-        if not segments:
-            if pretty_kind in MARKUP_SYNTAXES:
-                source = pretty_markup(text, pretty_kind)
-            pos = 0
-            size = self.FIRST_PIECE
-            while pos < len(source):
-                self._check()
-                piece = source[pos : pos + size]
-                pos += len(piece)
-                out = breaker.feed(piece)
-                shown.append(out)
-                self.text_piece.emit(gen, indexer.feed(out))
-                time.sleep(0)
-                size = self.SOURCE_PIECE
-            segments = [(0, 0, source)]  # other lexers carry state across lines: one pass from the start
+                segments = None
+                indexer = LineIndexer(job.line_limit)
+                stats = BodyStats()
+        if segments is None:
+            # as received: a small first piece at once, then the whole text (no copy) with its index, made in
+            # pieces so the GIL goes back to the UI thread between them
+            segments = _Segments(lexer, lexer_syntax(lexer) if lexer is not None else "text", self.LEX_SEGMENT,
+                                 whole=text)
+            first = text[: self.FIRST_PIECE]
+            head = indexer.feed(first)
+            if len(first) == len(text):
+                self.text_piece.emit(gen, TextPiece(text, 0, head.line_starts, head.longest, whole=True))
+            else:
+                self.text_piece.emit(gen, head)
+                self._serve(segments, stats, first=True)
+                starts = array("q", head.line_starts)
+                for pos in range(len(first), len(text), self.SOURCE_PIECE):
+                    self._check()
+                    starts.extend(indexer.feed(text[pos : pos + self.SOURCE_PIECE]).line_starts)
+                    self._serve(segments, stats)
+                    time.sleep(0)
+                self.text_piece.emit(gen, TextPiece(text, 0, starts, indexer.longest, whole=True))
+                del starts
+        del text
+        segments.complete()
         self.text_done.emit(gen)
-        shown_text = "".join(shown)
-        del shown
-        self.text_whole.emit(gen, shown_text)
         stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
+        stats.chars = segments.length
+        stats.broken_lines = indexer.soft_breaks > 0
         self._check()
-        raw = shown_text if source is text else LineBreaker(job.line_limit).feed(text)
-        self.raw_ready.emit(gen, raw)
-        self.raw_piece.emit(gen, LineIndexer().feed(job.raw_head + raw if job.raw_head else raw, whole=True))
-        del raw
-        self._check()
-        stats.chars = len(shown_text)
-        stats.broken_lines = bool(breaker.breaks)
         if lexer is not None:
             t = time.perf_counter()
-            self._lex_segments(lexer, segments, done, breaker.breaks, stats)
+            while self._serve(segments, stats, rest=True):
+                pass
             stats.lex_s += time.perf_counter() - t
         stats.total_s = time.perf_counter() - t0
         self.finished.emit(gen, stats)
 
-    def _lex_segment(self, lexer: Lexer, segments: list[tuple[int, int, str]], i: int, breaks: list[int],
-                     stats: BodyStats) -> None:
-        for _ in self._segment_batches(lexer, segments[i], breaks, stats):
-            pass
+    def _serve(self, segments: _Segments, stats: BodyStats, first: bool = False, rest: bool = False) -> bool:
+        """Lex what is on screen (want()) and, with first, what the first screen shows; with rest, the next
+        segment in order when nothing is wanted. False when there was nothing left to lex."""
+        if segments.lexer is None:
+            return False
+        picks: list[int] = []
+        wanted = self._wanted
+        if wanted is not None:
+            picks = segments.overlapping(*wanted)
+            if not picks and segments.covered(*wanted):
+                if self._wanted is wanted:
+                    self._wanted = None
+        if first:
+            picks = picks or segments.overlapping(0, self.FIRST_PIECE)
+        if not picks and rest:
+            nxt = segments.next_undone()
+            if nxt is None:
+                return False
+            picks = [nxt]
+        t = time.perf_counter()
+        for i in picks:
+            self._lex_segment(segments, i, stats)
+        stats.lex_s += time.perf_counter() - t
+        return True
 
-    def _segment_batches(self, lexer: Lexer, segment: tuple[int, int, str], breaks: list[int],
-                         stats: BodyStats) -> Any:
-        """Lex one segment, emitting a RangeChunk per batch; yields after each so another may go first."""
-        src_off, shown_off, text = segment
-        covered = shown_off
-        maps = [OffsetMap(breaks, after=False)]
-        for batch in iter_range_batches(lexer, text, batch_tokens=self.LEX_BATCH_TOKENS, base=src_off,
-                                        maps=maps):
+    def _lex_segment(self, segments: _Segments, i: int, stats: BodyStats) -> None:
+        start, end = segments.bounds_of(i)
+        segments.done.add(i)
+        covered = start
+        assert segments.lexer is not None
+        for batch in iter_range_batches(segments.lexer, segments.text(start, end),
+                                        batch_tokens=self.LEX_BATCH_TOKENS, base=start):
             self._check()
             stats.ranges += len(batch)
             self.range_chunk.emit(self.job.generation, range_chunk(batch, covered))
             covered = batch.lexed_to
             time.sleep(0)  # let the UI thread run its queued slots now
-            yield
-
-    def _lex_segments(self, lexer: Lexer, segments: list[tuple[int, int, str]], done: set[int],
-                      breaks: list[int], stats: BodyStats) -> None:
-        """Lex every segment not done yet: the ones on screen (want()) first, then in order."""
-        shown_starts = [shown for _, shown, _ in segments]
-        running: dict[int, Any] = {}
-        next_in_order = 0
-        while True:
-            self._check()
-            pick = None
-            wanted = self._wanted
-            if wanted is not None:
-                first = max(0, bisect_right(shown_starts, wanted[0]) - 1)
-                last = max(first, bisect_right(shown_starts, wanted[1]) - 1)
-                pick = next((i for i in range(first, min(last + 1, len(segments))) if i not in done), None)
-                if pick is None:
-                    self._wanted = None if self._wanted is wanted else self._wanted
-            if pick is None:
-                while next_in_order < len(segments) and next_in_order in done:
-                    next_in_order += 1
-                if next_in_order >= len(segments):
-                    return
-                pick = next_in_order
-            batches = running.get(pick)
-            if batches is None:
-                batches = running[pick] = self._segment_batches(lexer, segments[pick], breaks, stats)
-            if next(batches, _END) is _END:
-                done.add(pick)
-                del running[pick]
 
 
-_END = object()
+class _Segments:
+    """The display text of a line-indexed job as the pieces the view holds, cut where the lexer may start
+    afresh (core.highlight: line starts of pretty JSON, json_boundaries, MarkupBoundaries), so the part on
+    screen can be coloured before the parts before it."""
+
+    def __init__(self, lexer: Lexer | None, syntax: str, step: int, whole: str | None = None) -> None:
+        self.lexer = lexer
+        self.syntax = syntax
+        self.step = step
+        self.pieces: list[str] = []
+        self.piece_starts: list[int] = []
+        self.length = 0
+        self.starts: list[int] = [0]  # segment i is [starts[i], starts[i + 1]), the last one up to `length`
+        self.final = False  # the last segment's end is known
+        self.done: set[int] = set()
+        self._next = 0
+        self._markup = MarkupBoundaries(step) if syntax in MARKUP_SYNTAXES else None
+        if whole is not None:
+            self.pieces, self.piece_starts, self.length = [whole], [0], len(whole)
+            if lexer is None:
+                pass
+            elif syntax == "json":
+                self.starts += json_boundaries(whole, step)
+            elif self._markup is not None:
+                self.starts += [b for b in self._markup.feed(whole) if b > 0]
+            else:
+                pass  # other lexers carry state across lines: one pass from the start
+            self.final = True
+
+    def add_piece(self, piece: str) -> None:
+        base = self.length
+        self.pieces.append(piece)
+        self.piece_starts.append(base)
+        self.length += len(piece)
+        if self.lexer is None:
+            return
+        if self.syntax == "json":  # pretty JSON: every line start is a token boundary, so is a piece's end
+            cuts = [base + at for at, _ in _split_at_lines(piece, self.step)]
+        elif self._markup is not None:
+            cuts = self._markup.feed(piece)
+        else:
+            return
+        self.starts.extend(c for c in cuts if c > self.starts[-1])
+
+    def complete(self) -> None:
+        self.final = True
+
+    def text(self, start: int, end: int) -> str:
+        i = bisect_right(self.piece_starts, start) - 1
+        out = []
+        while start < end:
+            base = self.piece_starts[i]
+            part = self.pieces[i][start - base : end - base]
+            out.append(part)
+            start += len(part)
+            i += 1
+        return "".join(out) if len(out) != 1 else out[0]
+
+    def bounds_of(self, i: int) -> tuple[int, int]:
+        return self.starts[i], self.starts[i + 1] if i + 1 < len(self.starts) else self.length
+
+    def _ready(self, i: int) -> bool:
+        return i + 1 < len(self.starts) or self.final
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Segments not lexed yet, ready, and overlapping display offsets [start, end)."""
+        first = max(0, bisect_right(self.starts, start) - 1)
+        last = bisect_right(self.starts, max(start, end - 1)) - 1
+        return [i for i in range(first, last + 1) if i not in self.done and self._ready(i)]
+
+    def covered(self, start: int, end: int) -> bool:
+        first = max(0, bisect_right(self.starts, start) - 1)
+        last = bisect_right(self.starts, max(start, end - 1)) - 1
+        return all(i in self.done for i in range(first, last + 1))
+
+    def next_undone(self) -> int | None:
+        while self._next < len(self.starts) and self._next in self.done:
+            self._next += 1
+        return self._next if self._next < len(self.starts) and self._ready(self._next) else None
 
 
 def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
@@ -538,10 +627,21 @@ def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
     return out
 
 
-def _shown_offset(source_offset: int, breaks: list[int]) -> int:
-    """A segment start in display offsets: a line break inserted right there belongs to this segment, so the
-    previous segment's last range (OffsetMap.end) ends exactly where this one's coverage begins."""
-    return source_offset + bisect_left(breaks, source_offset)
+def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[TextPiece]:
+    """The Raw tab of a line-indexed body: its head (status line, headers) and the text as received (decoded
+    and masked like the Body tab), indexed a piece at a time so the GIL goes back to the UI thread between."""
+    _info, text, _lexer, _pretty = _text_info(job)
+    indexer = LineIndexer(job.line_limit)
+    out = [indexer.feed(job.raw_head)] if job.raw_head else []
+    start = indexer.offset
+    starts = array("q")
+    for pos in range(0, len(text), HighlightWorker.SOURCE_PIECE):
+        if cancel is not None and cancel.is_set():
+            return []
+        starts.extend(indexer.feed(text[pos : pos + HighlightWorker.SOURCE_PIECE]).line_starts)
+        time.sleep(0)
+    out.append(TextPiece(text, start, starts, indexer.longest))
+    return out
 
 
 def share_gil_with_ui() -> None:
