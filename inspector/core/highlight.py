@@ -666,9 +666,9 @@ class MarkupBoundaries:
     unformatted text whole).
     """
 
-    def __init__(self, step: int) -> None:
+    def __init__(self, step: int, first: int | None = None) -> None:
         self.step = step
-        self.last = 0  # the last boundary given
+        self.last = (first if first is not None else step) - step  # the first boundary comes after `first`
         self.offset = 0  # characters fed so far
         self.inside: re.Pattern[str] | None = None  # the closer of the construct open at the end so far
 

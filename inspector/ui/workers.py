@@ -546,7 +546,7 @@ class _Segments:
         self.final = False  # the last segment's end is known
         self.done: set[int] = set()
         self._next = 0
-        self._markup = MarkupBoundaries(step) if syntax in MARKUP_SYNTAXES else None
+        self._markup = MarkupBoundaries(step, first=step // 8) if syntax in MARKUP_SYNTAXES else None
         if whole is not None:
             self.pieces, self.piece_starts, self.length = [whole], [0], len(whole)
             if lexer is None:
@@ -567,7 +567,7 @@ class _Segments:
         if self.lexer is None:
             return
         if self.syntax == "json":  # pretty JSON: every line start is a token boundary, so is a piece's end
-            cuts = [base + at for at, _ in _split_at_lines(piece, self.step)]
+            cuts = [base + at for at, _ in _split_at_lines(piece, self.step)] + [self.length]
         elif self._markup is not None:
             cuts = self._markup.feed(piece)
         else:
@@ -575,6 +575,8 @@ class _Segments:
         self.starts.extend(c for c in cuts if c > self.starts[-1])
 
     def complete(self) -> None:
+        if len(self.starts) > 1 and self.starts[-1] >= self.length:
+            self.starts.pop()  # a piece's end was taken for the next piece's start: there is none
         self.final = True
 
     def text(self, start: int, end: int) -> str:
