@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from inspector.core.style_keys import STYLE_KEYS
 from inspector.ui.theme import Theme, is_dark, monospace_font
-from inspector.ui.workers import RangeChunk, TextPiece
+from inspector.ui.workers import LINE_TYPECODE, RangeChunk, TextPiece
 
 # Control characters are drawn as spaces: a font's box glyph would not be one column wide.
 _DRAWABLE = {c: " " for c in (*range(32), 127)}
@@ -131,7 +131,7 @@ class LargeTextView(QAbstractScrollArea):
         self._length = 0
         self._joined: str | None = None
         self._folded: str | None = None
-        self._lines = array("q", [0])
+        self._lines = array(LINE_TYPECODE, [0])
         self._longest = 0
         self._input_done = True
         self._first_screen = False
@@ -219,7 +219,7 @@ class LargeTextView(QAbstractScrollArea):
         self._length = 0
         self._joined = None
         self._folded = None
-        self._lines = array("q", [0])
+        self._lines = array(LINE_TYPECODE, [0])
         self._longest = 0
         self._input_done = False
         self._first_screen = False
@@ -254,7 +254,7 @@ class LargeTextView(QAbstractScrollArea):
             self._length = len(piece.text)
             self._joined = piece.text
             self._folded = None
-            self._lines = array("q", [0])
+            self._lines = array(LINE_TYPECODE, [0])
             self._lines.extend(piece.line_starts)
             self._longest = piece.longest
             self._update_scrollbars()

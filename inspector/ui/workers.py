@@ -13,6 +13,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
 
@@ -20,7 +21,7 @@ from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.bodies import body_kind, decode_text
+from inspector.core.bodies import body_kind, iter_decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
     LineBreaker,
@@ -108,26 +109,58 @@ class BodyStats:
     broken_lines: bool = False
 
 
-def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
-    """Decode, mask and choose the lexer: the text, the lexer, and which pretty-printer applies."""
-    text = normalize_newlines(decode_text(job.body, job.content_type))
+def _decoded_parts(job: BodyJob) -> Iterator[str]:
+    """The body decoded (core.bodies' one charset rule) and its newlines made LF, about a megabyte at a time,
+    so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
+    carry = ""  # a CR ending one part may be the first half of a CRLF split across two
+    for part in iter_decode_text(job.body, job.content_type):
+        if carry:
+            part = carry + part
+        carry = "\r" if part.endswith("\r") else ""
+        yield normalize_newlines(part[:-1] if carry else part)
+        time.sleep(0)
+    if carry:
+        yield "\n"
+
+
+def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
+    """Decode, mask and choose the lexer: the text (in parts when it was not joined), the lexer, and which
+    pretty-printer applies.
+
+    The parts are joined into one str when something needs the whole: masking, scrubbing secret values (a
+    secret split across two parts must still be found), pretty-printing or highlighting (bodies up to
+    highlight_limit); a body larger than that is shown as it came, in its parts, never copied whole.
+    """
+    parts = list(_decoded_parts(job))
+    length = sum(map(len, parts))
     masked = False
+    whole = len(job.body) <= job.mask_limit or bool(job.secret_values) or length <= job.highlight_limit
+    if whole and len(parts) != 1:
+        parts = ["".join(parts)]
     if len(job.body) <= job.mask_limit:
-        shown = mask_body_text(text, job.content_type, job.secret_names)
-        masked = shown != text
-        text = shown
+        shown = mask_body_text(parts[0], job.content_type, job.secret_names)
+        masked = shown != parts[0]
+        parts = [shown]
     if job.secret_values:
         # by value at any size: a few substring searches, far cheaper than the lexing that follows
-        shown = Redactor(job.secret_values).scrub(text)
-        masked = masked or shown != text
-        text = shown
-    lexer = choose_lexer(job.content_type, text[:4096])
+        shown = Redactor(job.secret_values).scrub(parts[0])
+        masked = masked or shown != parts[0]
+        parts = [shown]
+    if not parts:
+        parts = [""]
+    lexer = choose_lexer(job.content_type, parts[0][:4096])
     syntax = lexer_syntax(lexer)
-    highlighted = len(text) <= job.highlight_limit and syntax != "text"
-    pretty_kind = pretty_syntax(lexer) if job.pretty and len(text) <= job.highlight_limit else None
+    highlighted = length <= job.highlight_limit and syntax != "text"
+    pretty_kind = pretty_syntax(lexer) if job.pretty and length <= job.highlight_limit else None
     info = BodyInfo("text", syntax=syntax, lexer_name=lexer.name, highlighted=highlighted,
                     pretty=pretty_kind is not None, masked=masked, size=len(job.body))
-    return info, text, lexer, pretty_kind
+    return info, parts, lexer, pretty_kind
+
+
+def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
+    """_text_parts with the text whole (for bodies shown in the ordinary view: at most a few megabytes)."""
+    info, parts, lexer, pretty_kind = _text_parts(job)
+    return info, parts[0] if len(parts) == 1 else "".join(parts), lexer, pretty_kind
 
 
 def _non_text_info(job: BodyJob) -> BodyInfo | None:
@@ -164,9 +197,13 @@ class TextPiece:
 
     text: str
     start: int  # offset of text[0] in the whole display text
-    line_starts: array  # 'q': offsets (in the whole text) of the lines beginning inside this piece
+    line_starts: array  # LINE_TYPECODE: offsets (in the whole text) of the lines beginning inside this piece
     longest: int  # characters of the longest line seen so far, this piece included
     whole: bool = False  # text is the complete display text (start is 0)
+
+
+# Line starts are 4-byte offsets: a million lines take 4 MB, and the body cap (100 MB) stays far below 2**31.
+LINE_TYPECODE = "i"
 
 
 class LineIndexer:
@@ -193,13 +230,13 @@ class LineIndexer:
             starts = self._feed_long(lens, start)
         elif len(lens) == 1:
             self.column += lens[0]
-            starts = array("q")
+            starts = array(LINE_TYPECODE)
         else:
             self.column += lens[0]
             self.longest = max(self.longest, self.column, max(lens))
             self.column = lens[-1]
             ends = accumulate(map(operator.add, lens[:-1], repeat(1)), initial=start)
-            starts = array("q", islice(ends, 1, None))
+            starts = array(LINE_TYPECODE, islice(ends, 1, None))
         self.longest = max(self.longest, self.column)
         self.offset += len(text)
         return TextPiece(text, start, starts, self.longest, whole)
@@ -207,7 +244,7 @@ class LineIndexer:
     def _feed_long(self, lens: list[int], start: int) -> array:
         """Line starts of a piece holding a line over the limit (a Python step per line of the piece)."""
         limit = self.limit
-        starts = array("q")
+        starts = array(LINE_TYPECODE)
         col = self.column
         longest = self.longest
         pos = start
@@ -325,14 +362,16 @@ class HighlightWorker(QObject):
             self.finished.emit(gen, BodyStats(total_s=time.perf_counter() - t0))
             return
 
+        if job.line_index:
+            info, parts, lexer, pretty_kind = _text_parts(job)
+            self.info.emit(gen, info)
+            self._check()
+            # the parts list is the only reference to the text, so the indexed run can let go of it
+            self._run_indexed(parts, pretty_kind, lexer if info.highlighted else None, t0)
+            return
         info, text, lexer, pretty_kind = _text_info(job)
         self.info.emit(gen, info)
         self._check()
-        if job.line_index:
-            box = [text]
-            del text  # the job's only reference is in the box, so the indexed run can let go of it
-            self._run_indexed(box, pretty_kind, lexer if info.highlighted else None, t0)
-            return
         stats = BodyStats()
         t1 = time.perf_counter()
         source, breaker, shown_pieces, lexed = self._stream_text(
@@ -429,14 +468,27 @@ class HighlightWorker(QObject):
 
 
     # -- job.line_index: for a view that draws only the lines on screen ----------------------------------
-    def _run_indexed(self, box: list[str], pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
+    def _run_indexed(self, parts: list[str], pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
         """Text pieces with their line index as they are made, the lines on screen coloured first, then the
         rest. Nothing is copied whole: the view keeps the pieces the worker made (see _Segments)."""
         job = self.job
         gen = job.generation
-        text = box.pop()  # the only reference: dropped once the pieces that show it exist
         t1 = time.perf_counter()
         stats = BodyStats()
+        if len(parts) > 1:  # too large to highlight or pretty-print: the decoded parts are the pieces shown
+            indexer = LineIndexer(job.line_limit)
+            while parts:
+                self._check()
+                self.text_piece.emit(gen, indexer.feed(parts.pop(0)))
+                time.sleep(0)
+            self.text_done.emit(gen)
+            stats.chars = indexer.offset
+            stats.broken_lines = indexer.soft_breaks > 0
+            stats.pretty_s = time.perf_counter() - t1
+            stats.total_s = time.perf_counter() - t0
+            self.finished.emit(gen, stats)
+            return
+        text = parts.pop()  # the only reference: dropped once the pieces that show it exist
         segments: _Segments | None = None
         indexer = LineIndexer(job.line_limit)
         producer = {"json": iter_pretty_json, "xml": iter_pretty_xml, "html": iter_pretty_html}.get(
@@ -468,7 +520,7 @@ class HighlightWorker(QObject):
             else:
                 self.text_piece.emit(gen, head)
                 self._serve(segments, stats, first=True)
-                starts = array("q", head.line_starts)
+                starts = array(LINE_TYPECODE, head.line_starts)
                 for pos in range(len(first), len(text), self.SOURCE_PIECE):
                     self._check()
                     starts.extend(indexer.feed(text[pos : pos + self.SOURCE_PIECE]).line_starts)
@@ -503,8 +555,10 @@ class HighlightWorker(QObject):
             if not picks and segments.covered(*wanted):
                 if self._wanted is wanted:
                     self._wanted = None
-        if first:
-            picks = picks or segments.overlapping(0, self.FIRST_PIECE)
+        if first and 0 not in segments.done and (segments.syntax == "json" or segments.ready(0)):
+            # the first screen: the first piece of pretty JSON ends between tokens, so it lexes on its own
+            # even before the next piece says where the following segment starts
+            picks = [0, *(i for i in picks if i != 0)]
         if not picks and rest:
             nxt = segments.next_undone()
             if nxt is None:
@@ -567,7 +621,7 @@ class _Segments:
         if self.lexer is None:
             return
         if self.syntax == "json":  # pretty JSON: every line start is a token boundary, so is a piece's end
-            cuts = [base + at for at, _ in _split_at_lines(piece, self.step)] + [self.length]
+            cuts = [base + at for at, _ in _split_at_lines(piece, self.step)]
         elif self._markup is not None:
             cuts = self._markup.feed(piece)
         else:
@@ -593,14 +647,14 @@ class _Segments:
     def bounds_of(self, i: int) -> tuple[int, int]:
         return self.starts[i], self.starts[i + 1] if i + 1 < len(self.starts) else self.length
 
-    def _ready(self, i: int) -> bool:
+    def ready(self, i: int) -> bool:
         return i + 1 < len(self.starts) or self.final
 
     def overlapping(self, start: int, end: int) -> list[int]:
         """Segments not lexed yet, ready, and overlapping display offsets [start, end)."""
         first = max(0, bisect_right(self.starts, start) - 1)
         last = bisect_right(self.starts, max(start, end - 1)) - 1
-        return [i for i in range(first, last + 1) if i not in self.done and self._ready(i)]
+        return [i for i in range(first, last + 1) if i not in self.done and self.ready(i)]
 
     def covered(self, start: int, end: int) -> bool:
         first = max(0, bisect_right(self.starts, start) - 1)
@@ -610,7 +664,7 @@ class _Segments:
     def next_undone(self) -> int | None:
         while self._next < len(self.starts) and self._next in self.done:
             self._next += 1
-        return self._next if self._next < len(self.starts) and self._ready(self._next) else None
+        return self._next if self._next < len(self.starts) and self.ready(self._next) else None
 
 
 def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
@@ -632,17 +686,19 @@ def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
 def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[TextPiece]:
     """The Raw tab of a line-indexed body: its head (status line, headers) and the text as received (decoded
     and masked like the Body tab), indexed a piece at a time so the GIL goes back to the UI thread between."""
-    _info, text, _lexer, _pretty = _text_info(job)
+    _info, parts, _lexer, _pretty = _text_parts(job)
     indexer = LineIndexer(job.line_limit)
     out = [indexer.feed(job.raw_head)] if job.raw_head else []
-    start = indexer.offset
-    starts = array("q")
-    for pos in range(0, len(text), HighlightWorker.SOURCE_PIECE):
-        if cancel is not None and cancel.is_set():
-            return []
-        starts.extend(indexer.feed(text[pos : pos + HighlightWorker.SOURCE_PIECE]).line_starts)
-        time.sleep(0)
-    out.append(TextPiece(text, start, starts, indexer.longest))
+    for text in parts:
+        start = indexer.offset
+        starts = array(LINE_TYPECODE)
+        for pos in range(0, len(text), HighlightWorker.SOURCE_PIECE):
+            if cancel is not None and cancel.is_set():
+                return []
+            starts.extend(indexer.feed(text[pos : pos + HighlightWorker.SOURCE_PIECE]).line_starts)
+            time.sleep(0)
+        indexer.offset = start + len(text)
+        out.append(TextPiece(text, start, starts, indexer.longest))
     return out
 
 

@@ -49,7 +49,7 @@ def test_line_index_built_piece_by_piece(text: str, limit: int, piece: int) -> N
 def test_a_ten_megabyte_line_is_indexed_in_soft_lines() -> None:
     text = "0123456789" * 1_000_000
     indexer = LineIndexer(4000)
-    starts = array("q")
+    starts = array("i")
     for pos in range(0, len(text), 256 * 1024):
         starts.extend(indexer.feed(text[pos : pos + 256 * 1024]).line_starts)
     assert list(starts) == list(range(4000, len(text), 4000))
