@@ -677,6 +677,7 @@ class MarkupBoundaries:
         base = self.offset
         n = len(piece)
         pos = 0
+        q = -1  # the candidate boundary: found once per target, kept while constructs before it are skipped
         while pos < n:
             if self.inside is not None:
                 m = self.inside.search(piece, pos)
@@ -687,10 +688,10 @@ class MarkupBoundaries:
                 continue
             target = max(pos, self.last + self.step - base)
             opener = _MARKUP_OPENERS.search(piece, pos)
-            if target < n:
+            if q < target and target < n:
                 q = piece.find("\n<", target, target + 4 * self.step)
                 q = q + 1 if q >= 0 else piece.find("<", target)
-            else:
+            elif target >= n:
                 q = -1
             if q >= 0 and (opener is None or q <= opener.start()):
                 out.append(base + q)
@@ -883,10 +884,118 @@ def _fast_json_ranges(text: str, base: int) -> tuple[array[int], array[int], arr
     return starts, lengths, keys
 
 
-def _is_pygments_json(lexer: Lexer) -> bool:
-    from pygments.lexers.data import JsonLexer
+# The same for Pygments' XmlLexer and HtmlLexer, whose RegexLexer tries its rules one by one in Python for
+# every token: one regex finds each entity, comment and whole tag in C, and the tag's attributes are read
+# from the match. Text between must hold no '<' or '&' (which the lexers would call errors), and HTML with
+# script or style elements (lexed by the JavaScript and CSS lexers) goes to Pygments.
+_MARKUP_ROOT = {
+    syntax: re.compile(
+        rf"""(&\S*?;)                                                                  # 1 entity
+          |(<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>|<![^>]*>)                       # 2 comment, preproc
+          |<\s*/\s*([\w:.-]+)\s*>                                                    # 3 end tag
+          |<\s*([\w:.-]+)((?:\s+|{attr})*)(/?\s*>)                                    # 4 tag 5 attrs 6 close
+        """,
+        re.VERBOSE | re.DOTALL | (re.IGNORECASE if syntax == "html" else 0),
+    )
+    for syntax, attr in (
+        ("xml", r"""[\w.:-]+\s*=\s*(?:".*?"|'.*?'|[^\s>]+)"""),
+        ("html", r"""[\w:-]+\s*=\s*(?:".*?"|'.*?'|[^\s>]+)|[\w:-]+"""),
+    )
+}
+_MARKUP_ATTR = {
+    "xml": re.compile(r"""([\w.:-]+\s*=)\s*(".*?"|'.*?'|[^\s>]+)|\s+""", re.DOTALL),
+    "html": re.compile(r"""([\w:-]+\s*)(=)\s*(".*?"|'.*?'|[^\s>]+)|([\w:-]+)|\s+""",
+                       re.DOTALL | re.IGNORECASE),
+}
+_K_TAG, _K_ATTR, _K_STRING, _K_ENTITY, _K_COMMENT, _K_OPERATOR = (
+    _KEY_INDEX[k] for k in ("tag", "attribute", "string", "builtin", "comment", "operator"))
 
-    return type(lexer) is JsonLexer
+
+def _fast_markup_ranges(
+    text: str, base: int, syntax: str
+) -> tuple[array[int], array[int], array[int]] | None:
+    """(starts, lengths, key indices) exactly as Pygments' XmlLexer or HtmlLexer would colour `text` (merged
+    like iter_range_batches merges), or None when the text holds what this fast path does not handle."""
+    html = syntax == "html"
+    starts: array[int] = array("l")
+    lengths: array[int] = array("l")
+    keys: array[int] = array("b")
+    last_key = -1
+    last_end = -1
+
+    def add(s: int, e: int, k: int) -> None:
+        nonlocal last_key, last_end
+        if k == last_key and s == last_end:
+            lengths[-1] += e - s
+        else:
+            starts.append(base + s)
+            lengths.append(e - s)
+            keys.append(k)
+            last_key = k
+        last_end = e
+
+    attr_scan = _MARKUP_ATTR[syntax].finditer
+    find = text.find
+    add_start, add_length, add_key = starts.append, lengths.append, keys.append
+    pos = 0
+    for m in _MARKUP_ROOT[syntax].finditer(text):
+        start, end = m.span()
+        if start > pos and (find("<", pos, start) >= 0 or find("&", pos, start) >= 0):
+            return None  # a '<' or '&' the lexer would not read as markup
+        pos = end
+        kind = m.lastindex
+        if not html and (kind == 3 or kind == 6 and m.start(5) == m.end(5)):
+            # the common case, a whole XML tag without attributes, inline: one range, or one longer one
+            if last_key == _K_TAG and start == last_end:
+                lengths[-1] += end - start
+            else:
+                add_start(base + start)
+                add_length(end - start)
+                add_key(_K_TAG)
+                last_key = _K_TAG
+            last_end = end
+        elif kind == 1:
+            add(start, pos, _K_ENTITY)
+        elif kind == 2:
+            add(start, pos, _K_COMMENT)
+        elif kind == 3:
+            if html:
+                add(m.start(3), m.end(3), _K_TAG)
+            else:
+                add(start, pos, _K_TAG)
+        else:
+            name = m.group(4)
+            if html and name.lower() in ("script", "style"):
+                return None
+            if html:
+                add(m.start(4), m.end(4), _K_TAG)
+            else:
+                add(start, m.end(4), _K_TAG)
+            inner = m.start(5)
+            for a in attr_scan(text, inner, m.end(5)):
+                if html:
+                    if a.lastindex == 4:
+                        add(a.start(4), a.end(4), _K_ATTR)
+                    elif a.lastindex:
+                        add(a.start(1), a.end(1), _K_ATTR)
+                        add(a.start(2), a.end(2), _K_OPERATOR)
+                        add(a.start(3), a.end(3), _K_STRING)
+                elif a.lastindex:
+                    add(a.start(1), a.end(1), _K_ATTR)
+                    add(a.start(2), a.end(2), _K_STRING)
+            if not html:
+                add(m.start(6), pos, _K_TAG)
+    if pos < len(text) and (find("<", pos) >= 0 or find("&", pos) >= 0):
+        return None
+    return starts, lengths, keys
+
+
+def _fast_syntax(lexer: Lexer) -> str | None:
+    """'json', 'xml' or 'html' when the lexer is exactly Pygments' lexer a fast path stands in for."""
+    from pygments.lexers.data import JsonLexer
+    from pygments.lexers.html import HtmlLexer, XmlLexer
+
+    return {JsonLexer: "json", XmlLexer: "xml", HtmlLexer: "html"}.get(type(lexer))
 
 
 def _tokens(lexer: Lexer, text: str) -> Iterator[tuple[int, _TokenType, str]]:
@@ -909,8 +1018,10 @@ def iter_range_batches(
     across inserted line breaks and into UTF-16 units.
     """
     active_maps = [m for m in maps if m]
-    if _is_pygments_json(lexer):
-        fast = _fast_json_ranges(text, base)
+    fast_syntax = _fast_syntax(lexer)
+    if fast_syntax is not None:
+        fast = _fast_json_ranges(text, base) if fast_syntax == "json" else _fast_markup_ranges(
+            text, base, fast_syntax)
         if fast is not None:
             starts, lengths, keys = fast
             for at in range(0, max(1, len(starts)), batch_tokens):

@@ -191,3 +191,32 @@ def _colours(ranges: list[tuple[int, int, str]], length: int) -> list[str]:
     for s, n, k in ranges:
         out[s : s + n] = [k] * n
     return out
+
+
+MARKUP_SAMPLES = [
+    ("xml", '<a><b>x</b><c/></a>'),
+    ("xml", '<?xml version="1.0"?>\n<r a="1" b = \'2\' c=x>\n  <!-- c <x> -->\n  <i>t &amp; &x<y;</i>'
+            '<![CDATA[ <y> ]]>\n</r>\n'),
+    ("xml", "<a\n  b=\"1\"\n/><a:b c.d='1'/>< a ></ a ><!DOCTYPE x>"),
+    ("xml", pretty_xml("<r>" + "".join(f"<i n='{i}'><!-- c --><v>{i}</v></i>" for i in range(200)) + "</r>")),
+    ("html", '<!DOCTYPE html><html><head><title>T</title></head><body><p class=x id="a" hidden>a<b>b</b>'
+             " &amp; &nbsp;</body></html>"),
+    ("html", "<div a = \"1\" b='2' c=d e>x</div><A HREF=x>y</A><br/>< / p ><!-- c -->"),
+    ("html", pretty_html(HTML_SAMPLES[1])),
+    # not for the fast path: Pygments decides
+    ("xml", "<a b>"), ("xml", "<a b=>"), ("xml", "x & y"), ("xml", "<a"), ("html", "<script>a<b</script>"),
+    ("html", "<STYLE>p{}</STYLE>"), ("html", "<p>1 < 2</p>"),
+]
+
+
+@pytest.mark.parametrize(("syntax", "text"), MARKUP_SAMPLES)
+@pytest.mark.parametrize("batch", [3, 20_000])
+def test_markup_ranges_are_exactly_pygments_ranges(syntax: str, text: str, batch: int) -> None:
+    assert _ranges(syntax, text, batch) == _pygments_ranges(syntax, text)
+
+
+def test_the_fast_paths_are_taken_for_ordinary_documents() -> None:
+    assert highlight._fast_json_ranges(JSON_SAMPLES[-10], 0) is not None
+    assert highlight._fast_markup_ranges(MARKUP_SAMPLES[3][1], 0, "xml") is not None
+    assert highlight._fast_markup_ranges(MARKUP_SAMPLES[6][1], 0, "html") is not None
+    assert highlight._fast_markup_ranges("<a b>", 0, "xml") is None
