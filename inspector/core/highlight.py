@@ -629,7 +629,15 @@ def json_boundaries(text: str, step: int) -> list[int]:
     Whether a comma is inside a string is told by the parity of the quotes before it, counted in C
     (str.count), minus the escaped ones (a quote after an odd run of backslashes).
     """
-    escaped = [m.end() - 1 for m in re.finditer(r'\\+"', text) if (m.end() - m.start() - 1) % 2 == 1]
+    escaped: list[int] = []  # quotes after an odd run of backslashes (found with str.find: short C calls)
+    at = text.find('\\"')
+    while at >= 0:
+        run = at
+        while run > 0 and text[run - 1] == "\\":
+            run -= 1
+        if (at + 1 - run) % 2 == 1:
+            escaped.append(at + 1)
+        at = text.find('\\"', at + 1)
     out: list[int] = []
     n = len(text)
     pos = 0  # quotes are counted up to here

@@ -98,6 +98,46 @@ class RangeStore:
         return out
 
 
+# A blank stretch of a colour layer costs about what its characters would (drawText shapes the spaces too),
+# a call about twenty characters: past this many blank columns a layer is cut in two calls.
+LAYER_GAP = 20
+
+
+def colour_layers(window: str, offset: int, ranges: list[tuple[int, int, int]]) -> list[tuple[int, int, str]]:
+    """The text of a window of a line (starting at `offset`) split by colour: (key index, or -1 for plain
+    text; the column the layer starts at; its text, every column of another colour blank). Drawn on top of
+    each other they are the line; ranges are (start, end, key) in text offsets, ordered, within the window.
+    A key may have several layers when its runs are far apart."""
+    if not ranges:
+        return [(-1, 0, window)]
+    out: list[tuple[int, int, str]] = []
+    open_layers: dict[int, tuple[int, list[str]]] = {}  # key: (first column, text parts)
+    ends: dict[int, int] = {}  # where each open layer's text reaches (window columns)
+
+    def put(key: int, s: int, e: int) -> None:
+        layer = open_layers.get(key)
+        if layer is not None and s - ends[key] <= LAYER_GAP:
+            layer[1].append(" " * (s - ends[key]))
+            layer[1].append(window[s:e])
+        else:
+            if layer is not None:
+                out.append((key, layer[0], "".join(layer[1])))
+            open_layers[key] = (s, [window[s:e]])
+        ends[key] = e
+
+    pos = 0
+    for start, end, key in ranges:
+        s, e = start - offset, end - offset
+        if s > pos:
+            put(-1, pos, s)
+        put(key, s, e)
+        pos = e
+    if pos < len(window):
+        put(-1, pos, len(window))
+    out.extend((key, first, "".join(parts)) for key, (first, parts) in open_layers.items())
+    return out
+
+
 def visible_columns(x0: float, gutter: float, width: float, advance: float) -> tuple[int, int]:
     """[first, end) columns of a line of one-column characters that can show between the gutter and the
     right edge, when column 0 is drawn at x0 (one column of slack on each side)."""
@@ -167,6 +207,9 @@ class LargeTextView(QAbstractScrollArea):
         fm = QFontMetricsF(font)
         self._fm = fm
         self._adv = fm.horizontalAdvance("M") or 8.0
+        # one-colour layers of a line are drawn as whole strings: only when bold text keeps the columns
+        bold_adv = QFontMetricsF(self._bold).horizontalAdvance("M" * 10)
+        self._bold_same = abs(bold_adv - fm.horizontalAdvance("M" * 10)) < 0.01
         self._line_h = max(1, ceil(fm.lineSpacing()))
         self._ascent = fm.ascent()
         self.horizontalScrollBar().setSingleStep(max(1, int(self._adv * 4)))
@@ -657,6 +700,19 @@ class LargeTextView(QAbstractScrollArea):
                 end = a + hi
                 ranges = self._ranges.within(pos, end)
                 coloured = coloured or bool(ranges)
+                if simple and self._bold_same and end > pos:
+                    # one drawText per colour for the line, its other columns blank: a line of a one-line
+                    # body has a hundred runs on screen, and a call per run made a frame take 25 ms
+                    window = text[pos - a : end - a].translate(_DRAWABLE)
+                    x = x_at(pos - a)
+                    for key, column, layer in colour_layers(window, pos, ranges):
+                        want_bold = key >= 0 and bold[key]
+                        if want_bold != current_font_bold:
+                            painter.setFont(self._bold if want_bold else self._font)
+                            current_font_bold = want_bold
+                        painter.setPen(colours[key] if key >= 0 else text_colour)
+                        painter.drawText(QPointF(x + column * adv, baseline), layer)
+                    continue
                 r = 0
                 while pos < end:
                     if r < len(ranges) and ranges[r][0] <= pos:
