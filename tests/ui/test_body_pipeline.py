@@ -6,12 +6,14 @@ import json
 from array import array
 
 import pytest
+from PySide6.QtGui import QFontMetricsF
 
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.highlight import STYLE_KEYS, pretty_json
 from inspector.core.request import RequestSpec
-from inspector.ui.body_view import RangeStore, visible_columns
+from inspector.ui.body_view import LargeTextView, RangeStore, colour_layers, visible_columns
 from inspector.ui.response_view import ResponseView
+from inspector.ui.theme import LIGHT
 from inspector.ui.workers import BodyJob, HighlightWorker, LineIndexer, RangeChunk, TextPiece
 
 KEY = STYLE_KEYS.index("key")
@@ -122,3 +124,50 @@ def test_the_end_gets_its_colours_after_a_jump_there(response_view: ResponseView
     assert any(view.formats_at(line) for line in range(max(0, last - 8), last))
     with qtbot.waitSignal(response_view.highlight_done, timeout=60_000):
         pass
+
+
+@pytest.mark.parametrize(("window", "ranges"), [
+    ("abcdefghij", []),
+    ("abcdefghij", [(100, 103, 1)]),
+    ("abcdefghij", [(100, 103, 1), (105, 110, 2)]),
+    ('{"k":"v","n":1}', [(101, 104, 0), (105, 108, 2), (109, 112, 0), (113, 114, 3)]),
+    ("x" * 200, [(100, 101, 1), (150, 151, 1), (299, 300, 1)]),  # far apart: one layer cut in several
+])
+def test_colour_layers_put_back_together_are_the_window(window: str, ranges: list[tuple[int, int, int]]) -> None:
+    layers = colour_layers(window, 100, ranges)
+    shown = [" "] * len(window)
+    colour = [-1] * len(window)
+    for key, column, text in layers:
+        for i, c in enumerate(text):
+            if c != " ":
+                assert shown[column + i] == " ", "two layers draw the same column"
+                shown[column + i] = c
+                colour[column + i] = key
+    assert "".join(shown) == window
+    for s, e, k in ranges:
+        assert all(colour[i - 100] == k for i in range(s, e))
+    assert all(colour[i] == -1 for i in range(len(window))
+               if not any(s <= i + 100 < e for s, e, _ in ranges))
+
+
+def test_painting_a_long_line_asks_only_for_the_ranges_of_the_visible_columns(qtbot) -> None:
+    view = LargeTextView(LIGHT)
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    text = '{"key":"value",' * 5000  # 75,000 characters: soft lines of 4,000
+    indexer = LineIndexer(4000)
+    view.begin()
+    view.append_piece(indexer.feed(text))
+    view.finish_input()
+    starts = array("q", [m for m in range(0, len(text), 16)])
+    view.add_ranges(RangeChunk(0, len(text), starts, array("q", (s + 5 for s in starts)),
+                               array("b", [KEY] * len(starts))))
+    asked: list[tuple[int, int]] = []
+    within = view._ranges.within
+    view._ranges.within = lambda a, b: asked.append((a, b)) or within(a, b)  # type: ignore[method-assign]
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().maximum() // 2)
+    view.viewport().grab()  # paints the viewport now
+    columns = view.viewport().width() / QFontMetricsF(view.font()).horizontalAdvance("M") + 4
+    assert asked and all(b - a <= columns for a, b in asked)  # not the 4,000 columns of each line
