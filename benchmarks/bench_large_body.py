@@ -286,7 +286,8 @@ def run_case(megabytes: float, kind: str) -> dict[str, Any]:
         "first_colours_ms": _ms(t0, marks.get("first_colours")),
         "worst_stall_ms": round(meter.worst * 1000, 1),
         "scroll_frame_ms": round(statistics.median(frames) * 1000, 2),
-        "end_coloured_after_jump_ms": _ms(marks.get("end_jump"), marks.get("end_coloured")),
+        "end_coloured_after_jump_ms": _ms(marks.get("end_jump"), marks.get("end_coloured"))
+        if info is not None and info.highlighted else None,
         "highlight_s": round(highlight_s, 3),
         "pygments_s": None if pygments_s is None else round(pygments_s, 3),
         "peak_rss_extra_mb": round(peak_extra, 1),

@@ -408,6 +408,16 @@ class _OpenElement:
         self.only_inline = True
 
 
+_END_TAGS: dict[str, re.Pattern[str]] = {}
+
+
+def _html_end_tag(name: str) -> re.Pattern[str]:
+    pattern = _END_TAGS.get(name)
+    if pattern is None:
+        pattern = _END_TAGS[name] = re.compile("</" + re.escape(name), re.IGNORECASE)
+    return pattern
+
+
 def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
     """(kind, element name, piece) in order, in linear time: kind is "open", "close", "text", "verbatim"
     (the content of script, style, pre, textarea, title) or "other" (comments, doctype, CDATA, <?...?>).
@@ -417,7 +427,6 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
     n = len(text)
     i = 0
     next_gt = -1
-    lower: str | None = None  # the text lower-cased, made once when a verbatim element needs its end tag
     while i < n:
         lt = text.find("<", i)
         if lt < 0:
@@ -455,9 +464,9 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
             continue
         yield "open", name, tag
         if name in _HTML_VERBATIM and not tag.endswith("/>"):
-            if lower is None:
-                lower = text.lower()
-            end = lower.find("</" + name, i)
+            # its end tag in any case, found without a lower-cased copy of the whole text
+            found = _html_end_tag(name).search(text, i)
+            end = found.start() if found else -1
             if end < 0:
                 if i < n:
                     yield "verbatim", name, text[i:]
