@@ -1,8 +1,11 @@
-"""Preparing a response body for display off the UI thread: decode, mask, pretty-print, break long lines, lex.
+"""Preparing a response body for display off the UI thread: decode, mask, pretty-print, index lines, lex.
 
-The HighlightWorker streams its output as signals and runs as a job of the response view's JobRunner
-(jobs.py), in its "body" slot: every signal carries the slot generation the job runs as, and the view drops
-what an older job still sends (jobs.py's one stale rule).
+One pipeline for bodies of every size: the HighlightWorker sends the text as TextPieces with their line index
+(long lines broken by soft line starts, nothing inserted) and its colours as RangeChunks, segment by segment
+from places where the lexer may start afresh, what the view shows first. Nothing is copied whole: a body too
+large to highlight stays in its decoded parts. The worker streams its output as signals and runs as a job of
+the response view's JobRunner (jobs.py), in its "body" slot: every signal carries the slot generation the job
+runs as, and the view drops what an older job still sends (jobs.py's one stale rule).
 """
 
 from __future__ import annotations
@@ -24,12 +27,9 @@ from PySide6.QtGui import QImage
 from inspector.core.bodies import body_kind, iter_decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
-    LineBreaker,
     MarkupBoundaries,
     NotPretty,
-    OffsetMap,
     RangeBatch,
-    astral_positions,
     break_long_lines,
     choose_lexer,
     hex_preview,
@@ -43,7 +43,6 @@ from inspector.core.highlight import (
     pretty_json,
     pretty_markup,
     pretty_syntax,
-    utf16_map,
 )
 from inspector.core.redact import Redactor, mask_body_text
 
@@ -87,15 +86,14 @@ class BodyJob:
     line_limit: int = 4000  # longer lines are broken for display
     hex_limit: int = 64 * 1024
     prepared: PreparedText | None = None  # already shown (a small body): only lex it
-    # For a view that draws only the lines on screen (body_view.LargeTextView): text travels as TextPiece with
-    # its line index, ranges as RangeChunk in Python str offsets (not UTF-16), and the whole text is sent as
-    # soon as it is known, before the bulk of the lexing (which then follows what the view shows first).
-    line_index: bool = False
+    # Kept for callers written when large bodies had a pipeline of their own: every job now sends its text
+    # as TextPiece with its line index and its colours as RangeChunk in Python str offsets.
+    line_index: bool = True
     # Secrets to hide wherever they turn up in the body (a server echoing the request): names of the profile's
     # API-key fields (masked like api_key in JSON/form bodies) and values (scrubbed from any text).
     secret_names: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = ()
-    # line_index only: the status line and headers that go before the raw text (the Raw tab's HTTP message)
+    # the status line and headers that go before the raw text (the Raw tab's HTTP message, raw_pieces())
     raw_head: str = ""
 
 
@@ -201,6 +199,9 @@ class TextPiece:
     line_starts: array  # LINE_TYPECODE: offsets (in the whole text) of the lines beginning inside this piece
     longest: int  # characters of the longest line seen so far, this piece included
     whole: bool = False  # text is the complete display text (start is 0)
+    # the line starts above that break a long line (no newline before them): a view that lays out whole lines
+    # itself (BodyView, a QPlainTextEdit) puts a newline there
+    soft: tuple[int, ...] = ()
 
 
 # Line starts are 4-byte offsets: a million lines take 4 MB, and the body cap (100 MB) stays far below 2**31.
@@ -227,8 +228,9 @@ class LineIndexer:
         start = self.offset
         lens = list(map(len, text.split("\n")))
         limit = self.limit
+        soft: list[int] = []
         if limit and (self.column + lens[0] > limit or max(lens) > limit):
-            starts = self._feed_long(lens, start)
+            starts = self._feed_long(lens, start, soft)
         elif len(lens) == 1:
             self.column += lens[0]
             starts = array(LINE_TYPECODE)
@@ -240,9 +242,9 @@ class LineIndexer:
             starts = array(LINE_TYPECODE, islice(ends, 1, None))
         self.longest = max(self.longest, self.column)
         self.offset += len(text)
-        return TextPiece(text, start, starts, self.longest, whole)
+        return TextPiece(text, start, starts, self.longest, whole, tuple(soft))
 
-    def _feed_long(self, lens: list[int], start: int) -> array:
+    def _feed_long(self, lens: list[int], start: int, soft_starts: list[int]) -> array:
         """Line starts of a piece holding a line over the limit (a Python step per line of the piece)."""
         limit = self.limit
         starts = array(LINE_TYPECODE)
@@ -254,6 +256,7 @@ class LineIndexer:
             if col + length > limit:
                 soft = range(pos + limit - col, pos + length, limit)  # strictly inside: a line of exactly
                 starts.extend(soft)  # `limit` characters before a newline stays one line
+                soft_starts.extend(soft)
                 self.soft_breaks += len(soft)
                 col = pos + length - soft[-1]
                 longest = limit
@@ -293,29 +296,25 @@ def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
 
 
 class HighlightWorker(QObject):
-    """Decodes, pretty-prints, breaks long lines and lexes a body in small steps, emitting as it goes.
+    """Decodes, pretty-prints, indexes and lexes a body in small steps, emitting as it goes: one pipeline for
+    bodies of every size, whichever view shows them.
 
-    Order of signals: info, text_chunk* (text_reset restarts them), text_done, raw_ready, ranges*, finished.
-    With job.prepared (a small body already on screen) only ranges and finished come.
-    With job.line_index: info, text_piece* (text_reset restarts them; a last piece with `whole` set carries
-    the complete text as received, replacing the pieces before it), range_chunk* for what is on screen as
-    soon as its text exists, text_done, range_chunk*, finished; the lexing order follows want(), which is
-    served between pieces too. The Raw tab's text of such a job comes from raw_pieces(), when it is shown.
+    Order of signals: info, text_piece* (text_reset restarts them; a last piece with `whole` set carries the
+    complete text as received, replacing the pieces before it), range_chunk* for what is on screen as soon as
+    its text exists, text_done, range_chunk*, finished; the lexing order follows want(), which is served
+    between pieces too. With job.prepared (a small body already on screen) only range_chunk* and finished
+    come. The Raw tab's text comes from raw_pieces(), when that tab is shown.
     """
 
     info = Signal(int, object)  # generation, BodyInfo
     # Text travels as `object`, not `str`: a str signal argument is copied into a QString and back, which for
     # megabytes is a long stretch of work on the UI thread.
-    text_chunk = Signal(int, object)  # generation, the next piece of the text to display (str)
+    text_piece = Signal(int, object)  # generation, TextPiece
     text_reset = Signal(int)  # pretty-printing failed part-way: drop the pieces, the plain text follows
     text_done = Signal(int)
-    raw_ready = Signal(int, object)  # generation, the raw text as str (long lines broken)
-    ranges = Signal(int, object)  # generation, core.highlight.RangeBatch in display (UTF-16) offsets
+    range_chunk = Signal(int, object)  # generation, RangeChunk (Python str offsets of the text pieces)
     finished = Signal(int, object)  # generation, BodyStats
     done = Signal()
-    # job.line_index only:
-    text_piece = Signal(int, object)  # generation, TextPiece
-    range_chunk = Signal(int, object)  # generation, RangeChunk
 
     SOURCE_PIECE = 256 * 1024
     FIRST_PIECE = 16 * 1024
@@ -356,10 +355,16 @@ class HighlightWorker(QObject):
         gen = job.generation
         t0 = time.perf_counter()
         if job.prepared is not None:
+            # a small body already on screen (prepare_body): only its colours are left to make
             stats = BodyStats(chars=len(job.prepared.shown), broken_lines=bool(job.prepared.breaks))
-            if job.prepared.lexer is not None:
-                prepared = job.prepared
-                self._lex(prepared.lexer, prepared.source, prepared.shown, list(prepared.breaks), stats)
+            prepared = job.prepared
+            if prepared.lexer is not None:
+                segments = _Segments(prepared.lexer, lexer_syntax(prepared.lexer), self.LEX_SEGMENT,
+                                     whole=prepared.source)
+                t = time.perf_counter()
+                while self._serve(segments, stats, rest=True):
+                    pass
+                stats.lex_s = time.perf_counter() - t
             stats.total_s = time.perf_counter() - t0
             self._finish(stats)
             return
@@ -368,113 +373,13 @@ class HighlightWorker(QObject):
             self.info.emit(gen, non_text)
             self._finish(BodyStats(total_s=time.perf_counter() - t0))
             return
-
-        if job.line_index:
-            info, parts, lexer, pretty_kind = _text_parts(job)
-            self.info.emit(gen, info)
-            self._check()
-            # the parts list is the only reference to the text, so the indexed run can let go of it
-            self._run_indexed(parts, pretty_kind, lexer if info.highlighted else None, t0)
-            return
-        info, text, lexer, pretty_kind = _text_info(job)
+        info, parts, lexer, pretty_kind = _text_parts(job)
         self.info.emit(gen, info)
         self._check()
-        stats = BodyStats()
-        t1 = time.perf_counter()
-        source, breaker, shown_pieces, lexed = self._stream_text(
-            text, pretty_kind, lexer if info.highlighted else None, stats)
-        stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
-        self.text_done.emit(gen)
-        self._check()
+        # the parts list is the only reference to the text, so the run can let go of it
+        self._run_indexed(parts, pretty_kind, lexer if info.highlighted else None, t0)
 
-        shown_text = "".join(shown_pieces)
-        del shown_pieces
-        if source is text:
-            self.raw_ready.emit(gen, shown_text)
-        else:
-            self.raw_ready.emit(gen, LineBreaker(job.line_limit).feed(text))
-        self._check()
-
-        stats.chars = len(shown_text)
-        stats.broken_lines = bool(breaker.breaks)
-        if info.highlighted and not lexed:
-            self._lex(lexer, source, shown_text, breaker.breaks, stats)
-        stats.total_s = time.perf_counter() - t0
-        self._finish(stats)
-
-    def _lex(self, lexer: Lexer, source: str, shown: str, breaks: list[int], stats: BodyStats) -> None:
-        t = time.perf_counter()
-        maps = [OffsetMap(breaks, after=False), utf16_map(shown)]
-        for batch in iter_range_batches(lexer, source, maps=maps):
-            self._check()
-            stats.ranges += len(batch)
-            self.ranges.emit(self.job.generation, batch)
-            time.sleep(0)  # let the UI thread run its queued slots now
-        stats.lex_s = time.perf_counter() - t
-
-    def _stream_text(
-        self, text: str, pretty_kind: str | None, lexer: Lexer | None, stats: BodyStats
-    ) -> tuple[str, LineBreaker, list[str], bool]:
-        """Emit the display text piece by piece.
-
-        Returns the source text shown (pretty or not), the line breaker, the shown pieces, and whether the
-        ranges were already emitted along the way (pretty JSON is lexed piece by piece as it is produced,
-        so the first screen gets its colours at once: pieces end between tokens, never inside one).
-        """
-        job = self.job
-        gen = job.generation
-        if pretty_kind == "json":
-            breaker = LineBreaker(job.line_limit)
-            source_pieces: list[str] = []
-            shown: list[str] = []
-            astral: list[int] = []
-            maps = [OffsetMap(breaker.breaks, after=False), OffsetMap(astral, after=True)]
-            source_offset = shown_offset = 0
-            try:
-                for piece in iter_pretty_json(text, piece_chars=self.SOURCE_PIECE,
-                                              first_piece_chars=self.FIRST_PIECE):
-                    self._check()
-                    source_pieces.append(piece)
-                    out = breaker.feed(piece)
-                    shown.append(out)
-                    self.text_chunk.emit(gen, out)
-                    time.sleep(0)
-                    astral.extend(astral_positions(out, shown_offset))
-                    if lexer is not None:
-                        t = time.perf_counter()
-                        for batch in iter_range_batches(lexer, piece, base=source_offset, maps=maps):
-                            self._check()
-                            stats.ranges += len(batch)
-                            self.ranges.emit(gen, batch)
-                            time.sleep(0)  # let the UI thread run its queued slots now
-                        stats.lex_s += time.perf_counter() - t
-                    source_offset += len(piece)
-                    shown_offset += len(out)
-                return "".join(source_pieces), breaker, shown, True
-            except NotPretty:
-                stats.ranges = 0
-                stats.lex_s = 0.0
-                if shown:
-                    self.text_reset.emit(gen)
-        source = text
-        if pretty_kind in MARKUP_SYNTAXES:
-            source = pretty_markup(text, pretty_kind)
-        breaker = LineBreaker(job.line_limit)
-        shown = []
-        size = self.FIRST_PIECE
-        pos = 0
-        while pos < len(source):
-            self._check()
-            piece = source[pos : pos + size]
-            pos += len(piece)
-            out = breaker.feed(piece)
-            shown.append(out)
-            self.text_chunk.emit(gen, out)
-            size = self.SOURCE_PIECE
-        return source, breaker, shown, False
-
-
-    # -- job.line_index: for a view that draws only the lines on screen ----------------------------------
+    # -- the one pipeline: text pieces with their line index, colours by segment -------------------------
     def _run_indexed(self, parts: list[str], pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
         """Text pieces with their line index as they are made, the lines on screen coloured first, then the
         rest. Nothing is copied whole: the view keeps the pieces the worker made (see _Segments)."""
@@ -521,7 +426,7 @@ class HighlightWorker(QObject):
             first = text[: self.FIRST_PIECE]
             head = indexer.feed(first)
             if len(first) == len(text):
-                self.text_piece.emit(gen, TextPiece(text, 0, head.line_starts, head.longest, whole=True))
+                self.text_piece.emit(gen, TextPiece(text, 0, head.line_starts, head.longest, True, head.soft))
             else:
                 self.text_piece.emit(gen, head)  # the first screen, before looking for lexer boundaries
             segments = _Segments(lexer, lexer_syntax(lexer) if lexer is not None else "text", self.LEX_SEGMENT,
@@ -529,12 +434,15 @@ class HighlightWorker(QObject):
             if len(first) != len(text):
                 self._serve(segments, stats, first=True)
                 starts = array(LINE_TYPECODE, head.line_starts)
+                soft = list(head.soft)
                 for pos in range(len(first), len(text), self.SOURCE_PIECE):
                     self._check()
-                    starts.extend(indexer.feed(text[pos : pos + self.SOURCE_PIECE]).line_starts)
+                    part = indexer.feed(text[pos : pos + self.SOURCE_PIECE])
+                    starts.extend(part.line_starts)
+                    soft.extend(part.soft)
                     self._serve(segments, stats)
                     time.sleep(0)
-                self.text_piece.emit(gen, TextPiece(text, 0, starts, indexer.longest, whole=True))
+                self.text_piece.emit(gen, TextPiece(text, 0, starts, indexer.longest, True, tuple(soft)))
                 del starts
         del text
         segments.complete()
@@ -700,13 +608,15 @@ def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[Text
     for text in parts:
         start = indexer.offset
         starts = array(LINE_TYPECODE)
+        soft: list[int] = []
         for pos in range(0, len(text), HighlightWorker.SOURCE_PIECE):
             if cancel is not None and cancel.is_set():
                 return []
-            starts.extend(indexer.feed(text[pos : pos + HighlightWorker.SOURCE_PIECE]).line_starts)
+            piece = indexer.feed(text[pos : pos + HighlightWorker.SOURCE_PIECE])
+            starts.extend(piece.line_starts)
+            soft.extend(piece.soft)
             time.sleep(0)
-        indexer.offset = start + len(text)
-        out.append(TextPiece(text, start, starts, indexer.longest))
+        out.append(TextPiece(text, start, starts, indexer.longest, soft=tuple(soft)))
     return out
 
 

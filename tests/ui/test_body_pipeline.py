@@ -171,3 +171,28 @@ def test_painting_a_long_line_asks_only_for_the_ranges_of_the_visible_columns(qt
     view.viewport().grab()  # paints the viewport now
     columns = view.viewport().width() / QFontMetricsF(view.font()).horizontalAdvance("M") + 4
     assert asked and all(b - a <= columns for a, b in asked)  # not the 4,000 columns of each line
+
+
+def test_a_mid_size_body_goes_through_the_same_pipeline_into_the_wrapping_view(response_view: ResponseView,
+                                                                               qtbot) -> None:
+    # over SMALL_BODY_CHARS (streamed by the worker), under LARGE_BODY_BYTES (shown by the QPlainTextEdit);
+    # a line over 4,000 characters and a character beyond U+FFFF move the colours' positions
+    records = [{"id": i, "note": "😀" if i == 3 else "x" * (5000 if i == 2 else 3)} for i in range(4000)]
+    body = json.dumps(records, ensure_ascii=False).encode()
+    assert 64 * 1024 < len(body) < 512 * 1024
+    with qtbot.waitSignal(response_view.highlight_done, timeout=30_000):
+        response_view.show_exchange(exchange(body))
+    view = response_view.body_view
+    assert response_view.body_stack.currentWidget() is view
+    lines = view.toPlainText().split("\n")
+    assert max(map(len, lines)) <= 4000  # the long string is broken for display
+    assert "".join(lines) == pretty_json(body.decode()).replace("\n", "")
+    for after in ('"id": 3', '"id": 4'):  # after the broken line; after the emoji
+        line = next(i for i, text in enumerate(lines) if after in text)
+        qtbot.waitUntil(lambda line=line: bool(view.formats_at(line)))
+        assert (lines[line].index('"id"'), 4, LIGHT.syntax["tag"]) in view.formats_at(line)
+        assert (lines[line].index("3" if "3" in after else "4"), 1, LIGHT.syntax["number"]) in view.formats_at(line)
+    # the Raw tab: the body as received, made off the UI thread when the tab is shown
+    response_view.tabs.setCurrentWidget(response_view.raw_page)
+    qtbot.waitUntil(lambda: response_view.raw_view.toPlainText().replace("\n", "").endswith(
+        body.decode()[-100:]), timeout=20_000)
