@@ -125,6 +125,7 @@ class BodyView(QPlainTextEdit):
         self._breaks: list[int] = []  # text offsets before which a newline was put
         self._astral: list[int] = []  # document text offsets (before UTF-16) of characters beyond U+FFFF
         self._source_length = 0  # characters of the worker's text received
+        self._text_length = 0  # characters given (pieces and set_text_now)
         self._pump = QTimer(self)
         self._pump.setInterval(0)
         self._pump.timeout.connect(self._insert_some)
@@ -149,6 +150,7 @@ class BodyView(QPlainTextEdit):
         self._breaks = []
         self._astral = []
         self._source_length = 0
+        self._text_length = 0  # characters given (pieces and set_text_now)
         self.document().clear()
 
     def set_text_now(self, text: str, breaks: Iterable[int] = ()) -> None:
@@ -157,6 +159,7 @@ class BodyView(QPlainTextEdit):
         self.begin()
         self.setPlainText(text)
         self._parts = [text]
+        self._text_length = len(text)
         self._breaks = list(breaks)
         self._astral = astral_positions(text)
         self._source_length = len(text) - len(self._breaks)
@@ -181,7 +184,7 @@ class BodyView(QPlainTextEdit):
             cuts = [0, *(b - start for b in soft), len(text)]
             text = "\n".join(text[a:b] for a, b in pairwise(cuts))
             self._breaks.extend(soft)
-        self._astral.extend(astral_positions(text, len(self.full_text())))
+        self._astral.extend(astral_positions(text, self._text_length))
         self.append_piece(text)
 
     def add_chunk(self, chunk: RangeChunk) -> None:
@@ -201,6 +204,7 @@ class BodyView(QPlainTextEdit):
 
     def append_piece(self, piece: str) -> None:
         if piece:
+            self._text_length += len(piece)
             self._pending.append(piece)
             self._parts.append(piece)
             self._joined = None

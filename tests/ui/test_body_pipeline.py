@@ -180,8 +180,8 @@ def test_a_mid_size_body_goes_through_the_same_pipeline_into_the_wrapping_view(r
     records = [{"id": i, "note": "😀" if i == 3 else "x" * (5000 if i == 2 else 3)} for i in range(4000)]
     body = json.dumps(records, ensure_ascii=False).encode()
     assert 64 * 1024 < len(body) < 512 * 1024
-    with qtbot.waitSignal(response_view.highlight_done, timeout=30_000):
-        response_view.show_exchange(exchange(body))
+    with qtbot.waitSignals([response_view.highlight_done, response_view.body_ready], timeout=30_000):
+        response_view.show_exchange(exchange(body))  # body_ready: every piece is in the document
     view = response_view.body_view
     assert response_view.body_stack.currentWidget() is view
     lines = view.toPlainText().split("\n")
