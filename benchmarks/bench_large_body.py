@@ -279,6 +279,7 @@ def run_case(megabytes: float, kind: str) -> dict[str, Any]:
         pygments_cpu_s = time.thread_time() - c
         pygments_s = time.perf_counter() - t
     body_mb = len(body) / 1024 / 1024
+    cpu_s = getattr(stats, "cpu_s", None)  # (absent in versions before the figure was kept)
     result: dict[str, Any] = {
         "case": f"{kind}-{megabytes:g}mb",
         "body_mb": round(body_mb, 2),
@@ -295,9 +296,9 @@ def run_case(megabytes: float, kind: str) -> dict[str, Any]:
         "highlight_ratio": None if not pygments_s else round(highlight_s / pygments_s, 2),
         # the same in CPU time (the worker thread's, and the lexing thread's): what other processes on a
         # shared machine do not change
-        "highlight_cpu_s": round(stats.cpu_s, 3) if stats else None,
+        "highlight_cpu_s": None if cpu_s is None else round(cpu_s, 3),
         "pygments_cpu_s": None if pygments_cpu_s is None else round(pygments_cpu_s, 3),
-        "highlight_cpu_ratio": None if not pygments_cpu_s or not stats else round(stats.cpu_s / pygments_cpu_s, 2),
+        "highlight_cpu_ratio": None if not pygments_cpu_s or cpu_s is None else round(cpu_s / pygments_cpu_s, 2),
         "scroll_frame_cpu_ms": round(sum(frames_cpu) / len(frames_cpu) * 1000, 2),
         "rss_ratio": round(peak_extra / body_mb, 2),
         "scroll_gaps_over_50ms": sum(1 for f in frames if f > 0.05),
