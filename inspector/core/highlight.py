@@ -285,15 +285,14 @@ def _xml_pieces(text: str) -> Iterator[str]:
             return
         if lt > i:
             yield text[i:lt]
-        for opener, closer in (("<!--", "-->"), ("<![CDATA[", "]]>")):
-            if text.startswith(opener, lt):
-                end = text.find(closer, lt + len(opener))
-                if end < 0:
-                    yield text[lt:]
-                    return
-                yield text[lt:end + len(closer)]
-                i = end + len(closer)
-                break
+        if text.startswith("<!", lt) and (text.startswith("<!--", lt) or text.startswith("<![CDATA[", lt)):
+            opener, closer = ("<!--", "-->") if text[lt + 2] == "-" else ("<![CDATA[", "]]>")
+            end = text.find(closer, lt + len(opener))
+            if end < 0:
+                yield text[lt:]
+                return
+            yield text[lt:end + len(closer)]
+            i = end + len(closer)
         else:
             if next_gt < lt + 1:
                 next_gt = text.find(">", lt + 1)
@@ -324,29 +323,33 @@ def iter_pretty_xml(
     prev = ""  # what was last written: open, close, text, other
     written = False
     pad = " " * indent
+    lead = ["\n"]  # lead[d]: a line break and the indentation for depth d
     for part in _xml_pieces(text):
-        if part.isspace():
-            continue
-        if part.startswith("</") and part.endswith(">"):
-            depth -= 1
-            if depth < 0:
-                raise NotPretty("an end tag without its start tag")
-            piece = part if prev in ("open", "text") else "\n" + pad * depth + part
-            prev = "close"
-        elif part.startswith("<") and part.endswith(">"):
-            piece = ("\n" + pad * depth if written else "") + part
-            if part.startswith(("<?", "<!")) or part.endswith("/>"):
-                prev = "other"
+        if part[0] == "<":
+            if part[-1] != ">":  # an unterminated tag, comment or CDATA: not clean XML
+                raise NotPretty("an unterminated tag, comment or CDATA section")
+            if part[1] == "/":
+                depth -= 1
+                if depth < 0:
+                    raise NotPretty("an end tag without its start tag")
+                piece = part if prev == "open" or prev == "text" else lead[depth] + part
+                prev = "close"
             else:
-                depth += 1
-                if depth > MAX_PRETTY_DEPTH:
-                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
-                prev = "open"
-        elif part.startswith("<"):  # an unterminated tag, comment or CDATA: not clean XML
-            raise NotPretty("an unterminated tag, comment or CDATA section")
+                piece = lead[depth] + part if written else part
+                if part[1] == "?" or part[1] == "!" or part[-2] == "/":
+                    prev = "other"
+                else:
+                    depth += 1
+                    if depth > MAX_PRETTY_DEPTH:
+                        raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
+                    if depth == len(lead):
+                        lead.append("\n" + pad * depth)
+                    prev = "open"
+        elif part.isspace():
+            continue
         else:
             stripped = part.strip()
-            piece = stripped if prev == "open" else "\n" + pad * depth + stripped
+            piece = stripped if prev == "open" else lead[depth] + stripped
             prev = "text"
         written = True
         out.append(piece)
