@@ -11,7 +11,8 @@ secret store is chosen when a secret is first needed (core.profiles.secrets.Defe
 
 INSPECTOR_STARTUP_PROBE=<file> (benchmarks/bench_startup.py, tests): StartupProbe writes to that file, as
 JSON, when the window was first painted, when it was ready, the longest gap between the ticks of a 10 ms
-timer over the first second after the paint, and the modules imported at the first paint; then the app quits.
+timer over the first second after the paint, and the modules imported at the first paint and when ready; then
+the app quits.
 """
 
 from __future__ import annotations
@@ -468,6 +469,16 @@ class DeferredStart(QObject):
         if self.demo_url:
             open_first_demo_request(self.window, model)
         model.start()
+        self._queue(_forget_sources)
+
+
+def _forget_sources() -> None:
+    """Drop the source text of every module imported so far: PySide reads each module's source as it is
+    imported (looking for `from __feature__ import`), and linecache would keep all of it (some 5 MB) for the
+    life of the window. A traceback reads the lines it needs again."""
+    import linecache
+
+    linecache.clearcache()
 
 
 def _open_log_and_start(env: Mapping[str, str], folder: Path | None) -> AppLog | None:
@@ -499,6 +510,7 @@ class StartupProbe(QObject):
         self.painted_at: float | None = None
         self.ready_at: float | None = None
         self.modules_at_paint: list[str] = []
+        self.modules_at_ready: list[str] = []
         self._ticks: list[float] = []
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -529,6 +541,7 @@ class StartupProbe(QObject):
 
     def _on_ready(self) -> None:
         self.ready_at = time.time()
+        self.modules_at_ready = sorted(sys.modules)
         if not self._timer.isActive() and len(self._ticks) > 1:
             self._finish()
 
@@ -540,7 +553,7 @@ class StartupProbe(QObject):
         if self._path is None:
             return
         data: dict[str, object] = {"painted_at": self.painted_at, "worst_stall_ms": self.worst_stall_ms(),
-                                   "modules_at_paint": self.modules_at_paint}
+                                   "modules_at_paint": self.modules_at_paint, "modules_at_ready": self.modules_at_ready}
         if self.ready_at is not None:
             data["ready_at"] = self.ready_at
         path, self._path = self._path, None
