@@ -2,12 +2,13 @@
 
 Start-up is a feature. Before the window's first paint only what that paint needs is imported and built (the
 window, its menus and the first tab's editor) and a light excepthook (EarlyErrors) records any error. Right
-after the first paint, DeferredStart does the rest without holding the UI thread for long: the log file, the
-history database, the profile folders and the modules the panes need are read or imported on workers
-(ui/jobs.py), while the UI thread builds one pane per event-loop turn; the real error dialog takes over from
-the early hook (and shows what it caught), and when the panes are built, the history open and the profiles
-loaded, `ready` is emitted and the collections are attached. The OS keyring is not touched at start: the
-secret store is chosen when a secret is first needed (core.profiles.secrets.DeferredSecretStore).
+after the first paint, DeferredStart does the rest without holding the UI thread for long: the saved tabs,
+the history database, the profile folders and the modules the panes need are read or imported on workers
+(ui/jobs.py), and the UI thread takes one short step per event-loop turn (the saved tabs, then one pane per
+step). When the panes are built, the history open and the profiles loaded, `ready` is emitted; then the log
+file opens, the real error dialog takes over from the early hook (and shows and logs what it caught) and the
+collections are attached. The OS keyring is not touched at start: the secret store is chosen when a secret is
+first needed (core.profiles.secrets.DeferredSecretStore).
 
 INSPECTOR_STARTUP_PROBE=<file> (benchmarks/bench_startup.py, tests): StartupProbe writes to that file, as
 JSON, when the window was first painted, when it was ready, the longest gap between the ticks of a 10 ms
@@ -52,14 +53,16 @@ HISTORY_KEEP = 10_000
 # Imported on a worker right after the first paint, so that the UI thread's steps find them in sys.modules:
 # the panes' modules and what they import. Their module-level code only defines classes and constants (no
 # QObject, pixmap or font is made at import), which is safe off the UI thread.
-PRELOAD_MODULES = (
+PRELOAD_MODULES = (  # what `ready` needs
     "inspector.core.diagnosis.explainer",
     "inspector.core.diagnosis.story",
-    "inspector.ui.error_dialog",
     "inspector.ui.response_view",
     "inspector.ui.explainer_panel",
     "inspector.ui.variable_marks",
     "inspector.ui.profiles_model",
+)
+LATER_MODULES = (  # after `ready`
+    "inspector.ui.error_dialog",
     "inspector.ui.collections_model",
     "inspector.ui.collections_tree",
 )
@@ -355,25 +358,33 @@ class DeferredStart(QObject):
         self._stopped = False
         self._preloaded = False
         self._log_opened = False
+        self._later_loaded = False
         self._profile_sources: tuple[Any, Any] | None = None
 
     # -- the UI thread's steps, one per event-loop turn ----------------------------------------------------
     def start(self) -> None:
-        """Called right after the first paint: start the workers, then the UI thread's steps."""
-        env, folder = self.env, self.log_folder
+        """Called right after the first paint: start the workers, then the UI thread's steps. What `ready`
+        waits for runs first; the log file, the error dialog and the collections follow it, so that their
+        imports do not compete with the panes' for the interpreter."""
+        env = self.env
         keep = history_keep(self.settings)
         team_dirs = list(self.team_dirs)
-        self.jobs.start("log", lambda _job: _open_log_and_start(env, folder), on_done=self._on_log,
-                        on_failed=lambda _e: self._on_log(None))
-        self.jobs.start("history", lambda _job: open_history(env, keep=keep), on_done=self._on_history,
-                        on_failed=self._on_history_failed)
-        self.jobs.start("profiles", lambda _job: profile_sources(env, team_dirs), on_done=self._on_profiles,
-                        on_failed=self._on_profiles_failed)
-        # the saved tabs first (the codec reads them), then the rest the panes need
+        # the saved tabs first (the codec reads them), then what the panes and the profiles need
         self.jobs.start("codec", lambda _job: _preload(("inspector.core.codec",)), on_done=self._on_codec,
                         on_failed=lambda _e: self._on_codec(None))
         self.jobs.start("preload", lambda _job: _preload(PRELOAD_MODULES), on_done=self._on_preloaded,
                         on_failed=lambda _e: self._on_preloaded(None))
+        self.jobs.start("history", lambda _job: open_history(env, keep=keep), on_done=self._on_history,
+                        on_failed=self._on_history_failed)
+        self.jobs.start("profiles", lambda _job: profile_sources(env, team_dirs), on_done=self._on_profiles,
+                        on_failed=self._on_profiles_failed)
+
+    def _after_ready(self) -> None:
+        env, folder = self.env, self.log_folder
+        self.jobs.start("log", lambda _job: _open_log_and_start(env, folder), on_done=self._on_log,
+                        on_failed=lambda _e: self._on_log(None))
+        self.jobs.start("preload-later", lambda _job: _preload(LATER_MODULES), on_done=self._on_later,
+                        on_failed=lambda _e: self._on_later(None))
 
     def _on_codec(self, _value: object) -> None:
         self._queue(self.window.restore_saved_tabs)
@@ -405,15 +416,13 @@ class DeferredStart(QObject):
         if not self._pending and not self.is_ready:
             self.is_ready = True
             self.ready.emit()
-            self._queue(self._attach_collections)
+            self._after_ready()
 
     # -- panes -------------------------------------------------------------------------------------------
     def _on_preloaded(self, _value: object) -> None:
         self._preloaded = True
         steps = [functools.partial(self._build_pane, name) for name in self.PANE_STEPS]
         self._queue(*steps, functools.partial(self._done, "panes"))
-        if self._log_opened:
-            self._queue(self._install_error_reporting)
         if self._profile_sources is not None:
             self._queue(self._attach_profiles)
 
@@ -422,15 +431,22 @@ class DeferredStart(QObject):
         if tab is not None:
             getattr(tab, name)  # built on first use (tab.py): the response view, the explainer, the marks
 
-    # -- log file and error reporting ---------------------------------------------------------------------
+    # -- after ready: log file, error reporting, collections ----------------------------------------------
     def _on_log(self, app_log: AppLog | None) -> None:
         self.app_log = app_log
         self._log_opened = True
-        if self._preloaded:  # else when the preload is done: the UI thread never waits for a worker's import
+        if self._later_loaded:  # else when its modules are: the UI thread never waits for a worker's import
+            self._queue(self._install_error_reporting)
+
+    def _on_later(self, _value: object) -> None:
+        self._later_loaded = True
+        self._queue(self._attach_collections)
+        if self._log_opened:
             self._queue(self._install_error_reporting)
 
     def _install_error_reporting(self) -> None:
         self.hook = start_error_reporting(self.window, self.app_log, early=self.early)
+        self._queue(_forget_sources)
 
     # -- history -----------------------------------------------------------------------------------------
     def _on_history(self, history: Any) -> None:
@@ -469,7 +485,6 @@ class DeferredStart(QObject):
         if self.demo_url:
             open_first_demo_request(self.window, model)
         model.start()
-        self._queue(_forget_sources)
 
 
 def _forget_sources() -> None:

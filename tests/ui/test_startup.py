@@ -58,7 +58,7 @@ def test_the_first_paint_imports_none_of_the_heavy_modules(tmp_path: Path) -> No
         # then the window got ready: panes, history and profiles; the keyring was never needed for that
         at_ready = set(data["modules_at_ready"])  # type: ignore[arg-type]
         assert {"inspector.ui.response_view", "inspector.ui.explainer_panel", "inspector.core.history",
-                "inspector.ui.profiles_model", "inspector.ui.error_dialog"} <= at_ready, run
+                "inspector.ui.profiles_model"} <= at_ready, run
         assert "keyring" not in at_ready, run
         assert isinstance(data["painted_at"], float) and isinstance(data["ready_at"], float)
         assert data["ready_at"] >= data["painted_at"]
