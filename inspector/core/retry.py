@@ -308,18 +308,24 @@ def retry(
     history: HistoryStore | None = None,
     cancel: Event | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
+    extra_secrets: Iterable[str] = (),
     **send_kwargs: Any,
 ) -> RetryOutcome:
-    """Send first's request again with the fix, through pipeline.run, and judge it against the first.
+    """Send first's request again with the fix, the way pipeline.run sends (prepare, then run), and judge it
+    against the first. extra_secrets: values the first send masked besides the profile's (a collection's
+    secret variables).
 
     RetryError when the fix cannot apply; InspectorError (a missing secret...) when the request cannot be sent."""
-    from inspector.core.pipeline import run
+    from inspector.core.pipeline import prepare
 
     plan = plan_retry(first, fix, profile=profile, find_profile=find_profile, overrides=overrides)
     if plan.forget_token and token_cache is not None and plan.profile is not None:
         token_cache.forget_access_tokens(plan.profile.identity)
-    second = run(plan.spec, profile=plan.profile, resolver=resolver, token_cache=token_cache, clock=clock,
-                 overrides=plan.overrides, history=history, cancel=cancel, on_progress=on_progress, **send_kwargs)
+    prepared = prepare(plan.spec, plan.profile, resolver, token_cache, clock)
+    for secret in (*first.secrets.values, *extra_secrets):  # what the first masked, the second masks too
+        prepared.redactor.add(secret)
+    second = prepared.run(overrides=plan.overrides, history=history, cancel=cancel, on_progress=on_progress,
+                          **send_kwargs)
     confirmed, conclusion = judge(first, plan.fix, second)
     return RetryOutcome(plan.fix.text, second, confirmed, conclusion)
 
