@@ -88,7 +88,7 @@ class Fix:
             return f"the profile '{self.value}'"
         if self.kind == "scheme":
             return f"the {self.value} scheme"
-        return "the CSRF token echoed"
+        return "the CSRF token echoed in its header"
 
     @property
     def label(self) -> str:

@@ -191,8 +191,8 @@ def test_csrf_fix_confirms_the_missing_header(demo_server: DemoServer, tmp_path:
     outcome = retry(first, "csrf", profile=profile, resolver=RESOLVER, token_cache=cache)
     assert statuses(first, outcome.result) == (403, 201)
     assert outcome.confirmed is True
-    assert outcome.conclusion == ("With the CSRF token echoed the same request succeeded (201): the request "
-                                  "lacked its CSRF token.")
+    assert outcome.conclusion == ("With the CSRF token echoed in its header the same request succeeded (201): "
+                                  "the request lacked its CSRF token.")
 
 
 def test_csrf_fix_without_a_session_does_not_confirm(demo_server: DemoServer) -> None:

@@ -151,3 +151,33 @@ def test_not_confirmed_is_said_and_coloured_apart(qtbot, demo_server: DemoServer
     assert box.conclusion.text().startswith("With a fresh token the server still refused (403)")
     panel.grab().save(str(SHOTS / "retry-panel-not-confirmed.png"))
     panel.shutdown()
+
+
+def test_the_demo_request_demonstrates_try_the_fix(qtbot, tmp_path: Path, demo_url: str) -> None:
+    from inspector.demo.collection import demo_collection_dir
+    from inspector.ui.gui import open_collections
+
+    model, _personal = open_collections({"INSPECTOR_TESTING": "1"}, None, [], demo_url)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(1500, 1000)
+    window.show()
+    window.set_collections(model, tmp_path / "personal")
+    root = demo_collection_dir()
+    model.start(watch=False)
+    qtbot.waitUntil(lambda: model.collection(root) is not None, timeout=20_000)
+    window.open_request(root / "403s" / "403-csrf-check-failed-try-the-fix.toml")
+    with qtbot.waitSignal(window.exchange_received, timeout=30_000) as blocker:
+        assert window.send()
+    assert blocker.args[0].response.status == 403
+    panel: ExplainerPanel = window.explainer
+    assert panel.story() is not None and panel.story().findings[0].id == "csrf-failed"
+    button = panel.fix_buttons()["csrf-failed"]
+    assert button.text() == "Try with the CSRF token"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.retry_outcome() is not None, timeout=20_000)
+    assert panel.retry_outcome().confirmed
+    assert panel.retry_box.cells[("after", "status")].text() == "201 Created"
+    window.grab().save(str(SHOTS / "retry-demo-window.png"))
+    window.shutdown()
