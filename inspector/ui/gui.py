@@ -53,9 +53,7 @@ HISTORY_KEEP = 10_000
 # Imported on a worker right after the first paint, so that the UI thread's steps find them in sys.modules:
 # the panes' modules and what they import. Their module-level code only defines classes and constants (no
 # QObject, pixmap or font is made at import), which is safe off the UI thread.
-PRELOAD_MODULES = (  # what `ready` needs
-    "inspector.core.diagnosis.explainer",
-    "inspector.core.diagnosis.story",
+PRELOAD_MODULES = (  # what `ready` needs (not the explainer's rules: the first send imports them, on its worker)
     "inspector.ui.response_view",
     "inspector.ui.explainer_panel",
     "inspector.ui.variable_marks",
