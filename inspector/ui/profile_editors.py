@@ -194,7 +194,7 @@ class FieldsTable(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setColumnStretch(0, 2)
+        self.grid.setColumnStretch(0, 1)
         self.grid.setColumnStretch(1, 3)
         outer.addLayout(self.grid)
         self.empty_label = plain_label("No fields yet.", self)
@@ -434,7 +434,7 @@ class IssuerEditor(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText("https://login.example.com/ (the endpoints come from its metadata)")
+        self.edit.setPlaceholderText("https://login.example.com/")
         self.discover_button = QPushButton("Discover", self)
         self.discover_button.setToolTip(
             "Fetch the issuer's /.well-known/openid-configuration (or RFC 8414 metadata) and show what it "
@@ -447,6 +447,10 @@ class IssuerEditor(QWidget):
         row.addWidget(self.discover_button)
         row.addWidget(self.cancel_button)
         outer.addLayout(row)
+        self.hint = plain_label(
+            "The endpoints come from the issuer's metadata on each run; fill them in below only for a "
+            "provider without an issuer.", self, wrap=True)
+        outer.addWidget(self.hint)
         self.status_label = MaskedLabel(self.view_state, parent=self, name="discoveryStatus", breaks=True)
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -571,9 +575,18 @@ TLS_LABELS = {
     "ca_bundle": "CA bundle",
 }
 TLS_PLACEHOLDERS = {
-    "client_cert": "~/certs/support.pem (PEM; may hold the key too)",
-    "client_key": "~/certs/support.key (when the key is a file of its own)",
-    "ca_bundle": "~/certs/corp-root.pem (trust this CA too)",
+    "client_cert": "~/certs/support.pem",
+    "client_key": "~/certs/support.key",
+    "ca_bundle": "~/certs/corp-root.pem",
+}
+TLS_TIPS = {
+    "client_cert": "The client certificate, a PEM file (a path, never the contents); the key may be in the "
+                   "same file.",
+    "client_key": "The private key, a PEM file, when it is not in the certificate's file.",
+    "key_password": "The private key's password: typed, it goes to your secret store; the file keeps a "
+                    "reference.",
+    "ca_bundle": "A PEM file of CA certificates to trust besides the system's (a private PKI, a corporate "
+                 "TLS-inspecting proxy).",
 }
 
 
@@ -596,8 +609,8 @@ class TlsEditor(QGroupBox):
         self.notes: dict[str, MaskedLabel] = {}
         self.key_password = SecretInput(self, view=self.view_state)
         hint = plain_label(
-            "For servers that want a client certificate (mutual TLS), or that use a private or corporate "
-            "CA. Relative paths are read from the profile's folder.", self, wrap=True)
+            "For servers that want a client certificate (mutual TLS) or use a private or corporate CA. "
+            "PEM files; a relative path is read from the profile's folder.", self, wrap=True)
         layout.addRow(hint)
         for key in TLS_FIELDS:
             widget: QWidget
@@ -611,6 +624,7 @@ class TlsEditor(QGroupBox):
                 path.edit.textChanged.connect(self._changed)
                 self.paths[key] = path
                 widget = path
+            widget.setToolTip(TLS_TIPS[key])
             box = QWidget(self)
             column = QVBoxLayout(box)
             column.setContentsMargins(0, 0, 0, 0)

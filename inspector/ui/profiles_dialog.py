@@ -149,25 +149,52 @@ _PLACEHOLDERS = {
     "audience": "https://api.example.com",
     "authorization_url": "https://login.example.com/authorize",
     "device_authorization_url": "https://login.example.com/oauth2/device",
-    "redirect_port": "0 (any free port on 127.0.0.1)",
+    "redirect_port": "0 (any free port)",
     "login_url": "https://app.example.com/login",
-    "token_from": "json:/access_token (send this token as Bearer instead of cookies)",
+    "token_from": "json:/access_token",
     "csrf_cookie": "csrftoken",
     "csrf_header": "X-CSRFToken",
     "csrf_field": "csrfmiddlewaretoken",
-    "session_cookie": "sessionid (default: every cookie the login sets)",
-    "domain": "api.example.com (default: the request's host only)",
-    "path": "/ (default)",
+    "session_cookie": "sessionid",
+    "domain": "api.example.com",
+    "path": "/",
+}
+_TIPS = {  # what a field does, where a placeholder has no room to say it
+    "token_from": "A JSON pointer into the login's answer, e.g. json:/access_token: that token is sent as "
+                  "Authorization: Bearer instead of the session's cookies.",
+    "csrf_cookie": "The cookie whose value is echoed into the CSRF header on unsafe methods (POST, PUT, "
+                   "PATCH, DELETE). Goes with CSRF header.",
+    "csrf_header": "The header the CSRF cookie's value goes in (Django X-CSRFToken, Laravel X-XSRF-TOKEN, "
+                   "Angular X-XSRF-TOKEN).",
+    "csrf_field": "A hidden input of the login page copied into the login body (Django "
+                  "csrfmiddlewaretoken, Rails authenticity_token, Laravel _token); implies loading the page "
+                  "first.",
+    "session_cookie": "The cookie that holds the session; by default every cookie the login sets counts.",
+    "domain": "Like the cookie's Domain attribute: also sent to subdomains. Empty: only the host of the "
+              "request.",
+    "path": "Like the cookie's Path attribute. Empty: /.",
+    "redirect_port": "The loopback port the browser is redirected to (http://127.0.0.1:PORT/callback). 0 "
+                     "takes any free port; set one when the provider only allows a registered port.",
+    "extra_params": "More parameters for the authorization URL (prompt, login_hint, resource, ...).",
+    "audience": "Some providers (Auth0, Okta) need the API's audience to issue a token for it.",
 }
 _KIND_PLACEHOLDERS = {
     ("cookie", "name"): "sessionid",
 }
 _BOOLEAN_TEXTS = {
-    "prefetch": "Load the login page first (GET), so its own cookies are set",
-    "secure": "Secure: send only over HTTPS (and to loopback hosts)",
-    "remember": "Keep the refresh token in my secret store between runs",
+    "prefetch": "Load the login page first",
+    "secure": "Only over HTTPS",
+    "remember": "Keep the refresh token",
 }
-_ENDPOINT_NOTE = " (not needed with an issuer)"
+_BOOLEAN_TIPS = {
+    "prefetch": "GET the login URL before logging in, so the login form's own cookies (and its CSRF field) "
+                "are set.",
+    "secure": "Like the cookie's Secure attribute: sent only over https:// (and to 127.0.0.1, ::1, "
+              "localhost).",
+    "remember": "Keep the refresh token in your secret store (never in the file), so the next run signs in "
+                "without the browser.",
+}
+_NEW_TABLES = {"session": {"username": "", "password": ""}}  # the fields a new profile starts with
 # The order the fields are shown in, where the core's (required, then optional) reads badly.
 _ORDER = {
     "oauth2-client-credentials": ("issuer", "token_url", "client_id", "client_secret", "scope", "audience",
@@ -444,7 +471,7 @@ class ProfileForm(QWidget):
             widget = self._credential_widget(kind, spec, key, values)
             label = label_for(kind, key)
             optional = key not in spec.required and key != "issuer"
-            if optional and key not in spec.tables:
+            if optional and key not in spec.tables and key not in spec.booleans:
                 label += " (optional)"
             box = self._with_note(widget, f"credentials.{key}", self.credentials_box)
             if key == "form":  # one editor for [credentials.form] and [credentials.json]
@@ -463,8 +490,6 @@ class ProfileForm(QWidget):
         value = values.get(key)
         text = value if isinstance(value, str) else ""
         placeholder = _KIND_PLACEHOLDERS.get((kind, key)) or _PLACEHOLDERS.get(key, "")
-        if key in spec.endpoints:
-            placeholder = (placeholder or "https://…") + _ENDPOINT_NOTE
         widget: CredentialInput
         if key == "issuer" and spec.endpoints:
             widget = IssuerEditor(self.jobs, spec.endpoints, parent, view=self.view_state)
@@ -482,13 +507,15 @@ class ProfileForm(QWidget):
             widget.currentIndexChanged.connect(self._changed)
         elif key in spec.booleans:
             widget = QCheckBox(_BOOLEAN_TEXTS.get(key, key), parent)
+            widget.setToolTip(_BOOLEAN_TIPS.get(key, ""))
             widget.setChecked(value is True)
             widget.toggled.connect(self._changed)
         elif key == "form" and kind == "session":
             widget = LoginBodyEditor(parent, view=self.view_state)
             table = "json" if isinstance(values.get("json"), Mapping) else "form"
             body = values.get(table)
-            widget.set_body(table, _texts(body))
+            fresh = self._base is None and not isinstance(body, Mapping)
+            widget.set_body(table, _NEW_TABLES["session"] if fresh else _texts(body))
             widget.changed.connect(self._changed)
         elif key in spec.tables:
             widget = FieldsTable(parent, view=self.view_state, add_text="Add parameter")
@@ -505,6 +532,8 @@ class ProfileForm(QWidget):
             widget.setText(text)
             widget.setPlaceholderText(placeholder)
             widget.textChanged.connect(self._changed)
+        if key in _TIPS:
+            widget.setToolTip(_TIPS[key])
         return widget
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -785,20 +814,22 @@ class ProfileForm(QWidget):
                 "${secret:KEY} (each person's keyring), ${env:NAME} or ${prompt}."
             )
             placeholder = "${secret:KEY}, ${env:NAME} or ${prompt}"
+            short = "${secret:KEY} or ${env:NAME}"  # a table's value column is narrow
         else:
             hint = (
                 "What you type in a secret field is kept in your secret store; the file gets only a "
                 "${secret:…} reference."
             )
             placeholder = "type the secret, or ${env:NAME} / ${prompt}"
+            short = "secret or ${env:NAME}"
         self.secret_hint.setText(hint)
         for widget in self.credential_inputs.values():
             if isinstance(widget, SecretInput):
                 widget.edit.setPlaceholderText(placeholder)
             elif isinstance(widget, LoginBodyEditor):
-                widget.table.set_secret_placeholder(placeholder)
+                widget.table.set_secret_placeholder(short)
             elif isinstance(widget, FieldsTable):
-                widget.set_secret_placeholder(placeholder)
+                widget.set_secret_placeholder(short)
         self.tls_editor.key_password.edit.setPlaceholderText(placeholder)
 
     def _update_file_label(self, *_: object) -> None:
@@ -996,7 +1027,7 @@ class ProfilesDialog(QDialog):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([560, 520])
+        split.setSizes([460, 660])  # the form is the wider side: URLs and paths need the room
         self.tabs.addTab(page, "Profiles")
 
         # Folders tab.
