@@ -531,8 +531,7 @@ class IssuerEditor(QWidget):
             self._say(f"Found the issuer's metadata, but it names no endpoint for {names}: fill "
                       f"{'them' if len(missing) > 1 else 'it'} in below.", error=True)
         else:
-            self._say("Found the issuer's metadata; the profile keeps only the issuer and asks again on "
-                      "each run.")
+            self._say("Found in the issuer's metadata:")
         self._update_buttons()
         self.discovered.emit(metadata)
 

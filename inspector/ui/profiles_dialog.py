@@ -255,7 +255,8 @@ def strip_path(message: str, path: Path) -> str:
     if not m:
         return message
     rest = message[m.end():]
-    return rest[:1].upper() + rest[1:]
+    first = rest.split(" ", 1)[0]
+    return rest[:1].upper() + rest[1:] if first.isalpha() else rest  # "csrf_cookie and …" stays a name
 
 
 def message_box_ask(parent: QWidget | None) -> Ask:
