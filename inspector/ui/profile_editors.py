@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 DISCOVERY_TIMEOUT_S = 20.0
 Choose = Callable[[str, str], "str | None"]  # (dialog title, folder to start in) -> the chosen file, or None
-Discover = Callable[[str, threading.Event], "ProviderMetadata"]
+Discover = Callable[[str, threading.Event, "str | None"], "ProviderMetadata"]  # (issuer, cancel, CA bundle)
 
 
 # --- secret fields -----------------------------------------------------------------------------------------
@@ -366,12 +366,13 @@ class DiscoveryFailed(ProfileError):
     """The issuer's metadata could not be had; the message names the URL and what went wrong."""
 
 
-def discover_issuer(issuer: str, cancel: threading.Event | None = None,
+def discover_issuer(issuer: str, cancel: threading.Event | None = None, ca_bundle: str | None = None,
                     timeout_s: float = DISCOVERY_TIMEOUT_S) -> ProviderMetadata:
     """The issuer's metadata, fetched with core's discovery (OIDC, then RFC 8414) through the transport.
 
     Blocking: run it as a job. The fetches are the same discovery hops a send makes (one deadline, cancel,
-    proxies), stopped before any request of the user's.
+    proxies), stopped before any request of the user's. ca_bundle: the profile's [tls] CA file, trusted too
+    (an issuer behind a private CA or a corporate proxy).
     """
     # imported here: requests and the transport are not needed until someone presses Discover
     from inspector.core.errors import RequestError
@@ -379,17 +380,25 @@ def discover_issuer(issuer: str, cancel: threading.Event | None = None,
     from inspector.core.profiles.discovery import ProviderMetadata, discover, discovery_urls
     from inspector.core.profiles.flows import SignInSteps
     from inspector.core.request import RequestSpec
+    from inspector.core.tls import ClientTls
     from inspector.core.transport import send
 
     issuer = issuer.strip()
     if not issuer:
         raise DiscoveryFailed("Fill in the issuer first (for example https://login.example.com/).")
     first = discovery_urls(issuer)[0]
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise DiscoveryFailed(f"The CA bundle {ca_bundle} named in the [tls] section is not a readable file: fix "
+                              "the path, or empty it to trust only the system's CAs.")
+    tls = ClientTls(ca_bundle=ca_bundle) if ca_bundle else None
 
     class DiscoveryOnly(AuthDefaults):
         """A sign-in that only discovers, and ends the send before anything else goes out."""
 
         found: ProviderMetadata | str | None = None
+
+        def client_tls(self) -> ClientTls | None:
+            return tls
 
         def sign_in(self, steps: SignInSteps) -> str | None:
             self.found = discover(issuer, steps)
@@ -424,12 +433,14 @@ class IssuerEditor(QWidget):
     SLOT = "discover"
 
     def __init__(self, jobs: JobRunner, endpoints: tuple[str, ...], parent: QWidget | None = None, *,
-                 view: ViewState | None = None, discover: Discover | None = None) -> None:
+                 view: ViewState | None = None, discover: Discover | None = None,
+                 ca_bundle: Callable[[], str | None] | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs
         self.endpoints = endpoints
         self.view_state = view or ViewState(self)
-        self._discover = discover or (lambda issuer, cancel: discover_issuer(issuer, cancel))
+        self._discover: Discover = discover or (lambda issuer, cancel, ca: discover_issuer(issuer, cancel, ca))
+        self.ca_bundle = ca_bundle  # the [tls] CA file the form names now, trusted for discovery too
         self.metadata: ProviderMetadata | None = None
         self.error = ""
         outer = QVBoxLayout(self)
@@ -497,9 +508,10 @@ class IssuerEditor(QWidget):
         self.error = ""
         self.results.hide()
         work = self._discover
+        ca = self.ca_bundle() if self.ca_bundle is not None else None
 
         def run(job: Job[ProviderMetadata]) -> ProviderMetadata:
-            return work(issuer, job.cancel)
+            return work(issuer, job.cancel, ca)
 
         self.jobs.start(self.SLOT, run, on_done=self._on_found, on_failed=self._on_failed)
         self._say(f"Fetching the metadata of {issuer}…")

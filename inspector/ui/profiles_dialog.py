@@ -493,7 +493,8 @@ class ProfileForm(QWidget):
         placeholder = _KIND_PLACEHOLDERS.get((kind, key)) or _PLACEHOLDERS.get(key, "")
         widget: CredentialInput
         if key == "issuer" and spec.endpoints:
-            widget = IssuerEditor(self.jobs, spec.endpoints, parent, view=self.view_state)
+            widget = IssuerEditor(self.jobs, spec.endpoints, parent, view=self.view_state,
+                                  ca_bundle=self._ca_bundle)
             widget.setText(text)
             widget.changed.connect(self._changed)
             widget.discovered.connect(self._on_discovered)
@@ -871,6 +872,12 @@ class ProfileForm(QWidget):
             found = getattr(metadata, "endpoint", lambda _k: None)(key)
             if isinstance(widget, QLineEdit) and found:
                 widget.setPlaceholderText(f"from the issuer: {found}")
+
+    def _ca_bundle(self) -> str | None:
+        """The [tls] CA bundle as a path (relative to the profile's folder), for discovery to trust too."""
+        tls = self.tls_editor.settings()
+        path = tls.path("ca_bundle", self.folder()[0]) if tls is not None else None
+        return str(path) if path is not None else None
 
     def cancel_work(self) -> None:
         """Stop discovery and file checks (the dialog is closing); their late answers are dropped."""

@@ -6,6 +6,7 @@ store."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +22,7 @@ from inspector.ui.profile_editors import FieldsTable, IssuerEditor, LoginBodyEdi
 from inspector.ui.profiles_dialog import ProfileForm, ProfilesDialog
 from inspector.ui.profiles_model import ProfilesModel
 from tests.support.secret_scan import find_secrets
-from tests.support.servers import Answer, QuietHandler, answering, responding
+from tests.support.servers import Answer, QuietHandler, QuietServer, answering, responding
 
 TYPED = "s3cr3t-typed-value-0123456789"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
@@ -627,6 +628,57 @@ def test_closing_the_dialog_cancels_a_running_discovery(
     assert not issuer(form).busy()
     wait_quiet(qtbot, form)
     gate.set()
+
+
+@pytest.fixture
+def private_ca_issuer() -> Iterator[tuple[str, Path]]:
+    """An issuer on https://127.0.0.1 whose certificate comes from a throwaway CA; (base URL, CA file)."""
+    from inspector.demo.tls import DemoPki
+
+    pki = DemoPki.create("127.0.0.1")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*pki.servers["mtls"])  # for 127.0.0.1, from the demo CA (no client cert asked here)
+
+    class Metadata(QuietHandler):
+        def do_GET(self) -> None:
+            base = f"https://127.0.0.1:{self.server.server_address[1]}"
+            if self.path != "/.well-known/openid-configuration":
+                self.reply(404)
+                return
+            self.reply_json(200, {"issuer": f"{base}/", "token_endpoint": f"{base}/token",
+                                  "device_authorization_endpoint": f"{base}/device", "jwks_uri": f"{base}/jwks"})
+
+    server = QuietServer(("127.0.0.1", 0), Metadata)
+    server.socket = context.wrap_socket(server.socket, server_side=True)  # a refused handshake: no request
+    server.serve_in_background()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}", pki.ca
+    finally:
+        server.stop()
+        pki.remove()
+
+
+def test_discovery_trusts_the_ca_bundle_of_the_tls_section(
+    qtbot, dialog: ProfilesDialog, private_ca_issuer: tuple[str, Path]
+) -> None:
+    base, ca = private_ca_issuer
+    form = new(dialog, "oauth2-device-code", "Private CA")
+    editor = issuer(form)
+    editor.setText(f"{base}/")
+    editor.start_discovery()
+    qtbot.waitUntil(lambda: bool(editor.error), timeout=20_000)
+    wait_quiet(qtbot, form)
+    assert "127.0.0.1" in editor.error and "certificate" in editor.error.lower()
+    form.tls_editor.paths["ca_bundle"].setText(str(ca))
+    with qtbot.waitSignal(editor.discovered, timeout=20_000):
+        editor.start_discovery()
+    wait_quiet(qtbot, form)
+    assert editor.result_labels["device_authorization_url"].text() == f"{base}/device"
+    form.tls_editor.paths["ca_bundle"].setText("no-such-ca.pem")
+    editor.start_discovery()
+    qtbot.waitUntil(lambda: bool(editor.error), timeout=20_000)
+    wait_quiet(qtbot, form)
+    assert "no-such-ca.pem named in the [tls] section is not a readable file" in editor.error
 
 
 # --- pictures ----------------------------------------------------------------------------------------------
