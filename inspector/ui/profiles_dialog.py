@@ -7,6 +7,7 @@ Embedding API:
         ask:           ask(question, buttons) -> the chosen button's text; None: a QMessageBox. Every question
                        the dialog asks goes through it, so tests answer without a modal loop.
         choose_folder: () -> Path | None for "Add folder…"; None: a QFileDialog.
+        choose_file:   (title, start folder) -> str | None for the [tls] files' "Browse…"; None: a QFileDialog.
         view:          the window's ViewState (screen-share-safe mode, theme); None: the dialog's own.
     dialog.folders_changed        Signal(list): the team folders (list[Path]) after an add or remove; the
                                   model already uses them, persisting them is the caller's job
@@ -15,8 +16,14 @@ Embedding API:
     dialog.set_screen_share_safe(on)   secret fields stay masked, their "Show" toggles are disabled (sets
                                        the mode on the dialog's ViewState, which every secret field follows)
 
-Secrets: a personal profile's typed secret goes to the secret store (keep_secret) and the file gets its
-${secret:KEY} reference; a team folder takes only ${env:...}, ${secret:...} or ${prompt}, and a literal is
+The form (ProfileForm) has an editor per kind, built from the core's KIND_FIELDS with the widgets of
+ui/profile_editors.py: secret fields masked, a login's fields as a table (rows marked secret), the issuer with
+Discover (off the UI thread, Cancel) for every OAuth kind, and the [tls] section on any kind. What the core
+refuses on save, and what `profiles check` finds in a saved profile, is said under the field it names.
+
+Secrets: a personal profile's typed secret goes to the secret store (keep_secret; a table row or the key
+password under "<stem>.<table>.<field>" / "<stem>.tls.key_password") and the file gets its ${secret:KEY}
+reference; a team folder takes only ${env:...}, ${secret:...} or ${prompt}, and a literal is
 refused with the store's message while the form keeps what was typed. A file changed on disk is never
 overwritten without asking (Reload / Overwrite / Cancel). Broken files are shown with their path and line and
 are never written by this dialog.

@@ -296,6 +296,31 @@ def test_a_hand_written_file_of_every_field_round_trips_through_the_form(
     assert doc["tls"]["comment"] == "kept" and doc["owner"] == "me"  # unknown keys stay
 
 
+def test_a_hand_written_literal_in_a_login_field_moves_to_the_secret_store(
+    dialog: ProfilesDialog, model: ProfilesModel, personal: Path, secrets: FileSecretStore
+) -> None:
+    personal.mkdir(parents=True, exist_ok=True)
+    path = personal / "handmade.toml"
+    path.write_text(
+        'name = "Handmade"\nkind = "session"\n[credentials]\nlogin_url = "https://app.example.com/login"\n'
+        '[credentials.form]\nusername = "me"\npassword = "hunter2-literal"\n'
+        '[tls]\nclient_cert = "me.pem"\nkey_password = "key-literal-99"\n',
+        encoding="utf-8",
+    )
+    model.reload_now()
+    assert dialog.select(str(path.with_suffix("")))
+    assert table(dialog.form, "form").rows[1].value.is_masked()
+    assert find_secrets(dialog, ["hunter2-literal", "key-literal-99"]) == []
+    assert dialog.save(), dialog.message()
+    text = path.read_text(encoding="utf-8")
+    assert "hunter2-literal" not in text and "key-literal-99" not in text
+    doc = tomllib.loads(text)
+    assert doc["credentials"]["form"] == {"username": "me", "password": "${secret:handmade.form.password}"}
+    assert doc["tls"] == {"client_cert": "me.pem", "key_password": "${secret:handmade.tls.key_password}"}
+    assert secrets.get("handmade.form.password") == "hunter2-literal"
+    assert secrets.get("handmade.tls.key_password") == "key-literal-99"
+
+
 def test_changing_kind_keeps_what_the_new_kind_also_has(dialog: ProfilesDialog) -> None:
     form = new(dialog, "oauth2-password", "Switch")
     line(form, "token_url").setText("https://login.example.com/token")
