@@ -51,6 +51,7 @@ from inspector.core.errors import ProfileError
 from inspector.core.profiles.model import TLS_FIELDS, Profile, TlsSettings, looks_secret_field
 from inspector.core.profiles.secrets import is_reference
 from inspector.ui.jobs import Job, JobRunner
+from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import MaskedLabel, ViewState, plain_label
 
 if TYPE_CHECKING:
@@ -484,7 +485,6 @@ class IssuerEditor(QWidget):
         self.results.hide()
         outer.addWidget(self.results)
         self.edit.textChanged.connect(self._on_text_changed)
-        self.edit.returnPressed.connect(self.start_discovery)
         self.discover_button.clicked.connect(self.start_discovery)
         self.cancel_button.clicked.connect(self.cancel_discovery)
         self._update_buttons()
@@ -569,7 +569,7 @@ class IssuerEditor(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         theme = self.view_state.theme
-        self.status_label.setStyleSheet(f"color: {theme.error_text};" if error else "")
+        self.status_label.setStyleSheet(label_color_style(theme.error_text) if error else "")
         self.status_label.set_text(text)
         self.status_label.setVisible(bool(text))
 

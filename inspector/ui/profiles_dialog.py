@@ -379,6 +379,7 @@ class ProfileForm(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
         self.folder_combo.currentIndexChanged.connect(self._on_folder_changed)
         self._build_credentials("none", {})
+        self.view_state.theme_changed.connect(self._render_notes)
 
     def _with_note(self, widget: QWidget, path: str, parent: QWidget | None = None) -> QWidget:
         """The widget above its note line (registered under the field path)."""
@@ -744,7 +745,7 @@ class ProfileForm(QWidget):
             parts.pop()
         return "name"
 
-    def _render_notes(self) -> None:
+    def _render_notes(self, *_: object) -> None:
         by_field: dict[str, list[str]] = {}
         for source in NOTE_SOURCES:
             for path, message in self._notes[source]:
