@@ -138,7 +138,7 @@ _FIELD_LABELS = {
     "csrf_cookie": "CSRF cookie",
     "csrf_header": "CSRF header",
     "csrf_field": "CSRF form field",
-    "prefetch": "Login page",
+    "prefetch": "Prefetch",
     "session_cookie": "Session cookie",
     "domain": "Domain",
     "path": "Path",
