@@ -3,9 +3,9 @@
 The story the demo tells in a minute: the API behind /burst/api/... trusts the key it cached from the
 issuer's JWKS (kid "...-a"). At one moment the issuer starts signing with a new key the API has not fetched
 yet, so every fresh token is refused with "Signature verification failed"; and the tokens the client fetched
-together before that moment expire together. `burst_requests(base_url)` gives the ~20 requests that show it
-(successes, then both kinds of failure), which the window's Incidents view sends in demo mode and which the
-demo collection's folder "Incident: burst" holds by hand.
+together before that moment expire together. `inspector.demo.requests.burst_requests(base_url)` gives the ~20
+requests that show it (BURST_PLAN: successes, then both kinds of failure), which the window's Incidents view
+sends in demo mode; the demo collection's folder "Incident: burst" holds the same by hand.
 
 | Method | Path | What it answers |
 |---|---|---|
@@ -19,11 +19,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from inspector.core.request import Header, RequestSpec
 from inspector.demo.messages import DemoRequest, Reply, json_reply
 from inspector.demo.scenarios import ALL_SCOPES, DemoKey, access_claims, bearer_challenge
 
-__all__ = ["BURST_CLIENT_ID", "BURST_PATHS", "BurstState", "burst_requests", "burst_tokens"]
+__all__ = ["BURST_CLIENT_ID", "BURST_PATHS", "BURST_PLAN", "BurstState", "burst_tokens"]
 
 BURST_CLIENT_ID = "burst-client"
 BURST_PATHS = ("/burst/api/orders", "/burst/api/invoices")
@@ -124,18 +123,3 @@ ROUTES: tuple[tuple[str, tuple[str, ...], Any], ...] = (
     (r"/burst/api/(orders|invoices)", ("GET",), api),
 )
 
-
-def burst_requests(base_url: str) -> list[tuple[str, RequestSpec]]:
-    """The burst as (title, spec), in the order to send them: tokens fetched from the demo API at base_url
-    (signed directly when it runs in this process)."""
-    from inspector.demo.server import burst_token_set
-
-    found = burst_token_set(base_url)
-    base = base_url.rstrip("/")
-    titles = {BEFORE: "before the rotation", ROTATED: "new signing key", EXPIRED_KIND: "expired token"}
-    out = []
-    for n, (kind, path) in enumerate(BURST_PLAN, start=1):
-        spec = RequestSpec(method="GET", url=base + path,
-                           headers=(Header("Authorization", f"Bearer {found[kind]}"),))
-        out.append((f"Burst {n}: {titles[kind]}", spec))
-    return out

@@ -16,7 +16,7 @@ from inspector.core.export.incident_report import (
 from inspector.core.history import HistoryStore
 from inspector.core.incidents import incidents
 from inspector.core.pipeline import run
-from inspector.demo.burst import burst_requests
+from inspector.demo.requests import burst_requests
 
 
 @pytest.fixture

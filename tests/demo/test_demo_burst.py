@@ -8,8 +8,9 @@ from pathlib import Path
 
 import requests
 
-from inspector.demo.burst import BURST_PLAN, burst_requests
+from inspector.demo.burst import BURST_PLAN
 from inspector.demo.collection import demo_collection_dir
+from inspector.demo.requests import burst_requests
 from tests.support.cli import Cli
 
 

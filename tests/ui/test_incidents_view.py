@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from inspector.core.history import HistoryStore
 from inspector.core.incidents import Incident
 from inspector.core.pipeline import SendResult, run
-from inspector.demo.burst import burst_requests
+from inspector.demo.requests import burst_requests
 from inspector.ui.incident_timeline import MARGIN, incident_geometry
 from inspector.ui.incidents_view import IncidentReportDialog, IncidentsView
 from inspector.ui.main_window import MainWindow
