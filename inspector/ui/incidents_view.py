@@ -878,7 +878,7 @@ class Incidents(QObject):
 
         def work(job: Job[int]) -> int:
             from inspector.core.pipeline import run
-            from inspector.demo.burst import burst_requests
+            from inspector.demo.requests import burst_requests
 
             sent = 0
             burst = burst_requests(url)
