@@ -342,3 +342,25 @@ def test_a_change_of_history_is_analysed_again_once_after_a_burst(qtbot, burst: 
         assert view.since() == timedelta(hours=24)
     finally:
         win.shutdown()
+
+
+def test_the_window_does_not_import_the_view_before_it_is_asked_for() -> None:
+    import subprocess
+    import sys
+
+    from tests.support.cli import ROOT
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from inspector.ui.main_window import MainWindow\n"
+        "w = MainWindow(None)\n"
+        "w.show(); app.processEvents()\n"
+        "print(sorted(m for m in sys.modules if 'incident' in m))\n"
+        "w.shutdown()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=50,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
