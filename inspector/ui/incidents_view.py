@@ -83,9 +83,10 @@ SINCE_CHOICES: tuple[tuple[str, timedelta | None], ...] = (
 )
 DEFAULT_SINCE = 1  # the last 24 hours
 BADGE_WINDOW = timedelta(hours=1)  # the badge says whether the last hour holds an incident
-DOCK_SHARE = 0.36  # of the window's width, when the view is first shown
+DOCK_SHARE = 0.3  # of the window's width when first shown, as History (the explanation keeps its room)
 REANALYSE_DELAY_MS = 400  # a burst of sends is analysed once, after it
-COLUMNS = ("Cause", "Failed", "OK", "First failure", "Last success", "Hosts", "Profiles", "State")
+COLUMNS = ("Cause", "Failed", "OK", "State", "First failure", "Last success", "Hosts", "Profiles")
+COL_STATE = 3
 REQUEST_COLUMNS = ("Time", "Status", "Request", "Findings")
 
 
@@ -142,6 +143,15 @@ def _clock(moment: datetime | None, now: datetime) -> str:
     if local.date() == local_now.date():
         return local.strftime("%H:%M:%S")
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _shown_url(url: str, with_host: bool) -> str:
+    """The path and query (the host is the incident's, in the list), or host and path when it has several."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    rest = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return f"{parts.netloc}{rest}" if with_host else rest
 
 
 def _clock_ms(moment: datetime) -> str:
@@ -484,15 +494,15 @@ class IncidentsView(QWidget):
                 CAUSE_TITLES.get(i.cause, i.cause),
                 str(i.failed),
                 str(i.succeeded),
+                "ongoing" if i.ongoing else "recovered",
                 _clock(i.first_failure, now),
                 _clock(i.last_success, now),
                 ", ".join(i.hosts),
                 ", ".join(i.profiles) or "—",
-                "ongoing" if i.ongoing else "recovered",
             ])
             item.setData(0, Qt.ItemDataRole.UserRole, n)
             item.setToolTip(0, f"{i.cause}: {self.view_state.mask(i.title)}")
-            item.setForeground(7, FAILURE if i.ongoing else SUCCESS)
+            item.setForeground(COL_STATE, FAILURE if i.ongoing else SUCCESS)
             self.list.addTopLevelItem(item)
         self.list.blockSignals(False)
         if problem:
@@ -555,6 +565,7 @@ class IncidentsView(QWidget):
             item = QTreeWidgetItem([label, mask(value)])
             item.setToolTip(1, mask(value))
             self.evidence.addTopLevelItem(item)
+        several_hosts = len(incident.hosts) > 1
         for entry_id in incident.entries:
             e = a.entries.get(entry_id)
             if e is None:
@@ -562,7 +573,7 @@ class IncidentsView(QWidget):
             item = QTreeWidgetItem([
                 _clock_ms(e.at),
                 str(e.status) if e.status is not None else "—",
-                f"{e.method} {mask(mask_url(e.url))}",
+                f"{e.method} {mask(_shown_url(mask_url(e.url), several_hosts))}",
                 ", ".join(e.findings),
             ])
             item.setData(0, Qt.ItemDataRole.UserRole, e.id)

@@ -66,7 +66,7 @@ def test_the_incidents_are_found_off_the_ui_thread_with_a_busy_state(qtbot, view
     assert view.list.topLevelItemCount() == 2
     causes = {view.list.topLevelItem(n).text(0) for n in range(2)}  # type: ignore[union-attr]
     assert causes == {"The signing key was rotated", "Credentials expired together"}
-    assert view.list.topLevelItem(0).text(7) == "ongoing"  # type: ignore[union-attr]
+    assert view.list.topLevelItem(0).text(3) == "ongoing"  # type: ignore[union-attr]
     assert "your history" in view.source_label.text()
 
 
