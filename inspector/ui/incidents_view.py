@@ -300,7 +300,7 @@ class IncidentsView(QWidget):
         self.next_step.setReadOnly(True)
         self.next_step.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                                | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.next_step.setFixedHeight(self.fontMetrics().lineSpacing() * 5 + 12)
+        self.next_step.setFixedHeight(self.fontMetrics().lineSpacing() * 7 + 12)  # a narrow dock wraps it
         self.copy_button = QPushButton("Copy", self)
         self.copy_button.setObjectName("incidentCopyNextStep")
         self.copy_button.setToolTip("Copy the next step, to paste into a ticket")
