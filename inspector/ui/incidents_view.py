@@ -463,6 +463,10 @@ class IncidentsView(QWidget):
     def is_busy(self) -> bool:
         return bool(self._busy_reasons)
 
+    def showing_har(self) -> bool:
+        """A HAR file is on screen (the history's changes do not change what the view shows)."""
+        return self._har_path is not None
+
     # -- showing -----------------------------------------------------------------------------------------
     def incidents(self) -> list[Incident]:
         return list(self.analysis.incidents) if self.analysis is not None else []
@@ -821,8 +825,8 @@ class Incidents(QObject):
         self._timer.start()
 
     def _reanalyse(self) -> None:
-        if self.is_shown() and self.view is not None:
-            self.view.analyse()
+        if self.is_shown() and self.view is not None and not self.view.showing_har():
+            self.view.analyse()  # the badge follows from the view's analysis
         else:
             self.check_badge()
 

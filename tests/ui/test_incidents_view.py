@@ -364,3 +364,31 @@ def test_the_window_does_not_import_the_view_before_it_is_asked_for() -> None:
                           env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_while_a_har_file_is_shown_history_changes_still_update_the_badge(qtbot, burst: Burst,
+                                                                          tmp_path: Path) -> None:
+    from inspector.ui.har_dialog import export_har
+
+    har = tmp_path / "customer.har"
+    export_har(burst.results[:6], har)  # successes only: no incident in the file
+    store = HistoryStore(tmp_path / "mine.sqlite3")
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), history=store)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        inc = win.incidents()
+        inc.open_har(str(har))
+        view = inc.view
+        assert view is not None
+        qtbot.waitUntil(lambda: view.analysis is not None and view.analysis.source == "har"
+                        and not view.is_busy(), timeout=20_000)
+        assert view.incidents() == [] and "No incident" in view.empty_label.text()
+        for result in burst.results:  # the user's own history now holds the burst
+            store.add(result.exchange, result.diagnosis)
+        win._history_changed()
+        qtbot.waitUntil(lambda: inc.recent_count == 2, timeout=20_000)
+        assert view.showing_har() and view.analysis.source == "har"  # the HAR file stays on screen
+    finally:
+        win.shutdown()
+        store.close()
