@@ -261,6 +261,7 @@ def run_gui(
         profiles_dirs=[str(d) for d in run_only],
         max_body_bytes=body_cap_bytes(settings),
     )
+    window.demo_url = demo_url  # the Incidents view offers the demo burst
     early_hook.uninstall()
     hook = start_error_reporting(window, app_log)
     exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
