@@ -634,6 +634,7 @@ def run_gui(
         max_body_bytes=body_cap_bytes(settings),
         restore_tabs_later=True,  # after the first paint (DeferredStart), when the codec is imported
     )
+    window.demo_url = demo_url  # the Incidents view offers the demo burst
     startup = DeferredStart(window, env, settings, team_dirs, early=early, collections_dirs=collections_dirs,
                             demo_url=demo_url)
     if env.get(EXIT_AFTER_SHOW_ENV):  # the window is on screen: stop before the deferred work

@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         self._token_cache: Any = None
         self._send_resolver: Any = None
         self.history_pane: Any = None
+        self._incidents: Any = None  # the Incidents view's controller (ui/incidents_view.py), made on first use
+        self.demo_url: str | None = None  # the demo API's address in --demo (the Incidents view's demo burst)
         self.collections_tree: Any = None
         self.collections_dock: Any = None
         self.word_wrap = False
@@ -426,6 +428,20 @@ class MainWindow(QMainWindow):
     def _after_result(self, _tab: Any) -> None:
         if self.history_pane is not None and self.history is not None:
             self.history_pane.refresh()
+        self._history_changed()
+
+    def _history_changed(self, *_: object) -> None:
+        if self._incidents is not None and self.history is not None:
+            self._incidents.history_changed()  # the incidents and the badge again, once per burst of sends
+
+    def incidents(self) -> Any:
+        """The Incidents view's controller (ui/incidents_view.py), made on first use: never before the
+        first paint."""
+        if self._incidents is None:
+            from inspector.ui.incidents_view import Incidents
+
+            self._incidents = Incidents(self)
+        return self._incidents
 
     def tab_for(self, path: Path) -> Any | None:
         """The tab editing this request file, if one does."""
@@ -482,6 +498,9 @@ class MainWindow(QMainWindow):
                                         tip="The request as a curl command (credentials masked by default)")
         self.har_import_action = self._action("Open &HAR file…", self.open_har, "Ctrl+Shift+O",
                                               tip="Inspect and re-send the entries of a browser's HAR file")
+        self.har_incident_action = self._action(
+            "Open HAR as &incident…", lambda: self.incidents().open_har(),
+            tip="Find what changed in a HAR file (a customer's) without importing it into your history")
         self.har_export_action = self._action("&Export as HAR…", self.export_last_har, "Ctrl+Shift+E",
                                               tip="The last exchange as HAR 1.2, secrets masked")
         self.safe_action = QAction("Screen-share &safe", self)
@@ -494,6 +513,13 @@ class MainWindow(QMainWindow):
         self.history_action.setCheckable(True)
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
         self.history_action.toggled.connect(self._toggle_history)
+        self.incidents_action = QAction("&Incidents", self)
+        self.incidents_action.setCheckable(True)
+        self.incidents_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.incidents_action.setStatusTip("Many refused requests that share a cause: what changed, when, for whom")
+        self.incidents_action.toggled.connect(lambda on: self.incidents().show(on) if on or self._incidents
+                                              else None)
+        self.addAction(self.incidents_action)
         self.collections_action = QAction("C&ollections", self)
         self.collections_action.setCheckable(True)
         self.collections_action.setShortcut(QKeySequence("Ctrl+B"))
@@ -523,6 +549,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.profiles_action)
         file_menu.addSeparator()
         file_menu.addAction(self.har_import_action)
+        file_menu.addAction(self.har_incident_action)
         file_menu.addAction(self.har_export_action)
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
@@ -540,6 +567,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.wrap_action)
         view_menu.addAction(self.collections_action)
         view_menu.addAction(self.history_action)
+        view_menu.addAction(self.incidents_action)
         view_menu.addAction(self.next_tab_action)
         view_menu.addAction(self.prev_tab_action)
         view_menu.addSeparator()
@@ -725,6 +753,8 @@ class MainWindow(QMainWindow):
         """Attach the history store (opened after the first paint); the pane reopens if it was open last
         time."""
         self.history = history
+        if history is not None:
+            self.incidents().check_badge()  # the badge: does the last hour hold an incident?
         if history is not None and self.settings is not None and \
                 self.settings.value("view/history", False) in (True, "true", "1", 1):
             self.history_action.setChecked(True)
@@ -1058,10 +1088,13 @@ class MainWindow(QMainWindow):
             self.history_pane.curl_requested.connect(lambda record: self.open_curl(record.exchange))
             self.history_pane.save_requested.connect(self.save_record_to_collection)
             self.history_pane.retention_changed.connect(self._save_retention)
+            self.history_pane.entries_removed.connect(self._history_changed)
             self.history_dock = QDockWidget("History", self)
             self.history_dock.setObjectName("historyDock")
             self.history_dock.setWidget(self.history_pane)
-            self.history_dock.visibilityChanged.connect(self.history_action.setChecked)
+            # a dock whose tab is behind another's (Incidents) says "not visible" but is still open
+            self.history_dock.visibilityChanged.connect(
+                lambda shown: self.history_action.setChecked(shown or not self.history_dock.isHidden()))
             # the central area is about to lose the dock's width: the explainer gives up its share first,
             # so the URL bar keeps a useful width (once the splitter has its new width)
             saved = self._saved_history_width()
@@ -1313,6 +1346,8 @@ class MainWindow(QMainWindow):
             self.collections.stop()
         for tab in self.all_tabs():
             tab.shutdown()
+        if self._incidents is not None:
+            self._incidents.shutdown()
         self.jobs.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
