@@ -58,6 +58,7 @@ PRELOAD_MODULES = (  # what `ready` needs (not the explainer's rules: the first 
     "inspector.ui.explainer_panel",
     "inspector.ui.variable_marks",
     "inspector.ui.profiles_model",
+    "inspector.ui.incidents_view",  # set_history makes its controller (the last hour's badge)
 )
 LATER_MODULES = (  # after `ready`
     "inspector.ui.error_dialog",
@@ -357,6 +358,8 @@ class DeferredStart(QObject):
         self._preloaded = False
         self._log_opened = False
         self._later_loaded = False
+        self._history: Any = None
+        self._history_opened = False
         self._profile_sources: tuple[Any, Any] | None = None
 
     # -- the UI thread's steps, one per event-loop turn ----------------------------------------------------
@@ -421,6 +424,8 @@ class DeferredStart(QObject):
         self._preloaded = True
         steps = [functools.partial(self._build_pane, name) for name in self.PANE_STEPS]
         self._queue(*steps, functools.partial(self._done, "panes"))
+        if self._history_opened:
+            self._queue(self._attach_history)
         if self._profile_sources is not None:
             self._queue(self._attach_profiles)
 
@@ -448,7 +453,12 @@ class DeferredStart(QObject):
 
     # -- history -----------------------------------------------------------------------------------------
     def _on_history(self, history: Any) -> None:
-        self.window.set_history(history)
+        self._history, self._history_opened = history, True
+        if self._preloaded:  # else when the modules are (the window's set_history imports the incidents view)
+            self._queue(self._attach_history)
+
+    def _attach_history(self) -> None:
+        self.window.set_history(self._history)
         self._done("history")
 
     def _on_history_failed(self, error: BaseException) -> None:
