@@ -334,6 +334,7 @@ class DeferredStart(QObject):
 
     ready = Signal()
     PANE_STEPS = ("response_view", "explainer", "marks")
+    LATE_ANYWAY_MS = 10_000  # see _late_anyway
 
     def __init__(self, window: MainWindow, env: Mapping[str, str], settings: QSettings | None,
                  team_dirs: Sequence[Path], *, early: EarlyErrors | None = None,
@@ -360,6 +361,7 @@ class DeferredStart(QObject):
         self._later_loaded = False
         self._history: Any = None
         self._history_opened = False
+        self._after_started = False
         self._profile_sources: tuple[Any, Any] | None = None
 
     # -- the UI thread's steps, one per event-loop turn ----------------------------------------------------
@@ -379,8 +381,18 @@ class DeferredStart(QObject):
                         on_failed=self._on_history_failed)
         self.jobs.start("profiles", lambda _job: profile_sources(env, team_dirs), on_done=self._on_profiles,
                         on_failed=self._on_profiles_failed)
+        QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
+
+    def _late_anyway(self) -> None:
+        """A part of `ready` never came (a worker that hangs on a network folder, say): the log file, the
+        error dialog and the collections must not wait for it."""
+        if not self.is_ready and not self._stopped:
+            self._after_ready()
 
     def _after_ready(self) -> None:
+        if self._after_started:
+            return
+        self._after_started = True
         env, folder = self.env, self.log_folder
         self.jobs.start("log", lambda _job: _open_log_and_start(env, folder), on_done=self._on_log,
                         on_failed=lambda _e: self._on_log(None))

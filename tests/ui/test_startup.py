@@ -119,6 +119,40 @@ def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_
             window.history.close()
 
 
+def test_a_part_that_never_comes_does_not_hold_back_the_log_the_dialog_and_the_collections(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspector.ui.gui as gui
+
+    release = threading.Event()
+
+    def stuck(env: object, team_dirs: object) -> object:
+        release.wait(20)  # a team folder on a network drive that does not answer
+        raise OSError("the team folder did not answer")
+
+    monkeypatch.setattr(gui, "profile_sources", stuck)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    startup = DeferredStart(window, {"INSPECTOR_TESTING": "1"}, settings, [], log_folder=tmp_path / "logs")
+    startup.LATE_ANYWAY_MS = 50
+    try:
+        startup.start()
+        qtbot.waitUntil(lambda: startup.hook is not None and window.collections is not None, timeout=20_000)
+        assert not startup.is_ready and window.profiles is None
+        with qtbot.waitSignal(startup.ready, timeout=20_000):
+            release.set()
+    finally:
+        release.set()
+        startup.stop()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        window.shutdown()
+        if startup.app_log is not None:
+            startup.app_log.close()
+        if window.history is not None:
+            window.history.close()
+
+
 def test_tabs_saved_by_the_last_run_come_back_after_the_first_paint(qtbot, tmp_path: Path) -> None:
     path = tmp_path / "settings.ini"
     first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
