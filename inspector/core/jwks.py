@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from inspector.core.errors import TokenError
+from inspector.core.exchange import Hop
 
 if TYPE_CHECKING:
     from jwt import PyJWK
@@ -57,13 +58,26 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = None) -> dict[str, Any]:
-    """The JWKS document at `url` as a JSON object; KeySetError saying why there is none.
+@dataclass(frozen=True)
+class FetchedKeySet:
+    """A JWKS fetched for a signature check: its hops (role "jwks", judged like every hop of the exchange),
+    and the document, or the sentence saying why there is none."""
 
-    Fetched with core.transport (not PyJWKClient, which reads any size of answer whole and cannot be
-    cancelled): the body is capped, a cancel stops it, and transport errors are worded in one place.
+    url: str
+    hops: tuple[Hop, ...] = ()
+    document: dict[str, Any] | None = None
+    problem: str | None = None  # a KeySetError message: no evidence against the token
+
+
+def fetch_key_set(url: str, *, timeout_s: float, cancel: threading.Event | None = None) -> FetchedKeySet:
+    """Fetch the JWKS at `url` through core.transport: capped, time-limited, cancellable; never raises.
+
+    Not PyJWKClient, which reads any size of answer whole and cannot be cancelled. Each request it made
+    (redirects included) comes back as a hop with role "jwks", so the exchange shows where the keys came
+    from and the explainer can read them (signing-key-unknown lists the kids the issuer publishes).
     """
     import json
+    from dataclasses import replace
 
     from inspector.core.errors import RequestError
     from inspector.core.request import Header, RequestSpec
@@ -73,24 +87,37 @@ def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = N
     try:
         exchange = send(spec, cancel=cancel, max_body_bytes=JWKS_MAX_BYTES, max_redirects=5)
     except RequestError as exc:
-        raise KeySetError(f"The JWKS URL '{url}' cannot be used: {_sentence(str(exc))}") from None
+        return FetchedKeySet(url, problem=f"The JWKS URL '{url}' cannot be used: {_sentence(str(exc))}")
+    hops = tuple(replace(hop, role="jwks") for hop in exchange.hops)
+
+    def failed(problem: str) -> FetchedKeySet:
+        return FetchedKeySet(url, hops, problem=problem)
+
     if exchange.error is not None:
-        raise KeySetError(f"The JWKS at {url} could not be fetched: {_sentence(exchange.error.message)}")
+        return failed(f"The JWKS at {url} could not be fetched: {_sentence(exchange.error.message)}")
     response = exchange.response
     assert response is not None
     if response.status != 200:
-        raise KeySetError(f"The JWKS at {url} could not be fetched: the server answered {response.status} "
-                          f"{response.reason}.".replace(" .", "."))
+        return failed(f"The JWKS at {url} could not be fetched: the server answered {response.status} "
+                      f"{response.reason}.".replace(" .", "."))
     if response.body_truncated:
-        raise KeySetError(f"The document at {url} is not a usable JWKS: it is larger than "
-                          f"{JWKS_MAX_BYTES // 1024} KB, far more than any key set.")
+        return failed(f"The document at {url} is not a usable JWKS: it is larger than "
+                      f"{JWKS_MAX_BYTES // 1024} KB, far more than any key set.")
     try:
         document = json.loads(response.body.decode("utf-8"))
     except (ValueError, RecursionError):
-        raise KeySetError(f"The document at {url} is not a usable JWKS: it is not JSON.") from None
+        return failed(f"The document at {url} is not a usable JWKS: it is not JSON.")
     if not isinstance(document, dict):
-        raise KeySetError(f"The document at {url} is not a usable JWKS: it is not a JSON object.")
-    return document
+        return failed(f"The document at {url} is not a usable JWKS: it is not a JSON object.")
+    return FetchedKeySet(url, hops, document)
+
+
+def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = None) -> dict[str, Any]:
+    """The JWKS document at `url` as a JSON object; KeySetError saying why there is none."""
+    fetched = fetch_key_set(url, timeout_s=timeout_s, cancel=cancel)
+    if fetched.document is None:
+        raise KeySetError(fetched.problem or f"The JWKS at {url} could not be fetched.")
+    return fetched.document
 
 
 def key_document_problem(document: object) -> str | None:
