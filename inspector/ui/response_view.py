@@ -80,6 +80,9 @@ SMALL_BODY_CHARS = 64 * 1024  # bodies this small are shown at once, without wai
 # Bodies larger than this go to LargeTextView, which draws only the lines on screen (and does not wrap).
 LARGE_BODY_BYTES = 512 * 1024
 COOKIES_TAB = 4  # Body, Raw, Headers, Redirects, Cookies
+# what a hop that is not the user's request was for, in the hop list
+_ROLE_NOTES = {"token": "token request", "login": "sign-in: login", "authorize": "sign-in: authorization",
+               "discovery": "issuer metadata (discovery)", "jwks": "issuer's keys (signature check)"}
 
 
 def format_duration(seconds: float) -> str:
@@ -732,8 +735,8 @@ class ResponseView(QWidget):
             if hop.response is not None:
                 status += f" {hop.response.reason}"
             notes = []
-            if hop.role == "token":
-                notes.append("token request")
+            if hop.role != "request":
+                notes.append(_ROLE_NOTES.get(hop.role, hop.role))
             if hop.credentials_stripped:
                 notes.append("removed on origin change: " + ", ".join(hop.credentials_stripped))
             if hop.netrc_applied:

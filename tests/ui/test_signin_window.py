@@ -120,6 +120,11 @@ def test_the_browser_flow_waits_visibly_and_cancel_ends_it(qtbot, window: MainWi
         assert tab.response_view.status_label.text() == "Signing in…"
         panel.copy_url.click()
         assert QGuiApplication.clipboard().text() == url
+        # Open again runs the browser command once more, off the UI thread (this one does not return)
+        browser.seen.unlink()
+        panel.open_button.click()
+        qtbot.waitUntil(lambda: browser.opened() == url, timeout=20_000)
+        ticker.keeps_ticking(qtbot)
         # on a shared screen the state is masked in the field, and Copy still copies the whole address
         window.view_state.set_safe(True)
         assert "state=" in panel.url_field.text() and panel.url_field.text() != url
@@ -137,7 +142,8 @@ def test_the_browser_flow_waits_visibly_and_cancel_ends_it(qtbot, window: MainWi
         qtbot.waitUntil(lambda: not window.jobs.alive(), timeout=10_000)  # the send's thread ended
     finally:
         ticker.stop()
-        browser.let_go()  # the script ends; so does the thread that ran it
+        browser.let_go()  # the scripts end; so do the threads that ran them
+    qtbot.waitUntil(lambda: not panel.jobs.alive(), timeout=10_000)
 
 
 def test_a_browser_that_signs_in_gets_the_response(qtbot, window: MainWindow, demo_server: DemoServer,
