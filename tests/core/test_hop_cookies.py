@@ -55,6 +55,29 @@ def test_a_form_login_lists_what_each_hop_sent_held_back_and_set(http_server: Ca
     assert held.detail == "The cookie prefs is for the path /admin, and /app/data is not under it."
 
 
+def test_a_secure_cookie_is_held_back_over_http_on_a_name_that_is_not_loopback(
+        http_server: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site is reached as http://shop.example.test through a loopback proxy (no DNS, no network): a
+    Secure cookie for it stays home, and the explainer says why the server answered as if there were none."""
+    proxy = http_server(FormLoginHandler)
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    profile = new_profile("copied", "cookie", tmp_path, credentials={
+        "name": "sessionid", "value": "${env:SID}", "domain": "shop.example.test", "secure": True})
+    result = run(RequestSpec(url="http://shop.example.test/app/data"), profile=profile, token_cache=TokenCache(),
+                 resolver=Resolver(None, env={"SID": SESSION_ID}))
+    assert result.exchange.response is not None and result.exchange.response.status == 401
+    assert result.exchange.proxy == proxy
+    (only,) = hop_cookies(result.exchange)
+    assert [(c.kind, c.name, c.reason, c.domain) for c in only.lines] == [
+        ("held", "sessionid", "secure", "shop.example.test")]
+    assert only.lines[0].detail == ("The cookie sessionid is Secure, and this request went over plain http to "
+                                    "shop.example.test: browsers send it only over https.")
+    assert result.diagnosis is not None and "cookie-not-sent" in result.diagnosis.finding_ids
+
+
 def hop(url: str, sent: tuple[tuple[str, str], ...] = (), got: tuple[tuple[str, str], ...] = (), **kw: object
         ) -> Hop:
     response = Response(200, "OK", got, b"", 0)

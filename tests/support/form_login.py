@@ -5,12 +5,15 @@
                        HttpOnly, SameSite=Lax, Max-Age=600), prefs (Path=/admin: never sent to /app) and deletes
                        the old "visited" cookie (Max-Age=0); a wrong password shows the form again
     GET  /app/...      200 JSON with the cookies it received; 401 without the session
+
+It also answers as an HTTP proxy would (a request line with an absolute URL), so a test can reach it under a
+name that is not loopback (http://shop.example.test/...) with HTTP_PROXY pointing at it: no DNS, no network.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from tests.support.servers import QuietHandler, responding
 
@@ -34,7 +37,7 @@ def _cookies(handler: QuietHandler) -> dict[str, str]:
 
 
 def _respond(handler: QuietHandler, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-    path = handler.path.split("?", 1)[0]
+    path = urlsplit(handler.path).path  # "/app/x", or "http://shop.example.test/app/x" through a proxy
     html = [("Content-Type", "text/html; charset=utf-8")]
     if path == "/login" and handler.command == "GET":
         return 200, [*html, ("Set-Cookie", f"csrftoken={CSRF}; Path=/; SameSite=Lax")], _FORM

@@ -111,3 +111,29 @@ def test_a_new_send_clears_the_cookies(response_view: ResponseView) -> None:
     assert response_view.tabs.tabText(COOKIES_TAB) == "Cookies (2)"
     response_view.show_sending()
     assert response_view.tabs.tabText(COOKIES_TAB) == "Cookies" and response_view.cookies_view.count == 0
+
+
+def test_a_secure_cookie_held_back_over_http_says_why(response_view: ResponseView, http_server: Callable[..., str],
+                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """http://shop.example.test through a loopback proxy: not a loopback name, so Secure keeps the cookie home."""
+    from inspector.core.pipeline import run
+    from inspector.core.profiles.auth import TokenCache
+    from inspector.core.profiles.model import new_profile
+    from inspector.core.profiles.secrets import Resolver
+
+    proxy = http_server(FormLoginHandler)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("http_proxy", proxy)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    profile = new_profile("copied", "cookie", tmp_path, credentials={
+        "name": "sessionid", "value": "${env:SID}", "domain": "shop.example.test", "secure": True})
+    result = run(RequestSpec(url="http://shop.example.test/app/data"), profile=profile, token_cache=TokenCache(),
+                 resolver=Resolver(None, env={"SID": SESSION_ID}))
+    response_view.show_result(result)
+    assert response_view.tabs.tabText(COOKIES_TAB) == "Cookies (1)"
+    (hop,) = rows(response_view).values()
+    (held,) = hop
+    assert held[COL["Cookie"]] == "held back: sessionid" and held[COL["Domain"]] == "shop.example.test"
+    assert held[COL["Note"]].startswith("The cookie sessionid is Secure, and this request went over plain http")
+    assert SESSION_ID not in "".join(held)
