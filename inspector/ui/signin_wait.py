@@ -200,7 +200,6 @@ class SignInWait(QFrame):
     def _style(self) -> None:
         theme = self.view_state.theme
         self.left_label.setStyleSheet(label_color_style(theme.muted_text))
-        self.message.setStyleSheet("")
         self.title.setStyleSheet(label_color_style(theme.warn_text, bold=True))
 
     # -- what a person does ----------------------------------------------------------------------------------

@@ -712,7 +712,7 @@ class RequestTab(QWidget):
         self.send_context = plan.context
         base_hooks = getattr(cache, "hooks", None)
         stop, job_cancel = self.sign_in.begin(base_hooks)  # the sign-in's Cancel stops `stop` alone
-        send_hooks = type(self.sign_in).hooks
+        send_hooks = self.sign_in.hooks  # a plain function: the job never touches the QObject
 
         def send(job: Job[SendResult]) -> SendResult:
             from inspector.core.pipeline import prepare
