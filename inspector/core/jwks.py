@@ -1,4 +1,5 @@
-"""Key sets: fetch a JWKS (capped, time-limited, through the transport), read it, pick the key for a token.
+"""Key sets: fetch a JWKS (capped, time-limited, through the transport), read it, pick the key for a token;
+find the JWKS an issuer publishes (its discovery metadata) when a token's signature is to be checked.
 
 The same rules read a JWKS served at a URL and a JWK or JWKS in a key file. Every problem is one of our own
 sentences naming where the keys came from; a library's exception text never reaches the user, because
@@ -18,6 +19,8 @@ from inspector.core.exchange import Hop
 
 if TYPE_CHECKING:
     from jwt import PyJWK
+
+    from inspector.core.profiles.discovery import ProviderMetadata
 
 JWKS_MAX_BYTES = 1024 * 1024  # a key set is a few KB; a bigger answer is not one (and must not fill memory)
 _KEY_TYPES = ("RSA", "EC", "OKP", "oct")  # the JWK kty values PyJWT reads (RFC 7518, RFC 8037)
@@ -118,6 +121,44 @@ def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = N
     if fetched.document is None:
         raise KeySetError(fetched.problem or f"The JWKS at {url} could not be fetched.")
     return fetched.document
+
+
+def discover_issuer(issuer: str, *, timeout_s: float = 10.0,
+                    cancel: threading.Event | None = None) -> tuple[ProviderMetadata | str, tuple[Hop, ...]]:
+    """Discovery outside a sign-in, for a signature check (a profile whose [expect] names its issuer): the
+    metadata or a sentence saying why there is none, and the requests made, as hops with role "discovery".
+
+    Each document is fetched with core.transport (capped, time-limited, cancellable; never raises)."""
+    from dataclasses import replace
+
+    from inspector.core.errors import RequestError
+    from inspector.core.profiles.discovery import (
+        MAX_DOCUMENT_BYTES,
+        discovery_urls,
+        none_published,
+        parse_metadata,
+    )
+    from inspector.core.redact import mask_url
+    from inspector.core.request import Header, RequestSpec
+    from inspector.core.transport import send
+
+    hops: list[Hop] = []
+    tried: list[str] = []
+    for url in discovery_urls(issuer):
+        spec = RequestSpec(url=url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
+        try:
+            exchange = send(spec, cancel=cancel, max_body_bytes=MAX_DOCUMENT_BYTES, max_redirects=5)
+        except RequestError as exc:
+            return f"The issuer '{issuer}' cannot be asked for its metadata: {exc}", tuple(hops)
+        hops += [replace(hop, role="discovery") for hop in exchange.hops]
+        if exchange.error is not None:
+            return (f"The discovery metadata of '{issuer}' could not be fetched: {exchange.error.message}",
+                    tuple(hops))
+        status = hops[-1].status or 0
+        if 200 <= status < 300:
+            return parse_metadata(hops[-1], issuer), tuple(hops)
+        tried.append(f"{mask_url(url)} answered {status}")
+    return none_published(issuer, tried), tuple(hops)
 
 
 def key_document_problem(document: object) -> str | None:

@@ -311,7 +311,8 @@ def issuer_jwks_uri(issuer: str, cache: TokenCache | None, timeout_s: float = 10
                     cancel: Event | None = None) -> tuple[str | None, tuple[Hop, ...]]:
     """The jwks_uri an issuer publishes (its discovery metadata, kept in the run's cache) and the discovery
     hops it took (none when cached); None when it publishes none."""
-    from inspector.core.profiles.discovery import ProviderMetadata, discover_issuer
+    from inspector.core.jwks import discover_issuer
+    from inspector.core.profiles.discovery import ProviderMetadata
 
     metadata = cache.discovered(issuer) if cache is not None else None
     hops: tuple[Hop, ...] = ()

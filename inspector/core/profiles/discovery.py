@@ -8,8 +8,7 @@ the result is cached for the run (in the TokenCache), so later sends do not ask 
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,7 +88,8 @@ def parse_metadata(hop: Hop, issuer: str) -> ProviderMetadata | str:
     )
 
 
-def _none_published(issuer: str, tried: list[str]) -> str:
+def none_published(issuer: str, tried: list[str]) -> str:
+    """Why an issuer has no metadata, naming every URL tried and what it answered."""
     return (f"The issuer '{issuer}' publishes no discovery metadata ({'; '.join(tried)}): check the issuer, "
             "or set the endpoints (authorization_url, token_url, device_authorization_url) in the profile.")
 
@@ -103,33 +103,4 @@ def discover(issuer: str, steps: SignInSteps) -> ProviderMetadata | str:
         if 200 <= status < 300:
             return parse_metadata(hop, issuer)
         tried.append(f"{mask_url(url)} answered {status}")
-    return _none_published(issuer, tried)
-
-
-def discover_issuer(issuer: str, *, timeout_s: float = 10.0,
-                    cancel: threading.Event | None = None) -> tuple[ProviderMetadata | str, tuple[Hop, ...]]:
-    """Discovery outside a sign-in, for a signature check (a profile whose [expect] names its issuer): the
-    metadata or a sentence saying why there is none, and the requests made, as hops with role "discovery".
-
-    Each document is fetched with core.transport (capped, time-limited, cancellable; never raises)."""
-    from inspector.core.errors import RequestError
-    from inspector.core.request import Header, RequestSpec
-    from inspector.core.transport import send
-
-    hops: list[Hop] = []
-    tried: list[str] = []
-    for url in discovery_urls(issuer):
-        spec = RequestSpec(url=url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
-        try:
-            exchange = send(spec, cancel=cancel, max_body_bytes=MAX_DOCUMENT_BYTES, max_redirects=5)
-        except RequestError as exc:
-            return f"The issuer '{issuer}' cannot be asked for its metadata: {exc}", tuple(hops)
-        hops += [replace(hop, role="discovery") for hop in exchange.hops]
-        if exchange.error is not None:
-            return (f"The discovery metadata of '{issuer}' could not be fetched: {exchange.error.message}",
-                    tuple(hops))
-        status = hops[-1].status or 0
-        if 200 <= status < 300:
-            return parse_metadata(hops[-1], issuer), tuple(hops)
-        tried.append(f"{mask_url(url)} answered {status}")
-    return _none_published(issuer, tried), tuple(hops)
+    return none_published(issuer, tried)
