@@ -740,8 +740,11 @@ class RequestTab(QWidget):
             prepared = prepare(final, used, resolver, cache, hooks=send_hooks(base_hooks, job.report))
             for secret in extra_secrets:
                 prepared.redactor.add(secret)
-            return prepared.run(overrides=overrides, history=history, cancel=stop,
-                                on_progress=_Progress(job.report), **send_kwargs)
+            result = prepared.run(overrides=overrides, history=history, cancel=stop,
+                                  on_progress=_Progress(job.report), **send_kwargs)
+            if stop.is_set() and not job.cancel.is_set():  # the sign-in's Cancel: its exchange is shown
+                result = result.explained_again(overrides)  # what stopped (no network: nothing was sent)
+            return result
 
         self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
                         on_progress=self._on_progress, cancel=job_cancel, name="send")
@@ -765,7 +768,8 @@ class RequestTab(QWidget):
 
     def _on_progress(self, progress: Any) -> None:
         if self._sign_in is not None and self._sign_in.handle(progress):
-            return  # a sign-in step (ui/signin_wait.py), not bytes received
+            self._progress = (0, None)  # a sign-in step (ui/signin_wait.py): the bytes so far were its own
+            return
         self._progress = progress
 
     def cancel(self) -> None:

@@ -137,6 +137,9 @@ def test_the_browser_flow_waits_visibly_and_cancel_ends_it(qtbot, window: MainWi
         assert exchange.error is not None and exchange.error.kind == "cancelled" and exchange.response is None
         assert [h.role for h in exchange.hops] == ["discovery", "authorize"]
         assert exchange.hops[-1].response is None  # the browser never came back
+        diagnosis = got.args[0].diagnosis  # what stopped, explained (nothing was sent to the API)
+        assert diagnosis is not None and diagnosis.findings[0].id == "oauth-flow-failed"
+        assert diagnosis.findings[0].evidence["error"] == "cancelled"
         assert not panel.isVisible() and tab.response_view.tabs.isVisible() and not tab.sending
         assert tab.response_view.status_label.text() == "Error: cancelled"
         qtbot.waitUntil(lambda: not window.jobs.alive(), timeout=10_000)  # the send's thread ended
