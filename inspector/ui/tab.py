@@ -244,6 +244,8 @@ class RequestTab(QWidget):
             if hasattr(self.host, "panel_min_width"):
                 panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
             panel.expectations_changed.connect(self._on_expectations_changed)
+            panel.retry_status.connect(self.status)  # try the fix: its progress and outcome
+            panel.response_requested.connect(lambda result: self.response_view.show_result(result))
             layout = self.right_column.layout()
             assert layout is not None  # made in __init__
             layout.replaceWidget(self._explainer_slot, panel)
@@ -710,6 +712,8 @@ class RequestTab(QWidget):
         make_resolver = host.resolver
         self.jobs.cancel(self.explain_slot)
         self.send_context = plan.context
+        sent: dict[str, Any] = {"cache": cache, "overrides": overrides, "history": history, "kwargs": send_kwargs}
+        self._sent = sent  # what the send used, for a retry with a fix (filled in by the job)
         base_hooks = getattr(cache, "hooks", None)
         stop, job_cancel = self.sign_in.begin(base_hooks)  # the sign-in's Cancel stops `stop` alone
         send_hooks = self.sign_in.hooks  # a plain function: the job never touches the QObject
@@ -737,6 +741,7 @@ class RequestTab(QWidget):
                 extra_secrets = list(sub.secrets)
                 if used is not None:
                     used = resolve_profile(used, sub)
+            sent.update(profile=used, resolver=resolver, secrets=extra_secrets)
             prepared = prepare(final, used, resolver, cache, hooks=send_hooks(base_hooks, job.report))
             for secret in extra_secrets:
                 prepared.redactor.add(secret)
@@ -809,6 +814,7 @@ class RequestTab(QWidget):
             self.view_state.remember_secrets(shown.values, shown.names)  # status bar, notices, the log
         self.response_view.show_result(result)
         self.explainer.show_result(result)
+        self._offer_fixes(result)
         sections = getattr(self.explainer, "sections", None)
         if sections is not None:
             sections.setCurrentIndex(0)  # the explanation of what just came back, not the decoder
@@ -826,6 +832,27 @@ class RequestTab(QWidget):
         self.status.emit(f"{status}. {problem.message}" if problem else status)
         self.result_received.emit(result)
         self.exchange_received.emit(exchange, result.diagnosis)
+
+    def _offer_fixes(self, result: SendResult) -> None:
+        """Try the fix: the fixes core.retry offers for this answer's findings, and how to run one (a job)."""
+        sent = getattr(self, "_sent", None)
+        if sent is None or result.diagnosis is None or not hasattr(self.explainer, "offer_fixes"):
+            return
+        from inspector.core.retry import fix_for_finding, retry
+
+        profiles = list(self.host.profiles.profiles) if self.host.profiles is not None else []
+        by_name = {p.name: p for p in profiles}
+        used = sent.get("profile")
+        fixes = {f.id: fix for f in result.diagnosis.findings
+                 if (fix := fix_for_finding(f, result, used, profiles)) is not None}
+
+        def run(fix: str, cancel: Any) -> Any:  # on the worker: plain values only
+            return retry(result, fix, profile=used, find_profile=by_name.__getitem__,
+                         resolver=sent.get("resolver"), token_cache=sent["cache"], overrides=sent["overrides"],
+                         history=sent["history"], cancel=cancel, extra_secrets=sent.get("secrets", ()),
+                         **sent["kwargs"])
+
+        self.explainer.offer_fixes(fixes, run)
 
     def _show_sent_context(self, exchange: Exchange) -> None:
         if not self.send_context:
