@@ -72,7 +72,22 @@ class FetchedKeySet:
     problem: str | None = None  # a KeySetError message: no evidence against the token
 
 
-def fetch_key_set(url: str, *, timeout_s: float, cancel: threading.Event | None = None) -> FetchedKeySet:
+def _trusting(ca_bundle: str | None) -> Any:
+    """An auth for the transport that adds no credential and trusts the profile's [tls] CA bundle too (an
+    issuer behind a private CA); None when there is none. Never the client certificate: that is for the API."""
+    if not ca_bundle:
+        return None
+    from inspector.core.profiles.base import AuthDefaults
+    from inspector.core.tls import ClientTls
+
+    class TrustOnly(AuthDefaults):
+        _tls = ClientTls(ca_bundle=ca_bundle)
+
+    return TrustOnly()
+
+
+def fetch_key_set(url: str, *, timeout_s: float, cancel: threading.Event | None = None,
+                  ca_bundle: str | None = None) -> FetchedKeySet:
     """Fetch the JWKS at `url` through core.transport: capped, time-limited, cancellable; never raises.
 
     Not PyJWKClient, which reads any size of answer whole and cannot be cancelled. Each request it made
@@ -88,7 +103,8 @@ def fetch_key_set(url: str, *, timeout_s: float, cancel: threading.Event | None 
 
     spec = RequestSpec(url=url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
     try:
-        exchange = send(spec, cancel=cancel, max_body_bytes=JWKS_MAX_BYTES, max_redirects=5)
+        exchange = send(spec, auth=_trusting(ca_bundle), cancel=cancel, max_body_bytes=JWKS_MAX_BYTES,
+                        max_redirects=5)
     except RequestError as exc:
         return FetchedKeySet(url, problem=f"The JWKS URL '{url}' cannot be used: {_sentence(str(exc))}")
     hops = tuple(replace(hop, role="jwks") for hop in exchange.hops)
@@ -123,12 +139,13 @@ def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = N
     return fetched.document
 
 
-def discover_issuer(issuer: str, *, timeout_s: float = 10.0,
-                    cancel: threading.Event | None = None) -> tuple[ProviderMetadata | str, tuple[Hop, ...]]:
+def discover_issuer(issuer: str, *, timeout_s: float = 10.0, cancel: threading.Event | None = None,
+                    ca_bundle: str | None = None) -> tuple[ProviderMetadata | str, tuple[Hop, ...]]:
     """Discovery outside a sign-in, for a signature check (a profile whose [expect] names its issuer): the
     metadata or a sentence saying why there is none, and the requests made, as hops with role "discovery".
 
-    Each document is fetched with core.transport (capped, time-limited, cancellable; never raises)."""
+    Each document is fetched with core.transport (capped, time-limited, cancellable; never raises), trusting
+    ca_bundle too (the profile's [tls] CA: an issuer behind a private CA)."""
     from dataclasses import replace
 
     from inspector.core.errors import RequestError
@@ -147,7 +164,8 @@ def discover_issuer(issuer: str, *, timeout_s: float = 10.0,
     for url in discovery_urls(issuer):
         spec = RequestSpec(url=url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
         try:
-            exchange = send(spec, cancel=cancel, max_body_bytes=MAX_DOCUMENT_BYTES, max_redirects=5)
+            exchange = send(spec, auth=_trusting(ca_bundle), cancel=cancel, max_body_bytes=MAX_DOCUMENT_BYTES,
+                            max_redirects=5)
         except RequestError as exc:
             return f"The issuer '{issuer}' cannot be asked for its metadata: {exc}", tuple(hops)
         hops += [replace(hop, role="discovery") for hop in exchange.hops]

@@ -128,8 +128,9 @@ class Prepared:
         """Check the sent token's signature when a key or JWKS is known, or the profile's [expect] names an
         issuer that publishes one (network: off the UI thread); the exchange gains the check's hops."""
         expectations = with_discovered_jwks(merge_expectations(self.expectations, overrides), self.auth)
+        tls = self.auth.client_tls() if self.auth is not None and hasattr(self.auth, "client_tls") else None
         return check_signature(exchange, expectations, issuer=self.expectations.issuer, cache=self.token_cache,
-                               cancel=cancel)
+                               cancel=cancel, ca_bundle=tls.ca_bundle if tls is not None else None)
 
     def explain(self, exchange: Exchange, overrides: Expectations | None = None,
                 now: datetime | None = None) -> Diagnosis:
@@ -279,10 +280,12 @@ def check_signature(
     cache: TokenCache | None = None,
     cancel: Event | None = None,
     timeout_s: float = 10.0,
+    ca_bundle: str | None = None,
 ) -> SignatureCheck:
     """The sent token checked against the key file or JWKS of the expectations; with neither, against the
     JWKS that `issuer` (a profile's [expect] issuer) publishes in its discovery metadata (cached in `cache`
-    for the run). The requests made are hops of the returned exchange, before the user's request hops."""
+    for the run). The requests made are hops of the returned exchange, before the user's request hops; they
+    trust ca_bundle (the profile's [tls] CA) besides the system's CAs."""
     if not exchange.request_hops:  # nothing was sent with the token (a sign-in step stopped the send)
         return SignatureCheck(exchange, expectations, verified_token(exchange, expectations))
     hops: list[Hop] = []
@@ -291,13 +294,13 @@ def check_signature(
             and issuer.strip().lower().startswith(("http://", "https://"))):
         info = sent_token(exchange, expectations)
         if info is not None and info.format == "jws":
-            discovered, found = issuer_jwks_uri(issuer, cache, timeout_s, cancel)
+            discovered, found = issuer_jwks_uri(issuer, cache, timeout_s, cancel, ca_bundle)
             hops += found
             if discovered:
                 expectations = replace(expectations, jwks_url=discovered)
     token: TokenInfo | None
     if expectations.jwks_url and not expectations.key_file:
-        token, fetched = _checked_with_jwks(exchange, expectations, timeout_s, cancel)
+        token, fetched = _checked_with_jwks(exchange, expectations, timeout_s, cancel, ca_bundle)
         hops += fetched
     else:
         token = verified_token(exchange, expectations)
@@ -308,7 +311,7 @@ def check_signature(
 
 
 def issuer_jwks_uri(issuer: str, cache: TokenCache | None, timeout_s: float = 10.0,
-                    cancel: Event | None = None) -> tuple[str | None, tuple[Hop, ...]]:
+                    cancel: Event | None = None, ca_bundle: str | None = None) -> tuple[str | None, tuple[Hop, ...]]:
     """The jwks_uri an issuer publishes (its discovery metadata, kept in the run's cache) and the discovery
     hops it took (none when cached); None when it publishes none."""
     from inspector.core.jwks import discover_issuer
@@ -317,7 +320,7 @@ def issuer_jwks_uri(issuer: str, cache: TokenCache | None, timeout_s: float = 10
     metadata = cache.discovered(issuer) if cache is not None else None
     hops: tuple[Hop, ...] = ()
     if not isinstance(metadata, ProviderMetadata):
-        found, hops = discover_issuer(issuer, timeout_s=timeout_s, cancel=cancel)
+        found, hops = discover_issuer(issuer, timeout_s=timeout_s, cancel=cancel, ca_bundle=ca_bundle)
         if not isinstance(found, ProviderMetadata):
             return None, hops  # no metadata: the signature stays unchecked, the hops show why
         metadata = found
@@ -327,7 +330,7 @@ def issuer_jwks_uri(issuer: str, cache: TokenCache | None, timeout_s: float = 10
 
 
 def _checked_with_jwks(exchange: Exchange, expectations: Expectations, timeout_s: float,
-                       cancel: Event | None) -> tuple[TokenInfo | None, tuple[Hop, ...]]:
+                       cancel: Event | None, ca_bundle: str | None) -> tuple[TokenInfo | None, tuple[Hop, ...]]:
     """The sent token checked against the JWKS at expectations.jwks_url, fetched as hops with role jwks."""
     from inspector.core.jwks import fetch_key_set
     from inspector.core.tokens import verify_token
@@ -337,7 +340,7 @@ def _checked_with_jwks(exchange: Exchange, expectations: Expectations, timeout_s
         return info, ()
     url = expectations.jwks_url
     assert url is not None
-    fetched = fetch_key_set(url, timeout_s=timeout_s, cancel=cancel)
+    fetched = fetch_key_set(url, timeout_s=timeout_s, cancel=cancel, ca_bundle=ca_bundle)
     if fetched.document is None:
         return replace(info, verified=False, verify_outcome="unavailable", verify_error=fetched.problem), \
             fetched.hops

@@ -164,6 +164,60 @@ def test_no_network_when_nothing_signed_was_sent(idp: Issuer, tmp_path: Path) ->
     assert [r for r, _u in roles(result.exchange)] == ["request"] and idp.asked == ["/api/things"]
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key (a private CA of one), as PEM files."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "issuer.pem", folder / "issuer-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_an_issuer_behind_a_private_ca_is_trusted_with_the_profiles_ca_bundle(tmp_path: Path) -> None:
+    """The [tls] ca_bundle that lets the request through also lets the check fetch discovery and the JWKS."""
+    import ssl
+
+    from inspector.core.profiles.model import TlsSettings
+    from tests.support.servers import QuietServer
+
+    cert_file, key_file = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    idp = Issuer()
+    server = QuietServer(("127.0.0.1", 0), responding(idp.respond))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_in_background()
+    try:
+        idp.base = f"https://127.0.0.1:{server.server_address[1]}"
+        profile = new_profile("bearer", "bearer", tmp_path, credentials={"token": "${env:CHECK_TOKEN}"},
+                              expect=Expect(issuer=idp.issuer), tls=TlsSettings(ca_bundle=str(cert_file)))
+        result = send_with(profile, f"{idp.base}/api/things", idp.token())
+    finally:
+        server.stop()
+    assert [(h.role, h.status) for h in result.exchange.hops] == [("discovery", 200), ("jwks", 200),
+                                                                  ("request", 401)]
+    assert result.diagnosis is not None and result.diagnosis.token is not None
+    assert result.diagnosis.token.verified
+
+
 @pytest.mark.parametrize("issuer", ["demo-issuer", "urn:example:idp", ""])
 def test_an_issuer_that_is_not_a_url_is_not_asked(idp: Issuer, issuer: str) -> None:
     exchange = send(RequestSpec(url=f"{idp.base}/api/x", headers=(Header("Authorization", f"Bearer {idp.token()}"),)))
