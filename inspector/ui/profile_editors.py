@@ -369,52 +369,23 @@ class DiscoveryFailed(ProfileError):
 
 def discover_issuer(issuer: str, cancel: threading.Event | None = None, ca_bundle: str | None = None,
                     timeout_s: float = DISCOVERY_TIMEOUT_S) -> ProviderMetadata:
-    """The issuer's metadata, fetched with core's discovery (OIDC, then RFC 8414) through the transport.
-
-    Blocking: run it as a job. The fetches are the same discovery hops a send makes (one deadline, cancel,
-    proxies), stopped before any request of the user's. ca_bundle: the profile's [tls] CA file, trusted too
-    (an issuer behind a private CA or a corporate proxy).
-    """
+    """The issuer's metadata, fetched with core's discovery (OIDC, then RFC 8414), the same fetch a send's
+    signature check makes (one deadline, cancel, proxies). Blocking: run it as a job. ca_bundle: the profile's
+    [tls] CA file, trusted too (an issuer behind a private CA or a corporate proxy)."""
     # imported here: requests and the transport are not needed until someone presses Discover
-    from inspector.core.errors import RequestError
-    from inspector.core.profiles.base import AuthDefaults
-    from inspector.core.profiles.discovery import ProviderMetadata, discover, discovery_urls
-    from inspector.core.profiles.flows import SignInSteps
-    from inspector.core.request import RequestSpec
-    from inspector.core.tls import ClientTls
-    from inspector.core.transport import send
+    from inspector.core.jwks import discover_issuer as fetch_metadata
+    from inspector.core.profiles.discovery import ProviderMetadata
 
     issuer = issuer.strip()
     if not issuer:
         raise DiscoveryFailed("Fill in the issuer first (for example https://login.example.com/).")
-    first = discovery_urls(issuer)[0]
     if ca_bundle and not Path(ca_bundle).is_file():
         raise DiscoveryFailed(f"The CA bundle {ca_bundle} named in the [tls] section is not a readable file: fix "
                               "the path, or empty it to trust only the system's CAs.")
-    tls = ClientTls(ca_bundle=ca_bundle) if ca_bundle else None
-
-    class DiscoveryOnly(AuthDefaults):
-        """A sign-in that only discovers, and ends the send before anything else goes out."""
-
-        found: ProviderMetadata | str | None = None
-
-        def client_tls(self) -> ClientTls | None:
-            return tls
-
-        def sign_in(self, steps: SignInSteps) -> str | None:
-            self.found = discover(issuer, steps)
-            return self.found if isinstance(self.found, str) else "discovery only: nothing else is sent"
-
-    auth = DiscoveryOnly()
-    try:
-        exchange = send(RequestSpec("GET", first, timeout_s=timeout_s), auth=auth, cancel=cancel)
-    except RequestError as exc:
-        raise DiscoveryFailed(f"The issuer '{issuer}' cannot be asked for its metadata: {exc}") from None
-    if exchange.error is not None:
-        raise DiscoveryFailed(f"Discovery failed: {exchange.error.message}")
-    if isinstance(auth.found, ProviderMetadata):
-        return auth.found
-    raise DiscoveryFailed(auth.found or f"Discovery of '{issuer}' gave no answer.")
+    found, _hops = fetch_metadata(issuer, timeout_s=timeout_s, cancel=cancel, ca_bundle=ca_bundle)
+    if isinstance(found, ProviderMetadata):
+        return found
+    raise DiscoveryFailed(found)
 
 
 _ENDPOINT_LABELS = {

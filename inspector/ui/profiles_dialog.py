@@ -144,6 +144,21 @@ _FIELD_LABELS = {
     "path": "Path",
     "secure": "Secure",
 }
+_KIND_NAMES = {
+    "none": "No credentials",
+    "basic": "Username and password (Basic)",
+    "bearer": "Bearer token",
+    "api-key": "API key",
+    "digest": "Digest",
+    "oauth2-client-credentials": "OAuth 2: machine to machine",
+    "oauth2-refresh-token": "OAuth 2: refresh token",
+    "session": "Login form (session cookie)",
+    "cookie": "One cookie from the browser",
+    "oauth2-authorization-code": "OAuth 2: browser sign-in (PKCE)",
+    "oauth2-device-code": "OAuth 2: device code",
+    "oauth2-password": "OAuth 2: username and password",
+}
+
 _KIND_LABELS = {  # the same key means something else in this kind
     ("cookie", "name"): "Cookie name",
     ("cookie", "value"): "Cookie value",
@@ -327,8 +342,8 @@ class ProfileForm(QWidget):
         self.folder_combo = QComboBox(self)
         self.file_label = plain_label(parent=self, wrap=True, selectable=True)
         self.kind_combo = QComboBox(self)
-        for kind in KINDS:
-            self.kind_combo.addItem(kind, kind)
+        for kind in KINDS:  # what it is in words, and the id the file uses (kind = "...")
+            self.kind_combo.addItem(f"{_KIND_NAMES[kind]}  ({kind})" if kind in _KIND_NAMES else kind, kind)
         self.base_url_edit = QLineEdit(self)
         self.base_url_edit.setPlaceholderText(
             "https://billing.staging.example.com (offered for URLs under it)"

@@ -143,6 +143,7 @@ class RequestTab(QWidget):
         if host.profiles is not None:
             self.profile_picker.bind(host.profiles)
         self._response_view: Any = None
+        self._sign_in: Any = None  # ui/signin_wait.SignInSend, made at the first send
         self._response_slot = QWidget(self)
         self._explainer: Any = None
         self._explainer_slot = QWidget(self)
@@ -267,6 +268,18 @@ class RequestTab(QWidget):
             view.wrap_check.toggled.connect(self.host.set_word_wrap)
             self._response_view = view
         return self._response_view
+
+    @property
+    def sign_in(self) -> Any:
+        """The waiting state of a send whose profile signs in with a browser or a device code."""
+        if self._sign_in is None:
+            from inspector.ui.signin_wait import SignInSend
+
+            self._sign_in = SignInSend(self.view_state, self.response_view)
+            self._sign_in.waiting_changed.connect(
+                lambda on: self.response_view.show_waiting(self._sign_in.panel if on else None))
+            self._sign_in.status.connect(self.status.emit)
+        return self._sign_in
 
     def ensure_panels(self) -> None:
         _ = self.response_view
@@ -701,6 +714,9 @@ class RequestTab(QWidget):
         self.send_context = plan.context
         sent: dict[str, Any] = {"cache": cache, "overrides": overrides, "history": history, "kwargs": send_kwargs}
         self._sent = sent  # what the send used, for a retry with a fix (filled in by the job)
+        base_hooks = getattr(cache, "hooks", None)
+        stop, job_cancel = self.sign_in.begin(base_hooks)  # the sign-in's Cancel stops `stop` alone
+        send_hooks = self.sign_in.hooks  # a plain function: the job never touches the QObject
 
         def send(job: Job[SendResult]) -> SendResult:
             from inspector.core.pipeline import prepare
@@ -726,19 +742,24 @@ class RequestTab(QWidget):
                 if used is not None:
                     used = resolve_profile(used, sub)
             sent.update(profile=used, resolver=resolver, secrets=extra_secrets)
-            prepared = prepare(final, used, resolver, cache)
+            prepared = prepare(final, used, resolver, cache, hooks=send_hooks(base_hooks, job.report))
             for secret in extra_secrets:
                 prepared.redactor.add(secret)
-            return prepared.run(overrides=overrides, history=history, cancel=job.cancel,
-                                on_progress=_Progress(job.report), **send_kwargs)
+            result = prepared.run(overrides=overrides, history=history, cancel=stop,
+                                  on_progress=_Progress(job.report), **send_kwargs)
+            if stop.is_set() and not job.cancel.is_set():  # the sign-in's Cancel: its exchange is shown
+                result = result.explained_again(overrides)  # what stopped (no network: nothing was sent)
+            return result
 
         self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
-                        on_progress=self._on_progress, name="send")
+                        on_progress=self._on_progress, cancel=job_cancel, name="send")
         self._sending_since = time.monotonic()
         self._progress = (0, None)
         self._set_busy(True)
 
     def _set_busy(self, busy: bool) -> None:
+        if not busy and self._sign_in is not None:
+            self._sign_in.end()
         self.editor.set_busy(busy)
         if busy:
             self._elapsed_timer.start()
@@ -750,7 +771,10 @@ class RequestTab(QWidget):
         received, total = self._progress
         self.response_view.update_elapsed(time.monotonic() - self._sending_since, received, total)
 
-    def _on_progress(self, progress: tuple[int, int | None]) -> None:
+    def _on_progress(self, progress: Any) -> None:
+        if self._sign_in is not None and self._sign_in.handle(progress):
+            self._progress = (0, None)  # a sign-in step (ui/signin_wait.py): the bytes so far were its own
+            return
         self._progress = progress
 
     def cancel(self) -> None:
@@ -1019,6 +1043,8 @@ class RequestTab(QWidget):
         self.jobs.cancel(self.explain_slot)
         self._elapsed_timer.stop()
         self._close_sink()
+        if self._sign_in is not None:
+            self._sign_in.shutdown()
         if self._response_view is not None:
             self._response_view.shutdown()
         if self._explainer is not None:

@@ -727,3 +727,13 @@ def test_render_each_kind(qtbot, dialog: ProfilesDialog, kind: str) -> None:
         qtbot.waitUntil(lambda: "does not exist" in form.note_text("tls.client_cert"), timeout=10_000)
         dialog.form_scroll.ensureWidgetVisible(form.tls_editor)
     render(dialog, kind)
+
+
+def test_the_kind_list_says_each_kind_in_words_with_its_file_id(dialog: ProfilesDialog) -> None:
+    form = new(dialog, "oauth2-authorization-code", "Words")
+    combo = form.kind_combo
+    texts = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+    assert texts["oauth2-authorization-code"] == "OAuth 2: browser sign-in (PKCE)  (oauth2-authorization-code)"
+    assert texts["session"].startswith("Login form") and texts["session"].endswith("(session)")
+    assert all(f"({kind})" in text for kind, text in texts.items() if kind != "none")
+    assert form.kind() == "oauth2-authorization-code"
