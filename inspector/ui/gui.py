@@ -372,15 +372,20 @@ class DeferredStart(QObject):
         env = self.env
         keep = history_keep(self.settings)
         team_dirs = list(self.team_dirs)
-        # the saved tabs first (the codec reads them), then what the panes and the profiles need
-        self.jobs.start("codec", lambda _job: _preload(("inspector.core.codec",)), on_done=self._on_codec,
-                        on_failed=lambda _e: self._on_codec(None))
-        self.jobs.start("preload", lambda _job: _preload(PRELOAD_MODULES), on_done=self._on_preloaded,
-                        on_failed=lambda _e: self._on_preloaded(None))
-        self.jobs.start("history", lambda _job: open_history(env, keep=keep), on_done=self._on_history,
-                        on_failed=self._on_history_failed)
-        self.jobs.start("profiles", lambda _job: profile_sources(env, team_dirs), on_done=self._on_profiles,
-                        on_failed=self._on_profiles_failed)
+        jobs = self.jobs
+        # one thread started per step: starting one waits for it to run, which takes a while when the others
+        # already hold the interpreter. The saved tabs first (the codec reads them), then what the panes and
+        # the profiles need.
+        self._queue(
+            lambda: jobs.start("codec", lambda _job: _preload(("inspector.core.codec",)), on_done=self._on_codec,
+                               on_failed=lambda _e: self._on_codec(None)),
+            lambda: jobs.start("preload", lambda _job: _preload(PRELOAD_MODULES), on_done=self._on_preloaded,
+                               on_failed=lambda _e: self._on_preloaded(None)),
+            lambda: jobs.start("history", lambda _job: open_history(env, keep=keep), on_done=self._on_history,
+                               on_failed=self._on_history_failed),
+            lambda: jobs.start("profiles", lambda _job: profile_sources(env, team_dirs),
+                               on_done=self._on_profiles, on_failed=self._on_profiles_failed),
+        )
         QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
 
     def _late_anyway(self) -> None:
