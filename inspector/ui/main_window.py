@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
         ask_secret: Callable[[str, str], str | None] | None = None,
         collections: Any | None = None,
         personal_collections: Path | None = None,
+        restore_tabs_later: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Request Inspector")
@@ -226,7 +227,10 @@ class MainWindow(QMainWindow):
         self.new_tab()
         if collections is not None:
             self.set_collections(collections, personal_collections)
-        self._restore(prefer_demo)
+        # restore_tabs_later (the app's start-up): the saved tabs are read after the first paint, by
+        # restore_saved_tabs(), so reading them (the codec's import) does not delay the window
+        self._tabs_to_restore: bool | None = prefer_demo if restore_tabs_later else None
+        self._restore(prefer_demo, tabs=not restore_tabs_later)
 
     # -- the current tab -----------------------------------------------------------------------------------
     def current_tab(self) -> Any:
@@ -1213,10 +1217,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported the exchange as HAR (secrets masked) to {path}.")
 
     # -- persistence -------------------------------------------------------------------------------------
-    def _restore(self, prefer_demo: bool) -> None:
+    def _restore(self, prefer_demo: bool, *, tabs: bool = True) -> None:
         s = self.settings
-        spec = None
-        restored_tabs = False
         placed = False
         self._panes_restored = False
         if s is not None:
@@ -1236,10 +1238,6 @@ class MainWindow(QMainWindow):
                 self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
             self.wrap_action.setChecked(wrap in (True, "true", "1", 1))
-            restored_tabs = self._restore_tabs(_json_setting(s, "tabs/open", None),
-                                               s.value("tabs/current", 0))
-            if not restored_tabs:
-                spec = spec_from_settings(s.value("request/last"))
         if not placed:
             first = initial_window_geometry(self.available_geometry())
             self.resize(first.size())
@@ -1248,12 +1246,33 @@ class MainWindow(QMainWindow):
             self.main_splitter.resize(self.width(), self.height())  # a first guess until the window shows
             self.left_splitter.resize(self.width() // 2, self.height())
             self.size_panes()
+        if tabs:
+            self._restore_content(prefer_demo)
+
+    def restore_saved_tabs(self) -> None:
+        """The tabs (or the request) of the last run, when the window was made with restore_tabs_later; once.
+        A tab the user has typed into meanwhile is kept: the saved ones open beside it."""
+        prefer_demo, self._tabs_to_restore = self._tabs_to_restore, None
+        if prefer_demo is not None:
+            self._restore_content(prefer_demo)
+
+    def _restore_content(self, prefer_demo: bool) -> None:
+        s = self.settings
+        spec = None
+        restored_tabs = False
+        if s is not None:
+            restored_tabs = self._restore_tabs(_json_setting(s, "tabs/open", None), s.value("tabs/current", 0))
+            if not restored_tabs:
+                spec = spec_from_settings(s.value("request/last"))
         if self.demo_requests and (prefer_demo or (spec is None and not restored_tabs)):
             if restored_tabs:
                 self.new_tab()
             self.load_example(0)
         elif spec is not None:
-            self.current_tab().set_spec(spec)
+            if self.current_tab().is_dirty():
+                self.new_tab(spec)
+            else:
+                self.current_tab().set_spec(spec)
 
     def _restore_tabs(self, saved: Any, current: Any) -> bool:
         """The tabs open when the window last closed (their edits masked); False when there were none."""
@@ -1266,7 +1285,8 @@ class MainWindow(QMainWindow):
             spec = spec_from_settings(entry.get("spec")) if isinstance(entry.get("spec"), str) else None
             if spec is None:
                 continue
-            tab = self.current_tab() if first else self.new_tab(activate=False)
+            reuse = first and not self.current_tab().is_dirty()  # typed into before a late restore: kept
+            tab = self.current_tab() if reuse else self.new_tab(activate=False)
             first = False
             origin = entry.get("origin")
             dirty = bool(entry.get("dirty"))
@@ -1311,9 +1331,10 @@ class MainWindow(QMainWindow):
         s.setValue("view/history", self.history_action.isChecked())
         if self.collections_dock is not None:
             s.setValue("view/collections", self.collections_dock.isVisible())
-        s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
-        s.setValue("tabs/open", json.dumps(self.tabs_state()))
-        s.setValue("tabs/current", self.tabs.currentIndex())
+        if self._tabs_to_restore is None:  # closed before the saved tabs came back: they stay saved
+            s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
+            s.setValue("tabs/open", json.dumps(self.tabs_state()))
+            s.setValue("tabs/current", self.tabs.currentIndex())
         self._save_environment_choices()
         s.sync()
 
