@@ -35,6 +35,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -333,8 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per line per case")
     args = parser.parse_args(argv)
     rows = []
-    for kind in args.kind or ["json"]:
-        row = run_case(args.mb, kind)
+    kinds = args.kind or ["json"]
+    for kind in kinds:
+        if len(kinds) == 1:
+            row = run_case(args.mb, kind)
+        else:  # a process per case: memory freed by one case would hide the next one's peak
+            done = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--kind", kind, "--json"],
+                                  capture_output=True, text=True, check=True, timeout=1800)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
         if args.json:
             print(json.dumps(row), flush=True)

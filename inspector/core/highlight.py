@@ -194,11 +194,24 @@ _JSON_PIECE = re.compile(
 )
 
 
+_NON_SPACE = re.compile(r"\S")
+
+
+def _json_needs_more(text: str, m: re.Match[str]) -> bool:
+    """Whether a match near the end of a part may be another match once the next part is there: only
+    whitespace follows it (a comma may come), or a colon after a string taken as a value (the key's match
+    failed for want of what follows the colon)."""
+    following = _NON_SPACE.search(text, m.end())
+    return following is None or (text[following.start()] == ":" and m.group(1) is None)
+
+
 def iter_pretty_json(
-    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+    text: str | Iterable[str], indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
 ) -> Iterator[str]:
     """Yield the re-indented JSON text in pieces of about piece_chars; raise NotPretty on malformed input.
 
+    `text` may also come as consecutive parts (a body decoded a megabyte at a time): each part is let go as
+    soon as it is formatted, so the whole text never has to be in memory beside its formatted copy.
     Pieces may be emitted before an error is found near the end; a caller that streams them must be ready to
     start again with the original text.
     """
@@ -211,11 +224,25 @@ def iter_pretty_json(
     empty_open = False  # the previous token opened a container; "{}" and "[]" stay on one line
     match = _JSON_PIECE.match
     goal = first_piece_chars  # a small first piece, so the first screen can show at once
+    parts = iter((text,) if isinstance(text, str) else text)
+    text = ""
+    final = False  # no part is left: a match may end at the end of the text
+    consumed = 0  # characters of the parts before `text`, for error offsets
     while True:
         m = match(text, pos)
+        if not final and (m is None or m.end() == len(text) or _json_needs_more(text, m)):
+            # the token may go on in the next part: take it, keep what is not formatted yet
+            following = next(parts, None)
+            if following is None:
+                final = True
+            else:
+                consumed += pos
+                text = text[pos:] + following
+                pos = 0
+            continue
         if m is None:
             if text[pos:].strip():
-                raise NotPretty(f"unexpected character at offset {pos}")
+                raise NotPretty(f"unexpected character at offset {consumed + pos}")
             break
         pos = m.end()
         key, scalar, comma, opener, closer, closer_comma = m.groups()

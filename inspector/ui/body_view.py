@@ -87,13 +87,14 @@ class RangeStore:
             i += 1
             if c.lexed_to <= start or not len(c):
                 continue
-            starts, ends, keys = c.starts, c.ends, c.keys
+            starts, lengths, keys = c.starts, c.lengths, c.keys
             k = bisect_right(starts, start) - 1
-            if k < 0 or ends[k] <= start:
+            if k < 0 or starts[k] + lengths[k] <= start:
                 k += 1
             n = len(starts)
             while k < n and starts[k] < end:
-                out.append((max(starts[k], start), min(ends[k], end), keys[k]))
+                s = starts[k]
+                out.append((max(s, start), min(s + lengths[k], end), keys[k]))
                 k += 1
         return out
 

@@ -195,7 +195,7 @@ class BodyView(QPlainTextEdit):
         """Colours from the worker, in its text offsets: moved onto the document's positions."""
         maps = [m for m in (OffsetMap(self._breaks, after=False), OffsetMap(self._astral, after=True)) if m]
         starts = array("l", chunk.starts)
-        ends = array("l", chunk.ends)
+        ends = array("l", map(operator.add, starts, chunk.lengths))
         lexed_to = chunk.lexed_to
         if maps:
             for i, (a, b) in enumerate(zip(starts, ends, strict=True)):

@@ -16,7 +16,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
 
@@ -24,7 +24,7 @@ from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.bodies import body_kind, iter_decode_text
+from inspector.core.bodies import body_kind, decode_text, iter_decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
     MarkupBoundaries,
@@ -108,6 +108,10 @@ class BodyStats:
     cpu_s: float = 0.0  # the worker thread's CPU time (what the benchmark compares with Pygments: load-proof)
 
 
+# Bodies up to this size are decoded in one call (~10 ms for 16 MB of UTF-8); larger ones a megabyte at a time.
+WHOLE_DECODE_BYTES = 16 * 1024 * 1024
+
+
 def _decoded_parts(job: BodyJob) -> Iterator[str]:
     """The body decoded (core.bodies' one charset rule) and its newlines made LF, about a megabyte at a time,
     so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
@@ -130,7 +134,22 @@ def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
     secret split across two parts must still be found), pretty-printing or highlighting (bodies up to
     highlight_limit); a body larger than that is shown as it came, in its parts, never copied whole.
     """
-    parts = list(_decoded_parts(job))
+    if job.pretty and job.mask_limit < len(job.body) <= job.highlight_limit and not job.secret_values:
+        # JSON is pretty-printed straight from the decoded parts (iter_pretty_json takes them one by one), so
+        # the whole decoded text never sits in memory beside its formatted copy; bytes bound characters
+        decoded = _decoded_parts(job)
+        first = next(decoded, "")
+        lexer = choose_lexer(job.content_type, first[:4096])
+        if pretty_syntax(lexer) == "json":
+            info = BodyInfo("text", syntax="json", lexer_name=lexer.name, highlighted=True, pretty=True,
+                            size=len(job.body))
+            return info, _Streamed(first, decoded), lexer, "json"
+        parts = [first, *decoded]
+    elif len(job.body) <= WHOLE_DECODE_BYTES:
+        # one C call of a few milliseconds, and no second copy while parts are joined
+        parts = [normalize_newlines(decode_text(job.body, job.content_type))]
+    else:
+        parts = list(_decoded_parts(job))
     length = sum(map(len, parts))
     masked = False
     whole = len(job.body) <= job.mask_limit or bool(job.secret_values) or length <= job.highlight_limit
@@ -156,9 +175,24 @@ def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
     return info, parts, lexer, pretty_kind
 
 
+class _Streamed(list[str]):
+    """Decoded parts still to come (a body pretty-printed as it is decoded): the first, then the rest."""
+
+    def __init__(self, first: str, rest: Iterator[str]) -> None:
+        super().__init__([first])
+        self.rest = rest
+
+    def __iter__(self) -> Iterator[str]:
+        while self:
+            yield self.pop(0)  # let go of each part once it is taken
+        yield from self.rest
+
+
 def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
     """_text_parts with the text whole (for bodies shown in the ordinary view: at most a few megabytes)."""
     info, parts, lexer, pretty_kind = _text_parts(job)
+    if isinstance(parts, _Streamed):
+        return info, "".join(parts), lexer, pretty_kind
     return info, parts[0] if len(parts) == 1 else "".join(parts), lexer, pretty_kind
 
 
@@ -273,26 +307,50 @@ class LineIndexer:
         return starts
 
 
-@dataclass(frozen=True)
 class RangeChunk:
     """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never
-    overlap."""
+    overlap. Kept compact, as a million ranges of a 10 MB body must be: starts in 4 bytes, lengths in 2
+    (4 when a range is longer than 65,535 characters), keys in 1."""
 
-    lexed_from: int
-    lexed_to: int
-    starts: array  # 'q'
-    ends: array  # 'q'
-    keys: array  # 'b': indices into core.highlight.STYLE_KEYS
+    __slots__ = ("keys", "lengths", "lexed_from", "lexed_to", "starts")
+
+    def __init__(self, lexed_from: int, lexed_to: int, starts: Sequence[int], ends: Sequence[int],
+                 keys: array) -> None:
+        self.lexed_from = lexed_from
+        self.lexed_to = lexed_to
+        self.starts = starts if isinstance(starts, array) and starts.typecode == "i" else array("i", starts)
+        self.lengths = _compact_lengths(map(operator.sub, ends, self.starts))
+        self.keys = keys  # 'b': indices into core.highlight.STYLE_KEYS
+
+    @classmethod
+    def from_lengths(cls, lexed_from: int, lexed_to: int, starts: array, lengths: Sequence[int],
+                     keys: array) -> RangeChunk:
+        chunk = cls.__new__(cls)
+        chunk.lexed_from, chunk.lexed_to, chunk.keys = lexed_from, lexed_to, keys
+        chunk.starts = starts if starts.typecode == "i" else array("i", starts)
+        chunk.lengths = _compact_lengths(lengths)
+        return chunk
+
+    @property
+    def ends(self) -> array:
+        """Where each range ends (made when asked: for tests and the ordinary view)."""
+        return array("i", map(operator.add, self.starts, self.lengths))
 
     def __len__(self) -> int:
         return len(self.starts)
 
 
+def _compact_lengths(lengths: Iterable[int]) -> array:
+    values = array("i", lengths)
+    try:
+        return array("H", values)
+    except OverflowError:  # a range longer than 65,535 characters (a long string, a comment)
+        return values
+
+
 def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
-    # 'i' (4 bytes): a million ranges of a 10 MB body take 9 MB, not 17; offsets stay far below 2**31 (the
-    # body cap is 100 MB)
-    return RangeChunk(lexed_from, batch.lexed_to, array("i", batch.starts),
-                      array("i", map(operator.add, batch.starts, batch.lengths)), batch.keys)
+    # offsets in 4 bytes stay far below 2**31 (the body cap is 100 MB)
+    return RangeChunk.from_lengths(lexed_from, batch.lexed_to, batch.starts, batch.lengths, batch.keys)
 
 
 class HighlightWorker(QObject):
@@ -387,7 +445,8 @@ class HighlightWorker(QObject):
         gen = job.generation
         t1 = time.perf_counter()
         stats = BodyStats()
-        if len(parts) > 1:  # too large to highlight or pretty-print: the decoded parts are the pieces shown
+        if len(parts) > 1 and not isinstance(parts, _Streamed):  # too large to highlight or pretty-print: the
+            # decoded parts are the pieces shown
             indexer = LineIndexer(job.line_limit)
             while parts:
                 self._check()
@@ -400,7 +459,12 @@ class HighlightWorker(QObject):
             stats.total_s = time.perf_counter() - t0
             self._finish(stats)
             return
-        text = parts.pop()  # the only reference: dropped once the pieces that show it exist
+        source: str | Iterator[str]
+        if isinstance(parts, _Streamed):
+            text = ""
+            source = iter(parts)  # pretty-printed as the parts are decoded
+        else:
+            text = source = parts.pop()  # the only reference: dropped once the pieces that show it exist
         segments: _Segments | None = None
         indexer = LineIndexer(job.line_limit)
         producer = {"json": iter_pretty_json, "xml": iter_pretty_xml, "html": iter_pretty_html}.get(
@@ -408,7 +472,8 @@ class HighlightWorker(QObject):
         if producer is not None:
             segments = _Segments(lexer, pretty_kind or "", self.LEX_SEGMENT)
             try:
-                for piece in producer(text, piece_chars=self.SOURCE_PIECE, first_piece_chars=self.FIRST_PIECE):
+                for piece in producer(source, piece_chars=self.SOURCE_PIECE,  # type: ignore[arg-type]
+                                      first_piece_chars=self.FIRST_PIECE):
                     self._check()
                     self.text_piece.emit(gen, indexer.feed(piece))
                     segments.add_piece(piece)
@@ -420,6 +485,9 @@ class HighlightWorker(QObject):
                 segments = None
                 indexer = LineIndexer(job.line_limit)
                 stats = BodyStats()
+                if not text:  # it was streamed: shown as received after all, so decoded whole again
+                    text = normalize_newlines(decode_text(job.body, job.content_type))
+            del source
         if segments is None:
             # as received: a small first piece at once, then the whole text (no copy) with its index, made in
             # pieces so the GIL goes back to the UI thread between them

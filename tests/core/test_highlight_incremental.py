@@ -220,3 +220,19 @@ def test_the_fast_paths_are_taken_for_ordinary_documents() -> None:
     assert highlight._fast_markup_ranges(MARKUP_SAMPLES[3][1], 0, "xml") is not None
     assert highlight._fast_markup_ranges(MARKUP_SAMPLES[6][1], 0, "html") is not None
     assert highlight._fast_markup_ranges("<a b>", 0, "xml") is None
+
+
+@pytest.mark.parametrize("text", [
+    '{"a":[1,2,{"b":null}],"c":"x\\"y"}', "[]", "{}", "[1,2", '{"a":1}\n{"b":2}', "  [ 1 , 2 ]  ", '"str"', "12345",
+    "[1] x", '{"a"   :    \n   1  ,  "b" : [ ] }', '{"a":}', "[1,,2]", ": 1",
+    json.dumps([{"id": i, "s": "é" * (i % 7), "n": i / 7, "l": [True, None, {}]} for i in range(60)], indent=3),
+])
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 50])
+def test_pretty_json_from_parts_is_pretty_json_of_the_whole(text: str, size: int) -> None:
+    def run(source: str | list[str]) -> str | None:
+        try:
+            return "".join(highlight.iter_pretty_json(source))
+        except NotPretty:
+            return None
+
+    assert run([text[i : i + size] for i in range(0, len(text), size)]) == run(text)

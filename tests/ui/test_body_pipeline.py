@@ -196,3 +196,23 @@ def test_a_mid_size_body_goes_through_the_same_pipeline_into_the_wrapping_view(r
     response_view.tabs.setCurrentWidget(response_view.raw_page)
     qtbot.waitUntil(lambda: response_view.raw_view.toPlainText().replace("\n", "").endswith(
         body.decode()[-100:]), timeout=20_000)
+
+
+@pytest.mark.parametrize("malformed", [False, True])
+def test_json_is_pretty_printed_as_it_is_decoded(malformed: bool) -> None:
+    # over mask_limit, no secrets to scrub: pretty-printed straight from the decoded parts
+    body = big_json(40_000)
+    if malformed:
+        body = body[:-1]  # the closing bracket is missing: found only at the very end
+    worker = HighlightWorker(BodyJob(1, body, "application/json", mask_limit=1000))
+    pieces: list[TextPiece] = []
+    resets: list[int] = []
+    worker.text_piece.connect(lambda _g, p: pieces.append(p))
+    worker.text_reset.connect(lambda _g: (resets.append(len(pieces)), pieces.clear()))
+    worker.run()
+    if malformed:
+        assert resets and resets[0] > 1  # pieces were streamed before the error showed
+        assert pieces[-1].whole and pieces[-1].text == body.decode()  # then the text as received
+    else:
+        assert not resets
+        assert "".join(p.text for p in pieces) == pretty_json(body.decode())
