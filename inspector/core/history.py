@@ -1,8 +1,12 @@
 """The history: a sqlite file of past exchanges, masked before they are written, fast with tens of thousands.
 
 Two tables: `exchanges` holds the small columns the list shows and filters on (indexed), `payloads` holds
-the masked request, hops and diagnosis as JSON, read only when one entry is opened. A trigger-maintained row
-count lets retention run in O(log n) per add.
+the masked request, hops and diagnosis as JSON, read only when one entry is opened. A row count (kept by an
+insert trigger and by the deletes themselves) lets retention run in O(log n) per add.
+
+Deletes go by id range in batches (`trim`, `clear`): a few hundred rows a transaction, no per-row trigger, so
+a reader on the UI thread waits for one short batch at most while tens of thousands go on a worker. The window
+sets `trim_in_add` so that an add over a much lowered limit stays quick and the rest is trimmed by a job.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +50,10 @@ __all__ = [
 _ENTRY_COLUMNS = "id, time, method, url, status, verdict, profile, host, findings, facts"
 
 DEFAULT_KEEP = 10_000
+# Rows deleted per transaction by trim() and clear(): ~10-20 ms on a two-core machine, the longest a reader
+# (the history pane on the UI thread) waits for the store's lock while a large trim runs on a worker.
+TRIM_BATCH = 200
+_BETWEEN_BATCHES_S = 0.001
 HISTORY_FILE = "history.sqlite3"
 HISTORY_ENV = "INSPECTOR_HISTORY"  # a path: the history file goes there instead of the data folder
 # The window reads the history on its own thread: a file another program holds locked must not freeze it for
@@ -135,6 +144,13 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exchanges ADD COLUMN findings TEXT;
     ALTER TABLE exchanges ADD COLUMN facts TEXT;
     """,
+    # 3: deletes no longer go through a per-row trigger (it made a trim of 40,000 rows take seconds): they
+    # remove the payloads by the same id range and lower the count once. The insert trigger stays.
+    """
+    DROP TRIGGER IF EXISTS exchanges_removed;
+    DELETE FROM payloads WHERE id NOT IN (SELECT id FROM exchanges);
+    UPDATE counts SET n = (SELECT COUNT(*) FROM exchanges) WHERE name = 'exchanges';
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _ROW_COLUMNS = "id, time, method, url, status, verdict, elapsed_ms"
@@ -173,11 +189,15 @@ class HistoryStore:
         clock: Callable[[], datetime] = _utc_now,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
         write_attempts: int = WRITE_ATTEMPTS,
+        trim_in_add: int | None = None,
     ) -> None:
         if keep < 1:
             raise HistoryError(f"The history must keep at least 1 entry, not {keep}.")
         self.path = Path(path)
         self.keep = keep
+        # The most rows add() deletes itself (None: all beyond keep). The window sets a small number so that
+        # the first send after the limit was lowered is not held up: trim() on a worker does the rest.
+        self.trim_in_add = trim_in_add
         self.body_cap = body_cap
         self.write_attempts = max(1, write_attempts)
         self._clock = clock
@@ -192,6 +212,7 @@ class HistoryStore:
             self._db = db
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._secure_delete = int(self._db.execute("PRAGMA secure_delete").fetchone()[0])  # the build's
             self._migrate()
         except sqlite3.Error as exc:
             if db is not None:
@@ -344,36 +365,88 @@ class HistoryStore:
             )
             new_id = int(cursor.lastrowid or 0)
             db.execute("INSERT INTO payloads VALUES (?, ?, ?)", (new_id, exchange_json, diagnosis_json))
-            self._enforce_retention(db)
+            self._trim_oldest(db, self.trim_in_add)
         return new_id
 
-    def _enforce_retention(self, db: sqlite3.Connection) -> None:
-        total = db.execute("SELECT n FROM counts WHERE name = 'exchanges'").fetchone()[0]
-        if total > self.keep:
-            # the oldest ids, walked from the front of the primary key: O(k log n) for k dropped rows
-            db.execute(
-                "DELETE FROM exchanges WHERE id IN (SELECT id FROM exchanges ORDER BY id LIMIT ?)",
-                (total - self.keep,),
-            )
+    def _total(self, db: sqlite3.Connection) -> int:
+        return int(db.execute("SELECT n FROM counts WHERE name = 'exchanges'").fetchone()[0])
+
+    def _trim_oldest(self, db: sqlite3.Connection, limit: int | None) -> int:
+        """Delete the oldest entries beyond keep, at most `limit` of them (None: all); how many went."""
+        excess = self._total(db) - self.keep
+        if excess <= 0:
+            return 0
+        drop = excess if limit is None else min(excess, max(1, limit))
+        # the drop-th oldest id, walked from the front of the primary key: O(k log n) for k dropped rows
+        row = db.execute("SELECT id FROM exchanges ORDER BY id LIMIT 1 OFFSET ?", (drop - 1,)).fetchone()
+        return self._delete_through(db, int(row[0])) if row is not None else 0
+
+    @staticmethod
+    def _delete_through(db: sqlite3.Connection, last_id: int) -> int:
+        """Delete every entry with an id up to last_id (and its payload, and any orphan payload there)."""
+        removed = int(db.execute("DELETE FROM exchanges WHERE id <= ?", (last_id,)).rowcount)
+        db.execute("DELETE FROM payloads WHERE id <= ?", (last_id,))
+        if removed:
+            db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (removed,))
+        return removed
+
+    def excess(self) -> int:
+        """How many entries are beyond `keep` (0 when within it): a trim() is due when positive."""
+        with self._lock, self._damage_said():
+            return max(0, self._total(self._db) - self.keep)
+
+    def trim(self, cancel: threading.Event | None = None, *, batch: int = TRIM_BATCH) -> int:
+        """Delete the oldest entries beyond `keep`, `batch` rows per transaction so readers never wait long
+        (run it off the UI thread); stops early when `cancel` is set. Returns how many went."""
+        removed = 0
+        while cancel is None or not cancel.is_set():
+            with self._write() as db:
+                # entries beyond the limit were not asked to be erased (and are masked): their freed pages need
+                # not be zeroed, which would write every one of them to the WAL again
+                db.execute("PRAGMA secure_delete = FAST")
+                try:
+                    went = self._trim_oldest(db, batch)
+                finally:
+                    db.execute(f"PRAGMA secure_delete = {self._secure_delete}")
+            if not went:
+                break
+            removed += went
+            time.sleep(_BETWEEN_BATCHES_S)  # the lock is not fair: let a waiting reader in before the next batch
+        return removed
 
     def enforce_retention(self) -> None:
-        """Apply `keep` now (after it was lowered)."""
-        with self._write(1) as db:
-            self._enforce_retention(db)
+        """Apply `keep` now (after it was lowered); trim() is the same, for a worker thread."""
+        self.trim()
 
     def delete(self, entry_id: int) -> bool:
         """Remove one entry; False when there was none with this id."""
         with self._write(1) as db:
-            return db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount > 0
+            removed = int(db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount)
+            db.execute("DELETE FROM payloads WHERE id = ?", (entry_id,))
+            if removed:
+                db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (removed,))
+            return removed > 0
 
-    def clear(self) -> None:
-        with self._write(1) as db:
-            db.execute("DELETE FROM exchanges")
-            db.execute("DELETE FROM payloads")  # the trigger already did; this also removes any orphan
-        with self._lock:
-            self._db.execute(
-                "PRAGMA wal_checkpoint(TRUNCATE)"
-            )  # cleared entries should not linger in the WAL
+    def clear(self, cancel: threading.Event | None = None, *, batch: int = TRIM_BATCH) -> int:
+        """Delete every entry there is now, `batch` rows per transaction (run it off the UI thread; an entry
+        added meanwhile stays); returns how many went. Stops early when `cancel` is set."""
+        with self._lock, self._damage_said():
+            row = self._db.execute("SELECT max(id) FROM exchanges").fetchone()
+        last = int(row[0]) if row is not None and row[0] is not None else None
+        removed = 0
+        while last is not None and (cancel is None or not cancel.is_set()):
+            with self._write() as db:
+                row = db.execute("SELECT id FROM exchanges WHERE id <= ? ORDER BY id LIMIT 1 OFFSET ?",
+                                 (last, max(1, batch) - 1)).fetchone()
+                through = int(row[0]) if row is not None else last
+                removed += self._delete_through(db, through)
+            if through >= last:
+                break
+            time.sleep(_BETWEEN_BATCHES_S)
+        if cancel is None or not cancel.is_set():
+            with self._lock, self._damage_said():
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # cleared entries must not linger there
+        return removed
 
     # --- reading -------------------------------------------------------------------------------------------
     @staticmethod
