@@ -376,6 +376,7 @@ class _Session(requests.Session):
         self._state_lock = threading.Lock()
         self._holding = False
         self._closed = False
+        self.settings_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
 
     def hold_watcher(self) -> None:
         with self._state_lock:
@@ -393,6 +394,36 @@ class _Session(requests.Session):
 
 
 _SHARED: list[requests.Session] = []  # what shared_session() installed, newest last
+
+# The proxies and CA bundle the environment sets for a URL: requests reads them by walking the whole
+# environment twice per request (more than the rest of a kept-alive request costs). A session keeps the answer
+# per origin while the variables that decide it are unchanged, and for a few seconds at most (on macOS and
+# Windows the system's proxy settings count too).
+_SETTINGS_TTL_S = 5.0
+_SETTINGS_MAX = 64
+_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def _environment_settings(session: requests.Session, url: str, verify: bool | str) -> dict[str, Any]:
+    """session.merge_environment_settings(url, {}, None, verify, None), remembered by a session of ours."""
+    cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] | None = getattr(session, "settings_cache", None)
+    if cache is None or not session.trust_env:
+        return session.merge_environment_settings(url, {}, None, verify, None)
+    environ = os.environ
+    decisive = tuple((name, environ[name]) for name in environ
+                     if name.lower().endswith("_proxy") or name in _CA_VARIABLES)
+    parts = urlsplit(url)
+    key = (parts.scheme.lower(), parts.netloc.lower(), verify, decisive)
+    now = time.monotonic()
+    found = cache.get(key)
+    if found is not None and now - found[0] < _SETTINGS_TTL_S:
+        settings = found[1]
+    else:
+        settings = session.merge_environment_settings(url, {}, None, verify, None)
+        if len(cache) >= _SETTINGS_MAX:
+            cache.clear()
+        cache[key] = (now, settings)
+    return {**settings, "proxies": dict(settings["proxies"])}
 
 
 # -- Breaking off a blocked read -----------------------------------------------------------------------------
@@ -497,6 +528,7 @@ class _Watcher:
         self._states: list[_SendState] = []
         self._holds = 0
         self._thread: threading.Thread | None = None
+        self._idle = False  # waiting without a timeout: a new send must wake it
 
     def hold(self) -> None:
         with self._cond:
@@ -516,9 +548,9 @@ class _Watcher:
 
     def watch(self, state: _SendState) -> None:
         with self._cond:
-            idle = not self._states
             self._states.append(state)
-            if idle:  # it waits without a timeout: wake it (otherwise it looks again within WATCH_POLL_S)
+            if self._idle:  # otherwise it looks again within WATCH_POLL_S anyway: sends in a row wake nobody
+                self._idle = False
                 self._cond.notify_all()
 
     def forget(self, state: _SendState) -> None:
@@ -544,6 +576,7 @@ class _Watcher:
                         self._states.remove(state)
                     else:
                         wait = later if wait is None else min(wait, later)
+                self._idle = wait is None
                 self._cond.wait(wait)  # None: until a send starts or the last hold goes
 
 
@@ -1017,7 +1050,7 @@ class _Sender:
             else:
                 prepared.headers.pop("Cookie", None)
         # Proxies are chosen per hop (scheme, NO_PROXY): a redirect may leave or enter the proxy's reach.
-        settings = self.session.merge_environment_settings(url, {}, None, verify, None)
+        settings = _environment_settings(self.session, url, verify)
         proxies = settings["proxies"]
         proxy = requests.utils.select_proxy(url, proxies)
         state.proxy, state.phase = proxy, "connect"
