@@ -4,9 +4,11 @@ Two tables: `exchanges` holds the small columns the list shows and filters on (i
 the masked request, hops and diagnosis as JSON, read only when one entry is opened. A row count (kept by an
 insert trigger and by the deletes themselves) lets retention run in O(log n) per add.
 
-Deletes go by id range in batches (`trim`, `clear`): a few hundred rows a transaction, no per-row trigger, so
-a reader on the UI thread waits for one short batch at most while tens of thousands go on a worker. The window
-sets `trim_in_add` so that an add over a much lowered limit stays quick and the rest is trimmed by a job.
+Reads go through a connection of their own: the pane reads on the UI thread while a worker writes, and WAL
+lets it see the last committed state without waiting. Deletes go by id range in batches (`trim`, `clear`): a
+few hundred rows a transaction and no per-row trigger, so an add (a send's worker) waits for one short batch
+at most while tens of thousands go. The window sets `trim_in_add` so that an add over a much lowered limit
+stays quick; a job trims the rest.
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ __all__ = [
 _ENTRY_COLUMNS = "id, time, method, url, status, verdict, profile, host, findings, facts"
 
 DEFAULT_KEEP = 10_000
-# Rows deleted per transaction by trim() and clear(): ~10-20 ms on a two-core machine, the longest a reader
-# (the history pane on the UI thread) waits for the store's lock while a large trim runs on a worker.
+# Rows deleted per transaction by trim() and clear(): ~5-20 ms on a two-core machine, the longest an add (a
+# send's worker) waits for the write lock while a large trim runs.
 TRIM_BATCH = 200
 _BETWEEN_BATCHES_S = 0.001
 HISTORY_FILE = "history.sqlite3"
@@ -178,7 +180,8 @@ def _status_filter(status: int | str | None) -> tuple[str, list[Any]]:
 
 
 class HistoryStore:
-    """Past exchanges in a sqlite file; safe to use from several threads (one connection behind a lock)."""
+    """Past exchanges in a sqlite file; safe to use from several threads (a connection for writes and one for
+    reads, each behind a lock)."""
 
     def __init__(
         self,
@@ -201,7 +204,8 @@ class HistoryStore:
         self.body_cap = body_cap
         self.write_attempts = max(1, write_attempts)
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the writing connection's
+        self._read_lock = threading.Lock()  # the reading connection's
         self._open_private_file()
         db: sqlite3.Connection | None = None
         try:
@@ -214,6 +218,11 @@ class HistoryStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._secure_delete = int(self._db.execute("PRAGMA secure_delete").fetchone()[0])  # the build's
             self._migrate()
+            reader = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=max(0.0, busy_timeout)
+            )
+            reader.execute("PRAGMA query_only = 1")
+            self._reader = reader
         except sqlite3.Error as exc:
             if db is not None:
                 db.close()
@@ -241,7 +250,8 @@ class HistoryStore:
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._db.close()
 
     def __enter__(self) -> Self:
@@ -269,6 +279,13 @@ class HistoryStore:
                     self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection reads go through: its own, so that a reader (the pane, on the UI thread) never waits
+        for a write in progress (WAL lets it read the last committed state meanwhile)."""
+        with self._read_lock, self._damage_said():
+            yield self._reader
 
     @contextmanager
     def _damage_said(self) -> Iterator[None]:
@@ -390,28 +407,33 @@ class HistoryStore:
             db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (removed,))
         return removed
 
+    @contextmanager
+    def _fast_delete(self, db: sqlite3.Connection) -> Iterator[None]:
+        """Bulk deletes leave freed pages as they are rather than zeroing them (some builds of sqlite do by
+        default), which would write each one to the WAL again: what is stored is masked, and most builds
+        never zero them. The cleared WAL is truncated afterwards (clear)."""
+        db.execute("PRAGMA secure_delete = FAST")
+        try:
+            yield
+        finally:
+            db.execute(f"PRAGMA secure_delete = {self._secure_delete}")
+
     def excess(self) -> int:
         """How many entries are beyond `keep` (0 when within it): a trim() is due when positive."""
-        with self._lock, self._damage_said():
-            return max(0, self._total(self._db) - self.keep)
+        with self._read() as db:
+            return max(0, self._total(db) - self.keep)
 
     def trim(self, cancel: threading.Event | None = None, *, batch: int = TRIM_BATCH) -> int:
         """Delete the oldest entries beyond `keep`, `batch` rows per transaction so readers never wait long
         (run it off the UI thread); stops early when `cancel` is set. Returns how many went."""
         removed = 0
         while cancel is None or not cancel.is_set():
-            with self._write() as db:
-                # entries beyond the limit were not asked to be erased (and are masked): their freed pages need
-                # not be zeroed, which would write every one of them to the WAL again
-                db.execute("PRAGMA secure_delete = FAST")
-                try:
-                    went = self._trim_oldest(db, batch)
-                finally:
-                    db.execute(f"PRAGMA secure_delete = {self._secure_delete}")
+            with self._write() as db, self._fast_delete(db):
+                went = self._trim_oldest(db, batch)
             if not went:
                 break
             removed += went
-            time.sleep(_BETWEEN_BATCHES_S)  # the lock is not fair: let a waiting reader in before the next batch
+            time.sleep(_BETWEEN_BATCHES_S)  # the lock is not fair: let a waiting add in before the next batch
         return removed
 
     def enforce_retention(self) -> None:
@@ -435,7 +457,7 @@ class HistoryStore:
         last = int(row[0]) if row is not None and row[0] is not None else None
         removed = 0
         while last is not None and (cancel is None or not cancel.is_set()):
-            with self._write() as db:
+            with self._write() as db, self._fast_delete(db):
                 row = db.execute("SELECT id FROM exchanges WHERE id <= ? ORDER BY id LIMIT 1 OFFSET ?",
                                  (last, max(1, batch) - 1)).fetchone()
                 through = int(row[0]) if row is not None else last
@@ -511,8 +533,8 @@ class HistoryStore:
     ) -> list[HistoryRow]:
         """Rows newest first. status is a code (401), a class ("4xx") or "none" (no response)."""
         sql, args = self.page_query(offset, limit, text, status, verdict, method)
-        with self._lock, self._damage_said():
-            rows = self._db.execute(sql, args).fetchall()
+        with self._read() as db:
+            rows = db.execute(sql, args).fetchall()
         return [_row(r) for r in rows]
 
     def count(
@@ -523,18 +545,18 @@ class HistoryStore:
         method: str | None = None,
     ) -> int:
         sql, args = self.count_query(text, status, verdict, method)
-        with self._lock, self._damage_said():
-            return int(self._db.execute(sql, args).fetchone()[0])
+        with self._read() as db:
+            return int(db.execute(sql, args).fetchone()[0])
 
     def explain(self, sql: str, args: list[Any]) -> list[str]:
         """EXPLAIN QUERY PLAN details for a query of this store."""
-        with self._lock:
-            return [str(r[3]) for r in self._db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()]
+        with self._read() as db:
+            return [str(r[3]) for r in db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()]
 
     def get(self, entry_id: int) -> HistoryRecord | None:
         """The full stored entry, or None when there is none with this id."""
-        with self._lock, self._damage_said():
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 f"SELECT {_ROW_COLUMNS}, profile, exchange_json, diagnosis_json FROM exchanges"
                 " JOIN payloads USING (id) WHERE id = ?",
                 (entry_id,),
@@ -569,8 +591,8 @@ class HistoryStore:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(max(0, limit))
-        with self._lock, self._damage_said():
-            rows = self._db.execute(sql, args).fetchall()
+        with self._read() as db:
+            rows = db.execute(sql, args).fetchall()
         out: list[IncidentEntry] = []
         for r in rows:
             when = time_from_text(r[1]) or datetime.fromtimestamp(0, UTC)
