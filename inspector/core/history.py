@@ -56,6 +56,7 @@ DEFAULT_KEEP = 10_000
 # send's worker) waits for the write lock while a large trim runs.
 TRIM_BATCH = 200
 _BETWEEN_BATCHES_S = 0.001
+_CACHE_KIB = 1024  # sqlite's page cache per connection: the two together hold what sqlite's default gives one
 HISTORY_FILE = "history.sqlite3"
 HISTORY_ENV = "INSPECTOR_HISTORY"  # a path: the history file goes there instead of the data folder
 # The window reads the history on its own thread: a file another program holds locked must not freeze it for
@@ -216,12 +217,14 @@ class HistoryStore:
             self._db = db
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
             self._secure_delete = int(self._db.execute("PRAGMA secure_delete").fetchone()[0])  # the build's
             self._migrate()
             reader = sqlite3.connect(
                 self.path, check_same_thread=False, isolation_level=None, timeout=max(0.0, busy_timeout)
             )
             reader.execute("PRAGMA query_only = 1")
+            reader.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
             self._reader = reader
         except sqlite3.Error as exc:
             if db is not None:

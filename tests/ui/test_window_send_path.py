@@ -37,7 +37,10 @@ class KeepAlive(QuietHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        self.reply_json(200, {"ok": True})
+        if self.path.startswith("/401"):
+            self.reply_json(401, {"error": "invalid_token"}, [("WWW-Authenticate", 'Bearer error="invalid_token"')])
+        else:
+            self.reply_json(200, {"ok": True})
 
 
 @pytest.fixture
@@ -161,3 +164,39 @@ def test_the_pane_trims_and_clears_through_jobs(qtbot, tmp_path: Path) -> None:
     finally:
         pane.shutdown()
         store.close()
+
+
+# -- memory over many sends: what each send leaves behind must not pile up ----------------------------------
+
+
+def test_a_runner_forgets_the_jobs_that_ended(qtbot) -> None:
+    from inspector.ui.jobs import JobRunner
+
+    runner = JobRunner(name="many")
+    try:
+        done: list[int] = []
+        for i in range(30):
+            runner.start("send", lambda _job, i=i: i, on_done=done.append)
+            qtbot.waitUntil(lambda: len(done) == i + 1, timeout=5_000)  # noqa: B023  # waited for here
+        assert len(runner._state.jobs) <= 2  # not one per job ever started
+    finally:
+        assert runner.shutdown()
+
+
+def test_finding_cards_reuse_one_icon_per_severity(qtbot, tmp_path: Path, server: Counting) -> None:
+    """A new QIcon per card caches its pixmap under a new key: Qt's pixmap cache would grow by a copy per send."""
+    from PySide6.QtWidgets import QLabel
+
+    window = window_with(qtbot, tmp_path)
+    url = f"http://127.0.0.1:{server.server_address[1]}/401"
+    try:
+        keys = []
+        for _ in range(2):
+            send(qtbot, window, url)
+            cards = window.current_tab().explainer.findings.cards
+            assert cards
+            icons = [lab for lab in cards[0].findChildren(QLabel) if not lab.pixmap().isNull()]
+            keys.append(icons[0].pixmap().cacheKey())
+        assert keys[0] == keys[1]
+    finally:
+        window.shutdown()
