@@ -6,6 +6,12 @@ profile's, the secret headers the user typed, a Digest answer, a .netrc entry), 
 to the proxy chosen for each hop. The whole send (token request, every hop, headers and body) has one
 deadline, `spec.timeout_s`. Transport errors become a kind and a sentence in one place, `describe_failure`
 (and `_Sender.deadline_failure` for the deadline, which needs to know what the send was waiting for).
+
+Sends share a session (`new_session`: one per window tab, one per CLI process through `shared_session`):
+connections are kept alive between sends, each TLS setting (CA bundle, client certificate, key password)
+gets its own SSL context, built once, and its own pooled connections, and one watcher thread breaks off the
+blocked reads of every send in flight. Cookies never outlive a send: they go to the profile's jar, or to the
+send's own jar (redirects and sign-in steps within it), never to the shared session's.
 """
 
 from __future__ import annotations
