@@ -178,6 +178,9 @@ def _send_arguments(send: argparse.ArgumentParser) -> None:
     send.add_argument("--curl", default=None, metavar="'curl ...'",
                       help="a pasted curl command; options that only change curl itself (-o, --retry, -s, "
                       "-v...) are ignored with a note on stderr")
+    send.add_argument("--retry-with", default=None, metavar="FIX",
+                      help="after the answer, send the same request again with a fix and say whether it "
+                      "confirmed the cause: fresh-token, scope:NAME, profile:NAME, scheme:NAME or csrf")
     send.add_argument("--curl-read-files", action="store_true",
                       help="let --curl read the local files it names (-d @file, -H @file, ...); "
                       "without it such a command is refused and the files are listed")

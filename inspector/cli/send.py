@@ -1,6 +1,7 @@
 """`send`: one request from flags or a pasted curl command, the response and the explanation.
 
-Exit statuses: 0 a response arrived (any status), 1 no response (transport error), 2 bad input.
+Exit statuses: 0 a response arrived (any status), 1 no response (transport error), 2 bad input. With
+--retry-with FIX the first request's status decides, except that a fix which cannot apply is bad input (2).
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from inspector.cli.args import EXIT_OK, EXIT_TRANSPORT, UsageError
+from inspector.cli.args import EXIT_BAD_INPUT, EXIT_OK, EXIT_TRANSPORT, UsageError
 from inspector.cli.render import dumps, exchange_text, safe_line
 
 if TYPE_CHECKING:  # the heavy modules load only when a request is really sent (startup time)
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
+    from inspector.core.pipeline import SendResult
     from inspector.core.profiles.flows import SignInHooks
+    from inspector.core.profiles.model import Profile
+    from inspector.core.profiles.store import ProfileStore
     from inspector.core.redact import Scrubber
     from inspector.core.request import BodyKind, RequestSpec
+    from inspector.core.retry import Fix
 
 PREVIEW_CHARS = 4000
 
@@ -29,23 +34,16 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from inspector.core.diagnosis import Expectations
     from inspector.core.pipeline import run as run_pipeline
 
+    fix = _parsed_fix(args.retry_with)  # a FIX that cannot be read stops here, before anything is sent
     spec = spec_from_args(args, err)
-    profile = resolver = cache = None
-    if spec.profile:
-        from inspector.core.errors import ProfileError
+    profile = resolver = cache = store = None
+    if spec.profile or fix is not None:
         from inspector.core.profiles import open_default_store, resolver_for_cli
         from inspector.core.profiles.auth import TokenCache
 
         store = open_default_store(extra_dirs=args.profiles_dir)
-        try:
-            profile = store.find(spec.profile)
-        except ProfileError as exc:
-            from inspector.cli.profiles import demo_profile_hint
-
-            hint = demo_profile_hint(store, spec.profile)  # as `profiles list` tells it
-            if hint is None:
-                raise
-            raise UsageError(f"{exc} {hint}") from None
+        if spec.profile:
+            profile = _find_profile(store, spec.profile)
         resolver, cache = resolver_for_cli(), TokenCache(hooks=sign_in_hooks(args, err))
     overrides = Expectations(
         audience=args.expect_audience,
@@ -58,35 +56,103 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from inspector.cli.history import open_for_recording
 
     history = open_for_recording(args, err)
+    retry_doc: dict[str, Any] | None = None
+    retried = None
     try:
         result = run_pipeline(spec, profile=profile, resolver=resolver, token_cache=cache,
                               overrides=overrides, history=history)
+        if fix is not None:
+            from inspector.core.errors import InspectorError
+            from inspector.core.retry import retry
+
+            try:
+                retried = retry(result, fix, profile=profile, find_profile=lambda name: _find_profile(store, name),
+                                resolver=resolver, token_cache=cache, overrides=overrides, history=history)
+            except InspectorError as exc:  # the fix cannot apply: the first answer is still printed
+                retry_doc = {"fix": fix.text, "exchange": None, "confirmed": False, "conclusion": str(exc),
+                             "error": str(exc)}
     finally:
         if history is not None:
             history.close()
-    exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
-    from inspector.core.redact import exchange_scrubber
-
-    # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
-    scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)
-    doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, scrubber=scrubber,
-                            secret_names=names)
-    if args.json:
-        out.write(dumps(doc) + "\n")
-    else:
-        body, kept = _shown_body(exchange, doc, show_secrets=args.show_secrets, scrubber=scrubber,
-                                 secret_names=names)
-        out.write(exchange_text(doc, body, kept, color=out.isatty() and not os.environ.get("NO_COLOR")))
-    for kind in ("explain", "history"):  # the token problem is in the explanation already
-        problem = result.problem(kind)
-        if problem is not None:
-            err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
+    color = out.isatty() and not os.environ.get("NO_COLOR")
+    doc, text, scrubber = _documents(result, args, color)
+    status = EXIT_OK
+    if retried is not None:
+        second, second_text, second_scrubber = _documents(retried.result, args, color)
+        conclusion = second_scrubber.scrub(scrubber.scrub(retried.conclusion))
+        retry_doc = {"fix": retried.fix, "exchange": second, "confirmed": retried.confirmed,
+                     "conclusion": conclusion}
+        text += (f"\n=== Try the fix: {safe_line(fix.label if fix else '')} ===\n\n{second_text}\n"
+                 f"{'Confirmed' if retried.confirmed else 'Not confirmed'}: {safe_line(conclusion)}\n")
+        _problems(retried.result, second_scrubber, err)
+    elif retry_doc is not None:
+        err.write(f"request-inspector: {safe_line(scrubber.scrub(retry_doc['error']))}\n")
+        status = EXIT_BAD_INPUT
+    if retry_doc is not None:
+        doc["retry"] = retry_doc
+    out.write(dumps(doc) + "\n" if args.json else text)
+    _problems(result, scrubber, err)
+    exchange = result.exchange
     if exchange.error is not None:
         if not args.json:
             message = exchange.error.message if args.show_secrets else scrubber.scrub(exchange.error.message)
             err.write(f"request-inspector: {safe_line(message)}\n")
         return EXIT_TRANSPORT
-    return EXIT_OK
+    return status
+
+
+def _parsed_fix(text: str | None) -> Fix | None:
+    """--retry-with as a Fix (None without it); a usage error when it is not one of the FIX forms."""
+    if text is None:
+        return None
+    from inspector.core.retry import RetryError, parse_fix
+
+    try:
+        return parse_fix(text)
+    except RetryError as exc:
+        raise UsageError(f"--retry-with: {exc}") from None
+
+
+def _find_profile(store: ProfileStore | None, name: str) -> Profile:
+    """The saved profile called name; a usage error (with the demo hint `profiles list` gives) when unknown."""
+    from inspector.core.errors import ProfileError
+
+    if store is None:
+        raise UsageError(f"There is no profile '{name}'.")
+    try:
+        return store.find(name)
+    except ProfileError as exc:
+        from inspector.cli.profiles import demo_profile_hint
+
+        hint = demo_profile_hint(store, name)  # as `profiles list` tells it
+        if hint is None:
+            raise
+        raise UsageError(f"{exc} {hint}") from None
+
+
+def _documents(result: SendResult, args: argparse.Namespace,
+               color: bool) -> tuple[dict[str, Any], str, Scrubber]:
+    """One send as its --json document and as text, masked, and the scrubber that masked them."""
+    from inspector.core.redact import exchange_scrubber
+
+    exchange, diagnosis, names = result.exchange, result.diagnosis, result.secrets.names
+    # the profile's secrets plus every secret value sent or received in this exchange (a server may echo them)
+    scrubber = exchange_scrubber(exchange, diagnosis, result.secrets.redactor(), names)
+    doc = exchange_document(exchange, diagnosis, show_secrets=args.show_secrets, scrubber=scrubber,
+                            secret_names=names)
+    text = ""
+    if not args.json:
+        body, kept = _shown_body(exchange, doc, show_secrets=args.show_secrets, scrubber=scrubber,
+                                 secret_names=names)
+        text = exchange_text(doc, body, kept, color=color)
+    return doc, text, scrubber
+
+
+def _problems(result: SendResult, scrubber: Scrubber, err: IO[str]) -> None:
+    for kind in ("explain", "history"):  # the token problem is in the explanation already
+        problem = result.problem(kind)
+        if problem is not None:
+            err.write(f"request-inspector: {safe_line(scrubber.scrub(problem.message))}\n")
 
 
 def sign_in_hooks(args: argparse.Namespace, err: IO[str]) -> SignInHooks:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAUSES",
+    "CAUSE_TITLES",
     "Incident",
     "IncidentEntry",
     "entries_from_har",
@@ -640,6 +641,7 @@ _TITLES = {
     "edge-block": "Blocked by a proxy or firewall",
     "mixed": "Failures without a single cause",
 }
+CAUSE_TITLES: Mapping[str, str] = _TITLES  # each cause in a few words (the window's list, the report)
 
 
 def _mixed(group: list[IncidentEntry]) -> tuple[dict[str, object], str]:

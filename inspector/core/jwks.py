@@ -1,4 +1,5 @@
-"""Key sets: fetch a JWKS (capped, time-limited, through the transport), read it, pick the key for a token.
+"""Key sets: fetch a JWKS (capped, time-limited, through the transport), read it, pick the key for a token;
+find the JWKS an issuer publishes (its discovery metadata) when a token's signature is to be checked.
 
 The same rules read a JWKS served at a URL and a JWK or JWKS in a key file. Every problem is one of our own
 sentences naming where the keys came from; a library's exception text never reaches the user, because
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from inspector.core.errors import TokenError
+from inspector.core.exchange import Hop
 
 if TYPE_CHECKING:
     from jwt import PyJWK
+
+    from inspector.core.profiles.discovery import ProviderMetadata
 
 JWKS_MAX_BYTES = 1024 * 1024  # a key set is a few KB; a bigger answer is not one (and must not fill memory)
 _KEY_TYPES = ("RSA", "EC", "OKP", "oct")  # the JWK kty values PyJWT reads (RFC 7518, RFC 8037)
@@ -57,13 +61,41 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = None) -> dict[str, Any]:
-    """The JWKS document at `url` as a JSON object; KeySetError saying why there is none.
+@dataclass(frozen=True)
+class FetchedKeySet:
+    """A JWKS fetched for a signature check: its hops (role "jwks", judged like every hop of the exchange),
+    and the document, or the sentence saying why there is none."""
 
-    Fetched with core.transport (not PyJWKClient, which reads any size of answer whole and cannot be
-    cancelled): the body is capped, a cancel stops it, and transport errors are worded in one place.
+    url: str
+    hops: tuple[Hop, ...] = ()
+    document: dict[str, Any] | None = None
+    problem: str | None = None  # a KeySetError message: no evidence against the token
+
+
+def _trusting(ca_bundle: str | None) -> Any:
+    """An auth for the transport that adds no credential and trusts the profile's [tls] CA bundle too (an
+    issuer behind a private CA); None when there is none. Never the client certificate: that is for the API."""
+    if not ca_bundle:
+        return None
+    from inspector.core.profiles.base import AuthDefaults
+    from inspector.core.tls import ClientTls
+
+    class TrustOnly(AuthDefaults):
+        _tls = ClientTls(ca_bundle=ca_bundle)
+
+    return TrustOnly()
+
+
+def fetch_key_set(url: str, *, timeout_s: float, cancel: threading.Event | None = None,
+                  ca_bundle: str | None = None) -> FetchedKeySet:
+    """Fetch the JWKS at `url` through core.transport: capped, time-limited, cancellable; never raises.
+
+    Not PyJWKClient, which reads any size of answer whole and cannot be cancelled. Each request it made
+    (redirects included) comes back as a hop with role "jwks", so the exchange shows where the keys came
+    from and the explainer can read them (signing-key-unknown lists the kids the issuer publishes).
     """
     import json
+    from dataclasses import replace
 
     from inspector.core.errors import RequestError
     from inspector.core.request import Header, RequestSpec
@@ -71,26 +103,80 @@ def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = N
 
     spec = RequestSpec(url=url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
     try:
-        exchange = send(spec, cancel=cancel, max_body_bytes=JWKS_MAX_BYTES, max_redirects=5)
+        exchange = send(spec, auth=_trusting(ca_bundle), cancel=cancel, max_body_bytes=JWKS_MAX_BYTES,
+                        max_redirects=5)
     except RequestError as exc:
-        raise KeySetError(f"The JWKS URL '{url}' cannot be used: {_sentence(str(exc))}") from None
+        return FetchedKeySet(url, problem=f"The JWKS URL '{url}' cannot be used: {_sentence(str(exc))}")
+    hops = tuple(replace(hop, role="jwks") for hop in exchange.hops)
+
+    def failed(problem: str) -> FetchedKeySet:
+        return FetchedKeySet(url, hops, problem=problem)
+
     if exchange.error is not None:
-        raise KeySetError(f"The JWKS at {url} could not be fetched: {_sentence(exchange.error.message)}")
+        return failed(f"The JWKS at {url} could not be fetched: {_sentence(exchange.error.message)}")
     response = exchange.response
     assert response is not None
     if response.status != 200:
-        raise KeySetError(f"The JWKS at {url} could not be fetched: the server answered {response.status} "
-                          f"{response.reason}.".replace(" .", "."))
+        return failed(f"The JWKS at {url} could not be fetched: the server answered {response.status} "
+                      f"{response.reason}.".replace(" .", "."))
     if response.body_truncated:
-        raise KeySetError(f"The document at {url} is not a usable JWKS: it is larger than "
-                          f"{JWKS_MAX_BYTES // 1024} KB, far more than any key set.")
+        return failed(f"The document at {url} is not a usable JWKS: it is larger than "
+                      f"{JWKS_MAX_BYTES // 1024} KB, far more than any key set.")
     try:
         document = json.loads(response.body.decode("utf-8"))
     except (ValueError, RecursionError):
-        raise KeySetError(f"The document at {url} is not a usable JWKS: it is not JSON.") from None
+        return failed(f"The document at {url} is not a usable JWKS: it is not JSON.")
     if not isinstance(document, dict):
-        raise KeySetError(f"The document at {url} is not a usable JWKS: it is not a JSON object.")
-    return document
+        return failed(f"The document at {url} is not a usable JWKS: it is not a JSON object.")
+    return FetchedKeySet(url, hops, document)
+
+
+def fetch_jwks(url: str, *, timeout_s: float, cancel: threading.Event | None = None) -> dict[str, Any]:
+    """The JWKS document at `url` as a JSON object; KeySetError saying why there is none."""
+    fetched = fetch_key_set(url, timeout_s=timeout_s, cancel=cancel)
+    if fetched.document is None:
+        raise KeySetError(fetched.problem or f"The JWKS at {url} could not be fetched.")
+    return fetched.document
+
+
+def discover_issuer(issuer: str, *, timeout_s: float = 10.0, cancel: threading.Event | None = None,
+                    ca_bundle: str | None = None) -> tuple[ProviderMetadata | str, tuple[Hop, ...]]:
+    """Discovery outside a sign-in, for a signature check (a profile whose [expect] names its issuer): the
+    metadata or a sentence saying why there is none, and the requests made, as hops with role "discovery".
+
+    Each document is fetched with core.transport (capped, time-limited, cancellable; never raises), trusting
+    ca_bundle too (the profile's [tls] CA: an issuer behind a private CA)."""
+    from dataclasses import replace
+
+    from inspector.core.errors import RequestError
+    from inspector.core.profiles.discovery import (
+        MAX_DOCUMENT_BYTES,
+        discovery_urls,
+        none_published,
+        parse_metadata,
+    )
+    from inspector.core.redact import mask_url
+    from inspector.core.request import Header, RequestSpec
+    from inspector.core.transport import send
+
+    hops: list[Hop] = []
+    tried: list[str] = []
+    for url in discovery_urls(issuer):
+        spec = RequestSpec(url=url, headers=(Header("Accept", "application/json"),), timeout_s=timeout_s)
+        try:
+            exchange = send(spec, auth=_trusting(ca_bundle), cancel=cancel, max_body_bytes=MAX_DOCUMENT_BYTES,
+                            max_redirects=5)
+        except RequestError as exc:
+            return f"The issuer '{issuer}' cannot be asked for its metadata: {exc}", tuple(hops)
+        hops += [replace(hop, role="discovery") for hop in exchange.hops]
+        if exchange.error is not None:
+            return (f"The discovery metadata of '{issuer}' could not be fetched: {exchange.error.message}",
+                    tuple(hops))
+        status = hops[-1].status or 0
+        if 200 <= status < 300:
+            return parse_metadata(hops[-1], issuer), tuple(hops)
+        tried.append(f"{mask_url(url)} answered {status}")
+    return none_published(issuer, tried), tuple(hops)
 
 
 def key_document_problem(document: object) -> str | None:

@@ -6,7 +6,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 # The Date header has a resolution of one second and is stamped at some point while the server handles the
 # request, so a skew below this is noise, not a wrong clock.
@@ -85,6 +84,8 @@ def parse_http_date(value: str | None) -> datetime | None:
     """An HTTP-date (RFC 9110 §5.6.7) as a UTC datetime; None when absent or unreadable."""
     if not value or not value.strip():
         return None
+    from email.utils import parsedate_to_datetime  # here: the email package is slow to import (start-up)
+
     try:
         parsed = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):

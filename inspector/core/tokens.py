@@ -425,11 +425,14 @@ def verify_token(
     algorithms: Sequence[str] = (),
     timeout_s: float = 10.0,
     cancel: threading.Event | None = None,
+    key_set: Mapping[str, Any] | None = None,
 ) -> TokenInfo:
     """A copy of info with verified=True only when the signature checks out; exp/aud/iss are not judged.
 
-    A JWKS fetch stops when `cancel` is set (the check then says so). Every verify_error is one of our own
-    sentences: a library's exception text can quote the key file it was given, so it is never passed on.
+    A JWKS fetch stops when `cancel` is set (the check then says so); `key_set` is the document at jwks_url
+    fetched already (core.jwks.fetch_key_set, whose hops the pipeline keeps), so it is not fetched again.
+    Every verify_error is one of our own sentences: a library's exception text can quote the key file it was
+    given, so it is never passed on.
     """
     if key_pem_or_secret is None and not jwks_url:
         return info
@@ -452,7 +455,8 @@ def verify_token(
         source = KeySource.in_file(name)
     try:
         if jwks_url:
-            document = fetch_jwks(jwks_url, timeout_s=timeout_s, cancel=cancel)
+            document = key_set if key_set is not None else fetch_jwks(jwks_url, timeout_s=timeout_s,
+                                                                      cancel=cancel)
             key = _public(select_key(signing_keys(document, source), info.header.get("kid"), source).key)
         else:
             assert key_pem_or_secret is not None

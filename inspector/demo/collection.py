@@ -47,6 +47,10 @@ def demo_variables(base_url: str) -> dict[str, str]:
     env["DEMO_VAULT_TOKEN"] = DEMO_VAULT_TOKEN
     env["DEMO_WRONG_VAULT_TOKEN"] = "hvs.not-the-demo-vault-token"
     env["DEMO_SLACK_TOKEN"] = "xoxb-0000-demo-not-a-token"
+    # the incident burst's tokens (burst.py), for the folder "Incident: burst": DEMO_BURST_BEFORE, ...
+    from inspector.demo.server import burst_token_set
+
+    env.update({f"DEMO_BURST_{kind.upper()}": token for kind, token in burst_token_set(base_url).items()})
     return env
 
 

@@ -656,6 +656,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "signin"),
     Endpoint("GET", "/.well-known/oauth-authorization-server", "RFC 8414 metadata of the issuer (and of "
              "/tenant-b, which has no OpenID document).", "signin"),
+    Endpoint("GET", "/burst/tokens", "The incident burst's tokens: before the signing key rotated, after it "
+             "(a key the API does not know yet), and expired together.", "incidents"),
+    Endpoint("GET", "/burst/api/orders", "The burst's API: 200 with a token of the old key; 401 'Signature "
+             "verification failed' for the new key, 401 expired for the expired tokens.", "incidents"),
+    Endpoint("GET", "/burst/api/invoices", "The same API's second endpoint.", "incidents"),
     Endpoint("GET", "/tls", "The HTTPS endpoints (mTLS over TLS 1.3 and 1.2, self-signed, wrong host, "
              "expired) and the demo CA's files.", "tls"),
 )

@@ -70,9 +70,11 @@ FastAPI, Flask-JWT-Extended, Google, Kong, Spring), so the explainer meets real 
 | GET | /.well-known/oauth-authorization-server | RFC 8414 metadata (also for the issuer /tenant-b). |
 | GET | /tls | The HTTPS endpoints: mTLS (TLS 1.3 and 1.2), self-signed, wrong host, expired; the CA files. |
 | ANY | /vendors/... | Refusals shaped like other vendors' (GraphQL, RPC, Vault, API Gateway, SOAP). |
+| GET | /burst/tokens | The incident burst's tokens: before the key rotation, after it, expired together. |
+| GET | /burst/api/orders, /burst/api/invoices | The burst's API, which still trusts the old key (burst.py). |
 
-The sign-in endpoints live in identity.py, the HTTPS endpoints in tls.py and the vendor-shaped ones in
-vendors.py; their routes join the table here.
+The sign-in endpoints live in identity.py, the HTTPS endpoints in tls.py, the vendor-shaped ones in
+vendors.py and the incident burst in burst.py; their routes join the table here.
 
 The server prints nothing unless asked (run_forever(verbose=True)): then one masked line per request.
 """
@@ -111,7 +113,7 @@ import requests
 from inspector.core.errors import InspectorError
 from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
-from inspector.demo import identity, vendors
+from inspector.demo import burst, identity, vendors
 from inspector.demo import tls as demo_tls
 from inspector.demo.messages import BadRequest as _BadRequest
 from inspector.demo.messages import DemoRequest, Reply, json_reply, text_reply
@@ -191,6 +193,7 @@ class _DemoState:
         self.log = log
         self.identity = identity.IdentityState()  # sessions, codes, device codes (identity.py)
         self.tls: demo_tls.DemoTls | None = None  # the HTTPS endpoints (tls.py), started with the server
+        self.burst = burst.BurstState()  # the incident burst's keys (burst.py), made on first use
 
     def now(self) -> float:
         return time.time()
@@ -1336,7 +1339,7 @@ def _oauth_token_short(req: DemoRequest, st: _DemoState) -> Reply:
 
 # The sign-in side (login form, browser and device flows, key rotation) and the TLS index live beside this
 # module; their routes join the table here.
-for _pattern, _methods, _handler in (*identity.ROUTES, *demo_tls.ROUTES):
+for _pattern, _methods, _handler in (*identity.ROUTES, *demo_tls.ROUTES, *burst.ROUTES):
     _route(_pattern, _methods)(_handler)
 
 
@@ -1531,6 +1534,16 @@ def mint_token(base_url: str, scenario: str) -> str:
         return mint_with_key(state.key, state.issuer, scenario, state.now())
     doc = _fetch_json(f"{base_url.rstrip('/')}/tokens/{scenario}")
     return str(doc.get("access_token", ""))
+
+
+def burst_token_set(base_url: str) -> dict[str, str]:
+    """The incident burst's tokens (burst.burst_tokens) from the demo server at base_url: signed directly when
+    it runs in this process, else asked at /burst/tokens."""
+    state = _state_for(base_url)
+    if state is not None:
+        return burst.burst_tokens(state)
+    found = _fetch_json(f"{base_url.rstrip('/')}/burst/tokens").get("tokens", {})
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def env_name(scenario: str) -> str:

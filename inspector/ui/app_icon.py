@@ -1,4 +1,6 @@
-"""The application's icon as a QIcon: the PNG sizes for crisp small sizes, the SVG for every other size."""
+"""The application's icon as a QIcon: the PNGs, 16 to 512 pixels, each crisp at its size and scaled between
+them. The SVG is not added: it would load Qt's SVG icon engine and library at start-up (some 5 MB resident for
+as long as the window runs) to draw sizes the PNGs already cover. The desktop entry installs the SVG."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from inspector.assets import ICON_SIZES, icon_png, icon_svg
+from inspector.assets import ICON_SIZES, icon_png
 
 __all__ = ["app_icon", "ensure_app_icon"]
 
@@ -20,9 +22,6 @@ def app_icon() -> QIcon:
     global _icon
     if _icon is None:
         icon = QIcon()
-        svg = icon_svg()
-        if isinstance(svg, Path) and svg.is_file():
-            icon.addFile(str(svg))  # first: an SVG makes the icon scalable
         for size in ICON_SIZES:
             png = icon_png(size)
             if isinstance(png, Path):

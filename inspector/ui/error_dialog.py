@@ -9,6 +9,8 @@ Embedding API:
     hook.install() / hook.uninstall()   sys.excepthook and threading.excepthook while installed (the previous
                                         hooks are restored by uninstall)
     hook.set_mask(mask);  hook.dialog() -> ErrorDialog | None
+    hook.replay(exc_type, exc, tb)      an error an early hook (inspector.ui.gui.EarlyErrors) caught before
+                                        this one was installed: logged and shown, not printed again
     Signal hook.shown(ErrorDialog)     the dialog was shown (or an error was added to it)
 
 An error in a Qt slot, a virtual method or a worker thread goes to sys.excepthook / threading.excepthook: the
@@ -146,6 +148,15 @@ class ExceptionHook(QObject):
         if issubclass(exc_type, KeyboardInterrupt | SystemExit):
             (self._previous or sys.__excepthook__)(exc_type, exc, tb)
             return
+        self._report(exc_type, exc, tb, echo=True)
+
+    def replay(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        """Log and show an error caught before this hook was installed (the early hook already printed it to
+        stderr: it is not printed again)."""
+        self._report(exc_type, exc, tb, echo=False)
+
+    def _report(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None, *,
+                echo: bool) -> None:
         try:
             log.error("Unexpected error", exc_info=(exc_type, exc, tb))
             summary = self._mask(f"{exc_type.__name__}: {exc}")
@@ -153,8 +164,8 @@ class ExceptionHook(QObject):
         except Exception:
             sys.__excepthook__(exc_type, exc, tb)
             return
-        # the interpreter's own report goes to stderr too (a terminal, a test run), masked as well
-        print(details, file=sys.stderr, end="" if details.endswith("\n") else "\n")
+        if echo:  # the interpreter's own report goes to stderr too (a terminal, a test run), masked as well
+            print(details, file=sys.stderr, end="" if details.endswith("\n") else "\n")
         self._caught.emit(summary, details)
 
     def _forget_dialog(self, *_: object) -> None:

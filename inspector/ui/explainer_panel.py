@@ -56,6 +56,7 @@ from inspector.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
     from inspector.core.pipeline import SendResult
+    from inspector.core.retry import RetryOutcome
 
 # The colours live in the theme (ui/theme.py); these names stay for callers that read them.
 VERDICT_COLORS = LIGHT.verdict
@@ -463,7 +464,20 @@ class FindingCard(QFrame):
             )
             nxt.setObjectName("findingNextStep")
             grid.addWidget(nxt, row, 1)
+            row += 1
         grid.setColumnStretch(1, 1)
+        self._grid, self._next_row = grid, row
+        self.fix_button: QPushButton | None = None
+
+    def add_fix_button(self, label: str) -> QPushButton:
+        """A "Try the fix" button under the next step ('Try with a fresh token'); the panel connects it."""
+        if self.fix_button is None:
+            self.fix_button = QPushButton(label)
+            self.fix_button.setObjectName("tryFixButton")
+            self.fix_button.setToolTip("Send the same request again with this fix, and compare the two answers")
+            self._grid.addWidget(self.fix_button, self._next_row, 1, Qt.AlignmentFlag.AlignLeft)
+        self.fix_button.setText(label)
+        return self.fix_button
 
     def _show_details(self, on: bool) -> None:
         if self.details is None or self.details_toggle is None:
@@ -921,11 +935,167 @@ class ExpectationsBox(QGroupBox):
             self.changed.emit()
 
 
+RetryRun = Callable[[str, Event], "RetryOutcome"]  # (FIX, cancel) -> the outcome; runs on a worker thread
+
+
+def _outcome_cells(result: SendResult) -> tuple[str, str, str]:
+    """Status, verdict and key finding of one send, in words for the side-by-side comparison."""
+    from inspector.core.diagnosis.findings import verdict_title
+
+    ex, d = result.exchange, result.diagnosis
+    response = ex.response
+    if ex.error is not None:
+        status = f"no response ({ex.error.kind})"
+    else:
+        status = f"{response.status} {response.reason}".strip() if response is not None else "no response"
+    verdict = verdict_title(d.verdict, credential_sent=d.credential is not None) if d else "not explained"
+    lead = d.findings[0] if d is not None and d.findings and d.verdict != "ok" else None
+    return status, verdict, (f"{lead.title} ({lead.id})" if lead is not None else "none")
+
+
+class RetryBox(QFrame):
+    """Try the fix: the progress of a retry (with Cancel), then the first and the second outcome side by side,
+    and the conclusion coloured by whether the fix confirmed the cause."""
+
+    cancel_requested = Signal()
+    response_requested = Signal(object)  # SendResult: show this exchange in the response view
+
+    def __init__(self, view: ViewState, known: Callable[[], tuple[Iterable[str], Iterable[str]]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("retryBox")
+        self._view = view
+        self.first: SendResult | None = None
+        self.outcome: RetryOutcome | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(6)
+        self.heading = _heading("Try the fix")
+        lay.addWidget(self.heading)
+        progress = QHBoxLayout()
+        self.progress_label = _label()
+        self.progress_label.setObjectName("retryProgress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("retryCancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        progress.addWidget(self.progress_label, 1)
+        progress.addWidget(self.cancel_button)
+        lay.addLayout(progress)
+        self.compare = QWidget()
+        self.compare.setObjectName("retryCompare")
+        grid = QGridLayout(self.compare)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        self.before_heading = _label("<b>Before</b>", rich=True)
+        self.after_heading = _label("<b>After</b>", rich=True)
+        grid.addWidget(self.before_heading, 0, 1)
+        grid.addWidget(self.after_heading, 0, 2)
+        self.cells: dict[tuple[str, str], QLabel] = {}
+        for row, (key, caption) in enumerate((("status", "Status"), ("verdict", "Verdict"),
+                                              ("finding", "Key finding")), start=1):
+            cap = _label(caption, wrap=False)
+            cap.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            grid.addWidget(cap, row, 0, Qt.AlignmentFlag.AlignTop)
+            for column, side in ((1, "before"), (2, "after")):
+                cell = _label()
+                cell.setObjectName(f"retry_{side}_{key}")
+                self.cells[(side, key)] = cell
+                grid.addWidget(cell, row, column, Qt.AlignmentFlag.AlignTop)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        lay.addWidget(self.compare)
+        self.verdict_badge = QLabel()
+        self.verdict_badge.setObjectName("retryVerdict")
+        self.conclusion = _masked_label(view, "retryConclusion", known)
+        conclusion_row = QHBoxLayout()
+        conclusion_row.addWidget(self.verdict_badge, 0, Qt.AlignmentFlag.AlignTop)
+        conclusion_row.addWidget(self.conclusion, 1)
+        lay.addLayout(conclusion_row)
+        buttons = QHBoxLayout()
+        self.show_after = QPushButton("Open the retry's response")
+        self.show_after.setObjectName("retryShowAfter")
+        self.show_after.clicked.connect(lambda: self._request(after=True))
+        self.show_before = QPushButton("Back to the first response")
+        self.show_before.setObjectName("retryShowBefore")
+        self.show_before.clicked.connect(lambda: self._request(after=False))
+        buttons.addWidget(self.show_after)
+        buttons.addWidget(self.show_before)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.reset()
+
+    def reset(self) -> None:
+        self.first, self.outcome = None, None
+        self.setVisible(False)
+
+    def _show_parts(self, *, running: bool, done: bool) -> None:
+        self.setVisible(True)
+        self.progress_label.setVisible(running or not done)
+        self.cancel_button.setVisible(running)
+        for widget in (self.compare, self.verdict_badge, self.conclusion, self.show_after, self.show_before):
+            widget.setVisible(done)
+
+    def running(self, label: str) -> None:
+        """A retry is on its way: 'Trying with a fresh token…' and Cancel."""
+        self.outcome = None
+        self.progress_label.setText(f"{label.replace('Try with', 'Trying with', 1)}… the same request is being "
+                                    "sent again.")
+        self._show_parts(running=True, done=False)
+
+    def stopped(self, message: str) -> None:
+        """The retry ended without an outcome (cancelled, or the fix could not be applied)."""
+        self.progress_label.setText(message)
+        self._show_parts(running=False, done=False)
+
+    def show_outcome(self, first: SendResult, outcome: RetryOutcome, theme: Theme) -> None:
+        from inspector.core.retry import parse_fix
+
+        self.first, self.outcome = first, outcome
+        self.after_heading.setText(f"<b>After, with {escape(parse_fix(outcome.fix).phrase)}</b>")
+        for side, result in (("before", first), ("after", outcome.result)):
+            for key, text in zip(("status", "verdict", "finding"), _outcome_cells(result), strict=True):
+                self.cells[(side, key)].setText(text)
+        for side, result in (("before", first), ("after", outcome.result)):
+            response = result.exchange.response
+            color = theme.status_color(response.status if response is not None else None).name()
+            self.cells[(side, "status")].setStyleSheet(f"color: {color}; font-weight: 600;")
+        color = verdict_color(theme, "ok") if outcome.confirmed else theme.severity.get("error", "#c62828")
+        self.verdict_badge.setText(" Confirmed " if outcome.confirmed else " Not confirmed ")
+        self.verdict_badge.setProperty("confirmed", outcome.confirmed)
+        self.verdict_badge.setProperty("frame", color)
+        self.verdict_badge.setStyleSheet(f"background-color: {color}; color: {theme.badge_text}; "
+                                         "border-radius: 4px; padding: 2px 6px; font-weight: 600;")
+        self.conclusion.setText(outcome.conclusion)
+        self._show_parts(running=False, done=True)
+        self.update()
+
+    def _request(self, *, after: bool) -> None:
+        if self.outcome is not None and self.first is not None:
+            self.response_requested.emit(self.outcome.result if after else self.first)
+
+    def minimumSizeHint(self) -> QSize:
+        return _fitted_minimum(self) or super().minimumSizeHint()
+
+    def paintEvent(self, event) -> None:
+        # a frame in the outcome's colour (painted: a style sheet would reset the labels' palette)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = QColor(self.palette().color(QPalette.ColorRole.WindowText))
+        color.setAlpha(70)
+        if self.outcome is not None:
+            color = QColor(self.verdict_badge.property("frame") or color)
+        p.setPen(QPen(color, 2 if self.outcome is not None else 1))
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 5, 5)
+        p.end()
+
+
 class ExplainerPanel(QWidget):
     """Why the server answered the way it did, in words; and a paste box to decode any token offline."""
 
     # Expectations typed into the panel (used when no profile sets them)
     expectations_changed = Signal(object)
+    retry_status = Signal(str)  # a status line about a "Try the fix" retry (the tab shows it)
+    response_requested = Signal(object)  # SendResult: show this exchange in the response view
 
     def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None,
                  view: ViewState | None = None) -> None:
@@ -987,6 +1157,15 @@ class ExplainerPanel(QWidget):
 
         self.request_line = _masked_label(self.view_state, "requestLine", known)
         rl.addWidget(self.request_line)
+        # Try the fix: under the verdict, so the answer to "did the fix work?" is read first
+        self._fixes: dict[str, str] = {}  # finding id -> FIX offered for it
+        self._retry_run: RetryRun | None = None
+        self._result: SendResult | None = None
+        self.retry_jobs = JobRunner(self, name="Retry")  # the retry, in the "retry" slot
+        self.retry_box = RetryBox(self.view_state, self._retry_known)
+        self.retry_box.cancel_requested.connect(self.cancel_retry)
+        self.retry_box.response_requested.connect(self.response_requested)
+        rl.addWidget(self.retry_box)
 
         self.findings_heading = _heading("What we found")
         rl.addWidget(self.findings_heading)
@@ -1025,6 +1204,7 @@ class ExplainerPanel(QWidget):
         timeline_at = rl.indexOf(self.request_line) + 1
         rl.insertWidget(timeline_at, self.token_view.timeline_caption)
         rl.insertWidget(timeline_at + 1, self.token_view.timeline)
+        rl.insertWidget(rl.indexOf(self.request_line), self.retry_box)  # right under the verdict
 
         self.expectations_box = ExpectationsBox()
         self.expectations_box.changed.connect(
@@ -1052,6 +1232,91 @@ class ExplainerPanel(QWidget):
     def show_result(self, result: SendResult) -> None:
         """Show one send's result: its exchange and explanation, scrubbed of every secret it knows."""
         self.set_result(result.exchange, result.diagnosis, secrets=result.shown_secrets())
+        self._result = result
+
+    # -- try the fix -----------------------------------------------------------------------------------------
+    def offer_fixes(self, fixes: Mapping[str, str], run: RetryRun) -> None:
+        """Put a "Try the fix" button on each finding with a fix (finding id -> FIX, from core.retry), which
+        runs run(FIX, cancel) off the UI thread and shows both outcomes."""
+        self._fixes = dict(fixes)
+        self._retry_run = run
+        self._add_fix_buttons()
+
+    def fix_buttons(self) -> dict[str, QPushButton]:
+        """The "Try the fix" buttons shown, by finding id."""
+        return {c.finding.id: c.fix_button for c in self.findings.cards if c.fix_button is not None}
+
+    def is_retrying(self) -> bool:
+        return self.retry_jobs.current("retry") is not None
+
+    def try_fix(self, fix: str) -> None:
+        """Send the shown request again with the fix, on a worker; the outcome replaces any earlier one."""
+        run, first = self._retry_run, self._result
+        if run is None or first is None:
+            return
+        from inspector.core.retry import fix_label
+
+        label = fix_label(fix)
+        self.retry_jobs.start("retry", lambda job: run(fix, job.cancel),
+                              on_done=lambda outcome: self._retry_done(first, outcome),
+                              on_failed=self._retry_failed, name="retry")
+        for button in self.fix_buttons().values():
+            button.setEnabled(False)
+        self.retry_box.running(label)
+        self.retry_status.emit(f"{label}: sending the same request again…")
+
+    def cancel_retry(self) -> None:
+        if not self.is_retrying():
+            return
+        self.retry_jobs.cancel("retry")  # a late outcome is dropped
+        self._retry_ended()
+        self.retry_box.stopped("The retry was cancelled: nothing was compared.")
+        self.retry_status.emit("Try the fix: cancelled.")
+
+    def retry_outcome(self) -> RetryOutcome | None:
+        return self.retry_box.outcome
+
+    def _retry_known(self) -> tuple[list[str], tuple[str, ...]]:
+        secrets, names = self._known()
+        outcome = self.retry_box.outcome
+        if outcome is not None:
+            shown = outcome.result.shown_secrets()
+            return [*secrets, *shown.values], (*names, *shown.names)
+        return secrets, names
+
+    def _retry_ended(self) -> None:
+        for button in self.fix_buttons().values():
+            button.setEnabled(True)
+
+    def _retry_done(self, first: SendResult, outcome: RetryOutcome) -> None:
+        self._retry_ended()
+        if first.exchange is not self._exchange:
+            return  # another answer is shown now
+        self.retry_box.show_outcome(first, outcome, self.view_state.theme)
+        self.retry_status.emit(("Confirmed: " if outcome.confirmed else "Not confirmed: ")
+                               + self.view_state.mask(outcome.conclusion, secrets=self._retry_known()[0]))
+
+    def _retry_failed(self, error: BaseException) -> None:
+        self._retry_ended()
+        from inspector.core.errors import InspectorError
+
+        message = str(error) if isinstance(error, InspectorError) else \
+            f"The retry failed unexpectedly ({type(error).__name__}: {error})."
+        self.retry_box.stopped(message)
+        self.retry_status.emit(f"Try the fix: {message}")
+
+    def _add_fix_buttons(self) -> None:
+        if self._retry_run is None:
+            return
+        from inspector.core.retry import fix_label
+
+        for card in self.findings.cards:
+            fix = self._fixes.get(card.finding.id)
+            if fix is None:
+                continue
+            button = card.add_fix_button(fix_label(fix))
+            button.setEnabled(not self.is_retrying())
+            button.clicked.connect(lambda _checked=False, f=fix: self.try_fix(f))
 
     def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None, *,
                    secrets: Secrets = NO_SECRETS) -> None:
@@ -1059,16 +1324,26 @@ class ExplainerPanel(QWidget):
 
         secrets: values (the profile's secrets, the credentials sent) scrubbed from evidence and messages,
         and the profile's API-key header/query names."""
+        if exchange is not self._exchange:  # another answer: its fixes come with it (offer_fixes)
+            self._forget_retry()
         self._exchange = exchange
         self._diagnosis = diagnosis
         self._given_secrets = secrets
+        self._result = None
         self._render()
 
     def shutdown(self) -> None:
-        """Cancel and join the panel's jobs (the signature check)."""
+        """Cancel and join the panel's jobs (the signature check, a retry)."""
         self.paste_box.shutdown()
+        self.retry_jobs.stop()
+
+    def _forget_retry(self) -> None:
+        self.retry_jobs.cancel("retry")
+        self._fixes, self._retry_run = {}, None
+        self.retry_box.reset()
 
     def clear(self) -> None:
+        self._forget_retry()
         self._exchange = None
         self._diagnosis = None
         self.placeholder.setVisible(True)
@@ -1154,6 +1429,7 @@ class ExplainerPanel(QWidget):
         self.findings_heading.setVisible(has_findings or transport is not None)
         self.findings.setVisible(has_findings)
         self.findings.set_findings(story.findings, scrub, quiet=story.quiet, ordered=True)
+        self._add_fix_buttons()
         self.transport_box.setVisible(transport is not None)
         self.transport_box.setText(self._transport_text(transport) if transport is not None else "")
 

@@ -1,29 +1,70 @@
-"""Start the window: the QApplication, the settings, the demo API when asked, and the main window."""
+"""Start the window: the QApplication, the settings, the demo API when asked, and the main window.
+
+Start-up is a feature. Before the window's first paint only what that paint needs is imported and built (the
+window, its menus and the first tab's editor) and a light excepthook (EarlyErrors) records any error. Right
+after the first paint, DeferredStart does the rest without holding the UI thread for long: the saved tabs,
+the history database, the profile folders and the modules the panes need are read or imported on workers
+(ui/jobs.py), and the UI thread takes one short step per event-loop turn (the saved tabs, then one pane per
+step). When the panes are built, the history open and the profiles loaded, `ready` is emitted; then the log
+file opens, the real error dialog takes over from the early hook (and shows and logs what it caught) and the
+collections are attached. The OS keyring is not touched at start: the secret store is chosen when a secret is
+first needed (core.profiles.secrets.DeferredSecretStore).
+
+INSPECTOR_STARTUP_PROBE=<file> (benchmarks/bench_startup.py, tests): StartupProbe writes to that file, as
+JSON, when the window was first painted, when it was ready, the longest gap between the ticks of a 10 ms
+timer over the first second after the paint, and the modules imported at the first paint and when ready; then
+the app quits.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import os
 import sys
 import tempfile
+import threading
+import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from inspector.assets import APP_ID
-from inspector.core.errors import InspectorError
-from inspector.core.logfile import AppLog, log_start, start_log
-from inspector.core.request import RequestSpec
-from inspector.ui.error_dialog import ExceptionHook
+from inspector.ui.jobs import JobRunner
 from inspector.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from inspector.core.logfile import AppLog
+    from inspector.core.request import RequestSpec
+    from inspector.ui.error_dialog import ExceptionHook
 
 ORGANIZATION = "request-inspector"
 APPLICATION = "Request Inspector"
 SETTINGS_ENV = "INSPECTOR_SETTINGS"  # an .ini path: settings go there instead of the user's own
 EXIT_AFTER_SHOW_ENV = "INSPECTOR_EXIT_AFTER_SHOW"
+STARTUP_PROBE_ENV = "INSPECTOR_STARTUP_PROBE"
+HISTORY_KEEP = 10_000
+
+# Imported on a worker right after the first paint, so that the UI thread's steps find them in sys.modules:
+# the panes' modules and what they import. Their module-level code only defines classes and constants (no
+# QObject, pixmap or font is made at import), which is safe off the UI thread.
+PRELOAD_MODULES = (  # what `ready` needs (not the explainer's rules: the first send imports them, on its worker)
+    "inspector.ui.response_view",
+    "inspector.ui.explainer_panel",
+    "inspector.ui.variable_marks",
+    "inspector.ui.profiles_model",
+    "inspector.ui.incidents_view",  # set_history makes its controller (the last hour's badge)
+)
+LATER_MODULES = (  # after `ready`
+    "inspector.ui.error_dialog",
+    "inspector.ui.collections_model",
+    "inspector.ui.collections_tree",
+)
 
 
 def make_settings(environ: Mapping[str, str] | None = None, path: str | Path | None = None) -> QSettings:
@@ -40,8 +81,6 @@ def make_settings(environ: Mapping[str, str] | None = None, path: str | Path | N
 
 def saved_team_dirs(settings: QSettings) -> list[Path]:
     """Team folders added in the profiles dialog (kept in the settings as a JSON list)."""
-    import json
-
     try:
         dirs = json.loads(str(settings.value("profiles/teamDirs", "[]")))
     except (ValueError, RecursionError):
@@ -62,31 +101,47 @@ def body_cap_bytes(settings: QSettings) -> int:
     return int(max(1.0, mb) * 1024 * 1024)
 
 
-def open_history(env: Mapping[str, str], settings: QSettings | None = None) -> Any:
-    """The history database in the user's data folder; None (and the window says so) when it cannot open."""
+def history_keep(settings: QSettings | None) -> int:
+    """How many history entries are kept: the settings key history/keep (default HISTORY_KEEP)."""
+    if settings is None:
+        return HISTORY_KEEP
+    try:
+        return max(1, int(str(settings.value("history/keep", HISTORY_KEEP))))
+    except (TypeError, ValueError):
+        return HISTORY_KEEP
+
+
+def open_history(env: Mapping[str, str], settings: QSettings | None = None, *, keep: int | None = None) -> Any:
+    """The history database in the user's data folder; None (and the window says so) when it cannot open.
+    Safe on a worker when keep is given (a QSettings is not read there)."""
+    from inspector.core.errors import InspectorError
     from inspector.core.history import HistoryStore, default_history_path
 
     path = default_history_path(env)
-    keep = 10_000
-    if settings is not None:
-        try:
-            keep = max(1, int(str(settings.value("history/keep", keep))))
-        except (TypeError, ValueError):
-            pass
     try:
-        return HistoryStore(path, keep=keep)  # it creates the folder 0700 and the file 0600
+        # it creates the folder 0700 and the file 0600
+        return HistoryStore(path, keep=history_keep(settings) if keep is None else keep)
     except (OSError, InspectorError) as exc:
         print(f"request-inspector: history is off: {exc}", file=sys.stderr)
         return None
 
 
-def open_profiles(env: Mapping[str, str], team_dirs: Sequence[Path]) -> Any:
-    """The profiles model over the personal folder and the team folders, with the user's secret store."""
+def profile_sources(env: Mapping[str, str], team_dirs: Sequence[Path]) -> tuple[Any, Any]:
+    """(ProfileStore, secret store) for the window: the personal folder and the team folders, and the user's
+    secret store, chosen when a secret is first needed (no keyring is probed here). Safe on a worker."""
     from inspector.core.profiles.defaults import default_store_for_secrets, open_default_store
-    from inspector.ui.profiles_model import ProfilesModel
+    from inspector.core.profiles.secrets import DeferredSecretStore
 
     store = open_default_store(team_dirs, environ=env)
-    return ProfilesModel(store, default_store_for_secrets(env))
+    return store, DeferredSecretStore(lambda: default_store_for_secrets(env))
+
+
+def open_profiles(env: Mapping[str, str], team_dirs: Sequence[Path]) -> Any:
+    """The profiles model over the personal folder and the team folders, with the user's secret store (its
+    first load runs on a worker)."""
+    from inspector.ui.profiles_model import ProfilesModel
+
+    return ProfilesModel(*profile_sources(env, team_dirs))
 
 
 class _FirstPaint(QObject):
@@ -114,6 +169,8 @@ def after_first_paint(window: QWidget, *callbacks: Callable[[], object] | None) 
 def open_log(env: Mapping[str, str], folder: Path | None = None) -> AppLog | None:
     """The log file in the user's log folder (a throw-away one under INSPECTOR_TESTING); None, with a line
     on stderr, when it cannot be opened: the app runs without it."""
+    from inspector.core.logfile import start_log
+
     try:
         return start_log(folder, environ=env)
     except OSError as exc:
@@ -122,18 +179,85 @@ def open_log(env: Mapping[str, str], folder: Path | None = None) -> AppLog | Non
         return None
 
 
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+class EarlyErrors:
+    """The excepthook before the first paint, light on purpose (no dialog, no log file imported yet): it
+    prints each error to stderr (masked) and keeps it (at most MAX_KEPT) until `hand_over(hook)` gives them
+    to the real ExceptionHook, which logs them and shows them in its dialog."""
+
+    MAX_KEPT = 20
+
+    def __init__(self) -> None:
+        self.caught: list[ExcInfo] = []
+        self._lock = threading.Lock()  # a worker thread may fail while the UI thread hands over
+        self._previous: Any = None
+        self._previous_thread: Any = None
+        self._installed = False
+
+    def install(self) -> None:
+        if self._installed:
+            return
+        self._previous, sys.excepthook = sys.excepthook, self.handle
+        self._previous_thread, threading.excepthook = threading.excepthook, self._handle_thread
+        self._installed = True
+
+    def uninstall(self) -> None:
+        if not self._installed:
+            return
+        if sys.excepthook == self.handle:
+            sys.excepthook = self._previous
+        if threading.excepthook == self._handle_thread:
+            threading.excepthook = self._previous_thread
+        self._installed = False
+
+    def handle(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt | SystemExit):
+            (self._previous or sys.__excepthook__)(exc_type, exc, tb)
+            return
+        with self._lock:
+            self.caught = [*self.caught, (exc_type, exc, tb)][-self.MAX_KEPT:]
+        try:
+            from inspector.core.redact import mask_text
+
+            details = mask_text("".join(traceback.format_exception(exc_type, exc, tb)))
+        except Exception:
+            details = f"{exc_type.__name__} (its details are shown once the window is ready)\n"
+        print(details, file=sys.stderr, end="" if details.endswith("\n") else "\n")
+
+    def _handle_thread(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            self.handle(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def hand_over(self, hook: ExceptionHook) -> int:
+        """Uninstall, install hook in its place, and give it every error caught so far; how many."""
+        self.uninstall()
+        hook.install()
+        with self._lock:
+            caught, self.caught = self.caught, []
+        for exc_type, exc, tb in caught:
+            hook.replay(exc_type, exc, tb)
+        return len(caught)
+
+
 def start_error_reporting(window: MainWindow | None, app_log: AppLog | None,
-                          parent: QObject | None = None) -> ExceptionHook:
+                          parent: QObject | None = None, *, early: EarlyErrors | None = None) -> ExceptionHook:
     """Install the excepthook: an unexpected error is logged (masked) and shown in a dialog over window.
     The window's ViewState masks what is shown (its known secrets, strict in screen-share-safe mode) and
-    tells the log file every secret it learns."""
+    tells the log file every secret it learns. With early, the errors it caught are logged and shown too."""
+    from inspector.ui.error_dialog import ExceptionHook
+
     hook = ExceptionHook(parent or window, log_path=app_log.path if app_log else None, dialog_parent=window)
     if window is not None:
         hook.set_mask(window.view_state.mask)
         if app_log is not None:
             app_log.learn(window.view_state.known_secrets())
             window.view_state.secrets_learned.connect(app_log.learn)
-    hook.install()
+    if early is not None:
+        early.hand_over(hook)
+    else:
+        hook.install()
     return hook
 
 
@@ -142,8 +266,6 @@ def open_collections(env: Mapping[str, str], settings: QSettings | None, collect
     """The collections model over the personal folder, INSPECTOR_COLLECTIONS, --collections-dir and the
     folders added in the window; with demo_url, also the demo collection (read-only) whose environment
     'demo' points at that demo API. Nothing is read here: model.start() loads on workers."""
-    import json
-
     from inspector.core.collections.defaults import default_collections_dir, default_sources
     from inspector.core.collections.store import Source
     from inspector.ui.collections_model import CollectionsModel
@@ -195,6 +317,290 @@ def open_first_demo_request(window: MainWindow, model: Any) -> None:
     model.collection_loaded.connect(loaded)
 
 
+def _preload(names: Sequence[str]) -> None:
+    """Import modules on a worker (pure Python, no Qt): the UI thread later finds them in sys.modules."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
+class DeferredStart(QObject):
+    """Everything after the first paint, in steps that each hold the UI thread briefly; see the module text.
+
+    `ready` fires once the panes are built, the history is open (or found unusable) and the profiles have
+    loaded; the collections are attached after it. `hook` and `app_log` are the error reporting's once made.
+    """
+
+    ready = Signal()
+    PANE_STEPS = ("response_view", "explainer", "marks")
+    LATE_ANYWAY_MS = 10_000  # see _late_anyway
+
+    def __init__(self, window: MainWindow, env: Mapping[str, str], settings: QSettings | None,
+                 team_dirs: Sequence[Path], *, early: EarlyErrors | None = None,
+                 collections_dirs: Sequence[str] = (), demo_url: str | None = None,
+                 log_folder: Path | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.env = env
+        self.settings = settings
+        self.team_dirs = list(team_dirs)
+        self.collections_dirs = list(collections_dirs)
+        self.demo_url = demo_url
+        self.early = early
+        self.log_folder = log_folder
+        self.jobs = JobRunner(self, name="Startup")
+        self.hook: ExceptionHook | None = None
+        self.app_log: AppLog | None = None
+        self.is_ready = False
+        self._pending = {"panes", "history", "profiles"}
+        self._steps: list[Callable[[], object]] = []
+        self._stopped = False
+        self._preloaded = False
+        self._log_opened = False
+        self._later_loaded = False
+        self._history: Any = None
+        self._history_opened = False
+        self._after_started = False
+        self._profile_sources: tuple[Any, Any] | None = None
+
+    # -- the UI thread's steps, one per event-loop turn ----------------------------------------------------
+    def start(self) -> None:
+        """Called right after the first paint: start the workers, then the UI thread's steps. What `ready`
+        waits for runs first; the log file, the error dialog and the collections follow it, so that their
+        imports do not compete with the panes' for the interpreter."""
+        env = self.env
+        keep = history_keep(self.settings)
+        team_dirs = list(self.team_dirs)
+        jobs = self.jobs
+        # one thread started per step: starting one waits for it to run, which takes a while when the others
+        # already hold the interpreter. The saved tabs first (the codec reads them), then what the panes and
+        # the profiles need.
+        self._queue(
+            lambda: jobs.start("codec", lambda _job: _preload(("inspector.core.codec",)), on_done=self._on_codec,
+                               on_failed=lambda _e: self._on_codec(None)),
+            lambda: jobs.start("preload", lambda _job: _preload(PRELOAD_MODULES), on_done=self._on_preloaded,
+                               on_failed=lambda _e: self._on_preloaded(None)),
+            lambda: jobs.start("history", lambda _job: open_history(env, keep=keep), on_done=self._on_history,
+                               on_failed=self._on_history_failed),
+            lambda: jobs.start("profiles", lambda _job: profile_sources(env, team_dirs),
+                               on_done=self._on_profiles, on_failed=self._on_profiles_failed),
+        )
+        QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
+
+    def _late_anyway(self) -> None:
+        """A part of `ready` never came (a worker that hangs on a network folder, say): the log file, the
+        error dialog and the collections must not wait for it."""
+        if not self.is_ready and not self._stopped:
+            self._after_ready()
+
+    def _after_ready(self) -> None:
+        if self._after_started:
+            return
+        self._after_started = True
+        env, folder = self.env, self.log_folder
+        self.jobs.start("log", lambda _job: _open_log_and_start(env, folder), on_done=self._on_log,
+                        on_failed=lambda _e: self._on_log(None))
+        self.jobs.start("preload-later", lambda _job: _preload(LATER_MODULES), on_done=self._on_later,
+                        on_failed=lambda _e: self._on_later(None))
+
+    def _on_codec(self, _value: object) -> None:
+        self._queue(self.window.restore_saved_tabs)
+
+    def _queue(self, *steps: Callable[[], object]) -> None:
+        was_idle = not self._steps
+        self._steps.extend(steps)
+        if was_idle:
+            QTimer.singleShot(0, self._next_step)
+
+    def _next_step(self) -> None:
+        if self._stopped or not self._steps:
+            return
+        step = self._steps.pop(0)
+        try:
+            step()
+        finally:
+            if self._steps:
+                QTimer.singleShot(0, self._next_step)
+
+    def stop(self) -> None:
+        """The window is closing: no more steps; the workers are cancelled and joined (bounded)."""
+        self._stopped = True
+        self._steps.clear()
+        self.jobs.stop()
+
+    def _done(self, part: str) -> None:
+        self._pending.discard(part)
+        if not self._pending and not self.is_ready:
+            self.is_ready = True
+            self.ready.emit()
+            self._after_ready()
+
+    # -- panes -------------------------------------------------------------------------------------------
+    def _on_preloaded(self, _value: object) -> None:
+        self._preloaded = True
+        steps = [functools.partial(self._build_pane, name) for name in self.PANE_STEPS]
+        self._queue(*steps, functools.partial(self._done, "panes"))
+        if self._history_opened:
+            self._queue(self._attach_history)
+        if self._profile_sources is not None:
+            self._queue(self._attach_profiles)
+
+    def _build_pane(self, name: str) -> None:
+        tab = self.window.current_tab()
+        if tab is not None:
+            getattr(tab, name)  # built on first use (tab.py): the response view, the explainer, the marks
+
+    # -- after ready: log file, error reporting, collections ----------------------------------------------
+    def _on_log(self, app_log: AppLog | None) -> None:
+        self.app_log = app_log
+        self._log_opened = True
+        if self._later_loaded:  # else when its modules are: the UI thread never waits for a worker's import
+            self._queue(self._install_error_reporting)
+
+    def _on_later(self, _value: object) -> None:
+        self._later_loaded = True
+        self._queue(self._attach_collections)
+        if self._log_opened:
+            self._queue(self._install_error_reporting)
+
+    def _install_error_reporting(self) -> None:
+        self.hook = start_error_reporting(self.window, self.app_log, early=self.early)
+        self._queue(_forget_sources)
+
+    # -- history -----------------------------------------------------------------------------------------
+    def _on_history(self, history: Any) -> None:
+        self._history, self._history_opened = history, True
+        if self._preloaded:  # else when the modules are (the window's set_history imports the incidents view)
+            self._queue(self._attach_history)
+
+    def _attach_history(self) -> None:
+        self.window.set_history(self._history)
+        self._done("history")
+
+    def _on_history_failed(self, error: BaseException) -> None:
+        print(f"request-inspector: history is off: {error}", file=sys.stderr)
+        self._on_history(None)
+
+    # -- profiles ----------------------------------------------------------------------------------------
+    def _on_profiles(self, sources: tuple[Any, Any]) -> None:
+        self._profile_sources = sources
+        if self._preloaded:
+            self._queue(self._attach_profiles)
+
+    def _attach_profiles(self) -> None:
+        from inspector.ui.profiles_model import ProfilesModel
+
+        assert self._profile_sources is not None
+        model = ProfilesModel(*self._profile_sources)  # its first load starts on its own worker
+        self.window.set_profiles(model)
+        if model.loaded:
+            self._done("profiles")
+        else:
+            model.profiles_changed.connect(lambda: self._done("profiles"), Qt.ConnectionType.SingleShotConnection)
+
+    def _on_profiles_failed(self, error: BaseException) -> None:
+        print(f"request-inspector: profiles are off: {error}", file=sys.stderr)
+        self._done("profiles")
+
+    # -- collections (after ready: the sidebar's tree fills in as the files load on workers) -------------
+    def _attach_collections(self) -> None:
+        model, personal = open_collections(self.env, self.settings, self.collections_dirs, self.demo_url)
+        self.window.set_collections(model, personal)
+        if self.demo_url:
+            open_first_demo_request(self.window, model)
+        model.start()
+
+
+def _forget_sources() -> None:
+    """Drop the source text of every module imported so far: PySide reads each module's source as it is
+    imported (looking for `from __feature__ import`), and linecache would keep all of it (some 5 MB) for the
+    life of the window. A traceback reads the lines it needs again."""
+    import linecache
+
+    linecache.clearcache()
+
+
+def _open_log_and_start(env: Mapping[str, str], folder: Path | None) -> AppLog | None:
+    """On a worker: the log file and the first line of the run."""
+    app_log = open_log(env, folder)
+    if app_log is not None:
+        from PySide6 import __version__ as qt_version
+
+        from inspector import __version__
+        from inspector.core.logfile import log_start
+
+        log_start(app_log, __version__, f"PySide6 {qt_version}")
+    return app_log
+
+
+class StartupProbe(QObject):
+    """INSPECTOR_STARTUP_PROBE: when the window was first painted and ready, the worst UI-thread stall over
+    the first second after that paint (gaps between the ticks of a 10 ms timer), and the modules imported at
+    the first paint; written as JSON to `path`, then the application quits."""
+
+    TICK_MS = 10
+    WATCH_S = 1.0
+    GIVE_UP_S = 30.0  # ready never came (a broken start): the file is written anyway, without it
+
+    def __init__(self, window: QWidget, startup: DeferredStart, path: Path, app: QApplication) -> None:
+        super().__init__(window)
+        self._path: Path | None = path
+        self._app = app
+        self.painted_at: float | None = None
+        self.ready_at: float | None = None
+        self.modules_at_paint: list[str] = []
+        self.modules_at_ready: list[str] = []
+        self._ticks: list[float] = []
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(self.TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        startup.ready.connect(self._on_ready)
+        window.installEventFilter(self)  # installed last, so called first: before DeferredStart's
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.painted_at is None:
+            watched.removeEventFilter(self)
+            self.modules_at_paint = sorted(sys.modules)
+            QTimer.singleShot(0, self._painted)  # once this paint is over, before the deferred steps
+        return False
+
+    def _painted(self) -> None:
+        self.painted_at = time.time()
+        self._ticks = [time.perf_counter()]
+        self._timer.start()
+        QTimer.singleShot(round(self.GIVE_UP_S * 1000), self._finish)
+
+    def _tick(self) -> None:
+        self._ticks.append(time.perf_counter())
+        if self._ticks[-1] - self._ticks[0] >= self.WATCH_S:
+            self._timer.stop()
+            if self.ready_at is not None:
+                self._finish()
+
+    def _on_ready(self) -> None:
+        self.ready_at = time.time()
+        self.modules_at_ready = sorted(sys.modules)
+        if not self._timer.isActive() and len(self._ticks) > 1:
+            self._finish()
+
+    def worst_stall_ms(self) -> float:
+        gaps = [b - a for a, b in zip(self._ticks, self._ticks[1:], strict=False)]
+        return round(max(gaps, default=0.0) * 1000, 1)
+
+    def _finish(self) -> None:
+        if self._path is None:
+            return
+        data: dict[str, object] = {"painted_at": self.painted_at, "worst_stall_ms": self.worst_stall_ms(),
+                                   "modules_at_paint": self.modules_at_paint, "modules_at_ready": self.modules_at_ready}
+        if self.ready_at is not None:
+            data["ready_at"] = self.ready_at
+        path, self._path = self._path, None
+        path.write_text(json.dumps(data), encoding="utf-8")
+        self._app.quit()
+
+
 def run_gui(
     argv: Sequence[str] | None = None,
     demo_url: str | None = None,
@@ -212,32 +618,25 @@ def run_gui(
     opens the demo collection with its environment 'demo' pointing at it. demo_requests (a list of (title,
     spec)) still fills the Examples menu when given.
     """
+    # errors before the real dialog exists are kept and shown by it once it is made (after the first paint)
+    early = EarlyErrors()
+    early.install()
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(list(argv) if argv else sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     # the window manager matches the window to request-inspector.desktop (--install-desktop-entry) by this
-    # name, and every window and dialog shows this icon
-    app.setDesktopFileName(APP_ID)
-    from inspector.ui.app_icon import app_icon
+    # name; every window and dialog shows the application's icon, which the MainWindow sets
+    from inspector.assets import APP_ID
 
-    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)
     # every job's thread is cancelled and joined when the app quits and again at interpreter exit: a worker
     # still running then would be frozen mid-call into Qt as the interpreter goes away
     from inspector.ui.jobs import install_exit_hooks
 
     install_exit_hooks(app)
     env = os.environ if environ is None else environ
-    from PySide6 import __version__ as qt_version
-
-    from inspector import __version__
-
-    app_log = open_log(env)
-    if app_log is not None:
-        log_start(app_log, __version__, f"PySide6 {qt_version}")
-    # errors before the window exists are logged and shown too (no window to mask with yet: the default mask)
-    early_hook = start_error_reporting(None, app_log, parent=app)
     settings = make_settings(environ, settings_path)
     # --profiles-dir and the demo's folder are for this run only; the saved ones come from the profiles dialog
     run_only = [Path(d) for d in profiles_dirs]
@@ -260,31 +659,28 @@ def run_gui(
         prefer_demo=bool(demo_requests),
         profiles_dirs=[str(d) for d in run_only],
         max_body_bytes=body_cap_bytes(settings),
+        restore_tabs_later=True,  # after the first paint (DeferredStart), when the codec is imported
     )
-    early_hook.uninstall()
-    hook = start_error_reporting(window, app_log)
-    exit_after_show = bool(env.get(EXIT_AFTER_SHOW_ENV))
-    # After the first paint: the deferred panes, then the profiles (reading folders, probing the keyring).
-    def attach_services() -> None:
-        window.set_history(open_history(env, settings))
-        window.set_profiles(open_profiles(env, team_dirs))
-        model, personal = open_collections(env, settings, collections_dirs, demo_url)
-        window.set_collections(model, personal)
-        if demo_url:
-            open_first_demo_request(window, model)
-        model.start()
-
-    if exit_after_show:  # benchmarks/bench_startup.py: the window is on screen; stop before the deferred work
+    window.demo_url = demo_url  # the Incidents view offers the demo burst
+    startup = DeferredStart(window, env, settings, team_dirs, early=early, collections_dirs=collections_dirs,
+                            demo_url=demo_url)
+    if env.get(EXIT_AFTER_SHOW_ENV):  # the window is on screen: stop before the deferred work
         after_first_paint(window, app.quit)
     else:
-        after_first_paint(window, window.ensure_panels, attach_services)
+        after_first_paint(window, startup.start)
+    probe_path = env.get(STARTUP_PROBE_ENV)
+    if probe_path:
+        StartupProbe(window, startup, Path(probe_path), app)
     window.show()
     try:
         return app.exec()
     finally:
+        startup.stop()
         window.shutdown()
-        hook.uninstall()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        early.uninstall()
         if server is not None:
             server.stop()
-        if app_log is not None:
-            app_log.close()
+        if startup.app_log is not None:
+            startup.app_log.close()

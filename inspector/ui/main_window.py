@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
         ask_secret: Callable[[str, str], str | None] | None = None,
         collections: Any | None = None,
         personal_collections: Path | None = None,
+        restore_tabs_later: bool = False,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Request Inspector")
@@ -195,6 +196,8 @@ class MainWindow(QMainWindow):
         self._token_cache: Any = None
         self._send_resolver: Any = None
         self.history_pane: Any = None
+        self._incidents: Any = None  # the Incidents view's controller (ui/incidents_view.py), made on first use
+        self.demo_url: str | None = None  # the demo API's address in --demo (the Incidents view's demo burst)
         self.collections_tree: Any = None
         self.collections_dock: Any = None
         self.word_wrap = False
@@ -224,7 +227,10 @@ class MainWindow(QMainWindow):
         self.new_tab()
         if collections is not None:
             self.set_collections(collections, personal_collections)
-        self._restore(prefer_demo)
+        # restore_tabs_later (the app's start-up): the saved tabs are read after the first paint, by
+        # restore_saved_tabs(), so reading them (the codec's import) does not delay the window
+        self._tabs_to_restore: bool | None = prefer_demo if restore_tabs_later else None
+        self._restore(prefer_demo, tabs=not restore_tabs_later)
 
     # -- the current tab -----------------------------------------------------------------------------------
     def current_tab(self) -> Any:
@@ -448,6 +454,20 @@ class MainWindow(QMainWindow):
     def _after_trim(self) -> None:
         if self.history_pane is not None and self.history is not None:
             self.history_pane.refresh()
+        self._history_changed()
+
+    def _history_changed(self, *_: object) -> None:
+        if self._incidents is not None and self.history is not None:
+            self._incidents.history_changed()  # the incidents and the badge again, once per burst of sends
+
+    def incidents(self) -> Any:
+        """The Incidents view's controller (ui/incidents_view.py), made on first use: never before the
+        first paint."""
+        if self._incidents is None:
+            from inspector.ui.incidents_view import Incidents
+
+            self._incidents = Incidents(self)
+        return self._incidents
 
     def tab_for(self, path: Path) -> Any | None:
         """The tab editing this request file, if one does."""
@@ -504,6 +524,9 @@ class MainWindow(QMainWindow):
                                         tip="The request as a curl command (credentials masked by default)")
         self.har_import_action = self._action("Open &HAR file…", self.open_har, "Ctrl+Shift+O",
                                               tip="Inspect and re-send the entries of a browser's HAR file")
+        self.har_incident_action = self._action(
+            "Open HAR as &incident…", lambda: self.incidents().open_har(),
+            tip="Find what changed in a HAR file (a customer's) without importing it into your history")
         self.har_export_action = self._action("&Export as HAR…", self.export_last_har, "Ctrl+Shift+E",
                                               tip="The last exchange as HAR 1.2, secrets masked")
         self.safe_action = QAction("Screen-share &safe", self)
@@ -516,6 +539,13 @@ class MainWindow(QMainWindow):
         self.history_action.setCheckable(True)
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
         self.history_action.toggled.connect(self._toggle_history)
+        self.incidents_action = QAction("&Incidents", self)
+        self.incidents_action.setCheckable(True)
+        self.incidents_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.incidents_action.setStatusTip("Many refused requests that share a cause: what changed, when, for whom")
+        self.incidents_action.toggled.connect(lambda on: self.incidents().show(on) if on or self._incidents
+                                              else None)
+        self.addAction(self.incidents_action)
         self.collections_action = QAction("C&ollections", self)
         self.collections_action.setCheckable(True)
         self.collections_action.setShortcut(QKeySequence("Ctrl+B"))
@@ -545,6 +575,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.profiles_action)
         file_menu.addSeparator()
         file_menu.addAction(self.har_import_action)
+        file_menu.addAction(self.har_incident_action)
         file_menu.addAction(self.har_export_action)
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
@@ -562,6 +593,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.wrap_action)
         view_menu.addAction(self.collections_action)
         view_menu.addAction(self.history_action)
+        view_menu.addAction(self.incidents_action)
         view_menu.addAction(self.next_tab_action)
         view_menu.addAction(self.prev_tab_action)
         view_menu.addSeparator()
@@ -747,6 +779,8 @@ class MainWindow(QMainWindow):
         """Attach the history store (opened after the first paint); the pane reopens if it was open last
         time."""
         self.history = history
+        if history is not None:
+            self.incidents().check_badge()  # the badge: does the last hour hold an incident?
         if history is not None and self.settings is not None and \
                 self.settings.value("view/history", False) in (True, "true", "1", 1):
             self.history_action.setChecked(True)
@@ -1080,10 +1114,13 @@ class MainWindow(QMainWindow):
             self.history_pane.curl_requested.connect(lambda record: self.open_curl(record.exchange))
             self.history_pane.save_requested.connect(self.save_record_to_collection)
             self.history_pane.retention_changed.connect(self._save_retention)
+            self.history_pane.entries_removed.connect(self._history_changed)
             self.history_dock = QDockWidget("History", self)
             self.history_dock.setObjectName("historyDock")
             self.history_dock.setWidget(self.history_pane)
-            self.history_dock.visibilityChanged.connect(self.history_action.setChecked)
+            # a dock whose tab is behind another's (Incidents) says "not visible" but is still open
+            self.history_dock.visibilityChanged.connect(
+                lambda shown: self.history_action.setChecked(shown or not self.history_dock.isHidden()))
             # the central area is about to lose the dock's width: the explainer gives up its share first,
             # so the URL bar keeps a useful width (once the splitter has its new width)
             saved = self._saved_history_width()
@@ -1206,10 +1243,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported the exchange as HAR (secrets masked) to {path}.")
 
     # -- persistence -------------------------------------------------------------------------------------
-    def _restore(self, prefer_demo: bool) -> None:
+    def _restore(self, prefer_demo: bool, *, tabs: bool = True) -> None:
         s = self.settings
-        spec = None
-        restored_tabs = False
         placed = False
         self._panes_restored = False
         if s is not None:
@@ -1229,10 +1264,6 @@ class MainWindow(QMainWindow):
                 self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
             self.wrap_action.setChecked(wrap in (True, "true", "1", 1))
-            restored_tabs = self._restore_tabs(_json_setting(s, "tabs/open", None),
-                                               s.value("tabs/current", 0))
-            if not restored_tabs:
-                spec = spec_from_settings(s.value("request/last"))
         if not placed:
             first = initial_window_geometry(self.available_geometry())
             self.resize(first.size())
@@ -1241,12 +1272,33 @@ class MainWindow(QMainWindow):
             self.main_splitter.resize(self.width(), self.height())  # a first guess until the window shows
             self.left_splitter.resize(self.width() // 2, self.height())
             self.size_panes()
+        if tabs:
+            self._restore_content(prefer_demo)
+
+    def restore_saved_tabs(self) -> None:
+        """The tabs (or the request) of the last run, when the window was made with restore_tabs_later; once.
+        A tab the user has typed into meanwhile is kept: the saved ones open beside it."""
+        prefer_demo, self._tabs_to_restore = self._tabs_to_restore, None
+        if prefer_demo is not None:
+            self._restore_content(prefer_demo)
+
+    def _restore_content(self, prefer_demo: bool) -> None:
+        s = self.settings
+        spec = None
+        restored_tabs = False
+        if s is not None:
+            restored_tabs = self._restore_tabs(_json_setting(s, "tabs/open", None), s.value("tabs/current", 0))
+            if not restored_tabs:
+                spec = spec_from_settings(s.value("request/last"))
         if self.demo_requests and (prefer_demo or (spec is None and not restored_tabs)):
             if restored_tabs:
                 self.new_tab()
             self.load_example(0)
         elif spec is not None:
-            self.current_tab().set_spec(spec)
+            if self.current_tab().is_dirty():
+                self.new_tab(spec)
+            else:
+                self.current_tab().set_spec(spec)
 
     def _restore_tabs(self, saved: Any, current: Any) -> bool:
         """The tabs open when the window last closed (their edits masked); False when there were none."""
@@ -1259,7 +1311,8 @@ class MainWindow(QMainWindow):
             spec = spec_from_settings(entry.get("spec")) if isinstance(entry.get("spec"), str) else None
             if spec is None:
                 continue
-            tab = self.current_tab() if first else self.new_tab(activate=False)
+            reuse = first and not self.current_tab().is_dirty()  # typed into before a late restore: kept
+            tab = self.current_tab() if reuse else self.new_tab(activate=False)
             first = False
             origin = entry.get("origin")
             dirty = bool(entry.get("dirty"))
@@ -1304,9 +1357,10 @@ class MainWindow(QMainWindow):
         s.setValue("view/history", self.history_action.isChecked())
         if self.collections_dock is not None:
             s.setValue("view/collections", self.collections_dock.isVisible())
-        s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
-        s.setValue("tabs/open", json.dumps(self.tabs_state()))
-        s.setValue("tabs/current", self.tabs.currentIndex())
+        if self._tabs_to_restore is None:  # closed before the saved tabs came back: they stay saved
+            s.setValue("request/last", spec_to_settings(self.editor.to_spec()))
+            s.setValue("tabs/open", json.dumps(self.tabs_state()))
+            s.setValue("tabs/current", self.tabs.currentIndex())
         self._save_environment_choices()
         s.sync()
 
@@ -1320,6 +1374,8 @@ class MainWindow(QMainWindow):
             tab.shutdown()
         if self.history_pane is not None:
             self.history_pane.shutdown()
+        if self._incidents is not None:
+            self._incidents.shutdown()
         self.jobs.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -7,6 +7,7 @@ Embedding API:
         ask:           ask(question, buttons) -> the chosen button's text; None: a QMessageBox. Every question
                        the dialog asks goes through it, so tests answer without a modal loop.
         choose_folder: () -> Path | None for "Add folder…"; None: a QFileDialog.
+        choose_file:   (title, start folder) -> str | None for the [tls] files' "Browse…"; None: a QFileDialog.
         view:          the window's ViewState (screen-share-safe mode, theme); None: the dialog's own.
     dialog.folders_changed        Signal(list): the team folders (list[Path]) after an add or remove; the
                                   model already uses them, persisting them is the caller's job
@@ -15,8 +16,14 @@ Embedding API:
     dialog.set_screen_share_safe(on)   secret fields stay masked, their "Show" toggles are disabled (sets
                                        the mode on the dialog's ViewState, which every secret field follows)
 
-Secrets: a personal profile's typed secret goes to the secret store (keep_secret) and the file gets its
-${secret:KEY} reference; a team folder takes only ${env:...}, ${secret:...} or ${prompt}, and a literal is
+The form (ProfileForm) has an editor per kind, built from the core's KIND_FIELDS with the widgets of
+ui/profile_editors.py: secret fields masked, a login's fields as a table (rows marked secret), the issuer with
+Discover (off the UI thread, Cancel) for every OAuth kind, and the [tls] section on any kind. What the core
+refuses on save, and what `profiles check` finds in a saved profile, is said under the field it names.
+
+Secrets: a personal profile's typed secret goes to the secret store (keep_secret; a table row or the key
+password under "<stem>.<table>.<field>" / "<stem>.tls.key_password") and the file gets its ${secret:KEY}
+reference; a team folder takes only ${env:...}, ${secret:...} or ${prompt}, and a literal is
 refused with the store's message while the form keeps what was typed. A file changed on disk is never
 overwritten without asking (Reload / Overwrite / Cancel). Broken files are shown with their path and line and
 are never written by this dialog.
@@ -24,14 +31,17 @@ are never written by this dialog.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import copy
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -54,7 +64,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -66,11 +75,23 @@ from inspector.core.profiles import (
     Problem,
     Profile,
     ProfileConflict,
+    ProfileFileError,
+    Resolver,
     keep_secret,
     new_profile,
 )
-from inspector.core.profiles.model import KIND_FIELDS, slug
-from inspector.core.profiles.secrets import is_reference
+from inspector.core.profiles.model import KIND_FIELDS, KindFields, slug
+from inspector.core.profiles.store import literal_secrets
+from inspector.ui.jobs import Job, JobRunner
+from inspector.ui.profile_editors import (
+    Choose,
+    FieldsTable,
+    IssuerEditor,
+    LoginBodyEditor,
+    SecretInput,
+    TlsEditor,
+    field_note,
+)
 from inspector.ui.profile_picker import folder_labels
 from inspector.ui.profiles_model import (
     BROKEN,
@@ -87,7 +108,7 @@ from inspector.ui.view_state import MaskedLabel, ViewState, plain_label, plain_m
 Ask = Callable[[str, Sequence[str]], str]  # (question, button texts) -> the text of the button chosen
 
 RELOAD, OVERWRITE, CANCEL, DELETE, DISCARD = "Reload", "Overwrite", "Cancel", "Delete", "Discard changes"
-_KNOWN_CREDENTIALS = frozenset(f for spec in KIND_FIELDS.values() for f in (*spec.required, *spec.optional))
+_KNOWN_CREDENTIALS = frozenset(f for spec in KIND_FIELDS.values() for f in spec.known)
 _FIELD_LABELS = {
     "username": "Username",
     "password": "Password",
@@ -103,12 +124,124 @@ _FIELD_LABELS = {
     "audience": "Audience",
     "auth": "Client authentication",
     "refresh_token": "Refresh token",
+    "issuer": "Issuer",
+    "authorization_url": "Authorization URL",
+    "device_authorization_url": "Device authorization URL",
+    "redirect_port": "Redirect port",
+    "extra_params": "Extra parameters",
+    "remember": "Remember",
+    "login_url": "Login URL",
+    "method": "Method",
+    "form": "Login fields",
+    "json": "Login fields",
+    "token_from": "Token from answer",
+    "csrf_cookie": "CSRF cookie",
+    "csrf_header": "CSRF header",
+    "csrf_field": "CSRF form field",
+    "prefetch": "Prefetch",
+    "session_cookie": "Session cookie",
+    "domain": "Domain",
+    "path": "Path",
+    "secure": "Secure",
+}
+_KIND_NAMES = {
+    "none": "No credentials",
+    "basic": "Username and password (Basic)",
+    "bearer": "Bearer token",
+    "api-key": "API key",
+    "digest": "Digest",
+    "oauth2-client-credentials": "OAuth 2: machine to machine",
+    "oauth2-refresh-token": "OAuth 2: refresh token",
+    "session": "Login form (session cookie)",
+    "cookie": "One cookie from the browser",
+    "oauth2-authorization-code": "OAuth 2: browser sign-in (PKCE)",
+    "oauth2-device-code": "OAuth 2: device code",
+    "oauth2-password": "OAuth 2: username and password",
+}
+
+_KIND_LABELS = {  # the same key means something else in this kind
+    ("cookie", "name"): "Cookie name",
+    ("cookie", "value"): "Cookie value",
 }
 _PLACEHOLDERS = {
     "prefix": "Bearer",
     "name": "X-API-Key",
     "token_url": "https://login.example.com/oauth2/token",
     "scope": "invoices:read invoices:write",
+    "audience": "https://api.example.com",
+    "authorization_url": "https://login.example.com/authorize",
+    "device_authorization_url": "https://login.example.com/oauth2/device",
+    "redirect_port": "0 (any free port)",
+    "login_url": "https://app.example.com/login",
+    "token_from": "json:/access_token",
+    "csrf_cookie": "csrftoken",
+    "csrf_header": "X-CSRFToken",
+    "csrf_field": "csrfmiddlewaretoken",
+    "session_cookie": "sessionid",
+    "domain": "api.example.com",
+    "path": "/",
+}
+_TIPS = {  # what a field does, where a placeholder has no room to say it
+    "token_from": "A JSON pointer into the login's answer, e.g. json:/access_token: that token is sent as "
+                  "Authorization: Bearer instead of the session's cookies.",
+    "csrf_cookie": "The cookie whose value is echoed into the CSRF header on unsafe methods (POST, PUT, "
+                   "PATCH, DELETE). Goes with CSRF header.",
+    "csrf_header": "The header the CSRF cookie's value goes in (Django X-CSRFToken, Laravel X-XSRF-TOKEN, "
+                   "Angular X-XSRF-TOKEN).",
+    "csrf_field": "A hidden input of the login page copied into the login body (Django "
+                  "csrfmiddlewaretoken, Rails authenticity_token, Laravel _token); implies loading the page "
+                  "first.",
+    "session_cookie": "The cookie that holds the session; by default every cookie the login sets counts.",
+    "domain": "Like the cookie's Domain attribute: also sent to subdomains. Empty: only the host of the "
+              "request.",
+    "path": "Like the cookie's Path attribute. Empty: /.",
+    "redirect_port": "The loopback port the browser is redirected to (http://127.0.0.1:PORT/callback). 0 "
+                     "takes any free port; set one when the provider only allows a registered port.",
+    "extra_params": "More parameters for the authorization URL (prompt, login_hint, resource, ...).",
+    "audience": "Some providers (Auth0, Okta) need the API's audience to issue a token for it.",
+}
+_KIND_PLACEHOLDERS = {
+    ("cookie", "name"): "sessionid",
+}
+_BOOLEAN_TEXTS = {
+    "prefetch": "Load the login page first",
+    "secure": "Only over HTTPS",
+    "remember": "Keep the refresh token",
+}
+_BOOLEAN_TIPS = {
+    "prefetch": "GET the login URL before logging in, so the login form's own cookies (and its CSRF field) "
+                "are set.",
+    "secure": "Like the cookie's Secure attribute: sent only over https:// (and to 127.0.0.1, ::1, "
+              "localhost).",
+    "remember": "Keep the refresh token in your secret store (never in the file), so the next run signs in "
+                "without the browser.",
+}
+_NEW_TABLES = {"session": {"username": "", "password": ""}}  # the fields a new profile starts with
+# The order the fields are shown in, where the core's (required, then optional) reads badly.
+_ORDER = {
+    "oauth2-client-credentials": ("issuer", "token_url", "client_id", "client_secret", "scope", "audience",
+                                  "auth"),
+    "oauth2-refresh-token": ("issuer", "token_url", "client_id", "client_secret", "refresh_token", "scope",
+                             "auth"),
+    "session": ("login_url", "method", "form", "token_from", "csrf_cookie", "csrf_header", "prefetch",
+                "csrf_field", "session_cookie"),
+    "cookie": ("name", "value", "domain", "path", "secure"),
+    "oauth2-authorization-code": ("issuer", "authorization_url", "token_url", "client_id", "client_secret",
+                                  "scope", "audience", "redirect_port", "extra_params", "remember", "auth"),
+    "oauth2-device-code": ("issuer", "device_authorization_url", "token_url", "client_id", "client_secret",
+                           "scope", "audience", "auth"),
+    "oauth2-password": ("issuer", "token_url", "client_id", "client_secret", "username", "password", "scope",
+                        "audience", "auth"),
+}
+_KIND_HINTS = {
+    "session": "Logs in with these fields first (a hop of its own), keeps the cookies the login sets for the "
+               "run, and sends them with the request; logs in again when the session expires.",
+    "cookie": "Sends one cookie copied from a browser session, as its domain and path allow.",
+    "oauth2-authorization-code": "Opens the system browser to sign in (PKCE and state), then receives the "
+                                 "redirect on http://127.0.0.1:PORT/callback.",
+    "oauth2-device-code": "Shows a code to enter at the provider's verification page, then waits for the "
+                          "sign-in to finish.",
+    "oauth2-password": "The legacy password grant: the username and password go to the token URL.",
 }
 _EXPECT_FIELDS = (
     ("audience", "Audience", "https://api.example.com"),
@@ -119,6 +252,33 @@ _EXPECT_FIELDS = (
     ("jwks_url", "JWKS URL", "https://login.example.com/.well-known/jwks.json"),
     ("key_file", "Key file", "a PEM or JWKS file (relative to the profile's folder)"),
 )
+CredentialInput = QLineEdit | SecretInput | QComboBox | QCheckBox | IssuerEditor | FieldsTable | LoginBodyEditor
+Note = tuple[str, str]  # (field path such as "credentials.login_url" or "tls.client_cert", sentence)
+NOTE_SOURCES = ("check", "save", "tls")  # `profiles check` of the saved file, a refused save, the [tls] files
+TLS_CHECK_DELAY_MS = 300  # wait for typing to pause before reading the certificate files again
+
+
+def field_order(kind: str) -> tuple[str, ...]:
+    """The credential fields of a kind in the order the form shows them (one entry for a session's body)."""
+    spec = KIND_FIELDS.get(kind, KIND_FIELDS["none"])
+    first = _ORDER.get(kind, ())
+    rest = tuple(k for k in spec.known if k not in first and not (kind == "session" and k == "json"))
+    return tuple(k for k in first if k in spec.known) + rest
+
+
+def label_for(kind: str, key: str) -> str:
+    return _KIND_LABELS.get((kind, key)) or _FIELD_LABELS.get(key, key)
+
+
+def strip_path(message: str, path: Path) -> str:
+    """A problem's sentence without the leading "PATH[, line N]: " (next to a field, the file is clear; the
+    line of a form not yet saved is no line of the file on disk)."""
+    m = re.match(rf"^{re.escape(str(path))}(?:, line \d+)?: ", message)
+    if not m:
+        return message
+    rest = message[m.end():]
+    first = rest.split(" ", 1)[0]
+    return rest[:1].upper() + rest[1:] if first.isalpha() else rest  # "csrf_cookie and …" stays a name
 
 
 def message_box_ask(parent: QWidget | None) -> Ask:
@@ -153,62 +313,27 @@ class FormProblem(ProfileError):
         self.field = field
 
 
-class SecretInput(QWidget):
-    """A masked field with a Show toggle. A complete ${...} reference is shown as written: it is no secret."""
-
-    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None) -> None:
-        super().__init__(parent)
-        self.view_state = view or ViewState(self)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.edit = QLineEdit(self)
-        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.toggle = QToolButton(self)
-        self.toggle.setText("Show")
-        self.toggle.setCheckable(True)
-        self.toggle.setToolTip("Show the value while the button is down")
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.toggle)
-        self.toggle.toggled.connect(self._update_echo)
-        self.edit.textChanged.connect(self._update_echo)
-        self.view_state.follow_safe(self._apply_safe)
-
-    def text(self) -> str:
-        return self.edit.text()
-
-    def setText(self, text: str) -> None:
-        self.edit.setText(text)
-        self.toggle.setChecked(False)
-
-    def is_masked(self) -> bool:
-        return self.edit.echoMode() != QLineEdit.EchoMode.Normal
-
-    def _apply_safe(self, on: bool) -> None:
-        if on:
-            self.toggle.setChecked(False)
-        self.toggle.setEnabled(not on)
-        self.toggle.setToolTip(
-            "Hidden while screen sharing" if on else "Show the value while the button is down"
-        )
-        self._update_echo()
-
-    def _update_echo(self, *_: object) -> None:
-        shown = (self.toggle.isChecked() and not self.view_state.safe) or is_reference(self.edit.text())
-        self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
-
-
 class ProfileForm(QWidget):
-    """The editor of one profile. set_profile()/set_new() fill it; to_profile() is the only way out."""
+    """The editor of one profile. set_profile()/set_new() fill it; to_profile() is the only way out.
+
+    Every field sits above a note line: show_notes() puts a problem's sentence (from `profiles check`, a
+    refused save, or the [tls] files) under the field it names. Discovery and the [tls] file check run on
+    the form's JobRunner (`jobs`), never on the UI thread.
+    """
 
     edited = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, view: ViewState | None = None,
+                 choose_file: Choose | None = None) -> None:
         super().__init__(parent)
         self.view_state = view or ViewState(self)
+        self.jobs = JobRunner(self, name="ProfileForm")
         self._base: Profile | None = None
         self._folders: list[tuple[Path, str]] = []
         self._loading = False
-        self.credential_inputs: dict[str, QLineEdit | SecretInput | QComboBox] = {}
+        self.credential_inputs: dict[str, CredentialInput] = {}
+        self.notes: dict[str, MaskedLabel] = {}  # field path -> its note line
+        self._notes: dict[str, list[Note]] = {s: [] for s in NOTE_SOURCES}
 
         outer = QVBoxLayout(self)
         top = QFormLayout()
@@ -217,15 +342,15 @@ class ProfileForm(QWidget):
         self.folder_combo = QComboBox(self)
         self.file_label = plain_label(parent=self, wrap=True, selectable=True)
         self.kind_combo = QComboBox(self)
-        for kind in KINDS:
-            self.kind_combo.addItem(kind, kind)
+        for kind in KINDS:  # what it is in words, and the id the file uses (kind = "...")
+            self.kind_combo.addItem(f"{_KIND_NAMES[kind]}  ({kind})" if kind in _KIND_NAMES else kind, kind)
         self.base_url_edit = QLineEdit(self)
         self.base_url_edit.setPlaceholderText(
             "https://billing.staging.example.com (offered for URLs under it)"
         )
         self.notes_edit = QPlainTextEdit(self)
         self.notes_edit.setFixedHeight(54)
-        top.addRow("Name", self.name_edit)
+        top.addRow("Name", self._with_note(self.name_edit, "name"))
         top.addRow("Folder", self.folder_combo)
         top.addRow("File", self.file_label)
         top.addRow("Kind", self.kind_combo)
@@ -235,8 +360,20 @@ class ProfileForm(QWidget):
 
         self.credentials_box = QGroupBox("Credentials", self)
         self.credentials_layout = QFormLayout(self.credentials_box)
+        self.credentials_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.kind_hint = plain_label(parent=self.credentials_box, name="kindHint", wrap=True)
         self.secret_hint = plain_label(parent=self.credentials_box, name="secretHint", wrap=True)
         outer.addWidget(self.credentials_box)
+
+        self.tls_editor = TlsEditor(self.jobs, self, view=self.view_state, choose=choose_file,
+                                    start=lambda: self.folder()[0])
+        self.notes.update(self.tls_editor.notes)
+        self.tls_editor.changed.connect(self._on_tls_changed)
+        outer.addWidget(self.tls_editor)
+        self._tls_timer = QTimer(self)
+        self._tls_timer.setSingleShot(True)
+        self._tls_timer.setInterval(TLS_CHECK_DELAY_MS)
+        self._tls_timer.timeout.connect(self.check_tls_files)
 
         self.expect_box = QGroupBox("What the token should say (expectations)", self)
         expect_layout = QFormLayout(self.expect_box)
@@ -245,7 +382,7 @@ class ProfileForm(QWidget):
             edit = QLineEdit(self.expect_box)
             edit.setPlaceholderText(placeholder)
             edit.textChanged.connect(self._changed)
-            expect_layout.addRow(label, edit)
+            expect_layout.addRow(label, self._with_note(edit, f"expect.{key}"))
             self.expect_edits[key] = edit
         outer.addWidget(self.expect_box)
         outer.addStretch(1)
@@ -257,6 +394,19 @@ class ProfileForm(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
         self.folder_combo.currentIndexChanged.connect(self._on_folder_changed)
         self._build_credentials("none", {})
+        self.view_state.theme_changed.connect(self._render_notes)
+
+    def _with_note(self, widget: QWidget, path: str, parent: QWidget | None = None) -> QWidget:
+        """The widget above its note line (registered under the field path)."""
+        box = QWidget(parent or self)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        note = field_note(self.view_state, box)
+        column.addWidget(note)
+        self.notes[path] = note
+        return box
 
     # -- filling -------------------------------------------------------------------------------------------
     def set_folders(self, folders: Sequence[tuple[Path, str]]) -> None:
@@ -304,8 +454,8 @@ class ProfileForm(QWidget):
             self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(kind)))
             self.base_url_edit.setText((profile.base_url or "") if profile else "")
             self.notes_edit.setPlainText(profile.notes if profile else "")
-            creds = {k: v for k, v in (profile.credentials if profile else {}).items() if isinstance(v, str)}
-            self._build_credentials(kind, creds)
+            self._build_credentials(kind, dict(profile.credentials) if profile else {})
+            self.tls_editor.set_settings(profile.tls if profile else None)
             e = profile.expect if profile else Expect()
             values = {
                 "audience": e.audience or "",
@@ -322,45 +472,94 @@ class ProfileForm(QWidget):
             self.name_edit.setStyleSheet("")
         finally:
             self._loading = False
+        self.clear_notes()
         self._update_file_label()
+        self.check_tls_files()
 
-    def _build_credentials(self, kind: str, values: dict[str, str]) -> None:
+    def _build_credentials(self, kind: str, values: Mapping[str, object]) -> None:
+        self.jobs.cancel(IssuerEditor.SLOT)  # the issuer editor goes: a late answer must not reach it
         while self.credentials_layout.rowCount():
             row = self.credentials_layout.takeRow(0)
             for item in (row.labelItem, row.fieldItem):
                 old = item.widget() if item is not None else None
-                if old is not None and old is not self.secret_hint:
+                if old is not None and old not in (self.secret_hint, self.kind_hint):
                     old.hide()  # deleteLater waits for the event loop; it must not show until then
                     old.deleteLater()
+        self.notes = {k: v for k, v in self.notes.items() if not k.startswith("credentials.")}
         self.credential_inputs = {}
         spec = KIND_FIELDS.get(kind, KIND_FIELDS["none"])
-        for key in (*spec.required, *spec.optional):
-            widget: QLineEdit | SecretInput | QComboBox
-            if key in spec.choices:
-                widget = QComboBox(self.credentials_box)
-                choices = spec.choices[key]
-                widget.addItem(f"default ({choices[0]})", "")
-                for choice in choices:
-                    widget.addItem(choice, choice)
-                widget.setCurrentIndex(max(0, widget.findData(values.get(key, ""))))
-                widget.currentIndexChanged.connect(self._changed)
-            elif key in spec.secret:
-                widget = SecretInput(self.credentials_box, view=self.view_state)
-                widget.setText(values.get(key, ""))
-                widget.edit.textChanged.connect(self._changed)
-            else:
-                widget = QLineEdit(self.credentials_box)
-                widget.setText(values.get(key, ""))
-                widget.setPlaceholderText(_PLACEHOLDERS.get(key, ""))
-                widget.textChanged.connect(self._changed)
-            label = _FIELD_LABELS.get(key, key) + ("" if key in spec.required else " (optional)")
-            self.credentials_layout.addRow(label, widget)
+        self.kind_hint.setText(_KIND_HINTS.get(kind, ""))
+        self.credentials_layout.addRow(self.kind_hint)
+        self.kind_hint.setVisible(kind in _KIND_HINTS)
+        for key in field_order(kind):
+            widget = self._credential_widget(kind, spec, key, values)
+            label = label_for(kind, key)
+            optional = key not in spec.required and key != "issuer"
+            if optional and key not in spec.tables and key not in spec.booleans:
+                label += " (optional)"
+            box = self._with_note(widget, f"credentials.{key}", self.credentials_box)
+            if key == "form":  # one editor for [credentials.form] and [credentials.json]
+                self.notes["credentials.json"] = self.notes["credentials.form"]
+            self.credentials_layout.addRow(label, box)
             self.credential_inputs[key] = widget
-        if not spec.required and not spec.optional:
+        if not spec.known:
             self.credentials_layout.addRow(QLabel("This kind sends no credentials.", self.credentials_box))
         self.credentials_layout.addRow(self.secret_hint)
-        self.secret_hint.setVisible(bool(spec.secret))
+        self.secret_hint.setVisible(bool(spec.secret or spec.tables))
         self._update_secret_hints()
+
+    def _credential_widget(self, kind: str, spec: KindFields, key: str,
+                           values: Mapping[str, object]) -> CredentialInput:
+        parent = self.credentials_box
+        value = values.get(key)
+        text = value if isinstance(value, str) else ""
+        placeholder = _KIND_PLACEHOLDERS.get((kind, key)) or _PLACEHOLDERS.get(key, "")
+        widget: CredentialInput
+        if key == "issuer" and spec.endpoints:
+            widget = IssuerEditor(self.jobs, spec.endpoints, parent, view=self.view_state,
+                                  ca_bundle=self._ca_bundle)
+            widget.setText(text)
+            widget.changed.connect(self._changed)
+            widget.discovered.connect(self._on_discovered)
+        elif key in spec.choices:
+            widget = QComboBox(parent)
+            choices = spec.choices[key]
+            default = "POST" if key == "method" else choices[0]
+            widget.addItem(f"default ({default})", "")
+            for choice in choices:
+                widget.addItem(choice, choice)
+            widget.setCurrentIndex(max(0, widget.findData(text)))
+            widget.currentIndexChanged.connect(self._changed)
+        elif key in spec.booleans:
+            widget = QCheckBox(_BOOLEAN_TEXTS.get(key, key), parent)
+            widget.setToolTip(_BOOLEAN_TIPS.get(key, ""))
+            widget.setChecked(value is True)
+            widget.toggled.connect(self._changed)
+        elif key == "form" and kind == "session":
+            widget = LoginBodyEditor(parent, view=self.view_state)
+            table = "json" if isinstance(values.get("json"), Mapping) else "form"
+            body = values.get(table)
+            fresh = self._base is None and not isinstance(body, Mapping)
+            widget.set_body(table, _NEW_TABLES["session"] if fresh else _texts(body))
+            widget.changed.connect(self._changed)
+        elif key in spec.tables:
+            widget = FieldsTable(parent, view=self.view_state, add_text="Add parameter")
+            widget.set_values(_texts(value))
+            widget.changed.connect(self._changed)
+        elif key in spec.secret:
+            widget = SecretInput(parent, view=self.view_state)
+            widget.setText(text)
+            widget.edit.textChanged.connect(self._changed)
+        else:
+            widget = QLineEdit(parent)
+            if key in spec.integers and isinstance(value, int) and not isinstance(value, bool):
+                text = str(value)
+            widget.setText(text)
+            widget.setPlaceholderText(placeholder)
+            widget.textChanged.connect(self._changed)
+        if key in _TIPS:
+            widget.setToolTip(_TIPS[key])
+        return widget
 
     # -- reading -------------------------------------------------------------------------------------------
     def folder(self) -> tuple[Path, str]:
@@ -374,10 +573,32 @@ class ProfileForm(QWidget):
         return str(self.kind_combo.currentData())
 
     def credential_text(self, key: str) -> str:
+        value = self.credential_value(key)
+        return value if isinstance(value, str) else ""
+
+    def credential_value(self, key: str) -> object:
+        """What a credential field holds now: a text, True/False, or a table ({name: value})."""
         widget = self.credential_inputs[key]
         if isinstance(widget, QComboBox):
             return str(widget.currentData() or "")
+        if isinstance(widget, QCheckBox):
+            return widget.isChecked()
+        if isinstance(widget, LoginBodyEditor):
+            return widget.table.values()
+        if isinstance(widget, FieldsTable):
+            return widget.values()
         return widget.text()
+
+    def secret_paths(self) -> set[str]:
+        """Field paths the form treats as secrets beyond the kind's own: table rows marked secret, and the
+        key password (their typed values go to the secret store like any other secret field)."""
+        out = {"tls.key_password"}
+        for key, widget in self.credential_inputs.items():
+            table = widget.table if isinstance(widget, LoginBodyEditor) else widget
+            if isinstance(table, FieldsTable):
+                name = widget.table_key() if isinstance(widget, LoginBodyEditor) else key
+                out.update(f"credentials.{name}.{field}" for field in table.secret_names())
+        return out
 
     def to_profile(self) -> Profile:
         """The profile the form describes (the file's unknown keys kept); FormProblem when incomplete."""
@@ -387,25 +608,44 @@ class ProfileForm(QWidget):
         kind = self.kind()
         spec = KIND_FIELDS[kind]
         folder, folder_kind = self.folder()
-        creds: dict[str, object] = dict(self._base.credentials) if self._base else {}
+        base_creds = self._base.credentials if self._base else {}
+        creds: dict[str, object] = copy.deepcopy(dict(base_creds))
         for key in list(creds):
-            if key in _KNOWN_CREDENTIALS and key not in (*spec.required, *spec.optional):
+            if key in _KNOWN_CREDENTIALS and key not in spec.known:
                 del creds[key]  # a field of the kind this profile was before
-        for key in self.credential_inputs:
-            value = self.credential_text(key)
-            value = value if key in spec.secret else value.strip()
-            if value:
-                creds[key] = value
-            elif key in spec.required:
-                label = _FIELD_LABELS.get(key, key)
-                how = (
-                    " (or write ${prompt} to be asked for it when the profile is used)"
-                    if key in spec.secret
-                    else ""
-                )
-                raise FormProblem(f"Fill in {label}{how}: a {kind} profile needs it.", key)
+        issuer = self.credential_text("issuer").strip() if "issuer" in self.credential_inputs else ""
+        for key, widget in self.credential_inputs.items():
+            if isinstance(widget, LoginBodyEditor):
+                table = widget.table_key()
+                creds.pop("json" if table == "form" else "form", None)
+                self._put(creds, table, self._table_values(widget.table, key))
+            elif isinstance(widget, FieldsTable):
+                self._put(creds, key, self._table_values(widget, key))
+            elif isinstance(widget, QCheckBox):
+                if widget.isChecked():
+                    creds[key] = True
+                elif base_creds.get(key) is False:
+                    creds[key] = False  # the file's own "false" stays: no diff noise
+                else:
+                    creds.pop(key, None)
+            elif key in spec.integers:
+                self._put(creds, key, self._integer(key, spec.integers[key]))
             else:
-                creds.pop(key, None)
+                value = self.credential_text(key)
+                value = value if key in spec.secret else value.strip()
+                if value:
+                    creds[key] = value
+                elif key in spec.required and not (issuer and key in spec.endpoints):
+                    label = label_for(kind, key)
+                    if key in spec.secret:
+                        how = " (or write ${prompt} to be asked for it when the profile is used)"
+                    elif key in spec.endpoints:
+                        how = " (or an issuer whose metadata names it)"
+                    else:
+                        how = ""
+                    raise FormProblem(f"Fill in {label}{how}: a {kind} profile needs it.", key)
+                else:
+                    creds.pop(key, None)
         e = self.expect_edits
         leeway_text = e["leeway_s"].text().strip()
         leeway: float | None = None
@@ -427,6 +667,7 @@ class ProfileForm(QWidget):
             jwks_url=e["jwks_url"].text().strip() or None,
             key_file=e["key_file"].text().strip() or None,
         )
+        tls = self.tls_editor.settings()
         base_url = self.base_url_edit.text().strip() or None
         notes = self.notes_edit.toPlainText().strip()
         if self._base is not None:
@@ -438,6 +679,7 @@ class ProfileForm(QWidget):
                 notes=notes,
                 credentials=creds,
                 expect=expect,
+                tls=tls,
             )
         return new_profile(
             name,
@@ -448,19 +690,146 @@ class ProfileForm(QWidget):
             base_url=base_url,
             notes=notes,
             expect=expect,
+            tls=tls,
+        )
+
+    @staticmethod
+    def _put(creds: dict[str, object], key: str, value: object) -> None:
+        if value is None or value == {}:
+            creds.pop(key, None)
+        else:
+            creds[key] = value
+
+    @staticmethod
+    def _table_values(table: FieldsTable, key: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for row in table.rows:
+            name = row.name()
+            if not name:
+                if row.value.text().strip():
+                    raise FormProblem(f"Give every field in {_FIELD_LABELS.get(key, key)} a name.", key)
+                continue
+            if name in out:
+                raise FormProblem(
+                    f"{_FIELD_LABELS.get(key, key)} has the field '{name}' twice: keep one of them.", key
+                )
+            value = row.value.text()
+            out[name] = value if row.is_secret() else value.strip()
+        return out
+
+    def _integer(self, key: str, bounds: tuple[int, int]) -> int | None:
+        text = self.credential_text(key).strip()
+        if not text:
+            return None
+        low, high = bounds
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise FormProblem(
+                f"{_FIELD_LABELS.get(key, key)} must be a whole number from {low} to {high}, not '{text}'.", key
+            )
+        return number
+
+    # -- notes under the fields ----------------------------------------------------------------------------
+    def show_notes(self, source: str, notes: Sequence[Note]) -> None:
+        """Put these problems under the fields they name (replacing the earlier ones of this source): a
+        field path such as "credentials.form.password" goes to the closest field shown ("credentials.form");
+        one that matches no field goes under the name."""
+        self._notes[source] = list(notes)
+        self._render_notes()
+
+    def clear_notes(self, *sources: str) -> None:
+        for source in sources or NOTE_SOURCES:
+            self._notes[source] = []
+        self._render_notes()
+
+    def note_text(self, path: str) -> str:
+        """The sentence(s) shown under a field ("" when none), masked as on screen."""
+        note = self.notes.get(path)
+        return note.text() if note is not None and not note.isHidden() else ""
+
+    def note_target(self, path: str) -> str:
+        """The field path whose note line shows problems about path."""
+        parts = path.split(".")
+        while parts:
+            candidate = ".".join(parts)
+            if candidate in self.notes:
+                return candidate
+            parts.pop()
+        return "name"
+
+    def _render_notes(self, *_: object) -> None:
+        by_field: dict[str, list[str]] = {}
+        for source in NOTE_SOURCES:
+            for path, message in self._notes[source]:
+                texts = by_field.setdefault(self.note_target(path), [])
+                if message not in texts:
+                    texts.append(message)
+        color = self.view_state.theme.error_text
+        for path, note in self.notes.items():
+            texts = by_field.get(path, [])
+            note.setStyleSheet(label_color_style(color))
+            note.set_text(" ".join(texts))
+            note.setVisible(bool(texts))
+
+    def check_fields(self, profile: Profile, resolver: Resolver | None) -> None:
+        """Run `profiles check` on a saved profile off the UI thread (the keyring may block) and show what
+        it finds under the fields."""
+        from inspector.core.profiles.store import profile_problems
+
+        def run(_job: Job[list[Note]]) -> list[Note]:
+            return [(p.field or "name", strip_path(p.message, profile.path))
+                    for p in profile_problems(profile, resolver)]
+
+        self.jobs.start("check", run, on_done=lambda notes: self.show_notes("check", notes))
+
+    def check_tls_files(self) -> None:
+        """Read the [tls] files as `profiles check` does (on a job) and say under each what is wrong."""
+        self._tls_timer.stop()
+        tls = self.tls_editor.settings()
+        if tls is None or not (tls.client_cert or tls.client_key or tls.ca_bundle):
+            self.jobs.cancel(TlsEditor.SLOT)
+            self.show_notes("tls", [])
+            return
+        folder, folder_kind = self.folder()
+        name = self.name_edit.text().strip() or "new profile"
+        draft = new_profile(name, self.kind(), folder, folder_kind=folder_kind, tls=tls,
+                            stem=self._base.stem if self._base else None)
+        self.tls_editor.validate(
+            draft,
+            lambda found: self.show_notes("tls", [(f, strip_path(m, draft.path)) for f, m in found]),
         )
 
     # -- look ----------------------------------------------------------------------------------------------
     def mark(self, fields: Sequence[str]) -> None:
-        """Outline the inputs a problem is about (credential keys, 'name', expectation keys)."""
+        """Outline the inputs a problem is about: credential keys or field paths ("credentials.form.pin",
+        "tls.key_password"), 'name', expectation keys."""
         style = f"border: 1px solid {self.view_state.theme.error_text};"
-        wanted = set(fields)
+        wanted = {f.removeprefix("credentials.").removeprefix("expect.") for f in fields}
         self.name_edit.setStyleSheet(style if "name" in wanted else "")
         for key, edit in self.expect_edits.items():
             edit.setStyleSheet(style if key in wanted else "")
         for key, widget in self.credential_inputs.items():
-            target = widget.edit if isinstance(widget, SecretInput) else widget
+            if isinstance(widget, LoginBodyEditor | FieldsTable):
+                table = widget.table if isinstance(widget, LoginBodyEditor) else widget
+                name = widget.table_key() if isinstance(widget, LoginBodyEditor) else key
+                for row in table.rows:
+                    hit = name in wanted or f"{name}.{row.name()}" in wanted
+                    row.value.edit.setStyleSheet(style if hit else "")
+                continue
+            target: QWidget = widget
+            if isinstance(widget, SecretInput):
+                target = widget.edit
+            elif isinstance(widget, IssuerEditor):
+                target = widget.edit
+            elif isinstance(widget, QCheckBox):
+                continue
             target.setStyleSheet(style if key in wanted else "")
+        for key, path_input in self.tls_editor.paths.items():
+            path_input.edit.setStyleSheet(style if f"tls.{key}" in wanted else "")
+        self.tls_editor.key_password.edit.setStyleSheet(style if "tls.key_password" in wanted else "")
 
     def _update_secret_hints(self) -> None:
         _, folder_kind = self.folder()
@@ -470,16 +839,23 @@ class ProfileForm(QWidget):
                 "${secret:KEY} (each person's keyring), ${env:NAME} or ${prompt}."
             )
             placeholder = "${secret:KEY}, ${env:NAME} or ${prompt}"
+            short = "${secret:KEY} or ${env:NAME}"  # a table's value column is narrow
         else:
             hint = (
                 "What you type in a secret field is kept in your secret store; the file gets only a "
                 "${secret:…} reference."
             )
             placeholder = "type the secret, or ${env:NAME} / ${prompt}"
+            short = "secret or ${env:NAME}"
         self.secret_hint.setText(hint)
         for widget in self.credential_inputs.values():
             if isinstance(widget, SecretInput):
                 widget.edit.setPlaceholderText(placeholder)
+            elif isinstance(widget, LoginBodyEditor):
+                widget.table.set_secret_placeholder(short)
+            elif isinstance(widget, FieldsTable):
+                widget.set_secret_placeholder(short)
+        self.tls_editor.key_password.edit.setPlaceholderText(placeholder)
 
     def _update_file_label(self, *_: object) -> None:
         if self._base is not None:
@@ -492,18 +868,56 @@ class ProfileForm(QWidget):
     def _on_kind_changed(self, *_: object) -> None:
         if self._loading:
             return
-        keep = {k: self.credential_text(k) for k in self.credential_inputs}
-        self._build_credentials(self.kind(), {k: v for k, v in keep.items() if v})
+        keep: dict[str, object] = {}
+        for key, widget in self.credential_inputs.items():
+            value = self.credential_value(key)
+            if isinstance(widget, LoginBodyEditor):
+                key = widget.table_key()
+            if value:
+                keep[key] = value
+        self._build_credentials(self.kind(), keep)
         self._changed()
 
     def _on_folder_changed(self, *_: object) -> None:
         self._update_secret_hints()
         self._update_file_label()
+        self.check_tls_files()
         self._changed()
+
+    def _on_tls_changed(self) -> None:
+        self._tls_timer.start()
+        self._changed()
+
+    def _on_discovered(self, metadata: object) -> None:
+        """Show what discovery found as the placeholder of each endpoint left empty (the file keeps only the
+        issuer: the endpoints are asked for again on each run)."""
+        for key, widget in self.credential_inputs.items():
+            found = getattr(metadata, "endpoint", lambda _k: None)(key)
+            if isinstance(widget, QLineEdit) and found:
+                widget.setPlaceholderText(f"from the issuer: {found}")
+
+    def _ca_bundle(self) -> str | None:
+        """The [tls] CA bundle as a path (relative to the profile's folder), for discovery to trust too."""
+        tls = self.tls_editor.settings()
+        path = tls.path("ca_bundle", self.folder()[0]) if tls is not None else None
+        return str(path) if path is not None else None
+
+    def cancel_work(self) -> None:
+        """Stop discovery and file checks (the dialog is closing); their late answers are dropped."""
+        self._tls_timer.stop()
+        for slot in (IssuerEditor.SLOT, TlsEditor.SLOT, "check"):
+            self.jobs.cancel(slot)
 
     def _changed(self, *_: object) -> None:
         if not self._loading:
             self.edited.emit()
+
+
+def _texts(value: object) -> dict[str, str]:
+    """A table of texts from a profile ({} for anything else)."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 class ProfilesDialog(QDialog):
@@ -518,10 +932,12 @@ class ProfilesDialog(QDialog):
         *,
         ask: Ask | None = None,
         choose_folder: Callable[[], Path | None] | None = None,
+        choose_file: Choose | None = None,
         parent: QWidget | None = None,
         view: ViewState | None = None,
     ) -> None:
         super().__init__(parent)
+        self._choose_file = choose_file
         self.setWindowTitle("Profiles")
         self.setObjectName("profilesDialog")
         self.view_state = view or ViewState(self)
@@ -616,7 +1032,7 @@ class ProfilesDialog(QDialog):
         self.broken_label.setStyleSheet(label_color_style(self.view_state.theme.error_text))
         self.broken_label.hide()
         right_layout.addWidget(self.broken_label, 0, Qt.AlignmentFlag.AlignTop)
-        self.form = ProfileForm(right, view=self.view_state)
+        self.form = ProfileForm(right, view=self.view_state, choose_file=self._choose_file)
         self.form.edited.connect(self._on_edited)
         self.form_scroll = QScrollArea(right)
         self.form_scroll.setWidgetResizable(True)
@@ -642,7 +1058,7 @@ class ProfilesDialog(QDialog):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([560, 520])
+        split.setSizes([460, 660])  # the form is the wider side: URLs and paths need the room
         self.tabs.addTab(page, "Profiles")
 
         # Folders tab.
@@ -829,6 +1245,7 @@ class ProfilesDialog(QDialog):
             self._say(status.detail, warn=True)
         else:
             self._say("")
+        self.form.check_fields(profile, self.model.resolver)  # `profiles check`, under the fields it names
 
     def _show_broken(self, status: ProfileStatus) -> None:
         at = f" (line {status.line})" if status.line else ""
@@ -864,6 +1281,7 @@ class ProfilesDialog(QDialog):
     def _on_edited(self) -> None:
         self._dirty = True
         self.form.mark([])
+        self.form.clear_notes("check", "save")  # about the file before this edit
 
     # -- actions -------------------------------------------------------------------------------------------
     def new_profile(self, kind: str = "bearer", folder: Path | None = None) -> bool:
@@ -893,11 +1311,21 @@ class ProfilesDialog(QDialog):
             return False
         folder_kind = self.model.store.folder_kind(draft.folder)
         try:
+            if folder_kind == "team":
+                self._refuse_marked_literals(draft)
+            self._check_loads_back(draft)  # before a typed secret goes to the secret store
             if folder_kind == "personal":
                 draft = self._keep_typed_secrets(draft)
             saved = self.model.store.save(draft)
         except ProfileConflict as exc:
             return self._resolve_conflict(draft, exc)
+        except ProfileFileError as exc:  # the profile would not load back: said under the field it names
+            field = exc.field or "name"
+            message = strip_path(str(exc), draft.path)
+            self.form.mark([field])
+            self.form.show_notes("save", [(field, message)])
+            self._say(f"Not saved: {message}", error=True)
+            return False
         except (ProfileError, StorageError) as exc:  # the store's words, e.g. "the disk is full"
             self.form.mark(self._literal_fields(draft) if folder_kind == "team" else [])
             self._say(str(exc), error=True)
@@ -905,29 +1333,64 @@ class ProfilesDialog(QDialog):
         self._after_save(saved, f"Saved to {saved.path}.")
         return True
 
+    @staticmethod
+    def _check_loads_back(draft: Profile) -> None:
+        """ProfileFileError (naming the field) when the store would refuse the profile as not loading back."""
+        from inspector.core.profiles.model import profile_from_document
+        from inspector.core.profiles.store import render
+
+        profile_from_document(draft.to_document(), draft.path, text=render(draft),
+                              folder_kind=draft.folder_kind)
+
+    def _refuse_marked_literals(self, draft: Profile) -> None:
+        """A team folder takes only references, also in the fields marked secret that the store cannot
+        recognise by name (a login field called "pin")."""
+        extra = [p for p in self._literal_fields(draft) if p not in literal_secrets(draft)]
+        if extra:
+            raise ProfileError(
+                f"{draft.path}: {', '.join(extra)} holds a literal secret, and {draft.folder} is a team folder "
+                "that others can read: move it to your keyring (store it there and write ${secret:KEY}), or "
+                "use ${env:NAME} or ${prompt}."
+            )
+
     def _keep_typed_secrets(self, draft: Profile) -> Profile:
         literal = self._literal_fields(draft)
-        if literal and self.model.secrets is None:
+        secrets = self.model.secrets
+        if literal and secrets is None:
             raise ProfileError(
                 "There is no secret store on this system to keep the typed secret in: write ${env:NAME} or "
                 "${prompt} in the secret fields instead."
             )
-        for key in literal:
-            value = draft.credentials[key]
-            assert isinstance(value, str) and self.model.secrets is not None
-            draft = keep_secret(draft, key, value, self.model.secrets)
+        assert secrets is not None or not literal
+        for path in literal:
+            assert secrets is not None
+            value = _value_at(draft, path)
+            parts = path.split(".")
+            if parts[0] == "credentials" and len(parts) == 2:
+                draft = keep_secret(draft, parts[1], value, secrets)  # key "<stem>.<field>", as always
+                continue
+            # a row of a table, or tls.key_password: the same store, a key naming the field's path
+            key = f"{draft.stem}.{'.'.join(parts[1:]) if parts[0] == 'credentials' else path}"
+            secrets.set(key, value)
+            reference = f"${{secret:{key}}}"
+            if parts[0] == "tls":
+                assert draft.tls is not None
+                draft = replace(draft, tls=replace(draft.tls, key_password=reference))
+            else:
+                table = dict(draft.credentials[parts[1]])
+                table[parts[2]] = reference
+                draft = replace(draft, credentials={**draft.credentials, parts[1]: table})
         return draft
 
-    @staticmethod
-    def _literal_fields(profile: Profile) -> list[str]:
-        """Secret fields holding a typed value (not a ${...} reference; a malformed one fails validation)."""
-        return [
-            k
-            for k in profile.secret_fields()
-            if isinstance(profile.credentials.get(k), str)
-            and profile.credentials[k]
-            and not str(profile.credentials[k]).startswith("${")
-        ]
+    def _literal_fields(self, profile: Profile) -> list[str]:
+        """Field paths of secrets holding a typed value, not a ${...} reference (a malformed one fails
+        validation): the core's secret fields, and the form's table rows marked secret."""
+        found = list(literal_secrets(profile))
+        for path in sorted(self.form.secret_paths()):
+            value = _value_at(profile, path)
+            if path not in found and value and not value.startswith("${"):
+                found.append(path)
+        return found
 
     def _resolve_conflict(self, draft: Profile, exc: ProfileConflict) -> bool:
         answer = self.ask(
@@ -960,6 +1423,7 @@ class ProfilesDialog(QDialog):
         return False
 
     def _after_save(self, saved: Profile, text: str) -> None:
+        self.form.clear_notes("save")
         self._dirty = False
         self._identity = saved.identity
         self.model.reload_now()  # a small local change; also refreshes the table through profiles_changed
@@ -1116,6 +1580,11 @@ class ProfilesDialog(QDialog):
         return Path(chosen) if chosen else None
 
     # -- misc ----------------------------------------------------------------------------------------------
+    def done(self, result: int) -> None:
+        """Closing stops discovery and file checks (their late answers are dropped)."""
+        self.form.cancel_work()
+        super().done(result)
+
     def set_screen_share_safe(self, on: bool) -> None:
         """Keep every secret field masked and disable the Show toggles (each follows the ViewState)."""
         self.view_state.set_safe(on)
@@ -1137,6 +1606,20 @@ class ProfilesDialog(QDialog):
         color = {"error": theme.error_text, "warn": theme.warn_text}.get(self._message_color, theme.ok_text)
         self.message_label.setStyleSheet(label_color_style(color))
         self.broken_label.setStyleSheet(label_color_style(theme.error_text))
+
+
+def _value_at(profile: Profile, path: str) -> str:
+    """The text at a field path ("credentials.token", "credentials.form.password", "tls.key_password")."""
+    parts = path.split(".")
+    value: object = None
+    if parts[0] == "tls" and len(parts) == 2:
+        value = getattr(profile.tls, parts[1], None) if profile.tls is not None else None
+    elif parts[0] == "credentials" and len(parts) == 2:
+        value = profile.credentials.get(parts[1])
+    elif parts[0] == "credentials" and len(parts) == 3:
+        table = profile.credentials.get(parts[1])
+        value = table.get(parts[2]) if isinstance(table, Mapping) else None
+    return value if isinstance(value, str) else ""
 
 
 __all__ = ["Ask", "FormProblem", "ProfileForm", "ProfilesDialog", "SecretInput", "message_box_ask"]

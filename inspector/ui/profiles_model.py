@@ -49,6 +49,7 @@ from inspector.core.profiles import (
     changed,
     snapshot,
 )
+from inspector.core.profiles.secrets import DeferredSecretStore
 from inspector.core.profiles.store import LoadResult, Snapshot, profile_problems
 from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus, identity_of
@@ -85,6 +86,8 @@ def backend_sentence(secrets: SecretStore | None) -> str:
     """Which secret store typed secrets go to, in one sentence for the dialog."""
     if secrets is None:
         return "No secret store is available: use ${env:NAME} or ${prompt} for secrets."
+    if isinstance(secrets, DeferredSecretStore):  # the window's: chosen when first needed
+        secrets = secrets.resolved()
     if isinstance(secrets, FileSecretStore):
         return f"No OS keyring: secrets are kept in a 0600 file at {secrets.path}."
     return f"Secrets you type are kept in {secrets.backend_name()}."

@@ -79,6 +79,10 @@ WRAP_LIMIT_CHARS = 2 * MiB  # wrapping a longer text stalls the UI thread for mo
 SMALL_BODY_CHARS = 64 * 1024  # bodies this small are shown at once, without waiting for a worker's pieces
 # Bodies larger than this go to LargeTextView, which draws only the lines on screen (and does not wrap).
 LARGE_BODY_BYTES = 512 * 1024
+COOKIES_TAB = 4  # Body, Raw, Headers, Redirects, Cookies
+# what a hop that is not the user's request was for, in the hop list
+_ROLE_NOTES = {"token": "token request", "login": "sign-in: login", "authorize": "sign-in: authorization",
+               "discovery": "issuer metadata (discovery)", "jwks": "issuer's keys (signature check)"}
 
 
 def format_duration(seconds: float) -> str:
@@ -519,6 +523,13 @@ class ResponseView(QWidget):
         self.hops_tree.setAlternatingRowColors(True)
         self.hops_tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tabs.addTab(self.hops_tree, "Redirects")
+
+        # Cookies tab: per hop, the cookies sent, held back (and why) and set (ui/cookies_view.py)
+        from inspector.ui.cookies_view import CookiesView
+
+        self.cookies_view = CookiesView(self.view_state, self)
+        self.tabs.addTab(self.cookies_view, "Cookies")
+        self._waiting: QWidget | None = None  # a sign-in waiting for a person, shown instead of the tabs
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.show_idle()
 
@@ -577,6 +588,27 @@ class ResponseView(QWidget):
         self.save_body_button.setEnabled(False)
         self.tabs.setTabText(2, "Headers")
         self.tabs.setTabText(3, "Redirects")
+        self.cookies_view.clear()
+        self.tabs.setTabText(COOKIES_TAB, "Cookies")
+
+    def show_waiting(self, panel: QWidget | None) -> None:
+        """Show a sign-in's waiting panel (ui/signin_wait.py) in place of the tabs; None: the tabs again."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        if self._waiting is not None and self._waiting is not panel:
+            self._waiting.hide()
+        self._waiting = panel
+        if panel is not None:
+            if layout.indexOf(panel) < 0:
+                layout.insertWidget(layout.indexOf(self.tabs), panel, 1)
+            panel.show()
+            self._set_status("Signing in…", None, pending=True)
+        self.tabs.setVisible(panel is None)
+
+    def _fill_cookies(self, exchange: Exchange) -> None:
+        self.cookies_view.show_exchange(exchange, self._secrets)
+        count = self.cookies_view.count
+        self.tabs.setTabText(COOKIES_TAB, f"Cookies ({count})" if count else "Cookies")
 
     def show_idle(self) -> None:
         self._clear_response()
@@ -630,6 +662,7 @@ class ResponseView(QWidget):
         notes = [scrub(n) for n in notes]
         self.elapsed_label.clear()
         self._fill_hops(exchange)
+        self._fill_cookies(exchange)
         response = exchange.response
         if exchange.error is not None:
             self._set_status(f"Error: {exchange.error.kind}", None)
@@ -702,8 +735,8 @@ class ResponseView(QWidget):
             if hop.response is not None:
                 status += f" {hop.response.reason}"
             notes = []
-            if hop.role == "token":
-                notes.append("token request")
+            if hop.role != "request":
+                notes.append(_ROLE_NOTES.get(hop.role, hop.role))
             if hop.credentials_stripped:
                 notes.append("removed on origin change: " + ", ".join(hop.credentials_stripped))
             if hop.netrc_applied:

@@ -146,6 +146,7 @@ class RequestTab(QWidget):
         if host.profiles is not None:
             self.profile_picker.bind(host.profiles)
         self._response_view: Any = None
+        self._sign_in: Any = None  # ui/signin_wait.SignInSend, made at the first send
         self._response_slot = QWidget(self)
         self._explainer: Any = None
         self._explainer_slot = QWidget(self)
@@ -246,6 +247,8 @@ class RequestTab(QWidget):
             if hasattr(self.host, "panel_min_width"):
                 panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
             panel.expectations_changed.connect(self._on_expectations_changed)
+            panel.retry_status.connect(self.status)  # try the fix: its progress and outcome
+            panel.response_requested.connect(lambda result: self.response_view.show_result(result))
             layout = self.right_column.layout()
             assert layout is not None  # made in __init__
             layout.replaceWidget(self._explainer_slot, panel)
@@ -268,6 +271,18 @@ class RequestTab(QWidget):
             view.wrap_check.toggled.connect(self.host.set_word_wrap)
             self._response_view = view
         return self._response_view
+
+    @property
+    def sign_in(self) -> Any:
+        """The waiting state of a send whose profile signs in with a browser or a device code."""
+        if self._sign_in is None:
+            from inspector.ui.signin_wait import SignInSend
+
+            self._sign_in = SignInSend(self.view_state, self.response_view)
+            self._sign_in.waiting_changed.connect(
+                lambda on: self.response_view.show_waiting(self._sign_in.panel if on else None))
+            self._sign_in.status.connect(self.status.emit)
+        return self._sign_in
 
     def ensure_panels(self) -> None:
         _ = self.response_view
@@ -709,6 +724,11 @@ class RequestTab(QWidget):
         make_resolver = host.resolver
         self.jobs.cancel(self.explain_slot)
         self.send_context = plan.context
+        sent: dict[str, Any] = {"cache": cache, "overrides": overrides, "history": history, "kwargs": send_kwargs}
+        self._sent = sent  # what the send used, for a retry with a fix (filled in by the job)
+        base_hooks = getattr(cache, "hooks", None)
+        stop, job_cancel = self.sign_in.begin(base_hooks)  # the sign-in's Cancel stops `stop` alone
+        send_hooks = self.sign_in.hooks  # a plain function: the job never touches the QObject
 
         def send(job: Job[SendResult]) -> SendResult:
             from inspector.core.pipeline import prepare
@@ -733,19 +753,25 @@ class RequestTab(QWidget):
                 extra_secrets = list(sub.secrets)
                 if used is not None:
                     used = resolve_profile(used, sub)
-            prepared = prepare(final, used, resolver, cache)
+            sent.update(profile=used, resolver=resolver, secrets=extra_secrets)
+            prepared = prepare(final, used, resolver, cache, hooks=send_hooks(base_hooks, job.report))
             for secret in extra_secrets:
                 prepared.redactor.add(secret)
-            return prepared.run(overrides=overrides, history=history, cancel=job.cancel,
-                                on_progress=_Progress(job.report), **send_kwargs)
+            result = prepared.run(overrides=overrides, history=history, cancel=stop,
+                                  on_progress=_Progress(job.report), **send_kwargs)
+            if stop.is_set() and not job.cancel.is_set():  # the sign-in's Cancel: its exchange is shown
+                result = result.explained_again(overrides)  # what stopped (no network: nothing was sent)
+            return result
 
         self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
-                        on_progress=self._on_progress, name="send")
+                        on_progress=self._on_progress, cancel=job_cancel, name="send")
         self._sending_since = time.monotonic()
         self._progress = (0, None)
         self._set_busy(True)
 
     def _set_busy(self, busy: bool) -> None:
+        if not busy and self._sign_in is not None:
+            self._sign_in.end()
         self.editor.set_busy(busy)
         if busy:
             self._elapsed_timer.start()
@@ -757,7 +783,10 @@ class RequestTab(QWidget):
         received, total = self._progress
         self.response_view.update_elapsed(time.monotonic() - self._sending_since, received, total)
 
-    def _on_progress(self, progress: tuple[int, int | None]) -> None:
+    def _on_progress(self, progress: Any) -> None:
+        if self._sign_in is not None and self._sign_in.handle(progress):
+            self._progress = (0, None)  # a sign-in step (ui/signin_wait.py): the bytes so far were its own
+            return
         self._progress = progress
 
     def cancel(self) -> None:
@@ -797,6 +826,7 @@ class RequestTab(QWidget):
             self.view_state.remember_secrets(shown.values, shown.names)  # status bar, notices, the log
         self.response_view.show_result(result)
         self.explainer.show_result(result)
+        self._offer_fixes(result)
         sections = getattr(self.explainer, "sections", None)
         if sections is not None:
             sections.setCurrentIndex(0)  # the explanation of what just came back, not the decoder
@@ -814,6 +844,27 @@ class RequestTab(QWidget):
         self.status.emit(f"{status}. {problem.message}" if problem else status)
         self.result_received.emit(result)
         self.exchange_received.emit(exchange, result.diagnosis)
+
+    def _offer_fixes(self, result: SendResult) -> None:
+        """Try the fix: the fixes core.retry offers for this answer's findings, and how to run one (a job)."""
+        sent = getattr(self, "_sent", None)
+        if sent is None or result.diagnosis is None or not hasattr(self.explainer, "offer_fixes"):
+            return
+        from inspector.core.retry import fix_for_finding, retry
+
+        profiles = list(self.host.profiles.profiles) if self.host.profiles is not None else []
+        by_name = {p.name: p for p in profiles}
+        used = sent.get("profile")
+        fixes = {f.id: fix for f in result.diagnosis.findings
+                 if (fix := fix_for_finding(f, result, used, profiles)) is not None}
+
+        def run(fix: str, cancel: Any) -> Any:  # on the worker: plain values only
+            return retry(result, fix, profile=used, find_profile=by_name.__getitem__,
+                         resolver=sent.get("resolver"), token_cache=sent["cache"], overrides=sent["overrides"],
+                         history=sent["history"], cancel=cancel, extra_secrets=sent.get("secrets", ()),
+                         **sent["kwargs"])
+
+        self.explainer.offer_fixes(fixes, run)
 
     def _show_sent_context(self, exchange: Exchange) -> None:
         if not self.send_context:
@@ -1004,6 +1055,8 @@ class RequestTab(QWidget):
         self.jobs.cancel(self.explain_slot)
         self._elapsed_timer.stop()
         self._close_sink()
+        if self._sign_in is not None:
+            self._sign_in.shutdown()
         if self._response_view is not None:
             self._response_view.shutdown()
         if self._explainer is not None:

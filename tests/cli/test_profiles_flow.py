@@ -91,9 +91,10 @@ def test_oauth_token_fetch_is_a_hop(cli: Cli, demo) -> None:
     base, _, env = demo
     doc = json.loads(run(cli, env, "send", f"{base}/api/invoices", "--profile", "Demo: OAuth 2 client credentials",
                          "--json").stdout)
-    assert [h["role"] for h in doc["hops"]] == ["token", "request"]
+    # the profile's [expect] issuer publishes its JWKS (discovery): the signature check's hops come next
+    assert [h["role"] for h in doc["hops"]] == ["token", "discovery", "jwks", "request"]
     assert doc["hops"][0]["url"] == f"{base}/oauth/token"
-    assert doc["token"]["format"] == "jws"
+    assert doc["token"]["format"] == "jws" and doc["token"]["verified"] is True
 
 
 def test_show_secrets_does_show_them(cli: Cli, demo) -> None:

@@ -87,8 +87,10 @@ def test_the_browser_flow_from_the_command_line(demo: DemoServer, tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert [h["role"] for h in doc["hops"]] == ["discovery", "authorize", "token", "request"]
+    # the issuer's JWKS (from discovery) checks the token's signature: a hop of its own, before the request's
+    assert [h["role"] for h in doc["hops"]] == ["discovery", "authorize", "token", "jwks", "request"]
     assert doc["diagnosis"]["verdict"] == "ok" and doc["response"]["status"] == 200
+    assert doc["hops"][3]["url"] == f"{demo.base_url}/.well-known/jwks.json" and doc["hops"][3]["status"] == 200
     # what to do is on stderr, with the URL to open by hand
     assert "in your browser" in result.stderr and f"{demo.base_url}/oauth/authorize?" in result.stderr
     token_body = doc["hops"][2]

@@ -618,3 +618,14 @@ def test_insufficient_scope_without_a_named_scope_does_not_ask_for_one_already_g
     assert finding is not None and d.verdict == "authorization"
     assert "is granted, so the server wants one it did not name" in finding.detail
     assert "invoices:read" not in finding.next_step
+
+
+def test_a_csrf_refusal_is_not_a_session_expiry() -> None:
+    """signin.md: on csrf-failed "the session is fine, the request lacks its anti-forgery proof"; a 403 that
+    names CSRF with the session cookie sent must lead with csrf-failed, not claim the session expired."""
+    ex = exchange(hop(resp(403, [], {"detail": "CSRF Failed: CSRF token missing."}), SESSION_COOKIE,
+                      cookies_sent=("sessionid", "csrftoken")))
+    d = explain(ex, None)
+    assert "csrf-failed" in d.finding_ids
+    assert "session-expired" not in d.finding_ids, d.finding_ids
+    assert d.findings[0].id == "csrf-failed"

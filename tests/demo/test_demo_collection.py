@@ -34,6 +34,7 @@ def test_it_loads_grouped_with_an_environment_for_the_demo_server() -> None:
         "Transport",
         "Auth schemes",
         "Basics",
+        "Incident: burst",
     ]
     assert collection.environment("demo").vars["base_url"] == DEFAULT_BASE_URL
     requests = [r for _, r in all_requests(collection)]
@@ -51,7 +52,8 @@ def test_no_file_of_it_holds_a_literal_secret() -> None:
 
 
 @pytest.mark.parametrize(
-    "folder", ["Start here", "401s", "403s", "Beyond the status line", "Step-up", "Auth schemes"]
+    "folder",
+    ["Start here", "401s", "403s", "Beyond the status line", "Step-up", "Auth schemes", "Incident: burst"],
 )
 def test_each_group_passes_against_the_demo_api(demo_url: str, capsys, folder: str) -> None:
     code = main(

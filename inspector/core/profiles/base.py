@@ -206,6 +206,13 @@ class TokenCache:
         with self._lock:
             self._refresh_tokens[key] = refresh_token
 
+    def forget_access_tokens(self, identity: str) -> None:
+        """Drop the fetched access tokens of one profile (refresh tokens, cookies and discovery stay): its next
+        send fetches a new token (try the fix: fresh-token)."""
+        with self._lock:
+            for key in [k for k in self._tokens if k[0] == identity]:
+                del self._tokens[key]
+
     def forget(self, identity: str | None = None) -> None:
         """Drop the tokens, cookies and login state of one profile (by identity), or of all of them."""
         with self._lock:

@@ -88,6 +88,12 @@ def parse_metadata(hop: Hop, issuer: str) -> ProviderMetadata | str:
     )
 
 
+def none_published(issuer: str, tried: list[str]) -> str:
+    """Why an issuer has no metadata, naming every URL tried and what it answered."""
+    return (f"The issuer '{issuer}' publishes no discovery metadata ({'; '.join(tried)}): check the issuer, "
+            "or set the endpoints (authorization_url, token_url, device_authorization_url) in the profile.")
+
+
 def discover(issuer: str, steps: SignInSteps) -> ProviderMetadata | str:
     """Fetch the issuer's metadata as discovery hops; the metadata, or a sentence for the failed last hop."""
     tried: list[str] = []
@@ -97,5 +103,4 @@ def discover(issuer: str, steps: SignInSteps) -> ProviderMetadata | str:
         if 200 <= status < 300:
             return parse_metadata(hop, issuer)
         tried.append(f"{mask_url(url)} answered {status}")
-    return (f"The issuer '{issuer}' publishes no discovery metadata ({'; '.join(tried)}): check the issuer, "
-            "or set the endpoints (authorization_url, token_url, device_authorization_url) in the profile.")
+    return none_published(issuer, tried)

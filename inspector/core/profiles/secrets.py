@@ -265,6 +265,48 @@ class FileSecretStore(SecretStore):
                 self._write(secrets)
 
 
+class DeferredSecretStore(SecretStore):
+    """A store chosen on first use: `choose()` (the keyring's import and backend discovery, which take a
+    tenth of a second or more) runs when a secret is first read or written, on whichever thread does so, and
+    once. A window that starts with no ${secret:...} reference never pays for it."""
+
+    def __init__(self, choose: Callable[[], SecretStore]) -> None:
+        self._choose: Callable[[], SecretStore] | None = choose
+        self._store: SecretStore | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def chosen(self) -> bool:
+        """Whether the store was chosen already (nothing was probed otherwise)."""
+        return self._store is not None
+
+    def resolved(self) -> SecretStore:
+        """The store behind this one, choosing it now if it was not yet."""
+        with self._lock:
+            if self._store is None:
+                assert self._choose is not None
+                self._store, self._choose = self._choose(), None
+            return self._store
+
+    def usable(self) -> bool:
+        return self.resolved().usable()
+
+    def backend_name(self) -> str:
+        return self.resolved().backend_name()
+
+    def get(self, key: str) -> str | None:
+        return self.resolved().get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.resolved().set(key, value)
+
+    def delete(self, key: str) -> None:
+        self.resolved().delete(key)
+
+    def how_to_store(self, key: str) -> str:
+        return self.resolved().how_to_store(key)
+
+
 def choose_secret_store(candidates: Iterable[SecretStore]) -> SecretStore:
     """The first usable store, in order (the keyring first, the file last)."""
     candidates = list(candidates)

@@ -71,9 +71,11 @@ _CSRF = (
 def check(facts: Facts, found: Sequence[Finding]) -> list[Finding]:
     """The sign-in findings about the user's request."""
     out = redirected_to_login(facts)
-    out += session_expired(facts, out)
+    csrf = csrf_failed(facts)
+    if not csrf:  # a refusal naming CSRF says the session is fine: only its anti-forgery proof is missing
+        out += session_expired(facts, out)
     out += cookie_not_sent(facts, out)
-    out += csrf_failed(facts)
+    out += csrf
     out += signing_key_unknown(facts)
     out += nginx_client_certificate(facts)
     return out

@@ -1,0 +1,270 @@
+"""Start-up: what the first paint needs and nothing more; the rest (panes, history, profiles, log file, error
+dialog, collections) arrives after it, and an error raised before the dialog exists is still shown and logged.
+
+The real app runs in its own process for what it imports (StartupProbe, INSPECTOR_STARTUP_PROBE); the deferred
+steps run in-process with qtbot. No wall-clock figure is asserted: bench_startup.py measures those.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog
+
+from inspector.core.logfile import start_log
+from inspector.core.request import RequestSpec
+from inspector.ui.error_dialog import ErrorDialog
+from inspector.ui.gui import STARTUP_PROBE_ENV, DeferredStart, EarlyErrors, start_error_reporting
+from inspector.ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.EARLY-sig-SECRET-4242"
+HEAVY = ("keyring", "pygments.lexers", "requests", "jwt", "cryptography", "logging.handlers", "sqlite3",
+         "inspector.core.logfile", "inspector.ui.error_dialog", "inspector.core.diagnosis.explainer")
+
+
+def run_app(home: Path, probe: Path, *args: str) -> dict[str, object]:
+    """`python main.py` in a throw-away home, offscreen, until the probe has its figures (then it quits)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INSPECTOR_", "XDG_", "PYTHON_KEYRING"))}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
+               XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"),
+               INSPECTOR_SETTINGS=str(home / "settings.ini"), QT_QPA_PLATFORM="offscreen",
+               **{STARTUP_PROBE_ENV: str(probe)})
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    done = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=50, check=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(probe.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.smoke
+def test_the_first_paint_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    for run in ("first run", "second run: settings and tabs saved by the first"):
+        data = run_app(home, tmp_path / "probe.json")
+        at_paint = set(data["modules_at_paint"])  # type: ignore[arg-type]
+        assert "inspector.ui.main_window" in at_paint, run  # the probe did see the window's first paint
+        assert not [m for m in HEAVY if m in at_paint], run
+        # then the window got ready: panes, history and profiles; the keyring was never needed for that
+        at_ready = set(data["modules_at_ready"])  # type: ignore[arg-type]
+        assert {"inspector.ui.response_view", "inspector.ui.explainer_panel", "inspector.core.history",
+                "inspector.ui.profiles_model"} <= at_ready, run
+        assert "keyring" not in at_ready, run
+        assert isinstance(data["painted_at"], float) and isinstance(data["ready_at"], float)
+        assert data["ready_at"] >= data["painted_at"]
+    settings = QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat)
+    assert settings.value("tabs/open")  # the second run kept the saved tabs (restored after the paint)
+
+
+@pytest.mark.smoke
+def test_the_version_and_the_cli_never_import_qt(tmp_path: Path) -> None:
+    code = ("import sys\nfrom inspector.app import main\ncode = main(['--version'])\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
+            "print(bad); sys.exit(3 if bad else code)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=50,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def write_profile(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "team-api.toml").write_text(
+        'format = 1\nname = "Team API"\nkind = "bearer"\n[credentials]\ntoken = "${env:TEAM_TOKEN}"\n',
+        encoding="utf-8")
+
+
+def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, restore_tabs_later=True)
+    qtbot.addWidget(window)
+    team = tmp_path / "team"
+    write_profile(team)
+    env = {"INSPECTOR_TESTING": "1", "TEAM_TOKEN": "t0ken"}
+    early = EarlyErrors()
+    startup = DeferredStart(window, env, settings, [team], early=early, log_folder=tmp_path / "logs")
+    tab = window.current_tab()
+    assert tab._response_view is None and tab._explainer is None  # built after the first paint
+    assert window.profiles is None and window.history is None
+    window.show()
+    try:
+        with qtbot.waitSignal(startup.ready, timeout=30_000):
+            startup.start()
+        assert startup.is_ready
+        assert tab._response_view is not None and tab._explainer is not None
+        assert window.history is not None
+        assert window.profiles is not None and window.profiles.loaded
+        assert "Team API" in [p.name for p in window.profiles.profiles]
+        assert not window.profiles.secrets.chosen  # no ${secret:...} reference: the keyring was not probed
+        qtbot.waitUntil(lambda: window.collections is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: startup.hook is not None, timeout=10_000)
+    finally:
+        startup.stop()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        early.uninstall()
+        window.shutdown()
+        if startup.app_log is not None:
+            startup.app_log.close()
+        if window.history is not None:
+            window.history.close()
+
+
+def test_a_part_that_never_comes_does_not_hold_back_the_log_the_dialog_and_the_collections(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspector.ui.gui as gui
+
+    release = threading.Event()
+
+    def stuck(env: object, team_dirs: object) -> object:
+        release.wait(20)  # a team folder on a network drive that does not answer
+        raise OSError("the team folder did not answer")
+
+    monkeypatch.setattr(gui, "profile_sources", stuck)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    startup = DeferredStart(window, {"INSPECTOR_TESTING": "1"}, settings, [], log_folder=tmp_path / "logs")
+    startup.LATE_ANYWAY_MS = 50
+    try:
+        startup.start()
+        qtbot.waitUntil(lambda: startup.hook is not None and window.collections is not None, timeout=20_000)
+        assert not startup.is_ready and window.profiles is None
+        with qtbot.waitSignal(startup.ready, timeout=20_000):
+            release.set()
+    finally:
+        release.set()
+        startup.stop()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        window.shutdown()
+        if startup.app_log is not None:
+            startup.app_log.close()
+        if window.history is not None:
+            window.history.close()
+
+
+def test_tabs_saved_by_the_last_run_come_back_after_the_first_paint(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/orders"))
+    first.new_tab(RequestSpec(method="POST", url="https://api.example.com/carts"))
+    first.save_state()
+    first.shutdown()
+
+    later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
+    qtbot.addWidget(later)
+    assert later.tabs.count() == 1 and later.editor.to_spec().url == ""  # the first paint shows the frame
+    later.restore_saved_tabs()
+    assert [later.tabs.widget(i).editor.to_spec().url for i in range(later.tabs.count())] == [
+        "https://api.example.com/orders", "https://api.example.com/carts"]
+    later.restore_saved_tabs()  # once only
+    assert later.tabs.count() == 2
+    later.shutdown()
+
+
+def test_closing_before_the_tabs_came_back_keeps_them_saved(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/kept"))
+    first.save_state()
+    first.shutdown()
+    quick = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
+    qtbot.addWidget(quick)
+    quick.save_state()  # closed at once (the start-up benchmark's window does this)
+    quick.shutdown()
+    again = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.editor.to_spec().url == "https://api.example.com/kept"
+    again.shutdown()
+
+
+def test_a_tab_typed_into_before_the_restore_is_kept(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "settings.ini"
+    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/saved"))
+    first.save_state()
+    first.shutdown()
+    later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
+    qtbot.addWidget(later)
+    qtbot.keyClicks(later.editor.url_edit, "https://typed.example.com/")
+    later.restore_saved_tabs()
+    urls = [later.tabs.widget(i).editor.to_spec().url for i in range(later.tabs.count())]
+    assert urls == ["https://typed.example.com/", "https://api.example.com/saved"]
+    later.shutdown()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_error_before_the_dialog_exists_is_shown_and_logged_once_it_does(qtbot, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]
+                                                                             ) -> None:
+    before = sys.excepthook, threading.excepthook
+    early = EarlyErrors()
+    early.install()
+    try:
+        raise RuntimeError(f"the start failed with Authorization: Bearer {TOKEN}")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+
+    def work() -> None:
+        raise ValueError("a worker failed before the dialog existed")
+
+    worker = threading.Thread(target=work, name="inspector-test-early")
+    worker.start()
+    worker.join(5)
+    assert [type(e[1]) for e in early.caught] == [RuntimeError, ValueError]
+    printed = capsys.readouterr().err
+    assert "RuntimeError" in printed and "ValueError" in printed and TOKEN not in printed  # masked at once
+
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    log = start_log(tmp_path / "logs")
+    hook = start_error_reporting(window, log, early=early)
+    try:
+        assert early.caught == []
+        qtbot.waitUntil(lambda: isinstance(window.findChild(QDialog, "errorDialog"), ErrorDialog), timeout=5_000)
+        dialog = hook.dialog()
+        assert dialog is not None
+        qtbot.waitUntil(lambda: "ValueError" in dialog.summary.text(), timeout=5_000)
+        assert "(and 1 earlier)" in dialog.summary.text()
+        details = dialog.details_text()
+        assert "RuntimeError" in details and "ValueError" in details and TOKEN not in details
+        assert capsys.readouterr().err.count("RuntimeError") == 0  # printed by the early hook, not again
+        log.flush()
+        written = log.path.read_text(encoding="utf-8")
+        assert written.count("Unexpected error") == 2 and TOKEN not in written
+    finally:
+        hook.uninstall()
+        log.close()
+        window.shutdown()
+    assert (sys.excepthook, threading.excepthook) == before  # the hooks before the early one are back
+
+
+def test_ctrl_c_before_the_dialog_still_ends_the_app() -> None:
+    seen: list[type[BaseException]] = []
+    early = EarlyErrors()
+    previous = sys.excepthook
+    sys.excepthook = lambda t, e, tb: seen.append(t)
+    try:
+        early.install()
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        early.uninstall()
+    finally:
+        sys.excepthook = previous
+    assert seen == [KeyboardInterrupt] and early.caught == []
