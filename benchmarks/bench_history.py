@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,8 @@ def sample_exchange(i: int = 0) -> Exchange:
 
 def build_template(path: Path, entries: int) -> None:
     """`entries` rows like one real add(), written in one transaction with the indexes built after."""
-    with HistoryStore(path, keep=entries + 1) as store:
-        store.add(sample_exchange())
+    with HistoryStore(path, keep=entries + 1, clock=lambda: datetime.now(UTC) - timedelta(days=60)) as store:
+        store.add(sample_exchange())  # the oldest entry
     db = sqlite3.connect(path, isolation_level=None)
     try:
         row = db.execute("SELECT time, method, url, status, status_class, verdict, elapsed_ms, profile,"
@@ -112,10 +113,12 @@ def build_template(path: Path, entries: int) -> None:
         db.execute("BEGIN")
         for name, _sql in indexes:
             db.execute(f'DROP INDEX "{name}"')
+        # one entry every 100 s up to now (50,000 span about two months), oldest first, as a history grows
+        now = datetime.now(UTC)
         db.executemany("INSERT INTO exchanges (time, method, url, status, status_class, verdict, elapsed_ms,"
                        " profile, error_kind, host, findings, facts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (row[:2] + (row[2].replace("/items/0", f"/items/{i}"),) + row[3:]
-                        for i in range(1, entries)))
+                       ((when(now - timedelta(seconds=100 * (entries - i))), row[1],
+                         row[2].replace("/items/0", f"/items/{i}"), *row[3:]) for i in range(1, entries)))
         db.execute("INSERT OR IGNORE INTO payloads SELECT id, ?, ? FROM exchanges", payload)
         for _name, sql in indexes:
             db.execute(sql)
@@ -123,6 +126,10 @@ def build_template(path: Path, entries: int) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")  # the store's own shape (UTC, sorts as text)
 
 
 def fresh_copy(template: Path, folder: Path) -> Path:
