@@ -122,3 +122,16 @@ def test_a_schema_2_history_loses_its_per_row_trigger_and_keeps_its_entries(tmp_
     assert store.trim() == 400 and store.count() == 100
     store.close()
     assert rows_in(path, "payloads") == 100
+
+
+def test_clear_all_leaves_no_trace_of_the_cleared_entries_in_the_file(tmp_path: Path) -> None:
+    """Clear all means gone: the deletes skip zeroing pages for speed, so the file is rewritten afterwards."""
+    path = tmp_path / "history.sqlite"
+    store = HistoryStore(path)
+    for i in range(300):
+        store.add(simple_exchange(401, url=f"https://customer-acme-internal.test/orders/{i}"))
+    store.add(simple_exchange(200, url="https://customer-acme-internal.test/kept-after"))
+    assert store.clear() == 301
+    store.close()
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith("history.sqlite")]
+    assert all(b"customer-acme-internal" not in p.read_bytes() for p in leftovers), leftovers
