@@ -309,27 +309,36 @@ class LineIndexer:
 
 class RangeChunk:
     """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never
-    overlap. Kept compact, as a million ranges of a 10 MB body must be: starts in 4 bytes, lengths in 2
-    (4 when a range is longer than 65,535 characters), keys in 1."""
+    overlap. Kept compact, as a million ranges of a 10 MB body must be: each range's start is kept as its
+    offset from lexed_from and its length, each in 1 byte when every one of the chunk fits, else 2 (a chunk
+    is a lexer segment of about 32,000 characters), else 4; keys in 1. A range costs 4 or 5 bytes, not 7."""
 
-    __slots__ = ("keys", "lengths", "lexed_from", "lexed_to", "starts")
+    __slots__ = ("keys", "lengths", "lexed_from", "lexed_to", "offsets")
 
     def __init__(self, lexed_from: int, lexed_to: int, starts: Sequence[int], ends: Sequence[int],
                  keys: array) -> None:
         self.lexed_from = lexed_from
         self.lexed_to = lexed_to
-        self.starts = starts if isinstance(starts, array) and starts.typecode == "i" else array("i", starts)
-        self.lengths = _compact_lengths(map(operator.sub, ends, self.starts))
+        absolute = starts if isinstance(starts, array) else array("q", starts)
+        self.offsets = _compact(map(operator.sub, absolute, repeat(lexed_from)))
+        self.lengths = _compact(map(operator.sub, ends, absolute))
         self.keys = keys  # 'b': indices into core.highlight.STYLE_KEYS
 
     @classmethod
-    def from_lengths(cls, lexed_from: int, lexed_to: int, starts: array, lengths: Sequence[int],
-                     keys: array) -> RangeChunk:
+    def from_lengths(cls, lexed_from: int, lexed_to: int, starts: Sequence[int], lengths: Sequence[int],
+                     keys: array, base: int = 0) -> RangeChunk:
+        """A chunk from range starts (plus `base`) and lengths."""
         chunk = cls.__new__(cls)
         chunk.lexed_from, chunk.lexed_to, chunk.keys = lexed_from, lexed_to, keys
-        chunk.starts = starts if starts.typecode == "i" else array("i", starts)
-        chunk.lengths = _compact_lengths(lengths)
+        shift = lexed_from - base
+        chunk.offsets = _compact(map(operator.sub, starts, repeat(shift)) if shift else starts)
+        chunk.lengths = _compact(lengths)
         return chunk
+
+    @property
+    def starts(self) -> array:
+        """Where each range starts in the display text (made when asked: for tests and the ordinary view)."""
+        return array("i", map(operator.add, self.offsets, repeat(self.lexed_from)))
 
     @property
     def ends(self) -> array:
@@ -337,20 +346,25 @@ class RangeChunk:
         return array("i", map(operator.add, self.starts, self.lengths))
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.offsets)
 
 
-def _compact_lengths(lengths: Iterable[int]) -> array:
-    values = array("i", lengths)
-    try:
-        return array("H", values)
-    except OverflowError:  # a range longer than 65,535 characters (a long string, a comment)
-        return values
+def _compact(values: Iterable[int]) -> array:
+    """Non-negative ints in the smallest array that holds them all: 'B', 'H', else 'i'."""
+    wide = values if isinstance(values, array) and values.typecode == "i" else array("i", values)
+    for typecode in ("B", "H"):
+        try:
+            return array(typecode, wide)
+        except OverflowError:  # a value over the type's maximum (or a negative one)
+            continue
+    return wide
 
 
-def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
+def range_chunk(batch: RangeBatch, lexed_from: int, base: int = 0) -> RangeChunk:
+    """A batch of ranges lexed with offsets relative to `base` as a chunk in display offsets."""
     # offsets in 4 bytes stay far below 2**31 (the body cap is 100 MB)
-    return RangeChunk.from_lengths(lexed_from, batch.lexed_to, batch.starts, batch.lengths, batch.keys)
+    return RangeChunk.from_lengths(lexed_from, batch.lexed_to + base, batch.starts, batch.lengths, batch.keys,
+                                   base=base)
 
 
 class HighlightWorker(QObject):
@@ -559,12 +573,14 @@ class HighlightWorker(QObject):
         segments.done.add(i)
         covered = start
         assert segments.lexer is not None
+        # lexed in segment offsets: a chunk keeps its ranges as small offsets from where it starts
         for batch in iter_range_batches(segments.lexer, segments.text(start, end),
-                                        batch_tokens=self.LEX_BATCH_TOKENS, base=start):
+                                        batch_tokens=self.LEX_BATCH_TOKENS):
             self._check()
             stats.ranges += len(batch)
-            self.range_chunk.emit(self.job.generation, range_chunk(batch, covered))
-            covered = batch.lexed_to
+            chunk = range_chunk(batch, covered, base=start)
+            self.range_chunk.emit(self.job.generation, chunk)
+            covered = chunk.lexed_to
             time.sleep(0)  # let the UI thread run its queued slots now
 
 
