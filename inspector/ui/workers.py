@@ -112,11 +112,16 @@ class BodyStats:
 WHOLE_DECODE_BYTES = 16 * 1024 * 1024
 
 
+# Decoded parts are this many bytes of the body: the pretty-printers copy each onto what is left of the one
+# before, so two of them are in memory at once, beside the text already formatted.
+DECODE_PART_BYTES = 256 * 1024
+
+
 def _decoded_parts(job: BodyJob) -> Iterator[str]:
-    """The body decoded (core.bodies' one charset rule) and its newlines made LF, about a megabyte at a time,
-    so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
+    """The body decoded (core.bodies' one charset rule) and its newlines made LF, DECODE_PART_BYTES at a
+    time, so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
     carry = ""  # a CR ending one part may be the first half of a CRLF split across two
-    for part in iter_decode_text(job.body, job.content_type):
+    for part in iter_decode_text(job.body, job.content_type, DECODE_PART_BYTES):
         if carry:
             part = carry + part
         carry = "\r" if part.endswith("\r") else ""
@@ -135,15 +140,17 @@ def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
     highlight_limit); a body larger than that is shown as it came, in its parts, never copied whole.
     """
     if job.pretty and job.mask_limit < len(job.body) <= job.highlight_limit and not job.secret_values:
-        # JSON is pretty-printed straight from the decoded parts (iter_pretty_json takes them one by one), so
-        # the whole decoded text never sits in memory beside its formatted copy; bytes bound characters
+        # JSON, XML and HTML are pretty-printed straight from the decoded parts (iter_pretty_json and the
+        # others take them one by one), so the whole decoded text never sits in memory beside its formatted
+        # copy, and the first piece shows once the first part is decoded; bytes bound characters
         decoded = _decoded_parts(job)
         first = next(decoded, "")
         lexer = choose_lexer(job.content_type, first[:4096])
-        if pretty_syntax(lexer) == "json":
-            info = BodyInfo("text", syntax="json", lexer_name=lexer.name, highlighted=True, pretty=True,
+        syntax = pretty_syntax(lexer)
+        if syntax is not None:
+            info = BodyInfo("text", syntax=syntax, lexer_name=lexer.name, highlighted=True, pretty=True,
                             size=len(job.body))
-            return info, _Streamed(first, decoded), lexer, "json"
+            return info, _Streamed(first, decoded), lexer, syntax
         parts = [first, *decoded]
     elif len(job.body) <= WHOLE_DECODE_BYTES:
         # one C call of a few milliseconds, and no second copy while parts are joined
@@ -331,7 +338,10 @@ class RangeChunk:
         chunk = cls.__new__(cls)
         chunk.lexed_from, chunk.lexed_to, chunk.keys = lexed_from, lexed_to, keys
         shift = lexed_from - base
-        chunk.offsets = _compact(map(operator.sub, starts, repeat(shift)) if shift else starts)
+        # starts ascend: the last offset is the largest, so the type is known without a failed try
+        top = starts[-1] - shift if len(starts) else 0
+        typecode = "B" if 0 <= top < 256 else "H" if 0 <= top < 65536 else "i"
+        chunk.offsets = array(typecode, map(operator.sub, starts, repeat(shift)) if shift else starts)
         chunk.lengths = _compact(lengths)
         return chunk
 
