@@ -24,7 +24,7 @@ from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.bodies import body_kind, decode_text, iter_decode_text
+from inspector.core.bodies import body_kind, decode_text, decodes_longer_than, iter_decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
     MarkupBoundaries,
@@ -152,6 +152,15 @@ def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
                             size=len(job.body))
             return info, _Streamed(first, decoded), lexer, syntax
         parts = [first, *decoded]
+    elif (job.mask_limit < len(job.body) and not job.secret_values
+          and decodes_longer_than(job.body, job.content_type, job.highlight_limit)):
+        # too large to highlight or pretty-print whatever it holds: shown as it came, each part as soon as it
+        # is decoded (the first screen does not wait for the rest of 100 MB)
+        decoded = _decoded_parts(job)
+        first = next(decoded, "")
+        lexer = choose_lexer(job.content_type, first[:4096])
+        info = BodyInfo("text", syntax=lexer_syntax(lexer), lexer_name=lexer.name, size=len(job.body))
+        return info, _Streamed(first, decoded), lexer, None
     elif len(job.body) <= WHOLE_DECODE_BYTES:
         # one C call of a few milliseconds, and no second copy while parts are joined
         parts = [normalize_newlines(decode_text(job.body, job.content_type))]
@@ -193,6 +202,12 @@ class _Streamed(list[str]):
         while self:
             yield self.pop(0)  # let go of each part once it is taken
         yield from self.rest
+
+
+def _taken(parts: list[str]) -> Iterator[str]:
+    """The parts in order, each taken out of the list as it is given (the list holds no part given)."""
+    while parts:
+        yield parts.pop(0)
 
 
 def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
@@ -469,12 +484,13 @@ class HighlightWorker(QObject):
         gen = job.generation
         t1 = time.perf_counter()
         stats = BodyStats()
-        if len(parts) > 1 and not isinstance(parts, _Streamed):  # too large to highlight or pretty-print: the
-            # decoded parts are the pieces shown
+        streamed = isinstance(parts, _Streamed)
+        if streamed and pretty_kind is None or len(parts) > 1 and not streamed:  # too large to highlight or
+            # pretty-print: the decoded parts are the pieces shown, each let go once sent
             indexer = LineIndexer(job.line_limit)
-            while parts:
+            for part in parts if streamed else _taken(parts):
                 self._check()
-                self.text_piece.emit(gen, indexer.feed(parts.pop(0)))
+                self.text_piece.emit(gen, indexer.feed(part))
                 time.sleep(0)
             self.text_done.emit(gen)
             stats.chars = indexer.offset
