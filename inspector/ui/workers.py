@@ -545,9 +545,9 @@ class HighlightWorker(QObject):
                 soft = list(head.soft)
                 for pos in range(len(first), len(text), self.SOURCE_PIECE):
                     self._check()
-                    part = indexer.feed(text[pos : pos + self.SOURCE_PIECE])
-                    starts.extend(part.line_starts)
-                    soft.extend(part.soft)
+                    indexed = indexer.feed(text[pos : pos + self.SOURCE_PIECE])
+                    starts.extend(indexed.line_starts)
+                    soft.extend(indexed.soft)
                     self._serve(segments, stats)
                     time.sleep(0)
                 self.text_piece.emit(gen, TextPiece(text, 0, starts, indexer.longest, True, tuple(soft)))
