@@ -66,6 +66,25 @@ def test_the_first_paint_imports_none_of_the_heavy_modules(tmp_path: Path) -> No
     assert settings.value("tabs/open")  # the second run kept the saved tabs (restored after the paint)
 
 
+# Not needed to paint the window: the request's transport value and its dates (the editor needs only the spec).
+NOT_AT_PAINT = ("inspector.core.exchange", "datetime")
+# Not needed to be ready: made on first use (an incident report, a {{$uuid}}, a token in a cookie, a profile
+# name that is not found).
+NOT_AT_READY = ("inspector.core.export", "inspector.core.export.incident_report", "uuid", "platform",
+                "http.cookies", "difflib")
+
+
+def test_what_the_paint_and_ready_do_not_need_is_imported_later(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    data = run_app(home, tmp_path / "probe.json")
+    at_paint = set(data["modules_at_paint"])  # type: ignore[arg-type]
+    at_ready = set(data["modules_at_ready"])  # type: ignore[arg-type]
+    assert "inspector.ui.main_window" in at_paint and "inspector.ui.incidents_view" in at_ready
+    assert [m for m in NOT_AT_PAINT if m in at_paint] == []
+    assert [m for m in NOT_AT_READY if m in at_ready] == []
+
+
 @pytest.mark.smoke
 def test_the_version_and_the_cli_never_import_qt(tmp_path: Path) -> None:
     code = ("import sys\nfrom inspector.app import main\ncode = main(['--version'])\n"
