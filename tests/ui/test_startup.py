@@ -85,6 +85,21 @@ def test_what_the_paint_and_ready_do_not_need_is_imported_later(tmp_path: Path) 
     assert [m for m in NOT_AT_READY if m in at_ready] == []
 
 
+def test_no_flags_opens_the_window_the_parser_would_open() -> None:
+    """A bare start skips the parser: its defaults must be the window's flags when none is given."""
+    import inspect
+
+    from inspector.app import open_window
+    from inspector.cli.args import build_gui_parser
+
+    opts = build_gui_parser().parse_args([])
+    params = inspect.signature(open_window).parameters
+    assert not opts.version and not opts.install_desktop_entry
+    assert params["demo"].default == opts.demo
+    assert list(params["profiles_dirs"].default) == opts.profiles_dir
+    assert list(params["collections_dirs"].default) == opts.collections_dir
+
+
 @pytest.mark.smoke
 def test_the_version_and_the_cli_never_import_qt(tmp_path: Path) -> None:
     code = ("import sys\nfrom inspector.app import main\ncode = main(['--version'])\n"
