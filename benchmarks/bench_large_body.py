@@ -1,13 +1,31 @@
-"""The 10 MB JSON body case: how soon the first screen shows, the longest UI-thread stall, and the total
-highlighting time against Pygments' own lexing time for the same text, all measured in one run.
+"""Large response bodies in the window: first screen, colours, UI-thread stalls, scrolling, memory, and the
+total highlighting time against Pygments' own lexing of the same text, all measured in one run per case.
 
-    python benchmarks/bench_large_body.py [--mb 10] [--naive]
+    python benchmarks/bench_large_body.py [--mb 10] [--kind json|json-one-line|text|xml|html] [--json]
 
-The UI-thread stall is the worst gap between ticks of a 10 ms QTimer while the body loads and is highlighted
-(and while the view is scrolled through it, so lazy highlighting is exercised). The target is < 100 ms.
-"Last line viewable" is when the whole text is in the view, and a jump to the end shows the last line.
-"Colours at the end" is how long after that jump the lines on screen there have their colours.
---naive also times the approach we do not use (Pygments' HTML into a QTextEdit), which blocks the UI thread.
+One case is one body shown in a ResponseView (bodies over 512 KB go to the view that draws only the lines on
+screen):
+
+- json: minified JSON records, Pretty on (re-indented as it streams); json-one-line: the same with Pretty
+  off (one 10 MB line, shown broken every 4,000 characters); text: log lines; xml: minified XML records,
+  Pretty on; html: a large table, Pretty on.
+- first_screen_ms / first_colours_ms: from show_exchange() to the first screen of text, and of colours.
+- worst_stall_ms: the worst gap between ticks of a 10 ms QTimer while the body loads, is highlighted and then
+  scrolled (target <= 100 ms at 96 MB, <= 50 ms at 10 MB).
+- end_coloured_after_jump_ms: the view jumps to the last line as soon as the whole text is there; how long
+  until the lines on screen there have their colours.
+- scroll_frame_ms: the median time of one repaint while paging down through the body (and, for a one-line
+  body, across it sideways); scroll_gaps_over_50ms counts the frames that took longer; scroll_frame_cpu_ms
+  is the mean CPU time of the UI thread per frame.
+- highlight_s: show_exchange() to the end of highlighting (decoding, pretty-printing, indexing, lexing);
+  pygments_s: Pygments' get_tokens over the same displayed text, same process, nothing else running;
+  highlight_ratio = highlight_s / pygments_s; highlight_cpu_ratio compares the worker thread's CPU time with
+  the lexing thread's, which the other processes of a shared machine do not change.
+- peak_rss_extra_mb: the peak resident memory over what the process held just before show_exchange() (the
+  body bytes were received by then), from VmHWM after resetting it through /proc/self/clear_refs (or from
+  VmRSS sampled every 5 ms when that file is not writable); rss_ratio = peak_rss_extra_mb / body_mb.
+
+Without --json a readable table is printed. Figures are noisy on a shared machine: compare ratios.
 """
 
 from __future__ import annotations
@@ -16,56 +34,89 @@ import argparse
 import json
 import os
 import random
+import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication, QTextEdit
+from PySide6.QtWidgets import QApplication
 
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.highlight import choose_lexer
 from inspector.core.request import RequestSpec
 from inspector.ui.response_view import ResponseView
 
-TARGET_STALL_MS = 100.0
+KINDS = ("json", "json-one-line", "text", "xml", "html")
+CONTENT_TYPES = {"json": "application/json", "json-one-line": "application/json", "text": "text/plain",
+                 "xml": "application/xml", "html": "text/html; charset=utf-8"}
+FIELDS = ("case", "body_mb", "first_screen_ms", "first_colours_ms", "worst_stall_ms", "scroll_frame_ms",
+          "end_coloured_after_jump_ms", "highlight_s", "pygments_s", "peak_rss_extra_mb")
+LOAD_TIMEOUT_S = 600.0
 
 
-def make_body(megabytes: float, seed: int = 7) -> bytes:
-    """Minified JSON of about `megabytes` MB: an array of records like a typical list endpoint returns."""
-    rng = random.Random(seed)
-    records = []
-    size = 0
-    i = 0
+# -- bodies ------------------------------------------------------------------------------------------------
+def _records(megabytes: float, render: Callable[[int, random.Random], str], sep: str = "") -> str:
+    rng = random.Random(7)
     goal = int(megabytes * 1024 * 1024)
+    out: list[str] = []
+    size = i = 0
     while size < goal:
-        rec = {
-            "id": i,
-            "name": f"customer {i}",
-            "email": f"user{i}@example.com",
-            "active": rng.random() < 0.5,
-            "balance": round(rng.uniform(-1000, 10000), 2),
-            "tags": rng.sample(["gold", "silver", "new", "vip", "eu", "us"], 2),
-            "address": {"street": f"{i} Main Street", "city": "Springfield", "zip": f"{i % 99999:05d}"},
-            "note": None,
-        }
-        piece = json.dumps(rec, separators=(",", ":"))
-        records.append(piece)
-        size += len(piece) + 1
+        piece = render(i, rng)
+        out.append(piece)
+        size += len(piece) + len(sep)
         i += 1
-    return ("[" + ",".join(records) + "]").encode()
+    return sep.join(out)
 
 
-def exchange_for(body: bytes) -> Exchange:
-    response = Response(200, "OK", (("Content-Type", "application/json"),), body, len(body))
+def _json_record(i: int, rng: random.Random) -> str:
+    rec = {
+        "id": i, "name": f"customer {i}", "email": f"user{i}@example.com", "active": rng.random() < 0.5,
+        "balance": round(rng.uniform(-1000, 10000), 2),
+        "tags": rng.sample(["gold", "silver", "new", "vip", "eu", "us"], 2),
+        "address": {"street": f"{i} Main Street", "city": "Springfield", "zip": f"{i % 99999:05d}"},
+        "note": None,
+    }
+    return json.dumps(rec, separators=(",", ":"))
+
+
+def make_body(megabytes: float, kind: str = "json") -> bytes:
+    """A body of about `megabytes` MB of the kind's shape (minified, so pretty-printing has work to do)."""
+    if kind in ("json", "json-one-line"):
+        return ("[" + _records(megabytes, _json_record, ",") + "]").encode()
+    if kind == "text":
+        return _records(megabytes, lambda i, rng: (
+            f"2026-11-27T10:{i // 60 % 60:02d}:{i % 60:02d}Z INFO request {i} served in "
+            f"{rng.randint(1, 900)} ms for user{i % 977}@example.com\n")).encode()
+    if kind == "xml":
+        return ('<?xml version="1.0" encoding="UTF-8"?><customers>' + _records(megabytes, lambda i, rng: (
+            f'<customer id="{i}" active="{str(rng.random() < 0.5).lower()}"><name>customer {i}</name>'
+            f"<email>user{i}@example.com</email><balance>{rng.uniform(-1000, 10000):.2f}</balance>"
+            f"<!-- row {i} --><address><city>Springfield</city><zip>{i % 99999:05d}</zip></address>"
+            "</customer>")) + "</customers>").encode()
+    if kind == "html":
+        return ("<!DOCTYPE html><html><head><title>Customers</title><style>td { color: #333 }</style></head>"
+                "<body><table>" + _records(megabytes, lambda i, rng: (
+                    f'<tr class="row"><td>{i}</td><td><a href="/customers/{i}">customer {i}</a></td>'
+                    f"<td>user{i}@example.com</td><td>{rng.uniform(-1000, 10000):.2f}</td></tr>"))
+                + "</table></body></html>").encode()
+    raise ValueError(f"Unknown kind {kind!r}: use one of {', '.join(KINDS)}.")
+
+
+def exchange_for(body: bytes, kind: str) -> Exchange:
+    response = Response(200, "OK", (("Content-Type", CONTENT_TYPES[kind]),), body, len(body))
     spec = RequestSpec(url="http://127.0.0.1/large")
     return Exchange(spec=spec, hops=(Hop("GET", spec.url, (), b"", response, 0.5),))
 
 
+# -- measuring ---------------------------------------------------------------------------------------------
 class StallMeter:
     """The worst gap between ticks of a 10 ms timer: how long the UI thread was busy at a stretch."""
 
@@ -75,23 +126,15 @@ class StallMeter:
         self.timer.timeout.connect(self._tick)
         self.last = 0.0
         self.worst = 0.0
-        self.worst_at = 0.0
-        self.started = 0.0
-        self.gaps: list[tuple[float, float]] = []  # (gap, when) of gaps over 50 ms
 
     def start(self) -> None:
-        self.started = self.last = time.perf_counter()
+        self.last = time.perf_counter()
         self.worst = 0.0
         self.timer.start()
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        gap = now - self.last
-        if gap > 0.05:
-            self.gaps.append((gap, now - self.started))
-        if gap > self.worst:
-            self.worst = gap
-            self.worst_at = now - self.started
+        self.worst = max(self.worst, now - self.last)
         self.last = now
 
     def stop(self) -> None:
@@ -99,135 +142,212 @@ class StallMeter:
         self.timer.stop()
 
 
-def wait_for(signal, timeout_s: float) -> bool:
-    loop = QEventLoop()
-    fired = []
-
-    def done(*_args: object) -> None:
-        fired.append(True)
-        loop.quit()
-
-    signal.connect(done)
-    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-    loop.exec()
-    signal.disconnect(done)
-    return bool(fired)
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
 
 
-def run(megabytes: float, naive: bool) -> int:
+class PeakMemory:
+    """Peak RSS over a baseline: VmHWM after resetting it, or VmRSS sampled on a timer."""
+
+    def __init__(self) -> None:
+        self.base_kb = _status_kb("VmRSS")
+        self.sampled = self.base_kb
+        self.timer: QTimer | None = None
+        try:
+            Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+            self.hwm = True
+        except OSError:
+            self.hwm = False
+            self.timer = QTimer()
+            self.timer.setInterval(5)
+            self.timer.timeout.connect(self._sample)
+            self.timer.start()
+
+    def _sample(self) -> None:
+        self.sampled = max(self.sampled, _status_kb("VmRSS"))
+
+    def extra_mb(self) -> float:
+        if self.timer is not None:
+            self._sample()
+            self.timer.stop()
+        peak = _status_kb("VmHWM") if self.hwm else self.sampled
+        return max(0, peak - self.base_kb) / 1024
+
+
+def _spin(app: QApplication, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def _wait(app: QApplication, done: Callable[[], bool], timeout_s: float) -> bool:
+    end = time.perf_counter() + timeout_s
+    while not done():
+        if time.perf_counter() > end:
+            return False
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    return True
+
+
+def _ms(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round((b - a) * 1000, 1)
+
+
+def run_case(megabytes: float, kind: str) -> dict[str, Any]:
+    """Show one body, measure it, and return the figures (FIELDS plus a few details)."""
     app = QApplication.instance() or QApplication(sys.argv)
-    body = make_body(megabytes)
+    body = make_body(megabytes, kind)
+    exchange = exchange_for(body, kind)
     view = ResponseView()
     view.resize(1100, 800)
     view.show()
-    app.processEvents()
+    view.pretty_check.setChecked(kind != "json-one-line")
+    _spin(app, 0.2)
 
-    meter = StallMeter()
+    bv = view.large_view
     marks: dict[str, float] = {}
-    bv = view.large_view  # a body over LARGE_BODY_BYTES is shown by LargeTextView
     bv.first_screen_shown.connect(lambda: marks.setdefault("first_screen", time.perf_counter()))
     bv.highlight_applied.connect(lambda: marks.setdefault("first_colours", time.perf_counter()))
-    bv.text_complete.connect(lambda: marks.setdefault("text_complete", time.perf_counter()))
+    view.highlight_done.connect(lambda _stats: marks.setdefault("highlight_done", time.perf_counter()))
 
-    # Scroll through the body while it loads: a page every 150 ms, and a jump to the end half-way.
-    scrolls = {"n": 0}
-
-    def end_coloured() -> None:
-        if "end_jump" in marks and "end_coloured" not in marks and bv.is_coloured(bv.line_count() - 1):
-            marks["end_coloured"] = time.perf_counter()
-
-    def scroll() -> None:
-        bar = bv.verticalScrollBar()
-        scrolls["n"] += 1
-        if os.environ.get("BENCH_DEBUG"):
-            print(f"scroll {scrolls['n']} at {time.perf_counter() - meter.started:.2f} s", file=sys.stderr)
-        end_coloured()
-        if scrolls["n"] == 20:
+    def jump_to_end() -> None:  # as soon as the whole text is there, the user jumps to its end
+        if "end_jump" not in marks:
+            bar = bv.verticalScrollBar()
             bar.setValue(bar.maximum())
             marks["end_jump"] = time.perf_counter()
-        elif 20 < scrolls["n"] < 25:
-            pass  # stay at the end for a while, to see its colours arrive
-        elif scrolls["n"] == 25:
-            bar.setValue(bar.maximum() // 2)
-        else:
-            bar.setValue(bar.value() + bar.pageStep())
 
-    scroller = QTimer()
-    scroller.setInterval(150)
-    scroller.timeout.connect(scroll)
+    bv.text_complete.connect(jump_to_end)
 
-    # scrolling starts once the first screen has its colours, so that moment is measured undisturbed
-    bv.highlight_applied.connect(lambda: scroller.isActive() or scroller.start())
-    bv.highlight_applied.connect(end_coloured)
+    def end_coloured() -> bool:
+        if "end_jump" in marks and "end_coloured" not in marks and bv.line_count() > 1 \
+                and bv.is_coloured(bv.line_count() - 1):
+            marks["end_coloured"] = time.perf_counter()
+        return "end_coloured" in marks
+
+    memory = PeakMemory()
+    meter = StallMeter()
     meter.start()
     t0 = time.perf_counter()
-    view.show_exchange(exchange_for(body))
-    show_call = time.perf_counter() - t0
-    ok = wait_for(view.highlight_done, 300)
-    t_done = time.perf_counter()
-    if "text_complete" not in marks:
-        ok = ok and wait_for(bv.text_complete, 300)
-    # let the last formats land on screen, then stop measuring
-    end = time.perf_counter() + 0.3
-    while time.perf_counter() < end:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-    scroller.stop()
-    meter.stop()
+    view.show_exchange(exchange)
+
+    def loaded() -> bool:
+        coloured = end_coloured()  # checked on every turn of the event loop, not only at the end
+        highlighted = bool(view.body_info and view.body_info.highlighted)
+        return "highlight_done" in marks and "end_jump" in marks and (coloured or not highlighted)
+
+    ok = _wait(app, loaded, LOAD_TIMEOUT_S)
     if not ok:
-        print("highlighting did not finish within 300 s", file=sys.stderr)
-        return 1
+        raise SystemExit(f"{kind}: the body did not load and highlight within {LOAD_TIMEOUT_S:.0f} s")
+    highlight_s = marks["highlight_done"] - t0
+    _spin(app, 0.2)
+
+    # scrolling: page down from the top through 60 pages, a synchronous repaint each; sideways for one line
+    bar = bv.verticalScrollBar()
+    bar.setValue(0)
+    _spin(app, 0.1)
+    frames: list[float] = []
+    frames_cpu: list[float] = []
+    hbar = bv.horizontalScrollBar()
+    for step in range(60):
+        t = time.perf_counter()
+        c = time.thread_time()
+        if kind == "json-one-line" and step % 2:
+            hbar.setValue(min(hbar.maximum(), hbar.value() + hbar.pageStep()))
+        else:
+            bar.setValue(bar.value() + bar.pageStep())
+        bv.viewport().repaint()
+        frames_cpu.append(time.thread_time() - c)
+        frames.append(time.perf_counter() - t)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    _spin(app, 0.1)
+    meter.stop()
+    peak_extra = memory.extra_mb()
+
+    info = view.body_info
     stats = view.last_stats
     shown = view.body_text()
-
-    # Pygments' own lexing time for the same (pretty-printed) text, same process, nothing else running.
-    lexer = choose_lexer("application/json", shown[:4096])
-    t = time.perf_counter()
-    tokens = 0
-    for _ in lexer.get_tokens(shown):
-        tokens += 1
-    pygments_s = time.perf_counter() - t
-
-    total_s = t_done - t0
-    print(f"body: {len(body) / 1024 / 1024:.1f} MB minified JSON, shown as {len(shown) / 1024 / 1024:.1f} MB "
-          f"pretty-printed, {bv.line_count():,} lines, {tokens:,} Pygments tokens")
-    print(f"show_exchange() call on the UI thread:   {show_call * 1000:8.1f} ms")
-    print(f"first screen of text shown after:        {(marks['first_screen'] - t0) * 1000:8.1f} ms")
-    if "first_colours" in marks:
-        print(f"first colours on screen after:           {(marks['first_colours'] - t0) * 1000:8.1f} ms")
-    print(f"whole text in the view after:            {(marks['text_complete'] - t0):8.2f} s"
-          "   (the last line is viewable from then on)")
-    if "end_coloured" in marks:
-        print(f"colours at the end, after jumping there: {(marks['end_coloured'] - marks['end_jump']) * 1000:8.1f} ms"
-              f"   (jump at {marks['end_jump'] - t0:.2f} s)")
-    print(f"highlighting finished after (total):     {total_s:8.2f} s"
-          f"   (worker: pretty {stats.pretty_s:.2f} s, lex {stats.lex_s:.2f} s, {stats.ranges:,} ranges)")
-    print(f"Pygments alone, get_tokens on the text:  {pygments_s:8.2f} s")
-    print(f"ratio total highlighting / Pygments:     {total_s / pygments_s:8.2f}")
-    print(f"worst UI-thread stall (10 ms timer gap): {meter.worst * 1000:8.1f} ms "
-          f"at {meter.worst_at:.2f} s  (target < {TARGET_STALL_MS:.0f} ms)")
-    if meter.gaps:
-        print("UI-thread gaps over 50 ms: " + ", ".join(f"{g * 1000:.0f} ms at {t:.2f} s" for g, t in meter.gaps))
-    status = 0 if meter.worst * 1000 < TARGET_STALL_MS else 2
-
-    if naive:
-        from pygments import highlight
-        from pygments.formatters import HtmlFormatter
-
+    pygments_s = pygments_cpu_s = None
+    if info is not None and info.highlighted:
+        lexer = choose_lexer(CONTENT_TYPES[kind], shown[:4096])
         t = time.perf_counter()
-        html = highlight(shown, lexer, HtmlFormatter(noclasses=True))
-        edit = QTextEdit()
-        edit.setHtml(html)
-        print(f"naive: Pygments HTML into QTextEdit blocked the UI thread for {time.perf_counter() - t:.1f} s")
+        c = time.thread_time()
+        for _ in lexer.get_tokens(shown):
+            pass
+        pygments_cpu_s = time.thread_time() - c
+        pygments_s = time.perf_counter() - t
+    body_mb = len(body) / 1024 / 1024
+    cpu_s = getattr(stats, "cpu_s", None)  # (absent in versions before the figure was kept)
+    result: dict[str, Any] = {
+        "case": f"{kind}-{megabytes:g}mb",
+        "body_mb": round(body_mb, 2),
+        "first_screen_ms": _ms(t0, marks.get("first_screen")),
+        "first_colours_ms": _ms(t0, marks.get("first_colours")),
+        "worst_stall_ms": round(meter.worst * 1000, 1),
+        "scroll_frame_ms": round(statistics.median(frames) * 1000, 2),
+        "end_coloured_after_jump_ms": _ms(marks.get("end_jump"), marks.get("end_coloured"))
+        if info is not None and info.highlighted else None,
+        "highlight_s": round(highlight_s, 3),
+        "pygments_s": None if pygments_s is None else round(pygments_s, 3),
+        "peak_rss_extra_mb": round(peak_extra, 1),
+        # details and ratios (not part of the contract above)
+        "highlight_ratio": None if not pygments_s else round(highlight_s / pygments_s, 2),
+        # the same in CPU time (the worker thread's, and the lexing thread's): what other processes on a
+        # shared machine do not change
+        "highlight_cpu_s": None if cpu_s is None else round(cpu_s, 3),
+        "pygments_cpu_s": None if pygments_cpu_s is None else round(pygments_cpu_s, 3),
+        "highlight_cpu_ratio": None if not pygments_cpu_s or cpu_s is None else round(cpu_s / pygments_cpu_s, 2),
+        "scroll_frame_cpu_ms": round(sum(frames_cpu) / len(frames_cpu) * 1000, 2),
+        "rss_ratio": round(peak_extra / body_mb, 2),
+        "scroll_gaps_over_50ms": sum(1 for f in frames if f > 0.05),
+        "worst_scroll_frame_ms": round(max(frames) * 1000, 1),
+        "highlighted": bool(info and info.highlighted),
+        "pretty": bool(info and info.pretty),
+        "shown_mb": round(len(shown) / 1024 / 1024, 2),
+        "lines": bv.line_count(),
+        "ranges": stats.ranges if stats else 0,
+    }
     view.shutdown()
-    return status
+    view.deleteLater()
+    app.processEvents()
+    return result
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _table(rows: list[dict[str, Any]]) -> str:
+    cols = [*FIELDS, "highlight_ratio", "highlight_cpu_ratio", "rss_ratio", "scroll_frame_cpu_ms",
+            "scroll_gaps_over_50ms"]
+    cells = [[("-" if r.get(c) is None else str(r.get(c))) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mb", type=float, default=10.0, help="body size in MB (default 10)")
-    parser.add_argument("--naive", action="store_true", help="also time Pygments HTML into a QTextEdit")
-    args = parser.parse_args()
-    return run(args.mb, args.naive)
+    parser.add_argument("--kind", choices=KINDS, action="append",
+                        help="the body's kind (repeat for several; default json)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line per case")
+    args = parser.parse_args(argv)
+    rows = []
+    kinds = args.kind or ["json"]
+    for kind in kinds:
+        if len(kinds) == 1:
+            row = run_case(args.mb, kind)
+        else:  # a process per case: memory freed by one case would hide the next one's peak
+            done = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--kind", kind, "--json"],
+                                  capture_output=True, text=True, check=True, timeout=1800)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        if args.json:
+            print(json.dumps(row), flush=True)
+    if not args.json:
+        print(_table(rows))
+    return 0
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "send":
             from inspector.cli import send
+            from inspector.core.transport import shared_session
 
-            return send.run(args, out, err)
+            with shared_session():  # one session for the process: kept-alive connections, one watcher
+                return send.run(args, out, err)
         if args.command == "token":
             from inspector.cli import token
 
@@ -52,8 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export.run(args, out, err)
         if args.command == "run":
             from inspector.cli import run
+            from inspector.core.transport import shared_session
 
-            return run.run(args, out, err)
+            with shared_session():
+                return run.run(args, out, err)
         if args.command == "collections":
             from inspector.cli import collections
 

@@ -10,7 +10,7 @@ import codecs
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -117,15 +117,31 @@ def _looks_binary(prefix: bytes, content_type: str | None) -> bool:
 # --- Bytes to text -----------------------------------------------------------------------------------------
 
 
+def _text_charset(data: bytes, content_type: str | None) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return charset_of(content_type) or "utf-8"
+
+
 def decode_text(data: bytes, content_type: str | None) -> str:
     """Bytes known to be text, as text: a BOM, else the declared charset, else UTF-8 (bad bytes: U+FFFD)."""
-    if data.startswith(codecs.BOM_UTF8):
-        charset = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        charset = "utf-16"
-    else:
-        charset = charset_of(content_type) or "utf-8"
-    return data.decode(charset, errors="replace")
+    return data.decode(_text_charset(data, content_type), errors="replace")
+
+
+def iter_decode_text(data: bytes, content_type: str | None, piece_bytes: int = 1024 * 1024) -> Iterator[str]:
+    """decode_text's text in parts, decoding `piece_bytes` at a time: joined, they are decode_text's result.
+
+    Decoding 100 MB is one C call that holds the GIL for a long stretch; a worker thread decoding part by
+    part lets the UI thread run in between.
+    """
+    decoder = codecs.getincrementaldecoder(_text_charset(data, content_type))(errors="replace")
+    view = memoryview(data)
+    for pos in range(0, len(data), piece_bytes):
+        part = decoder.decode(view[pos : pos + piece_bytes], final=pos + piece_bytes >= len(data))
+        if part:
+            yield part
 
 
 def body_text(data: bytes, content_type: str | None, *, exact: bool = False) -> str | None:

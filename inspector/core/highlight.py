@@ -11,7 +11,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import accumulate, islice, repeat
+from operator import add, eq, itemgetter
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
@@ -193,11 +194,24 @@ _JSON_PIECE = re.compile(
 )
 
 
+_NON_SPACE = re.compile(r"\S")
+
+
+def _json_needs_more(text: str, m: re.Match[str]) -> bool:
+    """Whether a match near the end of a part may be another match once the next part is there: only
+    whitespace follows it (a comma may come), or a colon after a string taken as a value (the key's match
+    failed for want of what follows the colon)."""
+    following = _NON_SPACE.search(text, m.end())
+    return following is None or (text[following.start()] == ":" and m.group(1) is None)
+
+
 def iter_pretty_json(
-    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+    text: str | Iterable[str], indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
 ) -> Iterator[str]:
     """Yield the re-indented JSON text in pieces of about piece_chars; raise NotPretty on malformed input.
 
+    `text` may also come as consecutive parts (a body decoded a megabyte at a time): each part is let go as
+    soon as it is formatted, so the whole text never has to be in memory beside its formatted copy.
     Pieces may be emitted before an error is found near the end; a caller that streams them must be ready to
     start again with the original text.
     """
@@ -210,11 +224,25 @@ def iter_pretty_json(
     empty_open = False  # the previous token opened a container; "{}" and "[]" stay on one line
     match = _JSON_PIECE.match
     goal = first_piece_chars  # a small first piece, so the first screen can show at once
+    parts = iter((text,) if isinstance(text, str) else text)
+    text = ""
+    final = False  # no part is left: a match may end at the end of the text
+    consumed = 0  # characters of the parts before `text`, for error offsets
     while True:
         m = match(text, pos)
+        if not final and (m is None or m.end() == len(text) or _json_needs_more(text, m)):
+            # the token may go on in the next part: take it, keep what is not formatted yet
+            following = next(parts, None)
+            if following is None:
+                final = True
+            else:
+                consumed += pos
+                text = text[pos:] + following
+                pos = 0
+            continue
         if m is None:
             if text[pos:].strip():
-                raise NotPretty(f"unexpected character at offset {pos}")
+                raise NotPretty(f"unexpected character at offset {consumed + pos}")
             break
         pos = m.end()
         key, scalar, comma, opener, closer, closer_comma = m.groups()
@@ -284,15 +312,14 @@ def _xml_pieces(text: str) -> Iterator[str]:
             return
         if lt > i:
             yield text[i:lt]
-        for opener, closer in (("<!--", "-->"), ("<![CDATA[", "]]>")):
-            if text.startswith(opener, lt):
-                end = text.find(closer, lt + len(opener))
-                if end < 0:
-                    yield text[lt:]
-                    return
-                yield text[lt:end + len(closer)]
-                i = end + len(closer)
-                break
+        if text.startswith("<!", lt) and (text.startswith("<!--", lt) or text.startswith("<![CDATA[", lt)):
+            opener, closer = ("<!--", "-->") if text[lt + 2] == "-" else ("<![CDATA[", "]]>")
+            end = text.find(closer, lt + len(opener))
+            if end < 0:
+                yield text[lt:]
+                return
+            yield text[lt:end + len(closer)]
+            i = end + len(closer)
         else:
             if next_gt < lt + 1:
                 next_gt = text.find(">", lt + 1)
@@ -308,40 +335,71 @@ def _xml_pieces(text: str) -> Iterator[str]:
                 i = next_gt + 1
 
 
-def pretty_xml(text: str, indent: int = 2) -> str:
-    """XML re-indented one element per line, leaf text inline; unchanged when it does not nest cleanly."""
+def iter_pretty_xml(
+    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+) -> Iterator[str]:
+    """Yield pretty_xml's output in pieces of about piece_chars; raise NotPretty when it does not nest cleanly.
+
+    Pieces end between markup parts (never inside a tag, comment or CDATA). Like iter_pretty_json, pieces may
+    come before an error near the end is found: a caller that streams them must be ready to start again.
+    """
     out: list[str] = []
+    size = 0
+    goal = first_piece_chars  # a small first piece, so the first screen can show at once
     depth = 0
     prev = ""  # what was last written: open, close, text, other
+    written = False
     pad = " " * indent
+    lead = ["\n"]  # lead[d]: a line break and the indentation for depth d
     for part in _xml_pieces(text):
-        if part.isspace():
-            continue
-        if part.startswith("</") and part.endswith(">"):
-            depth -= 1
-            if depth < 0:
-                return text
-            out.append(part if prev in ("open", "text") else "\n" + pad * depth + part)
-            prev = "close"
-        elif part.startswith("<") and part.endswith(">"):
-            lead = "\n" + pad * depth if out else ""
-            out.append(lead + part)
-            if part.startswith(("<?", "<!")) or part.endswith("/>"):
-                prev = "other"
+        if part[0] == "<":
+            if part[-1] != ">":  # an unterminated tag, comment or CDATA: not clean XML
+                raise NotPretty("an unterminated tag, comment or CDATA section")
+            if part[1] == "/":
+                depth -= 1
+                if depth < 0:
+                    raise NotPretty("an end tag without its start tag")
+                piece = part if prev == "open" or prev == "text" else lead[depth] + part
+                prev = "close"
             else:
-                depth += 1
-                if depth > MAX_PRETTY_DEPTH:
-                    return text
-                prev = "open"
-        elif part.startswith("<"):  # an unterminated tag, comment or CDATA: not clean XML
-            return text
+                piece = lead[depth] + part if written else part
+                if part[1] == "?" or part[1] == "!" or part[-2] == "/":
+                    prev = "other"
+                else:
+                    depth += 1
+                    if depth > MAX_PRETTY_DEPTH:
+                        raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
+                    if depth == len(lead):
+                        lead.append("\n" + pad * depth)
+                    prev = "open"
+        elif part.isspace():
+            continue
         else:
             stripped = part.strip()
-            out.append(stripped if prev == "open" else "\n" + pad * depth + stripped)
+            piece = stripped if prev == "open" else lead[depth] + stripped
             prev = "text"
+        written = True
+        out.append(piece)
+        size += len(piece)
+        if size >= goal:
+            yield "".join(out)
+            out = []
+            size = 0
+            goal = piece_chars
     if depth != 0:
+        raise NotPretty("the text ends inside an element")
+    if text.endswith("\n"):
+        out.append("\n")
+    if out:
+        yield "".join(out)
+
+
+def pretty_xml(text: str, indent: int = 2) -> str:
+    """XML re-indented one element per line, leaf text inline; unchanged when it does not nest cleanly."""
+    try:
+        return "".join(iter_pretty_xml(text, indent))
+    except NotPretty:
         return text
-    return "".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 # HTML is not XML: void elements (<br>, <meta>) have no end tag, some end tags are optional (</p>, </li>),
@@ -380,6 +438,16 @@ class _OpenElement:
         self.only_inline = True
 
 
+_END_TAGS: dict[str, re.Pattern[str]] = {}
+
+
+def _html_end_tag(name: str) -> re.Pattern[str]:
+    pattern = _END_TAGS.get(name)
+    if pattern is None:
+        pattern = _END_TAGS[name] = re.compile("</" + re.escape(name), re.IGNORECASE)
+    return pattern
+
+
 def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
     """(kind, element name, piece) in order, in linear time: kind is "open", "close", "text", "verbatim"
     (the content of script, style, pre, textarea, title) or "other" (comments, doctype, CDATA, <?...?>).
@@ -389,7 +457,6 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
     n = len(text)
     i = 0
     next_gt = -1
-    lower: str | None = None  # the text lower-cased, made once when a verbatim element needs its end tag
     while i < n:
         lt = text.find("<", i)
         if lt < 0:
@@ -427,9 +494,9 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
             continue
         yield "open", name, tag
         if name in _HTML_VERBATIM and not tag.endswith("/>"):
-            if lower is None:
-                lower = text.lower()
-            end = lower.find("</" + name, i)
+            # its end tag in any case, found without a lower-cased copy of the whole text
+            found = _html_end_tag(name).search(text, i)
+            end = found.start() if found else -1
             if end < 0:
                 if i < n:
                     yield "verbatim", name, text[i:]
@@ -439,10 +506,15 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
             i = end
 
 
-def pretty_html(text: str, indent: int = 2) -> str:
-    """HTML re-indented: one block element per line, inline elements and text kept on their line, the content
-    of script, style, pre and textarea as written. Unchanged when it holds no markup or nests too deep."""
+def iter_pretty_html(
+    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+) -> Iterator[str]:
+    """Yield pretty_html's output in pieces of about piece_chars (between parts, never inside a tag, comment
+    or element content kept as written); raise NotPretty when it holds no markup or nests too deep."""
     out: list[str] = []
+    size = 0
+    goal = first_piece_chars
+    written = False  # a piece was yielded
     pad = " " * indent
     stack: list[_OpenElement] = []
     open_count: dict[str, int] = {}
@@ -462,9 +534,19 @@ def pretty_html(text: str, indent: int = 2) -> str:
         return entry
 
     def line(piece: str) -> None:
-        out.append(("\n" + pad * depth if out else "") + piece)
+        out.append(("\n" + pad * depth if written or out else "") + piece)
 
+    counted = 0  # out[:counted] is in size
     for kind, name, piece in _html_pieces(text):
+        while counted < len(out):
+            size += len(out[counted])
+            counted += 1
+        if size >= goal:  # between parts: a piece never ends inside a tag or a verbatim element's content
+            written = True
+            yield "".join(out)
+            out.clear()
+            counted = size = 0
+            goal = piece_chars
         if kind == "text":
             words = piece.strip()
             if not words:
@@ -514,7 +596,7 @@ def pretty_html(text: str, indent: int = 2) -> str:
                 push(name, True)
                 depth += 1
                 if depth > MAX_PRETTY_DEPTH:
-                    return text
+                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
             if name in ("pre", "script", "style"):
                 prev = "inline"  # their content (and end tag) follow the open tag as written
         else:  # close
@@ -540,9 +622,20 @@ def pretty_html(text: str, indent: int = 2) -> str:
             prev = "block"
             if stack:
                 stack[-1].only_inline = False
-    if not out:
+    if not out and not written:
+        raise NotPretty("no markup to re-indent")
+    if text.endswith("\n"):
+        out.append("\n")
+    yield "".join(out)
+
+
+def pretty_html(text: str, indent: int = 2) -> str:
+    """HTML re-indented: one block element per line, inline elements and text kept on their line, the content
+    of script, style, pre and textarea as written. Unchanged when it holds no markup or nests too deep."""
+    try:
+        return "".join(iter_pretty_html(text, indent))
+    except NotPretty:
         return text
-    return "".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 MARKUP_SYNTAXES = ("xml", "html")
@@ -561,6 +654,104 @@ def pretty_syntax(lexer: Lexer | None) -> str | None:
     """'json', 'xml' or 'html' when a body in this syntax can be pretty-printed here; None otherwise."""
     syntax = lexer_syntax(lexer)
     return syntax if syntax in ("json", "xml", "html") else None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Where a lexer may start afresh, so a part of a long body can be coloured on its own (the part on screen
+# first) and still get exactly the colours lexing from the start would give.
+
+
+def json_boundaries(text: str, step: int) -> list[int]:
+    """Offsets roughly every `step` characters, just after a comma outside any string, where JsonLexer may
+    start afresh.
+
+    Whether a comma is inside a string is told by the parity of the quotes before it, counted in C
+    (str.count), minus the escaped ones (a quote after an odd run of backslashes).
+    """
+    escaped: list[int] = []  # quotes after an odd run of backslashes (found with str.find: short C calls)
+    at = text.find('\\"')
+    while at >= 0:
+        run = at
+        while run > 0 and text[run - 1] == "\\":
+            run -= 1
+        if (at + 1 - run) % 2 == 1:
+            escaped.append(at + 1)
+        at = text.find('\\"', at + 1)
+    out: list[int] = []
+    n = len(text)
+    pos = 0  # quotes are counted up to here
+    quotes = 0
+    target = step
+    find, count = text.find, text.count
+    while target < n:
+        q = find(",", target)
+        while q >= 0:
+            quotes += count('"', pos, q) - (bisect_left(escaped, q) - bisect_left(escaped, pos))
+            pos = q
+            if quotes % 2 == 0:
+                break
+            q = find(",", q + 1)
+        if q < 0:
+            break
+        out.append(q + 1)
+        target = q + 1 + step
+    return out
+
+
+_MARKUP_OPENERS = re.compile(r"<!--|<!\[CDATA\[|<\?|<(script|style)\b", re.IGNORECASE)
+_MARKUP_CLOSERS = {"<!--": re.compile("-->"), "<![CDATA[": re.compile(r"\]\]>"), "<?": re.compile(r"\?>"),
+                   "script": re.compile(r"</script", re.IGNORECASE),
+                   "style": re.compile(r"</style", re.IGNORECASE)}
+
+
+class MarkupBoundaries:
+    """Finds where the XML and HTML lexers may start afresh in text fed piece by piece: at a '<' (one that
+    begins a line when there is one) outside comments, CDATA, processing instructions and the content of
+    script and style elements, roughly every `step` characters.
+
+    Pieces must not split those constructs' openers or closers (the pretty-printers' pieces never do; give
+    unformatted text whole).
+    """
+
+    def __init__(self, step: int, first: int | None = None) -> None:
+        self.step = step
+        self.last = (first if first is not None else step) - step  # the first boundary comes after `first`
+        self.offset = 0  # characters fed so far
+        self.inside: re.Pattern[str] | None = None  # the closer of the construct open at the end so far
+
+    def feed(self, piece: str) -> list[int]:
+        out: list[int] = []
+        base = self.offset
+        n = len(piece)
+        pos = 0
+        q = -1  # the candidate boundary: found once per target, kept while constructs before it are skipped
+        while pos < n:
+            if self.inside is not None:
+                m = self.inside.search(piece, pos)
+                if m is None:
+                    break
+                self.inside = None
+                pos = m.end()
+                continue
+            target = max(pos, self.last + self.step - base)
+            opener = _MARKUP_OPENERS.search(piece, pos)
+            if q < target and target < n:
+                q = piece.find("\n<", target, target + 4 * self.step)
+                q = q + 1 if q >= 0 else piece.find("<", target)
+            elif target >= n:
+                q = -1
+            if q >= 0 and (opener is None or q <= opener.start()):
+                out.append(base + q)
+                self.last = base + q
+                pos = q + 1
+                continue
+            if opener is None:
+                break
+            self.inside = _MARKUP_CLOSERS[(opener.group(1) or opener.group(0)).lower()
+                                          if opener.group(1) else opener.group(0).upper()]
+            pos = opener.end()
+        self.offset += n
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -703,6 +894,157 @@ class RangeBatch:
         return [(s, n, STYLE_KEYS[k]) for s, n, k in zip(self.starts, self.lengths, self.keys, strict=True)]
 
 
+# Pygments' JsonLexer looks at every character in Python. For JSON made of the usual tokens, one re.split and
+# a few C-level maps give exactly its style ranges (a test compares them): a token is a string (with the colon
+# after it when it is a key), a number or a constant as JsonLexer reads them, and what lies between must be
+# whitespace and punctuation. Anything else (comments, odd escapes, stray characters, two strings in a row)
+# makes the text go to Pygments after all.
+_JSON_TOKEN = re.compile(
+    r"""("[^"\\]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\]*)*"
+          (?:[ \t\n\r]*:|(?=[ \t\n\r]*(?:[,\]}]|\Z)))
+        |[-0-9][-0-9.eE+]*
+        |[fnt][truefalsn]*)""",
+    re.VERBOSE,
+)
+_JSON_GAPS = re.compile(r"[ \t\n\r{}\[\],:]*")
+_JSON_WS_COLON = " \t\n\r:"
+# a token's first character, plus one when its last is the colon of a key, to its style key index
+_JSON_FIRST = {c: 2 for c in "-0123456789"} | {c: 4 for c in "fnt"} | {'"': 0}
+_JSON_KIND = array("b", [_KEY_INDEX[k] for k in ("string", "tag", "number", "number", "keyword", "keyword")])
+
+
+def _fast_json_ranges(text: str, base: int) -> tuple[array[int], array[int], array[int]] | None:
+    """(starts, lengths, key indices) exactly as Pygments' JsonLexer would colour `text`, or None when the text
+    holds something this fast path does not handle."""
+    parts = _JSON_TOKEN.split(text)
+    gaps = parts[0::2]
+    if _JSON_GAPS.fullmatch("".join(gaps)) is None:
+        return None
+    del gaps
+    tokens = parts[1::2]
+    ends = array("l", accumulate(map(len, parts), initial=base))
+    starts = ends[1:-1:2]
+    lengths = array("l", map(len, map(str.rstrip, tokens, repeat(_JSON_WS_COLON))))
+    firsts = map(_JSON_FIRST.__getitem__, map(itemgetter(0), tokens))
+    colons = map(eq, map(itemgetter(-1), tokens), repeat(":"))
+    keys = array("b", map(_JSON_KIND.__getitem__, map(add, firsts, colons)))
+    return starts, lengths, keys
+
+
+# The same for Pygments' XmlLexer and HtmlLexer, whose RegexLexer tries its rules one by one in Python for
+# every token: one regex finds each entity, comment and whole tag in C, and the tag's attributes are read
+# from the match. Text between must hold no '<' or '&' (which the lexers would call errors), and HTML with
+# script or style elements (lexed by the JavaScript and CSS lexers) goes to Pygments.
+_MARKUP_ROOT = {
+    syntax: re.compile(
+        rf"""(&\S*?;)                                                                  # 1 entity
+          |(<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>|<![^>]*>)                       # 2 comment, preproc
+          |<\s*/\s*([\w:.-]+)\s*>                                                    # 3 end tag
+          |<\s*([\w:.-]+)((?:\s+|{attr})*)(/?\s*>)                                    # 4 tag 5 attrs 6 close
+        """,
+        re.VERBOSE | re.DOTALL | (re.IGNORECASE if syntax == "html" else 0),
+    )
+    for syntax, attr in (
+        ("xml", r"""[\w.:-]+\s*=\s*(?:".*?"|'.*?'|[^\s>]+)"""),
+        ("html", r"""[\w:-]+\s*=\s*(?:".*?"|'.*?'|[^\s>]+)|[\w:-]+"""),
+    )
+}
+_MARKUP_ATTR = {
+    "xml": re.compile(r"""([\w.:-]+\s*=)\s*(".*?"|'.*?'|[^\s>]+)|\s+""", re.DOTALL),
+    "html": re.compile(r"""([\w:-]+\s*)(=)\s*(".*?"|'.*?'|[^\s>]+)|([\w:-]+)|\s+""",
+                       re.DOTALL | re.IGNORECASE),
+}
+_K_TAG, _K_ATTR, _K_STRING, _K_ENTITY, _K_COMMENT, _K_OPERATOR = (
+    _KEY_INDEX[k] for k in ("tag", "attribute", "string", "builtin", "comment", "operator"))
+
+
+def _fast_markup_ranges(
+    text: str, base: int, syntax: str
+) -> tuple[array[int], array[int], array[int]] | None:
+    """(starts, lengths, key indices) exactly as Pygments' XmlLexer or HtmlLexer would colour `text` (merged
+    like iter_range_batches merges), or None when the text holds what this fast path does not handle."""
+    html = syntax == "html"
+    starts: array[int] = array("l")
+    lengths: array[int] = array("l")
+    keys: array[int] = array("b")
+    last_key = -1
+    last_end = -1
+
+    def add(s: int, e: int, k: int) -> None:
+        nonlocal last_key, last_end
+        if k == last_key and s == last_end:
+            lengths[-1] += e - s
+        else:
+            starts.append(base + s)
+            lengths.append(e - s)
+            keys.append(k)
+            last_key = k
+        last_end = e
+
+    attr_scan = _MARKUP_ATTR[syntax].finditer
+    find = text.find
+    add_start, add_length, add_key = starts.append, lengths.append, keys.append
+    pos = 0
+    for m in _MARKUP_ROOT[syntax].finditer(text):
+        start, end = m.span()
+        if start > pos and (find("<", pos, start) >= 0 or find("&", pos, start) >= 0):
+            return None  # a '<' or '&' the lexer would not read as markup
+        pos = end
+        kind = m.lastindex
+        if not html and (kind == 3 or kind == 6 and m.start(5) == m.end(5)):
+            # the common case, a whole XML tag without attributes, inline: one range, or one longer one
+            if last_key == _K_TAG and start == last_end:
+                lengths[-1] += end - start
+            else:
+                add_start(base + start)
+                add_length(end - start)
+                add_key(_K_TAG)
+                last_key = _K_TAG
+            last_end = end
+        elif kind == 1:
+            add(start, pos, _K_ENTITY)
+        elif kind == 2:
+            add(start, pos, _K_COMMENT)
+        elif kind == 3:
+            if html:
+                add(m.start(3), m.end(3), _K_TAG)
+            else:
+                add(start, pos, _K_TAG)
+        else:
+            name = m.group(4)
+            if html and name.lower() in ("script", "style"):
+                return None
+            if html:
+                add(m.start(4), m.end(4), _K_TAG)
+            else:
+                add(start, m.end(4), _K_TAG)
+            inner = m.start(5)
+            for a in attr_scan(text, inner, m.end(5)):
+                if html:
+                    if a.lastindex == 4:
+                        add(a.start(4), a.end(4), _K_ATTR)
+                    elif a.lastindex:
+                        add(a.start(1), a.end(1), _K_ATTR)
+                        add(a.start(2), a.end(2), _K_OPERATOR)
+                        add(a.start(3), a.end(3), _K_STRING)
+                elif a.lastindex:
+                    add(a.start(1), a.end(1), _K_ATTR)
+                    add(a.start(2), a.end(2), _K_STRING)
+            if not html:
+                add(m.start(6), pos, _K_TAG)
+    if pos < len(text) and (find("<", pos) >= 0 or find("&", pos) >= 0):
+        return None
+    return starts, lengths, keys
+
+
+def _fast_syntax(lexer: Lexer) -> str | None:
+    """'json', 'xml' or 'html' when the lexer is exactly Pygments' lexer a fast path stands in for."""
+    from pygments.lexers.data import JsonLexer
+    from pygments.lexers.html import HtmlLexer, XmlLexer
+
+    return {JsonLexer: "json", XmlLexer: "xml", HtmlLexer: "html"}.get(type(lexer))
+
+
 def _tokens(lexer: Lexer, text: str) -> Iterator[tuple[int, _TokenType, str]]:
     # get_tokens_unprocessed: no newline rewriting, so token offsets are offsets in `text`
     tokens: Iterator[tuple[int, _TokenType, str]] = lexer.get_tokens_unprocessed(text)
@@ -723,6 +1065,18 @@ def iter_range_batches(
     across inserted line breaks and into UTF-16 units.
     """
     active_maps = [m for m in maps if m]
+    fast_syntax = _fast_syntax(lexer)
+    if fast_syntax is not None:
+        fast = _fast_json_ranges(text, base) if fast_syntax == "json" else _fast_markup_ranges(
+            text, base, fast_syntax)
+        if fast is not None:
+            starts, lengths, keys = fast
+            for at in range(0, max(1, len(starts)), batch_tokens):
+                last = at + batch_tokens >= len(starts)
+                lexed_to = base + len(text) if last else starts[at + batch_tokens]
+                yield _finish(starts[at:at + batch_tokens], lengths[at:at + batch_tokens],
+                              keys[at:at + batch_tokens], lexed_to, active_maps)
+            return
     tokens = _tokens(lexer, text)
     cached = _key_cache.get
     end = 0

@@ -1,8 +1,14 @@
 """The history: a sqlite file of past exchanges, masked before they are written, fast with tens of thousands.
 
 Two tables: `exchanges` holds the small columns the list shows and filters on (indexed), `payloads` holds
-the masked request, hops and diagnosis as JSON, read only when one entry is opened. A trigger-maintained row
-count lets retention run in O(log n) per add.
+the masked request, hops and diagnosis as JSON, read only when one entry is opened. A row count (kept by an
+insert trigger and by the deletes themselves) lets retention run in O(log n) per add.
+
+Reads go through a connection of their own: the pane reads on the UI thread while a worker writes, and WAL
+lets it see the last committed state without waiting. Deletes go by id range in batches (`trim`, `clear`): a
+few hundred rows a transaction and no per-row trigger, so an add (a send's worker) waits for one short batch
+at most while tens of thousands go. The window sets `trim_in_add` so that an add over a much lowered limit
+stays quick; a job trims the rest.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +52,11 @@ __all__ = [
 _ENTRY_COLUMNS = "id, time, method, url, status, verdict, profile, host, findings, facts"
 
 DEFAULT_KEEP = 10_000
+# Rows deleted per transaction by trim() and clear(): ~5-20 ms on a two-core machine, the longest an add (a
+# send's worker) waits for the write lock while a large trim runs.
+TRIM_BATCH = 200
+_BETWEEN_BATCHES_S = 0.001
+_CACHE_KIB = 1024  # sqlite's page cache per connection: the two together hold what sqlite's default gives one
 HISTORY_FILE = "history.sqlite3"
 HISTORY_ENV = "INSPECTOR_HISTORY"  # a path: the history file goes there instead of the data folder
 # The window reads the history on its own thread: a file another program holds locked must not freeze it for
@@ -135,6 +147,13 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE exchanges ADD COLUMN findings TEXT;
     ALTER TABLE exchanges ADD COLUMN facts TEXT;
     """,
+    # 3: deletes no longer go through a per-row trigger (it made a trim of 40,000 rows take seconds): they
+    # remove the payloads by the same id range and lower the count once. The insert trigger stays.
+    """
+    DROP TRIGGER IF EXISTS exchanges_removed;
+    DELETE FROM payloads WHERE id NOT IN (SELECT id FROM exchanges);
+    UPDATE counts SET n = (SELECT COUNT(*) FROM exchanges) WHERE name = 'exchanges';
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _ROW_COLUMNS = "id, time, method, url, status, verdict, elapsed_ms"
@@ -162,7 +181,8 @@ def _status_filter(status: int | str | None) -> tuple[str, list[Any]]:
 
 
 class HistoryStore:
-    """Past exchanges in a sqlite file; safe to use from several threads (one connection behind a lock)."""
+    """Past exchanges in a sqlite file; safe to use from several threads (a connection for writes and one for
+    reads, each behind a lock)."""
 
     def __init__(
         self,
@@ -173,15 +193,20 @@ class HistoryStore:
         clock: Callable[[], datetime] = _utc_now,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S,
         write_attempts: int = WRITE_ATTEMPTS,
+        trim_in_add: int | None = None,
     ) -> None:
         if keep < 1:
             raise HistoryError(f"The history must keep at least 1 entry, not {keep}.")
         self.path = Path(path)
         self.keep = keep
+        # The most rows add() deletes itself (None: all beyond keep). The window sets a small number so that
+        # the first send after the limit was lowered is not held up: trim() on a worker does the rest.
+        self.trim_in_add = trim_in_add
         self.body_cap = body_cap
         self.write_attempts = max(1, write_attempts)
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the writing connection's
+        self._read_lock = threading.Lock()  # the reading connection's
         self._open_private_file()
         db: sqlite3.Connection | None = None
         try:
@@ -192,7 +217,15 @@ class HistoryStore:
             self._db = db
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+            self._secure_delete = int(self._db.execute("PRAGMA secure_delete").fetchone()[0])  # the build's
             self._migrate()
+            reader = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=max(0.0, busy_timeout)
+            )
+            reader.execute("PRAGMA query_only = 1")
+            reader.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+            self._reader = reader
         except sqlite3.Error as exc:
             if db is not None:
                 db.close()
@@ -220,7 +253,8 @@ class HistoryStore:
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._db.close()
 
     def __enter__(self) -> Self:
@@ -248,6 +282,13 @@ class HistoryStore:
                     self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection reads go through: its own, so that a reader (the pane, on the UI thread) never waits
+        for a write in progress (WAL lets it read the last committed state meanwhile)."""
+        with self._read_lock, self._damage_said():
+            yield self._reader
 
     @contextmanager
     def _damage_said(self) -> Iterator[None]:
@@ -344,36 +385,96 @@ class HistoryStore:
             )
             new_id = int(cursor.lastrowid or 0)
             db.execute("INSERT INTO payloads VALUES (?, ?, ?)", (new_id, exchange_json, diagnosis_json))
-            self._enforce_retention(db)
+            self._trim_oldest(db, self.trim_in_add)
         return new_id
 
-    def _enforce_retention(self, db: sqlite3.Connection) -> None:
-        total = db.execute("SELECT n FROM counts WHERE name = 'exchanges'").fetchone()[0]
-        if total > self.keep:
-            # the oldest ids, walked from the front of the primary key: O(k log n) for k dropped rows
-            db.execute(
-                "DELETE FROM exchanges WHERE id IN (SELECT id FROM exchanges ORDER BY id LIMIT ?)",
-                (total - self.keep,),
-            )
+    def _total(self, db: sqlite3.Connection) -> int:
+        return int(db.execute("SELECT n FROM counts WHERE name = 'exchanges'").fetchone()[0])
+
+    def _trim_oldest(self, db: sqlite3.Connection, limit: int | None) -> int:
+        """Delete the oldest entries beyond keep, at most `limit` of them (None: all); how many went."""
+        excess = self._total(db) - self.keep
+        if excess <= 0:
+            return 0
+        drop = excess if limit is None else min(excess, max(1, limit))
+        # the drop-th oldest id, walked from the front of the primary key: O(k log n) for k dropped rows
+        row = db.execute("SELECT id FROM exchanges ORDER BY id LIMIT 1 OFFSET ?", (drop - 1,)).fetchone()
+        return self._delete_through(db, int(row[0])) if row is not None else 0
+
+    @staticmethod
+    def _delete_through(db: sqlite3.Connection, last_id: int) -> int:
+        """Delete every entry with an id up to last_id (and its payload, and any orphan payload there)."""
+        removed = int(db.execute("DELETE FROM exchanges WHERE id <= ?", (last_id,)).rowcount)
+        db.execute("DELETE FROM payloads WHERE id <= ?", (last_id,))
+        if removed:
+            db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (removed,))
+        return removed
+
+    @contextmanager
+    def _fast_delete(self, db: sqlite3.Connection) -> Iterator[None]:
+        """Bulk deletes leave freed pages as they are rather than zeroing them (some builds of sqlite do by
+        default), which would write each one to the WAL again: what is stored is masked, and most builds
+        never zero them. The cleared WAL is truncated afterwards (clear)."""
+        db.execute("PRAGMA secure_delete = FAST")
+        try:
+            yield
+        finally:
+            db.execute(f"PRAGMA secure_delete = {self._secure_delete}")
+
+    def excess(self) -> int:
+        """How many entries are beyond `keep` (0 when within it): a trim() is due when positive."""
+        with self._read() as db:
+            return max(0, self._total(db) - self.keep)
+
+    def trim(self, cancel: threading.Event | None = None, *, batch: int = TRIM_BATCH) -> int:
+        """Delete the oldest entries beyond `keep`, `batch` rows per transaction so readers never wait long
+        (run it off the UI thread); stops early when `cancel` is set. Returns how many went."""
+        removed = 0
+        while cancel is None or not cancel.is_set():
+            with self._write() as db, self._fast_delete(db):
+                went = self._trim_oldest(db, batch)
+            if not went:
+                break
+            removed += went
+            time.sleep(_BETWEEN_BATCHES_S)  # the lock is not fair: let a waiting add in before the next batch
+        return removed
 
     def enforce_retention(self) -> None:
-        """Apply `keep` now (after it was lowered)."""
-        with self._write(1) as db:
-            self._enforce_retention(db)
+        """Apply `keep` now (after it was lowered); trim() is the same, for a worker thread."""
+        self.trim()
 
     def delete(self, entry_id: int) -> bool:
         """Remove one entry; False when there was none with this id."""
         with self._write(1) as db:
-            return db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount > 0
+            removed = int(db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount)
+            db.execute("DELETE FROM payloads WHERE id = ?", (entry_id,))
+            if removed:
+                db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (removed,))
+            return removed > 0
 
-    def clear(self) -> None:
-        with self._write(1) as db:
-            db.execute("DELETE FROM exchanges")
-            db.execute("DELETE FROM payloads")  # the trigger already did; this also removes any orphan
-        with self._lock:
-            self._db.execute(
-                "PRAGMA wal_checkpoint(TRUNCATE)"
-            )  # cleared entries should not linger in the WAL
+    def clear(self, cancel: threading.Event | None = None, *, batch: int = TRIM_BATCH) -> int:
+        """Delete every entry there is now, `batch` rows per transaction (run it off the UI thread; an entry
+        added meanwhile stays); returns how many went. Stops early when `cancel` is set."""
+        with self._lock, self._damage_said():
+            row = self._db.execute("SELECT max(id) FROM exchanges").fetchone()
+        last = int(row[0]) if row is not None and row[0] is not None else None
+        removed = 0
+        while last is not None and (cancel is None or not cancel.is_set()):
+            with self._write() as db, self._fast_delete(db):
+                row = db.execute("SELECT id FROM exchanges WHERE id <= ? ORDER BY id LIMIT 1 OFFSET ?",
+                                 (last, max(1, batch) - 1)).fetchone()
+                through = int(row[0]) if row is not None else last
+                removed += self._delete_through(db, through)
+            if through >= last:
+                break
+            time.sleep(_BETWEEN_BATCHES_S)
+        if cancel is None or not cancel.is_set():
+            with self._lock, self._damage_said():
+                # the batches skipped zeroing freed pages (speed): rewrite the file so no cleared entry lingers
+                # in free pages or the WAL. Cheap here: what is left is what was added meanwhile.
+                self._db.execute("VACUUM")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
 
     # --- reading -------------------------------------------------------------------------------------------
     @staticmethod
@@ -438,8 +539,8 @@ class HistoryStore:
     ) -> list[HistoryRow]:
         """Rows newest first. status is a code (401), a class ("4xx") or "none" (no response)."""
         sql, args = self.page_query(offset, limit, text, status, verdict, method)
-        with self._lock, self._damage_said():
-            rows = self._db.execute(sql, args).fetchall()
+        with self._read() as db:
+            rows = db.execute(sql, args).fetchall()
         return [_row(r) for r in rows]
 
     def count(
@@ -450,18 +551,18 @@ class HistoryStore:
         method: str | None = None,
     ) -> int:
         sql, args = self.count_query(text, status, verdict, method)
-        with self._lock, self._damage_said():
-            return int(self._db.execute(sql, args).fetchone()[0])
+        with self._read() as db:
+            return int(db.execute(sql, args).fetchone()[0])
 
     def explain(self, sql: str, args: list[Any]) -> list[str]:
         """EXPLAIN QUERY PLAN details for a query of this store."""
-        with self._lock:
-            return [str(r[3]) for r in self._db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()]
+        with self._read() as db:
+            return [str(r[3]) for r in db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()]
 
     def get(self, entry_id: int) -> HistoryRecord | None:
         """The full stored entry, or None when there is none with this id."""
-        with self._lock, self._damage_said():
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 f"SELECT {_ROW_COLUMNS}, profile, exchange_json, diagnosis_json FROM exchanges"
                 " JOIN payloads USING (id) WHERE id = ?",
                 (entry_id,),
@@ -496,8 +597,8 @@ class HistoryStore:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(max(0, limit))
-        with self._lock, self._damage_said():
-            rows = self._db.execute(sql, args).fetchall()
+        with self._read() as db:
+            rows = db.execute(sql, args).fetchall()
         out: list[IncidentEntry] = []
         for r in rows:
             when = time_from_text(r[1]) or datetime.fromtimestamp(0, UTC)

@@ -6,15 +6,25 @@ profile's, the secret headers the user typed, a Digest answer, a .netrc entry), 
 to the proxy chosen for each hop. The whole send (token request, every hop, headers and body) has one
 deadline, `spec.timeout_s`. Transport errors become a kind and a sentence in one place, `describe_failure`
 (and `_Sender.deadline_failure` for the deadline, which needs to know what the send was waiting for).
+
+Sends share a session (`new_session`: one per window tab, one per CLI process through `shared_session`):
+connections are kept alive between sends, each TLS setting (CA bundle, client certificate, key password)
+gets its own SSL context, built once, and its own pooled connections, and one watcher thread breaks off the
+blocked reads of every send in flight. Cookies never outlive a send: they go to the profile's jar, or to the
+send's own jar (redirects and sign-in steps within it), never to the shared session's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import http.cookiejar
 import os
 import socket
+import ssl
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -25,9 +35,11 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import requests.adapters
 import requests.auth
+import requests.cookies
 import requests.utils
 import urllib3
 import urllib3.connection
+import urllib3.util.ssl_
 from requests.structures import CaseInsensitiveDict
 
 from inspector.core.cookies import CookieJar
@@ -327,41 +339,129 @@ def build_request(spec: RequestSpec, stack: ExitStack) -> requests.Request:
 
 
 def new_session() -> requests.Session:
-    """A session whose connections a cancel or the deadline can break off, even while a read is blocked."""
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    for prefix in ("http://", "https://"):
-        session.mount(prefix, _CancellableAdapter())
-    return session
+    """A session for many sends: connections kept alive between them, a cancel or the deadline can break a
+    blocked read off, each TLS setting's SSL context built once, and no cookie kept from one send to the next.
+
+    The window keeps one per tab, the CLI one per process (`shared_session`); close() it when done.
+    """
+    return _Session()
+
+
+@contextmanager
+def shared_session() -> Iterator[requests.Session]:
+    """Within the block, send() without a session of its own uses this one (the CLI: one per process)."""
+    session = new_session()
+    _SHARED.append(session)
+    try:
+        yield session
+    finally:
+        _SHARED.remove(session)
+        session.close()
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """The session's own jar keeps nothing: cookies live in a profile's jar, or in one send's own jar."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+class _Session(requests.Session):
+    """requests.Session with the cancellable adapters; holds the shared watcher from its first send until
+    close() so that sends in a row do not start a thread each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers["User-Agent"] = USER_AGENT
+        self.cookies.set_policy(_NoCookies())
+        for prefix in ("http://", "https://"):
+            self.mount(prefix, _CancellableAdapter())
+        self._state_lock = threading.Lock()
+        self._holding = False
+        self._closed = False
+        self.settings_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+
+    def hold_watcher(self) -> None:
+        with self._state_lock:
+            if self._holding or self._closed:
+                return
+            self._holding = True
+        _WATCHER.hold()
+
+    def close(self) -> None:
+        super().close()
+        with self._state_lock:
+            holding, self._holding, self._closed = self._holding, False, True
+        if holding:
+            _WATCHER.release()
+
+
+_SHARED: list[requests.Session] = []  # what shared_session() installed, newest last
+
+# The proxies and CA bundle the environment sets for a URL: requests reads them by walking the whole
+# environment twice per request (more than the rest of a kept-alive request costs). A session keeps the answer
+# per origin while the variables that decide it are unchanged, and for a few seconds at most (on macOS and
+# Windows the system's proxy settings count too).
+_SETTINGS_TTL_S = 5.0
+_SETTINGS_MAX = 64
+_CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def _environment_settings(session: requests.Session, url: str, verify: bool | str) -> dict[str, Any]:
+    """session.merge_environment_settings(url, {}, None, verify, None), remembered by a session of ours."""
+    cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] | None = getattr(session, "settings_cache", None)
+    if cache is None or not session.trust_env:
+        return session.merge_environment_settings(url, {}, None, verify, None)
+    environ = os.environ
+    decisive = tuple((name, environ[name]) for name in environ
+                     if name.lower().endswith("_proxy") or name in _CA_VARIABLES)
+    parts = urlsplit(url)
+    key = (parts.scheme.lower(), parts.netloc.lower(), verify, decisive)
+    now = time.monotonic()
+    found = cache.get(key)
+    if found is not None and now - found[0] < _SETTINGS_TTL_S:
+        settings = found[1]
+    else:
+        settings = session.merge_environment_settings(url, {}, None, verify, None)
+        if len(cache) >= _SETTINGS_MAX:
+            cache.clear()
+        cache[key] = (now, settings)
+    return {**settings, "proxies": dict(settings["proxies"])}
 
 
 # -- Breaking off a blocked read -----------------------------------------------------------------------------
 # A thread waiting for a slow server sits inside http.client's recv(); a flag it checks between reads cannot
 # reach it there, and a socket timeout bounds each recv(), not the whole send (a server trickling a byte every
-# half second never trips it). Each send's thread registers the sockets its requests use, and a small watcher
-# shuts them down when the cancel event is set or the send's deadline passes: the blocked recv() returns at
-# once and the send ends as cancelled or timed out.
+# half second never trips it). Each send's thread registers the sockets its requests use, and one watcher
+# thread for every send in flight shuts them down when a send's cancel event is set or its deadline passes:
+# the blocked recv() returns at once and the send ends as cancelled or timed out.
 
 _LOCAL = threading.local()
+WATCH_POLL_S = 0.05  # how soon a cancel is noticed
 
 
 class _SendState:
-    """What one send's thread shares with its watcher: the cancel, the deadline, what it is waiting for."""
+    """What one send's thread shares with the watcher: the cancel, the deadline, what it is waiting for."""
 
     def __init__(self, cancel: threading.Event, limit_s: float) -> None:
         self.cancel = cancel
         self.limit_s = limit_s
         self.deadline = time.monotonic() + limit_s
         self.expired = threading.Event()
-        self.done = threading.Event()
         # what the current hop waits for ("before": it could not start; "connect", "headers", "body"),
         # when its last body byte came, and the proxy it goes through: for the words of a timeout
         self.phase = "connect"
         self.last_byte = time.monotonic()
         self.proxy: str | None = None
+        # the password of the client key the current hop presents: the adapter builds its SSL context with it
+        self.key_password: str | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._paused = 0
+        self._finished = False
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -383,34 +483,110 @@ class _SendState:
         if sock is None:
             return
         with self._lock:
-            self._sockets.append(sock)
+            if sock not in self._sockets:
+                self._sockets.append(sock)
         if self.cancel.is_set() or self.expired.is_set():
             self._shut()
 
-    def watch(self) -> None:
-        """Until the send is done: shut its sockets at a cancel (noticed within 50 ms) or at the deadline."""
-        while True:
-            if self.cancel.is_set():
-                self._shut()
-                return
-            remaining = self.remaining()
-            if self._paused:
-                remaining = 0.05
-            elif remaining <= 0:
-                self.expired.set()
-                self._shut()
-                return
-            if self.done.wait(min(0.05, remaining)):  # done wakes it at once, so joining it costs nothing
-                return
+    def look(self, now: float) -> float | None:
+        """The watcher's look: shut the sockets at a cancel or at the deadline. Seconds until the next look,
+        or None when this send needs no more."""
+        if self._finished:
+            return None
+        if self.cancel.is_set():
+            self._shut()
+            return None
+        if self._paused:
+            return WATCH_POLL_S
+        remaining = self.deadline - now
+        if remaining <= 0:
+            self.expired.set()
+            self._shut()
+            return None
+        return min(WATCH_POLL_S, remaining)
+
+    def finish(self) -> None:
+        """The send is over: its sockets went back to the pool and must never be shut from here."""
+        with self._lock:
+            self._finished = True
+            self._sockets = []
 
     def _shut(self) -> None:
         with self._lock:
-            sockets, self._sockets = self._sockets, []
+            sockets: list[socket.socket] = [] if self._finished else self._sockets
+            self._sockets = []
         for sock in sockets:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # already closed
+
+
+class _Watcher:
+    """The one thread that watches every send in flight (instead of a thread per send).
+
+    It runs while something holds it: each send for its duration, and each session from its first send until
+    it is closed; when the last hold goes it stops and is joined, so no thread outlives a window or a CLI run.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._states: list[_SendState] = []
+        self._holds = 0
+        self._thread: threading.Thread | None = None
+        self._idle = False  # waiting without a timeout: a new send must wake it
+
+    def hold(self) -> None:
+        with self._cond:
+            self._holds += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="inspector-send-watch", daemon=True)
+                self._thread.start()
+
+    def release(self) -> None:
+        with self._cond:
+            self._holds -= 1
+            if self._holds > 0 or self._thread is None:
+                return
+            thread, self._thread = self._thread, None
+            self._cond.notify_all()
+        thread.join()
+
+    def watch(self, state: _SendState) -> None:
+        with self._cond:
+            self._states.append(state)
+            if self._idle:  # otherwise it looks again within WATCH_POLL_S anyway: sends in a row wake nobody
+                self._idle = False
+                self._cond.notify_all()
+
+    def forget(self, state: _SendState) -> None:
+        state.finish()
+        with self._cond:
+            if state in self._states:
+                self._states.remove(state)
+
+    @property
+    def running(self) -> bool:
+        with self._cond:
+            return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        me = threading.current_thread()
+        with self._cond:
+            while self._thread is me:
+                now = time.monotonic()
+                wait: float | None = None
+                for state in list(self._states):
+                    later = state.look(now)
+                    if later is None:
+                        self._states.remove(state)
+                    else:
+                        wait = later if wait is None else min(wait, later)
+                self._idle = wait is None
+                self._cond.wait(wait)  # None: until a send starts or the last hold goes
+
+
+_WATCHER = _Watcher()
 
 
 def _current_state() -> _SendState | None:
@@ -497,6 +673,13 @@ class _WatchedConnection:
         if state is not None:
             state.add(self.sock)
 
+    def putrequest(self, *args: Any, **kwargs: Any) -> None:
+        # a kept-alive connection is not connected again: its socket is this send's from the request's start
+        state = _current_state()
+        if state is not None:
+            state.add(self.sock)
+        super().putrequest(*args, **kwargs)  # type: ignore[misc]
+
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         state = _current_state()
         if state is not None:
@@ -540,6 +723,12 @@ _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 class _CancellableAdapter(requests.adapters.HTTPAdapter):
+    """Connections a cancel or the deadline can break off; HTTPS over SSL contexts built once per setting."""
+
+    def __init__(self) -> None:
+        self._contexts = _TlsContexts()
+        super().__init__()
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
@@ -550,23 +739,89 @@ class _CancellableAdapter(requests.adapters.HTTPAdapter):
             manager.pool_classes_by_scheme = dict(_POOLS)
         return manager
 
-
-class _KeyPasswordAdapter(_CancellableAdapter):
-    """The cancellable adapter for a client certificate whose key has a password (requests cannot pass one).
-
-    Made per send and mounted nowhere: a profile's certificate never lingers in a session shared by others.
-    """
-
-    def __init__(self, key_password: str) -> None:
-        self.key_password = key_password
-        super().__init__()
-
     def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any,
                                              cert: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """HTTPS pools keyed by the SSL context of their TLS setting: one CA bundle, client certificate and key
+        password per context, so a connection is reused only by sends with the very same setting."""
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        if cert:
-            pool_kwargs["key_password"] = self.key_password
+        if host_params.get("scheme") != "https":
+            return host_params, pool_kwargs
+        state = _current_state()
+        password = state.key_password if state is not None and cert else None
+        context = self._contexts.get(verify, cert, password)
+        if context is None:  # not buildable here: urllib3 builds one per connection, and says why it fails
+            if password:
+                pool_kwargs["key_password"] = password
+            return host_params, pool_kwargs
+        for name in ("ca_certs", "ca_cert_dir", "cert_file", "key_file"):
+            pool_kwargs.pop(name, None)
+        pool_kwargs["ssl_context"] = context
         return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        super().cert_verify(conn, url, verify, cert)  # the same checks and messages for missing files
+        if self._contexts.built(getattr(conn, "conn_kw", {}).get("ssl_context")):
+            # the context holds the CA bundle and the certificate: urllib3 must not load them per connection
+            conn.ca_certs = conn.ca_cert_dir = conn.cert_file = conn.key_file = None
+
+
+_FileStamp = tuple[str, int, int]
+
+
+def _stamp(path: str) -> _FileStamp:
+    """A file as a cache key: a bundle or certificate replaced on disk gets a new SSL context."""
+    st = os.stat(path)
+    return path, st.st_mtime_ns, st.st_size
+
+
+class _TlsContexts:
+    """SSL contexts by TLS setting (verification, CA bundle, client certificate, key password), each built
+    once: loading a CA bundle takes longer than a whole request over a kept-alive connection."""
+
+    MAX = 16
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[tuple[Any, ...], ssl.SSLContext] = {}
+        self._all: weakref.WeakSet[ssl.SSLContext] = weakref.WeakSet()
+
+    def built(self, context: object) -> bool:
+        with self._lock:
+            return isinstance(context, ssl.SSLContext) and context in self._all
+
+    def get(self, verify: Any, cert: Any, password: str | None) -> ssl.SSLContext | None:
+        """The context for this setting, or None when it cannot be built (a missing or unreadable file)."""
+        try:
+            ca = None if verify is False else (
+                verify if isinstance(verify, str) else requests.utils.DEFAULT_CA_BUNDLE_PATH)
+            files = (cert,) if isinstance(cert, str) else tuple(cert or ())
+            # the password only as a digest: a secret is not kept as a key here
+            key = (verify is not False, _stamp(ca) if ca else None, tuple(_stamp(f) for f in files if f),
+                   hashlib.sha256(password.encode()).hexdigest() if password else None)
+        except (OSError, TypeError):
+            return None
+        with self._lock:
+            found = self._by_key.get(key)
+        if found is not None:
+            return found
+        try:
+            context = urllib3.util.ssl_.create_urllib3_context(
+                cert_reqs=ssl.CERT_REQUIRED if ca else ssl.CERT_NONE)
+            if ca:
+                if os.path.isdir(ca):
+                    context.load_verify_locations(capath=ca)
+                else:
+                    context.load_verify_locations(cafile=ca)
+            if files and files[0]:
+                context.load_cert_chain(files[0], files[1] if len(files) > 1 and files[1] else None, password)
+        except (OSError, ValueError):  # ssl.SSLError is an OSError
+            return None
+        with self._lock:
+            context = self._by_key.setdefault(key, context)
+            self._all.add(context)
+            while len(self._by_key) > self.MAX:
+                del self._by_key[next(iter(self._by_key))]  # the oldest; pools still using it keep it alive
+        return context
 
 
 class _Cancelled(Exception):
@@ -615,34 +870,38 @@ def send(
     RequestError propagates for bad input. With `body_sink`, the final body is streamed there uncapped
     (for "save the whole body to a file") and the Exchange keeps only a preview. `spec.timeout_s` bounds the
     whole send. A .netrc entry is used only as `netrc_credentials` says, and never with a profile's `auth`.
+    Without a `session`, the one `shared_session` installed is used, else a new one closed afterwards.
     """
     spec.validate()
+    session = session or (_SHARED[-1] if _SHARED else None)
     own_session = session is None
     session = session or new_session()
     state = _SendState(cancel or threading.Event(), spec.timeout_s)
     sender = _Sender(spec, session, auth, state, max_body_bytes, max_redirects, clock, on_progress)
     started = clock()
+    outer = _current_state()
     _LOCAL.state = state
-    watcher = threading.Thread(target=state.watch, name="inspector-send-watch", daemon=True)
-    watcher.start()
+    _WATCHER.hold()  # for this send; a session of ours holds it from its first send until it is closed
+    if isinstance(session, _Session):
+        session.hold_watcher()
+    _WATCHER.watch(state)
     try:
         with ExitStack() as stack:
             request = build_request(spec, stack)
             login = None if auth is not None else netrc_credentials(session, str(request.url), use_netrc)
             # An explicit auth keeps requests from reading .netrc on its own.
             request.auth = requests.auth.HTTPBasicAuth(*login) if login else (session.auth or _NoAuth())
-            base = session.prepare_request(request)
+            base = sender.prepare(request)
             spec_auth = spec.header("Authorization")
             netrc_applied = (login is not None and spec_auth is not None
                              and base.headers.get("Authorization") != spec_auth)
             error = sender.run(base, netrc_applied, body_sink)
     finally:
-        state.done.set()
-        watcher.join()  # no thread outlives its send
-        _LOCAL.state = None
-        sender.close()
+        _WATCHER.forget(state)
+        _LOCAL.state = outer
         if own_session:
             session.close()
+        _WATCHER.release()  # the last hold joins the watcher: no thread outlives the sends that needed it
     first = next((h for h in sender.hops if h.role == "request"), None)
     return Exchange(
         spec=spec,
@@ -677,11 +936,18 @@ class _Sender:
         self._jar_for: Callable[[str], CookieJar | None] | None = getattr(auth, "cookie_jar", None)
         client_tls: Callable[[], ClientTls | None] | None = getattr(auth, "client_tls", None)
         self.tls: ClientTls | None = client_tls() if client_tls is not None else None
-        self._key_adapter: _KeyPasswordAdapter | None = None
+        # Cookies set during this send (redirects, sign-in steps) when the profile has no jar of its own:
+        # never the session's, which a tab's or the CLI's sends share.
+        self.cookies = requests.cookies.RequestsCookieJar()
 
-    def close(self) -> None:
-        if self._key_adapter is not None:
-            self._key_adapter.close()
+    def prepare(self, request: requests.Request) -> requests.PreparedRequest:
+        """session.prepare_request with this send's cookies (the session's own jar is always empty)."""
+        jar = requests.cookies.RequestsCookieJar()
+        jar.update(self.cookies)
+        if request.cookies:
+            requests.cookies.merge_cookies(jar, request.cookies)
+        request.cookies = jar
+        return self.session.prepare_request(request)
 
     def run(self, base: requests.PreparedRequest, netrc_applied: bool, body_sink: IO[bytes] | None
             ) -> TransportFailure | None:
@@ -701,7 +967,7 @@ class _Sender:
             if auth is not None and token_req is not None:
                 if token_req.auth is None:
                     token_req.auth = _NoAuth()  # .netrc never replaces the client's own credentials
-                current = self.session.prepare_request(token_req)
+                current = self.prepare(token_req)
                 token_hop = self.one(current, "token")
                 problem = auth.accept_token_response(token_hop, self.clock())
                 if problem:
@@ -790,7 +1056,7 @@ class _Sender:
             else:
                 prepared.headers.pop("Cookie", None)
         # Proxies are chosen per hop (scheme, NO_PROXY): a redirect may leave or enter the proxy's reach.
-        settings = self.session.merge_environment_settings(url, {}, None, verify, None)
+        settings = _environment_settings(self.session, url, verify)
         proxies = settings["proxies"]
         proxy = requests.utils.select_proxy(url, proxies)
         state.proxy, state.phase = proxy, "connect"
@@ -814,17 +1080,14 @@ class _Sender:
                        cookies_sent, cookies_held, notes, tls_report)
 
         try:
-            if jar is None and tls is None:
-                resp = self.session.send(prepared, stream=True, allow_redirects=False,
-                                         verify=settings["verify"], timeout=(remaining, remaining),
-                                         proxies=proxies)
-            else:
-                # Straight to the adapter: the profile's jar keeps the cookies (the session's jar, shared by
-                # every send of a window, must not), and its certificate is used for this send only.
-                adapter = self._adapter(url, use_cert)
-                resp = adapter.send(prepared, stream=True, verify=settings["verify"],
-                                    timeout=(remaining, remaining), proxies=proxies,
-                                    cert=tls.cert if use_cert and tls is not None else None)
+            # Straight to the adapter, not session.send: cookies go to the profile's jar or to this send's own
+            # (session.send would keep them in the session's, shared by every send of a tab).
+            state.key_password = tls.key_password if use_cert and tls is not None else None
+            resp = self.session.get_adapter(url).send(
+                prepared, stream=True, verify=settings["verify"], timeout=(remaining, remaining),
+                proxies=proxies, cert=tls.cert if use_cert and tls is not None else None)
+            if jar is None:
+                requests.cookies.extract_cookies_to_jar(self.cookies, prepared, resp.raw)
         except Exception as exc:  # recorded as a hop without a response, then translated in run()
             # always kept, even for a hop not meant to be recorded: the send ends on it
             self.hops.append(hop(None, self._tls_report(exc, url, use_cert, proxy)))
@@ -854,14 +1117,6 @@ class _Sender:
         if record:
             self.hops.append(result)
         return result
-
-    def _adapter(self, url: str, use_cert: bool) -> requests.adapters.BaseAdapter:
-        tls = self.tls
-        if use_cert and tls is not None and tls.key_password and url.lower().startswith("https"):
-            if self._key_adapter is None:
-                self._key_adapter = _KeyPasswordAdapter(tls.key_password)
-            return self._key_adapter
-        return self.session.get_adapter(url)
 
     def _tls_report(self, exc: BaseException, url: str, cert_sent: bool,
                     proxy: str | None) -> TlsReport | None:
@@ -931,7 +1186,7 @@ class _Sender:
                     stripped.append(name)
             seen = {n.lower() for n in stripped}
             stripped.extend(n for n in added if n.lower() not in seen)
-        nxt.prepare_cookies(self.session.cookies)
+        nxt.prepare_cookies(self.cookies)
         if allowed and self.auth is not None:
             nxt = self.auth(nxt)
         return nxt, tuple(stripped)
@@ -989,7 +1244,7 @@ class _Steps:
         hop_role = as_hop_role(role)
         if hop_role is None or hop_role == "request":
             raise ValueError(f"A sign-in step cannot send a hop with the role {role!r}.")
-        return self._sender.one(self._sender.session.prepare_request(request), hop_role, record=record)
+        return self._sender.one(self._sender.prepare(request), hop_role, record=record)
 
     def record(self, hop: Hop) -> None:
         """Keep a hop the app did not send itself (the browser's authorization step)."""

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QMenu, QWidget
 
 from inspector.core.style_keys import STYLE_KEYS
 from inspector.ui.theme import Theme, is_dark, monospace_font
-from inspector.ui.workers import RangeChunk, TextPiece
+from inspector.ui.workers import LINE_TYPECODE, RangeChunk, TextPiece
 
 # Control characters are drawn as spaces: a font's box glyph would not be one column wide.
 _DRAWABLE = {c: " " for c in (*range(32), 127)}
@@ -87,15 +87,62 @@ class RangeStore:
             i += 1
             if c.lexed_to <= start or not len(c):
                 continue
-            starts, ends, keys = c.starts, c.ends, c.keys
+            starts, lengths, keys = c.starts, c.lengths, c.keys
             k = bisect_right(starts, start) - 1
-            if k < 0 or ends[k] <= start:
+            if k < 0 or starts[k] + lengths[k] <= start:
                 k += 1
             n = len(starts)
             while k < n and starts[k] < end:
-                out.append((max(starts[k], start), min(ends[k], end), keys[k]))
+                s = starts[k]
+                out.append((max(s, start), min(s + lengths[k], end), keys[k]))
                 k += 1
         return out
+
+
+# A blank stretch of a colour layer costs about what its characters would (drawText shapes the spaces too),
+# a call about twenty characters: past this many blank columns a layer is cut in two calls.
+LAYER_GAP = 20
+
+
+def colour_layers(window: str, offset: int, ranges: list[tuple[int, int, int]]) -> list[tuple[int, int, str]]:
+    """The text of a window of a line (starting at `offset`) split by colour: (key index, or -1 for plain
+    text; the column the layer starts at; its text, every column of another colour blank). Drawn on top of
+    each other they are the line; ranges are (start, end, key) in text offsets, ordered, within the window.
+    A key may have several layers when its runs are far apart."""
+    if not ranges:
+        return [(-1, 0, window)]
+    out: list[tuple[int, int, str]] = []
+    open_layers: dict[int, tuple[int, list[str]]] = {}  # key: (first column, text parts)
+    ends: dict[int, int] = {}  # where each open layer's text reaches (window columns)
+
+    def put(key: int, s: int, e: int) -> None:
+        layer = open_layers.get(key)
+        if layer is not None and s - ends[key] <= LAYER_GAP:
+            layer[1].append(" " * (s - ends[key]))
+            layer[1].append(window[s:e])
+        else:
+            if layer is not None:
+                out.append((key, layer[0], "".join(layer[1])))
+            open_layers[key] = (s, [window[s:e]])
+        ends[key] = e
+
+    pos = 0
+    for start, end, key in ranges:
+        s, e = start - offset, end - offset
+        if s > pos:
+            put(-1, pos, s)
+        put(key, s, e)
+        pos = e
+    if pos < len(window):
+        put(-1, pos, len(window))
+    out.extend((key, first, "".join(parts)) for key, (first, parts) in open_layers.items())
+    return out
+
+
+def visible_columns(x0: float, gutter: float, width: float, advance: float) -> tuple[int, int]:
+    """[first, end) columns of a line of one-column characters that can show between the gutter and the
+    right edge, when column 0 is drawn at x0 (one column of slack on each side)."""
+    return max(0, int((gutter - x0) / advance) - 1), max(0, int((width - x0) / advance) + 2)
 
 
 class LargeTextView(QAbstractScrollArea):
@@ -125,7 +172,7 @@ class LargeTextView(QAbstractScrollArea):
         self._length = 0
         self._joined: str | None = None
         self._folded: str | None = None
-        self._lines = array("q", [0])
+        self._lines = array(LINE_TYPECODE, [0])
         self._longest = 0
         self._input_done = True
         self._first_screen = False
@@ -156,11 +203,17 @@ class LargeTextView(QAbstractScrollArea):
     def _apply_font(self) -> None:
         font = self.font()
         self._font = QFont(font)
-        self._bold = QFont(font)
+        # Latin text needs no shaping (no ligatures or kerning in a monospace font): skipping it makes each
+        # drawText about a fifth cheaper; scripts that need shaping still get it
+        self._font.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
+        self._bold = QFont(self._font)
         self._bold.setWeight(QFont.Weight.DemiBold)
         fm = QFontMetricsF(font)
         self._fm = fm
         self._adv = fm.horizontalAdvance("M") or 8.0
+        # one-colour layers of a line are drawn as whole strings: only when bold text keeps the columns
+        bold_adv = QFontMetricsF(self._bold).horizontalAdvance("M" * 10)
+        self._bold_same = abs(bold_adv - fm.horizontalAdvance("M" * 10)) < 0.01
         self._line_h = max(1, ceil(fm.lineSpacing()))
         self._ascent = fm.ascent()
         self.horizontalScrollBar().setSingleStep(max(1, int(self._adv * 4)))
@@ -213,7 +266,7 @@ class LargeTextView(QAbstractScrollArea):
         self._length = 0
         self._joined = None
         self._folded = None
-        self._lines = array("q", [0])
+        self._lines = array(LINE_TYPECODE, [0])
         self._longest = 0
         self._input_done = False
         self._first_screen = False
@@ -235,9 +288,27 @@ class LargeTextView(QAbstractScrollArea):
         self._first_screen = True
 
     def append_piece(self, piece: TextPiece) -> None:
-        """Add the next piece of text (O(piece lines): its line index was built by the worker)."""
-        if piece.whole:
-            self.begin()
+        """Add the next piece of text (O(piece lines): its line index was built by the worker).
+
+        A piece with `whole` set is the complete text: it replaces what came before (the start of the same
+        text), keeping the colours, the selection and the scroll position.
+        """
+        if piece.whole and piece.start == 0:
+            if len(piece.text) < self._length:
+                self.begin()
+            self._pieces = [piece.text] if piece.text else []
+            self._piece_starts = [0] if piece.text else []
+            self._length = len(piece.text)
+            self._joined = piece.text
+            self._folded = None
+            self._lines = array(LINE_TYPECODE, [0])
+            self._lines.extend(piece.line_starts)
+            self._longest = piece.longest
+            self._update_scrollbars()
+            self.viewport().update()
+            self._maybe_first_screen()
+            self.finish_input()
+            return
         if piece.start != self._length:
             raise ValueError(f"A text piece starting at {piece.start} does not follow the {self._length} "
                              "characters already shown; pieces must arrive in order.")
@@ -254,8 +325,6 @@ class LargeTextView(QAbstractScrollArea):
             if len(self._lines) - len(piece.line_starts) <= first + self.visible_line_count() + 1:
                 self.viewport().update()  # the new lines are (partly) on screen
         self._maybe_first_screen()
-        if piece.whole:
-            self.finish_input()
 
     def set_text(self, text: str) -> None:
         """Show a whole text at once (indexing it here: meant for texts of a few megabytes at most)."""
@@ -263,13 +332,6 @@ class LargeTextView(QAbstractScrollArea):
 
         self.begin()
         self.append_piece(LineIndexer().feed(text, whole=True))
-
-    def set_whole_text(self, text: str) -> None:
-        """The pieces already given, joined by the worker: replaces them so slicing is one step."""
-        if len(text) == self._length:
-            self._pieces = [text]
-            self._piece_starts = [0]
-            self._joined = text
 
     def finish_input(self) -> None:
         self._input_done = True
@@ -296,11 +358,14 @@ class LargeTextView(QAbstractScrollArea):
         return self._length
 
     def line_bounds(self, line: int) -> tuple[int, int]:
-        """[start, end) of a line's text, without its newline."""
+        """[start, end) of a line's text, without its newline (a line broken for display has none: the next
+        one starts right after it)."""
         lines = self._lines
         start = lines[line]
-        end = lines[line + 1] - 1 if line + 1 < len(lines) else self._length
-        return start, end
+        if line + 1 >= len(lines):
+            return start, self._length
+        end = lines[line + 1]
+        return start, end - 1 if self.text_range(end - 1, end) == "\n" else end
 
     def line_of(self, offset: int) -> int:
         return max(0, bisect_right(self._lines, offset) - 1)
@@ -590,8 +655,7 @@ class LargeTextView(QAbstractScrollArea):
         adv = self._adv
         if last > first:
             span_a, span_b = self._visible_span()
-            ranges = self._ranges.within(span_a, span_b)
-            coloured = bool(ranges)
+            coloured = False
             if not self._ranges.covers(span_a, span_b) and self._input_done:
                 wanted = (span_a, span_b)
                 if wanted != self._last_wanted:
@@ -606,9 +670,7 @@ class LargeTextView(QAbstractScrollArea):
             select_bg.setAlpha(110)
             match_bg = QColor("#8a6d00" if is_dark(palette) else "#ffe27a")
             # the columns that can be on screen, for lines of one-column characters (nearly all of them)
-            col_lo = max(0, int((-x0 + gutter) / adv) - 1)
-            col_hi = int((width - x0) / adv) + 2
-            r = 0  # index into ranges (ordered by offset, like the lines)
+            col_lo, col_hi = visible_columns(x0, gutter, width, adv)
             m = 0
             painter.setFont(self._font)
             current_font_bold = False
@@ -635,12 +697,27 @@ class LargeTextView(QAbstractScrollArea):
                     s, e = max(sel_a, a), min(sel_b, b)
                     right = x_at(e - a) + (adv if sel_b > b else 0)
                     painter.fillRect(QRectF(x_at(s - a), y, right - x_at(s - a), lh), select_bg)
-                # text: plain runs between coloured ones
+                # text: plain runs between coloured ones, for the columns on screen only (a line broken for
+                # display is 4,000 characters and a thousand ranges, of which a hundred columns show)
                 baseline = y + self._ascent
                 pos = a + lo
                 end = a + hi
-                while r < len(ranges) and ranges[r][1] <= pos:
-                    r += 1
+                ranges = self._ranges.within(pos, end)
+                coloured = coloured or bool(ranges)
+                if simple and self._bold_same and end > pos:
+                    # one drawText per colour for the line, its other columns blank: a line of a one-line
+                    # body has a hundred runs on screen, and a call per run made a frame take 25 ms
+                    window = text[pos - a : end - a].translate(_DRAWABLE)
+                    x = x_at(pos - a)
+                    for key, column, layer in colour_layers(window, pos, ranges):
+                        want_bold = key >= 0 and bold[key]
+                        if want_bold != current_font_bold:
+                            painter.setFont(self._bold if want_bold else self._font)
+                            current_font_bold = want_bold
+                        painter.setPen(colours[key] if key >= 0 else text_colour)
+                        painter.drawText(QPointF(x + column * adv, baseline), layer)
+                    continue
+                r = 0
                 while pos < end:
                     if r < len(ranges) and ranges[r][0] <= pos:
                         run_end = min(ranges[r][1], end)
@@ -658,8 +735,6 @@ class LargeTextView(QAbstractScrollArea):
                     pos = run_end
                     if r < len(ranges) and ranges[r][1] <= pos:
                         r += 1
-                while r < len(ranges) and ranges[r][1] <= b:
-                    r += 1
             if current_font_bold:
                 painter.setFont(self._font)
             # the caret

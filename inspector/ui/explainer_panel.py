@@ -15,7 +15,7 @@ from threading import Event
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -213,6 +213,19 @@ def _masked_label(view: ViewState, name: str,
     return lab
 
 
+_STANDARD_ICONS: dict[tuple[str, QStyle.StandardPixmap], QIcon] = {}
+
+
+def _standard_pixmap(style: QStyle, pix: QStyle.StandardPixmap) -> QPixmap:
+    """The style's icon as a 20 px pixmap, from one QIcon per icon: each new QIcon caches its pixmaps under new
+    keys, so a card per finding per send would fill Qt's pixmap cache (10 MB) with copies."""
+    key = (style.objectName() or type(style).__name__, pix)
+    icon = _STANDARD_ICONS.get(key)
+    if icon is None:
+        icon = _STANDARD_ICONS[key] = style.standardIcon(pix)
+    return icon.pixmap(20, 20)
+
+
 def _heading(text: str) -> QLabel:
     lab = QLabel(text)
     f = lab.font()
@@ -370,7 +383,7 @@ class FindingCard(QFrame):
             "error": QStyle.StandardPixmap.SP_MessageBoxCritical,
             "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
         }.get(finding.severity, QStyle.StandardPixmap.SP_MessageBoxInformation)
-        icon.setPixmap(self.style().standardIcon(pix).pixmap(20, 20))
+        icon.setPixmap(_standard_pixmap(self.style(), pix))
         icon.setToolTip(SEVERITY_WORDS.get(finding.severity, finding.severity))
         grid.addWidget(icon, 0, 0, Qt.AlignmentFlag.AlignTop)
         head = _label(

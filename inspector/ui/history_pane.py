@@ -21,8 +21,9 @@ Embedding API:
         report_requested(HistoryRecord)    "Report…": open ReportDialog(record.exchange, record.diagnosis)
         curl_requested(HistoryRecord)      "Copy as curl…": open CurlDialog(record.exchange)
         har_exported(str)                  the path a HAR export of the selection was written to
-        entries_removed(int)               after a delete or clear: how many entries went
-        retention_changed(int)             the user changed "keep the newest N" (persist it in settings)
+        entries_removed(int)               after a delete, a clear or a trim: how many entries went
+        retention_changed(int)             the user changed "keep the newest N" (persist it in settings);
+                                           after the oldest entries beyond it are gone
 
     Methods
         refresh()                  call after store.add(): new rows appear at the top, selection and scroll
@@ -32,6 +33,8 @@ Embedding API:
         selected_ids() -> list[int];  select_ids(ids);  current_record() -> HistoryRecord | None
         open_selected(), resend_selected(), report_selected(), export_selected(path=None), delete_selected(),
         clear_all()                the actions, callable directly (tests, menus of the main window)
+        set_keep(n)                the retention limit; lowering it trims the store
+        shutdown()                 stop a trim or clear in flight (the window calls it when it closes)
         set_screen_share_safe(on)  the rows are masked by the store already; URLs are masked again on display
                                    (sets the mode on the pane's ViewState, which the model follows)
         model: HistoryModel        loaded_rows, total, pages_fetched, fetch_ms (each page's query + insert)
@@ -40,7 +43,8 @@ Embedding API:
 
 Paging: the model asks the store for one page (200 rows) at a time through canFetchMore/fetchMore, which the
 view calls when its last loaded row scrolls into sight. Each page is one indexed query (ORDER BY id DESC
-LIMIT/OFFSET, a few ms on 50,000 rows), so it runs on the UI thread.
+LIMIT/OFFSET, a few ms on 50,000 rows), so it runs on the UI thread. Clearing the store and trimming it to a
+lowered limit delete thousands of rows: they run as jobs (TRIM_SLOT, CLEAR_SLOT), in short batches.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ from inspector.core.errors import InspectorError
 from inspector.core.history import HistoryRecord, HistoryRow, HistoryStore
 from inspector.core.redact import mask_url
 from inspector.core.timeline import describe_relative
+from inspector.ui.jobs import JobRunner
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, plain_tip
 
 __all__ = ["COLUMNS", "STATUS_FILTERS", "HistoryModel", "HistoryPane"]
@@ -129,6 +134,8 @@ STATUS_FILTERS: tuple[tuple[str, str | None], ...] = (
 )
 _STATUS_WORDS = {2: "success", 3: "redirect", 4: "client error", 5: "server error"}
 FILTER_DELAY_MS = 250
+# the pane's jobs: deleting thousands of entries takes a second or two, never on the UI thread
+TRIM_SLOT, CLEAR_SLOT = "history-trim", "history-clear"
 
 
 def _utc_now() -> datetime:
@@ -299,6 +306,13 @@ class HistoryModel(QAbstractTableModel):
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
 
+    def show_nothing(self) -> None:
+        """Empty the list at once (the store is being cleared by a job; reload() when it is done)."""
+        self.beginResetModel()
+        self._rows = []
+        self._total = 0
+        self.endResetModel()
+
     def refresh(self) -> int:
         """Put rows added since the last load on top; returns how many. Falls back to reload() when lost."""
         if not self._rows:
@@ -464,6 +478,8 @@ class HistoryPane(QWidget):
         self.setObjectName("historyPane")
         self.store = store
         self.view_state = view or ViewState(self)
+        self.jobs = JobRunner(self, name="HistoryPane")
+        self._working = ""  # what a trim or clear in flight is doing, for the count label
         self._ask = ask or _ask
         self._inform = inform or _inform
         self._choose_save_path = choose_save_path or _choose_save_path
@@ -671,6 +687,8 @@ class HistoryPane(QWidget):
     # -- loading -------------------------------------------------------------------------------------------
     def refresh(self) -> None:
         """New entries were added to the store: show them on top, keep the selection and the scroll spot."""
+        if self.jobs.busy(CLEAR_SLOT):
+            return  # the list shows nothing until the clear is done; then it is loaded again
         bar = self.table.verticalScrollBar()
         at_top = bar.value() == bar.minimum()
         added = self.model.refresh()
@@ -800,24 +818,42 @@ class HistoryPane(QWidget):
         return removed
 
     def clear_all(self) -> int:
-        total = self.store.count()
+        """Delete every entry after a confirmation: the list empties at once, the store is cleared by a job
+        (CLEAR_SLOT), then entries_removed says how many went. Returns how many are being deleted."""
+        total = self.store_count()
         if total == 0:
             return 0
         if not self._ask(
             self, "Clear the history", f"Delete all {total:,} history entries? This cannot be undone."
         ):
             return 0
-        try:
-            self.store.clear()
-        except InspectorError as exc:
-            self._inform(self, "Clear the history", str(exc))
-        self.model.reload()
-        self.entries_removed.emit(total)
+        self._working = f"Deleting {total:,} entries…"
+        self.model.show_nothing()
+        store = self.store
+        self.jobs.start(CLEAR_SLOT, lambda job: store.clear(job.cancel), on_done=self._cleared,
+                        on_failed=lambda exc: self._store_failed("Clear the history", exc))
+        self._update_actions()
         return total
 
+    def _cleared(self, removed: int) -> None:
+        self._working = ""
+        self.model.reload()
+        self._update_actions()
+        self.entries_removed.emit(removed)
+
+    def _store_failed(self, title: str, exc: BaseException) -> None:
+        """A job on the store failed: say so, and show what the store holds now."""
+        self._working = ""
+        if not isinstance(exc, InspectorError):
+            raise exc  # a bug: the app's excepthook shows it
+        self._inform(self, title, str(exc))
+        self.model.reload()
+        self._update_actions()
+
     def set_keep(self, keep: int) -> bool:
-        """Change the retention limit; lowering it below the current count asks first. True when applied."""
-        total = self.store.count()
+        """Change the retention limit; lowering it below the current count asks first. True when applied:
+        the oldest entries are deleted by a job (TRIM_SLOT), then entries_removed and retention_changed."""
+        total = self.store_count()
         if keep < total and not self._ask(
             self,
             "Lower the history limit",
@@ -828,19 +864,39 @@ class HistoryPane(QWidget):
             self.keep_spin.blockSignals(False)
             return False
         self.store.keep = keep
-        try:
-            self.store.enforce_retention()
-        except InspectorError as exc:
-            self._inform(self, "History limit", str(exc))
-        if keep < total:
-            self.model.refresh()
-            self.entries_removed.emit(total - keep)
         self.keep_spin.blockSignals(True)
         self.keep_spin.setValue(keep)
         self.keep_spin.blockSignals(False)
-        self.retention_changed.emit(keep)
+        if keep >= total:
+            self.retention_changed.emit(keep)
+            return True
+        self._working = f"Deleting the {total - keep:,} oldest entries…"
+        store = self.store
+        self.jobs.start(TRIM_SLOT, lambda job: store.trim(job.cancel), on_done=lambda n: self._trimmed(keep, n),
+                        on_failed=lambda exc: self._store_failed("History limit", exc))
         self._update_actions()
         return True
+
+    def _trimmed(self, keep: int, removed: int) -> None:
+        self._working = ""
+        self.model.refresh()
+        if removed:
+            self.entries_removed.emit(removed)
+        self.retention_changed.emit(keep)
+        self._update_actions()
+
+    def store_count(self) -> int:
+        """Entries in the store; 0 (and the count label says why) when it cannot be read."""
+        return self.model.store_count(filtered=False)
+
+    @property
+    def working(self) -> bool:
+        """Whether a trim or clear of the store is running."""
+        return self.jobs.busy(TRIM_SLOT) or self.jobs.busy(CLEAR_SLOT)
+
+    def shutdown(self) -> None:
+        """Stop a trim or clear in flight (the store stays consistent: each batch is one transaction)."""
+        self.jobs.stop()
 
     def _keep_changed(self, value: int) -> None:
         if value != self.store.keep:
@@ -886,6 +942,9 @@ class HistoryPane(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _update_count(self) -> None:
+        if self._working:
+            self.count_label.setText(self._working)
+            return
         shown, total = self.model.total, self.model.store_count(filtered=False)
         if self.model.problem:
             self.count_label.setText(self.model.problem)
@@ -901,5 +960,5 @@ class HistoryPane(QWidget):
             act.setEnabled(n == 1)
         self.export_action.setEnabled(n >= 1)
         self.delete_action.setEnabled(n >= 1)
-        self.clear_action.setEnabled(self.model.store_count(filtered=False) > 0)
+        self.clear_action.setEnabled(not self._working and self.model.store_count(filtered=False) > 0)
         self._update_count()

@@ -287,6 +287,7 @@ class JobRunner(QObject):
             s.waiting = job
             return job
         s.running = job
+        state.alive()  # forget the jobs that ended: a window sends thousands of times in a day
         state.jobs.append(job)
         job._start()
         return job

@@ -425,7 +425,33 @@ class MainWindow(QMainWindow):
             text = f"{tab.title()}: {text}"
         self.statusBar().showMessage(text)
 
+    @property
+    def history(self) -> Any:
+        return self._history
+
+    @history.setter
+    def history(self, store: Any) -> None:
+        # a send adds its entry and drops a few of the oldest at most; a larger trim is a job (_after_result)
+        if store is not None and getattr(store, "trim_in_add", None) is None:
+            from inspector.core.history import TRIM_BATCH
+
+            store.trim_in_add = TRIM_BATCH
+        self._history = store
+
     def _after_result(self, _tab: Any) -> None:
+        history = self.history
+        try:
+            due = history is not None and history.excess() > 0  # the limit was lowered: trimmed by a job
+        except InspectorError:
+            due = False  # an unreadable history was said when the entry was not saved
+        if due:
+            self.jobs.start("history-trim", lambda job: history.trim(job.cancel), queue=True,
+                            on_done=lambda _removed: self._after_trim(),
+                            on_failed=lambda exc: self.statusBar().showMessage(
+                                f"The history was not trimmed: {exc}"))
+        self._after_trim()
+
+    def _after_trim(self) -> None:
         if self.history_pane is not None and self.history is not None:
             self.history_pane.refresh()
         self._history_changed()
@@ -1346,6 +1372,8 @@ class MainWindow(QMainWindow):
             self.collections.stop()
         for tab in self.all_tabs():
             tab.shutdown()
+        if self.history_pane is not None:
+            self.history_pane.shutdown()
         if self._incidents is not None:
             self._incidents.shutdown()
         self.jobs.stop()

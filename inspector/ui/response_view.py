@@ -1,19 +1,24 @@
 """The response: status line, headers, redirect hops, and the body with progressive highlighting.
 
-A body of many megabytes must never freeze the window. Bodies over LARGE_BODY_BYTES go to a LargeTextView
-(body_view.py), which keeps the text as a Python str with a line index built by the HighlightWorker and
-draws only the lines on screen; the worker writes the whole text first and then lexes what is on screen
-before the rest. Smaller bodies go to a QPlainTextEdit (word wrap, the platform's selection): their text
-arrives in pieces appended a slice at a time from a zero-delay timer, and style ranges are applied lazily,
-only to the blocks on screen, through QTextLayout formats (what QSyntaxHighlighter uses inside, without its
-habit of re-highlighting the whole document).
+A body of many megabytes must never freeze the window. Every text body goes through one pipeline, the
+HighlightWorker (workers.py): decoded a megabyte at a time, pretty-printed as a stream, sent as text pieces
+with their line index, and coloured segment by segment, what is on screen first. Bodies over LARGE_BODY_BYTES
+are shown by a LargeTextView (body_view.py), which keeps the pieces as Python strs and draws only the lines
+on screen; smaller ones by a QPlainTextEdit (word wrap, the platform's selection) that gets the same pieces a
+slice at a time from a zero-delay timer, with newlines where long lines are broken, and applies the colours
+lazily, only to the blocks on screen, through QTextLayout formats (what QSyntaxHighlighter uses inside,
+without its habit of re-highlighting the whole document). The Raw tab's text is made when that tab is shown.
 """
 
 from __future__ import annotations
 
+import operator
 import time
+from array import array
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.exchange import Exchange, Response
-from inspector.core.highlight import RangeBatch, StyleRangeIndex
+from inspector.core.highlight import OffsetMap, RangeBatch, StyleRangeIndex, astral_positions
 from inspector.core.redact import NO_SECRETS, Secrets, mask_header_value, mask_url
 from inspector.core.textfind import Matches, find_all
 from inspector.core.units import format_size
@@ -66,6 +71,7 @@ from inspector.ui.workers import (
     RangeChunk,
     TextPiece,
     prepare_body,
+    raw_pieces,
     share_gil_with_ui,
 )
 
@@ -118,6 +124,12 @@ class BodyView(QPlainTextEdit):
         self._index: StyleRangeIndex | None = None
         self._highlight_done = False
         self._mark = 0  # block user-state meaning "formatted": bumped on every new text
+        # The worker's offsets are those of its text; the document has a newline before each soft break (a
+        # long line broken for display) and counts characters beyond U+FFFF twice (UTF-16).
+        self._breaks: list[int] = []  # text offsets before which a newline was put
+        self._astral: list[int] = []  # document text offsets (before UTF-16) of characters beyond U+FFFF
+        self._source_length = 0  # characters of the worker's text received
+        self._text_length = 0  # characters given (pieces and set_text_now)
         self._pump = QTimer(self)
         self._pump.setInterval(0)
         self._pump.timeout.connect(self._insert_some)
@@ -139,20 +151,64 @@ class BodyView(QPlainTextEdit):
         self._index = None
         self._highlight_done = False
         self._mark += 1
+        self._breaks = []
+        self._astral = []
+        self._source_length = 0
+        self._text_length = 0  # characters given (pieces and set_text_now)
         self.document().clear()
 
-    def set_text_now(self, text: str) -> None:
-        """Show a (small) text at once."""
+    def set_text_now(self, text: str, breaks: Iterable[int] = ()) -> None:
+        """Show a (small) text at once; `breaks`: where newlines were put into the worker's text to break
+        long lines (PreparedText.breaks), so its colours land in the right place."""
         self.begin()
         self.setPlainText(text)
         self._parts = [text]
+        self._text_length = len(text)
+        self._breaks = list(breaks)
+        self._astral = astral_positions(text)
+        self._source_length = len(text) - len(self._breaks)
         self._input_done = True
         self._first_screen = True
         self.first_screen_shown.emit()
         self.text_complete.emit()
 
+    def append_text_piece(self, piece: TextPiece) -> None:
+        """The next piece of the worker's text: its soft breaks become newlines here (QPlainTextEdit lays
+        out whole lines, and a line of megabytes would freeze it)."""
+        text, start, soft = piece.text, piece.start, piece.soft
+        if piece.whole and self._source_length:  # the whole text after its first piece: the rest of it
+            text = text[self._source_length :]
+            start = self._source_length
+            soft = tuple(b for b in soft if b > start)
+        if start != self._source_length:
+            raise ValueError(f"A text piece starting at {start} does not follow the {self._source_length} "
+                             "characters already given; pieces must arrive in order.")
+        self._source_length += len(text)
+        if soft:
+            cuts = [0, *(b - start for b in soft), len(text)]
+            text = "\n".join(text[a:b] for a, b in pairwise(cuts))
+            self._breaks.extend(soft)
+        self._astral.extend(astral_positions(text, self._text_length))
+        self.append_piece(text)
+
+    def add_chunk(self, chunk: RangeChunk) -> None:
+        """Colours from the worker, in its text offsets: moved onto the document's positions."""
+        maps = [m for m in (OffsetMap(self._breaks, after=False), OffsetMap(self._astral, after=True)) if m]
+        starts = array("l", chunk.starts)
+        ends = array("l", map(operator.add, starts, chunk.lengths))
+        lexed_to = chunk.lexed_to
+        if maps:
+            for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
+                for m in maps:
+                    a, b = m.start(a), m.end(b)
+                starts[i], ends[i] = a, b
+            for m in maps:
+                lexed_to = m.end(lexed_to)
+        self.add_ranges(RangeBatch(starts, array("l", map(operator.sub, ends, starts)), chunk.keys, lexed_to))
+
     def append_piece(self, piece: str) -> None:
         if piece:
+            self._text_length += len(piece)
             self._pending.append(piece)
             self._parts.append(piece)
             self._joined = None
@@ -374,7 +430,7 @@ class ResponseView(QWidget):
         share_gil_with_ui()
         self._raw_text: str | None = None  # the body as received (decoded, long lines broken)
         self._raw_head = ""  # the status line and headers that go before it on the Raw tab
-        self._raw_piece: TextPiece | None = None
+        self._raw_job: BodyJob | None = None  # a large body's Raw tab text, made when the tab is shown
         self._raw_loaded = False
         self._large = False  # the body shown is in large_view / raw_large
         self._secrets = NO_SECRETS  # set by show_exchange
@@ -580,7 +636,8 @@ class ResponseView(QWidget):
         self._set_large(False)
         self._raw_text = None
         self._raw_head = ""
-        self._raw_piece = None
+        self._raw_job = None
+        self.jobs.cancel("raw")
         self._raw_loaded = False
         self.hex_view.clear()
         self.image_label.clear()
@@ -783,7 +840,8 @@ class ResponseView(QWidget):
         self.large_view.begin()
         self.raw_large.begin()
         self._raw_text = None
-        self._raw_piece = None
+        self._raw_job = None
+        self.jobs.cancel("raw")
         self._raw_loaded = False
         body = response.body[: self.max_body_bytes]
         self._set_large(False)
@@ -799,33 +857,35 @@ class ResponseView(QWidget):
             return
         job = BodyJob(generation, body, response.content_type, pretty=self.pretty_check.isChecked(),
                       secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
+        self._raw_job = replace(job, pretty=False, raw_head=self._raw_head)
         if len(body) <= SMALL_BODY_CHARS:
             # small: show it now, so the body is on screen when the response signal is handled; lex it later
             info, prepared = prepare_body(job)
             self._on_info(job.generation, info)
             if prepared is None:
                 return
-            self.body_view.set_text_now(prepared.shown)
+            self.body_view.set_text_now(prepared.shown, prepared.breaks)
             self._raw_text = prepared.raw_shown
             self._on_tab_changed(self.tabs.currentIndex())  # the Raw tab may be the one on screen
             if prepared.lexer is None:
                 return
             job = BodyJob(job.generation, b"", job.content_type, prepared=prepared)
+        # the same pipeline as a large body's (text pieces with their line index, colours by segment), shown
+        # in the view that wraps words
         worker = HighlightWorker(job)
-        self._start_worker(worker, (worker.text_chunk, self._on_text_chunk),
-                           (worker.raw_ready, self._on_raw_ready), (worker.ranges, self._on_ranges))
+        self._start_worker(worker, (worker.text_piece, self._on_text_piece),
+                           (worker.range_chunk, self._on_range_chunk))
 
     def _load_large_body(self, generation: int, body: bytes, content_type: str | None) -> None:
         """A large body: text and its line index stream into large_view; colours follow what is on screen."""
         if self.wrap_check.isChecked():
             self.set_word_wrap(False)
         self._set_large(True)
-        job = BodyJob(generation, body, content_type, pretty=self.pretty_check.isChecked(), line_index=True,
-                      secret_names=self._secrets.names, secret_values=self._secrets.redactor().values(),
-                      raw_head=self._raw_head)
+        job = BodyJob(generation, body, content_type, pretty=self.pretty_check.isChecked(),
+                      secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
+        self._raw_job = replace(job, pretty=False, raw_head=self._raw_head)
         worker = HighlightWorker(job)
         self._start_worker(worker, (worker.text_piece, self._on_text_piece),
-                           (worker.text_whole, self._on_text_whole), (worker.raw_piece, self._on_raw_piece),
                            (worker.range_chunk, self._on_range_chunk))
 
     def _start_worker(self, worker: HighlightWorker, *signals: tuple[Any, Any]) -> None:
@@ -847,26 +907,36 @@ class ResponseView(QWidget):
 
     @Slot(int, object)
     def _on_text_piece(self, gen: int, piece: TextPiece) -> None:
-        if self._current(gen):
-            self.large_view.append_piece(piece)
-
-    @Slot(int, object)
-    def _on_text_whole(self, gen: int, text: str) -> None:
-        if self._current(gen):
-            self.large_view.set_whole_text(text)
-
-    @Slot(int, object)
-    def _on_raw_piece(self, gen: int, piece: TextPiece) -> None:
         if not self._current(gen):
             return
-        self._raw_piece = piece
-        if self.tabs.currentWidget() is self.raw_page:
-            self._load_raw()
+        if self._large:
+            self.large_view.append_piece(piece)
+        else:
+            self.body_view.append_text_piece(piece)
+            if piece.whole:
+                self.body_view.finish_input()
+
+    def _on_raw_pieces(self, generation: int, pieces: list[TextPiece]) -> None:
+        """The Raw tab's text, indexed off the UI thread (raw_pieces) when the tab was first shown."""
+        if not self._current(generation):
+            return
+        view = self.raw_large if self._large else self.raw_view
+        view.begin()
+        for piece in pieces:
+            if isinstance(view, LargeTextView):
+                view.append_piece(piece)
+            else:
+                view.append_text_piece(piece)
+        view.finish_input()
 
     @Slot(int, object)
     def _on_range_chunk(self, gen: int, chunk: RangeChunk) -> None:
-        if self._current(gen):
+        if not self._current(gen):
+            return
+        if self._large:
             self.large_view.add_ranges(chunk)
+        else:
+            self.body_view.add_chunk(chunk)
 
     def _on_lines_wanted(self, start: int, end: int) -> None:
         worker = self._worker
@@ -908,11 +978,7 @@ class ResponseView(QWidget):
             if info.highlighted:
                 words.append("highlighting…")
             self.highlight_label.setText(" · ".join(words))
-
-    @Slot(int, object)
-    def _on_text_chunk(self, gen: int, piece: str) -> None:
-        if self._current(gen):
-            self.body_view.append_piece(piece)
+            self._on_tab_changed(self.tabs.currentIndex())  # the Raw tab may be the one on screen
 
     @Slot(int)
     def _on_text_reset(self, gen: int) -> None:
@@ -928,44 +994,33 @@ class ResponseView(QWidget):
         if self.body_info is not None and self.body_info.kind == "text":
             self.body_ready.emit()
 
-    @Slot(int, object)
-    def _on_raw_ready(self, gen: int, text: str) -> None:
-        if not self._current(gen):
-            return
-        self._raw_text = text
-        if self.tabs.currentWidget() is self.raw_page:
-            self._load_raw()
-
     def _load_raw(self) -> None:
         if self._raw_loaded:
             return
-        if self._large:
-            if self._raw_piece is not None:
-                self._raw_loaded = True
-                self.raw_large.append_piece(self._raw_piece)  # whole, head included: the worker indexed it
-            elif self._raw_text is not None and self.body_info is not None and self.body_info.kind != "text":
-                self._raw_loaded = True  # a large image or binary body: its head and a word about it
-                self.raw_large.set_text(self._raw_head + self._raw_text)
-            return
-        if self._raw_text is None:
-            return
-        self._raw_loaded = True
-        text = self._raw_head + self._raw_text
-        self.raw_view.begin()
-        if len(text) <= SMALL_BODY_CHARS:
-            self.raw_view.set_text_now(text)
-        else:
-            self.raw_view.append_piece(text)
-            self.raw_view.finish_input()
+        if self._raw_text is not None:  # a small body's, or a word about an image or binary body
+            self._raw_loaded = True
+            text = self._raw_head + self._raw_text
+            if self._large:
+                self.raw_large.set_text(text)
+                return
+            self.raw_view.begin()
+            if len(text) <= SMALL_BODY_CHARS:
+                self.raw_view.set_text_now(text)
+            else:
+                self.raw_view.append_piece(text)
+                self.raw_view.finish_input()
+        elif self._raw_job is not None and self.body_info is not None and self.body_info.kind == "text":
+            # decoded and indexed again off the UI thread, only when the tab is shown: the Body tab's worker
+            # does not keep a second copy of a large body for a tab that may never be opened
+            self._raw_loaded = True
+            raw_job = self._raw_job
+            generation = raw_job.generation
+            self.jobs.start("raw", lambda job: raw_pieces(raw_job, job.cancel),
+                            on_done=lambda pieces: self._on_raw_pieces(generation, pieces))
 
     def _on_tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.raw_page:
             self._load_raw()
-
-    @Slot(int, object)
-    def _on_ranges(self, gen: int, batch: RangeBatch) -> None:
-        if self._current(gen):
-            self.body_view.add_ranges(batch)
 
     @Slot(int, object)
     def _on_highlight_finished(self, gen: int, stats: BodyStats) -> None:

@@ -137,6 +137,9 @@ class RequestTab(QWidget):
         self._sink: IO[bytes] | None = None
         self._sink_path = ""
         self._changed_on_disk = False
+        # the tab's requests.Session (made at its first send): kept-alive connections, closed with the tab
+        self._sessions: list[Any] = []
+        self.destroyed.connect(_session_closer(self._sessions))
 
         self.editor = RequestEditor(self, view=self.view_state)
         self.profile_picker = self.editor.profile_picker
@@ -698,8 +701,17 @@ class RequestTab(QWidget):
         self.status.emit("The request was not sent: see the message under the address.")
         self.send_failed.emit(message)
 
+    def transport_session(self) -> Any:
+        """The session this tab's sends share (core.transport.new_session): one per tab, closed with it."""
+        if not self._sessions:
+            from inspector.core.transport import new_session
+
+            self._sessions.append(new_session())
+        return self._sessions[0]
+
     def _start(self, plan: SendPlan, send_kwargs: dict[str, Any], *, record: bool) -> None:
         """Send off the UI thread; its SendResult comes to _on_result."""
+        send_kwargs.setdefault("session", self.transport_session())
         host = self.host
         profile = plan.profile
         environ: dict[str, str] | None = None
@@ -1049,6 +1061,17 @@ class RequestTab(QWidget):
             self._response_view.shutdown()
         if self._explainer is not None:
             self._explainer.shutdown()
+        _session_closer(self._sessions)()
+
+
+def _session_closer(sessions: list[Any]) -> Callable[..., None]:
+    """Closes the tab's session: a plain function, callable while Qt destroys the tab."""
+
+    def close(*_args: object) -> None:
+        while sessions:
+            sessions.pop().close()
+
+    return close
 
 
 class RequestTabs(QTabWidget):

@@ -1,8 +1,11 @@
-"""Preparing a response body for display off the UI thread: decode, mask, pretty-print, break long lines, lex.
+"""Preparing a response body for display off the UI thread: decode, mask, pretty-print, index lines, lex.
 
-The HighlightWorker streams its output as signals and runs as a job of the response view's JobRunner
-(jobs.py), in its "body" slot: every signal carries the slot generation the job runs as, and the view drops
-what an older job still sends (jobs.py's one stale rule).
+One pipeline for bodies of every size: the HighlightWorker sends the text as TextPieces with their line index
+(long lines broken by soft line starts, nothing inserted) and its colours as RangeChunks, segment by segment
+from places where the lexer may start afresh, what the view shows first. Nothing is copied whole: a body too
+large to highlight stays in its decoded parts. The worker streams its output as signals and runs as a job of
+the response view's JobRunner (jobs.py), in its "body" slot: every signal carries the slot generation the job
+runs as, and the view drops what an older job still sends (jobs.py's one stale rule).
 """
 
 from __future__ import annotations
@@ -12,34 +15,34 @@ import sys
 import threading
 import time
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
-from typing import Any
 
 from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.bodies import body_kind, decode_text
+from inspector.core.bodies import body_kind, decode_text, iter_decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
-    LineBreaker,
+    MarkupBoundaries,
     NotPretty,
-    OffsetMap,
     RangeBatch,
-    astral_positions,
     break_long_lines,
     choose_lexer,
     hex_preview,
+    iter_pretty_html,
     iter_pretty_json,
+    iter_pretty_xml,
     iter_range_batches,
+    json_boundaries,
     lexer_syntax,
     normalize_newlines,
     pretty_json,
     pretty_markup,
     pretty_syntax,
-    utf16_map,
 )
 from inspector.core.redact import Redactor, mask_body_text
 
@@ -83,15 +86,14 @@ class BodyJob:
     line_limit: int = 4000  # longer lines are broken for display
     hex_limit: int = 64 * 1024
     prepared: PreparedText | None = None  # already shown (a small body): only lex it
-    # For a view that draws only the lines on screen (body_view.LargeTextView): text travels as TextPiece with
-    # its line index, ranges as RangeChunk in Python str offsets (not UTF-16), and the whole text is sent as
-    # soon as it is known, before the bulk of the lexing (which then follows what the view shows first).
-    line_index: bool = False
+    # Kept for callers written when large bodies had a pipeline of their own: every job now sends its text
+    # as TextPiece with its line index and its colours as RangeChunk in Python str offsets.
+    line_index: bool = True
     # Secrets to hide wherever they turn up in the body (a server echoing the request): names of the profile's
     # API-key fields (masked like api_key in JSON/form bodies) and values (scrubbed from any text).
     secret_names: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = ()
-    # line_index only: the status line and headers that go before the raw text (the Raw tab's HTTP message)
+    # the status line and headers that go before the raw text (the Raw tab's HTTP message, raw_pieces())
     raw_head: str = ""
 
 
@@ -103,28 +105,95 @@ class BodyStats:
     ranges: int = 0
     chars: int = 0
     broken_lines: bool = False
+    cpu_s: float = 0.0  # the worker thread's CPU time (what the benchmark compares with Pygments: load-proof)
+
+
+# Bodies up to this size are decoded in one call (~10 ms for 16 MB of UTF-8); larger ones a megabyte at a time.
+WHOLE_DECODE_BYTES = 16 * 1024 * 1024
+
+
+def _decoded_parts(job: BodyJob) -> Iterator[str]:
+    """The body decoded (core.bodies' one charset rule) and its newlines made LF, about a megabyte at a time,
+    so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
+    carry = ""  # a CR ending one part may be the first half of a CRLF split across two
+    for part in iter_decode_text(job.body, job.content_type):
+        if carry:
+            part = carry + part
+        carry = "\r" if part.endswith("\r") else ""
+        yield normalize_newlines(part[:-1] if carry else part)
+        time.sleep(0)
+    if carry:
+        yield "\n"
+
+
+def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
+    """Decode, mask and choose the lexer: the text (in parts when it was not joined), the lexer, and which
+    pretty-printer applies.
+
+    The parts are joined into one str when something needs the whole: masking, scrubbing secret values (a
+    secret split across two parts must still be found), pretty-printing or highlighting (bodies up to
+    highlight_limit); a body larger than that is shown as it came, in its parts, never copied whole.
+    """
+    if job.pretty and job.mask_limit < len(job.body) <= job.highlight_limit and not job.secret_values:
+        # JSON is pretty-printed straight from the decoded parts (iter_pretty_json takes them one by one), so
+        # the whole decoded text never sits in memory beside its formatted copy; bytes bound characters
+        decoded = _decoded_parts(job)
+        first = next(decoded, "")
+        lexer = choose_lexer(job.content_type, first[:4096])
+        if pretty_syntax(lexer) == "json":
+            info = BodyInfo("text", syntax="json", lexer_name=lexer.name, highlighted=True, pretty=True,
+                            size=len(job.body))
+            return info, _Streamed(first, decoded), lexer, "json"
+        parts = [first, *decoded]
+    elif len(job.body) <= WHOLE_DECODE_BYTES:
+        # one C call of a few milliseconds, and no second copy while parts are joined
+        parts = [normalize_newlines(decode_text(job.body, job.content_type))]
+    else:
+        parts = list(_decoded_parts(job))
+    length = sum(map(len, parts))
+    masked = False
+    whole = len(job.body) <= job.mask_limit or bool(job.secret_values) or length <= job.highlight_limit
+    if whole and len(parts) != 1:
+        parts = ["".join(parts)]
+    if len(job.body) <= job.mask_limit:
+        shown = mask_body_text(parts[0], job.content_type, job.secret_names)
+        masked = shown != parts[0]
+        parts = [shown]
+    if job.secret_values:
+        # by value at any size: a few substring searches, far cheaper than the lexing that follows
+        shown = Redactor(job.secret_values).scrub(parts[0])
+        masked = masked or shown != parts[0]
+        parts = [shown]
+    if not parts:
+        parts = [""]
+    lexer = choose_lexer(job.content_type, parts[0][:4096])
+    syntax = lexer_syntax(lexer)
+    highlighted = length <= job.highlight_limit and syntax != "text"
+    pretty_kind = pretty_syntax(lexer) if job.pretty and length <= job.highlight_limit else None
+    info = BodyInfo("text", syntax=syntax, lexer_name=lexer.name, highlighted=highlighted,
+                    pretty=pretty_kind is not None, masked=masked, size=len(job.body))
+    return info, parts, lexer, pretty_kind
+
+
+class _Streamed(list[str]):
+    """Decoded parts still to come (a body pretty-printed as it is decoded): the first, then the rest."""
+
+    def __init__(self, first: str, rest: Iterator[str]) -> None:
+        super().__init__([first])
+        self.rest = rest
+
+    def __iter__(self) -> Iterator[str]:
+        while self:
+            yield self.pop(0)  # let go of each part once it is taken
+        yield from self.rest
 
 
 def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
-    """Decode, mask and choose the lexer: the text, the lexer, and which pretty-printer applies."""
-    text = normalize_newlines(decode_text(job.body, job.content_type))
-    masked = False
-    if len(job.body) <= job.mask_limit:
-        shown = mask_body_text(text, job.content_type, job.secret_names)
-        masked = shown != text
-        text = shown
-    if job.secret_values:
-        # by value at any size: a few substring searches, far cheaper than the lexing that follows
-        shown = Redactor(job.secret_values).scrub(text)
-        masked = masked or shown != text
-        text = shown
-    lexer = choose_lexer(job.content_type, text[:4096])
-    syntax = lexer_syntax(lexer)
-    highlighted = len(text) <= job.highlight_limit and syntax != "text"
-    pretty_kind = pretty_syntax(lexer) if job.pretty and len(text) <= job.highlight_limit else None
-    info = BodyInfo("text", syntax=syntax, lexer_name=lexer.name, highlighted=highlighted,
-                    pretty=pretty_kind is not None, masked=masked, size=len(job.body))
-    return info, text, lexer, pretty_kind
+    """_text_parts with the text whole (for bodies shown in the ordinary view: at most a few megabytes)."""
+    info, parts, lexer, pretty_kind = _text_parts(job)
+    if isinstance(parts, _Streamed):
+        return info, "".join(parts), lexer, pretty_kind
+    return info, parts[0] if len(parts) == 1 else "".join(parts), lexer, pretty_kind
 
 
 def _non_text_info(job: BodyJob) -> BodyInfo | None:
@@ -161,81 +230,149 @@ class TextPiece:
 
     text: str
     start: int  # offset of text[0] in the whole display text
-    line_starts: array  # 'q': offsets (in the whole text) of the lines beginning inside this piece
+    line_starts: array  # LINE_TYPECODE: offsets (in the whole text) of the lines beginning inside this piece
     longest: int  # characters of the longest line seen so far, this piece included
     whole: bool = False  # text is the complete display text (start is 0)
+    # the line starts above that break a long line (no newline before them): a view that lays out whole lines
+    # itself (BodyView, a QPlainTextEdit) puts a newline there
+    soft: tuple[int, ...] = ()
+
+
+# Line starts are 4-byte offsets: a million lines take 4 MB, and the body cap (100 MB) stays far below 2**31.
+LINE_TYPECODE = "i"
 
 
 class LineIndexer:
-    """Turns streamed text into TextPieces: where each line starts, and how long the longest one is."""
+    """Turns streamed text into TextPieces: where each line starts, and how long the longest one is.
 
-    def __init__(self) -> None:
-        self.offset = 0
+    With a `limit`, a line longer than that is shown as several: a line start is added every `limit`
+    characters of it (a soft break: nothing is inserted in the text, so offsets stay those of the text).
+    Feed it pieces of at most a few hundred kilobytes: each feed is one short stretch of C work (str.split)
+    plus Python only for the long lines, so a worker thread hands the GIL back between pieces.
+    """
+
+    def __init__(self, limit: int = 0, offset: int = 0) -> None:
+        self.limit = limit
+        self.offset = offset  # where the next piece starts
         self.column = 0  # characters of the line still open at the end of the text fed so far
         self.longest = 0
+        self.soft_breaks = 0
 
     def feed(self, text: str, whole: bool = False) -> TextPiece:
-        # split + accumulate keeps the per-line work in C: ~0.2 s for a million lines, on the worker's thread
-        lens = list(map(len, text.split("\n")))
         start = self.offset
-        if len(lens) == 1:
+        lens = list(map(len, text.split("\n")))
+        limit = self.limit
+        soft: list[int] = []
+        if limit and (self.column + lens[0] > limit or max(lens) > limit):
+            starts = self._feed_long(lens, start, soft)
+        elif len(lens) == 1:
             self.column += lens[0]
-            starts = array("q")
+            starts = array(LINE_TYPECODE)
         else:
             self.column += lens[0]
             self.longest = max(self.longest, self.column, max(lens))
             self.column = lens[-1]
             ends = accumulate(map(operator.add, lens[:-1], repeat(1)), initial=start)
-            starts = array("q", islice(ends, 1, None))
+            starts = array(LINE_TYPECODE, islice(ends, 1, None))
         self.longest = max(self.longest, self.column)
         self.offset += len(text)
-        return TextPiece(text, start, starts, self.longest, whole)
+        return TextPiece(text, start, starts, self.longest, whole, tuple(soft))
+
+    def _feed_long(self, lens: list[int], start: int, soft_starts: list[int]) -> array:
+        """Line starts of a piece holding a line over the limit (a Python step per line of the piece)."""
+        limit = self.limit
+        starts = array(LINE_TYPECODE)
+        col = self.column
+        longest = self.longest
+        pos = start
+        last = len(lens) - 1
+        for k, length in enumerate(lens):
+            if col + length > limit:
+                soft = range(pos + limit - col, pos + length, limit)  # strictly inside: a line of exactly
+                starts.extend(soft)  # `limit` characters before a newline stays one line
+                soft_starts.extend(soft)
+                self.soft_breaks += len(soft)
+                col = pos + length - soft[-1]
+                longest = limit
+            else:
+                col += length
+                longest = max(longest, col)
+            pos += length
+            if k < last:
+                pos += 1
+                starts.append(pos)
+                col = 0
+        self.column = col
+        self.longest = max(longest, col)
+        return starts
 
 
-@dataclass(frozen=True)
 class RangeChunk:
     """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never
-    overlap."""
+    overlap. Kept compact, as a million ranges of a 10 MB body must be: starts in 4 bytes, lengths in 2
+    (4 when a range is longer than 65,535 characters), keys in 1."""
 
-    lexed_from: int
-    lexed_to: int
-    starts: array  # 'q'
-    ends: array  # 'q'
-    keys: array  # 'b': indices into core.highlight.STYLE_KEYS
+    __slots__ = ("keys", "lengths", "lexed_from", "lexed_to", "starts")
+
+    def __init__(self, lexed_from: int, lexed_to: int, starts: Sequence[int], ends: Sequence[int],
+                 keys: array) -> None:
+        self.lexed_from = lexed_from
+        self.lexed_to = lexed_to
+        self.starts = starts if isinstance(starts, array) and starts.typecode == "i" else array("i", starts)
+        self.lengths = _compact_lengths(map(operator.sub, ends, self.starts))
+        self.keys = keys  # 'b': indices into core.highlight.STYLE_KEYS
+
+    @classmethod
+    def from_lengths(cls, lexed_from: int, lexed_to: int, starts: array, lengths: Sequence[int],
+                     keys: array) -> RangeChunk:
+        chunk = cls.__new__(cls)
+        chunk.lexed_from, chunk.lexed_to, chunk.keys = lexed_from, lexed_to, keys
+        chunk.starts = starts if starts.typecode == "i" else array("i", starts)
+        chunk.lengths = _compact_lengths(lengths)
+        return chunk
+
+    @property
+    def ends(self) -> array:
+        """Where each range ends (made when asked: for tests and the ordinary view)."""
+        return array("i", map(operator.add, self.starts, self.lengths))
 
     def __len__(self) -> int:
         return len(self.starts)
 
 
+def _compact_lengths(lengths: Iterable[int]) -> array:
+    values = array("i", lengths)
+    try:
+        return array("H", values)
+    except OverflowError:  # a range longer than 65,535 characters (a long string, a comment)
+        return values
+
+
 def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
-    return RangeChunk(lexed_from, batch.lexed_to, array("q", batch.starts),
-                      array("q", map(operator.add, batch.starts, batch.lengths)), batch.keys)
+    # offsets in 4 bytes stay far below 2**31 (the body cap is 100 MB)
+    return RangeChunk.from_lengths(lexed_from, batch.lexed_to, batch.starts, batch.lengths, batch.keys)
 
 
 class HighlightWorker(QObject):
-    """Decodes, pretty-prints, breaks long lines and lexes a body in small steps, emitting as it goes.
+    """Decodes, pretty-prints, indexes and lexes a body in small steps, emitting as it goes: one pipeline for
+    bodies of every size, whichever view shows them.
 
-    Order of signals: info, text_chunk* (text_reset restarts them), text_done, raw_ready, ranges*, finished.
-    With job.prepared (a small body already on screen) only ranges and finished come.
-    With job.line_index: info, text_piece* (text_reset restarts them), range_chunk* for the first piece,
-    text_done, text_whole, raw_ready, raw_piece, range_chunk*, finished; the lexing order follows want().
+    Order of signals: info, text_piece* (text_reset restarts them; a last piece with `whole` set carries the
+    complete text as received, replacing the pieces before it), range_chunk* for what is on screen as soon as
+    its text exists, text_done, range_chunk*, finished; the lexing order follows want(), which is served
+    between pieces too. With job.prepared (a small body already on screen) only range_chunk* and finished
+    come. The Raw tab's text comes from raw_pieces(), when that tab is shown.
     """
 
     info = Signal(int, object)  # generation, BodyInfo
     # Text travels as `object`, not `str`: a str signal argument is copied into a QString and back, which for
     # megabytes is a long stretch of work on the UI thread.
-    text_chunk = Signal(int, object)  # generation, the next piece of the text to display (str)
+    text_piece = Signal(int, object)  # generation, TextPiece
     text_reset = Signal(int)  # pretty-printing failed part-way: drop the pieces, the plain text follows
     text_done = Signal(int)
-    raw_ready = Signal(int, object)  # generation, the raw text as str (long lines broken)
-    ranges = Signal(int, object)  # generation, core.highlight.RangeBatch in display (UTF-16) offsets
+    range_chunk = Signal(int, object)  # generation, RangeChunk (Python str offsets of the text pieces)
     finished = Signal(int, object)  # generation, BodyStats
     done = Signal()
-    # job.line_index only:
-    text_piece = Signal(int, object)  # generation, TextPiece
-    text_whole = Signal(int, object)  # generation, the complete display text (str), right after text_done
-    raw_piece = Signal(int, object)  # generation, TextPiece of the raw text (whole)
-    range_chunk = Signal(int, object)  # generation, RangeChunk
 
     SOURCE_PIECE = 256 * 1024
     FIRST_PIECE = 16 * 1024
@@ -247,6 +384,7 @@ class HighlightWorker(QObject):
         self.job = job
         self.cancel = threading.Event()
         self._wanted: tuple[int, int] | None = None
+        self._cpu0 = 0.0
 
     def want(self, start: int, end: int) -> None:
         """Lex display text [start, end) next (it is on screen); safe to call from any thread."""
@@ -254,6 +392,7 @@ class HighlightWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        self._cpu0 = time.thread_time()
         try:
             self._run()
         except _Stop:
@@ -265,261 +404,251 @@ class HighlightWorker(QObject):
         if self.cancel.is_set():
             raise _Stop
 
+    def _finish(self, stats: BodyStats) -> None:
+        stats.cpu_s = time.thread_time() - self._cpu0
+        self.finished.emit(self.job.generation, stats)
+
     def _run(self) -> None:
         job = self.job
         gen = job.generation
         t0 = time.perf_counter()
         if job.prepared is not None:
+            # a small body already on screen (prepare_body): only its colours are left to make
             stats = BodyStats(chars=len(job.prepared.shown), broken_lines=bool(job.prepared.breaks))
-            if job.prepared.lexer is not None:
-                prepared = job.prepared
-                self._lex(prepared.lexer, prepared.source, prepared.shown, list(prepared.breaks), stats)
+            prepared = job.prepared
+            if prepared.lexer is not None:
+                segments = _Segments(prepared.lexer, lexer_syntax(prepared.lexer), self.LEX_SEGMENT,
+                                     whole=prepared.source)
+                t = time.perf_counter()
+                while self._serve(segments, stats, rest=True):
+                    pass
+                stats.lex_s = time.perf_counter() - t
             stats.total_s = time.perf_counter() - t0
-            self.finished.emit(gen, stats)
+            self._finish(stats)
             return
         non_text = _non_text_info(job)
         if non_text is not None:
             self.info.emit(gen, non_text)
-            self.finished.emit(gen, BodyStats(total_s=time.perf_counter() - t0))
+            self._finish(BodyStats(total_s=time.perf_counter() - t0))
             return
-
-        info, text, lexer, pretty_kind = _text_info(job)
+        info, parts, lexer, pretty_kind = _text_parts(job)
         self.info.emit(gen, info)
         self._check()
-        if job.line_index:
-            self._run_indexed(text, pretty_kind, lexer if info.highlighted else None, t0)
-            return
-        stats = BodyStats()
-        t1 = time.perf_counter()
-        source, breaker, shown_pieces, lexed = self._stream_text(
-            text, pretty_kind, lexer if info.highlighted else None, stats)
-        stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
-        self.text_done.emit(gen)
-        self._check()
+        # the parts list is the only reference to the text, so the run can let go of it
+        self._run_indexed(parts, pretty_kind, lexer if info.highlighted else None, t0)
 
-        shown_text = "".join(shown_pieces)
-        del shown_pieces
-        if source is text:
-            self.raw_ready.emit(gen, shown_text)
-        else:
-            self.raw_ready.emit(gen, LineBreaker(job.line_limit).feed(text))
-        self._check()
-
-        stats.chars = len(shown_text)
-        stats.broken_lines = bool(breaker.breaks)
-        if info.highlighted and not lexed:
-            self._lex(lexer, source, shown_text, breaker.breaks, stats)
-        stats.total_s = time.perf_counter() - t0
-        self.finished.emit(gen, stats)
-
-    def _lex(self, lexer: Lexer, source: str, shown: str, breaks: list[int], stats: BodyStats) -> None:
-        t = time.perf_counter()
-        maps = [OffsetMap(breaks, after=False), utf16_map(shown)]
-        for batch in iter_range_batches(lexer, source, maps=maps):
-            self._check()
-            stats.ranges += len(batch)
-            self.ranges.emit(self.job.generation, batch)
-            time.sleep(0)  # let the UI thread run its queued slots now
-        stats.lex_s = time.perf_counter() - t
-
-    def _stream_text(
-        self, text: str, pretty_kind: str | None, lexer: Lexer | None, stats: BodyStats
-    ) -> tuple[str, LineBreaker, list[str], bool]:
-        """Emit the display text piece by piece.
-
-        Returns the source text shown (pretty or not), the line breaker, the shown pieces, and whether the
-        ranges were already emitted along the way (pretty JSON is lexed piece by piece as it is produced,
-        so the first screen gets its colours at once: pieces end between tokens, never inside one).
-        """
+    # -- the one pipeline: text pieces with their line index, colours by segment -------------------------
+    def _run_indexed(self, parts: list[str], pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
+        """Text pieces with their line index as they are made, the lines on screen coloured first, then the
+        rest. Nothing is copied whole: the view keeps the pieces the worker made (see _Segments)."""
         job = self.job
         gen = job.generation
-        if pretty_kind == "json":
-            breaker = LineBreaker(job.line_limit)
-            source_pieces: list[str] = []
-            shown: list[str] = []
-            astral: list[int] = []
-            maps = [OffsetMap(breaker.breaks, after=False), OffsetMap(astral, after=True)]
-            source_offset = shown_offset = 0
-            try:
-                for piece in iter_pretty_json(text, piece_chars=self.SOURCE_PIECE,
-                                              first_piece_chars=self.FIRST_PIECE):
-                    self._check()
-                    source_pieces.append(piece)
-                    out = breaker.feed(piece)
-                    shown.append(out)
-                    self.text_chunk.emit(gen, out)
-                    time.sleep(0)
-                    astral.extend(astral_positions(out, shown_offset))
-                    if lexer is not None:
-                        t = time.perf_counter()
-                        for batch in iter_range_batches(lexer, piece, base=source_offset, maps=maps):
-                            self._check()
-                            stats.ranges += len(batch)
-                            self.ranges.emit(gen, batch)
-                            time.sleep(0)  # let the UI thread run its queued slots now
-                        stats.lex_s += time.perf_counter() - t
-                    source_offset += len(piece)
-                    shown_offset += len(out)
-                return "".join(source_pieces), breaker, shown, True
-            except NotPretty:
-                stats.ranges = 0
-                stats.lex_s = 0.0
-                if shown:
-                    self.text_reset.emit(gen)
-        source = text
-        if pretty_kind in MARKUP_SYNTAXES:
-            source = pretty_markup(text, pretty_kind)
-        breaker = LineBreaker(job.line_limit)
-        shown = []
-        size = self.FIRST_PIECE
-        pos = 0
-        while pos < len(source):
-            self._check()
-            piece = source[pos : pos + size]
-            pos += len(piece)
-            out = breaker.feed(piece)
-            shown.append(out)
-            self.text_chunk.emit(gen, out)
-            size = self.SOURCE_PIECE
-        return source, breaker, shown, False
-
-
-    # -- job.line_index: for a view that draws only the lines on screen ----------------------------------
-    def _run_indexed(self, text: str, pretty_kind: str | None, lexer: Lexer | None, t0: float) -> None:
-        """Text first (with its line index), then ranges: the whole body is viewable after pretty-printing."""
-        job = self.job
-        gen = job.generation
-        stats = BodyStats()
         t1 = time.perf_counter()
-        # (source offset, display offset, source text) of the parts lexed separately
-        segments: list[tuple[int, int, str]] = []
-        done: set[int] = set()
-        breaker = LineBreaker(job.line_limit)
-        indexer = LineIndexer()
-        shown: list[str] = []
-        source = text
-        if pretty_kind == "json":
-            try:
-                source_pieces: list[str] = []
-                src_off = shown_off = 0
-                for piece in iter_pretty_json(text, piece_chars=self.SOURCE_PIECE,
-                                              first_piece_chars=self.FIRST_PIECE):
-                    self._check()
-                    out = breaker.feed(piece)
-                    shown.append(out)
-                    self.text_piece.emit(gen, indexer.feed(out))
-                    time.sleep(0)
-                    source_pieces.append(piece)
-                    # line starts in pretty JSON are token boundaries, so each segment lexes on its own
-                    for seg_start, seg in _split_at_lines(piece, self.LEX_SEGMENT):
-                        at = src_off + seg_start
-                        segments.append((at, _shown_offset(at, breaker.breaks), seg))
-                    src_off += len(piece)
-                    shown_off += len(out)
-                    if lexer is not None and len(source_pieces) == 1:
-                        # the first screen gets its colours before the rest of the text is even written
-                        t = time.perf_counter()
-                        for i in range(len(segments)):
-                            self._lex_segment(lexer, segments, i, breaker.breaks, stats)
-                            done.add(i)
-                        stats.lex_s += time.perf_counter() - t
-                source = "".join(source_pieces)
-            except NotPretty:
-                segments = []
-                done = set()
-                stats = BodyStats()
-                if shown:
-                    self.text_reset.emit(gen)
-                shown = []
-                breaker = LineBreaker(job.line_limit)
-                indexer = LineIndexer()
-                source = text
-        if not segments:
-            if pretty_kind in MARKUP_SYNTAXES:
-                source = pretty_markup(text, pretty_kind)
-            pos = 0
-            size = self.FIRST_PIECE
-            while pos < len(source):
+        stats = BodyStats()
+        if len(parts) > 1 and not isinstance(parts, _Streamed):  # too large to highlight or pretty-print: the
+            # decoded parts are the pieces shown
+            indexer = LineIndexer(job.line_limit)
+            while parts:
                 self._check()
-                piece = source[pos : pos + size]
-                pos += len(piece)
-                out = breaker.feed(piece)
-                shown.append(out)
-                self.text_piece.emit(gen, indexer.feed(out))
+                self.text_piece.emit(gen, indexer.feed(parts.pop(0)))
                 time.sleep(0)
-                size = self.SOURCE_PIECE
-            segments = [(0, 0, source)]  # other lexers carry state across lines: one pass from the start
+            self.text_done.emit(gen)
+            stats.chars = indexer.offset
+            stats.broken_lines = indexer.soft_breaks > 0
+            stats.pretty_s = time.perf_counter() - t1
+            stats.total_s = time.perf_counter() - t0
+            self._finish(stats)
+            return
+        source: str | Iterator[str]
+        if isinstance(parts, _Streamed):
+            text = ""
+            source = iter(parts)  # pretty-printed as the parts are decoded
+        else:
+            text = source = parts.pop()  # the only reference: dropped once the pieces that show it exist
+        segments: _Segments | None = None
+        indexer = LineIndexer(job.line_limit)
+        producer = {"json": iter_pretty_json, "xml": iter_pretty_xml, "html": iter_pretty_html}.get(
+            pretty_kind or "")
+        if producer is not None:
+            segments = _Segments(lexer, pretty_kind or "", self.LEX_SEGMENT)
+            try:
+                for piece in producer(source, piece_chars=self.SOURCE_PIECE,  # type: ignore[arg-type]
+                                      first_piece_chars=self.FIRST_PIECE):
+                    self._check()
+                    self.text_piece.emit(gen, indexer.feed(piece))
+                    segments.add_piece(piece)
+                    self._serve(segments, stats, first=len(segments.pieces) == 1)
+                    time.sleep(0)
+            except NotPretty:
+                if segments.pieces:
+                    self.text_reset.emit(gen)
+                segments = None
+                indexer = LineIndexer(job.line_limit)
+                stats = BodyStats()
+                if not text:  # it was streamed: shown as received after all, so decoded whole again
+                    text = normalize_newlines(decode_text(job.body, job.content_type))
+            del source
+        if segments is None:
+            # as received: a small first piece at once, then the whole text (no copy) with its index, made in
+            # pieces so the GIL goes back to the UI thread between them
+            first = text[: self.FIRST_PIECE]
+            head = indexer.feed(first)
+            if len(first) == len(text):
+                self.text_piece.emit(gen, TextPiece(text, 0, head.line_starts, head.longest, True, head.soft))
+            else:
+                self.text_piece.emit(gen, head)  # the first screen, before looking for lexer boundaries
+            segments = _Segments(lexer, lexer_syntax(lexer) if lexer is not None else "text", self.LEX_SEGMENT,
+                                 whole=text)
+            if len(first) != len(text):
+                self._serve(segments, stats, first=True)
+                starts = array(LINE_TYPECODE, head.line_starts)
+                soft = list(head.soft)
+                for pos in range(len(first), len(text), self.SOURCE_PIECE):
+                    self._check()
+                    part = indexer.feed(text[pos : pos + self.SOURCE_PIECE])
+                    starts.extend(part.line_starts)
+                    soft.extend(part.soft)
+                    self._serve(segments, stats)
+                    time.sleep(0)
+                self.text_piece.emit(gen, TextPiece(text, 0, starts, indexer.longest, True, tuple(soft)))
+                del starts
+        del text
+        segments.complete()
         self.text_done.emit(gen)
-        shown_text = "".join(shown)
-        del shown
-        self.text_whole.emit(gen, shown_text)
         stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
+        stats.chars = segments.length
+        stats.broken_lines = indexer.soft_breaks > 0
         self._check()
-        raw = shown_text if source is text else LineBreaker(job.line_limit).feed(text)
-        self.raw_ready.emit(gen, raw)
-        self.raw_piece.emit(gen, LineIndexer().feed(job.raw_head + raw if job.raw_head else raw, whole=True))
-        del raw
-        self._check()
-        stats.chars = len(shown_text)
-        stats.broken_lines = bool(breaker.breaks)
         if lexer is not None:
             t = time.perf_counter()
-            self._lex_segments(lexer, segments, done, breaker.breaks, stats)
+            while self._serve(segments, stats, rest=True):
+                pass
             stats.lex_s += time.perf_counter() - t
         stats.total_s = time.perf_counter() - t0
-        self.finished.emit(gen, stats)
+        self._finish(stats)
 
-    def _lex_segment(self, lexer: Lexer, segments: list[tuple[int, int, str]], i: int, breaks: list[int],
-                     stats: BodyStats) -> None:
-        for _ in self._segment_batches(lexer, segments[i], breaks, stats):
-            pass
+    def _serve(self, segments: _Segments, stats: BodyStats, first: bool = False, rest: bool = False) -> bool:
+        """Lex what is on screen (want()) and, with first, what the first screen shows; with rest, the next
+        segment in order when nothing is wanted. False when there was nothing left to lex."""
+        if segments.lexer is None:
+            return False
+        picks: list[int] = []
+        wanted = self._wanted
+        if wanted is not None:
+            picks = segments.overlapping(*wanted)
+            if not picks and segments.covered(*wanted):
+                if self._wanted is wanted:
+                    self._wanted = None
+        if first and 0 not in segments.done and (segments.syntax == "json" or segments.ready(0)):
+            # the first screen: the first piece of pretty JSON ends between tokens, so it lexes on its own
+            # even before the next piece says where the following segment starts
+            picks = [0, *(i for i in picks if i != 0)]
+        if not picks and rest:
+            nxt = segments.next_undone()
+            if nxt is None:
+                return False
+            picks = [nxt]
+        t = time.perf_counter()
+        for i in picks:
+            self._lex_segment(segments, i, stats)
+        stats.lex_s += time.perf_counter() - t
+        return True
 
-    def _segment_batches(self, lexer: Lexer, segment: tuple[int, int, str], breaks: list[int],
-                         stats: BodyStats) -> Any:
-        """Lex one segment, emitting a RangeChunk per batch; yields after each so another may go first."""
-        src_off, shown_off, text = segment
-        covered = shown_off
-        maps = [OffsetMap(breaks, after=False)]
-        for batch in iter_range_batches(lexer, text, batch_tokens=self.LEX_BATCH_TOKENS, base=src_off,
-                                        maps=maps):
+    def _lex_segment(self, segments: _Segments, i: int, stats: BodyStats) -> None:
+        start, end = segments.bounds_of(i)
+        segments.done.add(i)
+        covered = start
+        assert segments.lexer is not None
+        for batch in iter_range_batches(segments.lexer, segments.text(start, end),
+                                        batch_tokens=self.LEX_BATCH_TOKENS, base=start):
             self._check()
             stats.ranges += len(batch)
             self.range_chunk.emit(self.job.generation, range_chunk(batch, covered))
             covered = batch.lexed_to
             time.sleep(0)  # let the UI thread run its queued slots now
-            yield
-
-    def _lex_segments(self, lexer: Lexer, segments: list[tuple[int, int, str]], done: set[int],
-                      breaks: list[int], stats: BodyStats) -> None:
-        """Lex every segment not done yet: the ones on screen (want()) first, then in order."""
-        shown_starts = [shown for _, shown, _ in segments]
-        running: dict[int, Any] = {}
-        next_in_order = 0
-        while True:
-            self._check()
-            pick = None
-            wanted = self._wanted
-            if wanted is not None:
-                first = max(0, bisect_right(shown_starts, wanted[0]) - 1)
-                last = max(first, bisect_right(shown_starts, wanted[1]) - 1)
-                pick = next((i for i in range(first, min(last + 1, len(segments))) if i not in done), None)
-                if pick is None:
-                    self._wanted = None if self._wanted is wanted else self._wanted
-            if pick is None:
-                while next_in_order < len(segments) and next_in_order in done:
-                    next_in_order += 1
-                if next_in_order >= len(segments):
-                    return
-                pick = next_in_order
-            batches = running.get(pick)
-            if batches is None:
-                batches = running[pick] = self._segment_batches(lexer, segments[pick], breaks, stats)
-            if next(batches, _END) is _END:
-                done.add(pick)
-                del running[pick]
 
 
-_END = object()
+class _Segments:
+    """The display text of a line-indexed job as the pieces the view holds, cut where the lexer may start
+    afresh (core.highlight: line starts of pretty JSON, json_boundaries, MarkupBoundaries), so the part on
+    screen can be coloured before the parts before it."""
+
+    def __init__(self, lexer: Lexer | None, syntax: str, step: int, whole: str | None = None) -> None:
+        self.lexer = lexer
+        self.syntax = syntax
+        self.step = step
+        self.pieces: list[str] = []
+        self.piece_starts: list[int] = []
+        self.length = 0
+        self.starts: list[int] = [0]  # segment i is [starts[i], starts[i + 1]), the last one up to `length`
+        self.final = False  # the last segment's end is known
+        self.done: set[int] = set()
+        self._next = 0
+        self._markup = MarkupBoundaries(step, first=step // 8) if syntax in MARKUP_SYNTAXES else None
+        if whole is not None:
+            self.pieces, self.piece_starts, self.length = [whole], [0], len(whole)
+            if lexer is None:
+                pass
+            elif syntax == "json":
+                self.starts += json_boundaries(whole, step)
+            elif self._markup is not None:
+                self.starts += [b for b in self._markup.feed(whole) if b > 0]
+            else:
+                pass  # other lexers carry state across lines: one pass from the start
+            self.final = True
+
+    def add_piece(self, piece: str) -> None:
+        base = self.length
+        self.pieces.append(piece)
+        self.piece_starts.append(base)
+        self.length += len(piece)
+        if self.lexer is None:
+            return
+        if self.syntax == "json":  # pretty JSON: every line start is a token boundary, so is a piece's end
+            cuts = [base + at for at, _ in _split_at_lines(piece, self.step)]
+        elif self._markup is not None:
+            cuts = self._markup.feed(piece)
+        else:
+            return
+        self.starts.extend(c for c in cuts if c > self.starts[-1])
+
+    def complete(self) -> None:
+        if len(self.starts) > 1 and self.starts[-1] >= self.length:
+            self.starts.pop()  # a piece's end was taken for the next piece's start: there is none
+        self.final = True
+
+    def text(self, start: int, end: int) -> str:
+        i = bisect_right(self.piece_starts, start) - 1
+        out = []
+        while start < end:
+            base = self.piece_starts[i]
+            part = self.pieces[i][start - base : end - base]
+            out.append(part)
+            start += len(part)
+            i += 1
+        return "".join(out) if len(out) != 1 else out[0]
+
+    def bounds_of(self, i: int) -> tuple[int, int]:
+        return self.starts[i], self.starts[i + 1] if i + 1 < len(self.starts) else self.length
+
+    def ready(self, i: int) -> bool:
+        return i + 1 < len(self.starts) or self.final
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Segments not lexed yet, ready, and overlapping display offsets [start, end)."""
+        first = max(0, bisect_right(self.starts, start) - 1)
+        last = bisect_right(self.starts, max(start, end - 1)) - 1
+        return [i for i in range(first, last + 1) if i not in self.done and self.ready(i)]
+
+    def covered(self, start: int, end: int) -> bool:
+        first = max(0, bisect_right(self.starts, start) - 1)
+        last = bisect_right(self.starts, max(start, end - 1)) - 1
+        return all(i in self.done for i in range(first, last + 1))
+
+    def next_undone(self) -> int | None:
+        while self._next < len(self.starts) and self._next in self.done:
+            self._next += 1
+        return self._next if self._next < len(self.starts) and self.ready(self._next) else None
 
 
 def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
@@ -538,10 +667,25 @@ def _split_at_lines(text: str, size: int) -> list[tuple[int, str]]:
     return out
 
 
-def _shown_offset(source_offset: int, breaks: list[int]) -> int:
-    """A segment start in display offsets: a line break inserted right there belongs to this segment, so the
-    previous segment's last range (OffsetMap.end) ends exactly where this one's coverage begins."""
-    return source_offset + bisect_left(breaks, source_offset)
+def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[TextPiece]:
+    """The Raw tab of a line-indexed body: its head (status line, headers) and the text as received (decoded
+    and masked like the Body tab), indexed a piece at a time so the GIL goes back to the UI thread between."""
+    _info, parts, _lexer, _pretty = _text_parts(job)
+    indexer = LineIndexer(job.line_limit)
+    out = [indexer.feed(job.raw_head)] if job.raw_head else []
+    for text in parts:
+        start = indexer.offset
+        starts = array(LINE_TYPECODE)
+        soft: list[int] = []
+        for pos in range(0, len(text), HighlightWorker.SOURCE_PIECE):
+            if cancel is not None and cancel.is_set():
+                return []
+            piece = indexer.feed(text[pos : pos + HighlightWorker.SOURCE_PIECE])
+            starts.extend(piece.line_starts)
+            soft.extend(piece.soft)
+            time.sleep(0)
+        out.append(TextPiece(text, start, starts, indexer.longest, soft=tuple(soft)))
+    return out
 
 
 def share_gil_with_ui() -> None:

@@ -15,7 +15,7 @@ from inspector.core.highlight import STYLE_KEYS, pretty_json
 from inspector.ui import jobs
 from inspector.ui.gui import make_settings
 from inspector.ui.jobs import Job, JobRunner
-from inspector.ui.workers import BodyJob, HighlightWorker
+from inspector.ui.workers import BodyJob, HighlightWorker, raw_pieces
 
 WAIT_S = 10.0  # a gate nobody opens gives up after this, so a broken test fails instead of hanging
 
@@ -200,23 +200,26 @@ def run_worker(qtbot, runner: JobRunner, worker: HighlightWorker, signal) -> tup
 
 def test_highlight_worker_streams_text_then_ranges(qtbot, runner: JobRunner) -> None:
     body = json.dumps([{"id": i, "name": f"n{i}"} for i in range(3000)]).encode()
-    worker = HighlightWorker(BodyJob(5, body, "application/json"))
+    job = BodyJob(5, body, "application/json")
+    worker = HighlightWorker(job)
     events: list[str] = []
     pieces: list[str] = []
     ranges = []
     worker.info.connect(lambda g, info: events.append(f"info:{info.syntax}"))
-    worker.text_chunk.connect(lambda g, piece: pieces.append(piece))
+    worker.text_piece.connect(lambda g, piece: pieces.append(piece.text))
     worker.text_done.connect(lambda g: events.append("text_done"))
-    worker.raw_ready.connect(lambda g, raw: events.append(f"raw:{len(raw)}"))
-    worker.ranges.connect(lambda g, batch: ranges.extend(batch.as_tuples()))
+    worker.range_chunk.connect(lambda g, c: ranges.extend(zip(c.starts, c.ends, c.keys, strict=True)))
     _, stats = run_worker(qtbot, runner, worker, worker.finished)
     text = "".join(pieces)
     assert text == pretty_json(body.decode())
     assert len(pieces) > 1
-    assert events == ["info:json", "text_done", f"raw:{len(body) + len(body) // 4000}"]  # long line broken
+    assert events == ["info:json", "text_done"]
+    # the raw text comes when the Raw tab asks for it: as received, its long line broken for display
+    (raw,) = raw_pieces(job)
+    assert raw.text == body.decode() and len(raw.line_starts) == len(body) // 4000  # long line broken
     assert stats.ranges == len(ranges) > 0
-    assert {text[s : s + n] for s, n, key in ranges if key == "tag"} == {'"id"', '"name"'}
-    assert all(key in STYLE_KEYS for _, _, key in ranges)
+    assert {text[s:e] for s, e, key in ranges if STYLE_KEYS[key] == "tag"} == {'"id"', '"name"'}
+    assert all(0 <= key < len(STYLE_KEYS) for _, _, key in ranges)
 
 
 def test_cancelled_highlight_worker_stops_early(qtbot, runner: JobRunner) -> None:
@@ -224,7 +227,7 @@ def test_cancelled_highlight_worker_stops_early(qtbot, runner: JobRunner) -> Non
     worker = HighlightWorker(BodyJob(1, body, "application/json"))
     finished = []
     worker.finished.connect(lambda g, s: finished.append(s))
-    worker.text_chunk.connect(lambda g, p: worker.cancel.set())
+    worker.text_piece.connect(lambda g, p: worker.cancel.set())
     run_worker(qtbot, runner, worker, worker.done)
     assert finished == []
 
