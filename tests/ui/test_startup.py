@@ -68,9 +68,11 @@ def test_the_first_paint_imports_none_of_the_heavy_modules(tmp_path: Path) -> No
 
 # Not needed to paint the window: the request's transport value and its dates (the editor needs only the spec).
 NOT_AT_PAINT = ("inspector.core.exchange", "datetime")
-# Not needed to be ready: made on first use (an incident report, a {{$uuid}}, a token in a cookie, a profile
-# name that is not found).
-NOT_AT_READY = ("inspector.core.export", "inspector.core.export.incident_report", "uuid", "platform",
+# Not needed to be ready: made on first use (a body to colour: Pygments' lexers, which import importlib.metadata
+# and email; an incident report; a {{$uuid}}; a token in a cookie; a cookie's expiry date; a profile name that
+# is not found).
+NOT_AT_READY = ("pygments.lexer", "pygments.lexers", "importlib.metadata", "email", "socket",
+                "inspector.core.export", "inspector.core.export.incident_report", "uuid", "platform",
                 "http.cookies", "difflib")
 
 
