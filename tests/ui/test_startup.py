@@ -155,6 +155,47 @@ def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_
             window.history.close()
 
 
+def test_what_is_typed_at_the_first_paint_is_kept_while_the_rest_fills_in(qtbot, tmp_path: Path) -> None:
+    """The first paint shows the real request bar: a URL typed before the panes, the saved tabs, the history
+    and the profiles arrive stays in that tab, and is what Send would send."""
+    path = tmp_path / "settings.ini"
+    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/saved"))
+    first.save_state()
+    first.shutdown()
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    window = MainWindow(settings, restore_tabs_later=True)
+    qtbot.addWidget(window)
+    early = EarlyErrors()
+    startup = DeferredStart(window, {"INSPECTOR_TESTING": "1"}, settings, [], early=early,
+                            log_folder=tmp_path / "logs")
+    window.show()
+    typed_tab = window.current_tab()
+    assert typed_tab._response_view is None  # the panes are not built yet
+    window.editor.url_edit.setFocus()
+    qtbot.keyClicks(window.editor.url_edit, "https://typed.example.com/now")
+    try:
+        with qtbot.waitSignal(startup.ready, timeout=30_000):
+            startup.start()
+        assert typed_tab._response_view is not None and typed_tab._explainer is not None
+        assert window.tabs.indexOf(typed_tab) == 0
+        assert typed_tab.editor.url_edit.text() == "https://typed.example.com/now"
+        assert typed_tab.editor.to_spec().url == "https://typed.example.com/now"
+        assert [window.tabs.widget(i).editor.to_spec().url for i in range(window.tabs.count())] == [
+            "https://typed.example.com/now", "https://api.example.com/saved"]
+    finally:
+        startup.stop()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        early.uninstall()
+        window.shutdown()
+        if startup.app_log is not None:
+            startup.app_log.close()
+        if window.history is not None:
+            window.history.close()
+
+
 def test_a_part_that_never_comes_does_not_hold_back_the_log_the_dialog_and_the_collections(
         qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import inspector.ui.gui as gui
