@@ -515,10 +515,26 @@ class DeferredStart(QObject):
 def _forget_sources() -> None:
     """Drop the source text of every module imported so far: PySide reads each module's source as it is
     imported (looking for `from __feature__ import`), and linecache would keep all of it (some 5 MB) for the
-    life of the window. A traceback reads the lines it needs again."""
+    life of the window. A traceback reads the lines it needs again. Then give the heap the start-up freed
+    back to the system (glibc keeps it, in the malloc arena of each worker that imported modules: some 5 MB
+    of the idle window's memory)."""
     import linecache
 
     linecache.clearcache()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): free pages of every malloc arena returned to the system (a millisecond or two);
+    nothing elsewhere (no glibc, or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        pass
 
 
 def _open_log_and_start(env: Mapping[str, str], folder: Path | None) -> AppLog | None:

@@ -9,7 +9,6 @@ a team folder keeps its mode (it is shared through git).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -269,6 +268,8 @@ class ProfileStore:
             if problem.path.stem == wanted or _key(problem.path) == wanted_key:
                 raise ProfileError(f"The profile '{wanted}' cannot be used: {problem.message}")
         names = sorted({p.name for p in profiles})
+        import difflib  # only for a name that is not found
+
         hint = difflib.get_close_matches(wanted, names, n=1)
         hint_text = f" Did you mean '{hint[0]}'?" if hint else ""
         known = f"The profiles are: {', '.join(names)}." if names else "There are no profiles."
