@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import tomli_w
 
+from inspector.core.collections.tomltext import holds_carriage_return
 from inspector.core.errors import ProfileError, ProfileStorageError
 from inspector.core.files import (
     LOCK_TIMEOUT_S,
@@ -153,7 +154,8 @@ def _current_sha256(path: Path) -> str | None:
 
 def render(profile: Profile) -> str:
     """The TOML text a profile is saved as."""
-    return tomli_w.dumps(profile.to_document(), multiline_strings=True)
+    document = profile.to_document()
+    return tomli_w.dumps(document, multiline_strings=not holds_carriage_return(document))
 
 
 class ProfileStore:
