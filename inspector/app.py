@@ -12,17 +12,20 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from inspector.cli.args import SUBCOMMANDS
-
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in SUBCOMMANDS:
-        from inspector.cli import main as cli_main
+    if args:
+        from inspector.cli.args import SUBCOMMANDS
 
-        return cli_main(args)
+        if args[0] in SUBCOMMANDS:
+            from inspector.cli import main as cli_main
+
+            return cli_main(args)
     return gui_main(args)
 
 
 def gui_main(args: list[str]) -> int:
+    if not args:  # the usual start (a menu, a bare command): no parser to build (argparse) before the window
+        return open_window()
     from inspector.cli.args import build_gui_parser
 
     opts = build_gui_parser().parse_args(args)
@@ -33,10 +36,16 @@ def gui_main(args: list[str]) -> int:
         return 0
     if opts.install_desktop_entry:
         return install_desktop_entry()
+    return open_window(demo=opts.demo, profiles_dirs=list(opts.profiles_dir),
+                       collections_dirs=list(opts.collections_dir))
+
+
+def open_window(*, demo: bool = False, profiles_dirs: Sequence[str] = (), collections_dirs: Sequence[str] = ()) -> int:
+    """The window, until it closes; the defaults are the window's flags when none is given."""
     from inspector.ui.gui import run_gui
 
-    return run_gui(demo=opts.demo, profiles_dirs=list(opts.profiles_dir), environ=os.environ,
-                   collections_dirs=list(opts.collections_dir))
+    return run_gui(demo=demo, profiles_dirs=list(profiles_dirs), environ=os.environ,
+                   collections_dirs=list(collections_dirs))
 
 
 def install_desktop_entry() -> int:

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from inspector.core.exchange import CookieNote, HeldCookie
@@ -92,6 +91,8 @@ def _site(host: str) -> str:
 
 
 def _parse_expires(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime  # email imports socket and calendar: not at start-up
+
     try:
         when = parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, IndexError, OverflowError):

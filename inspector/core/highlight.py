@@ -13,15 +13,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
 from operator import add, eq, itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
 from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
 
 from inspector.core.bodies import parse_mime
 from inspector.core.style_keys import STYLE_KEYS
+
+if TYPE_CHECKING:  # pygments.lexer(s) import importlib.metadata and email: loaded when a body is first coloured
+    from pygments.lexer import Lexer
 
 # Offsets must stay aligned with the text we display, so the lexer may not strip or add newlines.
 LEXER_OPTIONS = {"stripnl": False, "stripall": False, "ensurenl": False}
@@ -76,6 +77,8 @@ def _declared_lexer(mime: str) -> Lexer | None:
         names.append(subtype.removeprefix("x-"))
     if "json" in subtype:
         names.append("json")
+    from pygments.lexers import get_lexer_by_name, get_lexer_for_mimetype
+
     for candidate in mime_types:
         try:
             return get_lexer_for_mimetype(candidate, **LEXER_OPTIONS)
@@ -126,6 +129,8 @@ def lexer_syntax(lexer: Lexer | None) -> str:
 
 
 def _lexer_for_syntax(syntax: str) -> Lexer:
+    from pygments.lexers import get_lexer_by_name
+
     return get_lexer_by_name(syntax, **LEXER_OPTIONS)
 
 

@@ -12,7 +12,6 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -160,6 +159,8 @@ def _cookies(hop: Hop) -> list[tuple[str, str]]:
     for name, value in hop.sent_headers:
         if name.lower() != "cookie":
             continue
+        from http.cookies import SimpleCookie  # only for a token sent in a cookie
+
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(value)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -193,6 +192,8 @@ class Builtins:
     def value(self, name: str) -> str:
         name = _ALIASES.get(name, name)
         if name == "$uuid":
+            import uuid  # imports platform: not worth it at the window's start-up
+
             return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         now = self.clock()
         if now.tzinfo is None:

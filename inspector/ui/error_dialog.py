@@ -27,7 +27,6 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.redact import mask_text
+from inspector.ui.excepthooks import ExceptHooks
 from inspector.ui.view_state import plain_label
 
 __all__ = ["ErrorDialog", "ExceptionHook"]
@@ -99,7 +99,7 @@ class ErrorDialog(QDialog):
         QGuiApplication.clipboard().setText(self.details_text())
 
 
-class ExceptionHook(QObject):
+class ExceptionHook(QObject, ExceptHooks):
     """sys.excepthook and threading.excepthook while installed; see the module text."""
 
     shown = Signal(object)  # ErrorDialog
@@ -112,9 +112,6 @@ class ExceptionHook(QObject):
         self._log_path = log_path
         self._dialog_parent = dialog_parent
         self._dialog: ErrorDialog | None = None
-        self._previous: Any = None
-        self._previous_thread: Any = None
-        self._installed = False
         self._caught.connect(self._show, Qt.ConnectionType.QueuedConnection)
 
     def set_mask(self, mask: Callable[[str], str]) -> None:
@@ -122,22 +119,6 @@ class ExceptionHook(QObject):
 
     def set_dialog_parent(self, parent: QWidget | None) -> None:
         self._dialog_parent = parent
-
-    def install(self) -> None:
-        if self._installed:
-            return
-        self._previous, sys.excepthook = sys.excepthook, self.handle
-        self._previous_thread, threading.excepthook = threading.excepthook, self._handle_thread
-        self._installed = True
-
-    def uninstall(self) -> None:
-        if not self._installed:
-            return
-        if sys.excepthook == self.handle:
-            sys.excepthook = self._previous
-        if threading.excepthook == self._handle_thread:
-            threading.excepthook = self._previous_thread
-        self._installed = False
 
     def dialog(self) -> ErrorDialog | None:
         return self._dialog

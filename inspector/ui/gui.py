@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from inspector.ui.excepthooks import ExceptHooks
 from inspector.ui.jobs import JobRunner
 from inspector.ui.main_window import MainWindow
 
@@ -182,7 +183,7 @@ def open_log(env: Mapping[str, str], folder: Path | None = None) -> AppLog | Non
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
-class EarlyErrors:
+class EarlyErrors(ExceptHooks):
     """The excepthook before the first paint, light on purpose (no dialog, no log file imported yet): it
     prints each error to stderr (masked) and keeps it (at most MAX_KEPT) until `hand_over(hook)` gives them
     to the real ExceptionHook, which logs them and shows them in its dialog."""
@@ -192,25 +193,6 @@ class EarlyErrors:
     def __init__(self) -> None:
         self.caught: list[ExcInfo] = []
         self._lock = threading.Lock()  # a worker thread may fail while the UI thread hands over
-        self._previous: Any = None
-        self._previous_thread: Any = None
-        self._installed = False
-
-    def install(self) -> None:
-        if self._installed:
-            return
-        self._previous, sys.excepthook = sys.excepthook, self.handle
-        self._previous_thread, threading.excepthook = threading.excepthook, self._handle_thread
-        self._installed = True
-
-    def uninstall(self) -> None:
-        if not self._installed:
-            return
-        if sys.excepthook == self.handle:
-            sys.excepthook = self._previous
-        if threading.excepthook == self._handle_thread:
-            threading.excepthook = self._previous_thread
-        self._installed = False
 
     def handle(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt | SystemExit):
@@ -515,10 +497,26 @@ class DeferredStart(QObject):
 def _forget_sources() -> None:
     """Drop the source text of every module imported so far: PySide reads each module's source as it is
     imported (looking for `from __feature__ import`), and linecache would keep all of it (some 5 MB) for the
-    life of the window. A traceback reads the lines it needs again."""
+    life of the window. A traceback reads the lines it needs again. Then give the heap the start-up freed
+    back to the system (glibc keeps it, in the malloc arena of each worker that imported modules: some 5 MB
+    of the idle window's memory)."""
     import linecache
 
     linecache.clearcache()
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): free pages of every malloc arena returned to the system (a millisecond or two);
+    nothing elsewhere (no glibc, or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        pass
 
 
 def _open_log_and_start(env: Mapping[str, str], folder: Path | None) -> AppLog | None:

@@ -57,11 +57,6 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.errors import InspectorError
-from inspector.core.export.incident_report import (
-    build_incident_report,
-    evidence_items,
-    incident_report_html,
-)
 from inspector.core.incidents import CAUSE_TITLES, Incident, IncidentEntry, incidents
 from inspector.core.redact import mask_url
 from inspector.ui.incident_timeline import FAILURE, SUCCESS, IncidentTimeline
@@ -565,6 +560,8 @@ class IncidentsView(QWidget):
             f"first failure {_clock(incident.first_failure, a.now)}, {since_ok}; {state}. Profiles: "
             f"{', '.join(incident.profiles) or 'none'}.")
         self.next_step.setPlainText(mask(incident.next_step))
+        from inspector.core.export.incident_report import evidence_items  # the export package: not at start-up
+
         for label, value in evidence_items(incident):
             item = QTreeWidgetItem([label, mask(value)])
             item.setToolTip(1, mask(value))
@@ -636,6 +633,8 @@ class IncidentsView(QWidget):
         if incident is None or a is None:
             return ""
         source = a.label if a.source == "har" else "the history"
+        from inspector.core.export.incident_report import build_incident_report, incident_report_html
+
         build = incident_report_html if fmt == "html" else build_incident_report
         return build(incident, a.entries.values(), source=source, generated_at=self._clock())
 

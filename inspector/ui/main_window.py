@@ -21,7 +21,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
 from inspector.core.errors import InspectorError
-from inspector.core.exchange import Exchange
 from inspector.core.redact import is_secret_header
 from inspector.core.request import RequestSpec, is_masked
 from inspector.ui.app_icon import ensure_app_icon
@@ -45,6 +44,7 @@ SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: t
 def spec_to_settings(spec: RequestSpec) -> str:
     """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
     from inspector.core.codec import spec_to_dict
+    from inspector.core.exchange import Exchange  # not needed before the first paint
     from inspector.core.redact import exchange_scrubber, mask_spec
 
     masked = mask_spec(spec, exchange_scrubber(Exchange(spec)))

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPaintEvent, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from inspector.ui.profile_status import BROKEN, READY, SECRET_MISSING, ProfileStatus
 from inspector.ui.view_state import ViewState, plain_tip
@@ -170,6 +170,8 @@ class ProfilePicker(QComboBox):
         self._sync()
 
     def _decorate(self, index: int, folder: Path, status: ProfileStatus, *, base_url: str | None) -> None:
+        from PySide6.QtWidgets import QStyle  # its enums take a while to build: not before the first paint
+
         icon = {
             SECRET_MISSING: QStyle.StandardPixmap.SP_MessageBoxWarning,
             BROKEN: QStyle.StandardPixmap.SP_MessageBoxCritical,
@@ -316,6 +318,11 @@ class ProfilePicker(QComboBox):
         return f"  ({SUGGESTED})" if self._suggested else ""
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._suggested:  # nothing to add: the combo draws itself (no QStyle enums built from Python)
+            super().paintEvent(event)
+            return
+        from PySide6.QtWidgets import QStyle, QStyleOptionComboBox, QStylePainter
+
         painter = QStylePainter(self)
         opt = QStyleOptionComboBox()
         self.initStyleOption(opt)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -834,6 +833,8 @@ class RequestEditor(QWidget):
         self.body_text.setPlainText(json.dumps(parsed, indent=2, ensure_ascii=False))
 
     def _choose_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog  # not needed to show the editor
+
         path, _ = QFileDialog.getOpenFileName(self, "File to upload")
         if path:
             self.multipart_table.add_file(Path(path).stem or "file", path)

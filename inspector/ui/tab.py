@@ -28,7 +28,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from inspector.core.errors import InspectorError, ProfileError
-from inspector.core.exchange import Exchange
 from inspector.core.redact import mask_url
 from inspector.core.request import RequestSpec
 from inspector.ui.jobs import Job
@@ -37,6 +36,7 @@ from inspector.ui.view_state import MaskedLabel, plain_label
 
 if TYPE_CHECKING:
     from inspector.core.collections.model import SavedRequest
+    from inspector.core.exchange import Exchange
     from inspector.core.pipeline import SendResult
     from inspector.core.variables import VariableScope
     from inspector.ui.collections_model import CollectionsModel, Located

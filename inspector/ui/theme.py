@@ -7,11 +7,15 @@ follows the application's palette. Syntax colours are keyed by core.style_keys.S
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
 from inspector.core.style_keys import STYLE_KEYS
+
+if TYPE_CHECKING:  # built on first use: its enums are not needed before the first paint
+    from PySide6.QtGui import QTextCharFormat
 
 _VERDICT: dict[str, str] = {
     "ok": "#2e7d32",
@@ -64,6 +68,8 @@ class Theme:
         fmt = self._formats.get(key_index)
         if fmt is None:
             key = STYLE_KEYS[key_index]
+            from PySide6.QtGui import QTextCharFormat
+
             fmt = QTextCharFormat()
             fmt.setForeground(QColor(self.syntax.get(key, self.syntax["name"])))
             if key in self.bold_keys:

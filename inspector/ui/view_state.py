@@ -28,15 +28,18 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtGui import Qt as QtGui
-from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from inspector.core.redact import mask_text
 from inspector.ui.theme import Theme, current_theme
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 __all__ = [
     "ElidedLabel",
@@ -329,6 +332,8 @@ class MaskedStatusBar(QStatusBar):
 
 def plain_message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
     """A QMessageBox that shows its text as written (a profile or file name in it is not HTML)."""
+    from PySide6.QtWidgets import QMessageBox  # its enums are built on first use, not before the first paint
+
     box = QMessageBox(icon, title, text, parent=parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box

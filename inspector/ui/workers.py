@@ -19,8 +19,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
@@ -45,6 +45,9 @@ from inspector.core.highlight import (
     pretty_syntax,
 )
 from inspector.core.redact import Redactor, mask_body_text
+
+if TYPE_CHECKING:  # pygments.lexer imports importlib.metadata and email: not needed to show the window
+    from pygments.lexer import Lexer
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,42 @@ def test_the_first_paint_imports_none_of_the_heavy_modules(tmp_path: Path) -> No
     assert settings.value("tabs/open")  # the second run kept the saved tabs (restored after the paint)
 
 
+# Not needed to paint the window: the request's transport value and its dates (the editor needs only the spec).
+NOT_AT_PAINT = ("inspector.core.exchange", "datetime")
+# Not needed to be ready: made on first use (a body to colour: Pygments' lexers, which import importlib.metadata
+# and email; an incident report; a {{$uuid}}; a token in a cookie; a cookie's expiry date; a profile name that
+# is not found).
+NOT_AT_READY = ("pygments.lexer", "pygments.lexers", "importlib.metadata", "email", "socket",
+                "inspector.core.export", "inspector.core.export.incident_report", "uuid", "platform",
+                "http.cookies", "difflib")
+
+
+def test_what_the_paint_and_ready_do_not_need_is_imported_later(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    data = run_app(home, tmp_path / "probe.json")
+    at_paint = set(data["modules_at_paint"])  # type: ignore[arg-type]
+    at_ready = set(data["modules_at_ready"])  # type: ignore[arg-type]
+    assert "inspector.ui.main_window" in at_paint and "inspector.ui.incidents_view" in at_ready
+    assert [m for m in NOT_AT_PAINT if m in at_paint] == []
+    assert [m for m in NOT_AT_READY if m in at_ready] == []
+
+
+def test_no_flags_opens_the_window_the_parser_would_open() -> None:
+    """A bare start skips the parser: its defaults must be the window's flags when none is given."""
+    import inspect
+
+    from inspector.app import open_window
+    from inspector.cli.args import build_gui_parser
+
+    opts = build_gui_parser().parse_args([])
+    params = inspect.signature(open_window).parameters
+    assert not opts.version and not opts.install_desktop_entry
+    assert params["demo"].default == opts.demo
+    assert list(params["profiles_dirs"].default) == opts.profiles_dir
+    assert list(params["collections_dirs"].default) == opts.collections_dir
+
+
 @pytest.mark.smoke
 def test_the_version_and_the_cli_never_import_qt(tmp_path: Path) -> None:
     code = ("import sys\nfrom inspector.app import main\ncode = main(['--version'])\n"
@@ -107,6 +143,47 @@ def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_
         assert not window.profiles.secrets.chosen  # no ${secret:...} reference: the keyring was not probed
         qtbot.waitUntil(lambda: window.collections is not None, timeout=10_000)
         qtbot.waitUntil(lambda: startup.hook is not None, timeout=10_000)
+    finally:
+        startup.stop()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        early.uninstall()
+        window.shutdown()
+        if startup.app_log is not None:
+            startup.app_log.close()
+        if window.history is not None:
+            window.history.close()
+
+
+def test_what_is_typed_at_the_first_paint_is_kept_while_the_rest_fills_in(qtbot, tmp_path: Path) -> None:
+    """The first paint shows the real request bar: a URL typed before the panes, the saved tabs, the history
+    and the profiles arrive stays in that tab, and is what Send would send."""
+    path = tmp_path / "settings.ini"
+    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/saved"))
+    first.save_state()
+    first.shutdown()
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    window = MainWindow(settings, restore_tabs_later=True)
+    qtbot.addWidget(window)
+    early = EarlyErrors()
+    startup = DeferredStart(window, {"INSPECTOR_TESTING": "1"}, settings, [], early=early,
+                            log_folder=tmp_path / "logs")
+    window.show()
+    typed_tab = window.current_tab()
+    assert typed_tab._response_view is None  # the panes are not built yet
+    window.editor.url_edit.setFocus()
+    qtbot.keyClicks(window.editor.url_edit, "https://typed.example.com/now")
+    try:
+        with qtbot.waitSignal(startup.ready, timeout=30_000):
+            startup.start()
+        assert typed_tab._response_view is not None and typed_tab._explainer is not None
+        assert window.tabs.indexOf(typed_tab) == 0
+        assert typed_tab.editor.url_edit.text() == "https://typed.example.com/now"
+        assert typed_tab.editor.to_spec().url == "https://typed.example.com/now"
+        assert [window.tabs.widget(i).editor.to_spec().url for i in range(window.tabs.count())] == [
+            "https://typed.example.com/now", "https://api.example.com/saved"]
     finally:
         startup.stop()
         if startup.hook is not None:

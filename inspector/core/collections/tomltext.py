@@ -65,5 +65,17 @@ def value_text(value: Any) -> str:
             return f"'{value}'"
         if "\r" not in value and not _MULTILINE_BAD_RE.search(value):
             return f"'''\n{value}'''"  # the newline after the opening quotes is not part of the value
-    text = tomli_w.dumps({"v": value}, multiline_strings=True)
+    # a multi-line string cannot keep a carriage return: TOML reads "\r\n" in one as "\n"; escape it instead
+    text = tomli_w.dumps({"v": value}, multiline_strings=not holds_carriage_return(value))
     return text[len("v = ") :].rstrip("\n")
+
+
+def holds_carriage_return(value: Any) -> bool:
+    """Whether a string anywhere in value holds a \\r (TOML's multi-line strings cannot keep one)."""
+    if isinstance(value, str):
+        return "\r" in value
+    if isinstance(value, Mapping):
+        return any(holds_carriage_return(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(holds_carriage_return(v) for v in value)
+    return False

@@ -9,7 +9,6 @@ a team folder keeps its mode (it is shared through git).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +19,7 @@ from typing import NamedTuple
 
 import tomli_w
 
+from inspector.core.collections.tomltext import holds_carriage_return
 from inspector.core.errors import ProfileError, ProfileStorageError
 from inspector.core.files import (
     LOCK_TIMEOUT_S,
@@ -154,7 +154,8 @@ def _current_sha256(path: Path) -> str | None:
 
 def render(profile: Profile) -> str:
     """The TOML text a profile is saved as."""
-    return tomli_w.dumps(profile.to_document(), multiline_strings=True)
+    document = profile.to_document()
+    return tomli_w.dumps(document, multiline_strings=not holds_carriage_return(document))
 
 
 class ProfileStore:
@@ -269,6 +270,8 @@ class ProfileStore:
             if problem.path.stem == wanted or _key(problem.path) == wanted_key:
                 raise ProfileError(f"The profile '{wanted}' cannot be used: {problem.message}")
         names = sorted({p.name for p in profiles})
+        import difflib  # only for a name that is not found
+
         hint = difflib.get_close_matches(wanted, names, n=1)
         hint_text = f" Did you mean '{hint[0]}'?" if hint else ""
         known = f"The profiles are: {', '.join(names)}." if names else "There are no profiles."

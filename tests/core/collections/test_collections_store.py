@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from inspector.core.collections.model import (
@@ -374,6 +374,8 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 @settings(max_examples=60, deadline=None)
 @given(name=_TEXT.filter(lambda s: s.strip()), text=_TEXT, value=_TEXT)
+@example(name="0", text="", value="\r\n")  # a multi-line TOML string reads "\r\n" back as "\n"
+@example(name="n", text='{"a":\r\n1}', value="x")
 def test_any_request_text_survives_a_write_and_a_read(
     tmp_path_factory, name: str, text: str, value: str
 ) -> None:

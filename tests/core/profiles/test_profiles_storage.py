@@ -368,3 +368,11 @@ def test_the_secrets_file_is_0600_in_folders_created_0700(tmp_path: Path) -> Non
     secrets.set("k", "v")
     assert _mode(secrets.path) == 0o600
     assert _mode(tmp_path / "share") == 0o700 and _mode(secrets.data_dir) == 0o700
+
+
+@pytest.mark.parametrize("notes", ["line one\r\nline two", "\r\n", "ends with a return\r", "plain\nnewlines"])
+def test_notes_with_carriage_returns_survive_a_save_and_a_load(tmp_path: Path, notes: str) -> None:
+    """A multi-line TOML string reads \\r\\n back as \\n: notes pasted from Windows must come back as written."""
+    store = ProfileStore(tmp_path, [])
+    saved = store.save(new_profile("Pasted notes", "none", tmp_path, notes=notes))
+    assert store.load(saved.path).notes == notes
