@@ -420,6 +420,8 @@ class HighlightWorker(QObject):
     FIRST_PIECE = 16 * 1024
     LEX_SEGMENT = 32 * 1024  # pretty JSON is lexed in segments this long, in the order the view asks for
     LEX_BATCH_TOKENS = 5000  # so a request from the view is noticed within a few milliseconds of lexing
+    FIRST_PAUSES = 4  # pieces after which the worker pauses FIRST_PAUSE_S for the UI thread
+    FIRST_PAUSE_S = 0.004
 
     def __init__(self, job: BodyJob) -> None:
         super().__init__()
@@ -521,7 +523,9 @@ class HighlightWorker(QObject):
                     self.text_piece.emit(gen, indexer.feed(piece))
                     segments.add_piece(piece)
                     self._serve(segments, stats, first=len(segments.pieces) == 1)
-                    time.sleep(0)
+                    # the first pieces come faster than the UI thread shows them: a short pause after each
+                    # lets it draw the first screen without waiting for the GIL at every call into Qt
+                    time.sleep(self.FIRST_PAUSE_S if len(segments.pieces) <= self.FIRST_PAUSES else 0)
             except NotPretty:
                 if segments.pieces:
                     self.text_reset.emit(gen)
@@ -558,6 +562,8 @@ class HighlightWorker(QObject):
         del text
         segments.complete()
         self.text_done.emit(gen)
+        if job.body and len(job.body) > TRIM_AFTER_BYTES:
+            _trim_heap()  # before the colours of the rest grow: the pretty-printer's copies are given back
         stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
         stats.chars = segments.length
         stats.broken_lines = indexer.soft_breaks > 0
@@ -731,6 +737,24 @@ def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[Text
             time.sleep(0)
         out.append(TextPiece(text, start, starts, indexer.longest, soft=tuple(soft)))
     return out
+
+
+# A body this large leaves megabytes of freed copies (decoded parts, pieces being joined) in the worker's
+# malloc arena, which glibc keeps unless asked (they would count in the window's memory for good)
+TRIM_AFTER_BYTES = 1024 * 1024
+
+
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): free pages of every malloc arena given back to the system (a millisecond or
+    two, without the GIL); nothing elsewhere (no glibc, or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        pass
 
 
 def share_gil_with_ui() -> None:
