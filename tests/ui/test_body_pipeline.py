@@ -290,3 +290,22 @@ def test_a_body_whose_characters_are_under_the_limit_is_still_highlighted(charse
     assert len(body) > job.highlight_limit
     info, _parts, _lexer, _pretty = _text_parts(job)
     assert info.highlighted
+
+
+@pytest.mark.parametrize(("lexed_from", "starts", "lengths", "codes"), [
+    (1000, [1000, 1010, 1250], [3, 200, 5], ("B", "B")),  # offsets and lengths under 256: a byte each
+    (0, [0, 300, 60_000], [1, 2, 3], ("H", "B")),
+    (5, [5, 70_000], [65_536, 1], ("i", "i")),  # a long string: four bytes where needed
+])
+def test_range_chunks_keep_small_offsets_and_give_back_the_ranges(lexed_from: int, starts: list[int],
+                                                                 lengths: list[int], codes: tuple[str, str]) -> None:
+    ends = [s + n for s, n in zip(starts, lengths, strict=True)]
+    keys = array("b", [KEY] * len(starts))
+    made = [RangeChunk(lexed_from, ends[-1], array("q", starts), array("q", ends), keys),
+            RangeChunk.from_lengths(lexed_from, ends[-1], array("l", starts), array("l", lengths), keys)]
+    for chunk in made:
+        assert (chunk.offsets.typecode, chunk.lengths.typecode) == codes
+        assert list(chunk.starts) == starts and list(chunk.ends) == ends
+        store = RangeStore()
+        store.add(chunk)
+        assert store.within(starts[1], ends[1]) == [(starts[1], ends[1], KEY)]
