@@ -22,8 +22,10 @@ screen):
   highlight_ratio = highlight_s / pygments_s; highlight_cpu_ratio compares the worker thread's CPU time with
   the lexing thread's, which the other processes of a shared machine do not change.
 - peak_rss_extra_mb: the peak resident memory over what the process held just before show_exchange() (the
-  body bytes were received by then), from VmHWM after resetting it through /proc/self/clear_refs (or from
-  VmRSS sampled every 5 ms when that file is not writable); rss_ratio = peak_rss_extra_mb / body_mb.
+  body bytes were received by then, and the kind's lexer had been chosen and run on a small body, as in a
+  session before a large body comes: --cold skips that, and the large body pays for loading Pygments'
+  lexer modules), from VmHWM after resetting it through /proc/self/clear_refs (or from VmRSS sampled every
+  5 ms when that file is not writable); rss_ratio = peak_rss_extra_mb / body_mb.
 
 Without --json a readable table is printed. Figures are noisy on a shared machine: compare ratios.
 """
@@ -31,6 +33,7 @@ Without --json a readable table is printed. Figures are noisy on a shared machin
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -50,7 +53,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from inspector.core.exchange import Exchange, Hop, Response
-from inspector.core.highlight import choose_lexer
+from inspector.core.highlight import choose_lexer, iter_range_batches, pretty_markup
 from inspector.core.request import RequestSpec
 from inspector.ui.response_view import ResponseView
 
@@ -197,9 +200,25 @@ def _ms(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round((b - a) * 1000, 1)
 
 
-def run_case(megabytes: float, kind: str) -> dict[str, Any]:
+def _warm_up(kind: str) -> None:
+    """Choose and run the kind's lexer once on a small body first, as a session has done before a large body
+    comes: what is loaded once per process (Pygments' lexer modules, imported when a body is first coloured)
+    is not the large body's."""
+    sample = make_body(WARM_UP_MB, kind).decode()
+    lexer = choose_lexer(CONTENT_TYPES[kind], sample[:4096])
+    for _ in iter_range_batches(lexer, pretty_markup(sample, kind) if kind in ("xml", "html") else sample):
+        pass
+    gc.collect()
+
+
+WARM_UP_MB = 0.05
+
+
+def run_case(megabytes: float, kind: str, warm_up: bool = True) -> dict[str, Any]:
     """Show one body, measure it, and return the figures (FIELDS plus a few details)."""
     app = QApplication.instance() or QApplication(sys.argv)
+    if warm_up:
+        _warm_up(kind)
     body = make_body(megabytes, kind)
     exchange = exchange_for(body, kind)
     view = ResponseView()
@@ -309,6 +328,7 @@ def run_case(megabytes: float, kind: str) -> dict[str, Any]:
         "shown_mb": round(len(shown) / 1024 / 1024, 2),
         "lines": bv.line_count(),
         "ranges": stats.ranges if stats else 0,
+        "warmed_up": warm_up,
     }
     view.shutdown()
     view.deleteLater()
@@ -332,14 +352,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=KINDS, action="append",
                         help="the body's kind (repeat for several; default json)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per line per case")
+    parser.add_argument("--cold", action="store_true",
+                        help="no small body of the kind first: the large one pays for loading the lexers")
     args = parser.parse_args(argv)
     rows = []
     kinds = args.kind or ["json"]
     for kind in kinds:
         if len(kinds) == 1:
-            row = run_case(args.mb, kind)
+            row = run_case(args.mb, kind, warm_up=not args.cold)
         else:  # a process per case: memory freed by one case would hide the next one's peak
-            done = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--kind", kind, "--json"],
+            done = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--kind", kind, "--json",
+                                   *(["--cold"] if args.cold else [])],
                                   capture_output=True, text=True, check=True, timeout=1800)
             row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)

@@ -144,6 +144,39 @@ def iter_decode_text(data: bytes, content_type: str | None, piece_bytes: int = 1
             yield part
 
 
+# Charsets in which every byte is one character, and those in which an ASCII byte always is (UTF-8: the
+# others take one character for two to four bytes, or for up to three bytes that are not UTF-8)
+_ONE_CHAR_A_BYTE = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1250", "cp1251", "cp1252"})
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})
+
+
+def decodes_longer_than(data: bytes, content_type: str | None, limit: int, piece_bytes: int = 1024 * 1024) -> bool:
+    """Whether decode_text(data, content_type) is surely more than `limit` characters, told without decoding:
+    False when it may not be (or the charset does not say how bytes become characters).
+
+    UTF-8 is looked at a megabyte at a time: an all-ASCII megabyte is a million characters, any other at least
+    a quarter of that; the look stops as soon as the count passes the limit.
+    """
+    if len(data) <= limit:
+        return False
+    name = codecs.lookup(_text_charset(data, content_type)).name
+    if name in _ONE_CHAR_A_BYTE:
+        return True
+    if name not in _UTF8:
+        return False
+    ascii_bytes = -1 if name == "utf-8-sig" else 0  # a byte order mark's three bytes are no character
+    other_bytes = 0
+    for pos in range(0, len(data), piece_bytes):
+        piece = data[pos : pos + piece_bytes]
+        if piece.isascii():
+            ascii_bytes += len(piece)
+        else:
+            other_bytes += len(piece)
+        if ascii_bytes + other_bytes // 4 > limit:
+            return True
+    return False
+
+
 def body_text(data: bytes, content_type: str | None, *, exact: bool = False) -> str | None:
     """The body as text, or None when it is binary. An empty body is ''.
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
 from operator import add, eq, itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
@@ -224,7 +224,9 @@ def iter_pretty_json(
     out: list[str] = []
     size = 0
     stack: list[str] = []
-    newline = ["\n"]  # newline[d]: a line break and the indentation for depth d
+    pad = " " * indent
+    newline = ["\n", "\n" + pad]  # newline[d]: a line break and the indentation for depth d (and d + 1)
+    depth = 0  # len(stack)
     pos = 0
     started = False  # a value was written: a second top-level value (NDJSON) starts on a new line
     empty_open = False  # the previous token opened a container; "{}" and "[]" stay on one line
@@ -232,60 +234,71 @@ def iter_pretty_json(
     goal = first_piece_chars  # a small first piece, so the first screen can show at once
     parts = iter((text,) if isinstance(text, str) else text)
     text = ""
+    tail = 0  # where the whitespace that ends `text` begins
     final = False  # no part is left: a match may end at the end of the text
     consumed = 0  # characters of the parts before `text`, for error offsets
+    append = out.append
     while True:
         m = match(text, pos)
-        if not final and (m is None or m.end() == len(text) or _json_needs_more(text, m)):
-            # the token may go on in the next part: take it, keep what is not formatted yet
-            following = next(parts, None)
-            if following is None:
-                final = True
-            else:
-                consumed += pos
-                text = text[pos:] + following
-                pos = 0
-            continue
         if m is None:
+            if not final:
+                consumed += pos
+                text, final = _append_parts(text[pos:], parts)
+                tail = len(text.rstrip())
+                pos = 0
+                continue
             if text[pos:].strip():
                 raise NotPretty(f"unexpected character at offset {consumed + pos}")
             break
-        pos = m.end()
+        end = m.end()
         key, scalar, comma, opener, closer, closer_comma = m.groups()
-        depth = len(stack)
-        while len(newline) <= depth + 1:
-            newline.append("\n" + " " * (indent * len(newline)))
-        if closer:
-            if key or not stack or stack.pop() != closer:
-                raise NotPretty(f"unbalanced '{closer}' at offset {pos}")
+        # the token may go on in the next part when only whitespace follows it (a comma may come), or a
+        # colon follows a string taken as a value (the key's match failed for want of what follows the
+        # colon): take the next part, keep what is not formatted yet (the end is checked once per match;
+        # the rare whitespace after a match is looked past only then)
+        if not final and (end >= tail or key is None and (
+                text[end] == ":" or text[end].isspace() and _json_needs_more(text, m))):
+            consumed += pos
+            text, final = _append_parts(text[pos:], parts)
+            tail = len(text.rstrip())
+            pos = 0
+            continue
+        pos = end
+        if scalar:
+            piece = key + ": " + scalar if key else scalar
+            if empty_open or not depth and started:
+                piece = newline[depth] + piece
+            if comma:
+                if not depth:
+                    raise NotPretty(f"a comma outside any object or array at offset {consumed + pos}")
+                piece += "," + newline[depth]
+            empty_open = False
+        elif closer:
+            if key or not depth or stack.pop() != closer:
+                raise NotPretty(f"unbalanced '{closer}' at offset {consumed + pos}")
             depth -= 1
             piece = closer if empty_open else newline[depth] + closer
             if closer_comma:
                 piece += "," + newline[depth]
             empty_open = False
         else:
-            piece = newline[depth] if empty_open or (started and not stack) else ""
+            piece = newline[depth] if empty_open or (started and not depth) else ""
             if key:
                 piece += key + ": "
-            if scalar:
-                piece += scalar
-                if comma:
-                    if not stack:
-                        raise NotPretty(f"a comma outside any object or array at offset {pos}")
-                    piece += "," + newline[depth]
-                empty_open = False
-            else:
-                piece += opener
-                stack.append("}" if opener == "{" else "]")
-                if len(stack) > MAX_PRETTY_DEPTH:
-                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep at offset {pos}")
-                empty_open = True
+            piece += opener
+            stack.append("}" if opener == "{" else "]")
+            depth += 1
+            if depth > MAX_PRETTY_DEPTH:
+                raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep at offset {consumed + pos}")
+            if depth + 1 == len(newline):
+                newline.append(newline[-1] + pad)
+            empty_open = True
         started = True
-        out.append(piece)
+        append(piece)
         size += len(piece)
         if size >= goal:
             yield "".join(out)
-            out = []
+            out.clear()
             size = 0
             goal = piece_chars
     if stack:
@@ -302,11 +315,15 @@ def pretty_json(text: str, indent: int = 2) -> str:
         return text
 
 
-def _xml_pieces(text: str) -> Iterator[str]:
-    """Markup (comments, CDATA, tags) and the text between, in order, in linear time.
+def _parts_of(text: str | Iterable[str]) -> Iterator[str]:
+    return iter((text,) if isinstance(text, str) else text)
 
-    A regex split would rescan to the end of the text from every unterminated `<` (quadratic: 150,000 of
-    them took 30 s); here each scan position only moves forward, and an unterminated construct ends it.
+
+def _xml_scan(text: str, final: bool, resume: list[int]) -> Iterator[str]:
+    """_xml_pieces over one stretch of text: yields its pieces and sets resume[0] to where the rest begins.
+
+    When not `final` (more text may follow), a piece that might go on past the end (text with no '<' after
+    it, a tag with no '>', a comment or CDATA with no end) is not yielded: the scan stops at its start.
     """
     n = len(text)
     i = 0
@@ -314,7 +331,11 @@ def _xml_pieces(text: str) -> Iterator[str]:
     while i < n:
         lt = text.find("<", i)
         if lt < 0:
+            if not final:
+                resume[0] = i
+                return
             yield text[i:]
+            resume[0] = n
             return
         if lt > i:
             yield text[i:lt]
@@ -322,15 +343,24 @@ def _xml_pieces(text: str) -> Iterator[str]:
             opener, closer = ("<!--", "-->") if text[lt + 2] == "-" else ("<![CDATA[", "]]>")
             end = text.find(closer, lt + len(opener))
             if end < 0:
+                if not final:
+                    resume[0] = lt
+                    return
                 yield text[lt:]
+                resume[0] = n
                 return
             yield text[lt:end + len(closer)]
             i = end + len(closer)
         else:
+            # (a '<' too near the end to tell a comment or CDATA from a tag has no '>' after it: it waits)
             if next_gt < lt + 1:
                 next_gt = text.find(">", lt + 1)
                 if next_gt < 0:
+                    if not final:
+                        resume[0] = lt
+                        return
                     yield text[lt:]
+                    resume[0] = n
                     return
             following_lt = text.find("<", lt + 1, next_gt)
             if following_lt >= 0:  # a stray '<' in text: it is text up to the next '<'
@@ -339,16 +369,84 @@ def _xml_pieces(text: str) -> Iterator[str]:
             else:
                 yield text[lt:next_gt + 1]
                 i = next_gt + 1
+    resume[0] = n
+    return
+
+
+def _xml_pieces(text: str | Iterable[str]) -> Iterator[str]:
+    """Markup (comments, CDATA, tags) and the text between, in order, in linear time.
+
+    A regex split would rescan to the end of the text from every unterminated `<` (quadratic: 150,000 of
+    them took 30 s); here each scan position only moves forward, and an unterminated construct ends it.
+    The text may come as consecutive parts: the pieces are those of the parts joined, and only the piece
+    that goes on into the next part is carried over.
+    """
+    resume = [0]
+    for stretch, final in _stretches(text, resume):
+        yield from _xml_scan(stretch, final, resume)
+
+
+def _stretches(text: str | Iterable[str], resume: list[Any]) -> Iterator[tuple[str, bool]]:
+    """The text (or its parts) as stretches to scan, and whether each is the last: after a stretch is scanned,
+    resume[0] says where what the scan could not finish begins; it is carried into the next stretch."""
+    if isinstance(text, str):
+        yield text, True
+        return
+    parts = iter(text)
+    carry = ""
+    while True:
+        carry, done = _append_parts(carry, parts)
+        if done:
+            break
+        yield carry, False
+        carry = carry[resume[0]:]
+    if carry:
+        yield carry, True
+
+
+def _append_parts(carry: str, parts: Iterator[str]) -> tuple[str, bool]:
+    """The text carried over with the next parts after it, more characters of them than are carried (so a
+    construct left open over many parts is scanned again only as often as its length doubles: linear time);
+    and whether the parts ran out."""
+    more: list[str] = []
+    got = 0
+    for part in parts:
+        more.append(part)
+        got += len(part)
+        if got > len(carry):
+            break
+    else:
+        return "".join([carry, *more]), True
+    return (more[0] if not carry and len(more) == 1 else "".join([carry, *more])), False
+
+
+class _LastChar:
+    """Passes parts through, remembering the last character of the text (for its final newline)."""
+
+    def __init__(self, text: str | Iterable[str]) -> None:
+        self.parts = _parts_of(text)
+        self.last = text[-1:] if isinstance(text, str) else ""
+        self.whole = text if isinstance(text, str) else None  # scanned as it is: no parts to follow
+
+    def __iter__(self) -> Iterator[str]:
+        for part in self.parts:
+            if part:
+                self.last = part[-1]
+                yield part
 
 
 def iter_pretty_xml(
-    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+    text: str | Iterable[str], indent: int = 2, piece_chars: int = 256 * 1024,
+    first_piece_chars: int = 16 * 1024,
 ) -> Iterator[str]:
     """Yield pretty_xml's output in pieces of about piece_chars; raise NotPretty when it does not nest cleanly.
 
-    Pieces end between markup parts (never inside a tag, comment or CDATA). Like iter_pretty_json, pieces may
-    come before an error near the end is found: a caller that streams them must be ready to start again.
+    Pieces end between markup parts (never inside a tag, comment or CDATA). Like iter_pretty_json, `text`
+    may come as consecutive parts (a body decoded a part at a time), each let go once formatted, and
+    pieces may come before an error near the end is found: a caller that streams them must be ready to start
+    again.
     """
+    source = _LastChar(text)
     out: list[str] = []
     size = 0
     goal = first_piece_chars  # a small first piece, so the first screen can show at once
@@ -357,44 +455,46 @@ def iter_pretty_xml(
     written = False
     pad = " " * indent
     lead = ["\n"]  # lead[d]: a line break and the indentation for depth d
-    for part in _xml_pieces(text):
-        if part[0] == "<":
-            if part[-1] != ">":  # an unterminated tag, comment or CDATA: not clean XML
-                raise NotPretty("an unterminated tag, comment or CDATA section")
-            if part[1] == "/":
-                depth -= 1
-                if depth < 0:
-                    raise NotPretty("an end tag without its start tag")
-                piece = part if prev == "open" or prev == "text" else lead[depth] + part
-                prev = "close"
-            else:
-                piece = lead[depth] + part if written else part
-                if part[1] == "?" or part[1] == "!" or part[-2] == "/":
-                    prev = "other"
+    resume = [0]
+    for stretch, final in _stretches(source if source.whole is None else source.whole, resume):
+        for part in _xml_scan(stretch, final, resume):
+            if part[0] == "<":
+                if part[-1] != ">":  # an unterminated tag, comment or CDATA: not clean XML
+                    raise NotPretty("an unterminated tag, comment or CDATA section")
+                if part[1] == "/":
+                    depth -= 1
+                    if depth < 0:
+                        raise NotPretty("an end tag without its start tag")
+                    piece = part if prev == "open" or prev == "text" else lead[depth] + part
+                    prev = "close"
                 else:
-                    depth += 1
-                    if depth > MAX_PRETTY_DEPTH:
-                        raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
-                    if depth == len(lead):
-                        lead.append("\n" + pad * depth)
-                    prev = "open"
-        elif part.isspace():
-            continue
-        else:
-            stripped = part.strip()
-            piece = stripped if prev == "open" else lead[depth] + stripped
-            prev = "text"
-        written = True
-        out.append(piece)
-        size += len(piece)
-        if size >= goal:
-            yield "".join(out)
-            out = []
-            size = 0
-            goal = piece_chars
+                    piece = lead[depth] + part if written else part
+                    if part[1] == "?" or part[1] == "!" or part[-2] == "/":
+                        prev = "other"
+                    else:
+                        depth += 1
+                        if depth > MAX_PRETTY_DEPTH:
+                            raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
+                        if depth == len(lead):
+                            lead.append("\n" + pad * depth)
+                        prev = "open"
+            elif part.isspace():
+                continue
+            else:
+                stripped = part.strip()
+                piece = stripped if prev == "open" else lead[depth] + stripped
+                prev = "text"
+            written = True
+            out.append(piece)
+            size += len(piece)
+            if size >= goal:
+                yield "".join(out)
+                out = []
+                size = 0
+                goal = piece_chars
     if depth != 0:
         raise NotPretty("the text ends inside an element")
-    if text.endswith("\n"):
+    if source.last == "\n":
         out.append("\n")
     if out:
         yield "".join(out)
@@ -454,26 +554,49 @@ def _html_end_tag(name: str) -> re.Pattern[str]:
     return pattern
 
 
-def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
-    """(kind, element name, piece) in order, in linear time: kind is "open", "close", "text", "verbatim"
-    (the content of script, style, pre, textarea, title) or "other" (comments, doctype, CDATA, <?...?>).
+def _html_scan(text: str, final: bool, resume: list[Any]) -> Iterator[tuple[str, str, str]]:
+    """_html_pieces over one stretch of text: yields its pieces and sets resume to [where the rest begins,
+    the name of the script, style, pre, textarea or title element whose content it begins inside, or ""].
 
-    Like _xml_pieces every scan only moves forward; what cannot be markup is text, so nothing is refused.
+    When not `final` (more text may follow), a piece that might go on past the end is not yielded: the scan
+    stops at its start (see _xml_scan); resume[1] says the text begins inside such an element's content.
     """
+    verbatim: str = resume[1]
     n = len(text)
     i = 0
     next_gt = -1
+    if verbatim:
+        found = _html_end_tag(verbatim).search(text)
+        if found is None:
+            if not final:
+                resume[:] = [0, verbatim]
+                return
+            if n:
+                yield "verbatim", verbatim, text
+            resume[:] = [n, ""]
+            return
+        if found.start() > 0:
+            yield "verbatim", verbatim, text[:found.start()]
+        i = found.start()
     while i < n:
         lt = text.find("<", i)
         if lt < 0:
+            if not final:
+                resume[:] = [i, ""]
+                return
             yield "text", "", text[i:]
+            resume[:] = [n, ""]
             return
         if lt > i:
             yield "text", "", text[i:lt]
         if text.startswith("<!--", lt):
             end = text.find("-->", lt + 4)
             if end < 0:
+                if not final:
+                    resume[:] = [lt, ""]
+                    return
                 yield "other", "", text[lt:]
+                resume[:] = [n, ""]
                 return
             yield "other", "", text[lt:end + 3]
             i = end + 3
@@ -481,7 +604,11 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
         if next_gt < lt + 1:
             next_gt = text.find(">", lt + 1)
             if next_gt < 0:
+                if not final:
+                    resume[:] = [lt, ""]
+                    return
                 yield "text", "", text[lt:]
+                resume[:] = [n, ""]
                 return
         following_lt = text.find("<", lt + 1, next_gt)
         if following_lt >= 0:  # a stray '<' in text
@@ -504,19 +631,40 @@ def _html_pieces(text: str) -> Iterator[tuple[str, str, str]]:
             found = _html_end_tag(name).search(text, i)
             end = found.start() if found else -1
             if end < 0:
+                if not final:
+                    resume[:] = [i, name]
+                    return
                 if i < n:
                     yield "verbatim", name, text[i:]
+                resume[:] = [n, ""]
                 return
             if end > i:
                 yield "verbatim", name, text[i:end]
             i = end
+    resume[:] = [n, ""]
+    return
+
+
+def _html_pieces(text: str | Iterable[str]) -> Iterator[tuple[str, str, str]]:
+    """(kind, element name, piece) in order, in linear time: kind is "open", "close", "text", "verbatim"
+    (the content of script, style, pre, textarea, title) or "other" (comments, doctype, CDATA, <?...?>).
+
+    Like _xml_pieces every scan only moves forward; what cannot be markup is text, so nothing is refused;
+    the text may come as consecutive parts.
+    """
+    resume: list[Any] = [0, ""]
+    for stretch, final in _stretches(text, resume):
+        yield from _html_scan(stretch, final, resume)
 
 
 def iter_pretty_html(
-    text: str, indent: int = 2, piece_chars: int = 256 * 1024, first_piece_chars: int = 16 * 1024
+    text: str | Iterable[str], indent: int = 2, piece_chars: int = 256 * 1024,
+    first_piece_chars: int = 16 * 1024,
 ) -> Iterator[str]:
     """Yield pretty_html's output in pieces of about piece_chars (between parts, never inside a tag, comment
-    or element content kept as written); raise NotPretty when it holds no markup or nests too deep."""
+    or element content kept as written); raise NotPretty when it holds no markup or nests too deep. `text`
+    may come as consecutive parts, as for iter_pretty_xml."""
+    source = _LastChar(text)
     out: list[str] = []
     size = 0
     goal = first_piece_chars
@@ -543,94 +691,96 @@ def iter_pretty_html(
         out.append(("\n" + pad * depth if written or out else "") + piece)
 
     counted = 0  # out[:counted] is in size
-    for kind, name, piece in _html_pieces(text):
-        while counted < len(out):
-            size += len(out[counted])
-            counted += 1
-        if size >= goal:  # between parts: a piece never ends inside a tag or a verbatim element's content
-            written = True
-            yield "".join(out)
-            out.clear()
-            counted = size = 0
-            goal = piece_chars
-        if kind == "text":
-            words = piece.strip()
-            if not words:
-                space = space or prev == "inline"
-                continue
-            if prev == "inline":
-                out.append((" " if space or piece[0].isspace() else "") + words)
-            elif prev == "open":
-                out.append(words)
-            else:
-                line(words)
-            space = piece[-1].isspace()
-            prev = "inline"
-        elif kind == "verbatim":
-            out.append(piece)
-            prev = "inline"
-            space = False
-        elif kind == "other":
-            line(piece.strip())
-            prev = "block"
-            if stack:
-                stack[-1].only_inline = False
-        elif kind == "open":
-            closes = _HTML_CLOSED_BY.get(name)
-            while closes and stack and stack[-1].name in closes:
-                if pop().block:
-                    depth -= 1
-            if stack and stack[-1].name == "p" and name not in _HTML_INLINE:  # a block ends an open <p>
-                pop()
-                depth -= 1
-            void = name in _HTML_VOID or piece.endswith("/>")
-            if name in _HTML_INLINE or name in _HTML_VERBATIM and name in ("textarea", "title"):
-                if prev in ("inline", "open"):
-                    out.append((" " if space and prev == "inline" else "") + piece)
+    resume: list[Any] = [0, ""]
+    for stretch, final in _stretches(source if source.whole is None else source.whole, resume):
+        for kind, name, piece in _html_scan(stretch, final, resume):
+            while counted < len(out):
+                size += len(out[counted])
+                counted += 1
+            if size >= goal:  # between parts: a piece never ends inside a tag or a verbatim element's content
+                written = True
+                yield "".join(out)
+                out.clear()
+                counted = size = 0
+                goal = piece_chars
+            if kind == "text":
+                words = piece.strip()
+                if not words:
+                    space = space or prev == "inline"
+                    continue
+                if prev == "inline":
+                    out.append((" " if space or piece[0].isspace() else "") + words)
+                elif prev == "open":
+                    out.append(words)
                 else:
-                    line(piece)
-                prev = "block" if name == "br" else "inline"
-                space = False
-                if not void:
-                    push(name, False)
-                continue
-            if stack:
-                stack[-1].only_inline = False
-            line(piece)
-            prev = "block" if void else "open"
-            if not void:
-                push(name, True)
-                depth += 1
-                if depth > MAX_PRETTY_DEPTH:
-                    raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
-            if name in ("pre", "script", "style"):
-                prev = "inline"  # their content (and end tag) follow the open tag as written
-        else:  # close
-            if not open_count.get(name):  # an end tag without its element: kept on a line of its own
-                line(piece)
-                prev = "block"
-                continue
-            while True:
-                entry = pop()
-                if entry.block:
-                    depth -= 1
-                if entry.name == name:
-                    break
-            if not entry.block:
+                    line(words)
+                space = piece[-1].isspace()
+                prev = "inline"
+            elif kind == "verbatim":
                 out.append(piece)
                 prev = "inline"
                 space = False
-                continue
-            if entry.only_inline and prev in ("inline", "open") or name in ("pre", "script", "style"):
-                out.append(piece)  # only text and inline elements inside: on the open tag's line
-            else:
+            elif kind == "other":
+                line(piece.strip())
+                prev = "block"
+                if stack:
+                    stack[-1].only_inline = False
+            elif kind == "open":
+                closes = _HTML_CLOSED_BY.get(name)
+                while closes and stack and stack[-1].name in closes:
+                    if pop().block:
+                        depth -= 1
+                if stack and stack[-1].name == "p" and name not in _HTML_INLINE:  # a block ends an open <p>
+                    pop()
+                    depth -= 1
+                void = name in _HTML_VOID or piece.endswith("/>")
+                if name in _HTML_INLINE or name in _HTML_VERBATIM and name in ("textarea", "title"):
+                    if prev in ("inline", "open"):
+                        out.append((" " if space and prev == "inline" else "") + piece)
+                    else:
+                        line(piece)
+                    prev = "block" if name == "br" else "inline"
+                    space = False
+                    if not void:
+                        push(name, False)
+                    continue
+                if stack:
+                    stack[-1].only_inline = False
                 line(piece)
-            prev = "block"
-            if stack:
-                stack[-1].only_inline = False
+                prev = "block" if void else "open"
+                if not void:
+                    push(name, True)
+                    depth += 1
+                    if depth > MAX_PRETTY_DEPTH:
+                        raise NotPretty(f"nested more than {MAX_PRETTY_DEPTH} levels deep")
+                if name in ("pre", "script", "style"):
+                    prev = "inline"  # their content (and end tag) follow the open tag as written
+            else:  # close
+                if not open_count.get(name):  # an end tag without its element: kept on a line of its own
+                    line(piece)
+                    prev = "block"
+                    continue
+                while True:
+                    entry = pop()
+                    if entry.block:
+                        depth -= 1
+                    if entry.name == name:
+                        break
+                if not entry.block:
+                    out.append(piece)
+                    prev = "inline"
+                    space = False
+                    continue
+                if entry.only_inline and prev in ("inline", "open") or name in ("pre", "script", "style"):
+                    out.append(piece)  # only text and inline elements inside: on the open tag's line
+                else:
+                    line(piece)
+                prev = "block"
+                if stack:
+                    stack[-1].only_inline = False
     if not out and not written:
         raise NotPretty("no markup to re-indent")
-    if text.endswith("\n"):
+    if source.last == "\n":
         out.append("\n")
     yield "".join(out)
 

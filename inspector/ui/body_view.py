@@ -87,13 +87,15 @@ class RangeStore:
             i += 1
             if c.lexed_to <= start or not len(c):
                 continue
-            starts, lengths, keys = c.starts, c.lengths, c.keys
-            k = bisect_right(starts, start) - 1
-            if k < 0 or starts[k] + lengths[k] <= start:
+            offsets, lengths, keys = c.offsets, c.lengths, c.keys  # offsets from c.lexed_from
+            base = c.lexed_from
+            rel_start, rel_end = start - base, end - base
+            k = bisect_right(offsets, rel_start) - 1
+            if k < 0 or offsets[k] + lengths[k] <= rel_start:
                 k += 1
-            n = len(starts)
-            while k < n and starts[k] < end:
-                s = starts[k]
+            n = len(offsets)
+            while k < n and offsets[k] < rel_end:
+                s = base + offsets[k]
                 out.append((max(s, start), min(s + lengths[k], end), keys[k]))
                 k += 1
         return out

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from inspector.core.bodies import body_kind, decode_text, iter_decode_text
+from inspector.core.bodies import body_kind, decode_text, decodes_longer_than, iter_decode_text
 from inspector.core.highlight import (
     MARKUP_SYNTAXES,
     MarkupBoundaries,
@@ -115,11 +115,16 @@ class BodyStats:
 WHOLE_DECODE_BYTES = 16 * 1024 * 1024
 
 
+# Decoded parts are this many bytes of the body: the pretty-printers copy each onto what is left of the one
+# before, so two of them are in memory at once, beside the text already formatted.
+DECODE_PART_BYTES = 256 * 1024
+
+
 def _decoded_parts(job: BodyJob) -> Iterator[str]:
-    """The body decoded (core.bodies' one charset rule) and its newlines made LF, about a megabyte at a time,
-    so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
+    """The body decoded (core.bodies' one charset rule) and its newlines made LF, DECODE_PART_BYTES at a
+    time, so a worker decoding 100 MB hands the GIL back to the UI thread in between (see iter_decode_text)."""
     carry = ""  # a CR ending one part may be the first half of a CRLF split across two
-    for part in iter_decode_text(job.body, job.content_type):
+    for part in iter_decode_text(job.body, job.content_type, DECODE_PART_BYTES):
         if carry:
             part = carry + part
         carry = "\r" if part.endswith("\r") else ""
@@ -138,16 +143,27 @@ def _text_parts(job: BodyJob) -> tuple[BodyInfo, list[str], Lexer, str | None]:
     highlight_limit); a body larger than that is shown as it came, in its parts, never copied whole.
     """
     if job.pretty and job.mask_limit < len(job.body) <= job.highlight_limit and not job.secret_values:
-        # JSON is pretty-printed straight from the decoded parts (iter_pretty_json takes them one by one), so
-        # the whole decoded text never sits in memory beside its formatted copy; bytes bound characters
+        # JSON, XML and HTML are pretty-printed straight from the decoded parts (iter_pretty_json and the
+        # others take them one by one), so the whole decoded text never sits in memory beside its formatted
+        # copy, and the first piece shows once the first part is decoded; bytes bound characters
         decoded = _decoded_parts(job)
         first = next(decoded, "")
         lexer = choose_lexer(job.content_type, first[:4096])
-        if pretty_syntax(lexer) == "json":
-            info = BodyInfo("text", syntax="json", lexer_name=lexer.name, highlighted=True, pretty=True,
+        syntax = pretty_syntax(lexer)
+        if syntax is not None:
+            info = BodyInfo("text", syntax=syntax, lexer_name=lexer.name, highlighted=True, pretty=True,
                             size=len(job.body))
-            return info, _Streamed(first, decoded), lexer, "json"
+            return info, _Streamed(first, decoded), lexer, syntax
         parts = [first, *decoded]
+    elif (job.mask_limit < len(job.body) and not job.secret_values
+          and decodes_longer_than(job.body, job.content_type, job.highlight_limit)):
+        # too large to highlight or pretty-print whatever it holds: shown as it came, each part as soon as it
+        # is decoded (the first screen does not wait for the rest of 100 MB)
+        decoded = _decoded_parts(job)
+        first = next(decoded, "")
+        lexer = choose_lexer(job.content_type, first[:4096])
+        info = BodyInfo("text", syntax=lexer_syntax(lexer), lexer_name=lexer.name, size=len(job.body))
+        return info, _Streamed(first, decoded), lexer, None
     elif len(job.body) <= WHOLE_DECODE_BYTES:
         # one C call of a few milliseconds, and no second copy while parts are joined
         parts = [normalize_newlines(decode_text(job.body, job.content_type))]
@@ -189,6 +205,12 @@ class _Streamed(list[str]):
         while self:
             yield self.pop(0)  # let go of each part once it is taken
         yield from self.rest
+
+
+def _taken(parts: list[str]) -> Iterator[str]:
+    """The parts in order, each taken out of the list as it is given (the list holds no part given)."""
+    while parts:
+        yield parts.pop(0)
 
 
 def _text_info(job: BodyJob) -> tuple[BodyInfo, str, Lexer, str | None]:
@@ -312,27 +334,39 @@ class LineIndexer:
 
 class RangeChunk:
     """Style ranges for the display text [lexed_from, lexed_to), in Python str offsets; chunks never
-    overlap. Kept compact, as a million ranges of a 10 MB body must be: starts in 4 bytes, lengths in 2
-    (4 when a range is longer than 65,535 characters), keys in 1."""
+    overlap. Kept compact, as a million ranges of a 10 MB body must be: each range's start is kept as its
+    offset from lexed_from and its length, each in 1 byte when every one of the chunk fits, else 2 (a chunk
+    is a lexer segment of about 32,000 characters), else 4; keys in 1. A range costs 4 or 5 bytes, not 7."""
 
-    __slots__ = ("keys", "lengths", "lexed_from", "lexed_to", "starts")
+    __slots__ = ("keys", "lengths", "lexed_from", "lexed_to", "offsets")
 
     def __init__(self, lexed_from: int, lexed_to: int, starts: Sequence[int], ends: Sequence[int],
                  keys: array) -> None:
         self.lexed_from = lexed_from
         self.lexed_to = lexed_to
-        self.starts = starts if isinstance(starts, array) and starts.typecode == "i" else array("i", starts)
-        self.lengths = _compact_lengths(map(operator.sub, ends, self.starts))
+        absolute = starts if isinstance(starts, array) else array("q", starts)
+        self.offsets = _compact(map(operator.sub, absolute, repeat(lexed_from)))
+        self.lengths = _compact(map(operator.sub, ends, absolute))
         self.keys = keys  # 'b': indices into core.highlight.STYLE_KEYS
 
     @classmethod
-    def from_lengths(cls, lexed_from: int, lexed_to: int, starts: array, lengths: Sequence[int],
-                     keys: array) -> RangeChunk:
+    def from_lengths(cls, lexed_from: int, lexed_to: int, starts: Sequence[int], lengths: Sequence[int],
+                     keys: array, base: int = 0) -> RangeChunk:
+        """A chunk from range starts (plus `base`) and lengths."""
         chunk = cls.__new__(cls)
         chunk.lexed_from, chunk.lexed_to, chunk.keys = lexed_from, lexed_to, keys
-        chunk.starts = starts if starts.typecode == "i" else array("i", starts)
-        chunk.lengths = _compact_lengths(lengths)
+        shift = lexed_from - base
+        # starts ascend: the last offset is the largest, so the type is known without a failed try
+        top = starts[-1] - shift if len(starts) else 0
+        typecode = "B" if 0 <= top < 256 else "H" if 0 <= top < 65536 else "i"
+        chunk.offsets = array(typecode, map(operator.sub, starts, repeat(shift)) if shift else starts)
+        chunk.lengths = _compact(lengths)
         return chunk
+
+    @property
+    def starts(self) -> array:
+        """Where each range starts in the display text (made when asked: for tests and the ordinary view)."""
+        return array("i", map(operator.add, self.offsets, repeat(self.lexed_from)))
 
     @property
     def ends(self) -> array:
@@ -340,20 +374,25 @@ class RangeChunk:
         return array("i", map(operator.add, self.starts, self.lengths))
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.offsets)
 
 
-def _compact_lengths(lengths: Iterable[int]) -> array:
-    values = array("i", lengths)
-    try:
-        return array("H", values)
-    except OverflowError:  # a range longer than 65,535 characters (a long string, a comment)
-        return values
+def _compact(values: Iterable[int]) -> array:
+    """Non-negative ints in the smallest array that holds them all: 'B', 'H', else 'i'."""
+    wide = values if isinstance(values, array) and values.typecode == "i" else array("i", values)
+    for typecode in ("B", "H"):
+        try:
+            return array(typecode, wide)
+        except OverflowError:  # a value over the type's maximum (or a negative one)
+            continue
+    return wide
 
 
-def range_chunk(batch: RangeBatch, lexed_from: int) -> RangeChunk:
+def range_chunk(batch: RangeBatch, lexed_from: int, base: int = 0) -> RangeChunk:
+    """A batch of ranges lexed with offsets relative to `base` as a chunk in display offsets."""
     # offsets in 4 bytes stay far below 2**31 (the body cap is 100 MB)
-    return RangeChunk.from_lengths(lexed_from, batch.lexed_to, batch.starts, batch.lengths, batch.keys)
+    return RangeChunk.from_lengths(lexed_from, batch.lexed_to + base, batch.starts, batch.lengths, batch.keys,
+                                   base=base)
 
 
 class HighlightWorker(QObject):
@@ -381,6 +420,8 @@ class HighlightWorker(QObject):
     FIRST_PIECE = 16 * 1024
     LEX_SEGMENT = 32 * 1024  # pretty JSON is lexed in segments this long, in the order the view asks for
     LEX_BATCH_TOKENS = 5000  # so a request from the view is noticed within a few milliseconds of lexing
+    FIRST_PAUSES = 4  # pieces after which the worker pauses FIRST_PAUSE_S for the UI thread
+    FIRST_PAUSE_S = 0.004
 
     def __init__(self, job: BodyJob) -> None:
         super().__init__()
@@ -448,12 +489,13 @@ class HighlightWorker(QObject):
         gen = job.generation
         t1 = time.perf_counter()
         stats = BodyStats()
-        if len(parts) > 1 and not isinstance(parts, _Streamed):  # too large to highlight or pretty-print: the
-            # decoded parts are the pieces shown
+        streamed = isinstance(parts, _Streamed)
+        if streamed and pretty_kind is None or len(parts) > 1 and not streamed:  # too large to highlight or
+            # pretty-print: the decoded parts are the pieces shown, each let go once sent
             indexer = LineIndexer(job.line_limit)
-            while parts:
+            for part in parts if streamed else _taken(parts):
                 self._check()
-                self.text_piece.emit(gen, indexer.feed(parts.pop(0)))
+                self.text_piece.emit(gen, indexer.feed(part))
                 time.sleep(0)
             self.text_done.emit(gen)
             stats.chars = indexer.offset
@@ -481,7 +523,9 @@ class HighlightWorker(QObject):
                     self.text_piece.emit(gen, indexer.feed(piece))
                     segments.add_piece(piece)
                     self._serve(segments, stats, first=len(segments.pieces) == 1)
-                    time.sleep(0)
+                    # the first pieces come faster than the UI thread shows them: a short pause after each
+                    # lets it draw the first screen without waiting for the GIL at every call into Qt
+                    time.sleep(self.FIRST_PAUSE_S if len(segments.pieces) <= self.FIRST_PAUSES else 0)
             except NotPretty:
                 if segments.pieces:
                     self.text_reset.emit(gen)
@@ -508,9 +552,9 @@ class HighlightWorker(QObject):
                 soft = list(head.soft)
                 for pos in range(len(first), len(text), self.SOURCE_PIECE):
                     self._check()
-                    part = indexer.feed(text[pos : pos + self.SOURCE_PIECE])
-                    starts.extend(part.line_starts)
-                    soft.extend(part.soft)
+                    indexed = indexer.feed(text[pos : pos + self.SOURCE_PIECE])
+                    starts.extend(indexed.line_starts)
+                    soft.extend(indexed.soft)
                     self._serve(segments, stats)
                     time.sleep(0)
                 self.text_piece.emit(gen, TextPiece(text, 0, starts, indexer.longest, True, tuple(soft)))
@@ -518,6 +562,8 @@ class HighlightWorker(QObject):
         del text
         segments.complete()
         self.text_done.emit(gen)
+        if job.body and len(job.body) > TRIM_AFTER_BYTES:
+            _trim_heap()  # before the colours of the rest grow: the pretty-printer's copies are given back
         stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
         stats.chars = segments.length
         stats.broken_lines = indexer.soft_breaks > 0
@@ -562,12 +608,14 @@ class HighlightWorker(QObject):
         segments.done.add(i)
         covered = start
         assert segments.lexer is not None
+        # lexed in segment offsets: a chunk keeps its ranges as small offsets from where it starts
         for batch in iter_range_batches(segments.lexer, segments.text(start, end),
-                                        batch_tokens=self.LEX_BATCH_TOKENS, base=start):
+                                        batch_tokens=self.LEX_BATCH_TOKENS):
             self._check()
             stats.ranges += len(batch)
-            self.range_chunk.emit(self.job.generation, range_chunk(batch, covered))
-            covered = batch.lexed_to
+            chunk = range_chunk(batch, covered, base=start)
+            self.range_chunk.emit(self.job.generation, chunk)
+            covered = chunk.lexed_to
             time.sleep(0)  # let the UI thread run its queued slots now
 
 
@@ -689,6 +737,24 @@ def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[Text
             time.sleep(0)
         out.append(TextPiece(text, start, starts, indexer.longest, soft=tuple(soft)))
     return out
+
+
+# A body this large leaves megabytes of freed copies (decoded parts, pieces being joined) in the worker's
+# malloc arena, which glibc keeps unless asked (they would count in the window's memory for good)
+TRIM_AFTER_BYTES = 1024 * 1024
+
+
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): free pages of every malloc arena given back to the system (a millisecond or
+    two, without the GIL); nothing elsewhere (no glibc, or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        pass
 
 
 def share_gil_with_ui() -> None:

@@ -17,6 +17,7 @@ from inspector.core.bodies import (
     charset_of,
     content_type_param,
     decode_text,
+    decodes_longer_than,
     parse_mime,
     server_message,
 )
@@ -287,3 +288,28 @@ def test_a_charset_that_is_not_one_never_breaks_decoding(charset: str) -> None:
     assert body_text(data, ctype, exact=True) is None  # not UTF-8 either: the bytes are kept, not guessed
     assert body_text(data.replace(b"\xff", b""), ctype, exact=True) == '{"a": "\\u0041 café "}'
     assert server_message(b"Unauthorized: " + data, f"text/plain; charset={charset}") is not None
+
+
+@pytest.mark.parametrize(("data", "content_type", "limit", "expected"), [
+    (b"a" * 100, None, 99, True),  # ASCII UTF-8: a character a byte
+    (b"a" * 100, None, 100, False),
+    ("é".encode() * 100, None, 49, True),  # at least a quarter of a non-ASCII megabyte's bytes
+    ("é".encode() * 100, None, 60, False),  # unsure (it is 100 characters): the caller decodes to find out
+    (codecs.BOM_UTF8 + b"a" * 100, None, 90, True),
+    (codecs.BOM_UTF8 + b"a" * 100, None, 100, False),
+    ("é".encode("latin-1") * 100, "text/plain; charset=latin-1", 99, True),  # a character a byte
+    ("a".encode("utf-16") * 100, "text/plain; charset=utf-16", 10, False),  # not told without decoding
+    (b"a" * 100, "text/plain; charset=shift_jis", 10, False),
+    (b"", None, 0, False),
+])
+def test_decodes_longer_than_is_sure_or_says_no(data: bytes, content_type: str | None, limit: int,
+                                                 expected: bool) -> None:
+    assert decodes_longer_than(data, content_type, limit, piece_bytes=7) is expected
+
+
+@given(st.binary(max_size=200), st.integers(min_value=0, max_value=220),
+       st.sampled_from([None, "text/plain; charset=utf-8", "text/plain; charset=cp1252", "text/plain; charset=utf-16"]))
+@settings(max_examples=300, deadline=None)
+def test_decodes_longer_than_never_says_yes_wrongly(data: bytes, limit: int, content_type: str | None) -> None:
+    if decodes_longer_than(data, content_type, limit, piece_bytes=16):
+        assert len(decode_text(data, content_type)) > limit

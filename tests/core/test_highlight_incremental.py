@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from itertools import pairwise
 
 import pytest
@@ -236,3 +237,68 @@ def test_pretty_json_from_parts_is_pretty_json_of_the_whole(text: str, size: int
             return None
 
     assert run([text[i : i + size] for i in range(0, len(text), size)]) == run(text)
+
+
+def _cut(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+# constructs cut anywhere: inside '<!--', '<![CDATA[', '</script', a tag, a text run, a CRLF-free final newline
+MARKUP_PART_SAMPLES = [
+    *XML_SAMPLES, *MALFORMED_XML, *HTML_SAMPLES,
+    '<r><!-- a <b> -- c --><![CDATA[ x ]] ]]><t a="1>2">x &amp; y</t>< stray <e/></r>\n',
+    "<a>text <<< more</a>", "<a><!-- never closed", "<a><![CDATA[ never closed", "<a x='1'",
+    "<html><body><script>if (a</b) {}</script><SCRIPT>x</SCRIPT><pre>  k\n</pre><textarea>t</textarea></body>"
+    "</html>\n",
+    "<p>unclosed<script>var a = '</scrip';", "<title>t", "<div>" * 300 + "x" + "</div>" * 300,
+    "<div>" * 300 + "</div>" * 300, "<x/>",
+]
+
+
+@pytest.mark.parametrize("text", MARKUP_PART_SAMPLES)
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 9, 64])
+@pytest.mark.parametrize("syntax", ["xml", "html"])
+def test_pretty_markup_from_parts_is_pretty_markup_of_the_whole(text: str, size: int, syntax: str) -> None:
+    """Parts as a body decoded a megabyte at a time gives them: the output is the whole text's, and malformed
+    text stops the stream with NotPretty all the same (the caller falls back to the text as received)."""
+    producer = highlight.iter_pretty_xml if syntax == "xml" else highlight.iter_pretty_html
+
+    def run(source: str | list[str]) -> list[str] | None:
+        try:
+            return list(producer(source, piece_chars=40, first_piece_chars=8))
+        except NotPretty:
+            return None
+
+    whole = run(text)
+    assert run(_cut(text, size)) == whole
+    assert run(["", *_cut(text, size), ""]) == whole  # empty parts change nothing
+
+
+@pytest.mark.parametrize("text", MARKUP_PART_SAMPLES)
+@pytest.mark.parametrize("size", [1, 4, 13])
+def test_markup_pieces_from_parts_are_the_whole_texts(text: str, size: int) -> None:
+    assert list(highlight._xml_pieces(_cut(text, size))) == list(highlight._xml_pieces(text))
+    assert list(highlight._html_pieces(_cut(text, size))) == list(highlight._html_pieces(text))
+
+
+def test_a_document_streamed_in_parts_is_formatted_before_its_last_part_is_read() -> None:
+    rows = "".join(f"<i n='{i}'><v>{i}</v></i>" for i in range(2000))
+    read = []
+
+    def parts() -> Iterator[str]:
+        for part in _cut("<r>" + rows + "</r>", 1000):
+            read.append(part)
+            yield part
+
+    first = next(iter_pretty_xml(parts(), first_piece_chars=100))
+    assert first.startswith("<r>\n  <i n='0'>") and len(read) < 3
+
+
+@pytest.mark.parametrize("text", ['[1,2,{"a":}]', '[1,2]]', '{"a": [1, 2}', "1, 2", "[" * 300])
+def test_pretty_json_names_the_same_offset_whole_or_in_parts(text: str) -> None:
+    """A malformed body's message names the offset in the whole text, however it was cut."""
+    with pytest.raises(NotPretty) as whole:
+        list(highlight.iter_pretty_json(text))
+    with pytest.raises(NotPretty) as in_parts:
+        list(highlight.iter_pretty_json(_cut(text, 3)))
+    assert str(in_parts.value) == str(whole.value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -23,6 +23,9 @@ from inspector.core.highlight import (
     NotPretty,
     break_long_lines,
     choose_lexer,
+    iter_pretty_html,
+    iter_pretty_json,
+    iter_pretty_xml,
     pretty_html,
     pretty_json,
     pretty_xml,
@@ -76,6 +79,11 @@ def _json_body(text: str) -> bytes:
     return text.encode()
 
 
+def _in_parts(producer: Callable[..., Iterator[str]], text: str, size: int = 256) -> int:
+    """Run a streaming pretty-printer on text given in parts of `size` characters; the characters it made."""
+    return sum(map(len, producer(text[i : i + size] for i in range(0, len(text), size))))
+
+
 CASES: list[tuple[str, Callable[[object], object], Callable[[int], object]]] = [
     ("pretty_xml unterminated tags", pretty_xml, lambda n: "<a>" + "<" * n),
     ("pretty_xml unterminated comments", pretty_xml, lambda n: "<a>" + "<!--" * n),
@@ -104,6 +112,17 @@ CASES: list[tuple[str, Callable[[object], object], Callable[[int], object]]] = [
      lambda n: ("<title>" * n).encode()),
     ("server message xml", lambda b: server_message(b, "application/xml"),
      lambda n: ("<a>" + "<" * n).encode()),
+    # the pretty-printers fed a body in parts as it is decoded: a construct left open over many parts
+    ("pretty_xml in parts, unterminated comment", lambda s: _in_parts(iter_pretty_xml, s),
+     lambda n: "<a>" + "<!--" + "x" * n),
+    ("pretty_xml in parts, unterminated tag", lambda s: _in_parts(iter_pretty_xml, s), lambda n: "<a>" + "<" * n),
+    ("pretty_xml in parts, flat elements", lambda s: _in_parts(iter_pretty_xml, s),
+     lambda n: "<r>" + "<i>x</i>" * n + "</r>"),
+    ("pretty_html in parts, unterminated script", lambda s: _in_parts(iter_pretty_html, s),
+     lambda n: "<script>" + "x" * n),
+    ("pretty_html in parts, long text", lambda s: _in_parts(iter_pretty_html, s), lambda n: "<p>" + "x" * n),
+    ("pretty_json in parts, unterminated string", lambda s: _in_parts(iter_pretty_json, s),
+     lambda n: '["' + "a" * n),
     ("curl many headers", parse_curl, lambda n: "curl https://h.example " + "-H 'a: b' " * n),
     ("curl unterminated quote", parse_curl, lambda n: "curl 'https://h.example " + "a" * n),
     ("curl ansi-c escapes", parse_curl, lambda n: "curl $'" + "\\x41" * n + "'"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from array import array
 
@@ -9,12 +10,21 @@ import pytest
 from PySide6.QtGui import QFontMetricsF
 
 from inspector.core.exchange import Exchange, Hop, Response
-from inspector.core.highlight import STYLE_KEYS, pretty_json
+from inspector.core.highlight import STYLE_KEYS, pretty_html, pretty_json, pretty_xml
 from inspector.core.request import RequestSpec
 from inspector.ui.body_view import LargeTextView, RangeStore, colour_layers, visible_columns
 from inspector.ui.response_view import ResponseView
 from inspector.ui.theme import LIGHT
-from inspector.ui.workers import BodyJob, HighlightWorker, LineIndexer, RangeChunk, TextPiece
+from inspector.ui.workers import (
+    DECODE_PART_BYTES,
+    BodyJob,
+    HighlightWorker,
+    LineIndexer,
+    RangeChunk,
+    TextPiece,
+    _Streamed,
+    _text_parts,
+)
 
 KEY = STYLE_KEYS.index("key")
 
@@ -216,3 +226,86 @@ def test_json_is_pretty_printed_as_it_is_decoded(malformed: bool) -> None:
     else:
         assert not resets
         assert "".join(p.text for p in pieces) == pretty_json(body.decode())
+
+
+def big_markup(syntax: str, records: int = 6_000) -> bytes:
+    if syntax == "xml":
+        rows = "".join(f'<c id="{i}"><n>customer {i}</n><!-- r --><ok/></c>' for i in range(records))
+        return ('<?xml version="1.0"?><cs>' + rows + "</cs>").encode()
+    rows = "".join(f"<tr><td>{i}</td><td><a href='/c/{i}'>customer {i}</a></td></tr>" for i in range(records))
+    return ("<!DOCTYPE html><html><head><title>T</title></head><body><table>" + rows
+            + "</table></body></html>").encode()
+
+
+@pytest.mark.parametrize("syntax", ["xml", "html"])
+@pytest.mark.parametrize("malformed", [False, True])
+def test_markup_is_pretty_printed_as_it_is_decoded(syntax: str, malformed: bool) -> None:
+    body = big_markup(syntax)
+    if malformed:  # an end tag without its start, at the very end: found only once the rest was shown
+        body += b"</x>" if syntax == "xml" else b"<" + b"b" * 9
+    content_type = "application/xml" if syntax == "xml" else "text/html"
+    worker = HighlightWorker(BodyJob(1, body, content_type, mask_limit=1000))
+    pieces: list[TextPiece] = []
+    resets: list[int] = []
+    infos = []
+    worker.info.connect(lambda _g, info: infos.append(info))
+    worker.text_piece.connect(lambda _g, p: pieces.append(p))
+    worker.text_reset.connect(lambda _g: (resets.append(len(pieces)), pieces.clear()))
+    worker.run()
+    assert infos[0].pretty and infos[0].highlighted and infos[0].syntax == syntax
+    text = body.decode()
+    expected = (pretty_xml if syntax == "xml" else pretty_html)(text)
+    if malformed and syntax == "xml":
+        assert resets and resets[0] > 1  # pieces were streamed before the error showed
+        assert pieces[-1].whole and pieces[-1].text == text  # then the text as received
+    else:  # (HTML takes what is not markup as text: nothing is refused)
+        assert not resets
+        assert "".join(p.text for p in pieces) == expected != text
+
+
+def test_a_body_too_large_to_highlight_shows_each_part_as_it_is_decoded() -> None:
+    body = ("\n".join(f"line {i} of the log" for i in range(60_000))).encode()
+    job = BodyJob(1, body, "text/plain", highlight_limit=100_000, mask_limit=1000)
+    info, parts, _lexer, pretty = _text_parts(job)
+    # nothing but the first part is decoded before the first piece can be sent
+    assert isinstance(parts, _Streamed) and len(parts) == 1 and len(parts[0]) <= DECODE_PART_BYTES
+    assert inspect.getgeneratorstate(parts.rest) != inspect.GEN_CLOSED
+    assert not info.highlighted and pretty is None
+    worker = HighlightWorker(job)
+    pieces: list[TextPiece] = []
+    worker.text_piece.connect(lambda _g, p: pieces.append(p))
+    worker.run()
+    assert len(pieces) > 1 and "".join(p.text for p in pieces) == body.decode()
+    starts = [0, *(s for p in pieces for s in p.line_starts)]
+    assert starts == reference_starts(body.decode(), job.line_limit)
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "utf-8"])
+def test_a_body_whose_characters_are_under_the_limit_is_still_highlighted(charset: str) -> None:
+    """More bytes than highlight_limit, fewer characters: only decoding tells, so it is decoded first."""
+    text = json.dumps([{"name": "é" * 20} for _ in range(2_000)], ensure_ascii=False)
+    body = text.encode(charset)
+    job = BodyJob(1, body, f"application/json; charset={charset}", highlight_limit=len(text) + 10,
+                  mask_limit=1000)
+    assert len(body) > job.highlight_limit
+    info, _parts, _lexer, _pretty = _text_parts(job)
+    assert info.highlighted
+
+
+@pytest.mark.parametrize(("lexed_from", "starts", "lengths", "codes"), [
+    (1000, [1000, 1010, 1250], [3, 200, 5], ("B", "B")),  # offsets and lengths under 256: a byte each
+    (0, [0, 300, 60_000], [1, 2, 3], ("H", "B")),
+    (5, [5, 70_000], [65_536, 1], ("i", "i")),  # a long string: four bytes where needed
+])
+def test_range_chunks_keep_small_offsets_and_give_back_the_ranges(lexed_from: int, starts: list[int],
+                                                                 lengths: list[int], codes: tuple[str, str]) -> None:
+    ends = [s + n for s, n in zip(starts, lengths, strict=True)]
+    keys = array("b", [KEY] * len(starts))
+    made = [RangeChunk(lexed_from, ends[-1], array("q", starts), array("q", ends), keys),
+            RangeChunk.from_lengths(lexed_from, ends[-1], array("l", starts), array("l", lengths), keys)]
+    for chunk in made:
+        assert (chunk.offsets.typecode, chunk.lengths.typecode) == codes
+        assert list(chunk.starts) == starts and list(chunk.ends) == ends
+        store = RangeStore()
+        store.add(chunk)
+        assert store.within(starts[1], ends[1]) == [(starts[1], ends[1], KEY)]
