@@ -39,42 +39,16 @@ os.environ.setdefault("INSPECTOR_TESTING", "1")  # no user settings, keyring or 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.stall import StallMeter
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.history import HistoryStore
 from inspector.core.request import Header, RequestSpec
 
 TARGET_STALL_MS = 50.0
 KEEP = 10_000
-
-
-class StallMeter:
-    """The worst gap between ticks of a 10 ms timer: how long the UI thread was busy at a stretch."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.worst = 0.0
-
-    def start(self) -> None:
-        self.last = time.perf_counter()
-        self.worst = 0.0
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last)
-        self.last = now
-
-    def stop(self) -> float:
-        """Stop; the worst gap in ms (the time since the last tick counts too)."""
-        self._tick()
-        self.timer.stop()
-        return self.worst * 1000.0
 
 
 def wait_until(done: Callable[[], bool], timeout_s: float = 90.0) -> bool:

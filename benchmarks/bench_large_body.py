@@ -52,6 +52,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from benchmarks.stall import StallMeter
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.highlight import choose_lexer, iter_range_batches, pretty_markup
 from inspector.core.request import RequestSpec
@@ -120,31 +121,6 @@ def exchange_for(body: bytes, kind: str) -> Exchange:
 
 
 # -- measuring ---------------------------------------------------------------------------------------------
-class StallMeter:
-    """The worst gap between ticks of a 10 ms timer: how long the UI thread was busy at a stretch."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.worst = 0.0
-
-    def start(self) -> None:
-        self.last = time.perf_counter()
-        self.worst = 0.0
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last)
-        self.last = now
-
-    def stop(self) -> None:
-        self._tick()
-        self.timer.stop()
-
-
 def _status_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
