@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.errors import InspectorError
-from inspector.core.incidents import CAUSE_TITLES, Incident, IncidentEntry, incidents
+from inspector.core.incidents import CAUSE_TITLES, MIN_FAILURES, Incident, IncidentEntry, incidents
 from inspector.core.redact import mask_url
 from inspector.ui.incident_timeline import FAILURE, SUCCESS, IncidentTimeline
 from inspector.ui.jobs import Job, JobRunner
@@ -127,8 +127,10 @@ def analyse_har(path: Path, now: datetime) -> Analysis:
 
 
 def recent(found: tuple[Incident, ...] | list[Incident], now: datetime) -> list[Incident]:
-    """The incidents whose last failure lies within BADGE_WINDOW of now (what the badge counts)."""
-    return [i for i in found if i.last_failure >= now - BADGE_WINDOW]
+    """The incidents whose last failure lies within BADGE_WINDOW of now (what the badge counts). A lone
+    failure is kept as a `mixed` group so that no entry is lost, but one refused request is a question, not
+    an incident to announce."""
+    return [i for i in found if i.last_failure >= now - BADGE_WINDOW and i.failed >= MIN_FAILURES]
 
 
 def _clock(moment: datetime | None, now: datetime) -> str:

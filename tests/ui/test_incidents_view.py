@@ -250,6 +250,24 @@ def test_the_badge_shows_when_the_last_hour_holds_an_incident(qtbot, burst: Burs
         win.shutdown()
 
 
+def test_one_refused_request_is_not_announced_as_an_incident(qtbot, demo_url: str, tmp_path: Path) -> None:
+    """incidents.md: "One refused request is a question": a lone failure (kept as `mixed` so no entry is lost)
+    does not light the badge."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    requests = burst_requests(demo_url)
+    for _title, spec in requests[:3] + requests[6:7]:  # three successes, then one refusal
+        run(spec, history=store)
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    try:
+        win.set_history(store)
+        qtbot.waitUntil(lambda: not win.incidents().jobs.busy("badge"), timeout=20_000)
+        assert not win.incidents().badge.isVisibleTo(win) and win.incidents().recent_count == 0
+    finally:
+        win.shutdown()
+        store.close()
+
+
 def test_no_badge_for_a_quiet_hour(qtbot, demo_url: str, tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.sqlite3")
     for _title, spec in burst_requests(demo_url)[:3]:  # successes only
