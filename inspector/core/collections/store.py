@@ -84,11 +84,7 @@ def _problem(exc: CollectionFileError) -> Problem:
 def read_text(path: Path) -> tuple[str, Fingerprint]:
     """The file's text and fingerprint; CollectionFileError (unreadable, too large, not UTF-8)."""
     text, data, st = read_small_text(path, MAX_FILE_BYTES, "a collection file", CollectionFileError)
-    return text, _fingerprint(data, st)
-
-
-def _fingerprint(data: bytes, st: os.stat_result) -> Fingerprint:
-    return Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+    return text, Fingerprint.of(data, st)
 
 
 def read_request(path: Path) -> SavedRequest:
@@ -309,7 +305,7 @@ def _write(
             loaded_sha256 = None if loaded is None else loaded.sha256
             check_unchanged(path, _current_sha256(path), loaded_sha256, CollectionConflict)
         st = write_keeping_mode(path, data, CollectionStorageError)
-    return _fingerprint(data, st)
+    return Fingerprint.of(data, st)
 
 
 def _refuse_literals(path: Path, found: list[str]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -139,6 +141,11 @@ class Fingerprint:
     mtime_ns: int
     size: int
     sha256: str
+
+    @classmethod
+    def of(cls, data: bytes, st: os.stat_result) -> Fingerprint:
+        """The fingerprint of a file holding `data` whose stat is `st`."""
+        return cls(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)

@@ -135,10 +135,6 @@ def keep_secret(
     return replace(profile, credentials={**profile.credentials, field: f"${{secret:{key}}}"})
 
 
-def _fingerprint_bytes(data: bytes, st: os.stat_result) -> Fingerprint:
-    return Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
-
-
 def _current_sha256(path: Path) -> str | None:
     """The hash of the file's content now (None when it is gone). Always hashed: a rewrite with the same size
     and a restored mtime is still a change, and a profile is small."""
@@ -239,7 +235,7 @@ class ProfileStore:
     @staticmethod
     def _read(path: Path, folder_kind: str) -> Profile:
         text, data, st = read_small_text(path, MAX_PROFILE_BYTES, "a profile", ProfileFileError)
-        return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+        return parse_profile(text, path, folder_kind=folder_kind, loaded=Fingerprint.of(data, st))
 
     def find(self, name_or_id: str, profiles: Sequence[Profile] | None = None) -> Profile:
         """A profile by identity, file path, name or file stem; ProfileError when none or several match."""
@@ -322,7 +318,7 @@ class ProfileStore:
                 check_unchanged(path, _current_sha256(path), loaded, ProfileConflict)
             mode = PRIVATE_FILE if folder_kind == "personal" else None
             st = write_keeping_mode(path, data, ProfileStorageError, mode)
-        return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+        return parse_profile(text, path, folder_kind=folder_kind, loaded=Fingerprint.of(data, st))
 
     def _folder_lock(self, folder: Path) -> AbstractContextManager[None]:
         """The folder's cross-process lock; ProfileStorageError when it cannot be had."""
