@@ -45,6 +45,13 @@ def write_profile(folder: Path, stem: str, text: str) -> Path:
     return folder
 
 
+def send_with_profile(tmp_path: Path, url: str, stem: str, profile: str, *args: str,
+                      browser: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`send URL ARGS --profile STEM` with that one profile (its TOML after format and name) in a folder."""
+    folder = write_profile(tmp_path / "p", stem, profile)
+    return run(tmp_path, url, *args, "--profile", stem, "--profiles-dir", str(folder), browser=browser)
+
+
 def browser_script(tmp_path: Path, body: str = FOLLOWING_BROWSER) -> str:
     script = tmp_path / "browser.py"
     script.write_text(body.format(python=sys.executable), encoding="utf-8")
@@ -68,20 +75,13 @@ def run(tmp_path: Path, *args: str, browser: str | None = None) -> subprocess.Co
 
 
 def test_the_browser_flow_from_the_command_line(demo: DemoServer, tmp_path: Path) -> None:
-    folder = write_profile(
-        tmp_path / "p",
+    result = send_with_profile(
+        tmp_path,
+        f"{demo.base_url}/api/invoices",
         "browser",
         f'kind = "oauth2-authorization-code"\n[credentials]\n'
         f'issuer = "{demo.base_url}/"\nclient_id = "demo-cli"\n'
         'scope = "openid invoices:read"\n',
-    )
-    result = run(
-        tmp_path,
-        f"{demo.base_url}/api/invoices",
-        "--profile",
-        "browser",
-        "--profiles-dir",
-        str(folder),
         "--json",
         browser=browser_script(tmp_path),
     )
@@ -102,20 +102,13 @@ def test_the_browser_flow_from_the_command_line(demo: DemoServer, tmp_path: Path
 
 
 def test_a_wait_nobody_answers_ends_at_auth_timeout(demo: DemoServer, tmp_path: Path) -> None:
-    folder = write_profile(
-        tmp_path / "p",
+    idle = browser_script(tmp_path, "#!{python}\nimport sys\n")  # a browser that opens and does nothing
+    result = send_with_profile(
+        tmp_path,
+        f"{demo.base_url}/api/invoices",
         "browser",
         f'kind = "oauth2-authorization-code"\n[credentials]\n'
         f'issuer = "{demo.base_url}/"\nclient_id = "demo-cli"\n',
-    )
-    idle = browser_script(tmp_path, "#!{python}\nimport sys\n")  # a browser that opens and does nothing
-    result = run(
-        tmp_path,
-        f"{demo.base_url}/api/invoices",
-        "--profile",
-        "browser",
-        "--profiles-dir",
-        str(folder),
         "--json",
         "--auth-timeout",
         "1",
@@ -130,18 +123,11 @@ def test_a_wait_nobody_answers_ends_at_auth_timeout(demo: DemoServer, tmp_path: 
 
 
 def test_the_device_flow_prints_the_code_on_stderr(demo: DemoServer, tmp_path: Path) -> None:
-    folder = write_profile(
-        tmp_path / "p",
-        "device",
-        f'kind = "oauth2-device-code"\n[credentials]\nissuer = "{demo.base_url}/"\nclient_id = "demo-cli"\n',
-    )
-    result = run(
+    result = send_with_profile(
         tmp_path,
         f"{demo.base_url}/api/invoices",
-        "--profile",
         "device",
-        "--profiles-dir",
-        str(folder),
+        f'kind = "oauth2-device-code"\n[credentials]\nissuer = "{demo.base_url}/"\nclient_id = "demo-cli"\n',
         browser=browser_script(tmp_path),
     )  # the browser opens verification_uri_complete: allowed
     assert result.returncode == 0, result.stderr
@@ -150,26 +136,19 @@ def test_the_device_flow_prints_the_code_on_stderr(demo: DemoServer, tmp_path: P
 
 
 def test_a_session_login_never_shows_its_secrets(demo: DemoServer, tmp_path: Path) -> None:
-    folder = write_profile(
-        tmp_path / "p",
+    result = send_with_profile(
+        tmp_path,
+        f"{demo.base_url}/app/notes",
         "form",
         f'kind = "session"\n[credentials]\n'
         f'login_url = "{demo.base_url}/app/login"\n'
         'csrf_field = "csrfmiddlewaretoken"\ncsrf_cookie = "csrftoken"\n'
         'csrf_header = "X-CSRFToken"\n[credentials.form]\n'
         'username = "demo"\npassword = "${env:DEMO_PASSWORD}"\n',
-    )
-    result = run(
-        tmp_path,
-        f"{demo.base_url}/app/notes",
         "-X",
         "POST",
         "-d",
         "{}",
-        "--profile",
-        "form",
-        "--profiles-dir",
-        str(folder),
         "--json",
     )
     assert result.returncode == 0, result.stderr
@@ -184,21 +163,14 @@ def test_a_session_login_never_shows_its_secrets(demo: DemoServer, tmp_path: Pat
 
 
 def test_a_failed_login_exits_0_with_the_login_hop_as_the_answer(demo: DemoServer, tmp_path: Path) -> None:
-    folder = write_profile(
-        tmp_path / "p",
+    result = send_with_profile(
+        tmp_path,
+        f"{demo.base_url}/api/invoices",
         "form",
         f'kind = "session"\n[credentials]\n'
         f'login_url = "{demo.base_url}/app/api/login"\n'
         'token_from = "json:/access_token"\n[credentials.json]\n'
         'username = "demo"\npassword = "wrong-but-typed-here"\n',
-    )
-    result = run(
-        tmp_path,
-        f"{demo.base_url}/api/invoices",
-        "--profile",
-        "form",
-        "--profiles-dir",
-        str(folder),
         "--json",
     )
     assert result.returncode == 0, result.stderr

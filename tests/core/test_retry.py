@@ -19,6 +19,7 @@ from inspector.core.retry import (
     Fix,
     RetryError,
     fix_label,
+    judge,
     offered_fixes,
     parse_fix,
     plan_retry,
@@ -175,6 +176,32 @@ def test_scheme_fix(http_server: Callable[..., str], tmp_path: Path, use_profile
     assert outcome.confirmed is case.confirmed and case.words in outcome.conclusion
     sent = outcome.result.exchange.final_hop
     assert sent is not None and sent.sent_header("Authorization") == f"{parse_fix(case.fix).value} good"
+
+
+def test_a_cause_that_went_away_is_confirmed_though_the_server_still_refuses(
+        http_server: Callable[..., str]) -> None:
+    base = http_server(responding(_token_api))
+    first = send(RequestSpec(url=f"{base}/user", headers=(Header("Authorization", "Bearer good"),)), None,
+                 TokenCache())
+    second = send(RequestSpec(url=f"{base}/user", headers=(Header("Authorization", "Token bad"),)), None,
+                  TokenCache())
+    assert statuses(first, second) == (401, 401)
+    assert second.diagnosis is not None and "scheme-mismatch" not in second.diagnosis.finding_ids
+    confirmed, conclusion = judge(first, "scheme:Token", second)
+    assert confirmed is True
+    assert "went away, but the server still refused (401)" in conclusion
+
+
+def test_nothing_is_confirmed_when_the_first_request_already_succeeded(demo_server: DemoServer,
+                                                                      tmp_path: Path) -> None:
+    base = demo_server.base_url
+    profile = oauth(base, tmp_path)
+    cache = TokenCache()
+    first = send(RequestSpec(url=f"{base}/api/invoices"), profile, cache)
+    second = send(RequestSpec(url=f"{base}/api/invoices"), profile, cache)
+    assert statuses(first, second) == (200, 200)
+    assert judge(first, "fresh-token", second) == (
+        False, "The first request already succeeded (200), so a fresh token had nothing to fix.")
 
 
 # --- csrf -------------------------------------------------------------------------------------------------------

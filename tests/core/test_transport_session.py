@@ -148,6 +148,18 @@ def test_cookies_stay_within_one_send(server: Counting) -> None:
         session.close()
 
 
+def test_the_sessions_own_jar_keeps_nothing_even_through_the_requests_api(server: Counting) -> None:
+    """send() bypasses the session's jar; a caller that uses requests' own API on a shared session must not
+    leave a cookie there for the next send either."""
+    session = new_session()
+    try:
+        answer = session.get(f"{base(server)}/set", timeout=10)
+        assert answer.headers.get("Set-Cookie")  # the server did set one
+        assert len(session.cookies) == 0
+    finally:
+        session.close()
+
+
 def test_cancel_mid_body_with_the_shared_watcher(server: Counting) -> None:
     """Two sends in flight on one session: cancelling one breaks its blocked read off; the other is untouched,
     and the session works on afterwards."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from inspector.core.profiles import FileSecretStore
 from inspector.ui.response_view import ResponseView
 from inspector.ui.theme import LIGHT
 
@@ -19,3 +21,25 @@ def response_view(qtbot) -> Iterator[ResponseView]:  # type: ignore[no-untyped-d
     widget.show()
     yield widget
     widget.shutdown()
+
+
+# -- the profiles dialog's folders (test_profiles_dialog*.py): each file makes its own model over them ---------
+
+
+@pytest.fixture
+def personal(tmp_path: Path) -> Path:
+    """The personal profiles folder, not made yet (the dialog makes it on the first save)."""
+    return tmp_path / "personal"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    d = tmp_path / "team"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def secrets(tmp_path: Path) -> FileSecretStore:
+    """A real file-backed secret store standing in for the keyring."""
+    return FileSecretStore(tmp_path / "data")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor
 
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.request import RequestSpec
@@ -137,3 +138,7 @@ def test_a_secure_cookie_held_back_over_http_says_why(response_view: ResponseVie
     assert held[COL["Cookie"]] == "held back: sessionid" and held[COL["Domain"]] == "shop.example.test"
     assert held[COL["Note"]].startswith("The cookie sessionid is Secure, and this request went over plain http")
     assert SESSION_ID not in "".join(held)
+    item = response_view.cookies_view.tree.topLevelItem(0).child(0)
+    error = response_view.cookies_view.view_state.theme.error_text
+    assert item.foreground(0).color().name().lower() == QColor(error).name().lower()  # said apart in colour
+    assert item.foreground(6).color().name().lower() == QColor(error).name().lower()

@@ -18,7 +18,13 @@ from inspector.core.incidents import Incident
 from inspector.core.pipeline import SendResult, run
 from inspector.demo.requests import burst_requests
 from inspector.ui.incident_timeline import MARGIN, incident_geometry
-from inspector.ui.incidents_view import IncidentReportDialog, IncidentsView
+from inspector.ui.incidents_view import (
+    BADGE_WINDOW,
+    IncidentReportDialog,
+    IncidentsView,
+    analyse_history,
+    recent,
+)
 from inspector.ui.main_window import MainWindow
 from tests.support.secret_scan import find_secrets
 
@@ -266,6 +272,14 @@ def test_one_refused_request_is_not_announced_as_an_incident(qtbot, demo_url: st
     finally:
         win.shutdown()
         store.close()
+
+
+def test_the_badge_counts_only_incidents_whose_last_failure_is_within_the_hour(burst: Burst) -> None:
+    """The view may read 24 hours or 7 days; the badge's count (recent) keeps the last hour's incidents only."""
+    found = analyse_history(burst.store, None, datetime.now(UTC)).incidents
+    last = max(i.last_failure for i in found)
+    assert len(recent(found, last)) == 2
+    assert recent(found, last + BADGE_WINDOW + timedelta(seconds=1)) == []
 
 
 def test_no_badge_for_a_quiet_hour(qtbot, demo_url: str, tmp_path: Path) -> None:

@@ -52,23 +52,6 @@ def write(folder: Path, stem: str, text: str) -> Path:
 
 
 @pytest.fixture
-def personal(tmp_path: Path) -> Path:
-    return tmp_path / "personal"
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Path:
-    d = tmp_path / "team"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
-def secrets(tmp_path: Path) -> FileSecretStore:
-    return FileSecretStore(tmp_path / "data")
-
-
-@pytest.fixture
 def model(qtbot, personal: Path, team: Path, secrets: FileSecretStore) -> ProfilesModel:
     return ProfilesModel(ProfileStore(personal, [team]), secrets, env={"TEAM_TOKEN": "from-env"})
 

@@ -33,23 +33,6 @@ def never_ask(question: str, buttons: Sequence[str]) -> str:
 
 
 @pytest.fixture
-def personal(tmp_path: Path) -> Path:
-    return tmp_path / "personal"
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Path:
-    d = tmp_path / "team"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
-def secrets(tmp_path: Path) -> FileSecretStore:
-    return FileSecretStore(tmp_path / "data")
-
-
-@pytest.fixture
 def model(qtbot, personal: Path, team: Path, secrets: FileSecretStore) -> ProfilesModel:
     return ProfilesModel(ProfileStore(personal, [team]), secrets, env={"CLIENT_SECRET": "from-env"})
 
@@ -85,6 +68,15 @@ def check(form: ProfileForm, key: str) -> QCheckBox:
     widget = form.credential_inputs[key]
     assert isinstance(widget, QCheckBox), type(widget)
     return widget
+
+
+def hand_written(dialog: ProfilesDialog, model: ProfilesModel, path: Path, text: str) -> Path:
+    """A profile file written by hand (not through the dialog), read by the model and selected in the dialog."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    model.reload_now()
+    assert dialog.select(str(path.with_suffix("")))
+    return path
 
 
 def table(form: ProfileForm, key: str) -> FieldsTable:
@@ -268,19 +260,13 @@ def test_each_kind_is_created_saved_and_read_back_by_the_core(
 def test_a_hand_written_file_of_every_field_round_trips_through_the_form(
     qtbot, dialog: ProfilesDialog, model: ProfilesModel, personal: Path
 ) -> None:
-    personal.mkdir(parents=True, exist_ok=True)
-    path = personal / "full.toml"
-    path.write_text(
+    path = hand_written(dialog, model, personal / "full.toml",
         'format = 1\nname = "Full"\nkind = "oauth2-authorization-code"\nowner = "me"\n\n'
         "[credentials]\n"
         'issuer = "https://login.example.com/"\nclient_id = "cli"\nclient_secret = "${prompt}"\n'
         'redirect_port = 0\nremember = false\nauth = "basic"\n\n'
         '[credentials.extra_params]\nprompt = "login"\nlogin_hint = "${env:WHO}"\n\n'
-        '[tls]\nclient_cert = "~/certs/me.pem"\nkey_password = "${secret:me-cert}"\ncomment = "kept"\n',
-        encoding="utf-8",
-    )
-    model.reload_now()
-    assert dialog.select(str(path.with_suffix("")))
+        '[tls]\nclient_cert = "~/certs/me.pem"\nkey_password = "${secret:me-cert}"\ncomment = "kept"\n')
     loaded = ProfileStore(personal).load(path)
     draft = dialog.form.to_profile()
     assert dict(draft.credentials) == dict(loaded.credentials)
@@ -299,16 +285,10 @@ def test_a_hand_written_file_of_every_field_round_trips_through_the_form(
 def test_a_hand_written_literal_in_a_login_field_moves_to_the_secret_store(
     dialog: ProfilesDialog, model: ProfilesModel, personal: Path, secrets: FileSecretStore
 ) -> None:
-    personal.mkdir(parents=True, exist_ok=True)
-    path = personal / "handmade.toml"
-    path.write_text(
+    path = hand_written(dialog, model, personal / "handmade.toml",
         'name = "Handmade"\nkind = "session"\n[credentials]\nlogin_url = "https://app.example.com/login"\n'
         '[credentials.form]\nusername = "me"\npassword = "hunter2-literal"\n'
-        '[tls]\nclient_cert = "me.pem"\nkey_password = "key-literal-99"\n',
-        encoding="utf-8",
-    )
-    model.reload_now()
-    assert dialog.select(str(path.with_suffix("")))
+        '[tls]\nclient_cert = "me.pem"\nkey_password = "key-literal-99"\n')
     assert table(dialog.form, "form").rows[1].value.is_masked()
     assert find_secrets(dialog, ["hunter2-literal", "key-literal-99"]) == []
     assert dialog.save(), dialog.message()
@@ -444,16 +424,10 @@ def test_an_endpoint_is_needed_without_an_issuer(dialog: ProfilesDialog) -> None
 def test_profiles_check_problems_of_a_saved_profile_are_shown_under_their_fields(
     qtbot, dialog: ProfilesDialog, model: ProfilesModel, personal: Path
 ) -> None:
-    personal.mkdir(parents=True, exist_ok=True)
-    path = personal / "legacy.toml"
-    path.write_text(
+    hand_written(dialog, model, personal / "legacy.toml",
         'name = "Legacy"\nkind = "oauth2-password"\n[credentials]\ntoken_url = "https://l.example.com/t"\n'
         'client_id = "c"\nusername = "u"\npassword = "${env:NOT_SET_ANYWHERE}"\n'
-        '[tls]\nclient_cert = "missing.pem"\n',
-        encoding="utf-8",
-    )
-    model.reload_now()
-    assert dialog.select(str(path.with_suffix("")))
+        '[tls]\nclient_cert = "missing.pem"\n')
     form = dialog.form
     qtbot.waitUntil(lambda: "NOT_SET_ANYWHERE" in form.note_text("credentials.password"), timeout=10_000)
     qtbot.waitUntil(lambda: "does not exist" in form.note_text("tls.client_cert"), timeout=10_000)

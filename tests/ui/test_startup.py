@@ -46,6 +46,17 @@ def run_app(home: Path, probe: Path, *args: str) -> dict[str, object]:
     return data
 
 
+def saved_by_a_last_run(qtbot, path: Path, *specs: RequestSpec) -> None:
+    """A window of an earlier run that had these tabs open (the first in the tab it opened with) and closed."""
+    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.current_tab().set_spec(specs[0])
+    for spec in specs[1:]:
+        first.new_tab(spec)
+    first.save_state()
+    first.shutdown()
+
+
 @pytest.mark.smoke
 def test_the_first_paint_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
     home = tmp_path / "home"
@@ -159,11 +170,7 @@ def test_what_is_typed_at_the_first_paint_is_kept_while_the_rest_fills_in(qtbot,
     """The first paint shows the real request bar: a URL typed before the panes, the saved tabs, the history
     and the profiles arrive stays in that tab, and is what Send would send."""
     path = tmp_path / "settings.ini"
-    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
-    qtbot.addWidget(first)
-    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/saved"))
-    first.save_state()
-    first.shutdown()
+    saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/saved"))
     settings = QSettings(str(path), QSettings.Format.IniFormat)
     window = MainWindow(settings, restore_tabs_later=True)
     qtbot.addWidget(window)
@@ -232,12 +239,8 @@ def test_a_part_that_never_comes_does_not_hold_back_the_log_the_dialog_and_the_c
 
 def test_tabs_saved_by_the_last_run_come_back_after_the_first_paint(qtbot, tmp_path: Path) -> None:
     path = tmp_path / "settings.ini"
-    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
-    qtbot.addWidget(first)
-    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/orders"))
-    first.new_tab(RequestSpec(method="POST", url="https://api.example.com/carts"))
-    first.save_state()
-    first.shutdown()
+    saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/orders"),
+                        RequestSpec(method="POST", url="https://api.example.com/carts"))
 
     later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
     qtbot.addWidget(later)
@@ -252,11 +255,7 @@ def test_tabs_saved_by_the_last_run_come_back_after_the_first_paint(qtbot, tmp_p
 
 def test_closing_before_the_tabs_came_back_keeps_them_saved(qtbot, tmp_path: Path) -> None:
     path = tmp_path / "settings.ini"
-    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
-    qtbot.addWidget(first)
-    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/kept"))
-    first.save_state()
-    first.shutdown()
+    saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/kept"))
     quick = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
     qtbot.addWidget(quick)
     quick.save_state()  # closed at once (the start-up benchmark's window does this)
@@ -269,17 +268,30 @@ def test_closing_before_the_tabs_came_back_keeps_them_saved(qtbot, tmp_path: Pat
 
 def test_a_tab_typed_into_before_the_restore_is_kept(qtbot, tmp_path: Path) -> None:
     path = tmp_path / "settings.ini"
-    first = MainWindow(QSettings(str(path), QSettings.Format.IniFormat))
-    qtbot.addWidget(first)
-    first.current_tab().set_spec(RequestSpec(url="https://api.example.com/saved"))
-    first.save_state()
-    first.shutdown()
+    saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/saved"))
     later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
     qtbot.addWidget(later)
     qtbot.keyClicks(later.editor.url_edit, "https://typed.example.com/")
     later.restore_saved_tabs()
     urls = [later.tabs.widget(i).editor.to_spec().url for i in range(later.tabs.count())]
     assert urls == ["https://typed.example.com/", "https://api.example.com/saved"]
+    later.shutdown()
+
+
+def test_a_tab_typed_into_before_the_restore_is_kept_when_only_the_last_request_was_saved(
+        qtbot, tmp_path: Path) -> None:
+    """Settings of a version that saved the last request and no tabs: it opens beside the typed tab too."""
+    path = tmp_path / "settings.ini"
+    saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/last"))
+    old = QSettings(str(path), QSettings.Format.IniFormat)
+    old.remove("tabs/open")
+    old.sync()
+    later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
+    qtbot.addWidget(later)
+    qtbot.keyClicks(later.editor.url_edit, "https://typed.example.com/")
+    later.restore_saved_tabs()
+    urls = [later.tabs.widget(i).editor.to_spec().url for i in range(later.tabs.count())]
+    assert urls == ["https://typed.example.com/", "https://api.example.com/last"]
     later.shutdown()
 
 
