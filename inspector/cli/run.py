@@ -330,29 +330,20 @@ def write_junit(
     failures = sum(not o.passed for o in outcomes)
     skipped = len(plans) - len(outcomes)
     seconds = sum(o.elapsed_ms for o in outcomes) / 1000
-    suites = ET.Element(
-        "testsuites",
-        name=collection.name,
-        tests=str(len(plans)),
-        failures=str(failures),
-        errors="0",
-        skipped=str(skipped),
-        time=f"{seconds:.3f}",
-    )
-    suite = ET.SubElement(
-        suites,
-        "testsuite",
-        name=collection.name,
-        tests=str(len(plans)),
-        failures=str(failures),
-        errors="0",
-        skipped=str(skipped),
-        time=f"{seconds:.3f}",
-    )
+    totals = {
+        "name": collection.name,
+        "tests": str(len(plans)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(skipped),
+        "time": f"{seconds:.3f}",
+    }
+    suites = ET.Element("testsuites", totals)
+    suite = ET.SubElement(suites, "testsuite", totals)
     if env_name:
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="environment", value=env_name)
-    classname = ".".join([collection.name])
+    classname = collection.name
     for o in outcomes:
         p = o.planned
         case = ET.SubElement(

@@ -54,7 +54,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
+    """An IP address (v6 with or without its brackets), not a name."""
     try:
         ipaddress.ip_address(host.strip("[]"))
         return True
@@ -64,7 +65,7 @@ def _is_ip(host: str) -> bool:
 
 def domain_match(host: str, domain: str) -> bool:
     """RFC 6265 §5.1.3: the host is the domain, or a name under it (never for an IP address)."""
-    return host == domain or (not _is_ip(host) and host.endswith("." + domain))
+    return host == domain or (not is_ip(host) and host.endswith("." + domain))
 
 
 def path_match(request_path: str, cookie_path: str) -> bool:
@@ -85,7 +86,7 @@ def default_path(request_path: str) -> str:
 
 def _site(host: str) -> str:
     """A rough 'site' of a host for "held for this site": its last two labels (the whole host for an IP)."""
-    if _is_ip(host) or "." not in host:
+    if is_ip(host) or "." not in host:
         return host
     return ".".join(host.split(".")[-2:])
 

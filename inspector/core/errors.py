@@ -41,6 +41,20 @@ class TransportError(InspectorError):
         self.kind = kind
 
 
+class FileContentError(InspectorError):
+    """A file that cannot be used as it is; `code` says why (broken-file, unreadable, newer-format,
+    missing-field, bad-field, ...), `line` and `field` where, when known."""
+
+    def __init__(
+        self, message: str, *, path: Path, code: str, line: int | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.code = code
+        self.line = line
+        self.field = field
+
+
 class ProfileError(InspectorError):
     """A profile is broken, missing, conflicting, or its secret cannot be resolved."""
 

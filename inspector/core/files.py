@@ -28,7 +28,9 @@ __all__ = [
     "PRIVATE_DIR",
     "PRIVATE_FILE",
     "SHARED_FILE",
+    "ConflictError",
     "atomic_write",
+    "check_unchanged",
     "clean_stale_temps",
     "describe_os_error",
     "ensure_private_dir",
@@ -36,6 +38,7 @@ __all__ = [
     "is_temp_for",
     "storage_error",
     "tighten",
+    "write_keeping_mode",
 ]
 
 PRIVATE_FILE = 0o600  # secrets, history, personal profiles: readable by the user only
@@ -201,6 +204,50 @@ def atomic_write(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> os.stat_r
         raise
     _fsync_folder(path.parent)
     return os.stat(path)
+
+
+class ConflictError(Protocol):
+    """How a caller's conflict error is built (ProfileConflict, CollectionConflict)."""
+
+    def __call__(self, message: str, *, path: Path) -> Exception: ...
+
+
+def check_unchanged(path: Path, now: str | None, loaded: str | None, conflict: ConflictError) -> None:
+    """Raise `conflict` when the file's hash `now` (None: gone) is not the `loaded` one (None: never read):
+    the file appeared, vanished or changed behind our back. Call it under the folder's lock."""
+    if loaded is None:
+        if now is not None:
+            raise conflict(f"{path} already exists: reload it, choose another name, or overwrite it.", path=path)
+        return
+    if now is None:
+        raise conflict(
+            f"{path} was deleted on disk since it was loaded: save again with overwrite to write it back.",
+            path=path,
+        )
+    if now != loaded:
+        raise conflict(
+            f"{path} changed on disk since it was loaded: reload it to see the other change, or overwrite it "
+            "with yours.",
+            path=path,
+        )
+
+
+def write_keeping_mode(
+    path: Path, data: bytes, error: type[StorageError], mode: int | None = None
+) -> os.stat_result:
+    """`atomic_write` with `mode`, or else the file's own mode (shared through git: keep what the team chose;
+    SHARED_FILE for a new file); an OSError is raised as `error`."""
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = SHARED_FILE
+        except OSError as exc:
+            raise storage_error(exc, path, "written", error) from None
+    try:
+        return atomic_write(path, data, mode)
+    except OSError as exc:
+        raise storage_error(exc, path, "written", error, then="The file on disk was not changed.") from None
 
 
 def _fsync_folder(folder: Path) -> None:

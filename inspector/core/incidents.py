@@ -104,22 +104,6 @@ class IncidentEntry:
             return self.status is None or self.status >= 400
         return self.verdict not in _SUCCESS_VERDICTS
 
-    def to_facts(self) -> dict[str, Any]:
-        """The token and server facts as a small JSON object (history keeps it beside the row)."""
-        return {
-            "kid": self.kid,
-            "iss": self.iss,
-            "sub": self.sub,
-            "exp": self.exp,
-            "iat": self.iat,
-            "scopes": list(self.scopes) if self.scopes is not None else None,
-            "skew_s": self.skew_s,
-            "error_codes": list(self.error_codes),
-            "jwks_kids": list(self.jwks_kids) if self.jwks_kids is not None else None,
-            "waf": self.waf,
-            "collection": self.collection,
-        }
-
 
 @dataclass(frozen=True)
 class Incident:

@@ -9,7 +9,6 @@ certificate" from evidence instead of from an error string.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import socket
 import ssl
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from inspector.core.cookies import is_ip
 from inspector.core.exchange import ServerCertificate, TlsReport
 
 DESCRIBE_TIMEOUT_S = 5.0
@@ -179,7 +179,7 @@ def read_server_certificate(
     except AttributeError:
         pass
     der: bytes | None = None
-    sni = server_name if server_name and not _is_ip(server_name) else None
+    sni = server_name if server_name and not is_ip(server_name) else None
     try:
         with socket.create_connection((host, port), timeout=timeout_s) as sock:
             with context.wrap_socket(sock, server_hostname=sni) as tls:
@@ -188,14 +188,6 @@ def read_server_certificate(
         pass
     der = der or seen["der"]
     return (certificate_from_der(der) if der else None), seen["requested"]
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
 
 
 def describe_tls_failure(exc: BaseException, host: str, port: int, *, client_cert_sent: bool,

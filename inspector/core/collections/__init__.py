@@ -8,8 +8,7 @@ Postman v2.1. Nothing here imports Qt.
 
 # Names are loaded on first use (PEP 562): a window that only lists collections needs the store, not the
 # importers and PyYAML behind them.
-from importlib import import_module
-from typing import Any
+from inspector.core.lazy import lazy_exports
 
 _WHERE = {
     "BodyField": "model",
@@ -61,11 +60,4 @@ _WHERE = {
 
 __all__ = list(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from inspector.core.errors import InspectorError, StorageError
+from inspector.core.errors import FileContentError, InspectorError, StorageError
 from inspector.core.profiles.model import Fingerprint, line_of, toml_error_position
 from inspector.core.request import Header
 
@@ -65,17 +65,10 @@ class CollectionStorageError(CollectionError, StorageError):
     """A collection file cannot be read or written (disk full, read-only, locked...)."""
 
 
-class CollectionFileError(CollectionError):
-    """A file that cannot be used as it is: bad TOML, newer format, missing or bad field."""
+class CollectionFileError(CollectionError, FileContentError):
+    """A file that cannot be used as it is: bad TOML, newer format, missing or bad field.
 
-    def __init__(
-        self, message: str, *, path: Path, code: str, line: int | None = None, field: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.path = path
-        self.code = code  # broken-file | unreadable | newer-format | missing-field | bad-field
-        self.line = line
-        self.field = field
+    code: broken-file | unreadable | newer-format | missing-field | bad-field"""
 
 
 class CollectionConflict(CollectionError):

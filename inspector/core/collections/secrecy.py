@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
-from inspector.core.collections.model import Environment, SavedRequest
+from inspector.core.collections.model import SavedRequest
 from inspector.core.redact import SECRET_KEYS, is_secret_header, is_secret_param, looks_secret_name
 from inspector.core.variables import is_secret_name
 
@@ -109,10 +109,6 @@ def variables_literal_secrets(variables: Mapping[str, str]) -> list[str]:
         for name, value in variables.items()
         if is_secret_variable(name, value) and literal_secret_value(value)
     ]
-
-
-def environment_literal_secrets(environment: Environment) -> list[str]:
-    return variables_literal_secrets(environment.vars)
 
 
 def _secret_key(name: str) -> bool:

@@ -44,12 +44,12 @@ from inspector.core.collections.secrecy import request_literal_secrets, variable
 from inspector.core.collections.tomltext import dumps
 from inspector.core.files import (
     LOCK_TIMEOUT_S,
-    SHARED_FILE,
-    atomic_write,
+    check_unchanged,
     folder_lock,
     is_temp_for,
     read_small_text,
     storage_error,
+    write_keeping_mode,
 )
 
 ENV_VAR = "INSPECTOR_COLLECTIONS"
@@ -84,11 +84,7 @@ def _problem(exc: CollectionFileError) -> Problem:
 def read_text(path: Path) -> tuple[str, Fingerprint]:
     """The file's text and fingerprint; CollectionFileError (unreadable, too large, not UTF-8)."""
     text, data, st = read_small_text(path, MAX_FILE_BYTES, "a collection file", CollectionFileError)
-    return text, _fingerprint(data, st)
-
-
-def _fingerprint(data: bytes, st: os.stat_result) -> Fingerprint:
-    return Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+    return text, Fingerprint.of(data, st)
 
 
 def read_request(path: Path) -> SavedRequest:
@@ -296,27 +292,6 @@ def _current_sha256(path: Path) -> str | None:
     return hashlib.sha256(data).hexdigest()
 
 
-def _check_unchanged(path: Path, loaded: Fingerprint | None) -> None:
-    now = _current_sha256(path)
-    if loaded is None:
-        if now is not None:
-            raise CollectionConflict(
-                f"{path} already exists: reload it, choose another name, or overwrite it.", path=path
-            )
-        return
-    if now is None:
-        raise CollectionConflict(
-            f"{path} was deleted on disk since it was loaded: save again with overwrite to write it back.",
-            path=path,
-        )
-    if now != loaded.sha256:
-        raise CollectionConflict(
-            f"{path} changed on disk since it was loaded: reload it to see the other change, or overwrite it "
-            "with yours.",
-            path=path,
-        )
-
-
 def _write(
     path: Path, text: str, loaded: Fingerprint | None, *, overwrite: bool, lock_timeout: float
 ) -> Fingerprint:
@@ -327,20 +302,10 @@ def _write(
         raise CollectionError(f"The folder {folder} does not exist: create it first, or fix the path.")
     with folder_lock(folder, timeout=lock_timeout, error=CollectionStorageError):
         if not overwrite:
-            _check_unchanged(path, loaded)
-        try:
-            mode = path.stat().st_mode & 0o777  # shared through git: keep what the team chose
-        except FileNotFoundError:
-            mode = SHARED_FILE
-        except OSError as exc:
-            raise storage_error(exc, path, "written", CollectionStorageError) from None
-        try:
-            st = atomic_write(path, data, mode)
-        except OSError as exc:
-            raise storage_error(
-                exc, path, "written", CollectionStorageError, then="The file on disk was not changed."
-            ) from None
-    return _fingerprint(data, st)
+            loaded_sha256 = None if loaded is None else loaded.sha256
+            check_unchanged(path, _current_sha256(path), loaded_sha256, CollectionConflict)
+        st = write_keeping_mode(path, data, CollectionStorageError)
+    return Fingerprint.of(data, st)
 
 
 def _refuse_literals(path: Path, found: list[str]) -> None:

@@ -12,8 +12,9 @@ story.py     tell(): the explanation as the panel, CLI and report tell it; a tra
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from inspector.core.lazy import lazy_exports
 
 # The names below are loaded on first use (PEP 562): importing one submodule (the codec needs findings and
 # model) must not load the whole engine, whose rules take tens of milliseconds to import (start-up).
@@ -37,37 +38,30 @@ if TYPE_CHECKING:
     from inspector.core.expectations import Expectations
 
 _WHERE = {
-    "evidence_lines": "inspector.core.diagnosis.evidence",
-    "explain": "inspector.core.diagnosis.explainer",
-    "explain_recorded": "inspector.core.diagnosis.explainer",
-    "inspect_alone": "inspector.core.diagnosis.explainer",
-    "strip_scheme": "inspector.core.diagnosis.explainer",
-    "is_loopback": "inspector.core.diagnosis.facts",
-    "FINDING_IDS": "inspector.core.diagnosis.findings",
-    "SEVERITIES": "inspector.core.diagnosis.findings",
-    "SEVERITY_RANK": "inspector.core.diagnosis.findings",
-    "VERDICT_TITLES": "inspector.core.diagnosis.findings",
-    "VERDICTS": "inspector.core.diagnosis.findings",
-    "Finding": "inspector.core.diagnosis.findings",
-    "Severity": "inspector.core.diagnosis.findings",
-    "Verdict": "inspector.core.diagnosis.findings",
-    "Diagnosis": "inspector.core.diagnosis.model",
-    "granted_scopes": "inspector.core.diagnosis.rules.scope",
-    "Story": "inspector.core.diagnosis.story",
-    "TransportStory": "inspector.core.diagnosis.story",
-    "tell": "inspector.core.diagnosis.story",
-    "transport_story": "inspector.core.diagnosis.story",
-    "Expectations": "inspector.core.expectations",
+    "evidence_lines": "evidence",
+    "explain": "explainer",
+    "explain_recorded": "explainer",
+    "inspect_alone": "explainer",
+    "strip_scheme": "explainer",
+    "is_loopback": "facts",
+    "FINDING_IDS": "findings",
+    "SEVERITIES": "findings",
+    "SEVERITY_RANK": "findings",
+    "VERDICT_TITLES": "findings",
+    "VERDICTS": "findings",
+    "Finding": "findings",
+    "Severity": "findings",
+    "Verdict": "findings",
+    "Diagnosis": "model",
+    "granted_scopes": "rules.scope",
+    "Story": "story",
+    "TransportStory": "story",
+    "tell": "story",
+    "transport_story": "story",
+    "Expectations": ".expectations",
 }
 
-
-def __getattr__(name: str) -> Any:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE)
 
 
 __all__ = [

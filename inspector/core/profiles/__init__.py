@@ -7,8 +7,7 @@ session, oauth, discovery and flows: the kinds that sign in with several request
 
 # Names are loaded on first use (PEP 562): the window's profile picker needs the model at start-up, not
 # requests and the auth classes behind `auth`, which cost ~150 ms to import.
-from importlib import import_module
-from typing import Any
+from inspector.core.lazy import lazy_exports
 
 _WHERE = {
     "Changes": "store",
@@ -50,11 +49,4 @@ _WHERE = {
 
 __all__ = list(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE)

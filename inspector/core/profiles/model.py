@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -11,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from inspector.core.errors import ProfileError
+from inspector.core.errors import FileContentError, ProfileError
 from inspector.core.expectations import Expectations
 from inspector.core.profiles.secrets import parse_reference
 from inspector.core.redact import SECRET_KEYS, looks_secret_name
@@ -126,17 +128,10 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}
 
 
-class ProfileFileError(ProfileError):
-    """A profile file that cannot be used as it is: bad TOML, unknown kind, missing or bad field."""
+class ProfileFileError(ProfileError, FileContentError):
+    """A profile file that cannot be used as it is: bad TOML, unknown kind, missing or bad field.
 
-    def __init__(
-        self, message: str, *, path: Path, code: str, line: int | None = None, field: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.path = path
-        self.code = code  # broken-file | unreadable | newer-format | unknown-kind | missing-field | bad-field
-        self.line = line
-        self.field = field
+    code: broken-file | unreadable | newer-format | unknown-kind | missing-field | bad-field"""
 
 
 @dataclass(frozen=True)
@@ -146,6 +141,11 @@ class Fingerprint:
     mtime_ns: int
     size: int
     sha256: str
+
+    @classmethod
+    def of(cls, data: bytes, st: os.stat_result) -> Fingerprint:
+        """The fingerprint of a file holding `data` whose stat is `st`."""
+        return cls(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ from inspector.core.errors import ProfileError, ProfileStorageError
 from inspector.core.files import (
     LOCK_TIMEOUT_S,
     PRIVATE_FILE,
-    SHARED_FILE,
-    atomic_write,
+    check_unchanged,
     clean_stale_temps,
     ensure_private_dir,
     folder_lock,
     read_small_text,
     storage_error,
+    write_keeping_mode,
 )
 from inspector.core.profiles.model import (
     SUFFIX,
@@ -135,10 +135,6 @@ def keep_secret(
     return replace(profile, credentials={**profile.credentials, field: f"${{secret:{key}}}"})
 
 
-def _fingerprint_bytes(data: bytes, st: os.stat_result) -> Fingerprint:
-    return Fingerprint(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
-
-
 def _current_sha256(path: Path) -> str | None:
     """The hash of the file's content now (None when it is gone). Always hashed: a rewrite with the same size
     and a restored mtime is still a change, and a profile is small."""
@@ -239,7 +235,7 @@ class ProfileStore:
     @staticmethod
     def _read(path: Path, folder_kind: str) -> Profile:
         text, data, st = read_small_text(path, MAX_PROFILE_BYTES, "a profile", ProfileFileError)
-        return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+        return parse_profile(text, path, folder_kind=folder_kind, loaded=Fingerprint.of(data, st))
 
     def find(self, name_or_id: str, profiles: Sequence[Profile] | None = None) -> Profile:
         """A profile by identity, file path, name or file stem; ProfileError when none or several match."""
@@ -318,50 +314,15 @@ class ProfileStore:
         with self._folder_lock(profile.folder):
             # read, compare and write under the lock: nobody else writes between our check and our rename
             if not overwrite:
-                self._check_unchanged(profile)
-            if folder_kind == "personal":
-                mode = PRIVATE_FILE
-            else:
-                try:
-                    mode = path.stat().st_mode & 0o777  # shared through git: keep what the team chose
-                except FileNotFoundError:
-                    mode = SHARED_FILE
-                except OSError as exc:
-                    raise storage_error(exc, path, "written", ProfileStorageError) from None
-            try:
-                st = atomic_write(path, data, mode)
-            except OSError as exc:
-                raise storage_error(
-                    exc, path, "written", ProfileStorageError, then="The file on disk was not changed."
-                ) from None
-        return parse_profile(text, path, folder_kind=folder_kind, loaded=_fingerprint_bytes(data, st))
+                loaded = None if profile.loaded is None else profile.loaded.sha256
+                check_unchanged(path, _current_sha256(path), loaded, ProfileConflict)
+            mode = PRIVATE_FILE if folder_kind == "personal" else None
+            st = write_keeping_mode(path, data, ProfileStorageError, mode)
+        return parse_profile(text, path, folder_kind=folder_kind, loaded=Fingerprint.of(data, st))
 
     def _folder_lock(self, folder: Path) -> AbstractContextManager[None]:
         """The folder's cross-process lock; ProfileStorageError when it cannot be had."""
         return folder_lock(folder, timeout=self.lock_timeout, error=ProfileStorageError)
-
-    @staticmethod
-    def _check_unchanged(profile: Profile) -> None:
-        path = profile.path
-        now = _current_sha256(path)
-        if profile.loaded is None:
-            if now is not None:
-                raise ProfileConflict(
-                    f"{path} already exists: reload it, choose another name, or overwrite it.", path=path
-                )
-            return
-        if now is None:
-            raise ProfileConflict(
-                f"{path} was deleted on disk since it was loaded: save again with overwrite to write it "
-                "back.",
-                path=path,
-            )
-        if now != profile.loaded.sha256:
-            raise ProfileConflict(
-                f"{path} changed on disk since it was loaded: reload it to see the other change, or "
-                "overwrite it with yours.",
-                path=path,
-            )
 
     def delete(self, profile: Profile, *, force: bool = False) -> None:
         """Remove the profile's file; ProfileConflict when it changed since it was loaded, unless force."""

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inspector.core.collections.model import BodyField, CollectionError, SavedBody, SavedRequest, slug
+from inspector.core.collections.model import CollectionError, SavedRequest, slug
 from inspector.core.collections.secrecy import (
     JWT_RE,
     PEM_RE,
@@ -27,7 +27,7 @@ from inspector.core.collections.secrecy import (
 from inspector.core.profiles.model import KIND_FIELDS
 from inspector.core.redact import is_secret_header, is_secret_param
 from inspector.core.request import Header
-from inspector.core.variables import VARIABLE_RE, is_reference
+from inspector.core.variables import is_reference
 
 FORMATS = (
     "postman-2.0",
@@ -505,17 +505,3 @@ def _after_scheme(value: str) -> str:
 
 def _has_token(value: str) -> bool:
     return bool(value) and bool(JWT_RE.search(value) or PEM_RE.search(value))
-
-
-def only_variable(value: str) -> str | None:
-    """The name when the whole value is one {{variable}}."""
-    m = _ONLY_VARIABLE_RE.match(value)
-    return m.group(1) if m else None
-
-
-def url_variables(text: str) -> list[str]:
-    return [m.group(1) for m in VARIABLE_RE.finditer(text)]
-
-
-def field_body(kind: str, fields: list[BodyField]) -> SavedBody:
-    return SavedBody(kind, fields=tuple(fields))

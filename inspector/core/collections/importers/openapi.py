@@ -252,52 +252,30 @@ def _scheme_profile(d: _Doc, name: str, scheme: Any) -> str | None:
         return None
     kind = str(scheme.get("type") or "")
     notes = description_text(scheme.get("description"))
-    label = f"{name}"
-    profile_name = f"{ctx.collection_name}: {name}"
+
+    def profile(profile_kind: str, fields: dict[str, Any], extra: str = "") -> str:
+        return ctx.profile(
+            profile_kind,
+            fields,
+            where=where,
+            label=name,
+            notes=" ".join(x for x in (notes, extra) if x),
+            name=f"{ctx.collection_name}: {name}",
+        )
+
     if kind == "http":
         http = str(scheme.get("scheme") or "").lower()
-        if http == "basic":
-            return ctx.profile(
-                "basic",
-                {"username": "{{username}}", "password": ""},
-                where=where,
-                label=label,
-                notes=notes,
-                name=profile_name,
-            )
+        if http in ("basic", "digest"):
+            return profile(http, {"username": "{{username}}", "password": ""})
         if http == "bearer":
             fmt = scheme.get("bearerFormat")
-            extra = f"Bearer format: {fmt}." if fmt else ""
-            return ctx.profile(
-                "bearer",
-                {"token": "", "prefix": "Bearer"},
-                where=where,
-                label=label,
-                notes=" ".join(x for x in (notes, extra) if x),
-                name=profile_name,
-            )
-        if http == "digest":
-            return ctx.profile(
-                "digest",
-                {"username": "{{username}}", "password": ""},
-                where=where,
-                label=label,
-                notes=notes,
-                name=profile_name,
-            )
+            return profile("bearer", {"token": "", "prefix": "Bearer"}, f"Bearer format: {fmt}." if fmt else "")
         ctx.skip(where, f"http {http} scheme", "Request Inspector has no profile kind for this HTTP scheme.")
         return None
     if kind == "apiKey":
         place = str(scheme.get("in") or "header")
         if place in ("header", "query"):
-            return ctx.profile(
-                "api-key",
-                {"name": scheme.get("name") or "X-API-Key", "value": "", "in": place},
-                where=where,
-                label=label,
-                notes=notes,
-                name=profile_name,
-            )
+            return profile("api-key", {"name": scheme.get("name") or "X-API-Key", "value": "", "in": place})
         ctx.skip(
             where,
             f"apiKey in {place}",
@@ -310,7 +288,7 @@ def _scheme_profile(d: _Doc, name: str, scheme: Any) -> str | None:
         cc = flows.get("clientCredentials")
         if isinstance(cc, dict) and cc.get("tokenUrl"):
             scopes = " ".join(str(s) for s in (cc.get("scopes") or {})) or None
-            return ctx.profile(
+            return profile(
                 "oauth2-client-credentials",
                 {
                     "token_url": cc.get("tokenUrl"),
@@ -319,10 +297,6 @@ def _scheme_profile(d: _Doc, name: str, scheme: Any) -> str | None:
                     "scope": scopes,
                     "auth": "basic",
                 },
-                where=where,
-                label=label,
-                notes=notes,
-                name=profile_name,
             )
         flow = next(iter(flows), "oauth2")
         ctx.skip(
@@ -331,30 +305,16 @@ def _scheme_profile(d: _Doc, name: str, scheme: Any) -> str | None:
             "this sign-in flow is not run here: the profile sends an access "
             "token you store with `secrets set`.",
         )
-        return ctx.profile(
-            "bearer",
-            {"token": "", "prefix": "Bearer"},
-            where=where,
-            label=label,
-            notes=notes,
-            name=profile_name,
-        )
+        return profile("bearer", {"token": "", "prefix": "Bearer"})
     if kind == "openIdConnect":
         url = scheme.get("openIdConnectUrl")
-        extra = f"OpenID Connect discovery: {url}." if url else ""
         ctx.skip(
             where,
             "openIdConnect sign-in",
             "the sign-in is not run here: the profile sends an access token you store with `secrets set`.",
         )
-        return ctx.profile(
-            "bearer",
-            {"token": "", "prefix": "Bearer"},
-            where=where,
-            label=label,
-            notes=" ".join(x for x in (notes, extra) if x),
-            name=profile_name,
-        )
+        extra = f"OpenID Connect discovery: {url}." if url else ""
+        return profile("bearer", {"token": "", "prefix": "Bearer"}, extra)
     ctx.skip(where, f"{kind} scheme", "Request Inspector has no profile kind for this security scheme.")
     return None
 

@@ -212,16 +212,9 @@ class _Reader:
             return ctx.profile(
                 "bearer", {"token": attrs.get("token"), "prefix": "Bearer"}, where=where, name=named
             )
-        if kind == "basic":
+        if kind in ("basic", "digest"):
             return ctx.profile(
-                "basic",
-                {"username": attrs.get("username"), "password": attrs.get("password")},
-                where=where,
-                name=named,
-            )
-        if kind == "digest":
-            return ctx.profile(
-                "digest",
+                kind,
                 {"username": attrs.get("username"), "password": attrs.get("password")},
                 where=where,
                 name=named,
