@@ -36,6 +36,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from inspector.ui.excepthooks import ExceptHooks
+from inspector.ui.heap import trim_heap
 from inspector.ui.jobs import JobRunner
 from inspector.ui.main_window import MainWindow
 
@@ -503,20 +504,7 @@ def _forget_sources() -> None:
     import linecache
 
     linecache.clearcache()
-    _trim_heap()
-
-
-def _trim_heap() -> None:
-    """glibc's malloc_trim(0): free pages of every malloc arena returned to the system (a millisecond or two);
-    nothing elsewhere (no glibc, or not Linux)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
-        pass
+    trim_heap()
 
 
 def _open_log_and_start(env: Mapping[str, str], folder: Path | None) -> AppLog | None:
