@@ -958,20 +958,26 @@ class RequestTab(QWidget):
         root = self.root
         if model is None or self.origin is None or root is None or model.is_read_only(root):
             return self.save_as()
-        from inspector.core.collections.model import CollectionConflict, CollectionError
-        from inspector.ui.save_request_dialog import save_new_request
-
         if hasattr(self.editor, "commit_edits"):
             self.editor.commit_edits()
         saved = self.to_saved()
         if saved.path is None:
             saved = replace(saved, path=self.origin)
+        return self._write(model, saved, overwrite=overwrite, resolve_conflicts=True)
+
+    def _write(self, model: CollectionsModel, saved: SavedRequest, *, overwrite: bool = False,
+               resolve_conflicts: bool = False) -> bool:
+        """Write saved (a literal credential offered to become a {{variable}}); a refusal is shown under the
+        address, a change on disk is left to the user when resolve_conflicts. True when saved."""
+        from inspector.core.collections.model import CollectionConflict, CollectionError
+        from inspector.ui.save_request_dialog import save_new_request
+
         try:
             done = save_new_request(model, saved, lambda q: self.host.ask_yes_no("Save the request", q),
                                     overwrite=overwrite)
-        except CollectionConflict as exc:
-            return self._resolve_conflict(str(exc))
         except (CollectionError, InspectorError, OSError) as exc:
+            if resolve_conflicts and isinstance(exc, CollectionConflict):
+                return self._resolve_conflict(str(exc))
             self.editor.show_message(str(exc))
             self.status.emit("The request was not saved: see the message under the address.")
             return False
@@ -1029,22 +1035,11 @@ class RequestTab(QWidget):
         if chosen is None:
             return False
         folder, name = chosen
-        from inspector.core.collections.model import CollectionError
-        from inspector.ui.save_request_dialog import new_saved_request, save_new_request
+        from inspector.ui.save_request_dialog import new_saved_request
 
         if hasattr(self.editor, "commit_edits"):
             self.editor.commit_edits()
-        saved = new_saved_request(folder, name, replace(self.to_saved(), name=name))
-        try:
-            done = save_new_request(model, saved, lambda q: self.host.ask_yes_no("Save the request", q))
-        except (CollectionError, InspectorError, OSError) as exc:
-            self.editor.show_message(str(exc))
-            self.status.emit("The request was not saved: see the message under the address.")
-            return False
-        if done is None:
-            return False
-        self._after_save(done)
-        return True
+        return self._write(model, new_saved_request(folder, name, replace(self.to_saved(), name=name)))
 
     def _on_curl_imported(self, _notes: list) -> None:
         self.status.emit("Imported from curl. Ctrl+S saves it to a collection.")
