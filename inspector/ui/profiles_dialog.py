@@ -90,7 +90,7 @@ from inspector.ui.profile_editors import (
     LoginBodyEditor,
     SecretInput,
     TlsEditor,
-    field_note,
+    with_note,
 )
 from inspector.ui.profile_picker import folder_labels
 from inspector.ui.profiles_model import (
@@ -398,15 +398,7 @@ class ProfileForm(QWidget):
 
     def _with_note(self, widget: QWidget, path: str, parent: QWidget | None = None) -> QWidget:
         """The widget above its note line (registered under the field path)."""
-        box = QWidget(parent or self)
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        note = field_note(self.view_state, box)
-        column.addWidget(note)
-        self.notes[path] = note
-        return box
+        return with_note(self.view_state, widget, self.notes, path, parent or self)
 
     # -- filling -------------------------------------------------------------------------------------------
     def set_folders(self, folders: Sequence[tuple[Path, str]]) -> None:
