@@ -18,6 +18,7 @@ find_profile(name, folder), word_wrap, and the questions ask_yes_no / ask_confli
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -137,9 +138,9 @@ class RequestTab(QWidget):
         self._sink: IO[bytes] | None = None
         self._sink_path = ""
         self._changed_on_disk = False
-        # the tab's requests.Session (made at its first send): kept-alive connections, closed with the tab
-        self._sessions: list[Any] = []
-        self.destroyed.connect(_session_closer(self._sessions))
+        # the tab's requests.Session (made by its first send's job): kept-alive connections, closed with the tab
+        self._session = TabSession()
+        self.destroyed.connect(self._session.close)
 
         self.editor = RequestEditor(self, view=self.view_state)
         self.profile_picker = self.editor.profile_picker
@@ -703,15 +704,11 @@ class RequestTab(QWidget):
 
     def transport_session(self) -> Any:
         """The session this tab's sends share (core.transport.new_session): one per tab, closed with it."""
-        if not self._sessions:
-            from inspector.core.transport import new_session
-
-            self._sessions.append(new_session())
-        return self._sessions[0]
+        return self._session.get()
 
     def _start(self, plan: SendPlan, send_kwargs: dict[str, Any], *, record: bool) -> None:
         """Send off the UI thread; its SendResult comes to _on_result."""
-        send_kwargs.setdefault("session", self.transport_session())
+        session = None if "session" in send_kwargs else self._session
         host = self.host
         profile = plan.profile
         environ: dict[str, str] | None = None
@@ -734,6 +731,8 @@ class RequestTab(QWidget):
             from inspector.core.pipeline import prepare
 
             nonlocal environ
+            if session is not None:  # the first send imports requests here (a tenth of a second)
+                send_kwargs["session"] = session.get()  # `sent` keeps it for a retry
             if demo_url:
                 import os
 
@@ -1056,17 +1055,33 @@ class RequestTab(QWidget):
             self._response_view.shutdown()
         if self._explainer is not None:
             self._explainer.shutdown()
-        _session_closer(self._sessions)()
+        self._session.close()
 
 
-def _session_closer(sessions: list[Any]) -> Callable[..., None]:
-    """Closes the tab's session: a plain function, callable while Qt destroys the tab."""
+class TabSession:
+    """A tab's requests.Session, made on first use by whichever thread needs it (a send's job: importing
+    requests takes a tenth of a second), once; close() is final (callable while Qt destroys the tab)."""
 
-    def close(*_args: object) -> None:
-        while sessions:
-            sessions.pop().close()
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._closed = False
 
-    return close
+    def get(self) -> Any:
+        with self._lock:
+            if self._closed:  # a send still running as its tab closes: it was cancelled, its result dropped
+                raise InspectorError("The tab was closed: its request is not sent.")
+            if self._session is None:
+                from inspector.core.transport import new_session
+
+                self._session = new_session()
+            return self._session
+
+    def close(self, *_args: object) -> None:
+        with self._lock:
+            session, self._session, self._closed = self._session, None, True
+        if session is not None:
+            session.close()
 
 
 class RequestTabs(QTabWidget):
