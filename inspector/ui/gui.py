@@ -138,14 +138,6 @@ def profile_sources(env: Mapping[str, str], team_dirs: Sequence[Path]) -> tuple[
     return store, DeferredSecretStore(lambda: default_store_for_secrets(env))
 
 
-def open_profiles(env: Mapping[str, str], team_dirs: Sequence[Path]) -> Any:
-    """The profiles model over the personal folder and the team folders, with the user's secret store (its
-    first load runs on a worker)."""
-    from inspector.ui.profiles_model import ProfilesModel
-
-    return ProfilesModel(*profile_sources(env, team_dirs))
-
-
 class _FirstPaint(QObject):
     """Runs callbacks once, right after the window's first paint: deferred panes are built only when the
     user already sees a window, and the start-up benchmark measures exactly up to that moment."""

@@ -732,9 +732,6 @@ class MainWindow(QMainWindow):
             self._prompted[key] = answer
         return True
 
-    def _ask_prompts(self, spec: RequestSpec) -> bool:
-        return self.ask_prompts(self.profile_for(spec))
-
     def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog, QLineEdit
 
