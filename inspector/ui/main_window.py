@@ -1333,8 +1333,7 @@ class MainWindow(QMainWindow):
         has unsaved edits."""
         out = []
         for tab in self.all_tabs():
-            if hasattr(tab.editor, "commit_edits"):
-                tab.editor.commit_edits()
+            tab.editor.commit_edits()
             out.append({"spec": spec_to_settings(tab.editor.to_spec()),
                         "origin": str(tab.origin) if tab.origin is not None else None,
                         "dirty": tab.is_dirty(), "title": tab.title()})

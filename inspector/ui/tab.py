@@ -133,6 +133,8 @@ class RequestTab(QWidget):
         self._clean: tuple[Any, ...] | None = _shape(RequestSpec())
         self._profile_at_open: str | None = None  # the picker's identity when loaded: unchanged = inherited
         self._overrides: Any = None  # Expectations typed into this tab's panel
+        self._sent: dict[str, Any] | None = None  # what the last send used, for a retry with a fix
+        self._restored_dirty = False  # restored after a restart with unsaved edits (bind_restored)
         self._sending_since = 0.0
         self._progress: tuple[int, int | None] = (0, None)
         self._sink: IO[bytes] | None = None
@@ -418,7 +420,7 @@ class RequestTab(QWidget):
             self.state_changed.emit()
             return
         if self.base is None:  # restored after a restart
-            dirty = getattr(self, "_restored_dirty", False)
+            dirty = self._restored_dirty
             self.open_saved(located, keep_edits=dirty)
             if dirty:
                 from inspector.core.collections.capture import template_spec
@@ -591,8 +593,7 @@ class RequestTab(QWidget):
 
     def plan(self) -> SendPlan:
         """Read everything the send needs (UI thread); InspectorError when it cannot be sent (nothing was)."""
-        if hasattr(self.editor, "commit_edits"):
-            self.editor.commit_edits()  # Ctrl+Enter while a cell is being edited sends what was typed in it
+        self.editor.commit_edits()  # Ctrl+Enter while a cell is being edited sends what was typed in it
         spec = self.editor.to_spec()
         located = self.located()
         model = self.collections
@@ -846,8 +847,8 @@ class RequestTab(QWidget):
 
     def _offer_fixes(self, result: SendResult) -> None:
         """Try the fix: the fixes core.retry offers for this answer's findings, and how to run one (a job)."""
-        sent = getattr(self, "_sent", None)
-        if sent is None or result.diagnosis is None or not hasattr(self.explainer, "offer_fixes"):
+        sent = self._sent
+        if sent is None or result.diagnosis is None:
             return
         from inspector.core.retry import fix_for_finding, retry
 
@@ -957,8 +958,7 @@ class RequestTab(QWidget):
         root = self.root
         if model is None or self.origin is None or root is None or model.is_read_only(root):
             return self.save_as()
-        if hasattr(self.editor, "commit_edits"):
-            self.editor.commit_edits()
+        self.editor.commit_edits()
         saved = self.to_saved()
         if saved.path is None:
             saved = replace(saved, path=self.origin)
@@ -1036,8 +1036,7 @@ class RequestTab(QWidget):
         folder, name = chosen
         from inspector.ui.save_request_dialog import new_saved_request
 
-        if hasattr(self.editor, "commit_edits"):
-            self.editor.commit_edits()
+        self.editor.commit_edits()
         return self._write(model, new_saved_request(folder, name, replace(self.to_saved(), name=name)))
 
     def _on_curl_imported(self, _notes: list) -> None:
