@@ -195,14 +195,13 @@ class RequestTab(QWidget):
         self.sent_context.hide()
         right.addWidget(self.sent_context)
         right.addWidget(self._explainer_slot, 1)
-        panel_min = host.panel_min_width() if hasattr(host, "panel_min_width") else 0
-        self._explainer_slot.setMinimumWidth(panel_min)
+        self._explainer_slot.setMinimumWidth(host.panel_min_width())
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.right_column)
         # a wider or narrower window keeps the explainer's share of the width (the window's panel_share)
-        share = float(getattr(host, "panel_share", 0.4))
+        share = float(host.panel_share)
         self.main_splitter.setStretchFactor(0, round((1 - share) * 100))
         self.main_splitter.setStretchFactor(1, round(share * 100))
         self.main_splitter.setChildrenCollapsible(False)
@@ -247,8 +246,7 @@ class RequestTab(QWidget):
             from inspector.ui.explainer_panel import ExplainerPanel
 
             panel = ExplainerPanel(self, view=self.view_state)
-            if hasattr(self.host, "panel_min_width"):
-                panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
+            panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
             panel.expectations_changed.connect(self._on_expectations_changed)
             panel.retry_status.connect(self.status)  # try the fix: its progress and outcome
             panel.response_requested.connect(lambda result: self.response_view.show_result(result))
