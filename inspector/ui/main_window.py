@@ -417,7 +417,8 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.tabs.setTabText(index, tab.display_title().replace("&", "&&"))
-        tip = str(tab.origin) if tab.origin is not None else self.view_state.mask(tab.editor.to_spec().url)
+        # the URL alone: to_spec() would copy the whole body again on every key typed in it
+        tip = str(tab.origin) if tab.origin is not None else self.view_state.mask(tab.editor.url_source().strip())
         self.tabs.setTabToolTip(index, tip)
 
     def _tab_status(self, tab: Any, text: str) -> None:
