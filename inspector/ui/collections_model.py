@@ -157,10 +157,6 @@ class CollectionsModel(QObject):
         self.refresh()
         return True
 
-    def remove_source(self, path: Path) -> None:
-        self.sources = [s for s in self.sources if path_key(s.path) != path_key(path)]
-        self.refresh()
-
     def _on_discovered(self, refs: list[CollectionRef]) -> None:
         before = [(path_key(r.root), r.name, r.problem) for r in self.refs]
         self.refs = refs
@@ -230,10 +226,6 @@ class CollectionsModel(QObject):
             self.load(root)
         if refs is not None:
             self._on_discovered(refs)
-
-    def poll_now(self) -> None:
-        """Check every loaded collection for changes on disk now (on a worker)."""
-        self._poll()
 
     # -- reading ------------------------------------------------------------------------------------------
     def roots(self) -> list[Path]:

@@ -117,9 +117,6 @@ class ExceptionHook(QObject, ExceptHooks):
     def set_mask(self, mask: Callable[[str], str]) -> None:
         self._mask = mask
 
-    def set_dialog_parent(self, parent: QWidget | None) -> None:
-        self._dialog_parent = parent
-
     def dialog(self) -> ErrorDialog | None:
         return self._dialog
 

@@ -36,6 +36,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from inspector.ui.excepthooks import ExceptHooks
+from inspector.ui.heap import trim_heap
 from inspector.ui.jobs import JobRunner
 from inspector.ui.main_window import MainWindow
 
@@ -135,14 +136,6 @@ def profile_sources(env: Mapping[str, str], team_dirs: Sequence[Path]) -> tuple[
 
     store = open_default_store(team_dirs, environ=env)
     return store, DeferredSecretStore(lambda: default_store_for_secrets(env))
-
-
-def open_profiles(env: Mapping[str, str], team_dirs: Sequence[Path]) -> Any:
-    """The profiles model over the personal folder and the team folders, with the user's secret store (its
-    first load runs on a worker)."""
-    from inspector.ui.profiles_model import ProfilesModel
-
-    return ProfilesModel(*profile_sources(env, team_dirs))
 
 
 class _FirstPaint(QObject):
@@ -503,20 +496,7 @@ def _forget_sources() -> None:
     import linecache
 
     linecache.clearcache()
-    _trim_heap()
-
-
-def _trim_heap() -> None:
-    """glibc's malloc_trim(0): free pages of every malloc arena returned to the system (a millisecond or two);
-    nothing elsewhere (no glibc, or not Linux)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
-        pass
+    trim_heap()
 
 
 def _open_log_and_start(env: Mapping[str, str], folder: Path | None) -> AppLog | None:

@@ -774,7 +774,7 @@ class Incidents(QObject):
 
     @property
     def demo_url(self) -> str | None:
-        return getattr(self.window, "demo_url", None)
+        return self.window.demo_url
 
     # -- the dock ------------------------------------------------------------------------------------------
     def ensure_view(self) -> IncidentsView:
@@ -789,24 +789,20 @@ class Incidents(QObject):
             self.dock = QDockWidget("Incidents", w)
             self.dock.setObjectName("incidentsDock")
             self.dock.setWidget(self.view)
-            history_dock = getattr(w, "history_dock", None) if getattr(w, "history_pane", None) else None
+            history_dock = w.history_dock if w.history_pane is not None else None
             w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
             if history_dock is not None and history_dock.isVisible():
                 w.tabifyDockWidget(history_dock, self.dock)  # beside History, one tab each
             # the view shows a list, a time axis and sentences: it needs more room than History's columns
             width = round(w.width() * DOCK_SHARE)
-            splitter = getattr(w, "main_splitter", None)
-            if splitter is not None:  # never so wide that the editor and the explanation lose their least widths
-                width = min(width, w.width() - splitter.minimumSizeHint().width() - 8)
+            # never so wide that the editor and the explanation lose their least widths
+            width = min(width, w.width() - w.main_splitter.minimumSizeHint().width() - 8)
             width = max(self.dock.minimumSizeHint().width(), width)
             w.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
-            if hasattr(w, "split_panes"):  # the central panes share what is left, the explanation first
-                QTimer.singleShot(0, w.split_panes)
-            action = getattr(w, "incidents_action", None)
-            if action is not None:
-                # a tab behind History's says "not visible" but is still open
-                self.dock.visibilityChanged.connect(
-                    lambda shown: action.setChecked(shown or not self.dock.isHidden()))
+            QTimer.singleShot(0, w.split_panes)  # the central panes share what is left, the explanation first
+            # a tab behind History's says "not visible" but is still open
+            self.dock.visibilityChanged.connect(
+                lambda shown: w.incidents_action.setChecked(shown or not self.dock.isHidden()))
             self._update_titles()
             self.view.analyse()
         return self.view
@@ -855,9 +851,7 @@ class Incidents(QObject):
         suffix = f" ({self.recent_count})" if self.recent_count else ""
         if self.dock is not None:
             self.dock.setWindowTitle(f"Incidents{suffix}")
-        action = getattr(self.window, "incidents_action", None)
-        if action is not None:
-            action.setText(f"&Incidents{suffix}")
+        self.window.incidents_action.setText(f"&Incidents{suffix}")
 
     # -- opening -------------------------------------------------------------------------------------------
     def open_har(self, path: str | None = None) -> None:
@@ -915,9 +909,8 @@ class Incidents(QObject):
         if self.view is not None:
             self.view.set_busy(None, key="burst")
             self.view.show_history()
-        pane = getattr(self.window, "history_pane", None)
-        if pane is not None:
-            pane.refresh()
+        if self.window.history_pane is not None:
+            self.window.history_pane.refresh()
         self.window.statusBar().showMessage(f"Sent the demo burst ({sent} requests): the incidents it caused "
                                             "are in the Incidents view.")
 

@@ -417,7 +417,8 @@ class MainWindow(QMainWindow):
         if index < 0:
             return
         self.tabs.setTabText(index, tab.display_title().replace("&", "&&"))
-        tip = str(tab.origin) if tab.origin is not None else self.view_state.mask(tab.editor.to_spec().url)
+        # the URL alone: to_spec() would copy the whole body again on every key typed in it
+        tip = str(tab.origin) if tab.origin is not None else self.view_state.mask(tab.editor.url_source().strip())
         self.tabs.setTabToolTip(index, tip)
 
     def _tab_status(self, tab: Any, text: str) -> None:
@@ -731,9 +732,6 @@ class MainWindow(QMainWindow):
                 return False
             self._prompted[key] = answer
         return True
-
-    def _ask_prompts(self, spec: RequestSpec) -> bool:
-        return self.ask_prompts(self.profile_for(spec))
 
     def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog, QLineEdit
@@ -1336,8 +1334,7 @@ class MainWindow(QMainWindow):
         has unsaved edits."""
         out = []
         for tab in self.all_tabs():
-            if hasattr(tab.editor, "commit_edits"):
-                tab.editor.commit_edits()
+            tab.editor.commit_edits()
             out.append({"spec": spec_to_settings(tab.editor.to_spec()),
                         "origin": str(tab.origin) if tab.origin is not None else None,
                         "dirty": tab.is_dirty(), "title": tab.title()})

@@ -19,6 +19,7 @@ Embedding API (ProfileForm in profiles_dialog.py is the one user):
         .validate(profile) checks the files off the UI thread with core's `profiles check` (tls_problems)
     discover_issuer(issuer, cancel=None, timeout_s=20) -> ProviderMetadata   (no Qt; raises DiscoveryFailed)
     field_note(view, parent) -> MaskedLabel  the line under a field that says what is wrong with it
+    with_note(view, widget, notes, path, parent) -> QWidget  the widget above its field_note (kept in notes)
 
 Slow work (discovery, reading certificate files) runs on the form's JobRunner (ui/jobs.py), never on the UI
 thread; a newer job in a slot (or a cancel) drops the older one's result.
@@ -132,6 +133,20 @@ def field_note(view: ViewState, parent: QWidget | None = None) -> MaskedLabel:
     note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     note.hide()
     return note
+
+
+def with_note(view: ViewState, widget: QWidget, notes: dict[str, MaskedLabel], path: str,
+              parent: QWidget) -> QWidget:
+    """The widget above its note line, the note registered in notes under the field path."""
+    box = QWidget(parent)
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(widget)
+    note = field_note(view, box)
+    column.addWidget(note)
+    notes[path] = note
+    return box
 
 
 # --- tables of fields ----------------------------------------------------------------------------------------
@@ -609,15 +624,7 @@ class TlsEditor(QGroupBox):
                 self.paths[key] = path
                 widget = path
             widget.setToolTip(TLS_TIPS[key])
-            box = QWidget(self)
-            column = QVBoxLayout(box)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(2)
-            column.addWidget(widget)
-            note = field_note(self.view_state, box)
-            column.addWidget(note)
-            self.notes[f"tls.{key}"] = note
-            layout.addRow(TLS_LABELS[key], box)
+            layout.addRow(TLS_LABELS[key], with_note(self.view_state, widget, self.notes, f"tls.{key}", self))
 
     def settings(self) -> TlsSettings | None:
         values = {k: (self.paths[k].text().strip() if k in self.paths else self.key_password.text()) or None
@@ -660,4 +667,5 @@ __all__ = [
     "discover_issuer",
     "field_note",
     "shown_path",
+    "with_note",
 ]

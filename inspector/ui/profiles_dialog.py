@@ -81,6 +81,7 @@ from inspector.core.profiles import (
     new_profile,
 )
 from inspector.core.profiles.model import KIND_FIELDS, KindFields, slug
+from inspector.core.profiles.secrets import DeferredSecretStore
 from inspector.core.profiles.store import literal_secrets
 from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.profile_editors import (
@@ -90,7 +91,7 @@ from inspector.ui.profile_editors import (
     LoginBodyEditor,
     SecretInput,
     TlsEditor,
-    field_note,
+    with_note,
 )
 from inspector.ui.profile_picker import folder_labels
 from inspector.ui.profiles_model import (
@@ -108,6 +109,9 @@ from inspector.ui.view_state import MaskedLabel, ViewState, plain_label, plain_m
 Ask = Callable[[str, Sequence[str]], str]  # (question, button texts) -> the text of the button chosen
 
 RELOAD, OVERWRITE, CANCEL, DELETE, DISCARD = "Reload", "Overwrite", "Cancel", "Delete", "Discard changes"
+BACKEND_SLOT = "secret-backend"  # the form's job slot that chooses the window's secret store
+BACKEND_PENDING = "Looking for the system keyring…"
+
 _KNOWN_CREDENTIALS = frozenset(f for spec in KIND_FIELDS.values() for f in spec.known)
 _FIELD_LABELS = {
     "username": "Username",
@@ -398,15 +402,7 @@ class ProfileForm(QWidget):
 
     def _with_note(self, widget: QWidget, path: str, parent: QWidget | None = None) -> QWidget:
         """The widget above its note line (registered under the field path)."""
-        box = QWidget(parent or self)
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        note = field_note(self.view_state, box)
-        column.addWidget(note)
-        self.notes[path] = note
-        return box
+        return with_note(self.view_state, widget, self.notes, path, parent or self)
 
     # -- filling -------------------------------------------------------------------------------------------
     def set_folders(self, folders: Sequence[tuple[Path, str]]) -> None:
@@ -1090,10 +1086,23 @@ class ProfilesDialog(QDialog):
         outer.addWidget(close)
 
     # -- listing -------------------------------------------------------------------------------------------
+    def _show_backend(self) -> None:
+        """The sentence naming the secret store. The window's store is chosen when first needed, and choosing
+        it (the keyring's import and backend discovery) takes a tenth of a second or more: done on a job."""
+        secrets = self.model.secrets
+        if not isinstance(secrets, DeferredSecretStore) or secrets.chosen:
+            self.backend_label.setText(backend_sentence(secrets))
+            return
+        self.backend_label.setText(BACKEND_PENDING)
+        if not self.form.jobs.busy(BACKEND_SLOT):  # a refresh while it runs waits for the same answer
+            self.form.jobs.start(BACKEND_SLOT, lambda _job: backend_sentence(secrets),
+                                 on_done=self.backend_label.setText,
+                                 on_failed=lambda exc: self.backend_label.setText(str(exc)))
+
     def _refresh(self) -> None:
         """Show the model's profiles; the form follows a reloaded file unless it holds unsaved edits."""
         m = self.model
-        self.backend_label.setText(backend_sentence(m.secrets))
+        self._show_backend()
         self.form.set_folders(m.folders)
         labels = folder_labels(m.folders)
         rows: list[tuple[str, str, str, str, ProfileStatus]] = []

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.collections.capture import LiftedSecret, lift_literal_secrets
-from inspector.core.collections.model import CollectionError, Folder, SavedRequest, walk
+from inspector.core.collections.model import Folder, SavedRequest, walk
 from inspector.core.collections.secrecy import request_literal_secrets
 from inspector.core.errors import InspectorError
 from inspector.ui.collections_model import CollectionsModel, path_key
@@ -209,7 +209,3 @@ def new_saved_request(folder: Path, name: str, saved: SavedRequest) -> SavedRequ
 
     fresh = new_request(folder, name)
     return replace(saved, name=fresh.name, path=fresh.path, loaded=None)
-
-
-def refuse_message(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, CollectionError | InspectorError) else f"{type(exc).__name__}: {exc}"

@@ -18,6 +18,7 @@ find_profile(name, folder), word_wrap, and the questions ask_yes_no / ask_confli
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -132,14 +133,16 @@ class RequestTab(QWidget):
         self._clean: tuple[Any, ...] | None = _shape(RequestSpec())
         self._profile_at_open: str | None = None  # the picker's identity when loaded: unchanged = inherited
         self._overrides: Any = None  # Expectations typed into this tab's panel
+        self._sent: dict[str, Any] | None = None  # what the last send used, for a retry with a fix
+        self._restored_dirty = False  # restored after a restart with unsaved edits (bind_restored)
         self._sending_since = 0.0
         self._progress: tuple[int, int | None] = (0, None)
         self._sink: IO[bytes] | None = None
         self._sink_path = ""
         self._changed_on_disk = False
-        # the tab's requests.Session (made at its first send): kept-alive connections, closed with the tab
-        self._sessions: list[Any] = []
-        self.destroyed.connect(_session_closer(self._sessions))
+        # the tab's requests.Session (made by its first send's job): kept-alive connections, closed with the tab
+        self._session = TabSession()
+        self.destroyed.connect(self._session.close)
 
         self.editor = RequestEditor(self, view=self.view_state)
         self.profile_picker = self.editor.profile_picker
@@ -192,14 +195,13 @@ class RequestTab(QWidget):
         self.sent_context.hide()
         right.addWidget(self.sent_context)
         right.addWidget(self._explainer_slot, 1)
-        panel_min = host.panel_min_width() if hasattr(host, "panel_min_width") else 0
-        self._explainer_slot.setMinimumWidth(panel_min)
+        self._explainer_slot.setMinimumWidth(host.panel_min_width())
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.right_column)
         # a wider or narrower window keeps the explainer's share of the width (the window's panel_share)
-        share = float(getattr(host, "panel_share", 0.4))
+        share = float(host.panel_share)
         self.main_splitter.setStretchFactor(0, round((1 - share) * 100))
         self.main_splitter.setStretchFactor(1, round(share * 100))
         self.main_splitter.setChildrenCollapsible(False)
@@ -244,8 +246,7 @@ class RequestTab(QWidget):
             from inspector.ui.explainer_panel import ExplainerPanel
 
             panel = ExplainerPanel(self, view=self.view_state)
-            if hasattr(self.host, "panel_min_width"):
-                panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
+            panel.setMinimumWidth(self.host.panel_min_width())  # never squeezed to a sliver
             panel.expectations_changed.connect(self._on_expectations_changed)
             panel.retry_status.connect(self.status)  # try the fix: its progress and outcome
             panel.response_requested.connect(lambda result: self.response_view.show_result(result))
@@ -417,7 +418,7 @@ class RequestTab(QWidget):
             self.state_changed.emit()
             return
         if self.base is None:  # restored after a restart
-            dirty = getattr(self, "_restored_dirty", False)
+            dirty = self._restored_dirty
             self.open_saved(located, keep_edits=dirty)
             if dirty:
                 from inspector.core.collections.capture import template_spec
@@ -590,8 +591,7 @@ class RequestTab(QWidget):
 
     def plan(self) -> SendPlan:
         """Read everything the send needs (UI thread); InspectorError when it cannot be sent (nothing was)."""
-        if hasattr(self.editor, "commit_edits"):
-            self.editor.commit_edits()  # Ctrl+Enter while a cell is being edited sends what was typed in it
+        self.editor.commit_edits()  # Ctrl+Enter while a cell is being edited sends what was typed in it
         spec = self.editor.to_spec()
         located = self.located()
         model = self.collections
@@ -703,15 +703,11 @@ class RequestTab(QWidget):
 
     def transport_session(self) -> Any:
         """The session this tab's sends share (core.transport.new_session): one per tab, closed with it."""
-        if not self._sessions:
-            from inspector.core.transport import new_session
-
-            self._sessions.append(new_session())
-        return self._sessions[0]
+        return self._session.get()
 
     def _start(self, plan: SendPlan, send_kwargs: dict[str, Any], *, record: bool) -> None:
         """Send off the UI thread; its SendResult comes to _on_result."""
-        send_kwargs.setdefault("session", self.transport_session())
+        session = None if "session" in send_kwargs else self._session
         host = self.host
         profile = plan.profile
         environ: dict[str, str] | None = None
@@ -734,6 +730,8 @@ class RequestTab(QWidget):
             from inspector.core.pipeline import prepare
 
             nonlocal environ
+            if session is not None:  # the first send imports requests here (a tenth of a second)
+                send_kwargs["session"] = session.get()  # `sent` keeps it for a retry
             if demo_url:
                 import os
 
@@ -847,8 +845,8 @@ class RequestTab(QWidget):
 
     def _offer_fixes(self, result: SendResult) -> None:
         """Try the fix: the fixes core.retry offers for this answer's findings, and how to run one (a job)."""
-        sent = getattr(self, "_sent", None)
-        if sent is None or result.diagnosis is None or not hasattr(self.explainer, "offer_fixes"):
+        sent = self._sent
+        if sent is None or result.diagnosis is None:
             return
         from inspector.core.retry import fix_for_finding, retry
 
@@ -958,20 +956,25 @@ class RequestTab(QWidget):
         root = self.root
         if model is None or self.origin is None or root is None or model.is_read_only(root):
             return self.save_as()
-        from inspector.core.collections.model import CollectionConflict, CollectionError
-        from inspector.ui.save_request_dialog import save_new_request
-
-        if hasattr(self.editor, "commit_edits"):
-            self.editor.commit_edits()
+        self.editor.commit_edits()
         saved = self.to_saved()
         if saved.path is None:
             saved = replace(saved, path=self.origin)
+        return self._write(model, saved, overwrite=overwrite, resolve_conflicts=True)
+
+    def _write(self, model: CollectionsModel, saved: SavedRequest, *, overwrite: bool = False,
+               resolve_conflicts: bool = False) -> bool:
+        """Write saved (a literal credential offered to become a {{variable}}); a refusal is shown under the
+        address, a change on disk is left to the user when resolve_conflicts. True when saved."""
+        from inspector.core.collections.model import CollectionConflict, CollectionError
+        from inspector.ui.save_request_dialog import save_new_request
+
         try:
             done = save_new_request(model, saved, lambda q: self.host.ask_yes_no("Save the request", q),
                                     overwrite=overwrite)
-        except CollectionConflict as exc:
-            return self._resolve_conflict(str(exc))
         except (CollectionError, InspectorError, OSError) as exc:
+            if resolve_conflicts and isinstance(exc, CollectionConflict):
+                return self._resolve_conflict(str(exc))
             self.editor.show_message(str(exc))
             self.status.emit("The request was not saved: see the message under the address.")
             return False
@@ -1029,22 +1032,10 @@ class RequestTab(QWidget):
         if chosen is None:
             return False
         folder, name = chosen
-        from inspector.core.collections.model import CollectionError
-        from inspector.ui.save_request_dialog import new_saved_request, save_new_request
+        from inspector.ui.save_request_dialog import new_saved_request
 
-        if hasattr(self.editor, "commit_edits"):
-            self.editor.commit_edits()
-        saved = new_saved_request(folder, name, replace(self.to_saved(), name=name))
-        try:
-            done = save_new_request(model, saved, lambda q: self.host.ask_yes_no("Save the request", q))
-        except (CollectionError, InspectorError, OSError) as exc:
-            self.editor.show_message(str(exc))
-            self.status.emit("The request was not saved: see the message under the address.")
-            return False
-        if done is None:
-            return False
-        self._after_save(done)
-        return True
+        self.editor.commit_edits()
+        return self._write(model, new_saved_request(folder, name, replace(self.to_saved(), name=name)))
 
     def _on_curl_imported(self, _notes: list) -> None:
         self.status.emit("Imported from curl. Ctrl+S saves it to a collection.")
@@ -1061,17 +1052,33 @@ class RequestTab(QWidget):
             self._response_view.shutdown()
         if self._explainer is not None:
             self._explainer.shutdown()
-        _session_closer(self._sessions)()
+        self._session.close()
 
 
-def _session_closer(sessions: list[Any]) -> Callable[..., None]:
-    """Closes the tab's session: a plain function, callable while Qt destroys the tab."""
+class TabSession:
+    """A tab's requests.Session, made on first use by whichever thread needs it (a send's job: importing
+    requests takes a tenth of a second), once; close() is final (callable while Qt destroys the tab)."""
 
-    def close(*_args: object) -> None:
-        while sessions:
-            sessions.pop().close()
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._closed = False
 
-    return close
+    def get(self) -> Any:
+        with self._lock:
+            if self._closed:  # a send still running as its tab closes: it was cancelled, its result dropped
+                raise InspectorError("The tab was closed: its request is not sent.")
+            if self._session is None:
+                from inspector.core.transport import new_session
+
+                self._session = new_session()
+            return self._session
+
+    def close(self, *_args: object) -> None:
+        with self._lock:
+            session, self._session, self._closed = self._session, None, True
+        if session is not None:
+            session.close()
 
 
 class RequestTabs(QTabWidget):

@@ -45,6 +45,7 @@ from inspector.core.highlight import (
     pretty_syntax,
 )
 from inspector.core.redact import Redactor, mask_body_text
+from inspector.ui.heap import trim_heap
 
 if TYPE_CHECKING:  # pygments.lexer imports importlib.metadata and email: not needed to show the window
     from pygments.lexer import Lexer
@@ -563,7 +564,7 @@ class HighlightWorker(QObject):
         segments.complete()
         self.text_done.emit(gen)
         if job.body and len(job.body) > TRIM_AFTER_BYTES:
-            _trim_heap()  # before the colours of the rest grow: the pretty-printer's copies are given back
+            trim_heap()  # before the colours of the rest grow: the pretty-printer's copies are given back
         stats.pretty_s = time.perf_counter() - t1 - stats.lex_s
         stats.chars = segments.length
         stats.broken_lines = indexer.soft_breaks > 0
@@ -742,19 +743,6 @@ def raw_pieces(job: BodyJob, cancel: threading.Event | None = None) -> list[Text
 # A body this large leaves megabytes of freed copies (decoded parts, pieces being joined) in the worker's
 # malloc arena, which glibc keeps unless asked (they would count in the window's memory for good)
 TRIM_AFTER_BYTES = 1024 * 1024
-
-
-def _trim_heap() -> None:
-    """glibc's malloc_trim(0): free pages of every malloc arena given back to the system (a millisecond or
-    two, without the GIL); nothing elsewhere (no glibc, or not Linux)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
-        pass
 
 
 def share_gil_with_ui() -> None:
