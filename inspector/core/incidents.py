@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
     from inspector.core.exchange import Exchange
+    from inspector.core.export.har import HarEntry
 
 __all__ = [
     "CAUSES",
@@ -276,11 +277,17 @@ def entries_from_har(text: str | bytes) -> list[IncidentEntry]:
     """Every request of a HAR file as an entry, numbered by its position in the file (1-based), judged the
     way it was when recorded: this app's own diagnosis when the file holds one, else explained now by the
     clocks of the recording (never today's clock). ExportError when the file is not a HAR file."""
-    from inspector.core.diagnosis import explain_recorded
     from inspector.core.export.har import parse_har
 
+    return entries_from_har_entries(parse_har(text))
+
+
+def entries_from_har_entries(hars: Sequence[HarEntry]) -> list[IncidentEntry]:
+    """entries_from_har for a HAR file already parsed (core.export.har.parse_har)."""
+    from inspector.core.diagnosis import explain_recorded
+
     out: list[IncidentEntry] = []
-    for har in parse_har(text):
+    for har in hars:
         diagnosis = har.diagnosis
         if diagnosis is None and har.exchange.hops:
             diagnosis = explain_recorded(har.exchange)

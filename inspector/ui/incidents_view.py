@@ -116,11 +116,11 @@ def analyse_har(path: Path, now: datetime) -> Analysis:
     """The incidents of every entry of a HAR file (not imported anywhere). ExportError when it is not HAR,
     OSError when it cannot be read. Runs on a worker."""
     from inspector.core.export.har import parse_har
-    from inspector.core.incidents import entries_from_har
+    from inspector.core.incidents import entries_from_har_entries
 
-    data = path.read_bytes()
-    entries = entries_from_har(data)
-    har = {h.indexes[0] + 1: h for h in parse_har(data)}  # the same numbering as entries_from_har
+    parsed = parse_har(path.read_bytes())
+    entries = entries_from_har_entries(parsed)
+    har = {h.indexes[0] + 1: h for h in parsed}  # the same numbering as the entries
     found = incidents(entries, None, lambda: now)
     return Analysis("har", f"the HAR file {path.name}", tuple(found), {e.id: e for e in entries}, len(entries),
                     now, har, path)

@@ -784,8 +784,8 @@ class MainWindow(QMainWindow):
             self.history_action.setChecked(True)
 
     def set_profiles(self, model: Any) -> None:
-        """Attach the profiles model (built after the first paint: it reads folders and probes the
-        keyring)."""
+        """Attach the profiles model (built after the first paint: it reads the profile folders; the keyring
+        is found on a job when a secret is first needed)."""
         self.profiles = model
         model.setParent(self)  # its polling timer lives and dies with the window
         self._send_resolver = None
