@@ -45,7 +45,7 @@ def test_decoding_an_exchange_imports_what_it_builds() -> None:
     assert not [m for m in loaded if m.startswith("inspector.core.diagnosis")]
 
 
-def test_decoding_a_diagnosis_imports_its_model_not_the_rules() -> None:
+def test_decoding_a_diagnosis_imports_its_model_not_the_rules_nor_key_sets() -> None:
     loaded = _loaded_after(
         "from inspector.core.codec import diagnosis_from_dict\n"
         "d = diagnosis_from_dict({'verdict': 'authentication', 'findings': [{'id': 'x', 'severity': 'error'}],"
@@ -56,3 +56,5 @@ def test_decoding_a_diagnosis_imports_its_model_not_the_rules() -> None:
     assert {"inspector.core.diagnosis.model", "inspector.core.tokens", "inspector.core.timeline"} <= set(loaded)
     engine = ("inspector.core.diagnosis.rules", "inspector.core.diagnosis.explainer")
     assert not [m for m in loaded if m.startswith(engine)]
+    # a token read back is not checked again: no key set code, and no exchange behind it
+    assert "inspector.core.jwks" not in loaded and "inspector.core.exchange" not in loaded
