@@ -18,25 +18,9 @@ import binascii
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from inspector.core.challenges import Challenge
-from inspector.core.diagnosis.findings import SEVERITIES, VERDICTS, Finding, Severity, Verdict
-from inspector.core.diagnosis.model import Diagnosis
 from inspector.core.errors import ExportError
-from inspector.core.exchange import (
-    HOP_ROLES,
-    CookieNote,
-    Exchange,
-    HeldCookie,
-    Hop,
-    HopRole,
-    Response,
-    ServerCertificate,
-    TlsReport,
-    TransportFailure,
-    as_error_kind,
-)
 from inspector.core.redact import mask
 from inspector.core.request import (
     BODY_KINDS,
@@ -47,8 +31,17 @@ from inspector.core.request import (
     Header,
     RequestSpec,
 )
-from inspector.core.timeline import Timeline
-from inspector.core.tokens import SentCredential, TokenInfo
+
+# An exchange's and a diagnosis's classes are imported by the decoders that build them: the window reads its
+# saved tabs (specs only) right after the first paint, and must not pay for the exchange, token and diagnosis
+# modules then (tests/core/test_codec_lazy.py).
+if TYPE_CHECKING:
+    from inspector.core.challenges import Challenge
+    from inspector.core.diagnosis.findings import Finding, Severity, Verdict
+    from inspector.core.diagnosis.model import Diagnosis
+    from inspector.core.exchange import Exchange, Hop, HopRole, TransportFailure
+    from inspector.core.timeline import Timeline
+    from inspector.core.tokens import SentCredential, TokenInfo
 
 __all__ = [
     "FORMAT",
@@ -419,6 +412,8 @@ def _sign_in_to_dict(hop: Hop) -> dict[str, Any]:
 
 
 def _sign_in_from_dict(doc: Mapping[str, Any], path: str) -> dict[str, Any]:
+    from inspector.core.exchange import CookieNote, HeldCookie, ServerCertificate, TlsReport
+
     out: dict[str, Any] = {"cookies_sent": _texts(doc, "cookies_sent", path)}
     held = []
     for i, item in enumerate(_items(doc, "cookies_held", path)):
@@ -466,6 +461,8 @@ def hop_from_dict(data: object, path: str = "hop") -> Hop:
 
 
 def _hop(data: object, path: str) -> Hop:
+    from inspector.core.exchange import HOP_ROLES, Hop, Response
+
     doc = _mapping(data, path)
     response = None
     if doc.get("response"):
@@ -504,6 +501,8 @@ def failure_to_dict(failure: TransportFailure | None) -> dict[str, str] | None:
 
 def failure_from_dict(data: object, path: str = "error") -> TransportFailure | None:
     """failure_to_dict's output back; an unknown kind reads as "other". RecordError when damaged."""
+    from inspector.core.exchange import TransportFailure, as_error_kind
+
     if not data:
         return None
     doc = _mapping(data, path)
@@ -532,6 +531,8 @@ def exchange_from_dict(data: object) -> Exchange:
 
 
 def _exchange(data: object) -> Exchange:
+    from inspector.core.exchange import Exchange
+
     doc = _mapping(data, "", "exchange")
     version = _integer(doc, "format", "", FORMAT)
     if version > FORMAT:
@@ -682,6 +683,9 @@ def diagnosis_from_dict(data: object, path: str = "diagnosis") -> Diagnosis:
 
 
 def _diagnosis(data: object, path: str) -> Diagnosis:
+    from inspector.core.diagnosis.findings import VERDICTS
+    from inspector.core.diagnosis.model import Diagnosis
+
     doc = _mapping(data, path)
     verdict: Verdict = _choice(doc, "verdict", path, VERDICTS, "not-credential-related")
     token_doc = doc.get("token")
@@ -707,6 +711,8 @@ def _diagnosis(data: object, path: str) -> Diagnosis:
 
 
 def _finding(data: object, path: str, i: int) -> Finding:
+    from inspector.core.diagnosis.findings import SEVERITIES, Finding
+
     doc = _mapping(data, path, i)
     here = f"{path}[{i}]"
     severity: Severity = _choice(doc, "severity", here, SEVERITIES, "info")
@@ -723,6 +729,8 @@ def _finding(data: object, path: str, i: int) -> Finding:
 
 
 def _challenges(doc: Mapping[str, Any], key: str, path: str) -> tuple[Challenge, ...]:
+    from inspector.core.challenges import Challenge
+
     out = []
     for i, item in enumerate(_items(doc, key, path)):
         here = f"{path}.{key}[{i}]"
@@ -741,6 +749,8 @@ def _challenges(doc: Mapping[str, Any], key: str, path: str) -> tuple[Challenge,
 
 
 def _credential(data: object, path: str) -> SentCredential | None:
+    from inspector.core.tokens import SentCredential
+
     if data is None:
         return None
     doc = _mapping(data, path)
@@ -753,6 +763,8 @@ def _credential(data: object, path: str) -> SentCredential | None:
 
 
 def _token(data: object, path: str) -> TokenInfo:
+    from inspector.core.tokens import TokenInfo
+
     doc = _mapping(data, path)
     return TokenInfo(
         format=_text(doc, "format", path, "") or "opaque",
@@ -767,6 +779,8 @@ def _token(data: object, path: str) -> TokenInfo:
 
 
 def _timeline(data: object, path: str) -> Timeline | None:
+    from inspector.core.timeline import Timeline
+
     if data is None:
         return None
     doc = _mapping(data, path)

@@ -9,7 +9,6 @@ writer that was killed, and `clean_stale_temps` removes it.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import sys
@@ -288,6 +287,8 @@ def _windows_lock_file(key: str) -> Path:
     # %TEMP% is per user on Windows; a lock file there keeps team folders (git work trees) free of clutter
     folder = Path(tempfile.gettempdir()) / "request-inspector-locks"
     folder.mkdir(exist_ok=True)
+    import hashlib  # Windows only; its OpenSSL loading costs milliseconds at import
+
     return folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.lock"
 
 

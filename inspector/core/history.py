@@ -35,14 +35,16 @@ from inspector.core.codec import (
     time_from_text,
 )
 from inspector.core.errors import StorageError, StorageReason
-from inspector.core.exchange import Exchange
 from inspector.core.files import PRIVATE_FILE, ensure_private_dir, storage_error, tighten
-from inspector.core.incidents import IncidentEntry, entry_facts, entry_from_row, host_of, incident_entry
-from inspector.core.redact import DEFAULT_BODY_CAP, Scrubber, exchange_redactor, mask_exchange
+from inspector.core.redact import DEFAULT_BODY_CAP, Scrubber
 from inspector.core.request import RequestSpec
 
+# Opening the history (the window does it at start-up) needs none of the exchange's, the diagnosis's or the
+# incidents' modules: add() and incident_entries() import what they use (tests/core/test_history_lazy.py).
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
+    from inspector.core.exchange import Exchange
+    from inspector.core.incidents import IncidentEntry
 
 __all__ = [
     "SCHEMA_VERSION", "HistoryError", "HistoryRecord", "HistoryRow", "HistoryStore", "default_history_path",
@@ -341,6 +343,9 @@ class HistoryStore:
         extra_secret_names: tuple[str, ...] = (),
     ) -> int:
         """Store a masked copy of the exchange; returns its id. Drops the oldest entries beyond `keep`."""
+        from inspector.core.incidents import entry_facts, host_of
+        from inspector.core.redact.exchange import exchange_redactor, mask_exchange
+
         masked = mask_exchange(
             exchange, diagnosis, redactor=redactor, extra_names=extra_secret_names, body_cap=self.body_cap
         )
@@ -584,6 +589,8 @@ class HistoryStore:
     ) -> list[IncidentEntry]:
         """Entries at or after `since` (all when None), newest first, with what incidents and `history list`
         read: one query over the small columns; rows older than schema 2 are read from their payload."""
+        from inspector.core.incidents import entry_from_row, incident_entry
+
         clauses: list[str] = []
         args: list[str | int] = []
         if since is not None:

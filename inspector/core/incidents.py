@@ -11,6 +11,7 @@ at send time: history is never re-judged here.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -56,12 +57,20 @@ SKEW_GROWTH_S = 2.0
 MAX_SHOWN_SUCCESSES = 2000  # the server's clock moved this much further away over the incident: drift
 
 _SIGNATURE_FINDINGS = frozenset({"signature-invalid", "signing-key-unknown"})
-_SIGNATURE_WORDS = re.compile(
-    r"(invalid|bad|wrong|failed|mismatch\w*)\W+(\w+\W+)?signature|signature\W+(\w+\W+)?"
-    r"(verification\W+failed|invalid|is\W+invalid|mismatch|failed|does\W+not\W+match|could\W+not\W+be\W+verified)"
-    r"|unknown\W+(signing\W+)?key|no\W+(matching\W+)?key\W+(found\W+)?for\W+kid|kid\W+(\w+\W+)?not\W+found",
-    re.IGNORECASE,
-)
+
+
+@functools.cache
+def _signature_words() -> re.Pattern[str]:
+    """A server's words for a bad signature or an unknown key; compiled on first use, so that importing
+    this module (history does) costs no regex compile."""
+    return re.compile(
+        r"(invalid|bad|wrong|failed|mismatch\w*)\W+(\w+\W+)?signature|signature\W+(\w+\W+)?"
+        r"(verification\W+failed|invalid|is\W+invalid|mismatch|failed|does\W+not\W+match|could\W+not\W+be\W+verified)"
+        r"|unknown\W+(signing\W+)?key|no\W+(matching\W+)?key\W+(found\W+)?for\W+kid|kid\W+(\w+\W+)?not\W+found",
+        re.IGNORECASE,
+    )
+
+
 _SESSION_WORDS = ("session", "cookie", "csrf", "xsrf")
 _SUCCESS_VERDICTS = frozenset({"ok"})
 
@@ -192,7 +201,7 @@ def entry_facts(exchange: Exchange | None, diagnosis: Diagnosis | None) -> dict[
                 codes.append(code)
             texts.append(ch.params.get("error_description", ""))
         facts["error_codes"] = codes
-        signature_said = any(_SIGNATURE_WORDS.search(t) for t in texts if t)
+        signature_said = any(_signature_words().search(t) for t in texts if t)
         for finding in diagnosis.findings:
             kids = finding.evidence.get("jwks_kids") or finding.evidence.get("known_kids")
             if isinstance(kids, list) and all(isinstance(k, str) for k in kids):

@@ -13,20 +13,16 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from inspector.core.errors import TokenError
-from inspector.core.exchange import Hop
-from inspector.core.jwks import (
-    KeySource,
-    NoMatchingKeyError,
-    fetch_jwks,
-    key_document_problem,
-    read_jwk,
-    select_key,
-    signing_keys,
-)
+
+# Key sets are imported by the checks that use them: a diagnosis read back from history (the codec), or the
+# explanation panel, needs TokenInfo and SentCredential, not the JWKS code.
+if TYPE_CHECKING:
+    from inspector.core.exchange import Hop
+    from inspector.core.jwks import KeySource
 
 
 def _jwt() -> Any:
@@ -343,12 +339,16 @@ def load_key_file(path: str | Path) -> bytes:
     if not data.strip():
         raise KeyFileError(f"The key file '{p}' is empty: put the PEM public key or shared secret in it.")
     if data.strip().startswith(b"{"):
+        from inspector.core.jwks import KeySource
+
         _key_json(data, KeySource.in_file(str(p)))
     return KeyBytes(data, str(p))
 
 
 def _key_json(data: bytes, source: KeySource) -> dict[str, Any]:
     """The JWK or JWKS in key bytes that start like JSON; KeyFileError saying what is wrong with them."""
+    from inspector.core.jwks import key_document_problem
+
     try:
         document = json.loads(data.strip().decode("utf-8"))
     except UnicodeDecodeError:
@@ -372,6 +372,8 @@ def _verification_key(data: bytes, info: TokenInfo, source: KeySource) -> object
 
     A private key is accepted: its public half checks the signature (PyJWT would fail on it deep inside).
     """
+    from inspector.core.jwks import read_jwk, select_key, signing_keys
+
     text = data.strip()
     if text.startswith(b"{"):
         document = _key_json(data, source)
@@ -435,6 +437,8 @@ def verify_token(
     Every verify_error is one of our own sentences: a library's exception text can quote the key file it was
     given, so it is never passed on.
     """
+    from inspector.core.jwks import KeySource, NoMatchingKeyError, fetch_jwks, select_key, signing_keys
+
     if key_pem_or_secret is None and not jwks_url:
         return info
     if info.format != "jws" or info.decode_error:

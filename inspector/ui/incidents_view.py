@@ -57,15 +57,16 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.errors import InspectorError
-from inspector.core.incidents import CAUSE_TITLES, MIN_FAILURES, Incident, IncidentEntry, incidents
 from inspector.core.redact import mask_url
-from inspector.ui.incident_timeline import FAILURE, SUCCESS, IncidentTimeline
 from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.view_state import ViewState, plain_label
 
+# core.incidents and the timeline are imported where they are used: the window makes the controller (the
+# status bar's badge) early, and its analysis runs on a worker; the view itself is built on first use.
 if TYPE_CHECKING:
     from inspector.core.export.har import HarEntry
     from inspector.core.history import HistoryRecord, HistoryStore
+    from inspector.core.incidents import Incident, IncidentEntry
 
 __all__ = ["SINCE_CHOICES", "Analysis", "Incidents", "IncidentsView", "analyse_har", "analyse_history"]
 
@@ -105,6 +106,8 @@ class Analysis:
 
 def analyse_history(store: HistoryStore, since: timedelta | None, now: datetime, label: str = "") -> Analysis:
     """The incidents of the history since `since` before now (all of it with None). Runs on a worker."""
+    from inspector.core.incidents import incidents
+
     moment = now - since if since is not None else None
     entries = store.incident_entries(moment)
     found = incidents(entries, moment, lambda: now)
@@ -116,7 +119,7 @@ def analyse_har(path: Path, now: datetime) -> Analysis:
     """The incidents of every entry of a HAR file (not imported anywhere). ExportError when it is not HAR,
     OSError when it cannot be read. Runs on a worker."""
     from inspector.core.export.har import parse_har
-    from inspector.core.incidents import entries_from_har_entries
+    from inspector.core.incidents import entries_from_har_entries, incidents
 
     parsed = parse_har(path.read_bytes())
     entries = entries_from_har_entries(parsed)
@@ -130,6 +133,8 @@ def recent(found: tuple[Incident, ...] | list[Incident], now: datetime) -> list[
     """The incidents whose last failure lies within BADGE_WINDOW of now (what the badge counts). A lone
     failure is kept as a `mixed` group so that no entry is lost, but one refused request is a question, not
     an incident to announce."""
+    from inspector.core.incidents import MIN_FAILURES
+
     return [i for i in found if i.last_failure >= now - BADGE_WINDOW and i.failed >= MIN_FAILURES]
 
 
@@ -186,6 +191,8 @@ class IncidentsView(QWidget):
         demo_url: str | None = None,
         choose_har: Callable[[QWidget], str | None] | None = None,
     ) -> None:
+        from inspector.ui.incident_timeline import FAILURE, SUCCESS, IncidentTimeline
+
         super().__init__(parent)
         self.setObjectName("incidentsView")
         self.store = store
@@ -475,6 +482,9 @@ class IncidentsView(QWidget):
 
     def _render(self, problem: str | None = None) -> None:
         """The list from the analysis (the selected incident kept when it is still there)."""
+        from inspector.core.incidents import CAUSE_TITLES
+        from inspector.ui.incident_timeline import FAILURE, SUCCESS
+
         self._update_bar()
         a = self.analysis
         if self._har_path is not None:

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.smoke
 def test_the_codec_does_not_load_the_rules() -> None:
-    code = ("import sys\nimport inspector.core.codec\n"
+    code = ("import sys\nimport inspector.core.codec as codec\n"
+            "codec.diagnosis_from_dict({'findings': [{'id': 'x'}]})\n"  # a record's diagnosis, read back
             "print(sorted(m for m in sys.modules if m.startswith('inspector.core.diagnosis.')))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=50,
                           check=True)

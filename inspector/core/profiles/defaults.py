@@ -7,7 +7,6 @@ can never read or write the user's real profiles and secrets.
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 import tempfile
@@ -76,6 +75,8 @@ def default_store_for_secrets(environ: Mapping[str, str] | None = None) -> Secre
 
 def terminal_prompt(profile: str, field: str) -> str | None:
     """Ask on the terminal without echo; None when the user interrupts."""
+    import getpass  # the CLI's prompt only: the window's start-up does not import it (nor termios)
+
     try:
         return getpass.getpass(f"{field} for profile '{profile}': ")
     except (EOFError, KeyboardInterrupt):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import re
 import tomllib
@@ -145,6 +144,8 @@ class Fingerprint:
     @classmethod
     def of(cls, data: bytes, st: os.stat_result) -> Fingerprint:
         """The fingerprint of a file holding `data` whose stat is `st`."""
+        import hashlib  # imported when a file is first read: loading no file (a new user) does not load OpenSSL
+
         return cls(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
 
 

@@ -9,7 +9,6 @@ a team folder keeps its mode (it is shared through git).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -17,9 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
-import tomli_w
-
-from inspector.core.collections.tomltext import holds_carriage_return
 from inspector.core.errors import ProfileError, ProfileStorageError
 from inspector.core.files import (
     LOCK_TIMEOUT_S,
@@ -145,11 +141,18 @@ def _current_sha256(path: Path) -> str | None:
         return None
     except OSError as exc:
         raise storage_error(exc, path, "read", ProfileStorageError) from None
+    import hashlib  # a save's check: loading the window's profiles does not need it
+
     return hashlib.sha256(data).hexdigest()
 
 
 def render(profile: Profile) -> str:
     """The TOML text a profile is saved as."""
+    # imported here: writing is rare, and reading the profiles at start-up must not pay for it
+    import tomli_w
+
+    from inspector.core.collections.tomltext import holds_carriage_return
+
     document = profile.to_document()
     return tomli_w.dumps(document, multiline_strings=not holds_carriage_return(document))
 

@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from inspector.core.redact.mask import (
+    DEFAULT_BODY_CAP,
     KEEP,
     MASK,
     mask,
@@ -43,7 +44,6 @@ from inspector.core.redact.values import body_secret_values, header_secret_value
 
 if TYPE_CHECKING:
     from inspector.core.redact.exchange import (
-        DEFAULT_BODY_CAP,
         exchange_redactor,
         exchange_scrubber,
         exchange_secrets,
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 # The exchange-level names load on first use, not with the package: core.request uses the name rules above
 # for its messages, and exchange.py needs core.request, so loading both here would make a cycle.
 _EXCHANGE_NAMES = frozenset({
-    "DEFAULT_BODY_CAP", "exchange_redactor", "exchange_scrubber", "exchange_secrets", "mask_body",
+    "exchange_redactor", "exchange_scrubber", "exchange_secrets", "mask_body",
     "mask_exchange", "mask_hop", "mask_spec", "sent_secret_values",
 })
 

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from inspector.core.bodies import body_text
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.redact.mask import MASK, mask, mask_body_text, mask_header_value, mask_headers, mask_url
+from inspector.core.redact.mask import (
+    DEFAULT_BODY_CAP,
+    MASK,
+    mask,
+    mask_body_text,
+    mask_header_value,
+    mask_headers,
+    mask_url,
+)
 from inspector.core.redact.rules import is_secret_param
 from inspector.core.redact.scrub import Redactor, Scrubber
 from inspector.core.redact.values import body_secret_values, header_secret_values, url_secret_values
@@ -20,8 +28,6 @@ from inspector.core.request import FormField, Header, RequestSpec, effective_con
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
-
-DEFAULT_BODY_CAP = 256 * 1024
 
 
 def sent_secret_values(exchange: Exchange, extra_names: Iterable[str] = ()) -> list[str]:

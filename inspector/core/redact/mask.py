@@ -17,6 +17,7 @@ from inspector.core.redact.rules import (
 
 MASK = "…"
 KEEP = 6  # a masked value keeps at most its first 6 characters
+DEFAULT_BODY_CAP = 256 * 1024  # the most of a body a stored (masked) exchange keeps
 AUTH_SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(\s+)(.*)$", re.DOTALL)
 
 
