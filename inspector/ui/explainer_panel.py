@@ -1285,6 +1285,7 @@ class ExplainerPanel(QWidget):
     def _build_paste_box(self) -> None:
         self.paste_box = PasteBox(clock=self._clock, view=self.view_state)
         self._decoder_layout.insertWidget(0, self.paste_box)
+        self.paste_box.show()  # now, not on the next event loop turn: a grab right away shows it
 
     def _on_section_changed(self, _index: int) -> None:
         if self.sections.currentWidget() is self.decoder_area:
