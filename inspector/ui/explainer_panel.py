@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
-    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -55,6 +54,7 @@ from inspector.ui.wheel_guard import guard_wheel
 # (and the story, the evidence, the timeline and Qt's painting classes they use) are made on first use.
 if TYPE_CHECKING:
     from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QPixmap
+    from PySide6.QtWidgets import QStyle  # its enums take PySide ~15 ms to build: imported where used
 
     from inspector.core.diagnosis.story import Story, TransportStory
     from inspector.core.pipeline import SendResult
@@ -377,6 +377,7 @@ class FindingCard(QFrame):
                  *, theme: Theme = LIGHT):
         super().__init__(parent)
         from PySide6.QtGui import QColor, QPalette
+        from PySide6.QtWidgets import QStyle
 
         from inspector.core.diagnosis.evidence import evidence_items
 
