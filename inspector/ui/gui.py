@@ -32,18 +32,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+# Before the first paint only the window's frame is made (MainWindow(build_later=True)): no `Qt` namespace
+# (its first use builds all its enums), no job runner, no inspector.core.
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from inspector.ui.excepthooks import ExceptHooks
 from inspector.ui.heap import trim_heap
-from inspector.ui.jobs import JobRunner
-from inspector.ui.main_window import MainWindow
+from inspector.ui.main_window import BUILD_MODULES, MainWindow
 
 if TYPE_CHECKING:
     from inspector.core.logfile import AppLog
     from inspector.core.request import RequestSpec
     from inspector.ui.error_dialog import ExceptionHook
+    from inspector.ui.jobs import JobRunner
 
 ORGANIZATION = "request-inspector"
 APPLICATION = "Request Inspector"
@@ -60,9 +62,9 @@ PRELOAD_MODULES = (  # what `ready` needs (not the explainer's rules: the first 
     "inspector.ui.explainer_panel",
     "inspector.ui.variable_marks",
     "inspector.ui.profiles_model",
-    "inspector.ui.incidents_view",  # set_history makes its controller (the last hour's badge)
 )
 LATER_MODULES = (  # after `ready`
+    "inspector.ui.incidents_view",  # the controller of the last hour's badge (check_incidents_badge)
     "inspector.ui.error_dialog",
     "inspector.ui.collections_model",
     "inspector.ui.collections_tree",
@@ -324,7 +326,7 @@ class DeferredStart(QObject):
         self.demo_url = demo_url
         self.early = early
         self.log_folder = log_folder
-        self.jobs = JobRunner(self, name="Startup")
+        self.jobs: JobRunner | None = None  # made by start(): the job runner is not imported before the paint
         self.hook: ExceptionHook | None = None
         self.app_log: AppLog | None = None
         self.is_ready = False
@@ -341,13 +343,34 @@ class DeferredStart(QObject):
 
     # -- the UI thread's steps, one per event-loop turn ----------------------------------------------------
     def start(self) -> None:
-        """Called right after the first paint: start the workers, then the UI thread's steps. What `ready`
-        waits for runs first; the log file, the error dialog and the collections follow it, so that their
-        imports do not compete with the panes' for the interpreter."""
+        """Called right after the first paint: the window's modules are imported on a worker and the window
+        built (one step); then the other workers start, and the UI thread's steps. What `ready` waits for
+        runs first; the log file, the error dialog and the collections follow it, so that their imports do
+        not compete with the panes' for the interpreter."""
+        from inspector.ui.jobs import JobRunner, install_exit_hooks
+
+        app = QApplication.instance()
+        if app is not None:
+            # every job's thread is cancelled and joined when the app quits and again at interpreter exit: a
+            # worker still running then would be frozen mid-call into Qt as the interpreter goes away
+            install_exit_hooks(app)
+        self.jobs = JobRunner(self, name="Startup")
+        if self.window.built:
+            self._start_workers()
+        else:
+            self.jobs.start("window", lambda _job: _preload(BUILD_MODULES), on_done=self._on_window_modules,
+                            on_failed=lambda _e: self._on_window_modules(None))
+        QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
+
+    def _on_window_modules(self, _value: object) -> None:
+        self._queue(self.window.build, self._start_workers)
+
+    def _start_workers(self) -> None:
         env = self.env
         keep = history_keep(self.settings)
         team_dirs = list(self.team_dirs)
         jobs = self.jobs
+        assert jobs is not None  # made by start()
         # one thread started per step: starting one waits for it to run, which takes a while when the others
         # already hold the interpreter. The saved tabs first (the codec reads them), then what the panes and
         # the profiles need.
@@ -361,7 +384,6 @@ class DeferredStart(QObject):
             lambda: jobs.start("profiles", lambda _job: profile_sources(env, team_dirs),
                                on_done=self._on_profiles, on_failed=self._on_profiles_failed),
         )
-        QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
 
     def _late_anyway(self) -> None:
         """A part of `ready` never came (a worker that hangs on a network folder, say): the log file, the
@@ -373,6 +395,8 @@ class DeferredStart(QObject):
         if self._after_started:
             return
         self._after_started = True
+        if self.jobs is None:  # never started (the window closed at once)
+            return
         env, folder = self.env, self.log_folder
         self.jobs.start("log", lambda _job: _open_log_and_start(env, folder), on_done=self._on_log,
                         on_failed=lambda _e: self._on_log(None))
@@ -402,7 +426,8 @@ class DeferredStart(QObject):
         """The window is closing: no more steps; the workers are cancelled and joined (bounded)."""
         self._stopped = True
         self._steps.clear()
-        self.jobs.stop()
+        if self.jobs is not None:
+            self.jobs.stop()
 
     def _done(self, part: str) -> None:
         self._pending.discard(part)
@@ -435,7 +460,7 @@ class DeferredStart(QObject):
 
     def _on_later(self, _value: object) -> None:
         self._later_loaded = True
-        self._queue(self._attach_collections)
+        self._queue(self._attach_collections, self.window.check_incidents_badge)
         if self._log_opened:
             self._queue(self._install_error_reporting)
 
@@ -446,11 +471,12 @@ class DeferredStart(QObject):
     # -- history -----------------------------------------------------------------------------------------
     def _on_history(self, history: Any) -> None:
         self._history, self._history_opened = history, True
-        if self._preloaded:  # else when the modules are (the window's set_history imports the incidents view)
+        if self._preloaded:  # else when the modules are (the panes are built first)
             self._queue(self._attach_history)
 
     def _attach_history(self) -> None:
-        self.window.set_history(self._history)
+        # the badge is checked once ready (_on_later), or now when this comes after it (a slow history)
+        self.window.set_history(self._history, badge=self._later_loaded)
         self._done("history")
 
     def _on_history_failed(self, error: BaseException) -> None:
@@ -472,6 +498,8 @@ class DeferredStart(QObject):
         if model.loaded:
             self._done("profiles")
         else:
+            from PySide6.QtCore import Qt
+
             model.profiles_changed.connect(lambda: self._done("profiles"), Qt.ConnectionType.SingleShotConnection)
 
     def _on_profiles_failed(self, error: BaseException) -> None:
@@ -530,8 +558,7 @@ class StartupProbe(QObject):
         self.modules_at_paint: list[str] = []
         self.modules_at_ready: list[str] = []
         self._ticks: list[float] = []
-        self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer = QTimer(self)  # a coarse timer (within 5% of 10 ms): Qt.TimerType is not used before the paint
         self._timer.setInterval(self.TICK_MS)
         self._timer.timeout.connect(self._tick)
         startup.ready.connect(self._on_ready)
@@ -609,11 +636,6 @@ def run_gui(
     from inspector.assets import APP_ID
 
     app.setDesktopFileName(APP_ID)
-    # every job's thread is cancelled and joined when the app quits and again at interpreter exit: a worker
-    # still running then would be frozen mid-call into Qt as the interpreter goes away
-    from inspector.ui.jobs import install_exit_hooks
-
-    install_exit_hooks(app)
     env = os.environ if environ is None else environ
     settings = make_settings(environ, settings_path)
     # --profiles-dir and the demo's folder are for this run only; the saved ones come from the profiles dialog
@@ -638,6 +660,7 @@ def run_gui(
         profiles_dirs=[str(d) for d in run_only],
         max_body_bytes=body_cap_bytes(settings),
         restore_tabs_later=True,  # after the first paint (DeferredStart), when the codec is imported
+        build_later=True,  # only the frame before the first paint: DeferredStart builds the rest
     )
     window.demo_url = demo_url  # the Incidents view offers the demo burst
     startup = DeferredStart(window, env, settings, team_dirs, early=early, collections_dirs=collections_dirs,

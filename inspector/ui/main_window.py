@@ -12,25 +12,33 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+# Only what the window's frame needs is imported with this module: it is shown before anything else is
+# imported (ui/gui.py). No `Qt` here: its first use builds every enum of the Qt namespace (some 15 ms), so the
+# methods that need it import it.
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QSplitter, QToolBar, QWidget
 
-from inspector.core.errors import InspectorError
-from inspector.core.redact import is_secret_header
-from inspector.core.request import RequestSpec, is_masked
-from inspector.ui.app_icon import ensure_app_icon
-from inspector.ui.jobs import JobRunner
-from inspector.ui.request_editor import RequestEditor
-from inspector.ui.theme import Theme, current_theme, theme_for
-from inspector.ui.view_state import MaskedStatusBar, ViewState
-
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu
+
     from inspector.core.pipeline import SendResult
+    from inspector.core.request import RequestSpec
+    from inspector.ui.jobs import JobRunner
+    from inspector.ui.request_editor import RequestEditor
+    from inspector.ui.theme import Theme
+    from inspector.ui.view_state import ViewState
+
+# the modules build() needs: ui/gui.py imports them on a worker while the frame is on screen
+BUILD_MODULES = (
+    "inspector.ui.jobs",
+    "inspector.ui.view_state",
+    "inspector.ui.request_editor",
+    "inspector.ui.tab",
+)
 
 SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: the history record's shape
 
@@ -43,9 +51,11 @@ SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: t
 
 def spec_to_settings(spec: RequestSpec) -> str:
     """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
+    from dataclasses import replace
+
     from inspector.core.codec import spec_to_dict
     from inspector.core.exchange import Exchange  # not needed before the first paint
-    from inspector.core.redact import exchange_scrubber, mask_spec
+    from inspector.core.redact import exchange_scrubber, is_secret_header, mask_spec
 
     masked = mask_spec(spec, exchange_scrubber(Exchange(spec)))
     headers = tuple(replace(h, enabled=False) if is_secret_header(h.name) else h for h in masked.headers)
@@ -132,6 +142,9 @@ class _OnNextResize(QObject):
 def masked_credentials(spec: RequestSpec) -> list[str]:
     """Names of enabled credential headers whose value was masked when stored (core.request's rule, which
     the pipeline enforces: such a request is refused before it is sent)."""
+    from inspector.core.redact import is_secret_header
+    from inspector.core.request import is_masked
+
     return [h.name for h in spec.headers if h.enabled and is_secret_header(h.name) and is_masked(h.value)]
 
 
@@ -168,23 +181,25 @@ class MainWindow(QMainWindow):
         collections: Any | None = None,
         personal_collections: Path | None = None,
         restore_tabs_later: bool = False,
+        build_later: bool = False,
     ) -> None:
+        """build_later (the app's start-up): only the frame is made here (the title, its place on the
+        screen, the menu bar's titles), so that it is on screen at once; build() makes the rest."""
         super().__init__()
         self.setWindowTitle("Request Inspector")
-        self.setWindowIcon(ensure_app_icon())  # dialogs show the application's icon, which this sets too
+        from inspector.ui.app_icon import ensure_app_icon
+
+        self.setWindowIcon(ensure_app_icon())  # the frame has it (and every dialog, which this sets too)
         self.settings = settings
-        # screen-share-safe mode, the colours and user messages: every pane and dialog subscribes to this one
-        self.view_state = ViewState(self, theme=theme or current_theme())
+        self._built = False
+        self._theme_choice = theme
         self._follow_palette = theme is None  # a theme given by the caller stays; else it follows the palette
-        self.setStatusBar(MaskedStatusBar(self.view_state, self))
         self.demo_requests = list(demo_requests)
         # builds the demo requests again with freshly minted tokens, so "about to expire" means it when loaded
         self._demo_factory = demo_factory
         self.profiles_dirs = list(profiles_dirs)
         self.max_body_bytes = max_body_bytes
         self._send_kwargs = dict(send_kwargs or {})  # extra transport.send arguments (a session, tests)
-        # every thread the window starts: each tab's send and re-explanation run in slots of their own here
-        self.jobs = JobRunner(self, name="MainWindow")
         self._loading_example = False
         # Profiles: the model (folders, statuses), one token cache and the ${prompt} answers for this run.
         self.profiles = profiles
@@ -204,14 +219,49 @@ class MainWindow(QMainWindow):
         self._splitter_states: dict[str, QByteArray] = {}
         self._first_show_done = False
         self._panes_restored = False
+        self._safe_badge: QLabel | None = None
         # the questions a tab or the window asks; tests put their own answers here
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
         self.ask_conflict: Callable[[str], str] = self._ask_conflict
         self.confirm_close: Callable[[Any], str] = self._confirm_close
         self.choose_destination: Callable[[str, Path | None], tuple[Path, str] | None] = \
             self._choose_destination
+        # restore_tabs_later (the app's start-up): the saved tabs are read after the first paint, by
+        # restore_saved_tabs(), so reading them (the codec's import) does not delay the window
+        self._tabs_to_restore: bool | None = prefer_demo if restore_tabs_later else None
+        self._prefer_demo = prefer_demo
+        self._collections_given = collections
+        self._typed_early = ""  # keys typed at the frame, before the URL bar exists: they go there
+        # the frame: where the window goes, and the menu bar's titles (their actions come with build())
+        self._place()
+        bar = self.menuBar()
+        self._menus: dict[str, QMenu] = {key: bar.addMenu(title) for key, title in
+                                         (("file", "&File"), ("request", "&Request"), ("view", "&View"),
+                                          ("help", "&Help"))}
+        if not build_later:
+            self.build()
 
+    @property
+    def built(self) -> bool:
+        """build() has run: the tabs, the actions and the panes' hosts exist."""
+        return self._built
+
+    def build(self) -> None:
+        """Everything but the frame: the status bar, the actions, the first tab and its editor, the saved
+        pane sizes and modes; once. The app calls it right after the frame's first paint."""
+        if self._built:
+            return
+        self._built = True
+        from inspector.ui.jobs import JobRunner
         from inspector.ui.tab import RequestTabs
+        from inspector.ui.theme import current_theme
+        from inspector.ui.view_state import MaskedStatusBar, ViewState
+
+        # screen-share-safe mode, the colours and user messages: every pane and dialog subscribes to this one
+        self.view_state: ViewState = ViewState(self, theme=self._theme_choice or current_theme())
+        self.setStatusBar(MaskedStatusBar(self.view_state, self))
+        # every thread the window starts: each tab's send and re-explanation run in slots of their own here
+        self.jobs: JobRunner = JobRunner(self, name="MainWindow")
 
         self.tabs = RequestTabs(self)
         self.tabs.tabCloseRequested.connect(lambda index: self.close_tab(self.tabs.widget(index)))
@@ -221,16 +271,27 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_examples()
-        self._safe_badge: QLabel | None = None
         self.view_state.safe_changed.connect(self._on_safe_changed)
         self.statusBar().showMessage("Ready")
         self.new_tab()
-        if collections is not None:
-            self.set_collections(collections, personal_collections)
-        # restore_tabs_later (the app's start-up): the saved tabs are read after the first paint, by
-        # restore_saved_tabs(), so reading them (the codec's import) does not delay the window
-        self._tabs_to_restore: bool | None = prefer_demo if restore_tabs_later else None
-        self._restore(prefer_demo, tabs=not restore_tabs_later)
+        if self._collections_given is not None:
+            self.set_collections(self._collections_given, self.personal_collections)
+        self._collections_given = None
+        self._restore(self._prefer_demo, tabs=self._tabs_to_restore is None)
+        if self._first_show_done:  # the frame was shown before: what a first show does, now
+            self._first_shown()
+        if self._typed_early:
+            typed, self._typed_early = self._typed_early, ""
+            self.editor.url_edit.insert(typed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """At the frame (before build), what is typed is kept for the URL bar: nothing typed is lost."""
+        text = event.text()
+        if not self._built and text and text.isprintable():
+            self._typed_early += text
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- the current tab -----------------------------------------------------------------------------------
     def current_tab(self) -> Any:
@@ -330,6 +391,12 @@ class MainWindow(QMainWindow):
         if self._first_show_done:
             return
         self._first_show_done = True
+        if self._built:
+            self._first_shown()
+
+    def _first_shown(self) -> None:
+        from PySide6.QtCore import Qt
+
         if not self._panes_restored:
             self.size_panes()  # again, now that the splitters have their real sizes
         # start where people start: typing or pasting a URL (focus on the method box let an arrow key turn
@@ -440,6 +507,8 @@ class MainWindow(QMainWindow):
         self._history = store
 
     def _after_result(self, _tab: Any) -> None:
+        from inspector.core.errors import InspectorError
+
         history = self.history
         try:
             due = history is not None and history.excess() > 0  # the limit was lowered: trimmed by a job
@@ -483,6 +552,8 @@ class MainWindow(QMainWindow):
     # -- actions and menus -------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], object], *keys: str | QKeySequence.StandardKey,
                 tip: str = "") -> QAction:
+        from PySide6.QtCore import Qt
+
         action = QAction(text, self)
         shortcuts = [QKeySequence(k) for k in keys]
         if shortcuts:
@@ -566,8 +637,7 @@ class MainWindow(QMainWindow):
                                          tip="Version, Qt and Python, and where the app keeps its files")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        file_menu = self._menus["file"]
         for a in (self.new_tab_action, self.save_request_action, self.save_request_as_action,
                   self.close_tab_action):
             file_menu.addAction(a)
@@ -583,11 +653,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_body_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        request_menu = menu.addMenu("&Request")
+        request_menu = self._menus["request"]
         for a in (self.send_action, self.cancel_action, self.focus_url_action, self.curl_action):
             request_menu.addAction(a)
         self.examples_menu = request_menu.addMenu("&Examples")
-        view_menu = menu.addMenu("&View")
+        view_menu = self._menus["view"]
         for a in (self.find_action, self.find_next_action, self.find_prev_action):
             view_menu.addAction(a)
         view_menu.addSeparator()
@@ -599,7 +669,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.prev_tab_action)
         view_menu.addSeparator()
         view_menu.addAction(self.safe_action)
-        help_menu = menu.addMenu("&Help")
+        help_menu = self._menus["help"]
         help_menu.addAction(self.quick_start_action)
         help_menu.addAction(self.shortcuts_action)
         help_menu.addSeparator()
@@ -643,6 +713,8 @@ class MainWindow(QMainWindow):
 
     def load_example(self, index: int) -> None:
         """Put a demo request in the current tab's editor, ready to send."""
+        from PySide6.QtCore import Qt
+
         title, spec = self.demo_requests[index]
         if self._demo_factory is not None:
             fresh = self._demo_factory()
@@ -734,6 +806,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _ask_secret_dialog(self, profile: str, field: str) -> str | None:
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QInputDialog, QLineEdit
 
         dialog = QInputDialog(self)
@@ -773,19 +846,27 @@ class MainWindow(QMainWindow):
             self._token_cache = TokenCache()
         return self._token_cache
 
-    def set_history(self, history: Any) -> None:
+    def set_history(self, history: Any, *, badge: bool = True) -> None:
         """Attach the history store (opened after the first paint); the pane reopens if it was open last
-        time."""
+        time. With badge, the status bar's badge is checked at once (the app's start-up checks it once the
+        window is ready: check_incidents_badge)."""
         self.history = history
-        if history is not None:
-            self.incidents().check_badge()  # the badge: does the last hour hold an incident?
+        if badge:
+            self.check_incidents_badge()
         if history is not None and self.settings is not None and \
                 self.settings.value("view/history", False) in (True, "true", "1", 1):
             self.history_action.setChecked(True)
 
+    def check_incidents_badge(self) -> None:
+        """The badge: does the last hour of the history hold an incident? (analysed on a job)"""
+        if self.history is not None:
+            self.incidents().check_badge()
+
     def set_profiles(self, model: Any) -> None:
         """Attach the profiles model (built after the first paint: it reads the profile folders; the keyring
         is found on a job when a secret is first needed)."""
+        from PySide6.QtCore import Qt
+
         self.profiles = model
         model.setParent(self)  # its polling timer lives and dies with the window
         self._send_resolver = None
@@ -854,6 +935,7 @@ class MainWindow(QMainWindow):
     # -- collections ---------------------------------------------------------------------------------------
     def set_collections(self, model: Any, personal: Path | None = None) -> None:
         """Attach the collections (built after the first paint; loading runs on workers) and show the tree."""
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QDockWidget
 
         from inspector.ui.collections_tree import CollectionsTree
@@ -1090,12 +1172,16 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if getattr(self, "_follow_palette", False) and event.type() in (QEvent.Type.PaletteChange,
-                                                     QEvent.Type.ApplicationPaletteChange):
+        if getattr(self, "_built", False) and self._follow_palette and \
+                event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            from inspector.ui.theme import theme_for
+
             self.view_state.set_theme(theme_for(self.palette()))
 
     # -- history, report, curl, HAR ----------------------------------------------------------------------
     def _toggle_history(self, on: bool) -> None:
+        from PySide6.QtCore import Qt
+
         if on and self.history_pane is None:
             if self.history is None:
                 self.statusBar().showMessage("History is off: its database could not be opened.")
@@ -1222,6 +1308,8 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def export_last_har(self, path: str | None = None) -> None:
+        from inspector.core.errors import InspectorError
+
         if self.result is None:
             self.statusBar().showMessage("Send a request first: the HAR holds the last exchange.")
             return
@@ -1241,15 +1329,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported the exchange as HAR (secrets masked) to {path}.")
 
     # -- persistence -------------------------------------------------------------------------------------
+    def _place(self) -> None:
+        """The window's geometry: as it was left, kept inside the screen; else initial_window_geometry."""
+        geometry = self.settings.value("window/geometry") if self.settings is not None else None
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            self.fit_to_screen()
+            return
+        first = initial_window_geometry(self.available_geometry())
+        self.resize(first.size())
+        self.move(first.topLeft())
+
     def _restore(self, prefer_demo: bool, *, tabs: bool = True) -> None:
+        """The pane sizes, modes and (with tabs) the open tabs of the last run (the geometry is _place's)."""
         s = self.settings
-        placed = False
         self._panes_restored = False
         if s is not None:
-            geometry = s.value("window/geometry")
-            if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
-                placed = True
-                self.fit_to_screen()
             restored = []
             for splitter in (self.main_splitter, self.left_splitter):
                 state = s.value(f"window/{splitter.objectName()}")
@@ -1262,10 +1356,6 @@ class MainWindow(QMainWindow):
                 self.set_screen_share_safe(True)
             wrap = s.value("response/wordWrap", False)
             self.wrap_action.setChecked(wrap in (True, "true", "1", 1))
-        if not placed:
-            first = initial_window_geometry(self.available_geometry())
-            self.resize(first.size())
-            self.move(first.topLeft())
         if not self._panes_restored:
             self.main_splitter.resize(self.width(), self.height())  # a first guess until the window shows
             self.left_splitter.resize(self.width() // 2, self.height())
@@ -1363,6 +1453,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Cancel and join every job of the window and its panes (bounded wait); stop the pollings."""
+        if not self._built:
+            return
         if self.profiles is not None:
             self.profiles.stop_watching()
         if self.collections is not None:
@@ -1376,7 +1468,8 @@ class MainWindow(QMainWindow):
         self.jobs.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_state()
+        if self._built:  # else closed while only the frame was up: the last run's state stays as it was
+            self.save_state()
         self.shutdown()
         super().closeEvent(event)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import sys
 
 _applied = False
@@ -27,6 +26,8 @@ def guard_refcounts() -> bool:
         probe.setObjectName("probe")
     if sys.getrefcount(None) >= before:
         return False
+    import ctypes  # only where the defect is: not on every start
+
     for obj in (None, True, False):
         ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
     _applied = True
