@@ -15,7 +15,6 @@ from threading import Event
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSpinBox,
-    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -41,22 +39,27 @@ from PySide6.QtWidgets import (
 
 from inspector.core.challenges import Challenge
 from inspector.core.diagnosis import Diagnosis, Expectations
-from inspector.core.diagnosis.evidence import evidence_items
 from inspector.core.diagnosis.findings import SEVERITY_RANK, Finding
-from inspector.core.diagnosis.story import QUIET_OK, Story, TransportStory, tell
 from inspector.core.exchange import Exchange
 from inspector.core.redact import NO_SECRETS, Secrets, is_secret_header, mask, mask_url
 from inspector.core.timeline import Timeline, describe_relative
 from inspector.core.tokens import SentCredential, TokenInfo
 from inspector.ui.jobs import JobRunner
+from inspector.ui.lazy import BuiltOnUse, is_built
 from inspector.ui.theme import LIGHT, Theme, verdict_color
-from inspector.ui.timeline_widget import TimelineWidget, request_moment
 from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape
 from inspector.ui.wheel_guard import guard_wheel
 
+# An empty panel shows a placeholder, the expectations and the decoder's tab: the parts that show a result
+# (and the story, the evidence, the timeline and Qt's painting classes they use) are made on first use.
 if TYPE_CHECKING:
+    from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QPixmap
+    from PySide6.QtWidgets import QStyle  # its enums take PySide ~15 ms to build: imported where used
+
+    from inspector.core.diagnosis.story import Story, TransportStory
     from inspector.core.pipeline import SendResult
     from inspector.core.retry import RetryOutcome
+    from inspector.ui.timeline_widget import TimelineWidget
 
 # The colours live in the theme (ui/theme.py); these names stay for callers that read them.
 VERDICT_COLORS = LIGHT.verdict
@@ -352,6 +355,8 @@ class _FitTable(QTableWidget):
 
     def _fix_alternate_rows(self) -> None:
         """On a dark palette whose alternate row colour is light, derive one from the base colour."""
+        from PySide6.QtGui import QPalette
+
         pal = self.palette()
         base = pal.color(QPalette.ColorRole.Base)
         alt = pal.color(QPalette.ColorRole.AlternateBase)
@@ -371,6 +376,11 @@ class FindingCard(QFrame):
     def __init__(self, finding: Finding, scrub: Callable[[str, str], str], parent: QWidget | None = None,
                  *, theme: Theme = LIGHT):
         super().__init__(parent)
+        from PySide6.QtGui import QColor, QPalette
+        from PySide6.QtWidgets import QStyle
+
+        from inspector.core.diagnosis.evidence import evidence_items
+
         self.finding = finding
         self.setObjectName("findingCard")
         self.color = QColor(theme.severity.get(finding.severity, theme.severity_other))
@@ -494,6 +504,8 @@ class FindingCard(QFrame):
 
     def paintEvent(self, event) -> None:
         # painted rather than style-sheeted: a style sheet would reset the labels' palette to the app's
+        from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         frame = QColor(self.palette().color(QPalette.ColorRole.WindowText))
@@ -518,9 +530,13 @@ class FindingsView(QWidget):
         self.quiet_text = ""
 
     def set_findings(self, findings: Iterable[Finding], scrub: Callable[[str, str], str], *,
-                     quiet: str = QUIET_OK, ordered: bool = False) -> None:
+                     quiet: str | None = None, ordered: bool = False) -> None:
         """Show the findings as cards; `ordered`: keep the order given (a Story's: its lead first), else sort
-        by severity. `quiet` is said when there is none ("" says nothing)."""
+        by severity. `quiet` is said when there is none ("" says nothing; None: story.QUIET_OK)."""
+        if quiet is None:
+            from inspector.core.diagnosis.story import QUIET_OK
+
+            quiet = QUIET_OK
         _clear_layout(self._lay)
         theme = self._view.theme if self._view is not None else LIGHT
         shown = list(findings) if ordered else ordered_findings(findings)
@@ -581,7 +597,9 @@ class TokenView(QWidget):
         lay.addWidget(self.claims_table)
         self.timeline_caption = _label("Expiry timeline", wrap=False, selectable=False)
         lay.addWidget(self.timeline_caption)
-        self.timeline = TimelineWidget(clock=self._clock)
+        from inspector.ui.timeline_widget import TimelineWidget
+
+        self.timeline: TimelineWidget = TimelineWidget(clock=self._clock)
         lay.addWidget(self.timeline)
         self._token: TokenInfo | None = None
 
@@ -605,6 +623,8 @@ class TokenView(QWidget):
             reference: datetime | None = self._clock()
             ref_words = "now"
         else:
+            from inspector.ui.timeline_widget import request_moment
+
             reference, _ = request_moment(timeline) if timeline is not None else (None, "none")
             ref_words = "the request"
         header = dict(token.header)
@@ -963,6 +983,8 @@ class RetryBox(QFrame):
     def __init__(self, view: ViewState, known: Callable[[], tuple[Iterable[str], Iterable[str]]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from PySide6.QtGui import QPalette
+
         self.setObjectName("retryBox")
         self._view = view
         self.first: SendResult | None = None
@@ -1078,6 +1100,8 @@ class RetryBox(QFrame):
 
     def paintEvent(self, event) -> None:
         # a frame in the outcome's colour (painted: a style sheet would reset the labels' palette)
+        from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         color = QColor(self.palette().color(QPalette.ColorRole.WindowText))
@@ -1131,11 +1155,66 @@ class ExplainerPanel(QWidget):
         self.placeholder.setObjectName("explainerPlaceholder")
         lay.addWidget(self.placeholder)
 
+        # what shows a result (result_box and all in it) is made by _build_result when first needed
+        self._fixes: dict[str, str] = {}  # finding id -> FIX offered for it
+        self._retry_run: RetryRun | None = None
+        self._result: SendResult | None = None
+        self.retry_jobs = JobRunner(self, name="Retry")  # the retry, in the "retry" slot
+
+        self.expectations_box = ExpectationsBox()
+        self.expectations_box.changed.connect(
+            lambda: self.expectations_changed.emit(self.expectations_box.expectations()))
+        lay.addWidget(self.expectations_box)
+        # the decoder's tab: its paste box is made when the tab is first shown (or a token is pasted)
+        self.decoder_area = QScrollArea()
+        self.decoder_area.setWidgetResizable(True)
+        self.decoder_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.decoder_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        decoder = QWidget()
+        self._decoder_layout = QVBoxLayout(decoder)
+        self._decoder_layout.addStretch(1)
+        self.decoder_area.setWidget(decoder)
+        self.sections.addTab(self.decoder_area, "Decode a token")
+        self.sections.currentChanged.connect(self._on_section_changed)
+        lay.addStretch(1)
+        self._content = content
+        content.watch_sections()
+        self.clear()
+        self.view_state.safe_changed.connect(self._rerender)
+        self.view_state.theme_changed.connect(self._rerender)
+
+    # -- parts made on first use -----------------------------------------------------------------------------
+    result_box: BuiltOnUse[QWidget] = BuiltOnUse("_build_result")
+    banner: BuiltOnUse[QFrame] = BuiltOnUse("_build_result")
+    verdict_title: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    summary: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    request_line: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    retry_box: BuiltOnUse[RetryBox] = BuiltOnUse("_build_result")
+    findings_heading: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    findings: BuiltOnUse[FindingsView] = BuiltOnUse("_build_result")
+    transport_box: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    server_heading: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    server_box: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    missing_heading: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    missing_box: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    credential_heading: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    credential_where: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    credential_value: BuiltOnUse[_SecretView] = BuiltOnUse("_build_result")
+    token_heading: BuiltOnUse[QLabel] = BuiltOnUse("_build_result")
+    token_view: BuiltOnUse[TokenView] = BuiltOnUse("_build_result")
+    paste_box: BuiltOnUse[PasteBox] = BuiltOnUse("_build_paste_box")
+
+    def _build_result(self) -> None:
+        """The verdict, the findings, what the server said, the credential and the token: hidden until a
+        result is shown."""
+        lay = self._content.layout()
+        assert isinstance(lay, QVBoxLayout)  # made in __init__
+        known = self._known
         self.result_box = QWidget()
         rl = QVBoxLayout(self.result_box)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.setSpacing(10)
-        lay.addWidget(self.result_box)
+        lay.insertWidget(lay.indexOf(self.placeholder) + 1, self.result_box)
 
         self.banner = QFrame()
         self.banner.setObjectName("verdictBanner")
@@ -1145,7 +1224,6 @@ class ExplainerPanel(QWidget):
         self.verdict_title.setObjectName("verdictTitle")
         # The summary and the request line quote the server and the URL: masked with this exchange's secrets
         # (strictly in screen-share-safe mode), line-break hints added after masking.
-        known = self._known
         self.summary = _masked_label(self.view_state, "verdictSummary", known)
         f = self.summary.font()
         f.setPointSizeF(f.pointSizeF() * 1.15)
@@ -1158,10 +1236,6 @@ class ExplainerPanel(QWidget):
         self.request_line = _masked_label(self.view_state, "requestLine", known)
         rl.addWidget(self.request_line)
         # Try the fix: under the verdict, so the answer to "did the fix work?" is read first
-        self._fixes: dict[str, str] = {}  # finding id -> FIX offered for it
-        self._retry_run: RetryRun | None = None
-        self._result: SendResult | None = None
-        self.retry_jobs = JobRunner(self, name="Retry")  # the retry, in the "retry" slot
         self.retry_box = RetryBox(self.view_state, self._retry_known)
         self.retry_box.cancel_requested.connect(self.cancel_retry)
         self.retry_box.response_requested.connect(self.response_requested)
@@ -1206,27 +1280,17 @@ class ExplainerPanel(QWidget):
         rl.insertWidget(timeline_at + 1, self.token_view.timeline)
         rl.insertWidget(rl.indexOf(self.request_line), self.retry_box)  # right under the verdict
 
-        self.expectations_box = ExpectationsBox()
-        self.expectations_box.changed.connect(
-            lambda: self.expectations_changed.emit(self.expectations_box.expectations()))
-        lay.addWidget(self.expectations_box)
+        self.result_box.setVisible(False)
+        self._content.watch_sections()
+
+    def _build_paste_box(self) -> None:
         self.paste_box = PasteBox(clock=self._clock, view=self.view_state)
-        self.decoder_area = QScrollArea()
-        self.decoder_area.setWidgetResizable(True)
-        self.decoder_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.decoder_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        decoder = QWidget()
-        dl = QVBoxLayout(decoder)
-        dl.addWidget(self.paste_box)
-        dl.addStretch(1)
-        self.decoder_area.setWidget(decoder)
-        self.sections.addTab(self.decoder_area, "Decode a token")
-        lay.addStretch(1)
-        self._content = content
-        content.watch_sections()
-        self.clear()
-        self.view_state.safe_changed.connect(self._rerender)
-        self.view_state.theme_changed.connect(self._rerender)
+        self._decoder_layout.insertWidget(0, self.paste_box)
+        self.paste_box.show()  # now, not on the next event loop turn: a grab right away shows it
+
+    def _on_section_changed(self, _index: int) -> None:
+        if self.sections.currentWidget() is self.decoder_area:
+            _ = self.paste_box  # made when first shown
 
     # -- the contract ----------------------------------------------------------------------------------------
     def show_result(self, result: SendResult) -> None:
@@ -1244,6 +1308,8 @@ class ExplainerPanel(QWidget):
 
     def fix_buttons(self) -> dict[str, QPushButton]:
         """The "Try the fix" buttons shown, by finding id."""
+        if not is_built(self, "findings"):
+            return {}
         return {c.finding.id: c.fix_button for c in self.findings.cards if c.fix_button is not None}
 
     def is_retrying(self) -> bool:
@@ -1274,11 +1340,11 @@ class ExplainerPanel(QWidget):
         self.retry_status.emit("Try the fix: cancelled.")
 
     def retry_outcome(self) -> RetryOutcome | None:
-        return self.retry_box.outcome
+        return self.retry_box.outcome if is_built(self, "retry_box") else None
 
     def _retry_known(self) -> tuple[list[str], tuple[str, ...]]:
         secrets, names = self._known()
-        outcome = self.retry_box.outcome
+        outcome = self.retry_outcome()
         if outcome is not None:
             shown = outcome.result.shown_secrets()
             return [*secrets, *shown.values], (*names, *shown.names)
@@ -1306,7 +1372,7 @@ class ExplainerPanel(QWidget):
         self.retry_status.emit(f"Try the fix: {message}")
 
     def _add_fix_buttons(self) -> None:
-        if self._retry_run is None:
+        if self._retry_run is None or not is_built(self, "findings"):
             return
         from inspector.core.retry import fix_label
 
@@ -1334,21 +1400,24 @@ class ExplainerPanel(QWidget):
 
     def shutdown(self) -> None:
         """Cancel and join the panel's jobs (the signature check, a retry)."""
-        self.paste_box.shutdown()
+        if is_built(self, "paste_box"):
+            self.paste_box.shutdown()
         self.retry_jobs.stop()
 
     def _forget_retry(self) -> None:
         self.retry_jobs.cancel("retry")
         self._fixes, self._retry_run = {}, None
-        self.retry_box.reset()
+        if is_built(self, "retry_box"):
+            self.retry_box.reset()
 
     def clear(self) -> None:
         self._forget_retry()
         self._exchange = None
         self._diagnosis = None
         self.placeholder.setVisible(True)
-        self.result_box.setVisible(False)
-        self.token_view.timeline.set_timeline(None)
+        if is_built(self, "result_box"):
+            self.result_box.setVisible(False)
+            self.token_view.timeline.set_timeline(None)
 
     def set_screen_share_safe(self, on: bool) -> None:
         """Mask raw tokens and credential values everywhere in the pane; decoded claims stay visible.
@@ -1418,6 +1487,8 @@ class ExplainerPanel(QWidget):
         scrub = self._scrubber()
         verdict = d.verdict if d else ("transport-error" if ex.error else None)
         hop = ex.final_hop
+        from inspector.core.diagnosis.story import tell
+
         story = tell(d, ex.error, url=hop.url if hop is not None else ex.spec.url)
         self._story = story
         self._set_banner(verdict, story)
@@ -1476,6 +1547,8 @@ class ExplainerPanel(QWidget):
         self.banner.setAccessibleName(f"Verdict: {verdict or 'none'}")
 
     def verdict_color(self) -> QColor:
+        from PySide6.QtGui import QColor
+
         return QColor(verdict_color(self.view_state.theme, self.verdict()))
 
     def _request_text(self, ex: Exchange) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import operator
 import time
-from array import array
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
@@ -23,14 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import (
-    QKeySequence,
-    QPixmap,
-    QShortcut,
-    QTextCursor,
-    QTextDocument,
-    QTextLayout,
-)
+from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -55,30 +47,33 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.exchange import Exchange, Response
-from inspector.core.highlight import OffsetMap, RangeBatch, StyleRangeIndex, astral_positions
 from inspector.core.redact import NO_SECRETS, Secrets, mask_header_value, mask_url
-from inspector.core.textfind import Matches, find_all
 from inspector.core.units import format_size
-from inspector.ui.body_view import LargeTextView, monospace_font
 from inspector.ui.jobs import Job, JobRunner
-from inspector.ui.theme import Theme, label_color_style, status_chip_style
+from inspector.ui.lazy import BuiltOnUse, is_built
+from inspector.ui.theme import Theme, label_color_style, monospace_font, status_chip_style
 from inspector.ui.view_state import MaskedLabel, ViewState, plain_label
-from inspector.ui.workers import (
-    BodyInfo,
-    BodyJob,
-    BodyStats,
-    HighlightWorker,
-    RangeChunk,
-    TextPiece,
-    prepare_body,
-    raw_pieces,
-    share_gil_with_ui,
-)
 
+# An empty pane needs none of these: the highlighter, the body workers, the large-body view and the cookie
+# table are imported when a response first needs them (the window is ready sooner).
 if TYPE_CHECKING:
+    from inspector.core.highlight import RangeBatch, StyleRangeIndex
     from inspector.core.pipeline import SendResult
+    from inspector.core.textfind import Matches
+    from inspector.ui.body_view import LargeTextView
+    from inspector.ui.cookies_view import CookiesView
+    from inspector.ui.workers import BodyInfo, BodyJob, BodyStats, HighlightWorker, RangeChunk, TextPiece
 
 __all__ = ["BodyView", "FindBar", "LargeTextView", "ResponseView", "format_size", "monospace_font"]
+
+
+def __getattr__(name: str) -> Any:
+    """LargeTextView, still importable from here, is loaded when first asked for."""
+    if name == "LargeTextView":
+        from inspector.ui.body_view import LargeTextView
+
+        return LargeTextView
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 MiB = 1024 * 1024
 WRAP_LIMIT_CHARS = 2 * MiB  # wrapping a longer text stalls the UI thread for more than 100 ms
@@ -165,7 +160,10 @@ class BodyView(QPlainTextEdit):
         self._parts = [text]
         self._text_length = len(text)
         self._breaks = list(breaks)
-        self._astral = astral_positions(text)
+        if not text.isascii():
+            from inspector.core.highlight import astral_positions
+
+            self._astral = astral_positions(text)
         self._source_length = len(text) - len(self._breaks)
         self._input_done = True
         self._first_screen = True
@@ -188,11 +186,18 @@ class BodyView(QPlainTextEdit):
             cuts = [0, *(b - start for b in soft), len(text)]
             text = "\n".join(text[a:b] for a, b in pairwise(cuts))
             self._breaks.extend(soft)
-        self._astral.extend(astral_positions(text, self._text_length))
+        if not text.isascii():
+            from inspector.core.highlight import astral_positions
+
+            self._astral.extend(astral_positions(text, self._text_length))
         self.append_piece(text)
 
     def add_chunk(self, chunk: RangeChunk) -> None:
         """Colours from the worker, in its text offsets: moved onto the document's positions."""
+        from array import array
+
+        from inspector.core.highlight import OffsetMap, RangeBatch
+
         maps = [m for m in (OffsetMap(self._breaks, after=False), OffsetMap(self._astral, after=True)) if m]
         starts = array("l", chunk.starts)
         ends = array("l", map(operator.add, starts, chunk.lengths))
@@ -255,6 +260,8 @@ class BodyView(QPlainTextEdit):
     # -- highlighting ------------------------------------------------------------------------------------
     def add_ranges(self, batch: RangeBatch) -> None:
         if self._index is None:
+            from inspector.core.highlight import StyleRangeIndex
+
             self._index = StyleRangeIndex()
         self._index.add(batch)
         self._schedule_format()
@@ -369,6 +376,8 @@ class BodyView(QPlainTextEdit):
         return True
 
     def _qt_find(self, needle: str, backward: bool, case_sensitive: bool) -> bool:
+        from PySide6.QtGui import QTextDocument
+
         flags = QTextDocument.FindFlag(0)
         if backward:
             flags |= QTextDocument.FindFlag.FindBackward
@@ -427,7 +436,6 @@ class ResponseView(QWidget):
         # body in the "save" slot
         self.jobs = JobRunner(self, name="ResponseView")
         self._worker: HighlightWorker | None = None
-        share_gil_with_ui()
         self._raw_text: str | None = None  # the body as received (decoded, long lines broken)
         self._raw_head = ""  # the status line and headers that go before it on the Raw tab
         self._raw_job: BodyJob | None = None  # a large body's Raw tab text, made when the tab is shown
@@ -531,63 +539,114 @@ class ResponseView(QWidget):
         back.activated.connect(self.find_previous)
         body_layout.addWidget(self.find_bar)
 
+        # The Body tab shows body_view first; the image, hex and large-body views are made when a body needs
+        # them (BuiltOnUse), like the other tabs' contents: those are made when their tab is first shown or a
+        # response first fills them. Each tab's page is a stack the content goes into.
         self.body_stack = QStackedWidget(body_tab)
         self.body_view = BodyView(self.theme, body_tab)
         self.body_view.setObjectName("bodyView")
         self.body_view.text_complete.connect(self._on_text_complete)
-        self.image_label = QLabel(body_tab)
-        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_area = QScrollArea(body_tab)
-        self.image_area.setWidget(self.image_label)
-        self.image_area.setWidgetResizable(True)
-        self.hex_view = QPlainTextEdit(body_tab)
-        self.hex_view.setReadOnly(True)
-        self.hex_view.setFont(monospace_font())
-        self.hex_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.large_view = LargeTextView(self.theme, body_tab)
-        self.large_view.setObjectName("largeBodyView")
-        self.large_view.text_complete.connect(self._on_text_complete)
-        self.large_view.lines_wanted.connect(self._on_lines_wanted)
-        self.large_view.find_finished.connect(self._on_find_finished)
         self.body_stack.addWidget(self.body_view)
-        self.body_stack.addWidget(self.image_area)
-        self.body_stack.addWidget(self.hex_view)
-        self.body_stack.addWidget(self.large_view)
         body_layout.addWidget(self.body_stack, 1)
         self.tabs.addTab(body_tab, "Body")
 
         # Raw tab: the HTTP message as received (status line, headers, the body decoded), loaded when first
-        # looked at
+        # looked at: raw_view, or raw_large for a large body
         self.raw_page = QStackedWidget(self)
-        self.raw_view = BodyView(self.theme, self.raw_page)
-        self.raw_view.setObjectName("rawView")
-        self.raw_large = LargeTextView(self.theme, self.raw_page)
-        self.raw_large.setObjectName("largeRawView")
-        self.raw_large.find_finished.connect(self._on_find_finished)
-        self.raw_page.addWidget(self.raw_view)
-        self.raw_page.addWidget(self.raw_large)
         self.tabs.addTab(self.raw_page, "Raw")
-
-        self.headers_table = QTableWidget(0, 2, self)
-        self.headers_table.setHorizontalHeaderLabels(["Name", "Value"])
-        self._setup_table(self.headers_table)
-        self.tabs.addTab(self.headers_table, "Headers")
-
-        self.hops_tree = QTreeWidget(self)
-        self.hops_tree.setHeaderLabels(["#", "Request", "Status", "Time", "Location", "Note"])
-        self.hops_tree.setRootIsDecorated(False)
-        self.hops_tree.setAlternatingRowColors(True)
-        self.hops_tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tabs.addTab(self.hops_tree, "Redirects")
-
+        self.headers_page = QStackedWidget(self)
+        self.tabs.addTab(self.headers_page, "Headers")
+        self.hops_page = QStackedWidget(self)
+        self.tabs.addTab(self.hops_page, "Redirects")
         # Cookies tab: per hop, the cookies sent, held back (and why) and set (ui/cookies_view.py)
-        from inspector.ui.cookies_view import CookiesView
-
-        self.cookies_view = CookiesView(self.view_state, self)
-        self.tabs.addTab(self.cookies_view, "Cookies")
+        self.cookies_page = QStackedWidget(self)
+        self.tabs.addTab(self.cookies_page, "Cookies")
         self._waiting: QWidget | None = None  # a sign-in waiting for a person, shown instead of the tabs
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.show_idle()
+
+    # -- parts made on first use -------------------------------------------------------------------------
+    image_area: BuiltOnUse[QScrollArea] = BuiltOnUse("_build_image")
+    image_label: BuiltOnUse[QLabel] = BuiltOnUse("_build_image")
+    hex_view: BuiltOnUse[QPlainTextEdit] = BuiltOnUse("_build_hex")
+    large_view: BuiltOnUse[LargeTextView] = BuiltOnUse("_build_large_view")
+    raw_view: BuiltOnUse[BodyView] = BuiltOnUse("_build_raw_view")
+    raw_large: BuiltOnUse[LargeTextView] = BuiltOnUse("_build_raw_large")
+    headers_table: BuiltOnUse[QTableWidget] = BuiltOnUse("_build_headers")
+    hops_tree: BuiltOnUse[QTreeWidget] = BuiltOnUse("_build_hops")
+    cookies_view: BuiltOnUse[CookiesView] = BuiltOnUse("_build_cookies")
+
+    def _build_image(self) -> None:
+        self.image_label = QLabel(self.body_stack)
+        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image_area = QScrollArea(self.body_stack)
+        self.image_area.setWidget(self.image_label)
+        self.image_area.setWidgetResizable(True)
+        self.body_stack.addWidget(self.image_area)
+
+    def _build_hex(self) -> None:
+        self.hex_view = QPlainTextEdit(self.body_stack)
+        self.hex_view.setReadOnly(True)
+        self.hex_view.setFont(monospace_font())
+        self.hex_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.body_stack.addWidget(self.hex_view)
+
+    def _build_large_view(self) -> None:
+        from inspector.ui.body_view import LargeTextView
+
+        self.large_view = view = LargeTextView(self.theme, self.body_stack)
+        view.setObjectName("largeBodyView")
+        view.text_complete.connect(self._on_text_complete)
+        view.lines_wanted.connect(self._on_lines_wanted)
+        view.find_finished.connect(self._on_find_finished)
+        self.body_stack.addWidget(view)
+
+    def _build_raw_view(self) -> None:
+        self.raw_view = view = BodyView(self.theme, self.raw_page)
+        view.setObjectName("rawView")
+        view.setLineWrapMode(self.body_view.lineWrapMode())
+        self.raw_page.addWidget(view)
+        self._show_raw_page()
+
+    def _build_raw_large(self) -> None:
+        from inspector.ui.body_view import LargeTextView
+
+        self.raw_large = view = LargeTextView(self.theme, self.raw_page)
+        view.setObjectName("largeRawView")
+        view.find_finished.connect(self._on_find_finished)
+        self.raw_page.addWidget(view)
+        self._show_raw_page()
+
+    def _show_raw_page(self) -> None:
+        """The Raw tab shows the view of the body's size (if it was made)."""
+        name = "raw_large" if self._large else "raw_view"
+        if is_built(self, name):
+            self.raw_page.setCurrentWidget(getattr(self, name))
+
+    def _build_headers(self) -> None:
+        self.headers_table = table = QTableWidget(0, 2, self.headers_page)
+        table.setHorizontalHeaderLabels(["Name", "Value"])
+        self._setup_table(table)
+        self.headers_page.addWidget(table)
+
+    def _build_hops(self) -> None:
+        self.hops_tree = tree = QTreeWidget(self.hops_page)
+        tree.setHeaderLabels(["#", "Request", "Status", "Time", "Location", "Note"])
+        tree.setRootIsDecorated(False)
+        tree.setAlternatingRowColors(True)
+        tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.hops_page.addWidget(tree)
+
+    def _build_cookies(self) -> None:
+        from inspector.ui.cookies_view import CookiesView
+
+        self.cookies_view = CookiesView(self.view_state, self.cookies_page)
+        self.cookies_page.addWidget(self.cookies_view)
+
+    def _text_views(self) -> list[BodyView | LargeTextView]:
+        """The body and raw text views made so far."""
+        names = ("body_view", "raw_view", "large_view", "raw_large")
+        return [getattr(self, n) for n in names if n == "body_view" or is_built(self, n)]
 
     @staticmethod
     def _setup_table(table: QTableWidget) -> None:
@@ -625,27 +684,35 @@ class ResponseView(QWidget):
         self.size_label.clear()
         self.type_label.clear()
         self.highlight_label.clear()
-        self.headers_table.setRowCount(0)
-        self.hops_tree.clear()
+        if is_built(self, "headers_table"):
+            self.headers_table.setRowCount(0)
+        if is_built(self, "hops_tree"):
+            self.hops_tree.clear()
         self.body_view.begin()
         self.body_view.finish_input()
-        self.raw_view.begin()
-        self.raw_view.finish_input()
-        self.large_view.clear()
-        self.raw_large.clear()
+        if is_built(self, "raw_view"):
+            self.raw_view.begin()
+            self.raw_view.finish_input()
+        if is_built(self, "large_view"):
+            self.large_view.clear()
+        if is_built(self, "raw_large"):
+            self.raw_large.clear()
         self._set_large(False)
         self._raw_text = None
         self._raw_head = ""
         self._raw_job = None
         self.jobs.cancel("raw")
         self._raw_loaded = False
-        self.hex_view.clear()
-        self.image_label.clear()
+        if is_built(self, "hex_view"):
+            self.hex_view.clear()
+        if is_built(self, "image_label"):
+            self.image_label.clear()
         self.body_stack.setCurrentWidget(self.body_view)
         self.save_body_button.setEnabled(False)
         self.tabs.setTabText(2, "Headers")
         self.tabs.setTabText(3, "Redirects")
-        self.cookies_view.clear()
+        if is_built(self, "cookies_view"):
+            self.cookies_view.clear()
         self.tabs.setTabText(COOKIES_TAB, "Cookies")
 
     def show_waiting(self, panel: QWidget | None) -> None:
@@ -713,6 +780,9 @@ class ResponseView(QWidget):
         masked wherever they turn up, a server echoing them included; notes are sentences the user should read
         (an explanation that failed, a history that could not be written)."""
         self._clear_response()
+        from inspector.ui.workers import share_gil_with_ui
+
+        share_gil_with_ui()  # the body's workers are about to run
         self.exchange = exchange
         self._secrets = secrets
         scrub = secrets.scrub
@@ -827,18 +897,17 @@ class ResponseView(QWidget):
     def _set_large(self, large: bool) -> None:
         """Show bodies in the view that draws only the lines on screen (no word wrap there)."""
         self._large = large
-        self.raw_page.setCurrentWidget(self.raw_large if large else self.raw_view)
-        if self.body_stack.currentWidget() in (self.body_view, self.large_view):
+        self._show_raw_page()
+        shown = self.body_stack.currentWidget()
+        if shown is self.body_view or (is_built(self, "large_view") and shown is self.large_view):
             self.body_stack.setCurrentWidget(self.large_view if large else self.body_view)
         self.wrap_check.setToolTip(
             f"Word wrap is off for bodies over {format_size(LARGE_BODY_BYTES)}" if large else "")
 
     def _load_body(self, response: Response) -> None:
         generation = self._cancel_highlight()
-        self.body_view.begin()
-        self.raw_view.begin()
-        self.large_view.begin()
-        self.raw_large.begin()
+        for view in self._text_views():
+            view.begin()
         self._raw_text = None
         self._raw_job = None
         self.jobs.cancel("raw")
@@ -855,6 +924,8 @@ class ResponseView(QWidget):
         if len(body) > LARGE_BODY_BYTES:
             self._load_large_body(generation, body, response.content_type)
             return
+        from inspector.ui.workers import BodyJob, HighlightWorker, prepare_body
+
         job = BodyJob(generation, body, response.content_type, pretty=self.pretty_check.isChecked(),
                       secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
         self._raw_job = replace(job, pretty=False, raw_head=self._raw_head)
@@ -881,6 +952,8 @@ class ResponseView(QWidget):
         if self.wrap_check.isChecked():
             self.set_word_wrap(False)
         self._set_large(True)
+        from inspector.ui.workers import BodyJob, HighlightWorker
+
         job = BodyJob(generation, body, content_type, pretty=self.pretty_check.isChecked(),
                       secret_names=self._secrets.names, secret_values=self._secrets.redactor().values())
         self._raw_job = replace(job, pretty=False, raw_head=self._raw_head)
@@ -923,10 +996,10 @@ class ResponseView(QWidget):
         view = self.raw_large if self._large else self.raw_view
         view.begin()
         for piece in pieces:
-            if isinstance(view, LargeTextView):
-                view.append_piece(piece)
-            else:
+            if isinstance(view, BodyView):
                 view.append_text_piece(piece)
+            else:
+                view.append_piece(piece)
         view.finish_input()
 
     @Slot(int, object)
@@ -952,6 +1025,8 @@ class ResponseView(QWidget):
             return
         self.body_info = info
         if info.kind == "image" and info.image is not None:
+            from PySide6.QtGui import QPixmap
+
             self.body_stack.setCurrentWidget(self.image_area)
             self.image_label.setPixmap(QPixmap.fromImage(info.image))
             self.highlight_label.setText(
@@ -1015,12 +1090,22 @@ class ResponseView(QWidget):
             self._raw_loaded = True
             raw_job = self._raw_job
             generation = raw_job.generation
+            from inspector.ui.workers import raw_pieces
+
             self.jobs.start("raw", lambda job: raw_pieces(raw_job, job.cancel),
                             on_done=lambda pieces: self._on_raw_pieces(generation, pieces))
 
     def _on_tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.raw_page:
+        page = self.tabs.currentWidget()
+        if page is self.raw_page:
+            _ = self.raw_large if self._large else self.raw_view  # made when first shown
             self._load_raw()
+        elif page is self.headers_page:
+            _ = self.headers_table
+        elif page is self.hops_page:
+            _ = self.hops_tree
+        elif page is self.cookies_page:
+            _ = self.cookies_view
 
     @Slot(int, object)
     def _on_highlight_finished(self, gen: int, stats: BodyStats) -> None:
@@ -1055,8 +1140,9 @@ class ResponseView(QWidget):
                 f"Word wrap is not available for bodies over {format_size(WRAP_LIMIT_CHARS)}: "
                 "it would freeze the window while every line is laid out again.")
         mode = QPlainTextEdit.LineWrapMode.WidgetWidth if on else QPlainTextEdit.LineWrapMode.NoWrap
-        for view in (self.body_view, self.raw_view):
-            view.setLineWrapMode(mode)
+        self.body_view.setLineWrapMode(mode)
+        if is_built(self, "raw_view"):  # else made with the body view's mode
+            self.raw_view.setLineWrapMode(mode)
         with QSignalBlocker(self.wrap_check):
             self.wrap_check.setChecked(on)
 
@@ -1115,6 +1201,8 @@ class ResponseView(QWidget):
         result.setText("")
         view = self.current_text_view()
         text, needle, case = view.full_text(), self.find_bar.field.text(), self.find_bar.case.isChecked()
+        from inspector.core.textfind import find_all
+
         self.jobs.start("count", lambda job: find_all(text, needle, case, cancel=job.cancel),
                         on_done=lambda matches: self._on_counted(key, matches))
 
@@ -1126,7 +1214,7 @@ class ResponseView(QWidget):
     def _selection_start(self) -> int:
         """Where the selected match begins in the text, as a Python str offset."""
         view = self.current_text_view()
-        if isinstance(view, LargeTextView):
+        if not isinstance(view, BodyView):
             return view.selection()[0]
         start = view.textCursor().selectionStart()  # UTF-16 units: they differ after a non-BMP character
         text = view.full_text()
@@ -1182,7 +1270,7 @@ class ResponseView(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        for view in (self.body_view, self.raw_view, self.large_view, self.raw_large):
+        for view in self._text_views():
             view.set_theme(theme)
         self.notice_label.setStyleSheet(
             label_color_style(theme.error_text if self._notice_error else theme.muted_text))

@@ -210,7 +210,7 @@ class RequestTab(QWidget):
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick_elapsed)
-        self._marks: VariableMarks | None = None  # made after the first paint, or when variables appear
+        self._marks: VariableMarks | None = None  # made when {{variables}} first appear in the form
         self.editor.send_requested.connect(self.send)
         self.editor.cancel_requested.connect(self.cancel)
         self.editor.spec_changed.connect(self._on_edited)
@@ -223,7 +223,7 @@ class RequestTab(QWidget):
     # -- parts built on first use (start-up is a feature) ----------------------------------------------
     @property
     def marks(self) -> VariableMarks:
-        """The {{variables}} marks of the editor."""
+        """The {{variables}} marks of the editor (made on first use: see _refresh_marks)."""
         if self._marks is None:
             from inspector.ui.variable_marks import VariableMarks
 
@@ -288,7 +288,22 @@ class RequestTab(QWidget):
     def ensure_panels(self) -> None:
         _ = self.response_view
         _ = self.explainer
-        _ = self.marks
+
+    def _holds_variables(self) -> bool:
+        """Whether any part of the form (URL, body, params, headers, form fields) has a "{{"."""
+        e = self.editor
+        if "{{" in e.url_edit.text() or "{{" in e.body_text.toPlainText():
+            return True
+        tables = (e.params_table, e.headers_table, e.form_table, e.multipart_table)
+        return any("{{" in name or "{{" in value for table in tables for name, value, _ in table.rows())
+
+    def _refresh_marks(self) -> None:
+        """Mark the form's {{variables}} again. A form without any needs no marks (nothing to underline,
+        no hover, no 'Not set' line), so they are made only once a "{{" appears: the window is ready sooner."""
+        if self._marks is not None:
+            self._marks.refresh()
+        elif self._holds_variables():
+            _ = self.marks  # made, and marked; it follows the editor from now on
 
     def set_word_wrap(self, on: bool) -> None:
         if self._response_view is not None:
@@ -324,8 +339,7 @@ class RequestTab(QWidget):
         return (DIRTY_MARK if self.is_dirty() else "") + self.title()
 
     def _on_edited(self) -> None:
-        if self._marks is None and ("{{" in self.editor.url_edit.text()
-                                    or "{{" in self.editor.body_text.toPlainText()):
+        if self._marks is None and self._holds_variables():
             _ = self.marks  # marks itself from now on
         self._update_profile_reason()
         self.state_changed.emit()
@@ -343,6 +357,7 @@ class RequestTab(QWidget):
         self.origin = None
         self.base = None
         self.editor.set_spec(spec)
+        self._refresh_marks()
         self._update_context()
         if clean:
             self.mark_clean()
@@ -364,7 +379,7 @@ class RequestTab(QWidget):
         else:
             self._changed_on_disk = False
         self._update_context()
-        self.marks.refresh()
+        self._refresh_marks()
         self.state_changed.emit()
 
     def bind_restored(self, origin: Path, spec: RequestSpec, *, dirty: bool) -> None:
@@ -372,6 +387,7 @@ class RequestTab(QWidget):
         self.origin = origin
         self.base = None
         self.editor.set_spec(spec)
+        self._refresh_marks()
         self._clean = None if dirty else _shape(spec)
         self._restored_dirty = dirty
         self._update_context()
@@ -433,7 +449,7 @@ class RequestTab(QWidget):
             if located.request != self.base:
                 self.base = located.request
             self._update_context()
-            self.marks.refresh()
+            self._refresh_marks()
             return
         if self.is_dirty():
             self._changed_on_disk = True
@@ -477,7 +493,7 @@ class RequestTab(QWidget):
         if model is None:
             return
         self.environment_picker.bind(model)
-        _ = self.marks
+        self._refresh_marks()
         model.environment_changed.connect(self._on_environment_changed)
 
     def attach_collections(self, model: CollectionsModel) -> None:
@@ -488,7 +504,7 @@ class RequestTab(QWidget):
         from inspector.ui.collections_model import path_key
 
         if self.root is not None and path_key(root) == path_key(self.root):
-            self.marks.refresh()
+            self._refresh_marks()
             self._update_profile_reason()
 
     def variable_scope(self) -> VariableScope | None:
@@ -1009,6 +1025,7 @@ class RequestTab(QWidget):
             self.base = written
             picked = self.profile_picker.currentData()
             self.editor.set_spec(replace(template_spec(written), profile=picked))
+            self._refresh_marks()
         else:
             self.base = located.request
         self.mark_clean()

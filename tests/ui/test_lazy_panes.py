@@ -1,0 +1,156 @@
+"""The panes of an empty tab are cheap: what only a response, a result or a {{variable}} needs is made (and
+imported) when first needed, and then works as if it had always been there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from inspector.core.exchange import Exchange, Hop, Response
+from inspector.core.request import Header, RequestSpec
+from inspector.ui.explainer_panel import ExplainerPanel
+from inspector.ui.lazy import is_built
+from inspector.ui.main_window import MainWindow
+from inspector.ui.response_view import ResponseView
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = "http://127.0.0.1:9/thing"
+# what an empty tab's panes must not import: the body pipeline, the large-body view, the cookie table, the
+# explanation's story, evidence and timeline, and the {{variables}} marks
+NOT_FOR_EMPTY_PANES = ("inspector.core.highlight", "pygments", "inspector.ui.workers", "inspector.ui.body_view",
+                       "inspector.ui.cookies_view", "inspector.ui.timeline_widget",
+                       "inspector.core.diagnosis.story", "inspector.core.diagnosis.evidence",
+                       "inspector.ui.variable_marks", "inspector.core.textfind")
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJl"
+
+
+def exchange(body: bytes = b'{"a": 1}') -> Exchange:
+    response = Response(401, "Unauthorized", (("Content-Type", "application/json"), ("X-Trace", "t-1")), body,
+                        len(body), False)
+    return Exchange(spec=RequestSpec(url=URL), hops=(Hop("GET", URL, (), b"", response, 0.01),))
+
+
+@pytest.mark.smoke
+def test_an_empty_tab_imports_nothing_only_a_response_needs(tmp_path: Path) -> None:
+    code = f"""
+import json, sys
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from inspector.core.request import Header, RequestSpec
+from inspector.ui.main_window import MainWindow
+window = MainWindow(QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
+window.show()
+tab = window.current_tab()
+tab.ensure_panels()
+tab.set_spec(RequestSpec(url="http://127.0.0.1:9/x", headers=(Header("Accept", "*/*"),)))
+app.processEvents()
+print(json.dumps([m for m in {NOT_FOR_EMPTY_PANES!r} if m in sys.modules]))
+window.shutdown()
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=50,
+                          check=False, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_response_tabs_are_made_when_shown_or_filled(response_view: ResponseView, qtbot) -> None:
+    view = response_view
+    lazy = ("raw_view", "raw_large", "large_view", "hex_view", "image_area", "headers_table", "hops_tree",
+            "cookies_view")
+    assert not any(is_built(view, name) for name in lazy)
+    view.tabs.setCurrentWidget(view.raw_page)  # an empty Raw tab shows an empty text view, as before
+    assert is_built(view, "raw_view") and view.raw_page.currentWidget() is view.raw_view
+    view.tabs.setCurrentWidget(view.headers_page)
+    assert is_built(view, "headers_table") and view.headers_table.isVisible()
+    assert view.headers_table.rowCount() == 0
+    view.show_exchange(exchange())
+    assert view.tabs.tabText(2) == "Headers (2)"
+    assert [view.headers_table.item(r, 0).text() for r in range(2)] == ["Content-Type", "X-Trace"]
+    view.tabs.setCurrentWidget(view.raw_page)
+    qtbot.waitUntil(lambda: view.raw_view.toPlainText().startswith("HTTP/1.1 401 Unauthorized\n"))
+    view.tabs.setCurrentWidget(view.cookies_page)
+    assert view.cookies_page.currentWidget() is view.cookies_view and view.cookies_view.isVisible()
+    assert not is_built(view, "large_view")  # a small body never needs the large-body view
+
+
+def test_a_redirects_tab_filled_before_it_is_shown(response_view: ResponseView) -> None:
+    response_view.show_exchange(exchange())
+    assert response_view.hops_tree.topLevelItemCount() == 1
+    response_view.tabs.setCurrentWidget(response_view.hops_page)
+    assert response_view.hops_page.currentWidget() is response_view.hops_tree
+    assert response_view.hops_tree.isVisible()
+
+
+def test_the_explainer_makes_its_result_parts_with_the_first_result(qtbot) -> None:
+    from inspector.core.diagnosis import Diagnosis
+
+    panel = ExplainerPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 700)
+    panel.show()
+    assert not is_built(panel, "result_box") and not is_built(panel, "paste_box")
+    assert panel.placeholder.isVisible()
+    assert panel.fix_buttons() == {} and panel.retry_outcome() is None
+    panel.set_result(exchange(), Diagnosis(verdict="no-credential", summary="No credential was sent."))
+    assert panel.result_box.isVisible() and not panel.placeholder.isVisible()
+    assert panel.verdict_title.text()
+    panel.clear()
+    assert not panel.result_box.isVisible() and panel.placeholder.isVisible()
+    panel.shutdown()
+
+
+def test_the_decoder_tab_makes_its_paste_box_when_shown(qtbot) -> None:
+    panel = ExplainerPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.sections.setCurrentWidget(panel.decoder_area)
+    assert is_built(panel, "paste_box") and panel.paste_box.isVisible()
+    panel.sections.setCurrentIndex(0)
+    other = ExplainerPanel()
+    qtbot.addWidget(other)
+    other.show()
+    other.paste_token(JWT)  # a drop or a paste makes it too, and brings its tab to the front
+    assert other.sections.currentWidget() is other.decoder_area
+    assert other.paste_box.result() is not None and other.paste_box.isVisible()
+    panel.shutdown()
+    other.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    win = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    yield win
+    win.shutdown()
+
+
+def test_marks_are_made_only_for_a_form_with_variables(window: MainWindow, qtbot) -> None:
+    tab = window.current_tab()
+    tab.ensure_panels()
+    tab.set_spec(RequestSpec(url="http://127.0.0.1:9/x", headers=(Header("Accept", "*/*"),)))
+    assert tab._marks is None
+    tab.set_spec(RequestSpec(url="http://127.0.0.1:9/x", headers=(Header("X-Tenant", "{{tenant}}"),)))
+    assert tab._marks is not None  # a {{variable}} in a header only: set_spec makes the marks
+    assert tab.marks.unresolved() == ["tenant"]
+    assert "{{tenant}}" in tab.marks.line.text()
+
+
+def test_a_variable_typed_into_a_header_makes_the_marks(window: MainWindow, qtbot) -> None:
+    tab = window.current_tab()
+    assert tab._marks is None
+    tab.editor.headers_table.set_rows([("X-Tenant", "{{tenant}}", True)])
+    tab.editor.spec_changed.emit()  # what an edit of a cell sends
+    assert tab._marks is not None and tab.marks.unresolved() == ["tenant"]
+
+
+def test_a_restored_tab_with_variables_is_marked(window: MainWindow, tmp_path: Path) -> None:
+    tab = window.new_tab(RequestSpec(url="http://127.0.0.1:9/x"))
+    assert tab._marks is None
+    tab.bind_restored(tmp_path / "gone.toml", RequestSpec(url="{{base}}/x"), dirty=True)
+    assert tab._marks is not None and tab.marks.unresolved() == ["base"]
