@@ -15,7 +15,6 @@ import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from inspector.core.redact import Redactor, mask_text
@@ -71,15 +70,54 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-class _PrivateRotatingFileHandler(RotatingFileHandler):
-    """A rotating file handler whose files (the first one and every rollover) are created 0600."""
+class _PrivateRotatingFileHandler(logging.FileHandler):
+    """A log file that rolls over before it would pass max_bytes (the file becomes .1, .1 becomes .2, ... up to
+    `backups` old files); every file is created 0600.
+
+    logging.handlers.RotatingFileHandler does the same, but importing logging.handlers loads socket, pickle
+    and queue (some 2 MB of the idle window's memory) for handlers the app never uses."""
+
+    def __init__(self, path: Path, *, max_bytes: int, backups: int, encoding: str = "utf-8") -> None:
+        self.max_bytes = max_bytes
+        self.backups = backups
+        super().__init__(path, mode="a", encoding=encoding)
 
     def _open(self) -> io.TextIOWrapper:
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in self.mode else os.O_TRUNC)
-        fd = os.open(self.baseFilename, flags, 0o600)
-        stream = os.fdopen(fd, "a" if "a" in self.mode else "w", encoding=self.encoding, errors=self.errors)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        stream = os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
         assert isinstance(stream, io.TextIOWrapper)  # text mode: always one
         return stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._would_pass_the_limit(record):
+                self._roll_over()
+        except Exception:
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _would_pass_the_limit(self, record: logging.LogRecord) -> bool:
+        if self.max_bytes <= 0:
+            return False
+        if self.stream is None:
+            self.stream = self._open()
+        size = self.stream.seek(0, os.SEEK_END)
+        return size > 0 and size + len(self.format(record).encode(self.encoding or "utf-8")) + 1 > self.max_bytes
+
+    def _roll_over(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None  # type: ignore[assignment]  # reopened below, as FileHandler does
+        base = self.baseFilename
+        for n in range(self.backups - 1, 0, -1):
+            if os.path.exists(f"{base}.{n}"):
+                os.replace(f"{base}.{n}", f"{base}.{n + 1}")
+        if self.backups > 0:
+            os.replace(base, f"{base}.1")
+        else:
+            os.remove(base)
+        self.stream = self._open()
 
 
 @dataclass
@@ -112,8 +150,7 @@ def start_log(
     if not folder.is_dir():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / LOG_FILE_NAME
-    handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=BACKUP_COUNT,
-                                          encoding="utf-8")
+    handler = _PrivateRotatingFileHandler(path, max_bytes=max_bytes, backups=BACKUP_COUNT)
     masking = MaskingFilter()
     handler.addFilter(masking)
     handler.setFormatter(logging.Formatter(_FORMAT))

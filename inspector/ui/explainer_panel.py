@@ -37,13 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.challenges import Challenge
-from inspector.core.diagnosis import Diagnosis, Expectations
-from inspector.core.diagnosis.findings import SEVERITY_RANK, Finding
-from inspector.core.exchange import Exchange
+from inspector.core.expectations import Expectations
 from inspector.core.redact import NO_SECRETS, Secrets, is_secret_header, mask, mask_url
-from inspector.core.timeline import Timeline, describe_relative
-from inspector.core.tokens import SentCredential, TokenInfo
 from inspector.ui.jobs import JobRunner
 from inspector.ui.lazy import BuiltOnUse, is_built
 from inspector.ui.theme import LIGHT, Theme, verdict_color
@@ -56,9 +51,15 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QPixmap
     from PySide6.QtWidgets import QStyle  # its enums take PySide ~15 ms to build: imported where used
 
+    from inspector.core.challenges import Challenge
+    from inspector.core.diagnosis import Diagnosis
+    from inspector.core.diagnosis.findings import Finding
     from inspector.core.diagnosis.story import Story, TransportStory
+    from inspector.core.exchange import Exchange
     from inspector.core.pipeline import SendResult
     from inspector.core.retry import RetryOutcome
+    from inspector.core.timeline import Timeline
+    from inspector.core.tokens import SentCredential, TokenInfo
     from inspector.ui.timeline_widget import TimelineWidget
 
 # The colours live in the theme (ui/theme.py); these names stay for callers that read them.
@@ -140,6 +141,8 @@ def _utc_now() -> datetime:
 
 def ordered_findings(findings: Iterable[Finding]) -> list[Finding]:
     """error, then warning, then info; the explainer's order kept within a severity."""
+    from inspector.core.diagnosis.findings import SEVERITY_RANK
+
     return sorted(findings, key=lambda f: SEVERITY_RANK.get(f.severity, len(SEVERITY_RANK)))
 
 
@@ -154,6 +157,8 @@ def claim_words(value: object) -> list[str] | None:
 
 def describe_moment(when: datetime, reference: datetime | None, ref_words: str) -> str:
     """'2024-05-01 09:55:48 UTC · 11:55:48 local (CEST) · 4 min 12 s before the request'."""
+    from inspector.core.timeline import describe_relative
+
     utc = when.astimezone(UTC)
     local = when.astimezone()
     zone = local.tzname() or "local"

@@ -19,7 +19,6 @@ the app quits.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import sys
@@ -60,11 +59,11 @@ HISTORY_KEEP = 10_000
 PRELOAD_MODULES = (  # what `ready` needs (not the explainer's rules: the first send imports them, on its worker)
     "inspector.ui.response_view",
     "inspector.ui.explainer_panel",
-    "inspector.ui.variable_marks",
     "inspector.ui.profiles_model",
 )
 LATER_MODULES = (  # after `ready`
     "inspector.ui.incidents_view",  # the controller of the last hour's badge (check_incidents_badge)
+    "inspector.core.incidents",  # what the badge's job runs: imported before _forget_sources
     "inspector.ui.error_dialog",
     "inspector.ui.collections_model",
     "inspector.ui.collections_tree",
@@ -85,6 +84,8 @@ def make_settings(environ: Mapping[str, str] | None = None, path: str | Path | N
 
 def saved_team_dirs(settings: QSettings) -> list[Path]:
     """Team folders added in the profiles dialog (kept in the settings as a JSON list)."""
+    import json
+
     try:
         dirs = json.loads(str(settings.value("profiles/teamDirs", "[]")))
     except (ValueError, RecursionError):
@@ -243,6 +244,8 @@ def open_collections(env: Mapping[str, str], settings: QSettings | None, collect
     """The collections model over the personal folder, INSPECTOR_COLLECTIONS, --collections-dir and the
     folders added in the window; with demo_url, also the demo collection (read-only) whose environment
     'demo' points at that demo API. Nothing is read here: model.start() loads on workers."""
+    import json
+
     from inspector.core.collections.defaults import default_collections_dir, default_sources
     from inspector.core.collections.store import Source
     from inspector.ui.collections_model import CollectionsModel
@@ -310,11 +313,11 @@ class DeferredStart(QObject):
     """
 
     ready = Signal()
-    PANE_STEPS = ("response_view", "explainer", "marks")
+    PANE_STEPS = ("response_view", "explainer")  # the {{variables}} marks: when a {{ first appears (tab.py)
     LATE_ANYWAY_MS = 10_000  # see _late_anyway
 
     def __init__(self, window: MainWindow, env: Mapping[str, str], settings: QSettings | None,
-                 team_dirs: Sequence[Path], *, early: EarlyErrors | None = None,
+                 team_dirs: Sequence[Path], *, saved_teams: bool = False, early: EarlyErrors | None = None,
                  collections_dirs: Sequence[str] = (), demo_url: str | None = None,
                  log_folder: Path | None = None) -> None:
         super().__init__(window)
@@ -322,6 +325,7 @@ class DeferredStart(QObject):
         self.env = env
         self.settings = settings
         self.team_dirs = list(team_dirs)
+        self._saved_teams = saved_teams  # also the team folders kept in the settings (read after the paint)
         self.collections_dirs = list(collections_dirs)
         self.demo_url = demo_url
         self.early = early
@@ -368,6 +372,8 @@ class DeferredStart(QObject):
     def _start_workers(self) -> None:
         env = self.env
         keep = history_keep(self.settings)
+        if self._saved_teams and self.settings is not None:
+            self.team_dirs += saved_team_dirs(self.settings)
         team_dirs = list(self.team_dirs)
         jobs = self.jobs
         assert jobs is not None  # made by start()
@@ -449,7 +455,7 @@ class DeferredStart(QObject):
     def _build_pane(self, name: str) -> None:
         tab = self.window.current_tab()
         if tab is not None:
-            getattr(tab, name)  # built on first use (tab.py): the response view, the explainer, the marks
+            getattr(tab, name)  # built on first use (tab.py): the response view, the explainer
 
     # -- after ready: log file, error reporting, collections ----------------------------------------------
     def _on_log(self, app_log: AppLog | None) -> None:
@@ -602,6 +608,8 @@ class StartupProbe(QObject):
         if self.ready_at is not None:
             data["ready_at"] = self.ready_at
         path, self._path = self._path, None
+        import json
+
         path.write_text(json.dumps(data), encoding="utf-8")
         self._app.quit()
 
@@ -640,7 +648,7 @@ def run_gui(
     settings = make_settings(environ, settings_path)
     # --profiles-dir and the demo's folder are for this run only; the saved ones come from the profiles dialog
     run_only = [Path(d) for d in profiles_dirs]
-    team_dirs = run_only + saved_team_dirs(settings)
+    team_dirs = list(run_only)  # and the saved ones, read after the first paint (saved_teams)
     server = None
     if demo and demo_url is None:
         from inspector.core.profiles.defaults import default_data_dir
@@ -663,8 +671,8 @@ def run_gui(
         build_later=True,  # only the frame before the first paint: DeferredStart builds the rest
     )
     window.demo_url = demo_url  # the Incidents view offers the demo burst
-    startup = DeferredStart(window, env, settings, team_dirs, early=early, collections_dirs=collections_dirs,
-                            demo_url=demo_url)
+    startup = DeferredStart(window, env, settings, team_dirs, saved_teams=True, early=early,
+                            collections_dirs=collections_dirs, demo_url=demo_url)
     if env.get(EXIT_AFTER_SHOW_ENV):  # the window is on screen: stop before the deferred work
         after_first_paint(window, app.quit)
     else:

@@ -9,7 +9,6 @@ way history masks a request.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,6 +50,7 @@ SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: t
 
 def spec_to_settings(spec: RequestSpec) -> str:
     """A JSON text of the spec with every secret masked (secret headers are also disabled)."""
+    import json
     from dataclasses import replace
 
     from inspector.core.codec import spec_to_dict
@@ -66,6 +66,8 @@ def spec_to_settings(spec: RequestSpec) -> str:
 
 def spec_from_settings(text: str | None) -> RequestSpec | None:
     """The spec saved by spec_to_settings, or None when there is none or it cannot be read."""
+    import json
+
     if not text:
         return None
     from inspector.core.codec import RecordError, spec_from_dict
@@ -923,6 +925,8 @@ class MainWindow(QMainWindow):
 
     def _save_team_dirs(self, dirs: list) -> None:
         """Remember the team folders the user chose; folders given for this run only are not saved."""
+        import json
+
         from inspector.core.profiles.store import team_dirs_from
 
         run_only = {str(Path(d).expanduser()) for d in self.profiles_dirs}
@@ -1135,10 +1139,14 @@ class MainWindow(QMainWindow):
         return "cancel"
 
     def _save_collection_dirs(self, dirs: list) -> None:
+        import json
+
         if self.settings is not None:
             self.settings.setValue("collections/windowDirs", json.dumps([str(d) for d in dirs]))
 
     def _save_environment_choices(self) -> None:
+        import json
+
         if self.settings is not None and self.collections is not None:
             self.settings.setValue("collections/environments",
                                    json.dumps(self.collections.environment_choices()))
@@ -1432,6 +1440,8 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         """Window geometry, pane sizes, the open tabs and the current request (secrets masked)."""
+        import json
+
         s = self.settings
         if s is None:
             return
@@ -1475,6 +1485,8 @@ class MainWindow(QMainWindow):
 
 
 def _json_setting(settings: QSettings | None, key: str, default: Any) -> Any:
+    import json
+
     if settings is None:
         return default
     try:

@@ -46,7 +46,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.exchange import Exchange, Response
 from inspector.core.redact import NO_SECRETS, Secrets, mask_header_value, mask_url
 from inspector.core.units import format_size
 from inspector.ui.jobs import Job, JobRunner
@@ -57,6 +56,7 @@ from inspector.ui.view_state import MaskedLabel, ViewState, plain_label
 # An empty pane needs none of these: the highlighter, the body workers, the large-body view and the cookie
 # table are imported when a response first needs them (the window is ready sooner).
 if TYPE_CHECKING:
+    from inspector.core.exchange import Exchange, Response
     from inspector.core.highlight import RangeBatch, StyleRangeIndex
     from inspector.core.pipeline import SendResult
     from inspector.core.textfind import Matches

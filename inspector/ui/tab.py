@@ -509,7 +509,6 @@ class RequestTab(QWidget):
 
     def variable_scope(self) -> VariableScope | None:
         """Where this tab's {{names}} are looked up now (None: nothing to mark)."""
-        from inspector.core.collections.model import SavedRequest
         from inspector.core.variables import VariableScope
 
         model = self.collections
@@ -519,10 +518,12 @@ class RequestTab(QWidget):
         collection = model.collection(root)
         if collection is None:
             return None
+        from inspector.core.collections.model import SavedRequest
+        from inspector.core.collections.resolve import scope_for
+
         located = model.find(self.origin)
         parents = located.parents if located is not None else model.parents_for(root, self.origin.parent)
         base = self.base or (located.request if located is not None else SavedRequest(self.title()))
-        from inspector.core.collections.resolve import scope_for
 
         return scope_for(collection, parents, base, model.environment(root))
 

@@ -70,3 +70,38 @@ def test_closing_detaches_the_file(tmp_path: Path) -> None:
     log.close()
     logging.getLogger("inspector.test-logfile-close").error("after close")
     assert "after close" not in (tmp_path / LOG_FILE_NAME).read_text(encoding="utf-8")
+
+
+def test_the_file_rolls_over_below_its_limit_and_keeps_three_old_files(tmp_path: Path) -> None:
+    from inspector.core.logfile import BACKUP_COUNT
+
+    log = start_log(tmp_path, logger_name="inspector.test-logfile-roll", max_bytes=3_000)
+    try:
+        logger = logging.getLogger("inspector.test-logfile-roll")
+        for n in range(100):  # over 100 bytes a line: more than four files' worth
+            logger.info("line %03d %s", n, "y" * 40)
+        log.flush()
+    finally:
+        log.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [LOG_FILE_NAME] + [f"{LOG_FILE_NAME}.{n}" for n in range(1, BACKUP_COUNT + 1)]
+    for name in names:
+        assert 0 < (tmp_path / name).stat().st_size <= 3_000, name
+    newest = (tmp_path / LOG_FILE_NAME).read_text(encoding="utf-8")
+    older = (tmp_path / f"{LOG_FILE_NAME}.1").read_text(encoding="utf-8")
+    assert "line 099" in newest and "line 099" not in older  # .1 holds what came just before
+    last_of_older = int(older.strip().splitlines()[-1].split("line ")[1][:3])
+    first_of_newest = int(newest.strip().splitlines()[0].split("line ")[1][:3])
+    assert first_of_newest == last_of_older + 1  # nothing lost at the rollover
+
+
+def test_the_log_file_does_not_import_logging_handlers() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tempfile\nfrom pathlib import Path\nfrom inspector.core.logfile import start_log\n"
+            "log = start_log(Path(tempfile.mkdtemp()), logger_name='x')\nlog.close()\n"
+            "print([m for m in ('logging.handlers', 'socket', 'pickle') if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=50, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "[]"

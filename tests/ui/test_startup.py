@@ -171,6 +171,32 @@ def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_
             window.history.close()
 
 
+def test_the_team_folders_kept_in_the_settings_are_read_after_the_paint(qtbot, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    team = tmp_path / "saved-team"
+    write_profile(team)
+    settings.setValue("profiles/teamDirs", json.dumps([str(team)]))
+    window = MainWindow(settings, restore_tabs_later=True, build_later=True)
+    qtbot.addWidget(window)
+    startup = DeferredStart(window, {"INSPECTOR_TESTING": "1", "TEAM_TOKEN": "t0ken"}, settings, [],
+                            saved_teams=True, log_folder=tmp_path / "logs")
+    window.show()
+    try:
+        with qtbot.waitSignal(startup.ready, timeout=30_000):
+            startup.start()
+        assert window.built
+        assert "Team API" in [p.name for p in window.profiles.profiles]
+    finally:
+        startup.stop()
+        if startup.hook is not None:
+            startup.hook.uninstall()
+        window.shutdown()
+        if startup.app_log is not None:
+            startup.app_log.close()
+        if window.history is not None:
+            window.history.close()
+
+
 def test_what_is_typed_at_the_first_paint_is_kept_while_the_rest_fills_in(qtbot, tmp_path: Path) -> None:
     """The first paint shows the real request bar: a URL typed before the panes, the saved tabs, the history
     and the profiles arrive stays in that tab, and is what Send would send."""

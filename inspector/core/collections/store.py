@@ -9,7 +9,6 @@ CollectionConflict unless the caller overwrites. Loading never writes. A literal
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,7 +40,6 @@ from inspector.core.collections.model import (
     slug,
 )
 from inspector.core.collections.secrecy import request_literal_secrets, variables_literal_secrets
-from inspector.core.collections.tomltext import dumps
 from inspector.core.files import (
     LOCK_TIMEOUT_S,
     check_unchanged,
@@ -289,7 +287,16 @@ def _current_sha256(path: Path) -> str | None:
         ) from None
     except OSError as exc:
         raise storage_error(exc, path, "read", CollectionStorageError) from None
+    import hashlib  # loading it (OpenSSL) costs memory and milliseconds: only once a file is hashed
+
     return hashlib.sha256(data).hexdigest()
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """The TOML text of a document (collections.tomltext; its writer is imported when a file is written)."""
+    from inspector.core.collections.tomltext import dumps as toml_dumps
+
+    return toml_dumps(document)
 
 
 def _write(
