@@ -177,13 +177,28 @@ def _ms(a: float | None, b: float | None) -> float | None:
 
 
 def _warm_up(kind: str) -> None:
-    """Choose and run the kind's lexer once on a small body first, as a session has done before a large body
-    comes: what is loaded once per process (Pygments' lexer modules, imported when a body is first coloured)
-    is not the large body's."""
-    sample = make_body(WARM_UP_MB, kind).decode()
-    lexer = choose_lexer(CONTENT_TYPES[kind], sample[:4096])
-    for _ in iter_range_batches(lexer, pretty_markup(sample, kind) if kind in ("xml", "html") else sample):
+    """Show a small body of the kind once first (in a view of its own, then closed), as a session has done
+    before a large body comes: what is loaded once per process (the response view's result modules, the
+    large-body view, the body workers, Pygments' lexer modules) is not the large body's."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    sample = make_body(WARM_UP_MB, kind)
+    lexer = choose_lexer(CONTENT_TYPES[kind], sample[:4096].decode())
+    text = sample.decode()
+    for _ in iter_range_batches(lexer, pretty_markup(text, kind) if kind in ("xml", "html") else text):
         pass
+    view = ResponseView()
+    view.show()
+    _ = view.large_view
+    done: list[object] = []
+    view.highlight_done.connect(done.append)
+    view.show_exchange(exchange_for(sample, kind))
+    # a body that is not coloured (plain text) never reports a highlight
+    _wait(app, lambda: bool(done) or (view.body_info is not None and not view.body_info.highlighted),
+          LOAD_TIMEOUT_S)
+    view.shutdown()
+    view.close()
+    view.deleteLater()
+    _spin(app, 0.1)
     gc.collect()
 
 
