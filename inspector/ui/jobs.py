@@ -371,12 +371,16 @@ def stop_all(timeout_s: float = STOP_WAIT_S) -> bool:
 
 
 _HOOKED = False
+_HOOKED_APP: QCoreApplication | None = None
 
 
 def install_exit_hooks(app: QCoreApplication) -> None:
-    """Stop every job when the application is about to quit and again at interpreter exit (once each)."""
-    global _HOOKED
-    app.aboutToQuit.connect(_stop_all_now)
+    """Stop every job when the application is about to quit and again at interpreter exit (once each: a
+    second call for the same application adds nothing)."""
+    global _HOOKED, _HOOKED_APP
+    if app is not _HOOKED_APP:
+        _HOOKED_APP = app
+        app.aboutToQuit.connect(_stop_all_now)
     if not _HOOKED:
         _HOOKED = True
         atexit.register(_stop_all_now)

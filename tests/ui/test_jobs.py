@@ -14,7 +14,7 @@ from shiboken6 import Shiboken
 from inspector.core.highlight import STYLE_KEYS, pretty_json
 from inspector.ui import jobs
 from inspector.ui.gui import make_settings
-from inspector.ui.jobs import Job, JobRunner
+from inspector.ui.jobs import Job, JobRunner, install_exit_hooks
 from inspector.ui.workers import BodyJob, HighlightWorker, raw_pieces
 
 WAIT_S = 10.0  # a gate nobody opens gives up after this, so a broken test fails instead of hanging
@@ -288,3 +288,15 @@ def test_a_job_running_when_the_app_quits_or_the_interpreter_exits_is_joined(tmp
     if mode == "quit":
         assert done.stdout.strip() == "cancelled and finished"  # before app.exec() returned
     assert (tmp_path / "marker.seen").read_text() == "cancelled and finished"  # before the interpreter ended
+
+
+def test_the_exit_hooks_are_connected_once_per_application(qapp) -> None:
+    """The app's start-up installs them each time it starts its jobs (DeferredStart.start): a second call
+    must not connect aboutToQuit again."""
+    from PySide6.QtCore import SIGNAL
+
+    install_exit_hooks(qapp)
+    connected = qapp.receivers(SIGNAL("aboutToQuit()"))
+    install_exit_hooks(qapp)
+    install_exit_hooks(qapp)
+    assert qapp.receivers(SIGNAL("aboutToQuit()")) == connected >= 1
