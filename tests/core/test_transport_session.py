@@ -34,19 +34,6 @@ WATCH = "inspector-send-watch"
 DRIP_RELEASE = threading.Event()  # the /drip handler stops when the test sets it (or after 5 s)
 
 
-class Counting(QuietServer):
-    """Counts the connections it accepts."""
-
-    def __init__(self, address: tuple[str, int], handler: type[QuietHandler]) -> None:
-        super().__init__(address, handler)
-        self.accepted = 0
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._lock:
-            self.accepted += 1
-        super().process_request(request, client_address)
-
-
 class KeepAlive(QuietHandler):
     protocol_version = "HTTP/1.1"
 
@@ -78,8 +65,8 @@ class KeepAlive(QuietHandler):
 
 
 @pytest.fixture
-def server() -> Iterator[Counting]:
-    srv = Counting(("127.0.0.1", 0), KeepAlive)
+def server() -> Iterator[QuietServer]:
+    srv = QuietServer(("127.0.0.1", 0), KeepAlive)
     srv.serve_in_background()
     try:
         yield srv
@@ -95,7 +82,7 @@ def watchers() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == WATCH]
 
 
-def test_sends_through_one_session_share_one_connection(server: Counting) -> None:
+def test_sends_through_one_session_share_one_connection(server: QuietServer) -> None:
     session = new_session()
     try:
         for _ in range(3):
@@ -106,13 +93,13 @@ def test_sends_through_one_session_share_one_connection(server: Counting) -> Non
     assert server.accepted == 1
 
 
-def test_sends_without_a_session_each_open_their_own(server: Counting) -> None:
+def test_sends_without_a_session_each_open_their_own(server: QuietServer) -> None:
     for _ in range(2):
         assert send(RequestSpec(url=f"{base(server)}/echo", timeout_s=10)).error is None
     assert server.accepted == 2 and watchers() == []
 
 
-def test_the_shared_session_serves_sends_that_bring_none(server: Counting) -> None:
+def test_the_shared_session_serves_sends_that_bring_none(server: QuietServer) -> None:
     with shared_session():
         for _ in range(3):
             assert send(RequestSpec(url=f"{base(server)}/echo", timeout_s=10)).error is None
@@ -120,7 +107,7 @@ def test_the_shared_session_serves_sends_that_bring_none(server: Counting) -> No
     assert server.accepted == 1 and watchers() == []
 
 
-def test_one_watcher_for_every_send_of_a_session_and_none_after_close(server: Counting) -> None:
+def test_one_watcher_for_every_send_of_a_session_and_none_after_close(server: QuietServer) -> None:
     session = new_session()
     seen: set[int | None] = set()
     try:
@@ -133,7 +120,7 @@ def test_one_watcher_for_every_send_of_a_session_and_none_after_close(server: Co
     assert watchers() == []  # joined when the session closed: no leftover thread
 
 
-def test_cookies_stay_within_one_send(server: Counting) -> None:
+def test_cookies_stay_within_one_send(server: QuietServer) -> None:
     session = new_session()
     try:
         send(RequestSpec(url=f"{base(server)}/set", timeout_s=10), session=session)
@@ -148,7 +135,7 @@ def test_cookies_stay_within_one_send(server: Counting) -> None:
         session.close()
 
 
-def test_the_sessions_own_jar_keeps_nothing_even_through_the_requests_api(server: Counting) -> None:
+def test_the_sessions_own_jar_keeps_nothing_even_through_the_requests_api(server: QuietServer) -> None:
     """send() bypasses the session's jar; a caller that uses requests' own API on a shared session must not
     leave a cookie there for the next send either."""
     session = new_session()
@@ -160,7 +147,7 @@ def test_the_sessions_own_jar_keeps_nothing_even_through_the_requests_api(server
         session.close()
 
 
-def test_cancel_mid_body_with_the_shared_watcher(server: Counting) -> None:
+def test_cancel_mid_body_with_the_shared_watcher(server: QuietServer) -> None:
     """Two sends in flight on one session: cancelling one breaks its blocked read off; the other is untouched,
     and the session works on afterwards."""
     DRIP_RELEASE.clear()
@@ -198,7 +185,7 @@ def test_cancel_mid_body_with_the_shared_watcher(server: Counting) -> None:
     assert watchers() == []
 
 
-def test_the_deadline_still_bounds_a_send_on_a_kept_session(server: Counting) -> None:
+def test_the_deadline_still_bounds_a_send_on_a_kept_session(server: QuietServer) -> None:
     DRIP_RELEASE.clear()
     session = new_session()
     try:
@@ -254,12 +241,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @pytest.fixture
-def tls_server(pki: Pki) -> Iterator[Counting]:
+def tls_server(pki: Pki) -> Iterator[QuietServer]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*pki.server)
     context.load_verify_locations(pki.ca)
     context.verify_mode = ssl.CERT_OPTIONAL  # a client certificate when one is sent, checked against the CA
-    srv = Counting(("127.0.0.1", 0), KeepAlive)
+    srv = QuietServer(("127.0.0.1", 0), KeepAlive)
     srv.socket = context.wrap_socket(srv.socket, server_side=True)
     srv.serve_in_background()
     try:
@@ -278,7 +265,7 @@ def _who(pki: Pki, folder: Path, url: str, session: Any, cert: tuple[Path, Path]
 
 
 def test_profiles_with_different_client_certificates_never_share_a_connection(
-        pki: Pki, tls_server: Counting, tmp_path: Path) -> None:
+        pki: Pki, tls_server: QuietServer, tmp_path: Path) -> None:
     url = f"https://127.0.0.1:{tls_server.server_address[1]}/whoami"
     session = new_session()
     try:
@@ -290,7 +277,7 @@ def test_profiles_with_different_client_certificates_never_share_a_connection(
     assert tls_server.accepted == 3  # one connection per TLS setting, each kept alive
 
 
-def test_a_replaced_ca_bundle_is_read_again(pki: Pki, tls_server: Counting, tmp_path: Path) -> None:
+def test_a_replaced_ca_bundle_is_read_again(pki: Pki, tls_server: QuietServer, tmp_path: Path) -> None:
     """The SSL context is built once per setting, but a bundle changed on disk is a new setting."""
     url = f"https://127.0.0.1:{tls_server.server_address[1]}/whoami"
     bundle = tmp_path / "bundle.pem"

@@ -93,7 +93,8 @@ def answering(status: int = 200, body: bytes | str = b"", headers: Headers = (),
 
 
 class QuietServer(ThreadingHTTPServer):
-    """A threaded server that keeps count of its connections and threads, so stop() can end them all."""
+    """A threaded server that keeps count of its connections and threads, so stop() can end them all;
+    `accepted` counts the connections it took (a kept-alive one counts once)."""
 
     daemon_threads = True  # never keeps the interpreter alive; stop() joins them instead
 
@@ -103,6 +104,7 @@ class QuietServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._workers: list[threading.Thread] = []
         self._serving: threading.Thread | None = None
+        self.accepted = 0
 
     @property
     def url(self) -> str:
@@ -114,6 +116,7 @@ class QuietServer(ThreadingHTTPServer):
         thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
                                   name=f"test-server-{self.server_address[1]}-request", daemon=True)
         with self._lock:
+            self.accepted += 1
             self._connections.add(request)
             self._workers = [t for t in self._workers if t.is_alive()]
             self._workers.append(thread)

@@ -22,17 +22,6 @@ STATUSES = (200, 401)
 VERDICTS = {200: "ok", 401: "authentication"}
 
 
-class Counting(QuietServer):
-    def __init__(self, address: tuple[str, int], handler: type[QuietHandler]) -> None:
-        super().__init__(address, handler)
-        self.accepted = 0
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._lock:
-            self.accepted += 1
-        super().process_request(request, client_address)
-
-
 class KeepAlive(QuietHandler):
     protocol_version = "HTTP/1.1"
 
@@ -45,7 +34,7 @@ class KeepAlive(QuietHandler):
 
 @pytest.fixture
 def server():
-    srv = Counting(("127.0.0.1", 0), KeepAlive)
+    srv = QuietServer(("127.0.0.1", 0), KeepAlive)
     srv.serve_in_background()
     yield srv
     srv.stop()
@@ -92,7 +81,7 @@ def watchers() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == WATCH]
 
 
-def test_three_sends_from_one_tab_use_one_connection(qtbot, tmp_path: Path, server: Counting) -> None:
+def test_three_sends_from_one_tab_use_one_connection(qtbot, tmp_path: Path, server: QuietServer) -> None:
     window = window_with(qtbot, tmp_path)
     url = f"http://127.0.0.1:{server.server_address[1]}/x"
     try:
@@ -108,7 +97,7 @@ def test_three_sends_from_one_tab_use_one_connection(qtbot, tmp_path: Path, serv
     assert watchers() == []  # closing the tabs closed their sessions
 
 
-def test_closing_a_tab_closes_its_session(qtbot, tmp_path: Path, server: Counting) -> None:
+def test_closing_a_tab_closes_its_session(qtbot, tmp_path: Path, server: QuietServer) -> None:
     window = window_with(qtbot, tmp_path)
     url = f"http://127.0.0.1:{server.server_address[1]}/x"
     try:
@@ -125,7 +114,7 @@ def test_closing_a_tab_closes_its_session(qtbot, tmp_path: Path, server: Countin
 
 
 def test_the_first_send_over_the_limit_leaves_the_trim_to_a_job(qtbot, tmp_path: Path,
-                                                                 server: Counting) -> None:
+                                                                 server: QuietServer) -> None:
     store = big_history(tmp_path / "history.sqlite3", 3_000, keep=100)
     window = window_with(qtbot, tmp_path, history=store)
     try:
@@ -183,7 +172,7 @@ def test_a_runner_forgets_the_jobs_that_ended(qtbot) -> None:
         assert runner.shutdown()
 
 
-def test_finding_cards_reuse_one_icon_per_severity(qtbot, tmp_path: Path, server: Counting) -> None:
+def test_finding_cards_reuse_one_icon_per_severity(qtbot, tmp_path: Path, server: QuietServer) -> None:
     """A new QIcon per card caches its pixmap under a new key: Qt's pixmap cache would grow by a copy per send."""
     from PySide6.QtWidgets import QLabel
 
