@@ -135,6 +135,20 @@ def write_profile(folder: Path) -> None:
         encoding="utf-8")
 
 
+def finish(startup: DeferredStart, window: MainWindow, early: EarlyErrors | None = None) -> None:
+    """End what a started DeferredStart made: its jobs, the error hook, the window's jobs, log and history."""
+    startup.stop()
+    if startup.hook is not None:
+        startup.hook.uninstall()
+    if early is not None:
+        early.uninstall()
+    window.shutdown()
+    if startup.app_log is not None:
+        startup.app_log.close()
+    if window.history is not None:
+        window.history.close()
+
+
 def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, restore_tabs_later=True)
@@ -160,15 +174,7 @@ def test_after_the_first_paint_the_panes_history_and_profiles_arrive(qtbot, tmp_
         qtbot.waitUntil(lambda: window.collections is not None, timeout=10_000)
         qtbot.waitUntil(lambda: startup.hook is not None, timeout=10_000)
     finally:
-        startup.stop()
-        if startup.hook is not None:
-            startup.hook.uninstall()
-        early.uninstall()
-        window.shutdown()
-        if startup.app_log is not None:
-            startup.app_log.close()
-        if window.history is not None:
-            window.history.close()
+        finish(startup, window, early)
 
 
 def test_the_team_folders_kept_in_the_settings_are_read_after_the_paint(qtbot, tmp_path: Path) -> None:
@@ -187,19 +193,12 @@ def test_the_team_folders_kept_in_the_settings_are_read_after_the_paint(qtbot, t
         assert window.built
         assert "Team API" in [p.name for p in window.profiles.profiles]
     finally:
-        startup.stop()
-        if startup.hook is not None:
-            startup.hook.uninstall()
-        window.shutdown()
-        if startup.app_log is not None:
-            startup.app_log.close()
-        if window.history is not None:
-            window.history.close()
+        finish(startup, window)
 
 
 def test_what_is_typed_at_the_first_paint_is_kept_while_the_rest_fills_in(qtbot, tmp_path: Path) -> None:
-    """The first paint shows the real request bar: a URL typed before the panes, the saved tabs, the history
-    and the profiles arrive stays in that tab, and is what Send would send."""
+    """Once the request bar is up: a URL typed before the panes, the saved tabs, the history and the profiles
+    arrive stays in that tab, and is what Send would send (keys typed at the bare frame: see below)."""
     path = tmp_path / "settings.ini"
     saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/saved"))
     settings = QSettings(str(path), QSettings.Format.IniFormat)
@@ -223,15 +222,7 @@ def test_what_is_typed_at_the_first_paint_is_kept_while_the_rest_fills_in(qtbot,
         assert [window.tabs.widget(i).editor.to_spec().url for i in range(window.tabs.count())] == [
             "https://typed.example.com/now", "https://api.example.com/saved"]
     finally:
-        startup.stop()
-        if startup.hook is not None:
-            startup.hook.uninstall()
-        early.uninstall()
-        window.shutdown()
-        if startup.app_log is not None:
-            startup.app_log.close()
-        if window.history is not None:
-            window.history.close()
+        finish(startup, window, early)
 
 
 def test_a_part_that_never_comes_does_not_hold_back_the_log_the_dialog_and_the_collections(
@@ -258,14 +249,7 @@ def test_a_part_that_never_comes_does_not_hold_back_the_log_the_dialog_and_the_c
             release.set()
     finally:
         release.set()
-        startup.stop()
-        if startup.hook is not None:
-            startup.hook.uninstall()
-        window.shutdown()
-        if startup.app_log is not None:
-            startup.app_log.close()
-        if window.history is not None:
-            window.history.close()
+        finish(startup, window)
 
 
 def test_the_frame_comes_first_and_what_is_typed_at_it_reaches_the_url_bar(qtbot, tmp_path: Path) -> None:
