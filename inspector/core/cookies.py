@@ -43,10 +43,14 @@ class StoredCookie:
                           self.expires, self.same_site, removed, rejected)
 
 
+_LOOPBACK_NAMES = ("localhost", "localhost.", "ip6-localhost")
+
+
 def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1, localhost and *.localhost: hosts a browser treats as a secure context."""
+    """127.0.0.0/8, ::1, localhost (and its spellings) and *.localhost: this machine, which a browser treats as
+    a secure context and over which plain http leaks nothing. The one test the app and the demo use."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

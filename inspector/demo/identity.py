@@ -31,14 +31,13 @@ import base64
 import hashlib
 import hmac
 import html
-import ipaddress
-import json
 import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from inspector.core.cookies import is_loopback
 from inspector.demo.messages import DemoRequest, Reply, json_reply, text_reply
 from inspector.demo.scenarios import (
     ALL_SCOPES,
@@ -138,15 +137,11 @@ def _cookies(req: DemoRequest) -> dict[str, str]:
 
 
 def _form(req: DemoRequest) -> dict[str, str]:
-    ctype = (req.header("Content-Type") or "").lower()
-    if "json" in ctype:
-        try:
-            doc = json.loads(req.body or b"{}")
-        except ValueError:
-            return {}
-        return {str(k): str(v) for k, v in doc.items()} if isinstance(doc, dict) else {}
-    pairs = parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {k: v[0] for k, v in pairs.items()}
+    """The body's fields; a JSON body that does not parse has none (the page says what is missing)."""
+    try:
+        return req.form()
+    except ValueError:
+        return {}
 
 
 def _eq(a: str, b: str) -> bool:
@@ -174,12 +169,7 @@ def _loopback_redirect(uri: str) -> bool:
     host = (parts.hostname or "").lower()
     if parts.scheme != "http" or parts.fragment:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(host)
 
 
 def _unknown_scopes(scope: str) -> list[str]:

@@ -44,6 +44,17 @@ class DemoRequest:
     def host(self) -> str:
         return self.header("Host") or ""
 
+    def form(self) -> dict[str, str]:
+        """The fields of a form (urlencoded) or JSON object body, each its first value as text; ValueError
+        when a JSON body does not parse."""
+        if "json" in (self.header("Content-Type") or "").lower():
+            doc = json.loads(self.body or b"{}")
+            return {str(k): str(v) for k, v in doc.items()} if isinstance(doc, dict) else {}
+        from urllib.parse import parse_qs
+
+        pairs = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: v[0] for k, v in pairs.items()}
+
 
 @dataclass
 class Reply:

@@ -84,7 +84,6 @@ from __future__ import annotations
 import base64
 import gzip
 import hmac
-import ipaddress
 import json
 import math
 import os
@@ -110,6 +109,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 import jwt
 import requests
 
+from inspector.core.cookies import is_loopback
 from inspector.core.errors import InspectorError
 from inspector.core.files import SHARED_FILE, atomic_write
 from inspector.core.redact import mask_url
@@ -1246,14 +1246,10 @@ def _oauth_error(status: int, error: str, description: str, *headers: tuple[str,
 
 
 def _token_params(req: DemoRequest) -> dict[str, str]:
-    ctype = (req.header("Content-Type") or "").lower()
-    if "json" in ctype:
-        try:
-            doc = json.loads(req.body or b"{}")
-        except ValueError:
-            raise _BadRequest("The token request body is not valid JSON.") from None
-        return {str(k): str(v) for k, v in doc.items()} if isinstance(doc, dict) else {}
-    return {k: v[0] for k, v in parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    try:
+        return req.form()
+    except ValueError:
+        raise _BadRequest("The token request body is not valid JSON.") from None
 
 
 def _token_endpoint(req: DemoRequest, st: _DemoState, lifetime_s: int) -> Reply:
@@ -1456,7 +1452,7 @@ def run_forever(
             previous[signum] = signal.signal(signum, _raise_keyboard_interrupt)
     try:
         print(f"Demo API running at {server.base_url}/ (Ctrl+C to stop)", file=out, flush=True)
-        if not _is_loopback(host):
+        if not is_loopback(host):
             print(
                 "Warning: the demo API is reachable from other machines; its demo secrets are public.",
                 file=sys.stderr,
@@ -1479,15 +1475,6 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Tokens, environment and profiles for the app
 def _state_for(base_url: str) -> _DemoState | None:
@@ -1502,7 +1489,7 @@ def _state_for(base_url: str) -> _DemoState | None:
 def _fetch_json(url: str) -> dict[str, Any]:
     """Ask a demo API in another process (loopback only)."""
     host = urlsplit(url).hostname or ""
-    if not _is_loopback(host):
+    if not is_loopback(host):
         raise DemoError(f"The demo API must run on this machine (127.0.0.1 or localhost), not at {url}.")
     try:
         with requests.Session() as session:

@@ -21,7 +21,6 @@ from inspector.core.lazy import lazy_exports
 if TYPE_CHECKING:
     from inspector.core.diagnosis.evidence import evidence_lines
     from inspector.core.diagnosis.explainer import explain, explain_recorded, inspect_alone, strip_scheme
-    from inspector.core.diagnosis.facts import is_loopback
     from inspector.core.diagnosis.findings import (
         FINDING_IDS,
         SEVERITIES,
@@ -43,7 +42,6 @@ _WHERE = {
     "explain_recorded": "explainer",
     "inspect_alone": "explainer",
     "strip_scheme": "explainer",
-    "is_loopback": "facts",
     "FINDING_IDS": "findings",
     "SEVERITIES": "findings",
     "SEVERITY_RANK": "findings",
@@ -82,7 +80,6 @@ __all__ = [
     "explain_recorded",
     "granted_scopes",
     "inspect_alone",
-    "is_loopback",
     "strip_scheme",
     "tell",
     "transport_story",

@@ -3,7 +3,6 @@ that was sent, the token, the challenges, the message in the body, the error cod
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from inspector.core.request import is_masked
 from inspector.core.timeline import Timeline, build_timeline
 from inspector.core.tokens import SentCredential, TokenInfo, inspect_token, sent_credentials
 
-_LOOPBACK_NAMES = ("localhost", "localhost.", "ip6-localhost")
 _BODY_SECRET_FIELDS = ("client_secret", "refresh_token", "password", "client_assertion", "assertion", "code")
 
 # Block pages of common web application firewalls and CDNs: (header name, value pattern or None).
@@ -144,17 +142,6 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1, localhost and *.localhost."""
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def status_text(resp: Response) -> str:

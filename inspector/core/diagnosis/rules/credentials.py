@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from inspector.core.challenges import TOKEN68_RE
+from inspector.core.cookies import is_loopback
 from inspector.core.diagnosis.facts import (
     Facts,
     body_credentials,
     credentials_for,
     host_of,
-    is_loopback,
     origin,
     token_hop_secrets,
 )
