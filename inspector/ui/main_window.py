@@ -625,6 +625,9 @@ class MainWindow(QMainWindow):
         self.collections_action.setShortcut(QKeySequence("Ctrl+B"))
         self.collections_action.setStatusTip("The collections sidebar")
         self.collections_action.toggled.connect(self._toggle_collections)
+        # only the user's Ctrl+B (or the menu) moves the focus to the filter: the sidebar that appears when
+        # the collections arrive after start-up must not take the keys of a URL being typed
+        self.collections_action.triggered.connect(self._focus_collections)
         self.addAction(self.collections_action)
         self.profiles_action = self._action("&Profiles…", self.open_profiles_dialog, "Ctrl+Shift+P",
                                             tip="Create, edit and check credential profiles and team folders")
@@ -983,7 +986,9 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage("Collections are still being found: they appear in a moment.")
             return
         self.collections_dock.setVisible(on)
-        if on:
+
+    def _focus_collections(self, on: bool) -> None:
+        if on and self.collections_tree is not None:
             self.collections_tree.filter_edit.setFocus()
 
     def _collection_profile_dirs(self) -> list[Path]:

@@ -490,3 +490,22 @@ def test_har_entries_can_be_saved_to_a_collection(qtbot, window: MainWindow, sho
     from inspector.core.collections.store import read_request
 
     assert request_literal_secrets(read_request(shop / "from-har.toml")) == []
+
+
+def test_the_sidebar_arriving_after_start_up_leaves_the_url_bar_its_keys(qtbot, settings: QSettings,
+                                                                          shop: Path) -> None:
+    """The collections attach after the window is ready, while someone may be typing a URL: the sidebar
+    shows without taking the focus; Ctrl+B (the action, triggered) does move it to the sidebar's filter."""
+    window = make_window(qtbot, settings)
+    window.activateWindow()
+    window.editor.url_edit.setFocus()
+    qtbot.keyClicks(window.editor.url_edit, "https://api.")
+    window.set_collections(loaded_model(qtbot, shop.parent), shop.parent / "personal")
+    qtbot.waitUntil(lambda: window.collections_dock.isVisible(), timeout=5_000)
+    qtbot.keyClicks(window.focusWidget(), "example.com/")
+    assert window.editor.url_edit.text() == "https://api.example.com/"
+    assert window.collections_tree.filter_edit.text() == ""
+    window.collections_action.trigger()  # Ctrl+B: hidden
+    window.collections_action.trigger()  # and shown again, by the user
+    assert window.focusWidget() is window.collections_tree.filter_edit
+    window.shutdown()
