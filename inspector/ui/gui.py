@@ -297,14 +297,6 @@ def open_first_demo_request(window: MainWindow, model: Any) -> None:
     model.collection_loaded.connect(loaded)
 
 
-def _preload(names: Sequence[str]) -> None:
-    """Import modules on a worker (pure Python, no Qt): the UI thread later finds them in sys.modules."""
-    import importlib
-
-    for name in names:
-        importlib.import_module(name)
-
-
 class DeferredStart(QObject):
     """Everything after the first paint, in steps that each hold the UI thread briefly; see the module text.
 
@@ -351,7 +343,7 @@ class DeferredStart(QObject):
         built (one step); then the other workers start, and the UI thread's steps. What `ready` waits for
         runs first; the log file, the error dialog and the collections follow it, so that their imports do
         not compete with the panes' for the interpreter."""
-        from inspector.ui.jobs import JobRunner, install_exit_hooks
+        from inspector.ui.jobs import JobRunner, import_modules, install_exit_hooks
 
         app = QApplication.instance()
         if app is not None:
@@ -362,7 +354,7 @@ class DeferredStart(QObject):
         if self.window.built:
             self._start_workers()
         else:
-            self.jobs.start("window", lambda _job: _preload(BUILD_MODULES), on_done=self._on_window_modules,
+            self.jobs.start("window", lambda _job: import_modules(BUILD_MODULES), on_done=self._on_window_modules,
                             on_failed=lambda _e: self._on_window_modules(None))
         QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
 
@@ -370,6 +362,8 @@ class DeferredStart(QObject):
         self._queue(self.window.build, self._start_workers)
 
     def _start_workers(self) -> None:
+        from inspector.ui.jobs import import_modules
+
         env = self.env
         keep = history_keep(self.settings)
         if self._saved_teams and self.settings is not None:
@@ -381,9 +375,9 @@ class DeferredStart(QObject):
         # already hold the interpreter. The saved tabs first (the codec reads them), then what the panes and
         # the profiles need.
         self._queue(
-            lambda: jobs.start("codec", lambda _job: _preload(("inspector.core.codec",)), on_done=self._on_codec,
+            lambda: jobs.start("codec", lambda _job: import_modules(("inspector.core.codec",)), on_done=self._on_codec,
                                on_failed=lambda _e: self._on_codec(None)),
-            lambda: jobs.start("preload", lambda _job: _preload(PRELOAD_MODULES), on_done=self._on_preloaded,
+            lambda: jobs.start("preload", lambda _job: import_modules(PRELOAD_MODULES), on_done=self._on_preloaded,
                                on_failed=lambda _e: self._on_preloaded(None)),
             lambda: jobs.start("history", lambda _job: open_history(env, keep=keep), on_done=self._on_history,
                                on_failed=self._on_history_failed),
@@ -403,10 +397,12 @@ class DeferredStart(QObject):
         self._after_started = True
         if self.jobs is None:  # never started (the window closed at once)
             return
+        from inspector.ui.jobs import import_modules
+
         env, folder = self.env, self.log_folder
         self.jobs.start("log", lambda _job: _open_log_and_start(env, folder), on_done=self._on_log,
                         on_failed=lambda _e: self._on_log(None))
-        self.jobs.start("preload-later", lambda _job: _preload(LATER_MODULES), on_done=self._on_later,
+        self.jobs.start("preload-later", lambda _job: import_modules(LATER_MODULES), on_done=self._on_later,
                         on_failed=lambda _e: self._on_later(None))
 
     def _on_codec(self, _value: object) -> None:

@@ -35,7 +35,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -205,6 +205,15 @@ class _Relay(QObject):
     def _deliver(self, item: tuple[_State, Job[Any], Outcome, object]) -> None:
         state, job, outcome, value = item
         state.deliver(job, outcome, value)
+
+
+def import_modules(names: Iterable[str]) -> None:
+    """Import modules (a job's work): the UI thread later finds them in sys.modules instead of importing them
+    itself. Only modules whose import makes no QObject, pixmap or font (classes and constants) belong here."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
 
 
 _RELAY: _Relay | None = None

@@ -18,6 +18,7 @@ find_profile(name, folder), word_wrap, and the questions ask_yes_no / ask_confli
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +48,17 @@ if TYPE_CHECKING:
 __all__ = ["RequestTab", "RequestTabs", "SendPlan", "tab_title"]
 
 DIRTY_MARK = "● "
+# What the panes import to show a first result (they are lazy so that the window is ready sooner): imported
+# on a worker while the first request is in flight, so the UI thread finds them loaded when the answer comes.
+RESULT_MODULES = (
+    "inspector.ui.workers",  # the response view: the body's workers and colours
+    "inspector.core.highlight",
+    "inspector.ui.body_view",
+    "inspector.ui.cookies_view",
+    "inspector.ui.timeline_widget",  # the explainer: the token's timeline, the story and its evidence
+    "inspector.core.diagnosis.story",
+    "inspector.core.diagnosis.evidence",
+)
 
 
 def _units() -> Any:
@@ -780,6 +792,10 @@ class RequestTab(QWidget):
 
         self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
                         on_progress=self._on_progress, cancel=job_cancel, name="send")
+        if not self.jobs.busy("result-modules") and not all(m in sys.modules for m in RESULT_MODULES):
+            from inspector.ui.jobs import import_modules
+
+            self.jobs.start("result-modules", lambda _job: import_modules(RESULT_MODULES))
         self._sending_since = time.monotonic()
         self._progress = (0, None)
         self._set_busy(True)

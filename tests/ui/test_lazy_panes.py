@@ -154,3 +154,66 @@ def test_a_restored_tab_with_variables_is_marked(window: MainWindow, tmp_path: P
     assert tab._marks is None
     tab.bind_restored(tmp_path / "gone.toml", RequestSpec(url="{{base}}/x"), dirty=True)
     assert tab._marks is not None and tab.marks.unresolved() == ["base"]
+
+
+def test_the_first_send_imports_what_its_answer_needs_on_a_worker(tmp_path: Path) -> None:
+    """The panes are lazy, but the first answer must not make the UI thread import them: they are imported
+    on a job while the request is in flight (a slow server here, so the answer comes after)."""
+    code = f"""
+import json, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from inspector.ui.tab import RESULT_MODULES
+
+on_ui_thread = []
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name in RESULT_MODULES and threading.current_thread() is threading.main_thread():
+            on_ui_thread.append(name)
+        return None
+
+sys.meta_path.insert(0, Watch())
+
+class Slow(BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(1.5)
+        body = b'{{"error": "invalid_token"}}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("WWW-Authenticate", 'Bearer error="invalid_token"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+app = QApplication([])
+from inspector.core.request import RequestSpec
+from inspector.ui.main_window import MainWindow
+window = MainWindow(QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
+window.show()
+window.current_tab().ensure_panels()
+done = []
+window.result_received.connect(done.append)
+window.current_tab().set_spec(RequestSpec(url=f"http://127.0.0.1:{{server.server_address[1]}}/x"))
+window.send()
+deadline = time.monotonic() + 30
+while not done and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+print(json.dumps({{"answered": bool(done), "on_ui_thread": on_ui_thread,
+                  "loaded": [m for m in RESULT_MODULES if m in sys.modules]}}))
+window.shutdown()
+server.shutdown()
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=50,
+                          check=False, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    from inspector.ui.tab import RESULT_MODULES
+
+    assert out == {"answered": True, "on_ui_thread": [], "loaded": list(RESULT_MODULES)}
