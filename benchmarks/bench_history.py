@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,26 +38,16 @@ os.environ.setdefault("INSPECTOR_TESTING", "1")  # no user settings, keyring or 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from benchmarks.stall import StallMeter
+from benchmarks.stall import StallMeter, wait_until
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.history import HistoryStore
 from inspector.core.request import Header, RequestSpec
 
 TARGET_STALL_MS = 50.0
 KEEP = 10_000
-
-
-def wait_until(done: Callable[[], bool], timeout_s: float = 90.0) -> bool:
-    deadline = time.perf_counter() + timeout_s
-    while not done():
-        if time.perf_counter() > deadline:
-            return False
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-        time.sleep(0.001)
-    return True
 
 
 def sample_exchange(i: int = 0) -> Exchange:

@@ -52,7 +52,7 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from benchmarks.stall import StallMeter
+from benchmarks.stall import StallMeter, wait_until
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.highlight import choose_lexer, iter_range_batches, pretty_markup
 from inspector.core.request import RequestSpec
@@ -162,14 +162,8 @@ def _spin(app: QApplication, seconds: float) -> None:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
-def _wait(app: QApplication, done: Callable[[], bool], timeout_s: float) -> bool:
-    end = time.perf_counter() + timeout_s
-    while not done():
-        if time.perf_counter() > end:
-            return False
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.002)
-    return True
+def _wait(done: Callable[[], bool], timeout_s: float) -> bool:
+    return wait_until(done, timeout_s, slice_ms=20, nap_s=0.002)
 
 
 def _ms(a: float | None, b: float | None) -> float | None:
@@ -193,7 +187,7 @@ def _warm_up(kind: str) -> None:
     view.highlight_done.connect(done.append)
     view.show_exchange(exchange_for(sample, kind))
     # a body that is not coloured (plain text) never reports a highlight
-    _wait(app, lambda: bool(done) or (view.body_info is not None and not view.body_info.highlighted),
+    _wait(lambda: bool(done) or (view.body_info is not None and not view.body_info.highlighted),
           LOAD_TIMEOUT_S)
     view.shutdown()
     view.close()
@@ -249,7 +243,7 @@ def run_case(megabytes: float, kind: str, warm_up: bool = True) -> dict[str, Any
         highlighted = bool(view.body_info and view.body_info.highlighted)
         return "highlight_done" in marks and "end_jump" in marks and (coloured or not highlighted)
 
-    ok = _wait(app, loaded, LOAD_TIMEOUT_S)
+    ok = _wait(loaded, LOAD_TIMEOUT_S)
     if not ok:
         raise SystemExit(f"{kind}: the body did not load and highlight within {LOAD_TIMEOUT_S:.0f} s")
     highlight_s = marks["highlight_done"] - t0

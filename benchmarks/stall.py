@@ -1,10 +1,25 @@
-"""The one UI-thread stall meter the benchmarks share: the worst gap between ticks of a 10 ms QTimer."""
+"""What the benchmarks share on the UI thread: the stall meter (the worst gap between ticks of a 10 ms QTimer)
+and waiting for a condition while the event loop runs."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def wait_until(done: Callable[[], bool], timeout_s: float = 90.0, *, slice_ms: int = 5,
+               nap_s: float = 0.001) -> bool:
+    """Run the event loop (slices of slice_ms, a nap between) until done() holds; False after timeout_s."""
+    deadline = time.perf_counter() + timeout_s
+    while not done():
+        if time.perf_counter() > deadline:
+            return False
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, slice_ms)
+        time.sleep(nap_s)
+    return True
 
 
 class StallMeter:
