@@ -56,7 +56,9 @@ from benchmarks.stall import StallMeter, wait_until
 from inspector.core.exchange import Exchange, Hop, Response
 from inspector.core.highlight import choose_lexer, iter_range_batches, pretty_markup
 from inspector.core.request import RequestSpec
+from inspector.ui.jobs import import_modules
 from inspector.ui.response_view import ResponseView
+from inspector.ui.tab import RESULT_MODULES
 
 KINDS = ("json", "json-one-line", "text", "xml", "html")
 CONTENT_TYPES = {"json": "application/json", "json-one-line": "application/json", "text": "text/plain",
@@ -171,28 +173,15 @@ def _ms(a: float | None, b: float | None) -> float | None:
 
 
 def _warm_up(kind: str) -> None:
-    """Show a small body of the kind once first (in a view of its own, then closed), as a session has done
-    before a large body comes: what is loaded once per process (the response view's result modules, the
-    large-body view, the body workers, Pygments' lexer modules) is not the large body's."""
-    app = QApplication.instance() or QApplication(sys.argv)
-    sample = make_body(WARM_UP_MB, kind)
-    lexer = choose_lexer(CONTENT_TYPES[kind], sample[:4096].decode())
-    text = sample.decode()
-    for _ in iter_range_batches(lexer, pretty_markup(text, kind) if kind in ("xml", "html") else text):
+    """What a session has done before a large body comes, so that what is loaded once per process is not the
+    large body's: the modules a first answer needs, which the window imports on a job while the first request
+    is in flight (ui/tab.py RESULT_MODULES), and the kind's lexer run once on a small body (Pygments' lexer
+    modules are imported when a body is first coloured)."""
+    import_modules(RESULT_MODULES)
+    sample = make_body(WARM_UP_MB, kind).decode()
+    lexer = choose_lexer(CONTENT_TYPES[kind], sample[:4096])
+    for _ in iter_range_batches(lexer, pretty_markup(sample, kind) if kind in ("xml", "html") else sample):
         pass
-    view = ResponseView()
-    view.show()
-    _ = view.large_view
-    done: list[object] = []
-    view.highlight_done.connect(done.append)
-    view.show_exchange(exchange_for(sample, kind))
-    # a body that is not coloured (plain text) never reports a highlight
-    _wait(lambda: bool(done) or (view.body_info is not None and not view.body_info.highlighted),
-          LOAD_TIMEOUT_S)
-    view.shutdown()
-    view.close()
-    view.deleteLater()
-    _spin(app, 0.1)
     gc.collect()
 
 
