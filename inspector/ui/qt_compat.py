@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 _applied = False
+_scan_skipped = False
 
 
 def guard_refcounts() -> bool:
@@ -31,4 +32,37 @@ def guard_refcounts() -> bool:
     for obj in (None, True, False):
         ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
     _applied = True
+    return True
+
+
+def skip_source_scan(package: str = "inspector") -> bool:
+    """Spare PySide6 reading the whole source of every module of `package` as it is imported.
+
+    After PySide6 is imported, its feature support (shibokensupport.feature, behind `from __feature__ import
+    snake_case`) runs inspect.getsource on every newly imported module to see whether the text mentions
+    "PySide6", and records 0 ("uses PySide, no feature selected") or -1 ("ignore") per module name. That
+    costs some 0.1 ms a module (about 8 ms of the window's start-up) and keeps every source in linecache. This
+    application selects no feature anywhere, so its own modules are recorded as 0 without reading them;
+    every other module still goes through PySide's own check. True when installed; False (nothing changed)
+    when the binding has no such hook.
+    """
+    global _scan_skipped
+    if _scan_skipped:
+        return True
+    feature = sys.modules.get("shibokensupport.feature")
+    table = getattr(feature, "pyside_feature_dict", None)
+    original = getattr(feature, "feature_imported", None)
+    if feature is None or not isinstance(table, dict) or not callable(original):
+        return False
+    prefix = package + "."
+
+    def feature_imported(module: object) -> None:
+        name = getattr(module, "__name__", None)
+        if isinstance(name, str) and (name == package or name.startswith(prefix)):
+            table.setdefault(name, 0)
+        else:
+            original(module)
+
+    feature.feature_imported = feature_imported  # type: ignore[attr-defined]
+    _scan_skipped = True
     return True

@@ -13,22 +13,16 @@ from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QApplication,
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -84,6 +78,28 @@ def profile_header_names(profile: object) -> tuple[str, ...]:
     if kind == "api-key":
         return () if (credential("in") or "header") == "query" else (credential("name") or "X-API-Key",)
     return ("Authorization",)
+
+
+def as_pages_give(spec: RequestSpec) -> RequestSpec:
+    """The headers, body and options of the spec as the editor's pages give them back once filled with it
+    (RequestEditor.to_spec): blank rows left out, the body's text or fields for its kind only, the timeout as
+    its field holds it (0.1 to 3600 s, one decimal)."""
+    kind = spec.body.kind
+    fields = tuple(f for f in spec.body.fields if f.name or f.value)
+    if kind in ("json", "text"):
+        body = Body(kind=kind, text=spec.body.text)
+    elif kind == "form":
+        body = Body(kind=kind, fields=tuple(replace(f, is_file=False) for f in fields))
+    elif kind == "multipart":
+        body = Body(kind=kind, fields=fields)
+    else:
+        body = Body(kind="none")
+    return replace(
+        spec,
+        headers=tuple(h for h in spec.headers if h.name or h.value),
+        body=body,
+        timeout_s=round(min(max(spec.timeout_s or DEFAULT_TIMEOUT_S, 0.1), 3600.0), 1),
+    )
 
 
 class KeyValueTable(QTableWidget):
@@ -422,7 +438,64 @@ class RequestEditor(QWidget):
         self.params_table.setObjectName("paramsTable")
         self.tabs.addTab(self.params_table, "Params")
 
-        headers_page = QWidget(self)
+        # Headers, Body and Options are built when first needed (shown, read by a test or a caller, or given a
+        # request that uses them): until then their part of the request waits in self._pending. A new tab is
+        # on screen sooner and a window whose requests never need them does not hold their widgets.
+        self._pending: RequestSpec | None = RequestSpec()
+        self._pages: list[QWidget] = []
+        for title in ("Headers", "Body", "Options"):
+            page = QWidget(self)
+            self._pages.append(page)
+            self.tabs.addTab(page, title)
+        self.tabs.currentChanged.connect(lambda index: self._build_pages() if index > 0 else None)
+        # scrolling over the form must not turn GET into PATCH
+        guard_wheel(self.method_combo, self.profile_picker)
+
+        # wiring
+        self.url_edit.textChanged.connect(self._on_url_changed)
+        self.url_edit.textEdited.connect(self._maybe_curl_pasted)
+        self._url_before_edit = ""
+        self.url_edit.returnPressed.connect(self.send_requested)
+        self.params_table.rows_edited.connect(self._on_params_edited)
+        self.method_combo.currentTextChanged.connect(self._on_form_changed)
+        self.send_button.clicked.connect(self.send_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+
+    # the widgets of Headers, Body and Options, made by _build_pages (see _build)
+    _PAGE_WIDGETS = frozenset({
+        "headers_table", "content_type_hint", "body_kind_combo", "format_button", "add_file_button",
+        "body_status", "body_stack", "body_text", "form_table", "multipart_table", "timeout_spin",
+        "follow_check", "verify_check", "_body_timer",
+    })
+
+    def __getattr__(self, name: str) -> object:
+        # only reached when normal lookup fails: a page widget asked for before its page was built
+        if name in RequestEditor._PAGE_WIDGETS and self.__dict__.get("_pending") is not None:
+            self._build_pages()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def pages_built(self) -> bool:
+        """Whether Headers, Body and Options have their widgets (see _build)."""
+        return self._pending is None
+
+    def _build_pages(self) -> None:
+        """Make the widgets of Headers, Body and Options and fill them with the waiting part of the request."""
+        pending = self._pending
+        if pending is None:
+            return
+        # only these pages use them: imported (and their enums made) when the pages are built
+        from PySide6.QtWidgets import (
+            QCheckBox,
+            QDoubleSpinBox,
+            QFormLayout,
+            QPlainTextEdit,
+            QStackedWidget,
+            QToolButton,
+        )
+
+        headers_page, body_page, options_page = self._pages
         headers_layout = QVBoxLayout(headers_page)
         headers_layout.setContentsMargins(4, 4, 4, 4)
         self.headers_table = KeyValueTable("Header", "Value", checkable=True, parent=headers_page,
@@ -432,9 +505,7 @@ class RequestEditor(QWidget):
                                              elide=Qt.TextElideMode.ElideRight)
         headers_layout.addWidget(self.headers_table, 1)
         headers_layout.addWidget(self.content_type_hint)
-        self.tabs.addTab(headers_page, "Headers")
 
-        body_page = QWidget(self)
         body_layout = QVBoxLayout(body_page)
         body_layout.setContentsMargins(4, 4, 4, 4)
         kind_row = QHBoxLayout()
@@ -468,9 +539,7 @@ class RequestEditor(QWidget):
         for w in (none_label, self.body_text, self.form_table, self.multipart_table):
             self.body_stack.addWidget(w)
         body_layout.addWidget(self.body_stack, 1)
-        self.tabs.addTab(body_page, "Body")
 
-        options_page = QWidget(self)
         form = QFormLayout(options_page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)  # a number, not a bar
         self.timeout_spin = QDoubleSpinBox(options_page)
@@ -484,38 +553,41 @@ class RequestEditor(QWidget):
         form.addRow("Timeout:", self.timeout_spin)
         form.addRow("", self.follow_check)
         form.addRow("", self.verify_check)
-        self.tabs.addTab(options_page, "Options")
-        # scrolling over the form must not turn GET into PATCH or change the timeout
-        guard_wheel(self.method_combo, self.profile_picker, self.body_kind_combo, self.timeout_spin)
+        guard_wheel(self.body_kind_combo, self.timeout_spin)  # scrolling over the form must not change them
 
-        # wiring
-        self.url_edit.textChanged.connect(self._on_url_changed)
-        self.url_edit.textEdited.connect(self._maybe_curl_pasted)
-        self._url_before_edit = ""
-        self.url_edit.returnPressed.connect(self.send_requested)
-        self.params_table.rows_edited.connect(self._on_params_edited)
         self.headers_table.rows_edited.connect(self._on_form_changed)
         self.headers_table.rows_edited.connect(self._mark_replaced_headers)
         self.body_kind_combo.currentIndexChanged.connect(self._on_body_kind_changed)
         self.body_text.textChanged.connect(self._schedule_body_check)
         self.form_table.rows_edited.connect(self._on_form_changed)
         self.multipart_table.rows_edited.connect(self._on_form_changed)
-        self.method_combo.currentTextChanged.connect(self._on_form_changed)
-        self.send_button.clicked.connect(self.send_requested)
-        self.cancel_button.clicked.connect(self.cancel_requested)
         self._body_timer = QTimer(self)
         self._body_timer.setSingleShot(True)
         self._body_timer.setInterval(250)  # validate JSON when typing pauses, not on every key
         self._body_timer.timeout.connect(self._check_body)
 
+        self._pending = None
+        self._fill_pages(pending)
+        self._on_body_kind_changed()
+        self._mark_replaced_headers()
+        if self.view_state.safe:
+            self._mask_fields()
+
     # -- the door ----------------------------------------------------------------------------------------
     def commit_edits(self) -> None:
         """Finish a cell being edited (params, headers, form fields), so to_spec() sees what was typed."""
-        for table in (self.params_table, self.headers_table, self.form_table, self.multipart_table):
+        tables: list[KeyValueTable] = [self.params_table]
+        if self.pages_built:
+            tables += (self.headers_table, self.form_table, self.multipart_table)
+        for table in tables:
             table.commit_edit()
 
     def to_spec(self) -> RequestSpec:
         """The form as a RequestSpec (not validated: RequestSpec.validate says what is wrong)."""
+        if self._pending is not None:  # Headers, Body and Options not built: their part is the waiting one
+            return replace(as_pages_give(self._pending),
+                           method=self.method_combo.currentText().strip().upper() or "GET",
+                           url=self.url_source().strip(), profile=self.profile_picker.currentData())
         kind = as_body_kind(self.body_kind_combo.currentData())
         body = Body(kind=kind)
         if kind in ("json", "text"):
@@ -544,27 +616,35 @@ class RequestEditor(QWidget):
             self.method_combo.setCurrentText(spec.method)
             self.url_edit.setText(spec.url)
             self.params_table.set_rows([(k, v, True) for k, v in query_params(spec.url)])
-            self.headers_table.set_rows([(h.name, h.value, h.enabled) for h in spec.headers])
-            with QSignalBlocker(self.body_kind_combo):
-                self.body_kind_combo.setCurrentIndex(max(0, self.body_kind_combo.findData(spec.body.kind)))
-            self.body_text.setPlainText(spec.body.text)
-            form_fields = spec.body.fields if spec.body.kind == "form" else ()
-            self.form_table.set_rows([(f.name, f.value, f.enabled) for f in form_fields])
-            self.multipart_table.set_fields(spec.body.fields if spec.body.kind == "multipart" else ())
-            self.timeout_spin.setValue(spec.timeout_s or DEFAULT_TIMEOUT_S)
-            self.follow_check.setChecked(spec.follow_redirects)
-            self.verify_check.setChecked(spec.verify_tls)
+            if self._pending is not None:
+                self._pending = spec
+            else:
+                self._fill_pages(spec)
             self.profile_picker.select_identity(spec.profile)
             self.pending_profile = spec.profile  # re-selected when the profiles load after start-up
         finally:
             self._syncing = False
         self._url_touched = False
         self.show_message("")
-        self._on_body_kind_changed()
-        self._check_body()
-        self._mark_replaced_headers()
+        if self._pending is None:
+            self._on_body_kind_changed()
+            self._check_body()
+            self._mark_replaced_headers()
         if self.view_state.safe:
             self._mask_fields()
+
+    def _fill_pages(self, spec: RequestSpec) -> None:
+        """Headers, Body and Options from the spec (their widgets exist)."""
+        self.headers_table.set_rows([(h.name, h.value, h.enabled) for h in spec.headers])
+        with QSignalBlocker(self.body_kind_combo):
+            self.body_kind_combo.setCurrentIndex(max(0, self.body_kind_combo.findData(spec.body.kind)))
+        self.body_text.setPlainText(spec.body.text)
+        form_fields = spec.body.fields if spec.body.kind == "form" else ()
+        self.form_table.set_rows([(f.name, f.value, f.enabled) for f in form_fields])
+        self.multipart_table.set_fields(spec.body.fields if spec.body.kind == "multipart" else ())
+        self.timeout_spin.setValue(spec.timeout_s or DEFAULT_TIMEOUT_S)
+        self.follow_check.setChecked(spec.follow_redirects)
+        self.verify_check.setChecked(spec.verify_tls)
 
     # -- screen-share-safe ---------------------------------------------------------------------------------
     def set_screen_share_safe(self, on: bool) -> None:
@@ -598,6 +678,8 @@ class RequestEditor(QWidget):
                 self.url_edit.setText(masked)
             self.url_edit.setReadOnly(True)
             self.url_edit.setToolTip("The URL holds a secret: editing is off in screen-share-safe mode")
+        if self._pending is not None:  # the body is masked when its page is built
+            return
         text = self._body_source()
         kind = self.body_kind_combo.currentData() or "none"
         ctype = CONTENT_TYPE_FOR_KIND.get(kind)
@@ -625,6 +707,8 @@ class RequestEditor(QWidget):
 
     def _mark_replaced_headers(self) -> None:
         """An enabled header row the chosen profile will set is not what gets sent: the row says so."""
+        if self._pending is not None:  # marked when the Headers page is built
+            return
         profile = self.profile_picker.current_profile()
         names = profile_header_names(profile) if profile is not None else ()
         note = (f"Replaced by the profile '{getattr(profile, 'name', '')}' when sending: it sets this header "
@@ -659,6 +743,8 @@ class RequestEditor(QWidget):
 
     def _restyle(self, _theme: Theme) -> None:
         self._style_message()
+        if self._pending is not None:  # the pages are styled as they are built
+            return
         self._check_body()
         self._update_content_type_hint()
 
@@ -674,6 +760,23 @@ class RequestEditor(QWidget):
             found += text_secret_values(spec.body.text)
         found += [f.value for f in spec.body.fields if is_secret_param(f.name) and not f.is_file]
         return found
+
+    def holds(self, needle: str) -> bool:
+        """Whether the URL bar, a parameter, a header, the body text or a form field holds `needle` (the pages
+        need not be built)."""
+        if needle in self.url_edit.text():
+            return True
+        rows = list(self.params_table.rows())
+        if self._pending is not None:
+            spec = self._pending
+            texts = [spec.body.text]
+            rows += [(h.name, h.value, h.enabled) for h in spec.headers]
+            rows += [(f.name, f.value, f.enabled) for f in spec.body.fields]
+        else:
+            texts = [self.body_text.toPlainText()]
+            for table in (self.headers_table, self.form_table, self.multipart_table):
+                rows += table.rows()
+        return any(needle in text for text in texts) or any(needle in n or needle in v for n, v, _ in rows)
 
     def show_relevant_tab(self) -> None:
         """Params when the URL has some, else Headers when there are headers, else Body when there is one."""
@@ -846,6 +949,8 @@ class RequestEditor(QWidget):
             self.spec_changed.emit()
 
     def _update_content_type_hint(self) -> None:
+        if self._pending is not None:  # shown on the Headers page: set when it is built
+            return
         kind = self.body_kind_combo.currentData() or "none"
         user = [v for n, v, e in self.headers_table.rows() if e and n.strip().lower() == "content-type"]
         if user:

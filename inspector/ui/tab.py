@@ -303,11 +303,7 @@ class RequestTab(QWidget):
 
     def _holds_variables(self) -> bool:
         """Whether any part of the form (URL, body, params, headers, form fields) has a "{{"."""
-        e = self.editor
-        if "{{" in e.url_edit.text() or "{{" in e.body_text.toPlainText():
-            return True
-        tables = (e.params_table, e.headers_table, e.form_table, e.multipart_table)
-        return any("{{" in name or "{{" in value for table in tables for name, value, _ in table.rows())
+        return self.editor.holds("{{")
 
     def _refresh_marks(self) -> None:
         """Mark the form's {{variables}} again. A form without any needs no marks (nothing to underline,

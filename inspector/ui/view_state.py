@@ -23,7 +23,6 @@ a one-line label of outside text elides what does not fit (`elide=`), the whole 
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -151,6 +150,8 @@ class ViewState(QObject):
 
 def escape(text: str) -> str:
     """Server or file text for a label whose own formatting is rich text."""
+    import html  # on first use: with html.entities it weighs some 300 KB, and the idle window needs none
+
     return html.escape(text, quote=True)
 
 
@@ -225,6 +226,8 @@ def plain_tip(text: str) -> str:
     """A tool tip that Qt will not read as HTML (Qt guesses from the text, so a name like '<img …>' would
     draw an image): text that could be taken for markup is escaped, everything else is left as it is."""
     if text and QtGui.mightBeRichText(text):
+        import html
+
         return "<p style='white-space:pre-wrap'>" + html.escape(text, quote=False) + "</p>"
     return text
 

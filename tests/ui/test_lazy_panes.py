@@ -130,6 +130,16 @@ def window(qtbot, tmp_path: Path):
     win.shutdown()
 
 
+def test_a_new_tab_leaves_its_editor_pages_unbuilt_until_shown(window: MainWindow) -> None:
+    """Headers, Body and Options are built when first shown (test_editor_lazy_pages.py has the rest)."""
+    tab = window.current_tab()
+    tab.ensure_panels()
+    tab.set_spec(RequestSpec(url="http://127.0.0.1:9/x", headers=(Header("Accept", "*/*"),)))
+    assert not tab.editor.pages_built
+    tab.editor.tabs.setCurrentIndex(1)
+    assert tab.editor.pages_built and tab.editor.headers_table.rows() == [("Accept", "*/*", True)]
+
+
 def test_marks_are_made_only_for_a_form_with_variables(window: MainWindow, qtbot) -> None:
     tab = window.current_tab()
     tab.ensure_panels()

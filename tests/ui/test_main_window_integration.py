@@ -165,6 +165,7 @@ def test_screen_share_safe_mode_hides_every_secret_in_every_pane(qtbot, tmp_path
         url=f"{url}/token?api_key={API_KEY}&page=1",
         headers=(Header("Authorization", f"Bearer {TOKEN}"), Header("X-Trace", "visible-value")),
     ))
+    window.editor.tabs.setCurrentIndex(1)  # Headers: its page is built when first shown, with the token in it
     send_and_wait(qtbot, window)
     window.history_action.trigger()
     assert find_secrets(window, [TOKEN]) != [], "the scan must see the token somewhere before the mode is on"

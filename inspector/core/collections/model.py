@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -412,6 +411,8 @@ def nth_table_line(text: str, header: str, n: int) -> int | None:
 
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
     """The TOML document, or CollectionFileError naming the path, line and column."""
+    import tomllib  # on first use: an empty collections folder never reads TOML
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

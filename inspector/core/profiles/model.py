@@ -5,17 +5,19 @@ from __future__ import annotations
 import copy
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector.core.errors import FileContentError, ProfileError
 from inspector.core.expectations import Expectations
 from inspector.core.profiles.secrets import parse_reference
 from inspector.core.redact import SECRET_KEYS, looks_secret_name
+
+if TYPE_CHECKING:
+    import tomllib
 
 FORMAT = 1  # the format this version writes; older files are migrated on load (see MIGRATIONS)
 SUFFIX = ".toml"
@@ -437,6 +439,8 @@ def parse_profile(
     loaded: Fingerprint | None = None,
 ) -> Profile:
     """Parse and validate one profile file's text; ProfileFileError names the path, line and field."""
+    import tomllib  # on first use: a window without profile files never reads TOML
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
