@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -450,12 +450,29 @@ class HistoryStore:
 
     def delete(self, entry_id: int) -> bool:
         """Remove one entry; False when there was none with this id."""
-        with self._write(1) as db:
-            removed = int(db.execute("DELETE FROM exchanges WHERE id = ?", (entry_id,)).rowcount)
-            db.execute("DELETE FROM payloads WHERE id = ?", (entry_id,))
-            if removed:
-                db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (removed,))
-            return removed > 0
+        return self.delete_many((entry_id,), attempts=1) > 0
+
+    def delete_many(self, entry_ids: Iterable[int], cancel: threading.Event | None = None, *,
+                    batch: int = TRIM_BATCH, attempts: int | None = None) -> int:
+        """Remove these entries, `batch` of them per transaction (run many off the UI thread); stops early
+        when `cancel` is set. Returns how many went (ids with no entry count for nothing)."""
+        ids = sorted(set(entry_ids))
+        size = max(1, min(batch, 500))  # sqlite's limit of host parameters is 999 in older builds
+        removed = 0
+        for start in range(0, len(ids), size):
+            if cancel is not None and cancel.is_set():
+                break
+            if start:
+                time.sleep(_BETWEEN_BATCHES_S)  # the lock is not fair: let a waiting add in between batches
+            chunk = ids[start:start + size]
+            marks = ",".join("?" * len(chunk))
+            with self._write(attempts) as db:  # freed pages as the build treats them, as one delete did
+                went = int(db.execute(f"DELETE FROM exchanges WHERE id IN ({marks})", chunk).rowcount)
+                db.execute(f"DELETE FROM payloads WHERE id IN ({marks})", chunk)
+                if went:
+                    db.execute("UPDATE counts SET n = max(0, n - ?) WHERE name = 'exchanges'", (went,))
+            removed += went
+        return removed
 
     def clear(self, cancel: threading.Event | None = None, *, batch: int = TRIM_BATCH) -> int:
         """Delete every entry there is now, `batch` rows per transaction (run it off the UI thread; an entry

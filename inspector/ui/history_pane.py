@@ -44,7 +44,8 @@ Embedding API:
 Paging: the model asks the store for one page (200 rows) at a time through canFetchMore/fetchMore, which the
 view calls when its last loaded row scrolls into sight. Each page is one indexed query (ORDER BY id DESC
 LIMIT/OFFSET, a few ms on 50,000 rows), so it runs on the UI thread. Clearing the store and trimming it to a
-lowered limit delete thousands of rows: they run as jobs (TRIM_SLOT, CLEAR_SLOT), in short batches.
+lowered limit delete thousands of rows, and so may deleting the selected entries: they run as jobs (TRIM_SLOT,
+CLEAR_SLOT, DELETE_SLOT), in short batches; the list drops the rows at once.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ STATUS_FILTERS: tuple[tuple[str, str | None], ...] = (
 _STATUS_WORDS = {2: "success", 3: "redirect", 4: "client error", 5: "server error"}
 FILTER_DELAY_MS = 250
 # the pane's jobs: deleting thousands of entries takes a second or two, never on the UI thread
-TRIM_SLOT, CLEAR_SLOT = "history-trim", "history-clear"
+TRIM_SLOT, CLEAR_SLOT, DELETE_SLOT = "history-trim", "history-clear", "history-delete"
 
 
 def _utc_now() -> datetime:
@@ -241,6 +242,7 @@ class HistoryModel(QAbstractTableModel):
         self._clock = clock
         self._rows: list[HistoryRow] = []
         self._total = 0
+        self._deleting: set[int] = set()  # ids a job is deleting from the store: never shown again
         self._filters: dict[str, Any] = {"text": None, "status": None, "verdict": None}
         self.pages_fetched = 0
         self.fetch_ms: list[float] = []  # wall time of each fetchMore: the page query plus the row insert
@@ -251,7 +253,8 @@ class HistoryModel(QAbstractTableModel):
     def _page(self, offset: int) -> list[HistoryRow]:
         """A page from the store; none (and self.problem says why) when the file cannot be read."""
         try:
-            return self._store.page(offset, self.page_size, **self._filters)
+            page = self._store.page(offset, self.page_size, **self._filters)
+            return [r for r in page if r.id not in self._deleting] if self._deleting else page
         except InspectorError as exc:
             self.problem = str(exc)
             return []
@@ -337,15 +340,32 @@ class HistoryModel(QAbstractTableModel):
         return len(fresh)
 
     def remove_ids(self, ids: Iterable[int]) -> None:
-        """Drop rows the store no longer has (deleted through this pane) without reloading."""
-        for entry_id in sorted(set(ids)):
-            row = self.row_of_id(entry_id)
-            if row is None:
-                continue
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
+        """Drop rows the store no longer has (deleted through this pane) without reloading: one removal per
+        run of neighbouring rows, so that deleting thousands of selected rows stays quick."""
+        gone = set(ids)
+        rows = [i for i, r in enumerate(self._rows) if r.id in gone]
+        runs: list[tuple[int, int]] = []  # (first, last), ascending
+        for i in rows:
+            if runs and runs[-1][1] == i - 1:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((i, i))
+        for first, last in reversed(runs):  # from the bottom, so the rows above keep their numbers
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first:last + 1]
             self.endRemoveRows()
-            self._total = max(0, self._total - 1)
+        self._total = max(0, self._total - len(rows))
+
+    def deleting(self, ids: Iterable[int]) -> None:
+        """These entries are being deleted from the store by a job: their rows go now, and a page read
+        meanwhile does not bring them back."""
+        ids = set(ids)
+        self._deleting |= ids
+        self.remove_ids(ids)
+
+    def deleted(self, ids: Iterable[int]) -> None:
+        """The job deleting these entries ended."""
+        self._deleting.difference_update(ids)
 
     # -- lazy loading --------------------------------------------------------------------------------------
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008  # Qt's own default
@@ -479,6 +499,7 @@ class HistoryPane(QWidget):
         self.store = store
         self.view_state = view or ViewState(self)
         self.jobs = JobRunner(self, name="HistoryPane")
+        self._deletes = 0  # delete jobs started: each runs in a slot of its own
         self._working = ""  # what a trim or clear in flight is doing, for the count label
         self._ask = ask or _ask
         self._inform = inform or _inform
@@ -791,7 +812,8 @@ class HistoryPane(QWidget):
         return Path(path)
 
     def delete_selected(self) -> int:
-        """Delete the selected entries after a confirmation; returns how many went."""
+        """Delete the selected entries after a confirmation: they leave the list at once, the store deletes
+        them on a job, then entries_removed says how many went. Returns how many are being deleted."""
         ids = self.selected_ids()
         if not ids:
             return 0
@@ -800,13 +822,15 @@ class HistoryPane(QWidget):
         if not self._ask(self, "Delete history entries",
                          f"Delete {what} from the history? This cannot be undone."):
             return 0
-        removed = 0
-        try:
-            for entry_id in ids:
-                removed += int(self.store.delete(entry_id))
-        except InspectorError as exc:
-            self._inform(self, "Delete history entries", str(exc))
-        self.model.remove_ids(ids)
+        # the rows go at once; the store deletes them on a job, a batch per transaction (thousands of
+        # selected entries must not hold the UI thread), then entries_removed says how many went
+        self._deletes += 1
+        slot = f"{DELETE_SLOT}:{self._deletes}"  # each delete runs to its end: a later one never cancels it
+        store = self.store
+        self.jobs.start(slot, lambda job: store.delete_many(ids, job.cancel), name=DELETE_SLOT,
+                        on_done=lambda n: self._deleted(ids, n),
+                        on_failed=lambda exc: self._delete_failed(ids, exc))
+        self.model.deleting(ids)
         # select the row that moved into the place of the first deleted one, as a list does after a delete
         if self.model.loaded_rows == 0 and self.model.canFetchMore(QModelIndex()):
             self.model.fetchMore(QModelIndex())
@@ -814,8 +838,16 @@ class HistoryPane(QWidget):
         if row is not None:
             self.select_ids([row.id])
         self._update_actions()
+        return len(ids)
+
+    def _deleted(self, ids: list[int], removed: int) -> None:
+        self.model.deleted(ids)
+        self._update_actions()
         self.entries_removed.emit(removed)
-        return removed
+
+    def _delete_failed(self, ids: list[int], exc: BaseException) -> None:
+        self.model.deleted(ids)  # what the store still holds is shown again by the reload
+        self._store_failed("Delete history entries", exc)
 
     def clear_all(self) -> int:
         """Delete every entry after a confirmation: the list empties at once, the store is cleared by a job

@@ -146,6 +146,48 @@ def test_delete_clear_and_missing_ids(tmp_path: Path) -> None:
     store.close()
 
 
+def test_delete_many_goes_in_batches_and_counts_what_went(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    HistoryStore(path).close()
+    fill_history(path, 1_300, STATUSES, VERDICTS)
+    store = HistoryStore(path)
+    ids = [r.id for r in store.page(0, 1_300)]
+    assert len(ids) == 1_300
+    gone, kept = ids[:1_100], ids[1_100:]
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    assert store.delete_many([*gone, *gone[:5], 10**9], batch=200) == 1_100  # repeats and unknown ids: nothing
+    store._db.set_trace_callback(None)
+    deletes = [s for s in statements if s.startswith("DELETE FROM exchanges")]
+    assert len(deletes) == 6  # 1,100 ids, 200 per transaction
+    assert store.count() == 200 and [r.id for r in store.page(0, 300)] == kept
+    assert all(store.get(i) is None for i in gone[:3])
+    store.close()
+
+
+def test_delete_many_stops_between_batches_when_cancelled(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    HistoryStore(path).close()
+    fill_history(path, 600, STATUSES, VERDICTS)
+    store = HistoryStore(path)
+    ids = [r.id for r in store.page(0, 600)]
+    cancel = threading.Event()
+    calls = 0
+    original = store._write
+
+    def write(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            cancel.set()  # during the second batch: it finishes, the third never starts
+        return original(*args, **kwargs)
+
+    store._write = write  # type: ignore[method-assign]
+    assert store.delete_many(ids, cancel, batch=200) == 400
+    assert store.count() == 200
+    store.close()
+
+
 # --- filters and paging on 50,000 entries -------------------------------------------------------------------
 
 

@@ -230,7 +230,10 @@ def test_delete_asks_first_and_keeps_a_sensible_selection(qtbot, small_store: Hi
     assert pane.selected_ids() == [9]  # the next older entry moved into its place
 
     pane.select_ids([9, 8, 7])
-    assert pane.delete_selected() == 3
+    with qtbot.waitSignal(pane.entries_removed) as removed:  # the store deletes them on a job
+        assert pane.delete_selected() == 3
+        assert all(pane.model.row_of_id(i) is None for i in (9, 8, 7))  # the rows go at once
+    assert removed.args == [3]
     assert "these 3 entries" in yes.questions[-1][1]
     assert small_store.count() == 9
 

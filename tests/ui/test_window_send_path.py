@@ -55,6 +55,10 @@ class Recording(HistoryStore):
         self.threads.append(("clear", threading.current_thread() is threading.main_thread()))
         return super().clear(*args, **kwargs)
 
+    def delete_many(self, *args: Any, **kwargs: Any) -> int:
+        self.threads.append(("delete", threading.current_thread() is threading.main_thread()))
+        return super().delete_many(*args, **kwargs)
+
 
 def big_history(path: Path, n: int, **kwargs: Any) -> Recording:
     HistoryStore(path).close()
@@ -150,6 +154,43 @@ def test_the_pane_trims_and_clears_through_jobs(qtbot, tmp_path: Path) -> None:
         assert cleared.args == [1_000] and store.count() == 0
         assert store.threads[-1] == ("clear", False)
         assert pane.count_label.text() == "0 entries" and not pane.working
+    finally:
+        pane.shutdown()
+        store.close()
+
+
+def test_deleting_thousands_of_selected_entries_runs_on_a_job(qtbot, tmp_path: Path) -> None:
+    store = big_history(tmp_path / "history.sqlite3", 3_000, keep=10_000)
+    pane = HistoryPane(store, ask=lambda *_a: True, inform=lambda *a: pytest.fail(f"unexpected: {a[1:]}"))
+    qtbot.addWidget(pane)
+    try:
+        while pane.model.canFetchMore():
+            pane.model.fetchMore()
+        assert pane.model.loaded_rows == 3_000
+        pane.table.selectAll()
+        with qtbot.waitSignal(pane.entries_removed, timeout=20_000) as removed:
+            assert pane.delete_selected() == 3_000
+            assert pane.model.loaded_rows == 0 and pane.model.total == 0  # the rows went at once
+        assert removed.args == [3_000] and store.count() == 0
+        assert store.threads == [("delete", False)]  # one call, off the UI thread
+        assert pane.count_label.text() == "0 entries"
+    finally:
+        pane.shutdown()
+        store.close()
+
+
+def test_rows_being_deleted_do_not_come_back_with_a_page(qtbot, tmp_path: Path) -> None:
+    store = big_history(tmp_path / "history.sqlite3", 500, keep=10_000)
+    pane = HistoryPane(store, ask=lambda *_a: True, inform=lambda *a: pytest.fail(f"unexpected: {a[1:]}"))
+    qtbot.addWidget(pane)
+    try:
+        newest = [pane.model.row_at(i).id for i in range(3)]
+        pane.model.deleting(newest)  # as while a delete job runs: the store still has them
+        pane.model.reload()
+        assert all(pane.model.row_of_id(i) is None for i in newest)
+        pane.model.deleted(newest)
+        pane.model.reload()
+        assert all(pane.model.row_of_id(i) is not None for i in newest)
     finally:
         pane.shutdown()
         store.close()
