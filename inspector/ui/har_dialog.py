@@ -18,7 +18,8 @@ Embedding API:
         loaded(int)                     a file was read: how many entries
         load_failed(str)                a file could not be read: the sentence shown to the user
     Methods
-        load(path) -> bool              read a file; on failure the dialog shows what is wrong (no traceback)
+        load(path) -> bool              read a file; on failure the dialog shows what is wrong (no traceback);
+                                        over 1 MB it is read on a job (loading; loaded/load_failed at the end)
         load_text(text, name) -> bool   the same for text in memory (a paste, a drop)
         entries() -> list[HarEntry];  select(row);  current_entry() -> HarEntry | None
         diagnosis(row) -> Diagnosis     explain_recorded() of the recorded exchange, once per entry
@@ -79,6 +80,7 @@ from inspector.ui.view_state import MaskedLabel, ViewState, plain_tip
 if TYPE_CHECKING:
     from inspector.core.pipeline import SendResult
     from inspector.core.request import RequestSpec
+    from inspector.ui.jobs import JobRunner
 
 __all__ = ["HarDialog", "export_har"]
 
@@ -143,9 +145,14 @@ def _notes_text(entry: HarEntry) -> str:
     return ", ".join(notes)
 
 
-# HAR files are parsed on the UI thread (small ones take milliseconds); a bigger one is refused, not frozen
-# on.
+# A small HAR file is read and parsed at once (milliseconds); a bigger one on a job, the dialog saying so
+# meanwhile (closing it drops the reading). Reading one takes several times its size in memory: a file over
+# MAX_HAR_BYTES is refused with a sentence.
+SYNC_HAR_BYTES = 2**20
 MAX_HAR_BYTES = 50 * 2**20
+
+READ_SLOT = "read-har"
+
 
 class HarDialog(QDialog):
     """A HAR file's requests; choosing one explains its recorded answer offline. See the module text."""
@@ -176,6 +183,7 @@ class HarDialog(QDialog):
         self._entries: list[HarEntry] = []
         self._diagnoses: dict[int, Diagnosis] = {}
         self._error = ""
+        self._jobs: JobRunner | None = None  # made for the first file read on a job
 
         self.open_file_button = QPushButton("Open HAR file…")
         self.open_file_button.setObjectName("harOpenFile")
@@ -266,26 +274,80 @@ class HarDialog(QDialog):
         return self.load(path) if path else False
 
     def load(self, path: str | Path) -> bool:
-        """Read a HAR file; a file that cannot be used is explained in the dialog, never raised."""
+        """Read a HAR file; a file that cannot be used is explained in the dialog, never raised. A file over
+        SYNC_HAR_BYTES is read on a job: True then means the reading started, and `loaded` or `load_failed`
+        says how it ended. False when the file was refused or could not be read."""
         target = Path(path)
         try:
             size = target.stat().st_size
             if size > MAX_HAR_BYTES:
                 return self._fail(
                     f"The file {target} is {format_size(size)}: HAR files over "
-                    f"{format_size(MAX_HAR_BYTES)} are not opened here (they are read on the window's thread). "
-                    "Export fewer requests, or without response bodies, from the browser."
+                    f"{format_size(MAX_HAR_BYTES)} are not opened here (reading one takes several times its "
+                    "size in memory). Export fewer requests, or without response bodies, from the browser."
                 )
+            if size > SYNC_HAR_BYTES:
+                self._read_on_a_job(target, size)
+                return True
             data = target.read_bytes()
         except OSError as exc:
             return self._fail(f"The file {target} cannot be read ({exc.strerror or exc}).")
         return self.load_text(data, str(target))
 
     def load_text(self, text: str | bytes, name: str = "pasted text") -> bool:
+        self.cancel_loading()
         try:
             entries = parse_har(text)
         except ExportError as exc:
             return self._fail(f"{name}: {exc}")
+        self._show_loaded(entries, name)
+        return True
+
+    @property
+    def loading(self) -> bool:
+        """Whether a file is being read on a job."""
+        return self._jobs is not None and self._jobs.current(READ_SLOT) is not None
+
+    def cancel_loading(self) -> None:
+        """Drop the reading in progress (its result is not shown)."""
+        if self.loading and self._jobs is not None:
+            self._jobs.cancel(READ_SLOT)
+            self.notes_label.setText("Reading stopped.")
+            self._update_buttons()
+
+    def done(self, result: int) -> None:
+        """Closing the dialog (Close, Esc, the window's close button) stops a reading in progress."""
+        self.cancel_loading()
+        super().done(result)
+
+    def _read_on_a_job(self, target: Path, size: int) -> None:
+        if self._jobs is None:
+            from inspector.ui.jobs import JobRunner
+
+            self._jobs = JobRunner(self, name="HarDialog")
+        name = str(target)
+        self._error = ""
+        self.error_label.hide()
+        self._set_entries([])
+        self.file_label.setText(name)
+        self.file_label.setToolTip(plain_tip(name))
+        self.notes_label.setText(f"Reading {format_size(size)}… (closing the dialog stops it)")
+        self._jobs.start(READ_SLOT, lambda _job: parse_har(target.read_bytes()),
+                         on_done=lambda entries: self._show_loaded(entries, name),
+                         on_failed=lambda exc: self._read_failed(target, exc))
+        self._update_buttons()
+
+    def _read_failed(self, target: Path, exc: BaseException) -> None:
+        if isinstance(exc, OSError):
+            self._fail(f"The file {target} cannot be read ({exc.strerror or exc}).")
+        elif isinstance(exc, ExportError):
+            self._fail(f"{target}: {exc}")
+        else:
+            raise exc  # a bug: the app's excepthook shows it
+        self.notes_label.clear()
+        self._update_buttons()
+
+    def _show_loaded(self, entries: list[HarEntry], name: str) -> None:
         self._error = ""
         self.error_label.hide()
         self.file_label.setText(name)
@@ -294,7 +356,6 @@ class HarDialog(QDialog):
         if not entries:
             self.notes_label.setText("The file holds no requests.")
         self.loaded.emit(len(entries))
-        return True
 
     def _fail(self, message: str) -> bool:
         self._error = message

@@ -186,3 +186,77 @@ def test_a_huge_har_file_is_refused_with_a_sentence(qtbot, tmp_path, monkeypatch
     qtbot.addWidget(dialog)
     assert dialog.load(big) is False
     assert "big.har" in dialog.error_text() and "are not opened here" in dialog.error_text()
+
+
+def _big_har(path: Path, entries: int) -> Path:
+    """A real HAR file over the dialog's at-once limit: the fixture's entries, repeated."""
+    data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    data["log"]["entries"] = (data["log"]["entries"] * (entries // len(data["log"]["entries"]) + 1))[:entries]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_larger_har_file_is_read_on_a_job(qtbot, tmp_path, monkeypatch) -> None:
+    import threading
+
+    from inspector.ui import har_dialog
+
+    monkeypatch.setattr(har_dialog, "SYNC_HAR_BYTES", 10_000)
+    path = _big_har(tmp_path / "big.har", 60)
+    assert path.stat().st_size > 10_000
+    threads: list[bool] = []
+    real_parse = har_dialog.parse_har
+
+    def parse(text):  # the real parser; notes which thread it ran on
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_parse(text)
+
+    monkeypatch.setattr(har_dialog, "parse_har", parse)
+    dialog = _dialog(qtbot, None)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000) as loaded:
+        assert dialog.load(path) is True
+        assert dialog.loading and dialog.entries() == [] and "Reading" in dialog.notes_label.text()
+    expected = len(real_parse(path.read_bytes()))
+    assert expected >= 40
+    assert loaded.args == [expected] and len(dialog.entries()) == expected and not dialog.loading
+    assert threads == [False]  # parsed off the UI thread
+    assert dialog.table.rowCount() == expected and str(path) in dialog.file_label.text()
+
+
+def test_a_broken_larger_har_file_is_explained(qtbot, tmp_path, monkeypatch) -> None:
+    from inspector.ui import har_dialog
+
+    monkeypatch.setattr(har_dialog, "SYNC_HAR_BYTES", 100)
+    broken = tmp_path / "broken.har"
+    broken.write_text('{"log": {"entries": [' + "1," * 200, encoding="utf-8")
+    dialog = _dialog(qtbot, None)
+    with qtbot.waitSignal(dialog.load_failed, timeout=20_000) as failed:
+        assert dialog.load(broken) is True
+    assert "broken.har" in failed.args[0] and dialog.error_text() == failed.args[0]
+    assert dialog.entries() == [] and not dialog.loading
+
+
+def test_a_reading_stopped_is_not_shown(qtbot, tmp_path, monkeypatch) -> None:
+    from inspector.ui import har_dialog
+
+    monkeypatch.setattr(har_dialog, "SYNC_HAR_BYTES", 10_000)
+    path = _big_har(tmp_path / "big.har", 60)
+    dialog = _dialog(qtbot, None)
+    seen: list[int] = []
+    dialog.loaded.connect(seen.append)
+    assert dialog.load(path) is True
+    dialog.cancel_loading()
+    assert not dialog.loading and "stopped" in dialog.notes_label.text()
+    assert dialog._jobs is not None and dialog._jobs.join(20)
+    qtbot.wait(50)  # a late result would be delivered by now
+    assert seen == [] and dialog.entries() == []
+
+
+def test_closing_the_dialog_stops_the_reading(qtbot, tmp_path, monkeypatch) -> None:
+    from inspector.ui import har_dialog
+
+    monkeypatch.setattr(har_dialog, "SYNC_HAR_BYTES", 10_000)
+    dialog = _dialog(qtbot, None)
+    assert dialog.load(_big_har(tmp_path / "big.har", 60)) is True
+    dialog.reject()  # Esc, Close
+    assert not dialog.loading
