@@ -146,13 +146,19 @@ def test_delete_clear_and_missing_ids(tmp_path: Path) -> None:
     store.close()
 
 
-def test_delete_many_goes_in_batches_and_counts_what_went(tmp_path: Path) -> None:
+def _filled(tmp_path: Path, entries: int) -> tuple[HistoryStore, list[int]]:
+    """A store of `entries` entries and their ids, newest first."""
     path = tmp_path / "h.sqlite3"
     HistoryStore(path).close()
-    fill_history(path, 1_300, STATUSES, VERDICTS)
+    fill_history(path, entries, STATUSES, VERDICTS)
     store = HistoryStore(path)
-    ids = [r.id for r in store.page(0, 1_300)]
-    assert len(ids) == 1_300
+    ids = [r.id for r in store.page(0, entries)]
+    assert len(ids) == entries
+    return store, ids
+
+
+def test_delete_many_goes_in_batches_and_counts_what_went(tmp_path: Path) -> None:
+    store, ids = _filled(tmp_path, 1_300)
     gone, kept = ids[:1_100], ids[1_100:]
     statements: list[str] = []
     store._db.set_trace_callback(statements.append)
@@ -166,11 +172,7 @@ def test_delete_many_goes_in_batches_and_counts_what_went(tmp_path: Path) -> Non
 
 
 def test_delete_many_stops_between_batches_when_cancelled(tmp_path: Path) -> None:
-    path = tmp_path / "h.sqlite3"
-    HistoryStore(path).close()
-    fill_history(path, 600, STATUSES, VERDICTS)
-    store = HistoryStore(path)
-    ids = [r.id for r in store.page(0, 600)]
+    store, ids = _filled(tmp_path, 600)
     cancel = threading.Event()
     calls = 0
     original = store._write

@@ -4,6 +4,8 @@ clears that run as jobs instead of on the UI thread. Real loopback servers and r
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,20 @@ def big_history(path: Path, n: int, **kwargs: Any) -> Recording:
     HistoryStore(path).close()
     fill_history(path, n, STATUSES, VERDICTS)
     return Recording(path, **kwargs)
+
+
+@contextmanager
+def pane_over(qtbot, tmp_path: Path, entries: int) -> Iterator[tuple[HistoryPane, Recording]]:
+    """A history pane over a recording store of `entries` entries; it says yes to every question and fails
+    the test on any message. Shut down and closed afterwards."""
+    store = big_history(tmp_path / "history.sqlite3", entries, keep=10_000)
+    pane = HistoryPane(store, ask=lambda *_a: True, inform=lambda *a: pytest.fail(f"unexpected: {a[1:]}"))
+    qtbot.addWidget(pane)
+    try:
+        yield pane, store
+    finally:
+        pane.shutdown()
+        store.close()
 
 
 def window_with(qtbot, tmp_path: Path, **kwargs: Any) -> MainWindow:
@@ -136,10 +152,7 @@ def test_the_first_send_over_the_limit_leaves_the_trim_to_a_job(qtbot, tmp_path:
 
 
 def test_the_pane_trims_and_clears_through_jobs(qtbot, tmp_path: Path) -> None:
-    store = big_history(tmp_path / "history.sqlite3", 5_000, keep=10_000)
-    pane = HistoryPane(store, ask=lambda *_a: True, inform=lambda *a: pytest.fail(f"unexpected: {a[1:]}"))
-    qtbot.addWidget(pane)
-    try:
+    with pane_over(qtbot, tmp_path, 5_000) as (pane, store):
         with qtbot.waitSignal(pane.entries_removed, timeout=20_000) as removed:
             assert pane.set_keep(1_000)
             assert pane.jobs.busy(TRIM_SLOT) and pane.working  # started, not done inline
@@ -154,16 +167,10 @@ def test_the_pane_trims_and_clears_through_jobs(qtbot, tmp_path: Path) -> None:
         assert cleared.args == [1_000] and store.count() == 0
         assert store.threads[-1] == ("clear", False)
         assert pane.count_label.text() == "0 entries" and not pane.working
-    finally:
-        pane.shutdown()
-        store.close()
 
 
 def test_deleting_thousands_of_selected_entries_runs_on_a_job(qtbot, tmp_path: Path) -> None:
-    store = big_history(tmp_path / "history.sqlite3", 3_000, keep=10_000)
-    pane = HistoryPane(store, ask=lambda *_a: True, inform=lambda *a: pytest.fail(f"unexpected: {a[1:]}"))
-    qtbot.addWidget(pane)
-    try:
+    with pane_over(qtbot, tmp_path, 3_000) as (pane, store):
         while pane.model.canFetchMore():
             pane.model.fetchMore()
         assert pane.model.loaded_rows == 3_000
@@ -174,16 +181,10 @@ def test_deleting_thousands_of_selected_entries_runs_on_a_job(qtbot, tmp_path: P
         assert removed.args == [3_000] and store.count() == 0
         assert store.threads == [("delete", False)]  # one call, off the UI thread
         assert pane.count_label.text() == "0 entries"
-    finally:
-        pane.shutdown()
-        store.close()
 
 
 def test_rows_being_deleted_do_not_come_back_with_a_page(qtbot, tmp_path: Path) -> None:
-    store = big_history(tmp_path / "history.sqlite3", 500, keep=10_000)
-    pane = HistoryPane(store, ask=lambda *_a: True, inform=lambda *a: pytest.fail(f"unexpected: {a[1:]}"))
-    qtbot.addWidget(pane)
-    try:
+    with pane_over(qtbot, tmp_path, 500) as (pane, store):
         newest = [pane.model.row_at(i).id for i in range(3)]
         pane.model.deleting(newest)  # as while a delete job runs: the store still has them
         pane.model.reload()
@@ -191,9 +192,6 @@ def test_rows_being_deleted_do_not_come_back_with_a_page(qtbot, tmp_path: Path) 
         pane.model.deleted(newest)
         pane.model.reload()
         assert all(pane.model.row_of_id(i) is not None for i in newest)
-    finally:
-        pane.shutdown()
-        store.close()
 
 
 # -- memory over many sends: what each send leaves behind must not pile up ----------------------------------
