@@ -26,7 +26,6 @@ from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -1240,6 +1239,8 @@ class ResponseView(QWidget):
         response = self.exchange.response if self.exchange else None
         if response is None:
             return
+        from PySide6.QtWidgets import QFileDialog  # its enums are made on first use, not with the empty pane
+
         path, _ = QFileDialog.getSaveFileName(self, "Save body", "response-body")
         if not path:
             return
