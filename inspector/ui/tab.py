@@ -50,6 +50,8 @@ __all__ = ["RequestTab", "RequestTabs", "SendPlan", "tab_title"]
 DIRTY_MARK = "● "
 # What the panes import to show a first result (they are lazy so that the window is ready sooner): imported
 # on a worker while the first request is in flight, so the UI thread finds them loaded when the answer comes.
+# what the UI thread needs to start a send (MainWindow.token_cache, the tab's sign-in wait): they import requests
+SEND_MODULES = ("inspector.core.profiles.auth", "inspector.ui.signin_wait")
 RESULT_MODULES = (
     "inspector.ui.workers",  # the response view: the body's workers and colours
     "inspector.core.highlight",
@@ -58,6 +60,7 @@ RESULT_MODULES = (
     "inspector.ui.timeline_widget",  # the explainer: the token's timeline, the story and its evidence
     "inspector.core.diagnosis.story",
     "inspector.core.diagnosis.evidence",
+    "pygments.lexers.data",  # JSON, the body most API errors have (the highlighter finds its lexer at once)
 )
 
 
@@ -731,7 +734,26 @@ class RequestTab(QWidget):
         return self._session.get()
 
     def _start(self, plan: SendPlan, send_kwargs: dict[str, Any], *, record: bool) -> None:
-        """Send off the UI thread; its SendResult comes to _on_result."""
+        """Send off the UI thread; its SendResult comes to _on_result.
+
+        The first send of the window first imports, on a job in the send's own slot, what this thread needs to
+        start a send (the token cache and the sign-in wait, which bring in requests: a tenth of a second that
+        would freeze the window): the tab is busy meanwhile, and Cancel drops the send as usual."""
+        if not all(name in sys.modules for name in SEND_MODULES):
+            from inspector.ui.jobs import import_modules
+
+            since = time.monotonic()
+            self.jobs.start(self.send_slot, lambda _job: import_modules(SEND_MODULES), name="send",
+                            on_done=lambda _v: self._start_now(plan, send_kwargs, record=record, since=since),
+                            on_failed=self._on_send_failed)
+            self._sending_since = since
+            self._progress = (0, None)
+            self._set_busy(True)
+            return
+        self._start_now(plan, send_kwargs, record=record)
+
+    def _start_now(self, plan: SendPlan, send_kwargs: dict[str, Any], *, record: bool,
+                   since: float | None = None) -> None:
         session = None if "session" in send_kwargs else self._session
         host = self.host
         profile = plan.profile
@@ -789,10 +811,15 @@ class RequestTab(QWidget):
         self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
                         on_progress=self._on_progress, cancel=job_cancel, name="send")
         if not self.jobs.busy("result-modules") and not all(m in sys.modules for m in RESULT_MODULES):
+            from inspector.ui import qt_types
             from inspector.ui.jobs import import_modules
 
-            self.jobs.start("result-modules", lambda _job: import_modules(RESULT_MODULES))
-        self._sending_since = time.monotonic()
+            def prepare_result(_job: Job[None]) -> None:
+                import_modules(RESULT_MODULES)
+                qt_types.make(qt_types.FIRST_RESULT)
+
+            self.jobs.start("result-modules", prepare_result)
+        self._sending_since = since if since is not None else time.monotonic()
         self._progress = (0, None)
         self._set_busy(True)
 

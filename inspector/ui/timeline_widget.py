@@ -643,6 +643,8 @@ class TimelineWidget(QWidget):
         self._clock = clock or _utc_now
         self._live = True
         self._last_height = -1
+        # heightForWidth, asked many times per layout pass: (width, now) -> height for this timeline and font
+        self._heights: dict[tuple[int, datetime | None], int] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
@@ -659,6 +661,7 @@ class TimelineWidget(QWidget):
         """Show a timeline; with live_now, 'now' follows the clock instead of timeline.now."""
         self._timeline = timeline
         self._live = live_now
+        self._heights.clear()
         self._sync_timer()
         self._relayout()
 
@@ -698,7 +701,13 @@ class TimelineWidget(QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return int(self.geometry_for_width(width).height + 0.5)
+        key = (width, self.current_now())
+        height = self._heights.get(key)
+        if height is None:
+            if len(self._heights) > 64:  # 'now' moves every second: keep the last few only
+                self._heights.clear()
+            height = self._heights[key] = int(self.geometry_for_width(width).height + 0.5)
+        return height
 
     def sizeHint(self) -> QSize:
         return QSize(560, self.heightForWidth(560))
@@ -738,6 +747,7 @@ class TimelineWidget(QWidget):
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._last_height = -1
+            self._heights.clear()
             self._relayout()
 
     def event(self, event: QEvent) -> bool:

@@ -168,19 +168,22 @@ def test_a_restored_tab_with_variables_is_marked(window: MainWindow, tmp_path: P
 
 def test_the_first_send_imports_what_its_answer_needs_on_a_worker(tmp_path: Path) -> None:
     """The panes are lazy, but the first answer must not make the UI thread import them: they are imported
-    on a job while the request is in flight (a slow server here, so the answer comes after)."""
+    on a job while the request is in flight (a slow server here, so the answer comes after). Nor may the
+    first send itself import requests there (the token cache and the sign-in wait need it): SEND_MODULES are
+    imported on the send's job first."""
     code = f"""
 import json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
-from inspector.ui.tab import RESULT_MODULES
+from inspector.ui.tab import RESULT_MODULES, SEND_MODULES
 
 on_ui_thread = []
+WATCHED = {{*RESULT_MODULES, *SEND_MODULES, "requests", "urllib3"}}
 
 class Watch:
     def find_spec(self, name, path=None, target=None):
-        if name in RESULT_MODULES and threading.current_thread() is threading.main_thread():
+        if name in WATCHED and threading.current_thread() is threading.main_thread():
             on_ui_thread.append(name)
         return None
 
@@ -227,3 +230,38 @@ server.shutdown()
     from inspector.ui.tab import RESULT_MODULES
 
     assert out == {"answered": True, "on_ui_thread": [], "loaded": list(RESULT_MODULES)}
+
+
+def test_a_send_waiting_for_its_modules_is_busy_and_can_be_cancelled(window: MainWindow, qtbot, tmp_path: Path,
+                                                                      monkeypatch, http_server) -> None:
+    """The first send of a window imports SEND_MODULES on its job before it starts: the tab is busy meanwhile,
+    Cancel drops the send, and a send that is not cancelled goes on once they are imported."""
+    import threading
+
+    from inspector.ui import tab as tab_module
+    from tests.support.servers import answering
+
+    gate = threading.Event()
+    (tmp_path / "zz_slow_send_module.py").write_text(
+        "import sys\nsys.modules['tests_gate'].wait(20)\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(sys.modules, "tests_gate", gate)
+    monkeypatch.setattr(tab_module, "SEND_MODULES", ("zz_slow_send_module",))
+    url = http_server(answering(200, b"ok", {"Content-Type": "text/plain"}))
+    tab = window.current_tab()
+    tab.set_spec(RequestSpec(url=f"{url}/x"))
+    received: list[object] = []
+    window.exchange_received.connect(lambda *args: received.append(args))
+
+    assert window.send()
+    assert tab.sending and tab.editor.cancel_button.isEnabled()  # busy while the modules are imported
+    tab.cancel()
+    assert not tab.sending
+    gate.set()
+    qtbot.wait(300)  # the import ends; the cancelled send must not start
+    assert received == [] and "zz_slow_send_module" in sys.modules
+
+    monkeypatch.delitem(sys.modules, "zz_slow_send_module")
+    with qtbot.waitSignal(window.exchange_received, timeout=20_000):
+        assert window.send()  # imported again (the gate is open): this one goes on
+    assert len(received) == 1
