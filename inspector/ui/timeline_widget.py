@@ -701,7 +701,8 @@ class TimelineWidget(QWidget):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        key = (width, self.current_now())
+        now = self.current_now()  # a live clock moves on every call: the height is kept per second
+        key = (width, now.replace(microsecond=0) if now is not None else None)
         height = self._heights.get(key)
         if height is None:
             if len(self._heights) > 64:  # 'now' moves every second: keep the last few only
