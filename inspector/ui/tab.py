@@ -33,6 +33,7 @@ from inspector.core.errors import InspectorError, ProfileError
 from inspector.core.redact import mask_url
 from inspector.core.request import RequestSpec
 from inspector.ui.jobs import Job
+from inspector.ui.lazy import is_built
 from inspector.ui.request_editor import RequestEditor
 from inspector.ui.view_state import MaskedLabel, plain_label
 
@@ -818,10 +819,18 @@ class RequestTab(QWidget):
                 import_modules(RESULT_MODULES)
                 qt_types.make(qt_types.FIRST_RESULT)
 
-            self.jobs.start("result-modules", prepare_result)
+            self.jobs.start("result-modules", prepare_result, on_done=lambda _v: self._prebuild_result())
+        elif not is_built(self.explainer, "result_box"):  # a new tab's first send: the modules are there
+            QTimer.singleShot(0, self, self._prebuild_result)
         self._sending_since = since if since is not None else time.monotonic()
         self._progress = (0, None)
         self._set_busy(True)
+
+    def _prebuild_result(self) -> None:
+        """While the request is in flight (and once the modules are imported): make the explanation's result
+        parts, hidden, so that the answer is shown sooner (their first making is some 10-20 ms)."""
+        if self.sending:
+            _ = self.explainer.result_box
 
     def _set_busy(self, busy: bool) -> None:
         if not busy and self._sign_in is not None:

@@ -265,3 +265,25 @@ def test_a_send_waiting_for_its_modules_is_busy_and_can_be_cancelled(window: Mai
     with qtbot.waitSignal(window.exchange_received, timeout=20_000):
         assert window.send()  # imported again (the gate is open): this one goes on
     assert len(received) == 1
+
+
+def test_the_explanations_parts_are_made_while_the_request_is_in_flight(window: MainWindow, qtbot,
+                                                                          http_server) -> None:
+    import threading
+
+    from tests.support.servers import answering
+
+    gate = threading.Event()
+    url = http_server(answering(401, b'{"error": "invalid_token"}', {"Content-Type": "application/json"},
+                                gate=gate, gate_s=20))
+    tab = window.new_tab(RequestSpec(url=f"{url}/x"))
+    assert not is_built(tab.explainer, "result_box")
+    try:
+        assert window.send()
+        qtbot.waitUntil(lambda: is_built(tab.explainer, "result_box"), timeout=10_000)
+        assert tab.sending and not tab.explainer.result_box.isVisible()  # made, hidden, before the answer
+    finally:
+        gate.set()
+    with qtbot.waitSignal(window.exchange_received, timeout=20_000):
+        pass
+    assert tab.explainer.result_box.isVisibleTo(tab.explainer) and tab.explainer.verdict() == "authentication"
