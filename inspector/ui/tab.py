@@ -49,10 +49,11 @@ if TYPE_CHECKING:
 __all__ = ["RequestTab", "RequestTabs", "SendPlan", "tab_title"]
 
 DIRTY_MARK = "● "
+# What the UI thread needs to start a send (MainWindow.token_cache, the tab's sign-in wait): they import
+# requests, so the window's first send imports them on its job before it starts (RequestTab._start).
+SEND_MODULES = ("inspector.core.profiles.auth", "inspector.ui.signin_wait")
 # What the panes import to show a first result (they are lazy so that the window is ready sooner): imported
 # on a worker while the first request is in flight, so the UI thread finds them loaded when the answer comes.
-# what the UI thread needs to start a send (MainWindow.token_cache, the tab's sign-in wait): they import requests
-SEND_MODULES = ("inspector.core.profiles.auth", "inspector.ui.signin_wait")
 RESULT_MODULES = (
     "inspector.ui.workers",  # the response view: the body's workers and colours
     "inspector.core.highlight",
@@ -811,7 +812,8 @@ class RequestTab(QWidget):
 
         self.jobs.start(self.send_slot, send, on_done=self._on_result, on_failed=self._on_send_failed,
                         on_progress=self._on_progress, cancel=job_cancel, name="send")
-        if not self.jobs.busy("result-modules") and not all(m in sys.modules for m in RESULT_MODULES):
+        modules_ready = all(m in sys.modules for m in RESULT_MODULES)
+        if not modules_ready and not self.jobs.busy("result-modules"):
             from inspector.ui import qt_types
             from inspector.ui.jobs import import_modules
 
@@ -820,7 +822,7 @@ class RequestTab(QWidget):
                 qt_types.make(qt_types.FIRST_RESULT)
 
             self.jobs.start("result-modules", prepare_result, on_done=lambda _v: self._prebuild_result())
-        elif not is_built(self.explainer, "result_box"):  # a new tab's first send: the modules are there
+        elif modules_ready and not is_built(self.explainer, "result_box"):  # a new tab's first send
             QTimer.singleShot(0, self, self._prebuild_result)
         self._sending_since = since if since is not None else time.monotonic()
         self._progress = (0, None)
