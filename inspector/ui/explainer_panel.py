@@ -448,26 +448,11 @@ class FindingCard(QFrame):
             self.details_toggle.setArrowType(Qt.ArrowType.RightArrow)
             self.details_toggle.setAutoRaise(True)
             self.details_toggle.setToolTip("Show the raw values the finding was drawn from")
-            ev = QWidget()
+            ev = QWidget()  # its rows are made when first shown: most cards are never opened
             ev.setObjectName("evidenceDetails")
-            eg = QGridLayout(ev)
-            eg.setContentsMargins(0, 2, 0, 2)
-            eg.setHorizontalSpacing(10)
-            eg.setVerticalSpacing(1)
-            for i, (k, v) in enumerate(finding.evidence.items()):
-                key = _label(str(k), wrap=False)
-                key.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-                val = _label(breakable(scrub(str(k), _evidence_text(v))))
-                val.setObjectName("evidenceValue")
-                f = val.font()
-                f.setStyleHint(f.StyleHint.Monospace)
-                f.setFamily("monospace")
-                val.setFont(f)
-                eg.addWidget(key, i, 0, Qt.AlignmentFlag.AlignTop)
-                eg.addWidget(val, i, 1)
-            eg.setColumnStretch(1, 1)
             ev.setVisible(False)
             self.details = ev
+            self._scrub = scrub
             self.details_toggle.toggled.connect(self._show_details)
             grid.addWidget(self.details_toggle, row, 1, Qt.AlignmentFlag.AlignLeft)
             grid.addWidget(ev, row + 1, 1)
@@ -494,9 +479,32 @@ class FindingCard(QFrame):
         self.fix_button.setText(label)
         return self.fix_button
 
+    def _fill_details(self, ev: QWidget) -> None:
+        """The raw evidence values, one row each (masked as the rest of the card)."""
+        from PySide6.QtGui import QPalette
+
+        eg = QGridLayout(ev)
+        eg.setContentsMargins(0, 2, 0, 2)
+        eg.setHorizontalSpacing(10)
+        eg.setVerticalSpacing(1)
+        for i, (k, v) in enumerate(self.finding.evidence.items()):
+            key = _label(str(k), wrap=False)
+            key.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            val = _label(breakable(self._scrub(str(k), _evidence_text(v))))
+            val.setObjectName("evidenceValue")
+            f = val.font()
+            f.setStyleHint(f.StyleHint.Monospace)
+            f.setFamily("monospace")
+            val.setFont(f)
+            eg.addWidget(key, i, 0, Qt.AlignmentFlag.AlignTop)
+            eg.addWidget(val, i, 1)
+        eg.setColumnStretch(1, 1)
+
     def _show_details(self, on: bool) -> None:
         if self.details is None or self.details_toggle is None:
             return
+        if on and self.details.layout() is None:
+            self._fill_details(self.details)
         self.details_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
         self.details.setVisible(on)
         self.updateGeometry()

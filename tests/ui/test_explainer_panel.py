@@ -181,12 +181,19 @@ def test_findings_are_ordered_by_severity_with_next_steps(qtbot, panel: Explaine
     _settle(qtbot, panel)
     assert panel.findings.ids() == ["token-expired", "clock-skew", "server-error-code"]
     first = panel.findings.cards[0]
+    assert first.details_toggle is not None
+    first.details_toggle.setChecked(True)  # the raw evidence is made when its Details are first opened
     texts = [lab.text() for lab in first.findChildren(QLabel)]
     assert any("The token expired" in t for t in texts)
     assert any("Get a new token." in t for t in texts)
     assert any("1714557348" in t for t in texts)  # the evidence it used
-    skew_texts = [lab.text() for lab in panel.findings.cards[1].findChildren(QLabel)]
-    assert "2024-05-01T10:07:00Z" in skew_texts  # both clock readings are shown
+    skew = panel.findings.cards[1]
+    shown = [lab.text() for lab in skew.findChildren(QLabel) if lab.isVisibleTo(skew)]
+    assert "2024-05-01 10:00:00 UTC" in shown and "2024-05-01 10:07:00 UTC" in shown  # both clock readings
+    assert skew.details_toggle is not None
+    skew.details_toggle.setChecked(True)
+    skew_texts = [lab.text() for lab in skew.findChildren(QLabel) if lab.isVisibleTo(skew)]
+    assert "2024-05-01T10:07:00Z" in skew_texts  # and the raw values behind Details
 
 
 def test_server_words_challenges_and_missing_evidence(qtbot, panel: ExplainerPanel, raw: str) -> None:
@@ -446,3 +453,20 @@ def test_jwks_check_can_be_cancelled(qtbot, panel: ExplainerPanel, http_server) 
     qtbot.wait(50)  # let a late answer arrive: it must be ignored
     assert "Signature not checked" in box.token_view.badge.text()
     assert box.check_button.isEnabled()
+
+
+def test_evidence_details_made_on_opening_are_masked_like_the_card(qtbot, panel: ExplainerPanel, raw: str) -> None:
+    """A card's raw evidence is made when its Details are first opened, through the same mask: the token
+    sent (a secret of this exchange) never shows, and in screen-share-safe mode a secret key is masked whole."""
+    finding = Finding("token-expired", "error", "The token expired", "exp passed.",
+                      {"sent": f"Authorization: Bearer {raw}", "client_secret": "s3cr3t-value-1234567890"},
+                      "Get a new token.")
+    panel.set_result(_exchange(raw), _diagnosis(raw, findings=(finding,)))
+    panel.set_screen_share_safe(True)
+    card = panel.findings.cards[0]
+    assert card.details is not None and card.details.layout() is None  # not made yet
+    assert card.details_toggle is not None
+    card.details_toggle.setChecked(True)
+    texts = [lab.text() for lab in card.details.findChildren(QLabel)]
+    assert any("client_secret" in t for t in texts)
+    assert not any(raw in t or "s3cr3t-value" in t for t in texts)
