@@ -1411,6 +1411,20 @@ class ExplainerPanel(QWidget):
         self._result = None
         self._render()
 
+    def prepare(self) -> None:
+        """Make, before an answer comes, what showing the first one makes: the result parts (hidden, but
+        styled), the severity icons and the bold face of the cards' titles (each loaded the first time)."""
+        from PySide6.QtGui import QFontMetrics
+        from PySide6.QtWidgets import QStyle
+
+        self.result_box.ensurePolished()  # styled now, not when it is first shown
+        for pix in (QStyle.StandardPixmap.SP_MessageBoxCritical, QStyle.StandardPixmap.SP_MessageBoxWarning,
+                    QStyle.StandardPixmap.SP_MessageBoxInformation):
+            _standard_pixmap(self.style(), pix)
+        bold = self.font()
+        bold.setBold(True)
+        QFontMetrics(bold).horizontalAdvance("Token")
+
     def shutdown(self) -> None:
         """Cancel and join the panel's jobs (the signature check, a retry)."""
         if is_built(self, "paste_box"):

@@ -829,10 +829,10 @@ class RequestTab(QWidget):
         self._set_busy(True)
 
     def _prebuild_result(self) -> None:
-        """While the request is in flight (and once the modules are imported): make the explanation's result
-        parts, hidden, so that the answer is shown sooner (their first making is some 10-20 ms)."""
+        """While the request is in flight (and once the modules are imported): make what the explanation makes
+        for its first answer (ExplainerPanel.prepare, some 10-25 ms), so that the answer is shown sooner."""
         if self.sending:
-            _ = self.explainer.result_box
+            self.explainer.prepare()
 
     def _set_busy(self, busy: bool) -> None:
         if not busy and self._sign_in is not None:
