@@ -601,6 +601,12 @@ class HistoryStore:
         return HistoryRecord(_row(row[:7]), row[7], exchange.spec, exchange, diagnosis)
 
 
+    def has_entries_since(self, moment: datetime) -> bool:
+        """Whether any entry was sent at or after `moment` (one indexed lookup)."""
+        with self._read() as db:
+            return db.execute("SELECT 1 FROM exchanges WHERE time >= ? LIMIT 1",
+                              (_time_text(moment),)).fetchone() is not None
+
     def incident_entries(
         self, since: datetime | None = None, verdict: str | None = None, limit: int | None = None
     ) -> list[IncidentEntry]:

@@ -61,9 +61,8 @@ PRELOAD_MODULES = (  # what `ready` needs (not the explainer's rules: the first 
     "inspector.ui.explainer_panel",
     "inspector.ui.profiles_model",
 )
-LATER_MODULES = (  # after `ready`
-    "inspector.ui.incidents_view",  # the controller of the last hour's badge (check_incidents_badge)
-    "inspector.core.incidents",  # what the badge's job runs: imported before _forget_sources
+LATER_MODULES = (  # after `ready` (not the Incidents view: its controller is made once the last hour holds an
+    # entry, see MainWindow.check_incidents_badge)
     "inspector.ui.error_dialog",
     "inspector.ui.collections_model",
     "inspector.ui.collections_tree",

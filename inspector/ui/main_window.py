@@ -39,6 +39,7 @@ BUILD_MODULES = (
     "inspector.ui.tab",
 )
 
+BADGE_WINDOW_S = 3600  # incidents_view.BADGE_WINDOW, in seconds (that module is imported only when needed)
 SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: the history record's shape
 
 
@@ -529,8 +530,12 @@ class MainWindow(QMainWindow):
         self._history_changed()
 
     def _history_changed(self, *_: object) -> None:
-        if self._incidents is not None and self.history is not None:
+        if self.history is None:
+            return
+        if self._incidents is not None:
             self._incidents.history_changed()  # the incidents and the badge again, once per burst of sends
+        else:
+            self.check_incidents_badge()
 
     def incidents(self) -> Any:
         """The Incidents view's controller (ui/incidents_view.py), made on first use: never before the
@@ -863,8 +868,23 @@ class MainWindow(QMainWindow):
             self.history_action.setChecked(True)
 
     def check_incidents_badge(self) -> None:
-        """The badge: does the last hour of the history hold an incident? (analysed on a job)"""
-        if self.history is not None:
+        """The badge: does the last hour of the history hold an incident? (analysed on a job). Until the last
+        hour holds an entry at all (one indexed lookup, on a job), the Incidents controller and its modules are
+        not made: an idle window that sent nothing lately does not hold them."""
+        history = self.history
+        if history is None:
+            return
+        if self._incidents is not None:
+            self._incidents.check_badge()
+            return
+        from datetime import UTC, datetime, timedelta
+
+        since = datetime.now(UTC) - timedelta(seconds=BADGE_WINDOW_S)
+        self.jobs.start("badge-precheck", lambda _job: history.has_entries_since(since),
+                        on_done=self._on_recent_entries)
+
+    def _on_recent_entries(self, any_recent: bool) -> None:
+        if any_recent and self.history is not None:
             self.incidents().check_badge()
 
     def set_profiles(self, model: Any) -> None:
