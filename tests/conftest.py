@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -77,3 +78,20 @@ def demo_server() -> Iterator[DemoServer]:
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     """cli(*argv, stdin=..., env=...) -> CliResult: `inspector.cli.main` in this process, output captured."""
     return Cli(capsys, monkeypatch)
+
+
+# -- profile folders (the profile tests and the profiles dialog's): real folders in tmp_path ------------------
+
+
+@pytest.fixture
+def personal(tmp_path: Path) -> Path:
+    """The personal profiles folder, not made yet (the store or the dialog makes it on the first save)."""
+    return tmp_path / "personal"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    """A team profiles folder, made empty."""
+    d = tmp_path / "team"
+    d.mkdir()
+    return d

@@ -23,20 +23,7 @@ def response_view(qtbot) -> Iterator[ResponseView]:  # type: ignore[no-untyped-d
     widget.shutdown()
 
 
-# -- the profiles dialog's folders (test_profiles_dialog*.py): each file makes its own model over them ---------
-
-
-@pytest.fixture
-def personal(tmp_path: Path) -> Path:
-    """The personal profiles folder, not made yet (the dialog makes it on the first save)."""
-    return tmp_path / "personal"
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Path:
-    d = tmp_path / "team"
-    d.mkdir()
-    return d
+# -- the profiles dialog's folders (`personal`, `team`: tests/conftest.py); each file makes its own model --------
 
 
 @pytest.fixture

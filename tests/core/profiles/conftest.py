@@ -29,18 +29,6 @@ _HOLDER = textwrap.dedent(
 
 
 @pytest.fixture
-def personal(tmp_path: Path) -> Path:
-    return tmp_path / "personal"
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Path:
-    d = tmp_path / "team"
-    d.mkdir()
-    return d
-
-
-@pytest.fixture
 def store(personal: Path, team: Path) -> ProfileStore:
     return ProfileStore(personal, [team])
 
