@@ -288,3 +288,39 @@ def test_window_folders_are_added_and_reported(qtbot, tmp_path: Path, tree: Coll
     qtbot.waitUntil(lambda: tree.model.is_loaded(extra), timeout=10_000)
     assert path_key(extra) in {path_key(r) for r in tree.model.roots()}
     assert not tree.add_source(str(extra))
+
+
+def test_saving_a_request_updates_the_model_without_reading_the_collection_again(qtbot, shop: Path,
+                                                                                  monkeypatch) -> None:
+    """A save puts the written request over its old self in memory (one file must not make the UI thread
+    parse the whole collection); the tree and find() see the new version at once, its folder is kept."""
+    import threading
+
+    from inspector.ui import collections_model
+
+    model = loaded_model(qtbot, shop)
+    reads: list[bool] = []
+    real_load = collections_model.load_collection
+
+    def load(root: Path):  # the real reader; notes the thread it ran on
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real_load(root)
+
+    monkeypatch.setattr(collections_model, "load_collection", load)
+    located = model.find(shop / "ping.toml")
+    assert located is not None
+    loaded: list[object] = []
+    model.collection_loaded.connect(loaded.append)
+    written = model.save(saved_from_spec(RequestSpec(url="{{base_url}}/pong"), base=located.request))
+    assert reads == []  # nothing re-read on this thread
+    again = model.find(shop / "ping.toml")
+    assert again is not None and again.request.url == "{{base_url}}/pong" and again.request == written
+    assert loaded == [shop]  # the tree is told
+    orders = next(p for p in sorted(shop.rglob("*.toml")) if p.parent.name == "orders")
+    inner = model.find(orders)
+    assert inner is not None and [f.name for f in inner.parents]  # a request in a folder is still found in it
+    edited = model.save(saved_from_spec(RequestSpec(url="{{base_url}}/o2"), base=inner.request))
+    found = model.find(orders)
+    assert reads == [] and found is not None and found.request == edited
+    assert [f.name for f in found.parents] == [f.name for f in inner.parents]
+    model.stop()
