@@ -567,8 +567,12 @@ class RequestEditor(QWidget):
         self._body_timer.timeout.connect(self._check_body)
 
         self._pending = None
-        self._fill_pages(pending)
-        self._on_body_kind_changed()
+        was, self._syncing = self._syncing, True  # filling them is no edit: spec_changed is not emitted
+        try:
+            self._fill_pages(pending)
+            self._on_body_kind_changed()
+        finally:
+            self._syncing = was
         self._mark_replaced_headers()
         if self.view_state.safe:
             self._mask_fields()

@@ -118,3 +118,15 @@ def test_holds_looks_at_the_waiting_part_without_building_it(editor: RequestEdit
     assert editor.holds("{{")
     assert not editor.holds("}}}")
     assert not editor.pages_built
+
+
+def test_building_the_pages_is_no_edit(editor: RequestEditor, qtbot) -> None:
+    """Looking at Body or Headers must not mark a saved request as edited."""
+    editor.set_spec(SPECS[1])
+    changed: list[int] = []
+    editor.spec_changed.connect(lambda: changed.append(1))
+    editor.tabs.setCurrentIndex(2)
+    qtbot.wait(300)  # past the body check's delay
+    assert editor.pages_built and changed == []
+    editor.body_text.setPlainText('{"name": "y"}')  # a real edit still counts
+    assert changed
