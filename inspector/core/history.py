@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -57,6 +57,7 @@ DEFAULT_KEEP = 10_000
 # Rows deleted per transaction by trim() and clear(): ~5-20 ms on a two-core machine, the longest an add (a
 # send's worker) waits for the write lock while a large trim runs.
 TRIM_BATCH = 200
+RECENT = timedelta(hours=1)  # what the window's incidents badge looks back over (has_entries_since first)
 _BETWEEN_BATCHES_S = 0.001
 _CACHE_KIB = 1024  # sqlite's page cache per connection: the two together hold what sqlite's default gives one
 HISTORY_FILE = "history.sqlite3"

@@ -154,6 +154,10 @@ MAX_HAR_BYTES = 50 * 2**20
 READ_SLOT = "read-har"
 
 
+def _cannot_read(path: Path, exc: OSError) -> str:
+    return f"The file {path} cannot be read ({exc.strerror or exc})."
+
+
 class HarDialog(QDialog):
     """A HAR file's requests; choosing one explains its recorded answer offline. See the module text."""
 
@@ -291,7 +295,7 @@ class HarDialog(QDialog):
                 return True
             data = target.read_bytes()
         except OSError as exc:
-            return self._fail(f"The file {target} cannot be read ({exc.strerror or exc}).")
+            return self._fail(_cannot_read(target, exc))
         return self.load_text(data, str(target))
 
     def load_text(self, text: str | bytes, name: str = "pasted text") -> bool:
@@ -339,7 +343,7 @@ class HarDialog(QDialog):
 
     def _read_failed(self, target: Path, exc: BaseException) -> None:
         if isinstance(exc, OSError):
-            self._fail(f"The file {target} cannot be read ({exc.strerror or exc}).")
+            self._fail(_cannot_read(target, exc))
         elif isinstance(exc, ExportError):
             self._fail(f"{target}: {exc}")
         else:

@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.errors import InspectorError
+from inspector.core.history import RECENT
 from inspector.core.redact import mask_url
 from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.view_state import ViewState, plain_label
@@ -78,7 +79,7 @@ SINCE_CHOICES: tuple[tuple[str, timedelta | None], ...] = (
     ("All history", None),
 )
 DEFAULT_SINCE = 1  # the last 24 hours
-BADGE_WINDOW = timedelta(hours=1)  # the badge says whether the last hour holds an incident
+BADGE_WINDOW = RECENT  # the badge says whether the last hour holds an incident
 DOCK_SHARE = 0.3  # of the window's width when first shown, as History (the explanation keeps its room)
 REANALYSE_DELAY_MS = 400  # a burst of sends is analysed once, after it
 COLUMNS = ("Cause", "Failed", "OK", "State", "First failure", "Last success", "Hosts", "Profiles")

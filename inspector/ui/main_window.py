@@ -39,7 +39,6 @@ BUILD_MODULES = (
     "inspector.ui.tab",
 )
 
-BADGE_WINDOW_S = 3600  # incidents_view.BADGE_WINDOW, in seconds (that module is imported only when needed)
 SETTINGS_VERSION = 2  # 1: headers and form fields as objects (read still); 2: the history record's shape
 
 
@@ -877,9 +876,11 @@ class MainWindow(QMainWindow):
         if self._incidents is not None:
             self._incidents.check_badge()
             return
-        from datetime import UTC, datetime, timedelta
+        from datetime import UTC, datetime
 
-        since = datetime.now(UTC) - timedelta(seconds=BADGE_WINDOW_S)
+        from inspector.core.history import RECENT
+
+        since = datetime.now(UTC) - RECENT
         self.jobs.start("badge-precheck", lambda _job: history.has_entries_since(since),
                         on_done=self._on_recent_entries)
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -53,10 +54,14 @@ from inspector.core.request import (
     url_with_params,
     validate_url,
 )
+from inspector.ui.lazy import BuiltOnUse
 from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.theme import Theme, label_color_style, monospace_font
 from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape, plain_label, plain_tip
 from inspector.ui.wheel_guard import guard_wheel
+
+if TYPE_CHECKING:  # imported by _build_pages: only those pages use them
+    from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QPlainTextEdit, QStackedWidget, QToolButton
 
 BODY_KIND_LABELS = {
     "none": "None",
@@ -461,19 +466,21 @@ class RequestEditor(QWidget):
         self.send_button.clicked.connect(self.send_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
 
-    # the widgets of Headers, Body and Options, made by _build_pages (see _build)
-    _PAGE_WIDGETS = frozenset({
-        "headers_table", "content_type_hint", "body_kind_combo", "format_button", "add_file_button",
-        "body_status", "body_stack", "body_text", "form_table", "multipart_table", "timeout_spin",
-        "follow_check", "verify_check", "_body_timer",
-    })
-
-    def __getattr__(self, name: str) -> object:
-        # only reached when normal lookup fails: a page widget asked for before its page was built
-        if name in RequestEditor._PAGE_WIDGETS and self.__dict__.get("_pending") is not None:
-            self._build_pages()
-            return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # the widgets of Headers, Body and Options: made together by _build_pages when one is first read (see _build)
+    headers_table: BuiltOnUse[KeyValueTable] = BuiltOnUse("_build_pages")
+    content_type_hint: BuiltOnUse[QLabel] = BuiltOnUse("_build_pages")
+    body_kind_combo: BuiltOnUse[QComboBox] = BuiltOnUse("_build_pages")
+    format_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
+    add_file_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
+    body_status: BuiltOnUse[QLabel] = BuiltOnUse("_build_pages")
+    body_stack: BuiltOnUse[QStackedWidget] = BuiltOnUse("_build_pages")
+    body_text: BuiltOnUse[QPlainTextEdit] = BuiltOnUse("_build_pages")
+    form_table: BuiltOnUse[KeyValueTable] = BuiltOnUse("_build_pages")
+    multipart_table: BuiltOnUse[MultipartTable] = BuiltOnUse("_build_pages")
+    timeout_spin: BuiltOnUse[QDoubleSpinBox] = BuiltOnUse("_build_pages")
+    follow_check: BuiltOnUse[QCheckBox] = BuiltOnUse("_build_pages")
+    verify_check: BuiltOnUse[QCheckBox] = BuiltOnUse("_build_pages")
+    _body_timer: BuiltOnUse[QTimer] = BuiltOnUse("_build_pages")
 
     @property
     def pages_built(self) -> bool:

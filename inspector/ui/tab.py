@@ -744,13 +744,10 @@ class RequestTab(QWidget):
         if not all(name in sys.modules for name in SEND_MODULES):
             from inspector.ui.jobs import import_modules
 
-            since = time.monotonic()
+            since = self._begin_sending()
             self.jobs.start(self.send_slot, lambda _job: import_modules(SEND_MODULES), name="send",
                             on_done=lambda _v: self._start_now(plan, send_kwargs, record=record, since=since),
                             on_failed=self._on_send_failed)
-            self._sending_since = since
-            self._progress = (0, None)
-            self._set_busy(True)
             return
         self._start_now(plan, send_kwargs, record=record)
 
@@ -824,9 +821,14 @@ class RequestTab(QWidget):
             self.jobs.start("result-modules", prepare_result, on_done=lambda _v: self._prebuild_result())
         elif modules_ready and not is_built(self.explainer, "result_box"):  # a new tab's first send
             QTimer.singleShot(0, self, self._prebuild_result)
+        self._begin_sending(since)
+
+    def _begin_sending(self, since: float | None = None) -> float:
+        """The tab is busy from `since` (now when None): Cancel shown, the elapsed time counted from then."""
         self._sending_since = since if since is not None else time.monotonic()
         self._progress = (0, None)
         self._set_busy(True)
+        return self._sending_since
 
     def _prebuild_result(self) -> None:
         """While the request is in flight (and once the modules are imported): make what the explanation makes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from inspector.core.request import Body, FormField, Header, RequestSpec
+from inspector.ui.lazy import is_built
 from inspector.ui.request_editor import RequestEditor
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZS0x"
@@ -35,7 +36,7 @@ def editor(qtbot) -> RequestEditor:
 
 def test_a_new_editor_has_no_page_widgets(editor: RequestEditor) -> None:
     assert not editor.pages_built
-    assert "headers_table" not in vars(editor) and "body_text" not in vars(editor)
+    assert not is_built(editor, "headers_table") and not is_built(editor, "body_text")
     assert editor.tabs.count() == 4 and editor.tabs.currentIndex() == 0
 
 

@@ -19,14 +19,6 @@ def test_importing_the_incidents_view_imports_no_analysis_and_no_timeline() -> N
     assert done.stdout.strip() == "[]"
 
 
-def test_the_badge_window_is_the_one_the_precheck_uses() -> None:
-    from datetime import timedelta
-
-    from inspector.ui import incidents_view, main_window
-
-    assert incidents_view.BADGE_WINDOW == timedelta(seconds=main_window.BADGE_WINDOW_S)
-
-
 def test_the_incidents_controller_is_made_only_once_the_last_hour_holds_an_entry(qtbot, tmp_path: Path) -> None:
     """An idle window whose history holds nothing from the last hour does not make the Incidents controller
     (nor import its modules) for the badge; a send, or an entry from the last hour, makes it."""

@@ -317,13 +317,7 @@ def test_closing_before_the_tabs_came_back_keeps_them_saved(qtbot, tmp_path: Pat
 def test_a_tab_typed_into_before_the_restore_is_kept(qtbot, tmp_path: Path) -> None:
     path = tmp_path / "settings.ini"
     saved_by_a_last_run(qtbot, path, RequestSpec(url="https://api.example.com/saved"))
-    later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
-    qtbot.addWidget(later)
-    qtbot.keyClicks(later.editor.url_edit, "https://typed.example.com/")
-    later.restore_saved_tabs()
-    urls = [later.tabs.widget(i).editor.to_spec().url for i in range(later.tabs.count())]
-    assert urls == ["https://typed.example.com/", "https://api.example.com/saved"]
-    later.shutdown()
+    assert typed_then_restored(qtbot, path) == ["https://typed.example.com/", "https://api.example.com/saved"]
 
 
 def test_a_tab_typed_into_before_the_restore_is_kept_when_only_the_last_request_was_saved(
@@ -334,13 +328,18 @@ def test_a_tab_typed_into_before_the_restore_is_kept_when_only_the_last_request_
     old = QSettings(str(path), QSettings.Format.IniFormat)
     old.remove("tabs/open")
     old.sync()
+    assert typed_then_restored(qtbot, path) == ["https://typed.example.com/", "https://api.example.com/last"]
+
+
+def typed_then_restored(qtbot, path: Path) -> list[str]:
+    """A window over these settings, a URL typed before its saved tabs come back: the URLs of its tabs."""
     later = MainWindow(QSettings(str(path), QSettings.Format.IniFormat), restore_tabs_later=True)
     qtbot.addWidget(later)
     qtbot.keyClicks(later.editor.url_edit, "https://typed.example.com/")
     later.restore_saved_tabs()
     urls = [later.tabs.widget(i).editor.to_spec().url for i in range(later.tabs.count())]
-    assert urls == ["https://typed.example.com/", "https://api.example.com/last"]
     later.shutdown()
+    return urls
 
 
 @pytest.mark.qt_no_exception_capture
