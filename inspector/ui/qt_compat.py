@@ -35,16 +35,27 @@ def guard_refcounts() -> bool:
     return True
 
 
+# Import names of the runtime dependencies (pyproject.toml) and what they pull in: none of them uses PySide6, so
+# PySide's check of their source would record -1 ("ignore") for each; tests/ui/test_qt_compat.py reads their
+# sources to keep that true.
+KNOWN_FOREIGN = frozenset({
+    "requests", "urllib3", "idna", "certifi", "charset_normalizer", "jwt", "cryptography", "pygments",
+    "platformdirs", "tomli_w", "yaml", "keyring", "jaraco", "jeepney", "secretstorage", "importlib_metadata",
+    "zipp", "more_itertools", "backports",
+})
+
+
 def skip_source_scan(package: str = "inspector") -> bool:
-    """Spare PySide6 reading the whole source of every module of `package` as it is imported.
+    """Spare PySide6 reading the whole source of every module imported after it.
 
     After PySide6 is imported, its feature support (shibokensupport.feature, behind `from __feature__ import
     snake_case`) runs inspect.getsource on every newly imported module to see whether the text mentions
     "PySide6", and records 0 ("uses PySide, no feature selected") or -1 ("ignore") per module name. That
-    costs some 0.1 ms a module (about 8 ms of the window's start-up) and keeps every source in linecache. This
-    application selects no feature anywhere, so its own modules are recorded as 0 without reading them;
-    every other module still goes through PySide's own check. True when installed; False (nothing changed)
-    when the binding has no such hook.
+    costs some 0.1 ms a module (about 15 ms of the window's start-up) and keeps every source in linecache.
+    What the check would find is known without reading: this application selects no feature anywhere, so its
+    own modules are recorded as 0; the standard library's and the dependencies' (KNOWN_FOREIGN) never
+    mention PySide6, so they are recorded as -1. Every other module still goes through PySide's own check.
+    True when installed; False (nothing changed) when the binding has no such hook.
     """
     global _scan_skipped
     if _scan_skipped:
@@ -55,11 +66,16 @@ def skip_source_scan(package: str = "inspector") -> bool:
     if feature is None or not isinstance(table, dict) or not callable(original):
         return False
     prefix = package + "."
+    foreign = KNOWN_FOREIGN | sys.stdlib_module_names
 
     def feature_imported(module: object) -> None:
         name = getattr(module, "__name__", None)
-        if isinstance(name, str) and (name == package or name.startswith(prefix)):
+        if not isinstance(name, str):
+            original(module)
+        elif name == package or name.startswith(prefix):
             table.setdefault(name, 0)
+        elif name.partition(".")[0] in foreign:
+            table.setdefault(name, -1)
         else:
             original(module)
 

@@ -67,3 +67,34 @@ window.shutdown()
                           check=False, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1].startswith("0 "), done.stdout
+
+
+def test_standard_and_dependency_modules_are_recorded_as_pyside_would_without_reading_them(
+        feature, tmp_path: Path) -> None:
+    for name in ("json.zz_not_real", "requests.zz_not_real"):
+        source = tmp_path / f"{name}.py"
+        source.write_text("import json\n", encoding="utf-8")
+        feature.pyside_feature_dict.pop(name, None)
+        feature.feature_imported(_module(name, source))
+        assert feature.pyside_feature_dict.pop(name) == -1  # what PySide's check gives a module without PySide6
+        assert str(source) not in linecache.cache
+
+
+def test_no_known_foreign_package_mentions_pyside6() -> None:
+    """The premise of KNOWN_FOREIGN: PySide's own check would record -1 for every module of these packages."""
+    import importlib.util
+
+    from inspector.ui.qt_compat import KNOWN_FOREIGN
+
+    checked = 0
+    for name in sorted(KNOWN_FOREIGN):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin in (None, "built-in"):
+            continue
+        roots = spec.submodule_search_locations or [str(Path(spec.origin).parent)]
+        files = [Path(spec.origin)] if not spec.submodule_search_locations else \
+            [f for root in roots for f in Path(root).rglob("*.py")]
+        for path in files:
+            assert "PySide6" not in path.read_text(encoding="utf-8", errors="replace"), path
+            checked += 1
+    assert checked > 100  # requests, pygments, keyring... are installed: their files were read
