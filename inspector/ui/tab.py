@@ -62,6 +62,7 @@ RESULT_MODULES = (
     "inspector.ui.timeline_widget",  # the explainer: the token's timeline, the story and its evidence
     "inspector.core.diagnosis.story",
     "inspector.core.diagnosis.evidence",
+    "inspector.core.retry",  # the fixes offered for the findings (_offer_fixes)
     "pygments.lexers.data",  # JSON, the body most API errors have (the highlighter finds its lexer at once)
 )
 
