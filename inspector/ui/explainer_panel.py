@@ -1508,9 +1508,6 @@ class ExplainerPanel(QWidget):
         if ex is None:
             self.clear()
             return
-        self.placeholder.setVisible(False)
-        self.result_box.setVisible(True)
-        self._content.schedule_refit()
         scrub = self._scrubber()
         verdict = d.verdict if d else ("transport-error" if ex.error else None)
         hop = ex.final_hop
@@ -1559,6 +1556,9 @@ class ExplainerPanel(QWidget):
             # no token, no times: the timeline sits under the banner, outside the token's section
             self.token_view.timeline_caption.setVisible(False)
             self.token_view.timeline.setVisible(False)
+        self.placeholder.setVisible(False)
+        self.result_box.setVisible(True)
+        self._content.schedule_refit()
 
     def _set_banner(self, verdict: str | None, story: Story) -> None:
         theme = self.view_state.theme

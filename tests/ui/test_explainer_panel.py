@@ -470,3 +470,26 @@ def test_evidence_details_made_on_opening_are_masked_like_the_card(qtbot, panel:
     texts = [lab.text() for lab in card.details.findChildren(QLabel)]
     assert any("client_secret" in t for t in texts)
     assert not any(raw in t or "s3cr3t-value" in t for t in texts)
+
+
+def test_the_first_answer_is_shown_once_filled(qtbot, panel: ExplainerPanel, raw: str) -> None:
+    """The result parts become visible once their content is set: shown first and filled after, every part
+    shown or hidden while filling went through Qt's show machinery under a visible parent, one at a time,
+    which made the first answer's stall longer."""
+    from PySide6.QtCore import QEvent, QObject
+
+    seen: list[tuple[str, bool]] = []
+
+    class OnShow(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Show:
+                seen.append((panel.verdict_title.text(), panel.token_view.isVisibleTo(panel.result_box)))
+            return False
+
+    panel.show()
+    watcher = OnShow()
+    panel.result_box.installEventFilter(watcher)
+    panel.set_result(_exchange(raw), _diagnosis(raw))
+    assert panel.result_box.isVisible()
+    assert seen == [(panel.verdict_title.text(), True)]  # the verdict and the token were there when it appeared
+    assert seen[0][0]
