@@ -481,7 +481,7 @@ def test_the_first_answer_is_shown_once_filled(qtbot, panel: ExplainerPanel, raw
     seen: list[tuple[str, bool]] = []
 
     class OnShow(QObject):
-        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        def eventFilter(self, watched, event) -> bool:
             if event.type() == QEvent.Type.Show:
                 seen.append((panel.verdict_title.text(), panel.token_view.isVisibleTo(panel.result_box)))
             return False
