@@ -154,6 +154,7 @@ class LargeTextView(QAbstractScrollArea):
     """
 
     first_screen_shown = Signal()  # enough lines to fill the view have arrived (or all of them)
+    first_screen_painted = Signal()  # text was drawn for the first time since begin()
     text_complete = Signal()  # finish_input(): every piece has arrived
     highlight_applied = Signal()  # colours were painted for lines on screen
     lines_wanted = Signal(int, int)  # display offsets on screen that have no colours yet
@@ -178,6 +179,7 @@ class LargeTextView(QAbstractScrollArea):
         self._longest = 0
         self._input_done = True
         self._first_screen = False
+        self._painted_text = False
         self._ranges = RangeStore()
         self._highlight_done = False
         self._colours_new = False
@@ -272,6 +274,7 @@ class LargeTextView(QAbstractScrollArea):
         self._longest = 0
         self._input_done = False
         self._first_screen = False
+        self._painted_text = False
         self._ranges = RangeStore()
         self._highlight_done = False
         self._last_wanted = None
@@ -750,6 +753,9 @@ class LargeTextView(QAbstractScrollArea):
             if coloured and self._colours_new:
                 self._colours_new = False
                 QTimer.singleShot(0, self.highlight_applied.emit)
+            if self._length and not self._painted_text:
+                self._painted_text = True
+                self.first_screen_painted.emit()
         if gutter:
             gutter_bg = palette.color(QPalette.ColorRole.AlternateBase)
             painter.fillRect(QRectF(0, 0, gutter, vp.height()), gutter_bg)

@@ -597,6 +597,7 @@ class ResponseView(QWidget):
         view.setObjectName("largeBodyView")
         view.text_complete.connect(self._on_text_complete)
         view.lines_wanted.connect(self._on_lines_wanted)
+        view.first_screen_painted.connect(self._on_first_screen_painted)
         view.find_finished.connect(self._on_find_finished)
         self.body_stack.addWidget(view)
 
@@ -1014,6 +1015,11 @@ class ResponseView(QWidget):
         worker = self._worker
         if worker is not None:
             worker.want(start, end)  # a plain attribute write: the worker's thread lexes, it does not wait
+
+    def _on_first_screen_painted(self) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.first_screen_drawn()  # sets an event the worker waits on
 
     def _on_find_finished(self, found: bool) -> None:
         self._show_find_result(found)

@@ -309,3 +309,60 @@ def test_range_chunks_keep_small_offsets_and_give_back_the_ranges(lexed_from: in
         store = RangeStore()
         store.add(chunk)
         assert store.within(starts[1], ends[1]) == [(starts[1], ends[1], KEY)]
+
+
+@pytest.mark.parametrize("pretty", [False, True], ids=["as-received", "pretty"])
+def test_the_worker_waits_while_the_first_screen_is_drawn(pretty: bool) -> None:
+    """Once the first screen's text is sent, the worker makes nothing more until the view says it has drawn
+    it (or FIRST_SCREEN_WAIT_S passed): behind a busy worker each of the UI thread's entries into Python
+    waits for the GIL, and the first screen of a 10 MB body took 50 ms instead of 20."""
+    import threading
+    import time
+
+    from PySide6.QtCore import Qt
+
+    worker = HighlightWorker(BodyJob(1, big_json(), "application/json", pretty=pretty, mask_limit=1000))
+    worker.FIRST_SCREEN_WAIT_S = 60.0  # only first_screen_drawn() lets it go on
+    pieces: list[TextPiece] = []
+    worker.text_piece.connect(lambda _g, p: pieces.append(p), Qt.ConnectionType.DirectConnection)
+    run = threading.Thread(target=worker.run, daemon=True)
+    run.start()
+    deadline = time.monotonic() + 20
+    while not pieces and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(pieces) == 1
+    time.sleep(0.3)
+    assert len(pieces) == 1 and run.is_alive()  # waiting: the first piece only
+    worker.first_screen_drawn()
+    run.join(30)
+    assert not run.is_alive()
+    assert len(pieces) > 1
+
+
+def test_the_view_says_once_when_it_has_drawn_text(qtbot) -> None:
+    view = LargeTextView(LIGHT)
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    painted: list[int] = []
+    view.first_screen_painted.connect(lambda: painted.append(view.text_length()))
+    view.begin()
+    view.viewport().grab()
+    assert painted == []  # nothing drawn yet: no text
+    view.append_piece(LineIndexer().feed("first line\nsecond line\n"))
+    view.viewport().grab()
+    view.viewport().grab()
+    assert painted == [23]
+    view.begin()  # the next body
+    view.append_piece(LineIndexer().feed("another\n"))
+    view.viewport().grab()
+    assert painted == [23, 8]
+
+
+def test_a_shown_large_body_lets_its_worker_go_on(response_view: ResponseView, qtbot, monkeypatch) -> None:
+    monkeypatch.setattr(HighlightWorker, "FIRST_SCREEN_WAIT_S", 600.0)  # only the view's word lets it go on
+    response_view.pretty_check.setChecked(False)
+    with qtbot.waitSignal(response_view.highlight_done, timeout=30_000):
+        response_view.show_exchange(exchange(big_json(60_000), "application/json"))
+    assert response_view.large_view.is_coloured(0)
