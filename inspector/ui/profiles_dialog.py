@@ -12,6 +12,9 @@ Embedding API:
     dialog.folders_changed        Signal(list): the team folders (list[Path]) after an add or remove; the
                                   model already uses them, persisting them is the caller's job
     dialog.profile_saved          Signal(object): the Profile as written to disk (save, overwrite, duplicate)
+    dialog.save() -> bool         False: the form was refused (said under it); True: saving began on a job
+                                  (typed secrets to the keyring, the file, the folders read again), and
+                                  dialog.saving holds until it ends with profile_saved or a sentence
     dialog.select(identity)       show that profile (or broken file) in the form
     dialog.set_screen_share_safe(on)   secret fields stay masked, their "Show" toggles are disabled (sets
                                        the mode on the dialog's ViewState, which every secret field follows)
@@ -36,6 +39,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -81,7 +85,7 @@ from inspector.core.profiles import (
     new_profile,
 )
 from inspector.core.profiles.model import KIND_FIELDS, KindFields, slug
-from inspector.core.profiles.secrets import DeferredSecretStore
+from inspector.core.profiles.secrets import DeferredSecretStore, SecretStore
 from inspector.core.profiles.store import literal_secrets
 from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.profile_editors import (
@@ -97,10 +101,12 @@ from inspector.ui.profile_picker import folder_labels
 from inspector.ui.profiles_model import (
     BROKEN,
     SECRET_MISSING,
+    Loaded,
     ProfilesModel,
     ProfileStatus,
     backend_sentence,
     identity_of,
+    load_folders,
     same_path,
 )
 from inspector.ui.theme import Theme, label_color_style
@@ -110,6 +116,7 @@ Ask = Callable[[str, Sequence[str]], str]  # (question, button texts) -> the tex
 
 RELOAD, OVERWRITE, CANCEL, DELETE, DISCARD = "Reload", "Overwrite", "Cancel", "Delete", "Discard changes"
 BACKEND_SLOT = "secret-backend"  # the form's job slot that chooses the window's secret store
+SAVE_SLOT = "save"  # the form's job slot that stores typed secrets, writes the file and reads the folders
 BACKEND_PENDING = "Looking for the system keyring…"
 
 _KNOWN_CREDENTIALS = frozenset(f for spec in KIND_FIELDS.values() for f in spec.known)
@@ -944,6 +951,7 @@ class ProfilesDialog(QDialog):
         self._dirty = False
         self._message_color = "ok"
         self._showing_broken = False  # a file that did not load is shown instead of the form
+        self._saving = False  # save() runs on the form's job (see saving)
         self._build()
         self._checking = False  # start_check() waits for the model's check_finished
         self.model.profiles_changed.connect(self._refresh)
@@ -1308,9 +1316,18 @@ class ProfilesDialog(QDialog):
         self.form.name_edit.setFocus()
         return True
 
+    @property
+    def saving(self) -> bool:
+        """A save is under way on the form's job (see save())."""
+        return self._saving
+
     def save(self) -> bool:
-        """Save the form; a personal profile's typed secrets go to the secret store first; a conflict asks."""
-        if self._showing_broken:
+        """Save the form: the checks here, then on a job a personal profile's typed secrets go to the secret
+        store, the file is written and the folders are read again (the keyring may block or ask to be
+        unlocked: never on the UI thread). False when the form was refused (said under it); True when saving
+        began: `saving` holds until it ends with profile_saved, a sentence under the form, or a question
+        about a file changed on disk."""
+        if self._showing_broken or self._saving:
             return False  # a broken file is shown: there is nothing to save, and it is never rewritten
         try:
             draft = self.form.to_profile()
@@ -1319,28 +1336,79 @@ class ProfilesDialog(QDialog):
             self._say(str(exc), error=True)
             return False
         folder_kind = self.model.store.folder_kind(draft.folder)
+        literal: list[tuple[str, str]] = []
         try:
             if folder_kind == "team":
                 self._refuse_marked_literals(draft)
             self._check_loads_back(draft)  # before a typed secret goes to the secret store
             if folder_kind == "personal":
-                draft = self._keep_typed_secrets(draft)
-            saved = self.model.store.save(draft)
-        except ProfileConflict as exc:
-            return self._resolve_conflict(draft, exc)
-        except ProfileFileError as exc:  # the profile would not load back: said under the field it names
+                literal = [(path, _value_at(draft, path)) for path in self._literal_fields(draft)]
+                if literal and self.model.secrets is None:
+                    raise ProfileError(
+                        "There is no secret store on this system to keep the typed secret in: write "
+                        "${env:NAME} or ${prompt} in the secret fields instead."
+                    )
+        except (ProfileError, StorageError) as exc:
+            self._save_failed(draft, folder_kind, exc)
+            return False
+        self._start_save(draft, literal, folder_kind)
+        return True
+
+    def _start_save(self, draft: Profile, literal: Sequence[tuple[str, str]], folder_kind: str | None, *,
+                    overwrite: bool = False) -> None:
+        store, resolver, secrets = self.model.store, self.model.resolver, self.model.secrets
+
+        def run(_job: Job[_Saved]) -> _Saved:  # on the worker: no widget is touched
+            kept = keep_typed_secrets(draft, literal, secrets) if literal else draft
+            try:
+                saved = store.save(kept, overwrite=overwrite)
+            except ProfileConflict as exc:  # asked about on the UI thread, with the secrets already kept
+                return _Saved(kept, None, exc, None)
+            return _Saved(kept, saved, None, load_folders(store, resolver))
+
+        self._set_saving(True, "Storing the typed secret in your secret store and saving…" if literal
+                         else "Saving…")
+        self.form.jobs.start(SAVE_SLOT, run, on_done=lambda done: self._on_saved(done, overwrite),
+                             on_failed=lambda exc: self._on_save_failed(draft, folder_kind, exc))
+
+    def _on_saved(self, done: _Saved, overwrite: bool) -> None:
+        self._set_saving(False)
+        if done.conflict is not None:
+            self._resolve_conflict(done.draft, done.conflict)
+            return
+        assert done.saved is not None and done.loaded is not None
+        self.model.adopt(done.loaded)
+        self._after_save(done.saved, f"{'Overwrote' if overwrite else 'Saved to'} {done.saved.path}.")
+
+    def _on_save_failed(self, draft: Profile, folder_kind: str | None, exc: BaseException) -> None:
+        self._set_saving(False)
+        if not isinstance(exc, ProfileError | StorageError):
+            raise exc  # a defect: the error dialog shows it
+        self._save_failed(draft, folder_kind, exc)
+
+    def _save_failed(self, draft: Profile, folder_kind: str | None, exc: ProfileError | StorageError) -> None:
+        """Say why the profile was not saved, under the field it names; the form keeps what was typed."""
+        if isinstance(exc, ProfileFileError):  # the profile would not load back
             field = exc.field or "name"
             message = strip_path(str(exc), draft.path)
             self.form.mark([field])
             self.form.show_notes("save", [(field, message)])
             self._say(f"Not saved: {message}", error=True)
-            return False
-        except (ProfileError, StorageError) as exc:  # the store's words, e.g. "the disk is full"
-            self.form.mark(self._literal_fields(draft) if folder_kind == "team" else [])
-            self._say(str(exc), error=True)
-            return False
-        self._after_save(saved, f"Saved to {saved.path}.")
-        return True
+            return
+        # the store's words, e.g. "the disk is full"
+        self.form.mark(self._literal_fields(draft) if folder_kind == "team" else [])
+        self._say(str(exc), error=True)
+
+    def _set_saving(self, on: bool, text: str = "") -> None:
+        """While a save runs the form, the list and its buttons wait (an edit made meanwhile would be lost)."""
+        self._saving = on
+        for widget in (self.form_scroll, self.save_button, self.revert_button, self.table, self.new_button,
+                       self.duplicate_button, self.delete_button):
+            widget.setEnabled(not on)
+        if on:
+            self._say(text)
+        else:
+            self._update_buttons()
 
     @staticmethod
     def _check_loads_back(draft: Profile) -> None:
@@ -1362,35 +1430,6 @@ class ProfilesDialog(QDialog):
                 "use ${env:NAME} or ${prompt}."
             )
 
-    def _keep_typed_secrets(self, draft: Profile) -> Profile:
-        literal = self._literal_fields(draft)
-        secrets = self.model.secrets
-        if literal and secrets is None:
-            raise ProfileError(
-                "There is no secret store on this system to keep the typed secret in: write ${env:NAME} or "
-                "${prompt} in the secret fields instead."
-            )
-        assert secrets is not None or not literal
-        for path in literal:
-            assert secrets is not None
-            value = _value_at(draft, path)
-            parts = path.split(".")
-            if parts[0] == "credentials" and len(parts) == 2:
-                draft = keep_secret(draft, parts[1], value, secrets)  # key "<stem>.<field>", as always
-                continue
-            # a row of a table, or tls.key_password: the same store, a key naming the field's path
-            key = f"{draft.stem}.{'.'.join(parts[1:]) if parts[0] == 'credentials' else path}"
-            secrets.set(key, value)
-            reference = f"${{secret:{key}}}"
-            if parts[0] == "tls":
-                assert draft.tls is not None
-                draft = replace(draft, tls=replace(draft.tls, key_password=reference))
-            else:
-                table = dict(draft.credentials[parts[1]])
-                table[parts[2]] = reference
-                draft = replace(draft, credentials={**draft.credentials, parts[1]: table})
-        return draft
-
     def _literal_fields(self, profile: Profile) -> list[str]:
         """Field paths of secrets holding a typed value, not a ${...} reference (a malformed one fails
         validation): the core's secret fields, and the form's table rows marked secret."""
@@ -1407,13 +1446,8 @@ class ProfilesDialog(QDialog):
             f"{OVERWRITE}: replace the file with your version.\n{CANCEL}: keep editing.",
             [RELOAD, OVERWRITE, CANCEL],
         )
-        if answer == OVERWRITE:
-            try:
-                saved = self.model.store.save(draft, overwrite=True)
-            except (ProfileError, StorageError) as again:
-                self._say(str(again), error=True)
-                return False
-            self._after_save(saved, f"Overwrote {saved.path}.")
+        if answer == OVERWRITE:  # its secrets are kept already: the draft holds their references
+            self._start_save(draft, (), None, overwrite=True)
             return True
         if answer == RELOAD:
             self._dirty = False
@@ -1432,10 +1466,10 @@ class ProfilesDialog(QDialog):
         return False
 
     def _after_save(self, saved: Profile, text: str) -> None:
+        """The folders were read again with the saved file (the model has them): show it."""
         self.form.clear_notes("save")
         self._dirty = False
         self._identity = saved.identity
-        self.model.reload_now()  # a small local change; also refreshes the table through profiles_changed
         self._show_profile(self.model.profile(saved.identity) or saved)
         self._select_row(saved.identity)
         self._update_buttons()
@@ -1615,6 +1649,39 @@ class ProfilesDialog(QDialog):
         color = {"error": theme.error_text, "warn": theme.warn_text}.get(self._message_color, theme.ok_text)
         self.message_label.setStyleSheet(label_color_style(color))
         self.broken_label.setStyleSheet(label_color_style(theme.error_text))
+
+
+class _Saved(NamedTuple):
+    """What the save job came back with: the draft as written (typed secrets replaced by their references),
+    and either the saved profile with the folders read again, or the conflict to ask about."""
+
+    draft: Profile
+    saved: Profile | None
+    conflict: ProfileConflict | None
+    loaded: Loaded | None
+
+
+def keep_typed_secrets(draft: Profile, literal: Sequence[tuple[str, str]], secrets: SecretStore | None) -> Profile:
+    """Put each typed secret (field path, value) in the secret store and return the draft with its
+    ${secret:KEY} references instead (blocking: the keyring). A credential's key is "<stem>.<field>"
+    (keep_secret, as always); a table row's or the key password's names the field's path."""
+    assert secrets is not None
+    for path, value in literal:
+        parts = path.split(".")
+        if parts[0] == "credentials" and len(parts) == 2:
+            draft = keep_secret(draft, parts[1], value, secrets)
+            continue
+        key = f"{draft.stem}.{'.'.join(parts[1:]) if parts[0] == 'credentials' else path}"
+        secrets.set(key, value)
+        reference = f"${{secret:{key}}}"
+        if parts[0] == "tls":
+            assert draft.tls is not None
+            draft = replace(draft, tls=replace(draft.tls, key_password=reference))
+        else:
+            table = dict(draft.credentials[parts[1]])
+            table[parts[2]] = reference
+            draft = replace(draft, credentials={**draft.credentials, parts[1]: table})
+    return draft
 
 
 def _value_at(profile: Profile, path: str) -> str:

@@ -186,8 +186,13 @@ class ProfilesModel(QObject):
 
     def reload_now(self) -> None:
         """Read every folder on this thread and tell the listeners (a worker result still running is dropped)."""
+        self.adopt(load_folders(self.store, self.resolver))
+
+    def adopt(self, loaded: Loaded) -> None:
+        """Take folders read on another job (load_folders, after a save) as this model's own reading and tell
+        the listeners; a load still running is dropped, as it began before them."""
         self.jobs.cancel("load")
-        self._apply(load_folders(self.store, self.resolver))
+        self._apply(loaded)
 
     def poll(self) -> bool:
         """Reload now when a profile file was added, removed or changed since the last load; True when it did."""

@@ -26,3 +26,15 @@ class Ticker:
 
     def stop(self) -> None:
         self.timer.stop()
+
+
+def save_and_wait(qtbot, dialog) -> bool:  # type: ignore[no-untyped-def]
+    """The profiles dialog's save(), waited for (it runs on a job): True when the profile was saved."""
+    saved: list[object] = []
+    dialog.profile_saved.connect(saved.append)
+    try:
+        if dialog.save():
+            qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
+    finally:
+        dialog.profile_saved.disconnect(saved.append)
+    return bool(saved)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from inspector.ui.profiles_dialog import (
     message_box_ask,
 )
 from inspector.ui.profiles_model import ProfilesModel
+from tests.support.qt import Ticker, save_and_wait
 
 SHOTS = Path("/tmp/ui-shots")
 TYPED_TOKEN = "s3cr3t-typed-token-0123456789"
@@ -115,6 +117,46 @@ def test_a_typed_token_goes_to_the_secret_store_and_the_file_gets_a_reference(
     assert ["GitHub", "bearer", "personal", "ready"] in row_texts(dialog)
 
 
+class GatedSecretStore(FileSecretStore):
+    """A secret store whose writes wait until the test opens the gate: a keyring asking to be unlocked."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.gate = threading.Event()
+        self.writing = threading.Event()
+
+    def set(self, key: str, value: str) -> None:
+        self.writing.set()
+        assert self.gate.wait(20), "the test never opened the gate"
+        super().set(key, value)
+
+
+def test_a_slow_secret_store_never_holds_the_window(qtbot, personal: Path, team: Path, tmp_path: Path) -> None:
+    """The typed secret is stored, the file written and the folders read on a job: a keyring that takes its
+    time (an unlock prompt) leaves the window running, the form waiting, and nothing typed lost."""
+    secrets = GatedSecretStore(tmp_path / "gated")
+    model = ProfilesModel(ProfileStore(personal, [team]), secrets)
+    dialog = make_dialog(qtbot, model)
+    new_bearer(dialog, qtbot, "GitHub", TYPED_TOKEN)
+    ticker = Ticker()
+    try:
+        assert dialog.save()
+        qtbot.waitUntil(secrets.writing.is_set, timeout=10_000)
+        ticker.keeps_ticking(qtbot)  # the UI thread runs while the store holds the save
+        assert dialog.saving and not dialog.save_button.isEnabled() and not dialog.form_scroll.isEnabled()
+        assert not dialog.save()  # one save at a time
+        assert not (personal / "github.toml").exists()
+        with qtbot.waitSignal(dialog.profile_saved, timeout=10_000):
+            secrets.gate.set()
+    finally:
+        secrets.gate.set()
+        ticker.stop()
+    assert not dialog.saving and dialog.save_button.isEnabled() and dialog.form_scroll.isEnabled()
+    assert secrets.get("github.token") == TYPED_TOKEN
+    assert tomllib.loads((personal / "github.toml").read_text())["credentials"]["token"] == "${secret:github.token}"
+    assert ["GitHub", "bearer", "personal", "ready"] in row_texts(dialog)  # the model has the folders read
+
+
 def test_expectations_and_kind_fields_are_written(qtbot, model, personal: Path) -> None:
     dialog = make_dialog(qtbot, model)
     dialog.new_profile("bearer")
@@ -134,7 +176,7 @@ def test_expectations_and_kind_fields_are_written(qtbot, model, personal: Path) 
     e["algorithms"].setText("RS256, ES256")
     e["jwks_url"].setText("https://login.example.com/jwks")
     e["key_file"].setText("keys/billing.pem")
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     doc = tomllib.loads((personal / "billing.toml").read_text(encoding="utf-8"))
     assert doc["credentials"] == {
         "token_url": "https://login.example.com/token",
@@ -175,7 +217,7 @@ def test_an_incomplete_form_is_refused_with_a_sentence(
         secret_input(dialog, "token").setText(value)
     else:
         dialog.form.expect_edits[field].setText(value)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert expected in dialog.message()
     assert not personal.exists() or not any(personal.iterdir())
 
@@ -186,7 +228,7 @@ def test_a_literal_secret_in_a_team_folder_is_refused_and_the_form_keeps_it(
     dialog = make_dialog(qtbot, model)
     new_bearer(dialog, qtbot, "Shared", TYPED_TOKEN, folder=team)
     assert "Team folder" in dialog.form.secret_hint.text()
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert "move it to your keyring" in dialog.message()
     assert secret_input(dialog, "token").text() == TYPED_TOKEN  # nothing typed is lost
     assert dialog.form.name_edit.text() == "Shared"
@@ -196,7 +238,7 @@ def test_a_literal_secret_in_a_team_folder_is_refused_and_the_form_keeps_it(
 
     # With a reference instead, the same form saves.
     secret_input(dialog, "token").setText("${env:TEAM_TOKEN}")
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     assert tomllib.loads((team / "shared.toml").read_text())["credentials"]["token"] == "${env:TEAM_TOKEN}"
 
 
@@ -208,12 +250,12 @@ def test_a_new_profile_over_an_existing_file_asks(qtbot, model, personal: Path) 
     ask = Answers(CANCEL, RELOAD)
     dialog = make_dialog(qtbot, model, ask)
     new_bearer(dialog, qtbot, "GitHub", "${prompt}")
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert "already exists" in ask.asked[0][0]
     assert ask.asked[0][1] == (RELOAD, OVERWRITE, CANCEL)
     assert existing.read_bytes() == before
     assert dialog.form.name_edit.text() == "GitHub"
-    assert not dialog.save()  # Reload: the file on disk is shown instead
+    assert not save_and_wait(qtbot, dialog)  # Reload: the file on disk is shown instead
     assert dialog.form.name_edit.text() == "Old"
     assert existing.read_bytes() == before
 
@@ -255,7 +297,7 @@ def test_conflict_reload_shows_the_other_change(qtbot, model, github: Path) -> N
     assert dialog.select(str(github.with_suffix("")))
     edit_name(dialog, qtbot, "GitHub (mine)")
     theirs = change_behind_our_back(github)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     question, buttons = ask.asked[0]
     assert "changed on disk since it was loaded" in question and str(github) in question
     assert buttons == (RELOAD, OVERWRITE, CANCEL)
@@ -270,7 +312,7 @@ def test_conflict_overwrite_writes_ours_and_keeps_unknown_keys(qtbot, model, git
     dialog.select(str(github.with_suffix("")))
     edit_name(dialog, qtbot, "GitHub (mine)")
     change_behind_our_back(github)
-    assert dialog.save()
+    assert save_and_wait(qtbot, dialog)
     doc = tomllib.loads(github.read_text(encoding="utf-8"))
     assert doc["name"] == "GitHub (mine)" and doc["owner"] == "me"
     assert "Overwrote" in dialog.message()
@@ -282,7 +324,7 @@ def test_conflict_cancel_keeps_both(qtbot, model, github: Path) -> None:
     dialog.select(str(github.with_suffix("")))
     edit_name(dialog, qtbot, "GitHub (mine)")
     theirs = change_behind_our_back(github)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert github.read_bytes() == theirs
     assert dialog.form.name_edit.text() == "GitHub (mine)"
     assert "Not saved" in dialog.message()
@@ -335,7 +377,7 @@ def test_a_broken_file_shows_its_path_and_line_and_is_never_rewritten(qtbot, mod
     text = dialog.broken_label.text()
     assert str(broken) in text and "line 2" in text and "not valid TOML" in text
     assert not dialog.form_scroll.isVisibleTo(dialog) and not dialog.save_button.isVisibleTo(dialog)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     dialog.run_check()
     model.reload()
     assert (broken.read_bytes(), broken.stat().st_mtime_ns) == before
@@ -474,7 +516,7 @@ def test_saving_a_hand_written_literal_moves_it_to_the_secret_store(
     )
     dialog = make_dialog(qtbot, model)
     dialog.select(str(literal.with_suffix("")))
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     text = literal.read_text(encoding="utf-8")
     assert "hunter2" not in text and "${secret:handmade.password}" in text and 'note = "kept"' in text
     assert secrets.get("handmade.password") == "hunter2"

@@ -21,6 +21,7 @@ from inspector.core.profiles import FileSecretStore, ProfileStore, TlsSettings
 from inspector.ui.profile_editors import FieldsTable, IssuerEditor, LoginBodyEditor, SecretInput
 from inspector.ui.profiles_dialog import ProfileForm, ProfilesDialog
 from inspector.ui.profiles_model import ProfilesModel
+from tests.support.qt import save_and_wait
 from tests.support.secret_scan import find_secrets
 from tests.support.servers import Answer, QuietHandler, QuietServer, answering, responding
 
@@ -253,7 +254,7 @@ def test_each_kind_is_created_saved_and_read_back_by_the_core(
     # Round trip: the form shows what the store read, gives back the same profile, and saving it again
     # without an edit writes the very same bytes.
     assert dict(form.to_profile().credentials) == expected
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     assert path.read_text(encoding="utf-8") == text
 
 
@@ -276,14 +277,14 @@ def test_a_hand_written_file_of_every_field_round_trips_through_the_form(
     extra = table(dialog.form, "extra_params")
     assert extra.values() == {"prompt": "login", "login_hint": "${env:WHO}"}
     assert extra.secret_names() == {"login_hint"}  # a reference is treated as a secret
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     assert doc["credentials"]["remember"] is False and doc["credentials"]["redirect_port"] == 0
     assert doc["tls"]["comment"] == "kept" and doc["owner"] == "me"  # unknown keys stay
 
 
 def test_a_hand_written_literal_in_a_login_field_moves_to_the_secret_store(
-    dialog: ProfilesDialog, model: ProfilesModel, personal: Path, secrets: FileSecretStore
+    qtbot, dialog: ProfilesDialog, model: ProfilesModel, personal: Path, secrets: FileSecretStore
 ) -> None:
     path = hand_written(dialog, model, personal / "handmade.toml",
         'name = "Handmade"\nkind = "session"\n[credentials]\nlogin_url = "https://app.example.com/login"\n'
@@ -291,7 +292,7 @@ def test_a_hand_written_literal_in_a_login_field_moves_to_the_secret_store(
         '[tls]\nclient_cert = "me.pem"\nkey_password = "key-literal-99"\n')
     assert table(dialog.form, "form").rows[1].value.is_masked()
     assert find_secrets(dialog, ["hunter2-literal", "key-literal-99"]) == []
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     text = path.read_text(encoding="utf-8")
     assert "hunter2-literal" not in text and "key-literal-99" not in text
     doc = tomllib.loads(text)
@@ -315,7 +316,7 @@ def test_changing_kind_keeps_what_the_new_kind_also_has(dialog: ProfilesDialog) 
 
 
 def test_a_team_folder_refuses_a_literal_in_a_field_marked_secret(
-    dialog: ProfilesDialog, team: Path, secrets: FileSecretStore
+    qtbot, dialog: ProfilesDialog, team: Path, secrets: FileSecretStore
 ) -> None:
     form = new(dialog, "session", "Shared login", team)
     line(form, "login_url").setText("https://app.example.com/login")
@@ -323,14 +324,14 @@ def test_a_team_folder_refuses_a_literal_in_a_field_marked_secret(
     rows[0].value.setText("demo")
     rows[1].value.setText("${secret:shared-login}")
     table(form, "form").add_row("pin", "1234", secret=True)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert "credentials.form.pin holds a literal secret" in dialog.message()
     assert "move it to your keyring" in dialog.message()
     assert "border" in table(form, "form").rows[2].value.edit.styleSheet()  # the field is pointed at
     assert not (team / "shared-login.toml").exists()
     assert secrets.get("shared-login.form.pin") is None  # a team save never touches the secret store
     table(form, "form").rows[2].value.setText("${env:LOGIN_PIN}")
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     saved = tomllib.loads((team / "shared-login.toml").read_text(encoding="utf-8"))
     assert saved["credentials"]["form"] == {
         "username": "demo", "password": "${secret:shared-login}", "pin": "${env:LOGIN_PIN}"}
@@ -378,14 +379,14 @@ def test_secret_fields_stay_masked_and_screen_share_mode_disables_show(dialog: P
      "credentials.name", "which is not a cookie name"),
 ])
 def test_what_the_core_refuses_is_said_under_the_field(
-    dialog: ProfilesDialog, personal: Path, secrets: FileSecretStore,
+    qtbot, dialog: ProfilesDialog, personal: Path, secrets: FileSecretStore,
     kind: str, fill: Callable[[ProfileForm], object], field: str, expected: str,
 ) -> None:
     form = new(dialog, kind, "Refused")
     if kind == "session":
         table(form, "form").rows[1].value.setText(TYPED)
     fill(form)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert expected in form.note_text(field)
     assert str(personal) not in form.note_text(field)  # a form not saved yet has no file and no line
     assert expected in dialog.message() and dialog.message().startswith("Not saved")
@@ -405,19 +406,20 @@ def test_what_the_core_refuses_is_said_under_the_field(
     ("port", "Redirect port must be a whole number from 0 to 65535, not 'port'"),
     ("70000", "Redirect port must be a whole number from 0 to 65535, not '70000'"),
 ])
-def test_a_redirect_port_that_is_no_port_is_refused(dialog: ProfilesDialog, text: str, expected: str) -> None:
+def test_a_redirect_port_that_is_no_port_is_refused(qtbot, dialog: ProfilesDialog, text: str,
+                                                      expected: str) -> None:
     form = new(dialog, "oauth2-authorization-code", "Port")
     issuer(form).setText("https://login.example.com/")
     line(form, "client_id").setText("cli")
     line(form, "redirect_port").setText(text)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert expected in dialog.message()
 
 
-def test_an_endpoint_is_needed_without_an_issuer(dialog: ProfilesDialog) -> None:
+def test_an_endpoint_is_needed_without_an_issuer(qtbot, dialog: ProfilesDialog) -> None:
     form = new(dialog, "oauth2-device-code", "No issuer")
     line(form, "client_id").setText("cli")
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert "Fill in Device authorization URL (or an issuer whose metadata names it)" in dialog.message()
 
 
@@ -470,7 +472,8 @@ def test_a_tls_section_on_a_bearer_profile(
     assert str(personal / "certs" / "corp-root.pem") in form.note_text("tls.ca_bundle")
     assert form.note_text("tls.client_cert") == ""
 
-    assert dialog.save(), dialog.message()  # file problems are said, not refused: `profiles check` flags them
+    # file problems are said, not refused: `profiles check` flags them
+    assert save_and_wait(qtbot, dialog), dialog.message()
     path = personal / "mutual-tls.toml"
     text = path.read_text(encoding="utf-8")
     assert TYPED not in text
@@ -489,7 +492,7 @@ def test_a_tls_section_on_a_bearer_profile(
     for path_input in tls.paths.values():
         path_input.setText("")
     tls.key_password.setText("")
-    assert dialog.save(), dialog.message()
+    assert save_and_wait(qtbot, dialog), dialog.message()
     assert "tls" not in tomllib.loads(path.read_text(encoding="utf-8"))
     dialog.form.jobs.stop()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from inspector.core.profiles import FileSecretStore, ProfileStore
 from inspector.ui.profiles_dialog import ProfilesDialog, SecretInput
 from inspector.ui.profiles_model import ProfilesModel
+from tests.support.qt import save_and_wait
 
 TYPED_TOKEN = "s3cr3t-typed-token-0123456789"
 
@@ -36,7 +37,7 @@ def test_a_personal_folder_that_cannot_be_created_is_said(qtbot, tmp_path: Path)
     assert dialog.new_profile("bearer")
     dialog.form.name_edit.setText("Thing")
     _token(dialog).setText("${prompt}")
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert str(personal) in dialog.message() and "not a folder" in dialog.message()
     assert dialog.form.name_edit.text() == "Thing"
 
@@ -48,7 +49,7 @@ def test_an_unwritable_secrets_file_is_said_and_the_typed_token_stays(qtbot, tmp
     assert dialog.new_profile("bearer")
     dialog.form.name_edit.setText("Thing")
     _token(dialog).setText(TYPED_TOKEN)
-    assert not dialog.save()
+    assert not save_and_wait(qtbot, dialog)
     assert "a folder is where the file should be" in dialog.message()
     assert TYPED_TOKEN not in dialog.message()
     assert _token(dialog).text() == TYPED_TOKEN  # nothing typed is lost
