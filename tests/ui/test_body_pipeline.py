@@ -339,27 +339,6 @@ def test_the_worker_waits_while_the_first_screen_is_drawn(pretty: bool) -> None:
     assert len(pieces) > 1
 
 
-def test_the_view_says_once_when_it_has_drawn_text(qtbot) -> None:
-    view = LargeTextView(LIGHT)
-    qtbot.addWidget(view)
-    view.resize(500, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    painted: list[int] = []
-    view.first_screen_painted.connect(lambda: painted.append(view.text_length()))
-    view.begin()
-    view.viewport().grab()
-    assert painted == []  # nothing drawn yet: no text
-    view.append_piece(LineIndexer().feed("first line\nsecond line\n"))
-    view.viewport().grab()
-    view.viewport().grab()
-    assert painted == [23]
-    view.begin()  # the next body
-    view.append_piece(LineIndexer().feed("another\n"))
-    view.viewport().grab()
-    assert painted == [23, 8]
-
-
 def test_a_shown_large_body_lets_its_worker_go_on(response_view: ResponseView, qtbot, monkeypatch) -> None:
     monkeypatch.setattr(HighlightWorker, "FIRST_SCREEN_WAIT_S", 600.0)  # only the view's word lets it go on
     response_view.pretty_check.setChecked(False)

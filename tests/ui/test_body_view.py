@@ -398,3 +398,20 @@ def test_large_bodies_use_the_large_view_and_refuse_word_wrap(response_view: Res
     response_view.show_exchange(exchange(b'{"a": 1}'))
     assert response_view.body_stack.currentWidget() is response_view.body_view
     assert response_view.body_text() == '{\n  "a": 1\n}'
+
+
+def test_the_view_says_once_when_it_has_drawn_text(view: LargeTextView) -> None:
+    """first_screen_painted: what lets the body's worker go on (HighlightWorker.first_screen_drawn)."""
+    painted: list[int] = []
+    view.first_screen_painted.connect(lambda: painted.append(view.text_length()))
+    view.begin()
+    view.viewport().grab()
+    assert painted == []  # nothing drawn yet: no text
+    view.append_piece(LineIndexer().feed("first line\nsecond line\n"))
+    view.viewport().grab()
+    view.viewport().grab()
+    assert painted == [23]
+    view.begin()  # the next body
+    view.append_piece(LineIndexer().feed("another\n"))
+    view.viewport().grab()
+    assert painted == [23, 8]
