@@ -4,8 +4,9 @@
 
 Each script runs in its own process with --json and prints one JSON object per line per case (the contracts
 are in each script's docstring). A script that is not there gives rows "not run: missing"; one that fails or
-prints no usable line gives "not run: failed ...". The Markdown table goes to stdout and to --out (the README
-quotes it). Figures are medians measured on this machine in this run; the ratios are what the goals are about.
+prints no usable line gives "not run: failed ...". The Markdown table goes to stdout and to --out; a run of every
+script also puts it in README.md between README_START and README_END (--readme), so the README quotes the last
+full run. Figures are medians measured on this machine in this run; the ratios are what the goals are about.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 HEADER = ("measure", "figure", "baseline", "ratio", "goal", "met?")
+README_START = "<!-- benchmarks/run_all.py writes the table below -->"
+README_END = "<!-- end of the table run_all.py writes -->"
 Case = dict[str, object]
 Row = tuple[str, str, str, str, str, str]
 
@@ -216,6 +219,16 @@ def markdown(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def quote_in_readme(readme: str, table: str, stamp: str) -> str:
+    """The README's text with the table (and the line saying where it comes from) between its markers; the
+    text unchanged when it has no markers."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        return readme
+    block = f"{README_START}\n{stamp}\n\n{table}\n"
+    return readme[:start] + block + readme[end:]
+
+
 def machine() -> str:
     try:
         from PySide6 import __version__ as qt
@@ -232,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma-separated names not to run")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the Markdown file written")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds each script may take")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md",
+                        help="the README quoting the table (only after a run of every script)")
     args = parser.parse_args(argv)
     only = {n for n in args.only.split(",") if n}
     skip = {n for n in args.skip.split(",") if n}
@@ -249,10 +264,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.append(line)
         print(f"  {line}", file=sys.stderr, flush=True)
     table = markdown(rows)
-    text = (f"# Benchmark results\n\nWritten by `python benchmarks/run_all.py` ({machine()}). Each figure is "
+    stamp = machine()
+    text = (f"# Benchmark results\n\nWritten by `python benchmarks/run_all.py` ({stamp}). Each figure is "
             "measured against its baseline in the same run; the goals are issue 13's.\n\n"
             f"{table}\n\nRuns:\n\n" + "\n".join(f"- {line}" for line in log) + "\n")
     args.out.write_text(text, encoding="utf-8")
+    if not only and not skip and args.readme.is_file():
+        readme = args.readme.read_text(encoding="utf-8")
+        quoted = quote_in_readme(readme, table, f"Measured by `python benchmarks/run_all.py` ({stamp}):")
+        if quoted != readme:
+            args.readme.write_text(quoted, encoding="utf-8")
     print(table)
     return 0
 
