@@ -597,7 +597,7 @@ class ResponseView(QWidget):
         view.setObjectName("largeBodyView")
         view.text_complete.connect(self._on_text_complete)
         view.lines_wanted.connect(self._on_lines_wanted)
-        view.first_screen_painted.connect(self._on_first_screen_painted)
+        view.first_screen_painted.connect(self._first_screen_drawn)
         view.find_finished.connect(self._on_find_finished)
         self.body_stack.addWidget(view)
 
@@ -984,10 +984,14 @@ class ResponseView(QWidget):
             return
         if self._large:
             self.large_view.append_piece(piece)
+            if not self.large_view.isVisible():  # another tab is in front: nothing is drawn to wait for
+                self._first_screen_drawn()
         else:
             self.body_view.append_text_piece(piece)
             if piece.whole:
                 self.body_view.finish_input()
+            # the wrapping view draws on this turn of the event loop: the worker goes on after that
+            QTimer.singleShot(0, self._first_screen_drawn)
 
     def _on_raw_pieces(self, generation: int, pieces: list[TextPiece]) -> None:
         """The Raw tab's text, indexed off the UI thread (raw_pieces) when the tab was first shown."""
@@ -1016,7 +1020,9 @@ class ResponseView(QWidget):
         if worker is not None:
             worker.want(start, end)  # a plain attribute write: the worker's thread lexes, it does not wait
 
-    def _on_first_screen_painted(self) -> None:
+    def _first_screen_drawn(self) -> None:
+        """The body's first screen was drawn (or nothing will be drawn): its worker goes on (it waits, up to
+        HighlightWorker.FIRST_SCREEN_WAIT_S, off the GIL while the UI thread draws)."""
         worker = self._worker
         if worker is not None:
             worker.first_screen_drawn()  # sets an event the worker waits on

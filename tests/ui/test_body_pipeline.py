@@ -339,9 +339,18 @@ def test_the_worker_waits_while_the_first_screen_is_drawn(pretty: bool) -> None:
     assert len(pieces) > 1
 
 
-def test_a_shown_large_body_lets_its_worker_go_on(response_view: ResponseView, qtbot, monkeypatch) -> None:
+@pytest.mark.parametrize(("records", "pretty", "tab"), [
+    (60_000, False, "body"),  # a large body, drawn by the large view
+    (60_000, True, "headers"),  # a large body while the Headers tab is in front: nothing is drawn
+    (6_000, True, "body"),  # a mid-size body, drawn by the wrapping view
+], ids=["large", "large-hidden", "mid-size"])
+def test_a_shown_body_lets_its_worker_go_on(response_view: ResponseView, qtbot, monkeypatch, records: int,
+                                            pretty: bool, tab: str) -> None:
     monkeypatch.setattr(HighlightWorker, "FIRST_SCREEN_WAIT_S", 600.0)  # only the view's word lets it go on
-    response_view.pretty_check.setChecked(False)
+    response_view.pretty_check.setChecked(pretty)
+    if tab == "headers":
+        response_view.tabs.setCurrentIndex(response_view.tabs.indexOf(response_view.headers_page))
+    body = big_json(records)
+    assert (len(body) > 512 * 1024) == (records > 10_000)
     with qtbot.waitSignal(response_view.highlight_done, timeout=30_000):
-        response_view.show_exchange(exchange(big_json(60_000), "application/json"))
-    assert response_view.large_view.is_coloured(0)
+        response_view.show_exchange(exchange(body, "application/json"))
