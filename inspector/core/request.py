@@ -45,6 +45,8 @@ DEFAULT_TIMEOUT_S = 30.0
 
 @dataclass(frozen=True)
 class Header:
+    """One request header; a disabled one is kept in the editor but not sent."""
+
     name: str
     value: str
     enabled: bool = True
@@ -62,6 +64,8 @@ class FormField:
 
 @dataclass(frozen=True)
 class Body:
+    """A request body: none, json, text, form or multipart (BodyKind), its text or its fields."""
+
     kind: BodyKind = "none"
     text: str = ""  # json and text kinds
     fields: tuple[FormField, ...] = ()  # form and multipart kinds

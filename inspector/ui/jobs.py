@@ -113,6 +113,8 @@ def _finished(_job: Job[Any]) -> Any:
 
 @dataclass
 class _Slot:
+    """One slot's jobs: its generation, the job running, the one waiting to start after it."""
+
     generation: int = 0
     running: Job[Any] | None = None  # the newest started job of this slot whose end was not delivered yet
     waiting: Job[Any] | None = None  # queue=True: starts when `running` ends

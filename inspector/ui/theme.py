@@ -34,6 +34,8 @@ _BADGE: dict[str, str] = {"verified": "#2e7d32", "failed": "#c62828", "unchecked
 
 @dataclass(frozen=True)
 class Theme:
+    """The colours of one palette (light or dark): status chips, syntax, verdicts, severities, badges."""
+
     name: str
     status: dict[str, str]  # "2xx".."5xx", "other", "error", "pending" -> colour of the status chip
     status_text: str  # text colour on a status chip

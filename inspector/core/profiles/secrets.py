@@ -47,6 +47,8 @@ class MissingSecret(ProfileError):
 
 @dataclass(frozen=True)
 class Reference:
+    """A ${env:NAME}, ${secret:KEY} or ${prompt} reference in a profile."""
+
     kind: str  # env | secret | prompt
     key: str = ""  # the variable name or keyring key; empty for prompt
 

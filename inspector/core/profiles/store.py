@@ -74,6 +74,8 @@ class LoadResult(NamedTuple):
 
 @dataclass(frozen=True)
 class Folder:
+    """A profile folder and whose it is: personal or team."""
+
     path: Path
     kind: str  # personal | team
 
@@ -464,6 +466,8 @@ Snapshot = dict[Path, tuple[int, int]]
 
 @dataclass(frozen=True)
 class Changes:
+    """Profile files added, removed and modified between two snapshots of the folders."""
+
     added: tuple[Path, ...] = ()
     removed: tuple[Path, ...] = ()
     modified: tuple[Path, ...] = ()
