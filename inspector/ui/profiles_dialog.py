@@ -80,6 +80,7 @@ from inspector.core.profiles import (
     Profile,
     ProfileConflict,
     ProfileFileError,
+    ProfileStore,
     Resolver,
     keep_secret,
     new_profile,
@@ -952,6 +953,7 @@ class ProfilesDialog(QDialog):
         self._message_color = "ok"
         self._showing_broken = False  # a file that did not load is shown instead of the form
         self._saving = False  # save() runs on the form's job (see saving)
+        self._close_when_saved: int | None = None  # the dialog was closed during a save: its result
         self._build()
         self._checking = False  # start_check() waits for the model's check_finished
         self.model.profiles_changed.connect(self._refresh)
@@ -1151,7 +1153,7 @@ class ProfilesDialog(QDialog):
         self._update_buttons()
 
     def _follow_disk(self) -> None:
-        if self._identity is None:
+        if self._identity is None or self._saving:  # the save shows what it wrote when it ends
             return
         status = self.model.status(self._identity)
         current = self.model.profile(self._identity)
@@ -1214,6 +1216,8 @@ class ProfilesDialog(QDialog):
             self.folder_list.addItem(item)
 
     def _update_buttons(self) -> None:
+        if self._saving:  # everything waits for the save (_set_saving)
+            return
         profile = self.selected_profile()
         self.duplicate_button.setEnabled(profile is not None)
         self.delete_button.setEnabled(profile is not None)
@@ -1328,7 +1332,8 @@ class ProfilesDialog(QDialog):
         began: `saving` holds until it ends with profile_saved, a sentence under the form, or a question
         about a file changed on disk."""
         if self._showing_broken or self._saving:
-            return False  # a broken file is shown: there is nothing to save, and it is never rewritten
+            # a broken file is shown: there is nothing to save, and it is never rewritten; or one save runs
+            return False
         try:
             draft = self.form.to_profile()
         except FormProblem as exc:
@@ -1366,23 +1371,32 @@ class ProfilesDialog(QDialog):
                 return _Saved(kept, None, exc, None)
             return _Saved(kept, saved, None, load_folders(store, resolver))
 
+        self.form.jobs.start(SAVE_SLOT, run, on_done=lambda done: self._on_saved(done, overwrite, store),
+                             on_failed=lambda exc: self._on_save_failed(draft, folder_kind, exc))
         self._set_saving(True, "Storing the typed secret in your secret store and saving…" if literal
                          else "Saving…")
-        self.form.jobs.start(SAVE_SLOT, run, on_done=lambda done: self._on_saved(done, overwrite),
-                             on_failed=lambda exc: self._on_save_failed(draft, folder_kind, exc))
 
-    def _on_saved(self, done: _Saved, overwrite: bool) -> None:
+    def _on_saved(self, done: _Saved, overwrite: bool, store: ProfileStore) -> None:
         self._set_saving(False)
         if done.conflict is not None:
+            self._close_when_saved = None  # the question needs the dialog
             self._resolve_conflict(done.draft, done.conflict)
             return
         assert done.saved is not None and done.loaded is not None
-        self.model.adopt(done.loaded)
+        if self.model.store is store:
+            self.model.adopt(done.loaded)
+        else:  # the folders changed while saving: that reading is of the old ones
+            self.model.reload_now()
         self._after_save(done.saved, f"{'Overwrote' if overwrite else 'Saved to'} {done.saved.path}.")
+        if self._close_when_saved is not None:
+            self.done(self._close_when_saved)
 
     def _on_save_failed(self, draft: Profile, folder_kind: str | None, exc: BaseException) -> None:
         self._set_saving(False)
+        self._close_when_saved = None  # what went wrong is said in the dialog
         if not isinstance(exc, ProfileError | StorageError):
+            self._say("Not saved: something unexpected went wrong (the error window tells what). Your changes "
+                      "are still in the form.", error=True)
             raise exc  # a defect: the error dialog shows it
         self._save_failed(draft, folder_kind, exc)
 
@@ -1400,10 +1414,12 @@ class ProfilesDialog(QDialog):
         self._say(str(exc), error=True)
 
     def _set_saving(self, on: bool, text: str = "") -> None:
-        """While a save runs the form, the list and its buttons wait (an edit made meanwhile would be lost)."""
+        """While a save runs the form, the list, the folders and their buttons wait (an edit, a delete or a
+        folder change made meanwhile would be lost or undone by the save's reading of the folders)."""
         self._saving = on
         for widget in (self.form_scroll, self.save_button, self.revert_button, self.table, self.new_button,
-                       self.duplicate_button, self.delete_button):
+                       self.duplicate_button, self.delete_button, self.check_button, self.problems_list,
+                       self.folder_list, self.add_folder_button, self.remove_folder_button):
             widget.setEnabled(not on)
         if on:
             self._say(text)
@@ -1624,7 +1640,16 @@ class ProfilesDialog(QDialog):
 
     # -- misc ----------------------------------------------------------------------------------------------
     def done(self, result: int) -> None:
-        """Closing stops discovery and file checks (their late answers are dropped)."""
+        """Closing stops discovery and file checks (their late answers are dropped). During a save the dialog
+        closes once the save has ended well (a failure or a question keeps it open); closed again meanwhile,
+        it closes at once: the save goes on, and what it found is no longer shown."""
+        if self._saving and self._close_when_saved is None:
+            self._close_when_saved = result
+            self._say("The dialog closes once the save has ended (close it again to close it now).")
+            return
+        self._close_when_saved = None
+        if self._saving:
+            self.form.jobs.cancel(SAVE_SLOT)  # its late answer is dropped; the next poll shows the file
         self.form.cancel_work()
         super().done(result)
 

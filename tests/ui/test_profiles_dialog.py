@@ -157,6 +157,56 @@ def test_a_slow_secret_store_never_holds_the_window(qtbot, personal: Path, team:
     assert ["GitHub", "bearer", "personal", "ready"] in row_texts(dialog)  # the model has the folders read
 
 
+def _held_save(qtbot, personal: Path, team: Path, tmp_path: Path) -> tuple[ProfilesDialog, GatedSecretStore]:
+    """A dialog whose save of a typed token is held by the secret store (the gate is closed)."""
+    secrets = GatedSecretStore(tmp_path / "gated")
+    dialog = make_dialog(qtbot, ProfilesModel(ProfileStore(personal, [team]), secrets))
+    new_bearer(dialog, qtbot, "GitHub", TYPED_TOKEN)
+    assert dialog.save()
+    qtbot.waitUntil(secrets.writing.is_set, timeout=10_000)
+    return dialog, secrets
+
+
+def test_nothing_comes_back_on_while_a_save_is_held(qtbot, personal: Path, team: Path, tmp_path: Path) -> None:
+    dialog, secrets = _held_save(qtbot, personal, team, tmp_path)
+    try:
+        write(personal, "other", 'name = "Other"\nkind = "bearer"\n[credentials]\ntoken = "${prompt}"\n')
+        dialog.model.reload_now()  # a poll found a change meanwhile: the list is refreshed
+        for widget in (dialog.form_scroll, dialog.save_button, dialog.revert_button, dialog.table,
+                       dialog.new_button, dialog.duplicate_button, dialog.delete_button, dialog.check_button,
+                       dialog.add_folder_button, dialog.remove_folder_button):
+            assert not widget.isEnabled(), widget
+        assert "saving" in dialog.message().lower()
+    finally:
+        secrets.gate.set()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
+    assert dialog.save_button.isEnabled() and dialog.new_button.isEnabled()
+
+
+def test_closing_during_a_save_waits_for_it(qtbot, personal: Path, team: Path, tmp_path: Path) -> None:
+    dialog, secrets = _held_save(qtbot, personal, team, tmp_path)
+    dialog.show()
+    try:
+        dialog.reject()
+        assert dialog.isVisible() and "closes once the save has ended" in dialog.message()
+    finally:
+        secrets.gate.set()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)  # saved, then closed
+    assert (personal / "github.toml").exists()
+
+
+def test_closing_twice_during_a_save_closes_at_once(qtbot, personal: Path, team: Path, tmp_path: Path) -> None:
+    dialog, secrets = _held_save(qtbot, personal, team, tmp_path)
+    dialog.show()
+    try:
+        dialog.reject()
+        dialog.reject()  # the keyring may never answer: the second Close does not wait for it
+        assert not dialog.isVisible()
+    finally:
+        secrets.gate.set()
+    qtbot.waitUntil(lambda: (personal / "github.toml").exists(), timeout=10_000)  # the save itself went on
+
+
 def test_expectations_and_kind_fields_are_written(qtbot, model, personal: Path) -> None:
     dialog = make_dialog(qtbot, model)
     dialog.new_profile("bearer")
