@@ -1,12 +1,14 @@
 """Run every benchmark and write the table of issue 13's measures: figure, baseline, ratio, goal, met?
 
-    python benchmarks/run_all.py [--only startup,send,...] [--skip large-body-96mb] [--out benchmarks/RESULTS.md]
+    python benchmarks/run_all.py [--only startup,send,...] [--skip large-body-96mb] [--out FILE]
 
 Each script runs in its own process with --json and prints one JSON object per line per case (the contracts
 are in each script's docstring). A script that is not there gives rows "not run: missing"; one that fails or
 prints no usable line gives "not run: failed ...". The Markdown table goes to stdout and to --out; a run of every
-script also puts it in README.md between README_START and README_END (--readme), so the README quotes the last
-full run. Figures are medians measured on this machine in this run; the ratios are what the goals are about.
+script writes it to benchmarks/RESULTS.md (unless --out says otherwise) and puts it in README.md between
+README_START and README_END (--readme), so both quote the last full run; a partial run (--only, --skip) writes
+only where --out says. Figures are medians measured on this machine in this run; the ratios are what the goals
+are about.
 """
 
 from __future__ import annotations
@@ -243,7 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [b.name for b in BENCHES]
     parser.add_argument("--only", default="", help=f"comma-separated, of: {', '.join(names)}")
     parser.add_argument("--skip", default="", help="comma-separated names not to run")
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="the Markdown file written")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the Markdown file written (a full run: benchmarks/RESULTS.md; a partial one: none)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds each script may take")
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md",
                         help="the README quoting the table (only after a run of every script)")
@@ -268,8 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = (f"# Benchmark results\n\nWritten by `python benchmarks/run_all.py` ({stamp}). Each figure is "
             "measured against its baseline in the same run; the goals are issue 13's.\n\n"
             f"{table}\n\nRuns:\n\n" + "\n".join(f"- {line}" for line in log) + "\n")
-    args.out.write_text(text, encoding="utf-8")
-    if not only and not skip and args.readme.is_file():
+    full = not only and not skip
+    out = args.out or (HERE / "RESULTS.md" if full else None)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    if full and args.readme.is_file():
         readme = args.readme.read_text(encoding="utf-8")
         quoted = quote_in_readme(readme, table, f"Measured by `python benchmarks/run_all.py` ({stamp}):")
         if quoted != readme:

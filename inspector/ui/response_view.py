@@ -991,7 +991,9 @@ class ResponseView(QWidget):
             if piece.whole:
                 self.body_view.finish_input()
             # the wrapping view draws on this turn of the event loop: the worker goes on after that
-            QTimer.singleShot(0, self._first_screen_drawn)
+            worker = self._worker
+            if worker is not None:
+                QTimer.singleShot(0, worker.first_screen_drawn)
 
     def _on_raw_pieces(self, generation: int, pieces: list[TextPiece]) -> None:
         """The Raw tab's text, indexed off the UI thread (raw_pieces) when the tab was first shown."""

@@ -544,9 +544,9 @@ class HighlightWorker(QObject):
                     self._serve(segments, stats, first=len(segments.pieces) == 1)
                     if len(segments.pieces) == 1:
                         self._await_first_screen()
-                    # the first pieces come faster than the UI thread shows them: a short pause after each
-                    # lets it draw the first screen without waiting for the GIL at every call into Qt
-                    time.sleep(self.FIRST_PAUSE_S if len(segments.pieces) <= self.FIRST_PAUSES else 0)
+                    # the next pieces come faster than the UI thread shows them: a short pause after each
+                    # lets it take them in without waiting for the GIL at every call into Qt
+                    time.sleep(self.FIRST_PAUSE_S if 1 < len(segments.pieces) <= self.FIRST_PAUSES else 0)
             except NotPretty:
                 if segments.pieces:
                     self.text_reset.emit(gen)
