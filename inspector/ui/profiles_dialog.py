@@ -1421,6 +1421,7 @@ class ProfilesDialog(QDialog):
                        self.duplicate_button, self.delete_button, self.check_button, self.problems_list,
                        self.folder_list, self.add_folder_button, self.remove_folder_button):
             widget.setEnabled(not on)
+        self.check_button.setEnabled(not on and not self._checking)  # a check runs: it says when it ends
         if on:
             self._say(text)
         else:
@@ -1571,7 +1572,7 @@ class ProfilesDialog(QDialog):
         if not self._checking:
             return  # asked for by someone else
         self._checking = False
-        self.check_button.setEnabled(True)
+        self.check_button.setEnabled(not self._saving)
         self._show_check(problems)
 
     def _show_check(self, problems: list[Problem]) -> list[Problem]:
