@@ -954,6 +954,7 @@ class ProfilesDialog(QDialog):
         self._showing_broken = False  # a file that did not load is shown instead of the form
         self._saving = False  # save() runs on the form's job (see saving)
         self._close_when_saved: int | None = None  # the dialog was closed during a save: its result
+        self._after_reread: Callable[[], object] | None = None  # see _reread_then
         self._build()
         self._checking = False  # start_check() waits for the model's check_finished
         self.model.profiles_changed.connect(self._refresh)
@@ -1151,6 +1152,9 @@ class ProfilesDialog(QDialog):
         self._refresh_folders()
         self._follow_disk()
         self._update_buttons()
+        if self._after_reread is not None:  # the model's reading asked for by _reread_then
+            then, self._after_reread = self._after_reread, None
+            then()
 
     def _follow_disk(self) -> None:
         if self._identity is None or self._saving:  # the save shows what it wrote when it ends
@@ -1386,7 +1390,7 @@ class ProfilesDialog(QDialog):
         if self.model.store is store:
             self.model.adopt(done.loaded)
         else:  # the folders changed while saving: that reading is of the old ones
-            self.model.reload_now()
+            self.model.reload()
         self._after_save(done.saved, f"{'Overwrote' if overwrite else 'Saved to'} {done.saved.path}.")
         if self._close_when_saved is not None:
             self.done(self._close_when_saved)
@@ -1468,16 +1472,19 @@ class ProfilesDialog(QDialog):
             return True
         if answer == RELOAD:
             self._dirty = False
-            self.model.reload_now()
             identity = draft.identity
-            if self.model.profile(identity) is not None or self.model.status(identity).state == BROKEN:
-                self.select(identity)
-                self._say("Reloaded from disk: your changes were dropped.")
-            else:
-                self._say(
-                    f"{draft.path} is no longer on disk; your version is still in the form.", error=True
-                )
-                self._dirty = True
+
+            def show_it() -> None:
+                if self.model.profile(identity) is not None or self.model.status(identity).state == BROKEN:
+                    self.select(identity)
+                    self._say("Reloaded from disk: your changes were dropped.")
+                else:
+                    self._say(
+                        f"{draft.path} is no longer on disk; your version is still in the form.", error=True
+                    )
+                    self._dirty = True
+
+            self._reread_then(show_it)
             return False
         self._say("Not saved: your changes are still in the form.", error=True)
         return False
@@ -1500,12 +1507,16 @@ class ProfilesDialog(QDialog):
         if base is None:
             self.new_profile()
             return
-        self.model.reload_now()
-        if self.model.profile(base.identity) is not None or self.model.status(base.identity).state == BROKEN:
-            self.select(base.identity)
+
+        def show_it() -> None:
+            if self.model.profile(base.identity) is not None or self.model.status(base.identity).state == BROKEN:
+                self.select(base.identity)
+
+        self._reread_then(show_it)
 
     def duplicate_selected(self, folder: Path) -> Profile | None:
-        """Save a copy of the selected profile into folder (a free file name is picked)."""
+        """Save a copy of the selected profile into folder (a free file name is picked); it is selected, and
+        profile_saved emitted, once the folders have been read again (`reading`)."""
         profile = self.selected_profile()
         if profile is None or not self._may_leave():
             return None
@@ -1515,14 +1526,18 @@ class ProfilesDialog(QDialog):
             self._say(str(exc), error=True)
             return None
         self._dirty = False
-        self.model.reload_now()
-        self.select(copy.identity)
-        self._say(f"Copied to {copy.path}.", error=False)
-        self.profile_saved.emit(copy)
+
+        def show_it() -> None:
+            self.select(copy.identity)
+            self._say(f"Copied to {copy.path}.", error=False)
+            self.profile_saved.emit(copy)
+
+        self._reread_then(show_it)
         return copy
 
     def delete_selected(self) -> bool:
-        """Delete the selected profile's file after asking."""
+        """Delete the selected profile's file after asking; the list follows once the folders have been read
+        again (`reading`)."""
         profile = self.selected_profile()
         if profile is None:
             return False
@@ -1543,14 +1558,25 @@ class ProfilesDialog(QDialog):
             self.model.store.delete(profile)
         except (ProfileError, StorageError) as exc:
             self._say(str(exc), error=True)
-            self.model.reload_now()
+            self._reread_then()
             return False
         self._dirty = False
         self._identity = None
-        self.model.reload_now()
         self.new_profile()
         self._say(f"Deleted {profile.path}.", error=False)
+        self._reread_then()
         return True
+
+    @property
+    def reading(self) -> bool:
+        """The folders are being read again after a change made here (see _reread_then)."""
+        return self._after_reread is not None
+
+    def _reread_then(self, then: Callable[[], object] | None = None) -> None:
+        """Read the folders again on the model's worker (the statuses ask the secret store, which may block or
+        ask to be unlocked: never on the UI thread), then call `then` once the list shows them."""
+        self._after_reread = then or (lambda: None)
+        self.model.reload()
 
     def run_check(self) -> list[Problem]:
         """List every problem (the same as `profiles check`) under the table, blocking until it is known."""

@@ -29,12 +29,13 @@ class Ticker:
 
 
 def save_and_wait(qtbot, dialog) -> bool:  # type: ignore[no-untyped-def]
-    """The profiles dialog's save(), waited for (it runs on a job): True when the profile was saved."""
+    """The profiles dialog's save(), waited for (it runs on a job, and a Reload after a conflict reads the
+    folders again on the model's): True when the profile was saved."""
     saved: list[object] = []
     dialog.profile_saved.connect(saved.append)
     try:
-        if dialog.save():
-            qtbot.waitUntil(lambda: not dialog.saving, timeout=10_000)
+        dialog.save()
+        qtbot.waitUntil(lambda: not dialog.saving and not dialog.reading, timeout=10_000)
     finally:
         dialog.profile_saved.disconnect(saved.append)
     return bool(saved)

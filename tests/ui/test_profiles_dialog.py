@@ -7,6 +7,7 @@ import textwrap
 import threading
 import tomllib
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -118,17 +119,26 @@ def test_a_typed_token_goes_to_the_secret_store_and_the_file_gets_a_reference(
 
 
 class GatedSecretStore(FileSecretStore):
-    """A secret store whose writes wait until the test opens the gate: a keyring asking to be unlocked."""
+    """A secret store whose writes (and, once `reads_wait` is set, reads) wait until the test opens the gate:
+    a keyring asking to be unlocked."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__(folder)
         self.gate = threading.Event()
         self.writing = threading.Event()
+        self.reads_wait = False
+        self.reading = threading.Event()
 
     def set(self, key: str, value: str) -> None:
         self.writing.set()
         assert self.gate.wait(20), "the test never opened the gate"
         super().set(key, value)
+
+    def get(self, key: str) -> str | None:
+        if self.reads_wait:
+            self.reading.set()
+            assert self.gate.wait(20), "the test never opened the gate"
+        return super().get(key)
 
 
 def test_a_slow_secret_store_never_holds_the_window(qtbot, personal: Path, team: Path, tmp_path: Path) -> None:
@@ -453,6 +463,44 @@ def test_duplicate_into_a_team_folder(qtbot, model, github: Path, team: Path) ->
     assert ["GitHub", "bearer", "team (team)", "secret missing"] in row_texts(dialog)
 
 
+@pytest.mark.parametrize("action", ["duplicate", "delete", "revert"])
+def test_reading_the_folders_again_never_holds_the_window(qtbot, personal: Path, team: Path, github: Path,
+                                                          tmp_path: Path, action: str) -> None:
+    """After a duplicate, a delete or a revert the folders are read again on the model's worker: the statuses
+    ask the secret store for every ${secret:...}, and a keyring may take its time."""
+    write(personal, "other", 'name = "Other"\nkind = "bearer"\n[credentials]\ntoken = "${secret:other.token}"\n')
+    secrets = GatedSecretStore(tmp_path / "gated")
+    dialog = make_dialog(qtbot, ProfilesModel(ProfileStore(personal, [team]), secrets), Answers(DELETE))
+    assert dialog.select(str(github.with_suffix("")))
+    secrets.reads_wait = True
+    ticker = Ticker()
+    try:
+        saved = qtbot.waitSignal(dialog.profile_saved, timeout=10_000) if action == "duplicate" else nullcontext()
+        with saved:
+            if action == "duplicate":
+                assert dialog.duplicate_selected(personal) is not None
+            elif action == "delete":
+                assert dialog.delete_selected()
+            else:
+                edit_name(dialog, qtbot, "GitHub (mine)")
+                dialog.revert()
+            qtbot.waitUntil(secrets.reading.is_set, timeout=10_000)
+            ticker.keeps_ticking(qtbot)  # the UI thread runs while the store holds the reading
+            assert dialog.reading
+            secrets.gate.set()
+            qtbot.waitUntil(lambda: not dialog.reading, timeout=10_000)
+    finally:
+        secrets.gate.set()
+        ticker.stop()
+    names = [r[0] for r in row_texts(dialog)]
+    if action == "duplicate":
+        assert "GitHub (copy)" in names and "Copied to" in dialog.message()
+    elif action == "delete":
+        assert "GitHub" not in names and not github.exists()
+    else:
+        assert dialog.form.name_edit.text() == "GitHub"  # as on disk
+
+
 def test_duplicating_a_literal_secret_into_a_team_folder_is_refused(qtbot, model, personal, team) -> None:
     literal = write(
         personal,
@@ -476,6 +524,7 @@ def test_delete_asks_first(qtbot, model, github: Path, answer: str) -> None:
     assert "Delete the profile 'GitHub'?" in question and str(github) in question
     assert buttons == (DELETE, CANCEL)
     assert github.exists() == (answer == CANCEL)
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=10_000)  # the folders are read again on a worker
     names = [r[0] for r in row_texts(dialog)]
     assert ("GitHub" in names) == (answer == CANCEL)
 
