@@ -10,7 +10,8 @@ Loading never happens on the UI thread: `start()` and every reload run as jobs (
 collection, so a newer load supersedes an older one), and a poll (also a job) compares file snapshots to
 notice a `git pull`, a new collection folder or a deleted one. Changes made here (save, rename, duplicate,
 move, delete, new folder) go through core.collections.store (atomic writes, conflicts, literal secrets
-refused) on the UI thread, since each is one small file, and then reload the collection.
+refused) on the UI thread, since each is one small file; a saved request is put over its old self in memory,
+and the others read the collection again on a worker (collection_loaded tells when the change shows).
 
 A deleted request or folder can be brought back with undo(): its files' bytes are kept in memory until then.
 """
@@ -374,13 +375,16 @@ class CollectionsModel(QObject):
         return ref.name if ref is not None else Path(root).name
 
     def _reload_for(self, path: Path) -> None:
+        """Read the collection holding path again, on a worker (parsing 300 requests takes the UI thread some
+        50 ms): collection_loaded tells when the change shows."""
         root = self.root_of(path)
         if root is not None:
-            self.load_now(root)
+            self.load(root)
 
     def save(self, saved: SavedRequest, *, overwrite: bool = False) -> SavedRequest:
         """Write a request file (CollectionConflict when it changed on disk; CollectionError: a literal
-        secret, a read-only collection) and reload its collection."""
+        secret, a read-only collection); the model has it at once, or, for a new file, once its collection has
+        been read again (collection_loaded)."""
         if saved.path is None:
             raise CollectionError(f"The request '{saved.name}' has no file yet: choose where to save it.")
         self._refuse_read_only(saved.path)
@@ -444,7 +448,7 @@ class CollectionsModel(QObject):
         moved = move_request(located.request, folder)
         for root in {self.root_of(path), self.root_of(folder)}:
             if root is not None:
-                self.load_now(root)
+                self.load(root)
         return moved
 
     def delete(self, path: Path) -> Deleted:
@@ -469,7 +473,7 @@ class CollectionsModel(QObject):
             deleted = Deleted(root, f"the folder '{folder.name if folder else path.name}'", files, folders)
         self.undo_stack.append(deleted)
         del self.undo_stack[:-20]  # the last twenty deletes can be undone
-        self.load_now(root)
+        self.load(root)
         return deleted
 
     def undo(self) -> Deleted | None:
@@ -483,7 +487,7 @@ class CollectionsModel(QObject):
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 path.write_bytes(data)
-        self.load_now(deleted.root)
+        self.load(deleted.root)
         return deleted
 
     def _located(self, path: Path) -> Located:

@@ -187,6 +187,7 @@ class CollectionsTree(QWidget):
         self.window_sources: list[str] = []  # the folders added here, kept in the window's settings
         self._items: dict[str, QStandardItem] = {}  # collection root key -> its top-level item
         self._rows: dict[str, QStandardItem] = {}  # str(path) -> its item (requests, folders, collections)
+        self._select_when_loaded: Path | None = None  # see select_later
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -329,6 +330,10 @@ class CollectionsTree(QWidget):
         self._restore_view_state(top, expanded, selected)
         if self.proxy.needle:
             self.view.expandAll()
+        pending = self._select_when_loaded
+        if pending is not None and (path_key(pending) + os.sep).startswith(path_key(root) + os.sep) \
+                and self.select_path(pending):
+            self._select_when_loaded = None
 
     def _build(self, items: tuple[Item, ...], root: str, above: str) -> list[QStandardItem]:
         """Items for a level, built iteratively: a deep tree cannot exhaust the recursion limit."""
@@ -424,6 +429,11 @@ class CollectionsTree(QWidget):
             stack += [item.child(r) for r in range(item.rowCount())]
         return None
 
+    def select_later(self, path: Path) -> None:
+        """Select the row for path now, or once its collection has been read again (a file just created,
+        renamed or copied shows when the model's worker has read it)."""
+        self._select_when_loaded = None if self.select_path(path) else Path(path)
+
     def select_path(self, path: Path) -> bool:
         """Show and select the row for path; False when it is not in the tree (or filtered out)."""
         item = self.item_for(path)
@@ -505,7 +515,7 @@ class CollectionsTree(QWidget):
             self._tell(str(exc), "error")
             return None
         if saved.path is not None:
-            self.select_path(saved.path)
+            self.select_later(saved.path)
             self.open_requested.emit(saved.path, True)
         return saved
 
@@ -529,7 +539,7 @@ class CollectionsTree(QWidget):
             self._tell(str(exc), "error")
             return None
         if folder.path is not None:
-            self.select_path(folder.path)
+            self.select_later(folder.path)
         return folder
 
     def rename_selected(self) -> None:
@@ -549,7 +559,7 @@ class CollectionsTree(QWidget):
         if isinstance(renamed, SavedRequest):
             self.request_moved.emit(path, renamed)
             if renamed.path is not None:
-                self.select_path(renamed.path)
+                self.select_later(renamed.path)
         self._tell(f"Renamed to '{name.strip()}'.")
 
     def duplicate_selected(self) -> None:
@@ -562,7 +572,7 @@ class CollectionsTree(QWidget):
             self._tell(str(exc), "error")
             return
         if copy.path is not None:
-            self.select_path(copy.path)
+            self.select_later(copy.path)
         self._tell(f"Duplicated as '{copy.name}'.")
 
     def delete_selected(self) -> None:

@@ -115,8 +115,9 @@ def test_rename_renames_the_file_and_tells_open_tabs(qtbot, tree: CollectionsTre
     assert blocker.args[0] == old
     assert blocker.args[1].path == shop / "health-check.toml"
     assert not old.exists() and (shop / "health-check.toml").exists()
-    assert "Health check" in tree.visible_requests()
-    assert tree.view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == "Health check"
+    # the collection is read again on a worker: then the tree shows the new name, selected
+    qtbot.waitUntil(lambda: tree.view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == "Health check")
+    assert "Health check" in tree.visible_requests() and "Ping" not in tree.visible_requests()
 
 
 def test_duplicate_and_new_folder(qtbot, tree: CollectionsTree, shop: Path) -> None:
@@ -124,12 +125,15 @@ def test_duplicate_and_new_folder(qtbot, tree: CollectionsTree, shop: Path) -> N
     tree.duplicate_action.trigger()
     assert (shop / "orders" / "create-order-copy.toml").exists()
     assert "team_note" in (shop / "orders" / "create-order-copy.toml").read_text()  # unknown keys kept
+    qtbot.waitUntil(lambda: tree.view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == "Create order (copy)")
     assert "Create order (copy)" in tree.visible_requests()
     tree.select_path(shop)
     tree.ask_text = lambda *_: "Refunds"
     tree.new_folder_action.trigger()
     assert (shop / "refunds" / "folder.toml").exists()
+    qtbot.waitUntil(lambda: tree.item_for(shop / "refunds") is not None)
     assert tree.item_for(shop / "refunds").text() == "Refunds"
+    assert tree.view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == "Refunds"  # selected once shown
 
 
 def test_new_request_is_created_in_the_selected_folder_and_opened(qtbot, tree: CollectionsTree,
@@ -160,7 +164,8 @@ def test_a_dropped_request_moves_to_the_folder(qtbot, tree: CollectionsTree, sho
         QApplication.sendEvent(tree.view.viewport(), drop)
     assert blocker.args[0] == source
     assert (shop / "orders" / "ping.toml").exists() and not source.exists()
-    assert tree.item_for(shop / "orders" / "ping.toml") is not None
+    qtbot.waitUntil(lambda: tree.item_for(shop / "orders" / "ping.toml") is not None)
+    assert tree.item_for(source) is None
 
 
 def test_the_drag_carries_the_request_file(tree: CollectionsTree, shop: Path) -> None:
@@ -177,10 +182,11 @@ def test_delete_then_undo_brings_the_request_back(qtbot, tree: CollectionsTree, 
     with qtbot.waitSignal(tree.request_deleted) as blocker:
         tree.delete_action.trigger()
     assert blocker.args == [path]
-    assert not path.exists() and "Create order" not in tree.visible_requests()
+    assert not path.exists()
+    qtbot.waitUntil(lambda: "Create order" not in tree.visible_requests())
     tree.undo_action.trigger()
     assert path.read_bytes() == before
-    assert "Create order" in tree.visible_requests()
+    qtbot.waitUntil(lambda: "Create order" in tree.visible_requests())
 
 
 def test_delete_a_folder_then_undo(qtbot, tree: CollectionsTree, shop: Path) -> None:
@@ -190,9 +196,9 @@ def test_delete_a_folder_then_undo(qtbot, tree: CollectionsTree, shop: Path) -> 
     tree.delete_action.trigger()
     assert not (shop / "orders").exists()
     assert sorted(p.name for p in deleted) == ["create-order.toml", "list-orders.toml"]
-    assert tree.visible_requests() == ["Ping"]
+    qtbot.waitUntil(lambda: tree.visible_requests() == ["Ping"])
     tree.undo_delete()
-    assert tree.visible_requests() == ["List orders", "Create order", "Ping"]
+    qtbot.waitUntil(lambda: tree.visible_requests() == ["List orders", "Create order", "Ping"])
     assert (shop / "orders" / "folder.toml").exists()
 
 
@@ -323,4 +329,54 @@ def test_saving_a_request_updates_the_model_without_reading_the_collection_again
     found = model.find(orders)
     assert reads == [] and found is not None and found.request == edited
     assert [f.name for f in found.parents] == [f.name for f in inner.parents]
+    model.stop()
+
+
+@pytest.mark.parametrize("change", ["new request", "new folder", "rename", "duplicate", "move", "delete", "undo"])
+def test_a_change_made_here_reads_the_collection_again_on_a_worker(qtbot, shop: Path, monkeypatch,
+                                                                    change: str) -> None:
+    """Creating, renaming, copying, moving or deleting a file of a collection reads the collection again off
+    the UI thread (parsing 300 requests took it some 50 ms); collection_loaded says when the change shows."""
+    import threading
+
+    from inspector.core.collections.store import new_request
+    from inspector.ui import collections_model
+
+    model = loaded_model(qtbot, shop)
+    reads: list[bool] = []
+    real_load = collections_model.load_collection
+
+    def load(root: Path):  # the real reader; notes whether it ran on the UI thread
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real_load(root)
+
+    monkeypatch.setattr(collections_model, "load_collection", load)
+    ping = shop / "ping.toml"
+    if change == "undo":
+        model.delete(ping)
+        qtbot.waitUntil(lambda: model.find(ping) is None)
+    with qtbot.waitSignal(model.collection_loaded, timeout=10_000):
+        if change == "new request":
+            model.save(new_request(shop / "orders", "Refund"))
+        elif change == "new folder":
+            model.new_folder(shop, "Refunds")
+        elif change == "rename":
+            model.rename(ping, "Health")
+        elif change == "duplicate":
+            model.duplicate(ping)
+        elif change == "move":
+            model.move(ping, shop / "orders")
+        elif change == "delete":
+            model.delete(ping)
+        else:
+            model.undo()
+    assert reads and not any(reads)  # read again, never on this thread
+    wanted = {"new request": shop / "orders" / "refund.toml", "rename": shop / "health.toml",
+              "duplicate": shop / "ping-copy.toml", "move": shop / "orders" / "ping.toml", "undo": ping}
+    if change in wanted:
+        qtbot.waitUntil(lambda: model.find(wanted[change]) is not None)
+    elif change == "new folder":
+        qtbot.waitUntil(lambda: model.folder(shop / "refunds") is not None)
+    else:
+        qtbot.waitUntil(lambda: model.find(ping) is None)
     model.stop()

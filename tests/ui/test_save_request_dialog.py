@@ -56,5 +56,6 @@ def test_a_captured_credential_becomes_a_variable_when_the_user_agrees(qtbot, tm
     assert JWT not in text
     assert tomllib.loads(text)["headers"][0]["value"] == "Bearer {{authorization}}"
     assert "{{authorization}}" in done.note()
-    assert model.find(shop / "orders" / "from-history.toml") is not None
+    # a new file: the model has it once its collection has been read again (on a worker)
+    qtbot.waitUntil(lambda: model.find(shop / "orders" / "from-history.toml") is not None)
     model.stop()

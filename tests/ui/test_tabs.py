@@ -266,7 +266,8 @@ def test_rename_and_delete_in_the_tree_are_followed_by_the_tab(qtbot, window: Ma
     tree.rename_action.trigger()
     assert tab.origin == shop / "health.toml"
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Health"
-    tree.select_path(shop / "health.toml")
+    qtbot.waitUntil(lambda: tree.item_for(shop / "health.toml") is not None)  # read again on a worker
+    assert tree.select_path(shop / "health.toml")
     tree.delete_action.trigger()
     assert tab.origin is None and tab.is_dirty()  # its form stays, to be saved elsewhere
 
