@@ -402,8 +402,8 @@ class CollectionsModel(QObject):
         root = self.root_of(written.path)
         loaded = self._loaded.get(path_key(root)) if root is not None else None
         wanted = path_key(written.path)
-        if root is None or loaded is None or wanted not in loaded.index:
-            return False
+        if root is None or loaded is None or wanted not in loaded.index or self.jobs.busy(f"load:{path_key(root)}"):
+            return False  # (a reading under way is of the collection after an earlier change: it goes again)
         items = _with_request(loaded.result.collection.items, wanted, written)
         collection = replace(loaded.result.collection, items=items)
         self._apply(root, LoadResult(collection, loaded.result.problems), loaded.seen)
@@ -418,7 +418,7 @@ class CollectionsModel(QObject):
     def rename(self, path: Path, name: str) -> SavedRequest | Folder:
         """A request's or folder's display name (a request's file follows its name)."""
         self._refuse_read_only(path)
-        located = self.find(path)
+        located = self._still_there(self.find(path))
         if located is not None:
             renamed: SavedRequest | Folder = rename_request(located.request, name)
         else:
@@ -458,7 +458,7 @@ class CollectionsModel(QObject):
         root = self.root_of(path)
         if root is None:
             raise CollectionError(f"{path} is not in an open collection.")
-        located = self.find(path)
+        located = self._still_there(self.find(path))
         if located is not None:
             data = _read_bytes(path)
             delete_request(located.request)
@@ -490,12 +490,25 @@ class CollectionsModel(QObject):
         self.load(deleted.root)
         return deleted
 
+    @staticmethod
+    def _still_there(located: Located | None) -> Located | None:
+        """located, when its file is still there: until a change's re-reading lands the model still knows a
+        request renamed, moved or deleted a moment ago, and acting on it would write it back."""
+        path = located.request.path if located is not None else None
+        if path is not None and not path.exists():
+            raise _still_there_error(path)
+        return located
+
     def _located(self, path: Path) -> Located:
-        located = self.find(path)
+        located = self._still_there(self.find(path))
         if located is None:
             raise CollectionError(
                 f"{path} is not a request of an open collection (was it moved or deleted?).")
         return located
+
+
+def _still_there_error(path: Path) -> CollectionError:
+    return CollectionError(f"{path} was moved or deleted: the collection is being read again, try once it shows.")
 
 
 def _read_bytes(path: Path) -> bytes:

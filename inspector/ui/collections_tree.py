@@ -187,7 +187,7 @@ class CollectionsTree(QWidget):
         self.window_sources: list[str] = []  # the folders added here, kept in the window's settings
         self._items: dict[str, QStandardItem] = {}  # collection root key -> its top-level item
         self._rows: dict[str, QStandardItem] = {}  # str(path) -> its item (requests, folders, collections)
-        self._select_when_loaded: Path | None = None  # see select_later
+        self._when_loaded: tuple[Path, bool] | None = None  # see select_later: (path, open it)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -330,10 +330,13 @@ class CollectionsTree(QWidget):
         self._restore_view_state(top, expanded, selected)
         if self.proxy.needle:
             self.view.expandAll()
-        pending = self._select_when_loaded
-        if pending is not None and (path_key(pending) + os.sep).startswith(path_key(root) + os.sep) \
-                and self.select_path(pending):
-            self._select_when_loaded = None
+        pending = self._when_loaded
+        if pending is not None and (path_key(pending[0]) + os.sep).startswith(path_key(root) + os.sep):
+            self._when_loaded = None  # once: a later reading must not take the selection back
+            wanted, open_it = pending
+            self.select_path(wanted)
+            if open_it and self.model.find(wanted) is not None:
+                self.open_requested.emit(wanted, True)
 
     def _build(self, items: tuple[Item, ...], root: str, above: str) -> list[QStandardItem]:
         """Items for a level, built iteratively: a deep tree cannot exhaust the recursion limit."""
@@ -406,6 +409,8 @@ class CollectionsTree(QWidget):
             self.view.setCurrentIndex(self.proxy.mapFromSource(item.index()))
 
     def _on_load_failed(self, root: Path, message: str) -> None:
+        if self._when_loaded is not None and path_key(self._when_loaded[0]).startswith(path_key(root) + os.sep):
+            self._when_loaded = None
         top = self._items.get(path_key(root))
         if top is not None:
             top.removeRows(0, top.rowCount())
@@ -429,10 +434,15 @@ class CollectionsTree(QWidget):
             stack += [item.child(r) for r in range(item.rowCount())]
         return None
 
-    def select_later(self, path: Path) -> None:
-        """Select the row for path now, or once its collection has been read again (a file just created,
-        renamed or copied shows when the model's worker has read it)."""
-        self._select_when_loaded = None if self.select_path(path) else Path(path)
+    def select_later(self, path: Path, *, open_it: bool = False) -> None:
+        """Select the row for path (and, with open_it, open it in a new tab) now, or once its collection has
+        been read again: a file just created, renamed or copied shows when the model's worker has read it."""
+        if self.select_path(path) and (not open_it or self.model.find(path) is not None):
+            self._when_loaded = None
+            if open_it:
+                self.open_requested.emit(Path(path), True)
+        else:
+            self._when_loaded = (Path(path), open_it)
 
     def select_path(self, path: Path) -> bool:
         """Show and select the row for path; False when it is not in the tree (or filtered out)."""
@@ -515,8 +525,7 @@ class CollectionsTree(QWidget):
             self._tell(str(exc), "error")
             return None
         if saved.path is not None:
-            self.select_later(saved.path)
-            self.open_requested.emit(saved.path, True)
+            self.select_later(saved.path, open_it=True)
         return saved
 
     def _has_base_url(self, root: Path | None) -> bool:

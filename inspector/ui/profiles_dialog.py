@@ -953,11 +953,13 @@ class ProfilesDialog(QDialog):
         self._message_color = "ok"
         self._showing_broken = False  # a file that did not load is shown instead of the form
         self._saving = False  # save() runs on the form's job (see saving)
+        self._busy = False  # a save or a reading of the folders runs: the dialog waits (_set_busy)
         self._close_when_saved: int | None = None  # the dialog was closed during a save: its result
         self._after_reread: Callable[[], object] | None = None  # see _reread_then
         self._build()
         self._checking = False  # start_check() waits for the model's check_finished
         self.model.profiles_changed.connect(self._refresh)
+        self.model.load_failed.connect(self._on_reread_failed)
         self.model.check_finished.connect(self._on_check_finished)
         self._refresh()
         if self.model.profiles:
@@ -1154,10 +1156,11 @@ class ProfilesDialog(QDialog):
         self._update_buttons()
         if self._after_reread is not None:  # the model's reading asked for by _reread_then
             then, self._after_reread = self._after_reread, None
+            self._set_busy(False)
             then()
 
     def _follow_disk(self) -> None:
-        if self._identity is None or self._saving:  # the save shows what it wrote when it ends
+        if self._identity is None or self._busy:  # the save or the reading shows what it found when it ends
             return
         status = self.model.status(self._identity)
         current = self.model.profile(self._identity)
@@ -1220,7 +1223,7 @@ class ProfilesDialog(QDialog):
             self.folder_list.addItem(item)
 
     def _update_buttons(self) -> None:
-        if self._saving:  # everything waits for the save (_set_saving)
+        if self._busy:  # everything waits for the save or the reading (_set_busy)
             return
         profile = self.selected_profile()
         self.duplicate_button.setEnabled(profile is not None)
@@ -1418,17 +1421,22 @@ class ProfilesDialog(QDialog):
         self._say(str(exc), error=True)
 
     def _set_saving(self, on: bool, text: str = "") -> None:
-        """While a save runs the form, the list, the folders and their buttons wait (an edit, a delete or a
-        folder change made meanwhile would be lost or undone by the save's reading of the folders)."""
         self._saving = on
+        self._set_busy(on, text if on else None)
+
+    def _set_busy(self, on: bool, text: str | None = None) -> None:
+        """While a save or a reading of the folders runs, the form, the list, the folders and their buttons
+        wait: an edit, a delete or a folder change made meanwhile would be lost or undone by what the save
+        or the reading then shows. `text`: the line under the form meanwhile (None: kept)."""
+        self._busy = on
         for widget in (self.form_scroll, self.save_button, self.revert_button, self.table, self.new_button,
                        self.duplicate_button, self.delete_button, self.check_button, self.problems_list,
                        self.folder_list, self.add_folder_button, self.remove_folder_button):
             widget.setEnabled(not on)
         self.check_button.setEnabled(not on and not self._checking)  # a check runs: it says when it ends
-        if on:
+        if text is not None:
             self._say(text)
-        else:
+        if not on:
             self._update_buttons()
 
     @staticmethod
@@ -1574,9 +1582,17 @@ class ProfilesDialog(QDialog):
 
     def _reread_then(self, then: Callable[[], object] | None = None) -> None:
         """Read the folders again on the model's worker (the statuses ask the secret store, which may block or
-        ask to be unlocked: never on the UI thread), then call `then` once the list shows them."""
+        ask to be unlocked: never on the UI thread), then call `then` once the list shows them; the dialog
+        waits meanwhile (_set_busy), so `then` finds what the user left."""
         self._after_reread = then or (lambda: None)
+        self._set_busy(True)
         self.model.reload()
+
+    def _on_reread_failed(self, message: str) -> None:
+        if self._after_reread is not None:  # what was to follow the reading is dropped
+            self._after_reread = None
+            self._set_busy(False)
+            self._say(message, error=True)
 
     def run_check(self) -> list[Problem]:
         """List every problem (the same as `profiles check`) under the table, blocking until it is known."""
@@ -1598,7 +1614,7 @@ class ProfilesDialog(QDialog):
         if not self._checking:
             return  # asked for by someone else
         self._checking = False
-        self.check_button.setEnabled(not self._saving)
+        self.check_button.setEnabled(not self._busy)
         self._show_check(problems)
 
     def _show_check(self, problems: list[Problem]) -> list[Problem]:
@@ -1675,6 +1691,7 @@ class ProfilesDialog(QDialog):
             self._say("The dialog closes once the save has ended (close it again to close it now).")
             return
         self._close_when_saved = None
+        self._after_reread = None  # a reading's follow-up is for an open dialog
         if self._saving:
             self.form.jobs.cancel(SAVE_SLOT)  # its late answer is dropped; the next poll shows the file
         self.form.cancel_work()

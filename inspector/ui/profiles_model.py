@@ -13,6 +13,7 @@ Embedding API (one per window, shared by the picker and the dialog):
         The first load starts at once on the worker; `loaded` turns True and profiles_changed fires when done.
     model.profiles_changed            Signal(): after every applied (re)load; read the attributes below
     model.check_finished              Signal(list[Problem]): the answer to request_check()
+    model.load_failed                 Signal(str): a reading on the worker failed (the sentence, also load_error)
     model.profiles -> list[Profile]   loaded profiles, personal folder first
     model.problems -> list[Problem]   files that did not load (and missing team folders)
     model.statuses -> dict[str, ProfileStatus]   identity -> ready / secret missing / broken
@@ -120,6 +121,7 @@ class ProfilesModel(QObject):
 
     profiles_changed = Signal()
     check_finished = Signal(list)
+    load_failed = Signal(str)  # a reading of the folders failed: the sentence (also kept in load_error)
 
     def __init__(
         self,
@@ -171,6 +173,7 @@ class ProfilesModel(QObject):
 
     def _on_load_failed(self, error: BaseException) -> None:
         self.load_error = f"The profile folders could not be read: {error}"
+        self.load_failed.emit(self.load_error)
 
     def _apply(self, loaded: Loaded) -> None:
         self._seen = loaded.seen

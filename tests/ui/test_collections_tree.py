@@ -380,3 +380,20 @@ def test_a_change_made_here_reads_the_collection_again_on_a_worker(qtbot, shop: 
     else:
         qtbot.waitUntil(lambda: model.find(ping) is None)
     model.stop()
+
+
+def test_a_row_renamed_away_cannot_be_copied_or_moved_before_the_tree_has_it(qtbot, shop: Path) -> None:
+    """Until the collection has been read again the model still knows the old file: acting on it must not
+    write the old request back under a new name."""
+    model = loaded_model(qtbot, shop)
+    ping = shop / "ping.toml"
+    model.rename(ping, "Health")  # the re-read is on its way; find(ping) still answers from the old reading
+    with pytest.raises(CollectionError, match="moved or deleted"):
+        model.duplicate(ping)
+    with pytest.raises(CollectionError, match="moved or deleted"):
+        model.move(ping, shop / "orders")
+    with pytest.raises(CollectionError, match="moved or deleted"):
+        model.rename(ping, "Again")
+    assert sorted(p.name for p in shop.glob("*.toml")) == ["collection.toml", "health.toml"]
+    assert not (shop / "orders" / "ping.toml").exists()
+    model.stop()

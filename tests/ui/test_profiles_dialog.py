@@ -487,6 +487,7 @@ def test_reading_the_folders_again_never_holds_the_window(qtbot, personal: Path,
             qtbot.waitUntil(secrets.reading.is_set, timeout=10_000)
             ticker.keeps_ticking(qtbot)  # the UI thread runs while the store holds the reading
             assert dialog.reading
+            assert not dialog.table.isEnabled() and not dialog.form_scroll.isEnabled()  # the dialog waits
             secrets.gate.set()
             qtbot.waitUntil(lambda: not dialog.reading, timeout=10_000)
     finally:
@@ -499,6 +500,30 @@ def test_reading_the_folders_again_never_holds_the_window(qtbot, personal: Path,
         assert "GitHub" not in names and not github.exists()
     else:
         assert dialog.form.name_edit.text() == "GitHub"  # as on disk
+
+
+def test_a_reading_that_fails_is_said_and_drops_what_was_to_follow(qtbot, model, github: Path, personal: Path,
+                                                                   monkeypatch) -> None:
+    from inspector.core.errors import StorageError
+    from inspector.ui import profiles_model
+
+    dialog = make_dialog(qtbot, model)
+    assert dialog.select(str(github.with_suffix("")))
+
+    def unreadable(*_args: object) -> None:
+        raise StorageError("the profile folder is on a network share that went away")
+
+    monkeypatch.setattr(profiles_model, "load_folders", unreadable)
+    saved: list[object] = []
+    dialog.profile_saved.connect(saved.append)
+    assert dialog.duplicate_selected(personal) is not None
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=10_000)
+    assert "network share that went away" in dialog.message()
+    assert dialog.table.isEnabled() and dialog.save_button.isEnabled()  # the dialog no longer waits
+    assert saved == []  # what was to follow the reading was dropped
+    monkeypatch.undo()
+    dialog.model.reload_now()  # a later reading (a poll) selects nothing by itself
+    assert dialog.form.file_label.text() == str(github)
 
 
 def test_duplicating_a_literal_secret_into_a_team_folder_is_refused(qtbot, model, personal, team) -> None:

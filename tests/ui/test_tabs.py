@@ -272,6 +272,19 @@ def test_rename_and_delete_in_the_tree_are_followed_by_the_tab(qtbot, window: Ma
     assert tab.origin is None and tab.is_dirty()  # its form stays, to be saved elsewhere
 
 
+def test_a_new_request_made_in_the_tree_opens_in_a_tab(qtbot, window: MainWindow, shop: Path) -> None:
+    tree = window.collections_tree
+    assert tree.select_path(shop / "orders")
+    tree.ask_text = lambda *_: "Cancel order"
+    before = window.tabs.count()
+    tree.new_request_action.trigger()
+    path = shop / "orders" / "cancel-order.toml"
+    # its collection is read again on a worker: the tab opens once the model has the file
+    qtbot.waitUntil(lambda: window.current_tab().origin == path, timeout=10_000)
+    assert window.tabs.count() == before + 1
+    assert tree.view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == "Cancel order"
+
+
 def test_save_as_from_a_scratch_tab_turns_credentials_into_variables(qtbot, window: MainWindow, shop: Path,
                                                                      server: str) -> None:
     window.current_tab().set_spec(RequestSpec(url=f"{server}/x?q=1",
