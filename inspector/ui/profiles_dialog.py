@@ -1338,8 +1338,9 @@ class ProfilesDialog(QDialog):
         unlocked: never on the UI thread). False when the form was refused (said under it); True when saving
         began: `saving` holds until it ends with profile_saved, a sentence under the form, or a question
         about a file changed on disk."""
-        if self._showing_broken or self._saving:
-            # a broken file is shown: there is nothing to save, and it is never rewritten; or one save runs
+        if self._showing_broken or self._busy:
+            # a broken file is shown: there is nothing to save, and it is never rewritten; or a save or a
+            # reading of the folders runs (a shortcut may still call this while the buttons wait)
             return False
         try:
             draft = self.form.to_profile()

@@ -488,6 +488,7 @@ def test_reading_the_folders_again_never_holds_the_window(qtbot, personal: Path,
             ticker.keeps_ticking(qtbot)  # the UI thread runs while the store holds the reading
             assert dialog.reading
             assert not dialog.table.isEnabled() and not dialog.form_scroll.isEnabled()  # the dialog waits
+            assert not dialog.save()  # and so does Save, whatever calls it
             secrets.gate.set()
             qtbot.waitUntil(lambda: not dialog.reading, timeout=10_000)
     finally:
