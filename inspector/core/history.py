@@ -601,7 +601,6 @@ class HistoryStore:
             ) from None
         return HistoryRecord(_row(row[:7]), row[7], exchange.spec, exchange, diagnosis)
 
-
     def has_entries_since(self, moment: datetime) -> bool:
         """Whether any entry was sent at or after `moment` (one indexed lookup)."""
         with self._read() as db:

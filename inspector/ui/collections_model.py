@@ -496,7 +496,8 @@ class CollectionsModel(QObject):
         request renamed, moved or deleted a moment ago, and acting on it would write it back."""
         path = located.request.path if located is not None else None
         if path is not None and not path.exists():
-            raise _still_there_error(path)
+            raise CollectionError(f"{path} was moved or deleted: the collection is being read again, try once "
+                                  "it shows.")
         return located
 
     def _located(self, path: Path) -> Located:
@@ -505,10 +506,6 @@ class CollectionsModel(QObject):
             raise CollectionError(
                 f"{path} is not a request of an open collection (was it moved or deleted?).")
         return located
-
-
-def _still_there_error(path: Path) -> CollectionError:
-    return CollectionError(f"{path} was moved or deleted: the collection is being read again, try once it shows.")
 
 
 def _read_bytes(path: Path) -> bytes:

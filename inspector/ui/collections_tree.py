@@ -331,7 +331,7 @@ class CollectionsTree(QWidget):
         if self.proxy.needle:
             self.view.expandAll()
         pending = self._when_loaded
-        if pending is not None and (path_key(pending[0]) + os.sep).startswith(path_key(root) + os.sep):
+        if pending is not None and self._waits_on(root):
             self._when_loaded = None  # once: a later reading must not take the selection back
             wanted, open_it = pending
             self.select_path(wanted)
@@ -409,7 +409,7 @@ class CollectionsTree(QWidget):
             self.view.setCurrentIndex(self.proxy.mapFromSource(item.index()))
 
     def _on_load_failed(self, root: Path, message: str) -> None:
-        if self._when_loaded is not None and path_key(self._when_loaded[0]).startswith(path_key(root) + os.sep):
+        if self._waits_on(root):
             self._when_loaded = None
         top = self._items.get(path_key(root))
         if top is not None:
@@ -433,6 +433,12 @@ class CollectionsTree(QWidget):
                 return item
             stack += [item.child(r) for r in range(item.rowCount())]
         return None
+
+    def _waits_on(self, root: Path) -> bool:
+        """Whether a select_later waits for this collection to be read."""
+        pending = self._when_loaded
+        held = self.model.root_of(pending[0]) if pending is not None else None
+        return held is not None and path_key(held) == path_key(root)
 
     def select_later(self, path: Path, *, open_it: bool = False) -> None:
         """Select the row for path (and, with open_it, open it in a new tab) now, or once its collection has

@@ -953,7 +953,6 @@ class ProfilesDialog(QDialog):
         self._message_color = "ok"
         self._showing_broken = False  # a file that did not load is shown instead of the form
         self._saving = False  # save() runs on the form's job (see saving)
-        self._busy = False  # a save or a reading of the folders runs: the dialog waits (_set_busy)
         self._close_when_saved: int | None = None  # the dialog was closed during a save: its result
         self._after_reread: Callable[[], object] | None = None  # see _reread_then
         self._build()
@@ -1156,7 +1155,7 @@ class ProfilesDialog(QDialog):
         self._update_buttons()
         if self._after_reread is not None:  # the model's reading asked for by _reread_then
             then, self._after_reread = self._after_reread, None
-            self._set_busy(False)
+            self._show_busy()
             then()
 
     def _follow_disk(self) -> None:
@@ -1223,7 +1222,7 @@ class ProfilesDialog(QDialog):
             self.folder_list.addItem(item)
 
     def _update_buttons(self) -> None:
-        if self._busy:  # everything waits for the save or the reading (_set_busy)
+        if self._busy:  # everything waits for the save or the reading (_show_busy)
             return
         profile = self.selected_profile()
         self.duplicate_button.setEnabled(profile is not None)
@@ -1423,13 +1422,18 @@ class ProfilesDialog(QDialog):
 
     def _set_saving(self, on: bool, text: str = "") -> None:
         self._saving = on
-        self._set_busy(on, text if on else None)
+        self._show_busy(text if on else None)
 
-    def _set_busy(self, on: bool, text: str | None = None) -> None:
+    @property
+    def _busy(self) -> bool:
+        """A save or a reading of the folders runs: the dialog waits (_show_busy)."""
+        return self._saving or self._after_reread is not None
+
+    def _show_busy(self, text: str | None = None) -> None:
         """While a save or a reading of the folders runs, the form, the list, the folders and their buttons
         wait: an edit, a delete or a folder change made meanwhile would be lost or undone by what the save
         or the reading then shows. `text`: the line under the form meanwhile (None: kept)."""
-        self._busy = on
+        on = self._busy
         for widget in (self.form_scroll, self.save_button, self.revert_button, self.table, self.new_button,
                        self.duplicate_button, self.delete_button, self.check_button, self.problems_list,
                        self.folder_list, self.add_folder_button, self.remove_folder_button):
@@ -1584,15 +1588,15 @@ class ProfilesDialog(QDialog):
     def _reread_then(self, then: Callable[[], object] | None = None) -> None:
         """Read the folders again on the model's worker (the statuses ask the secret store, which may block or
         ask to be unlocked: never on the UI thread), then call `then` once the list shows them; the dialog
-        waits meanwhile (_set_busy), so `then` finds what the user left."""
+        waits meanwhile (_show_busy), so `then` finds what the user left."""
         self._after_reread = then or (lambda: None)
-        self._set_busy(True)
+        self._show_busy()
         self.model.reload()
 
     def _on_reread_failed(self, message: str) -> None:
         if self._after_reread is not None:  # what was to follow the reading is dropped
             self._after_reread = None
-            self._set_busy(False)
+            self._show_busy()
             self._say(message, error=True)
 
     def run_check(self) -> list[Problem]:

@@ -637,7 +637,7 @@ class RequestEditor(QWidget):
             self._syncing = False
         self._url_touched = False
         self.show_message("")
-        if self._pending is None:
+        if self.pages_built:
             self._on_body_kind_changed()
             self._check_body()
             self._mark_replaced_headers()
@@ -689,7 +689,7 @@ class RequestEditor(QWidget):
                 self.url_edit.setText(masked)
             self.url_edit.setReadOnly(True)
             self.url_edit.setToolTip("The URL holds a secret: editing is off in screen-share-safe mode")
-        if self._pending is not None:  # the body is masked when its page is built
+        if not self.pages_built:  # the body is masked when its page is built
             return
         text = self._body_source()
         kind = self.body_kind_combo.currentData() or "none"
@@ -718,7 +718,7 @@ class RequestEditor(QWidget):
 
     def _mark_replaced_headers(self) -> None:
         """An enabled header row the chosen profile will set is not what gets sent: the row says so."""
-        if self._pending is not None:  # marked when the Headers page is built
+        if not self.pages_built:  # marked when the Headers page is built
             return
         profile = self.profile_picker.current_profile()
         names = profile_header_names(profile) if profile is not None else ()
@@ -754,7 +754,7 @@ class RequestEditor(QWidget):
 
     def _restyle(self, _theme: Theme) -> None:
         self._style_message()
-        if self._pending is not None:  # the pages are styled as they are built
+        if not self.pages_built:  # the pages are styled as they are built
             return
         self._check_body()
         self._update_content_type_hint()
@@ -960,7 +960,7 @@ class RequestEditor(QWidget):
             self.spec_changed.emit()
 
     def _update_content_type_hint(self) -> None:
-        if self._pending is not None:  # shown on the Headers page: set when it is built
+        if not self.pages_built:  # shown on the Headers page: set when it is built
             return
         kind = self.body_kind_combo.currentData() or "none"
         user = [v for n, v, e in self.headers_table.rows() if e and n.strip().lower() == "content-type"]
