@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench_startup import user_env
+
 ROOT = Path(__file__).resolve().parents[1]
 SETTLE_S = 1.0  # memory counts as settled when it moved less than SETTLE_MB over this long
 SETTLE_MB = 0.5
@@ -186,7 +188,13 @@ def main() -> int:
         sends_script = folder / "sends.py"
         sends_script.write_text(SENDS)
         empty_mb, _ = settled_rss([sys.executable, str(empty_script)], env)
-        idle_mb, idle_growth = settled_rss([sys.executable, "main.py"], env, extra_s=3.0)
+        # idle: started as a user starts it (bench_startup's environment: a throw-away home, no test switches),
+        # after a first run has left what a second start reads (settings, history, the dataclass methods' cache)
+        (folder / "user").mkdir()
+        user = user_env(folder / "user", folder / "probe-unused.json")
+        del user["INSPECTOR_STARTUP_PROBE"]
+        settled_rss([sys.executable, "main.py"], user)
+        idle_mb, idle_growth = settled_rss([sys.executable, "main.py"], user, extra_s=3.0)
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
         server.daemon_threads = True

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args:
-        from inspector.cli.args import SUBCOMMANDS
+        from inspector.cli.args import SUBCOMMANDS  # (it makes no dataclass)
 
         if args[0] in SUBCOMMANDS:
+            from inspector.core import codecache
+
+            codecache.install()  # before the first dataclass (the window's path: DeferredStart.start)
             from inspector.cli import main as cli_main
 
             return cli_main(args)

@@ -342,6 +342,9 @@ class DeferredStart(QObject):
         built (one step); then the other workers start, and the UI thread's steps. What `ready` waits for
         runs first; the log file, the error dialog and the collections follow it, so that their imports do
         not compete with the panes' for the interpreter."""
+        from inspector.core import codecache
+
+        codecache.install(self.env)  # before the window's dataclasses (a bare start makes none before the paint)
         from inspector.ui.jobs import JobRunner, import_modules, install_exit_hooks
 
         app = QApplication.instance()

@@ -30,9 +30,12 @@ HEAVY = ("keyring", "pygments.lexers", "requests", "jwt", "cryptography", "loggi
          "inspector.core.logfile", "inspector.ui.error_dialog", "inspector.core.diagnosis.explainer")
 
 
-def run_app(home: Path, probe: Path, *args: str) -> dict[str, object]:
-    """`python main.py` in a throw-away home, offscreen, until the probe has its figures (then it quits)."""
+def run_app(home: Path, probe: Path, *args: str, write_bytecode: bool = False) -> dict[str, object]:
+    """`python main.py` in a throw-away home, offscreen, until the probe has its figures (then it quits).
+    write_bytecode: as on a user's machine, whatever PYTHONDONTWRITEBYTECODE says here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INSPECTOR_", "XDG_", "PYTHON_KEYRING"))}
+    if write_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
                XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"),
                INSPECTOR_SETTINGS=str(home / "settings.ini"), QT_QPA_PLATFORM="offscreen",
@@ -101,6 +104,20 @@ def test_what_the_paint_and_ready_do_not_need_is_imported_later(tmp_path: Path) 
     assert "inspector.ui.main_window" in at_paint and "inspector.core.history" in at_ready
     assert [m for m in NOT_AT_PAINT if m in at_paint] == []
     assert [m for m in NOT_AT_READY if m in at_ready] == []
+
+
+def test_the_window_compiles_its_dataclass_methods_once(tmp_path: Path) -> None:
+    """The first start writes the dataclass methods' cache (inspector/core/codecache.py) in the user's cache
+    folder; the second finds all of them there, so it compiles none and leaves the file as it was."""
+    home = tmp_path / "home"
+    home.mkdir()
+    run_app(home, tmp_path / "probe.json", write_bytecode=True)
+    files = list((home / "cache").rglob("dataclass-methods.*"))
+    assert len(files) == 1
+    written = files[0].stat()
+    run_app(home, tmp_path / "probe.json", write_bytecode=True)
+    again = files[0].stat()
+    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
 
 
 def test_no_flags_opens_the_window_the_parser_would_open() -> None:

@@ -1,0 +1,155 @@
+"""Dataclass methods compiled once, not at every start: a cache of their code objects, kept like a .pyc.
+
+`@dataclass` writes a class's `__init__`, `__repr__`, `__eq__`, `__hash__` (and, frozen, `__setattr__` and
+`__delattr__`) as source text and compiles it with `exec` when the class is made. That costs about 0.8 ms a
+class on the two-core machine, four fifths of it in compile(), and the window makes some 50 dataclasses while
+it starts (the command line a dozen or more).
+
+`install()` gives the `dataclasses` module its own `exec`: the text is looked up in a table of code objects,
+compiled as `exec` would compile it (file name "<string>", no future flags of ours) only when it is new, and
+run as before. The methods are the same; only the compiling is skipped. The table is a marshal file in the
+user's cache folder, headed by the interpreter's bytecode magic number and a CRC-32 of the rest, and written
+at exit when something was added. As with a .pyc, a missing, stale, corrupt or unwritable file costs only the
+compiling, and PYTHONDONTWRITEBYTECODE stops the writing. Like a .pyc it is trusted: it is the user's own.
+
+The keys are the whole source texts, so a changed class never meets old code: its text differs. Past
+MAX_ENTRIES (texts of classes since changed pile up) the file keeps only what this run used.
+"""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import marshal
+import os
+import sys
+import threading
+import zlib
+from collections.abc import Callable, Mapping
+from importlib.util import MAGIC_NUMBER
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+__all__ = ["CodeCache", "default_cache_file", "install"]
+
+APP_NAME = "request-inspector"
+MAX_ENTRIES = 2000
+
+
+def default_cache_file() -> Path:
+    """The table's file in the user's cache folder, one per Python version (platformdirs, imported here: the
+    window reaches this on a worker, with its first dataclass, after the first paint)."""
+    import platformdirs
+
+    tag = sys.implementation.cache_tag or "python"
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / f"dataclass-methods.{tag}.marshal"
+
+
+class CodeCache:
+    """Code objects by source text, read from `path()` when first needed; see the module text."""
+
+    def __init__(self, path: Callable[[], Path]) -> None:
+        self._path_of = path
+        self._path: Path | None = None
+        self._codes: dict[str, CodeType] | None = None
+        self._used: set[str] = set()
+        self._new: set[str] = set()  # compiled by this run (sets, not counters: several threads add to them)
+        self._lock = threading.Lock()  # the first reading: dataclasses are made on several threads at start
+
+    @property
+    def compiled(self) -> int:
+        """How many texts this run compiled (not found in the file) and has not saved yet."""
+        return len(self._new)
+
+    def exec(self, source: Any, globals_: dict[str, Any] | None = None,
+             locals_: Mapping[str, object] | None = None, /) -> None:
+        """What `dataclasses` calls instead of the builtin: the same, with a source text's code looked up."""
+        if type(source) is str:
+            source = self.code(source)
+        builtins.exec(source, globals_, locals_)
+
+    def code(self, text: str) -> CodeType:
+        codes = self._codes if self._codes is not None else self._read()
+        code = codes.get(text)
+        if code is None:
+            code = compile(text, "<string>", "exec", dont_inherit=True)
+            codes[text] = code
+            self._new.add(text)
+        self._used.add(text)
+        return code
+
+    def _read(self) -> dict[str, CodeType]:
+        with self._lock:
+            if self._codes is None:
+                try:
+                    self._path = self._path_of()
+                    self._codes = read_table(self._path)
+                except Exception:  # no cache folder (no home, say): compile everything, write nothing
+                    self._codes = {}
+        return self._codes
+
+    def save(self) -> bool:
+        """Write the table when this run compiled something (atomically; a failure is ignored, as a .pyc's
+        is). True when written."""
+        codes, path = self._codes, self._path
+        if not self.compiled or codes is None or path is None or sys.dont_write_bytecode:
+            return False
+        table = dict(codes)
+        if len(table) > MAX_ENTRIES:
+            table = {text: table[text] for text in self._used if text in table}
+        try:
+            write_table(path, table)
+        except (OSError, ValueError):
+            return False
+        self._new.clear()
+        return True
+
+
+def read_table(path: Path) -> dict[str, CodeType]:
+    """The file's table; empty when it is missing, written by another Python, damaged (its CRC-32 is checked
+    before marshal reads it), or not a table."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    head = len(MAGIC_NUMBER)
+    payload = data[head + 4:]
+    if data[:head] != MAGIC_NUMBER or data[head:head + 4] != zlib.crc32(payload).to_bytes(4, "little"):
+        return {}
+    try:
+        table = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    return {k: v for k, v in table.items() if isinstance(k, str) and isinstance(v, CodeType)}
+
+
+def write_table(path: Path, table: dict[str, CodeType]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        payload = marshal.dumps(table)
+        tmp.write_bytes(MAGIC_NUMBER + zlib.crc32(payload).to_bytes(4, "little") + payload)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def install(environ: Mapping[str, str] | None = None,
+            path: Callable[[], Path] = default_cache_file) -> CodeCache | None:
+    """Make `dataclasses` compile through a cache saved at exit; None (nothing changed) when it is installed
+    already, or under INSPECTOR_TESTING (in `environ` or this process's environment), where no run may write
+    to the user's folders."""
+    env = os.environ if environ is None else environ
+    if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
+        return None
+    import dataclasses
+
+    if isinstance(getattr(vars(dataclasses).get("exec"), "__self__", None), CodeCache):
+        return None
+    cache = CodeCache(path)
+    dataclasses.exec = cache.exec  # type: ignore[attr-defined]  # a module global ahead of the builtin
+    atexit.register(cache.save)
+    return cache

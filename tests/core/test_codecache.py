@@ -1,0 +1,243 @@
+"""The dataclass-methods cache: the same classes, no compiling on a second run, and a bad file costs nothing."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import marshal
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import CodeType
+
+import pytest
+
+from inspector.core import codecache
+from inspector.core.codecache import CodeCache, read_table, write_table
+from tests.support.cli import run_main_py
+
+SOURCE = '''
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = ()
+'''
+
+
+def used(cache: CodeCache) -> set[str]:
+    return cache._used  # the texts this run looked up
+
+
+@pytest.fixture(autouse=True)
+def bytecode_may_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a user's machine (this one may run with PYTHONDONTWRITEBYTECODE set)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+
+@pytest.fixture
+def cached_dataclasses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[CodeCache]]:
+    """dataclasses compiling through whichever cache the test puts in the list (restored afterwards)."""
+    caches: list[CodeCache] = []
+
+    def exec_through_last(source: object, globals_: dict[str, object] | None = None,
+                          locals_: dict[str, object] | None = None, /) -> None:
+        caches[-1].exec(source, globals_, locals_)
+
+    monkeypatch.setattr(dataclasses, "exec", exec_through_last, raising=False)
+    yield caches
+
+
+def make_point(source: str = SOURCE) -> type:
+    namespace: dict[str, object] = {"dataclasses": dataclasses}
+    exec(source, namespace)
+    point = namespace["Point"]
+    assert isinstance(point, type)
+    return point
+
+
+def test_a_class_made_through_the_cache_behaves_as_one_made_without(tmp_path: Path,
+                                                                    cached_dataclasses: list[CodeCache]) -> None:
+    cached_dataclasses.append(CodeCache(lambda: tmp_path / "table"))
+    point = make_point()
+    p = point(1, tags=("a",))
+    assert (p.x, p.y, p.tags) == (1, 0, ("a",))
+    assert p == point(1, 0, ("a",)) and p != point(2)
+    assert hash(p) == hash(point(1, 0, ("a",)))
+    assert repr(p) == "Point(x=1, y=0, tags=('a',))"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.x = 3  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        point()  # x has no default
+    assert cached_dataclasses[-1].compiled > 0
+
+
+def test_a_second_run_reads_the_methods_instead_of_compiling_them(tmp_path: Path,
+                                                                   cached_dataclasses: list[CodeCache]) -> None:
+    path = tmp_path / "cache" / "table"
+    first = CodeCache(lambda: path)
+    cached_dataclasses.append(first)
+    make_point()
+    made = first.compiled
+    assert made >= 4  # __init__, __repr__, __eq__, __hash__, and frozen's __setattr__/__delattr__
+    assert first.save() and path.is_file()
+    assert first.compiled == 0 and not first.save()  # nothing new: the file is not written again
+
+    second = CodeCache(lambda: path)
+    cached_dataclasses.append(second)
+    point = make_point()
+    assert second.compiled == 0
+    assert point(1, 2) == point(1, 2) and repr(point(1, 2)) == "Point(x=1, y=2, tags=())"
+
+
+def test_a_changed_class_is_compiled_anew(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
+    path = tmp_path / "table"
+    first = CodeCache(lambda: path)
+    cached_dataclasses.append(first)
+    make_point()
+    first.save()
+    second = CodeCache(lambda: path)
+    cached_dataclasses.append(second)
+    point = make_point(SOURCE.replace("y: int = 0", "y: int = 0\n    z: int = 7"))
+    assert second.compiled > 0
+    assert repr(point(1)) == "Point(x=1, y=0, z=7, tags=())"
+
+
+def test_defaults_are_not_part_of_the_cached_code(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
+    """A changed default reuses the cached methods and still applies: dataclasses hands the values to the
+    compiled code instead of writing them into its text."""
+    path = tmp_path / "table"
+    first = CodeCache(lambda: path)
+    cached_dataclasses.append(first)
+    make_point()
+    first.save()
+    second = CodeCache(lambda: path)
+    cached_dataclasses.append(second)
+    point = make_point(SOURCE.replace("y: int = 0", "y: int = 5"))
+    assert second.compiled == 0
+    assert point(1).y == 5
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty", "truncated", "flipped byte", "other python", "not a table"])
+def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path, damage: str,
+                                                                 cached_dataclasses: list[CodeCache]) -> None:
+    path = tmp_path / "table"
+    good = CodeCache(lambda: path)
+    cached_dataclasses.append(good)
+    make_point()
+    good.save()
+    data = path.read_bytes()
+    if damage == "missing":
+        path.unlink()
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped byte":
+        path.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+    elif damage == "other python":
+        path.write_bytes(b"\x00\x00\r\n" + data[4:])
+    else:
+        payload = marshal.dumps(["a list", "not a dict"])
+        path.write_bytes(data[:4] + zlib.crc32(payload).to_bytes(4, "little") + payload)
+    assert read_table(path) == {}
+
+    again = CodeCache(lambda: path)
+    cached_dataclasses.append(again)
+    point = make_point()
+    assert again.compiled > 0 and point(3) == point(3)
+    assert again.save()
+    table = read_table(path)
+    assert set(table) == used(again)
+    assert all(isinstance(code, CodeType) for code in table.values())
+
+
+def test_no_cache_folder_means_compiling_everything_and_writing_nothing(cached_dataclasses: list[CodeCache]) -> None:
+    def no_folder() -> Path:
+        raise RuntimeError("no home directory")
+
+    cache = CodeCache(no_folder)
+    cached_dataclasses.append(cache)
+    point = make_point()
+    assert point(1) == point(1)
+    assert not cache.save()
+
+
+def test_an_unwritable_folder_is_not_an_error(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    cache = CodeCache(lambda: blocker / "table")
+    cached_dataclasses.append(cache)
+    make_point()
+    assert not cache.save()
+
+
+def test_dont_write_bytecode_stops_the_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               cached_dataclasses: list[CodeCache]) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    cache = CodeCache(lambda: tmp_path / "table")
+    cached_dataclasses.append(cache)
+    make_point()
+    assert not cache.save()
+    assert not (tmp_path / "table").exists()
+
+
+def test_past_the_limit_only_what_this_run_used_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        cached_dataclasses: list[CodeCache]) -> None:
+    path = tmp_path / "table"
+    stale = {f"# an old class's text {n}\n": compile("pass", "<string>", "exec") for n in range(10)}
+    write_table(path, stale)
+    monkeypatch.setattr(codecache, "MAX_ENTRIES", 5)
+    cache = CodeCache(lambda: path)
+    cached_dataclasses.append(cache)
+    make_point()
+    assert cache.save()
+    kept = read_table(path)
+    assert kept and not set(kept) & set(stale)
+    assert set(kept) == used(cache)
+
+
+def test_install_is_skipped_under_testing_and_done_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # whatever install() sets is taken away after the test: a set-then-deleted attribute is deleted on undo
+    monkeypatch.setattr(dataclasses, "exec", exec, raising=False)
+    monkeypatch.delattr(dataclasses, "exec")
+    assert codecache.install({"INSPECTOR_TESTING": "1"}) is None
+    assert codecache.install({}) is None  # this process's own INSPECTOR_TESTING counts too
+    assert "exec" not in vars(dataclasses)
+
+    monkeypatch.delenv("INSPECTOR_TESTING")  # (set for every test by conftest: install() reads it too)
+    registered: list[object] = []
+    monkeypatch.setattr("inspector.core.codecache.atexit.register", registered.append)
+    cache = codecache.install({}, path=lambda: tmp_path / "table")
+    assert cache is not None
+    assert vars(dataclasses)["exec"] == cache.exec and registered == [cache.save]
+    assert codecache.install({}, path=lambda: tmp_path / "other") is None  # installed already
+
+
+def _token() -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': 'alice', 'exp': 2_000_000_000})}.c2lnbmF0dXJl"
+
+
+def test_the_command_line_writes_the_cache_once_then_reads_it(tmp_path: Path) -> None:
+    """A real `python main.py token …`, twice: the first run writes the file, the second finds every method
+    in it (it compiles nothing, so it does not write the file again) and prints the same."""
+    env: dict[str, str | None] = {"INSPECTOR_TESTING": None, "PYTHONDONTWRITEBYTECODE": None, "HOME": str(tmp_path)}
+    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        env[name] = str(tmp_path / name.lower())
+    first = run_main_py("token", _token(), env=env)
+    assert first.returncode == 0, first.stderr
+    files = list((tmp_path / "xdg_cache_home").rglob("dataclass-methods.*"))
+    assert len(files) == 1 and read_table(files[0])
+    written = os.stat(files[0])
+
+    second = run_main_py("token", _token(), env=env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout and "alice" in second.stdout
+    again = os.stat(files[0])
+    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
