@@ -225,6 +225,7 @@ class RequestTab(QWidget):
         self.main_splitter.setChildrenCollapsible(False)
         outer.addWidget(self.main_splitter, 1)
 
+        self._shut_down = False
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick_elapsed)
@@ -893,6 +894,14 @@ class RequestTab(QWidget):
         if self.host.current_tab() is self:
             self.view_state.remember_secrets(shown.values, shown.names)  # status bar, notices, the log
         self.response_view.show_result(result)
+        # the explanation on the next turn of the event loop: the answer and its explanation are two stretches
+        # of the UI thread's time instead of one (a fresh window's first 401: about 10 and 35 ms)
+        QTimer.singleShot(0, self, lambda: self._explain_result(result))
+
+    def _explain_result(self, result: SendResult) -> None:
+        """The second half of showing an answer: the explanation, the fixes it offers, and the news of it."""
+        if self.result is not result or self._shut_down:  # a newer answer came meanwhile (its own step explains
+            return  # it), or the tab closed
         self.explainer.show_result(result)
         self._offer_fixes(result)
         sections = getattr(self.explainer, "sections", None)
@@ -1113,6 +1122,7 @@ class RequestTab(QWidget):
 
     # -- the end -------------------------------------------------------------------------------------------
     def shutdown(self) -> None:
+        self._shut_down = True
         self.jobs.cancel(self.send_slot)
         self.jobs.cancel(self.explain_slot)
         self._elapsed_timer.stop()

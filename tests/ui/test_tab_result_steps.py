@@ -1,0 +1,107 @@
+"""An answer is shown in two turns of the event loop: the response first, then its explanation, so that the UI
+thread is never busy with both at a stretch (a fresh window's first 401: about 10 and 35 ms of it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+
+from inspector.core.request import Header, RequestSpec
+from inspector.ui.main_window import MainWindow
+from inspector.ui.tab import RequestTab
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJl"
+
+
+class Expired(BaseHTTPRequestHandler):
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = b'{"error": "invalid_token", "error_description": "The access token expired"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("WWW-Authenticate", 'Bearer error="invalid_token", error_description="expired"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, http_server) -> Any:
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    url = http_server(Expired) + "/orders"
+    win.editor.set_spec(RequestSpec(url=url, headers=(Header("Authorization", f"Bearer {JWT}"),)))
+    yield win
+    win.shutdown()
+
+
+def record(tab: RequestTab, calls: list[str], after_response: Callable[[], None] | None = None) -> None:
+    """Note each pane's show_result, and each turn of the event loop that ends after the response's."""
+    response_show, explainer_show = tab.response_view.show_result, tab.explainer.show_result
+
+    def response(result: Any) -> None:
+        response_show(result)
+        calls.append("response")
+        QTimer.singleShot(0, lambda: calls.append("next turn"))
+        if after_response is not None:
+            after_response()
+
+    def explainer(result: Any) -> None:
+        explainer_show(result)
+        calls.append("explanation")
+
+    tab.response_view.show_result = response  # type: ignore[method-assign]
+    tab.explainer.show_result = explainer  # type: ignore[method-assign]
+
+
+def test_the_explanation_comes_on_the_turn_after_the_response(qtbot, window: MainWindow) -> None:
+    tab = window.current_tab()
+    calls: list[str] = []
+    record(tab, calls)
+    with qtbot.waitSignal(window.result_received, timeout=20_000):
+        assert window.send()
+    # the response's own zero-timer fires first: the explanation was not shown in the response's turn
+    assert calls == ["response", "next turn", "explanation"]
+    assert tab.explainer.verdict() is not None and tab.explainer.result_box.isVisible()
+
+
+def test_a_tab_closed_before_the_explanation_explains_nothing(qtbot, window: MainWindow) -> None:
+    tab = window.current_tab()
+    calls: list[str] = []
+    record(tab, calls, after_response=tab.shutdown)
+    received: list[object] = []
+    window.result_received.connect(received.append)
+    assert window.send()
+    qtbot.waitUntil(lambda: "next turn" in calls, timeout=20_000)
+    qtbot.wait(50)
+    assert calls == ["response", "next turn"] and received == []
+
+
+def test_only_the_newest_of_two_answers_in_one_turn_is_explained(qtbot, window: MainWindow) -> None:
+    tab = window.current_tab()
+    results: list[Any] = []
+    for _ in range(2):
+        with qtbot.waitSignal(window.result_received, timeout=20_000) as blocker:
+            assert window.send()
+        results.append(blocker.args[0])
+    explained: list[Any] = []
+    explainer_show = tab.explainer.show_result
+
+    def explainer(result: Any) -> None:
+        explainer_show(result)
+        explained.append(result)
+
+    tab.explainer.show_result = explainer  # type: ignore[method-assign]
+    tab._on_result(results[0])
+    tab._on_result(results[1])  # before the event loop turns: the first answer's explanation is not due
+    qtbot.waitUntil(lambda: bool(explained))
+    qtbot.wait(50)
+    assert explained == [results[1]] and tab.result is results[1]
