@@ -12,6 +12,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,14 +34,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-# as on a user's machine after an install: the warm-up run leaves each program's bytecode (and our dataclass
-# methods' cache, inspector/core/codecache.py) for the measured runs, even where this shell turns writing off
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT, env=ENV)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=ROOT, env=env)
     return time.perf_counter() - start
 
 
@@ -57,11 +53,18 @@ def main() -> int:
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     ours_cmd = [sys.executable, "main.py", "send", url]
     theirs_cmd = [http, url]
-    timed(ours_cmd), timed(theirs_cmd)  # warm the file cache; write the bytecode
-    ours, theirs = [], []
-    for _ in range(args.runs):  # interleaved so machine noise hits both alike
-        ours.append(timed(ours_cmd))
-        theirs.append(timed(theirs_cmd))
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as home:
+        # both as on a user's machine after an install, in a throw-away home (history, HTTPie's config, our
+        # dataclass methods' cache): the warm-up run leaves each program's bytecode and caches for the
+        # measured runs, even where this shell turns bytecode writing off
+        env = {k: v for k, v in os.environ.items()
+               if k != "PYTHONDONTWRITEBYTECODE" and not k.startswith(("INSPECTOR_", "XDG_"))}
+        env["HOME"] = home
+        timed(ours_cmd, env), timed(theirs_cmd, env)  # warm the file cache; write the bytecode
+        ours, theirs = [], []
+        for _ in range(args.runs):  # interleaved so machine noise hits both alike
+            ours.append(timed(ours_cmd, env))
+            theirs.append(timed(theirs_cmd, env))
     server.shutdown()
     mo, mt = statistics.median(ours), statistics.median(theirs)
     print(f"python main.py send URL: median {mo * 1000:.0f} ms over {args.runs} runs")

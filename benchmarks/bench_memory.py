@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench_startup import user_env
+from bench_startup import run_once, user_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTLE_S = 1.0  # memory counts as settled when it moved less than SETTLE_MB over this long
@@ -191,9 +191,10 @@ def main() -> int:
         # idle: started as a user starts it (bench_startup's environment: a throw-away home, no test switches),
         # after a first run has left what a second start reads (settings, history, the dataclass methods' cache)
         (folder / "user").mkdir()
-        user = user_env(folder / "user", folder / "probe-unused.json")
-        del user["INSPECTOR_STARTUP_PROBE"]
-        settled_rss([sys.executable, "main.py"], user)
+        probe = folder / "probe.json"
+        user = user_env(folder / "user", probe)
+        run_once([sys.executable, "main.py"], user, probe)  # quits by itself once ready: its exit writes
+        del user["INSPECTOR_STARTUP_PROBE"]  # the measured one runs until stopped
         idle_mb, idle_growth = settled_rss([sys.executable, "main.py"], user, extra_s=3.0)
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Api)

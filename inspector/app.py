@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args[0] in SUBCOMMANDS:
             from inspector.core import codecache
 
-            codecache.install()  # before the first dataclass (the window's path: DeferredStart.start)
+            codecache.install("cli")  # before the first dataclass (the window's: DeferredStart.start)
             from inspector.cli import main as cli_main
 
             return cli_main(args)

@@ -3,7 +3,7 @@
 `@dataclass` writes a class's `__init__`, `__repr__`, `__eq__`, `__hash__` (and, frozen, `__setattr__` and
 `__delattr__`) as source text and compiles it with `exec` when the class is made. That costs about 0.8 ms a
 class on the two-core machine, four fifths of it in compile(), and the window makes some 50 dataclasses while
-it starts (the command line a dozen or more).
+it starts (the command line's `send` about as many).
 
 `install()` gives the `dataclasses` module its own `exec`: the text is looked up in a table of code objects,
 compiled as `exec` would compile it (file name "<string>", no future flags of ours) only when it is new, and
@@ -13,7 +13,8 @@ at exit when something was added. As with a .pyc, a missing, stale, corrupt or u
 compiling, and PYTHONDONTWRITEBYTECODE stops the writing. Like a .pyc it is trusted: it is the user's own.
 
 The keys are the whole source texts, so a changed class never meets old code: its text differs. Past
-MAX_ENTRIES (texts of classes since changed pile up) the file keeps only what this run used.
+MAX_ENTRIES (texts of classes since changed pile up) the file keeps only what this run used. The window and
+the command line keep a file each (`program`), so neither reads the other's classes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import atexit
 import builtins
 import marshal
 import os
+import stat
 import sys
 import threading
 import zlib
@@ -35,27 +37,28 @@ __all__ = ["CodeCache", "default_cache_file", "install"]
 
 APP_NAME = "request-inspector"
 MAX_ENTRIES = 2000
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a bigger file is not ours (the window's is about 0.4 MB)
 
 
-def default_cache_file() -> Path:
-    """The table's file in the user's cache folder, one per Python version (platformdirs, imported here: the
-    window reaches this on a worker, with its first dataclass, after the first paint)."""
+def default_cache_file(program: str) -> Path:
+    """The table's file in the user's cache folder, one per program and Python version."""
     import platformdirs
 
     tag = sys.implementation.cache_tag or "python"
-    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / f"dataclass-methods.{tag}.marshal"
+    folder = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    return folder / f"dataclass-methods.{program}.{tag}.marshal"
 
 
 class CodeCache:
-    """Code objects by source text, read from `path()` when first needed; see the module text."""
+    """Code objects by source text, read from `path` when first needed; see the module text."""
 
-    def __init__(self, path: Callable[[], Path]) -> None:
-        self._path_of = path
-        self._path: Path | None = None
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._codes: dict[str, CodeType] | None = None
         self._used: set[str] = set()
         self._new: set[str] = set()  # compiled by this run (sets, not counters: several threads add to them)
         self._lock = threading.Lock()  # the first reading: dataclasses are made on several threads at start
+        # (reading imports nothing, so no dataclass is made on the reading thread while it holds the lock)
 
     @property
     def compiled(self) -> int:
@@ -82,24 +85,21 @@ class CodeCache:
     def _read(self) -> dict[str, CodeType]:
         with self._lock:
             if self._codes is None:
-                try:
-                    self._path = self._path_of()
-                    self._codes = read_table(self._path)
-                except Exception:  # no cache folder (no home, say): compile everything, write nothing
-                    self._codes = {}
+                self._codes = read_table(self.path)
         return self._codes
 
     def save(self) -> bool:
         """Write the table when this run compiled something (atomically; a failure is ignored, as a .pyc's
         is). True when written."""
-        codes, path = self._codes, self._path
-        if not self.compiled or codes is None or path is None or sys.dont_write_bytecode:
+        codes = self._codes
+        if not self.compiled or codes is None or sys.dont_write_bytecode:
             return False
-        table = dict(codes)
+        table = dict(codes)  # (copies: a daemon thread may still make a class)
         if len(table) > MAX_ENTRIES:
-            table = {text: table[text] for text in self._used if text in table}
+            used = tuple(self._used)
+            table = {text: table[text] for text in used if text in table}
         try:
-            write_table(path, table)
+            write_table(self.path, table)
         except (OSError, ValueError):
             return False
         self._new.clear()
@@ -107,10 +107,15 @@ class CodeCache:
 
 
 def read_table(path: Path) -> dict[str, CodeType]:
-    """The file's table; empty when it is missing, written by another Python, damaged (its CRC-32 is checked
-    before marshal reads it), or not a table."""
-    try:
-        data = path.read_bytes()
+    """The file's table; empty when it is missing, not a regular file, too big, written by another Python,
+    damaged (its CRC-32 is checked before marshal reads it), or not a table."""
+    try:  # non-blocking: opening a FIFO for reading would wait for a writer; the stat is of what was opened
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+                return {}
+            data = f.read()
     except OSError:
         return {}
     head = len(MAGIC_NUMBER)
@@ -127,21 +132,19 @@ def read_table(path: Path) -> dict[str, CodeType]:
 
 
 def write_table(path: Path, table: dict[str, CodeType]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        payload = marshal.dumps(table)
-        tmp.write_bytes(MAGIC_NUMBER + zlib.crc32(payload).to_bytes(4, "little") + payload)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Atomically, 0600 in a folder made 0700 (core.files). Raises OSError or ValueError (marshal)."""
+    from inspector.core.files import atomic_write, ensure_private_dir
+
+    payload = marshal.dumps(table)
+    ensure_private_dir(path.parent)
+    atomic_write(path, MAGIC_NUMBER + zlib.crc32(payload).to_bytes(4, "little") + payload)
 
 
-def install(environ: Mapping[str, str] | None = None,
-            path: Callable[[], Path] = default_cache_file) -> CodeCache | None:
-    """Make `dataclasses` compile through a cache saved at exit; None (nothing changed) when it is installed
-    already, or under INSPECTOR_TESTING (in `environ` or this process's environment), where no run may write
-    to the user's folders."""
+def install(program: str, environ: Mapping[str, str] | None = None,
+            path: Callable[[str], Path] = default_cache_file) -> CodeCache | None:
+    """Make `dataclasses` compile through `program`'s cache ("window", "cli"), saved at exit; None (nothing
+    changed) when it is installed already, when there is no cache folder, or under INSPECTOR_TESTING (in
+    `environ` or this process's environment), where no run may write to the user's folders."""
     env = os.environ if environ is None else environ
     if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
         return None
@@ -149,7 +152,11 @@ def install(environ: Mapping[str, str] | None = None,
 
     if isinstance(getattr(vars(dataclasses).get("exec"), "__self__", None), CodeCache):
         return None
-    cache = CodeCache(path)
+    try:
+        where = path(program)  # here, not when the first class is made: finding it imports platformdirs
+    except Exception:  # no home folder, say: dataclasses compile as they always did
+        return None
+    cache = CodeCache(where)
     dataclasses.exec = cache.exec  # type: ignore[attr-defined]  # a module global ahead of the builtin
     atexit.register(cache.save)
     return cache

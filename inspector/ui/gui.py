@@ -344,7 +344,7 @@ class DeferredStart(QObject):
         not compete with the panes' for the interpreter."""
         from inspector.core import codecache
 
-        codecache.install(self.env)  # before the window's dataclasses (a bare start makes none before the paint)
+        codecache.install("window", self.env)  # before the window's first dataclass (none is made before the paint)
         from inspector.ui.jobs import JobRunner, import_modules, install_exit_hooks
 
         app = QApplication.instance()

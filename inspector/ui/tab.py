@@ -225,7 +225,7 @@ class RequestTab(QWidget):
         self.main_splitter.setChildrenCollapsible(False)
         outer.addWidget(self.main_splitter, 1)
 
-        self._shut_down = False
+        self._panes_for = 0  # bumped by whatever puts another answer in the panes (see _explain_result)
         self._elapsed_timer = QTimer(self)
         self._elapsed_timer.setInterval(self.ELAPSED_TICK_MS)
         self._elapsed_timer.timeout.connect(self._tick_elapsed)
@@ -767,6 +767,7 @@ class RequestTab(QWidget):
         spec = plan.spec
         make_resolver = host.resolver
         self.jobs.cancel(self.explain_slot)
+        self._panes_for += 1  # a new send: an answer still waiting to be explained is not explained now
         self.send_context = plan.context
         sent: dict[str, Any] = {"cache": cache, "overrides": overrides, "history": history, "kwargs": send_kwargs}
         self._sent = sent  # what the send used, for a retry with a fix (filled in by the job)
@@ -896,12 +897,15 @@ class RequestTab(QWidget):
         self.response_view.show_result(result)
         # the explanation on the next turn of the event loop: the answer and its explanation are two stretches
         # of the UI thread's time instead of one (a fresh window's first 401: about 10 and 35 ms)
-        QTimer.singleShot(0, self, lambda: self._explain_result(result))
+        self._panes_for += 1
+        QTimer.singleShot(0, self, lambda turn=self._panes_for: self._explain_result(result, turn))
 
-    def _explain_result(self, result: SendResult) -> None:
-        """The second half of showing an answer: the explanation, the fixes it offers, and the news of it."""
-        if self.result is not result or self._shut_down:  # a newer answer came meanwhile (its own step explains
-            return  # it), or the tab closed
+    def _explain_result(self, result: SendResult, turn: int) -> None:
+        """The second half of showing an answer: the explanation, the fixes it offers, and the news of it; not
+        when something came in between (another answer, a new send, a history entry shown, the tab closed):
+        the panes, the fixes' context (`_sent`) and the status line are no longer this answer's."""
+        if turn != self._panes_for:
+            return
         self.explainer.show_result(result)
         self._offer_fixes(result)
         sections = getattr(self.explainer, "sections", None)
@@ -988,6 +992,7 @@ class RequestTab(QWidget):
 
     # -- a history entry or a HAR entry shown in this tab -----------------------------------------------
     def show_record(self, record: Any) -> None:
+        self._panes_for += 1
         self.set_spec(record.spec)
         self.response_view.show_exchange(record.exchange)
         if record.diagnosis is not None:
@@ -1122,7 +1127,7 @@ class RequestTab(QWidget):
 
     # -- the end -------------------------------------------------------------------------------------------
     def shutdown(self) -> None:
-        self._shut_down = True
+        self._panes_for += 1
         self.jobs.cancel(self.send_slot)
         self.jobs.cancel(self.explain_slot)
         self._elapsed_timer.stop()

@@ -61,7 +61,7 @@ def make_point(source: str = SOURCE) -> type:
 
 def test_a_class_made_through_the_cache_behaves_as_one_made_without(tmp_path: Path,
                                                                     cached_dataclasses: list[CodeCache]) -> None:
-    cached_dataclasses.append(CodeCache(lambda: tmp_path / "table"))
+    cached_dataclasses.append(CodeCache(tmp_path / "table"))
     point = make_point()
     p = point(1, tags=("a",))
     assert (p.x, p.y, p.tags) == (1, 0, ("a",))
@@ -78,7 +78,7 @@ def test_a_class_made_through_the_cache_behaves_as_one_made_without(tmp_path: Pa
 def test_a_second_run_reads_the_methods_instead_of_compiling_them(tmp_path: Path,
                                                                    cached_dataclasses: list[CodeCache]) -> None:
     path = tmp_path / "cache" / "table"
-    first = CodeCache(lambda: path)
+    first = CodeCache(path)
     cached_dataclasses.append(first)
     make_point()
     made = first.compiled
@@ -86,21 +86,25 @@ def test_a_second_run_reads_the_methods_instead_of_compiling_them(tmp_path: Path
     assert first.save() and path.is_file()
     assert first.compiled == 0 and not first.save()  # nothing new: the file is not written again
 
-    second = CodeCache(lambda: path)
+    second = CodeCache(path)
     cached_dataclasses.append(second)
     point = make_point()
     assert second.compiled == 0
     assert point(1, 2) == point(1, 2) and repr(point(1, 2)) == "Point(x=1, y=2, tags=())"
 
 
-def test_a_changed_class_is_compiled_anew(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
-    path = tmp_path / "table"
-    first = CodeCache(lambda: path)
-    cached_dataclasses.append(first)
+def second_run(path: Path, caches: list[CodeCache]) -> CodeCache:
+    """The cache a run reads after a first run made Point and saved; dataclasses compile through it."""
+    first = CodeCache(path)
+    caches.append(first)
     make_point()
-    first.save()
-    second = CodeCache(lambda: path)
-    cached_dataclasses.append(second)
+    assert first.save()
+    caches.append(CodeCache(path))
+    return caches[-1]
+
+
+def test_a_changed_class_is_compiled_anew(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
+    second = second_run(tmp_path / "table", cached_dataclasses)
     point = make_point(SOURCE.replace("y: int = 0", "y: int = 0\n    z: int = 7"))
     assert second.compiled > 0
     assert repr(point(1)) == "Point(x=1, y=0, z=7, tags=())"
@@ -109,13 +113,7 @@ def test_a_changed_class_is_compiled_anew(tmp_path: Path, cached_dataclasses: li
 def test_defaults_are_not_part_of_the_cached_code(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
     """A changed default reuses the cached methods and still applies: dataclasses hands the values to the
     compiled code instead of writing them into its text."""
-    path = tmp_path / "table"
-    first = CodeCache(lambda: path)
-    cached_dataclasses.append(first)
-    make_point()
-    first.save()
-    second = CodeCache(lambda: path)
-    cached_dataclasses.append(second)
+    second = second_run(tmp_path / "table", cached_dataclasses)
     point = make_point(SOURCE.replace("y: int = 0", "y: int = 5"))
     assert second.compiled == 0
     assert point(1).y == 5
@@ -125,7 +123,7 @@ def test_defaults_are_not_part_of_the_cached_code(tmp_path: Path, cached_datacla
 def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path, damage: str,
                                                                  cached_dataclasses: list[CodeCache]) -> None:
     path = tmp_path / "table"
-    good = CodeCache(lambda: path)
+    good = CodeCache(path)
     cached_dataclasses.append(good)
     make_point()
     good.save()
@@ -145,7 +143,7 @@ def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path,
         path.write_bytes(data[:4] + zlib.crc32(payload).to_bytes(4, "little") + payload)
     assert read_table(path) == {}
 
-    again = CodeCache(lambda: path)
+    again = CodeCache(path)
     cached_dataclasses.append(again)
     point = make_point()
     assert again.compiled > 0 and point(3) == point(3)
@@ -155,21 +153,60 @@ def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path,
     assert all(isinstance(code, CodeType) for code in table.values())
 
 
-def test_no_cache_folder_means_compiling_everything_and_writing_nothing(cached_dataclasses: list[CodeCache]) -> None:
-    def no_folder() -> Path:
+def test_no_cache_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INSPECTOR_TESTING")
+
+    def no_folder(_program: str) -> Path:
         raise RuntimeError("no home directory")
 
-    cache = CodeCache(no_folder)
+    assert codecache.install("cli", {}, path=no_folder) is None
+    assert "exec" not in vars(dataclasses)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "huge"])
+def test_what_is_not_a_table_file_is_not_read(tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch,
+                                              cached_dataclasses: list[CodeCache]) -> None:
+    """Nothing blocks or fills the memory at start-up: a FIFO is not waited on, a huge file is not read."""
+    path = tmp_path / "table"
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        write_table(path, {})
+        monkeypatch.setattr(codecache, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    cache = CodeCache(path)
     cached_dataclasses.append(cache)
-    point = make_point()
-    assert point(1) == point(1)
-    assert not cache.save()
+    point = make_point()  # (a blocked open would hang here: the test's timeout would end it)
+    assert point(1) == point(1) and cache.compiled > 0
+    assert read_table(path) == {}
+
+
+def test_the_methods_are_compiled_as_exec_compiles_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No future flag of codecache's own (its `from __future__ import annotations`) reaches the methods: their
+    annotations and code flags are those of a class made without the cache."""
+    plain = make_point()  # dataclasses as they are
+    monkeypatch.setattr(dataclasses, "exec", CodeCache(tmp_path / "table").exec, raising=False)
+    cached = make_point()
+    for name in ("__init__", "__repr__", "__eq__", "__setattr__"):
+        ours, theirs = getattr(cached, name), getattr(plain, name)
+        assert ours.__code__.co_flags == theirs.__code__.co_flags, name
+        assert ours.__annotations__ == theirs.__annotations__, name
+
+
+def test_the_file_is_private(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
+    path = tmp_path / "cache" / "request-inspector" / "table"
+    cache = CodeCache(path)
+    cached_dataclasses.append(cache)
+    make_point()
+    assert cache.save()
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_an_unwritable_folder_is_not_an_error(tmp_path: Path, cached_dataclasses: list[CodeCache]) -> None:
     blocker = tmp_path / "a file"
     blocker.write_text("not a folder", encoding="utf-8")
-    cache = CodeCache(lambda: blocker / "table")
+    cache = CodeCache(blocker / "table")
     cached_dataclasses.append(cache)
     make_point()
     assert not cache.save()
@@ -178,7 +215,7 @@ def test_an_unwritable_folder_is_not_an_error(tmp_path: Path, cached_dataclasses
 def test_dont_write_bytecode_stops_the_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                cached_dataclasses: list[CodeCache]) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    cache = CodeCache(lambda: tmp_path / "table")
+    cache = CodeCache(tmp_path / "table")
     cached_dataclasses.append(cache)
     make_point()
     assert not cache.save()
@@ -191,7 +228,7 @@ def test_past_the_limit_only_what_this_run_used_is_kept(tmp_path: Path, monkeypa
     stale = {f"# an old class's text {n}\n": compile("pass", "<string>", "exec") for n in range(10)}
     write_table(path, stale)
     monkeypatch.setattr(codecache, "MAX_ENTRIES", 5)
-    cache = CodeCache(lambda: path)
+    cache = CodeCache(path)
     cached_dataclasses.append(cache)
     make_point()
     assert cache.save()
@@ -204,17 +241,23 @@ def test_install_is_skipped_under_testing_and_done_once(tmp_path: Path, monkeypa
     # whatever install() sets is taken away after the test: a set-then-deleted attribute is deleted on undo
     monkeypatch.setattr(dataclasses, "exec", exec, raising=False)
     monkeypatch.delattr(dataclasses, "exec")
-    assert codecache.install({"INSPECTOR_TESTING": "1"}) is None
-    assert codecache.install({}) is None  # this process's own INSPECTOR_TESTING counts too
+    assert codecache.install("cli", {"INSPECTOR_TESTING": "1"}) is None
+    assert codecache.install("cli", {}) is None  # this process's own INSPECTOR_TESTING counts too
     assert "exec" not in vars(dataclasses)
 
     monkeypatch.delenv("INSPECTOR_TESTING")  # (set for every test by conftest: install() reads it too)
     registered: list[object] = []
     monkeypatch.setattr("inspector.core.codecache.atexit.register", registered.append)
-    cache = codecache.install({}, path=lambda: tmp_path / "table")
-    assert cache is not None
+    cache = codecache.install("cli", {}, path=lambda program: tmp_path / program)
+    assert cache is not None and cache.path == tmp_path / "cli"
     assert vars(dataclasses)["exec"] == cache.exec and registered == [cache.save]
-    assert codecache.install({}, path=lambda: tmp_path / "other") is None  # installed already
+    assert codecache.install("window", {}, path=lambda program: tmp_path / program) is None  # installed already
+
+
+def test_each_program_has_its_file() -> None:
+    cli, window = codecache.default_cache_file("cli"), codecache.default_cache_file("window")
+    assert cli.parent == window.parent and cli != window
+    assert ".cli." in cli.name and ".window." in window.name and sys.implementation.cache_tag in cli.name
 
 
 def _token() -> str:
@@ -232,7 +275,7 @@ def test_the_command_line_writes_the_cache_once_then_reads_it(tmp_path: Path) ->
         env[name] = str(tmp_path / name.lower())
     first = run_main_py("token", _token(), env=env)
     assert first.returncode == 0, first.stderr
-    files = list((tmp_path / "xdg_cache_home").rglob("dataclass-methods.*"))
+    files = list((tmp_path / "xdg_cache_home").rglob("dataclass-methods.cli.*"))
     assert len(files) == 1 and read_table(files[0])
     written = os.stat(files[0])
 

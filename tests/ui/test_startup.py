@@ -112,7 +112,7 @@ def test_the_window_compiles_its_dataclass_methods_once(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     run_app(home, tmp_path / "probe.json", write_bytecode=True)
-    files = list((home / "cache").rglob("dataclass-methods.*"))
+    files = list((home / "cache").rglob("dataclass-methods.window.*"))
     assert len(files) == 1
     written = files[0].stat()
     run_app(home, tmp_path / "probe.json", write_bytecode=True)

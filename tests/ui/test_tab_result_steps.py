@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -44,15 +45,18 @@ def window(qtbot, tmp_path: Path, http_server) -> Any:
 
 
 def record(tab: RequestTab, calls: list[str], after_response: Callable[[], None] | None = None) -> None:
-    """Note each pane's show_result, and each turn of the event loop that ends after the response's."""
+    """Note each pane's show_result and the start of the turn after the response's, where after_response runs."""
     response_show, explainer_show = tab.response_view.show_result, tab.explainer.show_result
+
+    def between_the_turns() -> None:  # posted before the tab's own step: what a user's click does there
+        calls.append("next turn")
+        if after_response is not None:
+            after_response()
 
     def response(result: Any) -> None:
         response_show(result)
         calls.append("response")
-        QTimer.singleShot(0, lambda: calls.append("next turn"))
-        if after_response is not None:
-            after_response()
+        QTimer.singleShot(0, between_the_turns)
 
     def explainer(result: Any) -> None:
         explainer_show(result)
@@ -105,3 +109,48 @@ def test_only_the_newest_of_two_answers_in_one_turn_is_explained(qtbot, window: 
     qtbot.waitUntil(lambda: bool(explained))
     qtbot.wait(50)
     assert explained == [results[1]] and tab.result is results[1]
+
+
+def test_a_send_started_before_the_explanation_leaves_it_to_its_own_answer(qtbot, window: MainWindow) -> None:
+    """Send clicked again in the turn between (a double click): the first answer's step would explain it while
+    the second request is in flight, over the status line's "Sending…", with the second send's context for
+    its fixes. Only the second answer is explained."""
+    tab = window.current_tab()
+    calls: list[str] = []
+    sends: list[bool] = []
+
+    def send_again() -> None:
+        if not sends:
+            sends.append(window.send())
+
+    record(tab, calls, after_response=send_again)
+    explained: list[Any] = []
+    explainer_show = tab.explainer.show_result
+
+    def explainer(result: Any) -> None:
+        explainer_show(result)
+        explained.append(result)
+
+    tab.explainer.show_result = explainer  # type: ignore[method-assign]
+    received: list[Any] = []
+    window.result_received.connect(received.append)
+    assert window.send()
+    qtbot.waitUntil(lambda: bool(received), timeout=20_000)
+    qtbot.wait(50)
+    assert sends == [True] and calls.count("response") == 2
+    assert explained == received and len(received) == 1 and received[0] is tab.result
+
+
+def test_a_history_entry_shown_before_the_explanation_stays(qtbot, window: MainWindow) -> None:
+    tab = window.current_tab()
+    with qtbot.waitSignal(window.result_received, timeout=20_000) as blocker:
+        assert window.send()
+    earlier = blocker.args[0]
+    entry = SimpleNamespace(spec=earlier.exchange.spec, exchange=earlier.exchange, diagnosis=None)
+    calls: list[str] = []
+    record(tab, calls, after_response=lambda: tab.show_record(entry))  # the user picks an entry in History
+    assert window.send()
+    qtbot.waitUntil(lambda: "next turn" in calls, timeout=20_000)
+    qtbot.wait(50)
+    assert calls == ["response", "next turn"]
+    assert not tab.explainer.result_box.isVisible()  # the entry has no explanation: the panel was cleared
