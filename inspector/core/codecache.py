@@ -37,7 +37,7 @@ __all__ = ["CodeCache", "default_cache_file", "install"]
 
 APP_NAME = "request-inspector"
 MAX_ENTRIES = 2000
-MAX_FILE_BYTES = 16 * 1024 * 1024  # a bigger file is not ours (the window's is about 0.4 MB)
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a bigger file is not ours (the window's is about 0.3 MB)
 
 
 def default_cache_file(program: str) -> Path:

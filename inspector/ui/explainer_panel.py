@@ -8,7 +8,7 @@ every judgement comes from core.diagnosis.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from threading import Event
@@ -373,6 +373,9 @@ class _FitTable(QTableWidget):
         # a cell never set has no item: it shows nothing, so it reads as ""
         items = (self.item(r, column) for r in range(self.rowCount()))
         return [item.text() if item is not None else "" for item in items]
+
+
+_DRAWN = object()  # what next() gives for a drawing in steps that has no step left
 
 
 class FindingCard(QFrame):
@@ -1141,6 +1144,8 @@ class ExplainerPanel(QWidget):
         self.view_state = view or ViewState(self)
         self._exchange: Exchange | None = None
         self._given_secrets = NO_SECRETS  # set by set_result
+        self._drawing = 0  # bumped by each drawing of a result: one drawn in steps stops when it is not the last
+        self._then: Callable[[], None] | None = None  # what follows the drawing in steps still under way
         self._diagnosis: Diagnosis | None = None
         self._story: Story | None = None
         self.setAcceptDrops(True)
@@ -1306,9 +1311,10 @@ class ExplainerPanel(QWidget):
             _ = self.paste_box  # made when first shown
 
     # -- the contract ----------------------------------------------------------------------------------------
-    def show_result(self, result: SendResult) -> None:
-        """Show one send's result: its exchange and explanation, scrubbed of every secret it knows."""
-        self.set_result(result.exchange, result.diagnosis, secrets=result.shown_secrets())
+    def show_result(self, result: SendResult, *, then: Callable[[], None] | None = None) -> None:
+        """Show one send's result: its exchange and explanation, scrubbed of every secret it knows. then: drawn
+        in two turns of the event loop, then() after the second (see set_result)."""
+        self.set_result(result.exchange, result.diagnosis, secrets=result.shown_secrets(), then=then)
         self._result = result
 
     # -- try the fix -----------------------------------------------------------------------------------------
@@ -1398,18 +1404,23 @@ class ExplainerPanel(QWidget):
             button.clicked.connect(lambda _checked=False, f=fix: self.try_fix(f))
 
     def set_result(self, exchange: Exchange, diagnosis: Diagnosis | None, *,
-                   secrets: Secrets = NO_SECRETS) -> None:
+                   secrets: Secrets = NO_SECRETS, then: Callable[[], None] | None = None) -> None:
         """Show one finished exchange and its explanation (None when it could not be explained).
 
         secrets: values (the profile's secrets, the credentials sent) scrubbed from evidence and messages,
-        and the profile's API-key header/query names."""
+        and the profile's API-key header/query names.
+        then: draw it in two turns of the event loop, the verdict and the findings, then the rest (the UI
+        thread is not held for both at a stretch), and call then() once it is all drawn. Another result or a
+        clear() before the second turn drops it; a redraw (the theme, screen-share mode) finishes it at once.
+        Without it, everything is drawn before this returns."""
         if exchange is not self._exchange:  # another answer: its fixes come with it (offer_fixes)
             self._forget_retry()
         self._exchange = exchange
         self._diagnosis = diagnosis
         self._given_secrets = secrets
         self._result = None
-        self._render()
+        self._then = None
+        self._render(then)
 
     def prepare(self) -> None:
         """Make, before an answer comes, what showing the first one makes: the result parts (hidden, but
@@ -1438,6 +1449,8 @@ class ExplainerPanel(QWidget):
             self.retry_box.reset()
 
     def clear(self) -> None:
+        self._drawing += 1
+        self._then = None
         self._forget_retry()
         self._exchange = None
         self._diagnosis = None
@@ -1503,7 +1516,31 @@ class ExplainerPanel(QWidget):
 
         return scrub
 
-    def _render(self) -> None:
+    def _render(self, then: Callable[[], None] | None = None) -> None:
+        self._drawing += 1  # a drawing in steps still under way stops at its next step
+        steps = self._drawn_in_steps()
+        if then is None:
+            for _ in steps:
+                pass
+            pending, self._then = self._then, None  # a redraw in the middle of one in steps: it is done now
+            if pending is not None:
+                pending()
+            return
+        self._then = then
+        self._next_step(steps, self._drawing)
+
+    def _next_step(self, steps: Iterator[None], drawing: int) -> None:
+        if drawing != self._drawing:
+            return
+        if next(steps, _DRAWN) is _DRAWN:
+            then, self._then = self._then, None
+            if then is not None:
+                then()
+            return
+        QTimer.singleShot(0, self, lambda: self._next_step(steps, drawing))
+
+    def _drawn_in_steps(self) -> Iterator[None]:
+        """Draw the result: the verdict and the findings, a pause (a yield), then the rest."""
         ex, d = self._exchange, self._diagnosis
         if ex is None:
             self.clear()
@@ -1525,6 +1562,7 @@ class ExplainerPanel(QWidget):
         self.findings.setVisible(has_findings)
         self.findings.set_findings(story.findings, scrub, quiet=story.quiet, ordered=True)
         self._add_fix_buttons()
+        yield
         self.transport_box.setVisible(transport is not None)
         self.transport_box.setText(self._transport_text(transport) if transport is not None else "")
 

@@ -901,12 +901,18 @@ class RequestTab(QWidget):
         QTimer.singleShot(0, self, lambda turn=self._panes_for: self._explain_result(result, turn))
 
     def _explain_result(self, result: SendResult, turn: int) -> None:
-        """The second half of showing an answer: the explanation, the fixes it offers, and the news of it; not
-        when something came in between (another answer, a new send, a history entry shown, the tab closed):
-        the panes, the fixes' context (`_sent`) and the status line are no longer this answer's."""
+        """The second part of showing an answer: its explanation, drawn in two turns of its own (the verdict
+        and findings, then the rest: ExplainerPanel.set_result), then _explained. Neither runs when something
+        came in between (another answer, a new send, a history entry shown, the tab closed): the panes, the
+        fixes' context (`_sent`) and the status line are no longer this answer's."""
         if turn != self._panes_for:
             return
-        self.explainer.show_result(result)
+        self.explainer.show_result(result, then=lambda: self._explained(result, turn))
+
+    def _explained(self, result: SendResult, turn: int) -> None:
+        """The explanation is drawn: the fixes it offers, what was sent, the status line, and the news of it."""
+        if turn != self._panes_for:
+            return
         self._offer_fixes(result)
         sections = getattr(self.explainer, "sections", None)
         if sections is not None:

@@ -493,3 +493,48 @@ def test_the_first_answer_is_shown_once_filled(qtbot, panel: ExplainerPanel, raw
     assert panel.result_box.isVisible()
     assert seen == [(panel.verdict_title.text(), True)]  # the verdict and the token were there when it appeared
     assert seen[0][0]
+
+
+EXPIRED = Finding("token-expired", "error", "The token expired", "exp is before the server's time.",
+                  {"exp": "2024-05-01T09:55:48Z"}, "Get a new token.")
+
+
+def test_with_then_the_findings_come_first_and_the_rest_on_the_next_turn(qtbot, panel: ExplainerPanel,
+                                                                          raw: str) -> None:
+    """The UI thread is not held for the whole explanation at a stretch: the verdict and the findings when
+    set_result returns, the token, the server's words and the rest on the next turn, and then() after that."""
+    panel.show()
+    done: list[str] = []
+    panel.set_result(_exchange(raw), _diagnosis(raw, findings=(EXPIRED,)), then=lambda: done.append("drawn"))
+    assert panel.verdict() == "authentication" and panel.findings.ids() == ["token-expired"]
+    assert panel.token_view.format_label.text() == "" and done == []  # not yet: the next turn
+    qtbot.waitUntil(lambda: done == ["drawn"])
+    assert panel.token_view.format_label.text() and panel.result_box.isVisible()
+    texts = " ".join(_visible_texts(panel))
+    assert "The access token expired" in texts and "The token expired" in texts
+
+
+def test_another_result_or_a_clear_before_the_second_turn_drops_then(qtbot, panel: ExplainerPanel,
+                                                                      raw: str) -> None:
+    panel.show()
+    done: list[str] = []
+    panel.set_result(_exchange(raw), _diagnosis(raw), then=lambda: done.append("first"))
+    panel.set_result(_exchange(raw), _diagnosis(raw, findings=(EXPIRED,)), then=lambda: done.append("second"))
+    qtbot.waitUntil(lambda: done == ["second"])
+    assert panel.findings.ids() == ["token-expired"]
+    panel.set_result(_exchange(raw), _diagnosis(raw), then=lambda: done.append("third"))
+    panel.clear()
+    qtbot.wait(50)
+    assert done == ["second"] and panel.placeholder.isVisible() and not panel.result_box.isVisible()
+
+
+def test_a_redraw_before_the_second_turn_finishes_at_once(qtbot, panel: ExplainerPanel, raw: str) -> None:
+    """Screen-share mode switched on in between: the result is drawn whole (masked) and then() runs then."""
+    panel.show()
+    done: list[str] = []
+    panel.set_result(_exchange(raw), _diagnosis(raw), then=lambda: done.append("drawn"))
+    panel.set_screen_share_safe(True)
+    assert done == ["drawn"] and panel.token_view.format_label.text()
+    assert raw not in " ".join(_visible_texts(panel))
+    qtbot.wait(50)
+    assert done == ["drawn"]  # once

@@ -58,8 +58,8 @@ def record(tab: RequestTab, calls: list[str], after_response: Callable[[], None]
         calls.append("response")
         QTimer.singleShot(0, between_the_turns)
 
-    def explainer(result: Any) -> None:
-        explainer_show(result)
+    def explainer(result: Any, **kwargs: Any) -> None:
+        explainer_show(result, **kwargs)
         calls.append("explanation")
 
     tab.response_view.show_result = response  # type: ignore[method-assign]
@@ -99,8 +99,8 @@ def test_only_the_newest_of_two_answers_in_one_turn_is_explained(qtbot, window: 
     explained: list[Any] = []
     explainer_show = tab.explainer.show_result
 
-    def explainer(result: Any) -> None:
-        explainer_show(result)
+    def explainer(result: Any, **kwargs: Any) -> None:
+        explainer_show(result, **kwargs)
         explained.append(result)
 
     tab.explainer.show_result = explainer  # type: ignore[method-assign]
@@ -127,8 +127,8 @@ def test_a_send_started_before_the_explanation_leaves_it_to_its_own_answer(qtbot
     explained: list[Any] = []
     explainer_show = tab.explainer.show_result
 
-    def explainer(result: Any) -> None:
-        explainer_show(result)
+    def explainer(result: Any, **kwargs: Any) -> None:
+        explainer_show(result, **kwargs)
         explained.append(result)
 
     tab.explainer.show_result = explainer  # type: ignore[method-assign]
