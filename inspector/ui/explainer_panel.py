@@ -1410,16 +1410,19 @@ class ExplainerPanel(QWidget):
         secrets: values (the profile's secrets, the credentials sent) scrubbed from evidence and messages,
         and the profile's API-key header/query names.
         then: draw it in two turns of the event loop, the verdict and the findings, then the rest (the UI
-        thread is not held for both at a stretch), and call then() once it is all drawn. Another result or a
-        clear() before the second turn drops it; a redraw (the theme, screen-share mode) finishes it at once.
+        thread is not held for both at a stretch), and call then() once it is all drawn. Another answer, a
+        clear() or a step that fails before the end drops it; a redraw (the theme, screen-share mode, the same
+        exchange explained again) finishes the drawing at once and runs it then.
         Without it, everything is drawn before this returns."""
-        if exchange is not self._exchange:  # another answer: its fixes come with it (offer_fixes)
+        same = exchange is self._exchange
+        if not same:  # another answer: its fixes come with it (offer_fixes)
             self._forget_retry()
         self._exchange = exchange
         self._diagnosis = diagnosis
         self._given_secrets = secrets
         self._result = None
-        self._then = None
+        if then is not None or not same:
+            self._then = None  # what was to follow the drawing of another answer
         self._render(then)
 
     def prepare(self) -> None:
@@ -1437,7 +1440,8 @@ class ExplainerPanel(QWidget):
         QFontMetrics(bold).horizontalAdvance("Token")
 
     def shutdown(self) -> None:
-        """Cancel and join the panel's jobs (the signature check, a retry)."""
+        """Cancel and join the panel's jobs (the signature check, a retry); a drawing in steps stops."""
+        self._drop_drawing()
         if is_built(self, "paste_box"):
             self.paste_box.shutdown()
         self.retry_jobs.stop()
@@ -1449,8 +1453,7 @@ class ExplainerPanel(QWidget):
             self.retry_box.reset()
 
     def clear(self) -> None:
-        self._drawing += 1
-        self._then = None
+        self._drop_drawing()
         self._forget_retry()
         self._exchange = None
         self._diagnosis = None
@@ -1516,12 +1519,21 @@ class ExplainerPanel(QWidget):
 
         return scrub
 
+    def _drop_drawing(self) -> None:
+        """A drawing in steps still under way stops at its next step, and what was to follow it is dropped."""
+        self._drawing += 1
+        self._then = None
+
     def _render(self, then: Callable[[], None] | None = None) -> None:
         self._drawing += 1  # a drawing in steps still under way stops at its next step
         steps = self._drawn_in_steps()
         if then is None:
-            for _ in steps:
-                pass
+            try:
+                for _ in steps:
+                    pass
+            except BaseException:
+                self._drop_drawing()
+                raise
             pending, self._then = self._then, None  # a redraw in the middle of one in steps: it is done now
             if pending is not None:
                 pending()
@@ -1532,12 +1544,17 @@ class ExplainerPanel(QWidget):
     def _next_step(self, steps: Iterator[None], drawing: int) -> None:
         if drawing != self._drawing:
             return
-        if next(steps, _DRAWN) is _DRAWN:
-            then, self._then = self._then, None
-            if then is not None:
-                then()
+        try:
+            left = next(steps, _DRAWN) is not _DRAWN
+        except BaseException:  # not finished: nothing is to follow it (a later redraw must not run it)
+            self._drop_drawing()
+            raise
+        if left:
+            QTimer.singleShot(0, self, lambda: self._next_step(steps, drawing))
             return
-        QTimer.singleShot(0, self, lambda: self._next_step(steps, drawing))
+        then, self._then = self._then, None
+        if then is not None:
+            then()
 
     def _drawn_in_steps(self) -> Iterator[None]:
         """Draw the result: the verdict and the findings, a pause (a yield), then the rest."""

@@ -898,20 +898,23 @@ class RequestTab(QWidget):
         # the explanation on the next turn of the event loop: the answer and its explanation are two stretches
         # of the UI thread's time instead of one (a fresh window's first 401: about 10 and 35 ms)
         self._panes_for += 1
-        QTimer.singleShot(0, self, lambda turn=self._panes_for: self._explain_result(result, turn))
+        QTimer.singleShot(0, self, lambda turn=self._panes_for: self._explain_result(turn))
 
-    def _explain_result(self, result: SendResult, turn: int) -> None:
+    def _explain_result(self, turn: int) -> None:
         """The second part of showing an answer: its explanation, drawn in two turns of its own (the verdict
         and findings, then the rest: ExplainerPanel.set_result), then _explained. Neither runs when something
         came in between (another answer, a new send, a history entry shown, the tab closed): the panes, the
-        fixes' context (`_sent`) and the status line are no longer this answer's."""
-        if turn != self._panes_for:
+        fixes' context (`_sent`) and the status line are no longer this answer's. What is shown is `result`:
+        the answer, or its explanation again with the panel's expectations when that came meanwhile."""
+        result = self.result
+        if turn != self._panes_for or result is None:
             return
-        self.explainer.show_result(result, then=lambda: self._explained(result, turn))
+        self.explainer.show_result(result, then=lambda: self._explained(turn))
 
-    def _explained(self, result: SendResult, turn: int) -> None:
+    def _explained(self, turn: int) -> None:
         """The explanation is drawn: the fixes it offers, what was sent, the status line, and the news of it."""
-        if turn != self._panes_for:
+        result = self.result
+        if turn != self._panes_for or result is None:
             return
         self._offer_fixes(result)
         sections = getattr(self.explainer, "sections", None)

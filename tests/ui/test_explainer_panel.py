@@ -501,8 +501,9 @@ EXPIRED = Finding("token-expired", "error", "The token expired", "exp is before 
 
 def test_with_then_the_findings_come_first_and_the_rest_on_the_next_turn(qtbot, panel: ExplainerPanel,
                                                                           raw: str) -> None:
-    """The UI thread is not held for the whole explanation at a stretch: the verdict and the findings when
-    set_result returns, the token, the server's words and the rest on the next turn, and then() after that."""
+    """The UI thread is not held for the whole explanation at a stretch: the verdict and the findings are made
+    when set_result returns, the token, the server's words and the rest on the next turn, then() after that.
+    (A first answer's box appears with the second step, whole.)"""
     panel.show()
     done: list[str] = []
     panel.set_result(_exchange(raw), _diagnosis(raw, findings=(EXPIRED,)), then=lambda: done.append("drawn"))
@@ -529,12 +530,50 @@ def test_another_result_or_a_clear_before_the_second_turn_drops_then(qtbot, pane
 
 
 def test_a_redraw_before_the_second_turn_finishes_at_once(qtbot, panel: ExplainerPanel, raw: str) -> None:
-    """Screen-share mode switched on in between: the result is drawn whole (masked) and then() runs then."""
+    """Screen-share mode switched on in between: the result is drawn whole, masked, and then() runs then."""
+    secret = "s3cr3t-client-value-42"
+    leaky = Finding("token-expired", "error", "The token expired", "exp is before the server's time.",
+                    {"client_secret": secret}, "Get a new token.")
     panel.show()
+    panel.set_result(_exchange(raw), _diagnosis(raw, findings=(leaky,)))  # an answer already on screen
+    panel.findings.cards[0].details_toggle.setChecked(True)
+    assert secret in " ".join(_visible_texts(panel))  # safe mode off: evidence is shown as it is
     done: list[str] = []
-    panel.set_result(_exchange(raw), _diagnosis(raw), then=lambda: done.append("drawn"))
+    panel.set_result(_exchange(raw), _diagnosis(raw, findings=(leaky,)), then=lambda: done.append("drawn"))
+    panel.findings.cards[0].details_toggle.setChecked(True)
     panel.set_screen_share_safe(True)
     assert done == ["drawn"] and panel.token_view.format_label.text()
-    assert raw not in " ".join(_visible_texts(panel))
+    assert secret not in " ".join(_visible_texts(panel))
     qtbot.wait(50)
     assert done == ["drawn"]  # once
+
+
+def test_the_same_answer_explained_again_in_between_runs_then_once(qtbot, panel: ExplainerPanel,
+                                                                   raw: str) -> None:
+    """The expectations typed in the panel explain the same exchange again before the second turn: drawn at
+    once with the new explanation, and what was to follow the first drawing still follows (once)."""
+    panel.show()
+    exchange = _exchange(raw)
+    done: list[str] = []
+    panel.set_result(exchange, _diagnosis(raw), then=lambda: done.append("drawn"))
+    panel.set_result(exchange, _diagnosis(raw, findings=(EXPIRED,)))
+    assert done == ["drawn"] and panel.findings.ids() == ["token-expired"] and panel.result_box.isVisible()
+    qtbot.wait(50)
+    assert done == ["drawn"]
+
+
+def test_a_step_that_fails_leaves_nothing_to_follow(qtbot, panel: ExplainerPanel, raw: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step that raises (a bug) is reported as any error is; what was to follow the drawing is dropped, so
+    a later redraw (here: screen-share mode) does not run it at an unrelated moment."""
+    panel.show()
+    failures: list[BaseException] = []
+    monkeypatch.setattr(panel.token_view, "set_token", lambda *_a, **_k: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr("sys.excepthook", lambda _t, exc, _tb: failures.append(exc))
+    done: list[str] = []
+    panel.set_result(_exchange(raw), _diagnosis(raw), then=lambda: done.append("drawn"))
+    qtbot.waitUntil(lambda: bool(failures))
+    monkeypatch.undo()  # set_token and the excepthook as they were
+    panel.set_screen_share_safe(True)
+    qtbot.wait(50)
+    assert done == [] and isinstance(failures[0], RuntimeError)

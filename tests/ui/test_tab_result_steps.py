@@ -4,6 +4,7 @@ thread is never busy with both at a stretch (a fresh window's first 401: about 1
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
@@ -154,3 +155,25 @@ def test_a_history_entry_shown_before_the_explanation_stays(qtbot, window: MainW
     qtbot.wait(50)
     assert calls == ["response", "next turn"]
     assert not tab.explainer.result_box.isVisible()  # the entry has no explanation: the panel was cleared
+
+
+def test_an_answer_explained_again_before_its_explanation_shows_the_new_one(qtbot, window: MainWindow) -> None:
+    """The expectations typed in the panel explain the answer again before its explanation is drawn: the
+    pending step draws that one (not the older), and the news of the answer still comes, once."""
+    tab = window.current_tab()
+    again: list[Any] = []
+
+    def explained_again() -> None:
+        assert tab.result is not None and tab.result.diagnosis is not None
+        again.append(replace(tab.result, diagnosis=replace(tab.result.diagnosis, summary="Explained again.")))
+        tab._on_reexplained(again[0])
+
+    calls: list[str] = []
+    record(tab, calls, after_response=explained_again)
+    received: list[Any] = []
+    window.result_received.connect(received.append)
+    assert window.send()
+    qtbot.waitUntil(lambda: bool(received), timeout=20_000)
+    qtbot.wait(50)
+    assert received == again and tab.result is again[0]
+    assert tab.explainer.summary.text() == "Explained again."
