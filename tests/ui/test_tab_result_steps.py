@@ -67,6 +67,19 @@ def record(tab: RequestTab, calls: list[str], after_response: Callable[[], None]
     tab.explainer.show_result = explainer  # type: ignore[method-assign]
 
 
+def explained_results(tab: RequestTab) -> list[Any]:
+    """The results the explainer is asked to show, as it is asked."""
+    explained: list[Any] = []
+    explainer_show = tab.explainer.show_result
+
+    def explainer(result: Any, **kwargs: Any) -> None:
+        explainer_show(result, **kwargs)
+        explained.append(result)
+
+    tab.explainer.show_result = explainer  # type: ignore[method-assign]
+    return explained
+
+
 def test_the_explanation_comes_on_the_turn_after_the_response(qtbot, window: MainWindow) -> None:
     tab = window.current_tab()
     calls: list[str] = []
@@ -97,14 +110,7 @@ def test_only_the_newest_of_two_answers_in_one_turn_is_explained(qtbot, window: 
         with qtbot.waitSignal(window.result_received, timeout=20_000) as blocker:
             assert window.send()
         results.append(blocker.args[0])
-    explained: list[Any] = []
-    explainer_show = tab.explainer.show_result
-
-    def explainer(result: Any, **kwargs: Any) -> None:
-        explainer_show(result, **kwargs)
-        explained.append(result)
-
-    tab.explainer.show_result = explainer  # type: ignore[method-assign]
+    explained = explained_results(tab)
     tab._on_result(results[0])
     tab._on_result(results[1])  # before the event loop turns: the first answer's explanation is not due
     qtbot.waitUntil(lambda: bool(explained))
@@ -125,14 +131,7 @@ def test_a_send_started_before_the_explanation_leaves_it_to_its_own_answer(qtbot
             sends.append(window.send())
 
     record(tab, calls, after_response=send_again)
-    explained: list[Any] = []
-    explainer_show = tab.explainer.show_result
-
-    def explainer(result: Any, **kwargs: Any) -> None:
-        explainer_show(result, **kwargs)
-        explained.append(result)
-
-    tab.explainer.show_result = explainer  # type: ignore[method-assign]
+    explained = explained_results(tab)
     received: list[Any] = []
     window.result_received.connect(received.append)
     assert window.send()
