@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args[0] in SUBCOMMANDS:
             from inspector.core import codecache
 
-            codecache.install("cli")  # before the first dataclass (the window's: DeferredStart.start)
+            codecache.install("cli")  # before the first dataclass (the window's: gui.import_window_modules)
             from inspector.cli import main as cli_main
 
             return cli_main(args)

@@ -33,9 +33,10 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from inspector import APP_NAME
+
 __all__ = ["CodeCache", "default_cache_file", "install"]
 
-APP_NAME = "request-inspector"
 MAX_ENTRIES = 2000
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a bigger file is not ours (the window's is about 0.3 MB)
 

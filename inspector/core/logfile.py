@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspector import APP_NAME
 from inspector.core.redact import Redactor, mask_text
 
 __all__ = ["LOG_FILE_NAME", "AppLog", "MaskingFilter", "default_log_dir", "start_log"]
 
-APP_NAME = "request-inspector"
 LOG_FILE_NAME = "request-inspector.log"
 LOGGER_NAME = "inspector"  # every module logs under it: logging.getLogger(__name__)
 MAX_BYTES = 1024 * 1024

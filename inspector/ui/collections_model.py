@@ -418,7 +418,7 @@ class CollectionsModel(QObject):
     def rename(self, path: Path, name: str) -> SavedRequest | Folder:
         """A request's or folder's display name (a request's file follows its name)."""
         self._refuse_read_only(path)
-        located = self._still_there(self.find(path))
+        located = self._find_current(path)
         if located is not None:
             renamed: SavedRequest | Folder = rename_request(located.request, name)
         else:
@@ -458,7 +458,7 @@ class CollectionsModel(QObject):
         root = self.root_of(path)
         if root is None:
             raise CollectionError(f"{path} is not in an open collection.")
-        located = self._still_there(self.find(path))
+        located = self._find_current(path)
         if located is not None:
             data = _read_bytes(path)
             delete_request(located.request)
@@ -490,18 +490,18 @@ class CollectionsModel(QObject):
         self.load(deleted.root)
         return deleted
 
-    @staticmethod
-    def _still_there(located: Located | None) -> Located | None:
-        """located, when its file is still there: until a change's re-reading lands the model still knows a
-        request renamed, moved or deleted a moment ago, and acting on it would write it back."""
-        path = located.request.path if located is not None else None
-        if path is not None and not path.exists():
-            raise CollectionError(f"{path} was moved or deleted: the collection is being read again, try once "
+    def _find_current(self, path: Path) -> Located | None:
+        """find(path), refused when its file is gone: until a change's re-reading lands the model still knows
+        a request renamed, moved or deleted a moment ago, and acting on it would write it back."""
+        located = self.find(path)
+        file = located.request.path if located is not None else None
+        if file is not None and not file.exists():
+            raise CollectionError(f"{file} was moved or deleted: the collection is being read again, try once "
                                   "it shows.")
         return located
 
     def _located(self, path: Path) -> Located:
-        located = self._still_there(self.find(path))
+        located = self._find_current(path)
         if located is None:
             raise CollectionError(
                 f"{path} is not a request of an open collection (was it moved or deleted?).")

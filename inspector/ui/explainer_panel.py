@@ -1421,9 +1421,9 @@ class ExplainerPanel(QWidget):
         self._diagnosis = diagnosis
         self._given_secrets = secrets
         self._result = None
-        if then is not None or not same:
+        if not same:
             self._then = None  # what was to follow the drawing of another answer
-        self._render(then)
+        self._render(then)  # (a new then replaces a pending one)
 
     def prepare(self) -> None:
         """Make, before an answer comes, what showing the first one makes: the result parts (hidden, but

@@ -296,6 +296,16 @@ def open_first_demo_request(window: MainWindow, model: Any) -> None:
     model.collection_loaded.connect(loaded)
 
 
+def import_window_modules(env: Mapping[str, str]) -> None:
+    """The window's first job: the dataclass methods' cache (core/codecache.py; finding its file imports
+    platformdirs, kept off the UI thread), then the modules MainWindow.build needs."""
+    from inspector.core import codecache
+    from inspector.ui.jobs import import_modules
+
+    codecache.install("window", env)  # before the window's dataclasses (the job runner's own two are made already)
+    import_modules(BUILD_MODULES)
+
+
 class DeferredStart(QObject):
     """Everything after the first paint, in steps that each hold the UI thread briefly; see the module text.
 
@@ -342,10 +352,7 @@ class DeferredStart(QObject):
         built (one step); then the other workers start, and the UI thread's steps. What `ready` waits for
         runs first; the log file, the error dialog and the collections follow it, so that their imports do
         not compete with the panes' for the interpreter."""
-        from inspector.core import codecache
-
-        codecache.install("window", self.env)  # before the window's first dataclass (none is made before the paint)
-        from inspector.ui.jobs import JobRunner, import_modules, install_exit_hooks
+        from inspector.ui.jobs import JobRunner, install_exit_hooks
 
         app = QApplication.instance()
         if app is not None:
@@ -356,7 +363,8 @@ class DeferredStart(QObject):
         if self.window.built:
             self._start_workers()
         else:
-            self.jobs.start("window", lambda _job: import_modules(BUILD_MODULES), on_done=self._on_window_modules,
+            env = self.env
+            self.jobs.start("window", lambda _job: import_window_modules(env), on_done=self._on_window_modules,
                             on_failed=lambda _e: self._on_window_modules(None))
         QTimer.singleShot(self.LATE_ANYWAY_MS, self._late_anyway)
 

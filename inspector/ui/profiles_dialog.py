@@ -1376,7 +1376,11 @@ class ProfilesDialog(QDialog):
                 saved = store.save(kept, overwrite=overwrite)
             except ProfileConflict as exc:  # asked about on the UI thread, with the secrets already kept
                 return _Saved(kept, None, exc, None)
-            return _Saved(kept, saved, None, load_folders(store, resolver))
+            try:
+                loaded: Loaded | None = load_folders(store, resolver)
+            except (ProfileError, StorageError, OSError):  # saved all the same: the model reads again
+                loaded = None
+            return _Saved(kept, saved, None, loaded)
 
         self.form.jobs.start(SAVE_SLOT, run, on_done=lambda done: self._on_saved(done, overwrite, store),
                              on_failed=lambda exc: self._on_save_failed(draft, folder_kind, exc))
@@ -1384,17 +1388,20 @@ class ProfilesDialog(QDialog):
                          else "Saving…")
 
     def _on_saved(self, done: _Saved, overwrite: bool, store: ProfileStore) -> None:
-        self._set_saving(False)
         if done.conflict is not None:
+            self._set_saving(False)
             self._close_when_saved = None  # the question needs the dialog
             self._resolve_conflict(done.draft, done.conflict)
             return
-        assert done.saved is not None and done.loaded is not None
-        if self.model.store is store:
+        assert done.saved is not None
+        # still saving while the model takes the reading: the form is filled by _after_save alone, not also
+        # by _follow_disk as for a change made on disk
+        if done.loaded is not None and self.model.store is store:
             self.model.adopt(done.loaded)
-        else:  # the folders changed while saving: that reading is of the old ones
+        else:  # the folders changed while saving (that reading is of the old ones), or reading them failed
             self.model.reload()
         self._after_save(done.saved, f"{'Overwrote' if overwrite else 'Saved to'} {done.saved.path}.")
+        self._set_saving(False)
         if self._close_when_saved is not None:
             self.done(self._close_when_saved)
 
@@ -1435,7 +1442,7 @@ class ProfilesDialog(QDialog):
         or the reading then shows. `text`: the line under the form meanwhile (None: kept)."""
         on = self._busy
         for widget in (self.form_scroll, self.save_button, self.revert_button, self.table, self.new_button,
-                       self.duplicate_button, self.delete_button, self.check_button, self.problems_list,
+                       self.duplicate_button, self.delete_button, self.problems_list,
                        self.folder_list, self.add_folder_button, self.remove_folder_button):
             widget.setEnabled(not on)
         self.check_button.setEnabled(not on and not self._checking)  # a check runs: it says when it ends
@@ -1727,7 +1734,8 @@ class ProfilesDialog(QDialog):
 
 class _Saved(NamedTuple):
     """What the save job came back with: the draft as written (typed secrets replaced by their references),
-    and either the saved profile with the folders read again, or the conflict to ask about."""
+    and either the saved profile with the folders read again (None when that reading failed), or the conflict
+    to ask about."""
 
     draft: Profile
     saved: Profile | None

@@ -128,6 +128,7 @@ class GatedSecretStore(FileSecretStore):
         self.writing = threading.Event()
         self.reads_wait = False
         self.reading = threading.Event()
+        self.readers: list[threading.Thread] = []  # the thread of every read
 
     def set(self, key: str, value: str) -> None:
         self.writing.set()
@@ -135,6 +136,7 @@ class GatedSecretStore(FileSecretStore):
         super().set(key, value)
 
     def get(self, key: str) -> str | None:
+        self.readers.append(threading.current_thread())
         if self.reads_wait:
             self.reading.set()
             assert self.gate.wait(20), "the test never opened the gate"
@@ -463,6 +465,33 @@ def test_duplicate_into_a_team_folder(qtbot, model, github: Path, team: Path) ->
     assert ["GitHub", "bearer", "team (team)", "secret missing"] in row_texts(dialog)
 
 
+def test_a_save_reads_the_folders_again_off_the_window_thread(qtbot, personal: Path, team: Path, github: Path,
+                                                              tmp_path: Path) -> None:
+    """After the file is written, the statuses ask the secret store for every ${secret:...}: on the save's
+    job, never on the UI thread, which keeps running while a keyring takes its time."""
+    write(personal, "other", 'name = "Other"\nkind = "bearer"\n[credentials]\ntoken = "${secret:other.token}"\n')
+    secrets = GatedSecretStore(tmp_path / "gated")
+    dialog = make_dialog(qtbot, ProfilesModel(ProfileStore(personal, [team]), secrets))
+    assert dialog.select(str(github.with_suffix("")))
+    edit_name(dialog, qtbot, "GitHub (mine)")  # no typed secret: nothing is written to the store
+    secrets.readers.clear()
+    secrets.reads_wait = True
+    ticker = Ticker()
+    try:
+        with qtbot.waitSignal(dialog.profile_saved, timeout=10_000):
+            assert dialog.save()
+            qtbot.waitUntil(secrets.reading.is_set, timeout=10_000)
+            ticker.keeps_ticking(qtbot)  # the UI thread runs while the store holds the reading
+            assert dialog.saving
+            secrets.gate.set()
+    finally:
+        secrets.gate.set()
+        ticker.stop()
+    qtbot.wait(50)
+    assert secrets.readers and threading.main_thread() not in secrets.readers
+    assert ["GitHub (mine)", "bearer", "personal", "secret missing"] in row_texts(dialog)
+
+
 @pytest.mark.parametrize("action", ["duplicate", "delete", "revert"])
 def test_reading_the_folders_again_never_holds_the_window(qtbot, personal: Path, team: Path, github: Path,
                                                           tmp_path: Path, action: str) -> None:
@@ -686,3 +715,51 @@ def test_the_real_ask_is_a_message_box_with_the_given_buttons(qtbot) -> None:
     QTimer.singleShot(0, answer)
     assert ask("Changed on disk. Reload or overwrite?", [RELOAD, OVERWRITE, CANCEL]) == OVERWRITE
     assert sorted(seen[0]) == sorted([RELOAD, OVERWRITE, CANCEL])
+
+
+def test_a_save_whose_reading_again_fails_is_still_saved(qtbot, model, personal: Path, monkeypatch) -> None:
+    """The file was written; only the reading of the folders after it failed: the dialog says it was saved
+    (the list catches up at the next reading), not "not saved", and a second Save does not ask about a
+    conflict with its own file."""
+    from inspector.core.errors import StorageError
+    from inspector.ui import profiles_dialog
+
+    dialog = make_dialog(qtbot, model)
+    new_bearer(dialog, qtbot, "Env API", "${env:ENV_API_TOKEN}")
+
+    def unreadable(*_args: object) -> None:
+        raise StorageError("the profile folder is on a network share that went away")
+
+    monkeypatch.setattr(profiles_dialog, "load_folders", unreadable)
+    with qtbot.waitSignal(dialog.profile_saved, timeout=10_000) as saved:
+        assert dialog.save()
+    path = personal / "env-api.toml"
+    assert saved.args[0].path == path and path.is_file()
+    assert f"Saved to {path}" in dialog.message()
+    monkeypatch.undo()
+    qtbot.waitUntil(lambda: model.profile(saved.args[0].identity) is not None, timeout=10_000)
+    asked: list[object] = []
+    dialog.ask = lambda *args, **kw: asked.append(args) or "cancel"  # type: ignore[method-assign]
+    with qtbot.waitSignal(dialog.profile_saved, timeout=10_000):
+        assert dialog.save()
+    assert asked == []
+
+
+@pytest.mark.parametrize("edited", [True, False])
+def test_a_save_fills_the_form_once(qtbot, model, github: Path, edited: bool, monkeypatch) -> None:
+    """The save's own reading of the folders is not taken for a change on disk: the form is filled once,
+    by the save, and no "changed on disk" sentence is said on the way."""
+    dialog = make_dialog(qtbot, model)
+    assert dialog.select(str(github.with_suffix("")))
+    if edited:
+        edit_name(dialog, qtbot, "GitHub (mine)")
+    shown: list[object] = []
+    said: list[str] = []
+    show_profile, say = dialog._show_profile, dialog._say
+    monkeypatch.setattr(dialog, "_show_profile", lambda p: (shown.append(p), show_profile(p))[1])
+    monkeypatch.setattr(dialog, "_say", lambda text, **kw: (said.append(text), say(text, **kw))[1])
+    with qtbot.waitSignal(dialog.profile_saved, timeout=10_000):
+        assert dialog.save()
+    qtbot.wait(50)
+    assert len(shown) == 1
+    assert not [s for s in said if "on disk" in s], said

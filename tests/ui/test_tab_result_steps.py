@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,22 +15,14 @@ from PySide6.QtCore import QSettings, QTimer
 from inspector.core.request import Header, RequestSpec
 from inspector.ui.main_window import MainWindow
 from inspector.ui.tab import RequestTab
+from tests.support.servers import answering
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1LTEiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJl"
 
 
-class Expired(BaseHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = b'{"error": "invalid_token", "error_description": "The access token expired"}'
-        self.send_response(401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("WWW-Authenticate", 'Bearer error="invalid_token", error_description="expired"')
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+EXPIRED = answering(401, '{"error": "invalid_token", "error_description": "The access token expired"}',
+                    {"Content-Type": "application/json",
+                     "WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'})
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def window(qtbot, tmp_path: Path, http_server) -> Any:
     win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(win)
     win.show()
-    url = http_server(Expired) + "/orders"
+    url = http_server(EXPIRED) + "/orders"
     win.editor.set_spec(RequestSpec(url=url, headers=(Header("Authorization", f"Bearer {JWT}"),)))
     yield win
     win.shutdown()

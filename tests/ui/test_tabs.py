@@ -283,6 +283,13 @@ def test_a_new_request_made_in_the_tree_opens_in_a_tab(qtbot, window: MainWindow
     qtbot.waitUntil(lambda: window.current_tab().origin == path, timeout=10_000)
     assert window.tabs.count() == before + 1
     assert tree.view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == "Cancel order"
+    # the selection waiting for the re-reading is used once: a later reading opens nothing
+    window.tabs.setCurrentIndex(0)
+    first = window.current_tab()
+    with qtbot.waitSignal(tree.model.collection_loaded, timeout=10_000):
+        tree.model.load(shop)
+    qtbot.wait(50)
+    assert window.current_tab() is first and window.tabs.count() == before + 1
 
 
 def test_save_as_from_a_scratch_tab_turns_credentials_into_variables(qtbot, window: MainWindow, shop: Path,

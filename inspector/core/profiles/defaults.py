@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from inspector import APP_NAME
 from inspector.core.profiles.secrets import (
     FileSecretStore,
     Prompt,
@@ -20,7 +21,7 @@ from inspector.core.profiles.secrets import (
     SecretStore,
     default_secret_store,
 )
-from inspector.core.profiles.store import APP_NAME, ProfileStore, team_dirs_from
+from inspector.core.profiles.store import ProfileStore, team_dirs_from
 
 TESTING_VAR = "INSPECTOR_TESTING"
 

@@ -39,7 +39,6 @@ from inspector.core.profiles.model import (
 )
 from inspector.core.profiles.secrets import Resolver, SecretStore, parse_reference
 
-APP_NAME = "request-inspector"
 ENV_VAR = "INSPECTOR_PROFILES"
 # A profile is a few hundred bytes (long notes allowed); a bigger file is the wrong file or garbage, and is
 # not read into memory whole.
