@@ -16,7 +16,9 @@ screen):
   until the lines on screen there have their colours.
 - scroll_frame_ms: the median time of one repaint while paging down through the body (and, for a one-line
   body, across it sideways); scroll_gaps_over_50ms counts the frames that took longer; scroll_frame_cpu_ms
-  is the mean CPU time of the UI thread per frame.
+  is the mean CPU time of the UI thread per frame. wheel_frame_ms: the median time of a step of three
+  lines down and the paint that follows it (what the wheel does; only the lines that come into view are
+  drawn).
 - highlight_s: show_exchange() to the end of highlighting (decoding, pretty-printing, indexing, lexing);
   pygments_s: Pygments' get_tokens over the same displayed text, same process, nothing else running;
   highlight_ratio = highlight_s / pygments_s; highlight_cpu_ratio compares the worker thread's CPU time with
@@ -256,6 +258,16 @@ def run_case(megabytes: float, kind: str, warm_up: bool = True) -> dict[str, Any
         frames_cpu.append(time.thread_time() - c)
         frames.append(time.perf_counter() - t)
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    # the wheel: three lines a step, the paint the event loop does (only the lines that came into view)
+    bar.setValue(0)
+    _spin(app, 0.1)
+    wheel: list[float] = []
+    for _step in range(60):
+        t = time.perf_counter()
+        bar.setValue(bar.value() + 3)
+        app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        wheel.append(time.perf_counter() - t)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
     _spin(app, 0.1)
     meter.stop()
     peak_extra = memory.extra_mb()
@@ -297,6 +309,7 @@ def run_case(megabytes: float, kind: str, warm_up: bool = True) -> dict[str, Any
         "rss_ratio": round(peak_extra / body_mb, 2),
         "scroll_gaps_over_50ms": sum(1 for f in frames if f > 0.05),
         "worst_scroll_frame_ms": round(max(frames) * 1000, 1),
+        "wheel_frame_ms": round(statistics.median(wheel) * 1000, 2),
         "highlighted": bool(info and info.highlighted),
         "pretty": bool(info and info.pretty),
         "shown_mb": round(len(shown) / 1024 / 1024, 2),
@@ -312,7 +325,7 @@ def run_case(megabytes: float, kind: str, warm_up: bool = True) -> dict[str, Any
 
 def _table(rows: list[dict[str, Any]]) -> str:
     cols = [*FIELDS, "highlight_ratio", "highlight_cpu_ratio", "rss_ratio", "scroll_frame_cpu_ms",
-            "scroll_gaps_over_50ms"]
+            "scroll_gaps_over_50ms", "wheel_frame_ms"]
     cells = [[("-" if r.get(c) is None else str(r.get(c))) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))]

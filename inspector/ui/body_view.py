@@ -200,8 +200,6 @@ class LargeTextView(QAbstractScrollArea):
         self._drag_timer.setInterval(50)
         self._drag_timer.timeout.connect(self._drag_scroll)
         self._apply_font()
-        self.verticalScrollBar().valueChanged.connect(lambda _v: self.viewport().update())
-        self.horizontalScrollBar().valueChanged.connect(lambda _v: self.viewport().update())
 
     # -- font and geometry -------------------------------------------------------------------------------
     def _apply_font(self) -> None:
@@ -256,6 +254,15 @@ class LargeTextView(QAbstractScrollArea):
         content = self._gutter_width() + 2 * self.PAD + self._longest * self._adv
         hbar.setPageStep(max(1, width))
         hbar.setRange(0, max(0, ceil(content - width)))
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        """A scroll bar moved (dy in lines, dx in pixels). A vertical move of less than a screen (the wheel, a
+        scroll bar's arrow) moves the pixels already drawn and paints only the lines that come into view, as
+        QPlainTextEdit does; anything else paints the view again."""
+        if dx == 0 and 0 < abs(dy) < self.visible_line_count():
+            self.viewport().scroll(0, dy * self._line_h)
+        else:
+            self.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -323,12 +330,14 @@ class LargeTextView(QAbstractScrollArea):
             self._length += len(piece.text)
             self._joined = None
             self._folded = None
+            gutter = self._gutter_width()
             self._lines.extend(piece.line_starts)
             self._longest = max(self._longest, piece.longest)
             self._update_scrollbars()
             first = self.verticalScrollBar().value()
-            if len(self._lines) - len(piece.line_starts) <= first + self.visible_line_count() + 1:
-                self.viewport().update()  # the new lines are (partly) on screen
+            if len(self._lines) - len(piece.line_starts) <= first + self.visible_line_count() + 1 \
+                    or self._gutter_width() != gutter:
+                self.viewport().update()  # the new lines are (partly) on screen, or the line numbers widened
         self._maybe_first_screen()
 
     def set_text(self, text: str) -> None:
@@ -658,6 +667,11 @@ class LargeTextView(QAbstractScrollArea):
         width = vp.width()
         lh = self._line_h
         adv = self._adv
+        # the lines the paint's rectangle touches (a line more each side for glyphs that reach past theirs):
+        # after a scroll by a few lines only those that came into view are drawn (scrollContentsBy)
+        rect = event.rect()
+        top = min(last, first + max(0, rect.top() // lh - 1))
+        bottom = min(last, first + rect.bottom() // lh + 2)
         if last > first:
             span_a, span_b = self._visible_span()
             coloured = False
@@ -666,7 +680,7 @@ class LargeTextView(QAbstractScrollArea):
                 if wanted != self._last_wanted:
                     self._last_wanted = wanted
                     self.lines_wanted.emit(span_a, span_b)
-            matches = self._visible_matches(span_a, span_b)
+            matches = self._visible_matches(self._lines[top], self.line_bounds(bottom - 1)[1]) if bottom > top else []
             sel_a, sel_b = self.selection()
             text_colour = palette.color(QPalette.ColorRole.Text)
             colours = [QColor(self.theme.syntax.get(k, self.theme.syntax["name"])) for k in STYLE_KEYS]
@@ -679,7 +693,7 @@ class LargeTextView(QAbstractScrollArea):
             m = 0
             painter.setFont(self._font)
             current_font_bold = False
-            for line in range(first, last):
+            for line in range(top, bottom):
                 a, b = self.line_bounds(line)
                 y = (line - first) * lh
                 text = self.text_range(a, b)
@@ -752,7 +766,7 @@ class LargeTextView(QAbstractScrollArea):
                         painter.fillRect(QRectF(x, (line - first) * lh, 1.5, lh), text_colour)
             if coloured and self._colours_new:
                 self._colours_new = False
-                QTimer.singleShot(0, self.highlight_applied.emit)
+                QTimer.singleShot(0, self, self.highlight_applied.emit)  # not once the view is deleted
             if self._length and not self._painted_text:
                 self._painted_text = True
                 self.first_screen_painted.emit()
@@ -762,7 +776,7 @@ class LargeTextView(QAbstractScrollArea):
             painter.setPen(QColor(self.theme.muted_text))
             painter.setFont(self._font)
             digits = int(gutter / adv) - 1
-            for line in range(first, last):
+            for line in range(top, bottom):
                 baseline = (line - first) * lh + self._ascent
                 painter.drawText(QPointF(adv * 0.5, baseline), f"{line + 1:>{digits}}")
         painter.end()
@@ -850,6 +864,7 @@ class LargeTextView(QAbstractScrollArea):
 
     # -- keyboard ----------------------------------------------------------------------------------------
     def _move_cursor(self, pos: int, keep_anchor: bool, ensure: bool = True, keep_goal: bool = False) -> None:
+        before = (self._anchor, self._cursor)
         self._cursor = min(max(0, pos), self._length)
         if not keep_anchor:
             self._anchor = self._cursor
@@ -857,8 +872,18 @@ class LargeTextView(QAbstractScrollArea):
             self._goal_x = None
         if ensure:
             self.ensure_visible(self._cursor)
-        self.viewport().update()
+        self._update_lines(*before, self._anchor, self._cursor)
         self.selection_changed.emit()
+
+    def _update_lines(self, *offsets: int) -> None:
+        """Repaint the lines on screen from the first to the last of these offsets' (the old and the new caret
+        and selection): holding an arrow key draws a line or two, not the screen."""
+        first = self.verticalScrollBar().value()
+        lo = max(0, self.line_of(min(offsets)) - first)
+        hi = min(self.visible_line_count() + 1, self.line_of(max(offsets)) - first)
+        if hi >= lo:
+            vp = self.viewport()
+            vp.update(0, lo * self._line_h, vp.width(), (hi - lo + 1) * self._line_h)
 
     def _vertical_target(self, lines: int) -> int:
         line = self.line_of(self._cursor)

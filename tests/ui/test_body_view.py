@@ -415,3 +415,107 @@ def test_the_view_says_once_when_it_has_drawn_text(view: LargeTextView) -> None:
     view.append_piece(LineIndexer().feed("another\n"))
     view.viewport().grab()
     assert painted == [23, 8]
+
+
+def test_a_view_closed_right_after_painting_new_colours_raises_nothing(qtbot) -> None:
+    """highlight_applied is emitted on the next turn of the event loop: not into a view deleted meanwhile."""
+    import shiboken6
+
+    widget = LargeTextView(LIGHT)
+    widget.resize(400, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    stream(widget, '{"a": 1}')
+    widget.add_ranges(chunk([(1, 4, KEY)], 0, 8))
+    widget.viewport().grab()  # colours painted: the signal is on its way
+    shiboken6.delete(widget)
+    qtbot.wait(20)  # an exception raised in the event loop fails the test (pytest-qt)
+
+
+def screen_pixels(view: LargeTextView) -> QImage:
+    """What the window shows now (the backing store), not a fresh rendering as grab() would make."""
+    window = view.window()
+    image = QGuiApplication.primaryScreen().grabWindow(window.winId()).toImage()
+    top_left = view.viewport().mapTo(window, QPoint(0, 0))
+    return image.copy(top_left.x(), top_left.y(), view.viewport().width(), view.viewport().height())
+
+
+def test_scrolling_a_few_lines_paints_only_the_lines_that_come_into_view(view: LargeTextView, qtbot) -> None:
+    stream(view, numbered_text(2000))
+    view.add_ranges(chunk([(view.line_bounds(n)[0], view.line_bounds(n)[0] + 4, KEY) for n in range(0, 2000, 3)],
+                          0, view.text_length()))
+    view.set_selection(view.line_bounds(40)[0] + 5, view.line_bounds(42)[0] + 9)  # crosses the scrolled lines
+    bar = view.verticalScrollBar()
+    bar.setValue(30)
+    qtbot.wait(50)
+    rects: list[QRectF] = []
+    paint = view.paintEvent
+
+    def record(event):  # type: ignore[no-untyped-def]
+        rects.append(QRectF(event.rect()))
+        paint(event)
+
+    view.paintEvent = record  # type: ignore[method-assign]
+    line_h = view.visible_rect_of(0).height()
+    for value in (33, 34, 31):  # as a wheel does: down three, down one, up three
+        rects.clear()
+        bar.setValue(value)
+        qtbot.waitUntil(lambda: bool(rects))
+        assert all(r.height() <= 3 * line_h + 1 for r in rects), rects  # never the whole view
+        shown = screen_pixels(view)
+        view.paintEvent = paint  # type: ignore[method-assign]
+        assert shown == view.viewport().grab().toImage().convertToFormat(shown.format())  # as a full repaint
+        view.paintEvent = record  # type: ignore[method-assign]
+    rects.clear()
+    bar.setValue(bar.value() + view.visible_line_count())  # a page: everything is new
+    qtbot.waitUntil(lambda: bool(rects))
+    assert max(r.height() for r in rects) >= view.viewport().height() - 1
+
+
+def test_line_numbers_that_widen_off_screen_repaint_the_view(view: LargeTextView, qtbot) -> None:
+    """The gutter grows from 4 to 5 digits while lines arrive far below: the lines on screen move right."""
+    view.begin()
+    indexer = LineIndexer()
+    view.append_piece(indexer.feed(numbered_text(9_990) + "\n"))
+    qtbot.wait(50)
+    before = view.visible_rect_of(0).x()
+    rects: list[QRectF] = []
+    paint = view.paintEvent
+    view.paintEvent = lambda event: (rects.append(QRectF(event.rect())), paint(event))  # type: ignore[method-assign]
+    view.append_piece(indexer.feed(numbered_text(100)))  # lines 9,991 to 10,090: off screen
+    qtbot.waitUntil(lambda: bool(rects))
+    assert view.visible_rect_of(0).x() > before
+    assert max(r.width() for r in rects) >= view.viewport().width() - 1
+
+
+def test_arrow_keys_repaint_the_caret_lines_only(view: LargeTextView, qtbot) -> None:
+    stream(view, numbered_text(2000))
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    page = view.visible_line_count()
+    for _ in range(page - 2):
+        qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.wait(30)
+    rects: list[QRectF] = []
+    paint = view.paintEvent
+
+    def record(event):  # type: ignore[no-untyped-def]
+        rects.append(QRectF(event.rect()))
+        paint(event)
+
+    view.paintEvent = record  # type: ignore[method-assign]
+    line_h = view.visible_rect_of(0).height()
+    for key, mods, lines in ((Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier, 2),  # the last whole line
+                             (Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier, 3),  # scrolls by one
+                             (Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier, 2),
+                             (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier, 2)):  # the selection goes
+        rects.clear()
+        qtbot.keyClick(view, key, mods)
+        qtbot.waitUntil(lambda: bool(rects))
+        qtbot.wait(10)
+        assert sum(r.height() for r in rects) <= lines * line_h + 1, (key, rects)
+        shown = screen_pixels(view)
+        view.paintEvent = paint  # type: ignore[method-assign]
+        assert shown == view.viewport().grab().toImage().convertToFormat(shown.format())
+        view.paintEvent = record  # type: ignore[method-assign]
+    assert view.first_visible_line() == 1
