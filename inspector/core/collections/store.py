@@ -482,7 +482,12 @@ def move_request(
     target = free_name(Path(folder), slug(new_name), SUFFIX)
     if request.path is not None and request.loaded is not None:
         now = _current_sha256(request.path)
-        if now is not None and now != request.loaded.sha256:
+        if now is None:  # moving it would write back what was deleted elsewhere (a git pull)
+            raise CollectionConflict(
+                f"{request.path} was deleted on disk since it was loaded: reload the collection.",
+                path=request.path,
+            )
+        if now != request.loaded.sha256:
             raise CollectionConflict(
                 f"{request.path} changed on disk since it was loaded: reload it before moving it.",
                 path=request.path,

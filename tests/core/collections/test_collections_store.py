@@ -273,6 +273,18 @@ def test_deleting_a_request_changed_on_disk_is_a_conflict(billing: Path) -> None
     assert not (billing / "health.toml").exists()
 
 
+def test_moving_or_renaming_a_request_deleted_on_disk_is_a_conflict(billing: Path) -> None:
+    """A `git pull` removed the file after it was loaded: moving or renaming it would write it back."""
+    health = read_request(billing / "health.toml")
+    (billing / "health.toml").unlink()
+    before = snapshot(billing)
+    with pytest.raises(CollectionConflict, match="deleted on disk"):
+        move_request(health, billing / "invoices")
+    with pytest.raises(CollectionConflict, match="deleted on disk"):
+        rename_request(health, "Health check")
+    assert snapshot(billing) == before  # nothing written
+
+
 def test_snapshot_sees_a_git_pull(billing: Path) -> None:
     before = snapshot(billing)
     assert billing / "invoices" / "list-invoices.toml" in before
