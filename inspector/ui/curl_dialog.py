@@ -44,7 +44,7 @@ from inspector.core.export import to_curl
 from inspector.core.redact import exchange_redactor
 from inspector.core.request import RequestSpec
 from inspector.ui.theme import label_color_style
-from inspector.ui.view_state import ViewState, plain_label, plain_message_box
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
 if TYPE_CHECKING:
     from inspector.core.pipeline import SendResult
@@ -65,7 +65,7 @@ def _ask(parent: QWidget, title: str, text: str) -> bool:
     box = plain_message_box(parent, QMessageBox.Icon.Warning, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    return box.exec() == QMessageBox.StandardButton.Yes
+    return run_dialog(box) == QMessageBox.StandardButton.Yes
 
 
 class CurlDialog(QDialog):

@@ -94,7 +94,7 @@ from inspector.core.history import HistoryRecord, HistoryRow, HistoryStore
 from inspector.core.redact import mask_url
 from inspector.core.timeline import describe_relative
 from inspector.ui.jobs import JobRunner
-from inspector.ui.view_state import ViewState, plain_label, plain_message_box, plain_tip
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box, plain_tip, run_dialog
 
 __all__ = ["COLUMNS", "STATUS_FILTERS", "HistoryModel", "HistoryPane"]
 
@@ -146,11 +146,11 @@ def _utc_now() -> datetime:
 def _ask(parent: QWidget, title: str, text: str) -> bool:
     box = plain_message_box(parent, QMessageBox.Icon.Question, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    return box.exec() == QMessageBox.StandardButton.Yes
+    return run_dialog(box) == QMessageBox.StandardButton.Yes
 
 
 def _inform(parent: QWidget, title: str, text: str) -> None:
-    plain_message_box(parent, QMessageBox.Icon.Warning, title, text).exec()
+    run_dialog(plain_message_box(parent, QMessageBox.Icon.Warning, title, text))
 
 
 def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:

@@ -60,7 +60,7 @@ from inspector.core.errors import InspectorError
 from inspector.core.history import RECENT
 from inspector.core.redact import mask_url
 from inspector.ui.jobs import Job, JobRunner
-from inspector.ui.view_state import ViewState, plain_label
+from inspector.ui.view_state import ViewState, free_when_closed, plain_label
 
 # core.incidents and the timeline are imported where they are used: the window makes the controller (the
 # status bar's badge) early, and its analysis runs on a worker; the view itself is built on first use.
@@ -656,7 +656,7 @@ class IncidentsView(QWidget):
             return None
         dialog = IncidentReportDialog(self, self)
         dialog.setModal(True)
-        dialog.show()
+        free_when_closed(dialog).show()
         return dialog
 
     def shutdown(self) -> None:

@@ -818,15 +818,16 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QInputDialog, QLineEdit
 
+        from inspector.ui.view_state import run_dialog
+
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Secret needed")
         dialog.setLabelText(f"{field} for profile '{profile}' (kept in memory for this run only):")
         dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
         for label in dialog.findChildren(QLabel):  # a team profile's name is not HTML
             label.setTextFormat(Qt.TextFormat.PlainText)
-        ok = dialog.exec() == QInputDialog.DialogCode.Accepted
+        ok = run_dialog(dialog) == QInputDialog.DialogCode.Accepted
         text = dialog.textValue()
-        dialog.deleteLater()
         return text if ok and text else None
 
     def resolver(self, environ: dict[str, str] | None = None) -> Any:
@@ -923,29 +924,33 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Profiles are not available in this window.")
             return
         from inspector.ui.profiles_dialog import ProfilesDialog
+        from inspector.ui.view_state import run_dialog
 
         dialog = ProfilesDialog(self.profiles, parent=self, view=self.view_state)
         dialog.folders_changed.connect(self._save_team_dirs)
         current = self.profile_picker.current_profile()
         if current is not None:
             dialog.select(current.identity)
-        dialog.exec()
+        run_dialog(dialog)
 
     # -- help ----------------------------------------------------------------------------------------------
     def open_shortcuts(self) -> None:
         from inspector.ui.help_dialogs import ShortcutsDialog
+        from inspector.ui.view_state import run_dialog
 
-        ShortcutsDialog(self).exec()
+        run_dialog(ShortcutsDialog(self))
 
     def open_quick_start(self) -> None:
         from inspector.ui.help_dialogs import QuickStartDialog
+        from inspector.ui.view_state import run_dialog
 
-        QuickStartDialog(self).exec()
+        run_dialog(QuickStartDialog(self))
 
     def open_about(self) -> None:
         from inspector.ui.help_dialogs import AboutDialog, about_folders
+        from inspector.ui.view_state import run_dialog
 
-        AboutDialog(self, folders=about_folders(os.environ, self.settings, self.profiles_dirs)).exec()
+        run_dialog(AboutDialog(self, folders=about_folders(os.environ, self.settings, self.profiles_dirs)))
 
     def _save_team_dirs(self, dirs: list) -> None:
         """Remember the team folders the user chose; folders given for this run only are not saved."""
@@ -1080,6 +1085,7 @@ class MainWindow(QMainWindow):
     def open_import(self, path: str | None = None) -> Any:
         """File > Import…: the import dialog (the import runs on a worker)."""
         from inspector.ui.import_dialog import ImportDialog
+        from inspector.ui.view_state import free_when_closed
 
         personal = self.personal_collections or _default_personal()
         secrets = self.profiles.secrets if self.profiles is not None else None
@@ -1089,7 +1095,7 @@ class MainWindow(QMainWindow):
             dialog.path_edit.setText(path)
             dialog.import_file(path)
         dialog.setModal(True)
-        dialog.show()
+        free_when_closed(dialog).show()
         return dialog
 
     def _on_imported(self, report: Any) -> None:
@@ -1114,36 +1120,36 @@ class MainWindow(QMainWindow):
         if self.collections is None:
             return None
         from inspector.ui.save_request_dialog import SaveRequestDialog
+        from inspector.ui.view_state import run_dialog
 
         dialog = SaveRequestDialog(self.collections, self.personal_collections or _default_personal(), self,
                                    name=name, folder=folder, view=self.view_state)
-        ok = dialog.exec() == SaveRequestDialog.DialogCode.Accepted
+        ok = run_dialog(dialog) == SaveRequestDialog.DialogCode.Accepted
         chosen = dialog.destination() if ok else None
-        dialog.deleteLater()
         return chosen
 
     def _ask_yes_no(self, title: str, text: str) -> bool:
         from PySide6.QtWidgets import QMessageBox
 
-        from inspector.ui.view_state import plain_message_box
+        from inspector.ui.view_state import plain_message_box, run_dialog
 
         box = plain_message_box(self, QMessageBox.Icon.Question, title, text)
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return run_dialog(box) == QMessageBox.StandardButton.Yes
 
     def _ask_conflict(self, text: str) -> str:
         """'overwrite' | 'reload' | 'save_as' | 'cancel': a file changed on disk since the tab loaded it."""
         from PySide6.QtWidgets import QMessageBox
 
-        from inspector.ui.view_state import plain_message_box
+        from inspector.ui.view_state import plain_message_box, run_dialog
 
         box = plain_message_box(self, QMessageBox.Icon.Warning, "Changed on disk", text)
         overwrite = box.addButton("Overwrite with mine", QMessageBox.ButtonRole.DestructiveRole)
         reload = box.addButton("Reload theirs", QMessageBox.ButtonRole.ResetRole)
         save_as = box.addButton("Save as…", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        clicked = box.clickedButton()
+        run_dialog(box)
+        clicked = box.clickedButton()  # (deleted later, on the event loop's next turn)
         return {id(overwrite): "overwrite", id(reload): "reload", id(save_as): "save_as"}.get(
             id(clicked), "cancel")
 
@@ -1151,13 +1157,13 @@ class MainWindow(QMainWindow):
         """'save' | 'discard' | 'cancel' for a tab with unsaved edits."""
         from PySide6.QtWidgets import QMessageBox
 
-        from inspector.ui.view_state import plain_message_box
+        from inspector.ui.view_state import plain_message_box, run_dialog
 
         box = plain_message_box(self, QMessageBox.Icon.Question, "Unsaved edits",
                                 f"'{tab.title()}' has edits that are not saved. Save them first?")
         box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                                | QMessageBox.StandardButton.Cancel)
-        answer = box.exec()
+        answer = run_dialog(box)
         if answer == QMessageBox.StandardButton.Save:
             return "save"
         if answer == QMessageBox.StandardButton.Discard:
@@ -1293,20 +1299,23 @@ class MainWindow(QMainWindow):
 
     def _report_record(self, record: Any) -> None:
         from inspector.ui.report_dialog import ReportDialog
+        from inspector.ui.view_state import run_dialog
 
-        ReportDialog.for_record(record, self).exec()
+        run_dialog(ReportDialog.for_record(record, self))
 
     def open_report(self) -> None:
         if self.result is None:
             self.statusBar().showMessage("Send a request first: the report describes the last exchange.")
             return
         from inspector.ui.report_dialog import ReportDialog
+        from inspector.ui.view_state import run_dialog
 
-        ReportDialog.for_result(self.result, self, context=self.current_tab().send_context).exec()
+        run_dialog(ReportDialog.for_result(self.result, self, context=self.current_tab().send_context))
 
     def open_curl(self, source: Any = None) -> None:
         """The curl dialog for an exchange or spec, else the last result, else the request in the editor."""
         from inspector.ui.curl_dialog import CurlDialog
+        from inspector.ui.view_state import run_dialog
 
         if source is not None:
             dialog = CurlDialog(source, self, view=self.view_state)
@@ -1315,10 +1324,11 @@ class MainWindow(QMainWindow):
         else:
             self.editor.commit_edits()
             dialog = CurlDialog(self.editor.to_spec(), self, view=self.view_state)
-        dialog.exec()
+        run_dialog(dialog)
 
     def open_har(self, path: str | None = None) -> None:
         from inspector.ui.har_dialog import HarDialog
+        from inspector.ui.view_state import run_dialog
 
         dialog = HarDialog(path, self, view=self.view_state)
 
@@ -1338,8 +1348,9 @@ class MainWindow(QMainWindow):
         if path is None:
             dialog.choose_file()
             if not dialog.entries() and not dialog.error_text():
+                dialog.deleteLater()
                 return  # the file chooser was cancelled
-        dialog.exec()
+        run_dialog(dialog)
 
     def export_last_har(self, path: str | None = None) -> None:
         from inspector.core.errors import InspectorError

@@ -111,7 +111,7 @@ from inspector.ui.profiles_model import (
     same_path,
 )
 from inspector.ui.theme import Theme, label_color_style
-from inspector.ui.view_state import MaskedLabel, ViewState, plain_label, plain_message_box, plain_tip
+from inspector.ui.view_state import MaskedLabel, ViewState, plain_label, plain_message_box, plain_tip, run_dialog
 
 Ask = Callable[[str, Sequence[str]], str]  # (question, button texts) -> the text of the button chosen
 
@@ -307,7 +307,7 @@ def message_box_ask(parent: QWidget | None) -> Ask:
                 else QMessageBox.ButtonRole.AcceptRole
             )
             made.append(box.addButton(text, role))
-        box.exec()
+        run_dialog(box)
         clicked = box.clickedButton()
         for text, button in zip(buttons, made, strict=True):
             if button is clicked:

@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange
 from inspector.core.export import ReportOptions, build_report, report_html
-from inspector.ui.view_state import ViewState, plain_label, plain_message_box
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
@@ -89,7 +89,7 @@ def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter
 
 
 def _inform(parent: QWidget, title: str, text: str) -> None:
-    plain_message_box(parent, QMessageBox.Icon.Warning, title, text).exec()
+    run_dialog(plain_message_box(parent, QMessageBox.Icon.Warning, title, text))
 
 
 class _Preview(QTextBrowser):

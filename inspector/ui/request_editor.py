@@ -57,7 +57,7 @@ from inspector.core.request import (
 from inspector.ui.lazy import BuiltOnUse
 from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.theme import Theme, label_color_style, monospace_font
-from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape, plain_label, plain_tip
+from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape, plain_label, plain_tip, run_dialog
 from inspector.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:  # imported by _build_pages: only those pages use them
@@ -860,7 +860,7 @@ class RequestEditor(QWidget):
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setTextFormat(Qt.TextFormat.PlainText)  # the paths come from pasted text
         box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return run_dialog(box) == QMessageBox.StandardButton.Yes
 
     # -- URL and params kept in step ---------------------------------------------------------------------
     def _on_url_changed(self, text: str) -> None:

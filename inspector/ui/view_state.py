@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtGui import Qt as QtGui
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
@@ -38,7 +38,7 @@ from inspector.core.redact import mask_text
 from inspector.ui.theme import Theme, current_theme
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtWidgets import QDialog, QMessageBox
 
 __all__ = [
     "ElidedLabel",
@@ -331,6 +331,37 @@ class MaskedStatusBar(QStatusBar):
     def _remask(self, _on: bool) -> None:
         if self.currentMessage():
             super().showMessage(self._view.mask(self._raw))
+
+
+def run_dialog(dialog: QDialog) -> int:
+    """exec() a dialog, then free it (free_dialog): a dialog made with the window as its parent otherwise
+    lives as long as the window, with what it shows (a report keeps a whole exchange) and its connections to
+    the window's models."""
+    try:
+        return dialog.exec()
+    finally:
+        free_dialog(dialog)
+
+
+def free_when_closed(dialog: QDialog) -> QDialog:
+    """The same for a dialog shown with show(): freed once it is accepted, rejected or closed."""
+    dialog.finished.connect(lambda _result: free_dialog(dialog))
+    return dialog
+
+
+FREE_RETRY_MS = 200
+
+
+def free_dialog(dialog: QDialog) -> None:
+    """deleteLater (what it holds can still be read until the event loop's next turn), once none of the
+    dialog's jobs runs: deleting a job runner joins its threads on the UI thread, and a job that cannot stop
+    at once (a secret store's write under an unlock prompt) would hold the window meanwhile."""
+    from inspector.ui.jobs import JobRunner
+
+    if any(runner.alive() for runner in dialog.findChildren(JobRunner)):
+        QTimer.singleShot(FREE_RETRY_MS, dialog, lambda: free_dialog(dialog))
+    else:
+        dialog.deleteLater()
 
 
 def plain_message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:

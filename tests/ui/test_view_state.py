@@ -165,3 +165,30 @@ def test_an_elided_label_keeps_its_text_and_asks_for_little_room(qtbot) -> None:
     qtbot.addWidget(masked)
     masked.set_text(LONG)
     assert masked.minimumSizeHint().width() < QFontMetricsF(masked.font()).horizontalAdvance("m" * 5)
+
+
+def test_a_closed_dialog_is_freed_once_its_jobs_have_ended_never_waiting_for_them(qtbot) -> None:
+    """Deleting a job runner joins its threads on the UI thread: a dialog whose job cannot stop at once (a
+    secret store's write) is freed when the job ends, and the window goes on meanwhile."""
+    import threading
+
+    import shiboken6
+    from PySide6.QtWidgets import QDialog
+
+    from inspector.ui.jobs import JobRunner
+    from inspector.ui.view_state import free_dialog
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    dialog = QDialog(owner)
+    jobs = JobRunner(dialog, name="Test")
+    release = threading.Event()
+    jobs.start("write", lambda _job: release.wait(10))  # does not look at its cancel event
+    free_dialog(dialog)
+    qtbot.wait(500)  # the event loop runs: the UI thread was not held
+    assert shiboken6.isValid(dialog)
+    release.set()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)
+    quick = QDialog(owner)
+    free_dialog(quick)  # nothing runs: freed on the next turn
+    qtbot.waitUntil(lambda: not shiboken6.isValid(quick), timeout=1000)

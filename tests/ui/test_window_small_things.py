@@ -272,3 +272,54 @@ def test_the_token_decoder_has_its_own_tab(qtbot) -> None:
     # the decoder's box sits at the top of its tab
     top = panel.paste_box.mapTo(panel.decoder_area.widget(), panel.paste_box.rect().topLeft()).y()
     assert top < QFontMetricsF(panel.font()).height() * 2
+
+
+# -- a dialog that is closed is gone ---------------------------------------------------------------------------
+def test_closed_dialogs_do_not_stay_behind_in_the_window(qtbot, tmp_path: Path, http_server, monkeypatch) -> None:
+    """A window open all day: every report, curl, HAR, profiles or help dialog closed is freed (a report keeps
+    the whole exchange, the profiles dialog answered every later reading of the folders)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QDialog
+
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    window.ensure_panels()
+    model = _bearer_profiles(tmp_path)
+    with qtbot.waitSignal(model.profiles_changed, timeout=10_000):
+        window.set_profiles(model)
+    url = http_server(Echo)
+    window.editor.set_spec(RequestSpec(url=f"{url}/x"))
+    with qtbot.waitSignal(window.exchange_received, timeout=15_000):
+        window.send()
+    har = tmp_path / "one.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-28T10:00:00Z", "time": 1,
+        "request": {"method": "GET", "url": f"{url}/x", "httpVersion": "HTTP/1.1", "headers": [],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
+                     "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "", "headersSize": -1,
+                     "bodySize": 0}, "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}}]}}),
+        encoding="utf-8")
+    shown: list[str] = []
+    monkeypatch.setattr(QDialog, "exec", lambda self: shown.append(type(self).__name__) or 0)
+    for _round in range(2):
+        window.open_profiles_dialog()
+        window.open_report()
+        window.open_curl()
+        window.open_har(str(har))
+        window.open_shortcuts()
+        window.open_quick_start()
+        window.open_about()
+        window.open_import().reject()  # shown, not exec()'d: freed once closed
+    assert sorted(set(shown)) == ["AboutDialog", "CurlDialog", "HarDialog", "ProfilesDialog", "QuickStartDialog",
+                                  "ReportDialog", "ShortcutsDialog"]
+
+    def left() -> list[str]:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return [type(d).__name__ for d in window.findChildren(QDialog)]
+
+    qtbot.waitUntil(lambda: left() == [], timeout=5000)  # (a profiles dialog once its jobs have ended)
+    with qtbot.waitSignal(model.profiles_changed, timeout=10_000):
+        model.reload()  # no closed dialog is left to answer it (a deleted one would raise here)
+    window.shutdown()
