@@ -701,6 +701,7 @@ class CollectionsTree(QWidget):
             self.view.setCurrentIndex(index)
         menu = self.context_menu()
         menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()  # a menu per right click, not kept by the pane all day
 
     def context_menu(self) -> QMenu:
         """The menu for the current row (also what a right click shows)."""

@@ -956,7 +956,9 @@ class HistoryPane(QWidget):
         return menu
 
     def _header_menu(self, pos: QPoint) -> None:
-        self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(pos))
+        menu = self.column_menu()
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+        menu.deleteLater()  # a menu per right click, not kept by the pane all day
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
@@ -972,6 +974,7 @@ class HistoryPane(QWidget):
         menu.addAction(self.delete_action)
         menu.addAction(self.clear_action)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     def _update_count(self) -> None:
         if self._working:

@@ -397,3 +397,23 @@ def test_a_row_renamed_away_cannot_be_copied_or_moved_before_the_tree_has_it(qtb
     assert sorted(p.name for p in shop.glob("*.toml")) == ["collection.toml", "health.toml"]
     assert not (shop / "orders" / "ping.toml").exists()
     model.stop()
+
+
+@pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # the offscreen platform, a popup
+def test_right_click_menus_are_freed_once_closed(qtbot, tree: CollectionsTree) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QTimer
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    def close_popup() -> None:  # the menu shown is closed at once
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
+        else:
+            QTimer.singleShot(10, close_popup)
+
+    before = len(tree.findChildren(QMenu))
+    for _ in range(5):
+        QTimer.singleShot(0, close_popup)
+        tree._context_menu(QPoint(5, 5))
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(tree.findChildren(QMenu)) == before

@@ -325,3 +325,26 @@ def test_no_secret_on_screen(qtbot, small_store: HistoryStore, safe: bool) -> No
     pane.set_screen_share_safe(safe)
     assert find_secrets(pane, SECRETS.values()) == []
     assert find_secrets(pane, [f"k-{i:08d}-secret" for i in range(12)]) == []
+
+
+@pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # the offscreen platform, a popup
+def test_right_click_menus_are_freed_once_closed(qtbot, small_store: HistoryStore) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QTimer
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    pane = _pane(qtbot, small_store)
+    qtbot.waitUntil(lambda: pane.model.total > 0)
+    def close_popup() -> None:  # the menu shown is closed at once
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
+        else:
+            QTimer.singleShot(10, close_popup)
+
+    before = len(pane.findChildren(QMenu))
+    for _ in range(5):
+        for show in (pane._context_menu, pane._header_menu):
+            QTimer.singleShot(0, close_popup)
+            show(QPoint(5, 5))
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(pane.findChildren(QMenu)) == before
