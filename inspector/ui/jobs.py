@@ -9,8 +9,9 @@ A job has three parts:
 - deliver: its return value (on_done), the exception it raised (on_failed) or its progress (on_progress)
   reaches the UI thread through the one relay, as queued signals.
 
-One rule for stale results: every job runs in a named *slot* of its runner, and each slot counts generations.
-Starting a job in a slot, or cancelling the slot, starts a new generation; a job's result or progress is
+One rule for stale results: every job runs in a named *slot* of its runner, and each slot has a generation.
+Starting a job in a slot, or cancelling the slot, gives it a new generation (never one used before in the
+runner, so a slot forgotten and made again does not take old results for its own); a job's result or progress is
 delivered only while its generation is still the slot's and it was not cancelled. So a newer job in the same
 slot always supersedes the older one, and nobody has to compare counters by hand. Work that streams its own
 signals (the body highlighter) checks `runner.is_current(slot, generation)` in its slots, the same rule.
@@ -133,9 +134,14 @@ class _State:
     slots: dict[str, _Slot] = field(default_factory=dict)
     jobs: list[Job[Any]] = field(default_factory=list)  # every started job whose thread may still run
     closed: bool = False
+    last_generation: int = 0  # generations are drawn from one count: none is used twice in a runner
 
     def slot(self, name: str) -> _Slot:
         return self.slots.setdefault(name, _Slot())
+
+    def next_generation(self) -> int:
+        self.last_generation += 1
+        return self.last_generation
 
     def alive(self) -> list[Job[Any]]:
         self.jobs = [j for j in self.jobs if j.is_alive() or not j.ended]
@@ -143,7 +149,7 @@ class _State:
 
     def cancel_all(self) -> None:
         for slot in self.slots.values():
-            slot.generation += 1
+            slot.generation = self.next_generation()
             slot.waiting = None
         for job in self.jobs:
             job.cancel.set()
@@ -292,7 +298,7 @@ class JobRunner(QObject):
             if not (queue and s.running is not None):
                 self._supersede(s)
             else:
-                s.generation += 1
+                s.generation = state.next_generation()
             generation = s.generation
         elif generation != s.generation:
             raise ValueError(f"Generation {generation} of slot '{slot}' is outdated (now {s.generation}).")
@@ -308,7 +314,7 @@ class JobRunner(QObject):
         return job
 
     def _supersede(self, s: _Slot) -> None:
-        s.generation += 1
+        s.generation = self._state.next_generation()
         s.waiting = None
         if s.running is not None:
             s.running.cancel.set()
@@ -318,6 +324,14 @@ class JobRunner(QObject):
         s = self._state.slot(slot)
         self._supersede(s)
         return s.generation
+
+    def forget(self, slot: str) -> None:
+        """cancel(slot), and the slot goes too: a closed tab's slots would otherwise stay as long as the
+        window. No generation is used twice in a runner, so a late result of the forgotten slot never passes
+        for one of a slot of the same name started later."""
+        s = self._state.slots.pop(slot, None)
+        if s is not None:
+            self._supersede(s)
 
     # -- asking ----------------------------------------------------------------------------------------------
     def generation(self, slot: str) -> int:

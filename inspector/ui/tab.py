@@ -1137,8 +1137,8 @@ class RequestTab(QWidget):
     # -- the end -------------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._panes_for += 1
-        self.jobs.cancel(self.send_slot)
-        self.jobs.cancel(self.explain_slot)
+        self.jobs.forget(self.send_slot)  # the window's runner: the slots go with the tab
+        self.jobs.forget(self.explain_slot)
         self._elapsed_timer.stop()
         self._close_sink()
         if self._sign_in is not None:

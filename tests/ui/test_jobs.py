@@ -97,6 +97,39 @@ def test_cancel_stops_the_work_and_drops_its_result(qtbot, runner: JobRunner) ->
     assert got == []
 
 
+class Stubborn:
+    """Work that does not look at its cancel event (a secret store's write): it ends when the test says."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+        self.open = threading.Event()
+        self.entered = threading.Event()
+
+    def __call__(self, job: Job) -> object:
+        self.entered.set()
+        self.open.wait(WAIT_S)
+        return self.value
+
+
+def test_a_forgotten_slot_is_gone_and_its_late_result_never_shows(qtbot, runner: JobRunner) -> None:
+    """A tab's slots go with the tab (a window opens thousands of tabs in a day); a result of the forgotten
+    slot that comes late is dropped, also once a slot of the same name has started anew."""
+    late = Stubborn("late")
+    got: list[object] = []
+    runner.start("send:1", late, on_done=got.append)
+    qtbot.waitUntil(late.entered.is_set, timeout=5_000)
+    runner.forget("send:1")
+    assert "send:1" not in runner._state.slots and not runner.busy("send:1")
+    again = Stubborn("again")
+    runner.start("send:1", again, on_done=got.append)  # the same name again
+    late.open.set()
+    qtbot.wait(100)  # room for the late result to (wrongly) show up
+    assert got == []
+    again.open.set()
+    qtbot.waitUntil(lambda: got == ["again"], timeout=5_000)
+    runner.forget("never-used")  # nothing to forget: no error
+
+
 def test_an_exception_in_the_work_is_delivered_as_a_failure(qtbot, runner: JobRunner) -> None:
     def work(_job: Job) -> None:
         raise ValueError("no idea")

@@ -107,6 +107,18 @@ def test_new_tab_close_and_cycle(qtbot, window: MainWindow) -> None:
     assert window.tabs.count() == 1 and window.current_tab() is not first
 
 
+def test_a_closed_tab_leaves_nothing_in_the_windows_job_runner(qtbot, window: MainWindow, server: str) -> None:
+    """A window open all day opens and closes thousands of tabs: their send and explain slots go with them."""
+    keep = window.current_tab()
+    for n in range(3):
+        window.new_tab(RequestSpec(url=f"{server}/fast/{n}"))
+        send_and_wait(qtbot, window)
+        window.close_tab(window.current_tab())
+    assert window.current_tab() is keep
+    per_tab = [name for name in window.jobs._state.slots if name.startswith(("send:", "explain:"))]
+    assert set(per_tab) <= {keep.send_slot, keep.explain_slot}
+
+
 def test_sending_in_one_tab_never_disturbs_another(qtbot, window: MainWindow, server: str) -> None:
     slow = window.current_tab()
     slow.set_spec(RequestSpec(url=f"{server}/slow"))
