@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
@@ -54,6 +54,8 @@ from inspector.core.request import (
     url_with_params,
     validate_url,
 )
+from inspector.core.units import format_size
+from inspector.ui.jobs import Job, JobRunner
 from inspector.ui.lazy import BuiltOnUse
 from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.theme import Theme, label_color_style, monospace_font
@@ -61,7 +63,39 @@ from inspector.ui.view_state import MaskedLabel, ViewState, breakable, escape, p
 from inspector.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:  # imported by _build_pages: only those pages use them
-    from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QPlainTextEdit, QStackedWidget, QToolButton
+    from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QStackedWidget, QToolButton
+
+    from inspector.ui.body_edit import BodyEdit
+
+T = TypeVar("T")
+
+#: a body longer than this (characters) is held aside and shown in part, read-only (_set_body_text): the
+#: editor lays out a megabyte in half a second, and a long line again at every key (about 50 ms a key here)
+LARGE_EDIT_CHARS = 256 * 1024
+LARGE_PREVIEW_CHARS = 64 * 1024  # how much of such a body the editor shows
+#: the JSON check and Format JSON stop here: json's parser holds the interpreter (and so the window) while it
+#: reads, even on a worker, some 15-20 ms a megabyte
+LARGE_CHECK_CHARS = 2 * 1024 * 1024
+
+
+def json_problem(text: str) -> str | None:
+    """None when text is a JSON document, else where the mistake is."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except RecursionError:
+        return "Not checked: the JSON is nested too deeply"
+    return None
+
+
+def formatted_json(text: str) -> str | None:
+    """The JSON text indented by two, or None when it is not JSON."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+
 
 BODY_KIND_LABELS = {
     "none": "None",
@@ -358,6 +392,9 @@ class RequestEditor(QWidget):
         self._message_error = False
         self._real_url: str | None = None  # while the URL field shows a masked URL (screen-share-safe)
         self._real_body: str | None = None  # while the body editor shows a masked body
+        self._large_body: str | None = None  # a body too large to edit here, shown in part (_set_body_text)
+        self._body_jobs: JobRunner | None = None  # checks and formats a large body (made on first use)
+        self._large_shown_safe = False  # whether the large body's start is shown for screen-share-safe mode
         # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
         self._build()
@@ -474,7 +511,11 @@ class RequestEditor(QWidget):
     add_file_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
     body_status: BuiltOnUse[QLabel] = BuiltOnUse("_build_pages")
     body_stack: BuiltOnUse[QStackedWidget] = BuiltOnUse("_build_pages")
-    body_text: BuiltOnUse[QPlainTextEdit] = BuiltOnUse("_build_pages")
+    body_text: BuiltOnUse[BodyEdit] = BuiltOnUse("_build_pages")
+    large_body_bar: BuiltOnUse[QWidget] = BuiltOnUse("_build_pages")
+    large_body_label: BuiltOnUse[QLabel] = BuiltOnUse("_build_pages")
+    edit_large_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
+    clear_large_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
     form_table: BuiltOnUse[KeyValueTable] = BuiltOnUse("_build_pages")
     multipart_table: BuiltOnUse[MultipartTable] = BuiltOnUse("_build_pages")
     timeout_spin: BuiltOnUse[QDoubleSpinBox] = BuiltOnUse("_build_pages")
@@ -497,10 +538,11 @@ class RequestEditor(QWidget):
             QCheckBox,
             QDoubleSpinBox,
             QFormLayout,
-            QPlainTextEdit,
             QStackedWidget,
             QToolButton,
         )
+
+        from inspector.ui.body_edit import BodyEdit
 
         headers_page, body_page, options_page = self._pages
         headers_layout = QVBoxLayout(headers_page)
@@ -536,14 +578,37 @@ class RequestEditor(QWidget):
         self.body_stack = QStackedWidget(body_page)
         none_label = QLabel("This request has no body.", body_page)
         none_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body_text = QPlainTextEdit(body_page)
+        text_page = QWidget(body_page)
+        text_layout = QVBoxLayout(text_page)
+        text_layout.setContentsMargins(0, 0, 0, 0)
+        self.large_body_bar = QWidget(text_page)
+        bar_layout = QHBoxLayout(self.large_body_bar)
+        bar_layout.setContentsMargins(0, 0, 0, 2)
+        self.large_body_label = plain_label(parent=self.large_body_bar, name="largeBodyLabel")
+        self.large_body_label.setWordWrap(True)
+        bar_layout.addWidget(self.large_body_label, 1)
+        self.edit_large_button = QToolButton(self.large_body_bar)
+        self.edit_large_button.setText("Edit here anyway")
+        self.edit_large_button.setToolTip("Put the whole body in the editor: the window may stop answering for "
+                                          "seconds while it is laid out, and again at every key")
+        self.edit_large_button.clicked.connect(self.edit_large_body)
+        bar_layout.addWidget(self.edit_large_button)
+        self.clear_large_button = QToolButton(self.large_body_bar)
+        self.clear_large_button.setText("Clear")
+        self.clear_large_button.clicked.connect(self.clear_body)
+        bar_layout.addWidget(self.clear_large_button)
+        self.large_body_bar.hide()
+        self.body_text = BodyEdit(LARGE_EDIT_CHARS, text_page)
         self.body_text.setObjectName("bodyText")
         self.body_text.setFont(monospace_font())
         self.body_text.setPlaceholderText('{"name": "value"}')
+        self.body_text.too_large.connect(self._on_large_paste)
+        text_layout.addWidget(self.large_body_bar)
+        text_layout.addWidget(self.body_text, 1)
         self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page,
                                         is_secret=is_secret_param, view=self.view_state)
         self.multipart_table = MultipartTable(body_page, view=self.view_state)
-        for w in (none_label, self.body_text, self.form_table, self.multipart_table):
+        for w in (none_label, text_page, self.form_table, self.multipart_table):
             self.body_stack.addWidget(w)
         body_layout.addWidget(self.body_stack, 1)
 
@@ -602,7 +667,7 @@ class RequestEditor(QWidget):
         kind = as_body_kind(self.body_kind_combo.currentData())
         body = Body(kind=kind)
         if kind in ("json", "text"):
-            body = Body(kind=kind, text=self._body_source())
+            body = Body(kind=kind, text=self.body_source())
         elif kind == "form":
             fields = tuple(FormField(n, v, False, e) for n, v, e in self.form_table.rows())
             body = Body(kind=kind, fields=fields)
@@ -649,7 +714,7 @@ class RequestEditor(QWidget):
         self.headers_table.set_rows([(h.name, h.value, h.enabled) for h in spec.headers])
         with QSignalBlocker(self.body_kind_combo):
             self.body_kind_combo.setCurrentIndex(max(0, self.body_kind_combo.findData(spec.body.kind)))
-        self.body_text.setPlainText(spec.body.text)
+        self._set_body_text(spec.body.text)
         form_fields = spec.body.fields if spec.body.kind == "form" else ()
         self.form_table.set_rows([(f.name, f.value, f.enabled) for f in form_fields])
         self.multipart_table.set_fields(spec.body.fields if spec.body.kind == "multipart" else ())
@@ -675,7 +740,10 @@ class RequestEditor(QWidget):
         """The real URL, also while the field shows it masked."""
         return self._real_url if self._real_url is not None else self.url_edit.text()
 
-    def _body_source(self) -> str:
+    def body_source(self) -> str:
+        """The real body text, also while the editor shows it masked or in part."""
+        if self._large_body is not None:
+            return self._large_body
         return self._real_body if self._real_body is not None else self.body_text.toPlainText()
 
     def _mask_fields(self) -> None:
@@ -691,7 +759,11 @@ class RequestEditor(QWidget):
             self.url_edit.setToolTip("The URL holds a secret: editing is off in screen-share-safe mode")
         if not self.pages_built:  # the body is masked when its page is built
             return
-        text = self._body_source()
+        if self._large_body is not None:  # its start is shown: shown again, masked
+            if not self._large_shown_safe:
+                self._show_large_body()
+            return
+        text = self.body_source()
         kind = self.body_kind_combo.currentData() or "none"
         ctype = CONTENT_TYPE_FOR_KIND.get(kind)
         masked_body = mask_body_text(text, ctype) if text else text
@@ -715,6 +787,8 @@ class RequestEditor(QWidget):
                 self.body_text.setPlainText(body)
             self.body_text.setReadOnly(False)
             self.body_text.setToolTip("")
+        if self._large_body is not None and self._large_shown_safe and self.pages_built:
+            self._show_large_body()  # (_unmask_fields is called when the mode goes off)
 
     def _mark_replaced_headers(self) -> None:
         """An enabled header row the chosen profile will set is not what gets sent: the row says so."""
@@ -784,7 +858,7 @@ class RequestEditor(QWidget):
             rows += [(h.name, h.value, h.enabled) for h in spec.headers]
             rows += [(f.name, f.value, f.enabled) for f in spec.body.fields]
         else:
-            texts = [self.body_text.toPlainText()]
+            texts = [self.body_source()]
             for table in (self.headers_table, self.form_table, self.multipart_table):
                 rows += table.rows()
         return any(needle in text for text in texts) or any(needle in n or needle in v for n, v, _ in rows)
@@ -910,41 +984,172 @@ class RequestEditor(QWidget):
         self.body_stack.setCurrentIndex(pages.get(kind, 0))
         self.format_button.setVisible(kind == "json")
         self.add_file_button.setVisible(kind == "multipart")
-        self.body_text.setPlaceholderText('{"name": "value"}' if kind == "json" else "Text to send")
+        self._set_placeholder()
         self._check_body()
         self._on_form_changed()
+
+    def _set_placeholder(self) -> None:
+        if self._large_body is None:
+            kind = self.body_kind_combo.currentData() or "none"
+            self.body_text.setPlaceholderText('{"name": "value"}' if kind == "json" else "Text to send")
 
     def _schedule_body_check(self) -> None:
         self._body_timer.start()
         self._on_form_changed()
 
     def _check_body(self) -> None:
-        """JSON validation as you type: where the mistake is, or that it is fine."""
+        """JSON validation as you type: where the mistake is, or that it is fine (a body held aside as too
+        large to edit is checked on a worker: parsing megabytes takes the UI thread a tenth of a second)."""
+        if self._body_jobs is not None:
+            self._body_jobs.cancel("check")
         kind = self.body_kind_combo.currentData()
         if kind != "json":
             self.body_status.clear()
             return
-        text = self.body_text.toPlainText()
-        if not text.strip():
-            self.body_status.setText("Empty JSON body")
-            self.body_status.setStyleSheet(label_color_style(self.theme.muted_text))
+        large = self._large_body
+        text = large if large is not None else self.body_text.toPlainText()
+        if not text or text.isspace():
+            self._show_json_check("Empty JSON body", self.theme.muted_text)
             return
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            self.body_status.setText(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
-            self.body_status.setStyleSheet(label_color_style(self.theme.error_text))
+        if large is not None and len(large) > LARGE_CHECK_CHARS:
+            self._show_json_check(f"Not checked: more than {format_size(LARGE_CHECK_CHARS)}", self.theme.muted_text)
             return
-        self.body_status.setText("Valid JSON")
-        self.body_status.setStyleSheet(label_color_style(self.theme.ok_text))
+        if large is not None:
+            self._show_json_check("Checking the JSON…", self.theme.muted_text)
+            self._start_body_job("check", lambda _job: json_problem(large),
+                                 lambda problem: self._show_json_problem(problem))
+            return
+        self._show_json_problem(json_problem(text))
+
+    def _show_json_problem(self, problem: str | None) -> None:
+        if problem is None:
+            self._show_json_check("Valid JSON", self.theme.ok_text)
+        else:
+            self._show_json_check(problem, self.theme.error_text)
+
+    def _show_json_check(self, text: str, colour: str) -> None:
+        self.body_status.setText(text)
+        self.body_status.setStyleSheet(label_color_style(colour))
+
+    def _start_body_job(self, slot: str, work: Callable[[Job[T]], T], on_done: Callable[[T], object]) -> None:
+        """A large body's work: "check" (a check or a formatting) and "mask" (its masked start), one of each
+        at a time, a newer one replacing the older."""
+        if self._body_jobs is None:
+            self._body_jobs = JobRunner(self, name="RequestEditor")
+        self._body_jobs.start(slot, work, on_done=on_done)
 
     def format_json_body(self) -> None:
-        try:
-            parsed = json.loads(self.body_text.toPlainText())
-        except json.JSONDecodeError:
+        large = self._large_body
+        if large is not None and len(large) > LARGE_CHECK_CHARS:
+            self._show_json_check(f"Not formatted: more than {format_size(LARGE_CHECK_CHARS)}",
+                                  self.theme.muted_text)
+            return
+        if large is not None:  # formatted on a worker, then held aside again (or editable, if it got small)
+            self._show_json_check("Formatting…", self.theme.muted_text)
+
+            def formatted(out: str | None) -> None:
+                if self._large_body is not large:
+                    return  # the body changed meanwhile
+                if out is None:
+                    self._check_body()
+                else:
+                    self._set_body_text(out)
+                    self._schedule_body_check()
+
+            self._start_body_job("check", lambda _job: formatted_json(large), formatted)
+            return
+        out = formatted_json(self.body_text.toPlainText())
+        if out is None:
             self._check_body()
             return
-        self.body_text.setPlainText(json.dumps(parsed, indent=2, ensure_ascii=False))
+        self.body_text.setPlainText(out)
+
+    # -- a body too large to edit here ---------------------------------------------------------------------
+    def _set_body_text(self, text: str) -> None:
+        """Put a body in the editor. One over LARGE_EDIT_CHARS is held aside: the editor shows its start,
+        read-only, and a bar above it says so, with Edit here anyway and Clear (laying out megabytes in the
+        editor holds the window for seconds, a long line again at every key). It is sent whole."""
+        if len(text) > LARGE_EDIT_CHARS:
+            self._large_body = text
+            self._real_body = None
+            self._show_large_body()
+            return
+        if self._large_body is not None:
+            self._leave_large_body()
+        self.body_text.setPlainText(text)
+
+    def _leave_large_body(self) -> None:
+        self._large_body = None
+        if self._body_jobs is not None:
+            self._body_jobs.cancel("mask")
+            self._body_jobs.cancel("check")
+        self.large_body_bar.hide()
+        self.body_text.setReadOnly(False)
+        self.body_text.setToolTip("")
+        self._set_placeholder()
+
+    def _show_large_body(self) -> None:
+        text = self._large_body
+        assert text is not None
+        safe = self.view_state.safe
+        if self._body_jobs is not None:
+            self._body_jobs.cancel("mask")
+        if safe:
+            # the whole is masked, then cut (a cut JSON document could not be read to find its secrets): on a
+            # worker, a second for megabytes; nothing of it shows meanwhile
+            kind = self.body_kind_combo.currentData() or "none"
+            self._show_preview("", "Masking the body for screen-share-safe mode…")
+
+            def masked(shown: str) -> None:
+                if self._large_body is text and self.view_state.safe:
+                    self._show_preview(shown[:LARGE_PREVIEW_CHARS])
+
+            self._start_body_job("mask", lambda _job: mask_body_text(text, CONTENT_TYPE_FOR_KIND.get(kind)),
+                                 masked)
+        else:
+            self._show_preview(text[:LARGE_PREVIEW_CHARS])
+        self._large_shown_safe = safe
+        lines = text.count("\n") + 1
+        self.large_body_label.setText(
+            f"This body is {format_size(len(text.encode('utf-8', 'surrogatepass')))} ({lines:,} "
+            f"line{'s' if lines != 1 else ''}): too large to edit here smoothly. Below are its first "
+            f"{LARGE_PREVIEW_CHARS // 1024} KB, read-only; it is sent whole.")
+        self.edit_large_button.setEnabled(not safe)
+        self.edit_large_button.setToolTip(
+            "Not in screen-share-safe mode: the whole body would show unmasked" if safe else
+            "Put the whole body in the editor: the window may stop answering for seconds while it is laid "
+            "out, and again at every key")
+        self.large_body_bar.show()
+
+    def _show_preview(self, text: str, placeholder: str = "") -> None:
+        with QSignalBlocker(self.body_text):
+            self.body_text.setPlainText(text)
+        self.body_text.setReadOnly(True)
+        self.body_text.setPlaceholderText(placeholder)
+        self.body_text.setToolTip("The start of a body too large to edit here (see above)")
+
+    def _on_large_paste(self, text: str) -> None:
+        self._set_body_text(text)
+        self._schedule_body_check()
+
+    def edit_large_body(self) -> None:
+        """Edit here anyway: the whole body goes into the editor (the user chose to wait for it)."""
+        text = self._large_body
+        if text is None or self.view_state.safe:
+            return
+        from PySide6.QtWidgets import QApplication
+
+        self._leave_large_body()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            with QSignalBlocker(self.body_text):
+                self.body_text.setPlainText(text)
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def clear_body(self) -> None:
+        self._set_body_text("")
+        self._schedule_body_check()
 
     def _choose_file(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # not needed to show the editor

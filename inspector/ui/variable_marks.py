@@ -35,6 +35,7 @@ from inspector.ui.view_state import MaskedLabel, ViewState, plain_tip
 __all__ = ["VariableMarks", "describe_span"]
 
 ScopeProvider = Callable[[], "VariableScope | None"]
+_UNKNOWN = object()
 _SOURCES = {
     "override": "set for this tab",
     "request": "the request's variables",
@@ -69,8 +70,10 @@ class _BodyMarks(QSyntaxHighlighter):
         self._marks = marks
 
     def highlightBlock(self, text: str) -> None:
+        if "{{" not in text:  # first: working the scope out reads the whole form
+            return
         scope = self._marks.scope()
-        if scope is None or "{{" not in text:
+        if scope is None:
             return
         for span in find_variables(text, scope):
             self.setFormat(span.start, span.end - span.start, self._marks.format_for(span))
@@ -100,10 +103,16 @@ class VariableMarks(QObject):
         view.theme_changed.connect(lambda _t: self.refresh())
         self._unresolved: list[str] = []
         self._refreshing = False
+        self._scope_now: object = _UNKNOWN  # the scope during a refresh
         self._url_marked = False
 
     # -- reading ------------------------------------------------------------------------------------------
     def scope(self) -> VariableScope | None:
+        """Where the names are looked up now; worked out once per refresh (every line of the body asks)."""
+        if self._refreshing:
+            if self._scope_now is _UNKNOWN:
+                self._scope_now = self._scope()
+            return self._scope_now  # type: ignore[return-value]
         return self._scope()
 
     def _texts(self, part: str) -> list[str]:
@@ -111,7 +120,7 @@ class VariableMarks(QObject):
         if part == "url":
             return [e.url_edit.text()]  # type: ignore[attr-defined]
         if part == "body":
-            return [e.body_text.toPlainText()]  # type: ignore[attr-defined]
+            return [e.body_source()]  # type: ignore[attr-defined]
         table = self._table(part)
         return [f"{n} {v}" for n, v, _ in table.rows()] if table is not None else []
 
@@ -171,6 +180,7 @@ class VariableMarks(QObject):
             self._refresh()
         finally:
             self._refreshing = False
+            self._scope_now = _UNKNOWN
 
     def _refresh(self) -> None:
         scope = self.scope()

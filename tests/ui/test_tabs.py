@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from workbench_support import loaded_model, make_collection, write
 
-from inspector.core.request import Header, RequestSpec
+from inspector.core.request import Body, Header, RequestSpec
 from inspector.ui.main_window import MainWindow
 
 RELEASE = threading.Event()
@@ -174,6 +175,24 @@ def test_a_collection_request_opens_with_its_template_and_sends_resolved(qtbot, 
     assert f"{server}/orders?tenant=t-1" in context and "the environment 'local'" in context
     assert "Shop / Orders/List orders" in context or "Shop / Orders" in context
     assert not tab.is_dirty()
+
+
+def test_marking_a_long_body_looks_the_scope_up_once_not_per_line(qtbot, window: MainWindow, shop: Path) -> None:
+    """The body's {{variables}} are marked line by line: a body of thousands of lines must not work out the tab's
+    scope (the whole form read again) for each of them."""
+    tab = window.open_request(shop / "orders" / "list-orders.toml")
+    tab.environment_picker.choose("local")
+    lines = [f'  "field{i}": {i},' for i in range(3000)]
+    body = "{\n" + "\n".join(lines) + '\n  "who": "{{tenant}}"\n}'
+    tab.editor.tabs.setCurrentIndex(2)
+    tab.editor.set_spec(replace(tab.editor.to_spec(), body=Body("json", body)))
+    calls: list[int] = []
+    real = tab.variable_scope
+    tab.marks._scope = lambda: calls.append(1) or real()  # type: ignore[method-assign]
+    tab.marks.refresh()
+    assert 1 <= len(calls) <= 3
+    [span] = tab.marks.spans("body")
+    assert span.name == "tenant" and span.status != "unresolved"
 
 
 def test_hover_shows_the_value_and_masks_a_secret_in_safe_mode(qtbot, window: MainWindow, shop: Path) -> None:

@@ -1,0 +1,163 @@
+"""A request body too large to edit smoothly (a megabyte of JSON pasted, loaded from history or a saved
+request): held aside and shown in part, read-only, sent whole; the window never lays it out or parses it on
+the UI thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QTextCursor
+
+from inspector.core.request import Body, RequestSpec
+from inspector.ui import request_editor
+from inspector.ui.request_editor import LARGE_EDIT_CHARS, LARGE_PREVIEW_CHARS, RequestEditor
+
+SECRET = "s3cr3t-Value-4242"
+
+
+def big_json(chars: int = 2 * LARGE_EDIT_CHARS, *, secret: bool = False) -> str:
+    records = []
+    size = 0
+    i = 0
+    while size < chars:
+        record = {"id": i, "name": f"customer {i}", "note": "x" * 40}
+        if secret and i == 7:
+            record["password"] = SECRET
+        records.append(record)
+        size += 70
+        i += 1
+    return json.dumps(records)  # one line, as a minified body comes
+
+
+@pytest.fixture
+def editor(qtbot) -> RequestEditor:
+    widget = RequestEditor()
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    widget.tabs.setCurrentIndex(2)  # Body
+    return widget
+
+
+def paste(editor: RequestEditor, text: str) -> None:
+    data = QMimeData()
+    data.setText(text)
+    editor.body_text.insertFromMimeData(data)  # what Ctrl+V and a drop do
+
+
+def shown(editor: RequestEditor) -> str:
+    return editor.body_text.toPlainText()
+
+
+def test_a_large_body_from_a_spec_is_shown_in_part_read_only_and_sent_whole(editor: RequestEditor,
+                                                                            qtbot) -> None:
+    text = big_json()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    assert editor.to_spec().body.text == text
+    assert shown(editor) == text[:LARGE_PREVIEW_CHARS] and editor.body_text.isReadOnly()
+    assert editor.large_body_bar.isVisible()
+    label = editor.large_body_label.text()
+    assert "MB" in label or "KB" in label
+    assert "sent whole" in label and "1 line" in label
+    qtbot.waitUntil(lambda: editor.body_status.text() == "Valid JSON", timeout=10_000)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", '{"a": 1}')))  # a small one again
+    assert shown(editor) == '{"a": 1}' and not editor.body_text.isReadOnly()
+    assert not editor.large_body_bar.isVisible()
+
+
+def test_a_large_paste_is_held_aside_with_the_text_around_the_cursor(editor: RequestEditor, qtbot) -> None:
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("text", "before 😀 [] after")))
+    cursor = editor.body_text.textCursor()
+    cursor.setPosition(len("before 😀 [".encode("utf-16-le")) // 2)  # a document counts UTF-16 units
+    cursor.setPosition(len("before 😀 []".encode("utf-16-le")) // 2, QTextCursor.MoveMode.KeepAnchor)
+    editor.body_text.setTextCursor(cursor)  # the "]" selected: the paste replaces it
+    pasted = "y" * (LARGE_EDIT_CHARS + 10)
+    with qtbot.waitSignal(editor.spec_changed, timeout=2000):
+        paste(editor, pasted)
+    assert editor.to_spec().body.text == "before 😀 [" + pasted + " after"
+    assert editor.body_text.isReadOnly() and len(shown(editor)) == LARGE_PREVIEW_CHARS
+
+
+def test_a_small_paste_is_typed_in_as_usual(editor: RequestEditor) -> None:
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("text", "ab")))
+    editor.body_text.moveCursor(QTextCursor.MoveOperation.End)
+    paste(editor, "cd")
+    assert shown(editor) == "abcd" and editor.to_spec().body.text == "abcd"
+    assert not editor.large_body_bar.isVisible()
+
+
+def test_edit_here_anyway_and_clear(editor: RequestEditor, qtbot) -> None:
+    text = big_json()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    editor.edit_large_button.click()
+    assert shown(editor) == text and not editor.body_text.isReadOnly()
+    assert not editor.large_body_bar.isVisible() and editor.to_spec().body.text == text
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    with qtbot.waitSignal(editor.spec_changed, timeout=2000):
+        editor.clear_large_button.click()
+    assert editor.to_spec().body.text == "" and shown(editor) == "" and not editor.body_text.isReadOnly()
+
+
+def test_checking_and_formatting_a_large_body_run_off_the_ui_thread(editor: RequestEditor, qtbot,
+                                                                   monkeypatch) -> None:
+    threads: list[bool] = []
+    real_problem, real_format = request_editor.json_problem, request_editor.formatted_json
+
+    def problem(text: str) -> str | None:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_problem(text)
+
+    def formatted(text: str) -> str | None:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_format(text)
+
+    monkeypatch.setattr(request_editor, "json_problem", problem)
+    monkeypatch.setattr(request_editor, "formatted_json", formatted)
+    text = big_json()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text[:-1])))  # the last ] cut
+    qtbot.waitUntil(lambda: editor.body_status.text().startswith("Not valid JSON"), timeout=10_000)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    editor.format_button.click()
+    qtbot.waitUntil(lambda: editor.to_spec().body.text.startswith('[\n  {\n    "id": 0'), timeout=10_000)
+    assert editor.to_spec().body.text == json.dumps(json.loads(text), indent=2)
+    assert shown(editor).startswith('[\n  {\n    "id": 0') and editor.body_text.isReadOnly()
+    qtbot.waitUntil(lambda: editor.body_status.text() == "Valid JSON", timeout=10_000)
+    assert threads and not any(threads)
+
+
+def test_screen_share_safe_mode_shows_a_large_body_masked_and_never_whole(editor: RequestEditor, qtbot,
+                                                                        monkeypatch) -> None:
+    threads: list[bool] = []
+    real_mask = request_editor.mask_body_text
+
+    def mask(text: str, content_type: str | None) -> str:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_mask(text, content_type)
+
+    monkeypatch.setattr(request_editor, "mask_body_text", mask)
+    text = big_json(secret=True)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    assert SECRET in shown(editor)  # (within the first 64 KB)
+    editor.set_screen_share_safe(True)
+    assert shown(editor) == "" and "Masking" in editor.body_text.placeholderText()  # nothing shows meanwhile
+    qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
+    assert SECRET not in shown(editor) and editor.body_text.isReadOnly()
+    assert threads == [False]  # masked once, on a worker
+    assert not editor.edit_large_button.isEnabled()
+    editor.edit_large_body()  # refused too when called directly
+    assert SECRET not in shown(editor)
+    assert editor.to_spec().body.text == text  # what is sent is the real body
+    editor.set_screen_share_safe(False)
+    assert SECRET in shown(editor) and editor.edit_large_button.isEnabled()
+    editor.set_screen_share_safe(True)
+    editor.set_screen_share_safe(False)  # before the masking ended: its late answer must not show
+    qtbot.wait(300)
+    assert SECRET in shown(editor) and shown(editor) == text[:LARGE_PREVIEW_CHARS]
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    editor.set_screen_share_safe(True)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", '{"a": 1}')))  # a small one meanwhile
+    qtbot.wait(300)
+    assert shown(editor) == '{"a": 1}' and not editor.large_body_bar.isVisible()
