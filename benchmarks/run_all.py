@@ -160,6 +160,19 @@ def memory_rows(cases: dict[str, Case]) -> list[Row]:
     return out
 
 
+def request_body_rows(cases: dict[str, Case]) -> list[Row]:
+    out = []
+    for shape, label in (("pretty", "pretty"), ("one-line", "one-line")):
+        case = cases.get(shape)
+        size = num(case, "body_mb")
+        ours, bare = num(case, "worst_stall_ms"), num(case, "bare_editor_stall_ms")
+        what = f"{size:.1f} MB" if size is not None else "large"
+        out.append((f"request body: pasting {what} of {label} JSON, longest stall (and typing after it)",
+                    f"{ms(ours)} ({ms(num(case, 'keys_worst_stall_ms'))})", f"a bare QPlainTextEdit {ms(bare)}",
+                    times(ratio_of(ours, bare)), "≤ 50 ms", met(ours, 50)))
+    return out
+
+
 BENCHES: tuple[Bench, ...] = (
     Bench("large-body-json-10mb", "bench_large_body.py", ("--kind", "json", "--mb", "10"),
           large_body_rows("10 MB pretty JSON", 50, colours=True),
@@ -181,6 +194,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("history", "bench_history.py", (), history_rows,
           ("history: keep limit 50k → 10k, Clear all, first send over the limit",)),
     Bench("memory", "bench_memory.py", (), memory_rows, ("idle window memory, memory over 1,000 sends",)),
+    Bench("request-body", "bench_request_body.py", (), request_body_rows,
+          ("request body: pasting megabytes of JSON",)),
 )
 
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 
 class BodyEdit(QPlainTextEdit):
-    too_large = Signal(str)  # the whole body a paste or drop would have made
+    too_large = Signal(object)  # str: the whole body a paste or drop would have made (object: not copied)
 
     def __init__(self, limit: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -1110,8 +1110,9 @@ class RequestEditor(QWidget):
             self._show_preview(text[:LARGE_PREVIEW_CHARS])
         self._large_shown_safe = safe
         lines = text.count("\n") + 1
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         self.large_body_label.setText(
-            f"This body is {format_size(len(text.encode('utf-8', 'surrogatepass')))} ({lines:,} "
+            f"This body is {format_size(size)} ({lines:,} "
             f"line{'s' if lines != 1 else ''}): too large to edit here smoothly. Below are its first "
             f"{LARGE_PREVIEW_CHARS // 1024} KB, read-only; it is sent whole.")
         self.edit_large_button.setEnabled(not safe)
