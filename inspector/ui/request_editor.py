@@ -1011,7 +1011,7 @@ class RequestEditor(QWidget):
         if not text or text.isspace():
             self._show_json_check("Empty JSON body", self.theme.muted_text)
             return
-        if large is not None and len(large) > LARGE_CHECK_CHARS:
+        if len(text) > LARGE_CHECK_CHARS:  # (also a body put in the editor with Edit here anyway)
             self._show_json_check(f"Not checked: more than {format_size(LARGE_CHECK_CHARS)}", self.theme.muted_text)
             return
         if large is not None:
@@ -1032,8 +1032,8 @@ class RequestEditor(QWidget):
         self.body_status.setStyleSheet(label_color_style(colour))
 
     def _start_body_job(self, slot: str, work: Callable[[Job[T]], T], on_done: Callable[[T], object]) -> None:
-        """A large body's work: "check" (a check or a formatting) and "mask" (its masked start), one of each
-        at a time, a newer one replacing the older."""
+        """A large body's work: "check", "format" and "mask" (its masked start), one of each at a time, a newer
+        one replacing the older."""
         if self._body_jobs is None:
             self._body_jobs = JobRunner(self, name="RequestEditor")
         self._body_jobs.start(slot, work, on_done=on_done)
@@ -1056,7 +1056,7 @@ class RequestEditor(QWidget):
                     self._set_body_text(out)
                     self._schedule_body_check()
 
-            self._start_body_job("check", lambda _job: formatted_json(large), formatted)
+            self._start_body_job("format", lambda _job: formatted_json(large), formatted)
             return
         out = formatted_json(self.body_text.toPlainText())
         if out is None:
@@ -1081,8 +1081,8 @@ class RequestEditor(QWidget):
     def _leave_large_body(self) -> None:
         self._large_body = None
         if self._body_jobs is not None:
-            self._body_jobs.cancel("mask")
-            self._body_jobs.cancel("check")
+            for slot in ("check", "format", "mask"):
+                self._body_jobs.cancel(slot)
         self.large_body_bar.hide()
         self.body_text.setReadOnly(False)
         self.body_text.setToolTip("")

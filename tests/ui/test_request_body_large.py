@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QMimeData
@@ -161,3 +162,34 @@ def test_screen_share_safe_mode_shows_a_large_body_masked_and_never_whole(editor
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", '{"a": 1}')))  # a small one meanwhile
     qtbot.wait(300)
     assert shown(editor) == '{"a": 1}' and not editor.large_body_bar.isVisible()
+
+
+def test_a_format_asked_for_right_after_a_paste_is_not_lost_to_the_check_that_follows(editor: RequestEditor,
+                                                                                      qtbot, monkeypatch) -> None:
+    """The check runs when typing pauses (250 ms after the paste): it must not cancel a Format clicked before."""
+    real_format = request_editor.formatted_json
+
+    def slow_format(text: str) -> str | None:  # still formatting when the check comes
+        time.sleep(0.6)
+        return real_format(text)
+
+    monkeypatch.setattr(request_editor, "formatted_json", slow_format)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", "")))
+    text = big_json()
+    with qtbot.waitSignal(editor.spec_changed, timeout=2000):
+        paste(editor, text)
+    editor.format_button.click()  # within the 250 ms
+    qtbot.waitUntil(lambda: editor.to_spec().body.text.startswith("[\n  {"), timeout=10_000)
+    assert editor.to_spec().body.text == json.dumps(json.loads(text), indent=2)
+
+
+def test_a_body_edited_anyway_is_not_parsed_on_the_ui_thread_past_the_check_limit(editor: RequestEditor,
+                                                                                  monkeypatch) -> None:
+    monkeypatch.setattr(request_editor, "LARGE_CHECK_CHARS", LARGE_EDIT_CHARS + 100)
+    text = big_json()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    editor.edit_large_button.click()
+    parsed: list[str] = []
+    monkeypatch.setattr(request_editor, "json_problem", lambda t: parsed.append(t) or None)
+    editor._check_body()  # what a pause in typing runs
+    assert parsed == [] and editor.body_status.text().startswith("Not checked")
