@@ -10,11 +10,13 @@ Imported when the Body page is built.
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 
 class BodyEdit(QPlainTextEdit):
     too_large = Signal(object)  # str: the whole body a paste or drop would have made (object: not copied)
+    undo_requested = Signal()  # Ctrl+Z (or undo()) while the editor is read-only: a held body's Undo paste
 
     def __init__(self, limit: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,8 +27,9 @@ class BodyEdit(QPlainTextEdit):
             pasted = source.text()
             cursor = self.textCursor()
             start, end = cursor.selectionStart(), cursor.selectionEnd()
-            size = self.document().characterCount() - 1 - (end - start) + len(pasted)
-            if size > self.limit:
+            before = self.document().characterCount() - 1
+            size = before - (end - start) + len(pasted)
+            if before <= self.limit < size:  # (past it already: the user chose to edit it here anyway)
                 # document positions count UTF-16 units: cut the text where the document would
                 whole = self.toPlainText().encode("utf-16-le")
                 head = whole[: 2 * start].decode("utf-16-le")
@@ -34,3 +37,15 @@ class BodyEdit(QPlainTextEdit):
                 self.too_large.emit(head + pasted + tail)
                 return
         super().insertFromMimeData(source)
+
+    def undo(self) -> None:
+        if self.isReadOnly():
+            self.undo_requested.emit()
+        else:
+            super().undo()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.isReadOnly() and event.matches(QKeySequence.StandardKey.Undo):
+            self.undo_requested.emit()
+            return
+        super().keyPressEvent(event)

@@ -454,7 +454,9 @@ class MainWindow(QMainWindow):
                 return False
         tab.shutdown()
         self.tabs.removeTab(self.tabs.indexOf(tab))
-        tab.deleteLater()
+        from inspector.ui.view_state import free_when_idle
+
+        free_when_idle(tab)  # once its jobs have ended (a large body's check, say): never joined here
         if self.tabs.count() == 0:
             self.new_tab()
         return True
@@ -1328,7 +1330,7 @@ class MainWindow(QMainWindow):
 
     def open_har(self, path: str | None = None) -> None:
         from inspector.ui.har_dialog import HarDialog
-        from inspector.ui.view_state import run_dialog
+        from inspector.ui.view_state import free_when_idle, run_dialog
 
         dialog = HarDialog(path, self, view=self.view_state)
 
@@ -1347,8 +1349,8 @@ class MainWindow(QMainWindow):
         dialog.save_requested.connect(save)
         if path is None:
             dialog.choose_file()
-            if not dialog.entries() and not dialog.error_text():
-                dialog.deleteLater()
+            if not dialog.loading and not dialog.entries() and not dialog.error_text():
+                free_when_idle(dialog)
                 return  # the file chooser was cancelled
         run_dialog(dialog)
 

@@ -73,9 +73,22 @@ T = TypeVar("T")
 #: editor lays out a megabyte in half a second, and a long line again at every key (about 50 ms a key here)
 LARGE_EDIT_CHARS = 256 * 1024
 LARGE_PREVIEW_CHARS = 64 * 1024  # how much of such a body the editor shows
-#: the JSON check and Format JSON stop here: json's parser holds the interpreter (and so the window) while it
-#: reads, even on a worker, some 15-20 ms a megabyte
-LARGE_CHECK_CHARS = 2 * 1024 * 1024
+#: the JSON check, Format JSON, a held body's masked start in screen-share-safe mode and the secrets its JSON
+#: holds stop here: json's parser holds the interpreter (and so the window) while it reads, even on a worker,
+#: some 15-20 ms a megabyte
+LARGE_PARSE_CHARS = 2 * 1024 * 1024
+
+
+BODY_SLOTS = ("check", "format", "mask")  # a held body's jobs (RequestEditor._start_body_job)
+_EDIT_ANYWAY_TIP = ("Put the whole body in the editor: the window may stop answering for seconds while it is laid "
+                    "out, and again at every key")
+_MASKED_EDIT_TIP = "Not in screen-share-safe mode: the whole body would show unmasked"
+
+
+def body_secrets(text: str, kind: str) -> list[str]:
+    """The secret values in a body's text: by its structure (JSON, form; up to LARGE_PARSE_CHARS) and by shape."""
+    found = body_secret_values(text, CONTENT_TYPE_FOR_KIND.get(kind)) if len(text) <= LARGE_PARSE_CHARS else []
+    return [*found, *text_secret_values(text)]
 
 
 def json_problem(text: str) -> str | None:
@@ -395,6 +408,8 @@ class RequestEditor(QWidget):
         self._large_body: str | None = None  # a body too large to edit here, shown in part (_set_body_text)
         self._body_jobs: JobRunner | None = None  # checks and formats a large body (made on first use)
         self._large_shown_safe = False  # whether the large body's start is shown for screen-share-safe mode
+        self._undo_body: str | None = None  # the body before a large paste (Undo paste)
+        self._body_secrets_of: tuple[str, str, list[str]] | None = None  # (held body, kind, its secret values)
         # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
         self._build()
@@ -516,6 +531,7 @@ class RequestEditor(QWidget):
     large_body_label: BuiltOnUse[QLabel] = BuiltOnUse("_build_pages")
     edit_large_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
     clear_large_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
+    undo_paste_button: BuiltOnUse[QToolButton] = BuiltOnUse("_build_pages")
     form_table: BuiltOnUse[KeyValueTable] = BuiltOnUse("_build_pages")
     multipart_table: BuiltOnUse[MultipartTable] = BuiltOnUse("_build_pages")
     timeout_spin: BuiltOnUse[QDoubleSpinBox] = BuiltOnUse("_build_pages")
@@ -589,10 +605,14 @@ class RequestEditor(QWidget):
         bar_layout.addWidget(self.large_body_label, 1)
         self.edit_large_button = QToolButton(self.large_body_bar)
         self.edit_large_button.setText("Edit here anyway")
-        self.edit_large_button.setToolTip("Put the whole body in the editor: the window may stop answering for "
-                                          "seconds while it is laid out, and again at every key")
+        self.edit_large_button.setToolTip(_EDIT_ANYWAY_TIP)
         self.edit_large_button.clicked.connect(self.edit_large_body)
         bar_layout.addWidget(self.edit_large_button)
+        self.undo_paste_button = QToolButton(self.large_body_bar)
+        self.undo_paste_button.setText("Undo paste")
+        self.undo_paste_button.setToolTip("The body as it was before this paste (Ctrl+Z)")
+        self.undo_paste_button.clicked.connect(self.undo_large_paste)
+        bar_layout.addWidget(self.undo_paste_button)
         self.clear_large_button = QToolButton(self.large_body_bar)
         self.clear_large_button.setText("Clear")
         self.clear_large_button.clicked.connect(self.clear_body)
@@ -603,6 +623,7 @@ class RequestEditor(QWidget):
         self.body_text.setFont(monospace_font())
         self.body_text.setPlaceholderText('{"name": "value"}')
         self.body_text.too_large.connect(self._on_large_paste)
+        self.body_text.undo_requested.connect(self.undo_large_paste)
         text_layout.addWidget(self.large_body_bar)
         text_layout.addWidget(self.body_text, 1)
         self.form_table = KeyValueTable("Field", "Value", checkable=True, parent=body_page,
@@ -787,8 +808,9 @@ class RequestEditor(QWidget):
                 self.body_text.setPlainText(body)
             self.body_text.setReadOnly(False)
             self.body_text.setToolTip("")
-        if self._large_body is not None and self._large_shown_safe and self.pages_built:
-            self._show_large_body()  # (_unmask_fields is called when the mode goes off)
+        if self._large_body is not None and self._large_shown_safe and not self.view_state.safe \
+                and self.pages_built:
+            self._show_large_body()  # the mode went off (set_spec unmasks too, the mode still on)
 
     def _mark_replaced_headers(self) -> None:
         """An enabled header row the chosen profile will set is not what gets sent: the row says so."""
@@ -841,10 +863,22 @@ class RequestEditor(QWidget):
         for h in spec.headers:
             found += header_secret_values(h.name, h.value)
         if spec.body.text:
-            found += body_secret_values(spec.body.text, CONTENT_TYPE_FOR_KIND.get(spec.body.kind))
-            found += text_secret_values(spec.body.text)
+            found += self._body_secrets(spec.body.text, spec.body.kind)
         found += [f.value for f in spec.body.fields if is_secret_param(f.name) and not f.is_file]
         return found
+
+    def _body_secrets(self, text: str, kind: str) -> list[str]:
+        """The secret values a body holds; a held body's are worked out once, when a message first needs them
+        (every message under the URL bar masks them, and each key typed there may bring one). Not on a worker
+        as it is held: the scan holds the interpreter, and so the window, for a tenth of a second or more a
+        megabyte even there, and most held bodies never meet a message."""
+        cached = self._body_secrets_of
+        if cached is not None and cached[0] is text and cached[1] == kind:
+            return cached[2]
+        values = body_secrets(text, kind)
+        if text is self._large_body:
+            self._body_secrets_of = (text, kind, values)
+        return values
 
     def holds(self, needle: str) -> bool:
         """Whether the URL bar, a parameter, a header, the body text or a form field holds `needle` (the pages
@@ -1011,8 +1045,8 @@ class RequestEditor(QWidget):
         if not text or text.isspace():
             self._show_json_check("Empty JSON body", self.theme.muted_text)
             return
-        if len(text) > LARGE_CHECK_CHARS:  # (also a body put in the editor with Edit here anyway)
-            self._show_json_check(f"Not checked: more than {format_size(LARGE_CHECK_CHARS)}", self.theme.muted_text)
+        if len(text) > LARGE_PARSE_CHARS:  # (also a body put in the editor with Edit here anyway)
+            self._show_json_check(f"Not checked: more than {format_size(LARGE_PARSE_CHARS)}", self.theme.muted_text)
             return
         if large is not None:
             self._show_json_check("Checking the JSON…", self.theme.muted_text)
@@ -1032,43 +1066,45 @@ class RequestEditor(QWidget):
         self.body_status.setStyleSheet(label_color_style(colour))
 
     def _start_body_job(self, slot: str, work: Callable[[Job[T]], T], on_done: Callable[[T], object]) -> None:
-        """A large body's work: "check", "format" and "mask" (its masked start), one of each at a time, a newer
-        one replacing the older."""
+        """A held body's work, in BODY_SLOTS: its JSON check, formatting and masked start; one of each at a
+        time, a newer one replacing the older."""
         if self._body_jobs is None:
             self._body_jobs = JobRunner(self, name="RequestEditor")
         self._body_jobs.start(slot, work, on_done=on_done)
 
     def format_json_body(self) -> None:
         large = self._large_body
-        if large is not None and len(large) > LARGE_CHECK_CHARS:
-            self._show_json_check(f"Not formatted: more than {format_size(LARGE_CHECK_CHARS)}",
+        if large is None and self._real_body is not None:
+            self._show_json_check("Not formatted while the body is masked (screen-share-safe mode)",
                                   self.theme.muted_text)
             return
-        if large is not None:  # formatted on a worker, then held aside again (or editable, if it got small)
-            self._show_json_check("Formatting…", self.theme.muted_text)
-
-            def formatted(out: str | None) -> None:
-                if self._large_body is not large:
-                    return  # the body changed meanwhile
-                if out is None:
-                    self._check_body()
-                else:
-                    self._set_body_text(out)
-                    self._schedule_body_check()
-
-            self._start_body_job("format", lambda _job: formatted_json(large), formatted)
+        text = large if large is not None else self.body_text.toPlainText()
+        if len(text) > LARGE_PARSE_CHARS:
+            self._show_json_check(f"Not formatted: more than {format_size(LARGE_PARSE_CHARS)}",
+                                  self.theme.muted_text)
             return
-        out = formatted_json(self.body_text.toPlainText())
+        if large is None:
+            self._formatted(text, formatted_json(text))
+            return
+        self._show_json_check("Formatting…", self.theme.muted_text)  # on a worker: a held body is large
+        self._start_body_job("format", lambda _job: formatted_json(large), lambda out: self._formatted(large, out))
+
+    def _formatted(self, source: str, out: str | None) -> None:
+        if self._large_body is not None and self._large_body is not source:
+            return  # the body changed meanwhile
         if out is None:
             self._check_body()
             return
-        self.body_text.setPlainText(out)
+        self._set_body_text(out)  # held aside when it grew past LARGE_EDIT_CHARS
+        self._schedule_body_check()
 
     # -- a body too large to edit here ---------------------------------------------------------------------
-    def _set_body_text(self, text: str) -> None:
+    def _set_body_text(self, text: str, *, undo_to: str | None = None) -> None:
         """Put a body in the editor. One over LARGE_EDIT_CHARS is held aside: the editor shows its start,
-        read-only, and a bar above it says so, with Edit here anyway and Clear (laying out megabytes in the
-        editor holds the window for seconds, a long line again at every key). It is sent whole."""
+        read-only, and a bar above it says so, with Edit here anyway, Clear, and Undo paste when a paste
+        brought it (`undo_to`: the body before). Laying out megabytes in the editor holds the window for
+        seconds, a long line again at every key. It is sent whole."""
+        self._undo_body = undo_to
         if len(text) > LARGE_EDIT_CHARS:
             self._large_body = text
             self._real_body = None
@@ -1077,11 +1113,15 @@ class RequestEditor(QWidget):
         if self._large_body is not None:
             self._leave_large_body()
         self.body_text.setPlainText(text)
+        if self.view_state.safe:
+            self._mask_fields()  # what comes into the editor in screen-share-safe mode shows masked
 
     def _leave_large_body(self) -> None:
         self._large_body = None
+        self._undo_body = None
+        self._body_secrets_of = None
         if self._body_jobs is not None:
-            for slot in ("check", "format", "mask"):
+            for slot in BODY_SLOTS:
                 self._body_jobs.cancel(slot)
         self.large_body_bar.hide()
         self.body_text.setReadOnly(False)
@@ -1092,12 +1132,14 @@ class RequestEditor(QWidget):
         text = self._large_body
         assert text is not None
         safe = self.view_state.safe
+        kind = self.body_kind_combo.currentData() or "none"
         if self._body_jobs is not None:
             self._body_jobs.cancel("mask")
-        if safe:
+        if safe and len(text) > LARGE_PARSE_CHARS:
+            self._show_preview("", "Not shown in screen-share-safe mode: too large to mask here")
+        elif safe:
             # the whole is masked, then cut (a cut JSON document could not be read to find its secrets): on a
-            # worker, a second for megabytes; nothing of it shows meanwhile
-            kind = self.body_kind_combo.currentData() or "none"
+            # worker; nothing of it shows meanwhile
             self._show_preview("", "Masking the body for screen-share-safe mode…")
 
             def masked(shown: str) -> None:
@@ -1116,10 +1158,8 @@ class RequestEditor(QWidget):
             f"line{'s' if lines != 1 else ''}): too large to edit here smoothly. Below are its first "
             f"{LARGE_PREVIEW_CHARS // 1024} KB, read-only; it is sent whole.")
         self.edit_large_button.setEnabled(not safe)
-        self.edit_large_button.setToolTip(
-            "Not in screen-share-safe mode: the whole body would show unmasked" if safe else
-            "Put the whole body in the editor: the window may stop answering for seconds while it is laid "
-            "out, and again at every key")
+        self.edit_large_button.setToolTip(_MASKED_EDIT_TIP if safe else _EDIT_ANYWAY_TIP)
+        self.undo_paste_button.setVisible(self._undo_body is not None)
         self.large_body_bar.show()
 
     def _show_preview(self, text: str, placeholder: str = "") -> None:
@@ -1130,7 +1170,15 @@ class RequestEditor(QWidget):
         self.body_text.setToolTip("The start of a body too large to edit here (see above)")
 
     def _on_large_paste(self, text: str) -> None:
-        self._set_body_text(text)
+        self._set_body_text(text, undo_to=self.body_source())
+        self._schedule_body_check()
+
+    def undo_large_paste(self) -> None:
+        """Undo paste (also Ctrl+Z in the held body): the body as it was before the paste that brought it."""
+        before = self._undo_body
+        if before is None or self._large_body is None:
+            return
+        self._set_body_text(before)
         self._schedule_body_check()
 
     def edit_large_body(self) -> None:
@@ -1147,10 +1195,17 @@ class RequestEditor(QWidget):
                 self.body_text.setPlainText(text)
         finally:
             QApplication.restoreOverrideCursor()
+        self._check_body()  # (a check or a formatting under way was dropped with the held body)
 
     def clear_body(self) -> None:
         self._set_body_text("")
         self._schedule_body_check()
+
+    def shutdown(self) -> None:
+        """The tab closes: the body's jobs are dropped (their threads end on their own)."""
+        if self._body_jobs is not None:
+            for slot in BODY_SLOTS:
+                self._body_jobs.cancel(slot)
 
     def _choose_file(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # not needed to show the editor

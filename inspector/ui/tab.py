@@ -1139,6 +1139,7 @@ class RequestTab(QWidget):
         self._panes_for += 1
         self.jobs.forget(self.send_slot)  # the window's runner: the slots go with the tab
         self.jobs.forget(self.explain_slot)
+        self.editor.shutdown()
         self._elapsed_timer.stop()
         self._close_sink()
         if self._sign_in is not None:

@@ -334,34 +334,39 @@ class MaskedStatusBar(QStatusBar):
 
 
 def run_dialog(dialog: QDialog) -> int:
-    """exec() a dialog, then free it (free_dialog): a dialog made with the window as its parent otherwise
+    """exec() a dialog, then free it (free_when_idle): a dialog made with the window as its parent otherwise
     lives as long as the window, with what it shows (a report keeps a whole exchange) and its connections to
     the window's models."""
     try:
         return dialog.exec()
     finally:
-        free_dialog(dialog)
+        free_when_idle(dialog)
 
 
 def free_when_closed(dialog: QDialog) -> QDialog:
     """The same for a dialog shown with show(): freed once it is accepted, rejected or closed."""
-    dialog.finished.connect(lambda _result: free_dialog(dialog))
+    dialog.finished.connect(lambda _result: free_when_idle(dialog))
     return dialog
 
 
 FREE_RETRY_MS = 200
 
 
-def free_dialog(dialog: QDialog) -> None:
+def free_when_idle(widget: QWidget) -> None:
     """deleteLater (what it holds can still be read until the event loop's next turn), once none of the
-    dialog's jobs runs: deleting a job runner joins its threads on the UI thread, and a job that cannot stop
-    at once (a secret store's write under an unlock prompt) would hold the window meanwhile."""
+    widget's jobs runs: deleting a job runner joins its threads on the UI thread, and a job that cannot stop
+    at once (a secret store's write under an unlock prompt, json parsing megabytes) would hold the window
+    meanwhile. For a closed dialog or tab; one already deleted (its parent went during exec()) is left be."""
+    import shiboken6
+
     from inspector.ui.jobs import JobRunner
 
-    if any(runner.alive() for runner in dialog.findChildren(JobRunner)):
-        QTimer.singleShot(FREE_RETRY_MS, dialog, lambda: free_dialog(dialog))
+    if not shiboken6.isValid(widget):
+        return
+    if any(runner.alive() for runner in widget.findChildren(JobRunner)):
+        QTimer.singleShot(FREE_RETRY_MS, widget, lambda: free_when_idle(widget))
     else:
-        dialog.deleteLater()
+        widget.deleteLater()
 
 
 def plain_message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:

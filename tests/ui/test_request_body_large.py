@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QTextCursor
 
 from inspector.core.request import Body, RequestSpec
@@ -185,7 +185,7 @@ def test_a_format_asked_for_right_after_a_paste_is_not_lost_to_the_check_that_fo
 
 def test_a_body_edited_anyway_is_not_parsed_on_the_ui_thread_past_the_check_limit(editor: RequestEditor,
                                                                                   monkeypatch) -> None:
-    monkeypatch.setattr(request_editor, "LARGE_CHECK_CHARS", LARGE_EDIT_CHARS + 100)
+    monkeypatch.setattr(request_editor, "LARGE_PARSE_CHARS", LARGE_EDIT_CHARS + 100)
     text = big_json()
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
     editor.edit_large_button.click()
@@ -193,3 +193,107 @@ def test_a_body_edited_anyway_is_not_parsed_on_the_ui_thread_past_the_check_limi
     monkeypatch.setattr(request_editor, "json_problem", lambda t: parsed.append(t) or None)
     editor._check_body()  # what a pause in typing runs
     assert parsed == [] and editor.body_status.text().startswith("Not checked")
+
+
+# -- after review -------------------------------------------------------------------------------------------
+def test_format_in_safe_mode_never_shows_the_secret(editor: RequestEditor, qtbot) -> None:
+    """A held body formatted smaller than the limit comes into the editor: masked, in screen-share-safe mode."""
+    records = [{"id": i, "password": SECRET} if i == 3 else {"id": i} for i in range(3000)]
+    wide = json.dumps(records, indent=40)  # held aside; small once formatted with an indent of two
+    assert len(wide) > LARGE_EDIT_CHARS > len(json.dumps(records, indent=2))
+    editor.set_screen_share_safe(True)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", wide)))
+    qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
+    editor.format_button.click()
+    qtbot.waitUntil(lambda: editor.to_spec().body.text.startswith("[\n  {"), timeout=10_000)
+    assert SECRET not in shown(editor) and editor.body_text.isReadOnly()
+    assert SECRET in editor.to_spec().body.text
+
+
+def test_a_large_paste_can_be_undone(editor: RequestEditor, qtbot) -> None:
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", '{"keep": 1}')))
+    editor.body_text.selectAll()
+    paste(editor, big_json())
+    assert editor.undo_paste_button.isVisible()
+    editor.body_text.undo()  # what Ctrl+Z does in the held body (so does the bar's Undo paste)
+    assert editor.to_spec().body.text == '{"keep": 1}' and shown(editor) == '{"keep": 1}'
+    assert not editor.large_body_bar.isVisible() and not editor.body_text.isReadOnly()
+    paste(editor, big_json())
+    qtbot.keyClick(editor.body_text, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.to_spec().body.text == '{"keep": 1}'
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json())))  # not a paste
+    assert not editor.undo_paste_button.isVisible()
+    editor.body_text.undo()
+    assert editor.to_spec().body.text == big_json()
+
+
+def test_a_small_paste_after_edit_here_anyway_stays_editable(editor: RequestEditor) -> None:
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("text", "y" * (LARGE_EDIT_CHARS + 10))))
+    editor.edit_large_button.click()
+    editor.body_text.moveCursor(QTextCursor.MoveOperation.End)
+    paste(editor, "x")  # the user chose to edit it here: pastes go in
+    assert not editor.body_text.isReadOnly() and editor.to_spec().body.text.endswith("yx")
+
+
+def test_edit_here_anyway_while_formatting_leaves_no_stale_status(editor: RequestEditor, qtbot,
+                                                                  monkeypatch) -> None:
+    real = request_editor.formatted_json
+    monkeypatch.setattr(request_editor, "formatted_json", lambda t: (time.sleep(0.3), real(t))[1])
+    text = big_json()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    qtbot.waitUntil(lambda: editor.body_status.text() == "Valid JSON", timeout=10_000)
+    editor.format_button.click()
+    editor.edit_large_button.click()
+    qtbot.wait(600)
+    assert editor.body_status.text() == "Valid JSON" and editor.to_spec().body.text == text
+
+
+def test_format_never_puts_a_large_body_in_the_editor(editor: RequestEditor) -> None:
+    text = json.dumps([{"id": i, "a": [1, 2, 3], "b": {"c": i}} for i in range(6000)], separators=(",", ":"))
+    assert len(text) < LARGE_EDIT_CHARS < len(json.dumps(json.loads(text), indent=2))
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    editor.format_button.click()
+    assert editor.body_text.document().characterCount() <= LARGE_PREVIEW_CHARS + 1
+    assert editor.to_spec().body.text == json.dumps(json.loads(text), indent=2)
+
+
+def test_messages_under_the_url_bar_mask_a_held_bodys_secrets_worked_out_once(editor: RequestEditor,
+                                                                            monkeypatch) -> None:
+    """Each key typed in the URL bar may bring a message, and each message masks the form's secrets: a held
+    body's are looked for once, not at every key (a 7 MB body took 0.4 s a key)."""
+    calls: list[int] = []
+    real = request_editor.body_secrets
+    monkeypatch.setattr(request_editor, "body_secrets", lambda t, k: calls.append(len(t)) or real(t, k))
+    text = big_json(secret=True)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    for message in ("nope", "nope again", f"quoting {SECRET}"):  # keys typed in the URL bar, each a message
+        editor.show_message(message)
+    assert calls == [len(text)]
+    assert SECRET not in editor.message_label.text()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(3 * LARGE_EDIT_CHARS))))
+    editor.show_message("nope")
+    assert len(calls) == 2  # another body: looked for again
+
+
+def test_opening_another_request_in_safe_mode_does_not_mask_the_body_that_goes(editor: RequestEditor, qtbot,
+                                                                              monkeypatch) -> None:
+    masked: list[int] = []
+    real = request_editor.mask_body_text
+    monkeypatch.setattr(request_editor, "mask_body_text", lambda t, c: masked.append(len(t)) or real(t, c))
+    editor.set_screen_share_safe(True)
+    first, second = big_json(secret=True), big_json(3 * LARGE_EDIT_CHARS, secret=True)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", first)))
+    qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
+    masked.clear()
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", second)))
+    qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
+    assert masked == [len(second)]
+
+
+def test_a_body_too_large_to_mask_shows_nothing_in_safe_mode(editor: RequestEditor, monkeypatch) -> None:
+    monkeypatch.setattr(request_editor, "LARGE_PARSE_CHARS", LARGE_EDIT_CHARS + 100)
+    editor.set_screen_share_safe(True)
+    text = big_json(secret=True)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    assert shown(editor) == "" and "too large to mask" in editor.body_text.placeholderText()
+    assert editor.to_spec().body.text == text

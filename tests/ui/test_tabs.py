@@ -120,6 +120,27 @@ def test_a_closed_tab_leaves_nothing_in_the_windows_job_runner(qtbot, window: Ma
     assert set(per_tab) <= {keep.send_slot, keep.explain_slot}
 
 
+def test_a_tab_closed_while_its_body_is_worked_on_is_freed_once_the_work_ends(qtbot, window: MainWindow,
+                                                                            monkeypatch) -> None:
+    """Deleting a job runner joins its threads on the UI thread: a tab closed while a held body's JSON is
+    checked goes once that ends, and the window goes on meanwhile."""
+    import shiboken6
+
+    from inspector.ui import request_editor
+
+    release = threading.Event()
+    monkeypatch.setattr(request_editor, "json_problem", lambda _text: release.wait(10) and None)
+    big = '"' + "x" * request_editor.LARGE_EDIT_CHARS + '"'
+    tab = window.new_tab(RequestSpec("POST", "http://127.0.0.1:1/x", body=Body("json", big)))
+    tab.editor.tabs.setCurrentIndex(2)  # the Body page is built: the body is held, its JSON checked
+    qtbot.waitUntil(lambda: tab.editor.large_body_bar.isVisible(), timeout=5_000)
+    window.close_tab(tab)
+    qtbot.wait(400)  # the event loop runs: nothing waited for the job
+    assert shiboken6.isValid(tab)
+    release.set()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(tab), timeout=5_000)
+
+
 def test_sending_in_one_tab_never_disturbs_another(qtbot, window: MainWindow, server: str) -> None:
     slow = window.current_tab()
     slow.set_spec(RequestSpec(url=f"{server}/slow"))

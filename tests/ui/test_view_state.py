@@ -176,7 +176,7 @@ def test_a_closed_dialog_is_freed_once_its_jobs_have_ended_never_waiting_for_the
     from PySide6.QtWidgets import QDialog
 
     from inspector.ui.jobs import JobRunner
-    from inspector.ui.view_state import free_dialog
+    from inspector.ui.view_state import free_when_idle
 
     owner = QWidget()
     qtbot.addWidget(owner)
@@ -184,11 +184,25 @@ def test_a_closed_dialog_is_freed_once_its_jobs_have_ended_never_waiting_for_the
     jobs = JobRunner(dialog, name="Test")
     release = threading.Event()
     jobs.start("write", lambda _job: release.wait(10))  # does not look at its cancel event
-    free_dialog(dialog)
+    free_when_idle(dialog)
     qtbot.wait(500)  # the event loop runs: the UI thread was not held
     assert shiboken6.isValid(dialog)
     release.set()
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)
     quick = QDialog(owner)
-    free_dialog(quick)  # nothing runs: freed on the next turn
+    free_when_idle(quick)  # nothing runs: freed on the next turn
     qtbot.waitUntil(lambda: not shiboken6.isValid(quick), timeout=1000)
+
+
+def test_a_dialog_whose_parent_goes_while_it_is_open_is_let_be(qtbot) -> None:
+    """exec() returns when the dialog is deleted under it (its parent closed): freeing it then is no error."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from inspector.ui.view_state import plain_message_box, run_dialog
+
+    parent = QWidget()
+    parent.show()
+    box = plain_message_box(parent, QMessageBox.Icon.Question, "Question", "Go on?")
+    QTimer.singleShot(100, parent.deleteLater)
+    assert run_dialog(box) == 0

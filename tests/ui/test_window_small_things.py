@@ -323,3 +323,20 @@ def test_closed_dialogs_do_not_stay_behind_in_the_window(qtbot, tmp_path: Path, 
     with qtbot.waitSignal(model.profiles_changed, timeout=10_000):
         model.reload()  # no closed dialog is left to answer it (a deleted one would raise here)
     window.shutdown()
+
+
+def test_open_har_shows_a_file_read_on_a_job(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    """A HAR over SYNC_HAR_BYTES is read on a job: the dialog opens meanwhile (it was taken for a cancelled
+    file chooser, and freed while its reading ran)."""
+    from PySide6.QtWidgets import QDialog
+
+    from inspector.ui import har_dialog
+
+    har = tmp_path / "big.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": []}}), encoding="utf-8")
+    monkeypatch.setattr(har_dialog, "SYNC_HAR_BYTES", 10)
+    monkeypatch.setattr(har_dialog, "_choose_open_path", lambda *_a: str(har))
+    shown: list[object] = []
+    monkeypatch.setattr(QDialog, "exec", lambda self: shown.append(self) or 0)
+    window.open_har()
+    assert [type(d).__name__ for d in shown] == ["HarDialog"]
