@@ -39,3 +39,17 @@ def save_and_wait(qtbot, dialog) -> bool:  # type: ignore[no-untyped-def]
     finally:
         dialog.profile_saved.disconnect(saved.append)
     return bool(saved)
+
+
+def close_popup_soon() -> None:
+    """Close the popup menu that is about to show (a right-click menu's exec() returns): call it just before."""
+    from PySide6.QtWidgets import QApplication
+
+    def close() -> None:
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()
+        else:
+            QTimer.singleShot(10, close)
+
+    QTimer.singleShot(0, close)

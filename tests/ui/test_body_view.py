@@ -440,6 +440,29 @@ def screen_pixels(view: LargeTextView) -> QImage:
     return image.copy(top_left.x(), top_left.y(), view.viewport().width(), view.viewport().height())
 
 
+class Paints:
+    """Records the rectangles of the view's paint events; tells whether what the window shows is what a full
+    repaint draws."""
+
+    def __init__(self, view: LargeTextView) -> None:
+        self.view = view
+        self.rects: list[QRectF] = []
+        self._paint = view.paintEvent
+        view.paintEvent = self._record  # type: ignore[method-assign]
+
+    def _record(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.rects.append(QRectF(event.rect()))
+        self._paint(event)
+
+    def shown_as_a_full_repaint(self) -> bool:
+        shown = screen_pixels(self.view)
+        self.view.paintEvent = self._paint  # type: ignore[method-assign]
+        try:
+            return shown == self.view.viewport().grab().toImage().convertToFormat(shown.format())
+        finally:
+            self.view.paintEvent = self._record  # type: ignore[method-assign]
+
+
 def test_scrolling_a_few_lines_paints_only_the_lines_that_come_into_view(view: LargeTextView, qtbot) -> None:
     stream(view, numbered_text(2000))
     view.add_ranges(chunk([(view.line_bounds(n)[0], view.line_bounds(n)[0] + 4, KEY) for n in range(0, 2000, 3)],
@@ -448,28 +471,18 @@ def test_scrolling_a_few_lines_paints_only_the_lines_that_come_into_view(view: L
     bar = view.verticalScrollBar()
     bar.setValue(30)
     qtbot.wait(50)
-    rects: list[QRectF] = []
-    paint = view.paintEvent
-
-    def record(event):  # type: ignore[no-untyped-def]
-        rects.append(QRectF(event.rect()))
-        paint(event)
-
-    view.paintEvent = record  # type: ignore[method-assign]
+    paints = Paints(view)
     line_h = view.visible_rect_of(0).height()
     for value in (33, 34, 31):  # as a wheel does: down three, down one, up three
-        rects.clear()
+        paints.rects.clear()
         bar.setValue(value)
-        qtbot.waitUntil(lambda: bool(rects))
-        assert all(r.height() <= 3 * line_h + 1 for r in rects), rects  # never the whole view
-        shown = screen_pixels(view)
-        view.paintEvent = paint  # type: ignore[method-assign]
-        assert shown == view.viewport().grab().toImage().convertToFormat(shown.format())  # as a full repaint
-        view.paintEvent = record  # type: ignore[method-assign]
-    rects.clear()
+        qtbot.waitUntil(lambda: bool(paints.rects))
+        assert all(r.height() <= 3 * line_h + 1 for r in paints.rects), paints.rects  # never the whole view
+        assert paints.shown_as_a_full_repaint()
+    paints.rects.clear()
     bar.setValue(bar.value() + view.visible_line_count())  # a page: everything is new
-    qtbot.waitUntil(lambda: bool(rects))
-    assert max(r.height() for r in rects) >= view.viewport().height() - 1
+    qtbot.waitUntil(lambda: bool(paints.rects))
+    assert max(r.height() for r in paints.rects) >= view.viewport().height() - 1
 
 
 def test_line_numbers_that_widen_off_screen_repaint_the_view(view: LargeTextView, qtbot) -> None:
@@ -479,13 +492,11 @@ def test_line_numbers_that_widen_off_screen_repaint_the_view(view: LargeTextView
     view.append_piece(indexer.feed(numbered_text(9_990) + "\n"))
     qtbot.wait(50)
     before = view.visible_rect_of(0).x()
-    rects: list[QRectF] = []
-    paint = view.paintEvent
-    view.paintEvent = lambda event: (rects.append(QRectF(event.rect())), paint(event))  # type: ignore[method-assign]
+    paints = Paints(view)
     view.append_piece(indexer.feed(numbered_text(100)))  # lines 9,991 to 10,090: off screen
-    qtbot.waitUntil(lambda: bool(rects))
+    qtbot.waitUntil(lambda: bool(paints.rects))
     assert view.visible_rect_of(0).x() > before
-    assert max(r.width() for r in rects) >= view.viewport().width() - 1
+    assert max(r.width() for r in paints.rects) >= view.viewport().width() - 1
 
 
 def test_arrow_keys_repaint_the_caret_lines_only(view: LargeTextView, qtbot) -> None:
@@ -496,26 +507,16 @@ def test_arrow_keys_repaint_the_caret_lines_only(view: LargeTextView, qtbot) -> 
     for _ in range(page - 2):
         qtbot.keyClick(view, Qt.Key.Key_Down)
     qtbot.wait(30)
-    rects: list[QRectF] = []
-    paint = view.paintEvent
-
-    def record(event):  # type: ignore[no-untyped-def]
-        rects.append(QRectF(event.rect()))
-        paint(event)
-
-    view.paintEvent = record  # type: ignore[method-assign]
+    paints = Paints(view)
     line_h = view.visible_rect_of(0).height()
     for key, mods, lines in ((Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier, 2),  # the last whole line
                              (Qt.Key.Key_Down, Qt.KeyboardModifier.NoModifier, 3),  # scrolls by one
                              (Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier, 2),
                              (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier, 2)):  # the selection goes
-        rects.clear()
+        paints.rects.clear()
         qtbot.keyClick(view, key, mods)
-        qtbot.waitUntil(lambda: bool(rects))
+        qtbot.waitUntil(lambda: bool(paints.rects))
         qtbot.wait(10)
-        assert sum(r.height() for r in rects) <= lines * line_h + 1, (key, rects)
-        shown = screen_pixels(view)
-        view.paintEvent = paint  # type: ignore[method-assign]
-        assert shown == view.viewport().grab().toImage().convertToFormat(shown.format())
-        view.paintEvent = record  # type: ignore[method-assign]
+        assert sum(r.height() for r in paints.rects) <= lines * line_h + 1, (key, paints.rects)
+        assert paints.shown_as_a_full_repaint()
     assert view.first_visible_line() == 1

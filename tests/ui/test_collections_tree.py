@@ -401,19 +401,14 @@ def test_a_row_renamed_away_cannot_be_copied_or_moved_before_the_tree_has_it(qtb
 
 @pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # the offscreen platform, a popup
 def test_right_click_menus_are_freed_once_closed(qtbot, tree: CollectionsTree) -> None:
-    from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QTimer
-    from PySide6.QtWidgets import QApplication, QMenu
+    from PySide6.QtCore import QCoreApplication, QEvent, QPoint
+    from PySide6.QtWidgets import QMenu
 
-    def close_popup() -> None:  # the menu shown is closed at once
-        popup = QApplication.activePopupWidget()
-        if popup is not None:
-            popup.close()
-        else:
-            QTimer.singleShot(10, close_popup)
+    from tests.support.qt import close_popup_soon
 
     before = len(tree.findChildren(QMenu))
     for _ in range(5):
-        QTimer.singleShot(0, close_popup)
+        close_popup_soon()
         tree._context_menu(QPoint(5, 5))
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(tree.findChildren(QMenu)) == before

@@ -329,22 +329,17 @@ def test_no_secret_on_screen(qtbot, small_store: HistoryStore, safe: bool) -> No
 
 @pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # the offscreen platform, a popup
 def test_right_click_menus_are_freed_once_closed(qtbot, small_store: HistoryStore) -> None:
-    from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QTimer
-    from PySide6.QtWidgets import QApplication, QMenu
+    from PySide6.QtCore import QCoreApplication, QEvent, QPoint
+    from PySide6.QtWidgets import QMenu
+
+    from tests.support.qt import close_popup_soon
 
     pane = _pane(qtbot, small_store)
     qtbot.waitUntil(lambda: pane.model.total > 0)
-    def close_popup() -> None:  # the menu shown is closed at once
-        popup = QApplication.activePopupWidget()
-        if popup is not None:
-            popup.close()
-        else:
-            QTimer.singleShot(10, close_popup)
-
     before = len(pane.findChildren(QMenu))
     for _ in range(5):
         for show in (pane._context_menu, pane._header_menu):
-            QTimer.singleShot(0, close_popup)
+            close_popup_soon()
             show(QPoint(5, 5))
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(pane.findChildren(QMenu)) == before
