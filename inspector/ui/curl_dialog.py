@@ -11,7 +11,7 @@ Embedding API:
         ask(parent, title, text) -> bool   the warning before credentials are shown; default a QMessageBox
         view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     CurlDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
-    dialog.command() -> str              the command as shown now
+    dialog.command() -> str              the command as shown now (all of it: a long one shows its start)
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
     dialog.set_screen_share_safe(on)     masks and disables "Include credentials" while on (sets view's mode)
@@ -43,6 +43,7 @@ from inspector.core.exchange import Exchange, Hop
 from inspector.core.export import to_curl
 from inspector.core.redact import exchange_redactor
 from inspector.core.request import RequestSpec
+from inspector.core.units import format_size
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["CurlDialog"]
 
 Ask = Callable[[QWidget, str, str], bool]
+SHOWN_CHARS = 64 * 1024  # of a longer command (a body of megabytes), the text box shows this much
 
 WARNING_TITLE = "Include credentials?"
 WARNING_TEXT = (
@@ -118,6 +120,7 @@ class CurlDialog(QDialog):
         self.source_combo.setVisible(len(self._sources) > 1)
         self.source_combo.currentIndexChanged.connect(lambda _i: self._render())
 
+        self._command = ""  # all of it (the text box may show only its start)
         self.text = QPlainTextEdit()
         self.text.setObjectName("curlCommand")
         self.text.setReadOnly(True)
@@ -152,7 +155,7 @@ class CurlDialog(QDialog):
 
     # -- the contract --------------------------------------------------------------------------------------
     def command(self) -> str:
-        return self.text.toPlainText()
+        return self._command
 
     def include_credentials(self) -> bool:
         return self.include_box.isChecked()
@@ -208,13 +211,19 @@ class CurlDialog(QDialog):
     def _render(self) -> None:
         _, source = self._sources[max(0, self.source_combo.currentIndex())]
         include = self.include_box.isChecked() and not self.view_state.safe
-        self.text.setPlainText(
-            to_curl(source, include_secrets=include, extra_secret_names=self._extra, redactor=self._redactor)
-        )
+        self._command = to_curl(source, include_secrets=include, extra_secret_names=self._extra,
+                                redactor=self._redactor)
+        # a command with a body of megabytes is one line the text box would take seconds to lay out: its start
+        # is shown, Copy takes all of it
+        shown = self._command[:SHOWN_CHARS]
+        self.text.setPlainText(shown)
+        cut = "" if len(shown) == len(self._command) else (
+            f" The command is {format_size(len(self._command))}: its first {SHOWN_CHARS // 1024} KB are shown, "
+            "Copy takes all of it.")
         if include:
-            self.note.setText("⚠ Credentials are shown in clear. Do not share this command.")
+            self.note.setText("⚠ Credentials are shown in clear. Do not share this command." + cut)
             self.note.setStyleSheet(label_color_style(self.view_state.theme.error_text, bold=True))
         else:
             self.note.setText(
-                "Credentials are masked (…): the command shows which were sent, not their values.")
+                "Credentials are masked (…): the command shows which were sent, not their values." + cut)
             self.note.setStyleSheet("")

@@ -138,3 +138,18 @@ def test_nothing_secret_on_screen_while_masked(qtbot, safe: bool) -> None:
     dialog = _dialog(qtbot)
     dialog.set_screen_share_safe(safe)
     assert find_secrets(dialog, [JWT, SECRETS["api-key-query"]]) == []
+
+
+def test_a_command_with_a_body_of_megabytes_shows_its_start_and_copies_all_of_it(qtbot) -> None:
+    """A text box takes seconds to lay out a line of megabytes: it shows the start, Copy takes the whole."""
+    from inspector.core.request import Body
+    from inspector.ui.curl_dialog import SHOWN_CHARS
+
+    body = '{"items": [' + ",".join(f'{{"id": {i}}}' for i in range(120_000)) + "]}"
+    dialog = _dialog(qtbot, RequestSpec("POST", "https://api.example.com/bulk", body=Body("json", body)))
+    command = dialog.command()
+    assert body in command  # all of it
+    assert len(dialog.text.toPlainText()) == SHOWN_CHARS and command.startswith(dialog.text.toPlainText())
+    assert "Copy takes all of it" in dialog.note.text() and "MB" in dialog.note.text()
+    dialog.copy()
+    assert QApplication.clipboard().text() == command
