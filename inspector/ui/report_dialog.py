@@ -19,10 +19,12 @@ Embedding API:
     dialog.show_source(on)               the preview shows the report's source instead of the rendered page
                                          (Markdown is rendered by default, as a Git host or chat shows it)
     dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
+                                         ("" while an exchange with bodies over BUILD_LATER_BYTES is reported
+                                         on a worker: dialog.building, then Signal built())
     dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
     dialog.save(path=None) -> Path|None  asks where unless given; writes UTF-8
     dialog.set_screen_share_safe(on)     the report is masked in every mode; kept for a uniform interface
-    Signals copied(str), saved(str)
+    Signals copied(str), saved(str), built()
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange
 from inspector.core.export import ReportOptions, build_report, report_html
+from inspector.ui.jobs import JobRunner
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
 if TYPE_CHECKING:
@@ -77,6 +80,16 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("hops", "Every hop", "Each redirect and token request; otherwise only the final request"),
 )
 FORMATS = ("markdown", "html")
+#: an exchange whose bodies hold more is reported on a worker: masking it reads every body whole (a second and
+#: a half for two bodies of 4 MB), at every change of the options
+BUILD_LATER_BYTES = 256 * 1024
+
+
+def _body_bytes(exchange: Exchange) -> int:
+    total = len(exchange.spec.body.text)
+    for hop in exchange.hops:
+        total += len(hop.sent_body) + (len(hop.response.body) if hop.response is not None else 0)
+    return total
 
 
 def _utc_now() -> datetime:
@@ -105,6 +118,7 @@ class ReportDialog(QDialog):
 
     copied = Signal(str)
     saved = Signal(str)
+    built = Signal()  # a report built on a worker is shown (see report_text)
 
     def __init__(
         self,
@@ -132,6 +146,8 @@ class ReportDialog(QDialog):
         self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
         self._options = ReportOptions(extra_secret_names=secrets.names, context=context)
         self._text = ""
+        self._later = _body_bytes(exchange) > BUILD_LATER_BYTES
+        self._jobs: JobRunner | None = None  # made for the first report built on a worker
 
         # -- options
         sections = QGroupBox("Include")
@@ -179,7 +195,7 @@ class ReportDialog(QDialog):
         self.source_check = QCheckBox("Show the source")
         self.source_check.setObjectName("reportSource")
         self.source_check.setToolTip("The preview shows the text Copy and Save… write, not the rendered page")
-        self.source_check.toggled.connect(lambda _on: self._render())
+        self.source_check.toggled.connect(lambda _on: self._show_preview())
         fl.addWidget(self.source_check)
 
         self.masked_note = plain_label("Tokens, passwords, API keys and cookies are masked in the report.",
@@ -269,7 +285,14 @@ class ReportDialog(QDialog):
         """The preview shows the source (Markdown or HTML text) instead of the rendered report."""
         self.source_check.setChecked(on)
 
+    @property
+    def building(self) -> bool:
+        """A report is being built on a worker (Copy and Save… wait for it)."""
+        return self._jobs is not None and self._jobs.busy("build")
+
     def copy(self) -> None:
+        if self.building:
+            return
         mime = QMimeData()
         if self.format() == "html":
             mime.setHtml(self._text)  # rich editors paste the page, plain ones its source
@@ -279,6 +302,8 @@ class ReportDialog(QDialog):
 
     def save(self, path: str | Path | None = None) -> Path | None:
         """Write the report (the chosen format) as UTF-8; asks where unless a path is given."""
+        if self.building:
+            return None
         html = self.format() == "html"
         if path is None:
             suggested = "request-report.html" if html else "request-report.md"
@@ -310,13 +335,34 @@ class ReportDialog(QDialog):
     # -- inside --------------------------------------------------------------------------------------------
     def _render(self) -> None:
         write = report_html if self.format() == "html" else build_report
-        self._text = write(
-            self._exchange,
-            self._diagnosis,
-            self.options(),
-            redactor=self._redactor,
-            generated_at=self._generated_at,
-        )
+        exchange, diagnosis, options = self._exchange, self._diagnosis, self.options()
+        redactor, generated_at = self._redactor, self._generated_at
+
+        def build() -> str:  # plain values only: also run on a worker
+            return write(exchange, diagnosis, options, redactor=redactor, generated_at=generated_at)
+
+        if not self._later:
+            self._text = build()
+            self._show_preview()
+            return
+        if self._jobs is None:
+            self._jobs = JobRunner(self, name="ReportDialog")
+        self._text = ""
+        self._jobs.start("build", lambda _job: build(), on_done=self._built)
+        self.copy_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        self.preview.setPlainText("Building the report (masking bodies of megabytes takes a moment)…")
+
+    def _built(self, text: str) -> None:
+        self._text = text
+        self.copy_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        self._show_preview()
+        self.built.emit()
+
+    def _show_preview(self) -> None:
+        if self.building:
+            return  # (the source is shown once the report is built)
         bar = self.preview.verticalScrollBar()
         where = bar.value()
         source = self.source_check.isChecked()

@@ -189,3 +189,43 @@ def test_unknown_format_is_refused(qtbot) -> None:
     dialog = _dialog(qtbot)
     with pytest.raises(ValueError, match="'pdf' is unknown"):
         dialog.set_format("pdf")
+
+
+def test_a_report_of_bodies_of_megabytes_is_built_on_a_worker_and_still_masked(qtbot, monkeypatch) -> None:
+    """Masking an exchange reads its bodies whole (a second and a half for two of 4 MB): built on a worker,
+    the dialog answering meanwhile; Copy and Save… wait for it; the newest options win."""
+    import dataclasses
+    import json
+    import threading
+
+    from inspector.ui import report_dialog
+
+    exchange = secret_exchange()
+    padding = json.dumps([{"id": i, "note": "x" * 40} for i in range(6000)]).encode()  # 300 KB
+    last = exchange.hops[-1]
+    assert last.response is not None
+    big = dataclasses.replace(last, response=dataclasses.replace(last.response, body=padding + last.response.body))
+    exchange = dataclasses.replace(exchange, hops=(*exchange.hops[:-1], big))
+    threads: list[bool] = []
+    real = report_dialog.build_report
+
+    def build(*args, **kw):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(report_dialog, "build_report", build)
+    dialog = ReportDialog(exchange, secret_diagnosis(), clock=lambda: NOW,
+                          inform=lambda *a: pytest.fail(f"unexpected message: {a[1:]}"))
+    qtbot.addWidget(dialog)
+    assert dialog.building and dialog.report_text() == "" and not dialog.copy_button.isEnabled()
+    assert dialog.save() is None
+    dialog.section_boxes["headers"].setChecked(False)  # while it builds: a newer report replaces it
+    with qtbot.waitSignal(dialog.built, timeout=20_000):
+        pass
+    qtbot.waitUntil(lambda: not dialog.building, timeout=20_000)
+    text = dialog.report_text()
+    assert text and dialog.copy_button.isEnabled()
+    assert not any(secret in text for secret in SECRETS.values())
+    assert threads and not any(threads)
+    dialog.show_source(True)  # only shown again: not built again
+    assert len(threads) == 2 and dialog.preview.toPlainText() == text
