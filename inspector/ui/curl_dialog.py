@@ -43,7 +43,6 @@ from inspector.core.exchange import Exchange, Hop
 from inspector.core.export import to_curl
 from inspector.core.redact import exchange_redactor
 from inspector.core.request import RequestSpec
-from inspector.core.units import format_size
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
@@ -218,7 +217,7 @@ class CurlDialog(QDialog):
         shown = self._command[:SHOWN_CHARS]
         self.text.setPlainText(shown)
         cut = "" if len(shown) == len(self._command) else (
-            f" The command is {format_size(len(self._command))}: its first {SHOWN_CHARS // 1024} KB are shown, "
+            f" The command is {len(self._command):,} characters: the first {len(shown):,} are shown, "
             "Copy takes all of it.")
         if include:
             self.note.setText("⚠ Credentials are shown in clear. Do not share this command." + cut)

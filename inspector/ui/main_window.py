@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
         self.tabs.removeTab(self.tabs.indexOf(tab))
         from inspector.ui.view_state import free_when_idle
 
-        free_when_idle(tab)  # once its jobs have ended (a large body's check, say): never joined here
+        free_when_idle(tab)  # once its jobs have ended (a large body's check, say): not joined here
         if self.tabs.count() == 0:
             self.new_tab()
         return True
@@ -1347,11 +1347,9 @@ class MainWindow(QMainWindow):
         dialog.open_requested.connect(lambda spec: take(spec, False))
         dialog.resend_requested.connect(lambda spec: take(spec, True))
         dialog.save_requested.connect(save)
-        if path is None:
-            dialog.choose_file()
-            if not dialog.loading and not dialog.entries() and not dialog.error_text():
-                free_when_idle(dialog)
-                return  # the file chooser was cancelled
+        if path is None and not dialog.choose_file() and not dialog.error_text():
+            free_when_idle(dialog)
+            return  # the file chooser was cancelled
         run_dialog(dialog)
 
     def export_last_har(self, path: str | None = None) -> None:

@@ -20,7 +20,8 @@ Embedding API:
                                          (Markdown is rendered by default, as a Git host or chat shows it)
     dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
                                          ("" while an exchange with bodies over BUILD_LATER_BYTES is reported
-                                         on a worker: dialog.building, then Signal built())
+                                         on a worker: dialog.building, then Signal built(); Copy and Save…
+                                         are off meanwhile, and copy() and save() do nothing)
     dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
     dialog.save(path=None) -> Path|None  asks where unless given; writes UTF-8
     dialog.set_screen_share_safe(on)     the report is masked in every mode; kept for a uniform interface
@@ -147,6 +148,7 @@ class ReportDialog(QDialog):
         self._options = ReportOptions(extra_secret_names=secrets.names, context=context)
         self._text = ""
         self._later = _body_bytes(exchange) > BUILD_LATER_BYTES
+        self._where = 0  # the preview's scroll position when a build on a worker began
         self._jobs: JobRunner | None = None  # made for the first report built on a worker
 
         # -- options
@@ -291,7 +293,7 @@ class ReportDialog(QDialog):
         return self._jobs is not None and self._jobs.busy("build")
 
     def copy(self) -> None:
-        if self.building:
+        if not self._text:  # a report still being built on a worker (or that could not be): nothing yet
             return
         mime = QMimeData()
         if self.format() == "html":
@@ -302,8 +304,8 @@ class ReportDialog(QDialog):
 
     def save(self, path: str | Path | None = None) -> Path | None:
         """Write the report (the chosen format) as UTF-8; asks where unless a path is given."""
-        if self.building:
-            return None
+        if not self._text:
+            return None  # (as copy)
         html = self.format() == "html"
         if path is None:
             suggested = "request-report.html" if html else "request-report.md"
@@ -347,8 +349,12 @@ class ReportDialog(QDialog):
             return
         if self._jobs is None:
             self._jobs = JobRunner(self, name="ReportDialog")
+        if not self.building:
+            self._where = self.preview.verticalScrollBar().value()  # kept across the placeholder
         self._text = ""
-        self._jobs.start("build", lambda _job: build(), on_done=self._built)
+        # queued: a build cannot stop half-way, so a newer one waits for it rather than running beside it
+        self._jobs.start("build", lambda _job: build(), on_done=self._built, on_failed=self._build_failed,
+                         queue=True)
         self.copy_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.preview.setPlainText("Building the report (masking bodies of megabytes takes a moment)…")
@@ -357,14 +363,19 @@ class ReportDialog(QDialog):
         self._text = text
         self.copy_button.setEnabled(True)
         self.save_button.setEnabled(True)
-        self._show_preview()
+        self._show_preview(self._where)
         self.built.emit()
 
-    def _show_preview(self) -> None:
-        if self.building:
-            return  # (the source is shown once the report is built)
+    def _build_failed(self, error: BaseException) -> None:
+        self.preview.setPlainText(f"The report could not be built ({type(error).__name__}: {error}).")
+        self.copy_button.setToolTip("No report to copy: it could not be built")
+        self.save_button.setToolTip("No report to save: it could not be built")
+
+    def _show_preview(self, where: int | None = None) -> None:
+        if self.building or (self._later and not self._text):
+            return  # (shown once the report is built)
         bar = self.preview.verticalScrollBar()
-        where = bar.value()
+        where = bar.value() if where is None else where
         source = self.source_check.isChecked()
         if source:
             self.preview.setPlainText(self._text)

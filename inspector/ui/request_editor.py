@@ -409,6 +409,7 @@ class RequestEditor(QWidget):
         self._body_jobs: JobRunner | None = None  # checks and formats a large body (made on first use)
         self._large_shown_safe = False  # whether the large body's start is shown for screen-share-safe mode
         self._undo_body: str | None = None  # the body before a large paste (Undo paste)
+        self._closed = False  # shutdown(): the tab closed
         self._body_secrets_of: tuple[str, str, list[str]] | None = None  # (held body, kind, its secret values)
         # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
@@ -868,7 +869,7 @@ class RequestEditor(QWidget):
         return found
 
     def _body_secrets(self, text: str, kind: str) -> list[str]:
-        """The secret values a body holds; a held body's are worked out once, when a message first needs them
+        """The secret values a body holds; a large body's are worked out once, when a message first needs them
         (every message under the URL bar masks them, and each key typed there may bring one). Not on a worker
         as it is held: the scan holds the interpreter, and so the window, for a tenth of a second or more a
         megabyte even there, and most held bodies never meet a message."""
@@ -876,7 +877,7 @@ class RequestEditor(QWidget):
         if cached is not None and cached[0] is text and cached[1] == kind:
             return cached[2]
         values = body_secrets(text, kind)
-        if text is self._large_body:
+        if len(text) > LARGE_EDIT_CHARS:  # a held body, or one waiting for the Body page: the same str each time
             self._body_secrets_of = (text, kind, values)
         return values
 
@@ -1066,6 +1067,8 @@ class RequestEditor(QWidget):
         self.body_status.setStyleSheet(label_color_style(colour))
 
     def _start_body_job(self, slot: str, work: Callable[[Job[T]], T], on_done: Callable[[T], object]) -> None:
+        if self._closed:
+            return
         """A held body's work, in BODY_SLOTS: its JSON check, formatting and masked start; one of each at a
         time, a newer one replacing the older."""
         if self._body_jobs is None:
@@ -1202,7 +1205,11 @@ class RequestEditor(QWidget):
         self._schedule_body_check()
 
     def shutdown(self) -> None:
-        """The tab closes: the body's jobs are dropped (their threads end on their own)."""
+        """The tab closes: the body's jobs are dropped (their threads end on their own) and no new one starts
+        (the closed tab still hears the window's mode and theme until it is freed)."""
+        self._closed = True
+        if self.pages_built:
+            self._body_timer.stop()
         if self._body_jobs is not None:
             for slot in BODY_SLOTS:
                 self._body_jobs.cancel(slot)

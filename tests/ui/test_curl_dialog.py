@@ -150,6 +150,6 @@ def test_a_command_with_a_body_of_megabytes_shows_its_start_and_copies_all_of_it
     command = dialog.command()
     assert body in command  # all of it
     assert len(dialog.text.toPlainText()) == SHOWN_CHARS and command.startswith(dialog.text.toPlainText())
-    assert "Copy takes all of it" in dialog.note.text() and "MB" in dialog.note.text()
+    assert "Copy takes all of it" in dialog.note.text() and f"{len(command):,} characters" in dialog.note.text()
     dialog.copy()
     assert QApplication.clipboard().text() == command

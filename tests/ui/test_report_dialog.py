@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import product
 from pathlib import Path
@@ -191,41 +192,94 @@ def test_unknown_format_is_refused(qtbot) -> None:
         dialog.set_format("pdf")
 
 
-def test_a_report_of_bodies_of_megabytes_is_built_on_a_worker_and_still_masked(qtbot, monkeypatch) -> None:
-    """Masking an exchange reads its bodies whole (a second and a half for two of 4 MB): built on a worker,
-    the dialog answering meanwhile; Copy and Save… wait for it; the newest options win."""
+def _big_exchange():  # type: ignore[no-untyped-def]
+    """secret_exchange() with 300 KB more in its last response body: reported on a worker."""
     import dataclasses
     import json
-    import threading
-
-    from inspector.ui import report_dialog
 
     exchange = secret_exchange()
-    padding = json.dumps([{"id": i, "note": "x" * 40} for i in range(6000)]).encode()  # 300 KB
+    padding = json.dumps([{"id": i, "note": "x" * 40} for i in range(6000)]).encode()
     last = exchange.hops[-1]
     assert last.response is not None
     big = dataclasses.replace(last, response=dataclasses.replace(last.response, body=padding + last.response.body))
-    exchange = dataclasses.replace(exchange, hops=(*exchange.hops[:-1], big))
+    return dataclasses.replace(exchange, hops=(*exchange.hops[:-1], big))
+
+
+def test_a_report_of_bodies_of_megabytes_is_built_on_a_worker_and_still_masked(qtbot, monkeypatch) -> None:
+    """Masking an exchange reads its bodies whole (a second and a half for two of 4 MB): built on a worker,
+    one build at a time (one cannot stop half-way), the newest options winning; Copy and Save… do nothing
+    until it is there."""
+    import threading
+
+    from inspector.core.export import build_report
+    from inspector.ui import report_dialog
+
+    running: list[int] = []
+    most: list[int] = [0]
     threads: list[bool] = []
-    real = report_dialog.build_report
 
     def build(*args, **kw):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kw)
+        running.append(1)
+        most[0] = max(most[0], len(running))
+        try:
+            return build_report(*args, **kw)
+        finally:
+            running.pop()
 
     monkeypatch.setattr(report_dialog, "build_report", build)
+    exchange = _big_exchange()
     dialog = ReportDialog(exchange, secret_diagnosis(), clock=lambda: NOW,
                           inform=lambda *a: pytest.fail(f"unexpected message: {a[1:]}"))
     qtbot.addWidget(dialog)
     assert dialog.building and dialog.report_text() == "" and not dialog.copy_button.isEnabled()
-    assert dialog.save() is None
-    dialog.section_boxes["headers"].setChecked(False)  # while it builds: a newer report replaces it
-    with qtbot.waitSignal(dialog.built, timeout=20_000):
-        pass
-    qtbot.waitUntil(lambda: not dialog.building, timeout=20_000)
-    text = dialog.report_text()
-    assert text and dialog.copy_button.isEnabled()
-    assert not any(secret in text for secret in SECRETS.values())
-    assert threads and not any(threads)
+    copied: list[str] = []
+    dialog.copied.connect(copied.append)
+    dialog.copy()
+    assert dialog.save() is None and copied == []
+    for value in (1000, 2000, 3000):  # the wheel over the excerpt's size: three builds asked for at once
+        dialog.limit_spin.setValue(value)
+    dialog.section_boxes["headers"].setChecked(False)
+    qtbot.waitUntil(lambda: not dialog.building, timeout=30_000)
+    options = dialog.options()
+    assert options.body_limit == 3000 and not options.headers
+    assert dialog.report_text() == build_report(exchange, secret_diagnosis(), options, generated_at=NOW)
+    assert most[0] == 1 and threads and not any(threads)
+    assert not any(secret in dialog.report_text() for secret in SECRETS.values())
+    assert dialog.copy_button.isEnabled()
+    dialog.copy()
+    assert copied == [dialog.report_text()]
+    builds = len(threads)
     dialog.show_source(True)  # only shown again: not built again
-    assert len(threads) == 2 and dialog.preview.toPlainText() == text
+    assert len(threads) == builds and dialog.preview.toPlainText() == dialog.report_text()
+
+
+def test_a_report_built_on_a_worker_keeps_the_place_in_the_preview(qtbot) -> None:
+    dialog = ReportDialog(_big_exchange(), secret_diagnosis(), clock=lambda: NOW)
+    qtbot.addWidget(dialog)
+    dialog.resize(700, 300)
+    dialog.show()
+    dialog.show_source(True)
+    dialog.set_options(replace(dialog.options(), body_limit=200_000))  # a long preview
+    qtbot.waitUntil(lambda: not dialog.building and dialog.preview.verticalScrollBar().maximum() > 100,
+                    timeout=30_000)
+    bar = dialog.preview.verticalScrollBar()
+    bar.setValue(bar.maximum() // 4)
+    where = bar.value()
+    dialog.section_boxes["timeline"].setChecked(False)
+    qtbot.waitUntil(lambda: not dialog.building, timeout=30_000)
+    assert where > 0 and bar.value() == min(where, bar.maximum())  # not back at the top
+
+
+def test_a_report_that_cannot_be_built_says_so(qtbot, monkeypatch) -> None:
+    from inspector.ui import report_dialog
+
+    def broken(*_a, **_kw):  # type: ignore[no-untyped-def]
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(report_dialog, "build_report", broken)
+    dialog = ReportDialog(_big_exchange(), secret_diagnosis(), clock=lambda: NOW)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.building, timeout=10_000)
+    assert "could not be built" in dialog.preview.toPlainText() and "no room" in dialog.preview.toPlainText()
+    assert not dialog.copy_button.isEnabled() and dialog.save() is None

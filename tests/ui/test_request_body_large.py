@@ -297,3 +297,31 @@ def test_a_body_too_large_to_mask_shows_nothing_in_safe_mode(editor: RequestEdit
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
     assert shown(editor) == "" and "too large to mask" in editor.body_text.placeholderText()
     assert editor.to_spec().body.text == text
+
+
+def test_a_large_body_waiting_for_its_page_is_looked_at_once_too(qtbot, monkeypatch) -> None:
+    """A request opened from history or a collection keeps its body aside until the Body page is shown: the
+    messages under the URL bar look for its secrets once, not at every key."""
+    widget = RequestEditor()
+    qtbot.addWidget(widget)
+    calls: list[int] = []
+    real = request_editor.body_secrets
+    monkeypatch.setattr(request_editor, "body_secrets", lambda t, k: calls.append(len(t)) or real(t, k))
+    text = big_json(secret=True)
+    widget.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
+    assert not widget.pages_built
+    for message in ("nope", "nope again", f"quoting {SECRET}"):
+        widget.show_message(message)
+    assert calls == [len(text)] and SECRET not in widget.message_label.text()
+
+
+def test_a_closed_editor_starts_no_more_work(editor: RequestEditor, qtbot, monkeypatch) -> None:
+    """A closed tab is freed once its jobs end; meanwhile it still hears the window's mode: it starts nothing."""
+    masked: list[int] = []
+    real = request_editor.mask_body_text
+    monkeypatch.setattr(request_editor, "mask_body_text", lambda t, c: masked.append(len(t)) or real(t, c))
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(secret=True))))
+    editor.shutdown()
+    editor.set_screen_share_safe(True)
+    qtbot.wait(300)
+    assert masked == [] and not editor._body_timer.isActive()
