@@ -289,7 +289,7 @@ class ReportDialog(QDialog):
 
     @property
     def building(self) -> bool:
-        """A report is being built on a worker (Copy and Save… wait for it)."""
+        """A report is being built on a worker (Copy and Save… are off until it is there)."""
         return self._jobs is not None and self._jobs.busy("build")
 
     def copy(self) -> None:
@@ -361,8 +361,9 @@ class ReportDialog(QDialog):
 
     def _built(self, text: str) -> None:
         self._text = text
-        self.copy_button.setEnabled(True)
-        self.save_button.setEnabled(True)
+        for button in (self.copy_button, self.save_button):
+            button.setEnabled(True)
+            button.setToolTip("")
         self._show_preview(self._where)
         self.built.emit()
 

@@ -1067,10 +1067,10 @@ class RequestEditor(QWidget):
         self.body_status.setStyleSheet(label_color_style(colour))
 
     def _start_body_job(self, slot: str, work: Callable[[Job[T]], T], on_done: Callable[[T], object]) -> None:
+        """A held body's work, in BODY_SLOTS: its JSON check, formatting and masked start; one of each at a
+        time, a newer one replacing the older. None once the editor is closed (shutdown)."""
         if self._closed:
             return
-        """A held body's work, in BODY_SLOTS: its JSON check, formatting and masked start; one of each at a
-        time, a newer one replacing the older."""
         if self._body_jobs is None:
             self._body_jobs = JobRunner(self, name="RequestEditor")
         self._body_jobs.start(slot, work, on_done=on_done)
