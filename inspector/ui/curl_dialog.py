@@ -11,7 +11,9 @@ Embedding API:
         ask(parent, title, text) -> bool   the warning before credentials are shown; default a QMessageBox
         view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     CurlDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
-    dialog.command() -> str              the command as shown now (all of it: a long one shows its start)
+    dialog.command() -> str              the command as shown now (all of it: a long one shows its start;
+                                         "" while one with a body over WRITE_LATER_CHARS is written on a
+                                         worker: dialog.writing, then Signal built())
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
     dialog.set_screen_share_safe(on)     masks and disables "Include credentials" while on (sets view's mode)
@@ -43,6 +45,7 @@ from inspector.core.exchange import Exchange, Hop
 from inspector.core.export import to_curl
 from inspector.core.redact import exchange_redactor
 from inspector.core.request import RequestSpec
+from inspector.ui.jobs import JobRunner
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
@@ -53,6 +56,23 @@ __all__ = ["CurlDialog"]
 
 Ask = Callable[[QWidget, str, str], bool]
 SHOWN_CHARS = 64 * 1024  # of a longer command (a body of megabytes), the text box shows this much
+WRITE_LATER_CHARS = 256 * 1024  # bodies longer than this are masked on a worker
+
+
+def _body_chars(source: RequestSpec | Hop | Exchange) -> int:
+    if isinstance(source, Exchange):
+        return len(source.spec.body.text) + sum(
+            len(h.sent_body) + (len(h.response.body) if h.response is not None else 0) for h in source.hops)
+    if isinstance(source, Hop):
+        return len(source.sent_body)
+    return len(source.body.text)
+
+
+def _seen_redactor(exchange: Exchange, values: tuple[str, ...] | list[str], extra: Any) -> redact.Redactor:
+    seen = exchange_redactor(exchange, extra_names=extra)
+    for secret in values:
+        seen.add(secret)
+    return seen
 
 WARNING_TITLE = "Include credentials?"
 WARNING_TEXT = (
@@ -73,6 +93,7 @@ class CurlDialog(QDialog):
     """A curl command for a request, masked by default; see the module text."""
 
     copied = Signal(str)
+    built = Signal()  # a command written on a worker is shown (see writing)
 
     def __init__(
         self,
@@ -90,13 +111,17 @@ class CurlDialog(QDialog):
         self._ask = ask or _ask
         self._extra = secrets.names
         self._sources: list[tuple[str, RequestSpec | Hop]] = []
-        self._redactor: redact.Redactor | None
+        self._redactor: redact.Redactor | None = None
+        # bodies of megabytes: their masking is read on a worker (it reads every body whole)
+        self._later = _body_chars(source) > WRITE_LATER_CHARS
+        self._jobs: JobRunner | None = None
+        self._seen: tuple[Exchange, tuple[str, ...]] | None = None  # an exchange whose redactor is still to make
         if isinstance(source, Exchange):
             # what was seen in the exchange is scrubbed by value too (a token echoed in a URL, say)
-            seen = exchange_redactor(source, extra_names=self._extra)
-            for secret in secrets.values:
-                seen.add(secret)
-            self._redactor = seen
+            if self._later:
+                self._seen = (source, tuple(secrets.values))
+            else:
+                self._redactor = _seen_redactor(source, secrets.values, self._extra)
             self._sources.append(("The request as composed", source.spec))
             for n, hop in enumerate(source.hops, start=1):
                 role = "token request" if hop.role == "token" else "as sent"
@@ -164,7 +189,14 @@ class CurlDialog(QDialog):
         self.include_box.setChecked(on)
         return self.include_box.isChecked()
 
+    @property
+    def writing(self) -> bool:
+        """The command is being written on a worker (a body of megabytes): command() is "" until built()."""
+        return self._jobs is not None and self._jobs.busy("write")
+
     def copy(self) -> None:
+        if self.writing:
+            return
         text = self.command()
         QGuiApplication.clipboard().setText(text)
         self.copied.emit(text)
@@ -210,8 +242,31 @@ class CurlDialog(QDialog):
     def _render(self) -> None:
         _, source = self._sources[max(0, self.source_combo.currentIndex())]
         include = self.include_box.isChecked() and not self.view_state.safe
-        self._command = to_curl(source, include_secrets=include, extra_secret_names=self._extra,
-                                redactor=self._redactor)
+        extra, redactor, seen = self._extra, self._redactor, self._seen
+
+        def write() -> tuple[redact.Redactor | None, str]:  # plain values only: also run on a worker
+            known = _seen_redactor(seen[0], seen[1], extra) if seen is not None else redactor
+            return known, to_curl(source, include_secrets=include, extra_secret_names=extra, redactor=known)
+
+        if not self._later:
+            self._show(write())
+            return
+        if self._jobs is None:
+            self._jobs = JobRunner(self, name="CurlDialog")
+        self._command = ""
+        self._jobs.start("write", lambda _job: write(), on_done=self._written, queue=True)
+        self.copy_button.setEnabled(False)
+        self.text.setPlainText("Writing the command (masking a body of megabytes takes a moment)…")
+
+    def _written(self, written: tuple[redact.Redactor | None, str]) -> None:
+        self.copy_button.setEnabled(True)
+        self._show(written)
+        self.built.emit()
+
+    def _show(self, written: tuple[redact.Redactor | None, str]) -> None:
+        self._redactor, self._command = written
+        self._seen = None
+        include = self.include_box.isChecked() and not self.view_state.safe
         # a command with a body of megabytes is one line the text box would take seconds to lay out: its start
         # is shown, Copy takes all of it
         shown = self._command[:SHOWN_CHARS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 
 import pytest
@@ -147,9 +148,81 @@ def test_a_command_with_a_body_of_megabytes_shows_its_start_and_copies_all_of_it
 
     body = '{"items": [' + ",".join(f'{{"id": {i}}}' for i in range(120_000)) + "]}"
     dialog = _dialog(qtbot, RequestSpec("POST", "https://api.example.com/bulk", body=Body("json", body)))
+    qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)  # (written on a worker: see below)
     command = dialog.command()
     assert body in command  # all of it
     assert len(dialog.text.toPlainText()) == SHOWN_CHARS and command.startswith(dialog.text.toPlainText())
     assert "Copy takes all of it" in dialog.note.text() and f"{len(command):,} characters" in dialog.note.text()
     dialog.copy()
     assert QApplication.clipboard().text() == command
+
+
+def test_a_body_of_megabytes_is_masked_on_a_worker_and_the_newest_choice_wins(qtbot, monkeypatch) -> None:
+    """Masking a body of megabytes holds the UI thread for a fifth of a second or more (again at every toggle):
+    the command is written on a worker, one at a time; Copy waits for it."""
+    import threading
+
+    from inspector.core.request import Body
+    from inspector.ui import curl_dialog
+
+    threads: list[bool] = []
+    running: list[int] = []
+    most = [0]
+    real = curl_dialog.to_curl
+
+    def write(*args, **kw):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread() is threading.main_thread())
+        running.append(1)
+        most[0] = max(most[0], len(running))
+        try:
+            time.sleep(0.2)  # a body of megabytes takes this long to mask
+            return real(*args, **kw)
+        finally:
+            running.pop()
+
+    monkeypatch.setattr(curl_dialog, "to_curl", write)
+    body = '{"items": [' + ",".join(f'{{"id": {i}}}' for i in range(60_000)) + "]}"
+    spec = RequestSpec("POST", "https://api.example.com/bulk", headers=SPEC.headers, body=Body("json", body))
+    dialog = CurlDialog(spec, ask=Answers(True))
+    qtbot.addWidget(dialog)
+    assert dialog.writing and dialog.command() == "" and not dialog.copy_button.isEnabled()
+    copied: list[str] = []
+    dialog.copied.connect(copied.append)
+    dialog.copy()
+    assert copied == []
+    dialog.set_include_credentials(True)  # while it writes: the newer command replaces it
+    qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
+    assert dialog.command() == real(spec, include_secrets=True)
+    assert body in dialog.command() and dialog.copy_button.isEnabled()
+    assert threads and not any(threads) and most[0] == 1  # one at a time
+    dialog.set_include_credentials(False)
+    qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
+    assert dialog.command() == real(spec) and JWT not in dialog.command()
+
+
+def test_an_exchange_with_bodies_of_megabytes_is_scrubbed_on_a_worker_too(qtbot, monkeypatch) -> None:
+    """The values seen in the exchange (a token in a response body, say) are gathered on the worker as well,
+    and scrubbed from every hop's command."""
+    import dataclasses
+    import json
+    import threading
+
+    from inspector.ui import curl_dialog
+
+    threads: list[bool] = []
+    real = curl_dialog.exchange_redactor
+    monkeypatch.setattr(curl_dialog, "exchange_redactor", lambda *a, **kw: threads.append(
+        threading.current_thread() is threading.main_thread()) or real(*a, **kw))
+    exchange = secret_exchange()
+    padding = json.dumps([{"id": i, "note": "x" * 40} for i in range(6000)]).encode()
+    last = exchange.hops[-1]
+    big = dataclasses.replace(last, response=dataclasses.replace(last.response, body=padding + last.response.body))
+    exchange = dataclasses.replace(exchange, hops=(*exchange.hops[:-1], big))
+    dialog = CurlDialog(exchange, ask=Answers(True))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
+    for index in range(dialog.source_combo.count()):
+        dialog.source_combo.setCurrentIndex(index)
+        qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
+        assert dialog.command() and not any(v in dialog.command() for v in SECRETS.values()), index
+    assert threads and not any(threads)
