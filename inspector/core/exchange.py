@@ -235,3 +235,10 @@ class Exchange:
     @property
     def elapsed_s(self) -> float:
         return sum(h.elapsed_s for h in self.request_hops)
+
+    @property
+    def bodies_size(self) -> int:
+        """How much its bodies hold (the composed one's characters, each hop's bytes sent and received): what
+        masking it reads whole."""
+        return len(self.spec.body.text) + sum(
+            len(h.sent_body) + (len(h.response.body) if h.response is not None else 0) for h in self.hops)

@@ -12,7 +12,7 @@ Embedding API:
         view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     CurlDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
     dialog.command() -> str              the command as shown now (all of it: a long one shows its start;
-                                         "" while one with a body over WRITE_LATER_CHARS is written on a
+                                         "" while one with bodies over MASK_ON_A_JOB_BYTES is written on a
                                          worker: dialog.writing, then Signal built())
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
@@ -45,7 +45,7 @@ from inspector.core.exchange import Exchange, Hop
 from inspector.core.export import to_curl
 from inspector.core.redact import exchange_redactor
 from inspector.core.request import RequestSpec
-from inspector.ui.jobs import JobRunner
+from inspector.ui.jobs import MASK_ON_A_JOB_BYTES, JobRunner
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
@@ -56,16 +56,12 @@ __all__ = ["CurlDialog"]
 
 Ask = Callable[[QWidget, str, str], bool]
 SHOWN_CHARS = 64 * 1024  # of a longer command (a body of megabytes), the text box shows this much
-WRITE_LATER_CHARS = 256 * 1024  # bodies longer than this are masked on a worker
 
 
-def _body_chars(source: RequestSpec | Hop | Exchange) -> int:
+def _bodies_size(source: RequestSpec | Hop | Exchange) -> int:
     if isinstance(source, Exchange):
-        return len(source.spec.body.text) + sum(
-            len(h.sent_body) + (len(h.response.body) if h.response is not None else 0) for h in source.hops)
-    if isinstance(source, Hop):
-        return len(source.sent_body)
-    return len(source.body.text)
+        return source.bodies_size
+    return len(source.sent_body) if isinstance(source, Hop) else len(source.body.text)
 
 
 def _seen_redactor(exchange: Exchange, values: tuple[str, ...] | list[str], extra: Any) -> redact.Redactor:
@@ -113,7 +109,7 @@ class CurlDialog(QDialog):
         self._sources: list[tuple[str, RequestSpec | Hop]] = []
         self._redactor: redact.Redactor | None = None
         # bodies of megabytes: their masking is read on a worker (it reads every body whole)
-        self._later = _body_chars(source) > WRITE_LATER_CHARS
+        self._later = _bodies_size(source) > MASK_ON_A_JOB_BYTES  # (masking them reads them whole)
         self._jobs: JobRunner | None = None
         self._seen: tuple[Exchange, tuple[str, ...]] | None = None  # an exchange whose redactor is still to make
         if isinstance(source, Exchange):
@@ -195,7 +191,7 @@ class CurlDialog(QDialog):
         return self._jobs is not None and self._jobs.busy("write")
 
     def copy(self) -> None:
-        if self.writing:
+        if not self._command:  # still being written on a worker
             return
         text = self.command()
         QGuiApplication.clipboard().setText(text)

@@ -46,6 +46,10 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
+#: bodies holding more than this are masked on a job, not on the UI thread: masking reads a body whole, some
+#: 0.2 s a megabyte (the report and curl dialogs)
+MASK_ON_A_JOB_BYTES = 256 * 1024
+
 #: how long stop() waits for the jobs' threads by default; work that cannot see its cancel event (a keyring
 #: behind an unlock prompt) must not hang closing the window for longer than this
 STOP_WAIT_S = 3.0

@@ -19,7 +19,7 @@ Embedding API:
     dialog.show_source(on)               the preview shows the report's source instead of the rendered page
                                          (Markdown is rendered by default, as a Git host or chat shows it)
     dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
-                                         ("" while an exchange with bodies over BUILD_LATER_BYTES is reported
+                                         ("" while an exchange with bodies over MASK_ON_A_JOB_BYTES is reported
                                          on a worker: dialog.building, then Signal built(); Copy and Save…
                                          are off meanwhile, and copy() and save() do nothing)
     dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
@@ -59,7 +59,7 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange
 from inspector.core.export import ReportOptions, build_report, report_html
-from inspector.ui.jobs import JobRunner
+from inspector.ui.jobs import MASK_ON_A_JOB_BYTES, JobRunner
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
 if TYPE_CHECKING:
@@ -81,16 +81,6 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("hops", "Every hop", "Each redirect and token request; otherwise only the final request"),
 )
 FORMATS = ("markdown", "html")
-#: an exchange whose bodies hold more is reported on a worker: masking it reads every body whole (a second and
-#: a half for two bodies of 4 MB), at every change of the options
-BUILD_LATER_BYTES = 256 * 1024
-
-
-def _body_bytes(exchange: Exchange) -> int:
-    total = len(exchange.spec.body.text)
-    for hop in exchange.hops:
-        total += len(hop.sent_body) + (len(hop.response.body) if hop.response is not None else 0)
-    return total
 
 
 def _utc_now() -> datetime:
@@ -147,7 +137,7 @@ class ReportDialog(QDialog):
         self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
         self._options = ReportOptions(extra_secret_names=secrets.names, context=context)
         self._text = ""
-        self._later = _body_bytes(exchange) > BUILD_LATER_BYTES
+        self._later = exchange.bodies_size > MASK_ON_A_JOB_BYTES  # (two of 4 MB: 1.5 s, at every option)
         self._where = 0  # the preview's scroll position when a build on a worker began
         self._jobs: JobRunner | None = None  # made for the first report built on a worker
 
@@ -373,8 +363,8 @@ class ReportDialog(QDialog):
         self.save_button.setToolTip("No report to save: it could not be built")
 
     def _show_preview(self, where: int | None = None) -> None:
-        if self.building or (self._later and not self._text):
-            return  # (shown once the report is built)
+        if not self._text:
+            return  # a report being built on a worker, or that could not be: shown once there is one
         bar = self.preview.verticalScrollBar()
         where = bar.value() if where is None else where
         source = self.source_check.isChecked()

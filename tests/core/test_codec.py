@@ -414,3 +414,15 @@ def test_a_har_hop_role_this_app_does_not_know_is_an_export_error() -> None:
     har["log"]["entries"][1]["_inspector"]["role"] = "robot"
     with pytest.raises(ExportError, match="Entry 2 of the HAR file names the hop role 'robot'"):
         parse_har(dump_har(har))
+
+
+def test_an_exchange_knows_how_much_its_bodies_hold() -> None:
+    """What masking it reads whole (the report and curl dialogs mask large ones on a job)."""
+    from inspector.core.exchange import Exchange, Hop, Response
+    from inspector.core.request import Body, RequestSpec
+
+    spec = RequestSpec("POST", "http://h/x", body=Body("json", '{"a": 1}'))
+    answered = Hop("POST", spec.url, (), b'{"a": 1}', Response(200, "OK", (), b"0123456789", 10), 0.1)
+    unanswered = Hop("POST", spec.url, (), b"abc", None, 0.1)
+    assert Exchange(spec).bodies_size == 8
+    assert Exchange(spec, hops=(answered, unanswered)).bodies_size == 8 + 8 + 10 + 3
