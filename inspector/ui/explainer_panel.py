@@ -826,8 +826,8 @@ class PasteBox(QGroupBox):
         return self.jobs.join(msecs / 1000)
 
     def shutdown(self) -> None:
-        """Cancel and join the signature check (bounded wait)."""
-        self.jobs.stop()
+        """Cancel the signature check, not waiting for its thread (JobRunner.close)."""
+        self.jobs.close()
 
     # -- internals -------------------------------------------------------------------------------------------
     def _decode(self, text: str) -> None:
@@ -1440,11 +1440,12 @@ class ExplainerPanel(QWidget):
         QFontMetrics(bold).horizontalAdvance("Token")
 
     def shutdown(self) -> None:
-        """Cancel and join the panel's jobs (the signature check, a retry); a drawing in steps stops."""
+        """Cancel the panel's jobs (the signature check, a retry), not waiting for their threads; a drawing in
+        steps stops."""
         self._drop_drawing()
         if is_built(self, "paste_box"):
             self.paste_box.shutdown()
-        self.retry_jobs.stop()
+        self.retry_jobs.close()
 
     def _forget_retry(self) -> None:
         self.retry_jobs.cancel("retry")

@@ -364,5 +364,5 @@ class ImportDialog(QDialog):
         super().reject()
 
     def done(self, result: int) -> None:
-        self.jobs.stop()
+        self.jobs.close()  # a read or import still running is cancelled, not waited for
         super().done(result)

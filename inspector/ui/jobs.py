@@ -18,15 +18,19 @@ signals (the body highlighter) checks `runner.is_current(slot, generation)` in i
 
 Threads: every job gets a plain Python thread (daemon, so a keyring stuck on an unlock prompt never hangs the
 process at exit; QThread and QThreadPool destructors wait without bound or abort). Every thread is tracked:
-`runner.stop()` cancels and joins its jobs (bounded), the runner does the same when its owner is destroyed,
-and `stop_all()` does it for every runner in the process: the app calls it on QApplication.aboutToQuit and
-at interpreter exit (see install_exit_hooks), so no worker outlives the window or the interpreter.
+`runner.stop()` cancels and joins its jobs (bounded), for the window closing; `runner.close()` cancels them
+and lets their threads end on their own, and the runner does the same when its owner is destroyed (a closed
+tab or dialog: the UI thread never waits for a job that cannot stop at once, a secret store's write or json
+reading megabytes); `stop_all()` cancels and joins every thread still running, of open and closed runners
+alike: the app calls it on QApplication.aboutToQuit and at interpreter exit (see install_exit_hooks), so no
+worker outlives the window or the interpreter.
 
     runner = JobRunner(owner)
     runner.start("send", lambda job: pipeline.run(spec, cancel=job.cancel), on_done=self.show_result,
                  on_failed=self.show_failure)
     runner.cancel("send")       # the running send stops; its late result is dropped
-    runner.stop()               # at shutdown: cancel everything, join every thread
+    runner.close()              # a tab closes: cancel everything, no new job; the threads end on their own
+    runner.stop()               # the window closes: cancel everything, join every thread
 """
 
 from __future__ import annotations
@@ -173,10 +177,10 @@ class _State:
         return self.join(self.stop_wait_s if timeout_s is None else timeout_s)
 
     def close(self) -> None:
-        """The owner is gone: nothing is delivered any more; cancel and join what runs."""
+        """Nothing is delivered any more and no job starts; what runs is cancelled, not waited for: the state
+        stays known to stop_all() until its threads have ended."""
         self.closed = True
-        self.stop()
-        _STATES.discard(self)
+        self.cancel_all()
 
     def deliver(self, job: Job[Any], outcome: Outcome, value: object) -> None:
         """On the UI thread: apply the one stale rule, then hand the value to the job's callback."""
@@ -263,11 +267,12 @@ class JobRunner(QObject):
                  stop_wait_s: float = STOP_WAIT_S) -> None:
         super().__init__(parent)
         _relay()
+        _forget_ended()
         owner = name or (type(parent).__name__ if parent is not None else "jobs")
         self._state = _State(owner, stop_wait_s)
         _STATES.add(self._state)
-        # When Qt deletes this runner (its owner went away), cancel and join: a plain function over the
-        # Python-side state, because a bound method of a QObject being destroyed can no longer be called.
+        # When Qt deletes this runner (its owner went away), close: a plain function over the Python-side
+        # state, because a bound method of a QObject being destroyed can no longer be called.
         self.destroyed.connect(_closer(self._state))
 
     # -- starting --------------------------------------------------------------------------------------------
@@ -379,9 +384,13 @@ class JobRunner(QObject):
     def shutdown(self, timeout_s: float | None = None) -> bool:
         """stop(), and no job starts afterwards."""
         self._state.closed = True
-        ended = self._state.stop(timeout_s)
-        _STATES.discard(self._state)
-        return ended
+        return self._state.stop(timeout_s)
+
+    def close(self) -> None:
+        """Cancel every job (their results are dropped) without waiting for their threads, and no job starts
+        afterwards: for a tab or dialog that closes while the window goes on. A thread still running ends on
+        its own; stop_all() joins it when the app quits."""
+        self._state.close()
 
 
 def _closer(state: _State) -> Callable[..., None]:
@@ -392,7 +401,8 @@ def _closer(state: _State) -> Callable[..., None]:
 
 
 def stop_all(timeout_s: float = STOP_WAIT_S) -> bool:
-    """Cancel and join every job of every runner in the process (bounded); True when every thread ended."""
+    """Cancel and join every job of every runner in the process, closed runners' included (bounded); True
+    when every thread ended."""
     states = list(_STATES)
     for state in states:
         state.closed = True
@@ -401,6 +411,12 @@ def stop_all(timeout_s: float = STOP_WAIT_S) -> bool:
     ended = all([state.join(max(0.0, deadline - time.monotonic())) for state in states])
     _STATES.difference_update(states)
     return ended
+
+
+def _forget_ended() -> None:
+    """Closed runners whose threads have all ended need no joining any more (a tab closed hours ago)."""
+    for state in [s for s in _STATES if s.closed and not s.alive()]:
+        _STATES.discard(state)
 
 
 _HOOKED = False

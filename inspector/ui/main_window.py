@@ -454,9 +454,9 @@ class MainWindow(QMainWindow):
                 return False
         tab.shutdown()
         self.tabs.removeTab(self.tabs.indexOf(tab))
-        from inspector.ui.view_state import free_when_idle
+        from inspector.ui.view_state import free_later
 
-        free_when_idle(tab)  # once its jobs have ended (a large body's check, say): not joined here
+        free_later(tab)  # a job of its still running (a large body's check, say) is not waited for
         if self.tabs.count() == 0:
             self.new_tab()
         return True
@@ -1330,7 +1330,7 @@ class MainWindow(QMainWindow):
 
     def open_har(self, path: str | None = None) -> None:
         from inspector.ui.har_dialog import HarDialog
-        from inspector.ui.view_state import free_when_idle, run_dialog
+        from inspector.ui.view_state import free_later, run_dialog
 
         dialog = HarDialog(path, self, view=self.view_state)
 
@@ -1348,7 +1348,7 @@ class MainWindow(QMainWindow):
         dialog.resend_requested.connect(lambda spec: take(spec, True))
         dialog.save_requested.connect(save)
         if path is None and not dialog.choose_file() and not dialog.error_text():
-            free_when_idle(dialog)
+            free_later(dialog)
             return  # the file chooser was cancelled
         run_dialog(dialog)
 
@@ -1499,7 +1499,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def shutdown(self) -> None:
-        """Cancel and join every job of the window and its panes (bounded wait); stop the pollings."""
+        """Cancel every job of the window and its panes and stop the pollings; the window's own jobs and the
+        panes' are joined (bounded wait), the tabs' threads end on their own (stop_all joins any left when the
+        app quits)."""
         if not self._built:
             return
         if self.profiles is not None:

@@ -1293,7 +1293,7 @@ class ResponseView(QWidget):
         self.status_label.setStyleSheet(status_chip_style(theme, status, pending=self.exchange is None))
 
     def shutdown(self) -> None:
-        """Cancel and join the body and save jobs (bounded wait)."""
+        """Cancel the body and save jobs, not waiting for their threads (the tab closes; JobRunner.close)."""
         self._cancel_highlight()
-        self.jobs.stop()
+        self.jobs.close()
 

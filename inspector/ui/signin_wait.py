@@ -226,7 +226,7 @@ class SignInWait(QFrame):
 
     def shutdown(self) -> None:
         self.stop_waiting()
-        self.jobs.shutdown()
+        self.jobs.close()
 
 
 class SignInSend(QObject):

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtGui import Qt as QtGui
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
@@ -334,38 +334,28 @@ class MaskedStatusBar(QStatusBar):
 
 
 def run_dialog(dialog: QDialog) -> int:
-    """exec() a dialog, then free it (free_when_idle): a dialog made with the window as its parent otherwise
-    lives as long as the window, with what it shows (a report keeps a whole exchange) and its connections to
-    the window's models."""
+    """exec() a dialog, then free it (free_later): a dialog made with the window as its parent otherwise lives
+    as long as the window, with what it shows (a report keeps a whole exchange) and its connections to the
+    window's models."""
     try:
         return dialog.exec()
     finally:
-        free_when_idle(dialog)
+        free_later(dialog)
 
 
 def free_when_closed(dialog: QDialog) -> QDialog:
     """The same for a dialog shown with show(): freed once it is accepted, rejected or closed."""
-    dialog.finished.connect(lambda _result: free_when_idle(dialog))
+    dialog.finished.connect(lambda _result: free_later(dialog))
     return dialog
 
 
-FREE_RETRY_MS = 200
-
-
-def free_when_idle(widget: QWidget) -> None:
-    """deleteLater (what it holds can still be read until the event loop's next turn), once none of the
-    widget's jobs runs: deleting a job runner joins its threads on the UI thread, and a job that cannot stop
-    at once (a secret store's write under an unlock prompt, json parsing megabytes) would hold the window
-    meanwhile. For a closed dialog or tab; one already deleted (its parent went during exec()) is left be."""
+def free_later(widget: QWidget) -> None:
+    """deleteLater: what it holds can still be read until the event loop's next turn. A job of its own still
+    running is cancelled then and not waited for (JobRunner.close). For a closed dialog or tab; one already
+    deleted (its parent went during exec()) is left be."""
     import shiboken6
 
-    from inspector.ui.jobs import JobRunner
-
-    if not shiboken6.isValid(widget):
-        return
-    if any(runner.alive() for runner in widget.findChildren(JobRunner)):
-        QTimer.singleShot(FREE_RETRY_MS, widget, lambda: free_when_idle(widget))
-    else:
+    if shiboken6.isValid(widget):
         widget.deleteLater()
 
 

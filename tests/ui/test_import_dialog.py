@@ -102,3 +102,23 @@ def test_cancel_stops_the_import(qtbot, tmp_path: Path) -> None:
     leftovers = [p for p in personal.iterdir()] if personal.exists() else []
     # the worker may have finished before the cancel was seen; a half-written folder is never left
     assert all((p / "collection.toml").exists() for p in leftovers)
+
+
+def test_closing_the_dialog_while_its_job_runs_does_not_wait_for_it(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """A secret store's write behind an unlock prompt cannot see its cancel: closing the dialog cancels it and
+    goes on, the thread is not waited for on the UI thread."""
+    import threading
+
+    from inspector.ui.jobs import Job
+
+    dialog = ImportDialog(tmp_path / "collections")
+    qtbot.addWidget(dialog)
+    release = threading.Event()
+    job = dialog.jobs.start("secrets", lambda _job: release.wait(10))
+    joined: list[Job] = []
+    original = Job.join
+    monkeypatch.setattr(Job, "join", lambda self, timeout=None: joined.append(self) or original(self, timeout))
+    dialog.reject()
+    assert joined == [] and job.cancel.is_set() and job.is_alive()
+    release.set()
+    assert original(job, 5)

@@ -191,17 +191,42 @@ def test_stop_is_bounded_when_the_work_cannot_see_the_cancel(qtbot, runner: JobR
     assert job.join(5)
 
 
-def test_destroying_the_owner_cancels_and_joins_its_jobs(qtbot) -> None:
+def test_destroying_the_owner_cancels_its_jobs_without_waiting_for_them(qtbot) -> None:
+    """A closed tab or dialog is deleted while the window goes on: its job is cancelled and its late result
+    dropped, but the UI thread does not wait for a thread that cannot stop at once (a secret store's write);
+    stop_all() still knows it and joins it when the app quits."""
     owner = QObject()
     runner = JobRunner(owner)
-    gate = Gate("never shown")
+    release = threading.Event()
     got: list[object] = []
-    job = runner.start("x", gate, on_done=got.append)
-    qtbot.waitUntil(gate.entered.is_set, timeout=5_000)
-    Shiboken.delete(owner)  # the runner goes with it
-    assert job.cancel.is_set() and not job.is_alive()  # joined before delete returned
+    job = runner.start("x", lambda _job: release.wait(WAIT_S) and "late", on_done=got.append)  # blind to cancel
+    qtbot.waitUntil(job.is_alive, timeout=5_000)
+    joined: list[Job] = []
+    original = Job.join
+    Job.join = lambda self, timeout=None: joined.append(self) or original(self, timeout)  # type: ignore[method-assign]
+    try:
+        Shiboken.delete(owner)  # the runner goes with it
+    finally:
+        Job.join = original  # type: ignore[method-assign]
+    assert job.cancel.is_set() and job.is_alive() and joined == []  # cancelled, not waited for
+    assert job in [j for state in jobs._STATES for j in state.jobs]  # stop_all() would still join it
+    release.set()
+    assert job.join(5)
     qtbot.wait(50)
-    assert got == []
+    assert got == []  # its result, delivered after the owner went, is dropped
+    JobRunner(name="later")  # closed runners whose threads ended are forgotten as new ones are made
+    assert job not in [j for state in jobs._STATES for j in state.jobs]
+
+
+def test_close_cancels_without_waiting_and_no_job_starts_after(qtbot, runner: JobRunner) -> None:
+    release = threading.Event()
+    job = runner.start("stuck", lambda _job: release.wait(WAIT_S))
+    runner.close()
+    assert job.cancel.is_set() and job.is_alive()
+    with pytest.raises(RuntimeError, match="is stopped"):
+        runner.start("x", Gate())
+    release.set()
+    assert job.join(5)
 
 
 def test_stop_all_joins_the_jobs_of_every_runner(qtbot) -> None:
@@ -276,7 +301,7 @@ def test_settings_go_to_the_injected_path(tmp_path: Path) -> None:
 
 
 EXIT_SCRIPT = """
-import atexit, sys, threading
+import atexit, sys, threading, time
 from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QTimer
 from inspector.ui.jobs import JobRunner, install_exit_hooks
@@ -289,14 +314,21 @@ app = QCoreApplication([])
 install_exit_hooks(app)
 runner = JobRunner(name="exit-test")
 started = threading.Event()
+closed = mode == "closed"  # its runner closed before the exit: cancelled then, joined by the exit hook
+go_on = threading.Event()
 
 def work(job):
     started.set()
-    job.cancel.wait(30)  # only a hook's cancel ends this early
+    (go_on if closed else job.cancel).wait(30)  # only a hook's cancel (or the exit) ends this early
+    if closed:
+        time.sleep(0.3)  # still running as the interpreter exits
     marker.write_text("cancelled and finished" if job.cancel.is_set() else "timed out")
 
 runner.start("x", work)
 started.wait(10)
+if closed:
+    runner.close()
+    go_on.set()
 if mode == "quit":  # the window closes: the event loop ends, aboutToQuit stops the jobs before exec returns
     QTimer.singleShot(0, app.quit)
     app.exec()
@@ -305,7 +337,7 @@ sys.exit(0)  # no stop() anywhere: the hooks must cancel and join the job
 """
 
 
-@pytest.mark.parametrize("mode", ["quit", "exit"])
+@pytest.mark.parametrize("mode", ["quit", "exit", "closed"])
 def test_a_job_running_when_the_app_quits_or_the_interpreter_exits_is_joined(tmp_path: Path,
                                                                               mode: str) -> None:
     import os

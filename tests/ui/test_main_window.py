@@ -156,15 +156,24 @@ def test_shutdown_cancels_and_joins_the_send_in_flight(qtbot, window: MainWindow
     assert received == []
 
 
-def test_destroying_the_window_joins_its_jobs(qtbot, settings: QSettings, server: str) -> None:
+def test_destroying_the_window_cancels_its_jobs_and_the_send_ends_on_its_own(qtbot, settings: QSettings,
+                                                                            server: str) -> None:
+    """No shutdown(): the window's job runner goes with it and cancels its send without waiting for it (the
+    UI thread never joins a worker while the app goes on); the cancelled send stops on its own, and a thread
+    still running when the app quits is joined by the exit hooks (test_jobs)."""
     from shiboken6 import Shiboken
+
+    from inspector.ui import jobs
 
     win = MainWindow(settings)
     win.show()
     type_url_and_send(qtbot, win, f"{server}/slow")
     qtbot.waitUntil(lambda: bool(job_threads()), timeout=5_000)
-    Shiboken.delete(win)  # no shutdown(): the window's job runner goes with it and takes its thread along
-    assert job_threads() == []
+    sends = [job for state in jobs._STATES for job in state.jobs if job.name.startswith("send")]
+    assert sends
+    Shiboken.delete(win)
+    assert all(job.cancel.is_set() for job in sends)
+    qtbot.waitUntil(lambda: job_threads() == [], timeout=5_000)
 
 
 def test_connection_refused_shows_kind_and_message(qtbot, window: MainWindow, http_server) -> None:

@@ -167,31 +167,32 @@ def test_an_elided_label_keeps_its_text_and_asks_for_little_room(qtbot) -> None:
     assert masked.minimumSizeHint().width() < QFontMetricsF(masked.font()).horizontalAdvance("m" * 5)
 
 
-def test_a_closed_dialog_is_freed_once_its_jobs_have_ended_never_waiting_for_them(qtbot) -> None:
-    """Deleting a job runner joins its threads on the UI thread: a dialog whose job cannot stop at once (a
-    secret store's write) is freed when the job ends, and the window goes on meanwhile."""
+def test_a_closed_dialog_is_freed_at_once_its_job_cancelled_and_never_waited_for(qtbot) -> None:
+    """A dialog whose job cannot stop at once (a secret store's write) is freed on the event loop's next turn:
+    the job is cancelled, its late result dropped, and the UI thread does not wait for its thread."""
     import threading
 
     import shiboken6
     from PySide6.QtWidgets import QDialog
 
     from inspector.ui.jobs import JobRunner
-    from inspector.ui.view_state import free_when_idle
+    from inspector.ui.view_state import free_later
 
     owner = QWidget()
     qtbot.addWidget(owner)
     dialog = QDialog(owner)
     jobs = JobRunner(dialog, name="Test")
     release = threading.Event()
-    jobs.start("write", lambda _job: release.wait(10))  # does not look at its cancel event
-    free_when_idle(dialog)
-    qtbot.wait(500)  # the event loop runs: the UI thread was not held
-    assert shiboken6.isValid(dialog)
+    got: list[object] = []
+    job = jobs.start("write", lambda _job: release.wait(10), on_done=got.append)  # does not look at its cancel
+    free_later(dialog)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=1000)
+    assert job.cancel.is_set() and job.is_alive()  # the thread was not waited for
     release.set()
-    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=5000)
-    quick = QDialog(owner)
-    free_when_idle(quick)  # nothing runs: freed on the next turn
-    qtbot.waitUntil(lambda: not shiboken6.isValid(quick), timeout=1000)
+    assert job.join(5)
+    qtbot.wait(50)
+    assert got == []
+    free_later(dialog)  # already deleted: let be
 
 
 def test_a_dialog_whose_parent_goes_while_it_is_open_is_let_be(qtbot) -> None:
