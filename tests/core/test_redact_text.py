@@ -104,3 +104,54 @@ def test_text_secret_values_lists_what_a_pasted_command_holds() -> None:
     found = text_secret_values(command)
     for secret in ("pw-SECRET-1", "AT-SECRET-2", TOKEN, "CS-SECRET-3"):
         assert secret in found
+
+
+# -- the cheap tests before each pattern's pass: never a secret missed because of them ------------------------
+
+def test_the_scheme_test_says_yes_for_every_spelling_the_auth_pattern_matches() -> None:
+    """_AUTH_RE matches its schemes in any case re.IGNORECASE knows, Unicode letters included (the Kelvin sign
+    for k, the long s, the dotted and dotless I's): the test before its pass must say yes for each."""
+    import re
+
+    from inspector.core.redact import text as text_module
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    spellings = {letter: set(re.findall(re.escape(letter), every, re.IGNORECASE))
+                 for letter in set("".join(text_module._SCHEME_WORDS))}
+    assert "\u212a" in spellings["k"] and "\u017f" in spellings["s"] and "\u0131" in spellings["i"]
+    for word in text_module._SCHEME_WORDS:
+        for at, letter in enumerate(word):
+            for other in spellings[letter]:
+                spelled = word[:at] + other + word[at + 1:]
+                assert text_module._AUTH_RE.search(f"x {spelled} abc123def456ghi") or other == letter
+                assert text_module._has_scheme_word(f"see {spelled} here"), (word, other)
+
+
+FRAGMENTS = [
+    "https://alice:pw-SECRET-1@api.example.com/x?api_key=AK-SECRET-2&page=2", "me:pw-SECRET-3@host.example",
+    "ghp_SECRETtoken0123456789@github.com", "Authorization: Bearer abcdef0123456789SECRET",
+    "bearer\tZm9vOmJhcg==", "X-Api-Key: sk_live_SECRET0123456", "client_secret=cs-SECRET-7781",
+    '{"access_token": "at-SECRET-12345678"}', '"password":"pw-SECRET-99"', "curl -u bob:s3cr3t-SECRET",
+    "--user=ann:SECRET-pw", "-U proxy:SECRET-pu", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.sig", "token=abc",
+    "Token endpoint",
+    "plain words", "a:b", "x=y", "@", "://", "-U", "é", "İ", "\u212a", " ", "\n", "\t", '"', ":", "=", ",",
+]
+
+
+def test_the_tests_before_the_passes_change_no_result(monkeypatch) -> None:
+    """Texts made of pieces that each pattern matches, and of the characters the tests look for, masked
+    with the tests and without them: the same text and the same values found, normal and strict."""
+    import random
+
+    from inspector.core.redact import text as text_module
+
+    rng = random.Random(1234)
+    texts = ["".join(rng.choice(FRAGMENTS) + rng.choice(["", " ", "\n", "&", ", "]) for _ in range(rng.randint(1, 8)))
+             for _ in range(600)]
+    texts += FRAGMENTS
+    skipping = [t for t in texts if not all(needs(t) for needs in text_module._NEEDS.values())]
+    assert len(skipping) > 100  # (not vacuous: many of them skip some pass)
+    with_tests = [(mask_text(t, strict=s), text_secret_values(t, strict=s)) for t in texts for s in (False, True)]
+    monkeypatch.setattr(text_module, "_NEEDS", {})
+    without = [(mask_text(t, strict=s), text_secret_values(t, strict=s)) for t in texts for s in (False, True)]
+    assert with_tests == without
