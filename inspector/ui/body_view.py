@@ -517,6 +517,10 @@ class LargeTextView(QAbstractScrollArea):
             self._search_timer.start()
         return result
 
+    def cancel_find(self) -> None:
+        """Stop a find going on in steps: find_finished will not come."""
+        self._cancel_search()
+
     def _cancel_search(self) -> None:
         self._search_timer.stop()
         self._search = None

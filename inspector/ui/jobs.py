@@ -181,6 +181,8 @@ class _State:
         stays known to stop_all() until its threads have ended."""
         self.closed = True
         self.cancel_all()
+        for job in self.jobs:  # never delivered now: what they would call (the owner, and what it holds) goes
+            job._on_done = job._on_failed = job._on_progress = None
 
     def deliver(self, job: Job[Any], outcome: Outcome, value: object) -> None:
         """On the UI thread: apply the one stale rule, then hand the value to the job's callback."""
@@ -411,6 +413,13 @@ def stop_all(timeout_s: float = STOP_WAIT_S) -> bool:
     ended = all([state.join(max(0.0, deadline - time.monotonic())) for state in states])
     _STATES.difference_update(states)
     return ended
+
+
+def join_closed(runners: Iterable[JobRunner], timeout_s: float = STOP_WAIT_S) -> bool:
+    """Wait for the threads of runners already closed (or cancelled), sharing one bounded wait: the window
+    closing waits for its tabs' jobs even where no exit hook runs (a script, an embedding)."""
+    deadline = time.monotonic() + timeout_s
+    return all([runner.join(max(0.0, deadline - time.monotonic())) for runner in runners])
 
 
 def _forget_ended() -> None:

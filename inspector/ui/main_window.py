@@ -1499,22 +1499,25 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def shutdown(self) -> None:
-        """Cancel every job of the window and its panes and stop the pollings; the window's own jobs and the
-        panes' are joined (bounded wait), the tabs' threads end on their own (stop_all joins any left when the
-        app quits)."""
+        """Cancel every job of the window, its panes and its tabs, stop the pollings, and wait for their
+        threads (bounded)."""
         if not self._built:
             return
         if self.profiles is not None:
             self.profiles.stop_watching()
         if self.collections is not None:
             self.collections.stop()
-        for tab in self.all_tabs():
+        from inspector.ui.jobs import JobRunner, join_closed
+
+        tabs = self.all_tabs()
+        for tab in tabs:
             tab.shutdown()
         if self.history_pane is not None:
             self.history_pane.shutdown()
         if self._incidents is not None:
             self._incidents.shutdown()
         self.jobs.stop()
+        join_closed(runner for tab in tabs for runner in tab.findChildren(JobRunner))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._built:  # else closed while only the frame was up: the last run's state stays as it was

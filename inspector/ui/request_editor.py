@@ -903,7 +903,8 @@ class RequestEditor(QWidget):
     def _text_holds(self, text: str, needle: str) -> bool:
         """needle in text; for a large body (held, or waiting for the Body page) remembered: each key typed
         in the URL bar asks whether the form holds a "{{", some 8 ms a search in 7 MB."""
-        if len(text) <= LARGE_EDIT_CHARS:
+        held = text is self._large_body or (self._pending is not None and text is self._pending.body.text)
+        if not held or len(text) <= LARGE_EDIT_CHARS:  # (the editor's own text is a new str at each call)
             return needle in text
         known = self._holds_of
         if known is None or known[0] is not text:

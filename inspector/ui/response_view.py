@@ -1293,7 +1293,11 @@ class ResponseView(QWidget):
         self.status_label.setStyleSheet(status_chip_style(theme, status, pending=self.exchange is None))
 
     def shutdown(self) -> None:
-        """Cancel the body and save jobs, not waiting for their threads (the tab closes; JobRunner.close)."""
+        """Cancel the body and save jobs, not waiting for their threads (the tab closes; JobRunner.close), and
+        a find going on in steps (its end would start a job)."""
         self._cancel_highlight()
+        for name in ("large_view", "raw_large"):
+            if is_built(self, name):
+                getattr(self, name).cancel_find()
         self.jobs.close()
 

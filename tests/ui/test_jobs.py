@@ -218,6 +218,30 @@ def test_destroying_the_owner_cancels_its_jobs_without_waiting_for_them(qtbot) -
     assert job not in [j for state in jobs._STATES for j in state.jobs]
 
 
+def test_a_closed_runner_lets_go_of_its_owner_at_once(qtbot) -> None:
+    """Closed runners stay known until their threads end and a new runner is made; what their jobs would have
+    called back (a deleted tab, its whole response) must not stay with them."""
+    import gc
+    import weakref
+
+    class Owner:
+        def __init__(self) -> None:
+            self.body = bytearray(1024)
+
+        def shown(self, _value: object) -> None:
+            pass
+
+    owner = Owner()
+    alive = weakref.ref(owner)
+    runner = JobRunner(name="closing")
+    job = runner.start("x", lambda _job: None, on_done=owner.shown, on_failed=owner.shown)
+    runner.close()
+    assert job.join(5)
+    del owner
+    gc.collect()
+    assert alive() is None
+
+
 def test_close_cancels_without_waiting_and_no_job_starts_after(qtbot, runner: JobRunner) -> None:
     release = threading.Event()
     job = runner.start("stuck", lambda _job: release.wait(WAIT_S))

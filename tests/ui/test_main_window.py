@@ -156,6 +156,17 @@ def test_shutdown_cancels_and_joins_the_send_in_flight(qtbot, window: MainWindow
     assert received == []
 
 
+def test_shutdown_waits_for_the_tabs_jobs_too(qtbot, window: MainWindow) -> None:
+    """Closing a tab never waits for its jobs, closing the window does (bounded), even where no exit hook
+    runs (a script, an embedding): a body being saved to a slow disk, say, that cannot see its cancel."""
+    import time
+
+    tab = window.current_tab()
+    job = tab.response_view.jobs.start("save", lambda _job: time.sleep(1.0))
+    window.shutdown()
+    assert job.cancel.is_set() and not job.is_alive()
+
+
 def test_destroying_the_window_cancels_its_jobs_and_the_send_ends_on_its_own(qtbot, settings: QSettings,
                                                                             server: str) -> None:
     """No shutdown(): the window's job runner goes with it and cancels its send without waiting for it (the

@@ -316,7 +316,8 @@ def test_a_large_body_waiting_for_its_page_is_looked_at_once_too(qtbot, monkeypa
 
 
 def test_a_closed_editor_starts_no_more_work(editor: RequestEditor, qtbot, monkeypatch) -> None:
-    """A closed tab is freed once its jobs end; meanwhile it still hears the window's mode: it starts nothing."""
+    """A closed tab is freed on the event loop's next turn; until then it still hears the window's mode: it
+    starts nothing."""
     masked: list[int] = []
     real = request_editor.mask_body_text
     monkeypatch.setattr(request_editor, "mask_body_text", lambda t, c: masked.append(len(t)) or real(t, c))

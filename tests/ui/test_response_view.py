@@ -259,3 +259,30 @@ def test_saving_a_body_writes_it_off_the_ui_thread(qtbot, tmp_path) -> None:
         view.save_in_background(str(target))
     assert target.read_bytes() == body
     assert f"to {target}" in view.notice_label.text() and "Saved" in view.notice_label.text()
+
+
+def test_a_find_going_on_in_steps_stops_when_the_view_shuts_down(qtbot, monkeypatch) -> None:
+    """A tab closed while a long find runs in steps: its end would start a job on the closed runner."""
+    import sys
+
+    from inspector.ui import body_view
+
+    monkeypatch.setattr(body_view, "FIND_STEP_S", 0.0)  # every window in a step of its own
+    monkeypatch.setattr(body_view, "FIND_WINDOW", 1024)
+    view = ResponseView(theme=LIGHT)
+    qtbot.addWidget(view)
+    body = ("línea de texto número uno\n" * 40_000).encode()  # not ASCII: found in steps, case-insensitively
+    assert len(body) > LARGE_BODY_BYTES
+    with qtbot.waitSignal(view.body_ready, timeout=40_000):
+        view.show_exchange(exchange(200, body, "text/plain"))
+    view.open_find()
+    view.find_bar.field.setText("AGUJA")
+    finished: list[bool] = []
+    view.large_view.find_finished.connect(finished.append)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _t, exc, _tb: errors.append(exc))
+    view.find_next()
+    assert view.find_bar.result.text() == "Searching…"
+    view.shutdown()
+    qtbot.wait(300)
+    assert finished == [] and errors == []

@@ -319,7 +319,7 @@ def test_closed_dialogs_do_not_stay_behind_in_the_window(qtbot, tmp_path: Path, 
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         return [type(d).__name__ for d in window.findChildren(QDialog)]
 
-    qtbot.waitUntil(lambda: left() == [], timeout=5000)  # (a profiles dialog once its jobs have ended)
+    qtbot.waitUntil(lambda: left() == [], timeout=5000)  # (freed on the next turn, its jobs cancelled)
     with qtbot.waitSignal(model.profiles_changed, timeout=10_000):
         model.reload()  # no closed dialog is left to answer it (a deleted one would raise here)
     window.shutdown()
