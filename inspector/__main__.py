@@ -2,4 +2,5 @@
 
 from inspector.app import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a helper process is started (inspector/core/offload.py)
+    raise SystemExit(main())

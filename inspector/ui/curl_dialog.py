@@ -12,8 +12,8 @@ Embedding API:
         view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     CurlDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
     dialog.command() -> str              the command as shown now (all of it: a long one shows its start;
-                                         "" while one with bodies over MASK_ON_A_JOB_BYTES is written on a
-                                         worker: dialog.writing, then Signal built())
+                                         "" while one with bodies over MASK_ON_A_JOB_BYTES is written in the
+                                         helper process: dialog.writing, then Signal built())
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
     dialog.set_screen_share_safe(on)     masks and disables "Include credentials" while on (sets view's mode)
@@ -22,6 +22,7 @@ Embedding API:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,8 @@ from PySide6.QtWidgets import (
 
 from inspector.core import redact
 from inspector.core.exchange import Exchange, Hop
-from inspector.core.export import to_curl
-from inspector.core.redact import exchange_redactor
+from inspector.core.export.curl import curl_command
+from inspector.core.offload import HELPER
 from inspector.core.request import RequestSpec
 from inspector.ui.jobs import MASK_ON_A_JOB_BYTES, JobRunner
 from inspector.ui.theme import label_color_style
@@ -64,12 +65,6 @@ def _bodies_size(source: RequestSpec | Hop | Exchange) -> int:
     return len(source.sent_body) if isinstance(source, Hop) else len(source.body.text)
 
 
-def _seen_redactor(exchange: Exchange, values: tuple[str, ...] | list[str], extra: Any) -> redact.Redactor:
-    seen = exchange_redactor(exchange, extra_names=extra)
-    for secret in values:
-        seen.add(secret)
-    return seen
-
 WARNING_TITLE = "Include credentials?"
 WARNING_TEXT = (
     "The command will hold your credentials in clear: tokens, passwords, API keys and cookies. Anyone who "
@@ -89,7 +84,7 @@ class CurlDialog(QDialog):
     """A curl command for a request, masked by default; see the module text."""
 
     copied = Signal(str)
-    built = Signal()  # a command written on a worker is shown (see writing)
+    built = Signal()  # a command written in the helper process is shown (see writing)
 
     def __init__(
         self,
@@ -108,16 +103,14 @@ class CurlDialog(QDialog):
         self._extra = secrets.names
         self._sources: list[tuple[str, RequestSpec | Hop]] = []
         self._redactor: redact.Redactor | None = None
-        # bodies of megabytes: their masking is read on a worker (it reads every body whole)
+        # bodies of megabytes: masked in the helper process (it reads every body whole)
         self._later = _bodies_size(source) > MASK_ON_A_JOB_BYTES  # (masking them reads them whole)
         self._jobs: JobRunner | None = None
         self._seen: tuple[Exchange, tuple[str, ...]] | None = None  # an exchange whose redactor is still to make
         if isinstance(source, Exchange):
-            # what was seen in the exchange is scrubbed by value too (a token echoed in a URL, say)
-            if self._later:
-                self._seen = (source, tuple(secrets.values))
-            else:
-                self._redactor = _seen_redactor(source, secrets.values, self._extra)
+            # what was seen in the exchange is scrubbed by value too (a token echoed in a URL, say): gathered
+            # with the first command (curl_command)
+            self._seen = (source, tuple(secrets.values))
             self._sources.append(("The request as composed", source.spec))
             for n, hop in enumerate(source.hops, start=1):
                 role = "token request" if hop.role == "token" else "as sent"
@@ -187,11 +180,11 @@ class CurlDialog(QDialog):
 
     @property
     def writing(self) -> bool:
-        """The command is being written on a worker (a body of megabytes): command() is "" until built()."""
+        """The command is being written in the helper process (a body of megabytes): command() is "" until built()."""
         return self._jobs is not None and self._jobs.busy("write")
 
     def copy(self) -> None:
-        if not self._command:  # still being written on a worker
+        if not self._command:  # still being written in the helper process
             return
         text = self.command()
         QGuiApplication.clipboard().setText(text)
@@ -240,19 +233,22 @@ class CurlDialog(QDialog):
         include = self.include_box.isChecked() and not self.view_state.safe
         extra, redactor, seen = self._extra, self._redactor, self._seen
 
-        def write() -> tuple[redact.Redactor | None, str]:  # plain values only: also run on a worker
-            known = _seen_redactor(seen[0], seen[1], extra) if seen is not None else redactor
-            return known, to_curl(source, include_secrets=include, extra_secret_names=extra, redactor=known)
-
+        write = functools.partial(curl_command, source, include, extra, redactor=redactor, seen=seen)
         if not self._later:
             self._show(write())
             return
         if self._jobs is None:
             self._jobs = JobRunner(self, name="CurlDialog")
         self._command = ""
-        self._jobs.start("write", lambda _job: write(), on_done=self._written, queue=True)
+        # in the helper process: masking a body of megabytes holds the interpreter in long regex passes
+        self._jobs.start("write", lambda job: HELPER.call(write, cancel=job.cancel),
+                         on_done=self._written, on_failed=self._write_failed, queue=True)
         self.copy_button.setEnabled(False)
         self.text.setPlainText("Writing the command (masking a body of megabytes takes a moment)…")
+
+    def _write_failed(self, error: BaseException) -> None:
+        self.text.setPlainText(f"The command could not be written ({type(error).__name__}: {error}).")
+        self.copy_button.setToolTip("No command to copy: it could not be written")
 
     def _written(self, written: tuple[redact.Redactor | None, str]) -> None:
         self.copy_button.setEnabled(True)

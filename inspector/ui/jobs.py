@@ -446,3 +446,6 @@ def install_exit_hooks(app: QCoreApplication) -> None:
 
 def _stop_all_now() -> None:
     stop_all()
+    offload = sys.modules.get("inspector.core.offload")  # its helper process, if one was started
+    if offload is not None:
+        offload.HELPER.close()

@@ -20,7 +20,7 @@ Embedding API:
                                          (Markdown is rendered by default, as a Git host or chat shows it)
     dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
                                          ("" while an exchange with bodies over MASK_ON_A_JOB_BYTES is reported
-                                         on a worker: dialog.building, then Signal built(); Copy and Save…
+                                         in the helper process: dialog.building, then Signal built(); Copy and Save…
                                          are off meanwhile, and copy() and save() do nothing)
     dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
     dialog.save(path=None) -> Path|None  asks where unless given; writes UTF-8
@@ -30,6 +30,7 @@ Embedding API:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange
 from inspector.core.export import ReportOptions, build_report, report_html
+from inspector.core.offload import HELPER
 from inspector.ui.jobs import MASK_ON_A_JOB_BYTES, JobRunner
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
@@ -109,7 +111,7 @@ class ReportDialog(QDialog):
 
     copied = Signal(str)
     saved = Signal(str)
-    built = Signal()  # a report built on a worker is shown (see report_text)
+    built = Signal()  # a report built in the helper process is shown (see report_text)
 
     def __init__(
         self,
@@ -138,8 +140,8 @@ class ReportDialog(QDialog):
         self._options = ReportOptions(extra_secret_names=secrets.names, context=context)
         self._text = ""
         self._later = exchange.bodies_size > MASK_ON_A_JOB_BYTES  # (two of 4 MB: 1.5 s, at every option)
-        self._where = 0  # the preview's scroll position when a build on a worker began
-        self._jobs: JobRunner | None = None  # made for the first report built on a worker
+        self._where = 0  # the preview's scroll position when a build in the helper process began
+        self._jobs: JobRunner | None = None  # made for the first report built in the helper process
 
         # -- options
         sections = QGroupBox("Include")
@@ -279,11 +281,11 @@ class ReportDialog(QDialog):
 
     @property
     def building(self) -> bool:
-        """A report is being built on a worker (Copy and Save… are off until it is there)."""
+        """A report is being built in the helper process (Copy and Save… are off until it is there)."""
         return self._jobs is not None and self._jobs.busy("build")
 
     def copy(self) -> None:
-        if not self._text:  # a report still being built on a worker (or that could not be): nothing yet
+        if not self._text:  # a report still being built in the helper process (or that could not be): nothing yet
             return
         mime = QMimeData()
         if self.format() == "html":
@@ -330,9 +332,7 @@ class ReportDialog(QDialog):
         exchange, diagnosis, options = self._exchange, self._diagnosis, self.options()
         redactor, generated_at = self._redactor, self._generated_at
 
-        def build() -> str:  # plain values only: also run on a worker
-            return write(exchange, diagnosis, options, redactor=redactor, generated_at=generated_at)
-
+        build = functools.partial(write, exchange, diagnosis, options, redactor=redactor, generated_at=generated_at)
         if not self._later:
             self._text = build()
             self._show_preview()
@@ -342,9 +342,11 @@ class ReportDialog(QDialog):
         if not self.building:
             self._where = self.preview.verticalScrollBar().value()  # kept across the placeholder
         self._text = ""
-        # queued: a build cannot stop half-way, so a newer one waits for it rather than running beside it
-        self._jobs.start("build", lambda _job: build(), on_done=self._built, on_failed=self._build_failed,
-                         queue=True)
+        # in the helper process: masking bodies of megabytes holds the interpreter in long calls (json's parser,
+        # regex passes), which would stop the window on a thread too; queued: a newer build waits for the one
+        # running rather than running beside it
+        self._jobs.start("build", lambda job: HELPER.call(build, cancel=job.cancel),
+                         on_done=self._built, on_failed=self._build_failed, queue=True)
         self.copy_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.preview.setPlainText("Building the report (masking bodies of megabytes takes a moment)…")
@@ -364,7 +366,7 @@ class ReportDialog(QDialog):
 
     def _show_preview(self, where: int | None = None) -> None:
         if not self._text:
-            return  # a report being built on a worker, or that could not be: shown once there is one
+            return  # a report being built in the helper process, or that could not be: shown once there is one
         bar = self.preview.verticalScrollBar()
         where = bar.value() if where is None else where
         source = self.source_check.isChecked()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import time
 from pathlib import Path
 
 import pytest
@@ -157,32 +156,32 @@ def test_a_command_with_a_body_of_megabytes_shows_its_start_and_copies_all_of_it
     assert QApplication.clipboard().text() == command
 
 
-def test_a_body_of_megabytes_is_masked_on_a_worker_and_the_newest_choice_wins(qtbot, monkeypatch) -> None:
-    """Masking a body of megabytes holds the UI thread for a fifth of a second or more (again at every toggle):
-    the command is written on a worker, one at a time; Copy waits for it."""
+def _parent_calls(monkeypatch, module: object, name: str) -> list[str]:
+    """Calls of module's `name` made in this process (the helper process has modules of its own)."""
     import threading
 
+    calls: list[str] = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name,
+                        lambda *a, **kw: calls.append(threading.current_thread().name) or real(*a, **kw))
+    return calls
+
+
+def test_a_body_of_megabytes_is_masked_in_the_helper_process_and_the_newest_choice_wins(qtbot,
+                                                                                       monkeypatch) -> None:
+    """Masking a body of megabytes holds the interpreter for a fifth of a second or more (again at every
+    toggle), on a worker thread too: the command is written in the helper process, one at a time (queued);
+    Copy waits for it."""
+    from inspector.core.export.curl import to_curl
+    from inspector.core.offload import HELPER
     from inspector.core.request import Body
-    from inspector.ui import curl_dialog
 
-    threads: list[bool] = []
-    running: list[int] = []
-    most = [0]
-    real = curl_dialog.to_curl
-
-    def write(*args, **kw):  # type: ignore[no-untyped-def]
-        threads.append(threading.current_thread() is threading.main_thread())
-        running.append(1)
-        most[0] = max(most[0], len(running))
-        try:
-            time.sleep(0.2)  # a body of megabytes takes this long to mask
-            return real(*args, **kw)
-        finally:
-            running.pop()
-
-    monkeypatch.setattr(curl_dialog, "to_curl", write)
     body = '{"items": [' + ",".join(f'{{"id": {i}}}' for i in range(60_000)) + "]}"
     spec = RequestSpec("POST", "https://api.example.com/bulk", headers=SPEC.headers, body=Body("json", body))
+    expected = {True: to_curl(spec, include_secrets=True), False: to_curl(spec)}
+    from inspector.core.export import curl
+
+    here = _parent_calls(monkeypatch, curl, "to_curl")
     dialog = CurlDialog(spec, ask=Answers(True))
     qtbot.addWidget(dialog)
     assert dialog.writing and dialog.command() == "" and not dialog.copy_button.isEnabled()
@@ -192,27 +191,23 @@ def test_a_body_of_megabytes_is_masked_on_a_worker_and_the_newest_choice_wins(qt
     assert copied == []
     dialog.set_include_credentials(True)  # while it writes: the newer command replaces it
     qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
-    assert dialog.command() == real(spec, include_secrets=True)
+    assert dialog.command() == expected[True]
     assert body in dialog.command() and dialog.copy_button.isEnabled()
-    assert threads and not any(threads) and most[0] == 1  # one at a time
     dialog.set_include_credentials(False)
     qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
-    assert dialog.command() == real(spec) and JWT not in dialog.command()
+    assert dialog.command() == expected[False] and JWT not in dialog.command()
+    assert here == [] and HELPER.is_running()  # written by the helper, never in this process
 
 
-def test_an_exchange_with_bodies_of_megabytes_is_scrubbed_on_a_worker_too(qtbot, monkeypatch) -> None:
-    """The values seen in the exchange (a token in a response body, say) are gathered on the worker as well,
-    and scrubbed from every hop's command."""
+def test_an_exchange_with_bodies_of_megabytes_is_scrubbed_in_the_helper_too(qtbot, monkeypatch) -> None:
+    """The values seen in the exchange (a token in a response body, say) are gathered there as well, and
+    scrubbed from every hop's command."""
     import dataclasses
     import json
-    import threading
 
-    from inspector.ui import curl_dialog
+    from inspector.core import redact
 
-    threads: list[bool] = []
-    real = curl_dialog.exchange_redactor
-    monkeypatch.setattr(curl_dialog, "exchange_redactor", lambda *a, **kw: threads.append(
-        threading.current_thread() is threading.main_thread()) or real(*a, **kw))
+    here = _parent_calls(monkeypatch, redact, "exchange_redactor")
     exchange = secret_exchange()
     padding = json.dumps([{"id": i, "note": "x" * 40} for i in range(6000)]).encode()
     last = exchange.hops[-1]
@@ -225,4 +220,4 @@ def test_an_exchange_with_bodies_of_megabytes_is_scrubbed_on_a_worker_too(qtbot,
         dialog.source_combo.setCurrentIndex(index)
         qtbot.waitUntil(lambda: not dialog.writing, timeout=20_000)
         assert dialog.command() and not any(v in dialog.command() for v in SECRETS.values()), index
-    assert threads and not any(threads)
+    assert here == []

@@ -205,30 +205,45 @@ def _big_exchange():  # type: ignore[no-untyped-def]
     return dataclasses.replace(exchange, hops=(*exchange.hops[:-1], big))
 
 
-def test_a_report_of_bodies_of_megabytes_is_built_on_a_worker_and_still_masked(qtbot, monkeypatch) -> None:
-    """Masking an exchange reads its bodies whole (a second and a half for two of 4 MB): built on a worker,
-    one build at a time (one cannot stop half-way), the newest options winning; Copy and Save… do nothing
-    until it is there."""
+def _helper_calls(monkeypatch) -> tuple[list[tuple[str, bool]], list[int]]:
+    """What is sent to the helper process: (function, from the UI thread?), and the most sent at once."""
     import threading
 
-    from inspector.core.export import build_report
-    from inspector.ui import report_dialog
+    from inspector.core.offload import HELPER
 
+    calls: list[tuple[str, bool]] = []
     running: list[int] = []
-    most: list[int] = [0]
-    threads: list[bool] = []
+    most = [0]
+    real = HELPER.call
 
-    def build(*args, **kw):  # type: ignore[no-untyped-def]
-        threads.append(threading.current_thread() is threading.main_thread())
+    def call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((getattr(fn, "func", fn).__name__, threading.current_thread() is threading.main_thread()))
         running.append(1)
         most[0] = max(most[0], len(running))
         try:
-            return build_report(*args, **kw)
+            return real(fn, *args, **kwargs)
         finally:
             running.pop()
 
-    monkeypatch.setattr(report_dialog, "build_report", build)
+    monkeypatch.setattr(HELPER, "call", call)
+    return calls, most
+
+
+def test_a_report_of_bodies_of_megabytes_is_built_in_the_helper_process_and_still_masked(qtbot,
+                                                                                        monkeypatch) -> None:
+    """Masking an exchange reads its bodies whole (a second and a half for two of 4 MB), in long calls that
+    hold the interpreter, on a thread too: built in the helper process, one build at a time (one cannot stop
+    half-way), the newest options winning; Copy and Save… do nothing until it is there."""
+    from inspector.core import redact
+    from inspector.core.export import build_report
+
     exchange = _big_exchange()
+    expected = build_report(exchange, secret_diagnosis(), replace(ReportOptions(), body_limit=3000, headers=False),
+                            generated_at=NOW)
+    here: list[str] = []
+    real = redact.exchange_redactor
+    monkeypatch.setattr(redact, "exchange_redactor", lambda *a, **kw: here.append("x") or real(*a, **kw))
+    calls, most = _helper_calls(monkeypatch)
     dialog = ReportDialog(exchange, secret_diagnosis(), clock=lambda: NOW,
                           inform=lambda *a: pytest.fail(f"unexpected message: {a[1:]}"))
     qtbot.addWidget(dialog)
@@ -243,15 +258,16 @@ def test_a_report_of_bodies_of_megabytes_is_built_on_a_worker_and_still_masked(q
     qtbot.waitUntil(lambda: not dialog.building, timeout=30_000)
     options = dialog.options()
     assert options.body_limit == 3000 and not options.headers
-    assert dialog.report_text() == build_report(exchange, secret_diagnosis(), options, generated_at=NOW)
-    assert most[0] == 1 and threads and not any(threads)
+    assert dialog.report_text() == expected
+    assert most[0] == 1 and calls and all(name == "build_report" and not ui for name, ui in calls)
+    assert here == []  # masked in the helper process, not in this one
     assert not any(secret in dialog.report_text() for secret in SECRETS.values())
     assert dialog.copy_button.isEnabled()
     dialog.copy()
     assert copied == [dialog.report_text()]
-    builds = len(threads)
+    builds = len(calls)
     dialog.show_source(True)  # only shown again: not built again
-    assert len(threads) == builds and dialog.preview.toPlainText() == dialog.report_text()
+    assert len(calls) == builds and dialog.preview.toPlainText() == dialog.report_text()
 
 
 def test_a_report_built_on_a_worker_keeps_the_place_in_the_preview(qtbot) -> None:
@@ -272,14 +288,15 @@ def test_a_report_built_on_a_worker_keeps_the_place_in_the_preview(qtbot) -> Non
 
 
 def test_a_report_that_cannot_be_built_says_so(qtbot, monkeypatch) -> None:
-    from inspector.ui import report_dialog
+    """The helper process ended while it built (the system ran out of memory and killed it, say)."""
+    from inspector.core.offload import HELPER, HelperFailed
 
     def broken(*_a, **_kw):  # type: ignore[no-untyped-def]
-        raise MemoryError("no room")
+        raise HelperFailed("The helper process ended while it worked (exit code -9)")
 
-    monkeypatch.setattr(report_dialog, "build_report", broken)
+    monkeypatch.setattr(HELPER, "call", broken)
     dialog = ReportDialog(_big_exchange(), secret_diagnosis(), clock=lambda: NOW)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: not dialog.building, timeout=10_000)
-    assert "could not be built" in dialog.preview.toPlainText() and "no room" in dialog.preview.toPlainText()
+    assert "could not be built" in dialog.preview.toPlainText() and "exit code -9" in dialog.preview.toPlainText()
     assert not dialog.copy_button.isEnabled() and dialog.save() is None

@@ -6,7 +6,7 @@ import base64
 import json
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from inspector.core import redact
 from inspector.core.bodies import body_text
 from inspector.core.errors import ExportError, RequestError
-from inspector.core.exchange import Hop
+from inspector.core.exchange import Exchange, Hop
 from inspector.core.request import (
     CONTENT_TYPE_FOR_KIND,
     DEFAULT_TIMEOUT_S,
@@ -57,6 +57,25 @@ class CurlFilesNeeded(ExportError):
 # --- curl out ----------------------------------------------------------------------------------------------
 
 _SKIP_HOP_HEADERS = frozenset({"content-length", "host", "connection"})
+
+
+def curl_command(
+    source: RequestSpec | Hop,
+    include_secrets: bool = False,
+    extra_secret_names: Iterable[str] = (),
+    *,
+    redactor: redact.Redactor | None = None,
+    seen: tuple[Exchange, Sequence[str]] | None = None,
+) -> tuple[redact.Redactor | None, str]:
+    """to_curl, and the redactor it scrubbed with: given `seen` (an exchange and secret values it was sent
+    with), one made of the exchange's seen values and those, instead of `redactor` (the caller keeps it for
+    its next command: gathering them reads the exchange's bodies)."""
+    if seen is not None:
+        exchange, values = seen
+        redactor = redact.exchange_redactor(exchange, extra_names=tuple(extra_secret_names))
+        for secret in values:
+            redactor.add(secret)
+    return redactor, to_curl(source, include_secrets, extra_secret_names, redactor=redactor)
 
 
 def to_curl(
