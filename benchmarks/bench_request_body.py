@@ -11,8 +11,8 @@ form's secrets, the body's included). The window holds a body this large aside a
 
 --json prints one object per line: {"case", "body_mb", "worst_stall_ms", "bare_editor_stall_ms", "ratio",
 "keys_worst_stall_ms"} (worst_stall_ms: from the paste until the window is idle again; keys_worst_stall_ms:
-typing in the URL bar after it, each key a message, the first of which looks for the body's secrets once;
-ratio = worst_stall_ms / bare_editor_stall_ms).
+typing in the URL bar after it, each key a message, the first of which has the body's secrets sought once,
+in the helper process (inspector/core/offload.py); ratio = worst_stall_ms / bare_editor_stall_ms).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.core.body_checks import body_secrets, formatted_json, json_problem
 from inspector.core.errors import InspectorError, RequestError
+from inspector.core.offload import HELPER
 from inspector.core.redact import (
-    body_secret_values,
     header_secret_values,
     is_secret_header,
     is_secret_param,
@@ -55,7 +55,7 @@ from inspector.core.request import (
     validate_url,
 )
 from inspector.core.units import format_size
-from inspector.ui.jobs import Job, JobRunner
+from inspector.ui.jobs import JobRunner
 from inspector.ui.lazy import BuiltOnUse
 from inspector.ui.profile_picker import ProfilePicker
 from inspector.ui.theme import Theme, label_color_style, monospace_font
@@ -79,35 +79,10 @@ LARGE_PREVIEW_CHARS = 64 * 1024  # how much of such a body the editor shows
 LARGE_PARSE_CHARS = 2 * 1024 * 1024
 
 
-BODY_SLOTS = ("check", "format", "mask")  # a held body's jobs (RequestEditor._start_body_job)
+BODY_SLOTS = ("check", "format", "mask", "secrets")  # a held body's jobs (RequestEditor._start_body_job)
 _EDIT_ANYWAY_TIP = ("Put the whole body in the editor: the window may stop answering for seconds while it is laid "
                     "out, and again at every key")
 _MASKED_EDIT_TIP = "Not in screen-share-safe mode: the whole body would show unmasked"
-
-
-def body_secrets(text: str, kind: str) -> list[str]:
-    """The secret values in a body's text: by its structure (JSON, form; up to LARGE_PARSE_CHARS) and by shape."""
-    found = body_secret_values(text, CONTENT_TYPE_FOR_KIND.get(kind)) if len(text) <= LARGE_PARSE_CHARS else []
-    return [*found, *text_secret_values(text)]
-
-
-def json_problem(text: str) -> str | None:
-    """None when text is a JSON document, else where the mistake is."""
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    except RecursionError:
-        return "Not checked: the JSON is nested too deeply"
-    return None
-
-
-def formatted_json(text: str) -> str | None:
-    """The JSON text indented by two, or None when it is not JSON."""
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except (json.JSONDecodeError, RecursionError):
-        return None
 
 
 BODY_KIND_LABELS = {
@@ -411,6 +386,8 @@ class RequestEditor(QWidget):
         self._undo_body: str | None = None  # the body before a large paste (Undo paste)
         self._closed = False  # shutdown(): the tab closed
         self._body_secrets_of: tuple[str, str, list[str]] | None = None  # (held body, kind, its secret values)
+        self._secrets_sought: tuple[int, str] | None = None  # (id of the held body, kind) the "secrets" job reads
+        self._waiting_message: tuple[str, bool] | None = None  # show_message() waiting for those values
         self._holds_of: tuple[str, dict[str, bool]] | None = None  # (large body, needle -> whether it holds it)
         # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
@@ -836,8 +813,11 @@ class RequestEditor(QWidget):
     # -- messages ----------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = True) -> None:
         """A line under the URL bar: why the request cannot be sent (never a dialog). It often quotes what
-        was typed, so every secret in the form (and in a pasted command) is masked in it."""
-        self.message_label.set_text(text, secrets=self._form_secrets() if text else ())
+        was typed, so every secret in the form (and in a pasted command) is masked in it. While a held body's
+        secret values are sought (once per body, in the helper process), the line waits for them, hidden."""
+        secrets = self._form_secrets() if text else ()
+        self._waiting_message = None if secrets is not None else (text, error)
+        self.message_label.set_text(text if secrets is not None else "", secrets=secrets or ())
         self._message_error = error
         self.message_label.setVisible(bool(text))
         self.url_edit.setProperty("invalid", bool(text) and error)
@@ -857,30 +837,47 @@ class RequestEditor(QWidget):
         self._check_body()
         self._update_content_type_hint()
 
-    def _form_secrets(self) -> list[str]:
+    def _form_secrets(self) -> list[str] | None:
         """Every secret value the form holds: URL (and whatever was typed or pasted into the URL bar),
-        headers enabled or not, secret parameters and body fields."""
+        headers enabled or not, secret parameters and body fields. None while a held body's are sought."""
         spec = self.to_spec()
         found = [*url_secret_values(spec.url), *text_secret_values(self.url_source())]
         for h in spec.headers:
             found += header_secret_values(h.name, h.value)
         if spec.body.text:
-            found += self._body_secrets(spec.body.text, spec.body.kind)
+            in_body = self._body_secrets(spec.body.text, spec.body.kind)
+            if in_body is None:
+                return None
+            found += in_body
         found += [f.value for f in spec.body.fields if is_secret_param(f.name) and not f.is_file]
         return found
 
-    def _body_secrets(self, text: str, kind: str) -> list[str]:
-        """The secret values a body holds; a large body's are worked out once, when a message first needs them
-        (every message under the URL bar masks them, and each key typed there may bring one). Not on a worker
-        as it is held: the scan holds the interpreter, and so the window, for a tenth of a second or more a
-        megabyte even there, and most held bodies never meet a message."""
+    def _body_secrets(self, text: str, kind: str) -> list[str] | None:
+        """The secret values a body holds. A large body's (held, or waiting for the Body page: the same str each
+        time) are sought once, when a message first needs them (every message under the URL bar masks them,
+        and each key typed there may bring one), in the helper process: the search holds the interpreter for
+        a tenth of a second or more, on a thread too. None until they are known; most held bodies never meet
+        a message."""
+        if len(text) <= LARGE_EDIT_CHARS:
+            return body_secrets(text, kind, LARGE_PARSE_CHARS)
         cached = self._body_secrets_of
         if cached is not None and cached[0] is text and cached[1] == kind:
             return cached[2]
-        values = body_secrets(text, kind)
-        if len(text) > LARGE_EDIT_CHARS:  # a held body, or one waiting for the Body page: the same str each time
+        seeking = self._body_jobs is not None and self._body_jobs.current("secrets") is not None
+        if seeking and self._secrets_sought == (id(text), kind):
+            return None  # already sought (the next key typed meanwhile)
+
+        def found(values: list[str]) -> None:
             self._body_secrets_of = (text, kind, values)
-        return values
+            self._show_waiting_message()
+
+        self._secrets_sought = (id(text), kind)  # (the str lives as long as the job: the job holds it)
+        self._start_body_job("secrets", body_secrets, (text, kind, LARGE_PARSE_CHARS), found)
+        return None
+
+    def _show_waiting_message(self) -> None:
+        if self._waiting_message is not None:
+            self.show_message(*self._waiting_message)
 
     def holds(self, needle: str) -> bool:
         """Whether the URL bar, a parameter, a header, the body text or a form field holds `needle` (the pages
@@ -1066,8 +1063,7 @@ class RequestEditor(QWidget):
             return
         if large is not None:
             self._show_json_check("Checking the JSON…", self.theme.muted_text)
-            self._start_body_job("check", lambda _job: json_problem(large),
-                                 lambda problem: self._show_json_problem(problem))
+            self._start_body_job("check", json_problem, (large,), self._show_json_problem)
             return
         self._show_json_problem(json_problem(text))
 
@@ -1081,14 +1077,17 @@ class RequestEditor(QWidget):
         self.body_status.setText(text)
         self.body_status.setStyleSheet(label_color_style(colour))
 
-    def _start_body_job(self, slot: str, work: Callable[[Job[T]], T], on_done: Callable[[T], object]) -> None:
-        """A held body's work, in BODY_SLOTS: its JSON check, formatting and masked start; one of each at a
-        time, a newer one replacing the older. None once the editor is closed (shutdown)."""
+    def _start_body_job(self, slot: str, fn: Callable[..., T], args: tuple[object, ...],
+                        on_done: Callable[[T], object]) -> None:
+        """A held body's work, fn(*args) in BODY_SLOTS: its JSON check, formatting, masked start and secret
+        values; one of each at a time, a newer one replacing the older. In the helper process: json's parser
+        and the masking's regular expressions hold the interpreter for tens of milliseconds a call over a
+        body of megabytes, on a thread too. None once the editor is closed (shutdown)."""
         if self._closed:
             return
         if self._body_jobs is None:
             self._body_jobs = JobRunner(self, name="RequestEditor")
-        self._body_jobs.start(slot, work, on_done=on_done)
+        self._body_jobs.start(slot, lambda job: HELPER.call(fn, *args, cancel=job.cancel), on_done=on_done)
 
     def format_json_body(self) -> None:
         large = self._large_body
@@ -1104,8 +1103,8 @@ class RequestEditor(QWidget):
         if large is None:
             self._formatted(text, formatted_json(text))
             return
-        self._show_json_check("Formatting…", self.theme.muted_text)  # on a worker: a held body is large
-        self._start_body_job("format", lambda _job: formatted_json(large), lambda out: self._formatted(large, out))
+        self._show_json_check("Formatting…", self.theme.muted_text)  # in the helper: a held body is large
+        self._start_body_job("format", formatted_json, (large,), lambda out: self._formatted(large, out))
 
     def _formatted(self, source: str, out: str | None) -> None:
         if self._large_body is not None and self._large_body is not source:
@@ -1142,6 +1141,8 @@ class RequestEditor(QWidget):
         if self._body_jobs is not None:
             for slot in BODY_SLOTS:
                 self._body_jobs.cancel(slot)
+        if self._waiting_message is not None:  # it waited for the body that goes: shown for the new one
+            QTimer.singleShot(0, self, self._show_waiting_message)
         self.large_body_bar.hide()
         self.body_text.setReadOnly(False)
         self.body_text.setToolTip("")
@@ -1165,8 +1166,7 @@ class RequestEditor(QWidget):
                 if self._large_body is text and self.view_state.safe:
                     self._show_preview(shown[:LARGE_PREVIEW_CHARS])
 
-            self._start_body_job("mask", lambda _job: mask_body_text(text, CONTENT_TYPE_FOR_KIND.get(kind)),
-                                 masked)
+            self._start_body_job("mask", mask_body_text, (text, CONTENT_TYPE_FOR_KIND.get(kind)), masked)
         else:
             self._show_preview(text[:LARGE_PREVIEW_CHARS])
         self._large_shown_safe = safe

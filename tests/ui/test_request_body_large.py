@@ -43,6 +43,28 @@ def editor(qtbot) -> RequestEditor:
     return widget
 
 
+def helper_calls(monkeypatch, before=None) -> list[tuple[str, bool, int]]:  # type: ignore[no-untyped-def]
+    """What the editor sends to the helper process: (function, from the UI thread?, length of its first
+    argument); before(name), when given, runs first (a slow or stuck helper)."""
+    from inspector.core.offload import HELPER
+
+    calls: list[tuple[str, bool, int]] = []
+    real = HELPER.call
+
+    def call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((fn.__name__, threading.current_thread() is threading.main_thread(), len(args[0])))
+        if before is not None:
+            before(fn.__name__)
+        return real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(HELPER, "call", call)
+    return calls
+
+
+def names(calls: list[tuple[str, bool, int]], name: str) -> list[tuple[str, bool, int]]:
+    return [c for c in calls if c[0] == name]
+
+
 def paste(editor: RequestEditor, text: str) -> None:
     data = QMimeData()
     data.setText(text)
@@ -102,21 +124,10 @@ def test_edit_here_anyway_and_clear(editor: RequestEditor, qtbot) -> None:
     assert editor.to_spec().body.text == "" and shown(editor) == "" and not editor.body_text.isReadOnly()
 
 
-def test_checking_and_formatting_a_large_body_run_off_the_ui_thread(editor: RequestEditor, qtbot,
-                                                                   monkeypatch) -> None:
-    threads: list[bool] = []
-    real_problem, real_format = request_editor.json_problem, request_editor.formatted_json
-
-    def problem(text: str) -> str | None:
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real_problem(text)
-
-    def formatted(text: str) -> str | None:
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real_format(text)
-
-    monkeypatch.setattr(request_editor, "json_problem", problem)
-    monkeypatch.setattr(request_editor, "formatted_json", formatted)
+def test_checking_and_formatting_a_large_body_run_in_the_helper_process(editor: RequestEditor, qtbot,
+                                                                       monkeypatch) -> None:
+    """json's parser holds the interpreter for all of a megabyte's reading, on a thread too."""
+    calls = helper_calls(monkeypatch)
     text = big_json()
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text[:-1])))  # the last ] cut
     qtbot.waitUntil(lambda: editor.body_status.text().startswith("Not valid JSON"), timeout=10_000)
@@ -126,19 +137,13 @@ def test_checking_and_formatting_a_large_body_run_off_the_ui_thread(editor: Requ
     assert editor.to_spec().body.text == json.dumps(json.loads(text), indent=2)
     assert shown(editor).startswith('[\n  {\n    "id": 0') and editor.body_text.isReadOnly()
     qtbot.waitUntil(lambda: editor.body_status.text() == "Valid JSON", timeout=10_000)
-    assert threads and not any(threads)
+    assert names(calls, "json_problem") and names(calls, "formatted_json")
+    assert not any(ui for _, ui, _ in calls)
 
 
 def test_screen_share_safe_mode_shows_a_large_body_masked_and_never_whole(editor: RequestEditor, qtbot,
                                                                         monkeypatch) -> None:
-    threads: list[bool] = []
-    real_mask = request_editor.mask_body_text
-
-    def mask(text: str, content_type: str | None) -> str:
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real_mask(text, content_type)
-
-    monkeypatch.setattr(request_editor, "mask_body_text", mask)
+    calls = helper_calls(monkeypatch)
     text = big_json(secret=True)
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
     assert SECRET in shown(editor)  # (within the first 64 KB)
@@ -146,7 +151,7 @@ def test_screen_share_safe_mode_shows_a_large_body_masked_and_never_whole(editor
     assert shown(editor) == "" and "Masking" in editor.body_text.placeholderText()  # nothing shows meanwhile
     qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
     assert SECRET not in shown(editor) and editor.body_text.isReadOnly()
-    assert threads == [False]  # masked once, on a worker
+    assert names(calls, "mask_body_text") == [("mask_body_text", False, len(text))]  # once, in the helper
     assert not editor.edit_large_button.isEnabled()
     editor.edit_large_body()  # refused too when called directly
     assert SECRET not in shown(editor)
@@ -167,13 +172,7 @@ def test_screen_share_safe_mode_shows_a_large_body_masked_and_never_whole(editor
 def test_a_format_asked_for_right_after_a_paste_is_not_lost_to_the_check_that_follows(editor: RequestEditor,
                                                                                       qtbot, monkeypatch) -> None:
     """The check runs when typing pauses (250 ms after the paste): it must not cancel a Format clicked before."""
-    real_format = request_editor.formatted_json
-
-    def slow_format(text: str) -> str | None:  # still formatting when the check comes
-        time.sleep(0.6)
-        return real_format(text)
-
-    monkeypatch.setattr(request_editor, "formatted_json", slow_format)
+    helper_calls(monkeypatch, lambda name: name == "formatted_json" and time.sleep(0.6))  # still formatting
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", "")))
     text = big_json()
     with qtbot.waitSignal(editor.spec_changed, timeout=2000):
@@ -237,8 +236,7 @@ def test_a_small_paste_after_edit_here_anyway_stays_editable(editor: RequestEdit
 
 def test_edit_here_anyway_while_formatting_leaves_no_stale_status(editor: RequestEditor, qtbot,
                                                                   monkeypatch) -> None:
-    real = request_editor.formatted_json
-    monkeypatch.setattr(request_editor, "formatted_json", lambda t: (time.sleep(0.3), real(t))[1])
+    helper_calls(monkeypatch, lambda name: name == "formatted_json" and time.sleep(0.3))
     text = big_json()
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
     qtbot.waitUntil(lambda: editor.body_status.text() == "Valid JSON", timeout=10_000)
@@ -257,37 +255,60 @@ def test_format_never_puts_a_large_body_in_the_editor(editor: RequestEditor) -> 
     assert editor.to_spec().body.text == json.dumps(json.loads(text), indent=2)
 
 
-def test_messages_under_the_url_bar_mask_a_held_bodys_secrets_worked_out_once(editor: RequestEditor,
-                                                                            monkeypatch) -> None:
+def test_messages_under_the_url_bar_mask_a_held_bodys_secrets_sought_once_in_the_helper(
+        editor: RequestEditor, qtbot, monkeypatch) -> None:
     """Each key typed in the URL bar may bring a message, and each message masks the form's secrets: a held
-    body's are looked for once, not at every key (a 7 MB body took 0.4 s a key)."""
-    calls: list[int] = []
-    real = request_editor.body_secrets
-    monkeypatch.setattr(request_editor, "body_secrets", lambda t, k: calls.append(len(t)) or real(t, k))
+    body's are sought once, not at every key (a 7 MB body took 0.4 s a key), and in the helper process (0.15
+    s on the UI thread the first time, as long on a thread); the message waits for them, then the newest
+    shows."""
+    from inspector.core.redact import text as redact_text
+
+    here: list[int] = []
+    real = redact_text.text_secret_values
+    monkeypatch.setattr(redact_text, "text_secret_values", lambda t, *a, **k: here.append(len(t)) or real(t, *a, **k))
+    calls = helper_calls(monkeypatch)
     text = big_json(secret=True)
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
     for message in ("nope", "nope again", f"quoting {SECRET}"):  # keys typed in the URL bar, each a message
         editor.show_message(message)
-    assert calls == [len(text)]
-    assert SECRET not in editor.message_label.text()
+    assert editor.message_label.text() == ""  # waiting for the body's secret values
+    qtbot.waitUntil(lambda: editor.message_label.text().startswith("quoting "), timeout=10_000)
+    assert SECRET not in editor.message_label.text() and editor.message_label.isVisibleTo(editor)
+    assert names(calls, "body_secrets") == [("body_secrets", False, len(text))]  # asked for once, by a job
+    assert len(text) not in here  # sought in the helper, never in this process
+    editor.show_message("nope")  # known now: at once
+    assert editor.message_label.text() == "nope" and len(names(calls, "body_secrets")) == 1
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(3 * LARGE_EDIT_CHARS))))
     editor.show_message("nope")
-    assert len(calls) == 2  # another body: looked for again
+    qtbot.waitUntil(lambda: editor.message_label.text() == "nope", timeout=10_000)
+    assert len(names(calls, "body_secrets")) == 2  # another body: sought again
+    editor.show_message("")
+    assert not editor.message_label.isVisibleTo(editor)
+
+
+def test_a_message_waiting_for_a_body_that_goes_shows_for_what_is_left(editor: RequestEditor, qtbot,
+                                                                     monkeypatch) -> None:
+    release = threading.Event()
+    helper_calls(monkeypatch, lambda name: name == "body_secrets" and release.wait(10))
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(secret=True))))
+    editor.show_message("quoting something")
+    assert editor.message_label.text() == ""
+    editor.clear_large_button.click()  # the held body goes while its secret values are sought
+    qtbot.waitUntil(lambda: editor.message_label.text() == "quoting something", timeout=5_000)
+    release.set()
 
 
 def test_opening_another_request_in_safe_mode_does_not_mask_the_body_that_goes(editor: RequestEditor, qtbot,
                                                                               monkeypatch) -> None:
-    masked: list[int] = []
-    real = request_editor.mask_body_text
-    monkeypatch.setattr(request_editor, "mask_body_text", lambda t, c: masked.append(len(t)) or real(t, c))
+    calls = helper_calls(monkeypatch)
     editor.set_screen_share_safe(True)
     first, second = big_json(secret=True), big_json(3 * LARGE_EDIT_CHARS, secret=True)
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", first)))
     qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
-    masked.clear()
+    calls.clear()
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", second)))
     qtbot.waitUntil(lambda: '"password"' in shown(editor), timeout=10_000)
-    assert masked == [len(second)]
+    assert [n for _, _, n in names(calls, "mask_body_text")] == [len(second)]
 
 
 def test_a_body_too_large_to_mask_shows_nothing_in_safe_mode(editor: RequestEditor, monkeypatch) -> None:
@@ -304,28 +325,26 @@ def test_a_large_body_waiting_for_its_page_is_looked_at_once_too(qtbot, monkeypa
     messages under the URL bar look for its secrets once, not at every key."""
     widget = RequestEditor()
     qtbot.addWidget(widget)
-    calls: list[int] = []
-    real = request_editor.body_secrets
-    monkeypatch.setattr(request_editor, "body_secrets", lambda t, k: calls.append(len(t)) or real(t, k))
+    calls = helper_calls(monkeypatch)
     text = big_json(secret=True)
     widget.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
     assert not widget.pages_built
     for message in ("nope", "nope again", f"quoting {SECRET}"):
         widget.show_message(message)
-    assert calls == [len(text)] and SECRET not in widget.message_label.text()
+    qtbot.waitUntil(lambda: widget.message_label.text().startswith("quoting "), timeout=10_000)
+    assert [n for _, _, n in names(calls, "body_secrets")] == [len(text)]
+    assert SECRET not in widget.message_label.text()
 
 
 def test_a_closed_editor_starts_no_more_work(editor: RequestEditor, qtbot, monkeypatch) -> None:
     """A closed tab is freed on the event loop's next turn; until then it still hears the window's mode: it
     starts nothing."""
-    masked: list[int] = []
-    real = request_editor.mask_body_text
-    monkeypatch.setattr(request_editor, "mask_body_text", lambda t, c: masked.append(len(t)) or real(t, c))
+    calls = helper_calls(monkeypatch)
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(secret=True))))
     editor.shutdown()
     editor.set_screen_share_safe(True)
     qtbot.wait(300)
-    assert masked == [] and not editor._body_timer.isActive()
+    assert names(calls, "mask_body_text") == [] and not editor._body_timer.isActive()
 
 
 class _CountingStr(str):

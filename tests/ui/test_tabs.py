@@ -127,11 +127,13 @@ def test_a_tab_closed_while_its_jobs_run_is_freed_at_once_and_never_waits_for_th
     next turn: its jobs are cancelled and no thread is waited for on the UI thread."""
     import shiboken6
 
+    from inspector.core.offload import HELPER
     from inspector.ui import request_editor
     from inspector.ui.jobs import Job
 
     release = threading.Event()
-    monkeypatch.setattr(request_editor, "json_problem", lambda _text: release.wait(10) and None)
+    real_call = HELPER.call
+    monkeypatch.setattr(HELPER, "call", lambda fn, *a, **kw: release.wait(10) and real_call(fn, *a, **kw))
     big = '"' + "x" * request_editor.LARGE_EDIT_CHARS + '"'
     tab = window.new_tab(RequestSpec("POST", "http://127.0.0.1:1/x", body=Body("json", big)))
     tab.editor.tabs.setCurrentIndex(2)  # the Body page is built: the body is held, its JSON checked
