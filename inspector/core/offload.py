@@ -54,20 +54,38 @@ READY = "ready"
 def _serve(conn: Any) -> None:
     """The helper's loop: "ready" once, then (fn, args, kwargs) in, ("ok", value) or ("error", exception)
     out."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the app's terminal is the app's to handle
     conn.send(READY)
     while True:
         try:
             fn, args, kwargs = conn.recv()
         except (EOFError, OSError):
             return
+        except Exception as exc:  # the call could not be read (a class this process cannot import)
+            conn.send(("error", RuntimeError(f"The helper could not read the call: {type(exc).__name__}: {exc}")))
+            continue
         try:
             reply: tuple[str, object] = ("ok", fn(*args, **kwargs))
         except Exception as exc:  # the caller raises it
-            reply = ("error", exc)
+            reply = ("error", _portable(exc))
         try:
             conn.send(reply)
-        except Exception as exc:  # a value or an exception that does not pickle
+        except Exception as exc:  # a value that does not pickle
             conn.send(("error", RuntimeError(f"The helper's answer could not be sent back: {exc}")))
+
+
+def _portable(exc: Exception) -> Exception:
+    """exc, or a RuntimeError that says the same when exc would not come back whole (an exception whose
+    __init__ takes other arguments than it passes on fails to unpickle)."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 class Helper:
@@ -104,10 +122,12 @@ class Helper:
                     if not process.is_alive():
                         break
                 status, value = conn.recv()
-            except (EOFError, OSError, BrokenPipeError) as exc:
+            except (EOFError, OSError) as exc:
+                process.join(1.0)  # its own exit code, not the one stopping it would give
+                code = process.exitcode
                 self.close()
-                raise HelperFailed(f"The helper process ended while it worked (exit code "
-                                   f"{process.exitcode}): {type(exc).__name__}") from None
+                raise HelperFailed(f"The helper process ended while it worked (exit code {code}): "
+                                   f"{type(exc).__name__}") from None
             if status == "error":
                 assert isinstance(value, BaseException)
                 raise value
@@ -130,7 +150,9 @@ class Helper:
             try:
                 with _main_module_hidden():
                     process.start()
-            except (OSError, RuntimeError) as exc:  # RuntimeError: called while a helper itself starts
+            except (OSError, RuntimeError, AssertionError) as exc:
+                # RuntimeError: asked for while the starting script is itself a helper starting; AssertionError:
+                # asked for by a helper (a daemon process may not have children)
                 self.unavailable = f"no process can start: {exc}"
                 return None
             finally:
@@ -148,6 +170,11 @@ class Helper:
         except (EOFError, OSError):
             ready = None
         if ready != READY:
+            with self._state:
+                stopped = self._process is not process  # close() from another thread: not this process's fault
+            if stopped:
+                raise HelperFailed("The helper process was stopped as it started.")
+            process.join(1.0)
             self.close()
             with self._state:
                 self.unavailable = f"the helper process ended as it started (exit code {process.exitcode})"
@@ -178,7 +205,8 @@ def _main_module_hidden() -> Iterator[None]:
     """While the helper is spawned: a spawned process runs the starting script again (as __mp_main__) when
     it was started by path, so that pickled objects of that script can be found. The helper needs none of it,
     and a launcher without `if __name__ == "__main__"` would open a second window there: it is shown an empty
-    main module instead (only the thread starting the helper, for the moment it takes, sees it)."""
+    main module instead. The whole process sees it, for the half millisecond the start takes: nothing of the
+    app looks up __main__ (no pickled value is of a class of the starting script)."""
     main = sys.modules.get("__main__")
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
@@ -186,6 +214,8 @@ def _main_module_hidden() -> Iterator[None]:
     finally:
         if main is not None:
             sys.modules["__main__"] = main
+        else:
+            del sys.modules["__main__"]
 
 
 HELPER = Helper()

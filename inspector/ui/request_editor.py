@@ -858,7 +858,7 @@ class RequestEditor(QWidget):
         and each key typed there may bring one), in the helper process: the search holds the interpreter for
         a tenth of a second or more, on a thread too. None until they are known; most held bodies never meet
         a message."""
-        if len(text) <= LARGE_EDIT_CHARS:
+        if not self._is_held(text):  # (a body edited here anyway is a new str at each call: sought here)
             return body_secrets(text, kind, LARGE_PARSE_CHARS)
         cached = self._body_secrets_of
         if cached is not None and cached[0] is text and cached[1] == kind:
@@ -872,7 +872,9 @@ class RequestEditor(QWidget):
             self._show_waiting_message()
 
         self._secrets_sought = (id(text), kind)  # (the str lives as long as the job: the job holds it)
-        self._start_body_job("secrets", body_secrets, (text, kind, LARGE_PARSE_CHARS), found)
+        args = (text, kind, LARGE_PARSE_CHARS)
+        # the helper failed (it ran out of memory, say): sought here, as a message must never show them
+        self._start_body_job("secrets", body_secrets, args, found, lambda _error: found(body_secrets(*args)))
         return None
 
     def _show_waiting_message(self) -> None:
@@ -900,8 +902,7 @@ class RequestEditor(QWidget):
     def _text_holds(self, text: str, needle: str) -> bool:
         """needle in text; for a large body (held, or waiting for the Body page) remembered: each key typed
         in the URL bar asks whether the form holds a "{{", some 8 ms a search in 7 MB."""
-        held = text is self._large_body or (self._pending is not None and text is self._pending.body.text)
-        if not held or len(text) <= LARGE_EDIT_CHARS:  # (the editor's own text is a new str at each call)
+        if not self._is_held(text):  # (the editor's own text is a new str at each call)
             return needle in text
         known = self._holds_of
         if known is None or known[0] is not text:
@@ -909,6 +910,12 @@ class RequestEditor(QWidget):
         if needle not in known[1]:
             known[1][needle] = needle in text
         return known[1][needle]
+
+    def _is_held(self, text: str) -> bool:
+        """Whether text is a large body held aside (or waiting for the Body page): the same str at each call,
+        so what is worked out from it can be kept."""
+        held = text is self._large_body or (self._pending is not None and text is self._pending.body.text)
+        return held and len(text) > LARGE_EDIT_CHARS
 
     def show_relevant_tab(self) -> None:
         """Params when the URL has some, else Headers when there are headers, else Body when there is one."""
@@ -1063,7 +1070,8 @@ class RequestEditor(QWidget):
             return
         if large is not None:
             self._show_json_check("Checking the JSON…", self.theme.muted_text)
-            self._start_body_job("check", json_problem, (large,), self._show_json_problem)
+            self._start_body_job("check", json_problem, (large,), self._show_json_problem,
+                                 lambda error: self._show_json_check(f"Not checked: {error}", self.theme.muted_text))
             return
         self._show_json_problem(json_problem(text))
 
@@ -1078,16 +1086,18 @@ class RequestEditor(QWidget):
         self.body_status.setStyleSheet(label_color_style(colour))
 
     def _start_body_job(self, slot: str, fn: Callable[..., T], args: tuple[object, ...],
-                        on_done: Callable[[T], object]) -> None:
+                        on_done: Callable[[T], object], on_failed: Callable[[BaseException], object]) -> None:
         """A held body's work, fn(*args) in BODY_SLOTS: its JSON check, formatting, masked start and secret
         values; one of each at a time, a newer one replacing the older. In the helper process: json's parser
         and the masking's regular expressions hold the interpreter for tens of milliseconds a call over a
-        body of megabytes, on a thread too. None once the editor is closed (shutdown)."""
+        body of megabytes, on a thread too. on_failed: the helper failed (HelperFailed: it ran out of memory,
+        say). None once the editor is closed (shutdown)."""
         if self._closed:
             return
         if self._body_jobs is None:
             self._body_jobs = JobRunner(self, name="RequestEditor")
-        self._body_jobs.start(slot, lambda job: HELPER.call(fn, *args, cancel=job.cancel), on_done=on_done)
+        self._body_jobs.start(slot, lambda job: HELPER.call(fn, *args, cancel=job.cancel), on_done=on_done,
+                              on_failed=on_failed)
 
     def format_json_body(self) -> None:
         large = self._large_body
@@ -1104,7 +1114,8 @@ class RequestEditor(QWidget):
             self._formatted(text, formatted_json(text))
             return
         self._show_json_check("Formatting…", self.theme.muted_text)  # in the helper: a held body is large
-        self._start_body_job("format", formatted_json, (large,), lambda out: self._formatted(large, out))
+        self._start_body_job("format", formatted_json, (large,), lambda out: self._formatted(large, out),
+                             lambda error: self._show_json_check(f"Not formatted: {error}", self.theme.error_text))
 
     def _formatted(self, source: str, out: str | None) -> None:
         if self._large_body is not None and self._large_body is not source:
@@ -1166,7 +1177,11 @@ class RequestEditor(QWidget):
                 if self._large_body is text and self.view_state.safe:
                     self._show_preview(shown[:LARGE_PREVIEW_CHARS])
 
-            self._start_body_job("mask", mask_body_text, (text, CONTENT_TYPE_FOR_KIND.get(kind)), masked)
+            def unmasked(error: BaseException) -> None:
+                if self._large_body is text and self.view_state.safe:
+                    self._show_preview("", f"Not shown in screen-share-safe mode: it could not be masked ({error})")
+
+            self._start_body_job("mask", mask_body_text, (text, CONTENT_TYPE_FOR_KIND.get(kind)), masked, unmasked)
         else:
             self._show_preview(text[:LARGE_PREVIEW_CHARS])
         self._large_shown_safe = safe

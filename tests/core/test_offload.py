@@ -81,9 +81,40 @@ def test_a_caller_waiting_for_its_turn_gives_up_when_cancelled(helper: Helper) -
 
 
 def test_a_helper_that_dies_while_it_works_is_said_and_replaced(helper: Helper) -> None:
-    with pytest.raises(HelperFailed, match="ended while it worked"):
+    with pytest.raises(HelperFailed, match=r"ended while it worked \(exit code 9\)"):
         helper.call(os._exit, 9)  # as the system's out-of-memory killer would
     assert helper.call(os.getpid) > 0 and helper.started == 2
+
+
+def test_what_cannot_cross_is_said_and_the_helper_goes_on(helper: Helper) -> None:
+    import types
+
+    from tests.support.offload_calls import raise_needs_two
+
+    with pytest.raises(RuntimeError, match="NeedsTwo: refused at the gate"):  # it would not unpickle here
+        helper.call(raise_needs_two)
+
+    class Local:  # no name to find it by: it cannot be sent
+        pass
+
+    with pytest.raises(Exception, match="pickle"):
+        helper.call(repr, Local())
+    ghost = types.ModuleType("ghost_module_of_this_process")  # sent, but the helper cannot import its class
+    exec("class Thing:\n    pass", ghost.__dict__)
+    ghost.Thing.__module__ = ghost.__name__
+    sys.modules[ghost.__name__] = ghost
+    try:
+        with pytest.raises(RuntimeError, match="could not read the call"):
+            helper.call(repr, ghost.Thing())
+    finally:
+        del sys.modules[ghost.__name__]
+    assert helper.call(sum, [1, 2]) == 3 and helper.started == 1  # the same helper all along
+
+
+def test_a_helper_asking_for_a_helper_runs_the_work_itself(helper: Helper) -> None:
+    from tests.support.offload_calls import nested_sum
+
+    assert helper.call(nested_sum) == 106  # run in place in the helper, which has no children
 
 
 UNGUARDED = """

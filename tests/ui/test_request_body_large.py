@@ -45,7 +45,8 @@ def editor(qtbot) -> RequestEditor:
 
 def helper_calls(monkeypatch, before=None) -> list[tuple[str, bool, int]]:  # type: ignore[no-untyped-def]
     """What the editor sends to the helper process: (function, from the UI thread?, length of its first
-    argument); before(name), when given, runs first (a slow or stuck helper)."""
+    argument); before(name), when given, runs first (a slow or stuck helper). Each was worked out by a
+    helper process, not in this one (checked as it returns)."""
     from inspector.core.offload import HELPER
 
     calls: list[tuple[str, bool, int]] = []
@@ -55,7 +56,9 @@ def helper_calls(monkeypatch, before=None) -> list[tuple[str, bool, int]]:  # ty
         calls.append((fn.__name__, threading.current_thread() is threading.main_thread(), len(args[0])))
         if before is not None:
             before(fn.__name__)
-        return real(fn, *args, **kwargs)
+        value = real(fn, *args, **kwargs)
+        assert HELPER.unavailable is None and HELPER.is_running(), "worked out in this process"
+        return value
 
     monkeypatch.setattr(HELPER, "call", call)
     return calls
@@ -261,11 +264,6 @@ def test_messages_under_the_url_bar_mask_a_held_bodys_secrets_sought_once_in_the
     body's are sought once, not at every key (a 7 MB body took 0.4 s a key), and in the helper process (0.15
     s on the UI thread the first time, as long on a thread); the message waits for them, then the newest
     shows."""
-    from inspector.core.redact import text as redact_text
-
-    here: list[int] = []
-    real = redact_text.text_secret_values
-    monkeypatch.setattr(redact_text, "text_secret_values", lambda t, *a, **k: here.append(len(t)) or real(t, *a, **k))
     calls = helper_calls(monkeypatch)
     text = big_json(secret=True)
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", text)))
@@ -275,7 +273,6 @@ def test_messages_under_the_url_bar_mask_a_held_bodys_secrets_sought_once_in_the
     qtbot.waitUntil(lambda: editor.message_label.text().startswith("quoting "), timeout=10_000)
     assert SECRET not in editor.message_label.text() and editor.message_label.isVisibleTo(editor)
     assert names(calls, "body_secrets") == [("body_secrets", False, len(text))]  # asked for once, by a job
-    assert len(text) not in here  # sought in the helper, never in this process
     editor.show_message("nope")  # known now: at once
     assert editor.message_label.text() == "nope" and len(names(calls, "body_secrets")) == 1
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(3 * LARGE_EDIT_CHARS))))
@@ -370,3 +367,36 @@ def test_each_key_does_not_search_a_held_body_again_for_variables(editor: Reques
     assert editor.holds("customer 9") and _CountingStr.searches == 2  # another needle: searched for
     editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", _CountingStr("{{x}}" + big_json()))))
     assert editor.holds("{{")  # another body: searched again
+
+
+def test_a_body_edited_here_anyway_has_its_secrets_sought_at_once_for_a_message(editor: RequestEditor,
+                                                                              monkeypatch) -> None:
+    """The editor holds it now (a new str at each reading): no waiting for the helper, which would start again
+    at every answer."""
+    calls = helper_calls(monkeypatch)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(secret=True))))
+    editor.edit_large_button.click()
+    editor.show_message(f"quoting {SECRET}")
+    assert editor.message_label.text().startswith("quoting ") and SECRET not in editor.message_label.text()
+    assert names(calls, "body_secrets") == []
+
+
+def test_when_the_helper_fails_the_body_page_says_so_and_messages_still_mask(editor: RequestEditor, qtbot,
+                                                                          monkeypatch) -> None:
+    from inspector.core.offload import HELPER, HelperFailed
+
+    def failed(fn, *_a, **_kw):  # type: ignore[no-untyped-def]
+        raise HelperFailed("The helper process ended while it worked (exit code -9)")
+
+    monkeypatch.setattr(HELPER, "call", failed)
+    editor.set_spec(RequestSpec("POST", "http://h/x", body=Body("json", big_json(secret=True))))
+    qtbot.waitUntil(lambda: editor.body_status.text().startswith("Not checked: "), timeout=5_000)
+    assert "exit code -9" in editor.body_status.text()
+    editor.show_message(f"quoting {SECRET}")
+    qtbot.waitUntil(lambda: editor.message_label.text().startswith("quoting "), timeout=5_000)
+    assert SECRET not in editor.message_label.text()  # sought here instead
+    editor.format_button.click()
+    qtbot.waitUntil(lambda: editor.body_status.text().startswith("Not formatted: "), timeout=5_000)
+    editor.set_screen_share_safe(True)
+    qtbot.waitUntil(lambda: "could not be masked" in editor.body_text.placeholderText(), timeout=5_000)
+    assert shown(editor) == ""
