@@ -389,3 +389,32 @@ def test_the_exit_hooks_are_connected_once_per_application(qapp) -> None:
     install_exit_hooks(qapp)
     install_exit_hooks(qapp)
     assert qapp.receivers(SIGNAL("aboutToQuit()")) == connected >= 1
+
+
+HELPER_EXIT_SCRIPT = """
+import os, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+from inspector.core.offload import HELPER
+from inspector.ui.jobs import install_exit_hooks
+
+app = QCoreApplication([])
+install_exit_hooks(app)
+child = HELPER.call(os.getpid)
+QTimer.singleShot(0, app.quit)
+app.exec()
+print(child, HELPER.is_running())
+"""
+
+
+def test_the_helper_process_stops_when_the_app_quits(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path(__file__).parents[2])}
+    script = tmp_path / "helper_exit.py"
+    script.write_text(HELPER_EXIT_SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    child, running = done.stdout.split()
+    assert int(child) > 0 and running == "False"  # stopped on aboutToQuit, before the interpreter exits
