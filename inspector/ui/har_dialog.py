@@ -26,7 +26,7 @@ Embedding API:
         error_text() -> str             the message shown for the last failed load ("" after a good one)
         set_screen_share_safe(on)       sets the mode on the dialog's ViewState (the embedded ExplainerPanel
                                         follows it); URLs are always masked here
-        explainer: ExplainerPanel;  table: QTableWidget
+        explainer: ExplainerPanel;  table: QTableView (its model: entries_model)
 
     export_har(items, path, *, include_secrets=False, comment="") -> int
         items: SendResults (their secrets are masked) or (exchange, diagnosis) pairs (history records)
@@ -43,7 +43,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -53,8 +53,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -158,6 +157,82 @@ def _cannot_read(path: Path, exc: OSError) -> str:
     return f"The file {path} cannot be read ({exc.strerror or exc})."
 
 
+Row = tuple[str, str, str, str, int | None, bool]  # method, masked URL, status, notes, status code, from a cache
+
+
+def _row_of(entry: HarEntry) -> Row:
+    """What the table shows of an entry (plain values: also made on a job)."""
+    final = entry.exchange.final_hop
+    response = entry.exchange.response
+    return (final.method if final else entry.spec.method,
+            redact.mask_url(entry.spec.url),  # a key in a query string must not reach the screen
+            _status_text(entry), _notes_text(entry), response.status if response else None, bool(entry.from_cache))
+
+
+def _read_har(target: Path) -> tuple[list[HarEntry], list[Row]]:
+    """A job's work: the file's entries and the table's rows, read in pieces (loads_in_pieces) with the cyclic
+    collector paused (jobs.collector_paused): either would otherwise stop the window for most of a second on a
+    large file."""
+    from inspector.ui.jobs import collector_paused
+
+    data = target.read_bytes()
+    with collector_paused():
+        entries = parse_har(data)
+        return entries, [_row_of(e) for e in entries]
+
+
+_CACHE_TIP = "The browser answered from its cache: this request never reached the server."
+_NO_INDEX = QModelIndex()
+
+
+class _EntriesModel(QAbstractTableModel):
+    """The entries' rows, read by the view for the rows on screen only: a table widget made an item for each
+    cell of 24,000 entries on the UI thread (0.5-0.75 s)."""
+
+    def __init__(self, view_state: ViewState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+        self._view_state = view_state
+        view_state.follow_theme(self._restyle)
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _NO_INDEX) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 1:
+                return plain_tip(row[1])
+            if col == 3 and row[5]:
+                return _CACHE_TIP
+        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
+            return self._view_state.theme.status_color(row[4])
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def _restyle(self, _theme: Theme) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 2), self.index(len(self._rows) - 1, 2),
+                                  [Qt.ItemDataRole.ForegroundRole])
+
+
 class HarDialog(QDialog):
     """A HAR file's requests; choosing one explains its recorded answer offline. See the module text."""
 
@@ -203,9 +278,10 @@ class HarDialog(QDialog):
         self.view_state.follow_theme(self._style_error)
         self.error_label.hide()
 
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = QTableView()
         self.table.setObjectName("harEntries")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.entries_model = _EntriesModel(self.view_state, self)
+        self.table.setModel(self.entries_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -214,8 +290,9 @@ class HarDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setResizeContentsPrecision(0)  # fitted to the rows on screen: not to a thousand rows of each column
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda _new, _old: self._selection_changed())
         self.table.doubleClicked.connect(lambda _i: self._emit(self.open_requested))
 
         self.notes_label = MaskedLabel(self.view_state, name="harNotes")
@@ -336,8 +413,8 @@ class HarDialog(QDialog):
         self.file_label.setText(name)
         self.file_label.setToolTip(plain_tip(name))
         self.notes_label.setText(f"Reading {format_size(size)}… (closing the dialog stops it)")
-        self._jobs.start(READ_SLOT, lambda _job: parse_har(target.read_bytes()),
-                         on_done=lambda entries: self._show_loaded(entries, name),
+        self._jobs.start(READ_SLOT, lambda _job: _read_har(target),
+                         on_done=lambda read: self._show_loaded(read[0], name, read[1]),
                          on_failed=lambda exc: self._read_failed(target, exc))
         self._update_buttons()
 
@@ -351,12 +428,12 @@ class HarDialog(QDialog):
         self.notes_label.clear()
         self._update_buttons()
 
-    def _show_loaded(self, entries: list[HarEntry], name: str) -> None:
+    def _show_loaded(self, entries: list[HarEntry], name: str, rows: list[Row] | None = None) -> None:
         self._error = ""
         self.error_label.hide()
         self.file_label.setText(name)
         self.file_label.setToolTip(plain_tip(self.file_label.text()))
-        self._set_entries(entries)
+        self._set_entries(entries, rows)
         if not entries:
             self.notes_label.setText("The file holds no requests.")
         self.loaded.emit(len(entries))
@@ -368,31 +445,12 @@ class HarDialog(QDialog):
         self.load_failed.emit(message)
         return False
 
-    def _set_entries(self, entries: list[HarEntry]) -> None:
+    def _set_entries(self, entries: list[HarEntry], rows: list[Row] | None = None) -> None:
         self._entries = entries
         self._diagnoses = {}
         self.explainer.clear()
         self.notes_label.clear()
-        self.table.setRowCount(len(entries))
-        theme = self.view_state.theme
-        for row, entry in enumerate(entries):
-            final = entry.exchange.final_hop
-            method = final.method if final else entry.spec.method
-            url = redact.mask_url(entry.spec.url)  # a key in a query string must not reach the screen
-            items = [
-                QTableWidgetItem(method),
-                QTableWidgetItem(url),
-                QTableWidgetItem(_status_text(entry)),
-                QTableWidgetItem(_notes_text(entry)),
-            ]
-            items[1].setToolTip(plain_tip(url))
-            response = entry.exchange.response
-            items[2].setForeground(theme.status_color(response.status if response else None))
-            if entry.from_cache:
-                items[3].setToolTip(
-                    "The browser answered from its cache: this request never reached the server.")
-            for col, item in enumerate(items):
-                self.table.setItem(row, col, item)
+        self.entries_model.set_rows(rows if rows is not None else [_row_of(e) for e in entries])
         self._update_buttons()
 
     # -- the contract --------------------------------------------------------------------------------------

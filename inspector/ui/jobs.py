@@ -36,11 +36,13 @@ worker outlives the window or the interpreter.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -227,6 +229,35 @@ class _Relay(QObject):
     def _deliver(self, item: tuple[_State, Job[Any], Outcome, object]) -> None:
         state, job, outcome, value = item
         state.deliver(job, outcome, value)
+
+
+_PAUSES = 0  # collector_paused() blocks open now
+_PAUSES_LOCK = threading.Lock()
+_WAS_ENABLED = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """For a job that makes a large structure of objects that stay (a HAR file's exchanges): Python's cyclic
+    collector runs on whichever thread allocates, and walks every object it tracks in one call, holding the
+    interpreter: reading a HAR file of 30 MB set it walking hundreds of thousands of objects again and again,
+    up to 0.46 s a pass, and the window waited. It is paused meanwhile; at the end what exists is set aside
+    from later passes (gc.freeze: an object is still freed when nothing refers to it, only never walked for
+    cycles), else the first pass after it would walk all of it at once."""
+    global _PAUSES, _WAS_ENABLED
+    with _PAUSES_LOCK:
+        if _PAUSES == 0:
+            _WAS_ENABLED = gc.isenabled()
+            gc.disable()
+        _PAUSES += 1
+    try:
+        yield
+    finally:
+        with _PAUSES_LOCK:
+            _PAUSES -= 1
+            if _PAUSES == 0 and _WAS_ENABLED:
+                gc.freeze()
+                gc.enable()
 
 
 def import_modules(names: Iterable[str]) -> None:

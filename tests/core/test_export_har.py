@@ -290,3 +290,53 @@ def test_spec_from_a_multipart_recording_drops_the_old_boundary() -> None:
         ("photo", "beach.jpg", True),
     ]
     assert isinstance(entry.exchange.hops[0], Hop)
+
+
+# -- reading a large file a piece at a time -------------------------------------------------------------------
+
+def _random_json(rng, depth: int = 0):  # type: ignore[no-untyped-def]
+    kind = rng.randrange(7 if depth < 3 else 4)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.choice([0, -1, 3.5, 1e300, 12345678901234567890])
+    if kind in (2, 3):
+        return "".join(rng.choice('ab "\\\n\u00e9\U0001f600{}[],:') for _ in range(rng.randrange(6)))
+    if kind == 4:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    keys = ["log", "entries", "version", "x", "log"]
+    return {rng.choice(keys): _random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+
+
+def test_reading_in_pieces_gives_what_json_gives_values_and_errors_alike() -> None:
+    """loads_in_pieces reads the top object, "log" and each of log.entries a piece at a time (so that no
+    single call of json's parser holds the interpreter for a whole file): the same value, or the same error,
+    as json.loads, for any text."""
+    import random
+
+    from inspector.core.export.har import loads_in_pieces
+
+    rng = random.Random(7)
+    texts: list[str | bytes] = []
+    for _ in range(1500):
+        doc = {"log": {"version": "1.2", "entries": [_random_json(rng) for _ in range(rng.randrange(5))]}}
+        if rng.random() < 0.3:
+            doc = _random_json(rng)  # any shape at all
+        text = json.dumps(doc, indent=rng.choice([None, 1, 2]), ensure_ascii=rng.random() < 0.5)
+        texts.append(text)
+        if text:
+            cut = rng.randrange(len(text))  # broken: cut, or a character dropped or doubled
+            texts += [text[:cut], text[:cut] + text[cut + 1:], text[:cut] + text[cut] + text[cut:]]
+        texts.append(text.encode(rng.choice(["utf-8", "utf-16", "utf-32", "utf-8-sig"])))
+    texts += ["", " ", "\ufeff{}", '{"log": {"entries": [1,]}}', '{"log": {"entries": [1 2]}}', "[1] x",
+              b"\xff\xfe\x00"]
+    for text in texts:
+        try:
+            expected: object = ("ok", json.loads(text))
+        except (ValueError, UnicodeDecodeError) as exc:
+            expected = ("error", type(exc), str(exc))
+        try:
+            got: object = ("ok", loads_in_pieces(text))
+        except (ValueError, UnicodeDecodeError) as exc:
+            got = ("error", type(exc), str(exc))
+        assert got == expected, repr(text)[:200]
