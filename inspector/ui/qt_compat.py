@@ -37,10 +37,12 @@ PROBE_CALLS = 32
 def _takes_references(probe: object) -> bool:
     """Whether each call of a method returning void takes a reference from None. Counted with the cyclic
     collector paused: a pass freeing objects that hold None (the first start of a new install compiles and
-    collects a lot) lowered the count by a few once, and a guard applied for nothing imported ctypes before the
-    first paint. The defect takes one a call: it is there when most calls took one."""
+    collects a lot) or the binding setting a method up at its first call lowered the count by a few once, and a
+    guard applied for nothing imported ctypes before the first paint. The defect takes one a call: it is there
+    when most calls took one."""
     import gc
 
+    probe.setObjectName("probe")  # type: ignore[attr-defined]  # the first call may set the method up
     paused = gc.isenabled()
     gc.disable()
     try:
