@@ -347,12 +347,9 @@ def _object(text: str, i: int, path: tuple[str, ...]) -> tuple[dict[str, Any], i
             raise ValueError("a colon")
         value, i = _value(text, _skip(text, i + 1), (*path, key))
         out[key] = value
-        i = _skip(text, i)
-        if text[i] == "}":
-            return out, i + 1
-        if text[i] != ",":
-            raise ValueError("a comma")
-        i = _skip(text, i + 1)
+        ended, i = _after(text, i, "}")
+        if ended:
+            return out, i
 
 
 def _array(text: str, i: int) -> tuple[list[Any], int]:
@@ -363,13 +360,19 @@ def _array(text: str, i: int) -> tuple[list[Any], int]:
     while True:
         value, i = _DECODER.raw_decode(text, i)
         out.append(value)
-        i = _skip(text, i)
-        if text[i] == "]":
-            return out, i + 1
-        if text[i] != ",":
-            raise ValueError("a comma")
-        i = _skip(text, i + 1)
+        ended, i = _after(text, i, "]")
+        if ended:
+            return out, i
 
+
+def _after(text: str, i: int, closer: str) -> tuple[bool, int]:
+    """After a member or an element: (True, past the closer) at the end, else (False, the next one's start)."""
+    i = _skip(text, i)
+    if text[i] == closer:
+        return True, i + 1
+    if text[i] != ",":
+        raise ValueError("a comma")
+    return False, _skip(text, i + 1)
 
 
 def parse_har(text: str | bytes, *, group_redirects: bool = True) -> list[HarEntry]:
