@@ -267,3 +267,26 @@ def test_closing_the_dialog_stops_the_reading(qtbot, tmp_path, monkeypatch) -> N
     assert dialog.load(_big_har(tmp_path / "big.har", 60)) is True
     dialog.reject()  # Esc, Close
     assert not dialog.loading
+
+
+def test_a_closed_dialog_lets_go_of_a_large_files_entries_a_piece_at_a_time(qtbot, tmp_path, monkeypatch) -> None:
+    """The window frees a closed dialog next: freeing 24,000 entries at once held the UI thread for 70-80 ms."""
+    import threading
+
+    from inspector.ui import har_dialog
+
+    monkeypatch.setattr(har_dialog, "SYNC_HAR_BYTES", 10_000)
+    monkeypatch.setattr(har_dialog, "LET_GO_IN_PIECES", 10)
+    emptied_on: list[bool] = []
+    real = har_dialog._let_go
+    monkeypatch.setattr(har_dialog, "_let_go", lambda *lists: (
+        real(*lists), emptied_on.append(threading.current_thread() is threading.main_thread())))
+    dialog = _dialog(qtbot, None)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        dialog.load(_big_har(tmp_path / "big.har", 60))
+    entries = dialog._entries
+    assert len(entries) > 10
+    dialog.select(0)
+    dialog.reject()
+    qtbot.waitUntil(lambda: emptied_on == [False], timeout=10_000)
+    assert entries == [] and dialog.entries() == [] and dialog.table.model().rowCount() == 0
