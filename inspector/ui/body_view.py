@@ -287,7 +287,7 @@ class LargeTextView(QAbstractScrollArea):
         self._last_wanted = None
         self._anchor = self._cursor = 0
         self._goal_x = None
-        self._cancel_search()
+        self.cancel_find()
         self.verticalScrollBar().setValue(0)
         self.horizontalScrollBar().setValue(0)
         self._update_scrollbars()
@@ -504,7 +504,7 @@ class LargeTextView(QAbstractScrollArea):
         True or False when the search ended within FIND_STEP_S; None when it goes on in steps from a timer
         (non-ASCII text searched case-insensitively), and find_finished tells how it ended.
         """
-        self._cancel_search()
+        self.cancel_find()
         self._find_needle = needle
         self._find_case = case_sensitive
         self.viewport().update()  # matches on screen are marked
@@ -519,9 +519,6 @@ class LargeTextView(QAbstractScrollArea):
 
     def cancel_find(self) -> None:
         """Stop a find going on in steps: find_finished will not come."""
-        self._cancel_search()
-
-    def _cancel_search(self) -> None:
         self._search_timer.stop()
         self._search = None
 

@@ -12,7 +12,7 @@ Embedding API:
         view       the window's ViewState (screen-share-safe mode, theme); None: the dialog's own
     CurlDialog.for_result(result, parent=None, **kw)   the same for a SendResult (the window's last send)
     dialog.command() -> str              the command as shown now (all of it: a long one shows its start;
-                                         "" while one with bodies over MASK_ON_A_JOB_BYTES is written in the
+                                         "" while one with bodies over MASK_IN_HELPER_BYTES is written in the
                                          helper process: dialog.writing, then Signal built())
     dialog.set_include_credentials(on)   what the checkbox does (asks first when turning on)
     dialog.copy()                        puts the shown command on the clipboard (the Copy button)
@@ -44,9 +44,8 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange, Hop
 from inspector.core.export.curl import curl_command
-from inspector.core.offload import HELPER
 from inspector.core.request import RequestSpec
-from inspector.ui.jobs import MASK_ON_A_JOB_BYTES, JobRunner
+from inspector.ui.jobs import MASK_IN_HELPER_BYTES, JobRunner
 from inspector.ui.theme import label_color_style
 from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
 
@@ -104,7 +103,7 @@ class CurlDialog(QDialog):
         self._sources: list[tuple[str, RequestSpec | Hop]] = []
         self._redactor: redact.Redactor | None = None
         # bodies of megabytes: masked in the helper process (it reads every body whole)
-        self._later = _bodies_size(source) > MASK_ON_A_JOB_BYTES  # (masking them reads them whole)
+        self._later = _bodies_size(source) > MASK_IN_HELPER_BYTES  # (masking them reads them whole)
         self._jobs: JobRunner | None = None
         self._seen: tuple[Exchange, tuple[str, ...]] | None = None  # an exchange whose redactor is still to make
         if isinstance(source, Exchange):
@@ -240,9 +239,9 @@ class CurlDialog(QDialog):
         if self._jobs is None:
             self._jobs = JobRunner(self, name="CurlDialog")
         self._command = ""
-        # in the helper process: masking a body of megabytes holds the interpreter in long regex passes
-        self._jobs.start("write", lambda job: HELPER.call(write, cancel=job.cancel),
-                         on_done=self._written, on_failed=self._write_failed, queue=True)
+        # in the helper process: masking a body of megabytes holds the interpreter in long regex passes; queued:
+        # cancelling a command being written would stop the helper, which then starts again for the newer one
+        self._jobs.start_in_helper("write", write, on_done=self._written, on_failed=self._write_failed, queue=True)
         self.copy_button.setEnabled(False)
         self.text.setPlainText("Writing the command (masking a body of megabytes takes a moment)…")
 
@@ -252,6 +251,7 @@ class CurlDialog(QDialog):
 
     def _written(self, written: tuple[redact.Redactor | None, str]) -> None:
         self.copy_button.setEnabled(True)
+        self.copy_button.setToolTip("")  # (a failed write before it said why there was nothing)
         self._show(written)
         self.built.emit()
 

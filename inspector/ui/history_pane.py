@@ -94,7 +94,7 @@ from inspector.core.history import HistoryRecord, HistoryRow, HistoryStore
 from inspector.core.redact import mask_url
 from inspector.core.timeline import describe_relative
 from inspector.ui.jobs import JobRunner
-from inspector.ui.view_state import ViewState, plain_label, plain_message_box, plain_tip, run_dialog
+from inspector.ui.view_state import ViewState, plain_label, plain_message_box, plain_tip, run_dialog, warn
 
 __all__ = ["COLUMNS", "STATUS_FILTERS", "HistoryModel", "HistoryPane"]
 
@@ -147,10 +147,6 @@ def _ask(parent: QWidget, title: str, text: str) -> bool:
     box = plain_message_box(parent, QMessageBox.Icon.Question, title, text)
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
     return run_dialog(box) == QMessageBox.StandardButton.Yes
-
-
-def _inform(parent: QWidget, title: str, text: str) -> None:
-    run_dialog(plain_message_box(parent, QMessageBox.Icon.Warning, title, text))
 
 
 def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:
@@ -502,7 +498,7 @@ class HistoryPane(QWidget):
         self._deletes = 0  # delete jobs started: each runs in a slot of its own
         self._working = ""  # what a trim or clear in flight is doing, for the count label
         self._ask = ask or _ask
-        self._inform = inform or _inform
+        self._inform = inform or warn
         self._choose_save_path = choose_save_path or _choose_save_path
 
         # -- filter bar

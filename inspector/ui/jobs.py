@@ -52,9 +52,9 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-#: bodies holding more than this are masked on a job, not on the UI thread: masking reads a body whole, some
-#: 0.2 s a megabyte (the report and curl dialogs)
-MASK_ON_A_JOB_BYTES = 256 * 1024
+#: bodies holding more than this are masked in the helper process (start_in_helper), not on the UI thread:
+#: masking reads a body whole, some 0.2 s a megabyte (the report and curl dialogs)
+MASK_IN_HELPER_BYTES = 256 * 1024
 
 #: how long stop() waits for the jobs' threads by default; work that cannot see its cancel event (a keyring
 #: behind an unlock prompt) must not hang closing the window for longer than this
@@ -355,6 +355,15 @@ class JobRunner(QObject):
         job._start()
         return job
 
+    def start_in_helper(self, slot: str, call: Callable[[], T], **kwargs: Any) -> Job[T]:
+        """start() for work that is one long call into C (json's parser, regex passes over megabytes), which
+        holds the interpreter, and so the window, on a thread too: `call` (a function of inspector.core with
+        its arguments bound by functools.partial, so that it pickles) runs in the helper process
+        (inspector/core/offload.py); cancelling the job stops it there."""
+        from inspector.core.offload import HELPER
+
+        return self.start(slot, lambda job: HELPER.call(call, cancel=job.cancel), **kwargs)
+
     def _supersede(self, s: _Slot) -> None:
         s.generation = self._state.next_generation()
         s.waiting = None
@@ -413,11 +422,6 @@ class JobRunner(QObject):
     def join(self, timeout_s: float | None = None) -> bool:
         """Wait for every thread without cancelling; True when all ended."""
         return self._state.join(self._state.stop_wait_s if timeout_s is None else timeout_s)
-
-    def shutdown(self, timeout_s: float | None = None) -> bool:
-        """stop(), and no job starts afterwards."""
-        self._state.closed = True
-        return self._state.stop(timeout_s)
 
     def close(self) -> None:
         """Cancel every job (their results are dropped) without waiting for their threads, and no job starts

@@ -1516,8 +1516,8 @@ class MainWindow(QMainWindow):
             self.history_pane.shutdown()
         if self._incidents is not None:
             self._incidents.shutdown()
-        self.jobs.stop()
-        join_closed(runner for tab in tabs for runner in tab.findChildren(JobRunner))
+        self.jobs.stop(0)  # cancelled; waited for below with the tabs' jobs, in one bounded wait
+        join_closed([self.jobs, *(runner for tab in tabs for runner in tab.findChildren(JobRunner))])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._built:  # else closed while only the frame was up: the last run's state stays as it was

@@ -19,7 +19,7 @@ Embedding API:
     dialog.show_source(on)               the preview shows the report's source instead of the rendered page
                                          (Markdown is rendered by default, as a Git host or chat shows it)
     dialog.report_text() -> str          the report in the chosen format, exactly what Copy and Save… write
-                                         ("" while an exchange with bodies over MASK_ON_A_JOB_BYTES is reported
+                                         ("" while an exchange with bodies over MASK_IN_HELPER_BYTES is reported
                                          in the helper process: dialog.building, then Signal built(); Copy and Save…
                                          are off meanwhile, and copy() and save() do nothing)
     dialog.copy()                        Markdown: plain text; HTML: text/html plus the HTML source as text
@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -60,9 +59,8 @@ from PySide6.QtWidgets import (
 from inspector.core import redact
 from inspector.core.exchange import Exchange
 from inspector.core.export import ReportOptions, build_report, report_html
-from inspector.core.offload import HELPER
-from inspector.ui.jobs import MASK_ON_A_JOB_BYTES, JobRunner
-from inspector.ui.view_state import ViewState, plain_label, plain_message_box, run_dialog
+from inspector.ui.jobs import MASK_IN_HELPER_BYTES, JobRunner
+from inspector.ui.view_state import ViewState, plain_label, warn
 
 if TYPE_CHECKING:
     from inspector.core.diagnosis import Diagnosis
@@ -92,10 +90,6 @@ def _utc_now() -> datetime:
 def _choose_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, name_filter)
     return path or None
-
-
-def _inform(parent: QWidget, title: str, text: str) -> None:
-    run_dialog(plain_message_box(parent, QMessageBox.Icon.Warning, title, text))
 
 
 class _Preview(QTextBrowser):
@@ -134,12 +128,12 @@ class ReportDialog(QDialog):
         self._diagnosis = diagnosis
         self._redactor = secrets.redactor() if secrets.values else None
         self._choose_save_path = choose_save_path or _choose_save_path
-        self._inform = inform or _inform
+        self._inform = inform or warn
         self._clock = clock or _utc_now
         self._generated_at = self._clock()  # one time for the dialog's life: preview, copy and save agree
         self._options = ReportOptions(extra_secret_names=secrets.names, context=context)
         self._text = ""
-        self._later = exchange.bodies_size > MASK_ON_A_JOB_BYTES  # (two of 4 MB: 1.5 s, at every option)
+        self._later = exchange.bodies_size > MASK_IN_HELPER_BYTES  # (two of 4 MB: 1.5 s, at every option)
         self._where = 0  # the preview's scroll position when a build in the helper process began
         self._jobs: JobRunner | None = None  # made for the first report built in the helper process
 
@@ -343,10 +337,9 @@ class ReportDialog(QDialog):
             self._where = self.preview.verticalScrollBar().value()  # kept across the placeholder
         self._text = ""
         # in the helper process: masking bodies of megabytes holds the interpreter in long calls (json's parser,
-        # regex passes), which would stop the window on a thread too; queued: a newer build waits for the one
-        # running rather than running beside it
-        self._jobs.start("build", lambda job: HELPER.call(build, cancel=job.cancel),
-                         on_done=self._built, on_failed=self._build_failed, queue=True)
+        # regex passes), which would stop the window on a thread too; queued: cancelling a build under way would
+        # stop the helper, which then starts again for the newer one
+        self._jobs.start_in_helper("build", build, on_done=self._built, on_failed=self._build_failed, queue=True)
         self.copy_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.preview.setPlainText("Building the report (masking bodies of megabytes takes a moment)…")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from inspector.core.body_checks import body_secrets, formatted_json, json_problem
 from inspector.core.errors import InspectorError, RequestError
-from inspector.core.offload import HELPER
 from inspector.core.redact import (
     header_secret_values,
     is_secret_header,
@@ -74,8 +74,8 @@ T = TypeVar("T")
 LARGE_EDIT_CHARS = 256 * 1024
 LARGE_PREVIEW_CHARS = 64 * 1024  # how much of such a body the editor shows
 #: the JSON check, Format JSON, a held body's masked start in screen-share-safe mode and the secrets its JSON
-#: holds stop here: json's parser holds the interpreter (and so the window) while it reads, even on a worker,
-#: some 15-20 ms a megabyte
+#: holds stop here: json's parser takes 15-20 ms a megabyte (in the helper process for a held body, on the UI
+#: thread for one edited here anyway)
 LARGE_PARSE_CHARS = 2 * 1024 * 1024
 
 
@@ -363,6 +363,16 @@ class MultipartTable(KeyValueTable):
         self.set_fields(fields)
 
 
+@dataclass(eq=False)
+class _Held:
+    """What is worked out from a large body held aside (the same str at each reading), kept while it is held."""
+
+    text: str
+    needles: dict[str, bool] = field(default_factory=dict)  # needle -> whether the body holds it
+    secrets: dict[str, list[str]] = field(default_factory=dict)  # body kind -> its secret values
+    seeking: str | None = None  # the kind whose secret values the "secrets" job seeks
+
+
 class RequestEditor(QWidget):
     """Method, URL (with a profile picker beside it), params, headers, body and per-request options."""
 
@@ -381,14 +391,11 @@ class RequestEditor(QWidget):
         self._real_url: str | None = None  # while the URL field shows a masked URL (screen-share-safe)
         self._real_body: str | None = None  # while the body editor shows a masked body
         self._large_body: str | None = None  # a body too large to edit here, shown in part (_set_body_text)
-        self._body_jobs: JobRunner | None = None  # checks and formats a large body (made on first use)
-        self._large_shown_safe = False  # whether the large body's start is shown for screen-share-safe mode
+        self._body_jobs: JobRunner | None = None  # a held body's jobs, BODY_SLOTS (made on first use)
         self._undo_body: str | None = None  # the body before a large paste (Undo paste)
         self._closed = False  # shutdown(): the tab closed
-        self._body_secrets_of: tuple[str, str, list[str]] | None = None  # (held body, kind, its secret values)
-        self._secrets_sought: tuple[int, str] | None = None  # (id of the held body, kind) the "secrets" job reads
-        self._waiting_message: tuple[str, bool] | None = None  # show_message() waiting for those values
-        self._holds_of: tuple[str, dict[str, bool]] | None = None  # (large body, needle -> whether it holds it)
+        self._held: _Held | None = None  # what is worked out from the large body held (_held_for)
+        self._waiting_message: tuple[str, bool] | None = None  # show_message() waiting for its secret values
         # Asked before a pasted curl command may read local files (-d @file); tests put their own answer here.
         self.confirm_curl_files: Callable[[tuple[tuple[str, Path], ...]], bool] = self._ask_curl_files
         self._build()
@@ -703,8 +710,7 @@ class RequestEditor(QWidget):
         self._url_touched = False
         self.show_message("")
         if self.pages_built:
-            self._on_body_kind_changed()
-            self._check_body()
+            self._on_body_kind_changed()  # (checks the body too)
             self._mark_replaced_headers()
         if self.view_state.safe:
             self._mask_fields()
@@ -734,6 +740,8 @@ class RequestEditor(QWidget):
             self._mask_fields()
         else:
             self._unmask_fields()
+        if self._large_body is not None and self.pages_built:
+            self._show_large_body()  # its start, shown again for the mode
         self._mark_replaced_headers()  # unmasking a row clears its tool tip
 
     def url_source(self) -> str:
@@ -759,9 +767,7 @@ class RequestEditor(QWidget):
             self.url_edit.setToolTip("The URL holds a secret: editing is off in screen-share-safe mode")
         if not self.pages_built:  # the body is masked when its page is built
             return
-        if self._large_body is not None:  # its start is shown: shown again, masked
-            if not self._large_shown_safe:
-                self._show_large_body()
+        if self._large_body is not None:  # its start is shown for the mode (_show_large_body, _apply_safe)
             return
         text = self.body_source()
         kind = self.body_kind_combo.currentData() or "none"
@@ -787,9 +793,6 @@ class RequestEditor(QWidget):
                 self.body_text.setPlainText(body)
             self.body_text.setReadOnly(False)
             self.body_text.setToolTip("")
-        if self._large_body is not None and self._large_shown_safe and not self.view_state.safe \
-                and self.pages_built:
-            self._show_large_body()  # the mode went off (set_spec unmasks too, the mode still on)
 
     def _mark_replaced_headers(self) -> None:
         """An enabled header row the chosen profile will set is not what gets sent: the row says so."""
@@ -817,9 +820,10 @@ class RequestEditor(QWidget):
         secret values are sought (once per body, in the helper process), the line waits for them, hidden."""
         secrets = self._form_secrets() if text else ()
         self._waiting_message = None if secrets is not None else (text, error)
-        self.message_label.set_text(text if secrets is not None else "", secrets=secrets or ())
+        shown = text if secrets is not None else ""
+        self.message_label.set_text(shown, secrets=secrets or ())
         self._message_error = error
-        self.message_label.setVisible(bool(text))
+        self.message_label.setVisible(bool(shown))
         self.url_edit.setProperty("invalid", bool(text) and error)
         self._style_message()
 
@@ -858,23 +862,22 @@ class RequestEditor(QWidget):
         and each key typed there may bring one), in the helper process: the search holds the interpreter for
         a tenth of a second or more, on a thread too. None until they are known; most held bodies never meet
         a message."""
-        if not self._is_held(text):  # (a body edited here anyway is a new str at each call: sought here)
+        held = self._held_for(text)
+        if held is None:  # (a body edited here anyway is a new str at each call: sought here)
             return body_secrets(text, kind, LARGE_PARSE_CHARS)
-        cached = self._body_secrets_of
-        if cached is not None and cached[0] is text and cached[1] == kind:
-            return cached[2]
-        seeking = self._body_jobs is not None and self._body_jobs.current("secrets") is not None
-        if seeking and self._secrets_sought == (id(text), kind):
+        if kind in held.secrets:
+            return held.secrets[kind]
+        if held.seeking == kind and self._body_jobs is not None and self._body_jobs.current("secrets") is not None:
             return None  # already sought (the next key typed meanwhile)
 
         def found(values: list[str]) -> None:
-            self._body_secrets_of = (text, kind, values)
+            held.secrets[kind] = values
             self._show_waiting_message()
 
-        self._secrets_sought = (id(text), kind)  # (the str lives as long as the job: the job holds it)
-        args = (text, kind, LARGE_PARSE_CHARS)
+        held.seeking = kind
+        seek = functools.partial(body_secrets, text, kind, LARGE_PARSE_CHARS)
         # the helper failed (it ran out of memory, say): sought here, as a message must never show them
-        self._start_body_job("secrets", body_secrets, args, found, lambda _error: found(body_secrets(*args)))
+        self._start_body_job("secrets", seek, found, lambda _error: found(seek()))
         return None
 
     def _show_waiting_message(self) -> None:
@@ -899,23 +902,30 @@ class RequestEditor(QWidget):
         return any(self._text_holds(text, needle) for text in texts) or any(
             needle in n or needle in v for n, v, _ in rows)
 
+    def body_holds(self, needle: str) -> bool:
+        """Whether the body (all of it, also while it is held aside) holds `needle`."""
+        return self._text_holds(self._pending.body.text if self._pending is not None else self.body_source(),
+                                needle)
+
     def _text_holds(self, text: str, needle: str) -> bool:
         """needle in text; for a large body (held, or waiting for the Body page) remembered: each key typed
         in the URL bar asks whether the form holds a "{{", some 8 ms a search in 7 MB."""
-        if not self._is_held(text):  # (the editor's own text is a new str at each call)
+        held = self._held_for(text)
+        if held is None:  # (the editor's own text is a new str at each call)
             return needle in text
-        known = self._holds_of
-        if known is None or known[0] is not text:
-            known = self._holds_of = (text, {})
-        if needle not in known[1]:
-            known[1][needle] = needle in text
-        return known[1][needle]
+        if needle not in held.needles:
+            held.needles[needle] = needle in text
+        return held.needles[needle]
 
-    def _is_held(self, text: str) -> bool:
-        """Whether text is a large body held aside (or waiting for the Body page): the same str at each call,
-        so what is worked out from it can be kept."""
+    def _held_for(self, text: str) -> _Held | None:
+        """What is worked out from text when it is a large body held aside (or waiting for the Body page): the
+        same str at each reading, so it can be kept; None for any other text."""
         held = text is self._large_body or (self._pending is not None and text is self._pending.body.text)
-        return held and len(text) > LARGE_EDIT_CHARS
+        if not held or len(text) <= LARGE_EDIT_CHARS:
+            return None
+        if self._held is None or self._held.text is not text:
+            self._held = _Held(text)
+        return self._held
 
     def show_relevant_tab(self) -> None:
         """Params when the URL has some, else Headers when there are headers, else Body when there is one."""
@@ -1053,7 +1063,7 @@ class RequestEditor(QWidget):
 
     def _check_body(self) -> None:
         """JSON validation as you type: where the mistake is, or that it is fine (a body held aside as too
-        large to edit is checked on a worker: parsing megabytes takes the UI thread a tenth of a second)."""
+        large to edit is checked in the helper process: parsing megabytes takes a tenth of a second)."""
         if self._body_jobs is not None:
             self._body_jobs.cancel("check")
         kind = self.body_kind_combo.currentData()
@@ -1061,7 +1071,7 @@ class RequestEditor(QWidget):
             self.body_status.clear()
             return
         large = self._large_body
-        text = large if large is not None else self.body_text.toPlainText()
+        text = self.body_source()
         if not text or text.isspace():
             self._show_json_check("Empty JSON body", self.theme.muted_text)
             return
@@ -1070,7 +1080,7 @@ class RequestEditor(QWidget):
             return
         if large is not None:
             self._show_json_check("Checking the JSON…", self.theme.muted_text)
-            self._start_body_job("check", json_problem, (large,), self._show_json_problem,
+            self._start_body_job("check", functools.partial(json_problem, large), self._show_json_problem,
                                  lambda error: self._show_json_check(f"Not checked: {error}", self.theme.muted_text))
             return
         self._show_json_problem(json_problem(text))
@@ -1085,19 +1095,18 @@ class RequestEditor(QWidget):
         self.body_status.setText(text)
         self.body_status.setStyleSheet(label_color_style(colour))
 
-    def _start_body_job(self, slot: str, fn: Callable[..., T], args: tuple[object, ...],
-                        on_done: Callable[[T], object], on_failed: Callable[[BaseException], object]) -> None:
-        """A held body's work, fn(*args) in BODY_SLOTS: its JSON check, formatting, masked start and secret
-        values; one of each at a time, a newer one replacing the older. In the helper process: json's parser
-        and the masking's regular expressions hold the interpreter for tens of milliseconds a call over a
-        body of megabytes, on a thread too. on_failed: the helper failed (HelperFailed: it ran out of memory,
-        say). None once the editor is closed (shutdown)."""
+    def _start_body_job(self, slot: str, call: Callable[[], T], on_done: Callable[[T], object],
+                        on_failed: Callable[[BaseException], object]) -> None:
+        """A held body's work in BODY_SLOTS, in the helper process (JobRunner.start_in_helper: json's parser and
+        the masking's regular expressions hold the interpreter over a body of megabytes, on a thread too): its
+        JSON check, formatting, masked start and secret values; one of each at a time, a newer one replacing
+        the older. on_failed: the helper failed (HelperFailed: it ran out of memory, say). None once the editor
+        is closed (shutdown)."""
         if self._closed:
             return
         if self._body_jobs is None:
             self._body_jobs = JobRunner(self, name="RequestEditor")
-        self._body_jobs.start(slot, lambda job: HELPER.call(fn, *args, cancel=job.cancel), on_done=on_done,
-                              on_failed=on_failed)
+        self._body_jobs.start_in_helper(slot, call, on_done=on_done, on_failed=on_failed)
 
     def format_json_body(self) -> None:
         large = self._large_body
@@ -1105,7 +1114,7 @@ class RequestEditor(QWidget):
             self._show_json_check("Not formatted while the body is masked (screen-share-safe mode)",
                                   self.theme.muted_text)
             return
-        text = large if large is not None else self.body_text.toPlainText()
+        text = self.body_source()
         if len(text) > LARGE_PARSE_CHARS:
             self._show_json_check(f"Not formatted: more than {format_size(LARGE_PARSE_CHARS)}",
                                   self.theme.muted_text)
@@ -1114,7 +1123,8 @@ class RequestEditor(QWidget):
             self._formatted(text, formatted_json(text))
             return
         self._show_json_check("Formatting…", self.theme.muted_text)  # in the helper: a held body is large
-        self._start_body_job("format", formatted_json, (large,), lambda out: self._formatted(large, out),
+        self._start_body_job("format", functools.partial(formatted_json, large),
+                             lambda out: self._formatted(large, out),
                              lambda error: self._show_json_check(f"Not formatted: {error}", self.theme.error_text))
 
     def _formatted(self, source: str, out: str | None) -> None:
@@ -1147,8 +1157,7 @@ class RequestEditor(QWidget):
     def _leave_large_body(self) -> None:
         self._large_body = None
         self._undo_body = None
-        self._body_secrets_of = None
-        self._holds_of = None
+        self._held = None
         if self._body_jobs is not None:
             for slot in BODY_SLOTS:
                 self._body_jobs.cancel(slot)
@@ -1181,10 +1190,10 @@ class RequestEditor(QWidget):
                 if self._large_body is text and self.view_state.safe:
                     self._show_preview("", f"Not shown in screen-share-safe mode: it could not be masked ({error})")
 
-            self._start_body_job("mask", mask_body_text, (text, CONTENT_TYPE_FOR_KIND.get(kind)), masked, unmasked)
+            mask = functools.partial(mask_body_text, text, CONTENT_TYPE_FOR_KIND.get(kind))
+            self._start_body_job("mask", mask, masked, unmasked)
         else:
             self._show_preview(text[:LARGE_PREVIEW_CHARS])
-        self._large_shown_safe = safe
         lines = text.count("\n") + 1
         size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
         self.large_body_label.setText(
@@ -1242,8 +1251,7 @@ class RequestEditor(QWidget):
         if self.pages_built:
             self._body_timer.stop()
         if self._body_jobs is not None:
-            for slot in BODY_SLOTS:
-                self._body_jobs.cancel(slot)
+            self._body_jobs.close()
 
     def _choose_file(self) -> None:
         from PySide6.QtWidgets import QFileDialog  # not needed to show the editor

@@ -119,8 +119,8 @@ class VariableMarks(QObject):
         e = self.editor
         if part == "url":
             return [e.url_edit.text()]  # type: ignore[attr-defined]
-        if part == "body":
-            return [e.body_source()]  # type: ignore[attr-defined]
+        if part == "body":  # (a held body of megabytes is not searched again at every refresh when it has none)
+            return [e.body_source()] if e.body_holds("{{") else []  # type: ignore[attr-defined]
         table = self._table(part)
         return [f"{n} {v}" for n, v, _ in table.rows()] if table is not None else []
 

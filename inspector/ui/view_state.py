@@ -345,7 +345,7 @@ def run_dialog(dialog: QDialog) -> int:
 
 def free_when_closed(dialog: QDialog) -> QDialog:
     """The same for a dialog shown with show(): freed once it is accepted, rejected or closed."""
-    dialog.finished.connect(lambda _result: free_later(dialog))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # done() deletes it too
     return dialog
 
 
@@ -366,3 +366,10 @@ def plain_message_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str
     box = QMessageBox(icon, title, text, parent=parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box
+
+
+def warn(parent: QWidget | None, title: str, text: str) -> None:
+    """A warning box with its text as written, freed once closed (the panes' default way to say what failed)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    run_dialog(plain_message_box(parent, QMessageBox.Icon.Warning, title, text))

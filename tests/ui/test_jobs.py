@@ -24,7 +24,8 @@ WAIT_S = 10.0  # a gate nobody opens gives up after this, so a broken test fails
 def runner(qtbot) -> JobRunner:
     r = JobRunner(name="test")
     yield r
-    assert r.shutdown(), "a job of the test was still running"
+    r.close()
+    assert r.join(), "a job of the test was still running"
 
 
 class Gate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import product
@@ -193,7 +194,7 @@ def test_unknown_format_is_refused(qtbot) -> None:
 
 
 def _big_exchange():  # type: ignore[no-untyped-def]
-    """secret_exchange() with 300 KB more in its last response body: reported on a worker."""
+    """secret_exchange() with 300 KB more in its last response body: reported in the helper process."""
     import dataclasses
     import json
 
@@ -205,8 +206,9 @@ def _big_exchange():  # type: ignore[no-untyped-def]
     return dataclasses.replace(exchange, hops=(*exchange.hops[:-1], big))
 
 
-def _helper_calls(monkeypatch) -> tuple[list[tuple[str, bool]], list[int]]:
-    """What is sent to the helper process: (function, from the UI thread?), and the most sent at once."""
+def _helper_calls(monkeypatch, first_held: float = 0.0) -> tuple[list[tuple[str, bool]], list[int]]:
+    """What is sent to the helper process: (function, from the UI thread?), and the most sent at once; the
+    first call is held first_held seconds (a newer build asked for meanwhile must wait for it)."""
     import threading
 
     from inspector.core.offload import HELPER
@@ -220,6 +222,8 @@ def _helper_calls(monkeypatch) -> tuple[list[tuple[str, bool]], list[int]]:
         calls.append((getattr(fn, "func", fn).__name__, threading.current_thread() is threading.main_thread()))
         running.append(1)
         most[0] = max(most[0], len(running))
+        if len(calls) == 1:
+            time.sleep(first_held)
         try:
             value = real(fn, *args, **kwargs)
             assert HELPER.unavailable is None and HELPER.is_running(), "built in this process"
@@ -241,7 +245,7 @@ def test_a_report_of_bodies_of_megabytes_is_built_in_the_helper_process_and_stil
     exchange = _big_exchange()
     expected = build_report(exchange, secret_diagnosis(), replace(ReportOptions(), body_limit=3000, headers=False),
                             generated_at=NOW)
-    calls, most = _helper_calls(monkeypatch)
+    calls, most = _helper_calls(monkeypatch, first_held=0.5)
     dialog = ReportDialog(exchange, secret_diagnosis(), clock=lambda: NOW,
                           inform=lambda *a: pytest.fail(f"unexpected message: {a[1:]}"))
     qtbot.addWidget(dialog)
@@ -267,7 +271,7 @@ def test_a_report_of_bodies_of_megabytes_is_built_in_the_helper_process_and_stil
     assert len(calls) == builds and dialog.preview.toPlainText() == dialog.report_text()
 
 
-def test_a_report_built_on_a_worker_keeps_the_place_in_the_preview(qtbot) -> None:
+def test_a_report_built_in_the_helper_keeps_the_place_in_the_preview(qtbot) -> None:
     dialog = ReportDialog(_big_exchange(), secret_diagnosis(), clock=lambda: NOW)
     qtbot.addWidget(dialog)
     dialog.resize(700, 300)

@@ -53,9 +53,10 @@ def helper_calls(monkeypatch, before=None) -> list[tuple[str, bool, int]]:  # ty
     real = HELPER.call
 
     def call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append((fn.__name__, threading.current_thread() is threading.main_thread(), len(args[0])))
+        name = fn.func.__name__  # (a functools.partial: the function and its arguments, as pickled)
+        calls.append((name, threading.current_thread() is threading.main_thread(), len(fn.args[0])))
         if before is not None:
-            before(fn.__name__)
+            before(name)
         value = real(fn, *args, **kwargs)
         assert HELPER.unavailable is None and HELPER.is_running(), "worked out in this process"
         return value

@@ -138,12 +138,15 @@ def test_a_tab_closed_while_its_jobs_run_is_freed_at_once_and_never_waits_for_th
     tab = window.new_tab(RequestSpec("POST", "http://127.0.0.1:1/x", body=Body("json", big)))
     tab.editor.tabs.setCurrentIndex(2)  # the Body page is built: the body is held, its JSON checked
     qtbot.waitUntil(lambda: tab.editor.large_body_bar.isVisible(), timeout=5_000)
-    stuck = [tab.response_view.jobs.start("save", lambda _job: release.wait(10)),
+    checking = tab.editor._body_jobs.current("check")  # the held body's JSON check, stuck in the helper call
+    assert checking is not None
+    stuck = [checking, tab.response_view.jobs.start("save", lambda _job: release.wait(10)),
              tab.explainer.retry_jobs.start("retry", lambda _job: release.wait(10))]
     joined: list[Job] = []
     original = Job.join
     monkeypatch.setattr(Job, "join", lambda self, timeout=None: joined.append(self) or original(self, timeout))
     window.close_tab(tab)
+    assert all(job.cancel.is_set() for job in stuck)  # by the tab's shutdown, before it is freed
     qtbot.waitUntil(lambda: not shiboken6.isValid(tab), timeout=5_000)
     assert joined == []
     assert all(job.cancel.is_set() and job.is_alive() for job in stuck)

@@ -208,7 +208,7 @@ def test_a_runner_forgets_the_jobs_that_ended(qtbot) -> None:
             qtbot.waitUntil(lambda: len(done) == i + 1, timeout=5_000)  # noqa: B023  # waited for here
         assert len(runner._state.jobs) <= 2  # not one per job ever started
     finally:
-        assert runner.shutdown()
+        assert runner.stop()
 
 
 def test_finding_cards_reuse_one_icon_per_severity(qtbot, tmp_path: Path, server: QuietServer) -> None:
