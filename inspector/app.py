@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from inspector.core import regexcache
+
     args = list(sys.argv[1:] if argv is None else argv)
+    # first: PySide's signature loader and the modules compile their patterns as they are imported (a first
+    # word that is not a flag names a subcommand: decided before the parser, whose import compiles some too)
+    regexcache.install("cli" if args and not args[0].startswith("-") else "window")
     if args:
         from inspector.cli.args import SUBCOMMANDS  # (it makes no dataclass)
 

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import atexit
 import builtins
-import marshal
 import os
-import stat
 import sys
 import threading
-import zlib
 from collections.abc import Callable, Mapping
 from importlib.util import MAGIC_NUMBER
 from pathlib import Path
@@ -34,6 +31,7 @@ from types import CodeType
 from typing import Any
 
 from inspector import APP_NAME
+from inspector.core import marshalfile
 
 __all__ = ["CodeCache", "default_cache_file", "install"]
 
@@ -108,37 +106,17 @@ class CodeCache:
 
 
 def read_table(path: Path) -> dict[str, CodeType]:
-    """The file's table; empty when it is missing, not a regular file, too big, written by another Python,
-    damaged (its CRC-32 is checked before marshal reads it), or not a table."""
-    try:  # non-blocking: opening a FIFO for reading would wait for a writer; the stat is of what was opened
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-                return {}
-            data = f.read()
-    except OSError:
-        return {}
-    head = len(MAGIC_NUMBER)
-    payload = data[head + 4:]
-    if data[:head] != MAGIC_NUMBER or data[head:head + 4] != zlib.crc32(payload).to_bytes(4, "little"):
-        return {}
-    try:
-        table = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return {}
+    """The file's table (core.marshalfile); empty when the file cannot be read, is too big, was written by
+    another Python, is damaged, or is not a table."""
+    table = marshalfile.read(path, MAGIC_NUMBER, MAX_FILE_BYTES)
     if not isinstance(table, dict):
         return {}
     return {k: v for k, v in table.items() if isinstance(k, str) and isinstance(v, CodeType)}
 
 
 def write_table(path: Path, table: dict[str, CodeType]) -> None:
-    """Atomically, 0600 in a folder made 0700 (core.files). Raises OSError or ValueError (marshal)."""
-    from inspector.core.files import atomic_write, ensure_private_dir
-
-    payload = marshal.dumps(table)
-    ensure_private_dir(path.parent)
-    atomic_write(path, MAGIC_NUMBER + zlib.crc32(payload).to_bytes(4, "little") + payload)
+    """Atomically and privately (core.marshalfile). Raises OSError or ValueError (marshal)."""
+    marshalfile.write(path, MAGIC_NUMBER, table)
 
 
 def install(program: str, environ: Mapping[str, str] | None = None,

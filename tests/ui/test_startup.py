@@ -30,7 +30,8 @@ HEAVY = ("keyring", "pygments.lexers", "requests", "jwt", "cryptography", "loggi
          "inspector.core.logfile", "inspector.ui.error_dialog", "inspector.core.diagnosis.explainer")
 
 
-def run_app(home: Path, probe: Path, *args: str, write_bytecode: bool = False) -> dict[str, object]:
+def run_app(home: Path, probe: Path, *args: str, write_bytecode: bool = False,
+            extra_env: dict[str, str] | None = None) -> dict[str, object]:
     """`python main.py` in a throw-away home, offscreen, until the probe has its figures (then it quits).
     write_bytecode: as on a user's machine, whatever PYTHONDONTWRITEBYTECODE says here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INSPECTOR_", "XDG_", "PYTHON_KEYRING"))}
@@ -39,7 +40,7 @@ def run_app(home: Path, probe: Path, *args: str, write_bytecode: bool = False) -
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
                XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"),
                INSPECTOR_SETTINGS=str(home / "settings.ini"), QT_QPA_PLATFORM="offscreen",
-               **{STARTUP_PROBE_ENV: str(probe)})
+               **{STARTUP_PROBE_ENV: str(probe)}, **(extra_env or {}))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     done = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=50, check=False)
@@ -116,6 +117,27 @@ def test_the_window_compiles_its_dataclass_methods_once(tmp_path: Path) -> None:
     assert len(files) == 1
     written = files[0].stat()
     run_app(home, tmp_path / "probe.json", write_bytecode=True)
+    again = files[0].stat()
+    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+
+def test_the_window_compiles_its_regular_expressions_once(tmp_path: Path) -> None:
+    """The first start writes the window's table of compiled patterns (inspector/core/regexcache.py) where
+    Python keeps bytecode (here under a prefix of the test's); the second finds every pattern there, PySide's
+    signature loader's among them, so it leaves the file as it was (one hash seed for both: a library builds a
+    pattern from a set, whose order follows the seed)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"), "PYTHONHASHSEED": "11"}
+    run_app(home, tmp_path / "probe.json", write_bytecode=True, extra_env=env)
+    files = list((tmp_path / "pycache").rglob("regexes.window.*.marshal"))
+    assert len(files) == 1
+    from inspector.core.regexcache import read_table
+
+    patterns = {pattern for pattern, _flags in read_table(files[0])}
+    assert any(isinstance(p, str) and "typing" in p for p in patterns)  # shiboken's signature loader's
+    written = files[0].stat()
+    run_app(home, tmp_path / "probe.json", write_bytecode=True, extra_env=env)
     again = files[0].stat()
     assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
 

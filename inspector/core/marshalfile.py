@@ -1,0 +1,48 @@
+"""A table kept in a file the way Python keeps a .pyc: a header naming what wrote it, a CRC-32 of the rest, then
+marshal's bytes. The dataclass methods' cache (codecache.py) and the regular expressions' (regexcache.py) keep
+theirs so.
+
+Like a .pyc, the file is trusted once its header and CRC match: it is the user's own, written by this program.
+Reading never raises: a missing, unreadable, oversized, foreign (another header: another Python, another
+cache) or damaged file reads as None, and the caller starts empty.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import stat
+import zlib
+from pathlib import Path
+from typing import Any
+
+
+def read(path: Path, head: bytes, max_bytes: int) -> object | None:
+    """What `write(path, head, value)` wrote, or None; see the module text."""
+    try:  # non-blocking: opening a FIFO for reading would wait for a writer; the stat is of what was opened
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                return None
+            data = f.read()
+    except OSError:
+        return None
+    payload = data[len(head) + 4:]
+    if data[:len(head)] != head or data[len(head):len(head) + 4] != zlib.crc32(payload).to_bytes(4, "little"):
+        return None
+    try:
+        value: object = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return value
+
+
+def write(path: Path, head: bytes, value: Any) -> None:
+    """Atomically, 0600 in a folder made 0700 (core.files). Raises OSError, or ValueError when marshal cannot
+    write `value`."""
+    from inspector.core.files import atomic_write, ensure_private_dir
+
+    payload = marshal.dumps(value)
+    ensure_private_dir(path.parent)
+    atomic_write(path, head + zlib.crc32(payload).to_bytes(4, "little") + payload)

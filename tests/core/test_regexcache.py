@@ -1,0 +1,386 @@
+"""The regular expressions' cache: the same patterns, no parsing on a second run, nothing written that was not
+compiled during an import, and a bad file costs only the compiling."""
+
+from __future__ import annotations
+
+import _sre
+import importlib
+import itertools
+import marshal
+import os
+import re
+import sys
+import threading
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from re import _compiler  # type: ignore[attr-defined]
+from typing import Any
+
+import pytest
+
+from inspector.core import regexcache
+from inspector.core.regexcache import HEAD, RegexCache, read_table
+from tests.support.cli import run_main_py
+
+_COUNT = itertools.count()
+_RE_COMPILE = _compiler.compile  # re's own, whatever a test attaches
+
+# Patterns of every kind re knows (str and bytes, groups, look-arounds, conditionals, atomic groups and
+# possessive repeats, inline and passed flags, classes, big repeats), with texts to run them on.
+CORPUS: list[tuple[str | bytes, int]] = [
+    (r"(?P<scheme>bearer|basic)\s+(?P<cred>[A-Za-z0-9._~+/-]+=*)", re.IGNORECASE),
+    (r"^(?:[a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?([^/:?#]+)", 0),
+    (r"(?<![\w-])(api[-_]?key|token)\s*[:=]\s*(['\"]?)([^'\"\s]{4,})\2", re.IGNORECASE),
+    (r"(?<=\d{2})-(?=\d{2})", 0),
+    (r"(a)?(?(1)b|c)", 0),
+    (r"(?>a+)b|x++y|z*+", 0),
+    (r"(?i:Hello) (?-i:World)", 0),
+    (r"""
+        \b (?P<word> [^\W\d_]+ ) \b   # a word
+        \s* (?P=word)                 # said twice
+    """, re.VERBOSE),
+    (r"[\u0400-\u04FF]+|[^\x00-\x7f]{2,}", 0),
+    (r"\d{1,65535}?x", re.ASCII),
+    (r"^\s*#.*$", re.MULTILINE),
+    (r".+", re.DOTALL),
+    (rb"\x00[\x01-\x1f]+\xff", 0),
+    (rb"(?P<k>[a-z]+)=(?P<v>[^&]*)", re.IGNORECASE),
+    (r"", 0),
+]
+TEXTS = ["Authorization: Bearer abc.DEF-123==", "https://user:pw@Example.com:8080/x?y#z", "api_key = 'sk_live_1234'",
+         "12-34-56", "ab c b", "aaab xxy zz", "hello World HELLO world", "the the cat cat", "Привет мир ñandú",
+         "123x 9x", "  # note\ncode\n#x", "line one\nline two", "", "é" * 40]
+
+
+def _variant(pattern: str | bytes, n: int) -> str | bytes:
+    """The pattern made unique (re keeps compiled patterns in its own cache): an empty group in front."""
+    return (b"(?:)" * n + pattern) if isinstance(pattern, bytes) else ("(?:)" * n + pattern)
+
+
+def _module(tmp_path: Path, patterns: list[tuple[str | bytes, int]]) -> str:
+    """A module file that compiles `patterns` at import; its name."""
+    name = f"rx_module_{next(_COUNT)}"
+    lines = ["import re"] + [f"P{i} = re.compile({p!r}, {f})" for i, (p, f) in enumerate(patterns)]
+    (tmp_path / f"{name}.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return name
+
+
+@pytest.fixture
+def importable(tmp_path: Path) -> Iterator[Path]:
+    """A folder on sys.path whose modules are forgotten afterwards."""
+    folder = tmp_path / "mods"
+    folder.mkdir()
+    sys.path.insert(0, str(folder))
+    before = set(sys.modules)
+    try:
+        yield folder
+    finally:
+        sys.path.remove(str(folder))
+        for name in set(sys.modules) - before:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def attach() -> Iterator[Any]:
+    """Attach a cache for the test (re's own compile and _sre are given back afterwards)."""
+    attached: list[RegexCache] = []
+
+    def attach_(cache: RegexCache) -> RegexCache:
+        for other in attached:
+            other.detach()
+        cache.attach()
+        attached.append(cache)
+        re.purge()
+        return cache
+
+    yield attach_
+    for cache in attached:
+        cache.detach()
+    re.purge()
+    assert _compiler._sre is _sre and _compiler.compile is _RE_COMPILE
+
+
+@pytest.fixture(autouse=True)
+def bytecode_may_be_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a user's machine (this one may run with PYTHONDONTWRITEBYTECODE set)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+
+def reference(pattern: str | bytes, flags: int) -> tuple[Any, tuple[Any, ...]]:
+    """re's own compile of the pattern, and the arguments it gave _sre.compile."""
+    seen: list[tuple[Any, ...]] = []
+    stand_in = type(sys)("_sre")
+    vars(stand_in).update(vars(_sre))
+    stand_in.compile = lambda *args: seen.append(args) or _sre.compile(*args)  # type: ignore[attr-defined]
+    _compiler._sre = stand_in
+    try:
+        compiled = _RE_COMPILE(pattern, flags)
+    finally:
+        _compiler._sre = _sre
+    return compiled, seen[0]
+
+
+def same_behaviour(mine: re.Pattern[Any], theirs: re.Pattern[Any]) -> None:
+    assert (mine.pattern, mine.flags, mine.groups, dict(mine.groupindex)) == \
+        (theirs.pattern, theirs.flags, theirs.groups, dict(theirs.groupindex))
+    for text in TEXTS:
+        subject: str | bytes = text.encode("utf-8") if isinstance(mine.pattern, bytes) else text
+        assert [m.span() + m.groups() for m in mine.finditer(subject)] == \
+            [m.span() + m.groups() for m in theirs.finditer(subject)]  # type: ignore[arg-type]
+
+
+def first_run(tmp_path: Path, importable: Path, attach: Any, patterns: list[tuple[str | bytes, int]]) -> Path:
+    """A run that imports a module compiling `patterns`, then saves; the table's path."""
+    path = tmp_path / "cache" / "regexes.marshal"
+    first = attach(RegexCache(path))
+    importlib.import_module(_module(importable, patterns))
+    assert first.compiled == len(patterns)
+    assert first.save() and path.is_file()
+    assert first.compiled == 0 and not first.save()  # nothing new: the file is not written again
+    return path
+
+
+def test_a_second_run_makes_every_pattern_from_the_table_as_re_would(tmp_path: Path, importable: Path,
+                                                                      attach: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    patterns = [(_variant(p, 1), f) for p, f in CORPUS]
+    path = first_run(tmp_path, importable, attach, patterns)
+    table = read_table(path)
+    assert set(table) == set(patterns)
+    for (pattern, flags), (age, entry) in table.items():
+        assert age == 0 and (pattern, *entry) == reference(pattern, flags)[1]  # the arguments re gives the engine
+
+    second = attach(RegexCache(path))
+    wanted, compile_ = set(patterns), second._compile
+
+    def others_only(pattern: str | bytes, flags: int = 0) -> Any:  # (pytest compiles its own meanwhile)
+        assert (pattern, flags) not in wanted, f"compiled by re, not made from the table: {pattern!r}"
+        return compile_(pattern, flags)
+
+    monkeypatch.setattr(second, "_compile", others_only)
+    for pattern, flags in patterns:
+        mine = re.compile(pattern, flags)
+        same_behaviour(mine, reference(pattern, flags)[0])
+    assert second.compiled == 0 and second._used == set(patterns)
+
+
+def test_a_pattern_compiled_at_run_time_is_never_written(tmp_path: Path, importable: Path, attach: Any) -> None:
+    """What a user typed or a server sent reaches re at run time, never during an import: it is not kept."""
+    path = tmp_path / "regexes.marshal"
+    cache = attach(RegexCache(path))
+    secret = "sk_live_" + os.urandom(8).hex()
+    found = re.compile(re.escape(secret), re.IGNORECASE).search(f"token {secret.upper()}")
+    assert found is not None
+    assert cache.compiled == 0 and not cache.save() and not path.exists()
+
+    importlib.import_module(_module(importable, [(_variant(r"kept\d+", 2), 0)]))
+    re.findall(secret + "|other", "x")
+    assert cache.compiled == 1 and cache.save()
+    assert secret.encode() not in path.read_bytes()
+    assert list(read_table(path)) == [(_variant(r"kept\d+", 2), 0)]
+
+
+def test_a_pattern_re_cannot_compile_still_raises_and_is_not_kept(tmp_path: Path, importable: Path,
+                                                                   attach: Any) -> None:
+    cache = attach(RegexCache(tmp_path / "regexes.marshal"))
+    name = _module(importable, [(r"(unclosed", 0)])
+    with pytest.raises(re.error, match="missing \\), unterminated subpattern"):
+        importlib.import_module(name)
+    assert cache.compiled == 0
+
+
+def _damage(path: Path, damage: str) -> None:
+    data = path.read_bytes()
+    payload = data[len(HEAD) + 4:]
+
+    def rewrite(table: object) -> None:
+        raw = marshal.dumps(table)
+        path.write_bytes(HEAD + zlib.crc32(raw).to_bytes(4, "little") + raw)
+
+    if damage == "missing":
+        path.unlink()
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped byte":
+        path.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+    elif damage == "other python":
+        path.write_bytes(b"\x00\x00\r\n" + data[4:])
+    elif damage == "other regex engine":
+        other = HEAD[:-5] + (_sre.MAGIC + 1).to_bytes(4, "little") + HEAD[-1:]
+        path.write_bytes(other + data[len(HEAD):])
+    elif damage == "not a table":
+        rewrite(["a list", "not a dict"])
+    elif damage == "entries of another shape":
+        table = marshal.loads(payload)
+        rewrite({key: (age, entry[:3]) for key, (age, entry) in table.items()})
+    else:  # "code the engine refuses": the right shape, nonsense for _sre
+        table = marshal.loads(payload)
+        rewrite({key: (age, (entry[0], [999_999] * 5, *entry[2:])) for key, (age, entry) in table.items()})
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty", "truncated", "flipped byte", "other python",
+                                    "other regex engine", "not a table", "entries of another shape",
+                                    "code the engine refuses"])
+def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path, importable: Path, attach: Any,
+                                                                 damage: str) -> None:
+    patterns = [(_variant(p, 3), f) for p, f in CORPUS[:4]]
+    path = first_run(tmp_path, importable, attach, patterns)
+    _damage(path, damage)
+    if damage != "code the engine refuses":
+        assert read_table(path) == {}
+
+    again = attach(RegexCache(path))
+    for name in [m for m in sys.modules if m.startswith("rx_module_")]:
+        del sys.modules[name]
+    module = importlib.import_module(_module(importable, patterns))
+    for i, (pattern, flags) in enumerate(patterns):
+        same_behaviour(getattr(module, f"P{i}"), reference(pattern, flags)[0])
+    assert again.compiled == len(patterns)  # compiled (and written down) anew
+    assert again.save()
+    assert read_table(path) == {p: (0, reference(*p)[1][1:]) for p in patterns}
+
+
+def test_the_header_names_the_python_and_the_regex_engine() -> None:
+    """A table is read only by the interpreter (bytecode magic number) and regex engine (its version and code
+    size: the opcodes' numbering) that wrote it."""
+    from importlib.util import MAGIC_NUMBER
+
+    assert HEAD.startswith(MAGIC_NUMBER)
+    assert HEAD.endswith(_sre.MAGIC.to_bytes(4, "little") + _sre.CODESIZE.to_bytes(1, "little"))
+
+
+def test_what_is_not_a_regular_file_is_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert read_table(fifo) == {}  # at once: not waiting for a writer
+    assert read_table(tmp_path) == {}
+
+
+def test_the_file_is_private_and_an_unwritable_folder_is_not_an_error(tmp_path: Path, importable: Path,
+                                                                       attach: Any) -> None:
+    path = first_run(tmp_path, importable, attach, [(_variant("private", 4), 0)])
+    assert path.stat().st_mode & 0o777 == 0o600
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    cache = attach(RegexCache(blocked / "regexes.marshal"))
+    importlib.import_module(_module(importable, [(_variant("unwritable", 4), 0)]))
+    assert cache.compiled == 1 and cache.save() is False
+
+
+def test_dont_write_bytecode_stops_the_writing(tmp_path: Path, importable: Path, attach: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    cache = attach(RegexCache(tmp_path / "regexes.marshal"))
+    importlib.import_module(_module(importable, [(_variant("no bytecode", 5), 0)]))
+    assert cache.compiled == 1 and cache.save() is False and not (tmp_path / "regexes.marshal").exists()
+
+
+def test_an_entry_the_runs_stop_using_is_dropped_after_max_age_writes(tmp_path: Path, importable: Path,
+                                                                      attach: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern whose text changes from run to run is written by each run and used by none after it: it
+    ages out. An entry a run uses is young again."""
+    monkeypatch.setattr(regexcache, "MAX_AGE", 2)
+    kept, path = (_variant("used by every run", 6), 0), tmp_path / "regexes.marshal"
+    for run in range(5):
+        cache = attach(RegexCache(path))
+        changing = (_variant(f"built from a set, order {run}", 6), 0)
+        importlib.import_module(_module(importable, [kept, changing]))
+        assert cache.save()
+        for name in [m for m in sys.modules if m.startswith("rx_module_")]:
+            del sys.modules[name]
+    table = read_table(path)
+    assert {key: age for key, (age, _entry) in table.items()} == {
+        kept: 0, (_variant("built from a set, order 4", 6), 0): 0, (_variant("built from a set, order 3", 6), 0): 1,
+        (_variant("built from a set, order 2", 6), 0): 2}
+
+
+def test_patterns_compiled_on_several_threads_at_once_keep_their_own_code(tmp_path: Path, importable: Path,
+                                                                          attach: Any) -> None:
+    """The arguments _sre.compile is given are caught per thread: threads importing at the same time (as the
+    window's start-up workers do) each keep their own pattern's."""
+    cache = attach(RegexCache(tmp_path / "regexes.marshal"))
+    batches = [[(_variant(rf"t{t}-(\d+)-{i}[a-z]{{{t + 1}}}", 7), 0) for i in range(25)] for t in range(4)]
+    names = [_module(importable, batch) for batch in batches]
+    failures: list[BaseException] = []
+
+    def load(name: str) -> None:
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=load, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not failures and cache.compiled == 100
+    assert cache.save()
+    table = read_table(cache.path)
+    assert all(table[p] == (0, reference(*p)[1][1:]) for batch in batches for p in batch)
+
+
+def test_detach_gives_re_its_own_compile_back(tmp_path: Path) -> None:
+    cache = RegexCache(tmp_path / "regexes.marshal")
+    cache.attach()
+    try:
+        assert _compiler.compile == cache.compile and _compiler._sre is not _sre
+    finally:
+        cache.detach()
+    assert _compiler._sre is _sre and _compiler.compile is _RE_COMPILE
+
+
+def test_install_is_skipped_under_testing_and_done_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert regexcache.install("cli", {"INSPECTOR_TESTING": "1"}) is None
+    assert regexcache.install("cli", {}) is None  # this process's own INSPECTOR_TESTING counts too
+    monkeypatch.delenv("INSPECTOR_TESTING")
+    registered: list[object] = []
+    monkeypatch.setattr("inspector.core.regexcache.atexit.register", registered.append)
+    cache = regexcache.install("cli", {}, path=lambda program: tmp_path / program)
+    try:
+        assert cache is not None and registered == [cache.save] and cache.path == tmp_path / "cli"
+        assert regexcache.install("window", {}, path=lambda program: tmp_path / program) is None  # installed
+    finally:
+        assert cache is not None
+        cache.detach()
+
+    def no_path(_program: str) -> Path:
+        raise NotImplementedError("sys.implementation.cache_tag is None")
+
+    assert regexcache.install("cli", {}, path=no_path) is None
+    assert _compiler._sre is _sre
+
+
+def test_the_file_is_kept_where_python_keeps_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, window = regexcache.default_cache_file("cli"), regexcache.default_cache_file("window")
+    assert cli.parent == window.parent == Path(regexcache.__file__).parent / "__pycache__"
+    assert cli.name == f"regexes.cli.{sys.implementation.cache_tag}.marshal" and ".window." in window.name
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    assert regexcache.default_cache_file("cli").is_relative_to(tmp_path)
+
+
+def test_the_command_line_writes_the_table_once_then_reads_it(tmp_path: Path) -> None:
+    """A real `python main.py token …`, twice, with Python's bytecode kept under a prefix of its own: the first
+    run writes the table, the second finds every pattern there (so it does not write it again). One hash seed
+    for both: PyJWT builds a pattern from a set, whose order follows the seed (such entries age out)."""
+    env: dict[str, str | None] = {"INSPECTOR_TESTING": None, "PYTHONDONTWRITEBYTECODE": None, "PYTHONHASHSEED": "7",
+                                  "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"), "HOME": str(tmp_path)}
+    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        env[name] = str(tmp_path / name.lower())
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
+    first = run_main_py("token", token, env=env)
+    assert first.returncode == 0, first.stderr
+    files = list((tmp_path / "pycache").rglob("regexes.cli.*.marshal"))
+    assert len(files) == 1 and len(read_table(files[0])) > 10
+    written = os.stat(files[0])
+
+    second = run_main_py("token", token, env=env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout and "alice" in second.stdout
+    again = os.stat(files[0])
+    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
