@@ -33,7 +33,7 @@ def read(path: Path, head: bytes, max_bytes: int) -> object | None:
         return None
     try:
         value: object = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
+    except Exception:  # (ValueError, EOFError, TypeError; under `python -bb`, a BytesWarning)
         return None
     return value
 

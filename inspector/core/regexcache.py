@@ -8,18 +8,28 @@ compile at import: PySide's own signature loader compiles a dozen large ones whi
 `install()` gives `re` its own compile step. A pattern and its flags are looked up in a table of the arguments
 `_sre.compile` was called with for them, and on a hit the engine is made from those directly. A miss compiles
 as before; when it happens while a module is being imported, the arguments are written down, and the table is
-saved at exit when something was added. Only what is compiled during an import is written: the program's and
-its libraries' own pattern texts, never what a user typed or a server sent (a search in a response, a value
-escaped into a pattern at run time). The window and the command line keep a table each (`program`), and an
-entry that MAX_AGE runs writing the table did not use is dropped: a pattern whose text changes from run to run
-(PyJWT joins a set of PEM labels, whose order follows the hash seed) does not pile up.
+saved at exit when something was added. The window and the command line keep a table each (`program`).
+
+What is written: only patterns compiled while a module is imported, that is what the program's and its
+libraries' module-level code builds (in practice from constants: no module of this program builds a pattern
+from settings, files or the environment at import, and the start-up tests check that a secret in the
+environment and one in a command's arguments never reach the file). A search typed in the window, a value
+escaped into a pattern, a server's text: those are compiled at run time, never during an import, and never
+written.
+
+A pattern whose text changes from run to run (PyJWT joins a set of PEM labels, whose order follows the hash
+seed) would make every run write the table and grow it. So a run that adds only a few entries (FEW_NEW) writes
+at most once a day (QUIET_S, from the file's time), and an entry that MAX_AGE runs writing the table did not use
+is dropped.
 
 The table is trusted like a .pyc, and kept like one: in this package's __pycache__ folder (or under
-sys.pycache_prefix), headed by the bytecode magic number and the regex engine's own version so that another
-Python never reads it, not written under PYTHONDONTWRITEBYTECODE. A missing, stale, damaged or unwritable file
-costs only the compiling; the engine checks the code it is given, and an entry it refuses is compiled anew.
-The one difference a user could see: a warning `re` gives while parsing a pattern (FutureWarning, "possible
-nested set") is given on the run that compiles it, not on the runs that find it here.
+sys.pycache_prefix), not written under PYTHONDONTWRITEBYTECODE. Its header names the interpreter (its version
+string, so that a patch release's re is never served another's code, and the bytecode magic number) and the
+regex engine (version, code size); a table written by another reads as empty. A missing, stale, damaged or
+unwritable file costs only the compiling; the engine checks the code it is given, and an entry it refuses is
+compiled anew. What a user could see differ: a warning re gives while parsing a pattern (FutureWarning,
+"possible nested set") is given only on the run that compiles it, and names a line one or two frames further
+into re than without the cache.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import os
 import re
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Mapping
 from importlib.util import MAGIC_NUMBER
@@ -41,14 +52,20 @@ from inspector.core import marshalfile
 
 __all__ = ["RegexCache", "default_cache_file", "install"]
 
-MAX_AGE = 32
+MAX_AGE = 8
+FEW_NEW = 4
+QUIET_S = 24 * 3600
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a bigger file is not ours (the window's is about 0.1 MB)
-HEAD = MAGIC_NUMBER + b"sre" + _sre.MAGIC.to_bytes(4, "little") + _sre.CODESIZE.to_bytes(1, "little")
-_LEFT_TO_RE = re.DEBUG | re.LOCALE  # DEBUG prints the parse; LOCALE (bytes only, rare) is not worth a doubt
+HEAD = (MAGIC_NUMBER + sys.version.encode("utf-8", "replace") + b"\0sre" + _sre.MAGIC.to_bytes(4, "little")
+        + _sre.CODESIZE.to_bytes(1, "little"))
+_LEFT_TO_RE = re.DEBUG  # it prints the parse
+_ARMED = object()  # this thread's capture waits for the arguments of the compile it is asked for
 _RE_COMPILE = _compiler.compile  # re's own (as this module is first imported)
 _IMPORT_FILES = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
 
-Key = tuple["str | bytes", int]  # the pattern and its flags, as re._compiler.compile is given them
+# whether the pattern is bytes, the pattern, its flags as re._compiler.compile is given them (the kind first: a
+# str and a bytes pattern with the same text are never compared, which `python -bb` would make an error)
+Key = tuple[bool, "str | bytes", int]
 # _sre.compile's arguments after the pattern: flags, code, groups, groupindex, indexgroup
 Entry = tuple[int, list[int], int, dict[str, int], tuple["str | None", ...]]
 Aged = tuple[int, Entry]  # as kept in the file: how many runs that wrote it have not used the entry, the entry
@@ -73,7 +90,7 @@ class RegexCache:
         self._used: set[Key] = set()
         self._new: set[Key] = set()  # (sets: several threads import modules at start)
         self._capture = threading.local()  # the arguments of this thread's last _sre.compile
-        self._compile = _RE_COMPILE  # for a miss
+        self._compile = _RE_COMPILE  # for a miss: re's own, or what attach() replaced
         self._replaced: tuple[Any, Any] = (_RE_COMPILE, _sre)
         self._recording = types.ModuleType(_sre.__name__, _sre.__doc__)  # re._compiler's _sre while attached
         vars(self._recording).update(vars(_sre))
@@ -86,6 +103,7 @@ class RegexCache:
 
     def attach(self) -> None:
         self._replaced = (_compiler.compile, _compiler._sre)
+        self._compile = _compiler.compile
         _compiler.compile = self.compile
         _compiler._sre = self._recording
 
@@ -97,9 +115,9 @@ class RegexCache:
     def compile(self, p: Any, flags: int = 0) -> Any:
         """What `re` calls to compile: the table's entry when it has one, else re's own compile."""
         if type(p) is str or type(p) is bytes:  # (not a parsed pattern, which re also passes here)
-            flags = int(flags)
+            flags = int(flags)  # (sre_compile passes a RegexFlag, which marshal cannot write)
             if not flags & _LEFT_TO_RE:
-                key = (p, flags)
+                key = (type(p) is bytes, p, flags)
                 entry = self._table.get(key)
                 if entry is not None:
                     try:
@@ -114,13 +132,14 @@ class RegexCache:
         return self._compile(p, flags)
 
     def _compile_and_keep(self, key: Key) -> Any:
-        self._capture.args = None
+        _is_bytes, p, flags = key
+        self._capture.args = _ARMED
         try:
-            pattern = self._compile(*key)
+            pattern = self._compile(p, flags)
             args = self._capture.args
         finally:
             self._capture.args = None
-        entry = _entry(args[1:]) if args is not None and args[0] is key[0] else None
+        entry = _entry(args[1:]) if type(args) is tuple and args[0] is p else None
         if entry is not None:
             self._table[key] = entry
             self._new.add(key)
@@ -128,13 +147,14 @@ class RegexCache:
         return pattern
 
     def _record(self, *args: Any) -> Any:
-        self._capture.args = args
+        if getattr(self._capture, "args", None) is _ARMED:  # (only the compile asked for: one at a time per thread)
+            self._capture.args = args
         return _sre.compile(*args)
 
     def save(self) -> bool:
-        """Write the table when this run added to it (atomically; a failure is ignored, as a .pyc's is).
-        True when written."""
-        if not self._new or sys.dont_write_bytecode:
+        """Write the table when this run added to it, but a few entries at most once a day (see the module
+        text); atomically, and a failure is ignored, as a .pyc's is. True when written."""
+        if not self._new or sys.dont_write_bytecode or (len(self._new) <= FEW_NEW and self._written_lately()):
             return False
         entries, used = dict(self._table), set(self._used)  # (copies: a daemon thread may still import a module)
         table: dict[Key, Aged] = {}
@@ -148,6 +168,12 @@ class RegexCache:
             return False
         self._new.clear()
         return True
+
+    def _written_lately(self) -> bool:
+        try:
+            return 0 <= time.time() - os.stat(self.path).st_mtime < QUIET_S
+        except OSError:
+            return False
 
 
 def _importing() -> bool:
@@ -187,17 +213,25 @@ def read_table(path: Path) -> dict[Key, Aged]:
     table = marshalfile.read(path, HEAD, MAX_FILE_BYTES)
     if not isinstance(table, dict):
         return {}
-    return {key: aged for key, aged in table.items()
-            if type(key) is tuple and len(key) == 2 and type(key[0]) in (str, bytes) and type(key[1]) is int
-            and type(aged) is tuple and len(aged) == 2 and type(aged[0]) is int and _is_entry(aged[1])}
+    return {key: aged for key, aged in table.items() if _is_key(key) and _is_aged(aged)}
+
+
+def _is_key(key: object) -> bool:
+    return (type(key) is tuple and len(key) == 3 and type(key[1]) in (str, bytes)
+            and key[0] is (type(key[1]) is bytes) and type(key[2]) is int)
+
+
+def _is_aged(aged: object) -> bool:
+    return type(aged) is tuple and len(aged) == 2 and type(aged[0]) is int and _is_entry(aged[1])
 
 
 def install(program: str, environ: Mapping[str, str] | None = None,
             path: Callable[[str], Path] = default_cache_file) -> RegexCache | None:
     """Make `re` compile through `program`'s table ("window", "cli"), saved at exit; None (nothing changed)
-    when it is installed already, when this Python's re is not the one it knows, when there is no __pycache__
-    path, or under INSPECTOR_TESTING (in `environ` or this process's environment), where no run may write
-    outside its test."""
+    when it is installed already, when re._compiler does not compile through the _sre module (another re than
+    CPython's), when there is no __pycache__ path, or under INSPECTOR_TESTING (in `environ` or this process's
+    environment), where no run may write outside its test. (Should a Python's re pass _sre.compile other
+    arguments than the five known, nothing is written: _entry refuses them.)"""
     env = os.environ if environ is None else environ
     if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
         return None

@@ -123,23 +123,25 @@ def test_the_window_compiles_its_dataclass_methods_once(tmp_path: Path) -> None:
 
 def test_the_window_compiles_its_regular_expressions_once(tmp_path: Path) -> None:
     """The first start writes the window's table of compiled patterns (inspector/core/regexcache.py) where
-    Python keeps bytecode (here under a prefix of the test's); the second finds every pattern there, PySide's
-    signature loader's among them, so it leaves the file as it was (one hash seed for both: a library builds a
-    pattern from a set, whose order follows the seed)."""
+    Python keeps bytecode (here under a prefix of the test's); the second finds the patterns there, PySide's
+    signature loader's among them, so it leaves the file as it was. A secret in the environment is not in it."""
     home = tmp_path / "home"
     home.mkdir()
-    env = {"PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"), "PYTHONHASHSEED": "11"}
+    canary = "CANARY" + os.urandom(6).hex()
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"), "HTTPS_PROXY": f"http://user:{canary}@127.0.0.1:9",
+           "API_TOKEN": canary}
     run_app(home, tmp_path / "probe.json", write_bytecode=True, extra_env=env)
     files = list((tmp_path / "pycache").rglob("regexes.window.*.marshal"))
     assert len(files) == 1
     from inspector.core.regexcache import read_table
 
-    patterns = {pattern for pattern, _flags in read_table(files[0])}
+    patterns = {pattern for _is_bytes, pattern, _flags in read_table(files[0])}
     assert any(isinstance(p, str) and "typing" in p for p in patterns)  # shiboken's signature loader's
     written = files[0].stat()
     run_app(home, tmp_path / "probe.json", write_bytecode=True, extra_env=env)
     again = files[0].stat()
     assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert canary.encode() not in files[0].read_bytes()
 
 
 def test_no_flags_opens_the_window_the_parser_would_open() -> None:
