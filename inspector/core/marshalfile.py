@@ -1,6 +1,6 @@
 """A table kept in a file the way Python keeps a .pyc: a header naming what wrote it, a CRC-32 of the rest, then
-marshal's bytes. The dataclass methods' cache (codecache.py) and the regular expressions' (regexcache.py) keep
-theirs so.
+marshal's bytes. The dataclass methods' cache (codecache.py), the regular expressions' (regexcache.py) and
+PySide's embedded code (ui/qt_compat.py) keep theirs so; the last two beside the bytecode (`beside_bytecode`).
 
 Like a .pyc, the file is trusted once its header and CRC match: it is the user's own, written by this program.
 Reading never raises: a missing, unreadable, oversized, foreign (another header: another Python, another
@@ -12,9 +12,20 @@ from __future__ import annotations
 import marshal
 import os
 import stat
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
+
+
+def beside_bytecode(anchor: Path, name: str) -> Path:
+    """`name`'s table file in the __pycache__ folder Python keeps `anchor`'s bytecode in (or under
+    sys.pycache_prefix), tagged with the interpreter's cache tag as a .pyc is. Raises NotImplementedError when
+    the interpreter has no cache tag."""
+    from importlib.util import cache_from_source
+
+    pyc = Path(cache_from_source(os.fspath(anchor.with_name(f"{name}.py"))))
+    return pyc.with_name(f"{name}.{sys.implementation.cache_tag}.marshal")
 
 
 def read(path: Path, head: bytes, max_bytes: int) -> object | None:

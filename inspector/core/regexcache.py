@@ -73,10 +73,7 @@ Aged = tuple[int, Entry]  # as kept in the file: how many runs that wrote it hav
 
 def default_cache_file(program: str) -> Path:
     """`program`'s table: in the __pycache__ folder Python keeps this package's bytecode in."""
-    from importlib.util import cache_from_source
-
-    pyc = Path(cache_from_source(os.fspath(Path(__file__).with_name("regexes.py"))))
-    return pyc.with_name(f"regexes.{program}.{sys.implementation.cache_tag}.marshal")
+    return marshalfile.beside_bytecode(Path(__file__), f"regexes.{program}")
 
 
 class RegexCache:

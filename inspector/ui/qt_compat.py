@@ -1,11 +1,130 @@
-"""Work-arounds for defects of the installed Qt binding, applied once before any widget is made."""
+"""Work-arounds for defects and start-up costs of the installed Qt binding, applied once before any widget is
+made."""
 
 from __future__ import annotations
+import __future__
 
+import builtins
+import os
 import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import CodeType
+from typing import Any
 
 _applied = False
 _scan_skipped = False
+
+
+# -- PySide's embedded Python, compiled once ---------------------------------------------------------------
+# shiboken6 carries the Python of its signature support (shibokensupport: the loader, the parser, a .pyi
+# generator) inside its binary, and its importer (signature_bootstrap.py) compiles those sources with compile()
+# at every start: no .pyc is ever kept for them. That is about a sixth of the instructions an empty PySide
+# window runs before its first paint. import_shiboken() imports shiboken6 with compile() looking the sources
+# up in a table of code objects kept like a .pyc (core.marshalfile): beside this package's bytecode, headed by
+# the bytecode magic number and the interpreter's version, not written under PYTHONDONTWRITEBYTECODE. Only
+# what that importer compiles is looked up or kept, each keyed by everything compile() is given (the source,
+# its file name, mode, flags, optimize; the future features the importer's own code would pass on are made
+# explicit): another PySide's sources are other keys. The table holds what the last run that compiled
+# something used, and is dropped from memory once shiboken6 is imported.
+
+EMBEDDED_IMPORTER = "signature_bootstrap.py"
+MAX_CODE_FILE_BYTES = 8 * 1024 * 1024  # a bigger file is not ours (PySide 6.11's is about 0.3 MB)
+CODE_HEAD = b"pyside-code\0" + sys.version.encode("utf-8", "replace") + b"\0"
+_FUTURES = sum({getattr(__future__, name).compiler_flag for name in __future__.all_feature_names}) & ~0x10
+# (the compiler flags of __future__'s features, as a code object's co_flags carry them; 0x10 is nested_scopes,
+# a feature of every Python 3 and a co_flags bit of every nested function)
+_COMPILE = builtins.compile
+CodeKey = tuple["bytes | str", str, str, int, int]  # source, file name, mode, flags (futures explicit), optimize
+
+
+def embedded_code_file() -> Path:
+    from inspector.core.marshalfile import beside_bytecode
+
+    return beside_bytecode(Path(__file__), "pyside-code")
+
+
+class EmbeddedCode:
+    """builtins.compile for shiboken6's importer while shiboken6 is imported; see the text above."""
+
+    def __init__(self, path: Path) -> None:
+        from importlib.util import MAGIC_NUMBER
+
+        from inspector.core import marshalfile
+
+        self.path = path
+        self._head = MAGIC_NUMBER + CODE_HEAD
+        table = marshalfile.read(path, self._head, MAX_CODE_FILE_BYTES)
+        self._codes: dict[CodeKey, CodeType] = {}
+        if isinstance(table, dict):
+            self._codes = {k: v for k, v in table.items() if _is_code_key(k) and type(v) is CodeType}
+        self._used: dict[CodeKey, CodeType] = {}
+        self.compiled = 0  # sources this run compiled (not found in the table)
+
+    def compile(self, source: Any, filename: Any, mode: str, flags: int = 0, dont_inherit: bool = False,
+                optimize: int = -1, **kwargs: Any) -> Any:
+        caller = sys._getframe(1).f_code
+        if not dont_inherit:  # what compile() would take from the calling code: its future features
+            flags |= caller.co_flags & _FUTURES
+        if (caller.co_filename != EMBEDDED_IMPORTER or kwargs or type(source) not in (bytes, str)
+                or type(filename) is not str):
+            return _COMPILE(source, filename, mode, flags, True, optimize, **kwargs)
+        key: CodeKey = (source, filename, mode, flags, optimize)
+        code = self._codes.get(key)
+        if code is None:
+            code = _COMPILE(source, filename, mode, flags, True, optimize)
+            self.compiled += 1
+        self._used[key] = code
+        return code
+
+    def save(self) -> bool:
+        """Write what this run used when it compiled something; a failure is ignored, as a .pyc's is."""
+        if not self.compiled or sys.dont_write_bytecode:
+            return False
+        from inspector.core import marshalfile
+
+        try:
+            marshalfile.write(self.path, self._head, self._used)
+        except (OSError, ValueError):
+            return False
+        self.compiled = 0
+        return True
+
+
+def _is_code_key(key: object) -> bool:
+    return (type(key) is tuple and len(key) == 5 and type(key[0]) in (bytes, str) and type(key[1]) is str
+            and type(key[2]) is str and type(key[3]) is int and type(key[4]) is int)
+
+
+def import_shiboken(environ: Mapping[str, str] | None = None,
+                    path: Callable[[], Path] = embedded_code_file) -> EmbeddedCode | None:
+    """Import shiboken6 (PySide6's base) with its embedded Python compiled through the table; the table is
+    saved at exit when the import compiled something. None (a plain import) when shiboken6 is imported
+    already, under INSPECTOR_TESTING (no run may write outside its test), or when there is no path."""
+    env = os.environ if environ is None else environ
+    if "shiboken6" in sys.modules:
+        return None
+    if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
+        import shiboken6
+        return None
+    try:
+        cache = EmbeddedCode(path())
+    except Exception:  # no cache tag (sys.implementation.cache_tag is None), say
+        import shiboken6
+        return None
+    builtins.compile = cache.compile
+    try:
+        import shiboken6  # noqa: F401
+    finally:
+        builtins.compile = _COMPILE
+    cache._codes = {}  # (what a save needs is in _used)
+    if cache.compiled:
+        import atexit
+
+        atexit.register(cache.save)
+    else:
+        cache._used = {}
+    return cache
 
 
 def guard_refcounts() -> bool:

@@ -121,10 +121,11 @@ def test_the_window_compiles_its_dataclass_methods_once(tmp_path: Path) -> None:
     assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
 
 
-def test_the_window_compiles_its_regular_expressions_once(tmp_path: Path) -> None:
-    """The first start writes the window's table of compiled patterns (inspector/core/regexcache.py) where
-    Python keeps bytecode (here under a prefix of the test's); the second finds the patterns there, PySide's
-    signature loader's among them, so it leaves the file as it was. A secret in the environment is not in it."""
+def test_the_window_compiles_its_regular_expressions_and_pysides_embedded_code_once(tmp_path: Path) -> None:
+    """The first start writes the window's table of compiled patterns (inspector/core/regexcache.py) and the
+    code of PySide's embedded Python (ui/qt_compat.py: import_shiboken) where Python keeps bytecode (here under
+    a prefix of the test's); the second finds everything there, PySide's signature loader's patterns among
+    them, so it leaves both files as they were. A secret in the environment is in neither."""
     home = tmp_path / "home"
     home.mkdir()
     canary = "CANARY" + os.urandom(6).hex()
@@ -132,16 +133,17 @@ def test_the_window_compiles_its_regular_expressions_once(tmp_path: Path) -> Non
            "API_TOKEN": canary}
     run_app(home, tmp_path / "probe.json", write_bytecode=True, extra_env=env)
     files = list((tmp_path / "pycache").rglob("regexes.window.*.marshal"))
-    assert len(files) == 1
+    code_files = list((tmp_path / "pycache").rglob("pyside-code.*.marshal"))
+    assert len(files) == 1 and len(code_files) == 1
     from inspector.core.regexcache import read_table
 
     patterns = {pattern for _is_bytes, pattern, _flags in read_table(files[0])}
     assert any(isinstance(p, str) and "typing" in p for p in patterns)  # shiboken's signature loader's
-    written = files[0].stat()
+    written = [f.stat() for f in (files[0], code_files[0])]
     run_app(home, tmp_path / "probe.json", write_bytecode=True, extra_env=env)
-    again = files[0].stat()
-    assert (again.st_ino, again.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
-    assert canary.encode() not in files[0].read_bytes()
+    again = [f.stat() for f in (files[0], code_files[0])]
+    assert [(a.st_ino, a.st_mtime_ns) for a in again] == [(w.st_ino, w.st_mtime_ns) for w in written]
+    assert canary.encode() not in files[0].read_bytes() + code_files[0].read_bytes()
 
 
 def test_no_flags_opens_the_window_the_parser_would_open() -> None:
