@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import marshal
 import os
 import sys
-import zlib
 from collections.abc import Iterator
+from importlib.util import MAGIC_NUMBER
 from pathlib import Path
 from types import CodeType
 
@@ -18,6 +17,7 @@ import pytest
 from inspector.core import codecache
 from inspector.core.codecache import CodeCache, read_table, write_table
 from tests.support.cli import run_main_py
+from tests.support.table_files import DAMAGES, damage_table_file
 
 SOURCE = '''
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +119,7 @@ def test_defaults_are_not_part_of_the_cached_code(tmp_path: Path, cached_datacla
     assert point(1).y == 5
 
 
-@pytest.mark.parametrize("damage", ["missing", "empty", "truncated", "flipped byte", "other python", "not a table"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path, damage: str,
                                                                  cached_dataclasses: list[CodeCache]) -> None:
     path = tmp_path / "table"
@@ -127,20 +127,7 @@ def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path,
     cached_dataclasses.append(good)
     make_point()
     good.save()
-    data = path.read_bytes()
-    if damage == "missing":
-        path.unlink()
-    elif damage == "empty":
-        path.write_bytes(b"")
-    elif damage == "truncated":
-        path.write_bytes(data[: len(data) // 2])
-    elif damage == "flipped byte":
-        path.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
-    elif damage == "other python":
-        path.write_bytes(b"\x00\x00\r\n" + data[4:])
-    else:
-        payload = marshal.dumps(["a list", "not a dict"])
-        path.write_bytes(data[:4] + zlib.crc32(payload).to_bytes(4, "little") + payload)
+    damage_table_file(path, damage, MAGIC_NUMBER)
     assert read_table(path) == {}
 
     again = CodeCache(path)

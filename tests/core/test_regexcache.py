@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from re import _compiler  # type: ignore[attr-defined]
@@ -24,6 +23,7 @@ import pytest
 from inspector.core import regexcache
 from inspector.core.regexcache import FEW_NEW, HEAD, RegexCache, read_table
 from tests.support.cli import run_main_py
+from tests.support.table_files import DAMAGES, damage_table_file, rewrite_table_file
 
 _COUNT = itertools.count()
 _RE_COMPILE = _compiler.compile  # re's own, whatever a test attaches
@@ -208,38 +208,23 @@ def test_a_pattern_re_cannot_compile_still_raises_and_is_not_kept(tmp_path: Path
 
 
 def _damage(path: Path, damage: str) -> None:
-    data = path.read_bytes()
-    payload = data[len(HEAD) + 4:]
-
-    def rewrite(table: object) -> None:
-        raw = marshal.dumps(table)
-        path.write_bytes(HEAD + zlib.crc32(raw).to_bytes(4, "little") + raw)
-
-    if damage == "missing":
-        path.unlink()
-    elif damage == "empty":
-        path.write_bytes(b"")
-    elif damage == "truncated":
-        path.write_bytes(data[: len(data) // 2])
-    elif damage == "flipped byte":
-        path.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
-    elif damage == "other python":
-        path.write_bytes(b"\x00\x00\r\n" + data[4:])
-    elif damage == "other regex engine":
+    if damage in DAMAGES:
+        damage_table_file(path, damage, HEAD)
+        return
+    payload = path.read_bytes()[len(HEAD) + 4:]
+    if damage == "other regex engine":
         other = HEAD[:-5] + (_sre.MAGIC + 1).to_bytes(4, "little") + HEAD[-1:]
-        path.write_bytes(other + data[len(HEAD):])
-    elif damage == "not a table":
-        rewrite(["a list", "not a dict"])
+        path.write_bytes(other + path.read_bytes()[len(HEAD):])
     elif damage == "entries of another shape":
         table = marshal.loads(payload)
-        rewrite({key: (age, entry[:3]) for key, (age, entry) in table.items()})
+        rewrite_table_file(path, HEAD, {key: (age, entry[:3]) for key, (age, entry) in table.items()})
     else:  # "code the engine refuses": the right shape, nonsense for _sre
         table = marshal.loads(payload)
-        rewrite({key: (age, (entry[0], [999_999] * 5, *entry[2:])) for key, (age, entry) in table.items()})
+        rewrite_table_file(path, HEAD, {key: (age, (entry[0], [999_999] * 5, *entry[2:]))
+                                        for key, (age, entry) in table.items()})
 
 
-@pytest.mark.parametrize("damage", ["missing", "empty", "truncated", "flipped byte", "other python",
-                                    "other regex engine", "not a table", "entries of another shape",
+@pytest.mark.parametrize("damage", [*DAMAGES, "other regex engine", "entries of another shape",
                                     "code the engine refuses"])
 def test_a_bad_file_costs_only_the_compiling_and_is_written_anew(tmp_path: Path, importable: Path, attach: Any,
                                                                  damage: str) -> None:

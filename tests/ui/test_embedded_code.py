@@ -16,9 +16,9 @@ from types import CodeType
 
 import pytest
 
-from inspector.core import marshalfile
 from inspector.ui import qt_compat
 from inspector.ui.qt_compat import EMBEDDED_IMPORTER, EmbeddedCode
+from tests.support.table_files import DAMAGES, damage_table_file
 
 SOURCE = b"def f(a: int) -> str:\n    return str(a * 2)\nVALUE = f(21)\n"
 
@@ -101,24 +101,19 @@ def test_every_other_caller_compiles_as_before_and_nothing_of_it_is_kept(tmp_pat
     assert cache.compiled == 0 and not cache.save() and not path.exists()
 
 
-@pytest.mark.parametrize("damage", ["flipped byte", "other python", "truncated", "not a table"])
+@pytest.mark.parametrize("damage", [*DAMAGES, "another patch release"])
 def test_a_bad_table_costs_only_the_compiling(tmp_path: Path, damage: str) -> None:
     path = tmp_path / "pyside-code.marshal"
     load = importer()
     with compiling_through(EmbeddedCode(path)) as first:
         load(SOURCE, "shibokensupport/example.py")
     first.save()
-    data = path.read_bytes()
-    if damage == "flipped byte":
-        path.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
-    elif damage == "other python":
-        path.write_bytes(data.replace(sys.version.encode(), b"3.99.0 (elsewhere)"[: len(sys.version)].ljust(
-            len(sys.version.encode()), b" ")))
-    elif damage == "truncated":
-        path.write_bytes(data[: len(data) // 2])
+    head = first._head
+    if damage == "another patch release":  # the same bytecode magic number, another version string
+        data = path.read_bytes()
+        path.write_bytes(data.replace(sys.version.encode(), b"9" + sys.version.encode()[1:], 1))
     else:
-        head = EmbeddedCode(tmp_path / "unused")._head
-        marshalfile.write(path, head, ["not", "a table"])
+        damage_table_file(path, damage, head)
     with compiling_through(EmbeddedCode(path)) as again:
         assert run(load(SOURCE, "shibokensupport/example.py"))["VALUE"] == "42"
     assert again.compiled == 1 and again.save()
