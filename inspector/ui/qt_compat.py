@@ -21,12 +21,15 @@ _scan_skipped = False
 # generator) inside its binary, and its importer (signature_bootstrap.py) compiles those sources with compile()
 # at every start: no .pyc is ever kept for them. That is about a sixth of the instructions an empty PySide
 # window runs before its first paint. import_shiboken() imports shiboken6 with compile() looking the sources
-# up in a table of code objects kept like a .pyc (core.marshalfile): beside this package's bytecode, headed by
-# the bytecode magic number and the interpreter's version, not written under PYTHONDONTWRITEBYTECODE. Only
-# what that importer compiles is looked up or kept, each keyed by everything compile() is given (the source,
-# its file name, mode, flags, optimize; the future features the importer's own code would pass on are made
-# explicit): another PySide's sources are other keys. The table holds what the last run that compiled
-# something used, and is dropped from memory once shiboken6 is imported.
+# up in a table of code objects kept like a .pyc (core.marshalfile): beside this package's bytecode, one file per
+# optimization level (-O, -OO) as .pyc files are, headed by the bytecode magic number and the interpreter's
+# version, not written under PYTHONDONTWRITEBYTECODE. Only what that importer compiles is looked up or kept,
+# each keyed by all that decides what compile() makes: the source (its kind first), its file name, the mode,
+# the flags with the future features the importer's own code would pass on made explicit, and the
+# optimization level in effect. Another PySide's sources are other keys. The table holds what the last run
+# that compiled something used; the loaded table leaves memory once shiboken6 is imported, and what a
+# compiling run used is kept until it is saved at exit. It helps from the second start on, where the
+# __pycache__ folder is writable.
 
 EMBEDDED_IMPORTER = "signature_bootstrap.py"
 MAX_CODE_FILE_BYTES = 8 * 1024 * 1024  # a bigger file is not ours (PySide 6.11's is about 0.3 MB)
@@ -35,19 +38,22 @@ _FUTURES = sum({getattr(__future__, name).compiler_flag for name in __future__.a
 # (the compiler flags of __future__'s features, as a code object's co_flags carry them; 0x10 is nested_scopes,
 # a feature of every Python 3 and a co_flags bit of every nested function)
 _COMPILE = builtins.compile
-CodeKey = tuple["bytes | str", str, str, int, int]  # source, file name, mode, flags (futures explicit), optimize
+# whether the source is bytes, the source, file name, mode, flags (futures explicit), optimization level
+CodeKey = tuple[bool, "bytes | str", str, str, int, int]
 
 
 def embedded_code_file() -> Path:
+    """The table of this optimization level (as a .pyc's name carries it: opt-1 for -O, opt-2 for -OO)."""
     from inspector.core.marshalfile import beside_bytecode
 
-    return beside_bytecode(Path(__file__), "pyside-code")
+    level = f".opt-{sys.flags.optimize}" if sys.flags.optimize else ""
+    return beside_bytecode(Path(__file__), f"pyside-code{level}")
 
 
 class EmbeddedCode:
     """builtins.compile for shiboken6's importer while shiboken6 is imported; see the text above."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, compile_: Callable[..., Any] = _COMPILE) -> None:
         from importlib.util import MAGIC_NUMBER
 
         from inspector.core import marshalfile
@@ -59,6 +65,7 @@ class EmbeddedCode:
         if isinstance(table, dict):
             self._codes = {k: v for k, v in table.items() if _is_code_key(k) and type(v) is CodeType}
         self._used: dict[CodeKey, CodeType] = {}
+        self._compile = compile_  # what builtins.compile was: every call not looked up goes to it
         self.compiled = 0  # sources this run compiled (not found in the table)
 
     def compile(self, source: Any, filename: Any, mode: str, flags: int = 0, dont_inherit: bool = False,
@@ -68,11 +75,12 @@ class EmbeddedCode:
             flags |= caller.co_flags & _FUTURES
         if (caller.co_filename != EMBEDDED_IMPORTER or kwargs or type(source) not in (bytes, str)
                 or type(filename) is not str):
-            return _COMPILE(source, filename, mode, flags, True, optimize, **kwargs)
-        key: CodeKey = (source, filename, mode, flags, optimize)
+            return self._compile(source, filename, mode, flags, True, optimize, **kwargs)
+        level = sys.flags.optimize if optimize == -1 else optimize
+        key: CodeKey = (type(source) is bytes, source, filename, mode, flags, level)
         code = self._codes.get(key)
         if code is None:
-            code = _COMPILE(source, filename, mode, flags, True, optimize)
+            code = self._compile(source, filename, mode, flags, True, level)
             self.compiled += 1
         self._used[key] = code
         return code
@@ -92,31 +100,35 @@ class EmbeddedCode:
 
 
 def _is_code_key(key: object) -> bool:
-    return (type(key) is tuple and len(key) == 5 and type(key[0]) in (bytes, str) and type(key[1]) is str
-            and type(key[2]) is str and type(key[3]) is int and type(key[4]) is int)
+    return (type(key) is tuple and len(key) == 6 and type(key[1]) in (bytes, str)
+            and key[0] is (type(key[1]) is bytes) and type(key[2]) is str and type(key[3]) is str
+            and type(key[4]) is int and type(key[5]) is int)
 
 
-def import_shiboken(environ: Mapping[str, str] | None = None,
-                    path: Callable[[], Path] = embedded_code_file) -> EmbeddedCode | None:
-    """Import shiboken6 (PySide6's base) with its embedded Python compiled through the table; the table is
-    saved at exit when the import compiled something. None (a plain import) when shiboken6 is imported
-    already, under INSPECTOR_TESTING (no run may write outside its test), or when there is no path."""
+def import_shiboken(environ: Mapping[str, str] | None = None, path: Callable[[], Path] = embedded_code_file,
+                    module: str = "shiboken6") -> EmbeddedCode | None:
+    """Import shiboken6 (PySide6's base; `module` for tests) with its embedded Python compiled through the
+    table; the table is saved at exit when the import compiled something. None (a plain import) when it is
+    imported already, under INSPECTOR_TESTING (no run may write outside its test), or when there is no path."""
+    import importlib
+
     env = os.environ if environ is None else environ
-    if "shiboken6" in sys.modules:
+    if module in sys.modules:
         return None
     if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
-        import shiboken6
+        importlib.import_module(module)
         return None
     try:
-        cache = EmbeddedCode(path())
+        cache = EmbeddedCode(path(), builtins.compile)
     except Exception:  # no cache tag (sys.implementation.cache_tag is None), say
-        import shiboken6
+        importlib.import_module(module)
         return None
-    builtins.compile = cache.compile
     try:
-        import shiboken6  # noqa: F401
+        builtins.compile = cache.compile
+        importlib.import_module(module)
     finally:
-        builtins.compile = _COMPILE
+        if builtins.compile == cache.compile:  # (==: a bound method is a new object at each access)
+            builtins.compile = cache._compile
     cache._codes = {}  # (what a save needs is in _used)
     if cache.compiled:
         import atexit
