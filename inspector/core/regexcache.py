@@ -3,7 +3,7 @@
 `re.compile` parses a pattern and turns it into the regex engine's code in pure Python (re._parser and
 re._compiler); only the last step, `_sre.compile`, is C. Every start pays that for each pattern its modules
 compile at import: PySide's own signature loader compiles a dozen large ones while shiboken6 is imported
-(about a tenth of an empty PySide window's start), the window's modules some fifty more.
+(some 13 % of the instructions an empty PySide window runs to its first paint), the window's modules some fifty more.
 
 `install()` gives `re` its own compile step. A pattern and its flags are looked up in a table of the arguments
 `_sre.compile` was called with for them, and on a hit the engine is made from those directly. A miss compiles
@@ -27,7 +27,7 @@ sys.pycache_prefix), not written under PYTHONDONTWRITEBYTECODE. Its header names
 string, so that a patch release's re is never served another's code, and the bytecode magic number) and the
 regex engine (version, code size); a table written by another reads as empty. A missing, stale, damaged or
 unwritable file costs only the compiling; the engine checks the code it is given, and an entry it refuses is
-compiled anew. What a user could see differ: a warning re gives while parsing a pattern (FutureWarning,
+compiled anew. What a user could see differently: a warning re gives while parsing a pattern (FutureWarning,
 "possible nested set") is given only on the run that compiles it, and names a line one or two frames further
 into re than without the cache.
 """
@@ -86,7 +86,7 @@ class RegexCache:
         self._ages = {key: age for key, (age, _entry) in kept.items()}
         self._used: set[Key] = set()
         self._new: set[Key] = set()  # (sets: several threads import modules at start)
-        self._capture = threading.local()  # the arguments of this thread's last _sre.compile
+        self._capture = threading.local()  # the arguments of the compile this thread asked for
         self._compile = _RE_COMPILE  # for a miss: re's own, or what attach() replaced
         self._replaced: tuple[Any, Any] = (_RE_COMPILE, _sre)
         self._recording = types.ModuleType(_sre.__name__, _sre.__doc__)  # re._compiler's _sre while attached
