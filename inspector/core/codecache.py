@@ -91,15 +91,13 @@ class CodeCache:
         """Write the table when this run compiled something (atomically; a failure is ignored, as a .pyc's
         is). True when written."""
         codes = self._codes
-        if not self.compiled or codes is None or sys.dont_write_bytecode:
+        if not self.compiled or codes is None:
             return False
         table = dict(codes)  # (copies: a daemon thread may still make a class)
         if len(table) > MAX_ENTRIES:
             used = tuple(self._used)
             table = {text: table[text] for text in used if text in table}
-        try:
-            write_table(self.path, table)
-        except (OSError, ValueError):
+        if not marshalfile.save(self.path, MAGIC_NUMBER, table):
             return False
         self._new.clear()
         return True
@@ -124,8 +122,7 @@ def install(program: str, environ: Mapping[str, str] | None = None,
     """Make `dataclasses` compile through `program`'s cache ("window", "cli"), saved at exit; None (nothing
     changed) when it is installed already, when there is no cache folder, or under INSPECTOR_TESTING (in
     `environ` or this process's environment), where no run may write to the user's folders."""
-    env = os.environ if environ is None else environ
-    if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
+    if marshalfile.caches_off(os.environ if environ is None else environ):
         return None
     import dataclasses
 

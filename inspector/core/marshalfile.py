@@ -14,8 +14,15 @@ import os
 import stat
 import sys
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+
+def caches_off(environ: Mapping[str, str]) -> bool:
+    """Whether this run keeps no cache file: under INSPECTOR_TESTING (in `environ` or this process's
+    environment) no run may write outside its test."""
+    return bool(environ.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"))
 
 
 def beside_bytecode(anchor: Path, name: str) -> Path:
@@ -47,6 +54,18 @@ def read(path: Path, head: bytes, max_bytes: int) -> object | None:
     except Exception:  # (ValueError, EOFError, TypeError; under `python -bb`, a BytesWarning)
         return None
     return value
+
+
+def save(path: Path, head: bytes, value: Any) -> bool:
+    """`write`, as Python writes a .pyc: not under PYTHONDONTWRITEBYTECODE, and a failure is ignored. True when
+    written."""
+    if sys.dont_write_bytecode:
+        return False
+    try:
+        write(path, head, value)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def write(path: Path, head: bytes, value: Any) -> None:

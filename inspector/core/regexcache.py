@@ -151,7 +151,7 @@ class RegexCache:
     def save(self) -> bool:
         """Write the table when this run added to it, but a few entries at most once a day (see the module
         text); atomically, and a failure is ignored, as a .pyc's is. True when written."""
-        if not self._new or sys.dont_write_bytecode or (len(self._new) <= FEW_NEW and self._written_lately()):
+        if not self._new or (len(self._new) <= FEW_NEW and self._written_lately()):
             return False
         entries, used = dict(self._table), set(self._used)  # (copies: a daemon thread may still import a module)
         table: dict[Key, Aged] = {}
@@ -159,9 +159,7 @@ class RegexCache:
             age = 0 if key in used else self._ages.get(key, 0) + 1
             if age <= MAX_AGE:
                 table[key] = (age, entry)
-        try:
-            marshalfile.write(self.path, HEAD, table)
-        except (OSError, ValueError):
+        if not marshalfile.save(self.path, HEAD, table):
             return False
         self._new.clear()
         return True
@@ -229,8 +227,7 @@ def install(program: str, environ: Mapping[str, str] | None = None,
     CPython's), when there is no __pycache__ path, or under INSPECTOR_TESTING (in `environ` or this process's
     environment), where no run may write outside its test. (Should a Python's re pass _sre.compile other
     arguments than the five known, nothing is written: _entry refuses them.)"""
-    env = os.environ if environ is None else environ
-    if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
+    if marshalfile.caches_off(os.environ if environ is None else environ):
         return None
     if isinstance(getattr(_compiler.compile, "__self__", None), RegexCache):
         return None

@@ -207,11 +207,9 @@ class _LetGo(QObject):
     def __init__(self, *lists: list[Any]) -> None:
         super().__init__(QCoreApplication.instance())
         self._lists = [items for items in lists if items]
-        self.steps = 0
         QTimer.singleShot(0, self._step)
 
     def _step(self) -> None:
-        self.steps += 1
         budget = LET_GO_PER_STEP
         while self._lists and budget:
             items = self._lists[-1]

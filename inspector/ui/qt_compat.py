@@ -85,15 +85,19 @@ class EmbeddedCode:
         self._used[key] = code
         return code
 
+    def imported(self) -> bool:
+        """shiboken6 is imported: the loaded table leaves memory, and so does what this run used unless it
+        compiled something (then a save is due, and that is kept for it). True when a save is due."""
+        self._codes = {}
+        if not self.compiled:
+            self._used = {}
+        return bool(self.compiled)
+
     def save(self) -> bool:
-        """Write what this run used when it compiled something; a failure is ignored, as a .pyc's is."""
-        if not self.compiled or sys.dont_write_bytecode:
-            return False
+        """Write what this run used when it compiled something (core.marshalfile.save: as a .pyc is)."""
         from inspector.core import marshalfile
 
-        try:
-            marshalfile.write(self.path, self._head, self._used)
-        except (OSError, ValueError):
+        if not self.compiled or not marshalfile.save(self.path, self._head, self._used):
             return False
         self.compiled = 0
         return True
@@ -110,12 +114,13 @@ def import_shiboken(environ: Mapping[str, str] | None = None, path: Callable[[],
     """Import shiboken6 (PySide6's base; `module` for tests) with its embedded Python compiled through the
     table; the table is saved at exit when the import compiled something. None (a plain import) when it is
     imported already, under INSPECTOR_TESTING (no run may write outside its test), or when there is no path."""
-    import importlib
-
-    env = os.environ if environ is None else environ
     if module in sys.modules:
         return None
-    if env.get("INSPECTOR_TESTING") or os.environ.get("INSPECTOR_TESTING"):
+    import importlib
+
+    from inspector.core.marshalfile import caches_off
+
+    if caches_off(os.environ if environ is None else environ):
         importlib.import_module(module)
         return None
     try:
@@ -129,13 +134,10 @@ def import_shiboken(environ: Mapping[str, str] | None = None, path: Callable[[],
     finally:
         if builtins.compile == cache.compile:  # (==: a bound method is a new object at each access)
             builtins.compile = cache._compile
-    cache._codes = {}  # (what a save needs is in _used)
-    if cache.compiled:
+    if cache.imported():
         import atexit
 
         atexit.register(cache.save)
-    else:
-        cache._used = {}
     return cache
 
 
